@@ -1,0 +1,1 @@
+//! adrules: placeholder, filled in by its issue.

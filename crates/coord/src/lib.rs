@@ -1,0 +1,1 @@
+//! coord: placeholder, filled in by its issue.

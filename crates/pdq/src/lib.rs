@@ -1,0 +1,1 @@
+//! pdq: placeholder, filled in by its issue.

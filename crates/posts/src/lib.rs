@@ -1,0 +1,1 @@
+//! posts: placeholder, filled in by its issue.

@@ -1,0 +1,1 @@
+//! server: placeholder, filled in by its issue.

@@ -1,0 +1,1 @@
+//! store-sqlite: placeholder, filled in by its issue.

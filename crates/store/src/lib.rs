@@ -1,0 +1,119 @@
+//! The storage contract of the rrm hub: domain records and the `Store` trait that every
+//! backend (SQLite today, PostgreSQL next) implements.
+//!
+//! This crate holds no SQL and does no I/O. The server and the CLI talk only to
+//! `dyn Store`; backends live in their own crates (`store-sqlite`). The trait is
+//! synchronous: callers on an async runtime wrap calls in `spawn_blocking`.
+//!
+//! Times are integers: `date_added` is microseconds since the Unix epoch, unique within a
+//! collection thanks to the `seq` tie-breaker; other timestamps are seconds.
+//!
+//! ```
+//! use store::{Role, Sector};
+//! assert_eq!("analyst".parse::<Role>().unwrap(), Role::Analyst);
+//! assert_eq!(Sector::CivilSociety.as_str(), "civil-society");
+//! ```
+
+mod error;
+mod model;
+
+pub use error::StoreError;
+pub use model::*;
+
+use std::ops::ControlFlow;
+
+/// The result type of every store call.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Everything the hub keeps: organisations, users, credentials, collections, grants, STIX
+/// object versions and TAXII statuses.
+///
+/// Every method is one transaction: it either happens completely or not at all, and a
+/// method that returns `Ok` has made its writes durable.
+pub trait Store: Send + Sync + 'static {
+    // Organisations.
+
+    /// Creates an organisation; `StoreError::Conflict` if the slug is taken.
+    fn create_org(&self, new: &NewOrg) -> Result<Org>;
+    /// Finds an organisation by slug.
+    fn org_by_slug(&self, slug: &str) -> Result<Option<Org>>;
+    /// Finds an organisation by its internal id.
+    fn org_by_id(&self, id: i64) -> Result<Option<Org>>;
+    /// Finds the organisation whose STIX identity id is `identity_id`.
+    fn org_by_identity(&self, identity_id: &str) -> Result<Option<Org>>;
+    /// Lists every organisation, by slug.
+    fn list_orgs(&self) -> Result<Vec<Org>>;
+
+    // Users and credentials.
+
+    /// Creates a user; `Conflict` if the username is taken, `NotFound` if the org is unknown.
+    fn create_user(&self, new: &NewUser) -> Result<User>;
+    /// Finds a user by username.
+    fn user_by_name(&self, username: &str) -> Result<Option<User>>;
+    /// Finds a user by internal id.
+    fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    /// Lists users, optionally of one organisation.
+    fn list_users(&self, org_id: Option<i64>) -> Result<Vec<User>>;
+    /// Replaces a user's password hash (an argon2id PHC string).
+    fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    /// Stores a new API token; the secret itself is never stored, only its argon2id hash.
+    fn create_token(&self, new: &NewToken) -> Result<Token>;
+    /// Finds a token by its public lookup id (the part of the token before the secret).
+    fn token_by_lookup(&self, lookup: &str) -> Result<Option<Token>>;
+    /// Revokes a token; `NotFound` if unknown.
+    fn revoke_token(&self, lookup: &str) -> Result<()>;
+
+    // Collections and grants.
+
+    /// Creates a collection; `Conflict` if the slug is taken.
+    fn create_collection(&self, new: &NewCollection) -> Result<Collection>;
+    /// Finds a collection by its UUID.
+    fn collection_by_id(&self, id: &str) -> Result<Option<Collection>>;
+    /// Finds a collection by slug.
+    fn collection_by_slug(&self, slug: &str) -> Result<Option<Collection>>;
+    /// Lists every collection, by slug.
+    fn list_collections(&self) -> Result<Vec<Collection>>;
+    /// Sets (replaces) an organisation's access to a collection. `read: false, write: false`
+    /// removes the grant.
+    fn set_grant(&self, org_id: i64, collection_id: &str, access: Access) -> Result<()>;
+    /// The access an organisation has to a collection (none if there is no grant).
+    fn grant(&self, org_id: i64, collection_id: &str) -> Result<Access>;
+    /// Every grant of a collection.
+    fn list_grants(&self, collection_id: &str) -> Result<Vec<Grant>>;
+
+    // STIX objects.
+
+    /// Adds one object version to a collection, applying the versioning rules atomically:
+    /// an identical (id, version) already there gives `AddOutcome::Unchanged` and stores
+    /// nothing; the same (id, version) with other content gives `VersionConflict`; a new
+    /// version of an object first submitted by another organisation gives `NotOwner`; a new
+    /// version of a revoked object gives `Revoked`. `date_added` is assigned by the store and
+    /// strictly increases within a collection.
+    fn add_object(&self, obj: &NewObject) -> Result<AddOutcome>;
+    /// Adds many versions in one transaction, returning one outcome per input in order.
+    /// Per-object rule failures are reported in the outcome vector and do not abort the
+    /// others; only a storage failure returns `Err` (and then nothing was written).
+    fn add_objects(&self, objs: &[NewObject]) -> Result<Vec<Result<AddOutcome>>>;
+    /// Streams the object versions that match `query`, in (`date_added`, `seq`) order,
+    /// starting strictly after `query.after`. The visitor returns `Break` to stop early.
+    fn scan_objects(
+        &self,
+        query: &ObjectQuery,
+        visit: &mut dyn FnMut(StoredObject) -> ControlFlow<()>,
+    ) -> Result<()>;
+    /// Deletes the versions of object `id` in a collection selected by `versions`; returns
+    /// how many were deleted.
+    fn delete_object(&self, collection_id: &str, id: &str, versions: &VersionFilter)
+        -> Result<u64>;
+    /// Counts the object versions in a collection.
+    fn count_objects(&self, collection_id: &str) -> Result<u64>;
+
+    // TAXII statuses.
+
+    /// Stores (or replaces) a status resource.
+    fn put_status(&self, status: &Status) -> Result<()>;
+    /// Reads a status resource.
+    fn get_status(&self, id: &str) -> Result<Option<Status>>;
+    /// Deletes statuses created before `before` (seconds); returns how many.
+    fn purge_statuses(&self, before: i64) -> Result<u64>;
+}
