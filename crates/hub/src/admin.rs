@@ -1,0 +1,377 @@
+//! Administration: organisations, users, tokens, collections, grants and the directory.
+
+use store::{
+    Access, Collection, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org,
+    Role, Sector, Store, Tlp, User,
+};
+
+use crate::auth::{hash_secret, random_hex};
+use crate::{now_micros, Hub, HubError, Principal, DIRECTORY_SLUG, DIRECTORY_TITLE};
+
+/// The hub's own STIX identity id (the creator of the recipients extension definition).
+pub(crate) fn hub_identity_id() -> String {
+    // A slug that `add_org` refuses (it has an upper-case letter), so no organisation can
+    // ever share this identity.
+    stix::org_identity_id("rrm-Hub")
+}
+
+/// The STIX industry sector of an organisation sector, if there is a fitting one.
+fn stix_sectors(sector: Sector) -> &'static [&'static str] {
+    match sector {
+        Sector::Government => &["government"],
+        Sector::Platform => &["technology"],
+        Sector::Isp => &["telecommunications"],
+        Sector::CivilSociety => &["non-profit"],
+        Sector::ElectionAuthority => &["government"],
+        Sector::Other => &[],
+    }
+}
+
+/// Checks a slug: 2 to 64 characters of `[a-z0-9-]`.
+fn check_slug(field: &str, slug: &str) -> Result<(), HubError> {
+    let ok_len = (2..=64).contains(&slug.len());
+    let ok_chars = slug
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(HubError::invalid(
+            field,
+            format!("{slug:?} must be 2 to 64 characters of a-z, 0-9 and '-'"),
+        ))
+    }
+}
+
+/// Checks a free-text name: not blank, at most `max` characters, no control characters.
+fn check_text(field: &str, text: &str, max: usize, allow_empty: bool) -> Result<(), HubError> {
+    if !allow_empty && text.trim().is_empty() {
+        return Err(HubError::invalid(field, "must not be empty"));
+    }
+    if text.chars().count() > max {
+        return Err(HubError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(HubError::invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// Checks a username: 1 to 64 characters of `[A-Za-z0-9._@-]` (never `:`, which HTTP Basic
+/// reserves).
+fn check_username(username: &str) -> Result<(), HubError> {
+    let ok_len = (1..=64).contains(&username.len());
+    let ok_chars = username
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(HubError::invalid(
+            "username",
+            format!("{username:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_', '@', '-'"),
+        ))
+    }
+}
+
+/// Checks a password: 8 to 1024 bytes.
+fn check_password(password: &str) -> Result<(), HubError> {
+    if password.chars().count() < 8 {
+        return Err(HubError::invalid(
+            "password",
+            "must be at least 8 characters long",
+        ));
+    }
+    if password.len() > 1024 {
+        return Err(HubError::invalid("password", "must be at most 1024 bytes long"));
+    }
+    Ok(())
+}
+
+/// Requires an admin actor; `None` (the local operator) is always allowed.
+fn require_admin(actor: Option<&Principal>) -> Result<(), HubError> {
+    match actor {
+        None => Ok(()),
+        Some(p) if p.user.role == Role::Admin => Ok(()),
+        Some(p) => Err(HubError::Forbidden(format!(
+            "user '{}' is not an admin",
+            p.user.username
+        ))),
+    }
+}
+
+/// Builds the store record of a hub-generated object placed in the directory.
+fn directory_object(directory_id: &str, obj: &serde_json::Value, owner_org_id: i64) -> Result<NewObject, HubError> {
+    let checked = stix::check_object(obj).map_err(|problems| {
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        HubError::Store(store::StoreError::Backend(format!(
+            "hub-generated object is invalid: {}",
+            text.join("; ")
+        )))
+    })?;
+    Ok(NewObject {
+        collection_id: directory_id.to_string(),
+        id: checked.id,
+        stix_type: checked.stix_type,
+        spec_version: checked.spec_version,
+        version: checked.version,
+        json: obj.to_string(),
+        tlp: checked.tlp,
+        recipients: checked.recipients,
+        created_by_ref: checked.created_by_ref,
+        revoked: checked.revoked,
+        submitter_user_id: 0,
+        submitter_org_id: owner_org_id,
+        owner_org_id,
+    })
+}
+
+/// Whether the directory already holds an object with this id.
+fn directory_has(store: &dyn Store, directory_id: &str, id: &str) -> Result<bool, HubError> {
+    let query = ObjectQuery {
+        collection_id: directory_id.to_string(),
+        ids: vec![id.to_string()],
+        versions: store::VersionFilter::all(),
+        ..ObjectQuery::default()
+    };
+    let mut found = false;
+    store.scan_objects(&query, &mut |_| {
+        found = true;
+        std::ops::ControlFlow::Break(())
+    })?;
+    Ok(found)
+}
+
+/// Creates the directory collection, the hub's identity and the recipients extension
+/// definition when missing; returns the directory's UUID.
+pub(crate) fn ensure_directory(store: &dyn Store, hub_identity: &str) -> Result<String, HubError> {
+    let directory = match store.collection_by_slug(DIRECTORY_SLUG)? {
+        Some(c) => c,
+        None => store.create_collection(&NewCollection {
+            id: uuid::Uuid::new_v4().to_string(),
+            slug: DIRECTORY_SLUG.to_string(),
+            title: DIRECTORY_TITLE.to_string(),
+            description: "Identities of every organisation on this hub, the hub's own identity \
+                          and the rrm recipients extension definition."
+                .to_string(),
+            default_tlp: Tlp::Clear,
+        })?,
+    };
+    let now = now_micros();
+    let hub_obj = stix::identity_object(hub_identity, "rrm hub", "system", &[], now);
+    let ext = stix::recipients_extension_definition(hub_identity, now);
+    for obj in [hub_obj, ext] {
+        let id = obj.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+        if !directory_has(store, &directory.id, id)? {
+            let new = directory_object(&directory.id, &obj, 0)?;
+            store.add_object(&new)?;
+        }
+    }
+    Ok(directory.id)
+}
+
+impl Hub {
+    /// Creates an organisation with its STIX identity (added to the directory collection) and
+    /// a read grant on the directory.
+    pub fn add_org(
+        &self,
+        actor: Option<&Principal>,
+        slug: &str,
+        name: &str,
+        sector: Sector,
+        country: &str,
+    ) -> Result<Org, HubError> {
+        require_admin(actor)?;
+        check_slug("slug", slug)?;
+        check_text("name", name, 200, false)?;
+        let cc = country.trim();
+        if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(HubError::invalid(
+                "country",
+                format!("{country:?} must be an ISO 3166-1 alpha-2 code such as CA or FR"),
+            ));
+        }
+        let identity_id = stix::org_identity_id(slug);
+        let identity = stix::identity_object(
+            &identity_id,
+            name.trim(),
+            "organization",
+            stix_sectors(sector),
+            now_micros(),
+        );
+        let org = self.store().create_org(&NewOrg {
+            slug: slug.to_string(),
+            name: name.trim().to_string(),
+            sector,
+            country: cc.to_ascii_uppercase(),
+            identity_id,
+            identity_json: identity.to_string(),
+        })?;
+        let new = directory_object(self.directory_id(), &identity, org.id)?;
+        self.store().add_object(&new)?;
+        self.store().set_grant(
+            org.id,
+            self.directory_id(),
+            Access {
+                read: true,
+                write: false,
+            },
+        )?;
+        Ok(org)
+    }
+
+    /// Creates a user in an organisation, with an optional password (hashed with argon2id).
+    pub fn add_user(
+        &self,
+        actor: Option<&Principal>,
+        org_slug: &str,
+        username: &str,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<User, HubError> {
+        require_admin(actor)?;
+        check_username(username)?;
+        if let Some(pw) = password {
+            check_password(pw)?;
+        }
+        let org = self
+            .store()
+            .org_by_slug(org_slug)?
+            .ok_or_else(|| HubError::NotFound(format!("organisation '{org_slug}'")))?;
+        let password_hash = password.map(hash_secret).transpose()?;
+        let user = self.store().create_user(&NewUser {
+            org_id: org.id,
+            username: username.to_string(),
+            role,
+            password_hash,
+        })?;
+        Ok(user)
+    }
+
+    /// Creates an API token for a user and returns it (`rrm_<lookup>_<secret>`); only its
+    /// hash is kept, so it is shown once.
+    pub fn create_token(
+        &self,
+        actor: Option<&Principal>,
+        username: &str,
+        label: &str,
+    ) -> Result<String, HubError> {
+        require_admin(actor)?;
+        check_text("label", label, 200, true)?;
+        let user = self
+            .store()
+            .user_by_name(username)?
+            .ok_or_else(|| HubError::NotFound(format!("user '{username}'")))?;
+        let lookup = random_hex(12);
+        let secret = random_hex(32);
+        let secret_hash = hash_secret(&secret)?;
+        self.store().create_token(&NewToken {
+            lookup: lookup.clone(),
+            user_id: user.id,
+            secret_hash,
+            label: label.to_string(),
+        })?;
+        Ok(format!("rrm_{lookup}_{secret}"))
+    }
+
+    /// Creates a collection with a fresh UUID; its default TLP is the hub's unless given.
+    pub fn add_collection(
+        &self,
+        actor: Option<&Principal>,
+        slug: &str,
+        title: &str,
+        description: &str,
+        default_tlp: Option<Tlp>,
+    ) -> Result<Collection, HubError> {
+        require_admin(actor)?;
+        check_slug("slug", slug)?;
+        check_text("title", title, 200, false)?;
+        check_text("description", description, 4000, true)?;
+        let collection = self.store().create_collection(&NewCollection {
+            id: uuid::Uuid::new_v4().to_string(),
+            slug: slug.to_string(),
+            title: title.trim().to_string(),
+            description: description.to_string(),
+            default_tlp: default_tlp.unwrap_or(self.config().default_tlp),
+        })?;
+        Ok(collection)
+    }
+
+    /// Sets an organisation's access to a collection (UUID or slug); no read and no write
+    /// removes the grant. Nobody may be granted write access to the directory.
+    pub fn grant(
+        &self,
+        actor: Option<&Principal>,
+        org_slug: &str,
+        collection: &str,
+        access: Access,
+    ) -> Result<(), HubError> {
+        require_admin(actor)?;
+        let org = self
+            .store()
+            .org_by_slug(org_slug)?
+            .ok_or_else(|| HubError::NotFound(format!("organisation '{org_slug}'")))?;
+        let col = self.find_collection(collection)?;
+        if col.id == self.directory_id() && access.write {
+            return Err(HubError::Forbidden(
+                "the directory collection is maintained by the hub; nobody may write to it"
+                    .to_string(),
+            ));
+        }
+        self.store().set_grant(org.id, &col.id, access)?;
+        Ok(())
+    }
+
+    /// Every organisation, by slug.
+    pub fn list_orgs(&self, actor: Option<&Principal>) -> Result<Vec<Org>, HubError> {
+        require_admin(actor)?;
+        Ok(self.store().list_orgs()?)
+    }
+
+    /// Every collection, by slug, whatever the grants.
+    pub fn list_collections_admin(
+        &self,
+        actor: Option<&Principal>,
+    ) -> Result<Vec<Collection>, HubError> {
+        require_admin(actor)?;
+        Ok(self.store().list_collections()?)
+    }
+
+    /// The collections the caller's organisation may read or write, with that access.
+    pub fn collections_for(&self, p: &Principal) -> Result<Vec<(Collection, Access)>, HubError> {
+        let mut out = Vec::new();
+        for c in self.store().list_collections()? {
+            let access = self.store().grant(p.org.id, &c.id)?;
+            if access.read || access.write {
+                out.push((c, access));
+            }
+        }
+        Ok(out)
+    }
+
+    /// One collection (UUID or slug) the caller's organisation may read or write; `NotFound`
+    /// when it does not exist or the organisation has no access.
+    pub fn collection_for(&self, p: &Principal, id: &str) -> Result<(Collection, Access), HubError> {
+        let col = self.find_collection(id)?;
+        let access = self.store().grant(p.org.id, &col.id)?;
+        if access.read || access.write {
+            Ok((col, access))
+        } else {
+            Err(HubError::NotFound(format!("collection '{id}'")))
+        }
+    }
+
+    /// A collection by UUID or slug.
+    pub(crate) fn find_collection(&self, id: &str) -> Result<Collection, HubError> {
+        if let Some(c) = self.store().collection_by_id(id)? {
+            return Ok(c);
+        }
+        if let Some(c) = self.store().collection_by_slug(id)? {
+            return Ok(c);
+        }
+        Err(HubError::NotFound(format!("collection '{id}'")))
+    }
+}

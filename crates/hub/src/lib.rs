@@ -1,0 +1,290 @@
+//! hub: the rrm sharing hub as a domain service over a `store::Store`.
+//!
+//! The hub authenticates users (argon2id passwords and `rrm_<lookup>_<secret>` API tokens),
+//! administers organisations, users, collections and grants, ingests STIX 2.1 objects with
+//! validation and ownership rules, and serves access-filtered, redacted reads with
+//! HMAC-protected paging cursors, plus an export that never lets TLP:AMBER+STRICT or TLP:RED
+//! data leave the instance. It does no HTTP and no SQL, and every method is synchronous: the
+//! server calls it inside `tokio::task::spawn_blocking`.
+//!
+//! The access decision itself is `stix::access::may_see` (and `redact` for granular markings);
+//! the hub feeds it the caller's identities, the collection grant and each stored object's
+//! marking, recipients and submitter, and admins get no exception.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use hub::{Hub, HubConfig, ObjectFilter};
+//! use store::{Access, Role, Sector};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).unwrap();
+//! let hub = Hub::new(Arc::new(store), HubConfig::new([7u8; 32])).unwrap();
+//!
+//! hub.add_org(None, "gov-ca", "Government of Canada", Sector::Government, "ca").unwrap();
+//! hub.add_user(None, "gov-ca", "alice", Role::Analyst, None).unwrap();
+//! let col = hub.add_collection(None, "threats", "Threats", "", None).unwrap();
+//! hub.grant(None, "gov-ca", "threats", Access { read: true, write: true }).unwrap();
+//!
+//! let alice = hub.principal_for("alice").unwrap();
+//! let indicator = serde_json::json!({
+//!     "type": "indicator", "spec_version": "2.1",
+//!     "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+//!     "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+//!     "pattern": "[domain-name:value = 'example.com']", "pattern_type": "stix",
+//!     "valid_from": "2026-01-01T00:00:00Z"
+//! });
+//! let status = hub.add_objects(&alice, &col.id, vec![indicator]).unwrap();
+//! assert_eq!(status["success_count"], 1);
+//!
+//! let page = hub.get_objects(&alice, &col.id, &ObjectFilter::default(), None, None).unwrap();
+//! assert_eq!(page.objects.len(), 1);
+//! ```
+
+mod admin;
+mod auth;
+mod cursor;
+mod error;
+mod export;
+mod ingest;
+mod read;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
+
+pub use error::HubError;
+pub use store::{Access, Collection, Org, Role, Sector, Store, Tlp, User, VersionFilter};
+
+/// The slug of the directory collection, which holds every organisation's identity, the hub's
+/// identity and the recipients extension definition, and which every organisation may read.
+pub const DIRECTORY_SLUG: &str = "directory";
+
+/// The title of the directory collection.
+pub const DIRECTORY_TITLE: &str = "rrm directory";
+
+/// Settings of a hub.
+#[derive(Clone)]
+pub struct HubConfig {
+    /// Default TLP of new collections (AMBER).
+    pub default_tlp: Tlp,
+    /// The largest page `limit` honoured (1000).
+    pub max_page: usize,
+    /// Statuses stay readable at least this long, in seconds (at least 86,400).
+    pub status_retention_secs: i64,
+    /// HMAC-SHA256 key for paging cursors; the binary persists it in the data directory.
+    pub cursor_key: [u8; 32],
+}
+
+impl HubConfig {
+    /// The default settings (AMBER, pages of at most 1,000, statuses kept 24 hours) with the
+    /// given cursor key.
+    pub fn new(cursor_key: [u8; 32]) -> HubConfig {
+        HubConfig {
+            default_tlp: Tlp::Amber,
+            max_page: 1000,
+            status_retention_secs: 86_400,
+            cursor_key,
+        }
+    }
+}
+
+impl fmt::Debug for HubConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HubConfig")
+            .field("default_tlp", &self.default_tlp)
+            .field("max_page", &self.max_page)
+            .field("status_retention_secs", &self.status_retention_secs)
+            .field("cursor_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// An authenticated caller: the user, their organisation and their STIX identity ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user.
+    pub user: User,
+    /// The user's organisation.
+    pub org: Org,
+    /// The user's identity id (`stix::user_identity_id`) and the organisation's identity id.
+    pub identities: Vec<String>,
+}
+
+/// A TAXII object filter (`added_after`, `match[id]`, `match[type]`, `match[version]`,
+/// `match[spec_version]`). Empty lists mean "no filter"; `Default` selects the last version of
+/// every object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ObjectFilter {
+    /// Only versions added strictly after this time (microseconds since the epoch).
+    pub added_after: Option<i64>,
+    /// `match[id]`.
+    pub ids: Vec<String>,
+    /// `match[type]`.
+    pub types: Vec<String>,
+    /// `match[version]`.
+    pub versions: VersionFilter,
+    /// `match[spec_version]`; empty means the latest (2.1).
+    pub spec_versions: Vec<String>,
+}
+
+/// A page of objects (the TAXII envelope's content).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectPage {
+    /// The objects, redacted for the caller, in (`date_added`, `seq`) order.
+    pub objects: Vec<serde_json::Value>,
+    /// Whether more results may follow.
+    pub more: bool,
+    /// The cursor of the next page; always `Some` when `more` is true.
+    pub next: Option<String>,
+    /// `date_added` of the first object on the page (microseconds).
+    pub first_added: Option<i64>,
+    /// `date_added` of the last object on the page (microseconds).
+    pub last_added: Option<i64>,
+}
+
+/// One TAXII manifest record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestEntry {
+    /// The object id.
+    pub id: String,
+    /// When this version was added (microseconds).
+    pub date_added: i64,
+    /// The version: `modified`, else `created`, else `date_added`, as an RFC 3339 timestamp.
+    pub version: String,
+    /// The media type, `application/stix+json;version=2.1`.
+    pub media_type: String,
+}
+
+/// A page of manifest records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestPage {
+    /// The records, in (`date_added`, `seq`) order.
+    pub objects: Vec<ManifestEntry>,
+    /// Whether more results may follow.
+    pub more: bool,
+    /// The cursor of the next page; always `Some` when `more` is true.
+    pub next: Option<String>,
+    /// `date_added` of the first record on the page (microseconds).
+    pub first_added: Option<i64>,
+    /// `date_added` of the last record on the page (microseconds).
+    pub last_added: Option<i64>,
+}
+
+/// A page of an object's versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionsPage {
+    /// The versions as RFC 3339 timestamps, in (`date_added`, `seq`) order.
+    pub versions: Vec<String>,
+    /// Whether more results may follow.
+    pub more: bool,
+    /// The cursor of the next page; always `Some` when `more` is true.
+    pub next: Option<String>,
+    /// `date_added` of the first version on the page (microseconds).
+    pub first_added: Option<i64>,
+    /// `date_added` of the last version on the page (microseconds).
+    pub last_added: Option<i64>,
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExportSummary {
+    /// Objects emitted.
+    pub exported: u64,
+    /// Objects the caller may see that were not emitted because of their TLP.
+    pub withheld: u64,
+}
+
+/// The hub service. Cheap to clone; clones share the store and caches.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    config: HubConfig,
+    /// The directory collection's UUID.
+    directory_id: String,
+    /// The hub's own STIX identity id.
+    hub_identity_id: String,
+    /// Recently verified credentials, keyed by a SHA-256 of the credential.
+    auth_cache: Mutex<HashMap<[u8; 32], auth::CacheEntry>>,
+    /// An argon2id hash verified against when the user is unknown, so that unknown users cost
+    /// the same time as known ones.
+    dummy_hash: String,
+    /// When statuses were last purged (seconds).
+    last_purge: AtomicI64,
+}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("config", &self.inner.config)
+            .field("directory_id", &self.inner.directory_id)
+            .finish()
+    }
+}
+
+impl Hub {
+    /// Opens the hub over a store, creating the directory collection, the hub's identity and
+    /// the recipients extension definition if they are missing.
+    pub fn new(store: Arc<dyn Store>, config: HubConfig) -> Result<Hub, HubError> {
+        if config.max_page == 0 {
+            return Err(HubError::invalid("max_page", "must be at least 1"));
+        }
+        if config.status_retention_secs < 86_400 {
+            return Err(HubError::invalid(
+                "status_retention_secs",
+                "statuses must stay readable at least 86400 seconds (24 hours)",
+            ));
+        }
+        let dummy_hash = auth::hash_secret("rrm-dummy-password-for-timing")?;
+        let hub_identity_id = admin::hub_identity_id();
+        let directory_id = admin::ensure_directory(store.as_ref(), &hub_identity_id)?;
+        Ok(Hub {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                directory_id,
+                hub_identity_id,
+                auth_cache: Mutex::new(HashMap::new()),
+                dummy_hash,
+                last_purge: AtomicI64::new(0),
+            }),
+        })
+    }
+
+    /// The store under the hub.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// The hub's settings.
+    pub fn config(&self) -> &HubConfig {
+        &self.inner.config
+    }
+
+    /// The UUID of the directory collection.
+    pub fn directory_id(&self) -> &str {
+        &self.inner.directory_id
+    }
+
+    /// The hub's own STIX identity id.
+    pub fn hub_identity_id(&self) -> &str {
+        &self.inner.hub_identity_id
+    }
+}
+
+/// The current time in microseconds since the Unix epoch.
+pub(crate) fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The current time in seconds since the Unix epoch.
+pub(crate) fn now_secs() -> i64 {
+    now_micros() / 1_000_000
+}
