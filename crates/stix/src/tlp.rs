@@ -39,7 +39,13 @@ pub const TLP1_RED: &str = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92
 
 impl Tlp {
     /// Every level, least restrictive first.
-    pub const ALL: [Tlp; 5] = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red];
+    pub const ALL: [Tlp; 5] = [
+        Tlp::Clear,
+        Tlp::Green,
+        Tlp::Amber,
+        Tlp::AmberStrict,
+        Tlp::Red,
+    ];
 
     /// The level a marking-definition id stands for, TLP 1.0 ids mapped to TLP 2.0.
     pub fn from_marking_id(id: &str) -> Option<Tlp> {

@@ -1,0 +1,245 @@
+//! The TLP 2.0 access decision, granular-marking redaction and the export rule.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::selector::{parse_selector, Segment};
+use crate::tlp::Tlp;
+use crate::validate::{category, check_object, required_properties};
+
+/// Who is reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    /// The reading user's id in the hub.
+    pub user_id: i64,
+    /// The id of the reading user's organisation.
+    pub org_id: i64,
+    /// The user's identity id and the organisation's identity id.
+    pub identities: &'a [String],
+    /// Whether the reader's organisation has a read grant on the collection.
+    pub collection_readable: bool,
+}
+
+/// What decides who may see one object.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectAccess<'a> {
+    /// The object's TLP from `object_marking_refs`, if it has one.
+    pub tlp: Option<Tlp>,
+    /// The collection's default TLP, used when `tlp` is `None`.
+    pub collection_default: Tlp,
+    /// Identity ids named as recipients by the rrm recipients extension.
+    pub recipients: &'a [String],
+    /// The hub user who submitted the object.
+    pub submitter_user_id: i64,
+}
+
+/// The level that governs an object: its own, else the collection's default.
+pub fn effective_tlp(tlp: Option<Tlp>, collection_default: Tlp) -> Tlp {
+    tlp.unwrap_or(collection_default)
+}
+
+/// THE access decision.
+///
+/// The collection must be readable by the reader's organisation, and then: CLEAR, GREEN, AMBER
+/// and AMBER+STRICT are visible; RED only when one of the reader's identities is a recipient or
+/// the reader submitted the object. There is no role input: admins get no exception.
+pub fn may_see(reader: &Reader, obj: &ObjectAccess) -> bool {
+    if !reader.collection_readable {
+        return false;
+    }
+    match effective_tlp(obj.tlp, obj.collection_default) {
+        Tlp::Clear | Tlp::Green | Tlp::Amber | Tlp::AmberStrict => true,
+        Tlp::Red => {
+            reader.user_id == obj.submitter_user_id
+                || reader
+                    .identities
+                    .iter()
+                    .any(|i| obj.recipients.iter().any(|r| r == i))
+        }
+    }
+}
+
+/// Whether objects at this level may leave this instance: CLEAR, GREEN and AMBER only.
+pub fn exportable(level: Tlp) -> bool {
+    matches!(level, Tlp::Clear | Tlp::Green | Tlp::Amber)
+}
+
+/// The copy of `obj` this reader may be served, or `None` to withhold it.
+///
+/// Every property or list item selected by a granular marking whose `marking_ref` is a TLP
+/// level the reader may not see is removed (list items are removed so the remaining indices
+/// stay consistent, and the granular markings are rewritten to match). The object is withheld
+/// when the reader may not see it at all, when a required property would be removed, or when
+/// the copy would no longer be a valid object (for example an emptied `object_refs`).
+pub fn redact(obj: &Value, reader: &Reader, access: &ObjectAccess) -> Option<Value> {
+    if !may_see(reader, access) {
+        return None;
+    }
+    let Value::Object(map) = obj else {
+        return Some(obj.clone());
+    };
+    let Some(Value::Array(markings)) = map.get("granular_markings") else {
+        return Some(obj.clone());
+    };
+    let mut removed: BTreeSet<Vec<Segment>> = BTreeSet::new();
+    for gm in markings {
+        let Some(level) = gm
+            .get("marking_ref")
+            .and_then(Value::as_str)
+            .and_then(Tlp::from_marking_id)
+        else {
+            continue;
+        };
+        let at_level = ObjectAccess {
+            tlp: Some(level),
+            ..*access
+        };
+        if may_see(reader, &at_level) {
+            continue;
+        }
+        let Some(Value::Array(selectors)) = gm.get("selectors") else {
+            // A restricted marking whose scope cannot be read: withhold rather than guess.
+            return None;
+        };
+        for s in selectors {
+            match s.as_str().and_then(parse_selector) {
+                Some(path) if !path.is_empty() => {
+                    removed.insert(path);
+                }
+                _ => return None,
+            }
+        }
+    }
+    if removed.is_empty() {
+        return Some(obj.clone());
+    }
+    let t = map.get("type").and_then(Value::as_str).unwrap_or("");
+    let cat = category(
+        t,
+        map.contains_key("created") || map.contains_key("modified"),
+    );
+    let required = required_properties(t, cat);
+    for path in &removed {
+        if let Some(Segment::Key(k)) = path.first() {
+            if required.contains(&k.as_str()) || k == "granular_markings" {
+                return None;
+            }
+        }
+    }
+    let mut out = copy_without(obj, &mut Vec::new(), &removed);
+    rewrite_granular_markings(&mut out, &removed);
+    // The served copy must still be a valid object; otherwise withhold it.
+    if check_object(&out).is_err() {
+        return None;
+    }
+    Some(out)
+}
+
+/// Whether `path` or one of its prefixes was removed.
+fn is_removed(path: &[Segment], removed: &BTreeSet<Vec<Segment>>) -> bool {
+    (1..=path.len()).any(|n| path.get(..n).is_some_and(|p| removed.contains(p)))
+}
+
+/// A deep copy of `v` without the removed paths.
+fn copy_without(v: &Value, at: &mut Vec<Segment>, removed: &BTreeSet<Vec<Segment>>) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = Map::with_capacity(m.len());
+            for (k, child) in m {
+                at.push(Segment::Key(k.clone()));
+                if !removed.contains(at.as_slice()) {
+                    out.insert(k.clone(), copy_without(child, at, removed));
+                }
+                at.pop();
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => {
+            let mut out = Vec::with_capacity(a.len());
+            for (i, child) in a.iter().enumerate() {
+                at.push(Segment::Index(i));
+                if !removed.contains(at.as_slice()) {
+                    out.push(copy_without(child, at, removed));
+                }
+                at.pop();
+            }
+            Value::Array(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Maps a selector of the original object onto the copy, or `None` if it selects removed data.
+fn remap(path: &[Segment], removed: &BTreeSet<Vec<Segment>>) -> Option<Vec<Segment>> {
+    if is_removed(path, removed) {
+        return None;
+    }
+    // For each list, count the removed siblings before each index.
+    let mut by_parent: BTreeMap<&[Segment], Vec<usize>> = BTreeMap::new();
+    for r in removed {
+        if let Some((Segment::Index(i), parent)) = r.split_last() {
+            by_parent.entry(parent).or_default().push(*i);
+        }
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for (n, seg) in path.iter().enumerate() {
+        match seg {
+            Segment::Index(i) => {
+                let parent = path.get(..n).unwrap_or(&[]);
+                let shift = by_parent
+                    .get(parent)
+                    .map_or(0, |v| v.iter().filter(|j| **j < *i).count());
+                out.push(Segment::Index(i - shift));
+            }
+            key => out.push(key.clone()),
+        }
+    }
+    Some(out)
+}
+
+fn selector_text(path: &[Segment]) -> String {
+    let parts: Vec<String> = path
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.clone(),
+            Segment::Index(i) => format!("[{i}]"),
+        })
+        .collect();
+    parts.join(".")
+}
+
+/// Rewrites `granular_markings` of the copy so that every selector points at what it pointed
+/// at before; entries left without selectors are dropped, and the property too if none remain.
+fn rewrite_granular_markings(out: &mut Value, removed: &BTreeSet<Vec<Segment>>) {
+    let Some(map) = out.as_object_mut() else {
+        return;
+    };
+    let Some(Value::Array(markings)) = map.get_mut("granular_markings") else {
+        return;
+    };
+    let mut kept = Vec::with_capacity(markings.len());
+    for gm in markings.drain(..) {
+        let Value::Object(mut gm) = gm else {
+            continue;
+        };
+        let selectors: Vec<Value> = match gm.get("selectors") {
+            Some(Value::Array(sel)) => sel
+                .iter()
+                .filter_map(|s| s.as_str().and_then(parse_selector))
+                .filter_map(|p| remap(&p, removed))
+                .map(|p| Value::String(selector_text(&p)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !selectors.is_empty() {
+            gm.insert("selectors".to_string(), Value::Array(selectors));
+            kept.push(Value::Object(gm));
+        }
+    }
+    if kept.is_empty() {
+        map.remove("granular_markings");
+    } else {
+        map.insert("granular_markings".to_string(), Value::Array(kept));
+    }
+}
