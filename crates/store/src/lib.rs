@@ -16,6 +16,8 @@
 
 mod error;
 mod model;
+#[cfg(feature = "testsuite")]
+pub mod testsuite;
 
 pub use error::StoreError;
 pub use model::*;

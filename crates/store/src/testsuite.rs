@@ -1,0 +1,1 @@
+//! The shared store test suite (placeholder while it is written).
