@@ -1,0 +1,249 @@
+//! Authentication and administration through the hub's public API on a real SQLite file.
+
+mod common;
+
+use common::*;
+use hub::{HubError, ObjectFilter};
+use store::{Access, Role, Sector, Tlp};
+
+#[test]
+fn basic_auth_accepts_the_right_password_only() {
+    let t = new_hub();
+    let hub = &t.hub;
+    hub.add_org(None, "gov-ca", "Canada", Sector::Government, "ca").unwrap();
+    hub.add_user(None, "gov-ca", "alice", Role::Analyst, Some("correct horse battery"))
+        .unwrap();
+    let p = hub.authenticate_basic("alice", "correct horse battery").unwrap();
+    assert_eq!(p.user.username, "alice");
+    assert_eq!(p.org.slug, "gov-ca");
+    assert_eq!(
+        p.identities,
+        vec![stix::user_identity_id("alice"), stix::org_identity_id("gov-ca")]
+    );
+    // Cached path gives the same principal.
+    let again = hub.authenticate_basic("alice", "correct horse battery").unwrap();
+    assert_eq!(again, p);
+    for (user, pw) in [
+        ("alice", "wrong password"),
+        ("alice", ""),
+        ("bob", "correct horse battery"),
+        ("", ""),
+    ] {
+        let err = hub.authenticate_basic(user, pw).unwrap_err();
+        assert!(matches!(err, HubError::Unauthenticated), "{user}/{pw}: {err}");
+        assert_eq!(err.code(), "unauthenticated");
+        assert_eq!(err.to_string(), "authentication failed");
+    }
+}
+
+#[test]
+fn password_change_invalidates_the_cache() {
+    let t = new_hub();
+    let hub = &t.hub;
+    hub.add_org(None, "gov-ca", "Canada", Sector::Government, "ca").unwrap();
+    let u = hub
+        .add_user(None, "gov-ca", "alice", Role::Analyst, Some("first password"))
+        .unwrap();
+    hub.authenticate_basic("alice", "first password").unwrap();
+    let other = hub
+        .add_user(None, "gov-ca", "tmp", Role::Reader, Some("second password"))
+        .unwrap();
+    let new_hash = other.password_hash.unwrap();
+    hub.store().set_password_hash(u.id, &new_hash).unwrap();
+    assert!(matches!(
+        hub.authenticate_basic("alice", "first password"),
+        Err(HubError::Unauthenticated)
+    ));
+    assert!(hub.authenticate_basic("alice", "second password").is_ok());
+}
+
+#[test]
+fn tokens_authenticate_until_revoked() {
+    let t = new_hub();
+    let hub = &t.hub;
+    hub.add_org(None, "isp-x", "ISP", Sector::Isp, "fr").unwrap();
+    hub.add_user(None, "isp-x", "bot", Role::Reader, None).unwrap();
+    let token = hub.create_token(None, "bot", "ci").unwrap();
+    assert!(token.starts_with("rrm_"));
+    let p = hub.authenticate_token(&token).unwrap();
+    assert_eq!(p.user.username, "bot");
+    assert_eq!(hub.authenticate_token(&token).unwrap(), p);
+    // The stored secret is a hash, never the token.
+    let lookup = token.split('_').nth(1).unwrap();
+    let stored = hub.store().token_by_lookup(lookup).unwrap().unwrap();
+    assert!(stored.secret_hash.starts_with("$argon2id$"));
+    assert!(!token.contains(&stored.secret_hash));
+    // Wrong secrets, malformed and unknown tokens.
+    let mut wrong = token.clone();
+    wrong.pop();
+    wrong.push(if token.ends_with('0') { '1' } else { '0' });
+    for bad in [wrong.as_str(), "rrm_", "nonsense", "rrm_abc_def", ""] {
+        assert!(
+            matches!(hub.authenticate_token(bad), Err(HubError::Unauthenticated)),
+            "{bad}"
+        );
+    }
+    // A user without a password cannot log in with Basic.
+    assert!(matches!(
+        hub.authenticate_basic("bot", ""),
+        Err(HubError::Unauthenticated)
+    ));
+    hub.store().revoke_token(lookup).unwrap();
+    assert!(matches!(
+        hub.authenticate_token(&token),
+        Err(HubError::Unauthenticated)
+    ));
+}
+
+#[test]
+fn admin_operations_need_an_admin() {
+    let t = new_hub();
+    let hub = &t.hub;
+    let admin = org_with_user(hub, "gov-ca", "root", Role::Admin);
+    let analyst = org_with_user(hub, "gov-ca", "ann", Role::Analyst);
+    let reader = org_with_user(hub, "gov-ca", "rita", Role::Reader);
+    for p in [&analyst, &reader] {
+        let errs = [
+            hub.add_org(Some(p), "x-org", "X", Sector::Other, "US").map(|_| ()),
+            hub.add_user(Some(p), "gov-ca", "eve", Role::Admin, None).map(|_| ()),
+            hub.create_token(Some(p), "root", "steal").map(|_| ()),
+            hub.add_collection(Some(p), "c1", "C", "", None).map(|_| ()),
+            hub.grant(Some(p), "gov-ca", "directory", RO),
+            hub.list_orgs(Some(p)).map(|_| ()),
+            hub.list_collections_admin(Some(p)).map(|_| ()),
+        ];
+        for e in errs {
+            let e = e.unwrap_err();
+            assert_eq!(e.code(), "forbidden", "{e}");
+        }
+    }
+    let org = hub
+        .add_org(Some(&admin), "plat-y", "Platform Y", Sector::Platform, "us")
+        .unwrap();
+    assert_eq!(org.country, "US");
+    assert_eq!(org.identity_id, stix::org_identity_id("plat-y"));
+    let col = hub
+        .add_collection(Some(&admin), "elections", "Elections", "Election threats", None)
+        .unwrap();
+    assert_eq!(col.default_tlp, Tlp::Amber);
+    let red = hub
+        .add_collection(Some(&admin), "red-room", "Red", "", Some(Tlp::Red))
+        .unwrap();
+    assert_eq!(red.default_tlp, Tlp::Red);
+    hub.grant(Some(&admin), "plat-y", &col.id, RW).unwrap();
+    hub.grant(Some(&admin), "plat-y", "red-room", RO).unwrap();
+    assert_eq!(hub.store().grant(org.id, &col.id).unwrap(), RW);
+    let orgs: Vec<String> = hub.list_orgs(Some(&admin)).unwrap().into_iter().map(|o| o.slug).collect();
+    assert_eq!(orgs, vec!["gov-ca", "plat-y"]);
+    let cols: Vec<String> = hub
+        .list_collections_admin(None)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.slug)
+        .collect();
+    assert_eq!(cols, vec!["directory", "elections", "red-room"]);
+    hub.add_user(Some(&admin), "plat-y", "pat", Role::Analyst, None).unwrap();
+    let token = hub.create_token(Some(&admin), "pat", "").unwrap();
+    assert_eq!(hub.authenticate_token(&token).unwrap().org.slug, "plat-y");
+}
+
+#[test]
+fn admin_inputs_are_validated() {
+    let t = new_hub();
+    let hub = &t.hub;
+    let field = |e: HubError| match e {
+        HubError::Invalid { field, .. } => field,
+        other => panic!("expected invalid input, got {other}"),
+    };
+    for slug in ["a", "Upper", "has space", "x_y", &"a".repeat(65), ""] {
+        let e = hub.add_org(None, slug, "N", Sector::Other, "CA").unwrap_err();
+        assert_eq!(field(e), "slug", "{slug}");
+    }
+    for cc in ["C", "CAN", "1A", "", "é"] {
+        let e = hub.add_org(None, "ok-org", "N", Sector::Other, cc).unwrap_err();
+        assert_eq!(field(e), "country", "{cc}");
+    }
+    let e = hub.add_org(None, "ok-org", "  ", Sector::Other, "CA").unwrap_err();
+    assert_eq!(field(e), "name");
+    hub.add_org(None, "ok-org", "OK", Sector::Other, "de").unwrap();
+    let e = hub.add_org(None, "ok-org", "OK", Sector::Other, "de").unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    for name in ["", "a:b", "sp ace", &"u".repeat(65)] {
+        let e = hub.add_user(None, "ok-org", name, Role::Reader, None).unwrap_err();
+        assert_eq!(field(e), "username", "{name}");
+    }
+    let e = hub
+        .add_user(None, "ok-org", "shorty", Role::Reader, Some("short"))
+        .unwrap_err();
+    assert_eq!(field(e), "password");
+    let e = hub.add_user(None, "no-org", "x", Role::Reader, None).unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    hub.add_user(None, "ok-org", "x", Role::Reader, None).unwrap();
+    assert_eq!(
+        hub.add_user(None, "ok-org", "x", Role::Reader, None).unwrap_err().code(),
+        "conflict"
+    );
+    assert_eq!(hub.create_token(None, "nobody", "").unwrap_err().code(), "not_found");
+    let e = hub.add_collection(None, "directory", "D", "", None).unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    let e = hub.add_collection(None, "c2", "", "", None).unwrap_err();
+    assert_eq!(field(e), "title");
+    assert_eq!(hub.grant(None, "ok-org", "nope", RO).unwrap_err().code(), "not_found");
+    assert_eq!(hub.grant(None, "nope", "directory", RO).unwrap_err().code(), "not_found");
+    // Nobody writes to the directory.
+    assert_eq!(hub.grant(None, "ok-org", "directory", RW).unwrap_err().code(), "forbidden");
+    assert_eq!(hub.principal_for("ghost").unwrap_err().code(), "not_found");
+}
+
+#[test]
+fn directory_holds_identities_and_the_extension_definition() {
+    let t = new_hub();
+    let hub = &t.hub;
+    let p = org_with_user(hub, "gov-fr", "marie", Role::Reader);
+    org_with_user(hub, "ngo-z", "zed", Role::Reader);
+    let cols = hub.collections_for(&p).unwrap();
+    assert_eq!(cols.len(), 1);
+    assert_eq!(cols[0].0.slug, "directory");
+    assert_eq!(cols[0].0.default_tlp, Tlp::Clear);
+    assert_eq!(cols[0].1, RO);
+    let objs = read_all(hub, &p, hub.directory_id(), &ObjectFilter::default());
+    let got = ids(&objs);
+    assert!(got.contains(&stix::org_identity_id("gov-fr")));
+    assert!(got.contains(&stix::org_identity_id("ngo-z")));
+    assert!(got.contains(&hub.hub_identity_id().to_string()));
+    assert!(got.contains(&stix::RECIPIENTS_EXTENSION_ID.to_string()));
+    assert_eq!(objs.len(), 4);
+    for o in &objs {
+        assert!(stix::check_object(o).is_ok(), "{o}");
+    }
+    // Reopening the same database does not duplicate anything.
+    let path = t.dir.path().join("hub.db");
+    drop(objs);
+    let store = store_sqlite::SqliteStore::open(&path).unwrap();
+    let hub2 = hub::Hub::new(std::sync::Arc::new(store), hub::HubConfig::new([1; 32])).unwrap();
+    assert_eq!(hub2.directory_id(), hub.directory_id());
+    assert_eq!(hub2.store().count_objects(hub2.directory_id()).unwrap(), 4);
+}
+
+#[test]
+fn collections_are_visible_only_with_a_grant() {
+    let t = new_hub();
+    let hub = &t.hub;
+    let a = org_with_user(hub, "org-a", "a1", Role::Analyst);
+    let b = org_with_user(hub, "org-b", "b1", Role::Analyst);
+    let col = hub.add_collection(None, "shared", "Shared", "", None).unwrap();
+    hub.grant(None, "org-a", "shared", RW).unwrap();
+    let (c, access) = hub.collection_for(&a, &col.id).unwrap();
+    assert_eq!((c.id.as_str(), access), (col.id.as_str(), RW));
+    assert_eq!(hub.collection_for(&a, "shared").unwrap().0.id, col.id);
+    let e = hub.collection_for(&b, &col.id).unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    let e2 = hub.collection_for(&b, "no-such-collection").unwrap_err();
+    // Unknown and invisible look the same apart from the name asked for.
+    assert_eq!(e2.code(), "not_found");
+    assert_eq!(hub.collections_for(&b).unwrap().len(), 1);
+    hub.grant(None, "org-a", "shared", Access::default()).unwrap();
+    assert_eq!(hub.collection_for(&a, &col.id).unwrap_err().code(), "not_found");
+    let cfg = hub.config();
+    assert_eq!((cfg.max_page, cfg.status_retention_secs), (1000, 86_400));
+}
