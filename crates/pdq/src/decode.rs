@@ -1,0 +1,76 @@
+//! Image decoding from bytes in memory (JPEG, PNG, GIF, WebP, BMP) for hashing.
+//!
+//! EXIF orientation is NOT applied: the pixels are hashed as stored, which is what Meta's
+//! reference tools, its Python bindings and HMA do, so hashes agree with what partners share. A
+//! copy that differs only by orientation is still found through [`crate::Dihedral`] hashes.
+//! Alpha is ignored. Greyscale images hash their grey values directly (Meta's grey path).
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageReader, Limits};
+
+use crate::{Dihedral, Error, Hasher, Pdq};
+
+/// Most memory the decoder may allocate for one image (about 130 megapixels of RGBA).
+pub const MAX_DECODE_BYTES: u64 = 512 << 20;
+
+/// Decodes an image held in memory, refusing empty input, unknown formats and over-large images.
+pub fn decode(bytes: &[u8]) -> Result<DynamicImage, Error> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::Decode(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(Error::UnknownFormat);
+    }
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(l) => Error::Limits(l.to_string()),
+        other => Error::Decode(other.to_string()),
+    })
+}
+
+impl Hasher {
+    /// Hashes a decoded image (greyscale directly, anything else through 8-bit RGB).
+    pub fn hash_image(&mut self, img: &DynamicImage) -> Result<Pdq, Error> {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        match img {
+            DynamicImage::ImageLuma8(g) => self.hash_luma8(g.as_raw(), w, h),
+            DynamicImage::ImageLumaA8(_) | DynamicImage::ImageLuma16(_) => {
+                self.hash_luma8(img.to_luma8().as_raw(), w, h)
+            }
+            DynamicImage::ImageRgb8(rgb) => self.hash_rgb8(rgb.as_raw(), w, h),
+            DynamicImage::ImageRgba8(rgba) => self.hash_rgba8(rgba.as_raw(), w, h),
+            _ => self.hash_rgb8(img.to_rgb8().as_raw(), w, h),
+        }
+    }
+
+    /// All eight dihedral hashes of a decoded image.
+    pub fn dihedral_image(&mut self, img: &DynamicImage) -> Result<Dihedral, Error> {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        match img {
+            DynamicImage::ImageLuma8(g) => self.dihedral_luma8(g.as_raw(), w, h),
+            DynamicImage::ImageLumaA8(_) | DynamicImage::ImageLuma16(_) => {
+                self.dihedral_luma8(img.to_luma8().as_raw(), w, h)
+            }
+            DynamicImage::ImageRgb8(rgb) => self.dihedral_rgb8(rgb.as_raw(), w, h),
+            _ => self.dihedral_rgb8(img.to_rgb8().as_raw(), w, h),
+        }
+    }
+
+    /// Decodes image bytes and hashes them.
+    pub fn hash_bytes(&mut self, bytes: &[u8]) -> Result<Pdq, Error> {
+        let img = decode(bytes)?;
+        self.hash_image(&img)
+    }
+
+    /// Decodes image bytes and returns all eight dihedral hashes.
+    pub fn dihedral_bytes(&mut self, bytes: &[u8]) -> Result<Dihedral, Error> {
+        let img = decode(bytes)?;
+        self.dihedral_image(&img)
+    }
+}

@@ -1,0 +1,689 @@
+//! The PDQ algorithm on decoded pixels: luminance, Jarosz tent filter, decimation, quality, DCT,
+//! median threshold and the eight dihedral variants.
+//!
+//! The float arithmetic follows Meta's reference step for step (same operations in the same order,
+//! no fused multiply-add), so results are bit-identical to it. Speed comes from doing the same
+//! operations on eight independent rows or columns at once, and from computing the last two filter
+//! passes only where the 64x64 decimation reads them.
+
+use crate::{Error, PdqHash};
+
+/// Number of independent rows or columns filtered together.
+const LANES: usize = 8;
+
+/// Meta's smallest hashable side; smaller images hash to zero with quality 0.
+const MIN_HASHABLE_DIM: usize = 5;
+
+/// Marks a row or column that the decimation does not read.
+const UNUSED: u32 = u32::MAX;
+
+type Lanes = [f32; LANES];
+
+/// A PDQ hash with its quality score (0..=100; Meta's rule: below 50 do not match).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pdq {
+    /// The 256-bit hash.
+    pub hash: PdqHash,
+    /// The image-domain quality metric, 0..=100.
+    pub quality: u32,
+}
+
+/// The eight dihedral transforms of an image, in Meta's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transform {
+    /// The image as given.
+    Original,
+    /// Rotated 90 degrees.
+    Rotate90,
+    /// Rotated 180 degrees.
+    Rotate180,
+    /// Rotated 270 degrees.
+    Rotate270,
+    /// Mirrored top to bottom (Meta's "flip X").
+    FlipX,
+    /// Mirrored left to right (Meta's "flip Y").
+    FlipY,
+    /// Transposed about the main diagonal (Meta's "flip plus 1").
+    FlipPlus1,
+    /// Transposed about the anti-diagonal (Meta's "flip minus 1").
+    FlipMinus1,
+}
+
+impl Transform {
+    /// All eight transforms, in the order of [`Dihedral::hashes`].
+    pub const ALL: [Transform; 8] = [
+        Transform::Original,
+        Transform::Rotate90,
+        Transform::Rotate180,
+        Transform::Rotate270,
+        Transform::FlipX,
+        Transform::FlipY,
+        Transform::FlipPlus1,
+        Transform::FlipMinus1,
+    ];
+
+    /// A short lowercase name, e.g. `rotate90`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transform::Original => "original",
+            Transform::Rotate90 => "rotate90",
+            Transform::Rotate180 => "rotate180",
+            Transform::Rotate270 => "rotate270",
+            Transform::FlipX => "flipx",
+            Transform::FlipY => "flipy",
+            Transform::FlipPlus1 => "flipplus1",
+            Transform::FlipMinus1 => "flipminus1",
+        }
+    }
+}
+
+/// The hashes of all eight dihedral transforms of one image, derived from a single DCT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dihedral {
+    /// One hash per transform, indexed like [`Transform::ALL`].
+    pub hashes: [PdqHash; 8],
+    /// The quality score, shared by all eight.
+    pub quality: u32,
+}
+
+impl Dihedral {
+    /// The hash of one transform.
+    pub fn get(&self, t: Transform) -> PdqHash {
+        let i = Transform::ALL.iter().position(|x| *x == t).unwrap_or(0);
+        self.hashes[i]
+    }
+}
+
+/// Reusable PDQ hasher: holds the DCT matrix and scratch buffers, so hashing many images
+/// allocates only when a larger image arrives. Not shared between threads; make one per thread.
+pub struct Hasher {
+    /// DCT matrix, 16 rows by 64 columns, row-major.
+    dct: Vec<f32>,
+    /// The same matrix transposed, 64 rows by 16 columns.
+    dct_t: Vec<f32>,
+    /// Full-size buffer: luminance, then the result of the first column pass.
+    a: Vec<f32>,
+    /// Full-size buffer: the result of the first row pass.
+    b: Vec<f32>,
+    /// Eight rows transposed so the row filter runs on eight rows at once.
+    strip: Vec<Lanes>,
+    /// Second row pass, kept only at the decimated columns (height x sampled columns).
+    d: Vec<f32>,
+    /// Second column pass, kept only at the decimated rows and columns.
+    e: Vec<f32>,
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Hasher::new()
+    }
+}
+
+impl Hasher {
+    /// Creates a hasher and computes its DCT matrix.
+    pub fn new() -> Hasher {
+        // Meta: a float scale factor times a double cosine, rounded to float.
+        let scale = (2.0f64 / 64.0).sqrt() as f32;
+        let mut dct = vec![0f32; 16 * 64];
+        let mut dct_t = vec![0f32; 64 * 16];
+        for i in 0..16 {
+            for j in 0..64 {
+                let angle =
+                    (std::f64::consts::PI / 2.0 / 64.0) * (i + 1) as f64 * (2 * j + 1) as f64;
+                let v = (f64::from(scale) * angle.cos()) as f32;
+                dct[i * 64 + j] = v;
+                dct_t[j * 16 + i] = v;
+            }
+        }
+        Hasher {
+            dct,
+            dct_t,
+            a: Vec::new(),
+            b: Vec::new(),
+            strip: Vec::new(),
+            d: Vec::new(),
+            e: Vec::new(),
+        }
+    }
+
+    /// Hashes packed 8-bit RGB pixels (`width * height * 3` bytes, row-major).
+    pub fn hash_rgb8(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<Pdq, Error> {
+        self.load_interleaved(pixels, width, height, 3)?;
+        let dct = self.dct16(width, height);
+        Ok(finish(dct))
+    }
+
+    /// Hashes packed 8-bit RGBA pixels; alpha is ignored, as in Meta's reference.
+    pub fn hash_rgba8(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<Pdq, Error> {
+        self.load_interleaved(pixels, width, height, 4)?;
+        let dct = self.dct16(width, height);
+        Ok(finish(dct))
+    }
+
+    /// Hashes 8-bit greyscale pixels (`width * height` bytes); luminance is the grey value.
+    pub fn hash_luma8(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<Pdq, Error> {
+        self.load_grey(pixels, width, height)?;
+        let dct = self.dct16(width, height);
+        Ok(finish(dct))
+    }
+
+    /// Hashes a luminance plane given as floats (`width * height` values, row-major).
+    pub fn hash_luma_f32(
+        &mut self,
+        luma: &[f32],
+        width: usize,
+        height: usize,
+    ) -> Result<Pdq, Error> {
+        check_len(luma.len(), width, height, 1)?;
+        self.a.clear();
+        self.a.extend_from_slice(luma);
+        let dct = self.dct16(width, height);
+        Ok(finish(dct))
+    }
+
+    /// All eight dihedral hashes of packed 8-bit RGB pixels, from one pass over the image.
+    pub fn dihedral_rgb8(
+        &mut self,
+        pixels: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<Dihedral, Error> {
+        self.load_interleaved(pixels, width, height, 3)?;
+        let dct = self.dct16(width, height);
+        Ok(finish_dihedral(dct))
+    }
+
+    /// All eight dihedral hashes of 8-bit greyscale pixels.
+    pub fn dihedral_luma8(
+        &mut self,
+        pixels: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<Dihedral, Error> {
+        self.load_grey(pixels, width, height)?;
+        let dct = self.dct16(width, height);
+        Ok(finish_dihedral(dct))
+    }
+
+    /// Fills buffer `a` with luminance from interleaved 8-bit channels (R, G, B first).
+    fn load_interleaved(
+        &mut self,
+        pixels: &[u8],
+        width: usize,
+        height: usize,
+        channels: usize,
+    ) -> Result<(), Error> {
+        let n = check_len(pixels.len(), width, height, channels)?;
+        self.a.clear();
+        self.a.resize(n, 0.0);
+        for (out, px) in self.a.iter_mut().zip(pixels.chunks_exact(channels)) {
+            if let [r, g, b, ..] = *px {
+                *out = luma(r, g, b);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills buffer `a` with greyscale values.
+    fn load_grey(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<(), Error> {
+        let n = check_len(pixels.len(), width, height, 1)?;
+        self.a.clear();
+        self.a.extend(pixels.iter().map(|&v| f32::from(v)));
+        debug_assert_eq!(self.a.len(), n);
+        Ok(())
+    }
+
+    /// Runs blur, decimation, quality and DCT on the luminance in buffer `a`.
+    fn dct16(&mut self, width: usize, height: usize) -> Option<([f32; 256], u32)> {
+        if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
+            return None;
+        }
+        let mut buf64 = [0f32; 64 * 64];
+        if width == 64 && height == 64 {
+            // Meta skips the blur when the input is already 64x64.
+            buf64.copy_from_slice(&self.a[..64 * 64]);
+        } else {
+            self.blur_and_decimate(width, height, &mut buf64);
+        }
+        let quality = quality(&buf64);
+        Some((self.dct64_to_16(&buf64), quality))
+    }
+
+    /// Two X,Y passes of box filters (a tent filter), then sampling at 64x64 cell centres.
+    fn blur_and_decimate(&mut self, w: usize, h: usize, out: &mut [f32; 64 * 64]) {
+        let win_rows = window_size(w);
+        let win_cols = window_size(h);
+        let rows_in: [usize; 64] = std::array::from_fn(|i| decimate_index(i, h));
+        let cols_in: [usize; 64] = std::array::from_fn(|j| decimate_index(j, w));
+        let (row_slot, nrows) = slots(&rows_in, h);
+        let (col_slot, ncols) = slots(&cols_in, w);
+
+        self.b.clear();
+        self.b.resize(w * h, 0.0);
+        self.d.clear();
+        self.d.resize(h * ncols, 0.0);
+        self.e.clear();
+        self.e.resize(nrows * ncols, 0.0);
+
+        // Pass 1 along rows: a -> b, every output.
+        {
+            let b = &mut self.b;
+            row_pass(&self.a, w, h, win_rows, &mut self.strip, |r0, valid, j, q| {
+                for (l, v) in q.iter().enumerate().take(valid) {
+                    if let Some(slot) = b.get_mut((r0 + l) * w + j) {
+                        *slot = *v;
+                    }
+                }
+            });
+        }
+        // Pass 1 along columns: b -> a, every output.
+        {
+            let a = &mut self.a;
+            col_pass(&self.b, w, h, win_cols, |i, j0, valid, q| {
+                let at = i * w + j0;
+                if let Some(dst) = a.get_mut(at..at + valid) {
+                    dst.copy_from_slice(&q[..valid]);
+                }
+            });
+        }
+        // Pass 2 along rows: a -> d, kept only at decimated columns.
+        {
+            let d = &mut self.d;
+            let col_slot = &col_slot;
+            row_pass_sparse(&self.a, w, h, win_rows, &mut self.strip, col_slot, |r0, valid, slot, q| {
+                for (l, v) in q.iter().enumerate().take(valid) {
+                    if let Some(dst) = d.get_mut((r0 + l) * ncols + slot) {
+                        *dst = *v;
+                    }
+                }
+            });
+        }
+        // Pass 2 along columns: d -> e, kept only at decimated rows.
+        {
+            let e = &mut self.e;
+            col_pass_sparse(&self.d, ncols, h, win_cols, &row_slot, |slot, j0, valid, q| {
+                let at = slot * ncols + j0;
+                if let Some(dst) = e.get_mut(at..at + valid) {
+                    dst.copy_from_slice(&q[..valid]);
+                }
+            });
+        }
+        for (i, &ri) in rows_in.iter().enumerate() {
+            let rs = row_slot[ri] as usize;
+            for (j, &cj) in cols_in.iter().enumerate() {
+                let cs = col_slot[cj] as usize;
+                out[i * 64 + j] = self.e.get(rs * ncols + cs).copied().unwrap_or(0.0);
+            }
+        }
+    }
+
+    /// The 16x16 DCT (frequencies 1..=16) of the 64x64 image: B = D A D^T, summed in order.
+    fn dct64_to_16(&self, a: &[f32; 64 * 64]) -> [f32; 256] {
+        let mut t = [0f32; 16 * 64];
+        for i in 0..16 {
+            let row: &mut [f32] = &mut t[i * 64..i * 64 + 64];
+            for k in 0..64 {
+                let dk = self.dct[i * 64 + k];
+                let ak = &a[k * 64..k * 64 + 64];
+                for (tj, &akj) in row.iter_mut().zip(ak) {
+                    *tj += dk * akj;
+                }
+            }
+        }
+        let mut out = [0f32; 256];
+        for i in 0..16 {
+            let row: &mut [f32] = &mut out[i * 16..i * 16 + 16];
+            for k in 0..64 {
+                let tik = t[i * 64 + k];
+                let dk = &self.dct_t[k * 16..k * 16 + 16];
+                for (bj, &dkj) in row.iter_mut().zip(dk) {
+                    *bj += tik * dkj;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Meta's luminance: float coefficients, summed red, green, blue in that order.
+#[inline(always)]
+fn luma(r: u8, g: u8, b: u8) -> f32 {
+    0.299f32 * f32::from(r) + 0.587f32 * f32::from(g) + 0.114f32 * f32::from(b)
+}
+
+/// Checks that a pixel buffer has exactly `width * height * channels` elements.
+fn check_len(len: usize, width: usize, height: usize, channels: usize) -> Result<usize, Error> {
+    if width == 0 || height == 0 {
+        return Err(Error::EmptyImage { width, height });
+    }
+    let n = width.checked_mul(height).ok_or(Error::TooLarge { width, height })?;
+    let need = n.checked_mul(channels).ok_or(Error::TooLarge { width, height })?;
+    if len != need {
+        return Err(Error::PixelBuffer { width, height, channels, expected: need, found: len });
+    }
+    Ok(n)
+}
+
+/// Box window for one pass: a 64th of the side, halved for two passes, rounded up.
+fn window_size(dim: usize) -> usize {
+    (dim + 2 * 64 - 1) / (2 * 64)
+}
+
+/// The input row (or column) sampled for output cell `i`: its centre, truncated, in f64.
+fn decimate_index(i: usize, dim: usize) -> usize {
+    let v = ((i as f64 + 0.5) * dim as f64) / 64.0;
+    (v as usize).min(dim.saturating_sub(1))
+}
+
+/// Maps each sampled input index to a dense slot; other indexes map to [`UNUSED`].
+fn slots(sampled: &[usize; 64], dim: usize) -> (Vec<u32>, usize) {
+    let mut map = vec![UNUSED; dim];
+    let mut n = 0usize;
+    for &s in sampled {
+        if let Some(m) = map.get_mut(s) {
+            if *m == UNUSED {
+                *m = n as u32;
+                n += 1;
+            }
+        }
+    }
+    (map, n)
+}
+
+/// Phase lengths of Meta's one-dimensional box filter over `n` samples with window `w`.
+#[derive(Clone, Copy)]
+struct Phases {
+    p1: usize,
+    p2: usize,
+    p3: usize,
+    p4: usize,
+}
+
+impl Phases {
+    fn new(n: usize, w: usize) -> Phases {
+        let half = (w + 2) / 2;
+        Phases {
+            p1: half - 1,
+            p2: w + 1 - half,
+            p3: n.saturating_sub(w),
+            p4: half - 1,
+        }
+    }
+}
+
+#[inline(always)]
+fn add(sum: &mut Lanes, v: &Lanes) {
+    for (s, x) in sum.iter_mut().zip(v) {
+        *s += *x;
+    }
+}
+
+#[inline(always)]
+fn sub(sum: &mut Lanes, v: &Lanes) {
+    for (s, x) in sum.iter_mut().zip(v) {
+        *s -= *x;
+    }
+}
+
+#[inline(always)]
+fn div(sum: &Lanes, c: f32) -> Lanes {
+    let mut q = *sum;
+    for x in q.iter_mut() {
+        *x /= c;
+    }
+    q
+}
+
+/// Meta's running-sum box filter on [`LANES`] independent sequences at once. `load(k)` reads
+/// sample `k`; `emit(k, sum, count)` receives the running sum and window count for output `k`.
+/// Adds come before subtracts and each division is by the current window count, as in Meta's.
+#[inline(always)]
+fn box1d(
+    n: usize,
+    w: usize,
+    load: impl Fn(usize) -> Lanes,
+    mut emit: impl FnMut(usize, &Lanes, f32),
+) {
+    let ph = Phases::new(n, w);
+    let mut sum = [0f32; LANES];
+    let mut count = 0usize;
+    let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
+    for _ in 0..ph.p1 {
+        add(&mut sum, &load(ri));
+        count += 1;
+        ri += 1;
+    }
+    for _ in 0..ph.p2 {
+        add(&mut sum, &load(ri));
+        count += 1;
+        emit(oi, &sum, count as f32);
+        ri += 1;
+        oi += 1;
+    }
+    let full = count as f32;
+    for _ in 0..ph.p3 {
+        add(&mut sum, &load(ri));
+        sub(&mut sum, &load(li));
+        emit(oi, &sum, full);
+        li += 1;
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..ph.p4 {
+        sub(&mut sum, &load(li));
+        count -= 1;
+        emit(oi, &sum, count as f32);
+        li += 1;
+        oi += 1;
+    }
+}
+
+/// Copies up to eight rows starting at `r0` into `strip`, transposed (one lane per row).
+fn fill_strip(inp: &[f32], w: usize, r0: usize, valid: usize, strip: &mut Vec<Lanes>) {
+    strip.clear();
+    strip.resize(w, [0.0; LANES]);
+    for l in 0..valid {
+        let at = (r0 + l) * w;
+        if let Some(row) = inp.get(at..at + w) {
+            for (cell, &v) in strip.iter_mut().zip(row) {
+                cell[l] = v;
+            }
+        }
+    }
+}
+
+/// Box filter along rows, eight rows at a time; `out(r0, valid_rows, column, quotients)`.
+fn row_pass(
+    inp: &[f32],
+    w: usize,
+    h: usize,
+    win: usize,
+    strip: &mut Vec<Lanes>,
+    mut out: impl FnMut(usize, usize, usize, &Lanes),
+) {
+    for r0 in (0..h).step_by(LANES) {
+        let valid = LANES.min(h - r0);
+        fill_strip(inp, w, r0, valid, strip);
+        let s: &[Lanes] = strip;
+        box1d(
+            w,
+            win,
+            |k| s.get(k).copied().unwrap_or([0.0; LANES]),
+            |k, sum, c| out(r0, valid, k, &div(sum, c)),
+        );
+    }
+}
+
+/// Like [`row_pass`] but divides and emits only at columns with a slot: `out(r0, valid, slot, q)`.
+fn row_pass_sparse(
+    inp: &[f32],
+    w: usize,
+    h: usize,
+    win: usize,
+    strip: &mut Vec<Lanes>,
+    col_slot: &[u32],
+    mut out: impl FnMut(usize, usize, usize, &Lanes),
+) {
+    for r0 in (0..h).step_by(LANES) {
+        let valid = LANES.min(h - r0);
+        fill_strip(inp, w, r0, valid, strip);
+        let s: &[Lanes] = strip;
+        box1d(
+            w,
+            win,
+            |k| s.get(k).copied().unwrap_or([0.0; LANES]),
+            |k, sum, c| {
+                let slot = col_slot.get(k).copied().unwrap_or(UNUSED);
+                if slot != UNUSED {
+                    out(r0, valid, slot as usize, &div(sum, c));
+                }
+            },
+        );
+    }
+}
+
+/// Loads up to eight consecutive values at `at` (missing ones read as zero).
+#[inline(always)]
+fn load_lanes(inp: &[f32], at: usize, valid: usize) -> Lanes {
+    let mut v = [0f32; LANES];
+    if valid == LANES {
+        if let Some(src) = inp.get(at..at + LANES) {
+            v.copy_from_slice(src);
+        }
+    } else if let Some(src) = inp.get(at..at + valid) {
+        v[..valid].copy_from_slice(src);
+    }
+    v
+}
+
+/// Box filter along columns, eight columns at a time; `out(row, j0, valid_cols, quotients)`.
+fn col_pass(
+    inp: &[f32],
+    w: usize,
+    h: usize,
+    win: usize,
+    mut out: impl FnMut(usize, usize, usize, &Lanes),
+) {
+    for j0 in (0..w).step_by(LANES) {
+        let valid = LANES.min(w - j0);
+        box1d(
+            h,
+            win,
+            |i| load_lanes(inp, i * w + j0, valid),
+            |i, sum, c| out(i, j0, valid, &div(sum, c)),
+        );
+    }
+}
+
+/// Like [`col_pass`] but divides and emits only at rows with a slot: `out(slot, j0, valid, q)`.
+fn col_pass_sparse(
+    inp: &[f32],
+    w: usize,
+    h: usize,
+    win: usize,
+    row_slot: &[u32],
+    mut out: impl FnMut(usize, usize, usize, &Lanes),
+) {
+    for j0 in (0..w).step_by(LANES) {
+        let valid = LANES.min(w - j0);
+        box1d(
+            h,
+            win,
+            |i| load_lanes(inp, i * w + j0, valid),
+            |i, sum, c| {
+                let slot = row_slot.get(i).copied().unwrap_or(UNUSED);
+                if slot != UNUSED {
+                    out(slot as usize, j0, valid, &div(sum, c));
+                }
+            },
+        );
+    }
+}
+
+/// Meta's quality metric: quantised vertical and horizontal gradients of the 64x64 image.
+fn quality(buf: &[f32; 64 * 64]) -> u32 {
+    let mut sum: i64 = 0;
+    let step = |u: f32, v: f32| -> i64 {
+        let d = ((u - v) * 100.0) / 255.0;
+        i64::from((d as i32).abs())
+    };
+    for i in 0..63 {
+        for j in 0..64 {
+            sum += step(buf[i * 64 + j], buf[(i + 1) * 64 + j]);
+        }
+    }
+    for i in 0..64 {
+        for j in 0..63 {
+            sum += step(buf[i * 64 + j], buf[i * 64 + j + 1]);
+        }
+    }
+    (sum / 90).min(100) as u32
+}
+
+/// The lower median (128th smallest) of the 256 coefficients, as Torben's method returns.
+fn median(dct: &[f32; 256]) -> f32 {
+    let mut v = *dct;
+    let (_, m, _) = v.select_nth_unstable_by(127, |a, b| a.total_cmp(b));
+    *m
+}
+
+/// One bit per coefficient: set when it is above the median.
+fn bits(dct: &[f32; 256]) -> PdqHash {
+    let m = median(dct);
+    let mut h = PdqHash::ZERO;
+    for (k, &v) in dct.iter().enumerate() {
+        if v > m {
+            h.set_bit(k);
+        }
+    }
+    h
+}
+
+fn finish(dct: Option<([f32; 256], u32)>) -> Pdq {
+    match dct {
+        Some((coeffs, quality)) => Pdq { hash: bits(&coeffs), quality },
+        None => Pdq { hash: PdqHash::ZERO, quality: 0 },
+    }
+}
+
+/// Derives the DCT of a dihedral transform: optional transpose and per-coefficient signs.
+fn transform_dct(a: &[f32; 256], t: Transform) -> [f32; 256] {
+    let mut out = [0f32; 256];
+    for i in 0..16 {
+        for j in 0..16 {
+            let v = a[i * 16 + j];
+            let odd_i = i & 1 == 1;
+            let odd_j = j & 1 == 1;
+            let odd_sum = (i + j) & 1 == 1;
+            // Mirroring an axis multiplies frequency k (index k-1) by (-1)^k; rotations and
+            // diagonal flips also swap the axes.
+            let (transpose, negate) = match t {
+                Transform::Original => (false, false),
+                Transform::Rotate90 => (true, !odd_j),
+                Transform::Rotate180 => (false, odd_sum),
+                Transform::Rotate270 => (true, !odd_i),
+                Transform::FlipX => (false, !odd_i),
+                Transform::FlipY => (false, !odd_j),
+                Transform::FlipPlus1 => (true, false),
+                Transform::FlipMinus1 => (true, odd_sum),
+            };
+            let v = if negate { -v } else { v };
+            if transpose {
+                out[j * 16 + i] = v;
+            } else {
+                out[i * 16 + j] = v;
+            }
+        }
+    }
+    out
+}
+
+fn finish_dihedral(dct: Option<([f32; 256], u32)>) -> Dihedral {
+    match dct {
+        Some((coeffs, quality)) => Dihedral {
+            hashes: Transform::ALL.map(|t| bits(&transform_dct(&coeffs, t))),
+            quality,
+        },
+        None => Dihedral { hashes: [PdqHash::ZERO; 8], quality: 0 },
+    }
+}
