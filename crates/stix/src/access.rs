@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::selector::{parse_selector, Segment};
+use crate::selector::{parse_selector, resolve, Segment};
 use crate::tlp::Tlp;
 use crate::validate::{category, check_object, required_properties};
 
@@ -149,7 +149,11 @@ fn copy_without(v: &Value, at: &mut Vec<Segment>, removed: &BTreeSet<Vec<Segment
             for (k, child) in m {
                 at.push(Segment::Key(k.clone()));
                 if !removed.contains(at.as_slice()) {
-                    out.insert(k.clone(), copy_without(child, at, removed));
+                    let copy = copy_without(child, at, removed);
+                    // A list or dictionary emptied by redaction is dropped, not served empty.
+                    if !(emptied(child, &copy)) {
+                        out.insert(k.clone(), copy);
+                    }
                 }
                 at.pop();
             }
@@ -167,6 +171,15 @@ fn copy_without(v: &Value, at: &mut Vec<Segment>, removed: &BTreeSet<Vec<Segment
             Value::Array(out)
         }
         other => other.clone(),
+    }
+}
+
+/// Whether redaction turned a non-empty list or dictionary into an empty one.
+fn emptied(original: &Value, copy: &Value) -> bool {
+    match (original, copy) {
+        (Value::Array(a), Value::Array(b)) => !a.is_empty() && b.is_empty(),
+        (Value::Object(a), Value::Object(b)) => !a.is_empty() && b.is_empty(),
+        _ => false,
     }
 }
 
@@ -210,17 +223,15 @@ fn selector_text(path: &[Segment]) -> String {
 }
 
 /// Rewrites `granular_markings` of the copy so that every selector points at what it pointed
-/// at before; entries left without selectors are dropped, and the property too if none remain.
+/// at before; selectors of removed data are dropped, then entries left without selectors, and
+/// the property itself if no entry remains.
 fn rewrite_granular_markings(out: &mut Value, removed: &BTreeSet<Vec<Segment>>) {
-    let Some(map) = out.as_object_mut() else {
-        return;
-    };
-    let Some(Value::Array(markings)) = map.get_mut("granular_markings") else {
+    let Some(Value::Array(markings)) = out.get("granular_markings") else {
         return;
     };
     let mut kept = Vec::with_capacity(markings.len());
-    for gm in markings.drain(..) {
-        let Value::Object(mut gm) = gm else {
+    for gm in markings {
+        let Value::Object(gm) = gm else {
             continue;
         };
         let selectors: Vec<Value> = match gm.get("selectors") {
@@ -228,17 +239,22 @@ fn rewrite_granular_markings(out: &mut Value, removed: &BTreeSet<Vec<Segment>>) 
                 .iter()
                 .filter_map(|s| s.as_str().and_then(parse_selector))
                 .filter_map(|p| remap(&p, removed))
+                .filter(|p| resolve(out, p).is_some())
                 .map(|p| Value::String(selector_text(&p)))
                 .collect(),
             _ => Vec::new(),
         };
         if !selectors.is_empty() {
+            let mut gm = gm.clone();
             gm.insert("selectors".to_string(), Value::Array(selectors));
             kept.push(Value::Object(gm));
         }
     }
+    let Some(map) = out.as_object_mut() else {
+        return;
+    };
     if kept.is_empty() {
-        map.remove("granular_markings");
+        map.shift_remove("granular_markings");
     } else {
         map.insert("granular_markings".to_string(), Value::Array(kept));
     }
