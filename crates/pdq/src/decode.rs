@@ -7,7 +7,7 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageReader, Limits};
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
 use crate::{Dihedral, Error, Hasher, Pdq};
 
@@ -25,6 +25,9 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, Error> {
     if reader.format().is_none() {
         return Err(Error::UnknownFormat);
     }
+    if reader.format() == Some(ImageFormat::Jpeg) {
+        check_jpeg_complete(bytes)?;
+    }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
@@ -32,6 +35,54 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, Error> {
         image::ImageError::Limits(l) => Error::Limits(l.to_string()),
         other => Error::Decode(other.to_string()),
     })
+}
+
+/// Walks a JPEG's marker segments and scan data up to its end-of-image marker.
+///
+/// The JPEG decoder fills a cut-off image with grey instead of failing, which would hash a
+/// truncated upload as if it were whole; this check turns truncation into an error.
+fn check_jpeg_complete(bytes: &[u8]) -> Result<(), Error> {
+    let truncated = |what: &str| Error::Decode(format!("truncated JPEG: {what}"));
+    let byte = |i: usize| bytes.get(i).copied();
+    let mut pos = 2; // After the start-of-image marker.
+    loop {
+        // A marker: one or more 0xFF fill bytes, then its code.
+        if byte(pos) != Some(0xFF) {
+            return Err(truncated(&format!("expected a marker at byte {pos}")));
+        }
+        while byte(pos) == Some(0xFF) {
+            pos += 1;
+        }
+        let code = byte(pos).ok_or_else(|| truncated("ends inside a marker"))?;
+        pos += 1;
+        match code {
+            0xD9 => return Ok(()),
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let len = match (byte(pos), byte(pos + 1)) {
+            (Some(hi), Some(lo)) => usize::from(hi) << 8 | usize::from(lo),
+            _ => return Err(truncated("ends inside a segment header")),
+        };
+        if len < 2 || pos + len > bytes.len() {
+            return Err(truncated(&format!("segment at byte {pos} runs past the end")));
+        }
+        pos += len;
+        if code == 0xDA {
+            // Entropy-coded data: 0xFF is followed by 0x00 (stuffing) or a restart marker.
+            loop {
+                match byte(pos) {
+                    None => return Err(truncated("no end-of-image marker")),
+                    Some(0xFF) => match byte(pos + 1) {
+                        None => return Err(truncated("no end-of-image marker")),
+                        Some(0x00) | Some(0xD0..=0xD7) => pos += 2,
+                        Some(_) => break,
+                    },
+                    Some(_) => pos += 1,
+                }
+            }
+        }
+    }
 }
 
 impl Hasher {

@@ -1,0 +1,126 @@
+//! The index returns exactly what a brute-force scan returns.
+
+use pdq::index::{brute_force, Index, Match};
+use pdq::PdqHash;
+use proptest::prelude::*;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pdq");
+
+fn read_hashes(name: &str) -> Vec<PdqHash> {
+    std::fs::read_to_string(format!("{DATA}/{name}"))
+        .expect("hash file")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.trim().parse().expect("valid hash"))
+        .collect()
+}
+
+#[test]
+fn haystack_times_needles_equals_brute_force() {
+    let haystack = read_hashes("haystack.txt");
+    let needles = read_hashes("needles.txt");
+    assert_eq!((haystack.len(), needles.len()), (1350, 100));
+    let entries: Vec<(u64, PdqHash)> =
+        haystack.iter().enumerate().map(|(i, h)| (i as u64, *h)).collect();
+    let index = Index::build(&entries);
+    let mut total = 0;
+    for t in [0, 8, 16, 31, 40, 47, 48, 64, 128] {
+        for n in &needles {
+            let want = brute_force(&entries, n, t);
+            assert_eq!(index.query(n, t), want, "threshold {t}, needle {n}");
+            assert_eq!(index.brute_force(n, t), want);
+            total += want.len();
+        }
+    }
+    // The needles are near some of the haystack: the comparison is not over empty sets.
+    let at31: usize = needles.iter().map(|n| brute_force(&entries, n, 31).len()).sum();
+    assert!(at31 > 0, "no needle is within 31 of the haystack");
+    assert!(total > at31);
+}
+
+#[test]
+fn add_disable_enable_take_effect_at_once() {
+    let haystack = read_hashes("haystack.txt");
+    let mut index = Index::new();
+    for (i, h) in haystack.iter().enumerate() {
+        index.add(i as u64, *h);
+    }
+    let q = haystack[10];
+    let before = index.query(&q, 31);
+    assert!(before.contains(&Match { distance: 0, id: 10 }));
+    assert!(index.disable(10));
+    assert!(!index.query(&q, 31).iter().any(|m| m.id == 10));
+    assert_eq!(index.len(), haystack.len() - 1);
+    assert!(index.enable(10));
+    assert_eq!(index.query(&q, 31), before);
+    // Replacing the hash of an id moves it.
+    let far = PdqHash([!q.0[0], !q.0[1], !q.0[2], !q.0[3]]);
+    index.add(10, far);
+    assert!(!index.query(&q, 31).iter().any(|m| m.id == 10));
+    assert_eq!(index.query(&far, 0), vec![Match { distance: 0, id: 10 }]);
+    assert!(!index.disable(999_999));
+}
+
+/// Flips `k` distinct bits chosen by `picks` (positions are taken modulo the remaining bits).
+fn flip(h: PdqHash, k: usize, picks: &[u16]) -> PdqHash {
+    let mut bits: Vec<usize> = (0..256).collect();
+    let mut out = h;
+    for i in 0..k {
+        let p = picks[i] as usize % bits.len();
+        let b = bits.swap_remove(p);
+        out.0[b / 64] ^= 1 << (b % 64);
+    }
+    out
+}
+
+fn arb_hash() -> impl Strategy<Value = PdqHash> {
+    any::<[u64; 4]>().prop_map(PdqHash)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn planted_neighbours_equal_brute_force(
+        base in proptest::collection::vec(arb_hash(), 1..200),
+        query in arb_hash(),
+        planted in proptest::collection::vec((0usize..=40, proptest::collection::vec(any::<u16>(), 40)), 0..60),
+        disabled in proptest::collection::vec(any::<u16>(), 0..20),
+        threshold in prop_oneof![Just(31u32), 0u32..=64],
+    ) {
+        let mut entries: Vec<(u64, PdqHash)> =
+            base.iter().enumerate().map(|(i, h)| (i as u64 * 3, *h)).collect();
+        for (j, (k, picks)) in planted.iter().enumerate() {
+            entries.push((1_000_000 + j as u64, flip(query, *k, picks)));
+        }
+        let mut index = Index::build(&entries[..entries.len() / 2]);
+        for (id, h) in &entries[entries.len() / 2..] {
+            index.add(*id, *h);
+        }
+        let mut live = entries.clone();
+        for d in &disabled {
+            let i = *d as usize % entries.len();
+            index.disable(entries[i].0);
+            live.retain(|(id, _)| *id != entries[i].0);
+        }
+        let want = brute_force(&live, &query, threshold);
+        prop_assert_eq!(index.query(&query, threshold), want.clone());
+        prop_assert_eq!(index.brute_force(&query, threshold), want);
+        // Every planted neighbour within the threshold that is still enabled is found.
+        for (j, (k, _)) in planted.iter().enumerate() {
+            let id = 1_000_000 + j as u64;
+            if (*k as u32) <= threshold && live.iter().any(|(x, _)| *x == id) {
+                prop_assert!(index.query(&query, threshold).iter().any(|m| m.id == id));
+            }
+        }
+    }
+
+    #[test]
+    fn hex_round_trips(h in arb_hash()) {
+        let text = h.to_hex();
+        prop_assert_eq!(text.len(), 64);
+        prop_assert_eq!(text.parse::<PdqHash>().unwrap(), h);
+        prop_assert_eq!(PdqHash::from_bytes(&h.to_bytes()), h);
+        prop_assert_eq!(text.to_uppercase().parse::<PdqHash>().unwrap(), h);
+    }
+}
