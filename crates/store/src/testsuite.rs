@@ -1,1 +1,1194 @@
-//! The shared store test suite (placeholder while it is written).
+//! The shared test suite every `Store` backend runs (cargo feature `testsuite`).
+//!
+//! Each case is a `pub fn(&dyn Store)` that expects a fresh, empty store and exercises the
+//! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
+//! the same rules. A backend runs them all as separate tests with
+//! [`store_testsuite!`](crate::store_testsuite):
+//!
+//! ```ignore
+//! fn with_store(case: fn(&dyn store::Store)) {
+//!     let dir = tempfile::tempdir().unwrap();
+//!     let store = MyStore::open(&dir.path().join("db")).unwrap();
+//!     case(&store);
+//! }
+//! store::store_testsuite!(with_store);
+//! ```
+//!
+//! Rules the cases pin down beyond the trait's documentation:
+//! - ownership and revocation are hub-wide facts about a STIX id and outlive deletes;
+//! - after an object is revoked at version R, versions later than R give `Revoked`, while
+//!   versions up to R (history, or copies into another collection) are accepted;
+//! - collection-scoped reads and deletes of an unknown collection give `NotFound`, while
+//!   `grant` answers "no access";
+//! - a `VersionFilter` with no selector selects nothing.
+
+use std::ops::ControlFlow;
+
+use crate::{
+    Access, AddOutcome, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org,
+    Position, Role, Sector, Status, Store, StoreError, StoredObject, Tlp, User, VersionFilter,
+};
+
+/// One case of the suite: it expects a fresh, empty store.
+pub type Case = fn(&dyn Store);
+
+/// Every case, by name.
+pub const CASES: &[(&str, Case)] = &[
+    ("orgs", orgs),
+    ("users", users),
+    ("tokens", tokens),
+    ("collections", collections),
+    ("grants", grants),
+    ("object_round_trip", object_round_trip),
+    (
+        "identical_version_is_unchanged",
+        identical_version_is_unchanged,
+    ),
+    (
+        "same_version_other_content_conflicts",
+        same_version_other_content_conflicts,
+    ),
+    ("unversioned_objects", unversioned_objects),
+    ("only_the_owner_adds_versions", only_the_owner_adds_versions),
+    ("revocation_is_final", revocation_is_final),
+    ("batch_outcomes", batch_outcomes),
+    ("date_added_increases", date_added_increases),
+    ("filters", filters),
+    ("version_filters", version_filters),
+    ("version_flags_after_delete", version_flags_after_delete),
+    ("paging", paging),
+    ("unknown_collections", unknown_collections),
+    ("collections_are_isolated", collections_are_isolated),
+    ("statuses", statuses),
+];
+
+/// Runs every case, each on a fresh store from `make`.
+pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
+    for (_, case) in CASES {
+        let store = make();
+        case(&*store);
+    }
+}
+
+/// Defines one `#[test]` per case of the suite. `$with_store` is a
+/// `fn(fn(&dyn store::Store))` that builds a fresh store, calls the case on it and cleans up.
+#[macro_export]
+macro_rules! store_testsuite {
+    ($with_store:path) => {
+        $crate::store_testsuite!(@cases $with_store;
+            orgs, users, tokens, collections, grants, object_round_trip,
+            identical_version_is_unchanged, same_version_other_content_conflicts,
+            unversioned_objects, only_the_owner_adds_versions, revocation_is_final,
+            batch_outcomes, date_added_increases, filters, version_filters,
+            version_flags_after_delete, paging, unknown_collections,
+            collections_are_isolated, statuses);
+    };
+    (@cases $with_store:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $with_store($crate::testsuite::$case)
+            }
+        )*
+    };
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures.
+
+/// A deterministic `identity--UUID` for test number `n`.
+fn identity_id(n: u64) -> String {
+    format!("identity--00000000-0000-4000-8000-{n:012x}")
+}
+
+/// A deterministic collection UUID for test number `n`.
+fn collection_uuid(n: u64) -> String {
+    format!("c0000000-0000-4000-8000-{n:012x}")
+}
+
+/// A deterministic `indicator--UUID` for test number `n`.
+fn indicator_id(n: u64) -> String {
+    format!("indicator--10000000-0000-4000-8000-{n:012x}")
+}
+
+fn new_org(slug: &str, n: u64) -> NewOrg {
+    NewOrg {
+        slug: slug.to_string(),
+        name: format!("Organisation {slug}"),
+        sector: Sector::ALL[(n as usize) % Sector::ALL.len()],
+        country: "CA".to_string(),
+        identity_id: identity_id(n),
+        identity_json: format!(
+            r#"{{"type":"identity","id":"{}","name":"{slug}"}}"#,
+            identity_id(n)
+        ),
+    }
+}
+
+fn new_collection(slug: &str, n: u64) -> NewCollection {
+    NewCollection {
+        id: collection_uuid(n),
+        slug: slug.to_string(),
+        title: format!("Collection {slug}"),
+        description: format!("Test collection {n}"),
+        default_tlp: Tlp::Amber,
+    }
+}
+
+/// Two organisations with one analyst each, and two collections.
+struct Fixture {
+    a: Org,
+    b: Org,
+    ua: User,
+    ub: User,
+    c1: String,
+    c2: String,
+}
+
+fn fixture(s: &dyn Store) -> Fixture {
+    let a = s.create_org(&new_org("org-a", 1)).expect("create org-a");
+    let b = s.create_org(&new_org("org-b", 2)).expect("create org-b");
+    let ua = s
+        .create_user(&NewUser {
+            org_id: a.id,
+            username: "alice".into(),
+            role: Role::Analyst,
+            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        })
+        .expect("create alice");
+    let ub = s
+        .create_user(&NewUser {
+            org_id: b.id,
+            username: "bob".into(),
+            role: Role::Analyst,
+            password_hash: None,
+        })
+        .expect("create bob");
+    let c1 = s
+        .create_collection(&new_collection("one", 1))
+        .expect("create collection one")
+        .id;
+    let c2 = s
+        .create_collection(&new_collection("two", 2))
+        .expect("create collection two")
+        .id;
+    Fixture {
+        a,
+        b,
+        ua,
+        ub,
+        c1,
+        c2,
+    }
+}
+
+/// A base version time: 2023-11-14T22:13:20Z in microseconds.
+const T0: i64 = 1_700_000_000_000_000;
+
+/// An indicator version by `user` in `collection`, version `T0 + v` ms.
+fn indicator(collection: &str, n: u64, v: i64, user: &User, extra: &str) -> NewObject {
+    let id = indicator_id(n);
+    let version = T0 + v * 1000;
+    NewObject {
+        collection_id: collection.to_string(),
+        id: id.clone(),
+        stix_type: "indicator".into(),
+        spec_version: "2.1".into(),
+        version: Some(version),
+        json: format!(
+            r#"{{"type":"indicator","spec_version":"2.1","id":"{id}","modified":{version},"x":"{extra}"}}"#
+        ),
+        tlp: None,
+        recipients: Vec::new(),
+        created_by_ref: None,
+        revoked: false,
+        submitter_user_id: user.id,
+        submitter_org_id: user.org_id,
+        owner_org_id: user.org_id,
+    }
+}
+
+fn added(outcome: &Result<AddOutcome, StoreError>, what: &str) -> i64 {
+    match outcome {
+        Ok(AddOutcome::Added { date_added }) => *date_added,
+        other => panic!("{what}: expected Added, got {other:?}"),
+    }
+}
+
+fn scan(s: &dyn Store, q: &ObjectQuery) -> Vec<StoredObject> {
+    let mut out = Vec::new();
+    s.scan_objects(q, &mut |o| {
+        out.push(o);
+        ControlFlow::Continue(())
+    })
+    .expect("scan_objects");
+    out
+}
+
+fn query(collection: &str) -> ObjectQuery {
+    ObjectQuery {
+        collection_id: collection.to_string(),
+        ..ObjectQuery::default()
+    }
+}
+
+/// (id, version) pairs of a scan, for compact comparisons.
+fn keys(objs: &[StoredObject]) -> Vec<(String, Option<i64>)> {
+    objs.iter().map(|o| (o.id.clone(), o.version)).collect()
+}
+
+fn key(n: u64, v: i64) -> (String, Option<i64>) {
+    (indicator_id(n), Some(T0 + v * 1000))
+}
+
+fn assert_sorted(objs: &[StoredObject]) {
+    for w in objs.windows(2) {
+        assert!(
+            (w[0].date_added, w[0].seq) < (w[1].date_added, w[1].seq),
+            "scan out of (date_added, seq) order: {:?} then {:?}",
+            (w[0].date_added, w[0].seq),
+            (w[1].date_added, w[1].seq)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts.
+
+/// Organisations: create, find by slug, id and identity, list by slug, unique slug and
+/// identity.
+pub fn orgs(s: &dyn Store) {
+    let zed = s.create_org(&new_org("zed", 1)).expect("create zed");
+    let abc = s.create_org(&new_org("abc", 2)).expect("create abc");
+    assert_ne!(zed.id, abc.id);
+    assert_eq!(zed.slug, "zed");
+    assert_eq!(zed.identity_id, identity_id(1));
+    assert_eq!(s.org_by_slug("zed").unwrap(), Some(zed.clone()));
+    assert_eq!(s.org_by_id(abc.id).unwrap(), Some(abc.clone()));
+    assert_eq!(
+        s.org_by_identity(&identity_id(1)).unwrap(),
+        Some(zed.clone())
+    );
+    assert_eq!(s.org_by_slug("nobody").unwrap(), None);
+    assert_eq!(s.org_by_id(abc.id + zed.id + 100).unwrap(), None);
+    assert_eq!(s.org_by_identity(&identity_id(99)).unwrap(), None);
+    assert_eq!(s.list_orgs().unwrap(), vec![abc.clone(), zed.clone()]);
+
+    match s.create_org(&new_org("zed", 3)) {
+        Err(StoreError::Conflict(msg)) => {
+            assert!(
+                msg.contains("zed"),
+                "conflict message names the slug: {msg}"
+            )
+        }
+        other => panic!("duplicate slug: expected Conflict, got {other:?}"),
+    }
+    match s.create_org(&new_org("other", 1)) {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("duplicate identity: expected Conflict, got {other:?}"),
+    }
+    assert_eq!(
+        s.list_orgs().unwrap().len(),
+        2,
+        "failed creates stored nothing"
+    );
+    for sector in Sector::ALL {
+        let mut n = new_org(&format!("s-{}", sector.as_str()), 10 + sector as u64);
+        n.sector = sector;
+        let org = s.create_org(&n).unwrap();
+        assert_eq!(s.org_by_id(org.id).unwrap().unwrap().sector, sector);
+    }
+}
+
+/// Users: create, unique username, unknown organisation, lookups, lists, password change.
+pub fn users(s: &dyn Store) {
+    let a = s.create_org(&new_org("org-a", 1)).unwrap();
+    let b = s.create_org(&new_org("org-b", 2)).unwrap();
+    let mk = |org: &Org, name: &str, role: Role| NewUser {
+        org_id: org.id,
+        username: name.to_string(),
+        role,
+        password_hash: Some(format!("hash-of-{name}")),
+    };
+    let zoe = s.create_user(&mk(&a, "zoe", Role::Admin)).unwrap();
+    let amy = s.create_user(&mk(&a, "amy", Role::Reader)).unwrap();
+    let bob = s
+        .create_user(&NewUser {
+            password_hash: None,
+            ..mk(&b, "bob", Role::Analyst)
+        })
+        .unwrap();
+    assert_eq!(zoe.role, Role::Admin);
+    assert_eq!(bob.password_hash, None);
+    assert_eq!(s.user_by_name("zoe").unwrap(), Some(zoe.clone()));
+    assert_eq!(s.user_by_id(bob.id).unwrap(), Some(bob.clone()));
+    assert_eq!(s.user_by_name("nobody").unwrap(), None);
+    assert_eq!(s.user_by_id(zoe.id + amy.id + bob.id + 1).unwrap(), None);
+    assert_eq!(
+        s.list_users(None).unwrap(),
+        vec![amy.clone(), bob.clone(), zoe.clone()]
+    );
+    assert_eq!(
+        s.list_users(Some(a.id)).unwrap(),
+        vec![amy.clone(), zoe.clone()]
+    );
+    assert_eq!(s.list_users(Some(b.id)).unwrap(), vec![bob.clone()]);
+
+    match s.create_user(&mk(&b, "zoe", Role::Reader)) {
+        Err(StoreError::Conflict(msg)) => assert!(msg.contains("zoe"), "{msg}"),
+        other => panic!("duplicate username: expected Conflict, got {other:?}"),
+    }
+    let ghost = NewUser {
+        org_id: a.id + b.id + 100,
+        ..mk(&a, "ghost", Role::Reader)
+    };
+    match s.create_user(&ghost) {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("user of an unknown org: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(s.user_by_name("ghost").unwrap(), None);
+
+    s.set_password_hash(bob.id, "new-hash").unwrap();
+    assert_eq!(
+        s.user_by_id(bob.id)
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("new-hash")
+    );
+    match s.set_password_hash(zoe.id + amy.id + bob.id + 1, "x") {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("password of an unknown user: expected NotFound, got {other:?}"),
+    }
+}
+
+/// API tokens: create, lookup, revoke, unique lookup, unknown user and token.
+pub fn tokens(s: &dyn Store) {
+    let fx = fixture(s);
+    let t = s
+        .create_token(&NewToken {
+            lookup: "abc123".into(),
+            user_id: fx.ua.id,
+            secret_hash: "argon-hash".into(),
+            label: "ci".into(),
+        })
+        .unwrap();
+    assert!(!t.revoked);
+    assert_eq!(t.user_id, fx.ua.id);
+    assert_eq!(s.token_by_lookup("abc123").unwrap(), Some(t.clone()));
+    assert_eq!(s.token_by_lookup("nope").unwrap(), None);
+    match s.create_token(&NewToken {
+        lookup: "abc123".into(),
+        user_id: fx.ub.id,
+        secret_hash: "h".into(),
+        label: String::new(),
+    }) {
+        Err(StoreError::Conflict(msg)) => assert!(msg.contains("abc123"), "{msg}"),
+        other => panic!("duplicate token lookup: expected Conflict, got {other:?}"),
+    }
+    match s.create_token(&NewToken {
+        lookup: "other".into(),
+        user_id: fx.ua.id + fx.ub.id + 100,
+        secret_hash: "h".into(),
+        label: String::new(),
+    }) {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("token of an unknown user: expected NotFound, got {other:?}"),
+    }
+    s.revoke_token("abc123").unwrap();
+    let revoked = s.token_by_lookup("abc123").unwrap().unwrap();
+    assert!(revoked.revoked);
+    assert_eq!(revoked.secret_hash, "argon-hash");
+    match s.revoke_token("nope") {
+        Err(StoreError::NotFound(msg)) => assert!(msg.contains("nope"), "{msg}"),
+        other => panic!("revoking an unknown token: expected NotFound, got {other:?}"),
+    }
+}
+
+/// Collections: create, find by id and slug, list by slug, unique slug and id, default TLP.
+pub fn collections(s: &dyn Store) {
+    let mut made = Vec::new();
+    for (i, tlp) in Tlp::ALL.into_iter().enumerate() {
+        let mut n = new_collection(&format!("c{}", 9 - i), i as u64);
+        n.default_tlp = tlp;
+        let c = s.create_collection(&n).unwrap();
+        assert_eq!(c.default_tlp, tlp);
+        assert_eq!(c.id, n.id);
+        assert_eq!(s.collection_by_id(&n.id).unwrap(), Some(c.clone()));
+        assert_eq!(s.collection_by_slug(&n.slug).unwrap(), Some(c.clone()));
+        made.push(c);
+    }
+    made.reverse();
+    assert_eq!(s.list_collections().unwrap(), made, "listed by slug");
+    assert_eq!(s.collection_by_id(&collection_uuid(99)).unwrap(), None);
+    assert_eq!(s.collection_by_slug("none").unwrap(), None);
+    match s.create_collection(&new_collection("c9", 50)) {
+        Err(StoreError::Conflict(msg)) => assert!(msg.contains("c9"), "{msg}"),
+        other => panic!("duplicate collection slug: expected Conflict, got {other:?}"),
+    }
+    match s.create_collection(&new_collection("fresh", 0)) {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("duplicate collection id: expected Conflict, got {other:?}"),
+    }
+    assert_eq!(s.list_collections().unwrap().len(), Tlp::ALL.len());
+}
+
+/// Grants: none by default, set, replace, remove, list, unknown org or collection.
+pub fn grants(s: &dyn Store) {
+    let fx = fixture(s);
+    let none = Access::default();
+    let read = Access {
+        read: true,
+        write: false,
+    };
+    let rw = Access {
+        read: true,
+        write: true,
+    };
+    assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), none);
+    assert!(s.list_grants(&fx.c1).unwrap().is_empty());
+    s.set_grant(fx.a.id, &fx.c1, read).unwrap();
+    s.set_grant(fx.b.id, &fx.c1, rw).unwrap();
+    assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), read);
+    assert_eq!(s.grant(fx.b.id, &fx.c1).unwrap(), rw);
+    assert_eq!(
+        s.grant(fx.a.id, &fx.c2).unwrap(),
+        none,
+        "grants are per collection"
+    );
+    s.set_grant(fx.a.id, &fx.c1, rw).unwrap();
+    assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), rw, "set_grant replaces");
+    let mut listed = s.list_grants(&fx.c1).unwrap();
+    listed.sort_by_key(|g| g.org_id);
+    assert_eq!(listed.len(), 2);
+    assert!(listed
+        .iter()
+        .all(|g| g.collection_id == fx.c1 && g.access == rw));
+    s.set_grant(fx.a.id, &fx.c1, none).unwrap();
+    assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), none);
+    let listed = s.list_grants(&fx.c1).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].org_id, fx.b.id);
+
+    match s.set_grant(fx.a.id, &collection_uuid(99), read) {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("grant on an unknown collection: expected NotFound, got {other:?}"),
+    }
+    match s.set_grant(fx.a.id + fx.b.id + 100, &fx.c1, read) {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("grant to an unknown org: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(s.grant(fx.a.id, &collection_uuid(99)).unwrap(), none);
+}
+
+// ---------------------------------------------------------------------------------------
+// Objects.
+
+/// Every field of an added object reads back equal.
+pub fn object_round_trip(s: &dyn Store) {
+    let fx = fixture(s);
+    let mut o = indicator(&fx.c1, 1, 0, &fx.ua, "é \"quoted\" \\ \u{1F600}");
+    o.tlp = Some(Tlp::Red);
+    o.recipients = vec![identity_id(2), identity_id(7)];
+    o.created_by_ref = Some(identity_id(1));
+    let d = added(&s.add_object(&o), "first add");
+    let mut plain = indicator(&fx.c1, 2, 0, &fx.ub, "");
+    plain.owner_org_id = fx.b.id;
+    plain.stix_type = "x-custom-thing".into();
+    added(&s.add_object(&plain), "second add");
+
+    let got = scan(s, &query(&fx.c1));
+    assert_eq!(got.len(), 2);
+    let r = &got[0];
+    assert_eq!(r.collection_id, fx.c1);
+    assert_eq!(r.id, o.id);
+    assert_eq!(r.stix_type, "indicator");
+    assert_eq!(r.spec_version, "2.1");
+    assert_eq!(r.version, o.version);
+    assert_eq!(r.date_added, d);
+    assert_eq!(r.json, o.json, "json is kept byte for byte");
+    assert_eq!(r.tlp, Some(Tlp::Red));
+    assert_eq!(r.recipients, o.recipients);
+    assert_eq!(r.created_by_ref, o.created_by_ref);
+    assert_eq!(r.submitter_user_id, fx.ua.id);
+    assert_eq!(r.submitter_org_id, fx.a.id);
+    let p = &got[1];
+    assert_eq!(p.stix_type, "x-custom-thing");
+    assert_eq!(p.tlp, None);
+    assert!(p.recipients.is_empty());
+    assert_eq!(p.created_by_ref, None);
+    assert_eq!(p.submitter_user_id, fx.ub.id);
+    assert_eq!(s.count_objects(&fx.c1).unwrap(), 2);
+    assert_eq!(s.count_objects(&fx.c2).unwrap(), 0);
+}
+
+/// Re-adding the identical version is `Unchanged` with the stored `date_added`.
+pub fn identical_version_is_unchanged(s: &dyn Store) {
+    let fx = fixture(s);
+    let o = indicator(&fx.c1, 1, 0, &fx.ua, "same");
+    let d = added(&s.add_object(&o), "add");
+    assert_eq!(
+        s.add_object(&o).unwrap(),
+        AddOutcome::Unchanged { date_added: d }
+    );
+    // Another submitter of the same organisation, or even another organisation, re-posting
+    // the identical version changes nothing.
+    let mut again = o.clone();
+    again.submitter_user_id = fx.ub.id;
+    again.submitter_org_id = fx.b.id;
+    again.owner_org_id = fx.b.id;
+    assert_eq!(
+        s.add_object(&again).unwrap(),
+        AddOutcome::Unchanged { date_added: d }
+    );
+    assert_eq!(s.count_objects(&fx.c1).unwrap(), 1);
+    assert_eq!(scan(s, &query(&fx.c1))[0].submitter_user_id, fx.ua.id);
+}
+
+/// The same (id, version) with other content is a `VersionConflict` naming the id.
+pub fn same_version_other_content_conflicts(s: &dyn Store) {
+    let fx = fixture(s);
+    let o = indicator(&fx.c1, 1, 0, &fx.ua, "one");
+    added(&s.add_object(&o), "add");
+    let changed = indicator(&fx.c1, 1, 0, &fx.ua, "two");
+    match s.add_object(&changed) {
+        Err(StoreError::VersionConflict { id, version }) => {
+            assert_eq!(id, o.id);
+            assert!(!version.is_empty());
+        }
+        other => panic!("expected VersionConflict, got {other:?}"),
+    }
+    let got = scan(s, &query(&fx.c1));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json, o.json, "the stored version is untouched");
+}
+
+/// Objects without a version: identical is `Unchanged`, different is `VersionConflict`.
+pub fn unversioned_objects(s: &dyn Store) {
+    let fx = fixture(s);
+    let sco = |value: &str| NewObject {
+        collection_id: fx.c1.clone(),
+        id: "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd".into(),
+        stix_type: "ipv4-addr".into(),
+        spec_version: "2.1".into(),
+        version: None,
+        json: format!(r#"{{"type":"ipv4-addr","value":"{value}"}}"#),
+        tlp: Some(Tlp::Clear),
+        recipients: Vec::new(),
+        created_by_ref: None,
+        revoked: false,
+        submitter_user_id: fx.ua.id,
+        submitter_org_id: fx.a.id,
+        owner_org_id: fx.a.id,
+    };
+    let d = added(&s.add_object(&sco("198.51.100.3")), "add SCO");
+    assert_eq!(
+        s.add_object(&sco("198.51.100.3")).unwrap(),
+        AddOutcome::Unchanged { date_added: d }
+    );
+    match s.add_object(&sco("198.51.100.4")) {
+        Err(StoreError::VersionConflict { id, .. }) => assert!(id.starts_with("ipv4-addr--")),
+        other => panic!("different unversioned content: expected VersionConflict, got {other:?}"),
+    }
+    let got = scan(s, &query(&fx.c1));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].version, None);
+    // The only version is both first and last.
+    let first = ObjectQuery {
+        versions: VersionFilter {
+            all: false,
+            last: false,
+            first: true,
+            at: Vec::new(),
+        },
+        ..query(&fx.c1)
+    };
+    assert_eq!(scan(s, &first).len(), 1);
+}
+
+/// The first owner of an id is the only organisation that may add versions, hub-wide.
+pub fn only_the_owner_adds_versions(s: &dyn Store) {
+    let fx = fixture(s);
+    added(
+        &s.add_object(&indicator(&fx.c1, 1, 0, &fx.ua, "")),
+        "v0 by a",
+    );
+    let by_b = indicator(&fx.c1, 1, 1, &fx.ub, "");
+    match s.add_object(&by_b) {
+        Err(StoreError::NotOwner { id }) => assert_eq!(id, indicator_id(1)),
+        other => panic!("version by another org: expected NotOwner, got {other:?}"),
+    }
+    // Ownership is hub-wide: org b cannot start the same id in another collection either.
+    let by_b_elsewhere = indicator(&fx.c2, 1, 5, &fx.ub, "");
+    assert!(matches!(
+        s.add_object(&by_b_elsewhere),
+        Err(StoreError::NotOwner { .. })
+    ));
+    // The owner may, in both collections; a submitter of another org acting for the owner
+    // (owner_org_id = a) is accepted too.
+    added(
+        &s.add_object(&indicator(&fx.c1, 1, 1, &fx.ua, "")),
+        "v1 by a",
+    );
+    added(
+        &s.add_object(&indicator(&fx.c2, 1, 2, &fx.ua, "")),
+        "v2 by a in c2",
+    );
+    let mut on_behalf = indicator(&fx.c1, 1, 3, &fx.ub, "");
+    on_behalf.owner_org_id = fx.a.id;
+    added(&s.add_object(&on_behalf), "v3 for a");
+    // Ownership outlives deletes.
+    s.delete_object(&fx.c1, &indicator_id(1), &VersionFilter::all())
+        .unwrap();
+    s.delete_object(&fx.c2, &indicator_id(1), &VersionFilter::all())
+        .unwrap();
+    assert!(matches!(
+        s.add_object(&indicator(&fx.c1, 1, 9, &fx.ub, "")),
+        Err(StoreError::NotOwner { .. })
+    ));
+    assert_eq!(s.count_objects(&fx.c1).unwrap(), 0);
+}
+
+/// After a revoked version, later versions are refused everywhere; history is accepted.
+pub fn revocation_is_final(s: &dyn Store) {
+    let fx = fixture(s);
+    added(&s.add_object(&indicator(&fx.c1, 1, 0, &fx.ua, "")), "v0");
+    let mut revoke = indicator(&fx.c1, 1, 5, &fx.ua, "revoked");
+    revoke.revoked = true;
+    added(&s.add_object(&revoke), "revoking version");
+    match s.add_object(&indicator(&fx.c1, 1, 6, &fx.ua, "")) {
+        Err(StoreError::Revoked { id }) => assert_eq!(id, indicator_id(1)),
+        other => panic!("version after revocation: expected Revoked, got {other:?}"),
+    }
+    assert!(matches!(
+        s.add_object(&indicator(&fx.c2, 1, 7, &fx.ua, "")),
+        Err(StoreError::Revoked { .. })
+    ));
+    // Re-posting the revoking version is Unchanged; copying it and earlier history to
+    // another collection is accepted.
+    assert!(matches!(
+        s.add_object(&revoke),
+        Ok(AddOutcome::Unchanged { .. })
+    ));
+    let mut copy = revoke.clone();
+    copy.collection_id = fx.c2.clone();
+    added(&s.add_object(&copy), "revoking version copied");
+    added(
+        &s.add_object(&indicator(&fx.c1, 1, 2, &fx.ua, "")),
+        "history before revocation",
+    );
+    // Revocation outlives deleting the revoked versions.
+    s.delete_object(&fx.c1, &indicator_id(1), &VersionFilter::all())
+        .unwrap();
+    s.delete_object(&fx.c2, &indicator_id(1), &VersionFilter::all())
+        .unwrap();
+    assert!(matches!(
+        s.add_object(&indicator(&fx.c1, 1, 8, &fx.ua, "")),
+        Err(StoreError::Revoked { .. })
+    ));
+    // A revoked object of another org is NotOwner first.
+    assert!(matches!(
+        s.add_object(&indicator(&fx.c1, 1, 9, &fx.ub, "")),
+        Err(StoreError::NotOwner { .. })
+    ));
+}
+
+/// `add_objects` gives one outcome per input, in order; failures do not stop the others.
+pub fn batch_outcomes(s: &dyn Store) {
+    let fx = fixture(s);
+    added(&s.add_object(&indicator(&fx.c1, 1, 0, &fx.ua, "a")), "seed");
+    let batch = vec![
+        indicator(&fx.c1, 2, 0, &fx.ua, ""),               // Added.
+        indicator(&fx.c1, 1, 0, &fx.ua, "b"),              // VersionConflict.
+        indicator(&fx.c1, 1, 0, &fx.ua, "a"),              // Unchanged.
+        indicator(&fx.c1, 1, 1, &fx.ub, ""),               // NotOwner.
+        indicator(&collection_uuid(99), 3, 0, &fx.ua, ""), // Unknown collection.
+        indicator(&fx.c1, 3, 0, &fx.ua, ""),               // Added.
+        indicator(&fx.c1, 3, 0, &fx.ua, ""),               // Unchanged: same batch.
+        indicator(&fx.c1, 3, 1, &fx.ub, ""), // NotOwner: owner set earlier in the batch.
+    ];
+    let out = s.add_objects(&batch).unwrap();
+    assert_eq!(out.len(), batch.len());
+    let d2 = added(&out[0], "batch[0]");
+    assert!(
+        matches!(out[1], Err(StoreError::VersionConflict { .. })),
+        "{:?}",
+        out[1]
+    );
+    assert!(
+        matches!(out[2], Ok(AddOutcome::Unchanged { .. })),
+        "{:?}",
+        out[2]
+    );
+    assert!(
+        matches!(out[3], Err(StoreError::NotOwner { .. })),
+        "{:?}",
+        out[3]
+    );
+    assert!(
+        matches!(out[4], Err(StoreError::NotFound(_))),
+        "{:?}",
+        out[4]
+    );
+    let d3 = added(&out[5], "batch[5]");
+    assert!(
+        matches!(&out[6], Ok(AddOutcome::Unchanged { date_added }) if *date_added == d3),
+        "{:?}",
+        out[6]
+    );
+    assert!(
+        matches!(out[7], Err(StoreError::NotOwner { .. })),
+        "{:?}",
+        out[7]
+    );
+    assert!(d2 < d3);
+    assert_eq!(s.count_objects(&fx.c1).unwrap(), 3);
+    assert!(s.add_objects(&[]).unwrap().is_empty());
+}
+
+/// `date_added` strictly increases within a collection, across calls and batches.
+pub fn date_added_increases(s: &dyn Store) {
+    let fx = fixture(s);
+    let mut dates = Vec::new();
+    for n in 0..50 {
+        dates.push(added(
+            &s.add_object(&indicator(&fx.c1, n, 0, &fx.ua, "")),
+            "single add",
+        ));
+    }
+    let batch: Vec<NewObject> = (50..550)
+        .map(|n| indicator(&fx.c1, n, 0, &fx.ua, ""))
+        .collect();
+    for o in s.add_objects(&batch).unwrap() {
+        dates.push(added(&o, "batch add"));
+    }
+    for w in dates.windows(2) {
+        assert!(w[0] < w[1], "date_added not strictly increasing: {w:?}");
+    }
+    let got = scan(s, &query(&fx.c1));
+    assert_eq!(got.len(), 550);
+    assert_sorted(&got);
+    assert_eq!(
+        got.iter().map(|o| o.date_added).collect::<Vec<_>>(),
+        dates,
+        "scan order is insertion order"
+    );
+    // Deleting the newest object does not let a later add reuse its date_added.
+    let newest = *dates.last().unwrap();
+    s.delete_object(&fx.c1, &indicator_id(549), &VersionFilter::all())
+        .unwrap();
+    let next = added(
+        &s.add_object(&indicator(&fx.c1, 600, 0, &fx.ua, "")),
+        "after delete",
+    );
+    assert!(next > newest);
+}
+
+/// Filters by id, type, spec_version and added_after, AND-ed across kinds, OR-ed within.
+pub fn filters(s: &dyn Store) {
+    let fx = fixture(s);
+    let mut dates = Vec::new();
+    for n in 0..12u64 {
+        let mut o = indicator(&fx.c1, n, 0, &fx.ua, "");
+        o.stix_type = ["indicator", "malware", "x-mitre-tactic"][(n % 3) as usize].into();
+        o.spec_version = if n % 4 == 3 { "2.0" } else { "2.1" }.into();
+        dates.push(added(&s.add_object(&o), "add"));
+    }
+    let ids_of =
+        |objs: &[StoredObject]| -> Vec<String> { objs.iter().map(|o| o.id.clone()).collect() };
+    let want = |ns: &[u64]| -> Vec<String> { ns.iter().map(|n| indicator_id(*n)).collect() };
+
+    assert_eq!(scan(s, &query(&fx.c1)).len(), 12, "no filter: everything");
+    let q = ObjectQuery {
+        ids: vec![indicator_id(7), indicator_id(2), indicator_id(99)],
+        ..query(&fx.c1)
+    };
+    assert_eq!(
+        ids_of(&scan(s, &q)),
+        want(&[2, 7]),
+        "ids OR-ed, in date order"
+    );
+    let q = ObjectQuery {
+        types: vec!["malware".into()],
+        ..query(&fx.c1)
+    };
+    assert_eq!(ids_of(&scan(s, &q)), want(&[1, 4, 7, 10]));
+    let q = ObjectQuery {
+        types: vec!["malware".into(), "x-mitre-tactic".into()],
+        ..query(&fx.c1)
+    };
+    assert_eq!(ids_of(&scan(s, &q)), want(&[1, 2, 4, 5, 7, 8, 10, 11]));
+    let q = ObjectQuery {
+        spec_versions: vec!["2.0".into()],
+        ..query(&fx.c1)
+    };
+    assert_eq!(ids_of(&scan(s, &q)), want(&[3, 7, 11]));
+    let q = ObjectQuery {
+        spec_versions: vec!["2.0".into(), "2.1".into()],
+        ..query(&fx.c1)
+    };
+    assert_eq!(scan(s, &q).len(), 12);
+    let q = ObjectQuery {
+        added_after: Some(dates[8]),
+        ..query(&fx.c1)
+    };
+    assert_eq!(
+        ids_of(&scan(s, &q)),
+        want(&[9, 10, 11]),
+        "added_after is exclusive"
+    );
+    let q = ObjectQuery {
+        added_after: Some(dates[2]),
+        types: vec!["malware".into(), "indicator".into()],
+        spec_versions: vec!["2.1".into()],
+        ids: vec![
+            indicator_id(0),
+            indicator_id(4),
+            indicator_id(5),
+            indicator_id(6),
+            indicator_id(7),
+            indicator_id(9),
+        ],
+        ..query(&fx.c1)
+    };
+    // 0 is not after dates[2]; 5 is a tactic; 7 is 2.0; 4, 6 and 9 remain.
+    assert_eq!(ids_of(&scan(s, &q)), want(&[4, 6, 9]), "kinds are AND-ed");
+    let q = ObjectQuery {
+        types: vec!["attack-pattern".into()],
+        ..query(&fx.c1)
+    };
+    assert!(scan(s, &q).is_empty());
+    let q = ObjectQuery {
+        added_after: Some(*dates.last().unwrap()),
+        ..query(&fx.c1)
+    };
+    assert!(scan(s, &q).is_empty());
+}
+
+/// Three objects with versions 0..3, 0..1 and 0: every `match[version]` selector.
+fn versioned_fixture(s: &dyn Store, fx: &Fixture) {
+    // Added out of version order on purpose: the store orders by version, not arrival.
+    let order = [(1, 2), (1, 0), (2, 0), (1, 1), (3, 0), (2, 1), (1, 3)];
+    for (n, v) in order {
+        added(
+            &s.add_object(&indicator(&fx.c1, n, v, &fx.ua, "")),
+            "versioned add",
+        );
+    }
+}
+
+fn vf(all: bool, last: bool, first: bool, at: &[i64]) -> VersionFilter {
+    VersionFilter {
+        all,
+        last,
+        first,
+        at: at.iter().map(|v| T0 + v * 1000).collect(),
+    }
+}
+
+fn sorted_keys(objs: &[StoredObject]) -> Vec<(String, Option<i64>)> {
+    let mut k = keys(objs);
+    k.sort();
+    k
+}
+
+/// `match[version]`: last (the default), first, all, timestamps and their OR.
+pub fn version_filters(s: &dyn Store) {
+    let fx = fixture(s);
+    versioned_fixture(s, &fx);
+    let with = |f: VersionFilter| {
+        let got = scan(
+            s,
+            &ObjectQuery {
+                versions: f,
+                ..query(&fx.c1)
+            },
+        );
+        assert_sorted(&got);
+        sorted_keys(&got)
+    };
+    let last = vec![key(1, 3), key(2, 1), key(3, 0)];
+    assert_eq!(with(VersionFilter::default()), last, "default is last");
+    assert_eq!(with(vf(false, true, false, &[])), last);
+    assert_eq!(
+        with(vf(false, false, true, &[])),
+        vec![key(1, 0), key(2, 0), key(3, 0)]
+    );
+    assert_eq!(with(VersionFilter::all()).len(), 7);
+    assert_eq!(with(vf(true, true, false, &[1])).len(), 7, "all wins");
+    assert_eq!(
+        with(vf(false, true, true, &[])),
+        vec![key(1, 0), key(1, 3), key(2, 0), key(2, 1), key(3, 0)]
+    );
+    assert_eq!(
+        with(vf(false, false, false, &[1])),
+        vec![key(1, 1), key(2, 1)]
+    );
+    assert_eq!(
+        with(vf(false, false, true, &[2])),
+        vec![key(1, 0), key(1, 2), key(2, 0), key(3, 0)]
+    );
+    assert_eq!(with(vf(false, false, false, &[42])), vec![]);
+    assert_eq!(
+        with(vf(false, false, false, &[])),
+        vec![],
+        "no selector selects nothing"
+    );
+    // Combined with an id filter.
+    let got = scan(
+        s,
+        &ObjectQuery {
+            ids: vec![indicator_id(1)],
+            versions: VersionFilter::all(),
+            ..query(&fx.c1)
+        },
+    );
+    assert_sorted(&got);
+    assert_eq!(got.len(), 4);
+}
+
+/// Deleting versions keeps first/last right: the previous version is promoted.
+pub fn version_flags_after_delete(s: &dyn Store) {
+    let fx = fixture(s);
+    versioned_fixture(s, &fx);
+    let pick = |f: VersionFilter, n: u64| {
+        sorted_keys(&scan(
+            s,
+            &ObjectQuery {
+                ids: vec![indicator_id(n)],
+                versions: f,
+                ..query(&fx.c1)
+            },
+        ))
+    };
+    let last = || vf(false, true, false, &[]);
+    let first = || vf(false, false, true, &[]);
+    // Delete the last version of object 1: version 2 becomes last.
+    assert_eq!(
+        s.delete_object(&fx.c1, &indicator_id(1), &last()).unwrap(),
+        1
+    );
+    assert_eq!(pick(last(), 1), vec![key(1, 2)]);
+    // Delete the first: version 1 becomes first.
+    assert_eq!(
+        s.delete_object(&fx.c1, &indicator_id(1), &first()).unwrap(),
+        1
+    );
+    assert_eq!(pick(first(), 1), vec![key(1, 1)]);
+    assert_eq!(pick(VersionFilter::all(), 1), vec![key(1, 1), key(1, 2)]);
+    // Delete by timestamp, and first OR at in one call.
+    assert_eq!(
+        s.delete_object(&fx.c1, &indicator_id(1), &vf(false, false, false, &[2]))
+            .unwrap(),
+        1
+    );
+    assert_eq!(pick(last(), 1), vec![key(1, 1)]);
+    assert_eq!(pick(first(), 1), vec![key(1, 1)]);
+    // Nothing selected: nothing deleted.
+    assert_eq!(
+        s.delete_object(&fx.c1, &indicator_id(1), &vf(false, false, false, &[7]))
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.delete_object(&fx.c1, &indicator_id(55), &VersionFilter::all())
+            .unwrap(),
+        0
+    );
+    // Delete all versions of object 2.
+    assert_eq!(
+        s.delete_object(&fx.c1, &indicator_id(2), &VersionFilter::all())
+            .unwrap(),
+        2
+    );
+    assert!(pick(VersionFilter::all(), 2).is_empty());
+    assert_eq!(s.count_objects(&fx.c1).unwrap(), 2);
+    // A new version after deletes becomes last, and first of a fresh history.
+    added(&s.add_object(&indicator(&fx.c1, 1, 9, &fx.ua, "")), "v9");
+    assert_eq!(pick(last(), 1), vec![key(1, 9)]);
+    assert_eq!(pick(first(), 1), vec![key(1, 1)]);
+    added(
+        &s.add_object(&indicator(&fx.c1, 2, 4, &fx.ua, "")),
+        "object 2 again",
+    );
+    assert_eq!(pick(first(), 2), vec![key(2, 4)]);
+    assert_eq!(pick(last(), 2), vec![key(2, 4)]);
+}
+
+/// Paging: resume strictly after a position, stop on `Break`, see everything once.
+pub fn paging(s: &dyn Store) {
+    let fx = fixture(s);
+    let batch: Vec<NewObject> = (0..257)
+        .map(|n| indicator(&fx.c1, n, 0, &fx.ua, ""))
+        .collect();
+    assert!(s.add_objects(&batch).unwrap().iter().all(|o| o.is_ok()));
+    let everything = scan(s, &query(&fx.c1));
+    assert_eq!(everything.len(), 257);
+
+    let mut pages = Vec::new();
+    let mut after: Option<Position> = None;
+    loop {
+        let mut page = Vec::new();
+        let mut visited = 0;
+        s.scan_objects(
+            &ObjectQuery {
+                after,
+                ..query(&fx.c1)
+            },
+            &mut |o| {
+                visited += 1;
+                page.push(o);
+                if page.len() == 20 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
+        .unwrap();
+        assert!(visited <= 20, "the visitor is not called after Break");
+        let Some(last) = page.last() else { break };
+        after = Some(Position {
+            date_added: last.date_added,
+            seq: last.seq,
+        });
+        pages.extend(page);
+    }
+    assert_eq!(
+        keys(&pages),
+        keys(&everything),
+        "pages cover everything once, in order"
+    );
+
+    // A position taken from the middle resumes right after it.
+    let mid = &everything[100];
+    let rest = scan(
+        s,
+        &ObjectQuery {
+            after: Some(Position {
+                date_added: mid.date_added,
+                seq: mid.seq,
+            }),
+            ..query(&fx.c1)
+        },
+    );
+    assert_eq!(keys(&rest), keys(&everything[101..]));
+    // Positions combine with other filters.
+    let rest = scan(
+        s,
+        &ObjectQuery {
+            after: Some(Position {
+                date_added: mid.date_added,
+                seq: mid.seq,
+            }),
+            ids: vec![indicator_id(50), indicator_id(150), indicator_id(250)],
+            ..query(&fx.c1)
+        },
+    );
+    assert_eq!(keys(&rest), vec![key(150, 0), key(250, 0)]);
+    // A position at the very end gives nothing.
+    let end = everything.last().unwrap();
+    let rest = scan(
+        s,
+        &ObjectQuery {
+            after: Some(Position {
+                date_added: end.date_added,
+                seq: end.seq,
+            }),
+            ..query(&fx.c1)
+        },
+    );
+    assert!(rest.is_empty());
+}
+
+/// Collection-scoped calls on an unknown collection give `NotFound`.
+pub fn unknown_collections(s: &dyn Store) {
+    let fx = fixture(s);
+    let ghost = collection_uuid(99);
+    let mut calls = 0;
+    match s.scan_objects(&query(&ghost), &mut |_| {
+        calls += 1;
+        ControlFlow::Continue(())
+    }) {
+        Err(StoreError::NotFound(msg)) => assert!(msg.contains(&ghost), "{msg}"),
+        other => panic!("scan of an unknown collection: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(calls, 0);
+    assert!(matches!(
+        s.count_objects(&ghost),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.delete_object(&ghost, &indicator_id(1), &VersionFilter::all()),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.add_object(&indicator(&ghost, 1, 0, &fx.ua, "")),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.list_grants(&ghost),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// The same id lives independently in two collections (versions, flags, deletes).
+pub fn collections_are_isolated(s: &dyn Store) {
+    let fx = fixture(s);
+    added(&s.add_object(&indicator(&fx.c1, 1, 0, &fx.ua, "")), "c1 v0");
+    added(&s.add_object(&indicator(&fx.c1, 1, 1, &fx.ua, "")), "c1 v1");
+    added(&s.add_object(&indicator(&fx.c2, 1, 0, &fx.ua, "")), "c2 v0");
+    // The same (id, version) with other content in another collection is not a conflict
+    // of this store's rules (each collection keeps its own copy).
+    added(
+        &s.add_object(&indicator(&fx.c2, 1, 1, &fx.ua, "other")),
+        "c2 v1",
+    );
+    assert_eq!(s.count_objects(&fx.c1).unwrap(), 2);
+    assert_eq!(s.count_objects(&fx.c2).unwrap(), 2);
+    s.delete_object(&fx.c2, &indicator_id(1), &VersionFilter::default())
+        .unwrap();
+    assert_eq!(keys(&scan(s, &query(&fx.c1))), vec![key(1, 1)]);
+    assert_eq!(keys(&scan(s, &query(&fx.c2))), vec![key(1, 0)]);
+    assert!(scan(s, &query(&fx.c1))
+        .iter()
+        .all(|o| o.collection_id == fx.c1));
+}
+
+/// Statuses: put, replace, get, purge by age.
+pub fn statuses(s: &dyn Store) {
+    let fx = fixture(s);
+    let st = |id: &str, created: i64, json: &str| Status {
+        id: id.to_string(),
+        user_id: fx.ua.id,
+        created,
+        json: json.to_string(),
+    };
+    s.put_status(&st("s-old", 1_000, r#"{"status":"complete"}"#))
+        .unwrap();
+    s.put_status(&st("s-new", 5_000, r#"{"status":"pending"}"#))
+        .unwrap();
+    assert_eq!(
+        s.get_status("s-old").unwrap(),
+        Some(st("s-old", 1_000, r#"{"status":"complete"}"#))
+    );
+    s.put_status(&st("s-new", 5_000, r#"{"status":"complete"}"#))
+        .unwrap();
+    assert_eq!(
+        s.get_status("s-new").unwrap().unwrap().json,
+        r#"{"status":"complete"}"#,
+        "put_status replaces"
+    );
+    assert_eq!(s.get_status("missing").unwrap(), None);
+    assert_eq!(
+        s.purge_statuses(1_000).unwrap(),
+        0,
+        "purge is strictly before"
+    );
+    assert_eq!(s.purge_statuses(4_999).unwrap(), 1);
+    assert_eq!(s.get_status("s-old").unwrap(), None);
+    assert!(s.get_status("s-new").unwrap().is_some());
+    assert_eq!(s.purge_statuses(i64::MAX).unwrap(), 1);
+    assert_eq!(s.get_status("s-new").unwrap(), None);
+}
