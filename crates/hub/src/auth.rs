@@ -90,7 +90,7 @@ impl Hub {
         let ok = match &hash {
             Some(h) => verify_secret(password, h),
             None => {
-                let _ = verify_secret(password, &self.inner.dummy_hash);
+                let _ = verify_secret(password, self.dummy_hash());
                 false
             }
         };
@@ -110,7 +110,7 @@ impl Hub {
             .strip_prefix("rrm_")
             .and_then(|rest| rest.split_once('_'))
         else {
-            let _ = verify_secret(token, &self.inner.dummy_hash);
+            let _ = verify_secret(token, self.dummy_hash());
             return Err(HubError::Unauthenticated);
         };
         let key = cache_key("token", &[lookup, secret]);
@@ -127,7 +127,7 @@ impl Hub {
         let ok = match &stored {
             Some(t) => verify_secret(secret, &t.secret_hash) && !t.revoked,
             None => {
-                let _ = verify_secret(secret, &self.inner.dummy_hash);
+                let _ = verify_secret(secret, self.dummy_hash());
                 false
             }
         };
@@ -147,6 +147,13 @@ impl Hub {
             Some(user) => self.principal_of(user),
             None => Err(HubError::NotFound(format!("user '{username}'"))),
         }
+    }
+
+    /// The argon2id hash verified against when there is no real one, made on first use.
+    fn dummy_hash(&self) -> &str {
+        self.inner.dummy_hash.get_or_init(|| {
+            hash_secret("rrm-dummy-password-for-timing").unwrap_or_default()
+        })
     }
 
     /// Builds the principal of a stored user.

@@ -212,7 +212,7 @@ struct Inner {
     auth_cache: Mutex<HashMap<[u8; 32], auth::CacheEntry>>,
     /// An argon2id hash verified against when the user is unknown, so that unknown users cost
     /// the same time as known ones.
-    dummy_hash: String,
+    dummy_hash: std::sync::OnceLock<String>,
     /// When statuses were last purged (seconds).
     last_purge: AtomicI64,
 }
@@ -239,7 +239,6 @@ impl Hub {
                 "statuses must stay readable at least 86400 seconds (24 hours)",
             ));
         }
-        let dummy_hash = auth::hash_secret("rrm-dummy-password-for-timing")?;
         let hub_identity_id = admin::hub_identity_id();
         let directory_id = admin::ensure_directory(store.as_ref(), &hub_identity_id)?;
         Ok(Hub {
@@ -249,7 +248,7 @@ impl Hub {
                 directory_id,
                 hub_identity_id,
                 auth_cache: Mutex::new(HashMap::new()),
-                dummy_hash,
+                dummy_hash: std::sync::OnceLock::new(),
                 last_purge: AtomicI64::new(0),
             }),
         })
