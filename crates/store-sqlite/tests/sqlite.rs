@@ -1,0 +1,353 @@
+//! SQLite-specific behaviour: durability across reopen and `kill -9`, migrations, index
+//! use, and reads that do not wait for writes.
+
+use std::io::{BufRead, BufReader};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use store::{
+    Access, AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role, Sector,
+    Status, Store, StoreError, StoredObject, Tlp, VersionFilter,
+};
+use store_sqlite::{SqliteStore, SCHEMA_VERSION};
+
+const COLLECTION: &str = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
+
+/// An organisation `gov-ca`, its analyst `alice` and one collection; returns alice's
+/// (user id, org id).
+fn seed(s: &SqliteStore) -> (i64, i64) {
+    let org = s
+        .create_org(&NewOrg {
+            slug: "gov-ca".into(),
+            name: "Government of Canada".into(),
+            sector: Sector::Government,
+            country: "CA".into(),
+            identity_id: "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f".into(),
+            identity_json: r#"{"type":"identity"}"#.into(),
+        })
+        .unwrap();
+    let user = s
+        .create_user(&NewUser {
+            org_id: org.id,
+            username: "alice".into(),
+            role: Role::Analyst,
+            password_hash: Some("hash".into()),
+        })
+        .unwrap();
+    s.create_collection(&NewCollection {
+        id: COLLECTION.into(),
+        slug: "shared".into(),
+        title: "Shared".into(),
+        description: String::new(),
+        default_tlp: Tlp::Green,
+    })
+    .unwrap();
+    s.set_grant(
+        org.id,
+        COLLECTION,
+        Access {
+            read: true,
+            write: true,
+        },
+    )
+    .unwrap();
+    (user.id, org.id)
+}
+
+fn indicator(n: u64, user: (i64, i64)) -> NewObject {
+    let id = format!("indicator--20000000-0000-4000-8000-{n:012x}");
+    NewObject {
+        collection_id: COLLECTION.into(),
+        id: id.clone(),
+        stix_type: "indicator".into(),
+        spec_version: "2.1".into(),
+        version: Some(1_700_000_000_000_000),
+        json: format!(
+            r#"{{"type":"indicator","id":"{id}","pattern":"[ipv4-addr:value = '10.0.0.{}']"}}"#,
+            n % 256
+        ),
+        tlp: Some(Tlp::Amber),
+        recipients: Vec::new(),
+        created_by_ref: None,
+        revoked: false,
+        submitter_user_id: user.0,
+        submitter_org_id: user.1,
+        owner_org_id: user.1,
+    }
+}
+
+fn all_objects(s: &dyn Store) -> Vec<StoredObject> {
+    let mut out = Vec::new();
+    let q = ObjectQuery {
+        collection_id: COLLECTION.into(),
+        versions: VersionFilter::all(),
+        ..ObjectQuery::default()
+    };
+    s.scan_objects(&q, &mut |o| {
+        out.push(o);
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn reopening_finds_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let (objects, org) = {
+        let s = SqliteStore::open(&path).unwrap();
+        let user = seed(&s);
+        let batch: Vec<NewObject> = (0..300).map(|n| indicator(n, user)).collect();
+        assert!(s.add_objects(&batch).unwrap().iter().all(|o| o.is_ok()));
+        s.put_status(&Status {
+            id: "status-1".into(),
+            user_id: user.0,
+            created: 42,
+            json: "{}".into(),
+        })
+        .unwrap();
+        (all_objects(&s), s.org_by_slug("gov-ca").unwrap().unwrap())
+    };
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(all_objects(&s), objects);
+    assert_eq!(s.org_by_slug("gov-ca").unwrap(), Some(org.clone()));
+    assert_eq!(s.user_by_name("alice").unwrap().unwrap().org_id, org.id);
+    assert!(s.grant(org.id, COLLECTION).unwrap().write);
+    assert_eq!(s.get_status("status-1").unwrap().unwrap().created, 42);
+    // date_added keeps increasing after a reopen.
+    let last = objects.last().unwrap().date_added;
+    let user = (s.user_by_name("alice").unwrap().unwrap().id, org.id);
+    match s.add_object(&indicator(1000, user)).unwrap() {
+        AddOutcome::Added { date_added } => assert!(date_added > last),
+        other => panic!("expected Added, got {other:?}"),
+    }
+}
+
+/// The child half of `objects_survive_kill_9`: stores objects one by one, printing the
+/// number of each as soon as `add_object` returns, then waits to be killed.
+#[test]
+fn kill_9_child_writer() {
+    let Ok(path) = std::env::var("RRM_KILL9_DB") else {
+        return; // Only meaningful when spawned by objects_survive_kill_9.
+    };
+    let s = SqliteStore::open(Path::new(&path)).unwrap();
+    let user = seed(&s);
+    // Bounded, so that a child left alone by a failed parent ends by itself.
+    for n in 0..5_000 {
+        s.add_object(&indicator(n, user)).unwrap();
+        println!("stored {n}");
+    }
+}
+
+#[test]
+fn objects_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "kill_9_child_writer",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("RRM_KILL9_DB", &path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut reported = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(n) = line.strip_prefix("stored ") {
+            let n: u64 = n.trim().parse().unwrap();
+            reported = Some(n);
+            if n >= 40 {
+                break;
+            }
+        }
+    }
+    // SIGKILL right after the 41st success was reported.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let reported = reported.expect("the child reported stored objects");
+    let s = SqliteStore::open(&path).unwrap();
+    let ids: Vec<String> = all_objects(&s).into_iter().map(|o| o.id).collect();
+    for n in 0..=reported {
+        let id = indicator(n, (0, 0)).id;
+        assert!(ids.contains(&id), "{id} was reported stored but is gone");
+    }
+}
+
+#[test]
+fn migrations_on_fresh_and_migrated_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    seed(&s);
+    drop(s);
+    // Opening an up-to-date file runs nothing and keeps the data.
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.list_orgs().unwrap().len(), 1);
+    // Two stores on the same file (two processes) both open it.
+    let other = SqliteStore::open(&path).unwrap();
+    assert_eq!(other.list_collections().unwrap().len(), 1);
+}
+
+#[test]
+fn a_newer_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+        .unwrap();
+    drop(raw);
+    match SqliteStore::open(&path) {
+        Err(StoreError::Invalid(msg)) => {
+            assert!(msg.contains("newer"), "{msg}");
+            assert!(msg.contains(&(SCHEMA_VERSION + 5).to_string()), "{msg}");
+            assert!(msg.contains("rrm.db"), "the message names the file: {msg}");
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    std::fs::write(
+        &path,
+        b"this is not an SQLite database, just some text. ".repeat(100),
+    )
+    .unwrap();
+    match SqliteStore::open(&path) {
+        Err(StoreError::Backend(msg)) => assert!(msg.contains("rrm.db"), "{msg}"),
+        other => panic!("expected Backend, got {other:?}"),
+    }
+}
+
+#[test]
+fn hot_statements_use_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("rrm.db")).unwrap();
+    let user = seed(&s);
+    let batch: Vec<NewObject> = (0..200).map(|n| indicator(n, user)).collect();
+    s.add_objects(&batch).unwrap();
+    let queries = [
+        ObjectQuery {
+            collection_id: COLLECTION.into(),
+            ..ObjectQuery::default()
+        },
+        ObjectQuery {
+            collection_id: COLLECTION.into(),
+            after: Some(store::Position {
+                date_added: 1,
+                seq: 1,
+            }),
+            added_after: Some(5),
+            types: vec!["indicator".into(), "malware".into()],
+            spec_versions: vec!["2.1".into()],
+            versions: VersionFilter::all(),
+            ..ObjectQuery::default()
+        },
+        ObjectQuery {
+            collection_id: COLLECTION.into(),
+            types: vec!["indicator".into()],
+            ..ObjectQuery::default()
+        },
+        ObjectQuery {
+            collection_id: COLLECTION.into(),
+            ids: vec![indicator(1, user).id, indicator(2, user).id],
+            versions: VersionFilter {
+                all: false,
+                last: true,
+                first: true,
+                at: vec![3],
+            },
+            ..ObjectQuery::default()
+        },
+    ];
+    for q in &queries {
+        let plans = s.query_plans(q).unwrap();
+        assert_eq!(plans.len(), 4);
+        for (name, lines) in plans {
+            let text = lines.join(" | ");
+            assert!(
+                lines.iter().any(|l| l.contains("SEARCH objects USING")),
+                "{name} does not seek an index: {text}"
+            );
+            assert!(
+                !lines.iter().any(|l| l.starts_with("SCAN objects")),
+                "{name} scans the table: {text}"
+            );
+            if name.starts_with("page") || (name.starts_with("scan") && q.ids.is_empty()) {
+                assert!(
+                    !text.contains("TEMP B-TREE"),
+                    "{name} sorts instead of walking the index in order: {text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn reads_do_not_wait_for_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("rrm.db")).unwrap();
+    let user = seed(&s);
+    let batch: Vec<NewObject> = (0..10).map(|n| indicator(n, user)).collect();
+    s.add_objects(&batch).unwrap();
+    let q = ObjectQuery {
+        collection_id: COLLECTION.into(),
+        ..ObjectQuery::default()
+    };
+    // While a scan is open, writes commit, and the scan keeps its snapshot.
+    let mut seen = 0;
+    let mut n = 100;
+    s.scan_objects(&q, &mut |_| {
+        seen += 1;
+        assert!(matches!(
+            s.add_object(&indicator(n, user)),
+            Ok(AddOutcome::Added { .. })
+        ));
+        n += 1;
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(seen, 10);
+    assert_eq!(s.count_objects(COLLECTION).unwrap(), 20);
+
+    // Readers on other threads run while a writer thread ingests.
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            for chunk in 0..20u64 {
+                let batch: Vec<NewObject> = (0..50)
+                    .map(|i| indicator(1000 + chunk * 50 + i, user))
+                    .collect();
+                assert!(s.add_objects(&batch).unwrap().iter().all(|o| o.is_ok()));
+            }
+        });
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut last = 0;
+                    for _ in 0..20 {
+                        let count = all_objects(&s).len();
+                        assert!(count >= last, "a reader went back in time");
+                        last = count;
+                    }
+                })
+            })
+            .collect();
+        writer.join().unwrap();
+        for r in readers {
+            r.join().unwrap();
+        }
+    });
+    assert_eq!(s.count_objects(COLLECTION).unwrap(), 1020);
+}
