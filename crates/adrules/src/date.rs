@@ -161,7 +161,9 @@ impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = std::borrow::Cow::<str>::deserialize(d)?;
         Date::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid date {s:?}: expected an existing YYYY-MM-DD"))
+            serde::de::Error::custom(format!(
+                "invalid date {s:?}: expected an existing YYYY-MM-DD"
+            ))
         })
     }
 }

@@ -136,7 +136,8 @@ impl Engine {
             return Err(Error::Invalid(errors));
         }
         let ad = &sub.ad;
-        let (Some(sponsor), Some(payer)) = (find(sub, &ad.sponsor), find(sub, ad.payer_id())) else {
+        let (Some(sponsor), Some(payer)) = (find(sub, &ad.sponsor), find(sub, ad.payer_id()))
+        else {
             // Unreachable after validation; reported rather than panicking.
             return Err(Error::Invalid(vec![crate::error::FieldError {
                 field: "ad.sponsor".into(),
@@ -488,18 +489,26 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
             missing
         }
         Condition::NoticeOriginMismatch { area } => {
-            let Some(origin) = ctx.ad.notice.as_ref().and_then(|n| n.amount_origin.as_ref())
+            let Some(origin) = ctx
+                .ad
+                .notice
+                .as_ref()
+                .and_then(|n| n.amount_origin.as_ref())
             else {
                 return false;
             };
             if origin.outside_eu {
                 return false;
             }
-            let mut outside = ctx.sponsor.funding.iter().chain(if ctx.payer.id != ctx.sponsor.id {
-                ctx.payer.funding.iter()
-            } else {
-                [].iter()
-            });
+            let mut outside = ctx
+                .sponsor
+                .funding
+                .iter()
+                .chain(if ctx.payer.id != ctx.sponsor.id {
+                    ctx.payer.funding.iter()
+                } else {
+                    [].iter()
+                });
             match outside.find(|f| !in_area(&f.origin, area)) {
                 Some(f) => {
                     note(&mut out, || {

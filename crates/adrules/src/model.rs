@@ -267,7 +267,10 @@ pub enum CanadianRole {
 impl CanadianRole {
     /// Whether this role is a third party (registered or not), to which s. 349.02 applies.
     pub fn is_third_party(self) -> bool {
-        matches!(self, CanadianRole::RegisteredThirdParty | CanadianRole::ThirdParty)
+        matches!(
+            self,
+            CanadianRole::RegisteredThirdParty | CanadianRole::ThirdParty
+        )
     }
 }
 

@@ -135,7 +135,10 @@ fn validate_sponsors(sub: &Submission, out: &mut Out) {
             out.push(format!("{p}.id"), "must not be empty");
         }
         if sub.sponsors[..i].iter().any(|o| o.id == s.id) {
-            out.push(format!("{p}.id"), format!("duplicate sponsor id {:?}", s.id));
+            out.push(
+                format!("{p}.id"),
+                format!("duplicate sponsor id {:?}", s.id),
+            );
         }
         if s.legal_name.trim().is_empty() {
             out.push(format!("{p}.legal_name"), "must not be empty");
@@ -162,7 +165,10 @@ fn validate_sponsors(sub: &Submission, out: &mut Out) {
         }
         if let Some(c) = &s.controlled_by {
             if c == &s.id {
-                out.push(format!("{p}.controlled_by"), "a sponsor cannot control itself");
+                out.push(
+                    format!("{p}.controlled_by"),
+                    "a sponsor cannot control itself",
+                );
             } else if !sub.sponsors.iter().any(|o| &o.id == c) {
                 out.push(
                     format!("{p}.controlled_by"),
@@ -204,7 +210,10 @@ fn validate_elections(sub: &Submission, out: &mut Out) {
             out.push(format!("{p}.id"), "must not be empty");
         }
         if sub.elections[..i].iter().any(|o| o.id == e.id) {
-            out.push(format!("{p}.id"), format!("duplicate election id {:?}", e.id));
+            out.push(
+                format!("{p}.id"),
+                format!("duplicate election id {:?}", e.id),
+            );
         }
         if e.jurisdiction != "EU" && !is_country(&e.jurisdiction) {
             out.push(
@@ -395,7 +404,10 @@ fn validate_ad(sub: &Submission, limits: &Limits, out: &mut Out) {
         }
     }
     for (name, d) in [
-        ("ad.intended_dissemination", Some(&ad.intended_dissemination)),
+        (
+            "ad.intended_dissemination",
+            Some(&ad.intended_dissemination),
+        ),
         ("ad.actual_dissemination", ad.actual_dissemination.as_ref()),
     ] {
         if let Some(d) = d {
