@@ -93,7 +93,7 @@ pub fn eu() -> Value {
 }
 
 /// Sets the value at a JSON pointer, creating objects on the way and appending to arrays when
-/// the index equals the length.
+/// the index is at or past the end.
 pub fn put(v: &mut Value, pointer: &str, val: Value) {
     let mut cur = v;
     let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
@@ -104,9 +104,12 @@ pub fn put(v: &mut Value, pointer: &str, val: Value) {
                 *cur = json!([]);
             }
             let arr = cur.as_array_mut().expect("array on the path");
-            if idx == arr.len() {
+            let idx = if idx >= arr.len() {
                 arr.push(Value::Null);
-            }
+                arr.len() - 1
+            } else {
+                idx
+            };
             if last {
                 arr[idx] = val;
                 return;

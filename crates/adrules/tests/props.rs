@@ -1,0 +1,191 @@
+//! Property tests: the verdict is the most severe fired outcome, checks never panic, results do
+//! not depend on the order of the sponsor list, and the date arithmetic is consistent.
+
+mod common;
+
+use adrules::{Date, Engine, Instant, Outcome};
+use common::{ca, eu, put, run};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+fn engine() -> Engine {
+    Engine::shipped().expect("shipped rule sets load")
+}
+
+/// A date between 2019 and 2031.
+fn day() -> impl Strategy<Value = Date> {
+    (0i32..4700).prop_map(|n| Date::parse("2019-01-01").expect("date").add_days(n))
+}
+
+/// Random variations of the two valid bases that stay valid.
+fn varied_doc() -> impl Strategy<Value = Value> {
+    (
+        any::<bool>(),
+        prop_oneof![Just("partisan"), Just("issue"), Just("non_political")],
+        day(),
+        0i32..60,
+        0i32..24,
+        0u64..4_000_000,
+        prop_oneof![Just("en"), Just("fr"), Just("pa")],
+        prop_oneof![Just("CA"), Just("US"), Just("DE"), Just("CN")],
+        any::<[bool; 6]>(),
+        proptest::option::of(10u8..30),
+    )
+        .prop_map(
+            |(canadian, class, start, len, hour, reach, lang, country, flags, age)| {
+                let mut v = if canadian { ca() } else { eu() };
+                put(&mut v, "/ad/class", json!(class));
+                let end = start.add_days(len);
+                run(
+                    &mut v,
+                    &format!("{start}T{hour:02}:00:00-04:00"),
+                    &format!("{end}T23:00:00-04:00"),
+                );
+                put(
+                    &mut v,
+                    "/platform/monthly_reach_ca",
+                    json!([{"language": lang, "visitors": reach}]),
+                );
+                put(&mut v, "/sponsors/0/established_in", json!(country));
+                if flags[0] {
+                    common::drop_field(&mut v, "/ad/creative");
+                }
+                if flags[1] {
+                    common::drop_field(&mut v, "/ad/tagline");
+                }
+                if flags[2] {
+                    common::drop_field(&mut v, "/ad/label");
+                }
+                if flags[3] {
+                    put(
+                        &mut v,
+                        "/sponsors/0/funding/1",
+                        json!({"amount": {"minor": 100, "currency": "USD"}, "origin": country, "source": "public"}),
+                    );
+                }
+                if flags[4] {
+                    common::drop_field(&mut v, "/sponsors/0/eu_declaration");
+                }
+                if flags[5] {
+                    put(
+                        &mut v,
+                        "/ad/targeting/1",
+                        json!({"kind": "interest", "personal_data": true, "data_categories": ["health"]}),
+                    );
+                }
+                if let Some(a) = age {
+                    put(&mut v, "/ad/targeting/2", json!({"kind": "age", "age_min": a}));
+                }
+                v
+            },
+        )
+}
+
+/// A random JSON leaf.
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
+        ".{0,12}".prop_map(Value::from),
+        Just(json!("2029-02-29")),
+        Just(json!("9999-12-31T23:59:59+23:59")),
+        Just(json!("0001-01-01T00:00:00-23:59")),
+        Just(json!([])),
+        Just(json!({})),
+    ]
+}
+
+/// Every JSON pointer to a leaf or container in `v`.
+fn pointers(v: &Value, prefix: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{prefix}/{k}");
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{prefix}/{i}");
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn verdict_is_the_most_severe_fired_outcome(doc in varied_doc()) {
+        let r = engine().check_json("p", &doc.to_string());
+        let r = match r { Ok(r) => r, Err(e) => return Err(TestCaseError::fail(format!("{e}"))) };
+        let most = r.fired.iter().map(|f| f.outcome).max().unwrap_or(Outcome::Accept);
+        prop_assert_eq!(r.verdict, most);
+        // Fired rules are listed most severe first.
+        prop_assert!(r.fired.windows(2).all(|w| w[0].outcome >= w[1].outcome));
+        // A non-political ad never fires a rule.
+        if doc["ad"]["class"] == "non_political" {
+            prop_assert!(r.fired.is_empty());
+        }
+    }
+
+    #[test]
+    fn sponsor_order_does_not_change_the_result(doc in varied_doc(), extra in any::<bool>()) {
+        let mut doc = doc;
+        if extra {
+            put(&mut doc, "/sponsors/1", json!({"id": "other", "legal_name": "Other", "kind": "corporation", "established_in": "FR"}));
+        }
+        let a = engine().check_json("a", &doc.to_string());
+        let mut rev = doc.clone();
+        if let Some(arr) = rev["sponsors"].as_array_mut() { arr.reverse(); }
+        let b = engine().check_json("b", &rev.to_string());
+        prop_assert_eq!(a.ok(), b.ok());
+    }
+
+    #[test]
+    fn checks_never_panic_on_mutated_documents(canadian in any::<bool>(), pick in any::<prop::sample::Index>(), val in leaf()) {
+        let mut v = if canadian { ca() } else { eu() };
+        let mut ps = Vec::new();
+        pointers(&v, String::new(), &mut ps);
+        let p = pick.get(&ps).clone();
+        if let Some(slot) = v.pointer_mut(&p) { *slot = val; }
+        let _ = engine().check_json("m", &v.to_string());
+    }
+
+    #[test]
+    fn checks_never_panic_on_arbitrary_text(s in ".{0,200}") {
+        let _ = engine().check_json("t", &s);
+    }
+
+    #[test]
+    fn instants_parse_without_panicking_and_round_trip(s in ".{0,40}") {
+        if let Some(i) = Instant::parse(&s) {
+            let again = Instant::parse(&i.to_string());
+            prop_assert_eq!(again, Some(i));
+        }
+    }
+
+    #[test]
+    fn three_month_window_is_between_89_and_92_days(d in day()) {
+        let start = d.add_months(-3);
+        let len = d.days() - start.days();
+        prop_assert!((89..=92).contains(&len), "{} -> {} is {} days", d, start, len);
+        // The window opens on the same day number, or the month's last day when shorter.
+        let (_, _, dd) = d.ymd();
+        let (_, _, sd) = start.ymd();
+        prop_assert!(sd == dd || (sd < dd && start.add_days(1).ymd().2 == 1));
+    }
+
+    #[test]
+    fn dates_round_trip_through_text(d in day()) {
+        prop_assert_eq!(Date::parse(&d.to_string()), Some(d));
+    }
+}
