@@ -1,0 +1,338 @@
+//! Errors: `ServerError` for starting the server, and the two HTTP error shapes (the TAXII
+//! error resource and the REST `{"error": {...}}` body) with the mapping from hub errors.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hub::HubError;
+use serde_json::{json, Map, Value};
+
+use crate::media::TAXII_MEDIA_TYPE;
+
+/// What can go wrong while starting or running the HTTP server.
+#[derive(Debug)]
+pub enum ServerError {
+    /// A non-loopback address was asked for without TLS and without `--insecure-http`.
+    InsecureListen {
+        /// The address that was refused.
+        addr: SocketAddr,
+    },
+    /// The listen address could not be bound.
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A TLS certificate or key file could not be read or used.
+    Tls {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Serving failed after start.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerError::InsecureListen { addr } => write!(
+                f,
+                "refusing to listen on non-loopback address {addr} without TLS: give --tls-cert \
+                 and --tls-key, or pass --insecure-http to serve plain HTTP anyway"
+            ),
+            ServerError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            ServerError::Tls { path, message } => {
+                write!(f, "TLS setup failed for {}: {message}", path.display())
+            }
+            ServerError::Io(e) => write!(f, "server I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServerError::Bind { source, .. } => Some(source),
+            ServerError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The id of the request being served, set by the observing middleware.
+    pub(crate) static REQUEST_ID: String;
+}
+
+/// The current request's id, or `-` outside a request.
+pub(crate) fn request_id() -> String {
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".to_string())
+}
+
+/// The `WWW-Authenticate` challenge sent with every 401.
+pub(crate) const CHALLENGE: &str = "Basic realm=\"rrm\", Bearer realm=\"rrm\"";
+
+/// A TAXII 2.1 error resource, always sent as `application/taxii+json;version=2.1`.
+#[derive(Debug)]
+pub(crate) struct TaxiiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub description: String,
+    pub details: Vec<(&'static str, Value)>,
+}
+
+impl TaxiiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        description: impl Into<String>,
+    ) -> TaxiiError {
+        TaxiiError {
+            status,
+            code,
+            title,
+            description: description.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// Adds a `details` entry.
+    pub(crate) fn detail(mut self, key: &'static str, value: impl Into<Value>) -> TaxiiError {
+        self.details.push((key, value.into()));
+        self
+    }
+
+    pub(crate) fn unauthenticated() -> TaxiiError {
+        TaxiiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            "valid credentials are required (HTTP Basic or an rrm API token as Bearer)",
+        )
+    }
+
+    pub(crate) fn not_found(what: impl Into<String>) -> TaxiiError {
+        TaxiiError::new(StatusCode::NOT_FOUND, "not_found", "Not found", what)
+    }
+
+    pub(crate) fn internal() -> TaxiiError {
+        TaxiiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            format!("internal error (request id {})", request_id()),
+        )
+    }
+}
+
+impl IntoResponse for TaxiiError {
+    fn into_response(self) -> Response {
+        let details: Map<String, Value> = self
+            .details
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let body = json!({
+            "title": self.title,
+            "description": self.description,
+            "error_id": request_id(),
+            "error_code": self.code,
+            "http_status": self.status.as_u16().to_string(),
+            "details": Value::Object(details),
+        });
+        let mut resp = (self.status, body.to_string()).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(TAXII_MEDIA_TYPE),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+        resp
+    }
+}
+
+/// A REST API error: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub(crate) fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "valid credentials are required (HTTP Basic or an rrm API token as Bearer)",
+        )
+    }
+
+    pub(crate) fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("internal error (request id {})", request_id()),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut err = Map::new();
+        err.insert("code".into(), Value::from(self.code));
+        err.insert("message".into(), Value::from(self.message));
+        if let Some(field) = self.field {
+            err.insert("field".into(), Value::from(field));
+        }
+        let body = json!({ "error": Value::Object(err) });
+        let mut resp = (self.status, body.to_string()).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(CHALLENGE),
+            );
+        }
+        resp
+    }
+}
+
+/// The HTTP status a hub error maps to.
+pub(crate) fn hub_status(e: &HubError) -> StatusCode {
+    match e {
+        HubError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        HubError::Forbidden(_) | HubError::ExportRefused(_) => StatusCode::FORBIDDEN,
+        HubError::NotFound(_) => StatusCode::NOT_FOUND,
+        HubError::Invalid { .. } | HubError::BadCursor(_) => StatusCode::BAD_REQUEST,
+        HubError::Conflict(_) => StatusCode::CONFLICT,
+        HubError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn log_internal(e: &HubError) {
+    tracing::error!(request_id = %request_id(), error = %e, "internal error");
+}
+
+impl From<HubError> for TaxiiError {
+    fn from(e: HubError) -> TaxiiError {
+        let status = hub_status(&e);
+        match e {
+            HubError::Unauthenticated => TaxiiError::unauthenticated(),
+            HubError::Store(_) => {
+                log_internal(&e);
+                TaxiiError::internal()
+            }
+            HubError::Invalid {
+                ref field,
+                ref message,
+            } => TaxiiError::new(
+                status,
+                e.code(),
+                "Invalid input",
+                format!("invalid {field}: {message}"),
+            )
+            .detail("field", field.clone()),
+            HubError::BadCursor(ref m) => TaxiiError::new(
+                status,
+                e.code(),
+                "Invalid paging cursor",
+                format!("the next parameter is not a valid paging cursor for this request: {m}"),
+            )
+            .detail("parameter", "next"),
+            HubError::NotFound(ref what) => TaxiiError::not_found(format!("{what} not found")),
+            HubError::Forbidden(ref m) => TaxiiError::new(status, e.code(), "Forbidden", m.clone()),
+            HubError::ExportRefused(ref m) => {
+                TaxiiError::new(status, e.code(), "Forbidden", m.clone())
+            }
+            HubError::Conflict(ref m) => TaxiiError::new(status, e.code(), "Conflict", m.clone()),
+        }
+    }
+}
+
+impl From<HubError> for ApiError {
+    fn from(e: HubError) -> ApiError {
+        let status = hub_status(&e);
+        match e {
+            HubError::Unauthenticated => ApiError::unauthenticated(),
+            HubError::Store(_) => {
+                log_internal(&e);
+                ApiError::internal()
+            }
+            HubError::Invalid { field, message } => ApiError {
+                status,
+                code: "invalid_input",
+                message,
+                field: Some(field),
+            },
+            HubError::NotFound(ref what) => {
+                ApiError::new(status, e.code(), format!("{what} not found"))
+            }
+            HubError::BadCursor(ref m) => ApiError {
+                status,
+                code: e.code(),
+                message: format!("the next parameter is not a valid paging cursor: {m}"),
+                field: Some("next".to_string()),
+            },
+            HubError::Forbidden(ref m)
+            | HubError::Conflict(ref m)
+            | HubError::ExportRefused(ref m) => ApiError::new(status, e.code(), m.clone()),
+        }
+    }
+}
+
+/// Runs a synchronous hub call on the blocking pool.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, HubError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, HubError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => Err(HubError::Store(store::StoreError::Backend(format!(
+            "worker task failed: {e}"
+        )))),
+    }
+}

@@ -1,0 +1,297 @@
+//! The OpenAPI 3.1 document describing every `/api/v1` route, hand-written with serde_json.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+fn error_responses(codes: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for code in codes {
+        let description = match *code {
+            "400" => "Invalid input (the error names the field).",
+            "401" => "Missing or wrong credentials.",
+            "403" => "Authenticated but not allowed (admin role required).",
+            "404" => "Unknown, or not visible to the caller.",
+            "409" => "Already exists.",
+            "413" => "Request body too large.",
+            "415" => "Content-Type is not application/json.",
+            _ => "Internal error (the message carries a request id).",
+        };
+        m.insert(
+            code.to_string(),
+            json!({
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+            }),
+        );
+    }
+    Value::Object(m)
+}
+
+fn with(mut base: Value, code: &str, description: &str, schema: &str) -> Value {
+    if let Some(m) = base.as_object_mut() {
+        m.insert(
+            code.to_string(),
+            json!({
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+            }),
+        );
+    }
+    base
+}
+
+fn body(schema: &str) -> Value {
+    json!({
+        "required": true,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+/// The OpenAPI 3.1 document.
+pub fn document() -> Value {
+    let read_errors = ["401", "500"];
+    let admin_errors = ["400", "401", "403", "409", "413", "415", "500"];
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "rrm REST API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Administration of the rrm sharing hub: organisations, users, API tokens, collections and grants. STIX data is exchanged over TAXII 2.1 at /taxii2/. Every error has the body {\"error\": {\"code\", \"message\", \"field\"?}}.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"basic": []}, {"bearer": []}],
+        "paths": {
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document.",
+                    "security": [],
+                    "responses": {"200": {"description": "The OpenAPI document.", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }
+            },
+            "/api/v1/whoami": {
+                "get": {
+                    "operationId": "whoami",
+                    "summary": "The authenticated user, their organisation and STIX identities.",
+                    "responses": with(error_responses(&read_errors), "200", "The caller.", "Whoami")
+                }
+            },
+            "/api/v1/orgs": {
+                "get": {
+                    "operationId": "listOrgs",
+                    "summary": "Every organisation (admin).",
+                    "responses": with(error_responses(&["401", "403", "500"]), "200", "The organisations.", "OrgList")
+                },
+                "post": {
+                    "operationId": "createOrg",
+                    "summary": "Creates an organisation and its STIX identity (admin).",
+                    "requestBody": body("NewOrg"),
+                    "responses": with(error_responses(&admin_errors), "201", "The organisation.", "Org")
+                }
+            },
+            "/api/v1/users": {
+                "post": {
+                    "operationId": "createUser",
+                    "summary": "Creates a user; the password is stored hashed (argon2id) and never shown back (admin).",
+                    "requestBody": body("NewUser"),
+                    "responses": with(error_responses(&["400", "401", "403", "404", "409", "413", "415", "500"]), "201", "The user.", "User")
+                }
+            },
+            "/api/v1/tokens": {
+                "post": {
+                    "operationId": "createToken",
+                    "summary": "Creates an API token for a user; the token is shown once (admin).",
+                    "requestBody": body("NewToken"),
+                    "responses": with(error_responses(&["400", "401", "403", "404", "413", "415", "500"]), "201", "The token, shown once.", "TokenCreated")
+                }
+            },
+            "/api/v1/collections": {
+                "get": {
+                    "operationId": "listCollections",
+                    "summary": "Collections: every one for admins, those the caller's organisation may read or write for others.",
+                    "responses": with(error_responses(&read_errors), "200", "The collections.", "CollectionList")
+                },
+                "post": {
+                    "operationId": "createCollection",
+                    "summary": "Creates a TAXII collection (admin).",
+                    "requestBody": body("NewCollection"),
+                    "responses": with(error_responses(&admin_errors), "201", "The collection with its UUID.", "Collection")
+                }
+            },
+            "/api/v1/collections/{id}/grants/{org}": {
+                "put": {
+                    "operationId": "setGrant",
+                    "summary": "Sets an organisation's access to a collection (admin). read and write false removes the grant.",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "description": "Collection UUID or slug.", "schema": {"type": "string"}},
+                        {"name": "org", "in": "path", "required": true, "description": "Organisation slug.", "schema": {"type": "string"}}
+                    ],
+                    "requestBody": body("GrantBody"),
+                    "responses": with(error_responses(&["400", "401", "403", "404", "413", "415", "500"]), "200", "The grant.", "Grant")
+                }
+            },
+            "/api/v1/collections/{id}/objects": {
+                "get": {
+                    "operationId": "listObjects",
+                    "summary": "The STIX objects of a collection the caller may see (TLP-filtered and redacted), oldest first.",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "description": "Collection UUID.", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "next", "in": "query", "required": false, "description": "Cursor from a previous page.", "schema": {"type": "string"}},
+                        {"name": "type", "in": "query", "required": false, "description": "Comma-separated STIX types.", "schema": {"type": "string"}},
+                        {"name": "id", "in": "query", "required": false, "description": "Comma-separated STIX ids.", "schema": {"type": "string"}}
+                    ],
+                    "responses": with(error_responses(&["400", "401", "404", "500"]), "200", "One page of objects.", "ObjectPage")
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "basic": {"type": "http", "scheme": "basic"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An rrm API token, rrm_<lookup>_<secret>."}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "invalid_input", "malformed_json", "bad_cursor", "conflict", "export_refused", "unsupported_media_type", "payload_too_large", "method_not_allowed", "bad_request", "internal"]},
+                            "message": {"type": "string"},
+                            "field": {"type": "string"}
+                        }
+                    }}
+                },
+                "Org": {
+                    "type": "object",
+                    "required": ["slug", "name", "sector", "country", "identity_id", "created"],
+                    "properties": {
+                        "slug": {"type": "string", "pattern": "^[a-z0-9-]{2,64}$"},
+                        "name": {"type": "string"},
+                        "sector": {"$ref": "#/components/schemas/Sector"},
+                        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                        "identity_id": {"type": "string"},
+                        "created": {"type": "string", "format": "date-time"}
+                    }
+                },
+                "OrgList": {"type": "object", "required": ["orgs"], "properties": {"orgs": {"type": "array", "items": {"$ref": "#/components/schemas/Org"}}}},
+                "Sector": {"type": "string", "enum": ["government", "platform", "isp", "civil-society", "election-authority", "other"]},
+                "Role": {"type": "string", "enum": ["admin", "analyst", "reader"]},
+                "Tlp": {"type": "string", "enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]},
+                "NewOrg": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["slug", "name", "sector", "country"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "name": {"type": "string"},
+                        "sector": {"$ref": "#/components/schemas/Sector"},
+                        "country": {"type": "string", "description": "ISO 3166-1 alpha-2."}
+                    }
+                },
+                "NewUser": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["org", "username", "role"],
+                    "properties": {
+                        "org": {"type": "string", "description": "Organisation slug."},
+                        "username": {"type": "string"},
+                        "role": {"$ref": "#/components/schemas/Role"},
+                        "password": {"type": "string", "writeOnly": true}
+                    }
+                },
+                "User": {
+                    "type": "object",
+                    "required": ["username", "org", "role", "created"],
+                    "properties": {
+                        "username": {"type": "string"},
+                        "org": {"type": "string"},
+                        "role": {"$ref": "#/components/schemas/Role"},
+                        "created": {"type": "string", "format": "date-time"}
+                    }
+                },
+                "NewToken": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["username"],
+                    "properties": {"username": {"type": "string"}, "label": {"type": "string"}}
+                },
+                "TokenCreated": {
+                    "type": "object",
+                    "required": ["token", "username", "label"],
+                    "properties": {"token": {"type": "string", "description": "rrm_<lookup>_<secret>; shown once."}, "username": {"type": "string"}, "label": {"type": "string"}}
+                },
+                "Collection": {
+                    "type": "object",
+                    "required": ["id", "slug", "title", "description", "default_tlp", "created"],
+                    "properties": {
+                        "id": {"type": "string", "format": "uuid"},
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "default_tlp": {"$ref": "#/components/schemas/Tlp"},
+                        "created": {"type": "string", "format": "date-time"},
+                        "can_read": {"type": "boolean"},
+                        "can_write": {"type": "boolean"}
+                    }
+                },
+                "CollectionList": {"type": "object", "required": ["collections"], "properties": {"collections": {"type": "array", "items": {"$ref": "#/components/schemas/Collection"}}}},
+                "NewCollection": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["slug", "title"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "default_tlp": {"$ref": "#/components/schemas/Tlp"}
+                    }
+                },
+                "GrantBody": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["read"],
+                    "properties": {"read": {"type": "boolean"}, "write": {"type": "boolean"}}
+                },
+                "Grant": {
+                    "type": "object",
+                    "required": ["org", "collection", "read", "write"],
+                    "properties": {"org": {"type": "string"}, "collection": {"type": "string"}, "read": {"type": "boolean"}, "write": {"type": "boolean"}}
+                },
+                "Whoami": {
+                    "type": "object",
+                    "required": ["username", "role", "org", "identities"],
+                    "properties": {
+                        "username": {"type": "string"},
+                        "role": {"$ref": "#/components/schemas/Role"},
+                        "org": {"$ref": "#/components/schemas/Org"},
+                        "identities": {"type": "array", "items": {"type": "string"}}
+                    }
+                },
+                "ObjectPage": {
+                    "type": "object",
+                    "required": ["objects", "more"],
+                    "properties": {
+                        "objects": {"type": "array", "items": {"type": "object", "description": "A STIX 2.1 object."}},
+                        "more": {"type": "boolean"},
+                        "next": {"type": ["string", "null"]}
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// `GET /api/v1/openapi.json`.
+pub(crate) async fn serve() -> Response {
+    let mut resp = document().to_string().into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
