@@ -56,6 +56,16 @@ impl SqliteStore {
                 path.display()
             )));
         }
+        // Fewer, larger checkpoints: pages rewritten by consecutive batches are copied
+        // into the database file once.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 4000)
+            .map_err(|e| {
+                backend(
+                    format!("setting wal_autocheckpoint on {}", path.display()),
+                    e,
+                )
+            })?;
         migrate(&mut writer, path)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
@@ -143,6 +153,7 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -32768;
+         PRAGMA mmap_size = 1073741824;
          PRAGMA temp_store = MEMORY;",
     )
     .map_err(|e| backend(at("setting pragmas"), e))?;

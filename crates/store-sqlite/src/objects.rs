@@ -80,7 +80,35 @@ fn follows_revocation(v: Option<i64>, revoked_version: Option<i64>) -> bool {
 fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Result<AddOutcome>> {
     let fail = |what: &str, e| backend(format!("{what} for {}", obj.id), e);
 
-    // 1. The same (id, version) already in this collection.
+    // Ownership and revocation are hub-wide facts about the id. An id never seen before
+    // has no versions anywhere: that common case needs no further lookups.
+    let owner: Option<(i64, bool, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT owner_org_id, revoked, revoked_version FROM object_owner WHERE id = ?1",
+        )
+        .and_then(|mut st| {
+            st.query_row([&obj.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(|e| fail("looking up the owner", e))?;
+    let Some((owner_org, revoked, revoked_version)) = owner else {
+        c.prepare_cached(
+            "INSERT INTO object_owner (id, owner_org_id, revoked, revoked_version)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                obj.id,
+                obj.owner_org_id,
+                obj.revoked,
+                obj.version.filter(|_| obj.revoked)
+            ])
+        })
+        .map_err(|e| fail("recording the owner", e))?;
+        return insert_version(c, coll, obj, true, true).map(Ok);
+    };
+
+    // 1. The same (id, version) already in this collection: identical or a conflict.
     let same: Option<(i64, bool)> = c
         .prepare_cached(
             "SELECT date_added, json = ?4 FROM objects
@@ -104,49 +132,19 @@ fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Resu
         });
     }
 
-    // 2. Ownership and revocation, hub-wide.
-    let owner: Option<(i64, bool, Option<i64>)> = c
-        .prepare_cached(
-            "SELECT owner_org_id, revoked, revoked_version FROM object_owner WHERE id = ?1",
-        )
-        .and_then(|mut st| {
-            st.query_row([&obj.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()
-        })
-        .map_err(|e| fail("looking up the owner", e))?;
-    match owner {
-        Some((owner_org, _, _)) if owner_org != obj.owner_org_id => {
-            return Ok(Err(StoreError::NotOwner { id: obj.id.clone() }));
-        }
-        Some((_, true, revoked_version)) if follows_revocation(obj.version, revoked_version) => {
-            return Ok(Err(StoreError::Revoked { id: obj.id.clone() }));
-        }
-        Some((_, revoked, revoked_version)) => {
-            // The object is revoked from this version on, unless an earlier version
-            // already revoked it.
-            if obj.revoked && (!revoked || follows_revocation(revoked_version, obj.version)) {
-                c.prepare_cached(
-                    "UPDATE object_owner SET revoked = 1, revoked_version = ?2 WHERE id = ?1",
-                )
-                .and_then(|mut st| st.execute(params![obj.id, obj.version]))
-                .map_err(|e| fail("recording the revocation", e))?;
-            }
-        }
-        None => {
-            c.prepare_cached(
-                "INSERT INTO object_owner (id, owner_org_id, revoked, revoked_version)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    obj.id,
-                    obj.owner_org_id,
-                    obj.revoked,
-                    obj.version.filter(|_| obj.revoked)
-                ])
-            })
-            .map_err(|e| fail("recording the owner", e))?;
-        }
+    // 2. Only the owner adds versions, and none may follow a revocation.
+    if owner_org != obj.owner_org_id {
+        return Ok(Err(StoreError::NotOwner { id: obj.id.clone() }));
+    }
+    if revoked && follows_revocation(obj.version, revoked_version) {
+        return Ok(Err(StoreError::Revoked { id: obj.id.clone() }));
+    }
+    // The object is revoked from this version on, unless an earlier version already
+    // revoked it.
+    if obj.revoked && (!revoked || follows_revocation(revoked_version, obj.version)) {
+        c.prepare_cached("UPDATE object_owner SET revoked = 1, revoked_version = ?2 WHERE id = ?1")
+            .and_then(|mut st| st.execute(params![obj.id, obj.version]))
+            .map_err(|e| fail("recording the revocation", e))?;
     }
 
     // 3. First and last version flags.
@@ -164,7 +162,17 @@ fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Resu
             set_flag(c, "is_first", seq, false)?;
         }
     }
+    insert_version(c, coll, obj, is_last, is_first).map(Ok)
+}
 
+/// Inserts a new version row with its first/last flags; returns `Added`.
+fn insert_version(
+    c: &Connection,
+    coll: &mut CollState,
+    obj: &NewObject,
+    is_last: bool,
+    is_first: bool,
+) -> Result<AddOutcome> {
     // 4. The row itself.
     let date_added = now_micros().max(coll.last_added.saturating_add(1));
     let recipients = if obj.recipients.is_empty() {
@@ -200,10 +208,10 @@ fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Resu
             is_first,
         ])
     })
-    .map_err(|e| fail("inserting the version", e))?;
+    .map_err(|e| backend(format!("inserting a version of {}", obj.id), e))?;
     coll.last_added = date_added;
     coll.dirty = true;
-    Ok(Ok(AddOutcome::Added { date_added }))
+    Ok(AddOutcome::Added { date_added })
 }
 
 /// The (seq, version) of the last (`DESC`) or first (`ASC`) version of an object.
