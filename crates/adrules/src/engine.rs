@@ -5,35 +5,37 @@ use crate::codes::{currency_exponent, is_eu_member};
 use crate::date::Date;
 use crate::error::Error;
 use crate::model::{
-    Ad, ConsentBasis, DataSource, DateRange, Election, EuBasis, Sponsor, SponsorKind, Submission,
+    Ad, ConsentBasis, DataSource, DateRange, Election, EuBasis, Periods, Sponsor, SponsorKind,
+    Submission,
 };
 use crate::rules::{
-    Anchor, Condition, Field, ForeignTest, Outcome, Party, Period, RetentionSpec, Rule, RuleSet,
+    Anchor, Condition, Field, ForeignTest, Outcome, Party, Period, RetentionSpec, RuleSet,
     YearsAfter,
 };
 use crate::validate::{validate, Limits};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The shipped Canadian rule set (Canada Elections Act as amended in 2018).
 pub const CANADA_2018_JSON: &str = include_str!("../rules/canada-2018.json");
 /// The shipped EU rule set (Regulation (EU) 2024/900).
 pub const EU_2024_900_JSON: &str = include_str!("../rules/eu-2024-900.json");
 
-/// A rule that fired for an ad.
+/// A rule that fired for an ad. Texts taken from the rule are shared, not copied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FiredRule {
     /// Rule id.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// Id of the rule set holding the rule.
-    pub rule_set: String,
+    pub rule_set: Arc<str>,
     /// Legal citation.
-    pub citation: String,
+    pub citation: Arc<str>,
     /// Short title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Outcome of the rule.
     pub outcome: Outcome,
     /// Plain-language explanation.
-    pub explanation: String,
+    pub explanation: Arc<str>,
     /// What in this ad made the rule fire.
     pub details: Vec<String>,
     /// Linked elections the rule fired for.
@@ -72,7 +74,19 @@ pub struct CheckResult {
 #[derive(Clone, Debug)]
 pub struct Engine {
     rule_sets: Vec<RuleSet>,
+    /// Shared texts of each rule, parallel to `rule_sets`.
+    texts: Vec<Vec<RuleTexts>>,
     limits: Limits,
+}
+
+/// The texts of a rule that go into every firing, shared between results.
+#[derive(Clone, Debug)]
+struct RuleTexts {
+    id: Arc<str>,
+    set: Arc<str>,
+    citation: Arc<str>,
+    title: Arc<str>,
+    explanation: Arc<str>,
 }
 
 impl Engine {
@@ -80,6 +94,7 @@ impl Engine {
     pub fn new(rule_sets: Vec<RuleSet>) -> Result<Engine, Error> {
         let mut engine = Engine {
             rule_sets: Vec::new(),
+            texts: Vec::new(),
             limits: Limits::default(),
         };
         for set in rule_sets {
@@ -106,6 +121,19 @@ impl Engine {
                 message: "a rule set with this id is already loaded".into(),
             });
         }
+        let set_id: Arc<str> = Arc::from(set.id.as_str());
+        self.texts.push(
+            set.rules
+                .iter()
+                .map(|r| RuleTexts {
+                    id: Arc::from(r.id.as_str()),
+                    set: set_id.clone(),
+                    citation: Arc::from(r.citation.as_str()),
+                    title: Arc::from(r.title.as_str()),
+                    explanation: Arc::from(r.explanation.as_str()),
+                })
+                .collect(),
+        );
         self.rule_sets.push(set);
         Ok(())
     }
@@ -163,9 +191,10 @@ impl Engine {
                 sponsor,
                 payer,
                 days,
+                periods: election.periods(),
             };
             let mut covered = false;
-            for set in &self.rule_sets {
+            for (set, texts) in self.rule_sets.iter().zip(&self.texts) {
                 if !covers(set, &election.jurisdiction) {
                     continue;
                 }
@@ -180,7 +209,7 @@ impl Engine {
                 if !applied.contains(&set.id) {
                     applied.push(set.id.clone());
                 }
-                for rule in &set.rules {
+                for (rule, text) in set.rules.iter().zip(texts) {
                     let range = DateRange {
                         start: rule.effective_from.unwrap_or(set.effective_from),
                         end: rule
@@ -196,7 +225,7 @@ impl Engine {
                     if let Some(spec) = &rule.retention {
                         apply_retention(spec, &ctx, &mut retention, &mut details);
                     }
-                    record(&mut fired, set, rule, details, eid);
+                    record(&mut fired, text, rule.outcome, details, eid);
                 }
             }
             if !covered {
@@ -241,14 +270,14 @@ fn find<'a>(sub: &'a Submission, id: &str) -> Option<&'a Sponsor> {
 /// Adds a firing to the list, merging identical firings for different elections.
 fn record(
     fired: &mut Vec<(usize, FiredRule)>,
-    set: &RuleSet,
-    rule: &Rule,
+    text: &RuleTexts,
+    outcome: Outcome,
     details: Vec<String>,
     election: &str,
 ) {
     if let Some((_, f)) = fired
         .iter_mut()
-        .find(|(_, f)| f.rule_id == rule.id && f.rule_set == set.id && f.details == details)
+        .find(|(_, f)| f.rule_id == text.id && f.rule_set == text.set && f.details == details)
     {
         if !f.elections.iter().any(|e| e == election) {
             f.elections.push(election.to_string());
@@ -259,12 +288,12 @@ fn record(
     fired.push((
         order,
         FiredRule {
-            rule_id: rule.id.clone(),
-            rule_set: set.id.clone(),
-            citation: rule.citation.clone(),
-            title: rule.title.clone(),
-            outcome: rule.outcome,
-            explanation: rule.explanation.clone(),
+            rule_id: text.id.clone(),
+            rule_set: text.set.clone(),
+            citation: text.citation.clone(),
+            title: text.title.clone(),
+            outcome,
+            explanation: text.explanation.clone(),
             details,
             elections: vec![election.to_string()],
         },
@@ -279,6 +308,7 @@ struct Ctx<'a> {
     sponsor: &'a Sponsor,
     payer: &'a Sponsor,
     days: DateRange,
+    periods: Periods,
 }
 
 impl<'a> Ctx<'a> {
@@ -289,19 +319,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn period(&self, p: Period) -> Option<(String, DateRange)> {
-        let periods = self.election.periods();
+    fn period(&self, p: Period) -> Option<DateRange> {
         match p {
-            Period::ElectionPeriod => periods
-                .election_period
-                .map(|r| ("election period".to_string(), r)),
-            Period::PreElectionPeriod => periods
-                .pre_election_period
-                .map(|r| ("pre-election period".to_string(), r)),
-            Period::MonthsBeforePollingDay(m) => Some((
-                format!("{m}-month window before polling day"),
-                self.election.eu_window(m),
-            )),
+            Period::ElectionPeriod => self.periods.election_period,
+            Period::PreElectionPeriod => self.periods.pre_election_period,
+            Period::MonthsBeforePollingDay(3) => Some(self.periods.eu_sponsor_window),
+            Period::MonthsBeforePollingDay(m) => Some(self.election.eu_window(m)),
         }
     }
 }
@@ -341,8 +364,15 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
         Condition::Ref(_) => false,
         Condition::ClassIn(classes) => classes.contains(&ctx.ad.class),
         Condition::DisseminatedIn(p) => match ctx.period(*p) {
-            Some((name, range)) if !range.is_empty() && range.overlaps(&ctx.days) => {
+            Some(range) if !range.is_empty() && range.overlaps(&ctx.days) => {
                 note(&mut out, || {
+                    let name = match p {
+                        Period::ElectionPeriod => "election period".to_string(),
+                        Period::PreElectionPeriod => "pre-election period".to_string(),
+                        Period::MonthsBeforePollingDay(m) => {
+                            format!("{m}-month window before polling day")
+                        }
+                    };
                     format!(
                         "dissemination {} to {} overlaps the {name} of {} ({} to {})",
                         ctx.days.start,
@@ -390,7 +420,6 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
             let Some(t) = non_blank(&ctx.ad.tagline) else {
                 return false;
             };
-            let t = t.to_lowercase();
             let s = ctx.sponsor;
             let names = [
                 Some(s.legal_name.as_str()),
@@ -400,8 +429,9 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
             let named = names
                 .iter()
                 .flatten()
-                .filter(|n| !n.trim().is_empty())
-                .any(|n| t.contains(&n.to_lowercase()));
+                .map(|n| n.trim())
+                .filter(|n| !n.is_empty())
+                .any(|n| contains_ci(t, n));
             if !named {
                 note(&mut out, || {
                     format!(
@@ -417,8 +447,7 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
             let Some(t) = non_blank(&ctx.ad.tagline) else {
                 return false;
             };
-            let t = t.to_lowercase();
-            let has = words.iter().any(|w| t.contains(&w.to_lowercase()));
+            let has = words.iter().any(|w| contains_ci(t, w));
             if !has {
                 note(&mut out, || {
                     format!("tagline {t:?} contains none of {}", words.join(", "))
@@ -673,6 +702,16 @@ fn field_missing(f: Field, ctx: &Ctx<'_>) -> bool {
         Field::NoticeLinkedElections => {
             notice.is_some_and(|n| !n.linked_elections.contains(&ctx.election.id))
         }
+    }
+}
+
+/// Whether `hay` contains `needle`, ignoring case.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        hay.to_lowercase().contains(&needle.to_lowercase())
     }
 }
 

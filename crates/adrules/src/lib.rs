@@ -35,7 +35,7 @@
 //! }"#;
 //! let result = engine.check_json("example", doc)?;
 //! assert_eq!(result.verdict, Outcome::Block);
-//! assert!(result.fired.iter().any(|f| f.rule_id == "CA-282.4-5"));
+//! assert!(result.fired.iter().any(|f| &*f.rule_id == "CA-282.4-5"));
 //! # Ok::<(), adrules::Error>(())
 //! ```
 

@@ -405,7 +405,7 @@ fn every_scenario_gives_the_expected_firing_and_verdict() {
                 continue;
             }
         };
-        let fired = result.fired.iter().any(|f| f.rule_id == s.rule);
+        let fired = result.fired.iter().any(|f| &*f.rule_id == s.rule);
         let most = result
             .fired
             .iter()
@@ -538,12 +538,12 @@ fn fired_rules_explain_the_control_chain() {
     let f = r
         .fired
         .iter()
-        .find(|f| f.rule_id == "EU-ART5-2-SPONSOR")
+        .find(|f| &*f.rule_id == "EU-ART5-2-SPONSOR")
         .expect("fires");
     let text = f.details.join("\n");
     assert!(text.contains("verein -> holding-nl -> parent-us"), "{text}");
     assert_eq!(f.elections, vec!["de-2026".to_string()]);
-    assert_eq!(f.citation, "Regulation (EU) 2024/900, Art. 5(2)");
+    assert_eq!(&*f.citation, "Regulation (EU) 2024/900, Art. 5(2)");
 }
 
 #[test]
@@ -562,7 +562,7 @@ fn an_ad_linked_to_two_elections_is_checked_against_both() {
     let label = r
         .fired
         .iter()
-        .find(|f| f.rule_id == "EU-ART11-LABEL")
+        .find(|f| &*f.rule_id == "EU-ART11-LABEL")
         .expect("fires");
     assert_eq!(
         label.elections,
@@ -572,7 +572,7 @@ fn an_ad_linked_to_two_elections_is_checked_against_both() {
     let notice = r
         .fired
         .iter()
-        .find(|f| f.rule_id == "EU-ART12-NOTICE")
+        .find(|f| &*f.rule_id == "EU-ART12-NOTICE")
         .expect("fires");
     assert_eq!(notice.elections, vec!["fr-2026".to_string()]);
 }

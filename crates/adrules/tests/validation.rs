@@ -464,7 +464,7 @@ fn an_amendment_added_as_data_takes_effect_on_its_date() {
     let r = engine
         .check_json("before", &before.to_string())
         .expect("valid");
-    assert!(!r.fired.iter().any(|f| f.rule_id == "CA-X-SPEND"));
+    assert!(!r.fired.iter().any(|f| &*f.rule_id == "CA-X-SPEND"));
     let mut on = before.clone();
     common::run(
         &mut on,
@@ -472,6 +472,6 @@ fn an_amendment_added_as_data_takes_effect_on_its_date() {
         "2029-10-01T09:00:00-04:00",
     );
     let r = engine.check_json("on", &on.to_string()).expect("valid");
-    assert!(r.fired.iter().any(|f| f.rule_id == "CA-X-SPEND"));
+    assert!(r.fired.iter().any(|f| &*f.rule_id == "CA-X-SPEND"));
     assert_eq!(r.verdict, adrules::Outcome::Flag);
 }
