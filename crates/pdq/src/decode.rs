@@ -65,7 +65,9 @@ fn check_jpeg_complete(bytes: &[u8]) -> Result<(), Error> {
             _ => return Err(truncated("ends inside a segment header")),
         };
         if len < 2 || pos + len > bytes.len() {
-            return Err(truncated(&format!("segment at byte {pos} runs past the end")));
+            return Err(truncated(&format!(
+                "segment at byte {pos} runs past the end"
+            )));
         }
         pos += len;
         if code == 0xDA {

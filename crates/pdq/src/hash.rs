@@ -69,7 +69,9 @@ impl PdqHash {
     pub fn from_hex(text: &str) -> Result<PdqHash, Error> {
         let bytes = text.as_bytes();
         if bytes.len() != 64 {
-            return Err(Error::HashLength { found: text.chars().count() });
+            return Err(Error::HashLength {
+                found: text.chars().count(),
+            });
         }
         let mut words = [0u64; 4];
         for (pos, &c) in bytes.iter().enumerate() {
@@ -79,8 +81,14 @@ impl PdqHash {
                 b'A'..=b'F' => c - b'A' + 10,
                 _ => {
                     // Report the character, not the byte, so multi-byte input reads sensibly.
-                    let ch = text.get(pos..).and_then(|s| s.chars().next()).unwrap_or('?');
-                    return Err(Error::HashDigit { position: pos + 1, found: ch });
+                    let ch = text
+                        .get(pos..)
+                        .and_then(|s| s.chars().next())
+                        .unwrap_or('?');
+                    return Err(Error::HashDigit {
+                        position: pos + 1,
+                        found: ch,
+                    });
                 }
             };
             // Digit 0 is the most significant nibble of word 3.

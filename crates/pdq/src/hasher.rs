@@ -107,10 +107,14 @@ pub struct Hasher {
     b: Vec<f32>,
     /// Eight rows transposed so the row filter runs on eight rows at once.
     strip: Vec<Lanes>,
+    /// Filtered strip, before it is transposed back into rows.
+    ostrip: Vec<Lanes>,
     /// Second row pass, kept only at the decimated columns (height x sampled columns).
     d: Vec<f32>,
     /// Second column pass, kept only at the decimated rows and columns.
     e: Vec<f32>,
+    /// Running sums of the column filter, one per column.
+    sum: Vec<f32>,
 }
 
 impl Default for Hasher {
@@ -141,30 +145,37 @@ impl Hasher {
             a: Vec::new(),
             b: Vec::new(),
             strip: Vec::new(),
+            ostrip: Vec::new(),
             d: Vec::new(),
             e: Vec::new(),
+            sum: Vec::new(),
         }
     }
 
     /// Hashes packed 8-bit RGB pixels (`width * height * 3` bytes, row-major).
     pub fn hash_rgb8(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<Pdq, Error> {
-        self.load_interleaved(pixels, width, height, 3)?;
-        let dct = self.dct16(width, height);
-        Ok(finish(dct))
+        check_len(pixels.len(), width, height, 3)?;
+        Ok(finish(self.run(
+            Source::Interleaved(pixels, 3),
+            width,
+            height,
+        )))
     }
 
     /// Hashes packed 8-bit RGBA pixels; alpha is ignored, as in Meta's reference.
     pub fn hash_rgba8(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<Pdq, Error> {
-        self.load_interleaved(pixels, width, height, 4)?;
-        let dct = self.dct16(width, height);
-        Ok(finish(dct))
+        check_len(pixels.len(), width, height, 4)?;
+        Ok(finish(self.run(
+            Source::Interleaved(pixels, 4),
+            width,
+            height,
+        )))
     }
 
     /// Hashes 8-bit greyscale pixels (`width * height` bytes); luminance is the grey value.
     pub fn hash_luma8(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<Pdq, Error> {
-        self.load_grey(pixels, width, height)?;
-        let dct = self.dct16(width, height);
-        Ok(finish(dct))
+        check_len(pixels.len(), width, height, 1)?;
+        Ok(finish(self.run(Source::Grey(pixels), width, height)))
     }
 
     /// Hashes a luminance plane given as floats (`width * height` values, row-major).
@@ -175,10 +186,7 @@ impl Hasher {
         height: usize,
     ) -> Result<Pdq, Error> {
         check_len(luma.len(), width, height, 1)?;
-        self.a.clear();
-        self.a.extend_from_slice(luma);
-        let dct = self.dct16(width, height);
-        Ok(finish(dct))
+        Ok(finish(self.run(Source::Float(luma), width, height)))
     }
 
     /// All eight dihedral hashes of packed 8-bit RGB pixels, from one pass over the image.
@@ -188,9 +196,12 @@ impl Hasher {
         width: usize,
         height: usize,
     ) -> Result<Dihedral, Error> {
-        self.load_interleaved(pixels, width, height, 3)?;
-        let dct = self.dct16(width, height);
-        Ok(finish_dihedral(dct))
+        check_len(pixels.len(), width, height, 3)?;
+        Ok(finish_dihedral(self.run(
+            Source::Interleaved(pixels, 3),
+            width,
+            height,
+        )))
     }
 
     /// All eight dihedral hashes of 8-bit greyscale pixels.
@@ -200,57 +211,60 @@ impl Hasher {
         width: usize,
         height: usize,
     ) -> Result<Dihedral, Error> {
-        self.load_grey(pixels, width, height)?;
-        let dct = self.dct16(width, height);
-        Ok(finish_dihedral(dct))
+        check_len(pixels.len(), width, height, 1)?;
+        Ok(finish_dihedral(self.run(
+            Source::Grey(pixels),
+            width,
+            height,
+        )))
     }
 
-    /// Fills buffer `a` with luminance from interleaved 8-bit channels (R, G, B first).
-    fn load_interleaved(
-        &mut self,
-        pixels: &[u8],
-        width: usize,
-        height: usize,
-        channels: usize,
-    ) -> Result<(), Error> {
-        let n = check_len(pixels.len(), width, height, channels)?;
-        self.a.clear();
-        self.a.resize(n, 0.0);
-        for (out, px) in self.a.iter_mut().zip(pixels.chunks_exact(channels)) {
-            if let [r, g, b, ..] = *px {
-                *out = luma(r, g, b);
+    /// Runs the pipeline with the widest vector instructions the CPU has.
+    fn run(&mut self, src: Source<'_>, w: usize, h: usize) -> Option<([f32; 256], u32)> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { self.run_avx2(src, w, h) };
             }
         }
-        Ok(())
+        self.run_generic(src, w, h)
     }
 
-    /// Fills buffer `a` with greyscale values.
-    fn load_grey(&mut self, pixels: &[u8], width: usize, height: usize) -> Result<(), Error> {
-        let n = check_len(pixels.len(), width, height, 1)?;
-        self.a.clear();
-        self.a.extend(pixels.iter().map(|&v| f32::from(v)));
-        debug_assert_eq!(self.a.len(), n);
-        Ok(())
+    /// The pipeline compiled for AVX2 (no FMA: products and sums stay separately rounded).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(
+        &mut self,
+        src: Source<'_>,
+        w: usize,
+        h: usize,
+    ) -> Option<([f32; 256], u32)> {
+        self.run_generic(src, w, h)
     }
 
-    /// Runs blur, decimation, quality and DCT on the luminance in buffer `a`.
-    fn dct16(&mut self, width: usize, height: usize) -> Option<([f32; 256], u32)> {
-        if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
+    /// Blur, decimation, quality and DCT; `None` for images under 5 pixels a side.
+    #[inline(always)]
+    fn run_generic(&mut self, src: Source<'_>, w: usize, h: usize) -> Option<([f32; 256], u32)> {
+        if w < MIN_HASHABLE_DIM || h < MIN_HASHABLE_DIM {
             return None;
         }
         let mut buf64 = [0f32; 64 * 64];
-        if width == 64 && height == 64 {
+        if w == 64 && h == 64 {
             // Meta skips the blur when the input is already 64x64.
-            buf64.copy_from_slice(&self.a[..64 * 64]);
+            for (i, row) in buf64.chunks_exact_mut(64).enumerate() {
+                src.row(i, w, row);
+            }
         } else {
-            self.blur_and_decimate(width, height, &mut buf64);
+            self.blur_and_decimate(src, w, h, &mut buf64);
         }
         let quality = quality(&buf64);
         Some((self.dct64_to_16(&buf64), quality))
     }
 
     /// Two X,Y passes of box filters (a tent filter), then sampling at 64x64 cell centres.
-    fn blur_and_decimate(&mut self, w: usize, h: usize, out: &mut [f32; 64 * 64]) {
+    #[inline(always)]
+    fn blur_and_decimate(&mut self, src: Source<'_>, w: usize, h: usize, out: &mut [f32; 64 * 64]) {
         let win_rows = window_size(w);
         let win_cols = window_size(h);
         let rows_in: [usize; 64] = std::array::from_fn(|i| decimate_index(i, h));
@@ -258,55 +272,105 @@ impl Hasher {
         let (row_slot, nrows) = slots(&rows_in, h);
         let (col_slot, ncols) = slots(&cols_in, w);
 
-        self.b.clear();
-        self.b.resize(w * h, 0.0);
-        self.d.clear();
-        self.d.resize(h * ncols, 0.0);
-        self.e.clear();
-        self.e.resize(nrows * ncols, 0.0);
+        // Every element of these buffers is written before it is read: no clearing needed.
+        fit(&mut self.a, w * h);
+        fit(&mut self.b, w * h);
+        fit(&mut self.d, h * ncols);
+        fit(&mut self.e, nrows * ncols);
+        if self.strip.len() != w {
+            self.strip.resize(w, [0.0; LANES]);
+            self.ostrip.resize(w, [0.0; LANES]);
+        }
 
-        // Pass 1 along rows: a -> b, every output.
-        {
-            let b = &mut self.b;
-            row_pass(&self.a, w, h, win_rows, &mut self.strip, |r0, valid, j, q| {
-                for (l, v) in q.iter().enumerate().take(valid) {
-                    if let Some(slot) = b.get_mut((r0 + l) * w + j) {
-                        *slot = *v;
+        // Pass 1 along rows: luminance -> b, every output.
+        for r0 in (0..h).step_by(LANES) {
+            let valid = LANES.min(h - r0);
+            for l in 0..valid {
+                src.row_into_lane(r0 + l, w, l, &mut self.strip);
+            }
+            let strip: &[Lanes] = &self.strip;
+            let ostrip: &mut [Lanes] = &mut self.ostrip;
+            box1d(
+                w,
+                win_rows,
+                #[inline(always)]
+                |k| strip.get(k).copied().unwrap_or([0.0; LANES]),
+                #[inline(always)]
+                |k, sum, c| {
+                    if let Some(o) = ostrip.get_mut(k) {
+                        *o = div(sum, c);
+                    }
+                },
+            );
+            for l in 0..valid {
+                let at = (r0 + l) * w;
+                if let Some(row) = self.b.get_mut(at..at + w) {
+                    for (dst, cell) in row.iter_mut().zip(self.ostrip.iter()) {
+                        *dst = cell[l];
                     }
                 }
-            });
+            }
         }
         // Pass 1 along columns: b -> a, every output.
         {
             let a = &mut self.a;
-            col_pass(&self.b, w, h, win_cols, |i, j0, valid, q| {
-                let at = i * w + j0;
-                if let Some(dst) = a.get_mut(at..at + valid) {
-                    dst.copy_from_slice(&q[..valid]);
-                }
-            });
+            col_pass(
+                &self.b,
+                w,
+                h,
+                win_cols,
+                &mut self.sum,
+                #[inline(always)]
+                |i, sum, c| {
+                    if let Some(dst) = a.get_mut(i * w..(i + 1) * w) {
+                        div_row(dst, sum, c);
+                    }
+                },
+            );
         }
         // Pass 2 along rows: a -> d, kept only at decimated columns.
         {
             let d = &mut self.d;
+            let a: &[f32] = &self.a;
             let col_slot = &col_slot;
-            row_pass_sparse(&self.a, w, h, win_rows, &mut self.strip, col_slot, |r0, valid, slot, q| {
-                for (l, v) in q.iter().enumerate().take(valid) {
-                    if let Some(dst) = d.get_mut((r0 + l) * ncols + slot) {
-                        *dst = *v;
+            row_pass_sparse(
+                #[inline(always)]
+                |r0, valid, strip: &mut [Lanes]| fill_strip(a, w, r0, valid, strip),
+                w,
+                h,
+                win_rows,
+                &mut self.strip,
+                col_slot,
+                #[inline(always)]
+                |r0, valid, slot, q| {
+                    for (l, v) in q.iter().enumerate().take(valid) {
+                        if let Some(dst) = d.get_mut((r0 + l) * ncols + slot) {
+                            *dst = *v;
+                        }
                     }
-                }
-            });
+                },
+            );
         }
         // Pass 2 along columns: d -> e, kept only at decimated rows.
         {
             let e = &mut self.e;
-            col_pass_sparse(&self.d, ncols, h, win_cols, &row_slot, |slot, j0, valid, q| {
-                let at = slot * ncols + j0;
-                if let Some(dst) = e.get_mut(at..at + valid) {
-                    dst.copy_from_slice(&q[..valid]);
-                }
-            });
+            col_pass(
+                &self.d,
+                ncols,
+                h,
+                win_cols,
+                &mut self.sum,
+                #[inline(always)]
+                |i, sum, c| {
+                    let slot = row_slot.get(i).copied().unwrap_or(UNUSED);
+                    if slot != UNUSED {
+                        let at = slot as usize * ncols;
+                        if let Some(dst) = e.get_mut(at..at + ncols) {
+                            div_row(dst, sum, c);
+                        }
+                    }
+                },
+            );
         }
         for (i, &ri) in rows_in.iter().enumerate() {
             let rs = row_slot[ri] as usize;
@@ -351,15 +415,109 @@ fn luma(r: u8, g: u8, b: u8) -> f32 {
     0.299f32 * f32::from(r) + 0.587f32 * f32::from(g) + 0.114f32 * f32::from(b)
 }
 
+/// Where luminance comes from: interleaved 8-bit channels (R, G, B first), grey bytes or floats.
+#[derive(Clone, Copy)]
+enum Source<'p> {
+    Interleaved(&'p [u8], usize),
+    Grey(&'p [u8]),
+    Float(&'p [f32]),
+}
+
+impl Source<'_> {
+    /// Writes the luminance of row `i` into `dst` (`w` values).
+    #[inline(always)]
+    fn row(&self, i: usize, w: usize, dst: &mut [f32]) {
+        match *self {
+            Source::Interleaved(px, ch) => {
+                if let Some(src) = px.get(i * w * ch..(i + 1) * w * ch) {
+                    for (d, p) in dst.iter_mut().zip(src.chunks_exact(ch)) {
+                        if let [r, g, b, ..] = *p {
+                            *d = luma(r, g, b);
+                        }
+                    }
+                }
+            }
+            Source::Grey(px) => {
+                if let Some(src) = px.get(i * w..(i + 1) * w) {
+                    for (d, &v) in dst.iter_mut().zip(src) {
+                        *d = f32::from(v);
+                    }
+                }
+            }
+            Source::Float(px) => {
+                if let Some(src) = px.get(i * w..(i + 1) * w) {
+                    dst.copy_from_slice(src);
+                }
+            }
+        }
+    }
+
+    /// Writes the luminance of row `i` into lane `l` of a transposed strip.
+    #[inline(always)]
+    fn row_into_lane(&self, i: usize, w: usize, l: usize, strip: &mut [Lanes]) {
+        match *self {
+            Source::Interleaved(px, 3) => {
+                if let Some(src) = px.get(i * w * 3..(i + 1) * w * 3) {
+                    for (cell, p) in strip.iter_mut().zip(src.chunks_exact(3)) {
+                        if let [r, g, b] = *p {
+                            cell[l] = luma(r, g, b);
+                        }
+                    }
+                }
+            }
+            Source::Interleaved(px, ch) => {
+                if let Some(src) = px.get(i * w * ch..(i + 1) * w * ch) {
+                    for (cell, p) in strip.iter_mut().zip(src.chunks_exact(ch)) {
+                        if let [r, g, b, ..] = *p {
+                            cell[l] = luma(r, g, b);
+                        }
+                    }
+                }
+            }
+            Source::Grey(px) => {
+                if let Some(src) = px.get(i * w..(i + 1) * w) {
+                    for (cell, &v) in strip.iter_mut().zip(src) {
+                        cell[l] = f32::from(v);
+                    }
+                }
+            }
+            Source::Float(px) => {
+                if let Some(src) = px.get(i * w..(i + 1) * w) {
+                    for (cell, &v) in strip.iter_mut().zip(src) {
+                        cell[l] = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Gives a scratch buffer length `n` without clearing what it holds.
+fn fit(v: &mut Vec<f32>, n: usize) {
+    if v.len() != n {
+        v.resize(n, 0.0);
+    }
+}
+
 /// Checks that a pixel buffer has exactly `width * height * channels` elements.
 fn check_len(len: usize, width: usize, height: usize, channels: usize) -> Result<usize, Error> {
     if width == 0 || height == 0 {
         return Err(Error::EmptyImage { width, height });
     }
-    let n = width.checked_mul(height).ok_or(Error::TooLarge { width, height })?;
-    let need = n.checked_mul(channels).ok_or(Error::TooLarge { width, height })?;
+    let n = width
+        .checked_mul(height)
+        .ok_or(Error::TooLarge { width, height })?;
+    let need = n
+        .checked_mul(channels)
+        .ok_or(Error::TooLarge { width, height })?;
     if len != need {
-        return Err(Error::PixelBuffer { width, height, channels, expected: need, found: len });
+        return Err(Error::PixelBuffer {
+            width,
+            height,
+            channels,
+            expected: need,
+            found: len,
+        });
     }
     Ok(n)
 }
@@ -479,9 +637,8 @@ fn box1d(
 }
 
 /// Copies up to eight rows starting at `r0` into `strip`, transposed (one lane per row).
-fn fill_strip(inp: &[f32], w: usize, r0: usize, valid: usize, strip: &mut Vec<Lanes>) {
-    strip.clear();
-    strip.resize(w, [0.0; LANES]);
+#[inline(always)]
+fn fill_strip(inp: &[f32], w: usize, r0: usize, valid: usize, strip: &mut [Lanes]) {
     for l in 0..valid {
         let at = (r0 + l) * w;
         if let Some(row) = inp.get(at..at + w) {
@@ -492,46 +649,30 @@ fn fill_strip(inp: &[f32], w: usize, r0: usize, valid: usize, strip: &mut Vec<La
     }
 }
 
-/// Box filter along rows, eight rows at a time; `out(r0, valid_rows, column, quotients)`.
-fn row_pass(
-    inp: &[f32],
-    w: usize,
-    h: usize,
-    win: usize,
-    strip: &mut Vec<Lanes>,
-    mut out: impl FnMut(usize, usize, usize, &Lanes),
-) {
-    for r0 in (0..h).step_by(LANES) {
-        let valid = LANES.min(h - r0);
-        fill_strip(inp, w, r0, valid, strip);
-        let s: &[Lanes] = strip;
-        box1d(
-            w,
-            win,
-            |k| s.get(k).copied().unwrap_or([0.0; LANES]),
-            |k, sum, c| out(r0, valid, k, &div(sum, c)),
-        );
-    }
-}
-
-/// Like [`row_pass`] but divides and emits only at columns with a slot: `out(r0, valid, slot, q)`.
+/// Box filter along rows, eight rows at a time, dividing and emitting only at columns with a
+/// slot. `fill(r0, valid, strip)` loads rows `r0..r0 + valid` into the strip's lanes;
+/// `out(r0, valid, slot, quotients)` receives results. Lanes past `valid` hold leftovers of
+/// earlier rows: they are filtered but never emitted.
+#[inline(always)]
 fn row_pass_sparse(
-    inp: &[f32],
+    mut fill: impl FnMut(usize, usize, &mut [Lanes]),
     w: usize,
     h: usize,
     win: usize,
-    strip: &mut Vec<Lanes>,
+    strip: &mut [Lanes],
     col_slot: &[u32],
     mut out: impl FnMut(usize, usize, usize, &Lanes),
 ) {
     for r0 in (0..h).step_by(LANES) {
         let valid = LANES.min(h - r0);
-        fill_strip(inp, w, r0, valid, strip);
+        fill(r0, valid, strip);
         let s: &[Lanes] = strip;
         box1d(
             w,
             win,
+            #[inline(always)]
             |k| s.get(k).copied().unwrap_or([0.0; LANES]),
+            #[inline(always)]
             |k, sum, c| {
                 let slot = col_slot.get(k).copied().unwrap_or(UNUSED);
                 if slot != UNUSED {
@@ -542,61 +683,71 @@ fn row_pass_sparse(
     }
 }
 
-/// Loads up to eight consecutive values at `at` (missing ones read as zero).
+/// Box filter along columns: Meta's running sum kept for a whole row of columns at once, so
+/// every step streams through whole rows. `out(row, sums, count)` receives the running sums.
 #[inline(always)]
-fn load_lanes(inp: &[f32], at: usize, valid: usize) -> Lanes {
-    let mut v = [0f32; LANES];
-    if valid == LANES {
-        if let Some(src) = inp.get(at..at + LANES) {
-            v.copy_from_slice(src);
-        }
-    } else if let Some(src) = inp.get(at..at + valid) {
-        v[..valid].copy_from_slice(src);
-    }
-    v
-}
-
-/// Box filter along columns, eight columns at a time; `out(row, j0, valid_cols, quotients)`.
 fn col_pass(
     inp: &[f32],
     w: usize,
     h: usize,
     win: usize,
-    mut out: impl FnMut(usize, usize, usize, &Lanes),
+    sum: &mut Vec<f32>,
+    mut out: impl FnMut(usize, &[f32], f32),
 ) {
-    for j0 in (0..w).step_by(LANES) {
-        let valid = LANES.min(w - j0);
-        box1d(
-            h,
-            win,
-            |i| load_lanes(inp, i * w + j0, valid),
-            |i, sum, c| out(i, j0, valid, &div(sum, c)),
-        );
+    let ph = Phases::new(h, win);
+    sum.clear();
+    sum.resize(w, 0.0);
+    let row = |i: usize| inp.get(i * w..(i + 1) * w).unwrap_or(&[]);
+    let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
+    let mut count = 0usize;
+    for _ in 0..ph.p1 {
+        add_row(sum, row(ri));
+        count += 1;
+        ri += 1;
+    }
+    for _ in 0..ph.p2 {
+        add_row(sum, row(ri));
+        count += 1;
+        out(oi, sum, count as f32);
+        ri += 1;
+        oi += 1;
+    }
+    let full = count as f32;
+    for _ in 0..ph.p3 {
+        add_row(sum, row(ri));
+        sub_row(sum, row(li));
+        out(oi, sum, full);
+        li += 1;
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..ph.p4 {
+        sub_row(sum, row(li));
+        count -= 1;
+        out(oi, sum, count as f32);
+        li += 1;
+        oi += 1;
     }
 }
 
-/// Like [`col_pass`] but divides and emits only at rows with a slot: `out(slot, j0, valid, q)`.
-fn col_pass_sparse(
-    inp: &[f32],
-    w: usize,
-    h: usize,
-    win: usize,
-    row_slot: &[u32],
-    mut out: impl FnMut(usize, usize, usize, &Lanes),
-) {
-    for j0 in (0..w).step_by(LANES) {
-        let valid = LANES.min(w - j0);
-        box1d(
-            h,
-            win,
-            |i| load_lanes(inp, i * w + j0, valid),
-            |i, sum, c| {
-                let slot = row_slot.get(i).copied().unwrap_or(UNUSED);
-                if slot != UNUSED {
-                    out(slot as usize, j0, valid, &div(sum, c));
-                }
-            },
-        );
+#[inline(always)]
+fn add_row(sum: &mut [f32], row: &[f32]) {
+    for (s, x) in sum.iter_mut().zip(row) {
+        *s += *x;
+    }
+}
+
+#[inline(always)]
+fn sub_row(sum: &mut [f32], row: &[f32]) {
+    for (s, x) in sum.iter_mut().zip(row) {
+        *s -= *x;
+    }
+}
+
+#[inline(always)]
+fn div_row(dst: &mut [f32], sum: &[f32], c: f32) {
+    for (d, s) in dst.iter_mut().zip(sum) {
+        *d = *s / c;
     }
 }
 
@@ -641,8 +792,14 @@ fn bits(dct: &[f32; 256]) -> PdqHash {
 
 fn finish(dct: Option<([f32; 256], u32)>) -> Pdq {
     match dct {
-        Some((coeffs, quality)) => Pdq { hash: bits(&coeffs), quality },
-        None => Pdq { hash: PdqHash::ZERO, quality: 0 },
+        Some((coeffs, quality)) => Pdq {
+            hash: bits(&coeffs),
+            quality,
+        },
+        None => Pdq {
+            hash: PdqHash::ZERO,
+            quality: 0,
+        },
     }
 }
 
@@ -684,6 +841,9 @@ fn finish_dihedral(dct: Option<([f32; 256], u32)>) -> Dihedral {
             hashes: Transform::ALL.map(|t| bits(&transform_dct(&coeffs, t))),
             quality,
         },
-        None => Dihedral { hashes: [PdqHash::ZERO; 8], quality: 0 },
+        None => Dihedral {
+            hashes: [PdqHash::ZERO; 8],
+            quality: 0,
+        },
     }
 }

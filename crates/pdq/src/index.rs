@@ -61,7 +61,12 @@ fn chunk(h: &[u64; 4], s: usize) -> usize {
 
 #[inline(always)]
 fn xor(a: &PdqHash, b: &PdqHash) -> [u64; 4] {
-    [a.0[0] ^ b.0[0], a.0[1] ^ b.0[1], a.0[2] ^ b.0[2], a.0[3] ^ b.0[3]]
+    [
+        a.0[0] ^ b.0[0],
+        a.0[1] ^ b.0[1],
+        a.0[2] ^ b.0[2],
+        a.0[3] ^ b.0[3],
+    ]
 }
 
 #[inline(always)]
@@ -122,7 +127,10 @@ impl Index {
             ids: Vec::with_capacity(entries.len()),
             enabled: Vec::with_capacity(entries.len().div_ceil(64)),
             slot_of: HashMap::with_capacity(entries.len()),
-            buckets: counts.iter().map(|&c| Vec::with_capacity(c as usize)).collect(),
+            buckets: counts
+                .iter()
+                .map(|&c| Vec::with_capacity(c as usize))
+                .collect(),
             live: 0,
         };
         for &(id, h) in entries {
@@ -178,7 +186,9 @@ impl Index {
 
     /// Whether `id` is stored and enabled.
     pub fn is_enabled(&self, id: u64) -> bool {
-        self.slot_of.get(&id).is_some_and(|&s| self.slot_enabled(s as usize))
+        self.slot_of
+            .get(&id)
+            .is_some_and(|&s| self.slot_enabled(s as usize))
     }
 
     /// The stored hash of `id`, if any.
@@ -269,14 +279,23 @@ impl Index {
         for (slot, h) in self.hashes.iter().enumerate() {
             let d = popcount(&xor(query, h));
             if d <= threshold && self.slot_enabled(slot) {
-                out.push(Match { distance: d, id: self.ids[slot] });
+                out.push(Match {
+                    distance: d,
+                    id: self.ids[slot],
+                });
             }
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "popcnt")]
-    unsafe fn probe_popcnt(&self, query: &PdqHash, threshold: u32, radius: u32, out: &mut Vec<Match>) {
+    unsafe fn probe_popcnt(
+        &self,
+        query: &PdqHash,
+        threshold: u32,
+        radius: u32,
+        out: &mut Vec<Match>,
+    ) {
         self.probe(query, threshold, radius, out)
     }
 
@@ -297,7 +316,10 @@ impl Index {
                     // Report only from the first table where the entry is within the radius.
                     let first = (0..s).all(|s2| (chunk(&x, s2) as u32).count_ones() > radius);
                     if first {
-                        out.push(Match { distance: d, id: self.ids[slot] });
+                        out.push(Match {
+                            distance: d,
+                            id: self.ids[slot],
+                        });
                     }
                 }
             }
@@ -306,7 +328,9 @@ impl Index {
 
     #[inline(always)]
     fn slot_enabled(&self, slot: usize) -> bool {
-        self.enabled.get(slot / 64).is_some_and(|w| (w >> (slot % 64)) & 1 == 1)
+        self.enabled
+            .get(slot / 64)
+            .is_some_and(|w| (w >> (slot % 64)) & 1 == 1)
     }
 
     fn set_enabled_slot(&mut self, slot: usize, on: bool) {
@@ -350,7 +374,10 @@ pub fn brute_force(entries: &[(u64, PdqHash)], query: &PdqHash, threshold: u32) 
         .iter()
         .filter_map(|(id, h)| {
             let d = query.distance(h);
-            (d <= threshold).then_some(Match { distance: d, id: *id })
+            (d <= threshold).then_some(Match {
+                distance: d,
+                id: *id,
+            })
         })
         .collect();
     out.sort_unstable();

@@ -123,7 +123,13 @@ impl fmt::Display for Error {
             Error::TooLarge { width, height } => {
                 write!(f, "image dimensions {width}x{height} are too large")
             }
-            Error::PixelBuffer { width, height, channels, expected, found } => write!(
+            Error::PixelBuffer {
+                width,
+                height,
+                channels,
+                expected,
+                found,
+            } => write!(
                 f,
                 "pixel buffer for a {width}x{height} image with {channels} channel(s) \
                  must have {expected} values, found {found}"

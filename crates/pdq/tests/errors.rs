@@ -14,7 +14,9 @@ fn empty_input_is_refused() {
 
 #[test]
 fn unknown_format_is_refused() {
-    let err = Hasher::new().hash_bytes(b"this is plain text, not an image").unwrap_err();
+    let err = Hasher::new()
+        .hash_bytes(b"this is plain text, not an image")
+        .unwrap_err();
     assert_eq!(err, Error::UnknownFormat);
 }
 
@@ -34,18 +36,33 @@ fn truncated_images_are_refused() {
 
 #[test]
 fn hash_strings_are_checked() {
-    assert_eq!("abc".parse::<PdqHash>().unwrap_err(), Error::HashLength { found: 3 });
+    assert_eq!(
+        "abc".parse::<PdqHash>().unwrap_err(),
+        Error::HashLength { found: 3 }
+    );
     let long = "0".repeat(65);
-    assert_eq!(long.parse::<PdqHash>().unwrap_err(), Error::HashLength { found: 65 });
+    assert_eq!(
+        long.parse::<PdqHash>().unwrap_err(),
+        Error::HashLength { found: 65 }
+    );
     let mut bad = "0".repeat(63);
     bad.push('g');
     let err = bad.parse::<PdqHash>().unwrap_err();
-    assert_eq!(err, Error::HashDigit { position: 64, found: 'g' });
+    assert_eq!(
+        err,
+        Error::HashDigit {
+            position: 64,
+            found: 'g'
+        }
+    );
     assert!(err.to_string().contains("character 64"));
     // Non-ASCII input of the right byte length is refused, not sliced mid-character.
     let mut uni = "0".repeat(62);
     uni.push('é');
-    assert!(matches!(uni.parse::<PdqHash>(), Err(Error::HashDigit { position: 63, .. })));
+    assert!(matches!(
+        uni.parse::<PdqHash>(),
+        Err(Error::HashDigit { position: 63, .. })
+    ));
 }
 
 #[test]
@@ -53,10 +70,20 @@ fn pixel_buffers_are_checked() {
     let mut hasher = Hasher::new();
     assert!(matches!(
         hasher.hash_rgb8(&[0; 10], 2, 2),
-        Err(Error::PixelBuffer { expected: 12, found: 10, .. })
+        Err(Error::PixelBuffer {
+            expected: 12,
+            found: 10,
+            ..
+        })
     ));
-    assert!(matches!(hasher.hash_rgb8(&[], 0, 5), Err(Error::EmptyImage { .. })));
-    assert!(matches!(hasher.hash_luma8(&[0; 4], usize::MAX, 2), Err(Error::TooLarge { .. })));
+    assert!(matches!(
+        hasher.hash_rgb8(&[], 0, 5),
+        Err(Error::EmptyImage { .. })
+    ));
+    assert!(matches!(
+        hasher.hash_luma8(&[0; 4], usize::MAX, 2),
+        Err(Error::TooLarge { .. })
+    ));
     // Below 5 pixels a side, Meta's reference returns the zero hash with quality 0.
     let tiny = hasher.hash_luma8(&[200; 12], 4, 3).unwrap();
     assert_eq!(tiny.hash, PdqHash::ZERO);

@@ -20,8 +20,11 @@ fn haystack_times_needles_equals_brute_force() {
     let haystack = read_hashes("haystack.txt");
     let needles = read_hashes("needles.txt");
     assert_eq!((haystack.len(), needles.len()), (1350, 100));
-    let entries: Vec<(u64, PdqHash)> =
-        haystack.iter().enumerate().map(|(i, h)| (i as u64, *h)).collect();
+    let entries: Vec<(u64, PdqHash)> = haystack
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (i as u64, *h))
+        .collect();
     let index = Index::build(&entries);
     let mut total = 0;
     for t in [0, 8, 16, 31, 40, 47, 48, 64, 128] {
@@ -33,7 +36,10 @@ fn haystack_times_needles_equals_brute_force() {
         }
     }
     // The needles are near some of the haystack: the comparison is not over empty sets.
-    let at31: usize = needles.iter().map(|n| brute_force(&entries, n, 31).len()).sum();
+    let at31: usize = needles
+        .iter()
+        .map(|n| brute_force(&entries, n, 31).len())
+        .sum();
     assert!(at31 > 0, "no needle is within 31 of the haystack");
     assert!(total > at31);
 }
@@ -47,7 +53,10 @@ fn add_disable_enable_take_effect_at_once() {
     }
     let q = haystack[10];
     let before = index.query(&q, 31);
-    assert!(before.contains(&Match { distance: 0, id: 10 }));
+    assert!(before.contains(&Match {
+        distance: 0,
+        id: 10
+    }));
     assert!(index.disable(10));
     assert!(!index.query(&q, 31).iter().any(|m| m.id == 10));
     assert_eq!(index.len(), haystack.len() - 1);
@@ -57,7 +66,13 @@ fn add_disable_enable_take_effect_at_once() {
     let far = PdqHash([!q.0[0], !q.0[1], !q.0[2], !q.0[3]]);
     index.add(10, far);
     assert!(!index.query(&q, 31).iter().any(|m| m.id == 10));
-    assert_eq!(index.query(&far, 0), vec![Match { distance: 0, id: 10 }]);
+    assert_eq!(
+        index.query(&far, 0),
+        vec![Match {
+            distance: 0,
+            id: 10
+        }]
+    );
     assert!(!index.disable(999_999));
 }
 

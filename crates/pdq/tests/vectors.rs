@@ -42,7 +42,12 @@ fn exact_rows_give_identical_hash_and_quality() {
     let mut checked = 0;
     for row in rows().iter().filter(|r| r.exact) {
         let img = pdq::decode(&load(&row.file)).unwrap();
-        assert_eq!((img.width(), img.height()), (row.width, row.height), "{}", row.file);
+        assert_eq!(
+            (img.width(), img.height()),
+            (row.width, row.height),
+            "{}",
+            row.file
+        );
         let got = hasher.hash_image(&img).unwrap();
         assert_eq!(got.hash, row.hash, "hash of {}", row.file);
         assert_eq!(got.quality, row.quality, "quality of {}", row.file);
@@ -68,7 +73,9 @@ fn tolerance_rows_of_good_quality_are_within_10_bits() {
 #[test]
 fn dihedral_hashes_match_the_transformed_files() {
     let mut hasher = Hasher::new();
-    let dih = hasher.dihedral_bytes(&load("bridge-1-original.jpg")).unwrap();
+    let dih = hasher
+        .dihedral_bytes(&load("bridge-1-original.jpg"))
+        .unwrap();
     let plain = hasher.hash_bytes(&load("bridge-1-original.jpg")).unwrap();
     assert_eq!(dih.get(Transform::Original), plain.hash);
     assert_eq!(dih.quality, plain.quality);
@@ -86,7 +93,10 @@ fn dihedral_hashes_match_the_transformed_files() {
         let d = dih.get(t).distance(&actual);
         assert!(d <= 16, "{} vs {file}: distance {d}", t.name());
         // The derived hash must be far closer to its own file than to the untransformed image.
-        assert!(plain.hash.distance(&actual) > 64, "{file} should differ from the original");
+        assert!(
+            plain.hash.distance(&actual) > 64,
+            "{file} should differ from the original"
+        );
     }
 }
 
