@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use store::{
-    NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Position, Role, Sector, Store,
-    Tlp, VersionFilter,
+    NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Position, Role, Sector, Store, Tlp,
+    VersionFilter,
 };
 use store_sqlite::SqliteStore;
 
@@ -71,7 +71,9 @@ fn main() {
         }
         batch.push(o);
         if batch.len() == 10_000 || n + 1 == paging_n {
-            store.add_objects(&batch).expect("build the large collection");
+            store
+                .add_objects(&batch)
+                .expect("build the large collection");
             batch.clear();
         }
     }
@@ -95,7 +97,10 @@ fn main() {
     let secs = start.elapsed().as_secs_f64();
     rows.push((
         format!("stream all {} objects", positions.len()),
-        format!("{:.0} objects/s ({secs:.2} s)", positions.len() as f64 / secs),
+        format!(
+            "{:.0} objects/s ({secs:.2} s)",
+            positions.len() as f64 / secs
+        ),
     ));
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
