@@ -263,6 +263,22 @@ const NOT_RELATABLE: [&str; 6] = [
 /// The deepest nesting the reference walk descends into.
 const MAX_DEPTH: usize = 64;
 
+/// Looks up a property; small objects are scanned, which beats hashing their keys.
+#[inline]
+fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 24 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// Whether a property is present (see [`get`]).
+#[inline]
+fn key_in(map: &Map<String, Value>, key: &str) -> bool {
+    get(map, key).is_some()
+}
+
 struct Ctx {
     id: Option<String>,
     problems: Vec<Problem>,
@@ -319,7 +335,12 @@ fn type_name_problem(t: &str) -> Option<String> {
 
 /// The type prefix of a STIX identifier `type--UUID`, or why it is not one.
 pub fn id_type(id: &str) -> Result<&str, String> {
-    let Some((t, uuid)) = id.split_once("--") else {
+    let split = id
+        .as_bytes()
+        .windows(2)
+        .position(|w| w == b"--")
+        .and_then(|i| Some((id.get(..i)?, id.get(i + 2..)?)));
+    let Some((t, uuid)) = split else {
         return Err(format!(
             "{id:?} is not an identifier of the form type--UUID"
         ));
@@ -357,64 +378,86 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// Checks a single reference value; returns its type on success.
-fn check_ref<'a>(ctx: &mut Ctx, path: &str, v: &'a Value) -> Option<&'a str> {
-    match v {
-        Value::String(s) => match id_type(s) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                ctx.add(path, format!("must be a STIX identifier: {e}"));
-                None
-            }
-        },
-        other => {
-            ctx.add(
-                path,
-                format!(
-                    "must be a STIX identifier string, found {}",
-                    json_kind(other)
-                ),
-            );
-            None
+/// One step of the path the reference walk is at.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The selector text of a walk path, built only when a problem is reported.
+fn path_text(path: &[Step]) -> String {
+    let mut out = String::new();
+    for (n, step) in path.iter().enumerate() {
+        if n > 0 {
+            out.push('.');
         }
+        match step {
+            Step::Key(k) => out.push_str(k),
+            Step::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+/// Checks a single reference value at `path`.
+fn check_ref(ctx: &mut Ctx, path: &[Step], v: &Value) {
+    match v {
+        Value::String(s) => {
+            if let Err(e) = id_type(s) {
+                ctx.add(path_text(path), format!("must be a STIX identifier: {e}"));
+            }
+        }
+        other => ctx.add(
+            path_text(path),
+            format!(
+                "must be a STIX identifier string, found {}",
+                json_kind(other)
+            ),
+        ),
     }
 }
 
 /// Walks every `*_ref` and `*_refs` property, at any depth, checking their form.
-fn walk_refs(
+fn walk_refs<'a>(
     ctx: &mut Ctx,
-    path: &str,
-    map: &Map<String, Value>,
-    depth: usize,
+    path: &mut Vec<Step<'a>>,
+    map: &'a Map<String, Value>,
     skip_objects: bool,
 ) {
-    if depth > MAX_DEPTH {
-        ctx.add(path, format!("nested more than {MAX_DEPTH} levels deep"));
+    if path.len() > MAX_DEPTH {
+        ctx.add(
+            path_text(path),
+            format!("nested more than {MAX_DEPTH} levels deep"),
+        );
         return;
     }
     for (k, v) in map {
-        if depth == 0 && skip_objects && k == "objects" {
+        if path.is_empty() && skip_objects && k == "objects" {
             continue;
         }
-        let p = if path.is_empty() {
-            k.clone()
-        } else {
-            format!("{path}.{k}")
-        };
+        path.push(Step::Key(k));
         if k.ends_with("_ref") {
-            check_ref(ctx, &p, v);
+            check_ref(ctx, path, v);
         } else if k.ends_with("_refs") {
             match v {
-                Value::Array(items) if items.is_empty() => {
-                    ctx.add(&p, "must be a non-empty list of STIX identifiers")
-                }
+                Value::Array(items) if items.is_empty() => ctx.add(
+                    path_text(path),
+                    "must be a non-empty list of STIX identifiers",
+                ),
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        check_ref(ctx, &format!("{p}.[{i}]"), item);
+                        path.push(Step::Index(i));
+                        check_ref(ctx, path, item);
+                        path.pop();
                     }
                 }
                 other => ctx.add(
-                    &p,
+                    path_text(path),
                     format!(
                         "must be a list of STIX identifiers, found {}",
                         json_kind(other)
@@ -422,22 +465,28 @@ fn walk_refs(
                 ),
             }
         } else {
-            walk_value(ctx, &p, v, depth + 1);
+            walk_value(ctx, path, v);
         }
+        path.pop();
     }
 }
 
-fn walk_value(ctx: &mut Ctx, path: &str, v: &Value, depth: usize) {
+fn walk_value<'a>(ctx: &mut Ctx, path: &mut Vec<Step<'a>>, v: &'a Value) {
     match v {
-        Value::Object(m) => walk_refs(ctx, path, m, depth, false),
+        Value::Object(m) => walk_refs(ctx, path, m, false),
         Value::Array(items) => {
-            if depth > MAX_DEPTH {
-                ctx.add(path, format!("nested more than {MAX_DEPTH} levels deep"));
+            if path.len() > MAX_DEPTH {
+                ctx.add(
+                    path_text(path),
+                    format!("nested more than {MAX_DEPTH} levels deep"),
+                );
                 return;
             }
             for (i, item) in items.iter().enumerate() {
                 if item.is_object() || item.is_array() {
-                    walk_value(ctx, &format!("{path}.[{i}]"), item, depth + 1);
+                    path.push(Step::Index(i));
+                    walk_value(ctx, path, item);
+                    path.pop();
                 }
             }
         }
@@ -470,7 +519,7 @@ fn ref_targets(
     ok: impl Fn(&str) -> bool,
     what: &str,
 ) {
-    let Some(v) = obj.get(prop) else { return };
+    let Some(v) = get(obj, prop) else { return };
     let list = v.is_array();
     for (i, t, id) in ref_types(v) {
         if !ok(t) {
@@ -485,7 +534,7 @@ fn ref_targets(
 }
 
 fn want_string(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str) {
-    if let Some(v) = obj.get(prop) {
+    if let Some(v) = get(obj, prop) {
         if !v.is_string() {
             ctx.add(prop, format!("must be a string, found {}", json_kind(v)));
         }
@@ -493,7 +542,7 @@ fn want_string(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str) {
 }
 
 fn want_bool(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str) {
-    if let Some(v) = obj.get(prop) {
+    if let Some(v) = get(obj, prop) {
         if !v.is_boolean() {
             ctx.add(prop, format!("must be a boolean, found {}", json_kind(v)));
         }
@@ -501,7 +550,7 @@ fn want_bool(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str) {
 }
 
 fn want_int_range(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str, lo: i64, hi: i64) {
-    if let Some(v) = obj.get(prop) {
+    if let Some(v) = get(obj, prop) {
         match v.as_i64() {
             Some(n) if (lo..=hi).contains(&n) => {}
             _ => ctx.add(prop, format!("must be an integer from {lo} to {hi}")),
@@ -510,7 +559,7 @@ fn want_int_range(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str, lo: i64, 
 }
 
 fn want_string_list(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str) {
-    if let Some(v) = obj.get(prop) {
+    if let Some(v) = get(obj, prop) {
         match v {
             Value::Array(a) if a.is_empty() => ctx.add(prop, "must be a non-empty list of strings"),
             Value::Array(a) => {
@@ -538,7 +587,7 @@ fn want_object_list<'a>(
     prop: &str,
 ) -> Vec<(usize, &'a Map<String, Value>)> {
     let mut out = Vec::new();
-    if let Some(v) = obj.get(prop) {
+    if let Some(v) = get(obj, prop) {
         match v {
             Value::Array(a) if a.is_empty() => ctx.add(prop, "must be a non-empty list"),
             Value::Array(a) => {
@@ -560,7 +609,7 @@ fn want_object_list<'a>(
 
 /// Parses a timestamp property; reports and returns `None` when it is malformed.
 fn timestamp(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str, millis: bool) -> Option<i64> {
-    let v = obj.get(prop)?;
+    let v = get(obj, prop)?;
     let Some(s) = v.as_str() else {
         ctx.add(
             prop,
@@ -590,7 +639,7 @@ fn timestamp(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str, millis: bool) 
 fn check_external_references(ctx: &mut Ctx, obj: &Map<String, Value>) {
     for (i, er) in want_object_list(ctx, obj, "external_references") {
         let p = format!("external_references.[{i}]");
-        match er.get("source_name") {
+        match get(er, "source_name") {
             Some(Value::String(_)) => {}
             Some(v) => ctx.add(
                 format!("{p}.source_name"),
@@ -599,7 +648,7 @@ fn check_external_references(ctx: &mut Ctx, obj: &Map<String, Value>) {
             None => ctx.add(format!("{p}.source_name"), "is required"),
         }
         for key in ["description", "url", "external_id"] {
-            if let Some(v) = er.get(key) {
+            if let Some(v) = get(er, key) {
                 if !v.is_string() {
                     ctx.add(
                         format!("{p}.{key}"),
@@ -610,14 +659,14 @@ fn check_external_references(ctx: &mut Ctx, obj: &Map<String, Value>) {
         }
         if !["description", "url", "external_id"]
             .iter()
-            .any(|k| er.contains_key(*k))
+            .any(|k| key_in(er, k))
         {
             ctx.add(
                 p.clone(),
                 "an external reference needs at least one of description, url or external_id",
             );
         }
-        if let Some(h) = er.get("hashes") {
+        if let Some(h) = get(er, "hashes") {
             check_hashes(ctx, &format!("{p}.hashes"), h);
         }
     }
@@ -643,7 +692,7 @@ fn check_hashes(ctx: &mut Ctx, path: &str, h: &Value) {
 fn check_granular_markings(ctx: &mut Ctx, obj: &Map<String, Value>, whole: &Value) {
     for (i, gm) in want_object_list(ctx, obj, "granular_markings") {
         let p = format!("granular_markings.[{i}]");
-        match (gm.get("marking_ref"), gm.get("lang")) {
+        match (get(gm, "marking_ref"), get(gm, "lang")) {
             (Some(_), Some(_)) => ctx.add(p.clone(), "must have marking_ref or lang, not both"),
             (None, None) => ctx.add(p.clone(), "must have one of marking_ref or lang"),
             (Some(r), None) => {
@@ -662,7 +711,7 @@ fn check_granular_markings(ctx: &mut Ctx, obj: &Map<String, Value>, whole: &Valu
                 }
             }
         }
-        match gm.get("selectors") {
+        match get(gm, "selectors") {
             Some(Value::Array(sel)) if !sel.is_empty() => {
                 for (j, s) in sel.iter().enumerate() {
                     let sp = format!("{p}.selectors.[{j}]");
@@ -692,7 +741,7 @@ fn check_granular_markings(ctx: &mut Ctx, obj: &Map<String, Value>, whole: &Valu
 fn check_kill_chain_phases(ctx: &mut Ctx, obj: &Map<String, Value>) {
     for (i, kc) in want_object_list(ctx, obj, "kill_chain_phases") {
         for key in ["kill_chain_name", "phase_name"] {
-            match kc.get(key) {
+            match get(kc, key) {
                 Some(Value::String(_)) => {}
                 Some(_) => ctx.add(format!("kill_chain_phases.[{i}].{key}"), "must be a string"),
                 None => ctx.add(format!("kill_chain_phases.[{i}].{key}"), "is required"),
@@ -703,7 +752,7 @@ fn check_kill_chain_phases(ctx: &mut Ctx, obj: &Map<String, Value>) {
 
 fn check_extensions(ctx: &mut Ctx, obj: &Map<String, Value>) -> Vec<String> {
     let mut recipients = Vec::new();
-    let Some(ext) = obj.get("extensions") else {
+    let Some(ext) = get(obj, "extensions") else {
         return recipients;
     };
     let Value::Object(ext) = ext else {
@@ -727,7 +776,7 @@ fn check_extensions(ctx: &mut Ctx, obj: &Map<String, Value>) -> Vec<String> {
             ctx.add(p, format!("must be an object, found {}", json_kind(v)));
             continue;
         };
-        if let Some(et) = body.get("extension_type") {
+        if let Some(et) = get(body, "extension_type") {
             let ok = matches!(
                 et.as_str(),
                 Some(
@@ -746,13 +795,13 @@ fn check_extensions(ctx: &mut Ctx, obj: &Map<String, Value>) -> Vec<String> {
             }
         }
         if k == RECIPIENTS_EXTENSION_ID {
-            if body.get("extension_type").and_then(Value::as_str) != Some("property-extension") {
+            if get(body, "extension_type").and_then(Value::as_str) != Some("property-extension") {
                 ctx.add(
                     format!("{p}.extension_type"),
                     "must be \"property-extension\" for the rrm recipients extension",
                 );
             }
-            match body.get(RECIPIENT_REFS) {
+            match get(body, RECIPIENT_REFS) {
                 Some(Value::Array(items)) => {
                     for (i, item) in items.iter().enumerate() {
                         if let Some(id) = item.as_str() {
@@ -776,9 +825,9 @@ fn check_extensions(ctx: &mut Ctx, obj: &Map<String, Value>) -> Vec<String> {
 }
 
 fn check_marking_definition(ctx: &mut Ctx, obj: &Map<String, Value>) {
-    let def = obj.get("definition");
-    let dtype = obj.get("definition_type");
-    if def.is_none() && !obj.contains_key("extensions") {
+    let def = get(obj, "definition");
+    let dtype = get(obj, "definition_type");
+    if def.is_none() && !key_in(obj, "extensions") {
         ctx.add("definition", "is required when extensions is absent");
     }
     match (dtype, def) {
@@ -797,11 +846,11 @@ fn check_marking_definition(ctx: &mut Ctx, obj: &Map<String, Value>) {
                 return;
             };
             match t {
-                "tlp" => match d.get("tlp").and_then(Value::as_str) {
+                "tlp" => match get(d, "tlp").and_then(Value::as_str) {
                     Some("white" | "green" | "amber" | "red") => {}
                     _ => ctx.add("definition.tlp", "must be one of white, green, amber, red"),
                 },
-                "statement" if !d.get("statement").is_some_and(Value::is_string) => {
+                "statement" if !get(d, "statement").is_some_and(Value::is_string) => {
                     ctx.add("definition.statement", "must be a string");
                 }
                 _ => {}
@@ -812,7 +861,7 @@ fn check_marking_definition(ctx: &mut Ctx, obj: &Map<String, Value>) {
 }
 
 fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
-    let has = |k: &str| obj.contains_key(k);
+    let has = |k: &str| key_in(obj, k);
     match t {
         "attack-pattern" | "campaign" | "course-of-action" | "identity" | "incident"
         | "infrastructure" | "intrusion-set" | "threat-actor" | "tool" | "vulnerability"
@@ -827,8 +876,8 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
         "grouping" => want_string(ctx, obj, "context"),
         "note" => want_string(ctx, obj, "content"),
         "location" => {
-            let lat = obj.get("latitude");
-            let lon = obj.get("longitude");
+            let lat = get(obj, "latitude");
+            let lon = get(obj, "longitude");
             if lat.is_some() != lon.is_some() {
                 ctx.add(
                     if lat.is_some() {
@@ -861,7 +910,7 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
         }
         "malware" => {
             want_bool(ctx, obj, "is_family");
-            if obj.get("is_family") == Some(&Value::Bool(true)) && !has("name") {
+            if get(obj, "is_family") == Some(&Value::Bool(true)) && !has("name") {
                 ctx.add("name", "is required when is_family is true");
             }
             want_string(ctx, obj, "name");
@@ -883,7 +932,7 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
                 _ => {}
             }
         }
-        "opinion" => match obj.get("opinion").and_then(Value::as_str) {
+        "opinion" => match get(obj, "opinion").and_then(Value::as_str) {
             Some("strongly-disagree" | "disagree" | "neutral" | "agree" | "strongly-agree") => {}
             _ => ctx.add(
                 "opinion",
@@ -891,7 +940,7 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
             ),
         },
         "relationship" => {
-            if let Some(v) = obj.get("relationship_type") {
+            if let Some(v) = get(obj, "relationship_type") {
                 match v.as_str() {
                     Some(s)
                         if !s.is_empty()
@@ -933,14 +982,14 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
             );
             want_bool(ctx, obj, "summary");
         }
-        "language-content" if !obj.get("contents").is_some_and(Value::is_object) => {
+        "language-content" if !get(obj, "contents").is_some_and(Value::is_object) => {
             ctx.add("contents", "must be a dictionary of language codes");
         }
         "extension-definition" => {
             want_string(ctx, obj, "name");
             want_string(ctx, obj, "schema");
             want_string(ctx, obj, "version");
-            match obj.get("extension_types") {
+            match get(obj, "extension_types") {
                 Some(Value::Array(a)) if !a.is_empty() => {
                     for (i, x) in a.iter().enumerate() {
                         let ok = matches!(
@@ -998,7 +1047,7 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
                     "network-traffic needs at least one of src_ref or dst_ref",
                 );
             }
-            if obj.get("is_active") == Some(&Value::Bool(true)) && has("end") {
+            if get(obj, "is_active") == Some(&Value::Bool(true)) && has("end") {
                 ctx.add("end", "must not be present when is_active is true");
             }
         }
@@ -1012,7 +1061,7 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
         }
         _ => {}
     }
-    if let Some(h) = obj.get("hashes") {
+    if let Some(h) = get(obj, "hashes") {
         if SCO_TYPES.contains(&t) {
             check_hashes(ctx, "hashes", h);
         }
@@ -1035,12 +1084,12 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
         }]);
     };
     let mut ctx = Ctx {
-        id: map.get("id").and_then(Value::as_str).map(str::to_string),
+        id: get(map, "id").and_then(Value::as_str).map(str::to_string),
         problems: Vec::new(),
     };
 
     // type and id.
-    let stix_type = match map.get("type") {
+    let stix_type = match get(map, "type") {
         None => {
             ctx.add("type", "is required");
             None
@@ -1064,7 +1113,7 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
             None
         }
     };
-    match map.get("id") {
+    match get(map, "id") {
         None => ctx.add("id", "is required"),
         Some(Value::String(id)) => match id_type(id) {
             Ok(prefix) => {
@@ -1082,10 +1131,7 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
         Some(v) => ctx.add("id", format!("must be a string, found {}", json_kind(v))),
     }
     let t = stix_type.unwrap_or("");
-    let cat = category(
-        t,
-        map.contains_key("created") || map.contains_key("modified"),
-    );
+    let cat = category(t, key_in(map, "created") || key_in(map, "modified"));
 
     // Property names.
     for k in map.keys() {
@@ -1097,14 +1143,14 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
     // Required properties.
     if stix_type.is_some() {
         for req in required_properties(t, cat) {
-            if !map.contains_key(req) && req != "type" && req != "id" {
+            if !key_in(map, req) && req != "type" && req != "id" {
                 ctx.add(req, format!("is required on {t} objects"));
             }
         }
     }
 
     // spec_version.
-    if let Some(v) = map.get("spec_version") {
+    if let Some(v) = get(map, "spec_version") {
         if v.as_str() != Some("2.1") {
             ctx.add("spec_version", format!("must be \"2.1\", found {v}"));
         }
@@ -1151,7 +1197,7 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
     let recipients = check_extensions(&mut ctx, map);
 
     // References: form everywhere, targets where the spec names them.
-    walk_refs(&mut ctx, "", map, 0, t == "observed-data");
+    walk_refs(&mut ctx, &mut Vec::new(), map, t == "observed-data");
     ref_targets(
         &mut ctx,
         map,
@@ -1190,7 +1236,7 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
             .get("created_by_ref")
             .and_then(Value::as_str)
             .map(str::to_string),
-        revoked: map.get("revoked") == Some(&Value::Bool(true)),
+        revoked: get(map, "revoked") == Some(&Value::Bool(true)),
         tlp,
         recipients,
     })
