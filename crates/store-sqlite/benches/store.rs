@@ -37,32 +37,30 @@ fn main() {
     // Ingest.
     let (store, user) = fresh(&dir.path().join("ingest.db"));
     let objs: Vec<NewObject> = (0..ingest_n).map(|n| indicator(n as u64, user)).collect();
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_secs());
     for batch in objs.chunks(1_000) {
         let out = store.add_objects(batch).expect("add_objects");
         assert!(out.iter().all(|o| o.is_ok()), "every object is added");
     }
-    let secs = start.elapsed().as_secs_f64();
     rows.push((
         format!("ingest {ingest_n} objects, batches of 1,000"),
-        format!("{:.0} objects/s ({secs:.2} s)", ingest_n as f64 / secs),
+        rate(ingest_n, start.elapsed().as_secs_f64(), cpu_secs() - cpu),
     ));
     // Re-posting the same batches stores nothing new.
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_secs());
     for batch in objs.chunks(1_000) {
         store.add_objects(batch).expect("add_objects again");
     }
-    let secs = start.elapsed().as_secs_f64();
     rows.push((
         format!("re-post {ingest_n} identical objects"),
-        format!("{:.0} objects/s", ingest_n as f64 / secs),
+        rate(ingest_n, start.elapsed().as_secs_f64(), cpu_secs() - cpu),
     ));
     drop(store);
     drop(objs);
 
     // Paging through a large collection.
     let (store, user) = fresh(&dir.path().join("paging.db"));
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_secs());
     let mut batch = Vec::with_capacity(10_000);
     for n in 0..paging_n {
         let mut o = indicator(n as u64, user);
@@ -77,14 +75,13 @@ fn main() {
             batch.clear();
         }
     }
-    let build = start.elapsed().as_secs_f64();
     rows.push((
         format!("build a {paging_n}-object collection, batches of 10,000"),
-        format!("{:.0} objects/s ({build:.1} s)", paging_n as f64 / build),
+        rate(paging_n, start.elapsed().as_secs_f64(), cpu_secs() - cpu),
     ));
 
     let mut positions = Vec::with_capacity(paging_n);
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_secs());
     store
         .scan_objects(&query(None), &mut |o| {
             positions.push(Position {
@@ -94,13 +91,10 @@ fn main() {
             ControlFlow::Continue(())
         })
         .expect("full scan");
-    let secs = start.elapsed().as_secs_f64();
+    let n = positions.len();
     rows.push((
-        format!("stream all {} objects", positions.len()),
-        format!(
-            "{:.0} objects/s ({secs:.2} s)",
-            positions.len() as f64 / secs
-        ),
+        format!("stream all {n} objects"),
+        rate(n, start.elapsed().as_secs_f64(), cpu_secs() - cpu),
     ));
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -112,6 +106,7 @@ fn main() {
         ),
     ] {
         let mut times = Vec::with_capacity(PAGE_SAMPLES);
+        let cpu = cpu_secs();
         for _ in 0..PAGE_SAMPLES {
             let at = positions[rng.gen_range(0..positions.len() - PAGE)];
             let mut q = query(types.clone());
@@ -131,26 +126,63 @@ fn main() {
                 .expect("page scan");
             times.push(start.elapsed());
         }
+        let cpu_per_page = (cpu_secs() - cpu) / PAGE_SAMPLES as f64;
         times.sort();
         rows.push((
             format!("{label} ({paging_n} objects)"),
             format!(
-                "p50 {} / p95 {} / p99 {}",
+                "p50 {} / p95 {} / p99 {} wall; mean {:.3} ms CPU",
                 ms(times[times.len() / 2]),
                 ms(times[times.len() * 95 / 100]),
-                ms(times[times.len() * 99 / 100])
+                ms(times[times.len() * 99 / 100]),
+                cpu_per_page * 1e3
             ),
         ));
     }
 
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     println!();
-    println!("store-sqlite benchmark (one run, this machine)");
+    println!("store-sqlite benchmark (one run, this machine, {PAGE_SAMPLES} page samples)");
     println!("{:width$} | result", "measure");
     println!("{}-|-{}", "-".repeat(width), "-".repeat(40));
     for (k, v) in rows {
         println!("{k:width$} | {v}");
     }
+}
+
+/// This process's CPU time (user + system) in seconds, from `/proc/self/stat` (Linux; 0
+/// elsewhere). The machine may be shared, so wall-clock rates are shown next to rates per
+/// CPU-second.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Clock ticks are 1/100 s on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Objects per wall-clock second and per CPU-second.
+fn rate(n: usize, wall: f64, cpu: f64) -> String {
+    let per_cpu = if cpu > 0.0 {
+        format!("{:.0}", n as f64 / cpu)
+    } else {
+        "n/a".to_string()
+    };
+    format!(
+        "{:.0} objects/s wall ({wall:.2} s), {per_cpu} objects/CPU-s",
+        n as f64 / wall
+    )
 }
 
 fn ms(d: Duration) -> String {
