@@ -70,8 +70,9 @@ pub fn exportable(level: Tlp) -> bool {
 /// Every property or list item selected by a granular marking whose `marking_ref` is a TLP
 /// level the reader may not see is removed (list items are removed so the remaining indices
 /// stay consistent, and the granular markings are rewritten to match). The object is withheld
-/// when the reader may not see it at all, when a required property would be removed, or when
-/// the copy would no longer be a valid object (for example an emptied `object_refs`).
+/// when the reader may not see it at all, when a required property or a marking property
+/// (`object_marking_refs`, `granular_markings`) would be removed, or when the copy would no
+/// longer be a valid object (for example an emptied `object_refs`).
 pub fn redact(obj: &Value, reader: &Reader, access: &ObjectAccess) -> Option<Value> {
     if !may_see(reader, access) {
         return None;
@@ -122,12 +123,16 @@ pub fn redact(obj: &Value, reader: &Reader, access: &ObjectAccess) -> Option<Val
     let required = required_properties(t, cat);
     for path in &removed {
         if let Some(Segment::Key(k)) = path.first() {
-            if required.contains(&k.as_str()) || k == "granular_markings" {
+            // Markings themselves are never stripped: the copy must keep saying how it is marked.
+            if required.contains(&k.as_str())
+                || k == "granular_markings"
+                || k == "object_marking_refs"
+            {
                 return None;
             }
         }
     }
-    let mut out = copy_without(obj, &mut Vec::new(), &removed);
+    let mut out = copy_without(obj, &mut Vec::new(), &removed)?;
     rewrite_granular_markings(&mut out, &removed);
     // The served copy must still be a valid object; otherwise withhold it.
     if check_object(&out).is_err() {
@@ -141,17 +146,27 @@ fn is_removed(path: &[Segment], removed: &BTreeSet<Vec<Segment>>) -> bool {
     (1..=path.len()).any(|n| path.get(..n).is_some_and(|p| removed.contains(p)))
 }
 
-/// A deep copy of `v` without the removed paths.
-fn copy_without(v: &Value, at: &mut Vec<Segment>, removed: &BTreeSet<Vec<Segment>>) -> Value {
-    match v {
+/// The deepest nesting `redact` copies; deeper objects are withheld.
+const MAX_COPY_DEPTH: usize = 256;
+
+/// A deep copy of `v` without the removed paths; `None` if it is nested too deeply to copy.
+fn copy_without(
+    v: &Value,
+    at: &mut Vec<Segment>,
+    removed: &BTreeSet<Vec<Segment>>,
+) -> Option<Value> {
+    if at.len() > MAX_COPY_DEPTH {
+        return None;
+    }
+    Some(match v {
         Value::Object(m) => {
             let mut out = Map::with_capacity(m.len());
             for (k, child) in m {
                 at.push(Segment::Key(k.clone()));
                 if !removed.contains(at.as_slice()) {
-                    let copy = copy_without(child, at, removed);
+                    let copy = copy_without(child, at, removed)?;
                     // A list or dictionary emptied by redaction is dropped, not served empty.
-                    if !(emptied(child, &copy)) {
+                    if !emptied(child, &copy) {
                         out.insert(k.clone(), copy);
                     }
                 }
@@ -164,14 +179,14 @@ fn copy_without(v: &Value, at: &mut Vec<Segment>, removed: &BTreeSet<Vec<Segment
             for (i, child) in a.iter().enumerate() {
                 at.push(Segment::Index(i));
                 if !removed.contains(at.as_slice()) {
-                    out.push(copy_without(child, at, removed));
+                    out.push(copy_without(child, at, removed)?);
                 }
                 at.pop();
             }
             Value::Array(out)
         }
         other => other.clone(),
-    }
+    })
 }
 
 /// Whether redaction turned a non-empty list or dictionary into an empty one.

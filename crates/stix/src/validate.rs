@@ -1071,7 +1071,8 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
 /// Validates one STIX 2.1 object and reports every problem at once.
 ///
 /// The object is only read. Unknown properties and custom object types are allowed; custom
-/// types that carry `created` or `modified` are checked as SDOs, others as SCOs.
+/// types that carry `created` or `modified` are checked as SDOs, others as SCOs. Objects
+/// nested more than 64 levels deep are refused rather than walked.
 pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
     let Value::Object(map) = obj else {
         return Err(vec![Problem {

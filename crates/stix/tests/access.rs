@@ -169,6 +169,39 @@ fn redact_withholds_when_a_required_property_would_go() {
     assert!(redact(&report, &reader(1, &ids, true), &a).is_none());
 }
 
+#[test]
+fn redact_never_strips_the_markings_themselves() {
+    let ids = vec![stix::org_identity_id("o")];
+    let a = access(Some(Tlp::Green), &[], 99);
+    for sel in [
+        "object_marking_refs",
+        "object_marking_refs.[0]",
+        "granular_markings",
+    ] {
+        let mut obj = marked_indicator();
+        obj["granular_markings"] = json!([{"marking_ref": stix::TLP2_RED, "selectors": [sel]}]);
+        assert!(check_object(&obj).is_ok(), "{sel}");
+        assert!(redact(&obj, &reader(1, &ids, true), &a).is_none(), "{sel}");
+    }
+}
+
+#[test]
+fn redact_withholds_objects_too_deep_to_copy() {
+    let mut deep = json!("leaf");
+    for _ in 0..300 {
+        deep = json!({"x_nest": deep});
+    }
+    let mut obj = marked_indicator();
+    obj["x_deep"] = deep;
+    let ids = vec![stix::org_identity_id("o")];
+    assert!(redact(
+        &obj,
+        &reader(1, &ids, true),
+        &access(Some(Tlp::Green), &[], 99)
+    )
+    .is_none());
+}
+
 // ---------------------------------------------------------------------------------------------
 // The independent model.
 
