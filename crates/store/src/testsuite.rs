@@ -5,7 +5,7 @@
 //! the same rules. A backend runs them all as separate tests with
 //! [`store_testsuite!`](crate::store_testsuite):
 //!
-//! ```ignore
+//! ```text
 //! fn with_store(case: fn(&dyn store::Store)) {
 //!     let dir = tempfile::tempdir().unwrap();
 //!     let store = MyStore::open(&dir.path().join("db")).unwrap();
@@ -935,6 +935,34 @@ pub fn version_filters(s: &dyn Store) {
         vec![],
         "no selector selects nothing"
     );
+    // AND-ed with the other filters: last versions added after the fourth add.
+    let everything = scan(
+        s,
+        &ObjectQuery {
+            versions: VersionFilter::all(),
+            ..query(&fx.c1)
+        },
+    );
+    let fourth = everything[3].date_added;
+    let got = scan(
+        s,
+        &ObjectQuery {
+            added_after: Some(fourth),
+            types: vec!["indicator".into()],
+            ..query(&fx.c1)
+        },
+    );
+    assert_eq!(sorted_keys(&got), vec![key(1, 3), key(2, 1), key(3, 0)]);
+    let got = scan(
+        s,
+        &ObjectQuery {
+            added_after: Some(fourth),
+            versions: vf(false, false, true, &[1]),
+            ..query(&fx.c1)
+        },
+    );
+    // First versions 1.0 and 2.0 were added before; 3.0 and 2.1 after.
+    assert_eq!(sorted_keys(&got), vec![key(2, 1), key(3, 0)]);
     // Combined with an id filter.
     let got = scan(
         s,
