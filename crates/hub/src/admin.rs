@@ -54,8 +54,14 @@ fn check_text(field: &str, text: &str, max: usize, allow_empty: bool) -> Result<
             format!("must be at most {max} characters"),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(HubError::invalid(field, "must not contain control characters"));
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(HubError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -86,7 +92,10 @@ fn check_password(password: &str) -> Result<(), HubError> {
         ));
     }
     if password.len() > 1024 {
-        return Err(HubError::invalid("password", "must be at most 1024 bytes long"));
+        return Err(HubError::invalid(
+            "password",
+            "must be at most 1024 bytes long",
+        ));
     }
     Ok(())
 }
@@ -104,7 +113,11 @@ fn require_admin(actor: Option<&Principal>) -> Result<(), HubError> {
 }
 
 /// Builds the store record of a hub-generated object placed in the directory.
-fn directory_object(directory_id: &str, obj: &serde_json::Value, owner_org_id: i64) -> Result<NewObject, HubError> {
+fn directory_object(
+    directory_id: &str,
+    obj: &serde_json::Value,
+    owner_org_id: i64,
+) -> Result<NewObject, HubError> {
     let checked = stix::check_object(obj).map_err(|problems| {
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         HubError::Store(store::StoreError::Backend(format!(
@@ -354,7 +367,11 @@ impl Hub {
 
     /// One collection (UUID or slug) the caller's organisation may read or write; `NotFound`
     /// when it does not exist or the organisation has no access.
-    pub fn collection_for(&self, p: &Principal, id: &str) -> Result<(Collection, Access), HubError> {
+    pub fn collection_for(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(Collection, Access), HubError> {
         let col = self.find_collection(id)?;
         let access = self.store().grant(p.org.id, &col.id)?;
         if access.read || access.write {

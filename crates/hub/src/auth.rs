@@ -74,7 +74,11 @@ fn ct_eq(a: &str, b: &str) -> bool {
 impl Hub {
     /// Authenticates HTTP Basic credentials. Unknown users, users without a password and wrong
     /// passwords all give `Unauthenticated` after one argon2 verification.
-    pub fn authenticate_basic(&self, username: &str, password: &str) -> Result<Principal, HubError> {
+    pub fn authenticate_basic(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Principal, HubError> {
         let key = cache_key("basic", &[username, password]);
         if let Some(user_id) = self.cached(&key) {
             let user = self.store().user_by_id(user_id)?;
@@ -151,9 +155,9 @@ impl Hub {
 
     /// The argon2id hash verified against when there is no real one, made on first use.
     fn dummy_hash(&self) -> &str {
-        self.inner.dummy_hash.get_or_init(|| {
-            hash_secret("rrm-dummy-password-for-timing").unwrap_or_default()
-        })
+        self.inner
+            .dummy_hash
+            .get_or_init(|| hash_secret("rrm-dummy-password-for-timing").unwrap_or_default())
     }
 
     /// Builds the principal of a stored user.
@@ -164,7 +168,10 @@ impl Hub {
                 user.username, user.org_id
             )))
         })?;
-        let identities = vec![stix::user_identity_id(&user.username), org.identity_id.clone()];
+        let identities = vec![
+            stix::user_identity_id(&user.username),
+            org.identity_id.clone(),
+        ];
         Ok(Principal {
             user,
             org,

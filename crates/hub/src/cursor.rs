@@ -103,7 +103,9 @@ pub(crate) fn decode(key: &[u8; 32], cursor: &str, b: &Binding<'_>) -> Result<Po
     if cursor.len() > 128 {
         return Err(bad());
     }
-    let raw = URL_SAFE_NO_PAD.decode(cursor.as_bytes()).map_err(|_| bad())?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(cursor.as_bytes())
+        .map_err(|_| bad())?;
     if raw.len() != LEN || raw.first() != Some(&VERSION) {
         return Err(bad());
     }

@@ -122,13 +122,13 @@ impl Hub {
             let obj = objects.get(i).unwrap_or(&Value::Null);
             match outcome {
                 Ok(AddOutcome::Added { date_added }) => {
-                    let version = version_text(obj)
-                        .unwrap_or_else(|| stix::format_timestamp(date_added));
+                    let version =
+                        version_text(obj).unwrap_or_else(|| stix::format_timestamp(date_added));
                     successes.push((i, json!({ "id": record.id, "version": version })));
                 }
                 Ok(AddOutcome::Unchanged { date_added }) => {
-                    let version = version_text(obj)
-                        .unwrap_or_else(|| stix::format_timestamp(date_added));
+                    let version =
+                        version_text(obj).unwrap_or_else(|| stix::format_timestamp(date_added));
                     successes.push((
                         i,
                         json!({

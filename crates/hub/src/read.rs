@@ -20,6 +20,9 @@ const SCAN_BUDGET: usize = 5_000;
 /// The media type of manifest records.
 const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 
+/// Turns a visible stored row into a page item, or `None` when it must be withheld.
+type RowMap<'m, T> = dyn FnMut(&StoredObject, &Reader<'_>) -> Result<Option<T>, HubError> + 'm;
+
 /// A raw page: visible items with their `date_added`, and the paging state.
 struct RawPage<T> {
     items: Vec<(i64, T)>,
@@ -92,7 +95,7 @@ impl Hub {
         binding: &Binding<'_>,
         limit: Option<usize>,
         next: Option<&str>,
-        map: &mut dyn FnMut(&StoredObject, &Reader<'_>) -> Result<Option<T>, HubError>,
+        map: &mut RowMap<'_, T>,
     ) -> Result<RawPage<T>, HubError> {
         let limit = self.page_limit(limit)?;
         let key = &self.config().cursor_key;

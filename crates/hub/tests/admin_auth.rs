@@ -10,18 +10,32 @@ use store::{Access, Role, Sector, Tlp};
 fn basic_auth_accepts_the_right_password_only() {
     let t = new_hub();
     let hub = &t.hub;
-    hub.add_org(None, "gov-ca", "Canada", Sector::Government, "ca").unwrap();
-    hub.add_user(None, "gov-ca", "alice", Role::Analyst, Some("correct horse battery"))
+    hub.add_org(None, "gov-ca", "Canada", Sector::Government, "ca")
         .unwrap();
-    let p = hub.authenticate_basic("alice", "correct horse battery").unwrap();
+    hub.add_user(
+        None,
+        "gov-ca",
+        "alice",
+        Role::Analyst,
+        Some("correct horse battery"),
+    )
+    .unwrap();
+    let p = hub
+        .authenticate_basic("alice", "correct horse battery")
+        .unwrap();
     assert_eq!(p.user.username, "alice");
     assert_eq!(p.org.slug, "gov-ca");
     assert_eq!(
         p.identities,
-        vec![stix::user_identity_id("alice"), stix::org_identity_id("gov-ca")]
+        vec![
+            stix::user_identity_id("alice"),
+            stix::org_identity_id("gov-ca")
+        ]
     );
     // Cached path gives the same principal.
-    let again = hub.authenticate_basic("alice", "correct horse battery").unwrap();
+    let again = hub
+        .authenticate_basic("alice", "correct horse battery")
+        .unwrap();
     assert_eq!(again, p);
     for (user, pw) in [
         ("alice", "wrong password"),
@@ -30,7 +44,10 @@ fn basic_auth_accepts_the_right_password_only() {
         ("", ""),
     ] {
         let err = hub.authenticate_basic(user, pw).unwrap_err();
-        assert!(matches!(err, HubError::Unauthenticated), "{user}/{pw}: {err}");
+        assert!(
+            matches!(err, HubError::Unauthenticated),
+            "{user}/{pw}: {err}"
+        );
         assert_eq!(err.code(), "unauthenticated");
         assert_eq!(err.to_string(), "authentication failed");
     }
@@ -40,9 +57,16 @@ fn basic_auth_accepts_the_right_password_only() {
 fn password_change_invalidates_the_cache() {
     let t = new_hub();
     let hub = &t.hub;
-    hub.add_org(None, "gov-ca", "Canada", Sector::Government, "ca").unwrap();
+    hub.add_org(None, "gov-ca", "Canada", Sector::Government, "ca")
+        .unwrap();
     let u = hub
-        .add_user(None, "gov-ca", "alice", Role::Analyst, Some("first password"))
+        .add_user(
+            None,
+            "gov-ca",
+            "alice",
+            Role::Analyst,
+            Some("first password"),
+        )
         .unwrap();
     hub.authenticate_basic("alice", "first password").unwrap();
     let other = hub
@@ -61,8 +85,10 @@ fn password_change_invalidates_the_cache() {
 fn tokens_authenticate_until_revoked() {
     let t = new_hub();
     let hub = &t.hub;
-    hub.add_org(None, "isp-x", "ISP", Sector::Isp, "fr").unwrap();
-    hub.add_user(None, "isp-x", "bot", Role::Reader, None).unwrap();
+    hub.add_org(None, "isp-x", "ISP", Sector::Isp, "fr")
+        .unwrap();
+    hub.add_user(None, "isp-x", "bot", Role::Reader, None)
+        .unwrap();
     let token = hub.create_token(None, "bot", "ci").unwrap();
     assert!(token.starts_with("rrm_"));
     let p = hub.authenticate_token(&token).unwrap();
@@ -104,8 +130,10 @@ fn admin_operations_need_an_admin() {
     let reader = org_with_user(hub, "gov-ca", "rita", Role::Reader);
     for p in [&analyst, &reader] {
         let errs = [
-            hub.add_org(Some(p), "x-org", "X", Sector::Other, "US").map(|_| ()),
-            hub.add_user(Some(p), "gov-ca", "eve", Role::Admin, None).map(|_| ()),
+            hub.add_org(Some(p), "x-org", "X", Sector::Other, "US")
+                .map(|_| ()),
+            hub.add_user(Some(p), "gov-ca", "eve", Role::Admin, None)
+                .map(|_| ()),
             hub.create_token(Some(p), "root", "steal").map(|_| ()),
             hub.add_collection(Some(p), "c1", "C", "", None).map(|_| ()),
             hub.grant(Some(p), "gov-ca", "directory", RO),
@@ -123,7 +151,13 @@ fn admin_operations_need_an_admin() {
     assert_eq!(org.country, "US");
     assert_eq!(org.identity_id, stix::org_identity_id("plat-y"));
     let col = hub
-        .add_collection(Some(&admin), "elections", "Elections", "Election threats", None)
+        .add_collection(
+            Some(&admin),
+            "elections",
+            "Elections",
+            "Election threats",
+            None,
+        )
         .unwrap();
     assert_eq!(col.default_tlp, Tlp::Amber);
     let red = hub
@@ -133,7 +167,12 @@ fn admin_operations_need_an_admin() {
     hub.grant(Some(&admin), "plat-y", &col.id, RW).unwrap();
     hub.grant(Some(&admin), "plat-y", "red-room", RO).unwrap();
     assert_eq!(hub.store().grant(org.id, &col.id).unwrap(), RW);
-    let orgs: Vec<String> = hub.list_orgs(Some(&admin)).unwrap().into_iter().map(|o| o.slug).collect();
+    let orgs: Vec<String> = hub
+        .list_orgs(Some(&admin))
+        .unwrap()
+        .into_iter()
+        .map(|o| o.slug)
+        .collect();
     assert_eq!(orgs, vec!["gov-ca", "plat-y"]);
     let cols: Vec<String> = hub
         .list_collections_admin(None)
@@ -142,7 +181,8 @@ fn admin_operations_need_an_admin() {
         .map(|c| c.slug)
         .collect();
     assert_eq!(cols, vec!["directory", "elections", "red-room"]);
-    hub.add_user(Some(&admin), "plat-y", "pat", Role::Analyst, None).unwrap();
+    hub.add_user(Some(&admin), "plat-y", "pat", Role::Analyst, None)
+        .unwrap();
     let token = hub.create_token(Some(&admin), "pat", "").unwrap();
     assert_eq!(hub.authenticate_token(&token).unwrap().org.slug, "plat-y");
 }
@@ -156,42 +196,74 @@ fn admin_inputs_are_validated() {
         other => panic!("expected invalid input, got {other}"),
     };
     for slug in ["a", "Upper", "has space", "x_y", &"a".repeat(65), ""] {
-        let e = hub.add_org(None, slug, "N", Sector::Other, "CA").unwrap_err();
+        let e = hub
+            .add_org(None, slug, "N", Sector::Other, "CA")
+            .unwrap_err();
         assert_eq!(field(e), "slug", "{slug}");
     }
     for cc in ["C", "CAN", "1A", "", "é"] {
-        let e = hub.add_org(None, "ok-org", "N", Sector::Other, cc).unwrap_err();
+        let e = hub
+            .add_org(None, "ok-org", "N", Sector::Other, cc)
+            .unwrap_err();
         assert_eq!(field(e), "country", "{cc}");
     }
-    let e = hub.add_org(None, "ok-org", "  ", Sector::Other, "CA").unwrap_err();
+    let e = hub
+        .add_org(None, "ok-org", "  ", Sector::Other, "CA")
+        .unwrap_err();
     assert_eq!(field(e), "name");
-    hub.add_org(None, "ok-org", "OK", Sector::Other, "de").unwrap();
-    let e = hub.add_org(None, "ok-org", "OK", Sector::Other, "de").unwrap_err();
+    hub.add_org(None, "ok-org", "OK", Sector::Other, "de")
+        .unwrap();
+    let e = hub
+        .add_org(None, "ok-org", "OK", Sector::Other, "de")
+        .unwrap_err();
     assert_eq!(e.code(), "conflict");
     for name in ["", "a:b", "sp ace", &"u".repeat(65)] {
-        let e = hub.add_user(None, "ok-org", name, Role::Reader, None).unwrap_err();
+        let e = hub
+            .add_user(None, "ok-org", name, Role::Reader, None)
+            .unwrap_err();
         assert_eq!(field(e), "username", "{name}");
     }
     let e = hub
         .add_user(None, "ok-org", "shorty", Role::Reader, Some("short"))
         .unwrap_err();
     assert_eq!(field(e), "password");
-    let e = hub.add_user(None, "no-org", "x", Role::Reader, None).unwrap_err();
+    let e = hub
+        .add_user(None, "no-org", "x", Role::Reader, None)
+        .unwrap_err();
     assert_eq!(e.code(), "not_found");
-    hub.add_user(None, "ok-org", "x", Role::Reader, None).unwrap();
+    hub.add_user(None, "ok-org", "x", Role::Reader, None)
+        .unwrap();
     assert_eq!(
-        hub.add_user(None, "ok-org", "x", Role::Reader, None).unwrap_err().code(),
+        hub.add_user(None, "ok-org", "x", Role::Reader, None)
+            .unwrap_err()
+            .code(),
         "conflict"
     );
-    assert_eq!(hub.create_token(None, "nobody", "").unwrap_err().code(), "not_found");
-    let e = hub.add_collection(None, "directory", "D", "", None).unwrap_err();
+    assert_eq!(
+        hub.create_token(None, "nobody", "").unwrap_err().code(),
+        "not_found"
+    );
+    let e = hub
+        .add_collection(None, "directory", "D", "", None)
+        .unwrap_err();
     assert_eq!(e.code(), "conflict");
     let e = hub.add_collection(None, "c2", "", "", None).unwrap_err();
     assert_eq!(field(e), "title");
-    assert_eq!(hub.grant(None, "ok-org", "nope", RO).unwrap_err().code(), "not_found");
-    assert_eq!(hub.grant(None, "nope", "directory", RO).unwrap_err().code(), "not_found");
+    assert_eq!(
+        hub.grant(None, "ok-org", "nope", RO).unwrap_err().code(),
+        "not_found"
+    );
+    assert_eq!(
+        hub.grant(None, "nope", "directory", RO).unwrap_err().code(),
+        "not_found"
+    );
     // Nobody writes to the directory.
-    assert_eq!(hub.grant(None, "ok-org", "directory", RW).unwrap_err().code(), "forbidden");
+    assert_eq!(
+        hub.grant(None, "ok-org", "directory", RW)
+            .unwrap_err()
+            .code(),
+        "forbidden"
+    );
     assert_eq!(hub.principal_for("ghost").unwrap_err().code(), "not_found");
 }
 
@@ -231,7 +303,9 @@ fn collections_are_visible_only_with_a_grant() {
     let hub = &t.hub;
     let a = org_with_user(hub, "org-a", "a1", Role::Analyst);
     let b = org_with_user(hub, "org-b", "b1", Role::Analyst);
-    let col = hub.add_collection(None, "shared", "Shared", "", None).unwrap();
+    let col = hub
+        .add_collection(None, "shared", "Shared", "", None)
+        .unwrap();
     hub.grant(None, "org-a", "shared", RW).unwrap();
     let (c, access) = hub.collection_for(&a, &col.id).unwrap();
     assert_eq!((c.id.as_str(), access), (col.id.as_str(), RW));
@@ -242,8 +316,12 @@ fn collections_are_visible_only_with_a_grant() {
     // Unknown and invisible look the same apart from the name asked for.
     assert_eq!(e2.code(), "not_found");
     assert_eq!(hub.collections_for(&b).unwrap().len(), 1);
-    hub.grant(None, "org-a", "shared", Access::default()).unwrap();
-    assert_eq!(hub.collection_for(&a, &col.id).unwrap_err().code(), "not_found");
+    hub.grant(None, "org-a", "shared", Access::default())
+        .unwrap();
+    assert_eq!(
+        hub.collection_for(&a, &col.id).unwrap_err().code(),
+        "not_found"
+    );
     let cfg = hub.config();
     assert_eq!((cfg.max_page, cfg.status_retention_secs), (1000, 86_400));
 }

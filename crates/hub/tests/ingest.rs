@@ -11,7 +11,10 @@ fn setup() -> (TestHub, hub::Principal, hub::Principal, String) {
     let t = new_hub();
     let a = org_with_user(&t.hub, "org-a", "ana", Role::Analyst);
     let b = org_with_user(&t.hub, "org-b", "bob", Role::Analyst);
-    let col = t.hub.add_collection(None, "feed", "Feed", "", None).unwrap();
+    let col = t
+        .hub
+        .add_collection(None, "feed", "Feed", "", None)
+        .unwrap();
     t.hub.grant(None, "org-a", &col.id, RW).unwrap();
     t.hub.grant(None, "org-b", &col.id, RW).unwrap();
     (t, a, b, col.id)
@@ -32,7 +35,10 @@ fn check_counts(status: &Value) {
     assert_eq!(n("success_count"), len("successes"));
     assert_eq!(n("failure_count"), len("failures"));
     assert_eq!(n("pending_count"), len("pendings"));
-    assert_eq!(n("total_count"), n("success_count") + n("failure_count") + n("pending_count"));
+    assert_eq!(
+        n("total_count"),
+        n("success_count") + n("failure_count") + n("pending_count")
+    );
 }
 
 #[test]
@@ -49,7 +55,13 @@ fn valid_objects_are_stored_even_when_others_fail() {
         .add_objects(
             &a,
             &col,
-            vec![good1.clone(), bad_modified.clone(), good2.clone(), bad_id, not_object],
+            vec![
+                good1.clone(),
+                bad_modified.clone(),
+                good2.clone(),
+                bad_id,
+                not_object,
+            ],
         )
         .unwrap();
     check_counts(&status);
@@ -60,7 +72,10 @@ fn valid_objects_are_stored_even_when_others_fail() {
     assert_eq!(failures[0]["id"], bad_modified["id"]);
     assert_eq!(failures[0]["version"], bad_modified["modified"]);
     let msg = failures[0]["message"].as_str().unwrap();
-    assert!(msg.contains("modified") && msg.contains(bad_modified["id"].as_str().unwrap()), "{msg}");
+    assert!(
+        msg.contains("modified") && msg.contains(bad_modified["id"].as_str().unwrap()),
+        "{msg}"
+    );
     let successes = status["successes"].as_array().unwrap();
     assert_eq!(successes[0]["id"], good1["id"]);
     assert_eq!(successes[0]["version"], good1["modified"]);
@@ -74,7 +89,10 @@ fn valid_objects_are_stored_even_when_others_fail() {
     assert_eq!(hub.get_status(&colleague, id).unwrap(), status);
     let b = hub.principal_for("bob").unwrap();
     assert_eq!(hub.get_status(&b, id).unwrap_err().code(), "not_found");
-    assert_eq!(hub.get_status(&a, "no-such-status").unwrap_err().code(), "not_found");
+    assert_eq!(
+        hub.get_status(&a, "no-such-status").unwrap_err().code(),
+        "not_found"
+    );
 }
 
 #[test]
@@ -95,7 +113,10 @@ fn versioning_rules() {
     changed["name"] = json!("something else");
     let s = hub.add_objects(&a, &col, vec![changed]).unwrap();
     assert_eq!(s["failure_count"], 1);
-    assert!(s["failures"][0]["message"].as_str().unwrap().contains("different content"));
+    assert!(s["failures"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("different content"));
     // Another organisation may not add a version.
     let s = hub.add_objects(&b, &col, vec![indicator(&id, 2)]).unwrap();
     assert_eq!(s["failure_count"], 1);
@@ -107,10 +128,15 @@ fn versioning_rules() {
     let v2 = indicator(&id, 2);
     let mut v3 = indicator(&id, 3);
     v3["revoked"] = json!(true);
-    let s = hub.add_objects(&a, &col, vec![v2.clone(), v3.clone(), indicator(&id, 4)]).unwrap();
+    let s = hub
+        .add_objects(&a, &col, vec![v2.clone(), v3.clone(), indicator(&id, 4)])
+        .unwrap();
     assert_eq!(s["success_count"], 2);
     assert_eq!(s["failure_count"], 1);
-    assert!(s["failures"][0]["message"].as_str().unwrap().contains("revoked"));
+    assert!(s["failures"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("revoked"));
     check_counts(&s);
     let all = read_all(hub, &a, &col, &all_versions());
     assert_eq!(all, vec![v1, v2, v3.clone()]);
@@ -131,7 +157,11 @@ fn created_by_ref_must_not_name_another_hub_organisation() {
     let mut outside = indicator(&new_id("indicator"), 1);
     outside["created_by_ref"] = json!(new_id("identity"));
     let s = hub
-        .add_objects(&a, &col, vec![forged.clone(), own.clone(), hubs, outside.clone()])
+        .add_objects(
+            &a,
+            &col,
+            vec![forged.clone(), own.clone(), hubs, outside.clone()],
+        )
         .unwrap();
     check_counts(&s);
     assert_eq!(s["success_count"], 2);
@@ -140,7 +170,11 @@ fn created_by_ref_must_not_name_another_hub_organisation() {
     assert!(f[0]["message"].as_str().unwrap().contains("created_by_ref"));
     // Objects attributed to an outside identity belong to the submitter's organisation.
     let s = hub
-        .add_objects(&b, &col, vec![indicator(outside["id"].as_str().unwrap(), 5)])
+        .add_objects(
+            &b,
+            &col,
+            vec![indicator(outside["id"].as_str().unwrap(), 5)],
+        )
         .unwrap();
     assert_eq!(s["failure_count"], 1);
 }
@@ -150,7 +184,9 @@ fn ingest_needs_a_write_grant_and_a_writing_role() {
     let (t, _a, _b, col) = setup();
     let hub = &t.hub;
     let reader = org_with_user(hub, "org-a", "rea", Role::Reader);
-    let e = hub.add_objects(&reader, &col, vec![indicator(&new_id("indicator"), 1)]).unwrap_err();
+    let e = hub
+        .add_objects(&reader, &col, vec![indicator(&new_id("indicator"), 1)])
+        .unwrap_err();
     assert_eq!(e.code(), "forbidden");
     let c = org_with_user(hub, "org-c", "cat", Role::Admin);
     let e = hub.add_objects(&c, &col, vec![]).unwrap_err();
@@ -173,7 +209,10 @@ fn ingest_needs_a_write_grant_and_a_writing_role() {
 fn disarm_round_trips_losslessly() {
     let (t, a, _b, col) = setup();
     let hub = &t.hub;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/disarm/DISARM.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/disarm/DISARM.json"
+    );
     let bundle: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let objects = bundle["objects"].as_array().unwrap().clone();
     assert_eq!(objects.len(), 698);

@@ -21,9 +21,15 @@ fn world(n: usize) -> World {
     let t = new_hub();
     let a = org_with_user(&t.hub, "org-a", "ana", Role::Analyst);
     org_with_user(&t.hub, "org-a", "ann", Role::Analyst);
-    let col = t.hub.add_collection(None, "feed", "Feed", "", Some(Tlp::Green)).unwrap().id;
+    let col = t
+        .hub
+        .add_collection(None, "feed", "Feed", "", Some(Tlp::Green))
+        .unwrap()
+        .id;
     t.hub.grant(None, "org-a", &col, RW).unwrap();
-    let objs: Vec<Value> = (0..n).map(|i| indicator(&new_id("indicator"), i as u32)).collect();
+    let objs: Vec<Value> = (0..n)
+        .map(|i| indicator(&new_id("indicator"), i as u32))
+        .collect();
     for chunk in objs.chunks(4) {
         let s = t.hub.add_objects(&a, &col, chunk.to_vec()).unwrap();
         assert_eq!(s["failure_count"], 0);
@@ -41,7 +47,9 @@ fn pages_walk_everything_in_order() {
     let mut last_added = i64::MIN;
     let mut pages = 0;
     loop {
-        let page = hub.get_objects(&w.a, &w.col, &f, Some(7), next.as_deref()).unwrap();
+        let page = hub
+            .get_objects(&w.a, &w.col, &f, Some(7), next.as_deref())
+            .unwrap();
         pages += 1;
         assert!(page.objects.len() <= 7);
         let first = page.first_added.unwrap();
@@ -79,16 +87,24 @@ fn limits_are_capped_and_must_be_positive() {
     cfg.max_page = 5;
     let small = Hub::new(Arc::new(store), cfg).unwrap();
     let f = ObjectFilter::default();
-    let page = small.get_objects(&w.a, &w.col, &f, Some(1000), None).unwrap();
+    let page = small
+        .get_objects(&w.a, &w.col, &f, Some(1000), None)
+        .unwrap();
     assert_eq!(page.objects.len(), 5);
     assert!(page.more);
     let page = small.get_objects(&w.a, &w.col, &f, None, None).unwrap();
     assert_eq!(page.objects.len(), 5);
-    let e = w.t.hub.get_objects(&w.a, &w.col, &f, Some(0), None).unwrap_err();
+    let e =
+        w.t.hub
+            .get_objects(&w.a, &w.col, &f, Some(0), None)
+            .unwrap_err();
     assert_eq!(e.code(), "invalid_input");
     // The same cursor key on another hub instance accepts the cursor.
     let next = page.next.unwrap();
-    let rest = w.t.hub.get_objects(&w.a, &w.col, &f, Some(100), Some(&next)).unwrap();
+    let rest =
+        w.t.hub
+            .get_objects(&w.a, &w.col, &f, Some(100), Some(&next))
+            .unwrap();
     assert_eq!(rest.objects.len(), 7);
 }
 
@@ -100,7 +116,13 @@ fn cursors_are_bound_to_user_collection_endpoint_and_filter() {
     let page = hub.get_objects(&w.a, &w.col, &f, Some(3), None).unwrap();
     let next = page.next.clone().unwrap();
     // The cursor works, also with another limit.
-    assert_eq!(hub.get_objects(&w.a, &w.col, &f, Some(2), Some(&next)).unwrap().objects.len(), 2);
+    assert_eq!(
+        hub.get_objects(&w.a, &w.col, &f, Some(2), Some(&next))
+            .unwrap()
+            .objects
+            .len(),
+        2
+    );
 
     let bad = |r: Result<hub::ObjectPage, hub::HubError>| {
         let e = r.unwrap_err();
@@ -122,21 +144,37 @@ fn cursors_are_bound_to_user_collection_endpoint_and_filter() {
     let ann = hub.principal_for("ann").unwrap();
     bad(hub.get_objects(&ann, &w.col, &f, Some(3), Some(&next)));
     // Another filter.
-    let typed = ObjectFilter { types: vec!["indicator".into()], ..ObjectFilter::default() };
+    let typed = ObjectFilter {
+        types: vec!["indicator".into()],
+        ..ObjectFilter::default()
+    };
     bad(hub.get_objects(&w.a, &w.col, &typed, Some(3), Some(&next)));
-    let all = ObjectFilter { versions: VersionFilter::all(), ..ObjectFilter::default() };
+    let all = ObjectFilter {
+        versions: VersionFilter::all(),
+        ..ObjectFilter::default()
+    };
     bad(hub.get_objects(&w.a, &w.col, &all, Some(3), Some(&next)));
-    let after = ObjectFilter { added_after: Some(0), ..ObjectFilter::default() };
+    let after = ObjectFilter {
+        added_after: Some(0),
+        ..ObjectFilter::default()
+    };
     bad(hub.get_objects(&w.a, &w.col, &after, Some(3), Some(&next)));
     // Another collection the user may read.
-    let other = hub.add_collection(None, "other", "Other", "", None).unwrap().id;
+    let other = hub
+        .add_collection(None, "other", "Other", "", None)
+        .unwrap()
+        .id;
     hub.grant(None, "org-a", &other, RO).unwrap();
     bad(hub.get_objects(&w.a, &other, &f, Some(3), Some(&next)));
     // Another endpoint.
-    let e = hub.get_manifest(&w.a, &w.col, &f, Some(3), Some(&next)).unwrap_err();
+    let e = hub
+        .get_manifest(&w.a, &w.col, &f, Some(3), Some(&next))
+        .unwrap_err();
     assert_eq!(e.code(), "bad_cursor");
     let id = w.objs[0]["id"].as_str().unwrap();
-    let e = hub.get_versions(&w.a, &w.col, id, &f, Some(3), Some(&next)).unwrap_err();
+    let e = hub
+        .get_versions(&w.a, &w.col, id, &f, Some(3), Some(&next))
+        .unwrap_err();
     assert_eq!(e.code(), "bad_cursor");
     // A cursor of another hub (another key) is refused.
     let store = store_sqlite::SqliteStore::open(&w.t.dir.path().join("hub.db")).unwrap();
@@ -156,7 +194,16 @@ fn access_is_rechecked_when_a_grant_is_removed_mid_paging() {
         .unwrap_err();
     assert_eq!(e.code(), "not_found");
     // Write-only access does not allow reading.
-    hub.grant(None, "org-a", &w.col, Access { read: false, write: true }).unwrap();
+    hub.grant(
+        None,
+        "org-a",
+        &w.col,
+        Access {
+            read: false,
+            write: true,
+        },
+    )
+    .unwrap();
     let e = hub
         .get_objects(&w.a, &w.col, &f, Some(3), page.next.as_deref())
         .unwrap_err();
@@ -172,44 +219,150 @@ fn filters_select_what_taxii_says() {
     // Two more versions of the first object.
     let v2 = indicator(&id0, 100);
     let v3 = indicator(&id0, 200);
-    hub.add_objects(a, &w.col, vec![v2.clone(), v3.clone()]).unwrap();
+    hub.add_objects(a, &w.col, vec![v2.clone(), v3.clone()])
+        .unwrap();
     let get = |f: ObjectFilter| read_all(hub, a, &w.col, &f);
 
     let last = get(ObjectFilter::default());
     assert_eq!(last.len(), 6);
     assert_eq!(last.last().unwrap(), &v3);
-    let first = get(ObjectFilter { versions: VersionFilter { all: false, last: false, first: true, at: vec![] }, ..Default::default() });
+    let first = get(ObjectFilter {
+        versions: VersionFilter {
+            all: false,
+            last: false,
+            first: true,
+            at: vec![],
+        },
+        ..Default::default()
+    });
     assert_eq!(first, w.objs);
-    let all = get(ObjectFilter { versions: VersionFilter::all(), ..Default::default() });
+    let all = get(ObjectFilter {
+        versions: VersionFilter::all(),
+        ..Default::default()
+    });
     assert_eq!(all.len(), 8);
     let at = stix::parse_timestamp(v2["modified"].as_str().unwrap()).unwrap();
-    let exact = get(ObjectFilter { versions: VersionFilter { all: false, last: false, first: false, at: vec![at] }, ..Default::default() });
+    let exact = get(ObjectFilter {
+        versions: VersionFilter {
+            all: false,
+            last: false,
+            first: false,
+            at: vec![at],
+        },
+        ..Default::default()
+    });
     assert_eq!(exact, vec![v2.clone()]);
-    let by_id = get(ObjectFilter { ids: vec![id0.clone()], versions: VersionFilter::all(), ..Default::default() });
+    let by_id = get(ObjectFilter {
+        ids: vec![id0.clone()],
+        versions: VersionFilter::all(),
+        ..Default::default()
+    });
     assert_eq!(by_id, vec![w.objs[0].clone(), v2.clone(), v3.clone()]);
-    assert!(get(ObjectFilter { types: vec!["malware".into()], ..Default::default() }).is_empty());
-    assert_eq!(get(ObjectFilter { types: vec!["malware".into(), "indicator".into()], ..Default::default() }).len(), 6);
-    assert!(get(ObjectFilter { spec_versions: vec!["2.0".into()], ..Default::default() }).is_empty());
-    assert_eq!(get(ObjectFilter { spec_versions: vec!["2.1".into()], ..Default::default() }).len(), 6);
+    assert!(get(ObjectFilter {
+        types: vec!["malware".into()],
+        ..Default::default()
+    })
+    .is_empty());
+    assert_eq!(
+        get(ObjectFilter {
+            types: vec!["malware".into(), "indicator".into()],
+            ..Default::default()
+        })
+        .len(),
+        6
+    );
+    assert!(get(ObjectFilter {
+        spec_versions: vec!["2.0".into()],
+        ..Default::default()
+    })
+    .is_empty());
+    assert_eq!(
+        get(ObjectFilter {
+            spec_versions: vec!["2.1".into()],
+            ..Default::default()
+        })
+        .len(),
+        6
+    );
     // added_after is exclusive.
-    let page = hub.get_objects(a, &w.col, &ObjectFilter { versions: VersionFilter::all(), ..Default::default() }, Some(3), None).unwrap();
-    let after = get(ObjectFilter { added_after: page.last_added, versions: VersionFilter::all(), ..Default::default() });
+    let page = hub
+        .get_objects(
+            a,
+            &w.col,
+            &ObjectFilter {
+                versions: VersionFilter::all(),
+                ..Default::default()
+            },
+            Some(3),
+            None,
+        )
+        .unwrap();
+    let after = get(ObjectFilter {
+        added_after: page.last_added,
+        versions: VersionFilter::all(),
+        ..Default::default()
+    });
     assert_eq!(after, all[3..].to_vec());
 
     // Object by id follows the version filter; versions lists them all.
-    let one = hub.get_object(a, &w.col, &id0, &ObjectFilter::default(), None, None).unwrap();
+    let one = hub
+        .get_object(a, &w.col, &id0, &ObjectFilter::default(), None, None)
+        .unwrap();
     assert_eq!(one.objects, vec![v3.clone()]);
-    let every = hub.get_object(a, &w.col, &id0, &ObjectFilter { versions: VersionFilter::all(), ..Default::default() }, Some(2), None).unwrap();
+    let every = hub
+        .get_object(
+            a,
+            &w.col,
+            &id0,
+            &ObjectFilter {
+                versions: VersionFilter::all(),
+                ..Default::default()
+            },
+            Some(2),
+            None,
+        )
+        .unwrap();
     assert_eq!(every.objects.len(), 2);
     assert!(every.more);
-    let rest = hub.get_object(a, &w.col, &id0, &ObjectFilter { versions: VersionFilter::all(), ..Default::default() }, Some(2), every.next.as_deref()).unwrap();
+    let rest = hub
+        .get_object(
+            a,
+            &w.col,
+            &id0,
+            &ObjectFilter {
+                versions: VersionFilter::all(),
+                ..Default::default()
+            },
+            Some(2),
+            every.next.as_deref(),
+        )
+        .unwrap();
     assert_eq!(rest.objects, vec![v3.clone()]);
-    let versions = hub.get_versions(a, &w.col, &id0, &ObjectFilter::default(), None, None).unwrap();
-    assert_eq!(versions.versions, vec![w.objs[0]["modified"].as_str().unwrap(), v2["modified"].as_str().unwrap(), v3["modified"].as_str().unwrap()]);
+    let versions = hub
+        .get_versions(a, &w.col, &id0, &ObjectFilter::default(), None, None)
+        .unwrap();
+    assert_eq!(
+        versions.versions,
+        vec![
+            w.objs[0]["modified"].as_str().unwrap(),
+            v2["modified"].as_str().unwrap(),
+            v3["modified"].as_str().unwrap()
+        ]
+    );
     assert!(versions.first_added.is_some() && versions.last_added > versions.first_added);
     let missing = new_id("indicator");
-    assert_eq!(hub.get_object(a, &w.col, &missing, &ObjectFilter::default(), None, None).unwrap_err().code(), "not_found");
-    assert_eq!(hub.get_versions(a, &w.col, &missing, &ObjectFilter::default(), None, None).unwrap_err().code(), "not_found");
+    assert_eq!(
+        hub.get_object(a, &w.col, &missing, &ObjectFilter::default(), None, None)
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    assert_eq!(
+        hub.get_versions(a, &w.col, &missing, &ObjectFilter::default(), None, None)
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
 }
 
 #[test]
@@ -224,17 +377,51 @@ fn delete_needs_ownership_and_promotes_the_previous_version() {
     hub.grant(None, "org-b", &w.col, RW).unwrap();
     let reader = org_with_user(hub, "org-a", "rea", Role::Reader);
     let last = VersionFilter::default();
-    assert_eq!(hub.delete_object(&b, &w.col, &id0, &last).unwrap_err().code(), "forbidden");
-    assert_eq!(hub.delete_object(&reader, &w.col, &id0, &last).unwrap_err().code(), "forbidden");
-    assert_eq!(hub.delete_object(a, &w.col, &new_id("indicator"), &last).unwrap_err().code(), "not_found");
+    assert_eq!(
+        hub.delete_object(&b, &w.col, &id0, &last)
+            .unwrap_err()
+            .code(),
+        "forbidden"
+    );
+    assert_eq!(
+        hub.delete_object(&reader, &w.col, &id0, &last)
+            .unwrap_err()
+            .code(),
+        "forbidden"
+    );
+    assert_eq!(
+        hub.delete_object(a, &w.col, &new_id("indicator"), &last)
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
     let c = org_with_user(hub, "org-c", "cy", Role::Admin);
-    assert_eq!(hub.delete_object(&c, &w.col, &id0, &last).unwrap_err().code(), "not_found");
+    assert_eq!(
+        hub.delete_object(&c, &w.col, &id0, &last)
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
     assert_eq!(hub.delete_object(a, &w.col, &id0, &last).unwrap(), 1);
-    let now = hub.get_object(a, &w.col, &id0, &ObjectFilter::default(), None, None).unwrap();
+    let now = hub
+        .get_object(a, &w.col, &id0, &ObjectFilter::default(), None, None)
+        .unwrap();
     assert_eq!(now.objects, vec![w.objs[0].clone()]);
-    assert_eq!(hub.delete_object(a, &w.col, &id0, &VersionFilter::all()).unwrap(), 1);
-    assert_eq!(hub.get_object(a, &w.col, &id0, &ObjectFilter::default(), None, None).unwrap_err().code(), "not_found");
-    assert_eq!(read_all(hub, a, &w.col, &ObjectFilter::default()), w.objs[1..].to_vec());
+    assert_eq!(
+        hub.delete_object(a, &w.col, &id0, &VersionFilter::all())
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        hub.get_object(a, &w.col, &id0, &ObjectFilter::default(), None, None)
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    assert_eq!(
+        read_all(hub, a, &w.col, &ObjectFilter::default()),
+        w.objs[1..].to_vec()
+    );
 }
 
 #[test]
@@ -243,7 +430,10 @@ fn scans_over_invisible_objects_are_bounded_and_still_progress() {
     let hub = &t.hub;
     let a = org_with_user(hub, "org-a", "ana", Role::Analyst);
     let b = org_with_user(hub, "org-b", "bob", Role::Reader);
-    let col = hub.add_collection(None, "feed", "Feed", "", None).unwrap().id;
+    let col = hub
+        .add_collection(None, "feed", "Feed", "", None)
+        .unwrap()
+        .id;
     hub.grant(None, "org-a", &col, RW).unwrap();
     hub.grant(None, "org-b", &col, RO).unwrap();
     let secret: Vec<Value> = (0..12_000)
@@ -262,7 +452,9 @@ fn scans_over_invisible_objects_are_bounded_and_still_progress() {
     let mut seen = Vec::new();
     let mut pages = 1;
     while let Some(cursor) = next {
-        let page = hub.get_objects(&b, &col, &f, Some(10), Some(&cursor)).unwrap();
+        let page = hub
+            .get_objects(&b, &col, &f, Some(10), Some(&cursor))
+            .unwrap();
         pages += 1;
         seen.extend(page.objects);
         next = if page.more { page.next } else { None };

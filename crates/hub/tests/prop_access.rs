@@ -16,15 +16,42 @@ use store::{Access, Role, Tlp};
 /// Marking ids and the level the model gives them (TLP 2.0 and TLP 1.0), least restrictive
 /// rank first; written out here rather than taken from the stix crate.
 const MARKINGS: [(&str, u8); 9] = [
-    ("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", 0),
-    ("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", 0),
-    ("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", 1),
-    ("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", 1),
-    ("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", 2),
-    ("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", 2),
-    ("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", 3),
-    ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", 4),
-    ("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", 4),
+    (
+        "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+        0,
+    ),
+    (
+        "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        0,
+    ),
+    (
+        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+        1,
+    ),
+    (
+        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        1,
+    ),
+    (
+        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+        2,
+    ),
+    (
+        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+        2,
+    ),
+    (
+        "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+        3,
+    ),
+    (
+        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+        4,
+    ),
+    (
+        "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+        4,
+    ),
 ];
 const RED: u8 = 4;
 /// Granular selectors used; none selects a required property or empties a list.
@@ -40,11 +67,20 @@ enum Rel {
 
 /// The model's table of (level, relation) pairs that may be seen (collection readable).
 const ALLOWED: [(u8, Rel); 14] = [
-    (0, Rel::Submitter), (0, Rel::Recipient), (0, Rel::Other),
-    (1, Rel::Submitter), (1, Rel::Recipient), (1, Rel::Other),
-    (2, Rel::Submitter), (2, Rel::Recipient), (2, Rel::Other),
-    (3, Rel::Submitter), (3, Rel::Recipient), (3, Rel::Other),
-    (4, Rel::Submitter), (4, Rel::Recipient),
+    (0, Rel::Submitter),
+    (0, Rel::Recipient),
+    (0, Rel::Other),
+    (1, Rel::Submitter),
+    (1, Rel::Recipient),
+    (1, Rel::Other),
+    (2, Rel::Submitter),
+    (2, Rel::Recipient),
+    (2, Rel::Other),
+    (3, Rel::Submitter),
+    (3, Rel::Recipient),
+    (3, Rel::Other),
+    (4, Rel::Submitter),
+    (4, Rel::Recipient),
 ];
 
 fn allowed(level: u8, rel: Rel) -> bool {
@@ -89,13 +125,15 @@ fn spec() -> impl Strategy<Value = Spec> {
             proptest::collection::vec(obj, 1..=10),
             1usize..=4,
         )
-            .prop_map(|(default_tlp, org_read, extra_users, objects, limit)| Spec {
-                default_tlp,
-                org_read,
-                extra_users,
-                objects,
-                limit,
-            })
+            .prop_map(
+                |(default_tlp, org_read, extra_users, objects, limit)| Spec {
+                    default_tlp,
+                    org_read,
+                    extra_users,
+                    objects,
+                    limit,
+                },
+            )
     })
 }
 
@@ -148,11 +186,25 @@ fn run(spec: Spec) -> Result<(), TestCaseError> {
     for (i, read) in spec.org_read.iter().enumerate() {
         let slug = format!("org-{i}");
         people.push(org_with_user(hub, &slug, &format!("w{i}"), Role::Analyst));
-        hub.grant(None, &slug, &col, Access { read: *read, write: true }).unwrap();
+        hub.grant(
+            None,
+            &slug,
+            &col,
+            Access {
+                read: *read,
+                write: true,
+            },
+        )
+        .unwrap();
     }
     for (k, (org, role)) in spec.extra_users.iter().enumerate() {
         let role = [Role::Reader, Role::Analyst, Role::Admin][*role as usize];
-        people.push(org_with_user(hub, &format!("org-{org}"), &format!("u{k}"), role));
+        people.push(org_with_user(
+            hub,
+            &format!("org-{org}"),
+            &format!("u{k}"),
+            role,
+        ));
     }
     // The identity pool recipients are drawn from: every user and org identity and outsiders.
     let mut pool: Vec<String> = Vec::new();
@@ -190,7 +242,11 @@ fn run(spec: Spec) -> Result<(), TestCaseError> {
                 .map(|(s, m)| json!({"marking_ref": MARKINGS[*m].0, "selectors": [SELECTORS[*s]]}))
                 .collect();
             obj["granular_markings"] = json!(entries);
-            granular = o.granular.iter().map(|(s, m)| (SELECTORS[*s], MARKINGS[*m].1)).collect();
+            granular = o
+                .granular
+                .iter()
+                .map(|(s, m)| (SELECTORS[*s], MARKINGS[*m].1))
+                .collect();
         }
         let status = hub.add_objects(submitter, &col, vec![obj]).unwrap();
         prop_assert_eq!(&status["success_count"], 1, "{}", status);
@@ -217,7 +273,9 @@ fn run(spec: Spec) -> Result<(), TestCaseError> {
         let mut served = Vec::new();
         let mut next: Option<String> = None;
         loop {
-            let page = hub.get_objects(p, &col, &f, Some(spec.limit), next.as_deref()).unwrap();
+            let page = hub
+                .get_objects(p, &col, &f, Some(spec.limit), next.as_deref())
+                .unwrap();
             served.extend(page.objects);
             if !page.more {
                 break;
@@ -247,7 +305,8 @@ fn run(spec: Spec) -> Result<(), TestCaseError> {
         // Export at every exportable level; refused above.
         for max in 0u8..=2 {
             let mut out = Vec::new();
-            hub.export(p, &col, tlp_of(max), &mut |o| out.push(o)).unwrap();
+            hub.export(p, &col, tlp_of(max), &mut |o| out.push(o))
+                .unwrap();
             let expect: BTreeSet<&str> = model
                 .iter()
                 .filter(|o| allowed(o.level, relation(p, o)) && o.level <= max)

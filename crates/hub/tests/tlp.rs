@@ -34,7 +34,10 @@ fn fixture() -> Fixture {
     let b_reader = org_with_user(hub, "plat-b", "b-reader", Role::Reader);
     let c_admin = org_with_user(hub, "ngo-c", "c-admin", Role::Admin);
     let d_admin = org_with_user(hub, "isp-d", "d-admin", Role::Admin);
-    let col = hub.add_collection(None, "shared", "Shared", "", None).unwrap().id;
+    let col = hub
+        .add_collection(None, "shared", "Shared", "", None)
+        .unwrap()
+        .id;
     hub.grant(None, "gov-a", &col, RW).unwrap();
     hub.grant(None, "plat-b", &col, RO).unwrap();
     hub.grant(None, "ngo-c", &col, RO).unwrap();
@@ -42,27 +45,92 @@ fn fixture() -> Fixture {
     let b_org = vec![b_reader.org.identity_id.clone()];
     let c_user = vec![stix::user_identity_id("c-admin")];
     let cases = vec![
-        Case { name: "clear", obj: marked(ind(), Tlp::Clear) },
-        Case { name: "green", obj: marked(ind(), Tlp::Green) },
-        Case { name: "amber", obj: marked(ind(), Tlp::Amber) },
-        Case { name: "amber-strict", obj: marked(ind(), Tlp::AmberStrict) },
-        Case { name: "default", obj: ind() },
-        Case { name: "red", obj: marked(ind(), Tlp::Red) },
-        Case { name: "red-tlp1", obj: { let mut o = ind(); o["object_marking_refs"] = json!([stix::TLP1_RED]); o } },
-        Case { name: "red-for-b-org", obj: with_recipients(marked(ind(), Tlp::Red), &b_org) },
-        Case { name: "red-for-c-user", obj: with_recipients(marked(ind(), Tlp::Red), &c_user) },
-        Case { name: "green-and-red", obj: { let mut o = ind(); o["object_marking_refs"] = json!([Tlp::Green.marking_id(), Tlp::Red.marking_id()]); o } },
-        Case { name: "granular-red-desc", obj: granular(marked(ind(), Tlp::Clear), Tlp::Red, &["description"]) },
-        Case { name: "granular-red-desc-for-b", obj: with_recipients(granular(marked(ind(), Tlp::Green), Tlp::Red, &["description"]), &b_org) },
-        Case { name: "granular-red-pattern", obj: granular(marked(ind(), Tlp::Green), Tlp::Red, &["pattern"]) },
-        Case { name: "granular-amber-desc", obj: granular(marked(ind(), Tlp::Clear), Tlp::Amber, &["description"]) },
-        Case { name: "granular-strict-name", obj: granular(marked(ind(), Tlp::Clear), Tlp::AmberStrict, &["name"]) },
+        Case {
+            name: "clear",
+            obj: marked(ind(), Tlp::Clear),
+        },
+        Case {
+            name: "green",
+            obj: marked(ind(), Tlp::Green),
+        },
+        Case {
+            name: "amber",
+            obj: marked(ind(), Tlp::Amber),
+        },
+        Case {
+            name: "amber-strict",
+            obj: marked(ind(), Tlp::AmberStrict),
+        },
+        Case {
+            name: "default",
+            obj: ind(),
+        },
+        Case {
+            name: "red",
+            obj: marked(ind(), Tlp::Red),
+        },
+        Case {
+            name: "red-tlp1",
+            obj: {
+                let mut o = ind();
+                o["object_marking_refs"] = json!([stix::TLP1_RED]);
+                o
+            },
+        },
+        Case {
+            name: "red-for-b-org",
+            obj: with_recipients(marked(ind(), Tlp::Red), &b_org),
+        },
+        Case {
+            name: "red-for-c-user",
+            obj: with_recipients(marked(ind(), Tlp::Red), &c_user),
+        },
+        Case {
+            name: "green-and-red",
+            obj: {
+                let mut o = ind();
+                o["object_marking_refs"] = json!([Tlp::Green.marking_id(), Tlp::Red.marking_id()]);
+                o
+            },
+        },
+        Case {
+            name: "granular-red-desc",
+            obj: granular(marked(ind(), Tlp::Clear), Tlp::Red, &["description"]),
+        },
+        Case {
+            name: "granular-red-desc-for-b",
+            obj: with_recipients(
+                granular(marked(ind(), Tlp::Green), Tlp::Red, &["description"]),
+                &b_org,
+            ),
+        },
+        Case {
+            name: "granular-red-pattern",
+            obj: granular(marked(ind(), Tlp::Green), Tlp::Red, &["pattern"]),
+        },
+        Case {
+            name: "granular-amber-desc",
+            obj: granular(marked(ind(), Tlp::Clear), Tlp::Amber, &["description"]),
+        },
+        Case {
+            name: "granular-strict-name",
+            obj: granular(marked(ind(), Tlp::Clear), Tlp::AmberStrict, &["name"]),
+        },
     ];
     let objs: Vec<Value> = cases.iter().map(|c| c.obj.clone()).collect();
     let s = hub.add_objects(&sub, &col, objs).unwrap();
     assert_eq!(s["success_count"], cases.len(), "{}", s["failures"]);
     let cases = cases.into_iter().map(|c| (c.name, c.obj)).collect();
-    Fixture { t, col, sub, a_admin, b_reader, c_admin, d_admin, cases }
+    Fixture {
+        t,
+        col,
+        sub,
+        a_admin,
+        b_reader,
+        c_admin,
+        d_admin,
+        cases,
+    }
 }
 
 /// What each reader must be served: case name -> whether `description` survives.
@@ -92,7 +160,10 @@ fn expected(who: &str) -> BTreeMap<&'static str, bool> {
             ]);
         }
         "a-admin" => {
-            m.extend([("granular-red-desc", false), ("granular-red-desc-for-b", false)]);
+            m.extend([
+                ("granular-red-desc", false),
+                ("granular-red-desc-for-b", false),
+            ]);
         }
         "b-reader" => {
             m.extend([
@@ -141,13 +212,16 @@ fn every_reader_gets_exactly_what_tlp_allows() {
         let objs = read_all(hub, p, &f.col, &all);
         assert_eq!(served(&f, &objs), expected(who), "{who}");
         for o in &objs {
-            assert!(stix::check_object(o).is_ok(), "{who} got an invalid copy {o}");
+            assert!(
+                stix::check_object(o).is_ok(),
+                "{who} got an invalid copy {o}"
+            );
             let name = &f.cases.iter().find(|(_, c)| c["id"] == o["id"]).unwrap().0;
             if **name == "granular-strict-name" {
                 // AMBER+STRICT granular data stays visible inside the instance.
                 assert!(o.get("name").is_some());
             }
-            if !o.get("description").is_some() {
+            if o.get("description").is_none() {
                 // The granular marking that pointed at the removed property went with it.
                 assert!(o.get("granular_markings").is_none(), "{o}");
             }
@@ -171,9 +245,13 @@ fn every_reader_gets_exactly_what_tlp_allows() {
         }
     }
     // An organisation without a grant sees nothing at all, admin or not.
-    let e = hub.get_objects(&f.d_admin, &f.col, &all, None, None).unwrap_err();
+    let e = hub
+        .get_objects(&f.d_admin, &f.col, &all, None, None)
+        .unwrap_err();
     assert_eq!(e.code(), "not_found");
-    let e = hub.export(&f.d_admin, &f.col, Tlp::Clear, &mut |_| {}).unwrap_err();
+    let e = hub
+        .export(&f.d_admin, &f.col, Tlp::Clear, &mut |_| {})
+        .unwrap_err();
     assert_eq!(e.code(), "not_found");
 }
 
@@ -182,12 +260,16 @@ fn export_refuses_strict_and_red_and_never_emits_them() {
     let f = fixture();
     let hub = &f.t.hub;
     for level in [Tlp::AmberStrict, Tlp::Red] {
-        let e = hub.export(&f.sub, &f.col, level, &mut |_| panic!("emitted")).unwrap_err();
+        let e = hub
+            .export(&f.sub, &f.col, level, &mut |_| panic!("emitted"))
+            .unwrap_err();
         assert_eq!(e.code(), "export_refused", "{level}");
     }
     let export = |p: &Principal, level: Tlp| {
         let mut out = Vec::new();
-        let summary = hub.export(p, "shared", level, &mut |o| out.push(o)).unwrap();
+        let summary = hub
+            .export(p, "shared", level, &mut |o| out.push(o))
+            .unwrap();
         assert_eq!(summary.exported as usize, out.len());
         (served(&f, &out), summary, out)
     };
@@ -209,11 +291,18 @@ fn export_refuses_strict_and_red_and_never_emits_them() {
     assert_eq!(got, want);
     // Withheld: amber-strict, the five RED objects, granular-red-pattern (required property)
     // and granular-strict-name (name is not required, so it is stripped, not withheld).
-    assert!(objs.iter().all(|o| o.get("granular_markings").map_or(true, |g| {
-        g.as_array().unwrap().iter().all(|m| m["marking_ref"] == Tlp::Amber.marking_id())
-    })));
+    assert!(objs
+        .iter()
+        .all(|o| o.get("granular_markings").is_none_or(|g| {
+            g.as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["marking_ref"] == Tlp::Amber.marking_id())
+        })));
     assert_eq!(summary.withheld, 7);
-    let strict_name = objs.iter().find(|o| o["id"] == f.cases["granular-strict-name"]["id"]);
+    let strict_name = objs
+        .iter()
+        .find(|o| o["id"] == f.cases["granular-strict-name"]["id"]);
     assert!(strict_name.unwrap().get("name").is_none());
     for o in &objs {
         assert!(stix::check_object(o).is_ok(), "{o}");
@@ -234,6 +323,15 @@ fn export_refuses_strict_and_red_and_never_emits_them() {
     assert_eq!(got_no_strict, want);
     // At CLEAR only CLEAR objects remain.
     let (got, _, _) = export(&f.c_admin, Tlp::Clear);
-    assert!(got.keys().all(|k| ["clear", "granular-red-desc", "granular-amber-desc", "granular-strict-name"].contains(k)), "{got:?}");
+    assert!(
+        got.keys().all(|k| [
+            "clear",
+            "granular-red-desc",
+            "granular-amber-desc",
+            "granular-strict-name"
+        ]
+        .contains(k)),
+        "{got:?}"
+    );
     assert!(got.contains_key("clear"));
 }

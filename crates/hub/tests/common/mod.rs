@@ -90,7 +90,10 @@ pub fn with_recipients(mut obj: Value, recipients: &[String]) -> Value {
 /// Adds a granular marking of `tlp` on the given selectors.
 pub fn granular(mut obj: Value, tlp: Tlp, selectors: &[&str]) -> Value {
     let entry = json!({ "marking_ref": tlp.marking_id(), "selectors": selectors });
-    match obj.get_mut("granular_markings").and_then(Value::as_array_mut) {
+    match obj
+        .get_mut("granular_markings")
+        .and_then(Value::as_array_mut)
+    {
         Some(list) => list.push(entry),
         None => obj["granular_markings"] = json!([entry]),
     }
