@@ -60,7 +60,10 @@ impl Hub {
         let mut failures: Vec<(usize, Value)> = Vec::new();
         let mut records: Vec<NewObject> = Vec::with_capacity(objects.len());
         let mut record_index: Vec<usize> = Vec::with_capacity(objects.len());
+        // The hub organisation each created_by_ref names (through an organisation or a user
+        // identity), if any.
         let mut owners: HashMap<String, Option<i64>> = HashMap::new();
+        let mut user_identities: Option<HashMap<String, i64>> = None;
         for (i, obj) in objects.iter().enumerate() {
             let checked = match stix::check_object(obj) {
                 Ok(c) => c,
@@ -74,7 +77,16 @@ impl Hub {
                 let org_id = match owners.get(by) {
                     Some(known) => *known,
                     None => {
-                        let found = self.store().org_by_identity(by)?.map(|o| o.id);
+                        let found = match self.store().org_by_identity(by)? {
+                            Some(org) => Some(org.id),
+                            None => {
+                                let users = match &user_identities {
+                                    Some(map) => map,
+                                    None => user_identities.insert(self.user_identity_orgs()?),
+                                };
+                                users.get(by).copied()
+                            }
+                        };
                         owners.insert(by.clone(), found);
                         found
                     }
@@ -83,8 +95,8 @@ impl Hub {
                 if foreign_org || by == self.hub_identity_id() {
                     let message = format!(
                         "{}: property 'created_by_ref': {by} is the identity of another \
-                         organisation on this hub; objects may only be attributed to the \
-                         submitter's organisation ({})",
+                         organisation on this hub or of one of its users; objects may only be \
+                         attributed to the submitter's organisation ({}) or its users",
                         checked.id, p.org.identity_id
                     );
                     failures.push((i, failure(obj, &request_timestamp, message)));
@@ -169,6 +181,16 @@ impl Hub {
         })?;
         self.purge_old_statuses()?;
         Ok(status)
+    }
+
+    /// The organisation of every user identity on the hub.
+    fn user_identity_orgs(&self) -> Result<HashMap<String, i64>, HubError> {
+        Ok(self
+            .store()
+            .list_users(None)?
+            .into_iter()
+            .map(|u| (stix::user_identity_id(&u.username), u.org_id))
+            .collect())
     }
 
     /// A status resource made by a user of the caller's organisation; `NotFound` otherwise.

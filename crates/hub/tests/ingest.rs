@@ -156,18 +156,32 @@ fn created_by_ref_must_not_name_another_hub_organisation() {
     hubs["created_by_ref"] = json!(hub.hub_identity_id());
     let mut outside = indicator(&new_id("indicator"), 1);
     outside["created_by_ref"] = json!(new_id("identity"));
+    let mut other_user = indicator(&new_id("indicator"), 1);
+    other_user["created_by_ref"] = json!(stix::user_identity_id("bob"));
+    let mut own_user = indicator(&new_id("indicator"), 1);
+    own_user["created_by_ref"] = json!(stix::user_identity_id("ana"));
     let s = hub
         .add_objects(
             &a,
             &col,
-            vec![forged.clone(), own.clone(), hubs, outside.clone()],
+            vec![
+                forged.clone(),
+                own.clone(),
+                hubs.clone(),
+                outside.clone(),
+                other_user.clone(),
+                own_user.clone(),
+            ],
         )
         .unwrap();
     check_counts(&s);
-    assert_eq!(s["success_count"], 2);
+    assert_eq!(s["success_count"], 3);
     let f = s["failures"].as_array().unwrap();
-    assert_eq!(f[0]["id"], forged["id"]);
-    assert!(f[0]["message"].as_str().unwrap().contains("created_by_ref"));
+    let failed: Vec<&Value> = f.iter().map(|x| &x["id"]).collect();
+    assert_eq!(failed, vec![&forged["id"], &hubs["id"], &other_user["id"]]);
+    for x in f {
+        assert!(x["message"].as_str().unwrap().contains("created_by_ref"));
+    }
     // Objects attributed to an outside identity belong to the submitter's organisation.
     let s = hub
         .add_objects(
