@@ -325,3 +325,46 @@ fn collections_are_visible_only_with_a_grant() {
     let cfg = hub.config();
     assert_eq!((cfg.max_page, cfg.status_retention_secs), (1000, 86_400));
 }
+
+#[test]
+fn configuration_is_checked_and_errors_have_stable_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let open =
+        || std::sync::Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("c.db")).unwrap());
+    let mut cfg = hub::HubConfig::new([0; 32]);
+    cfg.max_page = 0;
+    assert_eq!(
+        hub::Hub::new(open(), cfg).unwrap_err().code(),
+        "invalid_input"
+    );
+    let mut cfg = hub::HubConfig::new([0; 32]);
+    cfg.status_retention_secs = 3600;
+    let e = hub::Hub::new(open(), cfg).unwrap_err();
+    assert!(e.to_string().contains("status_retention_secs"), "{e}");
+    // The key never shows in debug output.
+    let cfg = hub::HubConfig::new([0xAB; 32]);
+    assert!(!format!("{cfg:?}").contains("171"));
+    let codes = [
+        (HubError::Unauthenticated, "unauthenticated"),
+        (HubError::Forbidden("x".into()), "forbidden"),
+        (HubError::NotFound("x".into()), "not_found"),
+        (
+            HubError::Invalid {
+                field: "f".into(),
+                message: "m".into(),
+            },
+            "invalid_input",
+        ),
+        (HubError::BadCursor("x".into()), "bad_cursor"),
+        (HubError::Conflict("x".into()), "conflict"),
+        (HubError::ExportRefused("x".into()), "export_refused"),
+        (
+            HubError::Store(store::StoreError::Backend("disk".into())),
+            "internal",
+        ),
+    ];
+    for (e, code) in codes {
+        assert_eq!(e.code(), code);
+        assert!(!e.to_string().is_empty());
+    }
+}
