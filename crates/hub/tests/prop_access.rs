@@ -260,7 +260,8 @@ fn run(spec: Spec) -> Result<(), TestCaseError> {
     }
 
     for p in &people {
-        let readable = spec.org_read[p.org.id as usize - 1];
+        let org_index: usize = p.org.slug.trim_start_matches("org-").parse().unwrap();
+        let readable = spec.org_read[org_index];
         let f = ObjectFilter::default();
         if !readable {
             prop_assert!(hub.get_objects(p, &col, &f, None, None).is_err());
