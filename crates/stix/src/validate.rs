@@ -561,7 +561,6 @@ fn want_int_range(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str, lo: i64, 
 fn want_string_list(ctx: &mut Ctx, obj: &Map<String, Value>, prop: &str) {
     if let Some(v) = get(obj, prop) {
         match v {
-            Value::Array(a) if a.is_empty() => ctx.add(prop, "must be a non-empty list of strings"),
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
                     if !x.is_string() {
@@ -589,7 +588,6 @@ fn want_object_list<'a>(
     let mut out = Vec::new();
     if let Some(v) = get(obj, prop) {
         match v {
-            Value::Array(a) if a.is_empty() => ctx.add(prop, "must be a non-empty list"),
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
                     match x {
@@ -1134,10 +1132,16 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
     let t = stix_type.unwrap_or("");
     let cat = category(t, key_in(map, "created") || key_in(map, "modified"));
 
-    // Property names.
-    for k in map.keys() {
+    // Property names, and no empty lists (§2.8: omit an optional property instead).
+    for (k, v) in map {
         if let Some(p) = property_name_problem(k) {
             ctx.add(k.clone(), p);
+        }
+        if matches!(v, Value::Array(a) if a.is_empty()) && !k.ends_with("_refs") {
+            ctx.add(
+                k.clone(),
+                "must not be an empty list; omit the property instead",
+            );
         }
     }
 
@@ -1186,15 +1190,27 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
         }
     }
 
-    // Common optional properties.
-    want_bool(&mut ctx, map, "revoked");
-    want_bool(&mut ctx, map, "defanged");
-    want_string(&mut ctx, map, "lang");
-    want_int_range(&mut ctx, map, "confidence", 0, 100);
-    want_string_list(&mut ctx, map, "labels");
-    check_external_references(&mut ctx, map);
+    // Common optional properties, for the categories that define them (elsewhere a property
+    // of the same name is a custom one).
+    let domain_like = matches!(
+        cat,
+        Category::Sdo | Category::Sro | Category::LanguageContent | Category::ExtensionDefinition
+    );
+    if domain_like {
+        want_bool(&mut ctx, map, "revoked");
+        want_string(&mut ctx, map, "lang");
+        want_int_range(&mut ctx, map, "confidence", 0, 100);
+        want_string_list(&mut ctx, map, "labels");
+    }
+    if cat == Category::Sco {
+        want_bool(&mut ctx, map, "defanged");
+    } else {
+        check_external_references(&mut ctx, map);
+    }
+    if cat == Category::Sdo {
+        check_kill_chain_phases(&mut ctx, map);
+    }
     check_granular_markings(&mut ctx, map, obj);
-    check_kill_chain_phases(&mut ctx, map);
     let recipients = check_extensions(&mut ctx, map);
 
     // References: form everywhere, targets where the spec names them.
@@ -1237,7 +1253,7 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
             .get("created_by_ref")
             .and_then(Value::as_str)
             .map(str::to_string),
-        revoked: get(map, "revoked") == Some(&Value::Bool(true)),
+        revoked: domain_like && get(map, "revoked") == Some(&Value::Bool(true)),
         tlp,
         recipients,
     })

@@ -316,7 +316,7 @@ fn common_optional_property_rules() {
     assert_rejects(
         &with(indicator(), "labels", json!([])),
         "labels",
-        "non-empty",
+        "empty list",
     );
     assert_rejects(
         &with(indicator(), "labels", json!(["a", 1])),
@@ -920,7 +920,7 @@ fn sco_rules() {
     assert_rejects(
         &with(nt.clone(), "protocols", json!([])),
         "protocols",
-        "non-empty",
+        "empty list",
     );
     assert_rejects(
         &with(
@@ -974,4 +974,22 @@ fn validation_leaves_the_object_untouched() {
     let before = v.to_string();
     assert_ok(&v);
     assert_eq!(v.to_string(), before);
+}
+
+#[test]
+fn empty_lists_are_prohibited() {
+    assert_rejects(
+        &with(indicator(), "x_custom_list", json!([])),
+        "x_custom_list",
+        "empty list",
+    );
+    assert_rejects(
+        &with(indicator(), "indicator_types", json!([])),
+        "indicator_types",
+        "empty list",
+    );
+    let ip = json!({"type": "ipv4-addr", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+                    "value": "198.51.100.3", "labels": []});
+    assert_rejects(&ip, "labels", "empty list");
+    assert_ok(&with(indicator(), "x_custom_list", json!([1])));
 }
