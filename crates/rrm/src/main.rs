@@ -1,21 +1,42 @@
 //! The `rrm` command: server, admin and data tools in one binary.
 
+mod admin;
 mod ads;
+mod config;
+mod data;
+mod demo;
 mod detect;
 mod hash;
+mod open;
+mod serve;
+mod validate;
 
 use clap::{Parser, Subcommand};
 
-/// rrm: a Rapid Response Mechanism hub for sharing threat information under TLP.
+/// rrm: a Rapid Response Mechanism hub. Share STIX 2.1 threat information over TAXII 2.1 under
+/// TLP 2.0, detect coordinated inauthentic behaviour, match PDQ hashes, check political ads.
 #[derive(Parser)]
 #[command(name = "rrm", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    global: config::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Runs the hub: TAXII 2.1 server, REST API, metrics.
+    Serve(serve::Args),
+    /// Manages organisations, users, tokens, collections and grants.
+    #[command(subcommand)]
+    Admin(admin::Command),
+    /// Imports a STIX bundle or TAXII envelope into a collection, as a user.
+    Import(data::ImportArgs),
+    /// Exports what a user may see of a collection as a STIX bundle on stdout.
+    Export(data::ExportArgs),
+    /// Checks STIX 2.1 files offline with the hub's validation rules.
+    Validate(validate::Args),
     /// Finds coordinated account networks in post data (no server needed).
     Detect(detect::Args),
     /// Prints the PDQ hash and quality of image files.
@@ -29,17 +50,28 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Detect(args) => detect::run(args),
-        Command::Hash(args) => hash::run_hash(args),
-        Command::Match(args) => hash::run_match(args),
-        Command::Ads(cmd) => ads::run(cmd),
-    };
+    let result = run(cli);
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = config::load_file(&cli.global)?;
+    let settings = config::resolve(&cli.global, &file)?;
+    match cli.command {
+        Command::Serve(args) => serve::run(&settings, &file, args),
+        Command::Admin(cmd) => admin::run(&settings, cmd),
+        Command::Import(args) => data::import(&settings, args),
+        Command::Export(args) => data::export(&settings, args),
+        Command::Validate(args) => validate::run(args),
+        Command::Detect(args) => detect::run(args),
+        Command::Hash(args) => hash::run_hash(args),
+        Command::Match(args) => hash::run_match(args),
+        Command::Ads(cmd) => ads::run(cmd),
     }
 }

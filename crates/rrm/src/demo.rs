@@ -1,0 +1,225 @@
+//! Demo data for `rrm serve --demo`: organisations, users, collections and objects under every
+//! TLP level, created once on first start.
+
+use anyhow::Context;
+use serde_json::{json, Value};
+use store::{Access, Role, Sector};
+use uuid::Uuid;
+
+/// The password of every demo user.
+pub const PASSWORD: &str = "rrm-demo-password";
+
+/// Demo organisations: slug, name, sector, country.
+const ORGS: &[(&str, &str, Sector, &str)] = &[
+    ("gov-ca", "Government of Canada - RRM Canada", Sector::Government, "CA"),
+    ("gov-de", "Germany - Federal election security task force", Sector::Government, "DE"),
+    ("chirp", "Chirp (social-media platform)", Sector::Platform, "US"),
+    ("northnet", "NorthNet (Internet service provider)", Sector::Isp, "CA"),
+    ("disinfo-lab", "Open Disinformation Lab", Sector::CivilSociety, "FR"),
+];
+
+/// Demo users: username, organisation, role.
+pub const USERS: &[(&str, &str, Role)] = &[
+    ("ca-admin", "gov-ca", Role::Admin),
+    ("ca-analyst", "gov-ca", Role::Analyst),
+    ("de-analyst", "gov-de", Role::Analyst),
+    ("chirp-analyst", "chirp", Role::Analyst),
+    ("northnet-analyst", "northnet", Role::Analyst),
+    ("lab-reader", "disinfo-lab", Role::Reader),
+];
+
+/// Creates the demo data unless it is already there. Returns whether it created it.
+pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
+    if hub.store().org_by_slug("gov-ca")?.is_some() {
+        return Ok(false);
+    }
+    for (slug, name, sector, country) in ORGS {
+        hub.add_org(None, slug, name, *sector, country)
+            .with_context(|| format!("demo organisation {slug}"))?;
+    }
+    for (user, org, role) in USERS {
+        hub.add_user(None, org, user, *role, Some(PASSWORD))
+            .with_context(|| format!("demo user {user}"))?;
+    }
+    let rw = Access {
+        read: true,
+        write: true,
+    };
+    let r = Access {
+        read: true,
+        write: false,
+    };
+    hub.add_collection(
+        None,
+        "g7-rrm",
+        "G7 RRM shared analysis",
+        "Analysis shared between G7 RRM units and their partners.",
+        None,
+    )?;
+    hub.add_collection(
+        None,
+        "platform-signals",
+        "Platform and ISP signals",
+        "Coordinated inauthentic behaviour and infrastructure seen by platforms and ISPs.",
+        None,
+    )?;
+    hub.add_collection(
+        None,
+        "public",
+        "Public advisories",
+        "Advisories cleared for publication.",
+        Some(stix::Tlp::Clear),
+    )?;
+    for (org, coll, access) in [
+        ("gov-ca", "g7-rrm", rw),
+        ("gov-de", "g7-rrm", rw),
+        ("chirp", "g7-rrm", r),
+        ("northnet", "g7-rrm", r),
+        ("disinfo-lab", "g7-rrm", r),
+        ("chirp", "platform-signals", rw),
+        ("northnet", "platform-signals", rw),
+        ("gov-ca", "platform-signals", r),
+        ("gov-de", "platform-signals", r),
+        ("gov-ca", "public", rw),
+        ("gov-de", "public", r),
+        ("chirp", "public", r),
+        ("northnet", "public", r),
+        ("disinfo-lab", "public", r),
+    ] {
+        hub.grant(None, org, coll, access)?;
+    }
+    submit(hub, "ca-analyst", "g7-rrm", g7_objects())?;
+    submit(hub, "chirp-analyst", "platform-signals", platform_objects())?;
+    submit(hub, "ca-analyst", "public", public_objects())?;
+    Ok(true)
+}
+
+fn submit(hub: &hub::Hub, user: &str, collection: &str, objects: Vec<Value>) -> anyhow::Result<()> {
+    let principal = hub.principal_for(user)?;
+    let id = crate::data::resolve_collection(hub, collection)?;
+    let status = hub.add_objects(&principal, &id, objects)?;
+    let failures = status["failure_count"].as_u64().unwrap_or(0);
+    anyhow::ensure!(
+        failures == 0,
+        "demo objects for {collection} were rejected: {}",
+        status["failures"]
+    );
+    Ok(())
+}
+
+/// A stable id for a demo object.
+fn id(stix_type: &str, name: &str) -> String {
+    let ns = Uuid::from_u128(0x6f1c_3a52_8d1e_4b7a_9c0d_2e5f_7a8b_9c0d);
+    format!("{stix_type}--{}", Uuid::new_v5(&ns, name.as_bytes()))
+}
+
+const T0: &str = "2026-10-01T09:00:00.000Z";
+
+fn common(stix_type: &str, name: &str, org: &str, tlp: stix::Tlp) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("type".into(), json!(stix_type));
+    m.insert("spec_version".into(), json!("2.1"));
+    m.insert("id".into(), json!(id(stix_type, name)));
+    m.insert("created".into(), json!(T0));
+    m.insert("modified".into(), json!(T0));
+    m.insert("created_by_ref".into(), json!(stix::org_identity_id(org)));
+    m.insert("object_marking_refs".into(), json!([tlp.marking_id()]));
+    m
+}
+
+fn with(mut m: serde_json::Map<String, Value>, extra: Value) -> Value {
+    if let Value::Object(extra) = extra {
+        m.extend(extra);
+    }
+    Value::Object(m)
+}
+
+fn g7_objects() -> Vec<Value> {
+    use stix::Tlp::*;
+    let actor = id("threat-actor", "storm-demo");
+    let campaign = id("campaign", "mirror-lake");
+    vec![
+        with(
+            common("threat-actor", "storm-demo", "gov-ca", Green),
+            json!({"name": "Storm-Demo", "threat_actor_types": ["nation-state"],
+                   "description": "A fictional state-backed influence actor used in the rrm demo."}),
+        ),
+        with(
+            common("campaign", "mirror-lake", "gov-ca", Amber),
+            json!({"name": "Operation Mirror Lake",
+                   "description": "Look-alike news sites amplified by coordinated accounts ahead of a national election.",
+                   "first_seen": "2026-09-12T00:00:00.000Z"}),
+        ),
+        with(
+            common("relationship", "mirror-lake-attributed", "gov-ca", Green),
+            json!({"relationship_type": "attributed-to", "source_ref": campaign, "target_ref": actor}),
+        ),
+        with(
+            common("indicator", "mirror-lake-domain", "gov-ca", AmberStrict),
+            json!({"name": "Mirror Lake look-alike news domain", "pattern_type": "stix",
+                   "pattern": "[domain-name:value = 'mirror-lake-news.example']",
+                   "valid_from": T0, "indicator_types": ["malicious-activity"]}),
+        ),
+        with(
+            common("indicator", "mirror-lake-source", "gov-ca", Red),
+            json!({"name": "Mirror Lake operator infrastructure (source-sensitive)", "pattern_type": "stix",
+                   "pattern": "[ipv4-addr:value = '198.51.100.23']", "valid_from": T0,
+                   "extensions": {stix::RECIPIENTS_EXTENSION_ID: {
+                       "extension_type": "property-extension",
+                       "recipient_refs": [stix::org_identity_id("gov-de")]}}}),
+        ),
+        with(
+            common("report", "mirror-lake-report", "gov-ca", Green),
+            json!({"name": "Mirror Lake: situation report", "published": T0,
+                   "report_types": ["campaign"], "object_refs": [campaign, actor],
+                   "description": "Source details: a liaison officer's reporting (kept to TLP:RED recipients).",
+                   "granular_markings": [{"marking_ref": stix::Tlp::Red.marking_id(), "selectors": ["description"]}]}),
+        ),
+    ]
+}
+
+fn platform_objects() -> Vec<Value> {
+    use stix::Tlp::*;
+    vec![
+        with(
+            common("indicator", "chirp-cib-url", "chirp", Green),
+            json!({"name": "URL pushed by a coordinated account network", "pattern_type": "stix",
+                   "pattern": "[url:value = 'https://mirror-lake-news.example/story/42']",
+                   "valid_from": T0, "indicator_types": ["malicious-activity"]}),
+        ),
+        with(
+            common("note", "chirp-takedown", "chirp", Amber),
+            json!({"abstract": "Takedown", "content": "Chirp removed 312 accounts of this network on 2026-10-02.",
+                   "object_refs": [id("indicator", "chirp-cib-url")]}),
+        ),
+    ]
+}
+
+fn public_objects() -> Vec<Value> {
+    vec![with(
+        common("report", "public-advisory", "gov-ca", stix::Tlp::Clear),
+        json!({"name": "Advisory: look-alike news sites ahead of the election", "published": T0,
+               "report_types": ["threat-report"], "object_refs": [id("campaign", "mirror-lake")]}),
+    )]
+}
+
+/// The banner printed once the demo server listens.
+pub fn banner(base: &str) -> String {
+    let users: Vec<String> = USERS
+        .iter()
+        .map(|(u, o, r)| format!("    {u:<18} {o:<12} {r}"))
+        .collect();
+    format!(
+        "\nrrm demo hub: {base}/\n\
+         \x20 TAXII discovery  {base}/taxii2/\n\
+         \x20 TAXII API root   {base}/taxii2/hub/\n\
+         \x20 REST API         {base}/api/v1/  (OpenAPI: {base}/api/v1/openapi.json)\n\
+         \x20 health, metrics  {base}/healthz  {base}/metrics\n\
+         \n  Demo users (password {PASSWORD}):\n{}\n\
+         \n  Try:\n\
+         \x20   curl -u de-analyst:{PASSWORD} -H 'Accept: application/taxii+json;version=2.1' {base}/taxii2/hub/collections/\n\
+         \x20   python3 -c \"from taxii2client.v21 import Server; s = Server('{base}/taxii2/', user='de-analyst', password='{PASSWORD}'); \
+         c = s.api_roots[0].collections[0]; print(c.title, len(c.get_objects().get('objects', [])))\"\n",
+        users.join("\n")
+    )
+}

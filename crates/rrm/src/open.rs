@@ -1,0 +1,100 @@
+//! Opening the data directory: the SQLite store, the instance secret and the hub over them.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use rand::RngCore;
+
+use crate::config::Settings;
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "rrm.db";
+/// The file holding the instance's 32-byte secret (paging cursor MAC key).
+pub const KEY_FILE: &str = "instance.key";
+
+/// Opens (creating if needed) the data directory and returns the hub over its store.
+pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Result<hub::Hub> {
+    let dir = &settings.data;
+    create_private_dir(dir)?;
+    let db = dir.join(DB_FILE);
+    let store = store_sqlite::SqliteStore::open(&db)
+        .with_context(|| format!("cannot open the database {}", db.display()))?;
+    let cursor_key = instance_key(&dir.join(KEY_FILE))?;
+    let config = hub::HubConfig {
+        default_tlp: default_tlp.unwrap_or(stix::Tlp::Amber),
+        max_page: 1000,
+        status_retention_secs: 7 * 24 * 3600,
+        cursor_key,
+    };
+    hub::Hub::new(Arc::new(store), config).context("cannot start the hub")
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))
+}
+
+/// Reads the instance key, creating it (mode 0600) on first use.
+fn instance_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                anyhow::anyhow!(
+                    "{} holds {} bytes, expected 32: restore it from a backup or delete it \
+                     (open paging cursors then become invalid)",
+                    path.display(),
+                    bytes.len()
+                )
+            })?;
+            Ok(key)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut key);
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut file = options
+                .open(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            file.write_all(&key)
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(key)
+        }
+        Err(err) => bail!("cannot read {}: {err}", path.display()),
+    }
+}
+
+/// Installs the tracing subscriber: logs go to stderr, as text or JSON lines.
+pub fn init_logging(settings: &Settings) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log)
+        .with_context(|| format!("invalid log filter {:?}", settings.log))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = if settings.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    result.map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+}

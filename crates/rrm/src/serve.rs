@@ -1,0 +1,131 @@
+//! `rrm serve`: runs the hub's HTTP server (TAXII 2.1, REST, metrics) until interrupted.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::config::{self, FileConfig, Settings};
+use crate::{demo, open};
+
+/// Arguments of `rrm serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on [env: RRM_LISTEN] [default: 127.0.0.1:8750].
+    #[arg(long, env = "RRM_LISTEN", value_name = "IP:PORT")]
+    pub listen: Option<String>,
+    /// PEM certificate chain; serves HTTPS with rustls [env: RRM_TLS_CERT].
+    #[arg(long, env = "RRM_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key [env: RRM_TLS_KEY].
+    #[arg(long, env = "RRM_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy only).
+    #[arg(long, env = "RRM_INSECURE_HTTP")]
+    pub insecure_http: bool,
+    /// Largest request body in bytes [env: RRM_MAX_CONTENT_LENGTH] [default: 8388608].
+    #[arg(long, env = "RRM_MAX_CONTENT_LENGTH", value_name = "BYTES")]
+    pub max_content_length: Option<usize>,
+    /// Base URL announced in TAXII discovery, e.g. https://rrm.example.org [env: RRM_PUBLIC_URL].
+    #[arg(long, env = "RRM_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Default TLP of new collections [env: RRM_DEFAULT_TLP] [default: AMBER].
+    #[arg(long, env = "RRM_DEFAULT_TLP", value_name = "LEVEL")]
+    pub default_tlp: Option<stix::Tlp>,
+    /// Create demo organisations, users, collections and objects on first start (loopback only).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// Runs `rrm serve`.
+pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result<()> {
+    open::init_logging(settings)?;
+    let s = &file.server;
+    let listen = args
+        .listen
+        .or_else(|| s.listen.clone())
+        .unwrap_or_else(|| config::DEFAULT_LISTEN.to_string());
+    let addr = config::parse_listen(&listen)?;
+    if args.demo && !addr.ip().is_loopback() {
+        bail!("--demo listens on loopback only; {addr} is not a loopback address (try 127.0.0.1:8750)");
+    }
+    let tls = match (args.tls_cert.or_else(|| s.tls_cert.clone()), args.tls_key.or_else(|| s.tls_key.clone())) {
+        (Some(cert), Some(key)) => Some(server::TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => bail!("TLS needs both a certificate and a key (--tls-cert and --tls-key)"),
+    };
+    let default_tlp = match args.default_tlp {
+        Some(t) => Some(t),
+        None => s
+            .default_tlp
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .context("server.default_tlp in the configuration file")?,
+    };
+    let hub = open::hub(settings, default_tlp)?;
+    if args.demo && demo::seed(&hub)? {
+        tracing::info!("demo data created");
+    }
+    let config = server::ServerConfig {
+        max_content_length: args
+            .max_content_length
+            .or(s.max_content_length)
+            .unwrap_or(config::DEFAULT_MAX_CONTENT_LENGTH),
+        title: s.title.clone().unwrap_or_else(|| "rrm hub".to_string()),
+        public_url: args.public_url.or_else(|| s.public_url.clone()),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let listen = server::Listen {
+        addr,
+        tls,
+        insecure_http: args.insecure_http || s.insecure_http.unwrap_or(false),
+    };
+    let app = server::router(server::AppState::new(hub, config));
+    let demo_mode = args.demo;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        server::serve(
+            app,
+            listen,
+            move |bound| {
+                let base = format!("{scheme}://{bound}");
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "rrm: listening on {base}/");
+                if demo_mode {
+                    let _ = writeln!(out, "{}", demo::banner(&base));
+                }
+                let _ = out.flush();
+            },
+            shutdown_signal(),
+        )
+        .await
+        .context("server failed")
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
