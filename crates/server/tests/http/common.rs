@@ -1,0 +1,276 @@
+//! Shared helpers of the server's integration tests: a real hub on a SQLite file behind the
+//! real router, driven with `tower::ServiceExt::oneshot`.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use base64::Engine as _;
+use hub::{Hub, HubConfig, Principal};
+use serde_json::{json, Value};
+use server::{AppState, ServerConfig};
+use store::{Access, Role, Sector, Tlp};
+use tower::ServiceExt;
+
+pub const TAXII: &str = "application/taxii+json;version=2.1";
+
+pub const RW: Access = Access {
+    read: true,
+    write: true,
+};
+pub const RO: Access = Access {
+    read: true,
+    write: false,
+};
+
+/// A hub on a fresh SQLite file behind the router; the tempdir lives as long as this.
+pub struct Env {
+    pub hub: Hub,
+    pub app: Router,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn env() -> Env {
+    env_with(ServerConfig::default())
+}
+
+pub fn env_with(config: ServerConfig) -> Env {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_sqlite::SqliteStore::open(&dir.path().join("rrm.db")).expect("open store");
+    let hub = Hub::new(Arc::new(store), HubConfig::new([7u8; 32])).expect("hub");
+    let state = AppState::new(hub.clone(), config);
+    let app = server::router(state.clone());
+    Env {
+        hub,
+        app,
+        state,
+        dir,
+    }
+}
+
+/// The password every test user gets: `password-<username>`.
+pub fn password(user: &str) -> String {
+    format!("password-{user}")
+}
+
+/// Creates the org if needed and a user with password `password-<user>`.
+pub fn user(e: &Env, org: &str, name: &str, role: Role) -> Principal {
+    if e.hub.store().org_by_slug(org).unwrap().is_none() {
+        e.hub
+            .add_org(None, org, &format!("Org {org}"), Sector::Government, "fr")
+            .unwrap();
+    }
+    e.hub
+        .add_user(None, org, name, role, Some(&password(name)))
+        .unwrap();
+    e.hub.principal_for(name).unwrap()
+}
+
+pub fn basic(user: &str) -> String {
+    let raw = format!("{user}:{}", password(user));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// A response: status, headers and body bytes.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("").to_string())
+    }
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default()
+    }
+}
+
+/// Sends one request through the router.
+pub async fn send(app: &Router, req: Request<Body>) -> Resp {
+    let resp = app
+        .clone()
+        .oneshot(req)
+        .await
+        .expect("router is infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body")
+        .to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A request builder with optional Basic credentials.
+pub fn request(method: Method, uri: &str, user: Option<&str>) -> axum::http::request::Builder {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "rrm.test");
+    if let Some(u) = user {
+        b = b.header("authorization", basic(u));
+    }
+    b
+}
+
+/// GET as a user with the TAXII Accept header.
+pub async fn taxii_get(app: &Router, uri: &str, user: &str) -> Resp {
+    let req = request(Method::GET, uri, Some(user))
+        .header("accept", TAXII)
+        .body(Body::empty())
+        .unwrap();
+    send(app, req).await
+}
+
+/// POSTs an envelope of objects as a user.
+pub async fn taxii_post(app: &Router, collection: &str, user: &str, objects: &[Value]) -> Resp {
+    let uri = format!("/taxii2/hub/collections/{collection}/objects/");
+    let body = json!({ "objects": objects }).to_string();
+    let req = request(Method::POST, &uri, Some(user))
+        .header("accept", TAXII)
+        .header("content-type", TAXII)
+        .body(Body::from(body))
+        .unwrap();
+    send(app, req).await
+}
+
+/// Sends a JSON REST request as a user.
+pub async fn api(app: &Router, method: Method, uri: &str, user: &str, body: Option<Value>) -> Resp {
+    let b = request(method, uri, Some(user));
+    let req = match body {
+        Some(v) => b
+            .header("content-type", "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    send(app, req).await
+}
+
+/// A random STIX id of a type.
+pub fn new_id(t: &str) -> String {
+    format!("{t}--{}", uuid::Uuid::new_v4())
+}
+
+/// A millisecond timestamp `n` seconds after 2026-01-01T00:00:00Z (n < 86400).
+pub fn ts(n: u32) -> String {
+    format!(
+        "2026-01-01T{:02}:{:02}:{:02}.000Z",
+        n / 3600,
+        (n / 60) % 60,
+        n % 60
+    )
+}
+
+/// A valid indicator with the given id and `modified` = ts(modified).
+pub fn indicator(id: &str, modified: u32) -> Value {
+    json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": id,
+        "created": ts(0),
+        "modified": ts(modified),
+        "name": "bad domain",
+        "description": "a domain used by the campaign",
+        "pattern": "[domain-name:value = 'evil.example']",
+        "pattern_type": "stix",
+        "valid_from": ts(0),
+    })
+}
+
+pub fn marked(mut obj: Value, tlp: Tlp) -> Value {
+    obj["object_marking_refs"] = json!([tlp.marking_id()]);
+    obj
+}
+
+pub fn with_recipients(mut obj: Value, recipients: &[String]) -> Value {
+    obj["extensions"] = json!({
+        stix::RECIPIENTS_EXTENSION_ID: {
+            "extension_type": "property-extension",
+            "recipient_refs": recipients,
+        }
+    });
+    obj
+}
+
+pub fn granular(mut obj: Value, tlp: Tlp, selectors: &[&str]) -> Value {
+    obj["granular_markings"] = json!([{ "marking_ref": tlp.marking_id(), "selectors": selectors }]);
+    obj
+}
+
+/// Every version of every object the principal may see, read through the hub (the
+/// "full read" that bad input must leave unchanged).
+pub fn full_read(e: &Env, p: &Principal, collection: &str) -> Vec<Value> {
+    let f = hub::ObjectFilter {
+        versions: store::VersionFilter::all(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = e
+            .hub
+            .get_objects(p, collection, &f, Some(500), next.as_deref())
+            .unwrap();
+        out.extend(page.objects);
+        if !page.more {
+            return out;
+        }
+        next = page.next;
+    }
+}
+
+/// Asserts a TAXII error response: status, media type, body fields, `http_status` equal to
+/// the real status.
+pub fn assert_taxii_error(r: &Resp, status: u16) -> Value {
+    assert_eq!(r.status.as_u16(), status, "body: {}", r.text());
+    assert_eq!(r.content_type(), TAXII, "TAXII media type on a {status}");
+    let v = r.json();
+    assert_eq!(v["http_status"], status.to_string(), "{v}");
+    assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    assert!(
+        v["description"].as_str().is_some_and(|t| !t.is_empty()),
+        "{v}"
+    );
+    assert!(v["error_id"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    assert!(v["error_code"].as_str().is_some(), "{v}");
+    assert!(v["details"].is_object(), "{v}");
+    v
+}
+
+/// Asserts a REST error response and returns the `error` object.
+pub fn assert_api_error(r: &Resp, status: u16, code: &str) -> Value {
+    assert_eq!(r.status.as_u16(), status, "body: {}", r.text());
+    assert!(r.content_type().starts_with("application/json"));
+    let v = r.json();
+    assert_eq!(v["error"]["code"], code, "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    v["error"].clone()
+}

@@ -1,0 +1,172 @@
+//! `serve` on real sockets: HTTPS with a self-signed certificate (rcgen) and a client that
+//! trusts it, plain HTTP on loopback with port 0, and the refusal of a non-loopback address
+//! without TLS.
+
+use std::sync::Arc;
+
+use server::{Listen, ServerError, TlsFiles};
+use store::Role;
+use tokio::sync::oneshot;
+
+use crate::common::*;
+
+/// A client trusting only `cert_der` (nothing when empty), with the ring provider.
+fn tls_client(cert_der: &[u8]) -> reqwest::Client {
+    let mut roots = rustls::RootCertStore::empty();
+    if !cert_der.is_empty() {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(cert_der.to_vec()))
+            .unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(config)
+        .build()
+        .unwrap()
+}
+
+/// Starts `serve` in a task; returns the bound address, the stop switch and the task.
+async fn start(
+    e: &Env,
+    listen: Listen,
+) -> (
+    std::net::SocketAddr,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), ServerError>>,
+) {
+    let (addr_tx, addr_rx) = oneshot::channel();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let app = e.app.clone();
+    let task = tokio::spawn(async move {
+        server::serve(
+            app,
+            listen,
+            move |addr| {
+                let _ = addr_tx.send(addr);
+            },
+            async move {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+    });
+    let addr = addr_rx.await.expect("bound address");
+    (addr, stop_tx, task)
+}
+
+#[tokio::test]
+async fn serves_https_with_rustls() {
+    let e = env();
+    user(&e, "gov-a", "alice", Role::Reader);
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert_path = e.dir.path().join("cert.pem");
+    let key_path = e.dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let listen = Listen {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        tls: Some(TlsFiles {
+            cert: cert_path,
+            key: key_path,
+        }),
+        insecure_http: false,
+    };
+    let (addr, stop, task) = start(&e, listen).await;
+    assert_ne!(addr.port(), 0);
+    let client = tls_client(cert.cert.der());
+    let base = format!("https://localhost:{}", addr.port());
+    // reqwest resolves localhost itself; the certificate names localhost.
+    let r = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client
+        .get(format!("{base}/taxii2/"))
+        .basic_auth("alice", Some(password("alice")))
+        .header("accept", TAXII)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], TAXII);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["api_roots"][0], format!("{base}/taxii2/hub/"));
+    // A client that does not trust the certificate fails the handshake.
+    let untrusting = tls_client(
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
+            .unwrap()
+            .cert
+            .der(),
+    );
+    assert!(untrusting
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .is_err());
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn serves_plain_http_on_loopback_and_stops_gracefully() {
+    let e = env();
+    let listen = Listen {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        insecure_http: false,
+    };
+    let (addr, stop, task) = start(&e, listen).await;
+    let client = tls_client(&[]);
+    let r = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn refuses_non_loopback_without_tls() {
+    let e = env();
+    let listen = Listen {
+        addr: "0.0.0.0:0".parse().unwrap(),
+        tls: None,
+        insecure_http: false,
+    };
+    let err = server::serve(e.app.clone(), listen, |_| panic!("must not bind"), async {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServerError::InsecureListen { .. }));
+    assert!(err.to_string().contains("--insecure-http"), "{err}");
+    assert!(err.to_string().contains("--tls-cert"), "{err}");
+
+    // With the flag it serves (and stops at once).
+    let listen = Listen {
+        addr: "0.0.0.0:0".parse().unwrap(),
+        tls: None,
+        insecure_http: true,
+    };
+    server::serve(e.app.clone(), listen, |_| {}, async {})
+        .await
+        .unwrap();
+
+    // Unreadable TLS files are named in the error.
+    let listen = Listen {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        tls: Some(TlsFiles {
+            cert: e.dir.path().join("missing.pem"),
+            key: e.dir.path().join("missing.key"),
+        }),
+        insecure_http: false,
+    };
+    let err = server::serve(e.app.clone(), listen, |_| {}, async {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("missing.pem"), "{err}");
+}
