@@ -3,6 +3,12 @@
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
+use http_body_util::BodyExt;
+
+/// How much of an oversized body is read and discarded before answering 413, so that the
+/// client (which usually sends the whole body before reading) receives the answer instead of
+/// a connection reset. Beyond this the connection is simply closed.
+const DRAIN_CAP: usize = 64 * 1024 * 1024;
 
 /// Why a body could not be read.
 #[derive(Debug)]
@@ -13,40 +19,61 @@ pub(crate) enum BodyError {
     Read(String),
 }
 
-fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        cur = e.source();
-    }
-    false
-}
-
-/// Reads the whole body, refusing it as soon as it is known to exceed `limit` bytes.
-pub(crate) async fn read_limited(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<Bytes, BodyError> {
-    if let Some(len) = headers
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-    {
+}
+
+/// Reads and discards up to `DRAIN_CAP` bytes of what is left of a body.
+async fn drain(mut body: Body, mut read: usize) {
+    while read <= DRAIN_CAP {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    read = read.saturating_add(data.len());
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Reads the whole body, refusing it as soon as it is known to exceed `limit` bytes (from
+/// `Content-Length` or while reading).
+pub(crate) async fn read_limited(
+    headers: &HeaderMap,
+    mut body: Body,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
+    if let Some(len) = declared_length(headers) {
         if len > limit as u64 {
+            if len <= DRAIN_CAP as u64 {
+                drain(body, 0).await;
+            }
             return Err(BodyError::TooLarge { limit });
         }
     }
-    match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => Ok(bytes),
-        Err(e) => {
-            if is_length_limit(&e) {
-                Err(BodyError::TooLarge { limit })
-            } else {
-                Err(BodyError::Read(e.to_string()))
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
+        if let Some(data) = frame.data_ref() {
+            if buf.len() + data.len() > limit {
+                let read = buf.len() + data.len();
+                drop(buf);
+                drain(body, read).await;
+                return Err(BodyError::TooLarge { limit });
             }
+            buf.extend_from_slice(data);
         }
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// Discards what is left of a body that will not be used (bounded), for early error answers.
+pub(crate) async fn discard(headers: &HeaderMap, body: Body) {
+    if declared_length(headers).is_none_or(|len| len <= DRAIN_CAP as u64) {
+        drain(body, 0).await;
     }
 }

@@ -12,7 +12,7 @@ use axum::Router;
 use hub::Principal;
 use serde_json::{json, Map, Value};
 
-use crate::body::{read_limited, BodyError};
+use crate::body::{discard, read_limited, BodyError};
 use crate::error::{blocking, TaxiiError};
 use crate::filters::{self, Endpoint, FilterError};
 use crate::media::{content_type_is_taxii, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
@@ -273,7 +273,7 @@ async fn post_objects(
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("(not text)"));
     if !content_type_is_taxii(ct) {
-        return Err(TaxiiError::new(
+        let err = TaxiiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Unsupported media type",
@@ -281,7 +281,9 @@ async fn post_objects(
                 "Content-Type {:?} is not accepted; send {TAXII_MEDIA_TYPE}",
                 ct.unwrap_or("(none)")
             ),
-        ));
+        );
+        discard(&headers, body).await;
+        return Err(err);
     }
     let limit = state.config.max_content_length;
     let too_large = |limit: usize| {
@@ -293,19 +295,13 @@ async fn post_objects(
         )
         .detail("max_content_length", limit)
     };
-    if let Some(len) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        if len > limit as u64 {
-            return Err(too_large(limit));
-        }
-    }
     // Answer 404 for an unknown or invisible collection before reading the body.
     let hub = state.hub.clone();
     let (p2, id2) = (p.clone(), id.clone());
-    blocking(move || hub.collection_for(&p2, &id2)).await?;
+    if let Err(e) = blocking(move || hub.collection_for(&p2, &id2)).await {
+        discard(&headers, body).await;
+        return Err(e.into());
+    }
     let bytes = match read_limited(&headers, body, limit).await {
         Ok(b) => b,
         Err(BodyError::TooLarge { limit }) => return Err(too_large(limit)),

@@ -127,6 +127,31 @@ async fn serves_plain_http_on_loopback_and_stops_gracefully() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+
+    // A 10 MB POST over a real socket: the client receives the 413 (the body is drained),
+    // not a connection reset; twice, so the connection state after it is sound.
+    user(&e, "gov-a", "alice", Role::Analyst);
+    let col = e.hub.add_collection(None, "big", "Big", "", None).unwrap().id;
+    e.hub.grant(None, "gov-a", &col, RW).unwrap();
+    let big = format!(
+        "{{\"objects\": [{{\"x\": \"{}\"}}]}}",
+        "a".repeat(10 * 1024 * 1024)
+    );
+    for _ in 0..2 {
+        let r = client
+            .post(format!(
+                "http://{addr}/taxii2/hub/collections/{col}/objects/"
+            ))
+            .basic_auth("alice", Some(password("alice")))
+            .header("accept", TAXII)
+            .header("content-type", TAXII)
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413);
+        assert_eq!(r.headers()["content-type"], TAXII);
+    }
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
