@@ -183,6 +183,21 @@ pub(crate) fn ensure_directory(store: &dyn Store, hub_identity: &str) -> Result<
             store.add_object(&new)?;
         }
     }
+    // Repairs an organisation whose creation stopped before its identity reached the
+    // directory (each store call is its own transaction).
+    for org in store.list_orgs()? {
+        if !directory_has(store, &directory.id, &org.identity_id)? {
+            let identity: serde_json::Value =
+                serde_json::from_str(&org.identity_json).map_err(|e| {
+                    HubError::Store(store::StoreError::Backend(format!(
+                        "identity of organisation '{}' is not valid JSON: {e}",
+                        org.slug
+                    )))
+                })?;
+            let new = directory_object(&directory.id, &identity, org.id)?;
+            store.add_object(&new)?;
+        }
+    }
     Ok(directory.id)
 }
 

@@ -295,6 +295,25 @@ fn directory_holds_identities_and_the_extension_definition() {
     let hub2 = hub::Hub::new(std::sync::Arc::new(store), hub::HubConfig::new([1; 32])).unwrap();
     assert_eq!(hub2.directory_id(), hub.directory_id());
     assert_eq!(hub2.store().count_objects(hub2.directory_id()).unwrap(), 4);
+    // An organisation whose identity never reached the directory is repaired on start.
+    let id = stix::org_identity_id("half-made");
+    let identity = stix::identity_object(&id, "Half made", "organization", &[], 0);
+    hub2.store()
+        .create_org(&store::NewOrg {
+            slug: "half-made".into(),
+            name: "Half made".into(),
+            sector: Sector::Other,
+            country: "NL".into(),
+            identity_id: id.clone(),
+            identity_json: identity.to_string(),
+        })
+        .unwrap();
+    drop(hub2);
+    let store = store_sqlite::SqliteStore::open(&path).unwrap();
+    let hub3 = hub::Hub::new(std::sync::Arc::new(store), hub::HubConfig::new([1; 32])).unwrap();
+    let objs = read_all(&hub3, &p, hub3.directory_id(), &ObjectFilter::default());
+    assert!(ids(&objs).contains(&id));
+    assert_eq!(objs.len(), 5);
 }
 
 #[test]
