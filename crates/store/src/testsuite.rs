@@ -21,6 +21,8 @@
 //! - collection-scoped reads and deletes of an unknown collection give `NotFound`, while
 //!   `grant` answers "no access";
 //! - a `VersionFilter` with no selector selects nothing.
+//! - an empty `spec_versions` applies no filter: TAXII asks for the latest spec version of
+//!   each object, and an object id is stored under one spec version only.
 
 use std::ops::ControlFlow;
 
