@@ -22,7 +22,7 @@
 //!   `grant` answers "no access";
 //! - a `VersionFilter` with no selector selects nothing.
 //! - an empty `spec_versions` applies no filter: TAXII asks for the latest spec version of
-//!   each object, and an object id is stored under one spec version only.
+//!   each object, and rrm accepts only 2.1, so every stored object qualifies.
 
 use std::ops::ControlFlow;
 
