@@ -36,8 +36,8 @@ def hub(rrm_bin):
     h = Hub(rrm_bin, d)
     h.org("gov-a")
     h.user("gov-a", "a-analyst")
-    h.cid = h.collection("c", "c")
-    h.grant("gov-a", "c", write=True)
+    h.cid = h.collection("cc", "cc")
+    h.grant("gov-a", "cc", write=True)
     h.start()
     h.objects_url = f"{h.url}/taxii2/hub/collections/{h.cid}/objects/"
     r = post(h, {"objects": [indicator(i) for i in range(5)]})

@@ -215,8 +215,9 @@ def test_as_pages_through_2500_objects(hub):
     c = collection(hub, hub.shared)
     created = [indicator(i, marking="GREEN") for i in range(2600)]
     for i in range(0, len(created), 500):
-        st = c.add_objects(envelope(created[i : i + 500]))
-        assert st.success_count == 500, st.failures
+        chunk = created[i : i + 500]
+        st = c.add_objects(envelope(chunk))
+        assert st.success_count == len(chunk), st.failures
     seen = []
     pages = 0
     for page in as_pages(c.get_objects, per_request=100, type="indicator"):
@@ -262,8 +263,8 @@ def test_kill_9_after_success_keeps_objects(rrm_bin, new_hub):
     h = new_hub()
     h.org("gov-a")
     h.user("gov-a", "a-analyst")
-    cid = h.collection("c", "c")
-    h.grant("gov-a", "c", write=True)
+    cid = h.collection("cc", "cc")
+    h.grant("gov-a", "cc", write=True)
     h.start()
     objs = [indicator(i) for i in range(50)]
     r = requests.post(

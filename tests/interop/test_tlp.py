@@ -48,12 +48,20 @@ def world(rrm_bin):
         slug, _sector, _country, identity, _name = line.split("\t", 4)
         orgs[slug] = identity
     h.start()
+    try:
+        yield from _populate(h, orgs)
+    finally:
+        h.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _populate(h, orgs):
     h.org_identity = orgs
     h.user_identity = {}
     for u in USERS:
         r = requests.get(f"{h.url}/api/v1/whoami", auth=(u, PASSWORD))
         assert r.status_code == 200, r.text
-        h.user_identity[u] = r.json()["user"]["identity_id"]
+        h.user_identity[u] = r.json()["identities"][0]
     h.objects = make_objects(h)
     st = requests.post(
         f"{h.url}/taxii2/hub/collections/{h.cid}/objects/",
@@ -64,8 +72,6 @@ def world(rrm_bin):
     assert st.status_code == 202, st.text
     assert st.json()["failure_count"] == 0, st.json()["failures"]
     yield h
-    h.stop()
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def recipients_ext(ids):
