@@ -313,7 +313,7 @@ pub fn is_rfc4122_uuid(s: &str) -> bool {
 }
 
 /// Why a `type` value is not a valid STIX type name, if it is not.
-fn type_name_problem(t: &str) -> Option<String> {
+pub(crate) fn type_name_problem(t: &str) -> Option<String> {
     if t.len() < 3 || t.len() > 250 {
         return Some(format!(
             "must be 3 to 250 characters long, {:?} has {}",
@@ -357,7 +357,7 @@ pub fn id_type(id: &str) -> Result<&str, String> {
 }
 
 /// Whether a property name follows §3.1: ASCII letters, digits and `_`, 3 to 250 characters.
-fn property_name_problem(name: &str) -> Option<String> {
+pub(crate) fn property_name_problem(name: &str) -> Option<String> {
     if !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
         return Some("property names may contain only a-z, A-Z, 0-9 and '_'".to_string());
     }
@@ -870,6 +870,13 @@ fn check_type_specific(ctx: &mut Ctx, t: &str, obj: &Map<String, Value>) {
         "indicator" => {
             want_string(ctx, obj, "pattern");
             want_string(ctx, obj, "pattern_type");
+            if get(obj, "pattern_type").and_then(Value::as_str) == Some("stix") {
+                if let Some(p) = get(obj, "pattern").and_then(Value::as_str) {
+                    if let Err(e) = crate::pattern::check_stix_pattern(p) {
+                        ctx.add("pattern", format!("not a valid STIX pattern: {e}"));
+                    }
+                }
+            }
         }
         "grouping" => want_string(ctx, obj, "context"),
         "note" => want_string(ctx, obj, "content"),

@@ -278,9 +278,66 @@ fn broken_objects(valid: &[Value]) -> Vec<Value> {
     out
 }
 
+/// Indicators whose patterns exercise the STIX pattern grammar, valid and not.
+fn pattern_indicators() -> Vec<Value> {
+    let sha = "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f";
+    let patterns = vec![
+        "[ipv4-addr:value = '198.51.100.1']".to_string(),
+        format!("[file:hashes.'SHA-256' = '{sha}']"),
+        format!("[file:hashes.'SHA-256' = '{sha}' OR file:name = 'a']"),
+        "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND email-message:body_multipart[*].body_raw_ref.name LIKE 'pic%.jpg']".to_string(),
+        "[file:name = 'foo.dll'] AND [process:name = 'x'] WITHIN 300 SECONDS".to_string(),
+        "([ipv4-addr:value = '1.2.3.4'] OR [ipv6-addr:value = '::1']) FOLLOWEDBY [domain-name:value = 'x'] REPEATS 5 TIMES".to_string(),
+        "[network-traffic:dst_port IN (443, 8443) AND network-traffic:protocols[0] NOT = 'udp']".to_string(),
+        "[x509-certificate:validity_not_before > t'2016-01-01T00:00:00Z'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'".to_string(),
+        "[artifact:payload_bin = b'aGVsbG8='] AND [file:magic_number_hex = h'ffd8']".to_string(),
+        "[user-account:is_privileged = true AND user-account:user_id != '0']".to_string(),
+        "[file:size >= -1.5] AND [x-custom-thing:x_field = 'a\\'b']".to_string(),
+        "[EXISTS process:pid]".to_string(),
+        "[x-custom:abc = .5] OR [abc:bcd IN ()]".to_string(),
+        "[x-custom:a = 1]".to_string(),
+        "[IPV4-ADDR:value = '1']".to_string(),
+        "[x_custom:value = '1']".to_string(),
+        "[a:value = '1']".to_string(),
+        "[file:'name' = 'x'] AND [file:name.'a b'[*] = 'x'] AND [file:name[*][0] = 'x']".to_string(),
+        "[file:size MATCHES 'x' AND file:name NOT LIKE 'y'] OR [file:name = 'x'] WITHIN 3.5 SECONDS".to_string(),
+        "[ipv4-addr:value = '1'] WITHIN 0 SECONDS".to_string(),
+        "[ipv4-addr:value = '1'] REPEATS 0 TIMES".to_string(),
+        // Malformed.
+        String::new(),
+        "ipv4-addr:value = '1.2.3.4'".to_string(),
+        "[ipv4-addr:value = '1.2.3.4'".to_string(),
+        "[ipv4-addr:value = 1.2.3.4]".to_string(),
+        "[ipv4-addr:value '1.2.3.4']".to_string(),
+        "[ipv4-addr:value = '1'] and [ipv4-addr:value = '2']".to_string(),
+        "[user-account:is_privileged = TRUE]".to_string(),
+        "[ipv4-addr:value = '1'] within 300 seconds".to_string(),
+        "[ipv4-addr:value = 'a\\b']".to_string(),
+        "[file:hashes.SHA-256 = 'x']".to_string(),
+        "[file:hashes.'SHA-256' = h'abc']".to_string(),
+        "[process:pid]".to_string(),
+        "[ipv4-addr:value = '1'] START t'2016-06-01T00:00:00+01:00' STOP t'2016-07-01T00:00:00Z'".to_string(),
+        "[ipv4-addr:value = '1'] START t'2016-06-01T00:00:00Z'".to_string(),
+        "[ipv4-addr:value = b'a b']".to_string(),
+        "[file:size = 1e5]".to_string(),
+        "[ipv4-addr:value = '1'] [ipv4-addr:value = '2']".to_string(),
+    ];
+    patterns
+        .into_iter()
+        .map(|p| {
+            sdo(
+                "indicator",
+                json!({"pattern": p, "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}),
+            )
+        })
+        .collect()
+}
+
 /// Where the spec is stricter than stix2-validator 3.2.0, which accepts these; `check_object`
 /// follows the spec. Each entry: a substring of the problem message, and the spec rule.
-const SPEC_STRICTER: [(&str, &str); 8] = [
+const SPEC_STRICTER: [(&str, &str); 9] = [
+    // §9.5: WITHIN takes a positive number, REPEATS a positive integer; the peer allows 0.
+    ("a positive", "qualifier counts are positive"),
     // §2.8: empty lists are prohibited; the peer does not check this on marking definitions.
     ("must not be an empty list", "no empty lists"),
     // §3.2 and §7.2.1: created is precise to the millisecond, marking definitions included.
@@ -319,6 +376,7 @@ fn check_object_agrees_with_stix2_validator() {
     let valid = valid_objects();
     let mut corpus = valid.clone();
     corpus.extend(broken_objects(&valid));
+    corpus.extend(pattern_indicators());
     let input = serde_json::to_vec(&corpus).expect("corpus serialises");
     let py = python();
     let mut child = Command::new(&py)

@@ -115,6 +115,25 @@ proptest! {
     }
 
     #[test]
+    fn pattern_check_never_panics(s in "\\PC{0,60}") {
+        let _ = stix::pattern::check_stix_pattern(&s);
+    }
+
+    #[test]
+    fn pattern_check_never_panics_on_pattern_like_text(
+        parts in proptest::collection::vec(prop_oneof![
+            Just("["), Just("]"), Just("("), Just(")"), Just("ipv4-addr"), Just(":"), Just("value"),
+            Just("."), Just("'x'"), Just("'"), Just("\\"), Just("="), Just("!="), Just(">="), Just("IN"),
+            Just("AND"), Just("OR"), Just("NOT"), Just("FOLLOWEDBY"), Just("WITHIN"), Just("5"),
+            Just("-"), Just(".5"), Just("SECONDS"), Just("REPEATS"), Just("TIMES"), Just("START"),
+            Just("STOP"), Just("t'2020-01-01T00:00:00Z'"), Just("b'"), Just("h'ff'"), Just("[*]"),
+            Just(","), Just("EXISTS"), Just("true"), Just(" "), Just("99999999999999999999"),
+        ], 0..40)
+    ) {
+        let _ = stix::pattern::check_stix_pattern(&parts.concat());
+    }
+
+    #[test]
     fn parse_timestamp_never_panics(s in "\\PC{0,40}") {
         let _ = parse_timestamp(&s);
     }
