@@ -236,3 +236,41 @@ def test_export_refuses_strict_and_red(world, level):
     assert out.returncode != 0
     assert "never leave" in out.stderr
     assert out.stdout.strip() == ""
+
+
+def read_rest(h, user):
+    got = {}
+    params = {"limit": 4}
+    while True:
+        r = requests.get(f"{h.url}/api/v1/collections/{h.cid}/objects", auth=(user, PASSWORD), params=params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        for o in body["objects"]:
+            got[o["id"]] = o
+        if not body["more"]:
+            return got
+        params = {"limit": 4, "next": body["next"]}
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_rest_serves_exactly_what_tlp_allows(world, user):
+    got = read_rest(world, user)
+    for obj, visible in world.objects:
+        assert (obj["id"] in got) == visible(user), f"{user}: {obj['abstract']}"
+    granular = [o for o, _ in world.objects if o["abstract"] == "GREEN with RED description"][0]
+    if user != "a-analyst":
+        assert "description" not in got[granular["id"]]
+
+
+def test_cursor_of_one_user_is_refused_to_another(world):
+    r = requests.get(f"{world.url}/api/v1/collections/{world.cid}/objects", auth=("a-analyst", PASSWORD),
+                     params={"limit": 2})
+    cursor = r.json()["next"]
+    assert cursor
+    stolen = requests.get(f"{world.url}/taxii2/hub/collections/{world.cid}/objects/", auth=("b-analyst", PASSWORD),
+                          headers={"Accept": MT}, params={"limit": 2, "next": cursor})
+    assert stolen.status_code == 400
+    stolen = requests.get(f"{world.url}/api/v1/collections/{world.cid}/objects", auth=("b-analyst", PASSWORD),
+                          params={"limit": 2, "next": cursor})
+    assert stolen.status_code == 400
+    assert stolen.json()["error"]["code"] == "bad_cursor"
