@@ -69,7 +69,8 @@ pub fn exportable(level: Tlp) -> bool {
 ///
 /// Every property or list item selected by a granular marking whose `marking_ref` is a TLP
 /// level the reader may not see is removed (list items are removed so the remaining indices
-/// stay consistent, and the granular markings are rewritten to match). The object is withheld
+/// stay consistent, and the granular markings are rewritten to match). An external reference
+/// or kill-chain phase left incomplete is removed whole. The object is withheld
 /// when the reader may not see it at all, when a required property or a marking property
 /// (`object_marking_refs`, `granular_markings`) would be removed, or when the copy would no
 /// longer be a valid object (for example an emptied `object_refs`).
@@ -132,6 +133,7 @@ pub fn redact(obj: &Value, reader: &Reader, access: &ObjectAccess) -> Option<Val
             }
         }
     }
+    drop_broken_items(map, &mut removed);
     let mut out = copy_without(obj, &mut Vec::new(), &removed)?;
     rewrite_granular_markings(&mut out, &removed);
     // The served copy must still be a valid object; otherwise withhold it.
@@ -139,6 +141,49 @@ pub fn redact(obj: &Value, reader: &Reader, access: &ObjectAccess) -> Option<Val
         return None;
     }
     Some(out)
+}
+
+/// Removes whole external references and kill-chain phases that redaction would leave
+/// incomplete (an external reference without description, url or external_id; a phase
+/// without its name), instead of withholding the object for them.
+fn drop_broken_items(map: &Map<String, Value>, removed: &mut BTreeSet<Vec<Segment>>) {
+    let lists: [(&str, &[&str], &[&str]); 2] = [
+        (
+            "external_references",
+            &["source_name"],
+            &["description", "url", "external_id"],
+        ),
+        ("kill_chain_phases", &["kill_chain_name", "phase_name"], &[]),
+    ];
+    let mut extra = Vec::new();
+    for (prop, all_of, one_of) in lists {
+        let Some(Value::Array(items)) = map.get(prop) else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Value::Object(item) = item else { continue };
+            let item_path = [Segment::Key(prop.to_string()), Segment::Index(i)];
+            if removed.contains(item_path.as_slice()) {
+                continue;
+            }
+            let gone = |k: &str| {
+                let mut p = item_path.to_vec();
+                p.push(Segment::Key(k.to_string()));
+                removed.contains(&p)
+            };
+            let touched = item.keys().any(|k| gone(k));
+            if !touched {
+                continue;
+            }
+            let keeps = |k: &&str| item.contains_key(*k) && !gone(k);
+            let complete = all_of.iter().all(|k| keeps(k))
+                && (one_of.is_empty() || one_of.iter().any(|k| keeps(k)));
+            if !complete {
+                extra.push(item_path.to_vec());
+            }
+        }
+    }
+    removed.extend(extra);
 }
 
 /// Whether `path` or one of its prefixes was removed.

@@ -170,6 +170,30 @@ fn redact_withholds_when_a_required_property_would_go() {
 }
 
 #[test]
+fn redact_drops_external_references_it_leaves_incomplete() {
+    let mut obj = marked_indicator();
+    obj["granular_markings"] = json!([
+        {"marking_ref": stix::TLP2_RED, "selectors": ["external_references.[0].url"]},
+        {"marking_ref": stix::TLP2_GREEN, "selectors": ["external_references.[1].description"]},
+    ]);
+    let ids = vec![stix::org_identity_id("o")];
+    let copy = redact(
+        &obj,
+        &reader(1, &ids, true),
+        &access(Some(Tlp::Green), &[], 99),
+    )
+    .expect("served");
+    assert_eq!(
+        copy["external_references"],
+        json!([{"source_name": "s1", "url": "https://secret", "description": "kept"}])
+    );
+    assert_eq!(
+        copy["granular_markings"],
+        json!([{"marking_ref": stix::TLP2_GREEN, "selectors": ["external_references.[0].description"]}])
+    );
+}
+
+#[test]
 fn redact_never_strips_the_markings_themselves() {
     let ids = vec![stix::org_identity_id("o")];
     let a = access(Some(Tlp::Green), &[], 99);
@@ -511,10 +535,8 @@ proptest! {
             prop_assert!(out.is_none());
             return Ok(());
         }
-        // An external reference left with only its source_name is invalid, so is the object.
-        let withhold = forbidden_sels.contains(&"pattern")
-            || (forbidden_sels.contains(&"external_references.[0].url") && !forbidden_sels.contains(&"external_references.[0]"))
-            || (forbidden_sels.contains(&"external_references.[1].url") && forbidden_sels.contains(&"external_references.[1].description"));
+        // Only a required property forces withholding; incomplete external references go whole.
+        let withhold = forbidden_sels.contains(&"pattern");
         match out {
             None => prop_assert!(withhold, "withheld without cause: {:?}", forbidden_sels),
             Some(copy) => {
