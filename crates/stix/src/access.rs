@@ -176,8 +176,8 @@ fn drop_broken_items(map: &Map<String, Value>, removed: &mut BTreeSet<Vec<Segmen
                 continue;
             }
             let keeps = |k: &&str| item.contains_key(*k) && !gone(k);
-            let complete = all_of.iter().all(|k| keeps(k))
-                && (one_of.is_empty() || one_of.iter().any(|k| keeps(k)));
+            let complete =
+                all_of.iter().all(&keeps) && (one_of.is_empty() || one_of.iter().any(keeps));
             if !complete {
                 extra.push(item_path.to_vec());
             }
