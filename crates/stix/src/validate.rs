@@ -823,6 +823,29 @@ fn check_extensions(ctx: &mut Ctx, obj: &Map<String, Value>) -> Vec<String> {
 }
 
 fn check_marking_definition(ctx: &mut Ctx, obj: &Map<String, Value>) {
+    // A marking definition may not mark itself.
+    if let Some(own) = get(obj, "id").and_then(Value::as_str) {
+        if let Some(Value::Array(refs)) = get(obj, "object_marking_refs") {
+            for (i, r) in refs.iter().enumerate() {
+                if r.as_str() == Some(own) {
+                    ctx.add(
+                        format!("object_marking_refs.[{i}]"),
+                        "a marking definition must not reference itself",
+                    );
+                }
+            }
+        }
+        if let Some(Value::Array(gms)) = get(obj, "granular_markings") {
+            for (i, gm) in gms.iter().enumerate() {
+                if gm.get("marking_ref").and_then(Value::as_str) == Some(own) {
+                    ctx.add(
+                        format!("granular_markings.[{i}].marking_ref"),
+                        "a marking definition must not reference itself",
+                    );
+                }
+            }
+        }
+    }
     let def = get(obj, "definition");
     let dtype = get(obj, "definition_type");
     if def.is_none() && !key_in(obj, "extensions") {

@@ -254,6 +254,18 @@ fn broken_objects(valid: &[Value]) -> Vec<Value> {
         out.push(set(o.clone(), "extensions", json!({})));
         out.push(set(o.clone(), "x-bad-name", json!(1)));
     }
+    let md = json!({"type": "marking-definition", "spec_version": "2.1", "id": format!("marking-definition--{U}"),
+        "created": "2020-01-01T00:00:00.000Z", "definition_type": "statement", "definition": {"statement": "s"}});
+    out.push(set(
+        md.clone(),
+        "object_marking_refs",
+        json!([format!("marking-definition--{U}")]),
+    ));
+    out.push(set(
+        md,
+        "granular_markings",
+        json!([{"marking_ref": format!("marking-definition--{U}"), "selectors": ["definition"]}]),
+    ));
     out.push(sdo("malware", json!({"is_family": true})));
     out.push(sdo("location", json!({"name": "nowhere"})));
     out.push(sdo(

@@ -834,6 +834,14 @@ fn marking_definition_rules() {
         "is required when definition",
     );
     assert_rejects(&without(tlp.clone(), "created"), "created", "is required");
+    let own = with(tlp.clone(), "object_marking_refs", json!([STATEMENT]));
+    assert_rejects(&own, "object_marking_refs.[0]", "itself");
+    let own = with(
+        tlp.clone(),
+        "granular_markings",
+        json!([{"marking_ref": STATEMENT, "selectors": ["definition_type"]}]),
+    );
+    assert_rejects(&own, "granular_markings.[0].marking_ref", "itself");
     let st = with(
         with(tlp.clone(), "definition_type", json!("statement")),
         "definition",
