@@ -91,27 +91,33 @@ fn bench_match(args: &[String]) {
     drop(entries);
     let rss_before = rss_bytes();
     let t = Instant::now();
+    let c = thread_cpu_ns();
     let index = Index::build(&pairs);
     let build_s = t.elapsed().as_secs_f64();
+    let build_cpu_s = (thread_cpu_ns() - c) as f64 / 1e9;
     let rss_after = rss_bytes();
     drop(pairs);
 
     let mut results = Vec::with_capacity(queries.len());
     let mut out = Vec::new();
     let t = Instant::now();
+    let c = thread_cpu_ns();
     for q in &queries {
         index.query_into(q, threshold, &mut out);
         results.push(out.clone());
     }
     let index_ms = t.elapsed().as_secs_f64() * 1e3 / queries.len() as f64;
+    let index_cpu_ms = (thread_cpu_ns() - c) as f64 / 1e6 / queries.len() as f64;
 
     let t = Instant::now();
+    let c = thread_cpu_ns();
     let mut identical = true;
     for (q, got) in queries.iter().zip(&results) {
         let want = index.brute_force(q, threshold);
         identical &= &want == got;
     }
     let brute_ms = t.elapsed().as_secs_f64() * 1e3 / queries.len() as f64;
+    let brute_cpu_ms = (thread_cpu_ns() - c) as f64 / 1e6 / queries.len() as f64;
 
     let mut file = std::io::BufWriter::new(std::fs::File::create(out_path).expect("results file"));
     let mut total = 0usize;
@@ -123,7 +129,7 @@ fn bench_match(args: &[String]) {
     }
     file.flush().expect("flush");
     println!(
-        "{{\"mode\":\"match\",\"entries\":{},\"queries\":{},\"threshold\":{threshold},\"build_s\":{build_s:.3},\"query_ms\":{index_ms:.4},\"brute_ms\":{brute_ms:.4},\"identical\":{identical},\"matches\":{total},\"index_bytes\":{},\"rss_growth_bytes\":{},\"peak_rss_bytes\":{}}}",
+        "{{\"mode\":\"match\",\"entries\":{},\"queries\":{},\"threshold\":{threshold},\"build_s\":{build_s:.3},\"build_cpu_s\":{build_cpu_s:.3},\"query_ms\":{index_ms:.4},\"query_cpu_ms\":{index_cpu_ms:.4},\"brute_ms\":{brute_ms:.4},\"brute_cpu_ms\":{brute_cpu_ms:.4},\"identical\":{identical},\"matches\":{total},\"index_bytes\":{},\"rss_growth_bytes\":{},\"peak_rss_bytes\":{}}}",
         index.len(),
         queries.len(),
         index.memory_bytes(),

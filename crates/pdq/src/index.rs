@@ -8,10 +8,14 @@
 //! distance, and reports an entry only from the first table where it qualifies, so results are
 //! exactly those of a brute-force scan. Thresholds of 48 or more (radius 3 and up) scan instead.
 //!
-//! Entries can be added and disabled at any time; nothing is rebuilt. Memory is about 100 bytes
-//! per entry plus the id map.
+//! Buckets are stored compactly (one flat array of slot numbers per table, with offsets).
+//! Entries added later go to small per-bucket lists that queries read as well, so an entry is
+//! matchable as soon as `add` returns; when those lists hold as many entries as the flat arrays,
+//! they are merged in (amortised like a growing `Vec`). Disabling only clears a bit. Memory is
+//! about 130 bytes per entry including the id map.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::PdqHash;
 
@@ -31,18 +35,57 @@ pub struct Match {
     pub id: u64,
 }
 
+/// Hasher for the id map: the splitmix64 finaliser over the id (ids are not secret, and a
+/// cryptographic hash would dominate build time).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        let mut z = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)) ^ (self.0 >> 56);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type IdMap = HashMap<u64, u32, BuildHasherDefault<IdHasher>>;
+
+/// A hash stored on a 32-byte boundary, so reading it touches one cache line.
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Stored(PdqHash);
+
 /// An exact in-memory PDQ index keyed by caller-chosen `u64` ids.
 pub struct Index {
     /// Hash of each slot.
-    hashes: Vec<PdqHash>,
+    hashes: Vec<Stored>,
     /// Id of each slot.
     ids: Vec<u64>,
     /// One bit per slot: whether the entry takes part in matching.
     enabled: Vec<u64>,
-    /// Slot of each current id.
-    slot_of: HashMap<u64, u32>,
-    /// `TABLES * BUCKETS` lists of slots.
-    buckets: Vec<Vec<u32>>,
+    /// Slot of each current id (a replaced hash leaves its old slot disabled and unmapped).
+    slot_of: IdMap,
+    /// Slots `0..flat_len` are in the flat arrays.
+    flat_len: usize,
+    /// Per table, `BUCKETS + 1` offsets into that table's part of `flat`.
+    offsets: Vec<u32>,
+    /// Per table, `flat_len` slot numbers grouped by bucket.
+    flat: Vec<u32>,
+    /// Slots added since the last merge, per table and bucket (empty until first needed).
+    extra: Vec<Vec<u32>>,
+    /// Number of slots in `extra`.
+    extra_len: usize,
     /// Number of enabled entries.
     live: usize,
 }
@@ -74,7 +117,7 @@ fn popcount(x: &[u64; 4]) -> u32 {
     x[0].count_ones() + x[1].count_ones() + x[2].count_ones() + x[3].count_ones()
 }
 
-/// All 16-bit keys within `radius` bits of `key` (radius 0..=2 as used here; larger works too).
+/// All 16-bit keys within `radius` (0..=2) bits of `key`.
 fn probes(key: usize, radius: u32, out: &mut Vec<u16>) {
     out.clear();
     out.push(key as u16);
@@ -90,14 +133,6 @@ fn probes(key: usize, radius: u32, out: &mut Vec<u16>) {
             }
         }
     }
-    if radius >= 3 {
-        // Not reached through `query` (it scans instead); kept general for completeness.
-        for k in 0..BUCKETS {
-            if (k ^ key).count_ones() >= 3 && (k ^ key).count_ones() <= radius {
-                out.push(k as u16);
-            }
-        }
-    }
 }
 
 impl Index {
@@ -107,59 +142,111 @@ impl Index {
             hashes: Vec::new(),
             ids: Vec::new(),
             enabled: Vec::new(),
-            slot_of: HashMap::new(),
-            buckets: (0..TABLES * BUCKETS).map(|_| Vec::new()).collect(),
+            slot_of: IdMap::default(),
+            flat_len: 0,
+            offsets: vec![0; TABLES * (BUCKETS + 1)],
+            flat: Vec::new(),
+            extra: Vec::new(),
+            extra_len: 0,
             live: 0,
         }
     }
 
-    /// Builds an index from many entries at once, sizing every bucket exactly. A repeated id
-    /// keeps its last hash.
+    /// Builds an index from many entries at once. A repeated id keeps its last hash.
     pub fn build(entries: &[(u64, PdqHash)]) -> Index {
-        let mut counts = vec![0u32; TABLES * BUCKETS];
-        for (_, h) in entries {
-            for s in 0..TABLES {
-                counts[s * BUCKETS + chunk(&h.0, s)] += 1;
-            }
-        }
-        let mut index = Index {
-            hashes: Vec::with_capacity(entries.len()),
-            ids: Vec::with_capacity(entries.len()),
-            enabled: Vec::with_capacity(entries.len().div_ceil(64)),
-            slot_of: HashMap::with_capacity(entries.len()),
-            buckets: counts
-                .iter()
-                .map(|&c| Vec::with_capacity(c as usize))
-                .collect(),
-            live: 0,
-        };
+        let mut index = Index::new();
+        index.hashes.reserve_exact(entries.len());
+        index.ids.reserve_exact(entries.len());
+        index.enabled.reserve_exact(entries.len().div_ceil(64));
+        index.slot_of.reserve(entries.len());
         for &(id, h) in entries {
-            index.add(id, h);
+            index.store(id, h);
         }
+        index.merge();
         index
     }
 
-    /// Adds an entry, enabled. If `id` is already present its hash is replaced and it is enabled.
+    /// Adds an entry, enabled and matchable at once. If `id` is already present with another
+    /// hash, the old hash stops matching and the new one takes its place.
     pub fn add(&mut self, id: u64, hash: PdqHash) {
-        if let Some(&slot) = self.slot_of.get(&id) {
-            let slot = slot as usize;
-            if self.hashes[slot] != hash {
-                self.unlink(slot);
-                self.hashes[slot] = hash;
-                self.link(slot);
+        let before = self.hashes.len();
+        let slot = self.store(id, hash);
+        if self.hashes.len() > before {
+            if self.extra.is_empty() {
+                self.extra = (0..TABLES * BUCKETS).map(|_| Vec::new()).collect();
             }
-            self.set_enabled_slot(slot, true);
-            return;
+            for s in 0..TABLES {
+                self.extra[s * BUCKETS + chunk(&hash.0, s)].push(slot as u32);
+            }
+            self.extra_len += 1;
+            if self.extra_len > self.flat_len.max(1 << 16) {
+                self.merge();
+            }
+        }
+    }
+
+    /// Records `id -> hash` in a slot (reusing the id's slot when the hash is unchanged) and
+    /// enables it; returns the slot. New slots are not yet in any bucket.
+    fn store(&mut self, id: u64, hash: PdqHash) -> usize {
+        if let Some(&old) = self.slot_of.get(&id) {
+            let old = old as usize;
+            if self.hashes[old].0 == hash {
+                self.set_enabled_slot(old, true);
+                return old;
+            }
+            self.set_enabled_slot(old, false);
         }
         let slot = self.hashes.len();
-        self.hashes.push(hash);
+        self.hashes.push(Stored(hash));
         self.ids.push(id);
         if slot / 64 >= self.enabled.len() {
             self.enabled.push(0);
         }
         self.slot_of.insert(id, slot as u32);
-        self.link(slot);
         self.set_enabled_slot(slot, true);
+        slot
+    }
+
+    /// Rebuilds the flat bucket arrays over every slot and empties the per-bucket lists.
+    ///
+    /// Works one 64-bit word (four tables) at a time, so the counters stay in cache.
+    fn merge(&mut self) {
+        let n = self.hashes.len();
+        let mut offsets = vec![0u32; TABLES * (BUCKETS + 1)];
+        let mut flat = vec![0u32; TABLES * n];
+        for word in 0..4 {
+            let base = word * 4;
+            for h in &self.hashes {
+                let v = h.0 .0[word];
+                for k in 0..4 {
+                    let key = ((v >> (16 * k)) & 0xffff) as usize;
+                    offsets[(base + k) * (BUCKETS + 1) + key + 1] += 1;
+                }
+            }
+            for k in 0..4 {
+                let s = base + k;
+                let table = &mut offsets[s * (BUCKETS + 1)..(s + 1) * (BUCKETS + 1)];
+                for i in 1..=BUCKETS {
+                    table[i] += table[i - 1];
+                }
+            }
+            let mut cursor: Vec<u32> =
+                offsets[base * (BUCKETS + 1)..(base + 4) * (BUCKETS + 1)].to_vec();
+            for (slot, h) in self.hashes.iter().enumerate() {
+                let v = h.0 .0[word];
+                for k in 0..4 {
+                    let key = ((v >> (16 * k)) & 0xffff) as usize;
+                    let c = &mut cursor[k * (BUCKETS + 1) + key];
+                    flat[(base + k) * n + *c as usize] = slot as u32;
+                    *c += 1;
+                }
+            }
+        }
+        self.offsets = offsets;
+        self.flat = flat;
+        self.flat_len = n;
+        self.extra = Vec::new();
+        self.extra_len = 0;
     }
 
     /// Stops an entry from matching, keeping it stored. Returns false if the id is unknown.
@@ -193,7 +280,7 @@ impl Index {
 
     /// The stored hash of `id`, if any.
     pub fn get(&self, id: u64) -> Option<PdqHash> {
-        self.slot_of.get(&id).map(|&s| self.hashes[s as usize])
+        self.slot_of.get(&id).map(|&s| self.hashes[s as usize].0)
     }
 
     /// Number of enabled entries.
@@ -208,12 +295,14 @@ impl Index {
 
     /// Approximate heap memory held by the index, in bytes.
     pub fn memory_bytes(&self) -> usize {
-        let buckets: usize = self.buckets.iter().map(|b| b.capacity() * 4).sum::<usize>()
-            + self.buckets.capacity() * std::mem::size_of::<Vec<u32>>();
+        let extra: usize = self.extra.iter().map(|b| b.capacity() * 4).sum::<usize>()
+            + self.extra.capacity() * std::mem::size_of::<Vec<u32>>();
         // hashbrown: one (key, value) pair plus one control byte per bucket, about 8/7 load.
         let map = self.slot_of.capacity() * (8 + 4 + 1) * 8 / 7;
-        buckets
-            + self.hashes.capacity() * 32
+        extra
+            + self.flat.capacity() * 4
+            + self.offsets.capacity() * 4
+            + self.hashes.capacity() * std::mem::size_of::<Stored>()
             + self.ids.capacity() * 8
             + self.enabled.capacity() * 8
             + map
@@ -277,7 +366,7 @@ impl Index {
     #[inline(always)]
     fn scan(&self, query: &PdqHash, threshold: u32, out: &mut Vec<Match>) {
         for (slot, h) in self.hashes.iter().enumerate() {
-            let d = popcount(&xor(query, h));
+            let d = popcount(&xor(query, &h.0));
             if d <= threshold && self.slot_enabled(slot) {
                 out.push(Match {
                     distance: d,
@@ -302,26 +391,62 @@ impl Index {
     #[inline(always)]
     fn probe(&self, query: &PdqHash, threshold: u32, radius: u32, out: &mut Vec<Match>) {
         let mut keys = Vec::with_capacity(137);
+        let n = self.flat_len;
         for s in 0..TABLES {
             probes(chunk(&query.0, s), radius, &mut keys);
-            let table = &self.buckets[s * BUCKETS..(s + 1) * BUCKETS];
+            let offsets = &self.offsets[s * (BUCKETS + 1)..(s + 1) * (BUCKETS + 1)];
+            let table = &self.flat[s * n..(s + 1) * n];
             for &key in &keys {
-                for &slot in &table[key as usize] {
-                    let slot = slot as usize;
-                    let x = xor(query, &self.hashes[slot]);
-                    let d = popcount(&x);
-                    if d > threshold || !self.slot_enabled(slot) {
-                        continue;
-                    }
-                    // Report only from the first table where the entry is within the radius.
-                    let first = (0..s).all(|s2| (chunk(&x, s2) as u32).count_ones() > radius);
-                    if first {
-                        out.push(Match {
-                            distance: d,
-                            id: self.ids[slot],
-                        });
-                    }
+                let key = key as usize;
+                let (lo, hi) = (offsets[key] as usize, offsets[key + 1] as usize);
+                self.check(query, threshold, radius, s, &table[lo..hi], out);
+                if let Some(extra) = self.extra.get(s * BUCKETS + key) {
+                    self.check(query, threshold, radius, s, extra, out);
                 }
+            }
+        }
+    }
+
+    /// Verifies the candidates of one bucket of table `s`.
+    #[inline(always)]
+    fn check(
+        &self,
+        query: &PdqHash,
+        threshold: u32,
+        radius: u32,
+        s: usize,
+        slots: &[u32],
+        out: &mut Vec<Match>,
+    ) {
+        const AHEAD: usize = 8;
+        for (i, &slot) in slots.iter().enumerate() {
+            #[cfg(target_arch = "x86_64")]
+            if let Some(&next) = slots.get(i + AHEAD) {
+                if let Some(h) = self.hashes.get(next as usize) {
+                    // SAFETY: prefetching is only a hint; the pointer is to a live element.
+                    unsafe {
+                        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                            (h as *const Stored).cast::<i8>(),
+                        )
+                    };
+                }
+            }
+            let slot = slot as usize;
+            let Some(h) = self.hashes.get(slot) else {
+                continue;
+            };
+            let x = xor(query, &h.0);
+            let d = popcount(&x);
+            if d > threshold || !self.slot_enabled(slot) {
+                continue;
+            }
+            // Report only from the first table where the entry is within the radius.
+            let first = (0..s).all(|s2| (chunk(&x, s2) as u32).count_ones() > radius);
+            if first {
+                out.push(Match {
+                    distance: d,
+                    id: self.ids[slot],
+                });
             }
         }
     }
@@ -346,23 +471,6 @@ impl Index {
             (false, true) => self.live += 1,
             (true, false) => self.live -= 1,
             _ => {}
-        }
-    }
-
-    fn link(&mut self, slot: usize) {
-        let h = self.hashes[slot].0;
-        for s in 0..TABLES {
-            self.buckets[s * BUCKETS + chunk(&h, s)].push(slot as u32);
-        }
-    }
-
-    fn unlink(&mut self, slot: usize) {
-        let h = self.hashes[slot].0;
-        for s in 0..TABLES {
-            let bucket = &mut self.buckets[s * BUCKETS + chunk(&h, s)];
-            if let Some(pos) = bucket.iter().position(|&x| x as usize == slot) {
-                bucket.swap_remove(pos);
-            }
         }
     }
 }

@@ -139,3 +139,47 @@ proptest! {
         prop_assert_eq!(text.to_uppercase().parse::<PdqHash>().unwrap(), h);
     }
 }
+
+#[test]
+fn many_adds_after_build_merge_and_stay_exact() {
+    // Enough adds after a build to pass the merge point (65,536), with replacements and disables.
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut entries: Vec<(u64, PdqHash)> = (0..1000)
+        .map(|i| (i, PdqHash([next(), next(), next(), next()])))
+        .collect();
+    let mut index = Index::build(&entries);
+    let centre = entries[0].1;
+    for i in 1000..71_000u64 {
+        // Every tenth new entry is a near neighbour of the first one.
+        let h = if i % 10 == 0 {
+            let mut h = centre;
+            h.0[(i % 4) as usize] ^= next() & next() & next() & next();
+            h
+        } else {
+            PdqHash([next(), next(), next(), next()])
+        };
+        index.add(i, h);
+        entries.push((i, h));
+    }
+    for i in (0..71_000u64).step_by(97) {
+        index.disable(i);
+        entries.retain(|(id, _)| *id != i);
+    }
+    // Replace one id's hash: the old one must stop matching.
+    index.add(5, centre);
+    entries.retain(|(id, _)| *id != 5);
+    entries.push((5, centre));
+    assert_eq!(index.len(), entries.len());
+    for q in [centre, entries[10].1, entries[50_000].1] {
+        for t in [0, 31, 40] {
+            assert_eq!(index.query(&q, t), brute_force(&entries, &q, t));
+        }
+    }
+    assert!(index.query(&centre, 31).len() > 100);
+}
