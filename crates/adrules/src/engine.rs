@@ -490,12 +490,15 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
                         any = true;
                         note(&mut out, || {
                             format!(
-                                "{} {} ({}) has {} of {:?} funds from {}",
+                                "{} {} ({}) has {} of {} funds from {}",
                                 party_name(*p),
                                 s.id,
                                 s.public_name(),
                                 money_text(f.amount.minor, &f.amount.currency),
-                                f.source,
+                                match f.source {
+                                    crate::model::FundingSource::Public => "public",
+                                    crate::model::FundingSource::Private => "private",
+                                },
                                 f.origin
                             )
                         });
@@ -658,7 +661,7 @@ fn blackout(ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool {
     if let Some(f) = first {
         note(&mut out, || {
             if hits > 1 {
-                format!("{f} (and {} more district cases)", hits - 1)
+                format!("{f} (and {} more such case(s) in its districts)", hits - 1)
             } else {
                 f
             }
@@ -839,12 +842,8 @@ pub fn foreign_eu(sub: &Submission, s: &Sponsor) -> Option<String> {
     let mut chain = vec![s.id.as_str()];
     let mut cur = s;
     for _ in 0..sub.sponsors.len() {
-        let Some(next_id) = cur.controlled_by.as_deref() else {
-            return None;
-        };
-        let Some(next) = sub.sponsors.iter().find(|x| x.id == next_id) else {
-            return None;
-        };
+        let next_id = cur.controlled_by.as_deref()?;
+        let next = sub.sponsors.iter().find(|x| x.id == next_id)?;
         chain.push(next.id.as_str());
         if let Some(r) = eu_self(next, true) {
             return Some(format!(

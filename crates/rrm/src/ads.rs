@@ -137,8 +137,8 @@ fn read_input(path: &Path) -> anyhow::Result<(String, String)> {
             .context("reading standard input")?;
         Ok(("<stdin>".into(), s))
     } else {
-        let s = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let s =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Ok((path.display().to_string(), s))
     }
 }
