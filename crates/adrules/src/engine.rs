@@ -36,6 +36,8 @@ pub struct FiredRule {
     pub outcome: Outcome,
     /// Plain-language explanation.
     pub explanation: Arc<str>,
+    /// The rule's tags (`foreign_funding`, `foreign_interference`).
+    pub tags: Arc<[String]>,
     /// What in this ad made the rule fire.
     pub details: Vec<String>,
     /// Linked elections the rule fired for.
@@ -87,6 +89,7 @@ struct RuleTexts {
     citation: Arc<str>,
     title: Arc<str>,
     explanation: Arc<str>,
+    tags: Arc<[String]>,
 }
 
 impl Engine {
@@ -131,6 +134,7 @@ impl Engine {
                     citation: Arc::from(r.citation.as_str()),
                     title: Arc::from(r.title.as_str()),
                     explanation: Arc::from(r.explanation.as_str()),
+                    tags: Arc::from(r.tags.clone()),
                 })
                 .collect(),
         );
@@ -294,6 +298,7 @@ fn record(
             title: text.title.clone(),
             outcome,
             explanation: text.explanation.clone(),
+            tags: text.tags.clone(),
             details,
             elections: vec![election.to_string()],
         },

@@ -363,6 +363,9 @@ pub struct LanguageReach {
 pub struct Ad {
     /// Stable id in rrm.
     pub id: String,
+    /// Id of the platform the ad runs on; when given it must match `platform.id`.
+    #[serde(default)]
+    pub platform: Option<String>,
     /// The platform's own id for the ad.
     #[serde(default)]
     pub platform_ad_id: Option<String>,

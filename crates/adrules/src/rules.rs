@@ -90,6 +90,10 @@ pub struct Rule {
     /// Publication and retention dates the rule sets when it fires.
     #[serde(default)]
     pub retention: Option<RetentionSpec>,
+    /// Labels for consumers of results, e.g. `foreign_funding` for firings the election
+    /// authority turns into incidents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// Who a condition looks at.

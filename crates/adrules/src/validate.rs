@@ -309,6 +309,17 @@ fn validate_ad(sub: &Submission, limits: &Limits, out: &mut Out) {
     if ad.id.trim().is_empty() {
         out.push("ad.id", "must not be empty");
     }
+    if let Some(p) = &ad.platform {
+        if p != &sub.platform.id {
+            out.push(
+                "ad.platform",
+                format!(
+                    "{p:?} is not the submission's platform {:?}",
+                    sub.platform.id
+                ),
+            );
+        }
+    }
     if !sub.sponsors.iter().any(|s| s.id == ad.sponsor) {
         out.push("ad.sponsor", format!("unknown sponsor id {:?}", ad.sponsor));
     }

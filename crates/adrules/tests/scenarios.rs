@@ -578,6 +578,32 @@ fn an_ad_linked_to_two_elections_is_checked_against_both() {
 }
 
 #[test]
+fn foreign_funding_firings_carry_their_tag() {
+    let engine = Engine::shipped().expect("rules");
+    let v = ca_with(|v| {
+        put(
+            v,
+            "/sponsors/0/funding/1",
+            json!({"amount": {"minor": 1000, "currency": "USD"}, "origin": "US", "source": "private"}),
+        )
+    });
+    let r = engine.check_json("ca", &v.to_string()).expect("valid");
+    let f = r
+        .fired
+        .iter()
+        .find(|f| &*f.rule_id == "CA-349.02")
+        .expect("fires");
+    assert_eq!(&*f.tags, ["foreign_funding".to_string()]);
+    // Rules without tags fire with none.
+    let g = r
+        .fired
+        .iter()
+        .find(|f| &*f.rule_id == "CA-325.1-1")
+        .expect("fires");
+    assert!(g.tags.is_empty());
+}
+
+#[test]
 fn elections_without_a_rule_set_are_noted() {
     let engine = Engine::shipped().expect("rules");
     let v = eu_with(|v| {

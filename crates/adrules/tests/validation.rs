@@ -145,6 +145,16 @@ fn cases() -> Vec<(
             "before start",
         ),
         (
+            "ad on another platform",
+            Box::new(|| {
+                let mut v = ca();
+                put(&mut v, "/ad/platform", json!("other"));
+                v
+            }),
+            "ad.platform",
+            "not the submission's platform",
+        ),
+        (
             "election that does not exist",
             Box::new(|| {
                 let mut v = ca();
