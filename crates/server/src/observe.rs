@@ -138,7 +138,14 @@ pub(crate) async fn observe(State(state): State<AppState>, req: Request, next: N
         route.push('/');
     }
     let method = method_label(req.method());
-    let span = tracing::info_span!("request", method, route = %route, request_id = %request_id);
+    let span = tracing::info_span!(
+        "request",
+        method,
+        route = %route,
+        request_id = %request_id,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
     let resp = REQUEST_ID
         .scope(request_id.clone(), async move {
             let resp = next.run(req).await;
@@ -149,18 +156,24 @@ pub(crate) async fn observe(State(state): State<AppState>, req: Request, next: N
     let mut resp = resp;
     let status = resp.status().as_u16();
     let elapsed = start.elapsed();
-    span.in_scope(|| {
-        tracing::info!(
-            status,
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            "request finished"
-        )
-    });
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    span.record("status", status);
+    span.record("latency_ms", latency_ms);
+    span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
     state
         .metrics
         .observe_request(&route, method, status, elapsed);
+    let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-request-id", v);
+        headers.insert("x-request-id", v);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if area != Area::Other {
+        // Responses to authenticated requests may carry restricted data: never cache them.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
 }

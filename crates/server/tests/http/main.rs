@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod common;
+mod logs;
 mod rest;
 mod serve;
 mod taxii;

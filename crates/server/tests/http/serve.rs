@@ -131,7 +131,11 @@ async fn serves_plain_http_on_loopback_and_stops_gracefully() {
     // A 10 MB POST over a real socket: the client receives the 413 (the body is drained),
     // not a connection reset; twice, so the connection state after it is sound.
     user(&e, "gov-a", "alice", Role::Analyst);
-    let col = e.hub.add_collection(None, "big", "Big", "", None).unwrap().id;
+    let col = e
+        .hub
+        .add_collection(None, "big", "Big", "", None)
+        .unwrap()
+        .id;
     e.hub.grant(None, "gov-a", &col, RW).unwrap();
     let big = format!(
         "{{\"objects\": [{{\"x\": \"{}\"}}]}}",
