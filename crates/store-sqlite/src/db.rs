@@ -10,7 +10,10 @@ use store::{ObjectQuery, Result, StoreError};
 use crate::util::backend;
 
 /// The embedded migrations, in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_banks.sql"),
+];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

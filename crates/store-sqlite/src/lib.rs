@@ -33,6 +33,7 @@
 //! ```
 
 mod accounts;
+mod banks;
 mod db;
 mod objects;
 mod util;

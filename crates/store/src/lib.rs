@@ -14,11 +14,13 @@
 //! assert_eq!(Sector::CivilSociety.as_str(), "civil-society");
 //! ```
 
+mod banks;
 mod error;
 mod model;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
+pub use banks::*;
 pub use error::StoreError;
 pub use model::*;
 
@@ -28,11 +30,11 @@ use std::ops::ControlFlow;
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Everything the hub keeps: organisations, users, credentials, collections, grants, STIX
-/// object versions and TAXII statuses.
+/// object versions and TAXII statuses; and, through [`BankStore`], hash banks.
 ///
 /// Every method is one transaction: it either happens completely or not at all, and a
 /// method that returns `Ok` has made its writes durable.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: BankStore + Send + Sync + 'static {
     // Organisations.
 
     /// Creates an organisation; `StoreError::Conflict` if the slug is taken.
