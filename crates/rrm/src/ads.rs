@@ -50,6 +50,19 @@ pub enum Command {
 ///
 /// `check` ends the process with the verdict's exit status after printing its result.
 pub fn run(cmd: Command) -> anyhow::Result<()> {
+    match run_inner(cmd) {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Whether an error is a closed standard output (e.g. piped into `head`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn run_inner(cmd: Command) -> anyhow::Result<()> {
     match cmd {
         Command::Check { file, json, rules } => {
             let engine = engine(&rules)?;
@@ -57,7 +70,7 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             let result = engine.check_json(&name, &text)?;
             let mut out = std::io::stdout().lock();
             if json {
-                serde_json::to_writer_pretty(&mut out, &result)?;
+                serde_json::to_writer_pretty(&mut out, &result).map_err(std::io::Error::from)?;
                 writeln!(out)?;
             } else {
                 write_text(&mut out, &result)?;
@@ -73,22 +86,21 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             let engine = engine(&rules)?;
             let mut out = std::io::stdout().lock();
             if json {
-                serde_json::to_writer_pretty(&mut out, engine.rule_sets())?;
+                serde_json::to_writer_pretty(&mut out, engine.rule_sets())
+                    .map_err(std::io::Error::from)?;
                 writeln!(out)?;
             } else {
                 for set in engine.rule_sets() {
-                    let until = set
-                        .effective_until
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|| "in force".into());
+                    let span = match set.effective_until {
+                        Some(u) => format!("in force {} to {u}", set.effective_from),
+                        None => format!("in force from {}", set.effective_from),
+                    };
                     writeln!(
                         out,
-                        "{}: {} [{}; from {} to {}]",
+                        "{}: {} [{}; {span}]",
                         set.id,
                         set.name,
                         set.jurisdictions.join(", "),
-                        set.effective_from,
-                        until
                     )?;
                     for r in &set.rules {
                         writeln!(
