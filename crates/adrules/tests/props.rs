@@ -138,6 +138,20 @@ proptest! {
     }
 
     #[test]
+    fn removing_a_required_field_never_lowers_the_verdict(doc in varied_doc(), which in 0usize..6) {
+        let field = ["/ad/creative", "/ad/tagline", "/ad/label", "/ad/notice", "/ad/authorized_by",
+            "/sponsors/0/eu_declaration"][which];
+        let before = engine().check_json("a", &doc.to_string());
+        let mut less = doc.clone();
+        common::drop_field(&mut less, field);
+        let after = engine().check_json("b", &less.to_string());
+        match (before, after) {
+            (Ok(b), Ok(a)) => prop_assert!(a.verdict >= b.verdict, "{}: {} -> {}", field, b.verdict, a.verdict),
+            (b, a) => return Err(TestCaseError::fail(format!("{b:?} / {a:?}"))),
+        }
+    }
+
+    #[test]
     fn sponsor_order_does_not_change_the_result(doc in varied_doc(), extra in any::<bool>()) {
         let mut doc = doc;
         if extra {
