@@ -43,7 +43,9 @@ async fn one_span_per_request_and_no_credentials() {
         .with_span_list(false)
         .with_writer(capture.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, so that callsites registered by other tests of this binary are seen too; the
+    // lines of this test are told apart by their request ids.
+    tracing::subscriber::set_global_default(subscriber).expect("only this test sets one");
 
     let r = taxii_get(&e.app, "/taxii2/hub/collections/", "alice").await;
     assert_eq!(r.status, 200);
@@ -67,7 +69,9 @@ async fn one_span_per_request_and_no_credentials() {
         .header("authorization", basic("mallory"))
         .body(Body::empty())
         .unwrap();
-    assert_eq!(send(&e.app, bad).await.status, 401);
+    let r = send(&e.app, bad).await;
+    assert_eq!(r.status, 401);
+    let bad_rid = r.header("x-request-id").unwrap();
 
     let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<serde_json::Value> = text
@@ -77,6 +81,10 @@ async fn one_span_per_request_and_no_credentials() {
     let finished: Vec<&serde_json::Value> = lines
         .iter()
         .filter(|l| l["fields"]["message"] == "request finished")
+        .filter(|l| {
+            let id = l["span"]["request_id"].as_str().unwrap_or("");
+            id == rid || id == "client-chosen-id" || id == bad_rid
+        })
         .collect();
     assert_eq!(finished.len(), 3, "{text}");
     let first = finished[0];
