@@ -199,3 +199,49 @@ async fn refuses_non_loopback_without_tls() {
         .unwrap_err();
     assert!(err.to_string().contains("missing.pem"), "{err}");
 }
+
+#[tokio::test]
+async fn startup_errors_name_what_is_wrong() {
+    let e = env();
+    // A port already in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = Listen {
+        addr: taken.local_addr().unwrap(),
+        tls: None,
+        insecure_http: false,
+    };
+    let err = server::serve(e.app.clone(), listen, |_| {}, async {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServerError::Bind { .. }), "{err}");
+    assert!(
+        err.to_string().contains("cannot listen on 127.0.0.1:"),
+        "{err}"
+    );
+
+    // A certificate file that holds no certificate, and a key that does not fit.
+    let a = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let b = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let not_pem = e.dir.path().join("not.pem");
+    let cert = e.dir.path().join("a.pem");
+    let other_key = e.dir.path().join("b.key");
+    std::fs::write(&not_pem, "hello").unwrap();
+    std::fs::write(&cert, a.cert.pem()).unwrap();
+    std::fs::write(&other_key, b.key_pair.serialize_pem()).unwrap();
+    for (cert, key, names) in [
+        (not_pem.clone(), other_key.clone(), "not.pem"),
+        (cert.clone(), other_key.clone(), "b.key"),
+        (cert.clone(), not_pem.clone(), "not.pem"),
+    ] {
+        let listen = Listen {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            tls: Some(TlsFiles { cert, key }),
+            insecure_http: false,
+        };
+        let err = server::serve(e.app.clone(), listen, |_| panic!("must not bind"), async {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ServerError::Tls { .. }), "{err}");
+        assert!(err.to_string().contains(names), "{err}");
+    }
+}
