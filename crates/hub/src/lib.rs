@@ -42,6 +42,7 @@
 
 mod admin;
 mod auth;
+pub mod banks;
 mod cursor;
 mod error;
 mod export;
@@ -215,6 +216,8 @@ struct Inner {
     dummy_hash: std::sync::OnceLock<String>,
     /// When statuses were last purged (seconds).
     last_purge: AtomicI64,
+    /// Hash banks: the matching index, built from the store at start-up.
+    banks: banks::Banks,
 }
 
 impl fmt::Debug for Hub {
@@ -241,6 +244,7 @@ impl Hub {
         }
         let hub_identity_id = admin::hub_identity_id();
         let directory_id = admin::ensure_directory(store.as_ref(), &hub_identity_id)?;
+        let banks = banks::Banks::load(store.as_ref())?;
         Ok(Hub {
             inner: Arc::new(Inner {
                 store,
@@ -250,6 +254,7 @@ impl Hub {
                 auth_cache: Mutex::new(HashMap::new()),
                 dummy_hash: std::sync::OnceLock::new(),
                 last_purge: AtomicI64::new(0),
+                banks,
             }),
         })
     }
