@@ -524,7 +524,7 @@ fn check_len(len: usize, width: usize, height: usize, channels: usize) -> Result
 
 /// Box window for one pass: a 64th of the side, halved for two passes, rounded up.
 fn window_size(dim: usize) -> usize {
-    (dim + 2 * 64 - 1) / (2 * 64)
+    dim.div_ceil(2 * 64)
 }
 
 /// The input row (or column) sampled for output cell `i`: its centre, truncated, in f64.

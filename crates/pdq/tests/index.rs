@@ -80,8 +80,8 @@ fn add_disable_enable_take_effect_at_once() {
 fn flip(h: PdqHash, k: usize, picks: &[u16]) -> PdqHash {
     let mut bits: Vec<usize> = (0..256).collect();
     let mut out = h;
-    for i in 0..k {
-        let p = picks[i] as usize % bits.len();
+    for pick in picks.iter().take(k) {
+        let p = *pick as usize % bits.len();
         let b = bits.swap_remove(p);
         out.0[b / 64] ^= 1 << (b % 64);
     }

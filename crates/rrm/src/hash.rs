@@ -59,14 +59,19 @@ pub fn run_hash(args: HashArgs) -> anyhow::Result<()> {
         }
     }
     if failures > 0 {
-        bail!("{failures} of {} file(s) could not be hashed", args.files.len());
+        bail!(
+            "{failures} of {} file(s) could not be hashed",
+            args.files.len()
+        );
     }
     Ok(())
 }
 
 fn hash_one(hasher: &mut Hasher, file: &Path, args: &HashArgs) -> anyhow::Result<String> {
     let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
-    let pdq = hasher.hash_bytes(&bytes).with_context(|| file.display().to_string())?;
+    let pdq = hasher
+        .hash_bytes(&bytes)
+        .with_context(|| file.display().to_string())?;
     let mut line = format!("{} {}", pdq.hash, pdq.quality);
     if args.md5 {
         line.push(' ');
@@ -104,7 +109,11 @@ fn read_list(path: &Path) -> anyhow::Result<Vec<ListEntry>> {
         };
         let hash = PdqHash::from_hex(hash_text)
             .with_context(|| format!("{}:{}: bad PDQ hash", path.display(), i + 1))?;
-        entries.push(ListEntry { hash, line: i + 1, label: label.to_string() });
+        entries.push(ListEntry {
+            hash,
+            line: i + 1,
+            label: label.to_string(),
+        });
     }
     Ok(entries)
 }
@@ -112,8 +121,11 @@ fn read_list(path: &Path) -> anyhow::Result<Vec<ListEntry>> {
 /// Runs `rrm match`.
 pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
     let list = read_list(&args.against)?;
-    let pairs: Vec<(u64, PdqHash)> =
-        list.iter().enumerate().map(|(i, e)| (i as u64, e.hash)).collect();
+    let pairs: Vec<(u64, PdqHash)> = list
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i as u64, e.hash))
+        .collect();
     let index = Index::build(&pairs);
     let mut hasher = Hasher::new();
     let mut failures = 0usize;
@@ -144,7 +156,10 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
         }
     }
     if failures > 0 {
-        bail!("{failures} of {} queries could not be matched", args.queries.len());
+        bail!(
+            "{failures} of {} queries could not be matched",
+            args.queries.len()
+        );
     }
     Ok(())
 }
@@ -162,7 +177,9 @@ fn query_hashes(hasher: &mut Hasher, query: &str, dihedral: bool) -> anyhow::Res
         };
     }
     let bytes = std::fs::read(path).with_context(|| format!("{query}: cannot read"))?;
-    let dih = hasher.dihedral_bytes(&bytes).with_context(|| query.to_string())?;
+    let dih = hasher
+        .dihedral_bytes(&bytes)
+        .with_context(|| query.to_string())?;
     if dih.quality < MIN_MATCH_QUALITY {
         bail!(
             "{query}: image quality {} is below {MIN_MATCH_QUALITY}; too featureless to match reliably",
