@@ -127,8 +127,9 @@ pub fn find_groups(corpus: &Corpus, networks: &[(Network, &[Edge])]) -> Vec<Grou
             }
         }
     }
-    // Items shared by members: (group, kind, value, user, time, post).
-    let mut items: Vec<(u32, u8, String, u32, i64, u32)> = Vec::new();
+    // Items shared by members: (group, kind, item id, user, time, post), integers only.
+    let mut items: Vec<(u32, u8, u32, u32, i64, u32)> = Vec::new();
+    let mut texts = crate::intern::Interner::new();
     let (mut scratch, mut norm) = (String::new(), String::new());
     for i in 0..corpus.len() {
         let u = corpus.user[i];
@@ -138,35 +139,23 @@ pub fn find_groups(corpus: &Corpus, networks: &[(Network, &[Edge])]) -> Vec<Grou
         }
         let t = corpus.time[i];
         if corpus.repost[i] != NONE {
-            items.push((
-                g,
-                0,
-                corpus.id_string(corpus.repost[i]).to_string(),
-                u,
-                t,
-                i as u32,
-            ));
+            items.push((g, 0, corpus.repost[i], u, t, i as u32));
             continue;
         }
         if corpus.reply[i] != NONE {
-            items.push((
-                g,
-                1,
-                corpus.id_string(corpus.reply[i]).to_string(),
-                u,
-                t,
-                i as u32,
-            ));
+            items.push((g, 1, corpus.reply[i], u, t, i as u32));
         }
         for &url in corpus.url_range(i) {
-            items.push((g, 2, corpus.url_string(url).to_string(), u, t, i as u32));
+            items.push((g, 2, url, u, t, i as u32));
         }
         text::normalize_into(corpus.post_text(i as u32), &mut scratch, &mut norm);
         if !norm.is_empty() {
-            items.push((g, 3, norm.clone(), u, t, i as u32));
+            if let Some((k, _)) = texts.intern(&norm) {
+                items.push((g, 3, k, u, t, i as u32));
+            }
         }
     }
-    items.sort_unstable_by(|a, b| (a.0, a.1, &a.2, a.3).cmp(&(b.0, b.1, &b.2, b.3)));
+    items.sort_unstable_by_key(|x| (x.0, x.1, x.2, x.3));
     const KINDS: [&str; 4] = ["repost", "reply", "url", "text"];
     let mut shared: Vec<Vec<(SharedItem, i64, i64, u32)>> = vec![Vec::new(); groups.len()];
     for chunk in items.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2) {
@@ -182,10 +171,15 @@ pub fn find_groups(corpus: &Corpus, networks: &[(Network, &[Edge])]) -> Vec<Grou
         let first = chunk.iter().map(|x| x.4).min().unwrap_or(0);
         let last = chunk.iter().map(|x| x.4).max().unwrap_or(0);
         let head = &chunk[0];
+        let value = match head.1 {
+            0 | 1 => corpus.id_string(head.2),
+            2 => corpus.url_string(head.2),
+            _ => texts.get(head.2),
+        };
         shared[head.0 as usize].push((
             SharedItem {
                 kind: KINDS[head.1 as usize],
-                value: head.2.clone(),
+                value: value.to_string(),
                 accounts,
                 posts: chunk.len(),
             },

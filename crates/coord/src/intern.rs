@@ -26,15 +26,17 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-const EMPTY: u32 = u32::MAX;
+const EMPTY: u64 = u64::MAX;
 
 /// Interns strings: each distinct string gets the next dense id, starting at 0.
+///
+/// The table holds `(hash tag << 32) | id` per slot, so a probe touches one cache line
+/// and growing never rehashes the strings.
 #[derive(Debug, Clone)]
 pub struct Interner {
     arena: String,
     ends: Vec<usize>,
-    hashes: Vec<u32>,
-    table: Vec<u32>,
+    table: Vec<u64>,
 }
 
 impl Default for Interner {
@@ -46,12 +48,7 @@ impl Default for Interner {
 impl Interner {
     /// Creates an empty interner.
     pub fn new() -> Self {
-        Interner {
-            arena: String::new(),
-            ends: Vec::new(),
-            hashes: Vec::new(),
-            table: vec![EMPTY; 16],
-        }
+        Interner { arena: String::new(), ends: Vec::new(), table: vec![EMPTY; 16] }
     }
 
     /// Number of distinct strings interned.
@@ -74,46 +71,40 @@ impl Interner {
         self.arena.get(start..self.ends[i]).unwrap_or("")
     }
 
-    /// The id of `s` if it was interned.
-    pub fn lookup(&self, s: &str) -> Option<u32> {
-        let h = hash_bytes(s.as_bytes());
+    /// Finds the slot of `s`: `Ok(id)` when present, `Err(slot)` for the free slot to use.
+    #[inline]
+    fn find(&self, s: &str, tag: u64) -> Result<u32, usize> {
         let mask = self.table.len() - 1;
-        let mut slot = (h as usize) & mask;
+        let mut slot = (tag as usize) & mask;
         loop {
-            let id = self.table[slot];
-            if id == EMPTY {
-                return None;
+            let entry = self.table[slot];
+            if entry == EMPTY {
+                return Err(slot);
             }
-            if self.hashes[id as usize] == (h >> 32) as u32 && self.get(id) == s {
-                return Some(id);
+            if entry >> 32 == tag && self.get(entry as u32) == s {
+                return Ok(entry as u32);
             }
             slot = (slot + 1) & mask;
         }
     }
 
+    /// The id of `s` if it was interned.
+    pub fn lookup(&self, s: &str) -> Option<u32> {
+        self.find(s, hash_bytes(s.as_bytes()) >> 32).ok()
+    }
+
     /// Interns `s`, returning its id and whether it was new.
     /// Returns `None` when the 32-bit id space is exhausted.
     pub fn intern(&mut self, s: &str) -> Option<(u32, bool)> {
-        let h = hash_bytes(s.as_bytes());
-        let mask = self.table.len() - 1;
-        let mut slot = (h as usize) & mask;
-        loop {
-            let id = self.table[slot];
-            if id == EMPTY {
-                break;
-            }
-            if self.hashes[id as usize] == (h >> 32) as u32 && self.get(id) == s {
-                return Some((id, false));
-            }
-            slot = (slot + 1) & mask;
-        }
-        let id = u32::try_from(self.ends.len())
-            .ok()
-            .filter(|&i| i < EMPTY - 1)?;
+        let tag = hash_bytes(s.as_bytes()) >> 32;
+        let slot = match self.find(s, tag) {
+            Ok(id) => return Some((id, false)),
+            Err(slot) => slot,
+        };
+        let id = u32::try_from(self.ends.len()).ok().filter(|&i| i < u32::MAX - 1)?;
         self.arena.push_str(s);
         self.ends.push(self.arena.len());
-        self.hashes.push((h >> 32) as u32);
-        self.table[slot] = id;
+        self.table[slot] = (tag << 32) | id as u64;
         if self.ends.len() * 2 > self.table.len() {
             self.grow();
         }
@@ -124,14 +115,33 @@ impl Interner {
         let size = self.table.len() * 2;
         let mut table = vec![EMPTY; size];
         let mask = size - 1;
-        for id in 0..self.ends.len() {
-            let s = self.get(id as u32);
-            let mut slot = (hash_bytes(s.as_bytes()) as usize) & mask;
+        for &entry in self.table.iter().filter(|&&e| e != EMPTY) {
+            let mut slot = ((entry >> 32) as usize) & mask;
             while table[slot] != EMPTY {
                 slot = (slot + 1) & mask;
             }
-            table[slot] = id as u32;
+            table[slot] = entry;
         }
         self.table = table;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_and_looks_up() {
+        let mut i = Interner::new();
+        for n in 0..10_000 {
+            assert_eq!(i.intern(&format!("m{n}")), Some((n, true)));
+        }
+        for n in 0..10_000u32 {
+            assert_eq!(i.intern(&format!("m{n}")), Some((n, false)));
+            assert_eq!(i.get(n), format!("m{n}"));
+        }
+        assert_eq!(i.lookup("nope"), None);
+        assert_eq!(i.intern(""), Some((10_000, true)));
+        assert_eq!(i.get(10_000), "");
     }
 }

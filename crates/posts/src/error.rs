@@ -26,8 +26,8 @@ pub enum ErrorKind {
     Utf8(&'static str),
     /// A timestamp cannot be read.
     BadTimestamp(String),
-    /// A URL list literal cannot be read.
-    BadUrls(String),
+    /// A URL list cannot be read: the value and what is wrong.
+    BadUrls(String, &'static str),
     /// A required field is empty.
     EmptyField(&'static str),
     /// An NDJSON line is not a JSON object with the expected fields.
@@ -53,7 +53,11 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Io(e) => write!(f, "cannot read: {e}"),
             ErrorKind::Empty => write!(f, "file is empty (expected a header row)"),
             ErrorKind::MissingColumns(m) => write!(f, "missing columns: {m}"),
-            ErrorKind::FieldCount { expected, found, multiline } => {
+            ErrorKind::FieldCount {
+                expected,
+                found,
+                multiline,
+            } => {
                 write!(f, "expected {expected} fields, found {found}")?;
                 if *multiline {
                     write!(f, " (the record spans several lines: unbalanced quote?)")?;
@@ -62,8 +66,13 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::Csv(m) => write!(f, "broken CSV: {m}"),
             ErrorKind::Utf8(field) => write!(f, "field {field} is not valid UTF-8"),
-            ErrorKind::BadTimestamp(v) => write!(f, "timestamp {v:?} is not a number of seconds or a date-time"),
-            ErrorKind::BadUrls(v) => write!(f, "urls {v:?} is not a list of quoted strings"),
+            ErrorKind::BadTimestamp(v) => write!(
+                f,
+                "timestamp {v:?} is not a number of seconds or a date-time"
+            ),
+            ErrorKind::BadUrls(v, why) => {
+                write!(f, "urls {v:?} is not a list of quoted strings: {why}")
+            }
             ErrorKind::EmptyField(field) => write!(f, "field {field} is empty"),
             ErrorKind::Json(m) => write!(f, "bad JSON record: {m}"),
             ErrorKind::Engine(e) => write!(f, "{e}"),

@@ -32,7 +32,10 @@ fn num(s: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
 /// trailing `Z` or `+00:00` is allowed). Returns milliseconds and whether seconds were given.
 pub fn parse_datetime_ms(s: &str) -> Option<(i64, bool)> {
     let s = s.trim();
-    let s = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00")).unwrap_or(s);
+    let s = s
+        .strip_suffix('Z')
+        .or_else(|| s.strip_suffix("+00:00"))
+        .unwrap_or(s);
     let (date, time) = s.split_once([' ', 'T'])?;
     let mut d = date.splitn(3, '-');
     let y = num(d.next()?, 1..=9999)?;
@@ -59,7 +62,10 @@ pub fn parse_datetime_ms(s: &str) -> Option<(i64, bool)> {
         }
     };
     let days = days_from_civil(y, mo, da);
-    Some(((days * 86_400 + h * 3600 + mi * 60) * 1000 + sec_ms, has_seconds))
+    Some((
+        (days * 86_400 + h * 3600 + mi * 60) * 1000 + sec_ms,
+        has_seconds,
+    ))
 }
 
 /// The creation time in milliseconds encoded in a Twitter snowflake id, if it is one.
@@ -90,7 +96,8 @@ pub fn tweet_time_ms(time: &str, id: &str) -> Option<i64> {
 
 /// Parses a URL list: a Python or JSON list literal of strings (`['a', "b"]`, `[]`), or
 /// otherwise whitespace-separated URLs. An empty field is an empty list.
-pub fn parse_url_list(s: &str, out: &mut Vec<String>) -> Result<(), ()> {
+/// On failure returns what is wrong.
+pub fn parse_url_list(s: &str, out: &mut Vec<String>) -> Result<(), &'static str> {
     out.clear();
     let t = s.trim();
     if t.is_empty() {
@@ -111,12 +118,12 @@ pub fn parse_url_list(s: &str, out: &mut Vec<String>) -> Result<(), ()> {
                 let mut v = String::new();
                 loop {
                     match chars.next() {
-                        None => return Err(()),
+                        None => return Err("unterminated string"),
                         Some('\\') => match chars.next() {
                             Some('n') => v.push('\n'),
                             Some('t') => v.push('\t'),
                             Some(c) => v.push(c),
-                            None => return Err(()),
+                            None => return Err("unterminated string"),
                         },
                         Some(c) if c == q => break,
                         Some(c) => v.push(c),
@@ -129,14 +136,14 @@ pub fn parse_url_list(s: &str, out: &mut Vec<String>) -> Result<(), ()> {
                 match chars.next() {
                     Some(',') => continue,
                     Some(']') => break,
-                    _ => return Err(()),
+                    _ => return Err("expected , or ] after a string"),
                 }
             }
-            _ => return Err(()),
+            _ => return Err("expected a quoted string"),
         }
     }
     if chars.any(|c| !c.is_whitespace()) {
-        return Err(());
+        return Err("text after the closing ]");
     }
     Ok(())
 }
@@ -148,8 +155,14 @@ mod tests {
     #[test]
     fn datetimes() {
         assert_eq!(parse_datetime_ms("1970-01-01 00:01"), Some((60_000, false)));
-        assert_eq!(parse_datetime_ms("2016-05-13 19:34:12"), Some((1_463_168_052_000, true)));
-        assert_eq!(parse_datetime_ms("2016-05-13T19:34:12.5Z"), Some((1_463_168_052_500, true)));
+        assert_eq!(
+            parse_datetime_ms("2016-05-13 19:34:12"),
+            Some((1_463_168_052_000, true))
+        );
+        assert_eq!(
+            parse_datetime_ms("2016-05-13T19:34:12.5Z"),
+            Some((1_463_168_052_500, true))
+        );
         assert_eq!(parse_datetime_ms("2016-13-13 19:34"), None);
         assert_eq!(parse_datetime_ms("yesterday"), None);
     }
@@ -158,9 +171,18 @@ mod tests {
     fn snowflake_refines_minute() {
         // 1463168052000 ms - epoch, shifted into an id.
         let id = (((1_463_168_052_123i64 - SNOWFLAKE_EPOCH_MS) as u64) << 22).to_string();
-        assert_eq!(tweet_time_ms("2016-05-13 19:34", &id), Some(1_463_168_052_123));
-        assert_eq!(tweet_time_ms("2016-05-13 19:35", &id), Some(1_463_168_100_000));
-        assert_eq!(tweet_time_ms("2016-05-13 19:34", "12345"), Some(1_463_168_040_000));
+        assert_eq!(
+            tweet_time_ms("2016-05-13 19:34", &id),
+            Some(1_463_168_052_123)
+        );
+        assert_eq!(
+            tweet_time_ms("2016-05-13 19:35", &id),
+            Some(1_463_168_100_000)
+        );
+        assert_eq!(
+            tweet_time_ms("2016-05-13 19:34", "12345"),
+            Some(1_463_168_040_000)
+        );
     }
 
     #[test]

@@ -129,7 +129,11 @@ pub fn read_path(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Stats, PostsError> {
     let name = path.display().to_string();
-    let io = |e| PostsError { path: name.clone(), line: 0, kind: ErrorKind::Io(e) };
+    let io = |e| PostsError {
+        path: name.clone(),
+        line: 0,
+        kind: ErrorKind::Io(e),
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -150,9 +154,16 @@ pub fn read_from<R: Read>(
     opts: &Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Stats, PostsError> {
-    let mut sink = Sink { name, corpus, opts, stats: Stats::default() };
+    let mut sink = Sink {
+        name,
+        corpus,
+        opts,
+        stats: Stats::default(),
+    };
     match format {
-        Format::Cnt | Format::TwitterArchive => read_csv(&mut sink, reader, total, format, progress)?,
+        Format::Cnt | Format::TwitterArchive => {
+            read_csv(&mut sink, reader, total, format, progress)?
+        }
         Format::Ndjson => read_ndjson(&mut sink, reader, total, progress)?,
     }
     Ok(sink.stats)
@@ -168,7 +179,11 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     fn err(&self, line: u64, kind: ErrorKind) -> PostsError {
-        PostsError { path: self.name.to_string(), line, kind }
+        PostsError {
+            path: self.name.to_string(),
+            line,
+            kind,
+        }
     }
 
     /// Handles a bad record: an error, or a count when skipping.
@@ -202,7 +217,16 @@ impl Sink<'_> {
     }
 }
 
-const CNT_COLUMNS: [&str; 8] = ["message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls"];
+const CNT_COLUMNS: [&str; 8] = [
+    "message_id",
+    "user_id",
+    "username",
+    "repost_id",
+    "reply_id",
+    "message",
+    "timestamp",
+    "urls",
+];
 
 /// Column positions of an archive CSV.
 struct ArchiveColumns {
@@ -228,7 +252,10 @@ fn read_csv<R: Read>(
     format: Format,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), PostsError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
     let mut rec = csv::ByteRecord::new();
     let csv_err = |sink: &Sink<'_>, e: csv::Error| {
         let line = e.position().map_or(0, |p| p.line());
@@ -247,7 +274,11 @@ fn read_csv<R: Read>(
         .enumerate()
         .map(|(i, f)| {
             let s = String::from_utf8_lossy(f);
-            let s = if i == 0 { s.trim_start_matches('\u{feff}').to_string() } else { s.into_owned() };
+            let s = if i == 0 {
+                s.trim_start_matches('\u{feff}').to_string()
+            } else {
+                s.into_owned()
+            };
             s.trim().to_ascii_lowercase()
         })
         .collect();
@@ -304,7 +335,14 @@ fn read_csv<R: Read>(
         let line = rec.position().map_or(next_line, |p| p.line());
         if rec.len() != width {
             let multiline = rdr.position().line() > line + 1;
-            sink.bad(line, ErrorKind::FieldCount { expected: width, found: rec.len(), multiline })?;
+            sink.bad(
+                line,
+                ErrorKind::FieldCount {
+                    expected: width,
+                    found: rec.len(),
+                    multiline,
+                },
+            )?;
             continue;
         }
         let parsed = match &archive {
@@ -320,14 +358,25 @@ fn read_csv<R: Read>(
             Err(kind) => sink.bad(line, kind)?,
         }
         if sink.stats.records % PROGRESS_EVERY == 0 {
-            progress(&Progress { bytes: rdr.position().byte(), total, records: sink.stats.records });
+            progress(&Progress {
+                bytes: rdr.position().byte(),
+                total,
+                records: sink.stats.records,
+            });
         }
     }
-    progress(&Progress { bytes: rdr.position().byte(), total, records: sink.stats.records });
+    progress(&Progress {
+        bytes: rdr.position().byte(),
+        total,
+        records: sink.stats.records,
+    });
     Ok(())
 }
 
-fn cnt_record<'r>(rec: &'r csv::ByteRecord, urls: &mut Vec<String>) -> Result<PostInput<'r>, ErrorKind> {
+fn cnt_record<'r>(
+    rec: &'r csv::ByteRecord,
+    urls: &mut Vec<String>,
+) -> Result<PostInput<'r>, ErrorKind> {
     let id = field(rec, 0, "message_id")?;
     let user = field(rec, 1, "user_id")?;
     if id.is_empty() {
@@ -339,7 +388,12 @@ fn cnt_record<'r>(rec: &'r csv::ByteRecord, urls: &mut Vec<String>) -> Result<Po
     let ts = field(rec, 6, "timestamp")?;
     let time = fields::seconds_to_ms(ts).ok_or_else(|| ErrorKind::BadTimestamp(ts.to_string()))?;
     urls.clear();
-    urls.extend(field(rec, 7, "urls")?.split(' ').filter(|u| !u.is_empty()).map(str::to_string));
+    urls.extend(
+        field(rec, 7, "urls")?
+            .split(' ')
+            .filter(|u| !u.is_empty())
+            .map(str::to_string),
+    );
     Ok(PostInput {
         id,
         user,
@@ -353,7 +407,10 @@ fn cnt_record<'r>(rec: &'r csv::ByteRecord, urls: &mut Vec<String>) -> Result<Po
 }
 
 fn is_true(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "t")
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "t"
+    )
 }
 
 fn archive_record<'r>(
@@ -376,11 +433,13 @@ fn archive_record<'r>(
         return Err(ErrorKind::EmptyField("userid"));
     }
     let ts = field(rec, cols.time, "tweet_time")?;
-    let time = fields::tweet_time_ms(ts, id).ok_or_else(|| ErrorKind::BadTimestamp(ts.to_string()))?;
+    let time =
+        fields::tweet_time_ms(ts, id).ok_or_else(|| ErrorKind::BadTimestamp(ts.to_string()))?;
     let retweet = opt(cols.retweet, "retweet_tweetid")?;
     let flagged = cols.is_retweet.is_none() || is_true(opt(cols.is_retweet, "is_retweet")?);
     let raw_urls = opt(cols.urls, "urls")?;
-    fields::parse_url_list(raw_urls, urls).map_err(|_| ErrorKind::BadUrls(raw_urls.to_string()))?;
+    fields::parse_url_list(raw_urls, urls)
+        .map_err(|why| ErrorKind::BadUrls(raw_urls.to_string(), why))?;
     Ok(PostInput {
         id,
         user,
@@ -394,7 +453,10 @@ fn archive_record<'r>(
 }
 
 /// A JSON value as a string field: strings as is, numbers in their JSON spelling, null as "".
-fn json_str<'v>(v: Option<&'v serde_json::Value>, scratch: &'v mut String) -> Result<&'v str, String> {
+fn json_str<'v>(
+    v: Option<&'v serde_json::Value>,
+    scratch: &'v mut String,
+) -> Result<&'v str, String> {
     match v {
         None | Some(serde_json::Value::Null) => Ok(""),
         Some(serde_json::Value::String(s)) => Ok(s),
@@ -458,13 +520,21 @@ fn read_ndjson<R: Read>(
             Err(kind) => sink.bad(line_no, kind)?,
         }
         if sink.stats.records % PROGRESS_EVERY == 0 {
-            progress(&Progress { bytes, total, records: sink.stats.records });
+            progress(&Progress {
+                bytes,
+                total,
+                records: sink.stats.records,
+            });
         }
     }
     if line_no == 0 {
         return Err(sink.err(0, ErrorKind::Empty));
     }
-    progress(&Progress { bytes, total, records: sink.stats.records });
+    progress(&Progress {
+        bytes,
+        total,
+        records: sink.stats.records,
+    });
     Ok(())
 }
 
@@ -482,7 +552,9 @@ impl std::ops::Index<usize> for JsonPost {
 }
 
 fn json_post(value: &serde_json::Value, urls: &mut Vec<String>) -> Result<JsonPost, ErrorKind> {
-    let obj = value.as_object().ok_or_else(|| ErrorKind::Json("expected a JSON object".into()))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| ErrorKind::Json("expected a JSON object".into()))?;
     let pick = |names: &[&str]| names.iter().find_map(|n| obj.get(*n));
     let spec: [(&[&str], &'static str); 6] = [
         (&["message_id", "tweetid", "id"], "message_id"),
@@ -495,7 +567,8 @@ fn json_post(value: &serde_json::Value, urls: &mut Vec<String>) -> Result<JsonPo
     let mut fields: [String; 6] = Default::default();
     for (k, (names, label)) in spec.iter().enumerate() {
         let mut scratch = String::new();
-        let s = json_str(pick(names), &mut scratch).map_err(|m| ErrorKind::Json(format!("{label}: {m}")))?;
+        let s = json_str(pick(names), &mut scratch)
+            .map_err(|m| ErrorKind::Json(format!("{label}: {m}")))?;
         fields[k] = s.to_string();
     }
     if fields[0].is_empty() {
@@ -504,7 +577,10 @@ fn json_post(value: &serde_json::Value, urls: &mut Vec<String>) -> Result<JsonPo
     if fields[1].is_empty() {
         return Err(ErrorKind::EmptyField("user_id"));
     }
-    if obj.get("is_retweet").is_some_and(|v| v == &serde_json::Value::Bool(false)) {
+    if obj
+        .get("is_retweet")
+        .is_some_and(|v| v == &serde_json::Value::Bool(false))
+    {
         fields[3].clear();
     }
     let time = match pick(&["timestamp", "tweet_time"]) {
@@ -512,9 +588,8 @@ fn json_post(value: &serde_json::Value, urls: &mut Vec<String>) -> Result<JsonPo
             .as_f64()
             .and_then(|v| fields::seconds_to_ms(&v.to_string()))
             .ok_or_else(|| ErrorKind::BadTimestamp(n.to_string()))?,
-        Some(serde_json::Value::String(s)) => {
-            fields::tweet_time_ms(s, &fields[0]).ok_or_else(|| ErrorKind::BadTimestamp(s.clone()))?
-        }
+        Some(serde_json::Value::String(s)) => fields::tweet_time_ms(s, &fields[0])
+            .ok_or_else(|| ErrorKind::BadTimestamp(s.clone()))?,
         Some(other) => return Err(ErrorKind::BadTimestamp(other.to_string())),
         None => return Err(ErrorKind::Json("timestamp: missing".into())),
     };
@@ -526,18 +601,26 @@ fn json_post(value: &serde_json::Value, urls: &mut Vec<String>) -> Result<JsonPo
                 match item {
                     serde_json::Value::String(s) if !s.is_empty() => urls.push(s.clone()),
                     serde_json::Value::String(_) => {}
-                    other => return Err(ErrorKind::BadUrls(other.to_string())),
+                    other => {
+                        return Err(ErrorKind::BadUrls(other.to_string(), "expected a string"))
+                    }
                 }
             }
         }
         Some(serde_json::Value::String(s)) => {
             if s.trim_start().starts_with('[') {
-                fields::parse_url_list(s, urls).map_err(|_| ErrorKind::BadUrls(s.clone()))?;
+                fields::parse_url_list(s, urls)
+                    .map_err(|why| ErrorKind::BadUrls(s.clone(), why))?;
             } else {
                 urls.extend(s.split(' ').filter(|u| !u.is_empty()).map(str::to_string));
             }
         }
-        Some(other) => return Err(ErrorKind::BadUrls(other.to_string())),
+        Some(other) => {
+            return Err(ErrorKind::BadUrls(
+                other.to_string(),
+                "expected a list or a string",
+            ))
+        }
     }
     Ok(JsonPost { fields, time })
 }

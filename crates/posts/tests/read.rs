@@ -9,14 +9,20 @@ const HEADER: &str = "message_id,user_id,username,repost_id,reply_id,message,tim
 fn write(name: &str, body: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
-    std::fs::File::create(&path).unwrap().write_all(body).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(body)
+        .unwrap();
     (dir, path)
 }
 
 fn read(name: &str, body: &str, skip: bool) -> (Result<Stats, posts::PostsError>, Corpus) {
     let (_dir, path) = write(name, body.as_bytes());
     let mut corpus = Corpus::new();
-    let opts = Options { skip_invalid: skip, format: None };
+    let opts = Options {
+        skip_invalid: skip,
+        format: None,
+    };
     let r = read_path(&path, &mut corpus, &opts, &mut |_| {});
     (r, corpus)
 }
@@ -28,7 +34,10 @@ fn cnt_csv_reads_all_fields() {
     );
     let (r, c) = read("p.csv", &body, false);
     let s = r.unwrap();
-    assert_eq!((s.records, s.added, s.duplicates, s.skipped, s.empty_texts), (3, 3, 0, 0, 1));
+    assert_eq!(
+        (s.records, s.added, s.duplicates, s.skipped, s.empty_texts),
+        (3, 3, 0, 0, 1)
+    );
     assert_eq!(c.post_text(0), "Hello, \"world\"");
     assert_eq!(c.post_urls(0).collect::<Vec<_>>(), ["http://a", "http://b"]);
     assert_eq!(c.repost_of(1), Some("m1"));
@@ -51,7 +60,10 @@ fn empty_file_is_an_error() {
     let (r, _) = read("p.csv", "", false);
     let e = r.unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Empty));
-    assert!(e.to_string().contains("p.csv") && e.to_string().contains("empty"), "{e}");
+    assert!(
+        e.to_string().contains("p.csv") && e.to_string().contains("empty"),
+        "{e}"
+    );
     let (r, _) = read("p.ndjson", "", true);
     assert!(matches!(r.unwrap_err().kind, ErrorKind::Empty));
 }
@@ -60,7 +72,10 @@ fn empty_file_is_an_error() {
 fn missing_columns_name_them() {
     let (r, _) = read("p.csv", "message_id,user_id,username\nm1,u1,x\n", false);
     let e = r.unwrap_err().to_string();
-    assert!(e.contains("p.csv:1:") && e.contains("missing") && e.contains("timestamp"), "{e}");
+    assert!(
+        e.contains("p.csv:1:") && e.contains("missing") && e.contains("timestamp"),
+        "{e}"
+    );
     let (r, _) = read("a.csv", "tweetid,userid,tweet_text\n1,2,x\n", false);
     let e = r.unwrap_err().to_string();
     assert!(e.contains("a.csv:1:") && e.contains("tweet_time"), "{e}");
@@ -84,7 +99,10 @@ fn broken_quoting_is_reported() {
     let body = format!("{HEADER}m1,u1,,,,a,1,\nm2,u2,,,,\"unterminated,2,\nm3,u3,,,,c,3,\n");
     let (r, _) = read("p.csv", &body, false);
     let e = r.unwrap_err().to_string();
-    assert!(e.contains("p.csv:3:") && e.contains("fields") && e.contains("quote"), "{e}");
+    assert!(
+        e.contains("p.csv:3:") && e.contains("fields") && e.contains("quote"),
+        "{e}"
+    );
     let (r, _) = read("p.csv", &body, true);
     let s = r.unwrap();
     assert_eq!((s.added, s.skipped), (1, 1));
@@ -95,7 +113,10 @@ fn wrong_field_count_is_reported() {
     let body = format!("{HEADER}m1,u1,,,,a,1\n");
     let (r, _) = read("p.csv", &body, false);
     let e = r.unwrap_err().to_string();
-    assert!(e.contains("p.csv:2:") && e.contains("expected 8 fields, found 7"), "{e}");
+    assert!(
+        e.contains("p.csv:2:") && e.contains("expected 8 fields, found 7"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -144,8 +165,13 @@ fn invalid_utf8_is_reported() {
     body.extend_from_slice(b"m1,u1,,,,\xff\xfe,1,\n");
     let (_dir, path) = write("p.csv", &body);
     let mut corpus = Corpus::new();
-    let e = read_path(&path, &mut corpus, &Options::default(), &mut |_| {}).unwrap_err().to_string();
-    assert!(e.contains("p.csv:2:") && e.contains("message") && e.contains("UTF-8"), "{e}");
+    let e = read_path(&path, &mut corpus, &Options::default(), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("p.csv:2:") && e.contains("message") && e.contains("UTF-8"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -157,7 +183,10 @@ fn progress_is_reported() {
     let (_dir, path) = write("p.csv", body.as_bytes());
     let mut corpus = Corpus::new();
     let mut calls = Vec::new();
-    read_path(&path, &mut corpus, &Options::default(), &mut |p| calls.push(*p)).unwrap();
+    read_path(&path, &mut corpus, &Options::default(), &mut |p| {
+        calls.push(*p)
+    })
+    .unwrap();
     assert!(calls.len() >= 3);
     let last = calls.last().unwrap();
     assert_eq!(last.records, 40_000);

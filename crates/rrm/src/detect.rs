@@ -14,7 +14,10 @@ pub struct Args {
     pub inputs: Vec<PathBuf>,
     /// Networks to compute, comma-separated: co_retweet, co_reply, co_link, co_tweet,
     /// co_similar_tweet, co_post.
-    #[arg(long, default_value = "co_retweet,co_reply,co_link,co_tweet,co_similar_tweet")]
+    #[arg(
+        long,
+        default_value = "co_retweet,co_reply,co_link,co_tweet,co_similar_tweet"
+    )]
     pub networks: String,
     /// Time window in seconds (inclusive), or `auto` to estimate it as CooRnet does.
     #[arg(long, default_value = "60")]
@@ -94,16 +97,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
 
     // Read every input into one corpus.
-    let total: u64 = args.inputs.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total: u64 = args
+        .inputs
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
     let bar = progress_bar(total);
-    let opts = posts::Options { skip_invalid: args.skip_invalid, format };
+    let opts = posts::Options {
+        skip_invalid: args.skip_invalid,
+        format,
+    };
     let mut corpus = Corpus::new();
     let mut stats = posts::Stats::default();
     let mut done_bytes = 0u64;
     for input in &args.inputs {
         bar.set_message(input.display().to_string());
         let base = done_bytes;
-        let s = posts::read_path(input, &mut corpus, &opts, &mut |p| bar.set_position(base + p.bytes))?;
+        let s = posts::read_path(input, &mut corpus, &opts, &mut |p| {
+            bar.set_position(base + p.bytes)
+        })?;
         done_bytes += std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
         stats.records += s.records;
         stats.added += s.added;
@@ -130,7 +143,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .parse()
             .ok()
             .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-            .with_context(|| format!("--window must be a number of seconds >= 0 or `auto`, got {:?}", args.window))?;
+            .with_context(|| {
+                format!(
+                    "--window must be a number of seconds >= 0 or `auto`, got {:?}",
+                    args.window
+                )
+            })?;
         ((secs * 1000.0).round() as i64, "given".to_string())
     };
     let params = Params {
@@ -141,24 +159,51 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     params.validate()?;
 
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut results: Vec<(Network, Vec<Edge>, f64)> = Vec::new();
     for &net in &networks {
         let t = Instant::now();
         let mut edges = if net == Network::CoSimilarTweet && args.approx {
-            let lsh = Lsh { bands: args.lsh_bands, rows: args.lsh_rows, ..Lsh::default() };
+            let lsh = Lsh {
+                bands: args.lsh_bands,
+                rows: args.lsh_rows,
+                ..Lsh::default()
+            };
             coord::compute_similar_approx(&corpus, &params, &lsh)?
         } else {
             coord::compute(&corpus, net, &params)?
         };
         let secs = t.elapsed().as_secs_f64();
         coord::sort_by_name(&corpus, &mut edges);
-        write_edges(&args.out.join(format!("{}.csv", net.name())), &corpus, net, &edges)?;
+        write_edges(
+            &args.out.join(format!("{}.csv", net.name())),
+            &corpus,
+            net,
+            &edges,
+        )?;
         results.push((net, edges, secs));
     }
-    let views: Vec<(Network, &[Edge])> = results.iter().map(|(n, e, _)| (*n, e.as_slice())).collect();
-    let groups = coord::find_groups(&corpus, &views);
-    write_groups(&args.out.join("groups.json"), &corpus, &args, window_ms, &groups)?;
+    let views: Vec<(Network, &[Edge])> =
+        results.iter().map(|(n, e, _)| (*n, e.as_slice())).collect();
+    // co_post is a null model (any two posts): it joins groups only when it is all there is.
+    let grouping: Vec<(Network, &[Edge])> = if views.iter().all(|(n, _)| *n == Network::CoPost) {
+        views.clone()
+    } else {
+        views
+            .iter()
+            .copied()
+            .filter(|(n, _)| *n != Network::CoPost)
+            .collect()
+    };
+    let groups = coord::find_groups(&corpus, &grouping);
+    write_groups(
+        &args.out.join("groups.json"),
+        &corpus,
+        &args,
+        window_ms,
+        &groups,
+    )?;
     write_graphml(&args.out.join("network.graphml"), &corpus, &views, &groups)?;
 
     // Summary.
@@ -185,7 +230,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.similarity
     )?;
     for (net, edges, secs) in &results {
-        let users: std::collections::BTreeSet<u32> = edges.iter().flat_map(|e| [e.source, e.target]).collect();
+        let users: std::collections::BTreeSet<u32> =
+            edges.iter().flat_map(|e| [e.source, e.target]).collect();
         writeln!(
             out,
             "{:<17} {:>9} edges {:>8} accounts {:>8.2} s -> {}",
@@ -210,15 +256,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn write_edges(path: &Path, corpus: &Corpus, net: Network, edges: &[Edge]) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
     w.write_record(["source", "target", "weight", "edge_type"])?;
     let mut buf = itoa_buf();
     for e in edges {
         let weight = fmt_u32(&mut buf, e.weight);
-        w.write_record([corpus.user_name(e.source), corpus.user_name(e.target), weight, net.name()])?;
+        w.write_record([
+            corpus.user_name(e.source),
+            corpus.user_name(e.target),
+            weight,
+            net.name(),
+        ])?;
     }
-    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -233,7 +286,13 @@ fn fmt_u32(buf: &mut String, v: u32) -> &str {
     buf
 }
 
-fn write_groups(path: &Path, corpus: &Corpus, args: &Args, window_ms: i64, groups: &[coord::Group]) -> anyhow::Result<()> {
+fn write_groups(
+    path: &Path,
+    corpus: &Corpus,
+    args: &Args,
+    window_ms: i64,
+    groups: &[coord::Group],
+) -> anyhow::Result<()> {
     use serde_json::{json, Value};
     let list: Vec<Value> = groups
         .iter()
@@ -299,7 +358,8 @@ fn write_graphml(
     nets: &[(Network, &[Edge])],
     groups: &[coord::Group],
 ) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let mut group_of = vec![0usize; corpus.user_count()];
     for (i, g) in groups.iter().enumerate() {
@@ -307,21 +367,43 @@ fn write_graphml(
             group_of[m as usize] = i + 1;
         }
     }
-    let mut nodes: Vec<u32> = nets.iter().flat_map(|(_, e)| e.iter().flat_map(|e| [e.source, e.target])).collect();
+    let mut nodes: Vec<u32> = nets
+        .iter()
+        .flat_map(|(_, e)| e.iter().flat_map(|e| [e.source, e.target]))
+        .collect();
     nodes.sort_unstable();
     nodes.dedup();
     nodes.sort_by(|&a, &b| corpus.user_name(a).cmp(corpus.user_name(b)));
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(w, r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#)?;
-    writeln!(w, r#"  <key id="username" for="node" attr.name="username" attr.type="string"/>"#)?;
-    writeln!(w, r#"  <key id="group" for="node" attr.name="group" attr.type="string"/>"#)?;
-    writeln!(w, r#"  <key id="weight" for="edge" attr.name="weight" attr.type="long"/>"#)?;
-    writeln!(w, r#"  <key id="edge_type" for="edge" attr.name="edge_type" attr.type="string"/>"#)?;
+    writeln!(
+        w,
+        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="username" for="node" attr.name="username" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="group" for="node" attr.name="group" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="weight" for="edge" attr.name="weight" attr.type="long"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="edge_type" for="edge" attr.name="edge_type" attr.type="string"/>"#
+    )?;
     writeln!(w, r#"  <graph id="coordination" edgedefault="directed">"#)?;
     for &n in &nodes {
         let id = xml_escape(corpus.user_name(n));
         writeln!(w, r#"    <node id="{id}">"#)?;
-        writeln!(w, r#"      <data key="username">{}</data>"#, xml_escape(corpus.username(n)))?;
+        writeln!(
+            w,
+            r#"      <data key="username">{}</data>"#,
+            xml_escape(corpus.username(n))
+        )?;
         let g = group_of[n as usize];
         if g > 0 {
             writeln!(w, r#"      <data key="group">group-{g}</data>"#)?;
@@ -342,6 +424,7 @@ fn write_graphml(
     }
     writeln!(w, "  </graph>")?;
     writeln!(w, "</graphml>")?;
-    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
