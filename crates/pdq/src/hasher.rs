@@ -101,14 +101,14 @@ pub struct Hasher {
     dct: Vec<f32>,
     /// The same matrix transposed, 64 rows by 16 columns.
     dct_t: Vec<f32>,
-    /// Full-size buffer: luminance, then the result of the first column pass.
-    a: Vec<f32>,
-    /// Full-size buffer: the result of the first row pass.
-    b: Vec<f32>,
+    /// Ring of the most recent rows out of the first row pass.
+    ring: Vec<f32>,
     /// Eight rows transposed so the row filter runs on eight rows at once.
     strip: Vec<Lanes>,
     /// Filtered strip, before it is transposed back into rows.
     ostrip: Vec<Lanes>,
+    /// Eight rows out of the first column pass, transposed for the second row pass.
+    strip2: Vec<Lanes>,
     /// Second row pass, kept only at the decimated columns (height x sampled columns).
     d: Vec<f32>,
     /// Second column pass, kept only at the decimated rows and columns.
@@ -142,10 +142,10 @@ impl Hasher {
         Hasher {
             dct,
             dct_t,
-            a: Vec::new(),
-            b: Vec::new(),
+            ring: Vec::new(),
             strip: Vec::new(),
             ostrip: Vec::new(),
+            strip2: Vec::new(),
             d: Vec::new(),
             e: Vec::new(),
             sum: Vec::new(),
@@ -263,6 +263,12 @@ impl Hasher {
     }
 
     /// Two X,Y passes of box filters (a tent filter), then sampling at 64x64 cell centres.
+    ///
+    /// The first three passes stream: eight rows at a time go through the first row pass into
+    /// a ring of recent rows, the first column pass consumes that ring row by row, and its
+    /// output rows are gathered eight at a time for the second row pass, which keeps only the
+    /// decimated columns. Only the input and a few rows are touched, so large images stay in
+    /// cache. The last column pass runs on the kept columns and keeps only the decimated rows.
     #[inline(always)]
     fn blur_and_decimate(&mut self, src: Source<'_>, w: usize, h: usize, out: &mut [f32; 64 * 64]) {
         let win_rows = window_size(w);
@@ -272,111 +278,110 @@ impl Hasher {
         let (row_slot, nrows) = slots(&rows_in, h);
         let (col_slot, ncols) = slots(&cols_in, w);
 
+        // The ring must hold the row leaving the column window while eight new rows arrive.
+        let ring_rows = win_cols + LANES;
         // Every element of these buffers is written before it is read: no clearing needed.
-        fit(&mut self.a, w * h);
-        fit(&mut self.b, w * h);
+        fit(&mut self.ring, ring_rows * w);
         fit(&mut self.d, h * ncols);
         fit(&mut self.e, nrows * ncols);
         if self.strip.len() != w {
             self.strip.resize(w, [0.0; LANES]);
             self.ostrip.resize(w, [0.0; LANES]);
+            self.strip2.resize(w, [0.0; LANES]);
         }
+        // The running sums must start at zero.
+        self.sum.clear();
+        self.sum.resize(w, 0.0);
 
-        // Pass 1 along rows: luminance -> b, every output.
+        let Hasher {
+            strip,
+            ostrip,
+            strip2,
+            ring,
+            sum,
+            d,
+            e,
+            ..
+        } = self;
+        let col_slot = &col_slot;
+
+        let ph = Phases::new(h, win_cols);
         for r0 in (0..h).step_by(LANES) {
             let valid = LANES.min(h - r0);
+            // First row pass on rows r0..r0 + valid, straight from the pixels.
             for l in 0..valid {
-                src.row_into_lane(r0 + l, w, l, &mut self.strip);
+                src.row_into_lane(r0 + l, w, l, strip);
             }
-            let strip: &[Lanes] = &self.strip;
-            let ostrip: &mut [Lanes] = &mut self.ostrip;
+            let s1: &[Lanes] = strip;
+            let o1: &mut [Lanes] = ostrip;
             box1d(
                 w,
                 win_rows,
                 #[inline(always)]
-                |k| strip.get(k).copied().unwrap_or([0.0; LANES]),
+                |k| s1.get(k).copied().unwrap_or([0.0; LANES]),
                 #[inline(always)]
-                |k, sum, c| {
-                    if let Some(o) = ostrip.get_mut(k) {
-                        *o = div(sum, c);
+                |k, sm, c| {
+                    if let Some(o) = o1.get_mut(k) {
+                        *o = div(sm, c);
                     }
                 },
             );
             for l in 0..valid {
-                let at = (r0 + l) * w;
-                if let Some(row) = self.b.get_mut(at..at + w) {
-                    for (dst, cell) in row.iter_mut().zip(self.ostrip.iter()) {
+                let at = ((r0 + l) % ring_rows) * w;
+                if let Some(row) = ring.get_mut(at..at + w) {
+                    for (dst, cell) in row.iter_mut().zip(ostrip.iter()) {
                         *dst = cell[l];
                     }
                 }
             }
+            // First column pass, one arriving row at a time (Meta's phases 1 to 3).
+            for ri in r0..r0 + valid {
+                add_row(sum, ring_row(ring, ri, ring_rows, w));
+                if ri >= win_cols {
+                    sub_row(sum, ring_row(ring, ri - win_cols, ring_rows, w));
+                }
+                if ri >= ph.p1 {
+                    let c = (ri + 1).min(win_cols) as f32;
+                    second_row_pass_feed(
+                        ri - ph.p1,
+                        sum,
+                        c,
+                        h,
+                        w,
+                        win_rows,
+                        strip2,
+                        d,
+                        col_slot,
+                        ncols,
+                    );
+                }
+            }
         }
-        // Pass 1 along columns: b -> a, every output.
-        {
-            let a = &mut self.a;
-            col_pass(
-                &self.b,
-                w,
-                h,
-                win_cols,
-                &mut self.sum,
-                #[inline(always)]
-                |i, sum, c| {
-                    if let Some(dst) = a.get_mut(i * w..(i + 1) * w) {
-                        div_row(dst, sum, c);
-                    }
-                },
-            );
+        // Phase 4: the window shrinks past the last row.
+        let mut count = win_cols;
+        for t in 0..ph.p4 {
+            sub_row(sum, ring_row(ring, h - win_cols + t, ring_rows, w));
+            count -= 1;
+            let oi = h - ph.p4 + t;
+            let c = count as f32;
+            second_row_pass_feed(oi, sum, c, h, w, win_rows, strip2, d, col_slot, ncols);
         }
-        // Pass 2 along rows: a -> d, kept only at decimated columns.
-        {
-            let d = &mut self.d;
-            let a: &[f32] = &self.a;
-            let col_slot = &col_slot;
-            row_pass_sparse(
-                #[inline(always)]
-                |r0, valid, strip: &mut [Lanes]| fill_strip(a, w, r0, valid, strip),
-                w,
-                h,
-                win_rows,
-                &mut self.strip,
-                col_slot,
-                #[inline(always)]
-                |r0, valid, slot, q| {
-                    for (l, v) in q.iter().enumerate().take(valid) {
-                        if let Some(dst) = d.get_mut((r0 + l) * ncols + slot) {
-                            *dst = *v;
-                        }
-                    }
-                },
-            );
-        }
-        // Pass 2 along columns: d -> e, kept only at decimated rows.
-        {
-            let e = &mut self.e;
-            col_pass(
-                &self.d,
-                ncols,
-                h,
-                win_cols,
-                &mut self.sum,
-                #[inline(always)]
-                |i, sum, c| {
-                    let slot = row_slot.get(i).copied().unwrap_or(UNUSED);
-                    if slot != UNUSED {
-                        let at = slot as usize * ncols;
-                        if let Some(dst) = e.get_mut(at..at + ncols) {
-                            div_row(dst, sum, c);
-                        }
-                    }
-                },
-            );
-        }
+
+        // Second column pass: d -> e, kept only at decimated rows.
+        col_pass(d, ncols, h, win_cols, sum, |i, sums, c| {
+            let slot = row_slot.get(i).copied().unwrap_or(UNUSED);
+            if slot != UNUSED {
+                let at = slot as usize * ncols;
+                if let Some(dst) = e.get_mut(at..at + ncols) {
+                    div_row(dst, sums, c);
+                }
+            }
+        });
         for (i, &ri) in rows_in.iter().enumerate() {
             let rs = row_slot[ri] as usize;
             for (j, &cj) in cols_in.iter().enumerate() {
                 let cs = col_slot[cj] as usize;
-                out[i * 64 + j] = self.e.get(rs * ncols + cs).copied().unwrap_or(0.0);
+                out[i * 64 + j] = e.get(rs * ncols + cs).copied().unwrap_or(0.0);
             }
         }
     }
@@ -636,51 +641,68 @@ fn box1d(
     }
 }
 
-/// Copies up to eight rows starting at `r0` into `strip`, transposed (one lane per row).
+/// Takes output row `oi` of the first column pass (`sums / c`) into lane `oi % 8` of `strip2`;
+/// when eight rows (or the last row) are in, runs the second row pass on them, keeping only
+/// the decimated columns (written to `d`, `ncols` values per row).
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn fill_strip(inp: &[f32], w: usize, r0: usize, valid: usize, strip: &mut [Lanes]) {
-    for l in 0..valid {
-        let at = (r0 + l) * w;
-        if let Some(row) = inp.get(at..at + w) {
-            for (cell, &v) in strip.iter_mut().zip(row) {
-                cell[l] = v;
-            }
+fn second_row_pass_feed(
+    oi: usize,
+    sums: &[f32],
+    c: f32,
+    h: usize,
+    w: usize,
+    win_rows: usize,
+    strip2: &mut [Lanes],
+    d: &mut [f32],
+    col_slot: &[u32],
+    ncols: usize,
+) {
+    let l = oi % LANES;
+    // Divide eight at a time (vector division), then scatter into the lane.
+    let mut cells = strip2.chunks_exact_mut(LANES);
+    let mut chunks = sums.chunks_exact(LANES);
+    for (cell8, s8) in (&mut cells).zip(&mut chunks) {
+        let mut q = [0f32; LANES];
+        for (qv, sv) in q.iter_mut().zip(s8) {
+            *qv = *sv / c;
+        }
+        for (cell, qv) in cell8.iter_mut().zip(q) {
+            cell[l] = qv;
         }
     }
-}
-
-/// Box filter along rows, eight rows at a time, dividing and emitting only at columns with a
-/// slot. `fill(r0, valid, strip)` loads rows `r0..r0 + valid` into the strip's lanes;
-/// `out(r0, valid, slot, quotients)` receives results. Lanes past `valid` hold leftovers of
-/// earlier rows: they are filtered but never emitted.
-#[inline(always)]
-fn row_pass_sparse(
-    mut fill: impl FnMut(usize, usize, &mut [Lanes]),
-    w: usize,
-    h: usize,
-    win: usize,
-    strip: &mut [Lanes],
-    col_slot: &[u32],
-    mut out: impl FnMut(usize, usize, usize, &Lanes),
-) {
-    for r0 in (0..h).step_by(LANES) {
-        let valid = LANES.min(h - r0);
-        fill(r0, valid, strip);
-        let s: &[Lanes] = strip;
+    for (cell, s) in cells.into_remainder().iter_mut().zip(chunks.remainder()) {
+        cell[l] = *s / c;
+    }
+    if l == LANES - 1 || oi + 1 == h {
+        let (r0, valid) = (oi - l, l + 1);
+        let s2: &[Lanes] = strip2;
         box1d(
             w,
-            win,
+            win_rows,
             #[inline(always)]
-            |k| s.get(k).copied().unwrap_or([0.0; LANES]),
+            |k| s2.get(k).copied().unwrap_or([0.0; LANES]),
             #[inline(always)]
-            |k, sum, c| {
+            |k, sm, cc| {
                 let slot = col_slot.get(k).copied().unwrap_or(UNUSED);
                 if slot != UNUSED {
-                    out(r0, valid, slot as usize, &div(sum, c));
+                    let q = div(sm, cc);
+                    for (li, v) in q.iter().enumerate().take(valid) {
+                        if let Some(dst) = d.get_mut((r0 + li) * ncols + slot as usize) {
+                            *dst = *v;
+                        }
+                    }
                 }
             },
         );
     }
+}
+
+/// Row `r` of the ring buffer (rows are stored at `r % ring_rows`).
+#[inline(always)]
+fn ring_row(ring: &[f32], r: usize, ring_rows: usize, w: usize) -> &[f32] {
+    let at = (r % ring_rows) * w;
+    ring.get(at..at + w).unwrap_or(&[])
 }
 
 /// Box filter along columns: Meta's running sum kept for a whole row of columns at once, so
