@@ -48,7 +48,11 @@ impl Default for Interner {
 impl Interner {
     /// Creates an empty interner.
     pub fn new() -> Self {
-        Interner { arena: String::new(), ends: Vec::new(), table: vec![EMPTY; 16] }
+        Interner {
+            arena: String::new(),
+            ends: Vec::new(),
+            table: vec![EMPTY; 16],
+        }
     }
 
     /// Number of distinct strings interned.
@@ -101,7 +105,9 @@ impl Interner {
             Ok(id) => return Some((id, false)),
             Err(slot) => slot,
         };
-        let id = u32::try_from(self.ends.len()).ok().filter(|&i| i < u32::MAX - 1)?;
+        let id = u32::try_from(self.ends.len())
+            .ok()
+            .filter(|&i| i < u32::MAX - 1)?;
         self.arena.push_str(s);
         self.ends.push(self.arena.len());
         self.table[slot] = (tag << 32) | id as u64;

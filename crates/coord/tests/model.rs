@@ -258,3 +258,18 @@ fn window_estimate_follows_coornet() {
     assert_eq!(est.quick_items, 1);
     assert_eq!(est.window, 2);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Normalisation and tokenisation accept any text and keep CNT's invariants.
+    #[test]
+    fn text_functions_never_panic(text in "\\PC{0,40}|[ \\t\\n@'a-zA-Z.,!\u{3000}\u{a0}\u{1c}]{0,30}") {
+        let norm = normalize(&text);
+        prop_assert!(!norm.starts_with(' ') && !norm.ends_with(' ') && !norm.contains("  "));
+        prop_assert!(!norm.contains('@'));
+        let tokens = token_set(&text);
+        prop_assert!(tokens.windows(2).all(|w| w[0] < w[1]));
+        prop_assert!(tokens.iter().all(|t| !t.is_empty() && !t.contains('@') && !t.contains(' ')));
+    }
+}

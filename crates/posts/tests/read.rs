@@ -192,3 +192,26 @@ fn progress_is_reported() {
     assert_eq!(last.records, 40_000);
     assert_eq!(last.bytes, last.total);
 }
+
+mod no_panic {
+    use coord::Corpus;
+    use posts::{read_from, Format, Options};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Arbitrary bytes in any format give posts or an error, never a panic.
+        #[test]
+        fn arbitrary_input_never_panics(
+            body in prop::collection::vec(prop::sample::select(b"ab,\"\n\r 1.5[]'{}:@\xff\\mu".to_vec()), 0..200),
+            skip in any::<bool>(),
+        ) {
+            for format in [Format::Cnt, Format::TwitterArchive, Format::Ndjson] {
+                let mut corpus = Corpus::new();
+                let opts = Options { skip_invalid: skip, format: Some(format) };
+                let _ = read_from("fuzz", body.as_slice(), 0, format, &mut corpus, &opts, &mut |_| {});
+            }
+        }
+    }
+}
