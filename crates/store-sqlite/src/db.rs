@@ -13,6 +13,7 @@ use crate::util::backend;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_banks.sql"),
+    include_str!("migrations/0003_ads.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

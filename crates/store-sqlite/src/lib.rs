@@ -33,6 +33,7 @@
 //! ```
 
 mod accounts;
+mod ads;
 mod banks;
 mod db;
 mod objects;

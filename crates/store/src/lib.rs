@@ -14,12 +14,14 @@
 //! assert_eq!(Sector::CivilSociety.as_str(), "civil-society");
 //! ```
 
+mod ads;
 mod banks;
 mod error;
 mod model;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
+pub use ads::*;
 pub use banks::*;
 pub use error::StoreError;
 pub use model::*;
@@ -34,7 +36,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 ///
 /// Every method is one transaction: it either happens completely or not at all, and a
 /// method that returns `Ok` has made its writes durable.
-pub trait Store: BankStore + Send + Sync + 'static {
+pub trait Store: BankStore + AdStore + Send + Sync + 'static {
     // Organisations.
 
     /// Creates an organisation; `StoreError::Conflict` if the slug is taken.
