@@ -39,6 +39,7 @@
 //! ```
 
 mod auth;
+mod banks;
 mod body;
 mod error;
 mod filters;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::serve))
         .merge(taxii)
         .merge(api)
+        .merge(banks::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)

@@ -52,7 +52,7 @@ fn body(schema: &str) -> Value {
 pub fn document() -> Value {
     let read_errors = ["401", "500"];
     let admin_errors = ["400", "401", "403", "409", "413", "415", "500"];
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "rrm REST API",
@@ -283,7 +283,9 @@ pub fn document() -> Value {
                 }
             }
         }
-    })
+    });
+    crate::banks::merge_openapi(&mut doc);
+    doc
 }
 
 /// `GET /api/v1/openapi.json`.

@@ -1,0 +1,789 @@
+//! REST routes for hash banks under `/api/v1/`: hashing an upload, matching an image or
+//! hashes, banks, entries (add, bulk import and export in CSV or JSON, disable, enable) and
+//! feedback, plus their OpenAPI paths.
+//!
+//! Image bodies are accepted raw (any content type but JSON and multipart) or as
+//! `multipart/form-data` (the first part that carries a file, or a part named `file` or
+//! `image`). Bad input answers 400 with the field at fault and stores nothing.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hub::banks::{entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery};
+use hub::Principal;
+use serde_json::{json, Map, Value};
+use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
+
+use crate::body::{read_limited, BodyError};
+use crate::error::{blocking, ApiError};
+use crate::filters::query_pairs;
+use crate::media::content_type_is_json;
+use crate::timefmt::format_secs;
+use crate::AppState;
+
+/// The largest image upload, in bytes.
+const MAX_IMAGE: usize = 32 * 1024 * 1024;
+/// The largest JSON body of bank management and hash matching, in bytes.
+const MAX_JSON: usize = 4 * 1024 * 1024;
+/// The largest bulk import, in bytes.
+const MAX_IMPORT: usize = 512 * 1024 * 1024;
+/// The most hashes one match request may carry.
+const MAX_QUERIES: usize = 10_000;
+
+type ApiResult = Result<Response, ApiError>;
+
+/// The bank routes (without the guard).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/hash", post(hash))
+        .route("/api/v1/match", post(match_route))
+        .route("/api/v1/banks", get(list_banks).post(create_bank))
+        .route("/api/v1/banks/{bank}", get(get_bank).patch(update_bank))
+        .route(
+            "/api/v1/banks/{bank}/entries",
+            get(export_entries).post(add_entries),
+        )
+        .route("/api/v1/banks/{bank}/entries/{id}", get(get_entry))
+        .route("/api/v1/banks/{bank}/entries/{id}/disable", post(disable))
+        .route("/api/v1/banks/{bank}/entries/{id}/enable", post(enable))
+        .route("/api/v1/banks/{bank}/entries/{id}/feedback", post(feedback))
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("(not text)").to_string())
+}
+
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    match read_limited(headers, body, limit).await {
+        Ok(b) => Ok(b),
+        Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body exceeds {limit} bytes"),
+        )),
+        Err(BodyError::Read(m)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the request body could not be read: {m}"),
+        )),
+    }
+}
+
+async fn json_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
+    let ct = content_type(headers);
+    if !content_type_is_json(ct.as_deref()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type {:?} is not accepted; send application/json",
+                ct.as_deref().unwrap_or("(none)")
+            ),
+        ));
+    }
+    let bytes = read_body(headers, body, MAX_JSON).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError {
+        status: StatusCode::BAD_REQUEST,
+        code: "malformed_json",
+        message: format!("the request body is not valid JSON: {e}"),
+        field: None,
+    })
+}
+
+/// The boundary of a `multipart/form-data` content type, if it is one.
+fn multipart_boundary(ct: &str) -> Option<Result<String, ApiError>> {
+    let mut parts = ct.split(';');
+    let media = parts.next()?.trim();
+    if !media.eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    let boundary = parts.find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+    });
+    Some(match boundary {
+        Some(b) if !b.is_empty() && b.len() <= 200 => Ok(b),
+        _ => Err(ApiError::invalid(
+            "image",
+            "multipart/form-data without a valid boundary parameter",
+        )),
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || from > hay.len() {
+        return None;
+    }
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// The file of a multipart body: the first part with a `filename`, or named `file` or
+/// `image`.
+fn multipart_file(body: &[u8], boundary: &str) -> Result<Bytes, ApiError> {
+    let delim = format!("--{boundary}");
+    let bad = |m: &str| ApiError::invalid("image", format!("malformed multipart body: {m}"));
+    let mut pos = find(body, delim.as_bytes(), 0).ok_or_else(|| bad("no boundary line"))?;
+    loop {
+        pos += delim.len();
+        if body.get(pos..pos + 2) == Some(b"--") {
+            return Err(ApiError::invalid(
+                "image",
+                "the multipart body has no file part (send the image in a part named 'file')",
+            ));
+        }
+        let head_end =
+            find(body, b"\r\n\r\n", pos).ok_or_else(|| bad("a part has no header end"))?;
+        let head = String::from_utf8_lossy(body.get(pos..head_end).unwrap_or_default());
+        let data_start = head_end + 4;
+        let end_marker = format!("\r\n{delim}");
+        let data_end = find(body, end_marker.as_bytes(), data_start)
+            .ok_or_else(|| bad("a part is not terminated by the boundary (truncated upload?)"))?;
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let is_file = disposition.contains("filename=")
+            || disposition.contains("name=\"file\"")
+            || disposition.contains("name=\"image\"");
+        if is_file {
+            let data = body.get(data_start..data_end).unwrap_or_default();
+            return Ok(Bytes::copy_from_slice(data));
+        }
+        pos = data_end + 2;
+    }
+}
+
+/// Reads an image upload (raw or multipart).
+async fn image_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let ct = content_type(headers).unwrap_or_default();
+    let bytes = read_body(headers, body, MAX_IMAGE).await?;
+    match multipart_boundary(&ct) {
+        Some(b) => multipart_file(&bytes, &b?),
+        None => Ok(bytes),
+    }
+}
+
+fn hashes_json(h: &ImageHashes) -> Value {
+    json!({ "pdq": h.pdq, "quality": h.quality, "md5": h.md5, "sha256": h.sha256 })
+}
+
+fn bank_json(b: &Bank) -> Value {
+    json!({
+        "name": b.name,
+        "description": b.description,
+        "tlp": b.tlp.as_str(),
+        "enabled": b.enabled,
+        "collection_id": b.collection_id,
+        "created": format_secs(b.created),
+    })
+}
+
+fn entry_out(e: &BankEntry, counts: Option<FeedbackCounts>) -> Value {
+    let mut v = entry_json(e, "");
+    if let Some(m) = v.as_object_mut() {
+        m.remove("contributor");
+        if let Some(c) = counts {
+            m.insert(
+                "feedback".into(),
+                json!({
+                    "true_positive": c.true_positive,
+                    "false_positive": c.false_positive,
+                    "disagree_labels": c.disagree_labels,
+                }),
+            );
+        }
+    }
+    v
+}
+
+fn match_json(m: &EntryMatch) -> Value {
+    let mut v = entry_out(&m.entry, None);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("bank".into(), Value::from(m.bank.clone()));
+        o.insert("distance".into(), Value::from(m.distance));
+    }
+    v
+}
+
+/// Parses `threshold` from a query string.
+fn threshold_param(q: Option<&str>) -> Result<Option<u32>, ApiError> {
+    let pairs = query_pairs(q).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
+    let mut threshold = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "threshold" => {
+                threshold = Some(v.parse::<u32>().map_err(|_| {
+                    ApiError::invalid(
+                        "threshold",
+                        format!("invalid threshold {v:?}: expected an integer from 0 to 256"),
+                    )
+                })?)
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!("unknown query parameter {other:?}: expected threshold"),
+                ))
+            }
+        }
+    }
+    Ok(threshold)
+}
+
+/// `POST /api/v1/hash`: PDQ, quality, MD5 and SHA-256 of an uploaded image.
+async fn hash(headers: HeaderMap, body: Body) -> ApiResult {
+    let bytes = image_body(&headers, body).await?;
+    let h = blocking(move || hub::banks::hash_image(&bytes)).await?;
+    Ok(Json(hashes_json(&h)).into_response())
+}
+
+/// Parses one hash of a JSON match request: `"HEX"` (PDQ), `"md5:HEX"`, `"sha256:HEX"`,
+/// `"pdq:HEX"` or `{"signal_type", "value"}`.
+fn parse_query(i: usize, v: &Value) -> Result<MatchQuery, ApiError> {
+    let field = format!("hashes[{i}]");
+    let (t, value) = match v {
+        Value::String(s) => match s.split_once(':') {
+            Some((t, v)) => (t.to_string(), v.to_string()),
+            None => ("pdq".to_string(), s.clone()),
+        },
+        Value::Object(m) => {
+            let get = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+            match (get("signal_type"), get("value")) {
+                (Some(t), Some(v)) => (t, v),
+                _ => {
+                    return Err(ApiError::invalid(
+                        &field,
+                        "a hash object needs the strings signal_type and value",
+                    ))
+                }
+            }
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                &field,
+                "must be a string (\"HEX\", \"md5:HEX\", \"sha256:HEX\") or an object",
+            ))
+        }
+    };
+    let signal_type: SignalType = t
+        .parse()
+        .map_err(|m: String| ApiError::invalid(&field, m))?;
+    Ok(MatchQuery { signal_type, value })
+}
+
+/// `POST /api/v1/match`: an image body, or JSON `{"hashes": [...], "threshold": n}`.
+async fn match_route(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let ct = content_type(&headers);
+    let hub = state.hub.clone();
+    if content_type_is_json(ct.as_deref()) {
+        let v = json_value(&headers, body).await?;
+        let Value::Object(m) = v else {
+            return Err(ApiError::invalid("body", "expected a JSON object"));
+        };
+        for k in m.keys() {
+            if k != "hashes" && k != "threshold" {
+                return Err(ApiError::invalid(
+                    k,
+                    format!("unknown property {k:?}: expected hashes and threshold"),
+                ));
+            }
+        }
+        let threshold =
+            match m.get("threshold") {
+                None | Some(Value::Null) => threshold_param(q.as_deref())?,
+                Some(t) => Some(t.as_u64().and_then(|t| u32::try_from(t).ok()).ok_or_else(
+                    || ApiError::invalid("threshold", "must be an integer from 0 to 256"),
+                )?),
+            };
+        let Some(Value::Array(items)) = m.get("hashes") else {
+            return Err(ApiError::invalid("hashes", "must be a list of hashes"));
+        };
+        if items.is_empty() || items.len() > MAX_QUERIES {
+            return Err(ApiError::invalid(
+                "hashes",
+                format!("must hold 1 to {MAX_QUERIES} hashes"),
+            ));
+        }
+        let queries: Vec<MatchQuery> = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| parse_query(i, v))
+            .collect::<Result<_, _>>()?;
+        let qs = queries.clone();
+        let lists = blocking(move || hub.match_hashes(&p, &qs, threshold)).await?;
+        let results: Vec<Value> = queries
+            .iter()
+            .zip(&lists)
+            .map(|(q, l)| {
+                json!({
+                    "signal_type": q.signal_type.as_str(),
+                    "value": q.value.trim().to_ascii_lowercase(),
+                    "matches": l.iter().map(match_json).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        return Ok(Json(json!({ "results": results })).into_response());
+    }
+    let threshold = threshold_param(q.as_deref())?;
+    let bytes = image_body(&headers, body).await?;
+    let (hashes, hits) = blocking(move || hub.match_image(&p, &bytes, threshold)).await?;
+    Ok(Json(json!({
+        "hashes": hashes_json(&hashes),
+        "matches": hits.iter().map(match_json).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+async fn list_banks(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+) -> ApiResult {
+    let hub = state.hub.clone();
+    let banks = blocking(move || hub.list_banks(&p)).await?;
+    Ok(Json(json!({ "banks": banks.iter().map(bank_json).collect::<Vec<_>>() })).into_response())
+}
+
+fn str_field(m: &Map<String, Value>, k: &str, required: bool) -> Result<Option<String>, ApiError> {
+    match m.get(k) {
+        None | Some(Value::Null) if !required => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        None | Some(Value::Null) => Err(ApiError::invalid(k, format!("{k} is required"))),
+        Some(_) => Err(ApiError::invalid(k, format!("{k} must be a string"))),
+    }
+}
+
+fn only_keys(m: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
+    for k in m.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::invalid(
+                k,
+                format!("unknown property {k:?}: expected {}", allowed.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn tlp_field(m: &Map<String, Value>) -> Result<Option<Tlp>, ApiError> {
+    str_field(m, "tlp", false)?
+        .map(|t| {
+            t.parse::<Tlp>()
+                .map_err(|e| ApiError::invalid("tlp", e.to_string()))
+        })
+        .transpose()
+}
+
+/// `POST /api/v1/banks`: `{"name", "collection", "description"?, "tlp"?}` (TLP default AMBER).
+async fn create_bank(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let v = json_value(&headers, body).await?;
+    let Value::Object(m) = v else {
+        return Err(ApiError::invalid("body", "expected a JSON object"));
+    };
+    only_keys(&m, &["name", "collection", "description", "tlp"])?;
+    let name = str_field(&m, "name", true)?.unwrap_or_default();
+    let collection = str_field(&m, "collection", true)?.unwrap_or_default();
+    let description = str_field(&m, "description", false)?.unwrap_or_default();
+    let tlp = tlp_field(&m)?.unwrap_or(Tlp::Amber);
+    let hub = state.hub.clone();
+    let bank = blocking(move || hub.create_bank(&p, &name, &description, tlp, &collection)).await?;
+    Ok((StatusCode::CREATED, Json(bank_json(&bank))).into_response())
+}
+
+async fn get_bank(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let hub = state.hub.clone();
+    let bank = blocking(move || hub.get_bank(&p, &name)).await?;
+    Ok(Json(bank_json(&bank)).into_response())
+}
+
+/// `PATCH /api/v1/banks/{bank}`: `{"description"?, "tlp"?, "enabled"?}`.
+async fn update_bank(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let v = json_value(&headers, body).await?;
+    let Value::Object(m) = v else {
+        return Err(ApiError::invalid("body", "expected a JSON object"));
+    };
+    only_keys(&m, &["description", "tlp", "enabled"])?;
+    let enabled = match m.get("enabled") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "enabled",
+                "enabled must be true or false",
+            ))
+        }
+    };
+    let update = BankUpdate {
+        description: str_field(&m, "description", false)?,
+        tlp: tlp_field(&m)?,
+        enabled,
+    };
+    let hub = state.hub.clone();
+    let bank = blocking(move || hub.update_bank(&p, &name, &update)).await?;
+    Ok(Json(bank_json(&bank)).into_response())
+}
+
+/// `POST /api/v1/banks/{bank}/entries`: adds entries from `text/csv` or JSON
+/// (`{"entries": [...]}` or an array); all or nothing.
+async fn add_entries(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let ct = content_type(&headers);
+    let format = if content_type_is_json(ct.as_deref()) {
+        EntryFormat::Json
+    } else if ct.as_deref().is_some_and(|c| {
+        c.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
+    }) {
+        EntryFormat::Csv
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type {:?} is not accepted; send text/csv or application/json",
+                ct.as_deref().unwrap_or("(none)")
+            ),
+        ));
+    };
+    let bytes = read_body(&headers, body, MAX_IMPORT).await?;
+    let hub = state.hub.clone();
+    let added = blocking(move || hub.import_entries(&p, &name, format, &bytes)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "added": added.len(),
+            "entries": added.iter().map(|e| entry_out(e, None)).collect::<Vec<_>>(),
+        })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/banks/{bank}/entries?format=csv|json`: every entry (default JSON).
+async fn export_entries(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(name): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let pairs =
+        query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
+    let mut format = EntryFormat::Json;
+    for (k, v) in pairs {
+        match (k.as_str(), v.as_str()) {
+            ("format", "csv") => format = EntryFormat::Csv,
+            ("format", "json") => format = EntryFormat::Json,
+            ("format", other) => {
+                return Err(ApiError::invalid(
+                    "format",
+                    format!("unknown format {other:?}: expected csv or json"),
+                ))
+            }
+            (other, _) => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!("unknown query parameter {other:?}: expected format"),
+                ))
+            }
+        }
+    }
+    let hub = state.hub.clone();
+    let text = blocking(move || hub.export_entries(&p, &name, format)).await?;
+    let mut resp = text.into_response();
+    let ct = match format {
+        EntryFormat::Csv => "text/csv; charset=utf-8",
+        EntryFormat::Json => "application/json",
+    };
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    Ok(resp)
+}
+
+fn entry_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::invalid("id", format!("entry id {id:?} is not a positive integer"))
+    })
+}
+
+async fn get_entry(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path((bank, id)): Path<(String, String)>,
+) -> ApiResult {
+    let id = entry_id(&id)?;
+    let hub = state.hub.clone();
+    let (e, counts) = blocking(move || hub.get_entry(&p, &bank, id)).await?;
+    Ok(Json(entry_out(&e, Some(counts))).into_response())
+}
+
+async fn set_enabled(
+    state: AppState,
+    p: Arc<Principal>,
+    bank: String,
+    id: String,
+    enabled: bool,
+) -> ApiResult {
+    let id = entry_id(&id)?;
+    let hub = state.hub.clone();
+    let e = blocking(move || hub.set_entry_enabled(&p, &bank, id, enabled)).await?;
+    Ok(Json(entry_out(&e, None)).into_response())
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path((bank, id)): Path<(String, String)>,
+) -> ApiResult {
+    set_enabled(state, p, bank, id, false).await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path((bank, id)): Path<(String, String)>,
+) -> ApiResult {
+    set_enabled(state, p, bank, id, true).await
+}
+
+/// `POST /api/v1/banks/{bank}/entries/{id}/feedback`: `{"kind": "true_positive" |
+/// "false_positive" | "disagree_labels"}`.
+async fn feedback(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path((bank, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let id = entry_id(&id)?;
+    let v = json_value(&headers, body).await?;
+    let Value::Object(m) = v else {
+        return Err(ApiError::invalid("body", "expected a JSON object"));
+    };
+    only_keys(&m, &["kind"])?;
+    let kind: FeedbackKind = str_field(&m, "kind", true)?
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: String| ApiError::invalid("kind", e))?;
+    let hub = state.hub.clone();
+    let c = blocking(move || hub.give_feedback(&p, &bank, id, kind)).await?;
+    Ok(Json(json!({
+        "entry_id": id,
+        "feedback": {
+            "true_positive": c.true_positive,
+            "false_positive": c.false_positive,
+            "disagree_labels": c.disagree_labels,
+        }
+    }))
+    .into_response())
+}
+
+/// The OpenAPI paths and schemas of the bank routes, merged into the document by
+/// `openapi::document`.
+pub fn openapi_paths() -> (Value, Value) {
+    let err = |codes: &[&str]| -> Value {
+        let mut m = Map::new();
+        for c in codes {
+            m.insert(
+                c.to_string(),
+                json!({"description": match *c {
+                    "400" => "Invalid input: corrupt, truncated or empty image, a hash of the wrong length or with non-hex digits, a bad CSV line (the message names line and column). Nothing is stored.",
+                    "401" => "Missing or wrong credentials.",
+                    "403" => "Not allowed (reader role, not the owner or contributor, no write access to the bank's collection).",
+                    "404" => "Unknown bank or entry, or one the caller's organisation may not use.",
+                    "409" => "Already exists (bank name, or a value already in the bank).",
+                    "413" => "Request body too large.",
+                    "415" => "Unsupported Content-Type.",
+                    _ => "Internal error (the message carries a request id).",
+                }, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+            );
+        }
+        Value::Object(m)
+    };
+    let ok = |mut base: Value, code: &str, desc: &str, schema: Value| -> Value {
+        if let Some(m) = base.as_object_mut() {
+            m.insert(
+                code.into(),
+                json!({"description": desc, "content": {"application/json": {"schema": schema}}}),
+            );
+        }
+        base
+    };
+    let sref = |s: &str| json!({"$ref": format!("#/components/schemas/{s}")});
+    let image_body = json!({
+        "required": true,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "image/*": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
+        }
+    });
+    let bank_param =
+        json!({"name": "bank", "in": "path", "required": true, "schema": {"type": "string"}});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+    let threshold_param = json!({"name": "threshold", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 256, "default": 31}});
+    let entry_op = |op: &str, summary: &str| {
+        json!({"post": {
+            "operationId": op, "summary": summary,
+            "parameters": [bank_param, id_param],
+            "responses": ok(err(&["400", "401", "403", "404", "500"]), "200", "The entry.", sref("BankEntry"))
+        }})
+    };
+    let paths = json!({
+        "/api/v1/hash": {"post": {
+            "operationId": "hashImage",
+            "summary": "PDQ hash (with quality), MD5 and SHA-256 of an uploaded image (raw body or multipart part 'file').",
+            "requestBody": image_body,
+            "responses": ok(err(&["400", "401", "413", "500"]), "200", "The hashes.", sref("ImageHashes"))
+        }},
+        "/api/v1/match": {"post": {
+            "operationId": "match",
+            "summary": "Match an image (raw or multipart; PDQ quality below 50 is refused) or JSON hashes against every enabled entry of the banks the caller may use: PDQ within the threshold (default 31), MD5 and SHA-256 exactly. Identical to a brute-force scan.",
+            "parameters": [threshold_param],
+            "requestBody": {"required": true, "content": {
+                "application/json": {"schema": sref("MatchRequest")},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
+            }},
+            "responses": ok(err(&["400", "401", "413", "415", "500"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
+        }},
+        "/api/v1/banks": {
+            "get": {
+                "operationId": "listBanks",
+                "summary": "The banks the caller's organisation may use (its collection is readable and the TLP allows it).",
+                "responses": ok(err(&["401", "500"]), "200", "The banks.", json!({"type": "object", "properties": {"banks": {"type": "array", "items": sref("Bank")}}}))
+            },
+            "post": {
+                "operationId": "createBank",
+                "summary": "Create a bank owned by the caller's organisation, published to a collection it may write (analyst or admin).",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": sref("NewBank")}}},
+                "responses": ok(err(&["400", "401", "403", "404", "409", "413", "415", "500"]), "201", "The bank.", sref("Bank"))
+            }
+        },
+        "/api/v1/banks/{bank}": {
+            "get": {
+                "operationId": "getBank", "summary": "One bank.",
+                "parameters": [bank_param],
+                "responses": ok(err(&["401", "404", "500"]), "200", "The bank.", sref("Bank"))
+            },
+            "patch": {
+                "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only).",
+                "parameters": [bank_param],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": sref("BankUpdate")}}},
+                "responses": ok(err(&["400", "401", "403", "404", "415", "500"]), "200", "The bank.", sref("Bank"))
+            }
+        },
+        "/api/v1/banks/{bank}/entries": {
+            "get": {
+                "operationId": "exportEntries",
+                "summary": "Export every entry (enabled or not) as JSON (default) or CSV (columns id, signal_type, value, content_type, producing_entity, behaviour, enabled, contributor, created, updated, stix_id).",
+                "parameters": [bank_param, {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}],
+                "responses": {
+                    "200": {"description": "The entries.", "content": {"application/json": {"schema": {"type": "object", "properties": {"bank": {"type": "string"}, "entries": {"type": "array", "items": sref("BankEntry")}}}}, "text/csv": {"schema": {"type": "string"}}}},
+                    "400": err(&["400"])["400"], "401": err(&["401"])["401"], "404": err(&["404"])["404"], "500": err(&["500"])["500"]
+                }
+            },
+            "post": {
+                "operationId": "addEntries",
+                "summary": "Add one or many entries (all or nothing), each published as a STIX indicator in the bank's collection and matchable when this answers. text/csv: header naming signal_type and value, optionally content_type, producing_entity, behaviour (export-only columns are ignored); JSON: {\"entries\": [...]} or an array.",
+                "parameters": [bank_param],
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"entries": {"type": "array", "items": sref("NewEntry")}}}},
+                    "text/csv": {"schema": {"type": "string"}}
+                }},
+                "responses": ok(err(&["400", "401", "403", "404", "409", "413", "415", "500"]), "201", "The added entries.", json!({"type": "object", "properties": {"added": {"type": "integer"}, "entries": {"type": "array", "items": sref("BankEntry")}}}))
+            }
+        },
+        "/api/v1/banks/{bank}/entries/{id}": {"get": {
+            "operationId": "getEntry", "summary": "One entry with its feedback counts.",
+            "parameters": [bank_param, id_param],
+            "responses": ok(err(&["400", "401", "404", "500"]), "200", "The entry.", sref("BankEntry"))
+        }},
+        "/api/v1/banks/{bank}/entries/{id}/disable": entry_op("disableEntry", "Disable an entry (contributor only): the record is kept, it stops matching at once and a revoked version of its indicator is published."),
+        "/api/v1/banks/{bank}/entries/{id}/enable": entry_op("enableEntry", "Enable a disabled entry (contributor only): it matches again and is published as a new indicator."),
+        "/api/v1/banks/{bank}/entries/{id}/feedback": {"post": {
+            "operationId": "entryFeedback",
+            "summary": "Record the caller organisation's feedback on an entry (replacing its earlier one); returns the counts.",
+            "parameters": [bank_param, id_param],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["true_positive", "false_positive", "disagree_labels"]}}}}}},
+            "responses": ok(err(&["400", "401", "404", "415", "500"]), "200", "The counts.", json!({"type": "object", "properties": {"entry_id": {"type": "integer"}, "feedback": sref("FeedbackCounts")}}))
+        }}
+    });
+    let tlp = json!({"type": "string", "description": "TLP 2.0 level, case-insensitive on input; answers use CLEAR, GREEN, AMBER, AMBER+STRICT, RED."});
+    let schemas = json!({
+        "ImageHashes": {"type": "object", "required": ["pdq", "quality", "md5", "sha256"], "properties": {
+            "pdq": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "quality": {"type": "integer", "minimum": 0, "maximum": 100},
+            "md5": {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
+        "MatchRequest": {"type": "object", "required": ["hashes"], "properties": {
+            "hashes": {"type": "array", "items": {"oneOf": [
+                {"type": "string", "description": "HEX (PDQ), pdq:HEX, md5:HEX or sha256:HEX"},
+                {"type": "object", "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}}}]}},
+            "threshold": {"type": "integer", "minimum": 0, "maximum": 256, "default": 31}}},
+        "MatchResponse": {"type": "object", "properties": {
+            "hashes": sref("ImageHashes"),
+            "matches": {"type": "array", "items": sref("BankMatch")},
+            "results": {"type": "array", "items": {"type": "object", "properties": {"signal_type": {"type": "string"}, "value": {"type": "string"}, "matches": {"type": "array", "items": sref("BankMatch")}}}}}},
+        "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
+        "NewBank": {"type": "object", "required": ["name", "collection"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "collection": {"type": "string", "description": "Collection UUID or slug."}, "description": {"type": "string"}, "tlp": tlp}},
+        "BankUpdate": {"type": "object", "properties": {"description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}}},
+        "NewEntry": {"type": "object", "required": ["signal_type", "value"], "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}}},
+        "BankEntry": {"type": "object", "properties": {"id": {"type": "integer"}, "signal_type": {"type": "string"}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}, "enabled": {"type": "boolean"}, "created": {"type": "string"}, "updated": {"type": "string"}, "stix_id": {"type": "string"}, "feedback": sref("FeedbackCounts")}},
+        "BankMatch": {"allOf": [sref("BankEntry"), {"type": "object", "properties": {"bank": {"type": "string"}, "distance": {"type": "integer"}}}]},
+        "FeedbackCounts": {"type": "object", "properties": {"true_positive": {"type": "integer"}, "false_positive": {"type": "integer"}, "disagree_labels": {"type": "integer"}}}
+    });
+    (paths, schemas)
+}
+
+/// Adds the bank paths and schemas to an OpenAPI document.
+pub fn merge_openapi(doc: &mut Value) {
+    let (paths, schemas) = openapi_paths();
+    if let (Some(dst), Value::Object(src)) =
+        (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
+    {
+        dst.extend(src);
+    }
+    if let (Some(dst), Value::Object(src)) = (
+        doc.pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut),
+        schemas,
+    ) {
+        dst.extend(src);
+    }
+}
