@@ -41,6 +41,7 @@
 //! ```
 
 mod admin;
+pub mod ads;
 mod auth;
 pub mod banks;
 mod cursor;

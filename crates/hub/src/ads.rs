@@ -1,0 +1,794 @@
+//! The political-advertising registry: platforms submit ads (checked by `adrules`), election
+//! authorities register elections and follow violations (foreign-funding ones also become STIX
+//! incidents through the hub's own ingest), and the public searches and downloads published
+//! ads. Rejected submissions are recorded and never published. A retention job takes ads off
+//! the public registry after their publication date and purges them after their retention
+//! date, with an audit record.
+
+use std::ops::ControlFlow;
+use std::sync::OnceLock;
+
+use adrules::{Date, Engine, Limits, Outcome, Submission};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use store::{
+    AdListing, AdQuery, AdRow, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
+    RetentionRun, Role, Sector, Tlp, ViolationRow,
+};
+
+use crate::{now_micros, now_secs, Hub, HubError, Principal};
+
+/// Setting: the collection (UUID) incidents are published to.
+const SET_COLLECTION: &str = "incident_collection";
+/// Setting: the election-authority user incidents are ingested as.
+const SET_USER: &str = "incident_user";
+/// Setting: the TLP of incidents.
+const SET_TLP: &str = "incident_tlp";
+
+/// The largest page of a public search.
+pub const MAX_PUBLIC_PAGE: usize = 200;
+/// The default page of a public search.
+pub const DEFAULT_PUBLIC_PAGE: usize = 50;
+
+/// The shipped rules engine, built once.
+fn engine() -> Result<&'static Engine, HubError> {
+    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Engine::shipped().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| {
+            HubError::Store(store::StoreError::Backend(format!(
+                "the shipped ad rules do not load: {e}"
+            )))
+        })
+}
+
+/// The creative limits (size and media types) of the registry.
+pub fn creative_limits() -> Limits {
+    Limits::default()
+}
+
+/// A creative uploaded with a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreativeUpload {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The declared media type (`image/png`, ...).
+    pub media_type: String,
+}
+
+/// What a submission did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmitOutcome {
+    /// The verdict.
+    pub verdict: Outcome,
+    /// Whether the ad was published (ACCEPT or FLAG).
+    pub published: bool,
+    /// The public registry id, when published.
+    pub ad: Option<i64>,
+    /// The published version, when published.
+    pub version: Option<i64>,
+    /// The submission record's id.
+    pub submission_id: i64,
+    /// The full check result (verdict, every fired rule, retention dates).
+    pub result: Value,
+    /// STIX incident ids created for foreign-funding violations.
+    pub incidents: Vec<String>,
+}
+
+/// A public search's filters (no paging).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PublicSearch {
+    /// Sponsor id or public name.
+    pub sponsor: Option<String>,
+    /// Payer id or public name.
+    pub payer: Option<String>,
+    /// Platform id.
+    pub platform: Option<String>,
+    /// Election id.
+    pub election: Option<String>,
+    /// Running on or after this day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Running on or before this day, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Region of the distribution.
+    pub region: Option<String>,
+    /// Language (ISO 639-1).
+    pub language: Option<String>,
+    /// Smallest exact spend, minor units.
+    pub spend_min: Option<i64>,
+    /// Largest exact spend, minor units.
+    pub spend_max: Option<i64>,
+    /// Words that must all occur in the text or the sponsor and payer names.
+    pub q: Option<String>,
+}
+
+/// A page of public ads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdPage {
+    /// The ads, by id.
+    pub ads: Vec<Value>,
+    /// The cursor of the next page, when more may follow.
+    pub next: Option<String>,
+}
+
+fn day_text(d: Date) -> String {
+    if d == Date::MAX {
+        return "9999-12-31".to_string();
+    }
+    let (y, m, dd) = d.ymd();
+    format!("{y:04}-{m:02}-{dd:02}")
+}
+
+fn require_sector(p: &Principal, sector: Sector, what: &str) -> Result<(), HubError> {
+    if p.org.sector != sector {
+        return Err(HubError::Forbidden(format!(
+            "{what} needs an organisation of sector {sector}; '{}' is {}",
+            p.org.slug, p.org.sector
+        )));
+    }
+    if p.user.role == Role::Reader {
+        return Err(HubError::Forbidden(format!(
+            "user '{}' has the reader role; {what} needs analyst or admin",
+            p.user.username
+        )));
+    }
+    Ok(())
+}
+
+fn adrules_error(e: adrules::Error) -> HubError {
+    match e {
+        adrules::Error::Invalid(fields) => {
+            let field = fields
+                .first()
+                .map(|f| f.field.clone())
+                .unwrap_or_else(|| "submission".to_string());
+            let message = fields
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            HubError::Invalid { field, message }
+        }
+        other => HubError::invalid("submission", other.to_string()),
+    }
+}
+
+fn check_id(field: &str, id: &str) -> Result<(), HubError> {
+    if id.is_empty()
+        || id.len() > 200
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    {
+        return Err(HubError::invalid(
+            field,
+            format!("{id:?} is not a valid id: 1 to 200 characters of A-Z a-z 0-9 - _ . :"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a `YYYY-MM-DD` day, naming the field.
+fn parse_day(field: &str, s: &str) -> Result<String, HubError> {
+    Date::parse(s)
+        .map(day_text)
+        .ok_or_else(|| HubError::invalid(field, format!("{s:?} is not a date (YYYY-MM-DD)")))
+}
+
+/// The cursor fingerprint of a search's filters.
+fn fingerprint(s: &PublicSearch) -> String {
+    let text = format!("{s:?}");
+    let digest = Sha256::digest(text.as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// The public document of an ad row: its id and version, then the published fields.
+pub fn ad_document(row: &AdRow) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(row.id));
+    m.insert("version".into(), json!(row.version));
+    if let Ok(Value::Object(rest)) = serde_json::from_str::<Value>(&row.listing.public_json) {
+        m.extend(rest);
+    }
+    Value::Object(m)
+}
+
+/// One JSON Lines record of an ad (the public document), without the newline.
+pub fn ad_json_line(row: &AdRow, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(out, "{{\"id\":{},\"version\":{}", row.id, row.version);
+    let rest = row.listing.public_json.trim();
+    match rest.strip_prefix('{') {
+        Some(body) if body.trim() != "}" => {
+            out.push(',');
+            out.push_str(body);
+        }
+        _ => out.push('}'),
+    }
+}
+
+/// The header line of the CSV export.
+pub const AD_CSV_HEADER: &str = "id,version,platform,platform_ad_id,sponsor,sponsor_name,payer,\
+payer_name,elections,start_day,end_day,regions,languages,spend_minor,currency,creative_sha256,text";
+
+fn csv_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// One CSV record of an ad (RFC 4180 quoting), without the line end.
+pub fn ad_csv_line(row: &AdRow, out: &mut String) {
+    use std::fmt::Write;
+    let l = &row.listing;
+    let _ = write!(out, "{},{},", row.id, row.version);
+    for (i, f) in [
+        l.platform.as_str(),
+        row.ad_id.as_str(),
+        l.sponsor.as_str(),
+        l.sponsor_name.as_str(),
+        l.payer.as_str(),
+        l.payer_name.as_str(),
+        &l.elections.join(";"),
+        l.start_day.as_str(),
+        l.end_day.as_str(),
+        &l.regions.join(";"),
+        &l.languages.join(";"),
+        &l.spend_minor.map(|s| s.to_string()).unwrap_or_default(),
+        l.currency.as_str(),
+        l.creative_sha256.as_deref().unwrap_or(""),
+        l.text.as_str(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f);
+    }
+}
+
+/// Builds the listing (searchable and public form) of a checked submission.
+fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
+    let ad = &sub.ad;
+    let name_of = |id: &str| {
+        sub.sponsors
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.public_name().to_string())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let sponsor_doc = |id: &str| {
+        sub.sponsors
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| {
+                json!({
+                    "id": s.id, "name": s.public_name(), "legal_name": s.legal_name,
+                    "kind": s.kind, "established_in": s.established_in,
+                    "residence": s.residence, "controlled_by": s.controlled_by,
+                })
+            })
+            .unwrap_or_else(|| json!({ "id": id }))
+    };
+    let days = ad.dissemination().days();
+    let mut regions: Vec<String> = ad
+        .distribution
+        .iter()
+        .filter_map(|d| d.region.clone())
+        .collect();
+    regions.sort();
+    regions.dedup();
+    let fired: Vec<Value> = result
+        .fired
+        .iter()
+        .map(|f| json!({"rule_id": &*f.rule_id, "outcome": f.outcome, "citation": &*f.citation}))
+        .collect();
+    let public = json!({
+        "platform": sub.platform.id,
+        "platform_ad_id": ad.platform_ad_id.clone().unwrap_or_else(|| ad.id.clone()),
+        "sponsor": sponsor_doc(&ad.sponsor),
+        "payer": sponsor_doc(ad.payer_id()),
+        "authorized_by": ad.authorized_by,
+        "class": ad.class,
+        "elections": ad.linked_elections,
+        "text": ad.text,
+        "languages": ad.languages,
+        "intended_dissemination": ad.intended_dissemination,
+        "actual_dissemination": ad.actual_dissemination,
+        "spend": ad.spend,
+        "spend_range": ad.spend_range,
+        "impressions_range": ad.impressions_range,
+        "targeting": ad.targeting,
+        "distribution": ad.distribution,
+        "tagline": ad.tagline,
+        "label": ad.label,
+        "notice": ad.notice,
+        "creative": ad.creative,
+        "verdict": result.verdict,
+        "fired": fired,
+        "publish_until": result.retention.publish_until.map(day_text),
+        "keep_until": result.retention.keep_until.map(day_text),
+    });
+    AdListing {
+        sponsor: ad.sponsor.clone(),
+        sponsor_name: name_of(&ad.sponsor),
+        payer: ad.payer_id().to_string(),
+        payer_name: name_of(ad.payer_id()),
+        platform: sub.platform.id.clone(),
+        elections: ad.linked_elections.clone(),
+        start_day: day_text(days.start),
+        end_day: day_text(days.end),
+        regions,
+        languages: ad.languages.clone(),
+        spend_minor: ad.spend.as_ref().map(|s| s.minor),
+        currency: ad
+            .spend
+            .as_ref()
+            .map(|s| s.currency.clone())
+            .unwrap_or_default(),
+        text: ad.text.clone(),
+        creative_sha256: ad.creative.as_ref().map(|c| c.sha256.clone()),
+        publish_until: result.retention.publish_until.map(day_text),
+        keep_until: result.retention.keep_until.map(day_text),
+        public_json: public.to_string(),
+    }
+}
+
+impl Hub {
+    /// Registers or replaces an election (the `adrules` election JSON). Needs an
+    /// election-authority organisation and the analyst or admin role.
+    pub fn put_election(&self, p: &Principal, election: Value) -> Result<ElectionRecord, HubError> {
+        require_sector(p, Sector::ElectionAuthority, "registering elections")?;
+        let e: adrules::model::Election = serde_json::from_value(election)
+            .map_err(|e| HubError::invalid("election", e.to_string()))?;
+        check_id("id", &e.id)?;
+        if e.jurisdiction != "EU" && !adrules::codes::is_country(&e.jurisdiction) {
+            return Err(HubError::invalid(
+                "jurisdiction",
+                format!(
+                    "unknown country code {:?} (expected ISO 3166-1 alpha-2, or EU)",
+                    e.jurisdiction
+                ),
+            ));
+        }
+        if let Some(w) = e.writ_issued {
+            if w > e.polling_day {
+                return Err(HubError::invalid(
+                    "writ_issued",
+                    "the writ is issued after polling day (dates out of order)",
+                ));
+            }
+        }
+        if let Some(w) = e.writ_withdrawn {
+            if e.writ_issued.is_none_or(|i| w < i) || w > e.polling_day {
+                return Err(HubError::invalid(
+                    "writ_withdrawn",
+                    "the writ is withdrawn before it is issued or after polling day",
+                ));
+            }
+        }
+        let json = serde_json::to_string(&e).map_err(|e| HubError::invalid("election", e.to_string()))?;
+        let rec = ElectionRecord {
+            id: e.id.clone(),
+            json,
+            org_id: p.org.id,
+            updated: now_secs(),
+        };
+        self.store().put_election(&rec)?;
+        Ok(rec)
+    }
+
+    /// Every registered election, as `adrules` election JSON.
+    pub fn elections(&self) -> Result<Vec<Value>, HubError> {
+        Ok(self
+            .store()
+            .list_elections()?
+            .into_iter()
+            .filter_map(|r| serde_json::from_str(&r.json).ok())
+            .collect())
+    }
+
+    /// Submits or updates an ad as a platform organisation (analyst or admin).
+    ///
+    /// `submission` is an `adrules` submission whose `elections` are taken from the registry
+    /// (an unknown linked election is refused); `platform.id` must be the caller's
+    /// organisation slug. A creative uploaded with it is stored by SHA-256 and described in
+    /// `ad.creative`. Bad input (unknown codes, dates out of order, negative amounts, an
+    /// unknown election, a creative too large or of an unsupported type) is refused with the
+    /// field named and nothing stored. Otherwise the submission is recorded with its verdict;
+    /// ACCEPT and FLAG publish a new version of the ad, REJECT and BLOCK are never published.
+    pub fn submit_ad(
+        &self,
+        p: &Principal,
+        mut submission: Value,
+        creative: Option<CreativeUpload>,
+    ) -> Result<SubmitOutcome, HubError> {
+        if p.org.sector != Sector::Platform {
+            return Err(HubError::Forbidden(format!(
+                "submitting ads needs a platform organisation; '{}' is {}",
+                p.org.slug, p.org.sector
+            )));
+        }
+        if p.user.role == Role::Reader {
+            return Err(HubError::Forbidden(format!(
+                "user '{}' has the reader role; submitting ads needs analyst or admin",
+                p.user.username
+            )));
+        }
+        let Some(obj) = submission.as_object_mut() else {
+            return Err(HubError::invalid("submission", "must be a JSON object"));
+        };
+        // Elections come from the registry.
+        let linked: Vec<Value> = obj
+            .get("ad")
+            .and_then(|a| a.get("linked_elections"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut elections = Vec::with_capacity(linked.len());
+        for (i, id) in linked.iter().enumerate() {
+            let field = format!("ad.linked_elections[{i}]");
+            let id = id
+                .as_str()
+                .ok_or_else(|| HubError::invalid(&field, "must be a string"))?;
+            let rec = self.store().election_by_id(id)?.ok_or_else(|| {
+                HubError::invalid(&field, format!("election {id:?} does not exist in the registry"))
+            })?;
+            let v: Value = serde_json::from_str(&rec.json)
+                .map_err(|e| HubError::Store(store::StoreError::Backend(e.to_string())))?;
+            elections.push(v);
+        }
+        obj.insert("elections".into(), Value::Array(elections));
+        // The creative.
+        let limits = creative_limits();
+        let mut new_creative = None;
+        if let Some(up) = creative {
+            let media_type = up.media_type.trim().to_ascii_lowercase();
+            if !limits.media_types.iter().any(|m| *m == media_type) {
+                return Err(HubError::invalid(
+                    "creative",
+                    format!(
+                        "media type {media_type:?} is not supported (expected one of {})",
+                        limits.media_types.join(", ")
+                    ),
+                ));
+            }
+            if up.bytes.is_empty() {
+                return Err(HubError::invalid("creative", "the creative is empty"));
+            }
+            if up.bytes.len() as u64 > limits.max_creative_bytes {
+                return Err(HubError::invalid(
+                    "creative",
+                    format!(
+                        "the creative has {} bytes, over the limit of {}",
+                        up.bytes.len(),
+                        limits.max_creative_bytes
+                    ),
+                ));
+            }
+            let sha256 = hex::encode(Sha256::digest(&up.bytes));
+            if let Some(ad) = obj.get_mut("ad").and_then(Value::as_object_mut) {
+                ad.insert(
+                    "creative".into(),
+                    json!({"sha256": sha256, "media_type": media_type,
+                           "size_bytes": up.bytes.len()}),
+                );
+            }
+            new_creative = Some(NewCreative {
+                sha256,
+                media_type,
+                bytes: up.bytes,
+            });
+        }
+        let sub: Submission = serde_json::from_value(submission)
+            .map_err(|e| HubError::invalid("submission", e.to_string()))?;
+        if sub.platform.id != p.org.slug {
+            return Err(HubError::invalid(
+                "platform.id",
+                format!(
+                    "{:?} is not the submitting organisation; use {:?}",
+                    sub.platform.id, p.org.slug
+                ),
+            ));
+        }
+        check_id("ad.id", &sub.ad.id)?;
+        if new_creative.is_none() {
+            if let Some(c) = &sub.ad.creative {
+                if self.store().creative(&c.sha256)?.is_none() {
+                    return Err(HubError::invalid(
+                        "ad.creative",
+                        "the creative's bytes are not stored yet: upload them with the ad",
+                    ));
+                }
+            }
+        }
+        let result = engine()?.check(&sub).map_err(adrules_error)?;
+        let published = matches!(result.verdict, Outcome::Accept | Outcome::Flag);
+        let violations: Vec<NewViolation> = result
+            .fired
+            .iter()
+            .filter(|f| f.outcome != Outcome::Accept)
+            .map(|f| NewViolation {
+                rule_id: f.rule_id.to_string(),
+                outcome: f.outcome.as_str().to_string(),
+                foreign_funding: f.tags.iter().any(|t| t == "foreign_funding"),
+                elections: f.elections.join(","),
+                detail_json: serde_json::to_string(f).unwrap_or_default(),
+            })
+            .collect();
+        let result_json = serde_json::to_value(&result).unwrap_or(Value::Null);
+        let new = NewAdSubmission {
+            platform_org_id: p.org.id,
+            user_id: p.user.id,
+            ad_id: sub.ad.id.clone(),
+            verdict: result.verdict.as_str().to_string(),
+            submission_json: serde_json::to_string(&sub).unwrap_or_default(),
+            result_json: result_json.to_string(),
+            received: now_secs(),
+            creative: new_creative,
+            listing: published.then(|| listing(&sub, &result)),
+            violations: violations.clone(),
+        };
+        let stored = self.store().add_ad_submission(&new)?;
+        let mut incidents = Vec::new();
+        for (v, id) in violations.iter().zip(&stored.violation_ids) {
+            if v.foreign_funding {
+                if let Some(inc) = self.publish_incident(p, &sub, v, *id)? {
+                    incidents.push(inc);
+                }
+            }
+        }
+        Ok(SubmitOutcome {
+            verdict: result.verdict,
+            published,
+            ad: stored.ad,
+            version: stored.version,
+            submission_id: stored.submission_id,
+            result: result_json,
+            incidents,
+        })
+    }
+
+    /// Publishes one foreign-funding violation as a STIX incident in the chosen collection,
+    /// as the authority user who chose it. Nothing happens while no collection is chosen.
+    fn publish_incident(
+        &self,
+        platform: &Principal,
+        sub: &Submission,
+        v: &NewViolation,
+        violation_id: i64,
+    ) -> Result<Option<String>, HubError> {
+        let (Some(collection), Some(user)) = (
+            self.store().ad_setting(SET_COLLECTION)?,
+            self.store().ad_setting(SET_USER)?,
+        ) else {
+            return Ok(None);
+        };
+        let tlp = self
+            .store()
+            .ad_setting(SET_TLP)?
+            .and_then(|t| t.parse::<Tlp>().ok())
+            .unwrap_or(Tlp::Amber);
+        let authority = self.principal_for(&user)?;
+        let detail: Value = serde_json::from_str(&v.detail_json).unwrap_or(Value::Null);
+        let explanation = detail
+            .get("explanation")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let reasons: Vec<&str> = detail
+            .get("details")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let citation = detail.get("citation").and_then(Value::as_str).unwrap_or("");
+        let ts = stix::format_timestamp(now_micros());
+        let id = format!("incident--{}", uuid::Uuid::new_v4());
+        let incident = json!({
+            "type": "incident",
+            "spec_version": "2.1",
+            "id": id,
+            "created": ts,
+            "modified": ts,
+            "created_by_ref": authority.org.identity_id,
+            "name": format!("{} {}: ad {} on platform {}", v.rule_id, v.outcome, sub.ad.id,
+                            platform.org.slug),
+            "description": format!("{explanation} {} (sponsor {}, payer {}, elections {})",
+                                   reasons.join("; "), sub.ad.sponsor, sub.ad.payer_id(),
+                                   sub.ad.linked_elections.join(", ")),
+            "labels": ["foreign-funding", "political-advertising"],
+            "external_references": [{
+                "source_name": "rrm-ad-registry",
+                "external_id": format!("violation-{violation_id}"),
+                "description": citation,
+            }],
+            "object_marking_refs": [tlp.marking_id()],
+        });
+        let status = self.add_objects(&authority, &collection, vec![incident])?;
+        if status.get("success_count").and_then(Value::as_u64) == Some(1) {
+            self.store().set_violation_incident(violation_id, &id)?;
+            Ok(Some(id))
+        } else {
+            Err(HubError::Store(store::StoreError::Backend(format!(
+                "the incident for violation {violation_id} was refused: {status}"
+            ))))
+        }
+    }
+
+    /// Chooses the collection (UUID or slug) foreign-funding incidents go to and their TLP
+    /// (AMBER by default); the caller's organisation must be an election authority with write
+    /// access, and incidents are ingested as the caller.
+    pub fn set_incident_collection(
+        &self,
+        p: &Principal,
+        collection: &str,
+        tlp: Option<Tlp>,
+    ) -> Result<String, HubError> {
+        require_sector(p, Sector::ElectionAuthority, "choosing the incident collection")?;
+        let (col, access) = self.collection_for(p, collection)?;
+        if !access.write || col.id == self.directory_id() {
+            return Err(HubError::Forbidden(format!(
+                "organisation '{}' may not write to collection '{collection}'",
+                p.org.slug
+            )));
+        }
+        self.store().set_ad_setting(SET_COLLECTION, &col.id)?;
+        self.store().set_ad_setting(SET_USER, &p.user.username)?;
+        self.store()
+            .set_ad_setting(SET_TLP, tlp.unwrap_or(Tlp::Amber).as_str())?;
+        Ok(col.id)
+    }
+
+    /// Violations for an election authority, by id, after `after`, optionally of one election.
+    pub fn ad_violations(
+        &self,
+        p: &Principal,
+        election: Option<&str>,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<ViolationRow>, HubError> {
+        if p.org.sector != Sector::ElectionAuthority {
+            return Err(HubError::Forbidden(format!(
+                "violations are for election authorities; '{}' is {}",
+                p.org.slug, p.org.sector
+            )));
+        }
+        let limit = limit.clamp(1, 10_000);
+        Ok(self.store().list_violations(election, after, limit)?)
+    }
+
+    /// Public search with stable keyset paging: a first page fixes the newest ad id it may
+    /// show, so later pages of the same query show the same ads even while ads are added.
+    /// A cursor is only valid for the filters it was issued for.
+    pub fn search_ads(
+        &self,
+        s: &PublicSearch,
+        cursor: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<AdPage, HubError> {
+        let limit = limit.unwrap_or(DEFAULT_PUBLIC_PAGE);
+        if limit == 0 || limit > MAX_PUBLIC_PAGE {
+            return Err(HubError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PUBLIC_PAGE}"),
+            ));
+        }
+        let from = s.from.as_deref().map(|d| parse_day("from", d)).transpose()?;
+        let to = s.to.as_deref().map(|d| parse_day("to", d)).transpose()?;
+        if let (Some(f), Some(t)) = (&from, &to) {
+            if f > t {
+                return Err(HubError::invalid("to", "is before from (dates out of order)"));
+            }
+        }
+        for (field, v) in [("spend_min", s.spend_min), ("spend_max", s.spend_max)] {
+            if v.is_some_and(|v| v < 0) {
+                return Err(HubError::invalid(field, "spend below zero"));
+            }
+        }
+        if let (Some(a), Some(b)) = (s.spend_min, s.spend_max) {
+            if a > b {
+                return Err(HubError::invalid("spend_max", "is below spend_min"));
+            }
+        }
+        let fp = fingerprint(s);
+        let (after, upto) = match cursor {
+            None => (0, self.store().max_ad_id()?),
+            Some(c) => {
+                let bad = || HubError::BadCursor("not a cursor of this search".into());
+                let mut parts = c.split('.');
+                let (Some("v1"), Some(a), Some(u), Some(f), None) = (
+                    parts.next(),
+                    parts.next(),
+                    parts.next(),
+                    parts.next(),
+                    parts.next(),
+                ) else {
+                    return Err(bad());
+                };
+                if f != fp {
+                    return Err(bad());
+                }
+                let a: i64 = a.parse().map_err(|_| bad())?;
+                let u: i64 = u.parse().map_err(|_| bad())?;
+                (a, u)
+            }
+        };
+        let q = AdQuery {
+            sponsor: s.sponsor.clone(),
+            payer: s.payer.clone(),
+            platform: s.platform.clone(),
+            election: s.election.clone(),
+            from_day: from,
+            to_day: to,
+            region: s.region.clone(),
+            language: s.language.clone(),
+            spend_min: s.spend_min,
+            spend_max: s.spend_max,
+            text: s.q.clone(),
+            after,
+            upto,
+            limit: limit + 1,
+        };
+        let mut rows = self.store().search_ads(&q)?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = match rows.last() {
+            Some(last) if more => Some(format!("v1.{}.{upto}.{fp}", last.id)),
+            _ => None,
+        };
+        Ok(AdPage {
+            ads: rows.iter().map(ad_document).collect(),
+            next,
+        })
+    }
+
+    /// A public ad by id; `NotFound` when unknown or no longer public.
+    pub fn public_ad(&self, id: i64) -> Result<AdRow, HubError> {
+        match self.store().ad_by_id(id)? {
+            Some(row) if row.public => Ok(row),
+            _ => Err(HubError::NotFound(format!("ad {id}"))),
+        }
+    }
+
+    /// The creative of a public ad: media type and bytes.
+    pub fn public_creative(&self, id: i64) -> Result<(String, Vec<u8>), HubError> {
+        let row = self.public_ad(id)?;
+        let sha = row
+            .listing
+            .creative_sha256
+            .ok_or_else(|| HubError::NotFound(format!("creative of ad {id}")))?;
+        self.store()
+            .creative(&sha)?
+            .ok_or_else(|| HubError::NotFound(format!("creative of ad {id}")))
+    }
+
+    /// Streams the public ads of a registered election, by id.
+    pub fn export_election_ads(
+        &self,
+        election: &str,
+        visit: &mut dyn FnMut(&AdRow) -> ControlFlow<()>,
+    ) -> Result<(), HubError> {
+        if self.store().election_by_id(election)?.is_none() {
+            return Err(HubError::NotFound(format!("election '{election}'")));
+        }
+        self.store()
+            .scan_election_ads(election, &mut |row| visit(&row))?;
+        Ok(())
+    }
+
+    /// The retention job at `now` (seconds since the epoch, UTC day): unpublishes ads past
+    /// their publication date and purges ads past their retention date, with audit records.
+    pub fn run_ad_retention(&self, now: i64) -> Result<RetentionRun, HubError> {
+        let today = Date::from_ymd(1970, 1, 1)
+            .map(|d| d.add_days(i32::try_from(now.div_euclid(86_400)).unwrap_or(i32::MAX)))
+            .map(day_text)
+            .ok_or_else(|| HubError::invalid("now", "out of range"))?;
+        Ok(self.store().run_ad_retention(&today, now)?)
+    }
+}
