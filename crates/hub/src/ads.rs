@@ -374,7 +374,8 @@ impl Hub {
                 ));
             }
         }
-        let json = serde_json::to_string(&e).map_err(|e| HubError::invalid("election", e.to_string()))?;
+        let json =
+            serde_json::to_string(&e).map_err(|e| HubError::invalid("election", e.to_string()))?;
         let rec = ElectionRecord {
             id: e.id.clone(),
             json,
@@ -439,7 +440,10 @@ impl Hub {
                 .as_str()
                 .ok_or_else(|| HubError::invalid(&field, "must be a string"))?;
             let rec = self.store().election_by_id(id)?.ok_or_else(|| {
-                HubError::invalid(&field, format!("election {id:?} does not exist in the registry"))
+                HubError::invalid(
+                    &field,
+                    format!("election {id:?} does not exist in the registry"),
+                )
             })?;
             let v: Value = serde_json::from_str(&rec.json)
                 .map_err(|e| HubError::Store(store::StoreError::Backend(e.to_string())))?;
@@ -630,7 +634,11 @@ impl Hub {
         collection: &str,
         tlp: Option<Tlp>,
     ) -> Result<String, HubError> {
-        require_sector(p, Sector::ElectionAuthority, "choosing the incident collection")?;
+        require_sector(
+            p,
+            Sector::ElectionAuthority,
+            "choosing the incident collection",
+        )?;
         let (col, access) = self.collection_for(p, collection)?;
         if !access.write || col.id == self.directory_id() {
             return Err(HubError::Forbidden(format!(
@@ -679,11 +687,18 @@ impl Hub {
                 format!("must be between 1 and {MAX_PUBLIC_PAGE}"),
             ));
         }
-        let from = s.from.as_deref().map(|d| parse_day("from", d)).transpose()?;
+        let from = s
+            .from
+            .as_deref()
+            .map(|d| parse_day("from", d))
+            .transpose()?;
         let to = s.to.as_deref().map(|d| parse_day("to", d)).transpose()?;
         if let (Some(f), Some(t)) = (&from, &to) {
             if f > t {
-                return Err(HubError::invalid("to", "is before from (dates out of order)"));
+                return Err(HubError::invalid(
+                    "to",
+                    "is before from (dates out of order)",
+                ));
             }
         }
         for (field, v) in [("spend_min", s.spend_min), ("spend_max", s.spend_max)] {

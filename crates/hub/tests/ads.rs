@@ -136,7 +136,14 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
         )
         .unwrap();
     assert!(old.ads.is_empty(), "the old text is no longer indexed");
-    assert_eq!(r.hub.store().ad_submissions(r.plat.org.id, "a1").unwrap().len(), 2);
+    assert_eq!(
+        r.hub
+            .store()
+            .ad_submissions(r.plat.org.id, "a1")
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -145,7 +152,9 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     r.hub
         .add_collection(None, "ad-incidents", "Ad incidents", "", Some(Tlp::Amber))
         .unwrap();
-    r.hub.grant(None, "elections-ca", "ad-incidents", RW).unwrap();
+    r.hub
+        .grant(None, "elections-ca", "ad-incidents", RW)
+        .unwrap();
     let col = r
         .hub
         .set_incident_collection(&r.authority, "ad-incidents", None)
@@ -162,20 +171,32 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     }));
     let out = r.hub.submit_ad(&r.plat, s, None).unwrap();
     assert!(
-        matches!(out.verdict, adrules::Outcome::Block | adrules::Outcome::Reject),
+        matches!(
+            out.verdict,
+            adrules::Outcome::Block | adrules::Outcome::Reject
+        ),
         "{}",
         out.result
     );
     assert!(!out.published);
     assert_eq!(out.ad, None);
     assert_eq!(r.hub.store().max_ad_id().unwrap(), 0, "never published");
-    let subs = r.hub.store().ad_submissions(r.plat.org.id, "bad-1").unwrap();
+    let subs = r
+        .hub
+        .store()
+        .ad_submissions(r.plat.org.id, "bad-1")
+        .unwrap();
     assert_eq!(subs.len(), 1);
     assert!(!subs[0].published);
 
-    let violations = r.hub.ad_violations(&r.authority, Some("ca-2029"), 0, 100).unwrap();
+    let violations = r
+        .hub
+        .ad_violations(&r.authority, Some("ca-2029"), 0, 100)
+        .unwrap();
     assert!(violations.iter().any(|v| v.rule_id == "CA-282.4-5"));
-    assert!(violations.iter().any(|v| v.rule_id == "CA-349.02" && v.foreign_funding));
+    assert!(violations
+        .iter()
+        .any(|v| v.rule_id == "CA-349.02" && v.foreign_funding));
     assert!(!out.incidents.is_empty());
     let ff: Vec<_> = violations.iter().filter(|v| v.foreign_funding).collect();
     assert_eq!(ff.len(), out.incidents.len());
@@ -245,7 +266,12 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
             other => panic!("expected invalid {field}, got {other:?}"),
         }
     }
-    assert!(r.hub.store().ad_submissions(r.plat.org.id, "x").unwrap().is_empty());
+    assert!(r
+        .hub
+        .store()
+        .ad_submissions(r.plat.org.id, "x")
+        .unwrap()
+        .is_empty());
     assert_eq!(r.hub.store().max_ad_id().unwrap(), 0);
     // Only platforms submit.
     assert!(matches!(
@@ -266,7 +292,10 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
 fn search_filters_and_stable_paging_under_concurrent_inserts() {
     let r = registry();
     for i in 0..60 {
-        let mut s = ad(&format!("ad-{i}"), if i % 3 == 0 { "transit now" } else { "parks" });
+        let mut s = ad(
+            &format!("ad-{i}"),
+            if i % 3 == 0 { "transit now" } else { "parks" },
+        );
         s["ad"]["spend"]["minor"] = json!(i * 1000);
         s["ad"]["languages"] = json!([if i % 2 == 0 { "en" } else { "fr" }]);
         let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
@@ -315,7 +344,11 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
             }
         })
     };
-    let mut ids: Vec<i64> = first.ads.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    let mut ids: Vec<i64> = first
+        .ads
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
     let mut cursor = first.next.clone();
     let mut cursors = Vec::new();
     while let Some(c) = cursor {
@@ -327,7 +360,10 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
     writer.join().unwrap();
     assert_eq!(ids, before);
     for (c, ads) in cursors {
-        assert_eq!(r.hub.search_ads(&filters, Some(&c), Some(5)).unwrap().ads, ads);
+        assert_eq!(
+            r.hub.search_ads(&filters, Some(&c), Some(5)).unwrap().ads,
+            ads
+        );
     }
     // A new query sees the new ads; a cursor of another query is refused.
     assert_eq!(search_all(&r.hub, &filters).len(), 85);
@@ -356,7 +392,10 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
 #[test]
 fn election_export_and_retention_with_audit() {
     let r = registry();
-    let out = r.hub.submit_ad(&r.plat, ad("keep", "x"), Some(png())).unwrap();
+    let out = r
+        .hub
+        .submit_ad(&r.plat, ad("keep", "x"), Some(png()))
+        .unwrap();
     let id = out.ad.unwrap();
     let mut n = 0;
     let mut csv = String::new();
@@ -370,7 +409,8 @@ fn election_export_and_retention_with_audit() {
     assert_eq!(n, 1);
     assert!(csv.starts_with(&format!("{id},1,plat,")));
     assert!(matches!(
-        r.hub.export_election_ads("nope", &mut |_| ControlFlow::Continue(())),
+        r.hub
+            .export_election_ads("nope", &mut |_| ControlFlow::Continue(())),
         Err(HubError::NotFound(_))
     ));
 
@@ -378,22 +418,39 @@ fn election_export_and_retention_with_audit() {
         let d = adrules::Date::parse(s).unwrap();
         i64::from(d.days()) * 86_400
     };
-    let publish_until = out.result["retention"]["publish_until"].as_str().unwrap().to_string();
-    let keep_until = out.result["retention"]["keep_until"].as_str().unwrap().to_string();
+    let publish_until = out.result["retention"]["publish_until"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let keep_until = out.result["retention"]["keep_until"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // On the publication day the ad is still public.
     let run = r.hub.run_ad_retention(day(&publish_until)).unwrap();
     assert_eq!(run.hidden, 0);
     assert!(r.hub.public_ad(id).is_ok());
-    let run = r.hub.run_ad_retention(day(&publish_until) + 86_400).unwrap();
+    let run = r
+        .hub
+        .run_ad_retention(day(&publish_until) + 86_400)
+        .unwrap();
     assert_eq!(run.hidden, 1);
     assert!(matches!(r.hub.public_ad(id), Err(HubError::NotFound(_))));
-    assert!(r.hub.store().ad_by_id(id).unwrap().is_some(), "kept, not public");
+    assert!(
+        r.hub.store().ad_by_id(id).unwrap().is_some(),
+        "kept, not public"
+    );
     let run = r.hub.run_ad_retention(day(&keep_until)).unwrap();
     assert_eq!(run.purged, 0);
     let run = r.hub.run_ad_retention(day(&keep_until) + 86_400).unwrap();
     assert_eq!(run.purged, 1);
     assert!(r.hub.store().ad_by_id(id).unwrap().is_none());
-    assert!(r.hub.store().ad_submissions(r.plat.org.id, "keep").unwrap().is_empty());
+    assert!(r
+        .hub
+        .store()
+        .ad_submissions(r.plat.org.id, "keep")
+        .unwrap()
+        .is_empty());
     let audit = r.hub.store().ad_audit(0, 10).unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["hidden", "purged"]);

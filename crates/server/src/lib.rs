@@ -38,6 +38,7 @@
 //! assert!(!server::media::accept_admits_taxii(Some("text/html")));
 //! ```
 
+mod ads;
 mod auth;
 mod banks;
 mod body;
@@ -48,6 +49,7 @@ pub mod media;
 mod metrics;
 mod observe;
 pub mod openapi;
+mod public;
 mod rest;
 mod taxii;
 mod timefmt;
@@ -132,6 +134,8 @@ pub fn router(state: AppState) -> Router {
         .merge(taxii)
         .merge(api)
         .merge(banks::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)))
+        .merge(ads::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)))
+        .merge(public::routes())
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)

@@ -72,9 +72,17 @@ fn terms(l: &AdListing) -> Vec<String> {
         format!("y:{}", l.payer_name.to_lowercase()),
         format!("p:{}", l.platform.to_lowercase()),
     ];
-    t.extend(l.elections.iter().map(|e| format!("e:{}", e.to_lowercase())));
+    t.extend(
+        l.elections
+            .iter()
+            .map(|e| format!("e:{}", e.to_lowercase())),
+    );
     t.extend(l.regions.iter().map(|e| format!("r:{}", e.to_lowercase())));
-    t.extend(l.languages.iter().map(|e| format!("l:{}", e.to_lowercase())));
+    t.extend(
+        l.languages
+            .iter()
+            .map(|e| format!("l:{}", e.to_lowercase())),
+    );
     t.sort();
     t.dedup();
     t
@@ -300,7 +308,9 @@ fn search(c: &Connection, q: &AdQuery) -> Result<Vec<AdRow>> {
     } else {
         " ORDER BY t.ad LIMIT ?"
     });
-    args.push(SqlValue::Integer(i64::try_from(q.limit).unwrap_or(i64::MAX)));
+    args.push(SqlValue::Integer(
+        i64::try_from(q.limit).unwrap_or(i64::MAX),
+    ));
     let mut st = c
         .prepare_cached(&sql)
         .map_err(|e| backend("preparing an ad search", e))?;
@@ -356,12 +366,12 @@ fn retention(tx: &Transaction<'_>, today: &str, now: i64) -> Result<RetentionRun
     }
     let purge: Vec<(i64, i64, String, String)> = {
         let mut st = tx
-            .prepare(
-                "SELECT id, platform_org_id, ad_id, keep_until FROM ads WHERE keep_until < ?1",
-            )
+            .prepare("SELECT id, platform_org_id, ad_id, keep_until FROM ads WHERE keep_until < ?1")
             .map_err(|e| backend("finding ads to purge", e))?;
         let rows = st
-            .query_map([today], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_map([today], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .map_err(|e| backend("finding ads to purge", e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| backend("finding ads to purge", e))?
@@ -514,7 +524,10 @@ impl AdStore for SqliteStore {
             let mut rows = st
                 .query([format!("e:{}", election.to_lowercase())])
                 .map_err(|e| backend("exporting an election", e))?;
-            while let Some(r) = rows.next().map_err(|e| backend("exporting an election", e))? {
+            while let Some(r) = rows
+                .next()
+                .map_err(|e| backend("exporting an election", e))?
+            {
                 let ad = ad_from_row(r).map_err(|e| backend("reading an ad", e))?;
                 if visit(ad).is_break() {
                     break;

@@ -1,0 +1,523 @@
+//! REST routes of the political-advertising registry under `/api/v1/` (authenticated):
+//! platforms submit ads (`POST /api/v1/ads`, JSON with the creative in base64, or multipart),
+//! election authorities register elections, list and export violations and choose the
+//! collection foreign-funding incidents go to. Bad input answers 400 naming the field, with
+//! nothing stored. Also the OpenAPI paths of these routes and of the public ones.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use base64::Engine as _;
+use hub::ads::CreativeUpload;
+use hub::Principal;
+use serde_json::{json, Value};
+use store::{Tlp, ViolationRow};
+
+use crate::body::{read_limited, BodyError};
+use crate::error::{blocking, ApiError};
+use crate::filters::query_pairs;
+use crate::media::content_type_is_json;
+use crate::AppState;
+
+/// The largest submission body: a 50 MiB creative in base64 plus the JSON.
+const MAX_SUBMISSION: usize = 72 * 1024 * 1024;
+/// The largest election body.
+const MAX_ELECTION: usize = 1024 * 1024;
+
+type ApiResult = Result<Response, ApiError>;
+
+/// The authenticated registry routes (without the guard).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/ads", post(submit))
+        .route("/api/v1/ads/violations", get(violations))
+        .route("/api/v1/ads/incident-collection", put(incident_collection))
+        .route("/api/v1/elections", get(list_elections))
+        .route("/api/v1/elections/{id}", put(put_election))
+}
+
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    match read_limited(headers, body, limit).await {
+        Ok(b) => Ok(b),
+        Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body exceeds {limit} bytes"),
+        )),
+        Err(BodyError::Read(m)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the request body could not be read: {m}"),
+        )),
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("(not text)").to_string())
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError {
+        status: StatusCode::BAD_REQUEST,
+        code: "malformed_json",
+        message: format!("the request body is not valid JSON: {e}"),
+        field: None,
+    })
+}
+
+async fn json_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, ApiError> {
+    let ct = content_type(headers);
+    if !content_type_is_json(ct.as_deref()) {
+        return Err(unsupported(ct.as_deref()));
+    }
+    let bytes = read_body(headers, body, limit).await?;
+    parse_json(&bytes)
+}
+
+fn unsupported(ct: Option<&str>) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!(
+            "Content-Type {:?} is not accepted; send application/json or multipart/form-data",
+            ct.unwrap_or("(none)")
+        ),
+    )
+}
+
+/// One part of a `multipart/form-data` body.
+struct Part {
+    name: String,
+    content_type: Option<String>,
+    data: Bytes,
+}
+
+/// Splits a `multipart/form-data` body into its parts.
+fn multipart(body: &Bytes, boundary: &str) -> Result<Vec<Part>, ApiError> {
+    let bad = |m: &str| ApiError::invalid("multipart", m.to_string());
+    let delim = format!("--{boundary}");
+    let d = delim.as_bytes();
+    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let mut parts = Vec::new();
+    let mut pos = find(body, d, 0).ok_or_else(|| bad("the boundary does not occur in the body"))?;
+    loop {
+        pos += d.len();
+        if body.get(pos..pos + 2) == Some(b"--") {
+            return Ok(parts);
+        }
+        let head_start = pos + 2;
+        let head_end =
+            find(body, b"\r\n\r\n", head_start).ok_or_else(|| bad("a part has no header end"))?;
+        let head =
+            String::from_utf8_lossy(body.get(head_start..head_end).unwrap_or_default()).to_string();
+        let data_start = head_end + 4;
+        let mut needle = b"\r\n".to_vec();
+        needle.extend_from_slice(d);
+        let data_end = find(body, &needle, data_start)
+            .ok_or_else(|| bad("a part is not terminated by the boundary"))?;
+        let mut name = String::new();
+        let mut ct = None;
+        for line in head.split("\r\n") {
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
+            if k.trim().eq_ignore_ascii_case("content-disposition") {
+                for p in v.split(';') {
+                    if let Some((pk, pv)) = p.split_once('=') {
+                        if pk.trim().eq_ignore_ascii_case("name") {
+                            name = pv.trim().trim_matches('"').to_string();
+                        }
+                    }
+                }
+            } else if k.trim().eq_ignore_ascii_case("content-type") {
+                ct = Some(v.trim().to_string());
+            }
+        }
+        parts.push(Part {
+            name,
+            content_type: ct,
+            data: body.slice(data_start..data_end),
+        });
+        pos = data_end + 2;
+    }
+}
+
+fn boundary(ct: &str) -> Option<String> {
+    let mut it = ct.split(';');
+    let media = it.next()?.trim();
+    if !media.eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    it.find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+    .filter(|b| !b.is_empty() && b.len() <= 200)
+}
+
+/// Reads a submission: JSON `{"submission": {...}, "creative": {"media_type", "data"}}` with
+/// the creative in base64, or multipart with a `submission` JSON part and a `creative` file
+/// part whose Content-Type is the creative's media type.
+async fn read_submission(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Value, Option<CreativeUpload>), ApiError> {
+    let ct = content_type(headers);
+    if let Some(b) = ct.as_deref().and_then(boundary) {
+        let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
+        let parts = multipart(&bytes, &b)?;
+        let sub = parts
+            .iter()
+            .find(|p| p.name == "submission")
+            .ok_or_else(|| {
+                ApiError::invalid("submission", "the multipart body has no submission part")
+            })?;
+        let submission = parse_json(&sub.data)?;
+        let creative = parts
+            .iter()
+            .find(|p| p.name == "creative")
+            .map(|p| CreativeUpload {
+                bytes: p.data.to_vec(),
+                media_type: p
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+            });
+        return Ok((submission, creative));
+    }
+    if !content_type_is_json(ct.as_deref()) {
+        return Err(unsupported(ct.as_deref()));
+    }
+    let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
+    let mut v = parse_json(&bytes)?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(ApiError::invalid(
+            "submission",
+            "the body must be a JSON object",
+        ));
+    };
+    let submission = obj
+        .remove("submission")
+        .ok_or_else(|| ApiError::invalid("submission", "submission is required"))?;
+    if let Some(k) = obj.keys().find(|k| k.as_str() != "creative") {
+        return Err(ApiError::invalid(k, format!("unknown field {k:?}")));
+    }
+    let creative = match obj.remove("creative") {
+        None | Some(Value::Null) => None,
+        Some(c) => {
+            let media_type = c
+                .get("media_type")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    ApiError::invalid("creative.media_type", "creative.media_type is required")
+                })?
+                .to_string();
+            let data = c.get("data").and_then(Value::as_str).ok_or_else(|| {
+                ApiError::invalid("creative.data", "creative.data (base64) is required")
+            })?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|e| {
+                    ApiError::invalid("creative.data", format!("not valid base64: {e}"))
+                })?;
+            Some(CreativeUpload { bytes, media_type })
+        }
+    };
+    Ok((submission, creative))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let (submission, creative) = read_submission(&headers, body).await?;
+    let hub = state.hub.clone();
+    let out = blocking(move || hub.submit_ad(&p, submission, creative)).await?;
+    let status = if out.published {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = json!({
+        "verdict": out.verdict,
+        "published": out.published,
+        "id": out.ad,
+        "version": out.version,
+        "submission_id": out.submission_id,
+        "incidents": out.incidents,
+        "result": out.result,
+    });
+    Ok((status, Json(body)).into_response())
+}
+
+async fn put_election(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let mut v = json_body(&headers, body, MAX_ELECTION).await?;
+    match v.get("id") {
+        None => {
+            if let Some(o) = v.as_object_mut() {
+                o.insert("id".into(), json!(id));
+            }
+        }
+        Some(Value::String(s)) if *s == id => {}
+        Some(_) => return Err(ApiError::invalid("id", "differs from the id in the path")),
+    }
+    let hub = state.hub.clone();
+    let rec = blocking(move || hub.put_election(&p, v)).await?;
+    let doc: Value = serde_json::from_str(&rec.json).unwrap_or(Value::Null);
+    Ok(Json(doc).into_response())
+}
+
+async fn list_elections(
+    State(state): State<AppState>,
+    Extension(_p): Extension<Arc<Principal>>,
+) -> ApiResult {
+    let hub = state.hub.clone();
+    let list = blocking(move || hub.elections()).await?;
+    Ok(Json(json!({ "elections": list })).into_response())
+}
+
+async fn incident_collection(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let v = json_body(&headers, body, MAX_ELECTION).await?;
+    let collection = v
+        .get("collection")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid("collection", "collection (UUID or slug) is required"))?
+        .to_string();
+    let tlp = match v.get("tlp") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(
+            s.parse::<Tlp>()
+                .map_err(|_| ApiError::invalid("tlp", format!("unknown TLP {s:?}")))?,
+        ),
+        Some(_) => return Err(ApiError::invalid("tlp", "tlp must be a string")),
+    };
+    let hub = state.hub.clone();
+    let id = blocking(move || hub.set_incident_collection(&p, &collection, tlp)).await?;
+    Ok(
+        Json(json!({ "collection": id, "tlp": tlp.unwrap_or(Tlp::Amber).as_str() }))
+            .into_response(),
+    )
+}
+
+fn violation_json(v: &ViolationRow) -> Value {
+    json!({
+        "id": v.id,
+        "submission_id": v.submission_id,
+        "platform_org_id": v.platform_org_id,
+        "ad_id": v.ad_id,
+        "verdict": v.verdict,
+        "rule_id": v.rule_id,
+        "outcome": v.outcome,
+        "foreign_funding": v.foreign_funding,
+        "elections": if v.elections.is_empty() { Vec::new() } else { v.elections.split(',').collect::<Vec<_>>() },
+        "received": v.received,
+        "incident_id": v.incident_id,
+        "rule": serde_json::from_str::<Value>(&v.detail_json).unwrap_or(Value::Null),
+    })
+}
+
+fn csv_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// `GET /api/v1/ads/violations?election=&after=&limit=&format=json|csv|jsonl`.
+async fn violations(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let pairs =
+        query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.message))?;
+    let mut election = None;
+    let mut after = 0i64;
+    let mut limit = 1000usize;
+    let mut format = "json".to_string();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "election" => election = Some(v),
+            "after" => {
+                after = v
+                    .parse()
+                    .map_err(|_| ApiError::invalid("after", "must be an integer"))?
+            }
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=10_000).contains(l))
+                    .ok_or_else(|| ApiError::invalid("limit", "must be between 1 and 10000"))?
+            }
+            "format" if ["json", "csv", "jsonl"].contains(&v.as_str()) => format = v,
+            "format" => return Err(ApiError::invalid("format", "must be json, csv or jsonl")),
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!("unknown parameter {other:?}"),
+                ))
+            }
+        }
+    }
+    let hub = state.hub.clone();
+    if format == "json" {
+        let rows =
+            blocking(move || hub.ad_violations(&p, election.as_deref(), after, limit)).await?;
+        let next = (rows.len() == limit)
+            .then(|| rows.last().map(|r| r.id))
+            .flatten();
+        return Ok(Json(json!({
+            "violations": rows.iter().map(violation_json).collect::<Vec<_>>(),
+            "next_after": next,
+        }))
+        .into_response());
+    }
+    // Exports hold every violation (of the election); they are paged internally.
+    let text = blocking(move || {
+        let mut out = String::new();
+        if format == "csv" {
+            out.push_str("id,submission_id,ad_id,verdict,rule_id,outcome,foreign_funding,elections,received,incident_id\n");
+        }
+        let mut after = after;
+        loop {
+            let rows = hub.ad_violations(&p, election.as_deref(), after, 5000)?;
+            for v in &rows {
+                if format == "csv" {
+                    out.push_str(&format!("{},{},", v.id, v.submission_id));
+                    csv_field(&mut out, &v.ad_id);
+                    out.push_str(&format!(",{},", v.verdict));
+                    csv_field(&mut out, &v.rule_id);
+                    out.push_str(&format!(",{},{},", v.outcome, v.foreign_funding));
+                    csv_field(&mut out, &v.elections);
+                    out.push_str(&format!(",{},{}\n", v.received, v.incident_id.as_deref().unwrap_or("")));
+                } else {
+                    out.push_str(&violation_json(v).to_string());
+                    out.push('\n');
+                }
+            }
+            match rows.last() {
+                Some(l) if rows.len() == 5000 => after = l.id,
+                _ => break,
+            }
+        }
+        Ok((format, out))
+    })
+    .await?;
+    let ct = if text.0 == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/x-ndjson"
+    };
+    let mut resp = text.1.into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    Ok(resp)
+}
+
+/// Adds the registry's paths (authenticated and public) to the OpenAPI document.
+pub fn merge_openapi(doc: &mut Value) {
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    let id_path =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let search_params = json!([
+        q(
+            "sponsor",
+            "Sponsor id or public name (case-insensitive exact)."
+        ),
+        q("payer", "Payer id or public name (case-insensitive exact)."),
+        q("platform", "Platform id."),
+        q("election", "Election id."),
+        q("from", "Ads running on or after this day (YYYY-MM-DD)."),
+        q("to", "Ads running on or before this day (YYYY-MM-DD)."),
+        q("region", "Region of the distribution."),
+        q("language", "Language (ISO 639-1)."),
+        q("spend_min", "Smallest exact spend in minor units."),
+        q("spend_max", "Largest exact spend in minor units."),
+        q(
+            "q",
+            "Words that must all occur in the text or the sponsor and payer names."
+        ),
+        q("limit", "Page size, 1 to 200 (default 50)."),
+        q(
+            "cursor",
+            "The `next` cursor of the previous page of the same query."
+        ),
+    ]);
+    let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; RRM_PUBLIC_RATE=RATE/BURST or 0 to disable); over the limit: 429 with Retry-After.";
+    let paths = json!({
+        "/api/v1/ads": {"post": {
+            "summary": "Submit or update an ad (platform organisation, analyst or admin)",
+            "description": "JSON body {\"submission\": <adrules submission>, \"creative\": {\"media_type\": \"image/png\", \"data\": \"<base64>\"}} or multipart/form-data with a `submission` JSON part and a `creative` file part. Elections are taken from the registry. Answers the verdict with every fired rule; ACCEPT and FLAG publish a new version (201), REJECT and BLOCK are recorded and never published (200). Bad input (unknown currency or country codes, dates out of order, spend below zero, unknown election, creative too large or of an unsupported type) answers 400 naming the field, nothing stored.",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}, "multipart/form-data": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "Recorded, not published (REJECT or BLOCK)"}, "201": {"description": "Published"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not a platform organisation"), "413": err("Body too large"), "415": err("Unsupported body type")}
+        }},
+        "/api/v1/ads/violations": {"get": {
+            "summary": "List or export violations (election authority)",
+            "parameters": [q("election", "Election id."), q("after", "Violation id to start after."), q("limit", "1 to 10000."), q("format", "json (default), csv or jsonl (whole export).")],
+            "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "403": err("Not an election authority")}
+        }},
+        "/api/v1/ads/incident-collection": {"put": {
+            "summary": "Choose the collection foreign-funding incidents are published to (election authority)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
+            "responses": {"200": {"description": "Chosen"}, "403": err("Not an election authority or no write access"), "404": err("Unknown collection")}
+        }},
+        "/api/v1/elections": {"get": {"summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
+        "/api/v1/elections/{id}": {"put": {
+            "summary": "Register or replace an election (election authority)",
+            "parameters": [id_path.clone()],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "The election"}, "400": err("Bad input, the field is named"), "403": err("Not an election authority")}
+        }},
+        "/public/ads": {"get": {
+            "summary": "Search published ads (no account)", "security": [],
+            "description": format!("Stable keyset paging: the first page fixes the newest ad it may show, so following `next` returns the same pages even while ads are added. {limited}"),
+            "parameters": search_params,
+            "responses": {"200": {"description": "{\"ads\": [...], \"next\": cursor or null}"}, "400": err("Bad filter or cursor"), "429": err("Rate limited")}
+        }},
+        "/public/ads/{id}": {"get": {"summary": "One published ad (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/creative": {"get": {"summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The bytes"}, "404": err("No creative"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.csv": {"get": {"summary": "Bulk download of an election's published ads as CSV, streamed (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "text/csv"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.jsonl": {"get": {"summary": "Bulk download of an election's published ads as JSON Lines, streamed (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "application/x-ndjson"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+    });
+    if let (Some(dst), Value::Object(src)) =
+        (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
+    {
+        dst.extend(src);
+    }
+}

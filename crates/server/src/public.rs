@@ -1,0 +1,296 @@
+//! Public routes of the political-advertising registry (no account): search with stable
+//! cursor paging, one ad, its creative, and bulk downloads of an election as CSV and JSON
+//! Lines (streamed). Every public route is rate limited per client IP with a token bucket
+//! (20 requests per second, burst 60 by default; the environment variable
+//! `RRM_PUBLIC_RATE=RATE/BURST` changes it, `0` disables it); over the limit the answer is
+//! 429 with `Retry-After`. Without the peer address (no connect info), all clients share
+//! one bucket.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use hub::ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
+use serde_json::json;
+
+use crate::error::{blocking, ApiError};
+use crate::filters::query_pairs;
+use crate::AppState;
+
+/// How many rows go into one chunk of a streamed export.
+const CHUNK_ROWS: usize = 2000;
+
+/// A per-IP token bucket limiter.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<Option<IpAddr>, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// A limiter refilling `rate` tokens per second up to `burst`; a rate of 0 disables it.
+    pub fn new(rate: f64, burst: f64) -> RateLimiter {
+        RateLimiter {
+            rate,
+            burst: burst.max(1.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The limiter configured by `RRM_PUBLIC_RATE` (`RATE/BURST`, or `0` to disable), else
+    /// 20 per second with a burst of 60.
+    pub fn from_env() -> RateLimiter {
+        let spec = std::env::var("RRM_PUBLIC_RATE").unwrap_or_default();
+        let mut it = spec.split('/');
+        let rate = it.next().and_then(|r| r.trim().parse::<f64>().ok());
+        let burst = it.next().and_then(|b| b.trim().parse::<f64>().ok());
+        match rate {
+            Some(r) if r.is_finite() && r >= 0.0 => {
+                RateLimiter::new(r, burst.filter(|b| b.is_finite()).unwrap_or(r * 3.0))
+            }
+            _ => RateLimiter::new(20.0, 60.0),
+        }
+    }
+
+    /// Takes a token for `ip`; `Err(seconds)` says when the next one is available.
+    pub fn take(&self, ip: Option<IpAddr>, now: Instant) -> Result<(), u64> {
+        if self.rate <= 0.0 {
+            return Ok(());
+        }
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > 100_000 {
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+async fn limit(State(limiter): State<Arc<RateLimiter>>, req: Request, next: Next) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    match limiter.take(ip, Instant::now()) {
+        Ok(()) => next.run(req).await,
+        Err(secs) => {
+            let mut resp = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; retry in {secs} s"),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
+    }
+}
+
+/// The public routes with the rate limiter of `RRM_PUBLIC_RATE`.
+pub(crate) fn routes() -> Router<AppState> {
+    routes_with(Arc::new(RateLimiter::from_env()))
+}
+
+/// The public routes with a given limiter.
+pub(crate) fn routes_with(limiter: Arc<RateLimiter>) -> Router<AppState> {
+    Router::new()
+        .route("/public/ads", get(search))
+        .route("/public/ads/{id}", get(one))
+        .route("/public/ads/{id}/creative", get(creative))
+        .route("/public/elections/{id}/{file}", get(export))
+        .route_layer(from_fn_with_state(limiter, limit))
+}
+
+fn opt_int(field: &str, v: &str) -> Result<i64, ApiError> {
+    v.trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(field, format!("{v:?} is not an integer")))
+}
+
+async fn search(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs =
+        query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.message))?;
+    let mut s = PublicSearch::default();
+    let mut cursor = None;
+    let mut limit = None;
+    for (k, v) in pairs {
+        let slot = match k.as_str() {
+            "sponsor" => &mut s.sponsor,
+            "payer" => &mut s.payer,
+            "platform" => &mut s.platform,
+            "election" => &mut s.election,
+            "from" => &mut s.from,
+            "to" => &mut s.to,
+            "region" => &mut s.region,
+            "language" => &mut s.language,
+            "q" => &mut s.q,
+            "cursor" => &mut cursor,
+            "spend_min" => {
+                s.spend_min = Some(opt_int("spend_min", &v)?);
+                continue;
+            }
+            "spend_max" => {
+                s.spend_max = Some(opt_int("spend_max", &v)?);
+                continue;
+            }
+            "limit" => {
+                let l = opt_int("limit", &v)?;
+                limit = Some(
+                    usize::try_from(l)
+                        .map_err(|_| ApiError::invalid("limit", "must be between 1 and 200"))?,
+                );
+                continue;
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!("unknown parameter {other:?}"),
+                ))
+            }
+        };
+        *slot = Some(v);
+    }
+    let hub = state.hub.clone();
+    let page = blocking(move || hub.search_ads(&s, cursor.as_deref(), limit)).await?;
+    Ok(Json(json!({ "ads": page.ads, "next": page.next })).into_response())
+}
+
+fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or_else(|| ApiError::invalid("id", format!("{id:?} is not an ad id")))
+}
+
+async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let hub = state.hub.clone();
+    let row = blocking(move || hub.public_ad(id)).await?;
+    Ok(Json(ad_document(&row)).into_response())
+}
+
+async fn creative(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let hub = state.hub.clone();
+    let (media, bytes) = blocking(move || hub.public_creative(id)).await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400, immutable"),
+    );
+    Ok(resp)
+}
+
+/// `GET /public/elections/{id}/ads.csv` and `ads.jsonl`: the election's published ads,
+/// streamed in chunks from a blocking reader.
+async fn export(
+    State(state): State<AppState>,
+    Path((election, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let csv = match file.as_str() {
+        "ads.csv" => true,
+        "ads.jsonl" => false,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no resource {file:?}: use ads.csv or ads.jsonl"),
+            ))
+        }
+    };
+    let hub = state.hub.clone();
+    {
+        let hub = hub.clone();
+        let e = election.clone();
+        blocking(move || {
+            hub.store()
+                .election_by_id(&e)?
+                .map(|_| ())
+                .ok_or_else(|| hub::HubError::NotFound(format!("election '{e}'")))
+        })
+        .await?;
+    }
+    let (mut tx, body) = http_body_util::channel::Channel::<Bytes, std::io::Error>::new(4);
+    let rt = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut buf = String::with_capacity(1 << 20);
+        if csv {
+            buf.push_str(AD_CSV_HEADER);
+            buf.push_str("\r\n");
+        }
+        let mut rows = 0usize;
+        let mut closed = false;
+        let r = hub.export_election_ads(&election, &mut |row| {
+            if csv {
+                ad_csv_line(row, &mut buf);
+                buf.push_str("\r\n");
+            } else {
+                ad_json_line(row, &mut buf);
+                buf.push('\n');
+            }
+            rows += 1;
+            if rows % CHUNK_ROWS == 0 {
+                let chunk = Bytes::from(std::mem::take(&mut buf));
+                if rt.block_on(tx.send_data(chunk)).is_err() {
+                    closed = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        if let Err(e) = r {
+            tracing::error!(error = %e, "election export failed");
+            tx.abort(std::io::Error::other("the election export failed"));
+            return;
+        }
+        if !closed && !buf.is_empty() {
+            let _ = rt.block_on(tx.send_data(Bytes::from(buf)));
+        }
+    });
+    let mut resp = Response::new(Body::new(body));
+    let ct = if csv {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/x-ndjson"
+    };
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    Ok(resp)
+}
