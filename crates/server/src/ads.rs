@@ -481,39 +481,39 @@ pub fn merge_openapi(doc: &mut Value) {
     ]);
     let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; RRM_PUBLIC_RATE=RATE/BURST or 0 to disable); over the limit: 429 with Retry-After.";
     let paths = json!({
-        "/api/v1/ads": {"post": {
+        "/api/v1/ads": {"post": {"operationId": "submitAd",
             "summary": "Submit or update an ad (platform organisation, analyst or admin)",
             "description": "JSON body {\"submission\": <adrules submission>, \"creative\": {\"media_type\": \"image/png\", \"data\": \"<base64>\"}} or multipart/form-data with a `submission` JSON part and a `creative` file part. Elections are taken from the registry. Answers the verdict with every fired rule; ACCEPT and FLAG publish a new version (201), REJECT and BLOCK are recorded and never published (200). Bad input (unknown currency or country codes, dates out of order, spend below zero, unknown election, creative too large or of an unsupported type) answers 400 naming the field, nothing stored.",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}, "multipart/form-data": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "Recorded, not published (REJECT or BLOCK)"}, "201": {"description": "Published"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not a platform organisation"), "413": err("Body too large"), "415": err("Unsupported body type")}
         }},
-        "/api/v1/ads/violations": {"get": {
+        "/api/v1/ads/violations": {"get": {"operationId": "listAdViolations",
             "summary": "List or export violations (election authority)",
             "parameters": [q("election", "Election id."), q("after", "Violation id to start after."), q("limit", "1 to 10000."), q("format", "json (default), csv or jsonl (whole export).")],
             "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "403": err("Not an election authority")}
         }},
-        "/api/v1/ads/incident-collection": {"put": {
+        "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
             "summary": "Choose the collection foreign-funding incidents are published to (election authority)",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
             "responses": {"200": {"description": "Chosen"}, "403": err("Not an election authority or no write access"), "404": err("Unknown collection")}
         }},
-        "/api/v1/elections": {"get": {"summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
-        "/api/v1/elections/{id}": {"put": {
+        "/api/v1/elections": {"get": {"operationId": "listElections", "summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
+        "/api/v1/elections/{id}": {"put": {"operationId": "putElection",
             "summary": "Register or replace an election (election authority)",
             "parameters": [id_path.clone()],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "The election"}, "400": err("Bad input, the field is named"), "403": err("Not an election authority")}
         }},
-        "/public/ads": {"get": {
+        "/public/ads": {"get": {"operationId": "searchPublicAds",
             "summary": "Search published ads (no account)", "security": [],
             "description": format!("Stable keyset paging: the first page fixes the newest ad it may show, so following `next` returns the same pages even while ads are added. {limited}"),
             "parameters": search_params,
             "responses": {"200": {"description": "{\"ads\": [...], \"next\": cursor or null}"}, "400": err("Bad filter or cursor"), "429": err("Rate limited")}
         }},
-        "/public/ads/{id}": {"get": {"summary": "One published ad (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
-        "/public/ads/{id}/creative": {"get": {"summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The bytes"}, "404": err("No creative"), "429": err("Rate limited")}}},
-        "/public/elections/{id}/ads.csv": {"get": {"summary": "Bulk download of an election's published ads as CSV, streamed (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "text/csv"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
-        "/public/elections/{id}/ads.jsonl": {"get": {"summary": "Bulk download of an election's published ads as JSON Lines, streamed (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "application/x-ndjson"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/creative": {"get": {"operationId": "getPublicAdCreative", "summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The bytes"}, "404": err("No creative"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "text/csv"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "application/x-ndjson"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
     });
     if let (Some(dst), Value::Object(src)) =
         (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
