@@ -76,6 +76,15 @@ pub struct SubmitOutcome {
     pub incidents: Vec<String>,
 }
 
+/// A checked submission ready to store.
+struct Prepared {
+    new: NewAdSubmission,
+    sub: Submission,
+    verdict: Outcome,
+    published: bool,
+    result: Value,
+}
+
 /// A public search's filters (no paging).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PublicSearch {
@@ -254,6 +263,46 @@ pub fn ad_csv_line(row: &AdRow, out: &mut String) {
     }
 }
 
+/// Splits a bulk-import or API record into the submission and an optional creative: either a
+/// bare submission, or `{"submission": ..., "creative": {"media_type", "data" (base64)}}`.
+pub fn split_record(mut v: Value) -> Result<(Value, Option<CreativeUpload>), HubError> {
+    use base64::Engine as _;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(HubError::invalid(
+            "submission",
+            "a record must be a JSON object",
+        ));
+    };
+    let Some(sub) = obj.remove("submission") else {
+        return Ok((v, None));
+    };
+    if let Some(k) = obj.keys().find(|k| k.as_str() != "creative") {
+        return Err(HubError::invalid(k, format!("unknown field {k:?}")));
+    }
+    let creative = match obj.remove("creative") {
+        None | Some(Value::Null) => None,
+        Some(c) => {
+            let media_type = c
+                .get("media_type")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    HubError::invalid("creative.media_type", "creative.media_type is required")
+                })?
+                .to_string();
+            let data = c.get("data").and_then(Value::as_str).ok_or_else(|| {
+                HubError::invalid("creative.data", "creative.data (base64) is required")
+            })?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|e| {
+                    HubError::invalid("creative.data", format!("not valid base64: {e}"))
+                })?;
+            Some(CreativeUpload { bytes, media_type })
+        }
+    };
+    Ok((sub, creative))
+}
+
 /// Builds the listing (searchable and public form) of a checked submission.
 fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
     let ad = &sub.ad;
@@ -408,9 +457,56 @@ impl Hub {
     pub fn submit_ad(
         &self,
         p: &Principal,
-        mut submission: Value,
+        submission: Value,
         creative: Option<CreativeUpload>,
     ) -> Result<SubmitOutcome, HubError> {
+        let prepared = self.prepare_ad(p, submission, creative)?;
+        let stored = self.store().add_ad_submission(&prepared.new)?;
+        self.finish_ad(p, prepared, stored)
+    }
+
+    /// Submits many ads as [`Hub::submit_ad`] does, storing the valid ones in one transaction;
+    /// returns one outcome per input, in order (bad input fails only its own entry).
+    pub fn submit_ads(
+        &self,
+        p: &Principal,
+        inputs: Vec<(Value, Option<CreativeUpload>)>,
+    ) -> Result<Vec<Result<SubmitOutcome, HubError>>, HubError> {
+        let mut prepared = Vec::with_capacity(inputs.len());
+        let mut out: Vec<Option<Result<SubmitOutcome, HubError>>> =
+            Vec::with_capacity(inputs.len());
+        let mut at = Vec::new();
+        for (i, (sub, creative)) in inputs.into_iter().enumerate() {
+            match self.prepare_ad(p, sub, creative) {
+                Ok(pr) => {
+                    prepared.push(pr);
+                    at.push(i);
+                    out.push(None);
+                }
+                Err(e @ HubError::Store(_)) => return Err(e),
+                Err(e) => out.push(Some(Err(e))),
+            }
+        }
+        let news: Vec<NewAdSubmission> = prepared.iter().map(|pr| pr.new.clone()).collect();
+        let stored = self.store().add_ad_submissions(&news)?;
+        for ((pr, st), i) in prepared.into_iter().zip(stored).zip(at) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(self.finish_ad(p, pr, st));
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(HubError::invalid("submission", "not processed"))))
+            .collect())
+    }
+
+    /// Validates and checks one submission; nothing is stored.
+    fn prepare_ad(
+        &self,
+        p: &Principal,
+        mut submission: Value,
+        creative: Option<CreativeUpload>,
+    ) -> Result<Prepared, HubError> {
         if p.org.sector != Sector::Platform {
             return Err(HubError::Forbidden(format!(
                 "submitting ads needs a platform organisation; '{}' is {}",
@@ -538,24 +634,39 @@ impl Hub {
             received: now_secs(),
             creative: new_creative,
             listing: published.then(|| listing(&sub, &result)),
-            violations: violations.clone(),
+            violations,
         };
-        let stored = self.store().add_ad_submission(&new)?;
+        Ok(Prepared {
+            new,
+            sub,
+            verdict: result.verdict,
+            published,
+            result: result_json,
+        })
+    }
+
+    /// Publishes the incidents of a stored submission and builds its outcome.
+    fn finish_ad(
+        &self,
+        p: &Principal,
+        pr: Prepared,
+        stored: store::AdSubmitted,
+    ) -> Result<SubmitOutcome, HubError> {
         let mut incidents = Vec::new();
-        for (v, id) in violations.iter().zip(&stored.violation_ids) {
+        for (v, id) in pr.new.violations.iter().zip(&stored.violation_ids) {
             if v.foreign_funding {
-                if let Some(inc) = self.publish_incident(p, &sub, v, *id)? {
+                if let Some(inc) = self.publish_incident(p, &pr.sub, v, *id)? {
                     incidents.push(inc);
                 }
             }
         }
         Ok(SubmitOutcome {
-            verdict: result.verdict,
-            published,
+            verdict: pr.verdict,
+            published: pr.published,
             ad: stored.ad,
             version: stored.version,
             submission_id: stored.submission_id,
-            result: result_json,
+            result: pr.result,
             incidents,
         })
     }

@@ -35,6 +35,38 @@ pub enum Command {
         #[arg(long = "rules", value_name = "RULESET.json")]
         rules: Vec<PathBuf>,
     },
+    /// Submits ads in bulk as a platform user (no server needed; uses the data directory).
+    ///
+    /// FILE holds JSON Lines or one JSON array (streamed, - for standard input). Each record is
+    /// a submission ({"ad": ..., "sponsors": [...], "platform": ...}; elections come from the
+    /// registry) or {"submission": ..., "creative": {"media_type": "image/png", "data":
+    /// "<base64>"}}. Records are stored in batches, one transaction each. Prints a summary of
+    /// verdicts; invalid records are reported with their record number and field.
+    ///
+    /// Exit status: 0 when every record was recorded, 1 when some were invalid.
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The JSON Lines or JSON array file, or - for standard input.
+        file: PathBuf,
+        /// The platform user to submit as.
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+    },
+    /// Registers or replaces an election as an election-authority user (adrules election
+    /// JSON: id, jurisdiction, kind, polling_day, writ_issued, ...).
+    Election {
+        /// The election JSON file, or - for standard input.
+        file: PathBuf,
+        /// The election-authority user to act as.
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+    },
+    /// Runs the retention job now: unpublishes ads past their publication date and purges
+    /// ads past their retention date, with audit records.
+    Retention,
     /// Lists the loaded rules: id, outcome, citation and title.
     Rules {
         /// Print the rule sets as JSON (the format `--rules` accepts).
@@ -64,6 +96,33 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run_inner(cmd: Command) -> anyhow::Result<()> {
     match cmd {
+        Command::Import {
+            file,
+            as_user,
+            batch,
+        } => import(&file, &as_user, batch.max(1)),
+        Command::Election { file, as_user } => {
+            let hub = crate::open::hub(&settings()?, None)?;
+            let p = hub
+                .principal_for(&as_user)
+                .with_context(|| format!("cannot act as {as_user:?}"))?;
+            let (name, text) = read_input(&file)?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+            let rec = hub.put_election(&p, v)?;
+            println!("election {} registered", rec.id);
+            Ok(())
+        }
+        Command::Retention => {
+            let hub = crate::open::hub(&settings()?, None)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let run = hub.run_ad_retention(now)?;
+            println!("{} ads unpublished, {} purged", run.hidden, run.purged);
+            Ok(())
+        }
         Command::Check { file, json, rules } => {
             let engine = engine(&rules)?;
             let (name, text) = read_input(&file)?;
@@ -194,4 +253,206 @@ fn write_text(out: &mut impl Write, r: &CheckResult) -> std::io::Result<()> {
         writeln!(out, "note: {n}")?;
     }
     Ok(())
+}
+
+/// The global settings, read again from the command line, environment and configuration
+/// file (`rrm ads` is dispatched without them).
+fn settings() -> anyhow::Result<crate::config::Settings> {
+    #[derive(clap::Parser)]
+    #[command(ignore_errors = true)]
+    struct Globals {
+        #[command(flatten)]
+        global: crate::config::GlobalArgs,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        _rest: Vec<String>,
+    }
+    let g = <Globals as clap::Parser>::try_parse()
+        .map_err(|e| anyhow::anyhow!("cannot read the global options: {e}"))?;
+    let file = crate::config::load_file(&g.global)?;
+    crate::config::resolve(&g.global, &file)
+}
+
+/// Verdict counts of an import.
+#[derive(Default)]
+struct Summary {
+    counts: [u64; 4],
+    invalid: u64,
+    published: u64,
+    incidents: u64,
+}
+
+fn import(file: &Path, as_user: &str, batch: usize) -> anyhow::Result<()> {
+    use std::io::{BufRead, BufReader};
+    let settings = settings()?;
+    let hub = crate::open::hub(&settings, None)?;
+    let p = hub
+        .principal_for(as_user)
+        .with_context(|| format!("cannot submit as {as_user:?}"))?;
+    let (reader, len): (Box<dyn Read>, u64) = if file == Path::new("-") {
+        (Box::new(std::io::stdin().lock()), 0)
+    } else {
+        let f =
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(f), len)
+    };
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::new(len);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "importing ads [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, bar.wrap_read(reader));
+    let mut summary = Summary::default();
+    let mut pending: Vec<(u64, serde_json::Value)> = Vec::with_capacity(batch);
+    let mut record = 0u64;
+    let flush = |pending: &mut Vec<(u64, serde_json::Value)>,
+                 summary: &mut Summary|
+     -> anyhow::Result<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut numbers = Vec::with_capacity(pending.len());
+        let mut inputs = Vec::with_capacity(pending.len());
+        for (n, v) in pending.drain(..) {
+            numbers.push(n);
+            match hub::ads::split_record(v) {
+                Ok(input) => inputs.push(input),
+                Err(e) => {
+                    summary.invalid += 1;
+                    eprintln!("record {n}: {e}");
+                    numbers.pop();
+                }
+            }
+        }
+        let outcomes = hub.submit_ads(&p, inputs).context("storing ads")?;
+        for (n, o) in numbers.into_iter().zip(outcomes) {
+            match o {
+                Ok(o) => {
+                    let i = match o.verdict {
+                        Outcome::Accept => 0,
+                        Outcome::Flag => 1,
+                        Outcome::Reject => 2,
+                        Outcome::Block => 3,
+                    };
+                    summary.counts[i] += 1;
+                    summary.published += u64::from(o.published);
+                    summary.incidents += o.incidents.len() as u64;
+                }
+                Err(e) => {
+                    summary.invalid += 1;
+                    if summary.invalid <= 100 {
+                        eprintln!("record {n}: {e}");
+                    }
+                }
+            }
+        }
+        bar.set_message(format!("{} recorded", summary.counts.iter().sum::<u64>()));
+        Ok(())
+    };
+    // A JSON array is streamed element by element; anything else is JSON Lines.
+    let first = loop {
+        let buf = reader.fill_buf()?;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                reader.consume(i);
+                break Some(b);
+            }
+            None if buf.is_empty() => break None,
+            None => {
+                let l = buf.len();
+                reader.consume(l);
+            }
+        }
+    };
+    if first == Some(b'[') {
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let mut err = None;
+        let seed = EachElement(&mut |v: serde_json::Value| {
+            record += 1;
+            pending.push((record, v));
+            if pending.len() >= batch {
+                if let Err(e) = flush(&mut pending, &mut summary) {
+                    err = Some(e);
+                    return false;
+                }
+            }
+            true
+        });
+        let r = serde::de::DeserializeSeed::deserialize(seed, &mut de);
+        if let Some(e) = err {
+            return Err(e);
+        }
+        r.with_context(|| format!("{}: not a JSON array of submissions", file.display()))?;
+    } else {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                break;
+            }
+            record += 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str(&line) {
+                Ok(v) => pending.push((record, v)),
+                Err(e) => {
+                    summary.invalid += 1;
+                    eprintln!("{}:{record}: not JSON: {e}", file.display());
+                }
+            }
+            if pending.len() >= batch {
+                flush(&mut pending, &mut summary)?;
+            }
+        }
+    }
+    flush(&mut pending, &mut summary)?;
+    bar.finish_and_clear();
+    let [a, f, r, b] = summary.counts;
+    println!(
+        "{} records: ACCEPT {a}, FLAG {f}, REJECT {r}, BLOCK {b}, invalid {}; {} published, {} incidents",
+        a + f + r + b + summary.invalid,
+        summary.invalid,
+        summary.published,
+        summary.incidents
+    );
+    if summary.invalid > 0 {
+        anyhow::bail!("{} records were invalid and not stored", summary.invalid);
+    }
+    Ok(())
+}
+
+/// Deserializes a JSON array, handing each element to a callback that returns false to stop.
+struct EachElement<'a>(&'a mut dyn FnMut(serde_json::Value) -> bool);
+
+impl<'de> serde::de::DeserializeSeed<'de> for EachElement<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EachElement<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of submissions")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            if !(self.0)(v) {
+                return Err(serde::de::Error::custom("import stopped"));
+            }
+        }
+        Ok(())
+    }
 }

@@ -469,6 +469,13 @@ impl AdStore for SqliteStore {
         self.write(|tx| add_submission(tx, sub))
     }
 
+    fn add_ad_submissions(&self, subs: &[NewAdSubmission]) -> Result<Vec<AdSubmitted>> {
+        if subs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| subs.iter().map(|s| add_submission(tx, s)).collect())
+    }
+
     fn set_violation_incident(&self, violation_id: i64, incident_id: &str) -> Result<()> {
         self.write(|tx| {
             let n = tx

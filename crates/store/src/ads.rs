@@ -257,6 +257,8 @@ pub trait AdStore {
     /// publishes it as a new version of the platform's ad (creating the ad on first
     /// publication; its id never changes).
     fn add_ad_submission(&self, sub: &NewAdSubmission) -> Result<AdSubmitted>;
+    /// Stores many submissions in one transaction (all or nothing), in order.
+    fn add_ad_submissions(&self, subs: &[NewAdSubmission]) -> Result<Vec<AdSubmitted>>;
     /// Records the STIX incident created for a violation.
     fn set_violation_incident(&self, violation_id: i64, incident_id: &str) -> Result<()>;
     /// A published ad by id (public or not).
