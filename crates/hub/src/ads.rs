@@ -218,7 +218,7 @@ pub fn ad_json_line(row: &AdRow, out: &mut String) {
 }
 
 /// The header line of the CSV export.
-pub const AD_CSV_HEADER: &str = "id,version,platform,platform_ad_id,sponsor,sponsor_name,payer,\
+pub const AD_CSV_HEADER: &str = "id,version,platform,ad_id,sponsor,sponsor_name,payer,\
 payer_name,elections,start_day,end_day,regions,languages,spend_minor,currency,creative_sha256,text";
 
 fn csv_field(out: &mut String, s: &str) {

@@ -1,0 +1,155 @@
+"""The political-advertising registry through the real binary: elections and ads submitted over
+REST and with `rrm ads import`, the public search, creatives and bulk downloads without an
+account, the rate limit, and the foreign-funding incidents pulled over TAXII with taxii2-client
+and checked by stix2-validator."""
+
+import base64
+import copy
+import csv
+import io
+import json
+
+import pytest
+import requests
+from stix2validator import ValidationOptions, validate_instance
+from taxii2client.v21 import Server
+
+PASSWORD = "correct horse battery"
+PNG = b"\x89PNG\r\n\x1a\n registry creative"
+
+
+def sample():
+    from conftest import REPO
+
+    return json.loads((REPO / "crates" / "adrules" / "samples" / "ca-compliant.json").read_text())
+
+
+def submission(ad_id, text, foreign_funds=False):
+    s = copy.deepcopy(sample())
+    del s["elections"]
+    s["ad"]["id"] = ad_id
+    s["ad"]["text"] = text
+    s["ad"].pop("creative")
+    s["ad"].pop("versions")
+    if foreign_funds:
+        s["sponsors"][0]["funding"] = [
+            {"amount": {"minor": 900000, "currency": "USD"}, "origin": "US", "source": "private"}
+        ]
+    return s
+
+
+def record(ad_id, text, foreign_funds=False):
+    return {
+        "submission": submission(ad_id, text, foreign_funds),
+        "creative": {"media_type": "image/png", "data": base64.b64encode(PNG).decode()},
+    }
+
+
+def call(h, method, path, user=None, **kw):
+    auth = (user, PASSWORD) if user else None
+    return requests.request(method, f"{h.url}{path}", auth=auth, timeout=120, **kw)
+
+
+@pytest.fixture
+def world(new_hub, monkeypatch):
+    monkeypatch.setenv("RRM_PUBLIC_RATE", "0")
+    h = new_hub()
+    h.org("plat", sector="platform", name="Example Social")
+    h.org("elections-ca", sector="election-authority", name="Elections CA")
+    h.user("plat", "pat")
+    h.user("elections-ca", "eve")
+    h.cid = h.collection("ad-incidents", "Foreign-funding incidents")
+    h.grant("elections-ca", "ad-incidents", write=True)
+    h.start()
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=sample()["elections"][0])
+    assert r.status_code == 200, r.text
+    r = call(h, "PUT", "/api/v1/ads/incident-collection", "eve", json={"collection": "ad-incidents"})
+    assert r.status_code == 200, r.text
+    return h
+
+
+def test_registry_end_to_end(world, tmp_path):
+    h = world
+    # One ad over REST, more with the CLI import (JSON Lines), one of them foreign-funded.
+    r = call(h, "POST", "/api/v1/ads", "pat", json=record("rest-1", "Transit for all"))
+    assert r.status_code == 201, r.text
+    rest_id = r.json()["id"]
+    lines = [record(f"cli-{i}", f"Parks and transit {i}") for i in range(30)]
+    lines.append(record("cli-foreign", "Foreign money ad", foreign_funds=True))
+    f = tmp_path / "ads.jsonl"
+    f.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    out = h.cli("ads", "import", str(f), "--as", "pat").stdout
+    assert "31 records: ACCEPT 30, FLAG 0, REJECT 1, BLOCK 0, invalid 0; 30 published, 1 incidents" in out, out
+
+    # Public search without an account, stable cursor paging.
+    seen = []
+    url = "/public/ads?election=ca-2029&limit=7"
+    cursor = None
+    while True:
+        r = call(h, "GET", url + (f"&cursor={cursor}" if cursor else ""))
+        assert r.status_code == 200, r.text
+        page = r.json()
+        seen += [a["id"] for a in page["ads"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert len(seen) == 31 and seen == sorted(seen)
+    r = call(h, "GET", "/public/ads", params={"q": "transit", "sponsor": "Citizens for Transit"})
+    assert {a["id"] for a in r.json()["ads"]} >= {rest_id}
+    assert all(a["verdict"] == "ACCEPT" for a in r.json()["ads"])
+    r = call(h, "GET", f"/public/ads/{rest_id}/creative")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/png" and r.content == PNG
+    r = call(h, "GET", "/public/ads", params={"from": "2029-10-02", "to": "2029-10-01"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "to"
+
+    # Bulk downloads.
+    r = call(h, "GET", "/public/elections/ca-2029/ads.csv")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {row["ad_id"] for row in rows} == {"rest-1"} | {f"cli-{i}" for i in range(30)}
+    assert all(row["sponsor_name"] == "Citizens for Transit" for row in rows)
+    r = call(h, "GET", "/public/elections/ca-2029/ads.jsonl")
+    docs = [json.loads(line) for line in r.text.splitlines()]
+    assert [d["id"] for d in docs] == seen
+
+    # The authority sees the violation; the incident is pulled over TAXII and validated.
+    r = call(h, "GET", "/api/v1/ads/violations", "eve", params={"election": "ca-2029"})
+    assert r.status_code == 200, r.text
+    ff = [v for v in r.json()["violations"] if v["foreign_funding"]]
+    assert len(ff) == 1 and ff[0]["rule_id"] == "CA-349.02" and ff[0]["incident_id"]
+    server = Server(f"{h.url}/taxii2/", user="eve", password=PASSWORD)
+    col = next(c for c in server.api_roots[0].collections if c.id == h.cid)
+    incidents = [o for o in col.get_objects().get("objects", []) if o["type"] == "incident"]
+    assert [o["id"] for o in incidents] == [ff[0]["incident_id"]]
+    for o in incidents:
+        assert o["object_marking_refs"] == ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]
+        result = validate_instance(o, ValidationOptions())
+        assert result.is_valid and not result.errors, [str(e) for e in result.errors]
+
+
+def test_bad_input_stores_nothing(world):
+    h = world
+    bad = record("x", "t")
+    bad["submission"]["ad"]["spend"]["currency"] = "ZZZ"
+    r = call(h, "POST", "/api/v1/ads", "pat", json=bad)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "ad.spend.currency"
+    bad = record("x", "t")
+    bad["submission"]["ad"]["linked_elections"] = ["nope"]
+    r = call(h, "POST", "/api/v1/ads", "pat", json=bad)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "ad.linked_elections[0]"
+    bad = record("x", "t")
+    bad["creative"]["media_type"] = "application/x-sh"
+    r = call(h, "POST", "/api/v1/ads", "pat", json=bad)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "creative"
+    assert call(h, "GET", "/public/ads").json()["ads"] == []
+
+
+def test_public_rate_limit(new_hub, monkeypatch):
+    monkeypatch.setenv("RRM_PUBLIC_RATE", "1/3")
+    h = new_hub()
+    h.start()
+    codes = [call(h, "GET", "/public/ads").status_code for _ in range(6)]
+    assert codes[:3] == [200, 200, 200] and 429 in codes[3:]
+    r = call(h, "GET", "/public/ads")
+    if r.status_code == 429:
+        assert int(r.headers["Retry-After"]) >= 1
