@@ -245,22 +245,35 @@ fn add_submission(tx: &Transaction<'_>, s: &NewAdSubmission) -> Result<AdSubmitt
 }
 
 fn search(c: &Connection, q: &AdQuery) -> Result<Vec<AdRow>> {
+    // Exact-match terms, most selective kinds first.
     let mut term_filters: Vec<String> = Vec::new();
     let mut push = |prefix: &str, v: &Option<String>| {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             term_filters.push(format!("{prefix}:{}", v.to_lowercase()));
         }
     };
-    push("e", &q.election);
-    push("p", &q.platform);
     push("s", &q.sponsor);
     push("y", &q.payer);
     push("r", &q.region);
     push("l", &q.language);
+    push("e", &q.election);
+    push("p", &q.platform);
+    let text = q.text.as_deref().and_then(fts_query);
     let mut args: Vec<SqlValue> = Vec::new();
     let mut sql = String::with_capacity(512);
     let mut conds: Vec<String> = vec!["a.public = 1".into()];
-    if let Some((first, rest)) = term_filters.split_first() {
+    // The driving index: the full-text index (rowid order), else the first term, else the
+    // ads themselves; every other filter is checked on the rows it yields, in id order.
+    let (order, residual_terms): (&str, &[String]) = if let Some(t) = &text {
+        sql.push_str(&format!(
+            "SELECT {AD_COLS} FROM ads_fts f JOIN ads a ON a.id = f.rowid \
+             WHERE ads_fts MATCH ? AND f.rowid > ? AND f.rowid <= ?"
+        ));
+        args.push(SqlValue::Text(t.clone()));
+        args.push(SqlValue::Integer(q.after));
+        args.push(SqlValue::Integer(q.upto));
+        ("f.rowid", &term_filters)
+    } else if let Some((first, rest)) = term_filters.split_first() {
         sql.push_str(&format!(
             "SELECT {AD_COLS} FROM ad_terms t JOIN ads a ON a.id = t.ad WHERE t.term = ? \
              AND t.ad > ? AND t.ad <= ?"
@@ -268,20 +281,18 @@ fn search(c: &Connection, q: &AdQuery) -> Result<Vec<AdRow>> {
         args.push(SqlValue::Text(first.clone()));
         args.push(SqlValue::Integer(q.after));
         args.push(SqlValue::Integer(q.upto));
-        for t in rest {
-            conds.push("EXISTS (SELECT 1 FROM ad_terms x WHERE x.term = ? AND x.ad = a.id)".into());
-            args.push(SqlValue::Text(t.clone()));
-        }
+        ("t.ad", rest)
     } else {
         sql.push_str(&format!(
             "SELECT {AD_COLS} FROM ads a WHERE a.id > ? AND a.id <= ?"
         ));
         args.push(SqlValue::Integer(q.after));
         args.push(SqlValue::Integer(q.upto));
-    }
-    if let Some(text) = q.text.as_deref().and_then(fts_query) {
-        conds.push("a.id IN (SELECT rowid FROM ads_fts WHERE ads_fts MATCH ?)".into());
-        args.push(SqlValue::Text(text));
+        ("a.id", &[])
+    };
+    for t in residual_terms {
+        conds.push("EXISTS (SELECT 1 FROM ad_terms x WHERE x.term = ? AND x.ad = a.id)".into());
+        args.push(SqlValue::Text(t.clone()));
     }
     if let Some(d) = &q.from_day {
         conds.push("a.end_day >= ?".into());
@@ -303,11 +314,7 @@ fn search(c: &Connection, q: &AdQuery) -> Result<Vec<AdRow>> {
         sql.push_str(" AND ");
         sql.push_str(cnd);
     }
-    sql.push_str(if term_filters.is_empty() {
-        " ORDER BY a.id LIMIT ?"
-    } else {
-        " ORDER BY t.ad LIMIT ?"
-    });
+    sql.push_str(&format!(" ORDER BY {order} LIMIT ?"));
     args.push(SqlValue::Integer(
         i64::try_from(q.limit).unwrap_or(i64::MAX),
     ));
