@@ -551,7 +551,7 @@ impl Hub {
         let mut new_creative = None;
         if let Some(up) = creative {
             let media_type = up.media_type.trim().to_ascii_lowercase();
-            if !limits.media_types.iter().any(|m| *m == media_type) {
+            if !limits.media_types.contains(&media_type) {
                 return Err(HubError::invalid(
                     "creative",
                     format!(
