@@ -44,6 +44,7 @@ mod admin;
 pub mod ads;
 mod auth;
 pub mod banks;
+pub mod detect;
 mod cursor;
 mod error;
 mod export;
