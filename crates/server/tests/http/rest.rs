@@ -335,34 +335,50 @@ async fn openapi_describes_every_route_and_every_described_route_exists() {
             "{method} {path} missing from OpenAPI"
         );
     }
-    // Every documented operation is routed: without credentials it answers 401 (or 200 for
-    // the document itself), never 404 or 405. Every $ref resolves.
-    let mut count = 0;
+    // Every documented operation is routed (the fallback's 404 and 405 never answer it), and
+    // without credentials every operation that is not public answers 401. Other areas
+    // (hash banks, ads, detection) add their own operations to the same document.
     for (path, ops) in paths {
-        assert!(path.starts_with("/api/v1/"));
+        let mut concrete = String::new();
+        let mut in_param = false;
+        for ch in path.chars() {
+            match ch {
+                '{' => in_param = true,
+                '}' => {
+                    in_param = false;
+                    concrete.push('x');
+                }
+                c if !in_param => concrete.push(c),
+                _ => {}
+            }
+        }
         for (method, op) in ops.as_object().unwrap() {
-            count += 1;
-            let concrete = path.replace("{id}", "x").replace("{org}", "y");
+            assert!(
+                op["responses"].is_object() && op["operationId"].is_string(),
+                "{method} {path}"
+            );
             let m: Method = method.to_uppercase().parse().unwrap();
             let r = send(
                 &e.app,
                 request(m, &concrete, None).body(Body::empty()).unwrap(),
             )
             .await;
-            let want = if path.ends_with("openapi.json") {
-                200
-            } else {
-                401
-            };
-            assert_eq!(r.status.as_u16(), want, "{method} {path}");
-            assert!(op["responses"].is_object() && op["operationId"].is_string());
+            assert_ne!(r.status.as_u16(), 405, "{method} {path} is not routed");
+            assert!(
+                !r.text().contains("no resource at"),
+                "{method} {path} is not routed: {}",
+                r.text()
+            );
+            let public = op.get("security") == Some(&json!([]));
+            if !public {
+                assert_eq!(
+                    r.status.as_u16(),
+                    401,
+                    "{method} {path} without credentials"
+                );
+            }
         }
     }
-    assert_eq!(
-        count,
-        ROUTES.len(),
-        "the document lists exactly the tested routes"
-    );
     let text = doc.to_string();
     for part in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
         let name = part.split('"').next().unwrap();
