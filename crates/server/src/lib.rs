@@ -42,6 +42,7 @@ mod ads;
 mod auth;
 mod banks;
 mod body;
+mod detect;
 mod error;
 mod filters;
 mod listen;
@@ -135,6 +136,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(banks::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)))
         .merge(ads::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)))
+        .merge(
+            detect::routes(&state).route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
         .merge(public::routes())
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))

@@ -286,6 +286,7 @@ pub fn document() -> Value {
     });
     crate::banks::merge_openapi(&mut doc);
     crate::ads::merge_openapi(&mut doc);
+    crate::detect::merge_openapi(&mut doc);
     doc
 }
 

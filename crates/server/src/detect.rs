@@ -1,0 +1,356 @@
+//! REST routes for coordination detection under `/api/v1/`: dataset upload, background
+//! detection jobs with progress, and publication of chosen groups as STIX 2.1, plus their
+//! OpenAPI paths.
+//!
+//! Datasets and jobs are kept in memory by [`hub::detect::Detections`] and do not survive a
+//! restart. Every route needs the analyst or admin role for writes and only shows the caller's
+//! organisation's datasets and jobs (404 otherwise).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hub::detect::{DetectLimits, DetectRequest, Detections};
+use hub::Principal;
+use serde_json::{json, Map, Value};
+use store::Tlp;
+
+use crate::body::{read_limited, BodyError};
+use crate::error::{blocking, ApiError};
+use crate::filters::query_pairs;
+use crate::media::content_type_is_json;
+use crate::AppState;
+
+/// The largest dataset upload, in bytes.
+const MAX_UPLOAD: usize = 256 * 1024 * 1024;
+/// The largest JSON request body, in bytes.
+const MAX_JSON: usize = 1024 * 1024;
+
+type ApiResult = Result<Response, ApiError>;
+
+/// The detection routes (without the guard), sharing one in-memory [`Detections`] service.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let det = Detections::new(state.hub.clone(), DetectLimits::default());
+    Router::new()
+        .route("/api/v1/datasets", post(upload))
+        .route("/api/v1/datasets/{id}", get(get_dataset))
+        .route("/api/v1/detections", post(start))
+        .route("/api/v1/detections/{id}", get(get_job))
+        .route("/api/v1/detections/{id}/publish", post(publish))
+        .layer(Extension(det))
+}
+
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    match read_limited(headers, body, limit).await {
+        Ok(b) => Ok(b.to_vec()),
+        Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body exceeds {limit} bytes"),
+        )),
+        Err(BodyError::Read(m)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the request body could not be read: {m}"),
+        )),
+    }
+}
+
+async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("(not text)").to_string());
+    if !content_type_is_json(ct.as_deref()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type {:?} is not accepted; send application/json",
+                ct.as_deref().unwrap_or("(none)")
+            ),
+        ));
+    }
+    let bytes = read_body(headers, body, MAX_JSON).await?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::invalid("body", "expected a JSON object")),
+        Err(e) => Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "malformed_json",
+            message: format!("the request body is not valid JSON: {e}"),
+            field: None,
+        }),
+    }
+}
+
+fn only_keys(m: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
+    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::invalid(
+            k,
+            format!("unknown property; expected {}", allowed.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `POST /api/v1/datasets?format=&skip_invalid=&account_type=&name=`: the raw post file.
+async fn upload(
+    State(_): State<AppState>,
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let pairs =
+        query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
+    let mut format = None;
+    let mut skip_invalid = false;
+    let mut account_type = None;
+    let mut name = "upload".to_string();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "format" => format = hub::detect::parse_format(&v)?,
+            "skip_invalid" => {
+                skip_invalid = match v.as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => return Err(ApiError::invalid("skip_invalid", "must be true or false")),
+                }
+            }
+            "account_type" => account_type = Some(v),
+            "name" => name = v,
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    "unknown parameter; expected format, skip_invalid, account_type, name",
+                ))
+            }
+        }
+    }
+    let bytes = read_body(&headers, body, MAX_UPLOAD).await?;
+    let info =
+        blocking(move || det.upload(&p, &name, &bytes, format, skip_invalid, account_type)).await?;
+    Ok((StatusCode::CREATED, Json(info.to_json())).into_response())
+}
+
+/// `GET /api/v1/datasets/{id}`.
+async fn get_dataset(
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let info = blocking(move || det.dataset_info(&p, &id)).await?;
+    Ok(Json(info.to_json()).into_response())
+}
+
+/// `POST /api/v1/detections`: `{dataset, networks, window, min_weight, similarity}`.
+async fn start(
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let m = json_object(&headers, body).await?;
+    only_keys(
+        &m,
+        &["dataset", "networks", "window", "min_weight", "similarity"],
+    )?;
+    let dataset = m
+        .get("dataset")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid("dataset", "required: the dataset id (a string)"))?
+        .to_string();
+    let networks: Vec<String> = match m.get("networks") {
+        None | Some(Value::Null) => ["co_retweet", "co_reply", "co_link", "co_tweet"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ApiError::invalid("networks", "must be a list of network names"))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(ApiError::invalid("networks", "must be a list of names")),
+    };
+    let window = match m.get("window") {
+        None | Some(Value::Null) => Some(60.0),
+        Some(Value::String(s)) if s == "auto" => None,
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "window",
+                "must be a number of seconds or \"auto\"",
+            ))
+        }
+    };
+    let min_weight = match m.get("min_weight") {
+        None | Some(Value::Null) => 2,
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| ApiError::invalid("min_weight", "must be a positive integer"))?,
+    };
+    let similarity = match m.get("similarity") {
+        None | Some(Value::Null) => 0.8,
+        Some(v) => v
+            .as_f64()
+            .ok_or_else(|| ApiError::invalid("similarity", "must be a number in (0, 1]"))?,
+    };
+    let req = DetectRequest {
+        dataset,
+        networks,
+        window,
+        min_weight,
+        similarity,
+    };
+    let d = det.clone();
+    let id = blocking(move || d.create_job(&p, &req)).await?;
+    let run_id = id.clone();
+    tokio::task::spawn_blocking(move || det.run(&run_id));
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"id": id, "status": "queued"})),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/detections/{id}`.
+async fn get_job(
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let v = blocking(move || det.job_json(&p, &id)).await?;
+    Ok(Json(v).into_response())
+}
+
+/// `POST /api/v1/detections/{id}/publish`: `{groups: [ids], collection, tlp?}`.
+async fn publish(
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let m = json_object(&headers, body).await?;
+    only_keys(&m, &["groups", "collection", "tlp"])?;
+    let groups: Vec<String> = m
+        .get("groups")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::invalid("groups", "required: a list of group ids"))?
+        .iter()
+        .map(|g| {
+            g.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| ApiError::invalid("groups", "group ids are strings"))
+        })
+        .collect::<Result<_, _>>()?;
+    let collection = m
+        .get("collection")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid("collection", "required: the collection id"))?
+        .to_string();
+    let tlp = match m.get("tlp") {
+        None | Some(Value::Null) => Tlp::Amber,
+        Some(Value::String(s)) => s
+            .parse()
+            .map_err(|e: stix::UnknownTlp| ApiError::invalid("tlp", e.to_string()))?,
+        Some(_) => return Err(ApiError::invalid("tlp", "must be a string such as AMBER")),
+    };
+    let v = blocking(move || det.publish(&p, &id, &groups, &collection, tlp)).await?;
+    Ok(Json(v).into_response())
+}
+
+/// Adds the detection paths and schemas to the OpenAPI document.
+pub fn merge_openapi(doc: &mut Value) {
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let ok = |d: &str, schema: Value| json!({"description": d, "content": {"application/json": {"schema": schema}}});
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    let dataset = json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "format": {"type": "string", "enum": ["cnt", "archive", "ndjson"]},
+        "records": {"type": "integer"}, "posts": {"type": "integer"}, "users": {"type": "integer"},
+        "duplicates": {"type": "integer"}, "skipped": {"type": "integer"},
+        "account_type": {"type": ["string", "null"]}
+    }});
+    let group = json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "score": {"type": "number"}, "size": {"type": "integer"},
+        "members": {"type": "array", "items": {"type": "object", "properties": {"user_id": {"type": "string"}, "username": {"type": "string"}}}},
+        "networks": {"type": "array", "items": {"type": "object", "properties": {"network": {"type": "string"}, "edges": {"type": "integer"}, "weight": {"type": "integer"}}}},
+        "shared_items": {"type": "array", "items": {"type": "object"}},
+        "first_time": {"type": "number"}, "last_time": {"type": "number"},
+        "sample_texts": {"type": "array", "items": {"type": "string"}}
+    }});
+    let job = json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "dataset": {"type": "string"},
+        "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "networks": {"type": "array", "items": {"type": "string"}},
+        "window": {"oneOf": [{"type": "number"}, {"const": "auto"}]},
+        "window_seconds": {"type": ["number", "null"]},
+        "min_weight": {"type": "integer"}, "similarity": {"type": "number"},
+        "error": {"type": "string"},
+        "groups": {"type": "array", "items": group, "description": "Present when status is done."}
+    }});
+    let paths = json!({
+        "/api/v1/datasets": {"post": {
+            "operationId": "uploadDataset",
+            "summary": "Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most 256 MiB) as a dataset of the caller's organisation (analyst or admin). Kept in memory, lost on restart.",
+            "parameters": [
+                q("format", "auto (default), cnt, archive or ndjson."),
+                q("skip_invalid", "true to skip and count malformed records instead of failing."),
+                q("account_type", "STIX account_type of the accounts (e.g. twitter)."),
+                q("name", "File name used in error messages and format detection.")
+            ],
+            "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}},
+            "responses": {"201": ok("The dataset and its counts.", dataset.clone()), "400": err("Malformed file (the message names the line and the reason), empty file or bad parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "413": err("Upload too large.")}
+        }},
+        "/api/v1/datasets/{id}": {"get": {
+            "operationId": "getDataset", "summary": "A dataset of the caller's organisation.",
+            "parameters": [id.clone()],
+            "responses": {"200": ok("The dataset.", dataset), "401": err("Missing or wrong credentials."), "404": err("Unknown dataset or one of another organisation.")}
+        }},
+        "/api/v1/detections": {"post": {
+            "operationId": "startDetection",
+            "summary": "Start a background coordination detection over a dataset (analyst or admin).",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["dataset"], "properties": {
+                "dataset": {"type": "string"},
+                "networks": {"type": "array", "items": {"type": "string", "enum": ["co_retweet", "co_reply", "co_link", "co_tweet", "co_similar_tweet", "co_post"]}, "description": "Default co_retweet, co_reply, co_link, co_tweet."},
+                "window": {"oneOf": [{"type": "number", "minimum": 0}, {"const": "auto"}], "description": "Seconds (default 60) or auto (CooRnet estimate)."},
+                "min_weight": {"type": "integer", "minimum": 1, "default": 2},
+                "similarity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.8}
+            }}}}},
+            "responses": {"202": ok("The job id.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "415": err("Not JSON.")}
+        }},
+        "/api/v1/detections/{id}": {"get": {
+            "operationId": "getDetection", "summary": "Status, progress and, when done, the coordinated groups of a detection.",
+            "parameters": [id.clone()],
+            "responses": {"200": ok("The job.", job), "401": err("Missing or wrong credentials."), "404": err("Unknown detection or one of another organisation.")}
+        }},
+        "/api/v1/detections/{id}/publish": {"post": {
+            "operationId": "publishDetection",
+            "summary": "Publish chosen groups to a collection as STIX 2.1 through the hub's ingest as the caller: per group a campaign, a grouping (context suspicious-activity) of the campaign and the members' user-account objects, a note with the evidence and a uses relationship from the campaign to the DISARM attack-pattern 'Flood Information Space' when it is visible to the caller; all under the chosen TLP (default AMBER).",
+            "parameters": [id],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["groups", "collection"], "properties": {
+                "groups": {"type": "array", "items": {"type": "string"}},
+                "collection": {"type": "string"},
+                "tlp": {"type": "string", "enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"], "default": "AMBER"}
+            }}}}},
+            "responses": {"200": ok("The TAXII status of the ingest, the ids created per group, the technique (or null with a warning).", json!({"type": "object"})), "400": err("Invalid parameter or unknown group."), "401": err("Missing or wrong credentials."), "403": err("Reader role or no write access."), "404": err("Unknown detection or collection."), "409": err("The detection is not done.")}
+        }}
+    });
+    if let (Some(target), Value::Object(add)) =
+        (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
+    {
+        target.extend(add);
+    }
+}
