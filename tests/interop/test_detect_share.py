@@ -7,6 +7,7 @@ import sys
 import time
 
 import requests
+import stix2
 from stix2validator import ValidationOptions, validate_instance
 from taxii2client.v21 import Server, as_pages
 
@@ -111,6 +112,10 @@ def test_publish_with_disarm_over_taxii(new_hub, shared_dir, tmp_path):
     assert len(by_type["relationship"]) == len(chosen)
     members = {m["user_id"] for g in v["groups"][:3] for m in g["members"]}
     assert {o["user_id"] for o in by_type["user-account"]} == members
+    # Deterministic SCO ids agree with the stix2 library's.
+    for o in by_type["user-account"]:
+        props = {k: o[k] for k in ("user_id", "account_login", "account_type") if k in o}
+        assert stix2.UserAccount(**props).id == o["id"]
     ids = {o["id"] for o in objs}
     for g in by_type["grouping"]:
         assert g["context"] == "suspicious-activity"
