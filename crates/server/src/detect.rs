@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -44,9 +44,9 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .layer(Extension(det))
 }
 
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
     match read_limited(headers, body, limit).await {
-        Ok(b) => Ok(b.to_vec()),
+        Ok(b) => Ok(b),
         Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
