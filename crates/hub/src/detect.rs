@@ -403,12 +403,10 @@ impl Detections {
         let mut st = lock(&self.state);
         st.jobs.push(job);
         while st.jobs.len() > self.limits.max_jobs {
-            let finished = st.jobs.iter().position(|j| {
-                matches!(
-                    lock(&j.state).status,
-                    JobStatus::Done | JobStatus::Failed
-                )
-            });
+            let finished = st
+                .jobs
+                .iter()
+                .position(|j| matches!(lock(&j.state).status, JobStatus::Done | JobStatus::Failed));
             st.jobs.remove(finished.unwrap_or(0));
         }
         Ok(id)
@@ -674,7 +672,11 @@ fn evidence_text(g: &Value, job: &Job) -> String {
             secs_timestamp(l)
         ));
     }
-    for s in g["shared_items"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for s in g["shared_items"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         t.push_str(&format!(
             "Shared {} {}: {} accounts, {} posts\n",
             s["kind"].as_str().unwrap_or(""),
@@ -683,7 +685,11 @@ fn evidence_text(g: &Value, job: &Job) -> String {
             s["posts"]
         ));
     }
-    for s in g["sample_texts"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for s in g["sample_texts"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         t.push_str(&format!("Sample: {}\n", s.as_str().unwrap_or("")));
     }
     t
