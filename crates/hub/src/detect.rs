@@ -91,9 +91,10 @@ pub struct DetectRequest {
 struct Dataset {
     id: String,
     org_id: i64,
-    format: &'static str,
     corpus: Corpus,
     account_type: Option<String>,
+    /// What the upload answered.
+    info: DatasetInfo,
 }
 
 /// The state of a job.
@@ -299,9 +300,9 @@ impl Detections {
         let ds = Arc::new(Dataset {
             id: info.id.clone(),
             org_id: p.org.id,
-            format: info.format,
             corpus,
             account_type,
+            info: info.clone(),
         });
         let mut st = lock(&self.state);
         st.datasets.push(ds);
@@ -322,17 +323,7 @@ impl Detections {
 
     /// A dataset of the caller's organisation.
     pub fn dataset_info(&self, p: &Principal, id: &str) -> Result<DatasetInfo, HubError> {
-        let d = self.dataset(p, id)?;
-        Ok(DatasetInfo {
-            id: d.id.clone(),
-            format: d.format,
-            records: d.corpus.len() as u64 + d.corpus.duplicates(),
-            posts: d.corpus.len() as u64,
-            users: d.corpus.user_count() as u64,
-            duplicates: d.corpus.duplicates(),
-            skipped: 0,
-            account_type: d.account_type.clone(),
-        })
+        Ok(self.dataset(p, id)?.info.clone())
     }
 
     fn job(&self, p: &Principal, id: &str) -> Result<Arc<Job>, HubError> {
