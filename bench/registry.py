@@ -85,10 +85,20 @@ def main():
     ap.add_argument("--ads", type=int, default=1_000_000)
     ap.add_argument("--rrm", default=str(REPO / "target/release/rrm"))
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--reuse", help="a data directory from an earlier run kept with KEEP=1: skip the import")
     args = ap.parse_args()
     bin_ = pathlib.Path(args.rrm)
-    data = pathlib.Path(tempfile.mkdtemp(prefix="rrm-bench-registry-"))
     rnd = random.Random(7)
+    if args.reuse:
+        data = pathlib.Path(args.reuse)
+        os.environ["KEEP"] = "1"
+    else:
+        data = pathlib.Path(tempfile.mkdtemp(prefix="rrm-bench-registry-"))
+        build(bin_, data, args.ads, rnd)
+    measure(bin_, data, args, rnd)
+
+
+def build(bin_, data, n_ads, rnd):
     rrm(bin_, data, "admin", "org", "add", "plat", "--name", "Example Social", "--sector", "platform", "--country", "CA")
     rrm(bin_, data, "admin", "org", "add", "ec", "--name", "Elections", "--sector", "election-authority", "--country", "CA")
     rrm(bin_, data, "admin", "user", "add", "plat", "pat", "--role", "analyst")
@@ -100,7 +110,7 @@ def main():
     t0 = time.time()
     imp = subprocess.Popen([str(bin_), "--data", str(data), "ads", "import", "-", "--as", "pat", "--batch", "5000"],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in records(args.ads, rnd):
+    for line in records(n_ads, rnd):
         imp.stdin.write(line)
         imp.stdin.write("\n")
     imp.stdin.close()
@@ -109,7 +119,10 @@ def main():
     if imp.wait() != 0:
         sys.exit(f"import failed: {out}{err}")
     import_s = time.time() - t0
-    print(f"import: {out.strip()} in {import_s:.1f} s ({args.ads / import_s:,.0f} ads/s incl. generation)", flush=True)
+    print(f"import: {out.strip()} in {import_s:.1f} s ({n_ads / import_s:,.0f} ads/s incl. generation)", flush=True)
+
+
+def measure(bin_, data, args, rnd):
 
     env = dict(os.environ, RRM_PUBLIC_RATE="0", RRM_LOG="warn")
     srv = subprocess.Popen([str(bin_), "--data", str(data), "serve", "--listen", "127.0.0.1:0"],

@@ -262,9 +262,19 @@ fn search(c: &Connection, q: &AdQuery) -> Result<Vec<AdRow>> {
     let mut args: Vec<SqlValue> = Vec::new();
     let mut sql = String::with_capacity(512);
     let mut conds: Vec<String> = vec!["a.public = 1".into()];
+    let mut args_residual_text: Option<String> = None;
     // The driving index: the full-text index (rowid order), else the first term, else the
     // ads themselves; every other filter is checked on the rows it yields, in id order.
-    let (order, residual_terms): (&str, &[String]) = if let Some(t) = &text {
+    // With a sponsor or payer (a few thousand ads at most) the term drives and the text is
+    // checked against the (materialised) full-text matches instead.
+    let selective_term = q.sponsor.as_deref().is_some_and(|v| !v.is_empty())
+        || q.payer.as_deref().is_some_and(|v| !v.is_empty());
+    let fts_driver = text.as_ref().filter(|_| !selective_term);
+    if let (Some(t), None) = (&text, fts_driver) {
+        conds.push("a.id IN (SELECT rowid FROM ads_fts WHERE ads_fts MATCH ?)".into());
+        args_residual_text = Some(t.clone());
+    }
+    let (order, residual_terms): (&str, &[String]) = if let Some(t) = fts_driver {
         sql.push_str(&format!(
             "SELECT {AD_COLS} FROM ads_fts f JOIN ads a ON a.id = f.rowid \
              WHERE ads_fts MATCH ? AND f.rowid > ? AND f.rowid <= ?"
@@ -290,6 +300,9 @@ fn search(c: &Connection, q: &AdQuery) -> Result<Vec<AdRow>> {
         args.push(SqlValue::Integer(q.upto));
         ("a.id", &[])
     };
+    if let Some(t) = args_residual_text {
+        args.push(SqlValue::Text(t));
+    }
     for t in residual_terms {
         conds.push("EXISTS (SELECT 1 FROM ad_terms x WHERE x.term = ? AND x.ad = a.id)".into());
         args.push(SqlValue::Text(t.clone()));
