@@ -205,7 +205,7 @@ def bench_pages(server, requests_n, budget, deep_id):
         if not nxt or time.perf_counter() - t0 > budget:
             break
         t = time.perf_counter()
-        r = s.get(url, headers={"Accept": MT}, params={"limit": 100, "next": nxt})
+        r = s.get(url, headers={"Accept": MT}, params={"limit": 100, "added_after": start, "next": nxt})
         walk.append(time.perf_counter() - t)
         assert r.status_code == 200, r.text[:300]
         nxt = r.json().get("next")

@@ -81,8 +81,8 @@ pub enum Command {
 /// Runs an `rrm ads` subcommand.
 ///
 /// `check` ends the process with the verdict's exit status after printing its result.
-pub fn run(cmd: Command) -> anyhow::Result<()> {
-    match run_inner(cmd) {
+pub fn run(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<()> {
+    match run_inner(settings, cmd) {
         Err(e) if is_broken_pipe(&e) => Ok(()),
         other => other,
     }
@@ -94,15 +94,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-fn run_inner(cmd: Command) -> anyhow::Result<()> {
+fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<()> {
     match cmd {
         Command::Import {
             file,
             as_user,
             batch,
-        } => import(&file, &as_user, batch.max(1)),
+        } => import(settings, &file, &as_user, batch.max(1)),
         Command::Election { file, as_user } => {
-            let hub = crate::open::hub(&settings()?, None)?;
+            let hub = crate::open::hub(settings, None)?;
             let p = hub
                 .principal_for(&as_user)
                 .with_context(|| format!("cannot act as {as_user:?}"))?;
@@ -114,7 +114,7 @@ fn run_inner(cmd: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Retention => {
-            let hub = crate::open::hub(&settings()?, None)?;
+            let hub = crate::open::hub(settings, None)?;
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
@@ -255,23 +255,6 @@ fn write_text(out: &mut impl Write, r: &CheckResult) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The global settings, read again from the command line, environment and configuration
-/// file (`rrm ads` is dispatched without them).
-fn settings() -> anyhow::Result<crate::config::Settings> {
-    #[derive(clap::Parser)]
-    #[command(ignore_errors = true)]
-    struct Globals {
-        #[command(flatten)]
-        global: crate::config::GlobalArgs,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-        _rest: Vec<String>,
-    }
-    let g = <Globals as clap::Parser>::try_parse()
-        .map_err(|e| anyhow::anyhow!("cannot read the global options: {e}"))?;
-    let file = crate::config::load_file(&g.global)?;
-    crate::config::resolve(&g.global, &file)
-}
-
 /// Verdict counts of an import.
 #[derive(Default)]
 struct Summary {
@@ -281,10 +264,14 @@ struct Summary {
     incidents: u64,
 }
 
-fn import(file: &Path, as_user: &str, batch: usize) -> anyhow::Result<()> {
+fn import(
+    settings: &crate::config::Settings,
+    file: &Path,
+    as_user: &str,
+    batch: usize,
+) -> anyhow::Result<()> {
     use std::io::{BufRead, BufReader};
-    let settings = settings()?;
-    let hub = crate::open::hub(&settings, None)?;
+    let hub = crate::open::hub(settings, None)?;
     let p = hub
         .principal_for(as_user)
         .with_context(|| format!("cannot submit as {as_user:?}"))?;

@@ -19,17 +19,41 @@ pub const DEFAULT_MAX_CONTENT_LENGTH: usize = 8 * 1024 * 1024;
 /// Options every subcommand takes.
 #[derive(clap::Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// Directory holding the database and files [env: RRM_DATA] [default: ./rrm-data].
-    #[arg(long, global = true, env = "RRM_DATA", value_name = "DIR")]
+    /// Directory holding the database and files [default: ./rrm-data].
+    #[arg(
+        long,
+        global = true,
+        env = "RRM_DATA",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
     pub data: Option<PathBuf>,
-    /// Optional TOML configuration file [env: RRM_CONFIG].
-    #[arg(long, global = true, env = "RRM_CONFIG", value_name = "FILE")]
+    /// Optional TOML configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "RRM_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
-    /// Log filter, as in RUST_LOG (for example `info` or `rrm=debug,server=debug`) [env: RRM_LOG].
-    #[arg(long, global = true, env = "RRM_LOG", value_name = "FILTER")]
+    /// Log filter, as in RUST_LOG (for example `info` or `rrm=debug,server=debug`).
+    #[arg(
+        long,
+        global = true,
+        env = "RRM_LOG",
+        hide_env_values = true,
+        value_name = "FILTER"
+    )]
     pub log: Option<String>,
-    /// Log format: `text` or `json` [env: RRM_LOG_FORMAT] [default: text].
-    #[arg(long, global = true, env = "RRM_LOG_FORMAT", value_name = "FORMAT")]
+    /// Log format: `text` or `json` [default: text].
+    #[arg(
+        long,
+        global = true,
+        env = "RRM_LOG_FORMAT",
+        hide_env_values = true,
+        value_name = "FORMAT"
+    )]
     pub log_format: Option<String>,
 }
 
@@ -145,17 +169,29 @@ mod tests {
 
     #[test]
     fn flag_beats_file_and_file_beats_default() {
-        let file: FileConfig = toml::from_str("data = \"/from/file\"\n[server]\nlisten = \"0.0.0.0:1\"\n")
-            .expect("valid toml");
-        assert_eq!(resolve(&args(Some("/flag")), &file).unwrap().data, PathBuf::from("/flag"));
-        assert_eq!(resolve(&args(None), &file).unwrap().data, PathBuf::from("/from/file"));
+        let file: FileConfig =
+            toml::from_str("data = \"/from/file\"\n[server]\nlisten = \"0.0.0.0:1\"\n")
+                .expect("valid toml");
+        assert_eq!(
+            resolve(&args(Some("/flag")), &file).unwrap().data,
+            PathBuf::from("/flag")
+        );
+        assert_eq!(
+            resolve(&args(None), &file).unwrap().data,
+            PathBuf::from("/from/file")
+        );
         let none = FileConfig::default();
-        assert_eq!(resolve(&args(None), &none).unwrap().data, PathBuf::from(DEFAULT_DATA));
+        assert_eq!(
+            resolve(&args(None), &none).unwrap().data,
+            PathBuf::from(DEFAULT_DATA)
+        );
     }
 
     #[test]
     fn unknown_keys_are_refused() {
-        let err = toml::from_str::<FileConfig>("dta = 1").unwrap_err().to_string();
+        let err = toml::from_str::<FileConfig>("dta = 1")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("dta"), "{err}");
     }
 

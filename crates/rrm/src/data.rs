@@ -62,8 +62,8 @@ pub fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         .principal_for(&args.as_user)
         .with_context(|| format!("--as {}", args.as_user))?;
     let collection_id = resolve_collection(&hub, &args.collection)?;
-    let file = File::open(&args.file)
-        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let file =
+        File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = indicatif::ProgressBar::new(len).with_style(
         indicatif::ProgressStyle::with_template(
@@ -123,7 +123,11 @@ pub fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         tally.read, tally.stored, tally.failed
     );
     if tally.failed > 0 {
-        bail!("{} of {} objects were rejected (listed above)", tally.failed, tally.read);
+        bail!(
+            "{} of {} objects were rejected (listed above)",
+            tally.failed,
+            tally.read
+        );
     }
     Ok(())
 }
@@ -155,7 +159,10 @@ pub fn stream_objects(
         .map_err(|e| {
             let msg = e.to_string();
             // serde_json appends " at line L column C"; the position is printed first instead.
-            let message = msg.find(" at line ").map_or(msg.as_str(), |i| &msg[..i]).to_string();
+            let message = msg
+                .find(" at line ")
+                .map_or(msg.as_str(), |i| &msg[..i])
+                .to_string();
             StreamError {
                 line: e.line(),
                 column: e.column(),
@@ -179,7 +186,10 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let bundle_id = format!("bundle--{}", uuid::Uuid::new_v4());
-    write!(out, "{{\"type\":\"bundle\",\"id\":\"{bundle_id}\",\"objects\":[")?;
+    write!(
+        out,
+        "{{\"type\":\"bundle\",\"id\":\"{bundle_id}\",\"objects\":["
+    )?;
     let mut first = true;
     let mut io_error: Option<std::io::Error> = None;
     let summary = hub.export(&principal, &args.collection, args.max_tlp, &mut |obj| {
@@ -202,10 +212,7 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
     out.flush()?;
     eprintln!(
         "exported {} objects; {} withheld (above {} or not visible to {})",
-        summary.exported,
-        summary.withheld,
-        args.max_tlp,
-        args.as_user
+        summary.exported, summary.withheld, args.max_tlp, args.as_user
     );
     Ok(())
 }
@@ -246,7 +253,9 @@ impl<'de> Visitor<'de> for Envelope<'_> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "objects" => {
-                    map.next_value_seed(Objects { sink: &mut *self.sink })?;
+                    map.next_value_seed(Objects {
+                        sink: &mut *self.sink,
+                    })?;
                     seen_objects = true;
                 }
                 "type" => {

@@ -11,11 +11,36 @@ pub const PASSWORD: &str = "rrm-demo-password";
 
 /// Demo organisations: slug, name, sector, country.
 const ORGS: &[(&str, &str, Sector, &str)] = &[
-    ("gov-ca", "Government of Canada - RRM Canada", Sector::Government, "CA"),
-    ("gov-de", "Germany - Federal election security task force", Sector::Government, "DE"),
-    ("chirp", "Chirp (social-media platform)", Sector::Platform, "US"),
-    ("northnet", "NorthNet (Internet service provider)", Sector::Isp, "CA"),
-    ("disinfo-lab", "Open Disinformation Lab", Sector::CivilSociety, "FR"),
+    (
+        "gov-ca",
+        "Government of Canada - RRM Canada",
+        Sector::Government,
+        "CA",
+    ),
+    (
+        "gov-de",
+        "Germany - Federal election security task force",
+        Sector::Government,
+        "DE",
+    ),
+    (
+        "chirp",
+        "Chirp (social-media platform)",
+        Sector::Platform,
+        "US",
+    ),
+    (
+        "northnet",
+        "NorthNet (Internet service provider)",
+        Sector::Isp,
+        "CA",
+    ),
+    (
+        "disinfo-lab",
+        "Open Disinformation Lab",
+        Sector::CivilSociety,
+        "FR",
+    ),
 ];
 
 /// Demo users: username, organisation, role.
@@ -115,7 +140,12 @@ fn id(stix_type: &str, name: &str) -> String {
 
 const T0: &str = "2026-10-01T09:00:00.000Z";
 
-fn common(stix_type: &str, name: &str, org: &str, tlp: stix::Tlp) -> serde_json::Map<String, Value> {
+fn common(
+    stix_type: &str,
+    name: &str,
+    org: &str,
+    tlp: stix::Tlp,
+) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     m.insert("type".into(), json!(stix_type));
     m.insert("spec_version".into(), json!("2.1"));

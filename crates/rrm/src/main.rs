@@ -72,6 +72,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Detect(args) => detect::run(args),
         Command::Hash(args) => hash::run_hash(args),
         Command::Match(args) => hash::run_match(args),
-        Command::Ads(cmd) => ads::run(cmd),
+        Command::Ads(cmd) => ads::run(&settings, cmd),
     }
 }

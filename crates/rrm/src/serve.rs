@@ -11,26 +11,58 @@ use crate::{demo, open};
 /// Arguments of `rrm serve`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Address to listen on [env: RRM_LISTEN] [default: 127.0.0.1:8750].
-    #[arg(long, env = "RRM_LISTEN", value_name = "IP:PORT")]
+    /// Address to listen on [default: 127.0.0.1:8750].
+    #[arg(
+        long,
+        env = "RRM_LISTEN",
+        hide_env_values = true,
+        value_name = "IP:PORT"
+    )]
     pub listen: Option<String>,
-    /// PEM certificate chain; serves HTTPS with rustls [env: RRM_TLS_CERT].
-    #[arg(long, env = "RRM_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    /// PEM certificate chain; serves HTTPS with rustls.
+    #[arg(
+        long,
+        env = "RRM_TLS_CERT",
+        hide_env_values = true,
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
     pub tls_cert: Option<PathBuf>,
-    /// PEM private key [env: RRM_TLS_KEY].
-    #[arg(long, env = "RRM_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    /// PEM private key.
+    #[arg(
+        long,
+        env = "RRM_TLS_KEY",
+        hide_env_values = true,
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
     /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy only).
     #[arg(long, env = "RRM_INSECURE_HTTP")]
     pub insecure_http: bool,
-    /// Largest request body in bytes [env: RRM_MAX_CONTENT_LENGTH] [default: 8388608].
-    #[arg(long, env = "RRM_MAX_CONTENT_LENGTH", value_name = "BYTES")]
+    /// Largest request body in bytes [default: 8388608].
+    #[arg(
+        long,
+        env = "RRM_MAX_CONTENT_LENGTH",
+        hide_env_values = true,
+        value_name = "BYTES"
+    )]
     pub max_content_length: Option<usize>,
-    /// Base URL announced in TAXII discovery, e.g. https://rrm.example.org [env: RRM_PUBLIC_URL].
-    #[arg(long, env = "RRM_PUBLIC_URL", value_name = "URL")]
+    /// Base URL announced in TAXII discovery, e.g. https://rrm.example.org.
+    #[arg(
+        long,
+        env = "RRM_PUBLIC_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub public_url: Option<String>,
-    /// Default TLP of new collections [env: RRM_DEFAULT_TLP] [default: AMBER].
-    #[arg(long, env = "RRM_DEFAULT_TLP", value_name = "LEVEL")]
+    /// Default TLP of new collections [default: AMBER].
+    #[arg(
+        long,
+        env = "RRM_DEFAULT_TLP",
+        hide_env_values = true,
+        value_name = "LEVEL"
+    )]
     pub default_tlp: Option<stix::Tlp>,
     /// Create demo organisations, users, collections and objects on first start (loopback only).
     #[arg(long)]
@@ -49,7 +81,10 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     if args.demo && !addr.ip().is_loopback() {
         bail!("--demo listens on loopback only; {addr} is not a loopback address (try 127.0.0.1:8750)");
     }
-    let tls = match (args.tls_cert.or_else(|| s.tls_cert.clone()), args.tls_key.or_else(|| s.tls_key.clone())) {
+    let tls = match (
+        args.tls_cert.or_else(|| s.tls_cert.clone()),
+        args.tls_key.or_else(|| s.tls_key.clone()),
+    ) {
         (Some(cert), Some(key)) => Some(server::TlsFiles { cert, key }),
         (None, None) => None,
         _ => bail!("TLS needs both a certificate and a key (--tls-cert and --tls-key)"),

@@ -94,7 +94,8 @@ pub async fn serve(
             on_bound(bound);
             axum::serve(
                 listener,
-                app.layer(Extension(Scheme::Http)).into_make_service(),
+                app.layer(Extension(Scheme::Http))
+                    .into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(shutdown)
             .await
@@ -121,7 +122,10 @@ pub async fn serve(
             let rustls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
             axum_server::from_tcp_rustls(listener, rustls)
                 .handle(handle)
-                .serve(app.layer(Extension(Scheme::Https)).into_make_service())
+                .serve(
+                    app.layer(Extension(Scheme::Https))
+                        .into_make_service_with_connect_info::<SocketAddr>(),
+                )
                 .await
                 .map_err(ServerError::Io)
         }
