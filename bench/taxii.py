@@ -244,6 +244,13 @@ def main():
     random.seed(7)
     work = pathlib.Path(tempfile.mkdtemp(prefix="rrm-bench-taxii-"))
     rows = []
+
+    class Rows(list):
+        def append(self, row):
+            super().append(row)
+            print("  measured: " + " | ".join(row), flush=True)
+
+    rows = Rows()
     try:
         # rrm: ingest over TAXII POST.
         rrm = Rrm(args.rrm, work)
