@@ -116,6 +116,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         tls,
         insecure_http: args.insecure_http || s.insecure_http.unwrap_or(false),
     };
+    let retention_hub = hub.clone();
     let app = server::router(server::AppState::new(hub, config));
     let demo_mode = args.demo;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -123,6 +124,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        tokio::spawn(retention_job(retention_hub));
         server::serve(
             app,
             listen,
@@ -140,6 +142,35 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .await
         .context("server failed")
     })
+}
+
+/// How often the ad registry's retention rules run.
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Enforces the ad registry's publication and retention dates at start-up and every hour:
+/// ads past their publication date leave the public archive, ads past their retention date are
+/// purged, each with an audit record.
+async fn retention_job(hub: hub::Hub) {
+    let mut tick = tokio::time::interval(RETENTION_EVERY);
+    loop {
+        tick.tick().await;
+        let hub = hub.clone();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        match tokio::task::spawn_blocking(move || hub.run_ad_retention(now)).await {
+            Ok(Ok(run)) if run.hidden + run.purged > 0 => {
+                tracing::info!(
+                    unpublished = run.hidden,
+                    purged = run.purged,
+                    "ad retention ran"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "ad retention failed"),
+            Err(e) => tracing::error!(error = %e, "ad retention task failed"),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
