@@ -12,13 +12,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use base64::Engine as _;
 use hub::ads::CreativeUpload;
 use hub::Principal;
 use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};
 
-use crate::body::{read_limited, BodyError};
+use crate::body::read_body;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
@@ -39,26 +38,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/ads/incident-collection", put(incident_collection))
         .route("/api/v1/elections", get(list_elections))
         .route("/api/v1/elections/{id}", put(put_election))
-}
-
-pub(crate) async fn read_body(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    match read_limited(headers, body, limit).await {
-        Ok(b) => Ok(b),
-        Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the request body exceeds {limit} bytes"),
-        )),
-        Err(BodyError::Read(m)) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("the request body could not be read: {m}"),
-        )),
-    }
 }
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
@@ -207,41 +186,17 @@ async fn read_submission(
         return Err(unsupported(ct.as_deref()));
     }
     let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
-    let mut v = parse_json(&bytes)?;
-    let Some(obj) = v.as_object_mut() else {
+    let v = parse_json(&bytes)?;
+    if !v.is_object() {
         return Err(ApiError::invalid(
             "submission",
             "the body must be a JSON object",
         ));
-    };
-    let submission = obj
-        .remove("submission")
-        .ok_or_else(|| ApiError::invalid("submission", "submission is required"))?;
-    if let Some(k) = obj.keys().find(|k| k.as_str() != "creative") {
-        return Err(ApiError::invalid(k, format!("unknown field {k:?}")));
     }
-    let creative = match obj.remove("creative") {
-        None | Some(Value::Null) => None,
-        Some(c) => {
-            let media_type = c
-                .get("media_type")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    ApiError::invalid("creative.media_type", "creative.media_type is required")
-                })?
-                .to_string();
-            let data = c.get("data").and_then(Value::as_str).ok_or_else(|| {
-                ApiError::invalid("creative.data", "creative.data (base64) is required")
-            })?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(data.trim())
-                .map_err(|e| {
-                    ApiError::invalid("creative.data", format!("not valid base64: {e}"))
-                })?;
-            Some(CreativeUpload { bytes, media_type })
-        }
-    };
-    Ok((submission, creative))
+    if v.get("submission").is_none() {
+        return Err(ApiError::invalid("submission", "submission is required"));
+    }
+    Ok(hub::ads::split_record(v)?)
 }
 
 async fn submit(

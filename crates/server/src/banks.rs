@@ -19,7 +19,7 @@ use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
 
-use crate::body::{read_limited, BodyError};
+use crate::body::read_body;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
@@ -58,22 +58,6 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("(not text)").to_string())
-}
-
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    match read_limited(headers, body, limit).await {
-        Ok(b) => Ok(b),
-        Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the request body exceeds {limit} bytes"),
-        )),
-        Err(BodyError::Read(m)) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("the request body could not be read: {m}"),
-        )),
-    }
 }
 
 async fn json_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {

@@ -77,3 +77,27 @@ pub(crate) async fn discard(headers: &HeaderMap, body: Body) {
         drain(body, 0).await;
     }
 }
+
+/// Reads a REST request body of at most `limit` bytes, answering 413 above it and 400 when the
+/// body cannot be read.
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, crate::error::ApiError> {
+    use crate::error::ApiError;
+    use axum::http::StatusCode;
+    match read_limited(headers, body, limit).await {
+        Ok(b) => Ok(b),
+        Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body exceeds {limit} bytes"),
+        )),
+        Err(BodyError::Read(m)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the request body could not be read: {m}"),
+        )),
+    }
+}

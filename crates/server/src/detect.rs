@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,7 @@ use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::Tlp;
 
-use crate::body::{read_limited, BodyError};
+use crate::body::read_body;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
@@ -42,22 +42,6 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/detections/{id}", get(get_job))
         .route("/api/v1/detections/{id}/publish", post(publish))
         .layer(Extension(det))
-}
-
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    match read_limited(headers, body, limit).await {
-        Ok(b) => Ok(b),
-        Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the request body exceeds {limit} bytes"),
-        )),
-        Err(BodyError::Read(m)) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("the request body could not be read: {m}"),
-        )),
-    }
 }
 
 async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>, ApiError> {
