@@ -240,6 +240,7 @@ def main():
     ap.add_argument("--medallion-budget", type=float, default=180.0)
     ap.add_argument("--validate", type=int, default=100_000)
     ap.add_argument("--rrm", default=str(REPO / "target/release/rrm"))
+    ap.add_argument("--skip-rrm", action="store_true", help="measure only the peer and validation")
     args = ap.parse_args()
     random.seed(7)
     work = pathlib.Path(tempfile.mkdtemp(prefix="rrm-bench-taxii-"))
@@ -253,65 +254,76 @@ def main():
     rows = Rows()
     try:
         # rrm: ingest over TAXII POST.
-        rrm = Rrm(args.rrm, work)
-        rrm.setup()
-        rrm.start()
-        n, rate = bench_ingest(rrm, args.ingest, budget=1e9)
-        rows.append(("ingest, TAXII POST, envelopes of 1,000", "rrm", f"{n:,} objects", f"{rate:,.0f} obj/s"))
-        rrm.stop()
-        # rrm: a large collection, loaded with `rrm import`.
-        bundle = work / "big.json"
-        with open(bundle, "w") as f:
-            f.write('{"type":"bundle","id":"bundle--%s","objects":[' % uuid.uuid4())
-            for i in range(args.page_size_rrm):
-                if i:
-                    f.write(",")
-                obj = indicator(i)
-                if i == args.page_size_rrm * 9 // 10:
-                    deep_id = obj["id"]
-                f.write(json.dumps(obj))
-            f.write("]}")
-        t = time.perf_counter()
-        subprocess.run([args.rrm, "--data", str(rrm.data), "import", str(bundle), "--collection", "pages",
-                        "--as", "bencher"], check=True, stderr=subprocess.DEVNULL)
-        import_rate = args.page_size_rrm / (time.perf_counter() - t)
-        rows.append(("ingest, rrm import (CLI, streamed)", "rrm", f"{args.page_size_rrm:,} objects",
-                     f"{import_rate:,.0f} obj/s"))
-        bundle.unlink()
-        rrm.start()
-        walk = bench_pages(rrm, args.pages, budget=1e9, deep_id=deep_id)
-        p50, p95 = percentiles(walk)
-        rows.append(("100-object pages from 90% depth, next walk", "rrm", f"{args.page_size_rrm:,} objects",
-                     f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"))
-        rows.append(("peak RSS of the server", "rrm", "", f"{peak_rss_mb(rrm.proc.pid):.0f} MB"))
-        rrm.stop()
-
-        # medallion: same requests.
-        objs = [indicator(i) for i in range(args.page_size_medallion)]
-        deep_id = objs[len(objs) * 9 // 10]["id"]
-        med = Medallion(work, objs)
-        del objs
-        med.start()
-        n, rate = bench_ingest(med, args.ingest, budget=args.medallion_budget)
-        rows.append(("ingest, TAXII POST, envelopes of 1,000", "medallion", f"{n:,} objects"
-                     + ("" if n >= args.ingest else f" (stopped after {args.medallion_budget:.0f} s)"),
-                     f"{rate:,.0f} obj/s"))
-        walk = bench_pages(med, args.pages, budget=args.medallion_budget, deep_id=deep_id)
-        if walk:
-            p50, p95 = percentiles(walk)
-            rows.append((f"100-object pages from 90% depth, next walk ({len(walk)} pages)", "medallion",
-                         f"{args.page_size_medallion:,} objects", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"))
-        rows.append(("peak RSS of the server", "medallion", "", f"{peak_rss_mb(med.proc.pid):.0f} MB"))
-        med.stop()
-
-        # Validation.
-        rrm_rate, py_rate = bench_validation(args.rrm, work, args.validate)
-        rows.append(("validation (rrm validate, whole process)", "rrm", f"{args.validate:,} indicators",
-                     f"{rrm_rate:,.0f} obj/s"))
-        rows.append(("validation (validate_instance)", "stix2-validator", "2,000 indicators", f"{py_rate:,.0f} obj/s"))
+        if not args.skip_rrm:
+            bench_rrm(args, work, rows)
+        bench_peer(args, work, rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    print_table(rows)
 
+
+def bench_rrm(args, work, rows):
+    rrm = Rrm(args.rrm, work)
+    rrm.setup()
+    rrm.start()
+    n, rate = bench_ingest(rrm, args.ingest, budget=1e9)
+    rows.append(("ingest, TAXII POST, envelopes of 1,000", "rrm", f"{n:,} objects", f"{rate:,.0f} obj/s"))
+    rrm.stop()
+    # rrm: a large collection, loaded with `rrm import`.
+    bundle = work / "big.json"
+    with open(bundle, "w") as f:
+        f.write('{"type":"bundle","id":"bundle--%s","objects":[' % uuid.uuid4())
+        for i in range(args.page_size_rrm):
+            if i:
+                f.write(",")
+            obj = indicator(i)
+            if i == args.page_size_rrm * 9 // 10:
+                deep_id = obj["id"]
+            f.write(json.dumps(obj))
+        f.write("]}")
+    t = time.perf_counter()
+    subprocess.run([args.rrm, "--data", str(rrm.data), "import", str(bundle), "--collection", "pages",
+                    "--as", "bencher"], check=True, stderr=subprocess.DEVNULL)
+    import_rate = args.page_size_rrm / (time.perf_counter() - t)
+    rows.append(("ingest, rrm import (CLI, streamed)", "rrm", f"{args.page_size_rrm:,} objects",
+                 f"{import_rate:,.0f} obj/s"))
+    bundle.unlink()
+    rrm.start()
+    walk = bench_pages(rrm, args.pages, budget=1e9, deep_id=deep_id)
+    p50, p95 = percentiles(walk)
+    rows.append(("100-object pages from 90% depth, next walk", "rrm", f"{args.page_size_rrm:,} objects",
+                 f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"))
+    rows.append(("peak RSS of the server", "rrm", "", f"{peak_rss_mb(rrm.proc.pid):.0f} MB"))
+    rrm.stop()
+
+
+def bench_peer(args, work, rows):
+    # medallion: same requests.
+    objs = [indicator(i) for i in range(args.page_size_medallion)]
+    deep_id = objs[len(objs) * 9 // 10]["id"]
+    med = Medallion(work, objs)
+    del objs
+    med.start()
+    n, rate = bench_ingest(med, args.ingest, budget=args.medallion_budget)
+    rows.append(("ingest, TAXII POST, envelopes of 1,000", "medallion", f"{n:,} objects"
+                 + ("" if n >= args.ingest else f" (stopped after {args.medallion_budget:.0f} s)"),
+                 f"{rate:,.0f} obj/s"))
+    walk = bench_pages(med, args.pages, budget=args.medallion_budget, deep_id=deep_id)
+    if walk:
+        p50, p95 = percentiles(walk)
+        rows.append((f"100-object pages from 90% depth, next walk ({len(walk)} pages)", "medallion",
+                     f"{args.page_size_medallion:,} objects", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"))
+    rows.append(("peak RSS of the server", "medallion", "", f"{peak_rss_mb(med.proc.pid):.0f} MB"))
+    med.stop()
+
+    # Validation.
+    rrm_rate, py_rate = bench_validation(args.rrm, work, args.validate)
+    rows.append(("validation (rrm validate, whole process)", "rrm", f"{args.validate:,} indicators",
+                 f"{rrm_rate:,.0f} obj/s"))
+    rows.append(("validation (validate_instance)", "stix2-validator", "2,000 indicators", f"{py_rate:,.0f} obj/s"))
+
+
+def print_table(rows):
     w = [max(len(r[i]) for r in rows + [("measure", "server", "size", "result")]) for i in range(4)]
     line = lambda r: " | ".join(c.ljust(w[i]) for i, c in enumerate(r))
     print(line(("measure", "server", "size", "result")))
