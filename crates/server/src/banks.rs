@@ -19,7 +19,7 @@ use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
 
-use crate::body::read_body;
+use crate::body::{read_body, read_json};
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
@@ -61,24 +61,7 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn json_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
-    let ct = content_type(headers);
-    if !content_type_is_json(ct.as_deref()) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!(
-                "Content-Type {:?} is not accepted; send application/json",
-                ct.as_deref().unwrap_or("(none)")
-            ),
-        ));
-    }
-    let bytes = read_body(headers, body, MAX_JSON).await?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "malformed_json",
-        message: format!("the request body is not valid JSON: {e}"),
-        field: None,
-    })
+    read_json(headers, body, MAX_JSON).await
 }
 
 /// The boundary of a `multipart/form-data` content type, if it is one.

@@ -101,3 +101,39 @@ pub(crate) async fn read_body(
         )),
     }
 }
+
+/// Answers 415 unless the request's Content-Type is JSON.
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), crate::error::ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("(not text)"));
+    if crate::media::content_type_is_json(ct) {
+        return Ok(());
+    }
+    Err(crate::error::ApiError::new(
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!(
+            "Content-Type {:?} is not accepted; send application/json",
+            ct.unwrap_or("(none)")
+        ),
+    ))
+}
+
+/// Reads a JSON request body of at most `limit` bytes: 415 for another media type, 413 above the
+/// limit, 400 `malformed_json` when it does not parse.
+pub(crate) async fn read_json(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<serde_json::Value, crate::error::ApiError> {
+    require_json(headers)?;
+    let bytes = read_body(headers, body, limit).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        crate::error::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the request body is not valid JSON: {e}"),
+        )
+    })
+}

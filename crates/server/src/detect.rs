@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,10 +19,9 @@ use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::Tlp;
 
-use crate::body::read_body;
+use crate::body::{read_body, read_json};
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
-use crate::media::content_type_is_json;
 use crate::AppState;
 
 /// The largest dataset upload, in bytes.
@@ -45,29 +44,9 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
 }
 
 async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap_or("(not text)").to_string());
-    if !content_type_is_json(ct.as_deref()) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!(
-                "Content-Type {:?} is not accepted; send application/json",
-                ct.as_deref().unwrap_or("(none)")
-            ),
-        ));
-    }
-    let bytes = read_body(headers, body, MAX_JSON).await?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::invalid("body", "expected a JSON object")),
-        Err(e) => Err(ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "malformed_json",
-            message: format!("the request body is not valid JSON: {e}"),
-            field: None,
-        }),
+    match read_json(headers, body, MAX_JSON).await? {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::invalid("body", "expected a JSON object")),
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -15,10 +15,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{Access, Role, Sector, Tlp};
 
-use crate::body::{read_limited, BodyError};
+use crate::body::{read_body, require_json};
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
-use crate::media::content_type_is_json;
 use crate::timefmt::format_secs;
 use crate::AppState;
 
@@ -45,36 +44,8 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// Reads a JSON request body into `T`, with 415, 413 and 400 (naming the field) errors.
 async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap_or("(not text)"));
-    if !content_type_is_json(ct) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!(
-                "Content-Type {:?} is not accepted; send application/json",
-                ct.unwrap_or("(none)")
-            ),
-        ));
-    }
-    let bytes = match read_limited(headers, body, MAX_API_BODY).await {
-        Ok(b) => b,
-        Err(BodyError::TooLarge { limit }) => {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the request body exceeds {limit} bytes"),
-            ))
-        }
-        Err(BodyError::Read(m)) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("the request body could not be read: {m}"),
-            ))
-        }
-    };
+    require_json(headers)?;
+    let bytes = read_body(headers, body, MAX_API_BODY).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         if e.is_data() {
             let msg = e.to_string();
