@@ -11,7 +11,8 @@
 //!
 //! Checking validates the submission first (codes, references, date order, amounts, creative
 //! limits; every problem is named by its field path) and then returns the verdict, which is the
-//! most severe outcome of the rules that fired, with every rule that fired and why.
+//! most severe outcome of the rules that fired, with every rule that fired and why. A creative's
+//! bytes can be checked against its declared media type with [`check_creative`] (see [`media`]).
 //!
 //! The crate is pure: no files, network, environment or clock. Dates come from the submission.
 //!
@@ -43,6 +44,7 @@ pub mod codes;
 pub mod date;
 pub mod engine;
 pub mod error;
+pub mod media;
 pub mod model;
 pub mod rules;
 pub mod validate;
@@ -50,6 +52,7 @@ pub mod validate;
 pub use date::{Date, Instant};
 pub use engine::{CheckResult, Engine, FiredRule, RetentionDates};
 pub use error::{Error, FieldError};
+pub use media::{check_creative, sniff};
 pub use model::Submission;
 pub use rules::{Condition, Outcome, Rule, RuleSet};
 pub use validate::{validate, Limits};

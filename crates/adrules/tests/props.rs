@@ -1,9 +1,10 @@
 //! Property tests: the verdict is the most severe fired outcome, checks never panic, results do
-//! not depend on the order of the sponsor list, and the date arithmetic is consistent.
+//! not depend on the order of the sponsor list, the date arithmetic is consistent, and creative
+//! sniffing never panics and agrees with the creative check.
 
 mod common;
 
-use adrules::{Date, Engine, Instant, Outcome};
+use adrules::{check_creative, sniff, Date, Engine, Instant, Limits, Outcome};
 use common::{ca, eu, put, run};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -120,8 +121,86 @@ fn pointers(v: &Value, prefix: String, out: &mut Vec<String>) {
     }
 }
 
+/// Creative bytes: random bytes, random bytes behind a known signature, or random text.
+fn creative_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let signatures: [&[u8]; 12] = [
+        b"\x89PNG\r\n\x1a\n",
+        b"\xff\xd8\xff",
+        b"GIF87a",
+        b"GIF89a",
+        b"RIFF\x00\x00\x00\x00WEBP",
+        b"\x00\x00\x00\x18ftypisom",
+        b"\x1a\x45\xdf\xa3",
+        b"ID3",
+        b"\xff\xfb",
+        b"\xff\xd8",
+        b"RIFF",
+        b"",
+    ];
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..64),
+        (
+            proptest::sample::select(signatures.to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..32),
+        )
+            .prop_map(|(sig, tail)| [sig, &tail].concat()),
+        "[ -~\t\n\r\u{0}-\u{1f}\u{e9}\u{2014}]{0,48}".prop_map(String::into_bytes),
+    ]
+}
+
+/// A declared media type: an accepted one in varied spelling, or random text.
+fn declared_type() -> impl Strategy<Value = String> {
+    let accepted = Limits::default().media_types;
+    prop_oneof![
+        (proptest::sample::select(accepted), any::<bool>(), ".{0,8}").prop_map(
+            |(t, upper, param)| {
+                let t = if upper { t.to_uppercase() } else { t };
+                format!(" {t} ;{param}")
+            }
+        ),
+        ".{0,24}",
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn sniffing_and_checking_never_panic(bytes in creative_bytes(), declared in declared_type(), max in 0u64..80) {
+        let limits = Limits { max_creative_bytes: max, ..Limits::default() };
+        let sniffed = sniff(&bytes);
+        let checked = check_creative(&declared, &bytes, &limits);
+        // A failure always says why, and an empty creative never passes.
+        if let Err(e) = &checked {
+            prop_assert!(!e.is_empty());
+        }
+        if bytes.is_empty() {
+            prop_assert_eq!(sniffed, None);
+            prop_assert!(checked.is_err());
+        }
+    }
+
+    #[test]
+    fn sniffed_type_passes_the_check(bytes in creative_bytes(), max in 0u64..80, upper in any::<bool>()) {
+        let limits = Limits { max_creative_bytes: max, ..Limits::default() };
+        let within = bytes.len() as u64 <= max;
+        match sniff(&bytes) {
+            Some(t) => {
+                prop_assert!(limits.media_types.iter().any(|m| m == t), "{} is not accepted", t);
+                let checked = check_creative(t, &bytes, &limits);
+                prop_assert_eq!(checked.is_ok(), within, "{}: {:?}", t, checked);
+                // Spelling and parameters of the declared type do not matter.
+                let spelled = if upper { format!("{}; x=1", t.to_uppercase()) } else { format!("  {t}  ") };
+                prop_assert_eq!(check_creative(&spelled, &bytes, &limits), checked);
+            }
+            None => {
+                // Bytes of no known type pass as no accepted type.
+                for t in &limits.media_types {
+                    prop_assert!(check_creative(t, &bytes, &limits).is_err(), "{} passed", t);
+                }
+            }
+        }
+    }
 
     #[test]
     fn verdict_is_the_most_severe_fired_outcome(doc in varied_doc()) {
