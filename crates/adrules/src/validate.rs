@@ -5,7 +5,7 @@
 
 use crate::codes::{currency_exponent, is_country, is_language};
 use crate::error::FieldError;
-use crate::model::{Money, Range, Submission};
+use crate::model::{Money, Platform, Range, Sponsor, Submission};
 use std::fmt;
 
 /// Limits on creatives.
@@ -131,44 +131,16 @@ pub fn validate(sub: &Submission, limits: &Limits) -> Vec<FieldError> {
 fn validate_sponsors(sub: &Submission, out: &mut Out) {
     for (i, s) in sub.sponsors.iter().enumerate() {
         let p = Idx("sponsors", i);
-        if s.id.trim().is_empty() {
-            out.push(format!("{p}.id"), "must not be empty");
-        }
         if sub.sponsors[..i].iter().any(|o| o.id == s.id) {
             out.push(
                 format!("{p}.id"),
                 format!("duplicate sponsor id {:?}", s.id),
             );
         }
-        if s.legal_name.trim().is_empty() {
-            out.push(format!("{p}.legal_name"), "must not be empty");
-        }
-        for (j, c) in s.citizenship.iter().enumerate() {
-            out.country(format_args!("{p}.citizenship[{j}]"), c);
-        }
-        for (j, c) in s.permanent_resident_of.iter().enumerate() {
-            out.country(format_args!("{p}.permanent_resident_of[{j}]"), c);
-        }
-        if let Some(c) = &s.residence {
-            out.country(format_args!("{p}.residence"), c);
-        }
-        match &s.established_in {
-            Some(c) => out.country(format_args!("{p}.established_in"), c),
-            None if s.kind != crate::model::SponsorKind::Individual => out.push(
-                format!("{p}.established_in"),
-                format!("required for a sponsor of kind {:?}", s.kind),
-            ),
-            None => {}
-        }
-        for (j, c) in s.operates_in.iter().enumerate() {
-            out.country(format_args!("{p}.operates_in[{j}]"), c);
-        }
+        sponsor_fields(s, Some(&p), out);
         if let Some(c) = &s.controlled_by {
             if c == &s.id {
-                out.push(
-                    format!("{p}.controlled_by"),
-                    "a sponsor cannot control itself",
-                );
+                // Reported by `sponsor_fields`.
             } else if !sub.sponsors.iter().any(|o| &o.id == c) {
                 out.push(
                     format!("{p}.controlled_by"),
@@ -181,10 +153,79 @@ fn validate_sponsors(sub: &Submission, out: &mut Out) {
                 );
             }
         }
-        for (j, f) in s.funding.iter().enumerate() {
-            out.money(format_args!("{p}.funding[{j}].amount"), &f.amount);
-            out.country(format_args!("{p}.funding[{j}].origin"), &f.origin);
+    }
+}
+
+/// Checks one sponsor on its own, for a sponsor registry: every field except whether the
+/// entity named by `controlled_by` exists, which only the registry knows. Fields are named
+/// without a prefix (`legal_name`, `funding[0].amount.currency`).
+pub fn validate_sponsor(s: &Sponsor) -> Vec<FieldError> {
+    let mut out = Out(Vec::new());
+    sponsor_fields(s, None, &mut out);
+    out.0
+}
+
+/// Checks one platform on its own, for a platform registry; fields are named without a
+/// prefix (`monthly_reach_ca[0].language`).
+pub fn validate_platform_record(p: &Platform) -> Vec<FieldError> {
+    let mut out = Out(Vec::new());
+    platform_fields(p, None, &mut out);
+    out.0
+}
+
+/// A field name under an optional prefix, formatted only when an error is reported.
+struct At<'a>(Option<&'a dyn fmt::Display>, fmt::Arguments<'a>);
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = self.0 {
+            write!(f, "{p}.")?;
         }
+        self.1.fmt(f)
+    }
+}
+
+fn at<'a>(p: Option<&'a dyn fmt::Display>, name: fmt::Arguments<'a>) -> At<'a> {
+    At(p, name)
+}
+
+/// The checks of one sponsor that need nothing else; `p` prefixes the field names.
+fn sponsor_fields(s: &Sponsor, p: Option<&dyn fmt::Display>, out: &mut Out) {
+    if s.id.trim().is_empty() {
+        out.push(at(p, format_args!("id")), "must not be empty");
+    }
+    if s.legal_name.trim().is_empty() {
+        out.push(at(p, format_args!("legal_name")), "must not be empty");
+    }
+    for (j, c) in s.citizenship.iter().enumerate() {
+        out.country(at(p, format_args!("citizenship[{j}]")), c);
+    }
+    for (j, c) in s.permanent_resident_of.iter().enumerate() {
+        out.country(at(p, format_args!("permanent_resident_of[{j}]")), c);
+    }
+    if let Some(c) = &s.residence {
+        out.country(at(p, format_args!("residence")), c);
+    }
+    match &s.established_in {
+        Some(c) => out.country(at(p, format_args!("established_in")), c),
+        None if s.kind != crate::model::SponsorKind::Individual => out.push(
+            at(p, format_args!("established_in")),
+            format!("required for a sponsor of kind {:?}", s.kind),
+        ),
+        None => {}
+    }
+    for (j, c) in s.operates_in.iter().enumerate() {
+        out.country(at(p, format_args!("operates_in[{j}]")), c);
+    }
+    if s.controlled_by.as_deref() == Some(s.id.as_str()) {
+        out.push(
+            at(p, format_args!("controlled_by")),
+            "a sponsor cannot control itself",
+        );
+    }
+    for (j, f) in s.funding.iter().enumerate() {
+        out.money(at(p, format_args!("funding[{j}].amount")), &f.amount);
+        out.country(at(p, format_args!("funding[{j}].origin")), &f.origin);
     }
 }
 
@@ -281,23 +322,27 @@ fn validate_elections(sub: &Submission, out: &mut Out) {
 }
 
 fn validate_platform(sub: &Submission, out: &mut Out) {
-    let p = &sub.platform;
-    if p.id.trim().is_empty() {
-        out.push("platform.id", "must not be empty");
+    platform_fields(&sub.platform, Some(&"platform"), out);
+}
+
+/// The checks of a platform; `p` prefixes the field names.
+fn platform_fields(pl: &Platform, p: Option<&dyn fmt::Display>, out: &mut Out) {
+    if pl.id.trim().is_empty() {
+        out.push(at(p, format_args!("id")), "must not be empty");
     }
-    for (i, r) in p.monthly_reach_ca.iter().enumerate() {
+    for (i, r) in pl.monthly_reach_ca.iter().enumerate() {
         if !is_language(&r.language) {
             out.push(
-                format!("platform.monthly_reach_ca[{i}].language"),
+                at(p, format_args!("monthly_reach_ca[{i}].language")),
                 format!("{:?} is not an ISO 639 language code", r.language),
             );
         }
-        if p.monthly_reach_ca[..i]
+        if pl.monthly_reach_ca[..i]
             .iter()
             .any(|o| o.language == r.language)
         {
             out.push(
-                format!("platform.monthly_reach_ca[{i}].language"),
+                at(p, format_args!("monthly_reach_ca[{i}].language")),
                 format!("language {:?} listed twice", r.language),
             );
         }

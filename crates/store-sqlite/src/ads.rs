@@ -6,8 +6,9 @@ use std::ops::ControlFlow;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::{
-    AdListing, AdQuery, AdRow, AdStore, AdSubmitted, AuditRow, ElectionRecord, NewAdSubmission,
-    Result, RetentionRun, SubmissionRow, ViolationRow,
+    AdListing, AdQuery, AdRow, AdStore, AdSubmitted, AdVersionRow, AuditRow, ElectionRecord,
+    NewAdSubmission, PlatformRecord, Result, RetentionRun, SponsorRecord, StoreError,
+    SubmissionRow, ViolationRow,
 };
 
 use crate::util::backend;
@@ -218,8 +219,16 @@ fn add_submission(tx: &Transaction<'_>, s: &NewAdSubmission) -> Result<AdSubmitt
         }
     };
     tx.execute(
-        "INSERT INTO ad_versions (ad, version, submission_id) VALUES (?1, ?2, ?3)",
-        params![id, version, submission_id],
+        "INSERT INTO ad_versions (ad, version, submission_id, published, creative_sha256, \
+         public_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            version,
+            submission_id,
+            s.received,
+            l.creative_sha256,
+            l.public_json
+        ],
     )
     .map_err(|e| backend("recording an ad version", e))?;
     {
@@ -425,7 +434,9 @@ fn retention(tx: &Transaction<'_>, today: &str, now: i64) -> Result<RetentionRun
     if run.purged > 0 {
         tx.execute(
             "DELETE FROM ad_creatives WHERE sha256 NOT IN \
-             (SELECT creative_sha256 FROM ad_submissions WHERE creative_sha256 IS NOT NULL)",
+             (SELECT creative_sha256 FROM ad_submissions WHERE creative_sha256 IS NOT NULL \
+              UNION SELECT creative_sha256 FROM ads WHERE creative_sha256 IS NOT NULL \
+              UNION SELECT creative_sha256 FROM ad_versions WHERE creative_sha256 IS NOT NULL)",
             [],
         )
         .map_err(|e| backend("deleting unused creatives", e))?;
@@ -482,6 +493,145 @@ impl AdStore for SqliteStore {
                 .map_err(|e| backend("listing elections", e))?;
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| backend("listing elections", e))
+        })
+    }
+
+    fn put_sponsor(&self, sp: &SponsorRecord) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "INSERT INTO ad_sponsors (id, json, org_id, updated) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (id) DO UPDATE SET json = ?2, updated = ?4 \
+                     WHERE ad_sponsors.org_id = ?3",
+                    params![sp.id, sp.json, sp.org_id, sp.updated],
+                )
+                .map_err(|err| backend("storing a sponsor", err))?;
+            if n == 0 {
+                return Err(StoreError::NotOwner {
+                    id: format!("sponsor {}", sp.id),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn sponsor_by_id(&self, id: &str) -> Result<Option<SponsorRecord>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, json, org_id, updated FROM ad_sponsors WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(SponsorRecord {
+                        id: r.get(0)?,
+                        json: r.get(1)?,
+                        org_id: r.get(2)?,
+                        updated: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| backend("reading a sponsor", e))
+        })
+    }
+
+    fn list_sponsors(&self, after: &str, limit: usize) -> Result<Vec<SponsorRecord>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT id, json, org_id, updated FROM ad_sponsors WHERE id > ?1 \
+                     ORDER BY id LIMIT ?2",
+                )
+                .map_err(|e| backend("listing sponsors", e))?;
+            let rows = st
+                .query_map(
+                    params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                    |r| {
+                        Ok(SponsorRecord {
+                            id: r.get(0)?,
+                            json: r.get(1)?,
+                            org_id: r.get(2)?,
+                            updated: r.get(3)?,
+                        })
+                    },
+                )
+                .map_err(|e| backend("listing sponsors", e))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(|e| backend("listing sponsors", e))
+        })
+    }
+
+    fn put_platform(&self, p: &PlatformRecord) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO ad_platforms (id, json, org_id, updated) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (id) DO UPDATE SET json = ?2, org_id = ?3, updated = ?4",
+                params![p.id, p.json, p.org_id, p.updated],
+            )
+            .map_err(|err| backend("storing a platform", err))?;
+            Ok(())
+        })
+    }
+
+    fn platform_by_id(&self, id: &str) -> Result<Option<PlatformRecord>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, json, org_id, updated FROM ad_platforms WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(PlatformRecord {
+                        id: r.get(0)?,
+                        json: r.get(1)?,
+                        org_id: r.get(2)?,
+                        updated: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| backend("reading a platform", e))
+        })
+    }
+
+    fn list_platforms(&self) -> Result<Vec<PlatformRecord>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare("SELECT id, json, org_id, updated FROM ad_platforms ORDER BY id")
+                .map_err(|e| backend("listing platforms", e))?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok(PlatformRecord {
+                        id: r.get(0)?,
+                        json: r.get(1)?,
+                        org_id: r.get(2)?,
+                        updated: r.get(3)?,
+                    })
+                })
+                .map_err(|e| backend("listing platforms", e))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(|e| backend("listing platforms", e))
+        })
+    }
+
+    fn ad_versions(&self, ad: i64) -> Result<Vec<AdVersionRow>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT v.version, COALESCE(v.published, s.received), v.creative_sha256, \
+                     v.public_json FROM ad_versions v JOIN ad_submissions s \
+                     ON s.id = v.submission_id WHERE v.ad = ?1 ORDER BY v.version",
+                )
+                .map_err(|e| backend("reading ad versions", e))?;
+            let rows = st
+                .query_map([ad], |r| {
+                    Ok(AdVersionRow {
+                        version: r.get(0)?,
+                        published: r.get(1)?,
+                        creative_sha256: r.get(2)?,
+                        public_json: r.get(3)?,
+                    })
+                })
+                .map_err(|e| backend("reading ad versions", e))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(|e| backend("reading ad versions", e))
         })
     }
 

@@ -1,6 +1,6 @@
 //! Political-advertising registry: records and the `AdStore` storage contract for elections,
-//! submissions (accepted and rejected), published ads with versions, creatives addressed by
-//! SHA-256, violations, settings and audit records.
+//! sponsors, platforms, submissions (accepted and rejected), published ads with versions,
+//! creatives addressed by SHA-256, violations, settings and audit records.
 
 use std::ops::ControlFlow;
 
@@ -17,6 +17,46 @@ pub struct ElectionRecord {
     pub org_id: i64,
     /// Last change, seconds since the epoch.
     pub updated: i64,
+}
+
+/// A sponsor, payer or controlling entity in the sponsor registry, reusable by every ad that
+/// names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SponsorRecord {
+    /// Stable id, referred to by ads and by other sponsors' `controlled_by`.
+    pub id: String,
+    /// The sponsor as `adrules` JSON.
+    pub json: String,
+    /// The organisation that registered it; only it may replace the record.
+    pub org_id: i64,
+    /// Last change, seconds since the epoch.
+    pub updated: i64,
+}
+
+/// A platform's record in the registry: its monthly reach by language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformRecord {
+    /// The platform id (the slug of its organisation).
+    pub id: String,
+    /// The platform as `adrules` JSON.
+    pub json: String,
+    /// The platform organisation.
+    pub org_id: i64,
+    /// Last change, seconds since the epoch.
+    pub updated: i64,
+}
+
+/// One published version of an ad.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdVersionRow {
+    /// Version number, from 1.
+    pub version: i64,
+    /// When it was published, seconds since the epoch.
+    pub published: i64,
+    /// SHA-256 of the version's creative, when it has one.
+    pub creative_sha256: Option<String>,
+    /// The public document of the version (none for versions stored before it was kept).
+    pub public_json: Option<String>,
 }
 
 /// A creative's bytes with their address.
@@ -253,6 +293,19 @@ pub trait AdStore {
     fn election_by_id(&self, id: &str) -> Result<Option<ElectionRecord>>;
     /// Every election, by id.
     fn list_elections(&self) -> Result<Vec<ElectionRecord>>;
+    /// Creates or replaces a sponsor. A record registered by another organisation is not
+    /// replaced: the call fails with `NotOwner`.
+    fn put_sponsor(&self, sponsor: &SponsorRecord) -> Result<()>;
+    /// Finds a sponsor by id.
+    fn sponsor_by_id(&self, id: &str) -> Result<Option<SponsorRecord>>;
+    /// Sponsors with id greater than `after`, by id, at most `limit`.
+    fn list_sponsors(&self, after: &str, limit: usize) -> Result<Vec<SponsorRecord>>;
+    /// Creates or replaces a platform's record.
+    fn put_platform(&self, platform: &PlatformRecord) -> Result<()>;
+    /// Finds a platform by id.
+    fn platform_by_id(&self, id: &str) -> Result<Option<PlatformRecord>>;
+    /// Every platform, by id.
+    fn list_platforms(&self) -> Result<Vec<PlatformRecord>>;
     /// Stores a submission with its creative and violations and, when it carries a listing,
     /// publishes it as a new version of the platform's ad (creating the ad on first
     /// publication; its id never changes).
@@ -263,6 +316,8 @@ pub trait AdStore {
     fn set_violation_incident(&self, violation_id: i64, incident_id: &str) -> Result<()>;
     /// A published ad by id (public or not).
     fn ad_by_id(&self, id: i64) -> Result<Option<AdRow>>;
+    /// The published versions of an ad, oldest first (empty when the ad does not exist).
+    fn ad_versions(&self, ad: i64) -> Result<Vec<AdVersionRow>>;
     /// The largest ad id ever assigned (0 when none).
     fn max_ad_id(&self) -> Result<i64>;
     /// Public ads matching `query`, by id, at most `query.limit`.
