@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use store::{
     AdListing, AdQuery, AdRow, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
-    RetentionRun, Role, Sector, Tlp, ViolationRow,
+    PlatformRecord, RetentionRun, Role, Sector, SponsorRecord, StoreError, Tlp, ViolationRow,
 };
 
 use crate::{now_micros, now_secs, Hub, HubError, Principal};
@@ -24,6 +24,22 @@ const SET_COLLECTION: &str = "incident_collection";
 const SET_USER: &str = "incident_user";
 /// Setting: the TLP of incidents.
 const SET_TLP: &str = "incident_tlp";
+
+/// The label of the STIX incident a fired rule with these tags becomes, if any: rules on
+/// foreign funding (`foreign-funding`) and on foreign buyers or sponsors
+/// (`foreign-interference`).
+fn incident_label(tags: &[String]) -> Option<&'static str> {
+    if tags.iter().any(|t| t == "foreign_funding") {
+        Some("foreign-funding")
+    } else if tags.iter().any(|t| t == "foreign_interference") {
+        Some("foreign-interference")
+    } else {
+        None
+    }
+}
+
+/// How many `controlled_by` steps a control chain may have.
+const MAX_CHAIN: usize = 32;
 
 /// The largest page of a public search.
 pub const MAX_PUBLIC_PAGE: usize = 200;
@@ -79,6 +95,8 @@ pub struct SubmitOutcome {
 /// A checked submission ready to store.
 struct Prepared {
     new: NewAdSubmission,
+    /// For each violation, the incident label when it becomes a STIX incident.
+    incident_labels: Vec<Option<&'static str>>,
     sub: Submission,
     verdict: Outcome,
     published: bool,
@@ -546,33 +564,14 @@ impl Hub {
             elections.push(v);
         }
         obj.insert("elections".into(), Value::Array(elections));
-        // The creative.
+        self.fill_from_registry(p, obj)?;
+        // The creative: a supported type, within the size limit, and bytes of that type.
         let limits = creative_limits();
         let mut new_creative = None;
         if let Some(up) = creative {
-            let media_type = up.media_type.trim().to_ascii_lowercase();
-            if !limits.media_types.contains(&media_type) {
-                return Err(HubError::invalid(
-                    "creative",
-                    format!(
-                        "media type {media_type:?} is not supported (expected one of {})",
-                        limits.media_types.join(", ")
-                    ),
-                ));
-            }
-            if up.bytes.is_empty() {
-                return Err(HubError::invalid("creative", "the creative is empty"));
-            }
-            if up.bytes.len() as u64 > limits.max_creative_bytes {
-                return Err(HubError::invalid(
-                    "creative",
-                    format!(
-                        "the creative has {} bytes, over the limit of {}",
-                        up.bytes.len(),
-                        limits.max_creative_bytes
-                    ),
-                ));
-            }
+            let media_type = adrules::media::normalize_media_type(&up.media_type);
+            adrules::check_creative(&media_type, &up.bytes, &limits)
+                .map_err(|m| HubError::invalid("creative", m))?;
             let sha256 = hex::encode(Sha256::digest(&up.bytes));
             if let Some(ad) = obj.get_mut("ad").and_then(Value::as_object_mut) {
                 ad.insert(
@@ -623,6 +622,12 @@ impl Hub {
                 detail_json: serde_json::to_string(f).unwrap_or_default(),
             })
             .collect();
+        let incident_labels = result
+            .fired
+            .iter()
+            .filter(|f| f.outcome != Outcome::Accept)
+            .map(|f| incident_label(&f.tags))
+            .collect();
         let result_json = serde_json::to_value(&result).unwrap_or(Value::Null);
         let new = NewAdSubmission {
             platform_org_id: p.org.id,
@@ -638,6 +643,7 @@ impl Hub {
         };
         Ok(Prepared {
             new,
+            incident_labels,
             sub,
             verdict: result.verdict,
             published,
@@ -653,9 +659,15 @@ impl Hub {
         stored: store::AdSubmitted,
     ) -> Result<SubmitOutcome, HubError> {
         let mut incidents = Vec::new();
-        for (v, id) in pr.new.violations.iter().zip(&stored.violation_ids) {
-            if v.foreign_funding {
-                if let Some(inc) = self.publish_incident(p, &pr.sub, v, *id)? {
+        for ((v, id), label) in pr
+            .new
+            .violations
+            .iter()
+            .zip(&stored.violation_ids)
+            .zip(&pr.incident_labels)
+        {
+            if let Some(label) = label {
+                if let Some(inc) = self.publish_incident(p, &pr.sub, v, *id, label)? {
                     incidents.push(inc);
                 }
             }
@@ -671,7 +683,7 @@ impl Hub {
         })
     }
 
-    /// Publishes one foreign-funding violation as a STIX incident in the chosen collection,
+    /// Publishes one foreign-funding or foreign-interference violation as a STIX incident in the chosen collection,
     /// as the authority user who chose it. Nothing happens while no collection is chosen.
     fn publish_incident(
         &self,
@@ -679,6 +691,7 @@ impl Hub {
         sub: &Submission,
         v: &NewViolation,
         violation_id: i64,
+        label: &str,
     ) -> Result<Option<String>, HubError> {
         let (Some(collection), Some(user)) = (
             self.store().ad_setting(SET_COLLECTION)?,
@@ -717,7 +730,7 @@ impl Hub {
             "description": format!("{explanation} {} (sponsor {}, payer {}, elections {})",
                                    reasons.join("; "), sub.ad.sponsor, sub.ad.payer_id(),
                                    sub.ad.linked_elections.join(", ")),
-            "labels": ["foreign-funding", "political-advertising"],
+            "labels": [label, "political-advertising"],
             "external_references": [{
                 "source_name": "rrm-ad-registry",
                 "external_id": format!("violation-{violation_id}"),
@@ -916,5 +929,401 @@ impl Hub {
             .map(day_text)
             .ok_or_else(|| HubError::invalid("now", "out of range"))?;
         Ok(self.store().run_ad_retention(&today, now)?)
+    }
+}
+
+/// The public view of a registered sponsor: identity, control chain and declared funding,
+/// without an individual's citizenship or residence permits.
+fn public_sponsor_doc(s: &adrules::model::Sponsor, chain: &[adrules::model::Sponsor]) -> Value {
+    let chain: Vec<Value> = chain
+        .iter()
+        .map(|c| {
+            json!({"id": c.id, "name": c.public_name(), "kind": c.kind,
+                   "established_in": c.established_in})
+        })
+        .collect();
+    let funding: Vec<Value> = s
+        .funding
+        .iter()
+        .map(|f| json!({"amount": f.amount, "origin": f.origin, "source": f.source}))
+        .collect();
+    json!({
+        "id": s.id,
+        "name": s.public_name(),
+        "legal_name": s.legal_name,
+        "kind": s.kind,
+        "established_in": s.established_in,
+        "residence": s.residence,
+        "operates_in": s.operates_in,
+        "canadian_role": s.canadian_role,
+        "authorized_agent": s.authorized_agent,
+        "eu_declaration": s.eu_declaration,
+        "controlled_by": s.controlled_by,
+        "control_chain": chain,
+        "funding": funding,
+    })
+}
+
+/// The public view of an election: its dates and the periods computed from them.
+fn public_election_doc(e: &adrules::model::Election) -> Value {
+    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+    if let Some(m) = v.as_object_mut() {
+        m.insert(
+            "periods".into(),
+            serde_json::to_value(e.periods()).unwrap_or(Value::Null),
+        );
+    }
+    v
+}
+
+fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, HubError> {
+    serde_json::from_str(json).map_err(|e| {
+        HubError::Store(StoreError::Backend(format!(
+            "the stored {what} does not parse: {e}"
+        )))
+    })
+}
+
+impl Hub {
+    /// Fills in what a submission leaves to the registries: the platform record of the
+    /// submitting organisation when `platform` is absent, and every sponsor the ad, its payer
+    /// or a control chain names that the submission does not carry itself. Sponsors carried
+    /// in the submission take precedence over registered ones.
+    fn fill_from_registry(
+        &self,
+        p: &Principal,
+        obj: &mut Map<String, Value>,
+    ) -> Result<(), HubError> {
+        if obj.get("platform").is_none_or(Value::is_null) {
+            let rec = self.store().platform_by_id(&p.org.slug)?.ok_or_else(|| {
+                HubError::invalid(
+                    "platform",
+                    format!(
+                        "missing: include the platform in the submission or register it with \
+                         PUT /api/v1/platforms/{}",
+                        p.org.slug
+                    ),
+                )
+            })?;
+            obj.insert("platform".into(), parse_stored("platform", &rec.json)?);
+        }
+        let ad = obj.get("ad");
+        let mut wanted: Vec<String> = ["sponsor", "payer"]
+            .iter()
+            .filter_map(|k| ad.and_then(|a| a.get(*k)).and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        let sponsors = obj
+            .entry("sponsors")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Some(list) = sponsors.as_array_mut() else {
+            return Ok(());
+        };
+        let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
+        wanted.extend(
+            list.iter()
+                .filter_map(|v| v.get("controlled_by").and_then(Value::as_str))
+                .map(str::to_string),
+        );
+        let mut steps = 0;
+        while let Some(id) = wanted.pop() {
+            if list
+                .iter()
+                .any(|v| id_of(v).as_deref() == Some(id.as_str()))
+            {
+                continue;
+            }
+            steps += 1;
+            if steps > MAX_CHAIN * 4 {
+                break;
+            }
+            let Some(rec) = self.store().sponsor_by_id(&id)? else {
+                // Left to the rules engine's validation, which names the field.
+                continue;
+            };
+            let v: Value = parse_stored("sponsor", &rec.json)?;
+            if let Some(next) = v.get("controlled_by").and_then(Value::as_str) {
+                wanted.push(next.to_string());
+            }
+            list.push(v);
+        }
+        Ok(())
+    }
+
+    /// Registers or replaces a sponsor, payer or controlling entity (the `adrules` sponsor
+    /// JSON; its `id` is `id`). Needs a platform or election-authority organisation and the
+    /// analyst or admin role; only the registering organisation may replace the record. The
+    /// entity named by `controlled_by` must be registered first, so control chains are built
+    /// from reusable records and never loop.
+    pub fn put_sponsor(
+        &self,
+        p: &Principal,
+        id: &str,
+        mut body: Value,
+    ) -> Result<SponsorRecord, HubError> {
+        if !matches!(p.org.sector, Sector::Platform | Sector::ElectionAuthority) {
+            return Err(HubError::Forbidden(format!(
+                "registering sponsors needs a platform or election-authority organisation; \
+                 '{}' is {}",
+                p.org.slug, p.org.sector
+            )));
+        }
+        if p.user.role == Role::Reader {
+            return Err(HubError::Forbidden(format!(
+                "user '{}' has the reader role; registering sponsors needs analyst or admin",
+                p.user.username
+            )));
+        }
+        check_id("id", id)?;
+        let Some(obj) = body.as_object_mut() else {
+            return Err(HubError::invalid("sponsor", "must be a JSON object"));
+        };
+        match obj.get("id") {
+            None => {
+                obj.insert("id".into(), json!(id));
+            }
+            Some(Value::String(s)) if s == id => {}
+            Some(other) => {
+                return Err(HubError::invalid(
+                    "id",
+                    format!("{other} is not the id in the path ({id:?})"),
+                ))
+            }
+        }
+        let sp: adrules::model::Sponsor = serde_json::from_value(body)
+            .map_err(|e| HubError::invalid("sponsor", e.to_string()))?;
+        if let Some(f) = adrules::validate::validate_sponsor(&sp).into_iter().next() {
+            return Err(HubError::invalid(&f.field, f.message));
+        }
+        if let Some(parent) = &sp.controlled_by {
+            let mut cur = parent.clone();
+            for _ in 0..MAX_CHAIN {
+                let Some(rec) = self.store().sponsor_by_id(&cur)? else {
+                    return Err(HubError::invalid(
+                        "controlled_by",
+                        format!(
+                            "sponsor {cur:?} is not registered: register the controlling \
+                             entity first"
+                        ),
+                    ));
+                };
+                let up: adrules::model::Sponsor = parse_stored("sponsor", &rec.json)?;
+                match up.controlled_by {
+                    Some(next) if next == sp.id => {
+                        return Err(HubError::invalid(
+                            "controlled_by",
+                            format!("the control chain from {parent:?} leads back to {id:?}"),
+                        ))
+                    }
+                    Some(next) => cur = next,
+                    None => break,
+                }
+            }
+        }
+        let rec = SponsorRecord {
+            id: sp.id.clone(),
+            json: serde_json::to_string(&sp)
+                .map_err(|e| HubError::invalid("sponsor", e.to_string()))?,
+            org_id: p.org.id,
+            updated: now_secs(),
+        };
+        match self.store().put_sponsor(&rec) {
+            Ok(()) => Ok(rec),
+            Err(StoreError::NotOwner { .. }) => Err(HubError::Forbidden(format!(
+                "sponsor {id:?} is registered by another organisation; only it may replace it"
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A registered sponsor's full record, for platforms and election authorities.
+    pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
+        if !matches!(p.org.sector, Sector::Platform | Sector::ElectionAuthority) {
+            return Err(HubError::Forbidden(format!(
+                "sponsor records are for platforms and election authorities; '{}' is {}",
+                p.org.slug, p.org.sector
+            )));
+        }
+        let rec = self
+            .store()
+            .sponsor_by_id(id)?
+            .ok_or_else(|| HubError::NotFound(format!("sponsor '{id}'")))?;
+        parse_stored("sponsor", &rec.json)
+    }
+
+    /// The public view of a registered sponsor, with its control chain resolved.
+    pub fn public_sponsor(&self, id: &str) -> Result<Value, HubError> {
+        let rec = self
+            .store()
+            .sponsor_by_id(id)?
+            .ok_or_else(|| HubError::NotFound(format!("sponsor '{id}'")))?;
+        let sp: adrules::model::Sponsor = parse_stored("sponsor", &rec.json)?;
+        let mut chain = Vec::new();
+        let mut next = sp.controlled_by.clone();
+        while let Some(cur) = next.take() {
+            if chain.len() >= MAX_CHAIN {
+                break;
+            }
+            let Some(rec) = self.store().sponsor_by_id(&cur)? else {
+                break;
+            };
+            let up: adrules::model::Sponsor = parse_stored("sponsor", &rec.json)?;
+            next = up.controlled_by.clone();
+            chain.push(up);
+        }
+        Ok(public_sponsor_doc(&sp, &chain))
+    }
+
+    /// A page of registered sponsors (public view without chains), by id after `after`.
+    pub fn public_sponsors(&self, after: &str, limit: usize) -> Result<Vec<Value>, HubError> {
+        if limit == 0 || limit > MAX_PUBLIC_PAGE {
+            return Err(HubError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PUBLIC_PAGE}"),
+            ));
+        }
+        self.store()
+            .list_sponsors(after, limit)?
+            .iter()
+            .map(|r| {
+                let sp: adrules::model::Sponsor = parse_stored("sponsor", &r.json)?;
+                Ok(public_sponsor_doc(&sp, &[]))
+            })
+            .collect()
+    }
+
+    /// Registers or replaces the caller's own platform record (the `adrules` platform JSON:
+    /// name and monthly reach in Canada by language). `id` must be the caller's organisation
+    /// slug; needs a platform organisation and the analyst or admin role.
+    pub fn put_platform(
+        &self,
+        p: &Principal,
+        id: &str,
+        mut body: Value,
+    ) -> Result<PlatformRecord, HubError> {
+        require_sector(p, Sector::Platform, "registering a platform")?;
+        if id != p.org.slug {
+            return Err(HubError::Forbidden(format!(
+                "organisation '{}' may only register its own platform record ('{}')",
+                p.org.slug, p.org.slug
+            )));
+        }
+        let Some(obj) = body.as_object_mut() else {
+            return Err(HubError::invalid("platform", "must be a JSON object"));
+        };
+        match obj.get("id") {
+            None => {
+                obj.insert("id".into(), json!(id));
+            }
+            Some(Value::String(s)) if s == id => {}
+            Some(other) => {
+                return Err(HubError::invalid(
+                    "id",
+                    format!("{other} is not the id in the path ({id:?})"),
+                ))
+            }
+        }
+        let pl: adrules::model::Platform = serde_json::from_value(body)
+            .map_err(|e| HubError::invalid("platform", e.to_string()))?;
+        if let Some(f) = adrules::validate::validate_platform_record(&pl)
+            .into_iter()
+            .next()
+        {
+            return Err(HubError::invalid(&f.field, f.message));
+        }
+        let rec = PlatformRecord {
+            id: pl.id.clone(),
+            json: serde_json::to_string(&pl)
+                .map_err(|e| HubError::invalid("platform", e.to_string()))?,
+            org_id: p.org.id,
+            updated: now_secs(),
+        };
+        self.store().put_platform(&rec)?;
+        Ok(rec)
+    }
+
+    /// Every registered platform with its monthly reach, by id.
+    pub fn public_platforms(&self) -> Result<Vec<Value>, HubError> {
+        self.store()
+            .list_platforms()?
+            .iter()
+            .map(|r| {
+                let mut v: Value = parse_stored("platform", &r.json)?;
+                if let Some(m) = v.as_object_mut() {
+                    m.insert(
+                        "updated".into(),
+                        json!(stix::format_timestamp(r.updated.saturating_mul(1_000_000))),
+                    );
+                }
+                Ok(v)
+            })
+            .collect()
+    }
+
+    /// Every registered election with its computed periods, by id.
+    pub fn public_elections(&self) -> Result<Vec<Value>, HubError> {
+        self.store()
+            .list_elections()?
+            .iter()
+            .map(|r| {
+                let e: adrules::model::Election = parse_stored("election", &r.json)?;
+                Ok(public_election_doc(&e))
+            })
+            .collect()
+    }
+
+    /// One registered election with its computed periods.
+    pub fn public_election(&self, id: &str) -> Result<Value, HubError> {
+        let rec = self
+            .store()
+            .election_by_id(id)?
+            .ok_or_else(|| HubError::NotFound(format!("election '{id}'")))?;
+        let e: adrules::model::Election = parse_stored("election", &rec.json)?;
+        Ok(public_election_doc(&e))
+    }
+
+    /// The version history of a public ad, oldest first: each version's number, publication
+    /// time, creative and public document.
+    pub fn public_ad_versions(&self, id: i64) -> Result<Vec<Value>, HubError> {
+        self.public_ad(id)?;
+        Ok(self
+            .store()
+            .ad_versions(id)?
+            .into_iter()
+            .map(|v| {
+                let doc = v
+                    .public_json
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str::<Value>(j).ok());
+                json!({
+                    "version": v.version,
+                    "published": stix::format_timestamp(v.published.saturating_mul(1_000_000)),
+                    "creative_sha256": v.creative_sha256,
+                    "document": doc,
+                })
+            })
+            .collect())
+    }
+
+    /// The creative of one version of a public ad: media type and bytes.
+    pub fn public_version_creative(
+        &self,
+        id: i64,
+        version: i64,
+    ) -> Result<(String, Vec<u8>), HubError> {
+        self.public_ad(id)?;
+        let sha = self
+            .store()
+            .ad_versions(id)?
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or_else(|| HubError::NotFound(format!("version {version} of ad {id}")))?
+            .creative_sha256
+            .ok_or_else(|| {
+                HubError::NotFound(format!("creative of version {version} of ad {id}"))
+            })?;
+        self.store()
+            .creative(&sha)?
+            .ok_or_else(|| HubError::NotFound(format!("creative of version {version} of ad {id}")))
     }
 }

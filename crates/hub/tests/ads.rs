@@ -198,9 +198,18 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
         .iter()
         .any(|v| v.rule_id == "CA-349.02" && v.foreign_funding));
     assert!(!out.incidents.is_empty());
-    let ff: Vec<_> = violations.iter().filter(|v| v.foreign_funding).collect();
-    assert_eq!(ff.len(), out.incidents.len());
-    assert!(ff.iter().all(|v| v.incident_id.is_some()));
+    // Both the foreign-funding REJECT and the foreign-buyer BLOCK become incidents.
+    let foreign: Vec<_> = violations
+        .iter()
+        .filter(|v| v.foreign_funding || v.rule_id == "CA-282.4-5")
+        .collect();
+    assert_eq!(foreign.len(), 2);
+    assert_eq!(foreign.len(), out.incidents.len());
+    assert!(foreign.iter().all(|v| v.incident_id.is_some()));
+    assert!(violations
+        .iter()
+        .filter(|v| !foreign.iter().any(|f| f.id == v.id))
+        .all(|v| v.incident_id.is_none()));
 
     let page = r
         .hub
@@ -212,6 +221,12 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
         .filter(|o| o["type"] == "incident")
         .collect();
     assert_eq!(incidents.len(), out.incidents.len());
+    let mut labels: Vec<&str> = incidents
+        .iter()
+        .filter_map(|i| i["labels"][0].as_str())
+        .collect();
+    labels.sort();
+    assert_eq!(labels, ["foreign-funding", "foreign-interference"]);
     for inc in incidents {
         assert_eq!(inc["object_marking_refs"], json!([Tlp::Amber.marking_id()]));
         assert!(stix::check_object(inc).is_ok());
@@ -247,6 +262,14 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
         Some(CreativeUpload {
             bytes: vec![1, 2, 3],
             media_type: "application/x-msdownload".into(),
+        }),
+        "creative",
+    ));
+    cases.push((
+        ad("x", "t"),
+        Some(CreativeUpload {
+            bytes: b"\xff\xd8\xff\xe0 a JPEG, not a PNG".to_vec(),
+            media_type: "image/png".into(),
         }),
         "creative",
     ));
@@ -455,4 +478,252 @@ fn election_export_and_retention_with_audit() {
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["hidden", "purged"]);
     assert!(audit.iter().all(|a| a.ad == id));
+}
+
+/// The EU sample's parts: the submission without sponsors and platform, and those parts.
+fn eu_parts() -> (Value, Vec<Value>, Value, Value) {
+    let mut s = sample("eu-controlled-from-abroad.json");
+    let sponsors = s["sponsors"].as_array().unwrap().clone();
+    let platform = s["platform"].clone();
+    let election = s["elections"][0].clone();
+    let o = s.as_object_mut().unwrap();
+    o.remove("sponsors");
+    o.remove("platform");
+    o.remove("elections");
+    s["ad"].as_object_mut().unwrap().remove("creative");
+    s["ad"].as_object_mut().unwrap().remove("versions");
+    (s, sponsors, platform, election)
+}
+
+fn fired_ids(result: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = result["fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones() {
+    let r = registry();
+    let (sub, sponsors, platform, election) = eu_parts();
+    r.hub.put_election(&r.authority, election).unwrap();
+
+    // Without a registered platform, a submission must carry it.
+    let err = r.hub.submit_ad(&r.plat, sub.clone(), None).unwrap_err();
+    assert!(
+        matches!(&err, HubError::Invalid { field, .. } if field == "platform"),
+        "{err:?}"
+    );
+    let rec = r.hub.put_platform(&r.plat, "plat", platform).unwrap();
+    assert_eq!(rec.id, "plat");
+    assert!(matches!(
+        r.hub.put_platform(&r.plat, "other-platform", json!({})),
+        Err(HubError::Forbidden(_))
+    ));
+    let err = r
+        .hub
+        .put_platform(
+            &r.plat,
+            "plat",
+            json!({"monthly_reach_ca": [{"language": "zz-9", "visitors": 1}]}),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, HubError::Invalid { field, .. } if field == "monthly_reach_ca[0].language"),
+        "{err:?}"
+    );
+
+    // A controlling entity must be registered before what it controls.
+    let by_id = |id: &str| sponsors.iter().find(|s| s["id"] == id).unwrap().clone();
+    let err = r
+        .hub
+        .put_sponsor(&r.plat, "verein", by_id("verein"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
+        "{err:?}"
+    );
+    for id in ["parent", "holding", "verein"] {
+        r.hub.put_sponsor(&r.plat, id, by_id(id)).unwrap();
+    }
+    // A replacement that would close the chain into a loop is refused.
+    let mut looped = by_id("parent");
+    looped["controlled_by"] = json!("verein");
+    let err = r.hub.put_sponsor(&r.plat, "parent", looped).unwrap_err();
+    assert!(
+        matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
+        "{err:?}"
+    );
+    // Only the registering organisation replaces a sponsor; governments register none.
+    let other = user_in(&r.hub, "plat-2", Sector::Platform, "pia");
+    assert!(matches!(
+        r.hub.put_sponsor(&other, "parent", by_id("parent")),
+        Err(HubError::Forbidden(_))
+    ));
+    assert!(matches!(
+        r.hub.put_sponsor(&r.gov, "someone", by_id("parent")),
+        Err(HubError::Forbidden(_))
+    ));
+    let mut bad = by_id("parent");
+    bad["funding"] = json!([{"amount": {"minor": -5, "currency": "EUR"}, "origin": "DE",
+                             "source": "private"}]);
+    let err = r.hub.put_sponsor(&r.plat, "parent", bad).unwrap_err();
+    assert!(
+        matches!(&err, HubError::Invalid { field, .. } if field == "funding[0].amount.minor"),
+        "{err:?}"
+    );
+
+    // The registry resolves the ad's sponsor and its two-step control chain abroad; the
+    // verdict and the rules fired are those of the same submission with everything inline.
+    let out = r.hub.submit_ad(&r.plat, sub, None).unwrap();
+    let inline = adrules::Engine::shipped()
+        .unwrap()
+        .check(&serde_json::from_value(sample("eu-controlled-from-abroad.json")).unwrap())
+        .unwrap();
+    assert_eq!(out.verdict, inline.verdict);
+    assert_eq!(out.verdict, adrules::Outcome::Block);
+    assert_eq!(
+        fired_ids(&out.result),
+        fired_ids(&serde_json::to_value(&inline).unwrap())
+    );
+    assert!(fired_ids(&out.result).contains(&"EU-ART5-2-SPONSOR".to_string()));
+
+    // The public view resolves the chain and leaves out nothing public.
+    let v = r.hub.public_sponsor("verein").unwrap();
+    let chain: Vec<&str> = v["control_chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(chain, ["holding", "parent"]);
+    assert_eq!(v["control_chain"][1]["established_in"], "US");
+    assert_eq!(v["funding"].as_array().unwrap().len(), 2);
+    assert!(matches!(
+        r.hub.public_sponsor("nobody"),
+        Err(HubError::NotFound(_))
+    ));
+    let listed: Vec<String> = r
+        .hub
+        .public_sponsors("", 200)
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, ["holding", "parent", "verein"]);
+    assert_eq!(
+        r.hub.sponsor(&r.authority, "parent").unwrap()["legal_name"],
+        "Velo Parent Inc."
+    );
+    assert!(matches!(
+        r.hub.sponsor(&r.gov, "parent"),
+        Err(HubError::Forbidden(_))
+    ));
+    let platforms = r.hub.public_platforms().unwrap();
+    assert_eq!(platforms.len(), 1);
+    assert_eq!(platforms[0]["id"], "plat");
+}
+
+#[test]
+fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
+    let r = registry();
+    let base = ad("s1", "Transit now");
+    let ctp = base["sponsors"][0].clone();
+    r.hub.put_sponsor(&r.plat, "ctp", ctp).unwrap();
+    for i in 0..3 {
+        let mut s = ad(&format!("s{i}"), "Transit now");
+        s.as_object_mut().unwrap().remove("sponsors");
+        let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
+        assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
+        let doc = hub::ads::ad_document(&r.hub.public_ad(out.ad.unwrap()).unwrap());
+        assert_eq!(doc["sponsor"]["name"], "Citizens for Transit");
+    }
+    // The same id given inline with foreign funds is judged as given.
+    let mut s = ad("s9", "Transit now");
+    s["sponsors"][0]["funding"] = json!([{"amount": {"minor": 900000, "currency": "USD"},
+                                          "origin": "US", "source": "private"}]);
+    let out = r.hub.submit_ad(&r.plat, s, None).unwrap();
+    assert!(fired_ids(&out.result).contains(&"CA-349.02".to_string()));
+    // An ad naming a sponsor nobody registered is refused naming the field.
+    let mut s = ad("s10", "Transit now");
+    s.as_object_mut().unwrap().remove("sponsors");
+    s["ad"]["sponsor"] = json!("unregistered");
+    let err = r.hub.submit_ad(&r.plat, s, None).unwrap_err();
+    assert!(
+        matches!(&err, HubError::Invalid { field, .. } if field == "ad.sponsor"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn every_version_of_an_ad_keeps_its_document_and_creative() {
+    let r = registry();
+    let first = r
+        .hub
+        .submit_ad(&r.plat, ad("v1", "First words"), Some(png()))
+        .unwrap();
+    let id = first.ad.unwrap();
+    let gif = CreativeUpload {
+        bytes: b"GIF89a second creative".to_vec(),
+        media_type: "image/gif".into(),
+    };
+    let second = r
+        .hub
+        .submit_ad(&r.plat, ad("v1", "Second words"), Some(gif.clone()))
+        .unwrap();
+    assert_eq!((second.ad, second.version), (Some(id), Some(2)));
+    let versions = r.hub.public_ad_versions(id).unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["version"], 1);
+    assert_eq!(versions[0]["document"]["text"], "First words");
+    assert_eq!(versions[1]["document"]["text"], "Second words");
+    assert_ne!(
+        versions[0]["creative_sha256"],
+        versions[1]["creative_sha256"]
+    );
+    assert!(versions[0]["published"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(r.hub.public_version_creative(id, 1).unwrap().1, png().bytes);
+    assert_eq!(
+        r.hub.public_version_creative(id, 2).unwrap(),
+        ("image/gif".to_string(), gif.bytes)
+    );
+    assert!(matches!(
+        r.hub.public_version_creative(id, 3),
+        Err(HubError::NotFound(_))
+    ));
+    assert!(matches!(
+        r.hub.public_ad_versions(id + 1),
+        Err(HubError::NotFound(_))
+    ));
+}
+
+#[test]
+fn public_elections_carry_their_computed_periods() {
+    let r = registry();
+    let all = r.hub.public_elections().unwrap();
+    assert_eq!(all.len(), 1);
+    let e = r.hub.public_election("ca-2029").unwrap();
+    assert_eq!(e, all[0]);
+    // Fixed-date general election: pre-election period from June 30 to the day before the
+    // writ, election period from the writ to polling day, EU window three months back.
+    assert_eq!(
+        e["periods"]["pre_election_period"],
+        json!({"start": "2029-06-30", "end": "2029-09-08"})
+    );
+    assert_eq!(
+        e["periods"]["election_period"],
+        json!({"start": "2029-09-09", "end": "2029-10-15"})
+    );
+    assert_eq!(
+        e["periods"]["eu_sponsor_window"],
+        json!({"start": "2029-07-15", "end": "2029-10-15"})
+    );
+    assert!(matches!(
+        r.hub.public_election("nope"),
+        Err(HubError::NotFound(_))
+    ));
 }
