@@ -38,6 +38,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/ads/incident-collection", put(incident_collection))
         .route("/api/v1/elections", get(list_elections))
         .route("/api/v1/elections/{id}", put(put_election))
+        .route("/api/v1/sponsors/{id}", put(put_sponsor).get(get_sponsor))
+        .route("/api/v1/platforms/{id}", put(put_platform))
 }
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
@@ -244,6 +246,44 @@ async fn put_election(
     }
     let hub = state.hub.clone();
     let rec = blocking(move || hub.put_election(&p, v)).await?;
+    let doc: Value = serde_json::from_str(&rec.json).unwrap_or(Value::Null);
+    Ok(Json(doc).into_response())
+}
+
+async fn put_sponsor(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let v = json_body(&headers, body, MAX_ELECTION).await?;
+    let hub = state.hub.clone();
+    let rec = blocking(move || hub.put_sponsor(&p, &id, v)).await?;
+    let doc: Value = serde_json::from_str(&rec.json).unwrap_or(Value::Null);
+    Ok(Json(doc).into_response())
+}
+
+async fn get_sponsor(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let hub = state.hub.clone();
+    let doc = blocking(move || hub.sponsor(&p, &id)).await?;
+    Ok(Json(doc).into_response())
+}
+
+async fn put_platform(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let v = json_body(&headers, body, MAX_ELECTION).await?;
+    let hub = state.hub.clone();
+    let rec = blocking(move || hub.put_platform(&p, &id, v)).await?;
     let doc: Value = serde_json::from_str(&rec.json).unwrap_or(Value::Null);
     Ok(Json(doc).into_response())
 }
@@ -459,6 +499,31 @@ pub fn merge_openapi(doc: &mut Value) {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "The election"}, "400": err("Bad input, the field is named"), "403": err("Not an election authority")}
         }},
+        "/api/v1/sponsors/{id}": {
+            "put": {"operationId": "putSponsor",
+                "summary": "Register or replace a sponsor, payer or controlling entity (platform or election authority, analyst or admin)",
+                "description": "Body: an adrules sponsor (legal and disclosed names, kind, citizenship, residence, place of establishment, controlled_by, Canadian role, authorized agent, EU Art. 5(2) declaration, funding sources). The entity named by controlled_by must be registered first; a chain that loops is refused. Only the registering organisation may replace the record. Submissions may then name the sponsor by id alone: the registry fills it in with its control chain.",
+                "parameters": [id_path.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "The sponsor"}, "400": err("Bad input, the field is named"), "403": err("Wrong sector or role, or registered by another organisation")}},
+            "get": {"operationId": "getSponsor", "summary": "A sponsor's full record (platform or election authority)",
+                "parameters": [id_path.clone()],
+                "responses": {"200": {"description": "The sponsor"}, "403": err("Wrong sector"), "404": err("Unknown sponsor")}}
+        },
+        "/api/v1/platforms/{id}": {"put": {"operationId": "putPlatform",
+            "summary": "Register or replace the caller's platform record: name and average monthly Canadian reach by language (platform organisation)",
+            "description": "The id is the caller's organisation slug. Submissions without a platform use this record.",
+            "parameters": [id_path.clone()],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "The platform"}, "400": err("Bad input, the field is named"), "403": err("Not this platform's organisation")}
+        }},
+        "/public/elections": {"get": {"operationId": "listPublicElections", "summary": "Registered elections with their computed periods (no account)", "security": [], "responses": {"200": {"description": "{\"elections\": [...]}, each with periods.election_period, pre_election_period and eu_sponsor_window"}, "429": err("Rate limited")}}},
+        "/public/elections/{id}": {"get": {"operationId": "getPublicElection", "summary": "One election with its computed periods (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The election"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), q("limit", "1 to 200 (default 50).")], "responses": {"200": {"description": "{\"sponsors\": [...], \"next_after\": id or null}"}, "429": err("Rate limited")}}},
+        "/public/sponsors/{id}": {"get": {"operationId": "getPublicSponsor", "summary": "A sponsor with its resolved control chain and declared funding (no account; no citizenship or residence permits)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The sponsor"}, "404": err("Unknown sponsor"), "429": err("Rate limited")}}},
+        "/public/platforms": {"get": {"operationId": "listPublicPlatforms", "summary": "Registered platforms with their monthly reach by language (no account)", "security": [], "responses": {"200": {"description": "{\"platforms\": [...]}"}, "429": err("Rate limited")}}},
+        "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "{\"versions\": [...]}"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/versions/{version}/creative": {"get": {"operationId": "getPublicAdVersionCreative", "summary": "The creative of one version of an ad (no account)", "security": [], "parameters": [id_path.clone(), {"name": "version", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "The bytes"}, "404": err("No such version or no creative"), "429": err("Rate limited")}}},
         "/public/ads": {"get": {"operationId": "searchPublicAds",
             "summary": "Search published ads (no account)", "security": [],
             "description": format!("Stable keyset paging: the first page fixes the newest ad it may show, so following `next` returns the same pages even while ads are added. {limited}"),

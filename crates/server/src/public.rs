@@ -1,6 +1,7 @@
 //! Public routes of the political-advertising registry (no account): search with stable
-//! cursor paging, one ad, its creative, and bulk downloads of an election as CSV and JSON
-//! Lines (streamed). Every public route is rate limited per client IP with a token bucket
+//! cursor paging, one ad, its version history and creatives, elections with their periods,
+//! sponsors with their control chains, platforms with their reach, and bulk downloads of an
+//! election as CSV and JSON Lines (streamed). Every public route is rate limited per client IP with a token bucket
 //! (20 requests per second, burst 60 by default; the environment variable
 //! `RRM_PUBLIC_RATE=RATE/BURST` changes it, `0` disables it); over the limit the answer is
 //! 429 with `Retry-After`. Without the peer address (no connect info), all clients share
@@ -118,7 +119,17 @@ pub(crate) fn routes_with(limiter: Arc<RateLimiter>) -> Router<AppState> {
         .route("/public/ads", get(search))
         .route("/public/ads/{id}", get(one))
         .route("/public/ads/{id}/creative", get(creative))
+        .route("/public/ads/{id}/versions", get(versions))
+        .route(
+            "/public/ads/{id}/versions/{version}/creative",
+            get(version_creative),
+        )
+        .route("/public/elections", get(elections))
+        .route("/public/elections/{id}", get(election))
         .route("/public/elections/{id}/{file}", get(export))
+        .route("/public/sponsors", get(sponsors))
+        .route("/public/sponsors/{id}", get(sponsor))
+        .route("/public/platforms", get(platforms))
         .route_layer(from_fn_with_state(limiter, limit))
 }
 
@@ -200,6 +211,101 @@ async fn creative(
     let id = parse_id(&id)?;
     let hub = state.hub.clone();
     let (media, bytes) = blocking(move || hub.public_creative(id)).await?;
+    Ok(creative_response(media, bytes))
+}
+
+async fn versions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let hub = state.hub.clone();
+    let versions = blocking(move || hub.public_ad_versions(id)).await?;
+    Ok(Json(json!({ "id": id, "versions": versions })).into_response())
+}
+
+async fn version_creative(
+    State(state): State<AppState>,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let version = version
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::invalid("version", format!("{version:?} is not a version")))?;
+    let hub = state.hub.clone();
+    let (media, bytes) = blocking(move || hub.public_version_creative(id, version)).await?;
+    Ok(creative_response(media, bytes))
+}
+
+async fn elections(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let hub = state.hub.clone();
+    let list = blocking(move || hub.public_elections()).await?;
+    Ok(Json(json!({ "elections": list })).into_response())
+}
+
+async fn election(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let hub = state.hub.clone();
+    let doc = blocking(move || hub.public_election(&id)).await?;
+    Ok(Json(doc).into_response())
+}
+
+async fn sponsors(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs =
+        query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.message))?;
+    let mut after = String::new();
+    let mut limit = hub::ads::DEFAULT_PUBLIC_PAGE;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "after" => after = v,
+            "limit" => {
+                limit = usize::try_from(opt_int("limit", &v)?)
+                    .map_err(|_| ApiError::invalid("limit", "must be between 1 and 200"))?
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    format!("unknown parameter {other:?}"),
+                ))
+            }
+        }
+    }
+    let hub = state.hub.clone();
+    let list = blocking(move || hub.public_sponsors(&after, limit)).await?;
+    let next = (list.len() == limit)
+        .then(|| {
+            list.last()
+                .and_then(|s| s["id"].as_str())
+                .map(str::to_string)
+        })
+        .flatten();
+    Ok(Json(json!({ "sponsors": list, "next_after": next })).into_response())
+}
+
+async fn sponsor(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let hub = state.hub.clone();
+    let doc = blocking(move || hub.public_sponsor(&id)).await?;
+    Ok(Json(doc).into_response())
+}
+
+async fn platforms(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let hub = state.hub.clone();
+    let list = blocking(move || hub.public_platforms()).await?;
+    Ok(Json(json!({ "platforms": list })).into_response())
+}
+
+/// A creative's bytes with their media type, shown inline and cached (it never changes).
+fn creative_response(media: String, bytes: Vec<u8>) -> Response {
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -215,7 +321,15 @@ async fn creative(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=86400, immutable"),
     );
-    Ok(resp)
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    resp
 }
 
 /// `GET /public/elections/{id}/ads.csv` and `ads.jsonl`: the election's published ads,

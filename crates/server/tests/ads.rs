@@ -203,6 +203,17 @@ async fn every_bad_input_is_a_4xx_naming_the_field_and_stores_nothing() {
     let mut b = body(submission("x", "t"));
     b["creative"]["data"] = json!("***");
     assert_field(&post(b).await, 400, "creative.data");
+    // Bytes that are not of the declared type.
+    let mut b = body(submission("x", "t"));
+    b["creative"]["data"] =
+        json!(base64::engine::general_purpose::STANDARD.encode(b"GIF89a not a png"));
+    let r = post(b).await;
+    assert_field(&r, 400, "creative");
+    assert!(
+        r.text().contains("image/gif, not the declared image/png"),
+        "{}",
+        r.text()
+    );
     // Over the creative size limit (50 MiB): refused as too large.
     let big = vec![0u8; 50 * 1024 * 1024 + 1];
     let mut b = body(submission("x", "t"));
@@ -424,7 +435,176 @@ async fn openapi_documents_every_registry_route() {
         ("/public/ads/{id}/creative", "get"),
         ("/public/elections/{id}/ads.csv", "get"),
         ("/public/elections/{id}/ads.jsonl", "get"),
+        ("/api/v1/sponsors/{id}", "put"),
+        ("/api/v1/sponsors/{id}", "get"),
+        ("/api/v1/platforms/{id}", "put"),
+        ("/public/elections", "get"),
+        ("/public/elections/{id}", "get"),
+        ("/public/sponsors", "get"),
+        ("/public/sponsors/{id}", "get"),
+        ("/public/platforms", "get"),
+        ("/public/ads/{id}/versions", "get"),
+        ("/public/ads/{id}/versions/{version}/creative", "get"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{path} {method}");
     }
+}
+
+#[tokio::test]
+async fn sponsor_platform_election_and_version_routes() {
+    let e = world().await;
+    let put = |uri: String, user: &'static str, b: Value| {
+        let app = e.app.clone();
+        async move { api(&app, Method::PUT, &uri, user, Some(b)).await }
+    };
+    // The platform registers itself and two sponsors; the chain refers to the first.
+    let r = put(
+        "/api/v1/platforms/plat".into(),
+        "pat",
+        json!({"name": "Example Social", "monthly_reach_ca": [{"language": "en", "visitors": 3000000}]}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["id"], "plat");
+    assert_eq!(
+        put("/api/v1/platforms/other".into(), "pat", json!({}))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        put("/api/v1/platforms/plat".into(), "eve", json!({}))
+            .await
+            .status,
+        403,
+        "an authority does not register platforms"
+    );
+    let r = put(
+        "/api/v1/sponsors/ctp".into(),
+        "pat",
+        json!({"id": "other-id", "legal_name": "X", "kind": "individual"}),
+    )
+    .await;
+    assert_field(&r, 400, "id");
+    let r = put(
+        "/api/v1/sponsors/acme".into(),
+        "pat",
+        json!({"legal_name": "Acme Holdings", "kind": "corporation", "established_in": "CA"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut ctp = sample()["sponsors"][0].clone();
+    ctp["controlled_by"] = json!("acme");
+    let r = put("/api/v1/sponsors/ctp".into(), "pat", ctp).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = put(
+        "/api/v1/sponsors/ghost".into(),
+        "pat",
+        json!({"legal_name": "Ghost", "kind": "corporation", "established_in": "CA",
+               "controlled_by": "nobody"}),
+    )
+    .await;
+    assert_field(&r, 400, "controlled_by");
+    let r = put(
+        "/api/v1/sponsors/bad".into(),
+        "pat",
+        json!({"legal_name": "Bad", "kind": "corporation", "established_in": "QQ"}),
+    )
+    .await;
+    assert_field(&r, 400, "established_in");
+    assert_eq!(
+        put("/api/v1/sponsors/acme".into(), "gus", json!({}))
+            .await
+            .status,
+        403
+    );
+    let r = api(&e.app, Method::GET, "/api/v1/sponsors/ctp", "eve", None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["controlled_by"], "acme");
+
+    // A submission naming only the sponsor id, without the platform.
+    let mut sub = submission("reg-1", "Registered sponsor ad");
+    let o = sub.as_object_mut().unwrap();
+    o.remove("sponsors");
+    o.remove("platform");
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/ads",
+        "pat",
+        Some(body(sub.clone())),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    // A second version with another creative.
+    sub["ad"]["text"] = json!("Registered sponsor ad, revised");
+    let mut b = body(sub);
+    b["creative"] = json!({"media_type": "image/gif",
+        "data": base64::engine::general_purpose::STANDARD.encode(b"GIF89a v2")});
+    let r = api(&e.app, Method::POST, "/api/v1/ads", "pat", Some(b)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["version"], 2);
+
+    // Public reads, no account.
+    let r = get(&e, &format!("/public/ads/{id}/versions")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    let texts: Vec<&str> = v["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["document"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["Registered sponsor ad", "Registered sponsor ad, revised"]
+    );
+    let r = get(&e, &format!("/public/ads/{id}/versions/1/creative")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-type"], "image/png");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert_eq!(r.body, PNG);
+    let r = get(&e, &format!("/public/ads/{id}/versions/2/creative")).await;
+    assert_eq!(r.headers["content-type"], "image/gif");
+    assert_eq!(
+        get(&e, &format!("/public/ads/{id}/versions/3/creative"))
+            .await
+            .status,
+        404
+    );
+    assert_field(
+        &get(&e, &format!("/public/ads/{id}/versions/zero/creative")).await,
+        400,
+        "version",
+    );
+    assert_eq!(get(&e, "/public/ads/999/versions").await.status, 404);
+
+    let r = get(&e, "/public/sponsors/ctp").await;
+    assert_eq!(r.status, 200);
+    let sp = r.json();
+    assert_eq!(sp["name"], "Citizens for Transit");
+    assert_eq!(sp["control_chain"][0]["name"], "Acme Holdings");
+    let r = get(&e, "/public/sponsors?limit=1").await;
+    assert_eq!(r.json()["sponsors"][0]["id"], "acme");
+    assert_eq!(r.json()["next_after"], "acme");
+    let r = get(&e, "/public/sponsors?after=acme").await;
+    assert_eq!(r.json()["sponsors"][0]["id"], "ctp");
+    assert_eq!(r.json()["next_after"], Value::Null);
+    assert_field(&get(&e, "/public/sponsors?limit=900").await, 400, "limit");
+    assert_eq!(get(&e, "/public/sponsors/nobody").await.status, 404);
+    let r = get(&e, "/public/platforms").await;
+    assert_eq!(
+        r.json()["platforms"][0]["monthly_reach_ca"][0]["visitors"],
+        3000000
+    );
+    let r = get(&e, "/public/elections").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["elections"][0]["id"], "ca-2029");
+    let r = get(&e, "/public/elections/ca-2029").await;
+    assert_eq!(
+        r.json()["periods"]["election_period"]["start"],
+        "2029-09-09"
+    );
+    assert_eq!(get(&e, "/public/elections/ca-1867").await.status, 404);
 }
