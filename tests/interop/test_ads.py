@@ -153,3 +153,128 @@ def test_public_rate_limit(new_hub, monkeypatch):
     r = call(h, "GET", "/public/ads")
     if r.status_code == 429:
         assert int(r.headers["Retry-After"]) >= 1
+
+
+def eu_sample():
+    from conftest import REPO
+
+    return json.loads(
+        (REPO / "crates" / "adrules" / "samples" / "eu-controlled-from-abroad.json").read_text()
+    )
+
+
+def test_sponsor_registry_versions_and_foreign_incidents(world):
+    """Sponsors and the platform registered once, ads naming the sponsor by id alone: a
+    Canadian third party controlled through two entities from abroad and paid by a foreign
+    company, and an EU association controlled from the US. Every foreign-funding and
+    foreign-buyer or foreign-sponsor violation becomes an incident that stix2-validator accepts;
+    the public reads the sponsors' chains, the elections' periods and an ad's versions."""
+    h = world
+    eu = eu_sample()
+    r = call(h, "PUT", f"/api/v1/elections/{eu['elections'][0]['id']}", "eve", json=eu["elections"][0])
+    assert r.status_code == 200, r.text
+    r = call(h, "PUT", "/api/v1/platforms/plat", "pat",
+             json={"name": "Example Social", "monthly_reach_ca": [{"language": "en", "visitors": 3500000}]})
+    assert r.status_code == 200, r.text
+    # EU chain: parent (US) -> holding (NL) -> verein (DE), registered parent first.
+    for sid in ["parent", "holding", "verein"]:
+        body = next(s for s in eu["sponsors"] if s["id"] == sid)
+        r = call(h, "PUT", f"/api/v1/sponsors/{sid}", "pat", json=body)
+        assert r.status_code == 200, r.text
+    # Canadian chain: us-parent (US) -> ca-shell (CA) -> front (registered third party).
+    chain = [
+        {"id": "us-parent", "legal_name": "Northstar Parent LLC", "kind": "corporation",
+         "established_in": "US", "operates_in": ["US"]},
+        {"id": "ca-shell", "legal_name": "Maple Shell Inc.", "kind": "corporation",
+         "established_in": "CA", "operates_in": ["CA"], "controlled_by": "us-parent"},
+        {"id": "front", "legal_name": "Voters for Renewal", "kind": "association",
+         "established_in": "CA", "operates_in": ["CA"], "controlled_by": "ca-shell",
+         "canadian_role": "registered_third_party", "authorized_agent": "John Doe",
+         "funding": [{"amount": {"minor": 2500000, "currency": "USD"}, "origin": "US", "source": "private"}]},
+        {"id": "us-buyer", "legal_name": "Liberty Media Holdings LLC", "kind": "corporation",
+         "established_in": "US", "operates_in": ["US"]},
+    ]
+    for s in chain:
+        r = call(h, "PUT", f"/api/v1/sponsors/{s['id']}", "pat", json=s)
+        assert r.status_code == 200, r.text
+
+    # Canada: the sponsor by id, a foreign payer, no platform in the submission.
+    sub = submission("ca-front-1", "Renewal now")
+    del sub["sponsors"], sub["platform"]
+    sub["ad"]["sponsor"] = "front"
+    sub["ad"]["payer"] = "us-buyer"
+    rec = {"submission": sub, "creative": {"media_type": "image/png", "data": base64.b64encode(PNG).decode()}}
+    r = call(h, "POST", "/api/v1/ads", "pat", json=rec)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    fired = {f["rule_id"]: f["outcome"] for f in out["result"]["fired"]}
+    assert out["verdict"] == "BLOCK" and not out["published"]
+    assert fired["CA-282.4-5"] == "BLOCK" and fired["CA-349.02"] == "REJECT"
+    assert len(out["incidents"]) == 2
+
+    # EU: the association controlled from the US through a Dutch holding.
+    eu_sub = copy.deepcopy(eu)
+    del eu_sub["sponsors"], eu_sub["platform"], eu_sub["elections"]
+    eu_sub["ad"].pop("creative", None)
+    eu_sub["ad"].pop("versions", None)
+    r = call(h, "POST", "/api/v1/ads", "pat", json={"submission": eu_sub})
+    assert r.status_code == 200, r.text
+    eu_out = r.json()
+    assert eu_out["verdict"] == "BLOCK"
+    eu_fired = [f["rule_id"] for f in eu_out["result"]["fired"]]
+    assert "EU-ART5-2-SPONSOR" in eu_fired
+    assert len(eu_out["incidents"]) >= 2  # the foreign sponsor and the notice's origin
+
+    # Every incident is in the authority's collection over TAXII and valid STIX 2.1.
+    server = Server(f"{h.url}/taxii2/", user="eve", password=PASSWORD)
+    col = next(c for c in server.api_roots[0].collections if c.id == h.cid)
+    incidents = {o["id"]: o for o in col.get_objects().get("objects", []) if o["type"] == "incident"}
+    assert set(out["incidents"] + eu_out["incidents"]) <= set(incidents)
+    labels = {incidents[i]["labels"][0] for i in out["incidents"]}
+    assert labels == {"foreign-funding", "foreign-interference"}
+    for o in incidents.values():
+        result = validate_instance(o, ValidationOptions())
+        assert result.is_valid and not result.errors, [str(e) for e in result.errors]
+
+    # Public reads without an account.
+    r = call(h, "GET", "/public/sponsors/front")
+    assert r.status_code == 200, r.text
+    assert [c["id"] for c in r.json()["control_chain"]] == ["ca-shell", "us-parent"]
+    assert "citizenship" not in r.json()
+    r = call(h, "GET", "/public/sponsors/verein")
+    assert [c["established_in"] for c in r.json()["control_chain"]] == ["NL", "US"]
+    r = call(h, "GET", "/public/elections")
+    periods = {e["id"]: e["periods"] for e in r.json()["elections"]}
+    assert periods["ca-2029"]["pre_election_period"] == {"start": "2029-06-30", "end": "2029-09-08"}
+    assert set(periods) == {"ca-2029", eu["elections"][0]["id"]}
+    r = call(h, "GET", "/public/platforms")
+    assert r.json()["platforms"][0]["monthly_reach_ca"] == [{"language": "en", "visitors": 3500000}]
+
+    # A compliant ad in two versions with different creatives; both stay retrievable.
+    gif = b"GIF89a second version"
+    ok = submission("ca-ok-1", "Transit for all, version one")
+    del ok["platform"]
+    r = call(h, "POST", "/api/v1/ads", "pat", json={"submission": ok, "creative": {
+        "media_type": "image/png", "data": base64.b64encode(PNG).decode()}})
+    assert r.status_code == 201, r.text
+    ad_id = r.json()["id"]
+    ok["ad"]["text"] = "Transit for all, version two"
+    r = call(h, "POST", "/api/v1/ads", "pat", json={"submission": ok, "creative": {
+        "media_type": "image/gif", "data": base64.b64encode(gif).decode()}})
+    assert r.status_code == 201 and r.json()["version"] == 2, r.text
+    r = call(h, "GET", f"/public/ads/{ad_id}/versions")
+    versions = r.json()["versions"]
+    assert [v["document"]["text"] for v in versions] == [
+        "Transit for all, version one", "Transit for all, version two"]
+    r1 = call(h, "GET", f"/public/ads/{ad_id}/versions/1/creative")
+    r2 = call(h, "GET", f"/public/ads/{ad_id}/versions/2/creative")
+    assert (r1.content, r1.headers["Content-Type"]) == (PNG, "image/png")
+    assert (r2.content, r2.headers["Content-Type"]) == (gif, "image/gif")
+
+    # A creative whose bytes are not its declared type is refused, nothing stored.
+    bad = {"submission": submission("ca-bad-1", "x"),
+           "creative": {"media_type": "image/png", "data": base64.b64encode(gif).decode()}}
+    r = call(h, "POST", "/api/v1/ads", "pat", json=bad)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "creative", r.text
+    assert "image/gif" in r.json()["error"]["message"]
+    assert all(a["platform_ad_id"] != "ca-bad-1" for a in call(h, "GET", "/public/ads").json()["ads"])
