@@ -278,3 +278,37 @@ def test_sponsor_registry_versions_and_foreign_incidents(world):
     assert r.status_code == 400 and r.json()["error"]["field"] == "creative", r.text
     assert "image/gif" in r.json()["error"]["message"]
     assert all(a["platform_ad_id"] != "ca-bad-1" for a in call(h, "GET", "/public/ads").json()["ads"])
+
+
+def test_cli_registers_sponsors_in_chain_order_and_the_platform(world, tmp_path):
+    h = world
+    from conftest import REPO
+
+    # The EU sample lists the controlled association before its controllers.
+    sample_file = REPO / "crates" / "adrules" / "samples" / "eu-controlled-from-abroad.json"
+    out = h.cli("ads", "sponsors", str(sample_file), "--as", "pat").stdout
+    assert "3 sponsors registered" in out, out
+    pf = tmp_path / "platform.json"
+    pf.write_text(json.dumps({"name": "Example Social",
+                              "monthly_reach_ca": [{"language": "fr", "visitors": 1000000}]}))
+    out = h.cli("ads", "platform", str(pf), "--as", "pat").stdout
+    assert "platform plat registered" in out, out
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "ok-1", "legal_name": "Fine", "kind": "individual"},
+                               {"id": "bad-1", "legal_name": "Bad", "kind": "corporation",
+                                "established_in": "QQ"}]))
+    r = h.cli("ads", "sponsors", str(bad), "--as", "pat", check=False)
+    assert r.returncode != 0
+    assert "sponsors[1]" in r.stderr and "established_in" in r.stderr and "QQ" in r.stderr, r.stderr
+    loop = tmp_path / "loop.json"
+    loop.write_text(json.dumps([
+        {"id": "a", "legal_name": "A", "kind": "individual", "controlled_by": "b"},
+        {"id": "b", "legal_name": "B", "kind": "individual", "controlled_by": "a"}]))
+    r = h.cli("ads", "sponsors", str(loop), "--as", "pat", check=False)
+    assert r.returncode != 0 and "loop" in r.stderr, r.stderr
+    r = call(h, "GET", "/public/sponsors/verein")
+    assert [c["id"] for c in r.json()["control_chain"]] == ["holding", "parent"]
+    assert call(h, "GET", "/public/sponsors/ok-1").status_code == 200
+    assert call(h, "GET", "/public/sponsors/bad-1").status_code == 404
+    r = call(h, "GET", "/public/platforms")
+    assert r.json()["platforms"][0]["monthly_reach_ca"] == [{"language": "fr", "visitors": 1000000}]

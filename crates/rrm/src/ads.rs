@@ -64,6 +64,26 @@ pub enum Command {
         #[arg(long = "as", value_name = "USER")]
         as_user: String,
     },
+    /// Registers or replaces sponsors, payers and controlling entities as a platform or
+    /// election-authority user. FILE holds one adrules sponsor, a JSON array of them, or a
+    /// submission (its `sponsors`); controlling entities are registered before what they
+    /// control, so a file may list them in any order.
+    Sponsors {
+        /// The JSON file, or - for standard input.
+        file: PathBuf,
+        /// The user to act as.
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+    },
+    /// Registers or replaces the platform record (name, monthly Canadian reach by language)
+    /// of the user's own platform organisation.
+    Platform {
+        /// The platform JSON file, or - for standard input.
+        file: PathBuf,
+        /// The platform user to act as.
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+    },
     /// Runs the retention job now: unpublishes ads past their publication date and purges
     /// ads past their retention date, with audit records.
     Retention,
@@ -111,6 +131,22 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
                 serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
             let rec = hub.put_election(&p, v)?;
             println!("election {} registered", rec.id);
+            Ok(())
+        }
+        Command::Sponsors { file, as_user } => register_sponsors(settings, &file, &as_user),
+        Command::Platform { file, as_user } => {
+            let hub = crate::open::hub(settings, None)?;
+            let p = hub
+                .principal_for(&as_user)
+                .with_context(|| format!("cannot act as {as_user:?}"))?;
+            let (name, text) = read_input(&file)?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+            let slug = p.org.slug.clone();
+            let rec = hub
+                .put_platform(&p, &slug, v)
+                .with_context(|| format!("{name}: platform {slug:?}"))?;
+            println!("platform {} registered", rec.id);
             Ok(())
         }
         Command::Retention => {
@@ -197,6 +233,61 @@ fn engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
             .with_context(|| format!("adding rule set {}", path.display()))?;
     }
     Ok(engine)
+}
+
+/// `rrm ads sponsors`: registers the sponsors of a file, controlling entities first.
+fn register_sponsors(
+    settings: &crate::config::Settings,
+    file: &Path,
+    as_user: &str,
+) -> anyhow::Result<()> {
+    use serde_json::Value;
+    let hub = crate::open::hub(settings, None)?;
+    let p = hub
+        .principal_for(as_user)
+        .with_context(|| format!("cannot act as {as_user:?}"))?;
+    let (name, text) = read_input(file)?;
+    let v: Value = serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+    let list: Vec<Value> = match v {
+        Value::Array(a) => a,
+        Value::Object(mut o) => match o.remove("sponsors") {
+            Some(Value::Array(a)) => a,
+            Some(_) => anyhow::bail!("{name}: `sponsors` is not an array"),
+            None => vec![Value::Object(o)],
+        },
+        _ => anyhow::bail!("{name}: expected a sponsor, an array of sponsors or a submission"),
+    };
+    let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
+    let mut pending: Vec<(usize, String, Value)> = Vec::with_capacity(list.len());
+    for (i, s) in list.into_iter().enumerate() {
+        let id = id_of(&s).with_context(|| format!("{name}: sponsors[{i}] has no string `id`"))?;
+        pending.push((i, id, s));
+    }
+    let mut done = 0usize;
+    while !pending.is_empty() {
+        let ids: Vec<String> = pending.iter().map(|(_, id, _)| id.clone()).collect();
+        let (ready, wait): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(_, id, s)| {
+            s.get("controlled_by")
+                .and_then(Value::as_str)
+                .is_none_or(|c| c == id || !ids.iter().any(|x| x == c))
+        });
+        if ready.is_empty() {
+            let names: Vec<&str> = wait.iter().map(|(_, id, _)| id.as_str()).collect();
+            anyhow::bail!(
+                "{name}: the control chains of {} loop; {done} sponsors were registered",
+                names.join(", ")
+            );
+        }
+        for (i, id, s) in ready {
+            hub.put_sponsor(&p, &id, s).with_context(|| {
+                format!("{name}: sponsors[{i}] (id {id:?}); {done} sponsors were registered")
+            })?;
+            done += 1;
+        }
+        pending = wait;
+    }
+    println!("{done} sponsors registered");
+    Ok(())
 }
 
 /// Reads the document from a file or standard input, with a name for error messages.
