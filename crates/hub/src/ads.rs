@@ -976,6 +976,24 @@ fn public_election_doc(e: &adrules::model::Election) -> Value {
     v
 }
 
+/// Gives a record body the id of its path: an absent `id` is filled in, a different one refused.
+fn set_path_id(body: &mut Value, what: &str, id: &str) -> Result<(), HubError> {
+    let Some(obj) = body.as_object_mut() else {
+        return Err(HubError::invalid(what, "must be a JSON object"));
+    };
+    match obj.get("id") {
+        None => {
+            obj.insert("id".into(), json!(id));
+            Ok(())
+        }
+        Some(Value::String(s)) if s == id => Ok(()),
+        Some(other) => Err(HubError::invalid(
+            "id",
+            format!("{other} is not the id in the path ({id:?})"),
+        )),
+    }
+}
+
 fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, HubError> {
     serde_json::from_str(json).map_err(|e| {
         HubError::Store(StoreError::Backend(format!(
@@ -1075,21 +1093,7 @@ impl Hub {
             )));
         }
         check_id("id", id)?;
-        let Some(obj) = body.as_object_mut() else {
-            return Err(HubError::invalid("sponsor", "must be a JSON object"));
-        };
-        match obj.get("id") {
-            None => {
-                obj.insert("id".into(), json!(id));
-            }
-            Some(Value::String(s)) if s == id => {}
-            Some(other) => {
-                return Err(HubError::invalid(
-                    "id",
-                    format!("{other} is not the id in the path ({id:?})"),
-                ))
-            }
-        }
+        set_path_id(&mut body, "sponsor", id)?;
         let sp: adrules::model::Sponsor = serde_json::from_value(body)
             .map_err(|e| HubError::invalid("sponsor", e.to_string()))?;
         if let Some(f) = adrules::validate::validate_sponsor(&sp).into_iter().next() {
@@ -1208,21 +1212,7 @@ impl Hub {
                 p.org.slug, p.org.slug
             )));
         }
-        let Some(obj) = body.as_object_mut() else {
-            return Err(HubError::invalid("platform", "must be a JSON object"));
-        };
-        match obj.get("id") {
-            None => {
-                obj.insert("id".into(), json!(id));
-            }
-            Some(Value::String(s)) if s == id => {}
-            Some(other) => {
-                return Err(HubError::invalid(
-                    "id",
-                    format!("{other} is not the id in the path ({id:?})"),
-                ))
-            }
-        }
+        set_path_id(&mut body, "platform", id)?;
         let pl: adrules::model::Platform = serde_json::from_value(body)
             .map_err(|e| HubError::invalid("platform", e.to_string()))?;
         if let Some(f) = adrules::validate::validate_platform_record(&pl)

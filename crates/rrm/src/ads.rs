@@ -122,26 +122,14 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
             batch,
         } => import(settings, &file, &as_user, batch.max(1)),
         Command::Election { file, as_user } => {
-            let hub = crate::open::hub(settings, None)?;
-            let p = hub
-                .principal_for(&as_user)
-                .with_context(|| format!("cannot act as {as_user:?}"))?;
-            let (name, text) = read_input(&file)?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+            let (hub, p, _, v) = open_as(settings, &file, &as_user)?;
             let rec = hub.put_election(&p, v)?;
             println!("election {} registered", rec.id);
             Ok(())
         }
         Command::Sponsors { file, as_user } => register_sponsors(settings, &file, &as_user),
         Command::Platform { file, as_user } => {
-            let hub = crate::open::hub(settings, None)?;
-            let p = hub
-                .principal_for(&as_user)
-                .with_context(|| format!("cannot act as {as_user:?}"))?;
-            let (name, text) = read_input(&file)?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+            let (hub, p, name, v) = open_as(settings, &file, &as_user)?;
             let slug = p.org.slug.clone();
             let rec = hub
                 .put_platform(&p, &slug, v)
@@ -235,6 +223,22 @@ fn engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
     Ok(engine)
 }
 
+/// Opens the hub, acts as `as_user` and reads the JSON document of `file`: the hub, the
+/// principal, the document's name for messages and the document.
+fn open_as(
+    settings: &crate::config::Settings,
+    file: &Path,
+    as_user: &str,
+) -> anyhow::Result<(hub::Hub, hub::Principal, String, serde_json::Value)> {
+    let hub = crate::open::hub(settings, None)?;
+    let p = hub
+        .principal_for(as_user)
+        .with_context(|| format!("cannot act as {as_user:?}"))?;
+    let (name, text) = read_input(file)?;
+    let v = serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+    Ok((hub, p, name, v))
+}
+
 /// `rrm ads sponsors`: registers the sponsors of a file, controlling entities first.
 fn register_sponsors(
     settings: &crate::config::Settings,
@@ -242,12 +246,7 @@ fn register_sponsors(
     as_user: &str,
 ) -> anyhow::Result<()> {
     use serde_json::Value;
-    let hub = crate::open::hub(settings, None)?;
-    let p = hub
-        .principal_for(as_user)
-        .with_context(|| format!("cannot act as {as_user:?}"))?;
-    let (name, text) = read_input(file)?;
-    let v: Value = serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+    let (hub, p, name, v) = open_as(settings, file, as_user)?;
     let list: Vec<Value> = match v {
         Value::Array(a) => a,
         Value::Object(mut o) => match o.remove("sponsors") {

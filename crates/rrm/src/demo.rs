@@ -1,5 +1,7 @@
 //! Demo data for `rrm serve --demo`: organisations, users, collections and objects under every
-//! TLP level, created once on first start.
+//! TLP level, and a political-advertising registry (an election, a platform, sponsors with a
+//! control chain abroad, published ads and two foreign-interference incidents), created once on
+//! first start.
 
 use anyhow::Context;
 use serde_json::{json, Value};
@@ -41,6 +43,12 @@ const ORGS: &[(&str, &str, Sector, &str)] = &[
         Sector::CivilSociety,
         "FR",
     ),
+    (
+        "elections-ca",
+        "Elections Canada (election authority)",
+        Sector::ElectionAuthority,
+        "CA",
+    ),
 ];
 
 /// Demo users: username, organisation, role.
@@ -51,6 +59,7 @@ pub const USERS: &[(&str, &str, Role)] = &[
     ("chirp-analyst", "chirp", Role::Analyst),
     ("northnet-analyst", "northnet", Role::Analyst),
     ("lab-reader", "disinfo-lab", Role::Reader),
+    ("ec-analyst", "elections-ca", Role::Analyst),
 ];
 
 /// Creates the demo data unless it is already there. Returns whether it created it.
@@ -90,6 +99,13 @@ pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
     )?;
     hub.add_collection(
         None,
+        "ad-incidents",
+        "Political-advertising incidents",
+        "Foreign funding and foreign buyers found by the ad registry's rules.",
+        None,
+    )?;
+    hub.add_collection(
+        None,
         "public",
         "Public advisories",
         "Advisories cleared for publication.",
@@ -110,13 +126,151 @@ pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
         ("chirp", "public", r),
         ("northnet", "public", r),
         ("disinfo-lab", "public", r),
+        ("elections-ca", "ad-incidents", rw),
+        ("gov-ca", "ad-incidents", r),
     ] {
         hub.grant(None, org, coll, access)?;
     }
     submit(hub, "ca-analyst", "g7-rrm", g7_objects())?;
     submit(hub, "chirp-analyst", "platform-signals", platform_objects())?;
     submit(hub, "ca-analyst", "public", public_objects())?;
+    seed_ads(hub).context("demo ad registry")?;
     Ok(true)
+}
+
+/// A real 1x1 PNG, the creative of the demo ads.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x38, 0x21, 0xa0, 0x07,
+    0x00, 0x02, 0xaa, 0x01, 0x07, 0x82, 0x25, 0x9a, 0xee, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The compliant Canadian sample of `crates/adrules/samples`.
+const CA_SAMPLE: &str = include_str!("../../adrules/samples/ca-compliant.json");
+
+/// The registry: election ca-2029, platform chirp, sponsors, six published ads and two
+/// refused ones whose foreign funding and foreign buyer become incidents.
+fn seed_ads(hub: &hub::Hub) -> anyhow::Result<()> {
+    let authority = hub.principal_for("ec-analyst")?;
+    let platform = hub.principal_for("chirp-analyst")?;
+    let sample: Value = serde_json::from_str(CA_SAMPLE).context("the Canadian ad sample")?;
+    hub.put_election(&authority, sample["elections"][0].clone())?;
+    hub.set_incident_collection(&authority, "ad-incidents", None)?;
+    hub.put_platform(
+        &platform,
+        "chirp",
+        json!({"name": "Chirp", "monthly_reach_ca": [
+            {"language": "en", "visitors": 3_200_000}, {"language": "fr", "visitors": 1_100_000}]}),
+    )?;
+    let mut sponsors = vec![sample["sponsors"][0].clone()];
+    sponsors.extend([
+        json!({"id": "northstar-parent", "legal_name": "Northstar Parent LLC", "kind": "corporation",
+               "established_in": "US", "operates_in": ["US"]}),
+        json!({"id": "maple-shell", "legal_name": "Maple Shell Inc.", "kind": "corporation",
+               "established_in": "CA", "operates_in": ["CA"], "controlled_by": "northstar-parent"}),
+        json!({"id": "voters-for-renewal", "legal_name": "Voters for Renewal",
+               "kind": "association", "established_in": "CA", "operates_in": ["CA"],
+               "controlled_by": "maple-shell", "canadian_role": "registered_third_party",
+               "authorized_agent": "John Doe",
+               "funding": [{"amount": {"minor": 2_500_000, "currency": "USD"}, "origin": "US",
+                            "source": "private"}]}),
+        json!({"id": "liberty-media", "legal_name": "Liberty Media Holdings LLC",
+               "kind": "corporation", "established_in": "US", "operates_in": ["US"]}),
+    ]);
+    for sp in sponsors {
+        let id = sp["id"].as_str().unwrap_or_default().to_string();
+        hub.put_sponsor(&platform, &id, sp)?;
+    }
+    let ads = [
+        (
+            "chirp-1001",
+            "Vote for better transit in Ontario",
+            "ctp",
+            None,
+            "CA-ON",
+        ),
+        (
+            "chirp-1002",
+            "More buses, fewer traffic jams",
+            "ctp",
+            None,
+            "CA-ON",
+        ),
+        (
+            "chirp-1003",
+            "Un meilleur transport en commun",
+            "ctp",
+            None,
+            "CA-QC",
+        ),
+        (
+            "chirp-1004",
+            "Transit for every rural town",
+            "ctp",
+            None,
+            "CA-BC",
+        ),
+        (
+            "chirp-1005",
+            "Cleaner air with electric buses",
+            "ctp",
+            None,
+            "CA-AB",
+        ),
+        (
+            "chirp-1006",
+            "Night buses for shift workers",
+            "ctp",
+            None,
+            "CA-NS",
+        ),
+        (
+            "chirp-2001",
+            "Renewal now: change the government",
+            "voters-for-renewal",
+            None,
+            "CA-ON",
+        ),
+        (
+            "chirp-2002",
+            "Time for a new direction",
+            "ctp",
+            Some("liberty-media"),
+            "CA-ON",
+        ),
+    ];
+    let base = sample["ad"].clone();
+    for (ad_id, text, sponsor, payer, region) in ads {
+        let mut ad = base.clone();
+        if let Some(a) = ad.as_object_mut() {
+            a.remove("creative");
+            a.remove("versions");
+            a.remove("platform");
+            a.insert("id".into(), json!(ad_id));
+            a.insert("platform_ad_id".into(), json!(ad_id));
+            a.insert("text".into(), json!(text));
+            a.insert("sponsor".into(), json!(sponsor));
+            if let Some(p) = payer {
+                a.insert("payer".into(), json!(p));
+            }
+            a.insert(
+                "distribution".into(),
+                json!([{"region": region, "share": 1.0}]),
+            );
+            if text.starts_with("Un ") {
+                a.insert("languages".into(), json!(["fr"]));
+            }
+        }
+        let creative = hub::ads::CreativeUpload {
+            bytes: PNG.to_vec(),
+            media_type: "image/png".into(),
+        };
+        hub.submit_ad(&platform, json!({"ad": ad}), Some(creative))
+            .with_context(|| format!("demo ad {ad_id}"))?;
+    }
+    Ok(())
 }
 
 fn submit(hub: &hub::Hub, user: &str, collection: &str, objects: Vec<Value>) -> anyhow::Result<()> {
@@ -245,6 +399,7 @@ pub fn banner(base: &str) -> String {
          \x20 TAXII API root   {base}/taxii2/hub/\n\
          \x20 REST API         {base}/api/v1/  (OpenAPI: {base}/api/v1/openapi.json)\n\
          \x20 health, metrics  {base}/healthz  {base}/metrics\n\
+         \x20 ad archive       {base}/public/ads  {base}/public/elections  (no account)\n\
          \n  Demo users (password {PASSWORD}):\n{}\n\
          \n  Try:\n\
          \x20   curl -u de-analyst:{PASSWORD} -H 'Accept: application/taxii+json;version=2.1' {base}/taxii2/hub/collections/\n\

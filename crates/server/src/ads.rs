@@ -246,8 +246,7 @@ async fn put_election(
     }
     let hub = state.hub.clone();
     let rec = blocking(move || hub.put_election(&p, v)).await?;
-    let doc: Value = serde_json::from_str(&rec.json).unwrap_or(Value::Null);
-    Ok(Json(doc).into_response())
+    Ok(stored_json(&rec.json))
 }
 
 async fn put_sponsor(
@@ -260,8 +259,7 @@ async fn put_sponsor(
     let v = json_body(&headers, body, MAX_ELECTION).await?;
     let hub = state.hub.clone();
     let rec = blocking(move || hub.put_sponsor(&p, &id, v)).await?;
-    let doc: Value = serde_json::from_str(&rec.json).unwrap_or(Value::Null);
-    Ok(Json(doc).into_response())
+    Ok(stored_json(&rec.json))
 }
 
 async fn get_sponsor(
@@ -284,8 +282,13 @@ async fn put_platform(
     let v = json_body(&headers, body, MAX_ELECTION).await?;
     let hub = state.hub.clone();
     let rec = blocking(move || hub.put_platform(&p, &id, v)).await?;
-    let doc: Value = serde_json::from_str(&rec.json).unwrap_or(Value::Null);
-    Ok(Json(doc).into_response())
+    Ok(stored_json(&rec.json))
+}
+
+/// A stored record's JSON as the response body.
+fn stored_json(json: &str) -> Response {
+    let doc: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+    Json(doc).into_response()
 }
 
 async fn list_elections(

@@ -444,6 +444,78 @@ fn retention(tx: &Transaction<'_>, today: &str, now: i64) -> Result<RetentionRun
     Ok(run)
 }
 
+/// Builds a record from the columns the election, sponsor and platform tables share.
+type MakeRecord<T> = fn(String, String, i64, i64) -> T;
+
+fn election(id: String, json: String, org_id: i64, updated: i64) -> ElectionRecord {
+    ElectionRecord {
+        id,
+        json,
+        org_id,
+        updated,
+    }
+}
+
+fn sponsor(id: String, json: String, org_id: i64, updated: i64) -> SponsorRecord {
+    SponsorRecord {
+        id,
+        json,
+        org_id,
+        updated,
+    }
+}
+
+fn platform(id: String, json: String, org_id: i64, updated: i64) -> PlatformRecord {
+    PlatformRecord {
+        id,
+        json,
+        org_id,
+        updated,
+    }
+}
+
+/// Reads one record of `table` (`ad_elections`, `ad_sponsors`, `ad_platforms`) by id.
+fn record_by_id<T>(
+    c: &Connection,
+    table: &str,
+    id: &str,
+    make: MakeRecord<T>,
+) -> Result<Option<T>> {
+    c.prepare_cached(&format!(
+        "SELECT id, json, org_id, updated FROM {table} WHERE id = ?1"
+    ))
+    .and_then(|mut st| {
+        st.query_row([id], |r| {
+            Ok(make(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()
+    })
+    .map_err(|e| backend(&format!("reading {table}"), e))
+}
+
+/// Reads the records of `table` with id greater than `after`, by id, at most `limit`.
+fn list_records<T>(
+    c: &Connection,
+    table: &str,
+    after: &str,
+    limit: usize,
+    make: MakeRecord<T>,
+) -> Result<Vec<T>> {
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT id, json, org_id, updated FROM {table} WHERE id > ?1 ORDER BY id LIMIT ?2"
+        ))
+        .map_err(|e| backend(&format!("listing {table}"), e))?;
+    let rows = st
+        .query_map(
+            params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| Ok(make(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .map_err(|e| backend(&format!("listing {table}"), e))?;
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(|e| backend(&format!("listing {table}"), e))
+}
+
 impl AdStore for SqliteStore {
     fn put_election(&self, e: &ElectionRecord) -> Result<()> {
         self.write(|tx| {
@@ -458,42 +530,11 @@ impl AdStore for SqliteStore {
     }
 
     fn election_by_id(&self, id: &str) -> Result<Option<ElectionRecord>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT id, json, org_id, updated FROM ad_elections WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(ElectionRecord {
-                        id: r.get(0)?,
-                        json: r.get(1)?,
-                        org_id: r.get(2)?,
-                        updated: r.get(3)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| backend("reading an election", e))
-        })
+        self.read(|c| record_by_id(c, "ad_elections", id, election))
     }
 
     fn list_elections(&self) -> Result<Vec<ElectionRecord>> {
-        self.read(|c| {
-            let mut st = c
-                .prepare("SELECT id, json, org_id, updated FROM ad_elections ORDER BY id")
-                .map_err(|e| backend("listing elections", e))?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok(ElectionRecord {
-                        id: r.get(0)?,
-                        json: r.get(1)?,
-                        org_id: r.get(2)?,
-                        updated: r.get(3)?,
-                    })
-                })
-                .map_err(|e| backend("listing elections", e))?;
-            rows.collect::<rusqlite::Result<_>>()
-                .map_err(|e| backend("listing elections", e))
-        })
+        self.read(|c| list_records(c, "ad_elections", "", usize::MAX, election))
     }
 
     fn put_sponsor(&self, sp: &SponsorRecord) -> Result<()> {
@@ -516,48 +557,11 @@ impl AdStore for SqliteStore {
     }
 
     fn sponsor_by_id(&self, id: &str) -> Result<Option<SponsorRecord>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT id, json, org_id, updated FROM ad_sponsors WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(SponsorRecord {
-                        id: r.get(0)?,
-                        json: r.get(1)?,
-                        org_id: r.get(2)?,
-                        updated: r.get(3)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| backend("reading a sponsor", e))
-        })
+        self.read(|c| record_by_id(c, "ad_sponsors", id, sponsor))
     }
 
     fn list_sponsors(&self, after: &str, limit: usize) -> Result<Vec<SponsorRecord>> {
-        self.read(|c| {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT id, json, org_id, updated FROM ad_sponsors WHERE id > ?1 \
-                     ORDER BY id LIMIT ?2",
-                )
-                .map_err(|e| backend("listing sponsors", e))?;
-            let rows = st
-                .query_map(
-                    params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
-                    |r| {
-                        Ok(SponsorRecord {
-                            id: r.get(0)?,
-                            json: r.get(1)?,
-                            org_id: r.get(2)?,
-                            updated: r.get(3)?,
-                        })
-                    },
-                )
-                .map_err(|e| backend("listing sponsors", e))?;
-            rows.collect::<rusqlite::Result<_>>()
-                .map_err(|e| backend("listing sponsors", e))
-        })
+        self.read(|c| list_records(c, "ad_sponsors", after, limit, sponsor))
     }
 
     fn put_platform(&self, p: &PlatformRecord) -> Result<()> {
@@ -573,42 +577,11 @@ impl AdStore for SqliteStore {
     }
 
     fn platform_by_id(&self, id: &str) -> Result<Option<PlatformRecord>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT id, json, org_id, updated FROM ad_platforms WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(PlatformRecord {
-                        id: r.get(0)?,
-                        json: r.get(1)?,
-                        org_id: r.get(2)?,
-                        updated: r.get(3)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| backend("reading a platform", e))
-        })
+        self.read(|c| record_by_id(c, "ad_platforms", id, platform))
     }
 
     fn list_platforms(&self) -> Result<Vec<PlatformRecord>> {
-        self.read(|c| {
-            let mut st = c
-                .prepare("SELECT id, json, org_id, updated FROM ad_platforms ORDER BY id")
-                .map_err(|e| backend("listing platforms", e))?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok(PlatformRecord {
-                        id: r.get(0)?,
-                        json: r.get(1)?,
-                        org_id: r.get(2)?,
-                        updated: r.get(3)?,
-                    })
-                })
-                .map_err(|e| backend("listing platforms", e))?;
-            rows.collect::<rusqlite::Result<_>>()
-                .map_err(|e| backend("listing platforms", e))
-        })
+        self.read(|c| list_records(c, "ad_platforms", "", usize::MAX, platform))
     }
 
     fn ad_versions(&self, ad: i64) -> Result<Vec<AdVersionRow>> {
