@@ -490,7 +490,7 @@ fn record_by_id<T>(
         })
         .optional()
     })
-    .map_err(|e| backend(&format!("reading {table}"), e))
+    .map_err(|e| backend(format!("reading {table}"), e))
 }
 
 /// Reads the records of `table` with id greater than `after`, by id, at most `limit`.
@@ -505,15 +505,15 @@ fn list_records<T>(
         .prepare_cached(&format!(
             "SELECT id, json, org_id, updated FROM {table} WHERE id > ?1 ORDER BY id LIMIT ?2"
         ))
-        .map_err(|e| backend(&format!("listing {table}"), e))?;
+        .map_err(|e| backend(format!("listing {table}"), e))?;
     let rows = st
         .query_map(
             params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| Ok(make(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
-        .map_err(|e| backend(&format!("listing {table}"), e))?;
+        .map_err(|e| backend(format!("listing {table}"), e))?;
     rows.collect::<rusqlite::Result<_>>()
-        .map_err(|e| backend(&format!("listing {table}"), e))
+        .map_err(|e| backend(format!("listing {table}"), e))
 }
 
 impl AdStore for SqliteStore {
