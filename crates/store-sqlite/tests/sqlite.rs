@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use store::{
-    Access, AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role, Sector,
-    Status, Store, StoreError, StoredObject, Tlp, VersionFilter,
+    Access, AdStore, AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role,
+    Sector, Status, Store, StoreError, StoredObject, Tlp, VersionFilter,
 };
 use store_sqlite::{SqliteStore, SCHEMA_VERSION};
 
@@ -195,6 +195,87 @@ fn migrations_on_fresh_and_migrated_files() {
     // Two stores on the same file (two processes) both open it.
     let other = SqliteStore::open(&path).unwrap();
     assert_eq!(other.list_collections().unwrap().len(), 1);
+}
+
+/// A published ad in `s` with `versions` versions (texts "v1", "v2", ...), the last with a
+/// creative; returns its id.
+fn published_ad(s: &SqliteStore, org: i64, versions: i64) -> i64 {
+    let mut id = 0;
+    for v in 1..=versions {
+        let last = v == versions;
+        let sha = "c".repeat(64);
+        let sub = store::NewAdSubmission {
+            platform_org_id: org,
+            user_id: 1,
+            ad_id: "ad-1".into(),
+            verdict: "ACCEPT".into(),
+            submission_json: "{}".into(),
+            result_json: "{}".into(),
+            received: 100 * v,
+            creative: last.then(|| store::NewCreative {
+                sha256: sha.clone(),
+                media_type: "image/png".into(),
+                bytes: b"png".to_vec(),
+            }),
+            listing: Some(store::AdListing {
+                sponsor: "s".into(),
+                sponsor_name: "S".into(),
+                payer: "s".into(),
+                payer_name: "S".into(),
+                platform: "p".into(),
+                start_day: "2029-01-01".into(),
+                end_day: "9999-12-31".into(),
+                text: format!("v{v}"),
+                creative_sha256: last.then(|| sha.clone()),
+                public_json: format!(r#"{{"text":"v{v}"}}"#),
+                ..Default::default()
+            }),
+            violations: Vec::new(),
+        };
+        id = s.add_ad_submission(&sub).unwrap().ad.unwrap();
+    }
+    id
+}
+
+#[test]
+fn migration_4_keeps_ads_and_backfills_their_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let (_, org) = seed(&s);
+    let ad = published_ad(&s, org, 2);
+    drop(s);
+    // Turn the file back into a schema-3 database: what a previous release wrote.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TABLE ad_sponsors; DROP TABLE ad_platforms;
+         ALTER TABLE ad_versions DROP COLUMN published;
+         ALTER TABLE ad_versions DROP COLUMN creative_sha256;
+         ALTER TABLE ad_versions DROP COLUMN public_json;
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    let versions = s.ad_versions(ad).unwrap();
+    assert_eq!(versions.len(), 2);
+    // Publication times come from the submissions; the current version gets its document
+    // and creative back, the older one has none (it was never kept).
+    assert_eq!((versions[0].published, versions[1].published), (100, 200));
+    assert_eq!(versions[0].public_json, None);
+    assert_eq!(versions[1].public_json.as_deref(), Some(r#"{"text":"v2"}"#));
+    assert_eq!(versions[1].creative_sha256, Some("c".repeat(64)));
+    assert_eq!(s.ad_by_id(ad).unwrap().unwrap().listing.text, "v2");
+    // The new tables work on the migrated file.
+    s.put_sponsor(&store::SponsorRecord {
+        id: "s".into(),
+        json: "{}".into(),
+        org_id: org,
+        updated: 1,
+    })
+    .unwrap();
+    assert!(s.sponsor_by_id("s").unwrap().is_some());
 }
 
 #[test]
