@@ -505,7 +505,7 @@ pub fn merge_openapi(doc: &mut Value) {
         "/api/v1/sponsors/{id}": {
             "put": {"operationId": "putSponsor",
                 "summary": "Register or replace a sponsor, payer or controlling entity (platform or election authority, analyst or admin)",
-                "description": "Body: an adrules sponsor (legal and disclosed names, kind, citizenship, residence, place of establishment, controlled_by, Canadian role, authorized agent, EU Art. 5(2) declaration, funding sources). The entity named by controlled_by must be registered first; a chain that loops is refused. Only the registering organisation may replace the record. Submissions may then name the sponsor by id alone: the registry fills it in with its control chain.",
+                "description": "Body: an adrules sponsor (legal and disclosed names, kind, citizenship, residence, place of establishment, controlled_by, Canadian role, authorized agent, EU Art. 5(2) declaration, funding sources). The entity named by controlled_by must be registered first; a chain that loops is refused. Only the registering organisation may replace the record. Submissions may then name the sponsor by id alone: the registry fills it in with its control chain. The sponsor registry is public: everything but citizenship and permanent-residence countries is shown at /public/sponsors/{id}.",
                 "parameters": [id_path.clone()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
                 "responses": {"200": {"description": "The sponsor"}, "400": err("Bad input, the field is named"), "403": err("Wrong sector or role, or registered by another organisation")}},
