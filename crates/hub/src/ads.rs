@@ -1101,7 +1101,17 @@ impl Hub {
         }
         if let Some(parent) = &sp.controlled_by {
             let mut cur = parent.clone();
-            for _ in 0..MAX_CHAIN {
+            let mut steps = 0;
+            loop {
+                steps += 1;
+                if steps > MAX_CHAIN {
+                    return Err(HubError::invalid(
+                        "controlled_by",
+                        format!(
+                            "more than {MAX_CHAIN} controlling entities above {id:?} (through {parent:?})"
+                        ),
+                    ));
+                }
                 let Some(rec) = self.store().sponsor_by_id(&cur)? else {
                     return Err(HubError::invalid(
                         "controlled_by",

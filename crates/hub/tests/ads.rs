@@ -558,6 +558,30 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
         "{err:?}"
     );
+    // At most 32 controlling entities above a sponsor.
+    for i in 0..33 {
+        let mut link = json!({"legal_name": format!("Link {i}"), "kind": "corporation",
+                              "established_in": "NL"});
+        if i > 0 {
+            link["controlled_by"] = json!(format!("link-{}", i - 1));
+        }
+        r.hub
+            .put_sponsor(&r.plat, &format!("link-{i}"), link)
+            .unwrap();
+    }
+    let err = r
+        .hub
+        .put_sponsor(
+            &r.plat,
+            "link-33",
+            json!({"legal_name": "Link 33", "kind": "corporation", "established_in": "NL",
+                   "controlled_by": "link-32"}),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, HubError::Invalid { field, message } if field == "controlled_by" && message.contains("more than 32")),
+        "{err:?}"
+    );
     // Only the registering organisation replaces a sponsor; governments register none.
     let other = user_in(&r.hub, "plat-2", Sector::Platform, "pia");
     assert!(matches!(
@@ -614,7 +638,10 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .iter()
         .map(|s| s["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(listed, ["holding", "parent", "verein"]);
+    assert_eq!(listed.len(), 36);
+    assert!(["holding", "parent", "verein"]
+        .iter()
+        .all(|id| listed.iter().any(|l| l == id)));
     assert_eq!(
         r.hub.sponsor(&r.authority, "parent").unwrap()["legal_name"],
         "Velo Parent Inc."
