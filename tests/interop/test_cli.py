@@ -115,6 +115,17 @@ def test_demo_serves_taxii_with_tlp(new_hub):
     assert "description" not in report  # RED granular marking
     assert requests.get(f"{h.url}/healthz").status_code == 200
     assert "rrm_" in requests.get(f"{h.url}/metrics").text
+    # The demo ad registry: six published ads, two refused ones as incidents for the authority.
+    ads = requests.get(f"{h.url}/public/ads", params={"election": "ca-2029"}).json()["ads"]
+    assert len(ads) == 6 and all(a["verdict"] == "ACCEPT" for a in ads)
+    creative = requests.get(f"{h.url}/public/ads/{ads[0]['id']}/creative")
+    assert creative.headers["Content-Type"] == "image/png" and creative.content.startswith(b"\x89PNG")
+    chain = requests.get(f"{h.url}/public/sponsors/voters-for-renewal").json()["control_chain"]
+    assert [c["established_in"] for c in chain] == ["CA", "US"]
+    s3 = Server(f"{h.url}/taxii2/", user="ec-analyst", password="rrm-demo-password")
+    inc = [c for c in s3.api_roots[0].collections if c.title == "Political-advertising incidents"][0]
+    incidents = [o for o in inc.get_objects()["objects"] if o["type"] == "incident"]
+    assert sorted(o["labels"][0] for o in incidents) == ["foreign-funding", "foreign-interference"]
 
 
 def test_demo_refuses_non_loopback(new_hub):
