@@ -120,6 +120,8 @@ def test_demo_serves_taxii_with_tlp(new_hub):
     assert len(ads) == 6 and all(a["verdict"] == "ACCEPT" for a in ads)
     creative = requests.get(f"{h.url}/public/ads/{ads[0]['id']}/creative")
     assert creative.headers["Content-Type"] == "image/png" and creative.content.startswith(b"\x89PNG")
+    platforms = requests.get(f"{h.url}/public/platforms").json()["platforms"]
+    assert [(p["id"], len(p["monthly_reach_ca"])) for p in platforms] == [("chirp", 2)]
     chain = requests.get(f"{h.url}/public/sponsors/voters-for-renewal").json()["control_chain"]
     assert [c["established_in"] for c in chain] == ["CA", "US"]
     s3 = Server(f"{h.url}/taxii2/", user="ec-analyst", password="rrm-demo-password")
