@@ -1,9 +1,10 @@
-//! The political-advertising registry: platforms submit ads (checked by `adrules`), election
-//! authorities register elections and follow violations (foreign-funding ones also become STIX
-//! incidents through the hub's own ingest), and the public searches and downloads published
-//! ads. Rejected submissions are recorded and never published. A retention job takes ads off
-//! the public registry after their publication date and purges them after their retention
-//! date, with an audit record.
+//! The political-advertising registry: platforms register themselves and sponsors and submit
+//! ads (checked by `adrules`), election authorities register elections and follow violations
+//! (foreign-funding and foreign-interference ones also become STIX incidents through the hub's
+//! own ingest), and the public searches and downloads published ads with their versions.
+//! Rejected submissions are recorded and never published. A retention job takes ads off the
+//! public registry after their publication date and purges them after their retention date,
+//! with an audit record.
 
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
@@ -88,7 +89,7 @@ pub struct SubmitOutcome {
     pub submission_id: i64,
     /// The full check result (verdict, every fired rule, retention dates).
     pub result: Value,
-    /// STIX incident ids created for foreign-funding violations.
+    /// STIX incident ids created for foreign-funding and foreign-interference violations.
     pub incidents: Vec<String>,
 }
 
@@ -683,8 +684,9 @@ impl Hub {
         })
     }
 
-    /// Publishes one foreign-funding or foreign-interference violation as a STIX incident in the chosen collection,
-    /// as the authority user who chose it. Nothing happens while no collection is chosen.
+    /// Publishes one foreign-funding or foreign-interference violation as a STIX incident in
+    /// the chosen collection, as the authority user who chose it. Nothing happens while no
+    /// collection is chosen.
     fn publish_incident(
         &self,
         platform: &Principal,
@@ -749,9 +751,9 @@ impl Hub {
         }
     }
 
-    /// Chooses the collection (UUID or slug) foreign-funding incidents go to and their TLP
-    /// (AMBER by default); the caller's organisation must be an election authority with write
-    /// access, and incidents are ingested as the caller.
+    /// Chooses the collection (UUID or slug) foreign-funding and foreign-interference incidents
+    /// go to and their TLP (AMBER by default); the caller's organisation must be an election
+    /// authority with write access, and incidents are ingested as the caller.
     pub fn set_incident_collection(
         &self,
         p: &Principal,

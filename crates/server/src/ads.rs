@@ -1,8 +1,9 @@
 //! REST routes of the political-advertising registry under `/api/v1/` (authenticated):
-//! platforms submit ads (`POST /api/v1/ads`, JSON with the creative in base64, or multipart),
-//! election authorities register elections, list and export violations and choose the
-//! collection foreign-funding incidents go to. Bad input answers 400 naming the field, with
-//! nothing stored. Also the OpenAPI paths of these routes and of the public ones.
+//! platforms register their reach and sponsors and submit ads (`POST /api/v1/ads`, JSON with
+//! the creative in base64, or multipart), election authorities register elections and
+//! sponsors, list and export violations and choose the collection foreign-funding and
+//! foreign-interference incidents go to. Bad input answers 400 naming the field, with nothing
+//! stored. Also the OpenAPI paths of these routes and of the public ones.
 
 use std::sync::Arc;
 
@@ -491,7 +492,7 @@ pub fn merge_openapi(doc: &mut Value) {
             "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "403": err("Not an election authority")}
         }},
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
-            "summary": "Choose the collection foreign-funding incidents are published to (election authority)",
+            "summary": "Choose the collection foreign-funding and foreign-interference incidents are published to (election authority)",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
             "responses": {"200": {"description": "Chosen"}, "403": err("Not an election authority or no write access"), "404": err("Unknown collection")}
         }},
