@@ -148,14 +148,24 @@ fn day_text(d: Date) -> String {
     format!("{y:04}-{m:02}-{dd:02}")
 }
 
-fn require_sector(p: &Principal, sector: Sector, what: &str) -> Result<(), HubError> {
-    if p.org.sector != sector {
+/// Checks that the caller's organisation is of one of `sectors` and, when `write`, that the
+/// user may write (analyst or admin); `what` names the action in the refusal.
+fn require_sector(
+    p: &Principal,
+    sectors: &[Sector],
+    write: bool,
+    what: &str,
+) -> Result<(), HubError> {
+    if !sectors.contains(&p.org.sector) {
+        let names: Vec<String> = sectors.iter().map(Sector::to_string).collect();
         return Err(HubError::Forbidden(format!(
-            "{what} needs an organisation of sector {sector}; '{}' is {}",
-            p.org.slug, p.org.sector
+            "{what} needs an organisation of sector {}; '{}' is {}",
+            names.join(" or "),
+            p.org.slug,
+            p.org.sector
         )));
     }
-    if p.user.role == Role::Reader {
+    if write && p.user.role == Role::Reader {
         return Err(HubError::Forbidden(format!(
             "user '{}' has the reader role; {what} needs analyst or admin",
             p.user.username
@@ -413,7 +423,12 @@ impl Hub {
     /// Registers or replaces an election (the `adrules` election JSON). Needs an
     /// election-authority organisation and the analyst or admin role.
     pub fn put_election(&self, p: &Principal, election: Value) -> Result<ElectionRecord, HubError> {
-        require_sector(p, Sector::ElectionAuthority, "registering elections")?;
+        require_sector(
+            p,
+            &[Sector::ElectionAuthority],
+            true,
+            "registering elections",
+        )?;
         let e: adrules::model::Election = serde_json::from_value(election)
             .map_err(|e| HubError::invalid("election", e.to_string()))?;
         check_id("id", &e.id)?;
@@ -526,18 +541,7 @@ impl Hub {
         mut submission: Value,
         creative: Option<CreativeUpload>,
     ) -> Result<Prepared, HubError> {
-        if p.org.sector != Sector::Platform {
-            return Err(HubError::Forbidden(format!(
-                "submitting ads needs a platform organisation; '{}' is {}",
-                p.org.slug, p.org.sector
-            )));
-        }
-        if p.user.role == Role::Reader {
-            return Err(HubError::Forbidden(format!(
-                "user '{}' has the reader role; submitting ads needs analyst or admin",
-                p.user.username
-            )));
-        }
+        require_sector(p, &[Sector::Platform], true, "submitting ads")?;
         let Some(obj) = submission.as_object_mut() else {
             return Err(HubError::invalid("submission", "must be a JSON object"));
         };
@@ -762,7 +766,8 @@ impl Hub {
     ) -> Result<String, HubError> {
         require_sector(
             p,
-            Sector::ElectionAuthority,
+            &[Sector::ElectionAuthority],
+            true,
             "choosing the incident collection",
         )?;
         let (col, access) = self.collection_for(p, collection)?;
@@ -787,12 +792,7 @@ impl Hub {
         after: i64,
         limit: usize,
     ) -> Result<Vec<ViolationRow>, HubError> {
-        if p.org.sector != Sector::ElectionAuthority {
-            return Err(HubError::Forbidden(format!(
-                "violations are for election authorities; '{}' is {}",
-                p.org.slug, p.org.sector
-            )));
-        }
+        require_sector(p, &[Sector::ElectionAuthority], false, "reading violations")?;
         let limit = limit.clamp(1, 10_000);
         Ok(self.store().list_violations(election, after, limit)?)
     }
@@ -1081,19 +1081,12 @@ impl Hub {
         id: &str,
         mut body: Value,
     ) -> Result<SponsorRecord, HubError> {
-        if !matches!(p.org.sector, Sector::Platform | Sector::ElectionAuthority) {
-            return Err(HubError::Forbidden(format!(
-                "registering sponsors needs a platform or election-authority organisation; \
-                 '{}' is {}",
-                p.org.slug, p.org.sector
-            )));
-        }
-        if p.user.role == Role::Reader {
-            return Err(HubError::Forbidden(format!(
-                "user '{}' has the reader role; registering sponsors needs analyst or admin",
-                p.user.username
-            )));
-        }
+        require_sector(
+            p,
+            &[Sector::Platform, Sector::ElectionAuthority],
+            true,
+            "registering sponsors",
+        )?;
         check_id("id", id)?;
         set_path_id(&mut body, "sponsor", id)?;
         let sp: adrules::model::Sponsor = serde_json::from_value(body)
@@ -1154,12 +1147,12 @@ impl Hub {
 
     /// A registered sponsor's full record, for platforms and election authorities.
     pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
-        if !matches!(p.org.sector, Sector::Platform | Sector::ElectionAuthority) {
-            return Err(HubError::Forbidden(format!(
-                "sponsor records are for platforms and election authorities; '{}' is {}",
-                p.org.slug, p.org.sector
-            )));
-        }
+        require_sector(
+            p,
+            &[Sector::Platform, Sector::ElectionAuthority],
+            false,
+            "reading sponsor records",
+        )?;
         let rec = self
             .store()
             .sponsor_by_id(id)?
@@ -1217,7 +1210,7 @@ impl Hub {
         id: &str,
         mut body: Value,
     ) -> Result<PlatformRecord, HubError> {
-        require_sector(p, Sector::Platform, "registering a platform")?;
+        require_sector(p, &[Sector::Platform], true, "registering a platform")?;
         if id != p.org.slug {
             return Err(HubError::Forbidden(format!(
                 "organisation '{}' may only register its own platform record ('{}')",
