@@ -588,9 +588,8 @@ impl AdStore for SqliteStore {
         self.read(|c| {
             let mut st = c
                 .prepare_cached(
-                    "SELECT v.version, COALESCE(v.published, s.received), v.creative_sha256, \
-                     v.public_json FROM ad_versions v JOIN ad_submissions s \
-                     ON s.id = v.submission_id WHERE v.ad = ?1 ORDER BY v.version",
+                    "SELECT version, COALESCE(published, 0), creative_sha256, public_json \
+                     FROM ad_versions WHERE ad = ?1 ORDER BY version",
                 )
                 .map_err(|e| backend("reading ad versions", e))?;
             let rows = st
