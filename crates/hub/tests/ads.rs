@@ -617,7 +617,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert!(fired_ids(&out.result).contains(&"EU-ART5-2-SPONSOR".to_string()));
 
     // The public view resolves the chain and leaves out nothing public.
-    let v = r.hub.public_sponsor("verein").unwrap();
+    let v = serde_json::to_value(r.hub.public_sponsor("verein").unwrap()).unwrap();
     let chain: Vec<&str> = v["control_chain"]
         .as_array()
         .unwrap()
@@ -636,7 +636,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .public_sponsors("", 200)
         .unwrap()
         .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
+        .map(|s| s.id.clone())
         .collect();
     assert_eq!(listed.len(), 36);
     assert!(["holding", "parent", "verein"]
