@@ -322,7 +322,10 @@ fn election_fields(e: &Election, p: Option<&dyn fmt::Display>, out: &mut Out) {
     }
     for (j, d) in e.districts.iter().enumerate() {
         if d.id.trim().is_empty() {
-            out.push(at(p, format_args!("districts[{j}].id")), "must not be empty");
+            out.push(
+                at(p, format_args!("districts[{j}].id")),
+                "must not be empty",
+            );
         }
         if e.districts[..j].iter().any(|o| o.id == d.id) {
             out.push(

@@ -357,8 +357,8 @@ async fn election_incident_collection(
     let (collection, tlp) = destination_body(&headers, body).await?;
     let hub = state.hub.clone();
     let election = id.clone();
-    let d = blocking(move || hub.set_election_incident_collection(&p, &id, &collection, tlp))
-        .await?;
+    let d =
+        blocking(move || hub.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
     Ok(Json(json!({
         "election": election,
         "collection": d.collection,
