@@ -391,10 +391,21 @@ def test_only_the_registering_authority_changes_an_election(rivals):
 
 def test_incident_destinations_belong_to_each_election_authority(rivals):
     h = rivals
-    # Quinn chooses for its own elections, at CLEAR; eve's incidents are not redirected.
+    # Eve chooses for its elections; then quinn, another authority, chooses for its own at
+    # CLEAR, which used to redirect every authority's incidents to quinn.
+    r = call(h, "PUT", "/api/v1/ads/incident-collection", "eve", json={"collection": "ad-incidents"})
+    assert r.status_code == 200, r.text
     r = call(h, "PUT", "/api/v1/ads/incident-collection", "quinn",
              json={"collection": "qc-incidents", "tlp": "CLEAR"})
     assert r.status_code == 200, r.text
+    r = call(h, "POST", "/api/v1/ads", "pat", json=foreign_record("f-ca-first", "ca-2029"))
+    assert r.status_code == 200 and len(r.json()["incidents"]) == 1, r.text
+    first = r.json()["incidents"][0]
+    ca = incidents_of(h, "eve", h.cid)
+    assert [o["id"] for o in ca] == [first] and ca[0]["object_marking_refs"] == [AMBER]
+    assert incidents_of(h, "quinn", h.qcid) == []
+
+    # One election's own destination, set by its authority only.
     r = call(h, "PUT", "/api/v1/elections/ca-2029/incident-collection", "quinn",
              json={"collection": "qc-incidents", "tlp": "CLEAR"})
     assert r.status_code == 403, r.text
@@ -402,7 +413,8 @@ def test_incident_destinations_belong_to_each_election_authority(rivals):
              json={"collection": "ad-incidents", "tlp": "GREEN"})
     assert r.status_code == 200 and r.json() == {
         "election": "ca-2029", "collection": h.cid, "tlp": "GREEN"}, r.text
-    # The hub-wide default is the operator's (local CLI), for on-2029 which chose nothing.
+    # The hub-wide default is the operator's (local CLI), for on-2029 whose authority chose
+    # nothing; it needs a user with write access to the collection.
     out = h.cli("ads", "incident-collection", "ops-incidents", "--as", "eve").stdout
     assert h.opsid in out and "TLP:AMBER" in out, out
     r = h.cli("ads", "incident-collection", "ops-incidents", "--as", "quinn", check=False)
@@ -413,16 +425,16 @@ def test_incident_destinations_belong_to_each_election_authority(rivals):
         r = call(h, "POST", "/api/v1/ads", "pat", json=foreign_record(f"f-{eid}", eid))
         assert r.status_code == 200 and len(r.json()["incidents"]) == 1, r.text
         outs[eid] = r.json()["incidents"][0]
-    ca = incidents_of(h, "eve", h.cid)
-    assert [o["id"] for o in ca] == [outs["ca-2029"]]
-    assert ca[0]["object_marking_refs"] == [GREEN]
+    ca = {o["id"]: o for o in incidents_of(h, "eve", h.cid)}
+    assert set(ca) == {first, outs["ca-2029"]}
+    assert ca[outs["ca-2029"]]["object_marking_refs"] == [GREEN]
     qc = incidents_of(h, "quinn", h.qcid)
     assert [o["id"] for o in qc] == [outs["qc-2029"]]
     assert qc[0]["object_marking_refs"] == ["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]
     ops = incidents_of(h, "eve", h.opsid)
     assert [o["id"] for o in ops] == [outs["on-2029"]]
     assert ops[0]["object_marking_refs"] == [AMBER]
-    for o in ca + qc + ops:
+    for o in list(ca.values()) + qc + ops:
         result = validate_instance(o, ValidationOptions())
         assert result.is_valid and not result.errors, [str(e) for e in result.errors]
 
