@@ -528,7 +528,7 @@ pub fn merge_openapi(doc: &mut Value) {
             "summary": "List or export the violations of the caller's elections (election authority)",
             "description": "Only violations fired for at least one election the caller's organisation registered, including rejected submissions that were never published.",
             "parameters": [q("election", "Election id."), q("after", "Violation id to start after."), q("limit", "1 to 10000."), q("format", "json (default), csv or jsonl (whole export).")],
-            "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "403": err("Not an election authority")}
+            "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority")}
         }},
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
             "summary": "Choose the collection the foreign-funding and foreign-interference incidents of the caller's elections are published to (election authority)",
