@@ -22,12 +22,15 @@ use store::{
 
 use crate::{now_micros, now_secs, Hub, HubError, Principal};
 
-/// Setting: the collection (UUID) incidents are published to by default (hub-wide).
+/// Setting written by earlier versions: the collection (UUID) every incident went to, chosen
+/// over HTTP by any election authority. Read only, as that authority's own destination.
 const SET_COLLECTION: &str = "incident_collection";
-/// Setting: the election-authority user default incidents are ingested as.
+/// Setting written by earlier versions: the user who chose it, incidents are ingested as.
 const SET_USER: &str = "incident_user";
-/// Setting: the TLP of default incidents.
+/// Setting written by earlier versions: the TLP of those incidents.
 const SET_TLP: &str = "incident_tlp";
+/// Setting: the operator's hub-wide default destination (JSON).
+const SET_DEFAULT: &str = "incident_destination.default";
 
 /// Setting key of one election's incident destination.
 fn election_key(election: &str) -> String {
@@ -707,18 +710,26 @@ impl Hub {
             if let Some(d) = self.destination_setting(&org_key(rec.org_id))? {
                 return Ok(Some(d));
             }
+            if let Some(d) = self.legacy_destination(rec.org_id)? {
+                return Ok(Some(d));
+            }
         }
-        self.default_incident_destination()
+        self.destination_setting(SET_DEFAULT)
     }
 
-    /// The hub-wide default destination, set by the operator.
-    fn default_incident_destination(&self) -> Result<Option<IncidentDestination>, HubError> {
+    /// The single destination earlier versions let any authority choose for every election;
+    /// it now counts only for the elections of the organisation whose user chose it.
+    fn legacy_destination(&self, org_id: i64) -> Result<Option<IncidentDestination>, HubError> {
         let (Some(collection), Some(user)) = (
             self.store().ad_setting(SET_COLLECTION)?,
             self.store().ad_setting(SET_USER)?,
         ) else {
             return Ok(None);
         };
+        match self.store().user_by_name(&user)? {
+            Some(u) if u.org_id == org_id => {}
+            _ => return Ok(None),
+        }
         let tlp = self
             .store()
             .ad_setting(SET_TLP)?
@@ -766,7 +777,7 @@ impl Hub {
         let elections: Vec<&str> = v.elections.split(',').filter(|e| !e.is_empty()).collect();
         let mut found = Vec::new();
         if elections.is_empty() {
-            found.extend(self.default_incident_destination()?);
+            found.extend(self.destination_setting(SET_DEFAULT)?);
         }
         for e in elections {
             found.extend(self.incident_destination(e)?);
@@ -936,9 +947,7 @@ impl Hub {
             user: p.user.username.clone(),
             tlp: tlp.unwrap_or(Tlp::Amber),
         };
-        self.store().set_ad_setting(SET_COLLECTION, &d.collection)?;
-        self.store().set_ad_setting(SET_USER, &d.user)?;
-        self.store().set_ad_setting(SET_TLP, d.tlp.as_str())?;
+        self.store_destination(SET_DEFAULT, &d)?;
         Ok(d)
     }
 

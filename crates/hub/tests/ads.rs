@@ -1024,3 +1024,47 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     assert!(!doc.to_string().contains("Jean Private"), "{doc}");
     assert!(doc["sponsor"].get("residence").is_none());
 }
+
+#[test]
+fn a_destination_stored_by_an_earlier_version_counts_only_for_its_authority() {
+    let r = registry();
+    let quinn = second_authority(&r);
+    r.hub
+        .add_collection(None, "qc-incidents", "QC", "", None)
+        .unwrap();
+    r.hub
+        .grant(None, "elections-qc", "qc-incidents", RW)
+        .unwrap();
+    let col = r
+        .hub
+        .store()
+        .collection_by_slug("qc-incidents")
+        .unwrap()
+        .unwrap();
+    // What an earlier version stored when quinn redirected every incident to itself.
+    for (k, v) in [
+        ("incident_collection", col.id.as_str()),
+        ("incident_user", "quinn"),
+        ("incident_tlp", "CLEAR"),
+    ] {
+        r.hub.store().set_ad_setting(k, v).unwrap();
+    }
+    assert_eq!(r.hub.incident_destination("ca-2029").unwrap(), None);
+    let qc = r.hub.incident_destination("qc-2029").unwrap().unwrap();
+    assert_eq!(
+        (qc.collection.as_str(), qc.tlp),
+        (col.id.as_str(), Tlp::Clear)
+    );
+    let out = r
+        .hub
+        .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
+        .unwrap();
+    assert!(out.incidents.is_empty());
+    assert!(incidents_in(&r, &quinn, &col.id).is_empty());
+    let out = r
+        .hub
+        .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
+        .unwrap();
+    assert_eq!(out.incidents.len(), 1);
+    assert_eq!(incidents_in(&r, &quinn, &col.id).len(), 1);
+}
