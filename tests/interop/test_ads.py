@@ -312,3 +312,221 @@ def test_cli_registers_sponsors_in_chain_order_and_the_platform(world, tmp_path)
     assert call(h, "GET", "/public/sponsors/bad-1").status_code == 404
     r = call(h, "GET", "/public/platforms")
     assert r.json()["platforms"][0]["monthly_reach_ca"] == [{"language": "fr", "visitors": 1000000}]
+
+
+# --- Issue 9, items 9, 19, 20 and 22: authorities own their elections and incidents, violations
+# are scoped, the public sponsor view hides what a disclosed name replaces, and the rules count
+# every visitor and the voters' time zone. ---
+
+AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+
+@pytest.fixture
+def rivals(new_hub, monkeypatch):
+    """Three election authorities: elections-ca (eve, election ca-2029, collection
+    ad-incidents), elections-qc (quinn, election qc-2029, collection qc-incidents) and
+    elections-on (olga, election on-2029, no collection); plus ops-incidents, writable by
+    elections-ca, for the operator's hub-wide default."""
+    monkeypatch.setenv("RRM_PUBLIC_RATE", "0")
+    h = new_hub()
+    h.org("plat", sector="platform", name="Example Social")
+    for slug, user in [("elections-ca", "eve"), ("elections-qc", "quinn"), ("elections-on", "olga")]:
+        h.org(slug, sector="election-authority", name=slug)
+        h.user(slug, user)
+    h.user("plat", "pat")
+    h.cid = h.collection("ad-incidents", "Elections CA incidents")
+    h.grant("elections-ca", "ad-incidents", write=True)
+    h.qcid = h.collection("qc-incidents", "Elections QC incidents")
+    h.grant("elections-qc", "qc-incidents", write=True)
+    h.opsid = h.collection("ops-incidents", "Operator's default incidents")
+    h.grant("elections-ca", "ops-incidents", write=True)
+    h.start()
+    for user, eid in [("eve", "ca-2029"), ("quinn", "qc-2029"), ("olga", "on-2029")]:
+        e = copy.deepcopy(sample()["elections"][0])
+        e["id"] = eid
+        r = call(h, "PUT", f"/api/v1/elections/{eid}", user, json=e)
+        assert r.status_code == 200, r.text
+    return h
+
+
+def foreign_record(ad_id, election):
+    rec = record(ad_id, "Foreign money ad", foreign_funds=True)
+    rec["submission"]["ad"]["linked_elections"] = [election]
+    return rec
+
+
+def incidents_of(h, user, cid):
+    server = Server(f"{h.url}/taxii2/", user=user, password=PASSWORD)
+    col = next(c for c in server.api_roots[0].collections if c.id == cid)
+    return [o for o in col.get_objects().get("objects", []) if o["type"] == "incident"]
+
+
+def test_only_the_registering_authority_changes_an_election(rivals):
+    h = rivals
+    before = call(h, "GET", "/public/elections/ca-2029").json()
+    # Another authority can neither overwrite eve's election nor make it invalid.
+    e = copy.deepcopy(sample()["elections"][0])
+    e["polling_day"] = "2029-10-22"
+    e["districts"] = []
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "quinn", json=e)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", r.text
+    bad = copy.deepcopy(sample()["elections"][0])
+    bad["districts"][1]["poll_close"] = "2029-10-16T19:00:00-07:00"
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "quinn", json=bad)
+    assert r.status_code in (400, 403), r.text
+    # Districts must close on polling day, in an offset in use; the field is named.
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=bad)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "districts[1].poll_close", r.text
+    bad["districts"][1]["poll_close"] = "2029-10-15T19:00:00-15:00"
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=bad)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "districts[1].poll_close", r.text
+    assert call(h, "GET", "/public/elections/ca-2029").json() == before
+    # Ads for it still go through; the owner may still change it.
+    r = call(h, "POST", "/api/v1/ads", "pat", json=record("ok-1", "Transit"))
+    assert r.status_code == 201, r.text
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)
+    assert r.status_code == 200 and r.json()["polling_day"] == "2029-10-22", r.text
+
+
+def test_incident_destinations_belong_to_each_election_authority(rivals):
+    h = rivals
+    # Eve chooses for its elections; then quinn, another authority, chooses for its own at
+    # CLEAR, which used to redirect every authority's incidents to quinn.
+    r = call(h, "PUT", "/api/v1/ads/incident-collection", "eve", json={"collection": "ad-incidents"})
+    assert r.status_code == 200, r.text
+    r = call(h, "PUT", "/api/v1/ads/incident-collection", "quinn",
+             json={"collection": "qc-incidents", "tlp": "CLEAR"})
+    assert r.status_code == 200, r.text
+    r = call(h, "POST", "/api/v1/ads", "pat", json=foreign_record("f-ca-first", "ca-2029"))
+    assert r.status_code == 200 and len(r.json()["incidents"]) == 1, r.text
+    first = r.json()["incidents"][0]
+    ca = incidents_of(h, "eve", h.cid)
+    assert [o["id"] for o in ca] == [first] and ca[0]["object_marking_refs"] == [AMBER]
+    assert incidents_of(h, "quinn", h.qcid) == []
+
+    # One election's own destination, set by its authority only.
+    r = call(h, "PUT", "/api/v1/elections/ca-2029/incident-collection", "quinn",
+             json={"collection": "qc-incidents", "tlp": "CLEAR"})
+    assert r.status_code == 403, r.text
+    r = call(h, "PUT", "/api/v1/elections/ca-2029/incident-collection", "eve",
+             json={"collection": "ad-incidents", "tlp": "GREEN"})
+    assert r.status_code == 200 and r.json() == {
+        "election": "ca-2029", "collection": h.cid, "tlp": "GREEN"}, r.text
+    # The hub-wide default is the operator's (local CLI), for on-2029 whose authority chose
+    # nothing; it needs a user with write access to the collection.
+    out = h.cli("ads", "incident-collection", "ops-incidents", "--as", "eve").stdout
+    assert h.opsid in out and "TLP:AMBER" in out, out
+    r = h.cli("ads", "incident-collection", "ops-incidents", "--as", "quinn", check=False)
+    assert r.returncode != 0, r.stdout
+
+    outs = {}
+    for eid in ["ca-2029", "qc-2029", "on-2029"]:
+        r = call(h, "POST", "/api/v1/ads", "pat", json=foreign_record(f"f-{eid}", eid))
+        assert r.status_code == 200 and len(r.json()["incidents"]) == 1, r.text
+        outs[eid] = r.json()["incidents"][0]
+    ca = {o["id"]: o for o in incidents_of(h, "eve", h.cid)}
+    assert set(ca) == {first, outs["ca-2029"]}
+    assert ca[outs["ca-2029"]]["object_marking_refs"] == [GREEN]
+    qc = incidents_of(h, "quinn", h.qcid)
+    assert [o["id"] for o in qc] == [outs["qc-2029"]]
+    assert qc[0]["object_marking_refs"] == ["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]
+    ops = incidents_of(h, "eve", h.opsid)
+    assert [o["id"] for o in ops] == [outs["on-2029"]]
+    assert ops[0]["object_marking_refs"] == [AMBER]
+    for o in list(ca.values()) + qc + ops:
+        result = validate_instance(o, ValidationOptions())
+        assert result.is_valid and not result.errors, [str(e) for e in result.errors]
+
+
+def test_violations_are_scoped_to_the_authoritys_elections(rivals):
+    h = rivals
+    for eid in ["ca-2029", "qc-2029"]:
+        r = call(h, "POST", "/api/v1/ads", "pat", json=foreign_record(f"f-{eid}", eid))
+        assert r.status_code == 200 and not r.json()["published"], r.text
+
+    def ads(user, **params):
+        r = call(h, "GET", "/api/v1/ads/violations", user, params=params)
+        assert r.status_code == 200, r.text
+        return {v["ad_id"] for v in r.json()["violations"]}
+
+    assert ads("eve") == {"f-ca-2029"}
+    assert ads("quinn") == {"f-qc-2029"}
+    assert ads("quinn", election="ca-2029") == set()
+    assert ads("olga") == set()
+    r = call(h, "GET", "/api/v1/ads/violations", "quinn", params={"format": "csv"})
+    assert "f-ca-2029" not in r.text and "f-qc-2029" in r.text, r.text
+
+
+def test_public_sponsor_view_shows_the_disclosed_name_only(world):
+    h = world
+    person = {"legal_name": "Jean Private", "disclosed_name": "Friends of the Valley",
+              "kind": "individual", "citizenship": ["CA"], "residence": "CA",
+              "canadian_role": "third_party"}
+    r = call(h, "PUT", "/api/v1/sponsors/valley", "pat", json=person)
+    assert r.status_code == 200, r.text
+    for path in ["/public/sponsors/valley", "/public/sponsors"]:
+        r = call(h, "GET", path)
+        assert r.status_code == 200, r.text
+        assert "Friends of the Valley" in r.text
+        for hidden in ["Jean Private", "legal_name", "residence", "citizenship"]:
+            assert hidden not in r.text, (hidden, r.text)
+    # The full record stays readable by platforms and authorities.
+    assert call(h, "GET", "/api/v1/sponsors/valley", "eve").json()["legal_name"] == "Jean Private"
+    # A published ad's sponsor document follows the same rule.
+    sub = submission("valley-1", "The valley votes")
+    del sub["sponsors"]
+    sub["ad"]["sponsor"] = "valley"
+    sub["ad"]["tagline"] = "Authorized by Friends of the Valley"
+    rec = {"submission": sub, "creative": {"media_type": "image/png", "data": base64.b64encode(PNG).decode()}}
+    r = call(h, "POST", "/api/v1/ads", "pat", json=rec)
+    assert r.status_code == 201, r.text
+    doc = call(h, "GET", f"/public/ads/{r.json()['id']}").json()
+    assert doc["sponsor"]["name"] == "Friends of the Valley"
+    assert "Jean Private" not in json.dumps(doc) and "residence" not in doc["sponsor"]
+
+
+def test_registry_duty_counts_every_visitor_and_periods_use_the_district_time(world, tmp_path):
+    h = world
+    # (a) Mainly English, 2.5M English and 0.6M French visitors: 3.1M, over 3M, so the duty holds.
+    doc = sample()
+    doc["platform"]["monthly_reach_ca"] = [{"language": "en", "visitors": 2500000},
+                                           {"language": "fr", "visitors": 600000}]
+    f = tmp_path / "reach.json"
+    f.write_text(json.dumps(doc))
+    out = json.loads(h.cli("ads", "check", str(f), "--json").stdout)
+    assert "CA-325.1-1" in {x["rule_id"] for x in out["fired"]}, out
+    assert out["retention"]["publish_until"] == "2031-10-15", out
+    # The same over HTTP with the platform's registered reach.
+    r = call(h, "PUT", "/api/v1/platforms/plat", "pat",
+             json={"name": "Example Social", "monthly_reach_ca": doc["platform"]["monthly_reach_ca"]})
+    assert r.status_code == 200, r.text
+    sub = submission("reach-1", "Transit for all")
+    del sub["platform"]
+    r = call(h, "POST", "/api/v1/ads", "pat", json={"submission": sub, "creative": record("x", "x")["creative"]})
+    assert r.status_code == 201, r.text
+    assert "CA-325.1-1" in {x["rule_id"] for x in r.json()["result"]["fired"]}, r.text
+    assert call(h, "GET", f"/public/ads/{r.json()['id']}").json()["publish_until"] == "2031-10-15"
+
+    # (b) First shown 2029-10-16T01:40Z, 18:40 in Abbotsford on polling day, without a tagline:
+    # blocked (polls open) and inside the election period, so the registry and tagline rules fire.
+    for start, end in [("2029-10-16T01:40:00Z", "2029-10-16T01:55:00Z"),
+                       ("2029-10-16T03:40:00+02:00", "2029-10-16T03:55:00+02:00")]:
+        sub = submission("late-1", "Last call")
+        sub["ad"]["districts"] = ["59001"]
+        sub["ad"]["intended_dissemination"] = {"start": start, "end": end}
+        del sub["ad"]["tagline"]
+        r = call(h, "POST", "/api/v1/ads", "pat", json={"submission": sub, "creative": record("x", "x")["creative"]})
+        assert r.status_code == 200, r.text
+        fired = {x["rule_id"]: x["outcome"] for x in r.json()["result"]["fired"]}
+        assert r.json()["verdict"] == "BLOCK", r.text
+        assert fired.get("CA-323") == "BLOCK" and fired.get("CA-TAGLINE-PRESENT") == "REJECT", fired
+        assert "CA-325.1-1" in fired, fired
+    # 2029-10-16T04:30Z is 00:30 on the next day in Ajax: outside the election period there.
+    doc = sample()
+    doc["ad"]["districts"] = ["35001"]
+    doc["ad"]["versions"] = [{"version": 1, "first_shown": "2029-10-16T04:30:00Z"}]
+    doc["ad"]["intended_dissemination"] = {"start": "2029-10-16T04:30:00Z", "end": "2029-10-16T05:00:00Z"}
+    f.write_text(json.dumps(doc))
+    out = json.loads(h.cli("ads", "check", str(f), "--json").stdout)
+    assert "CA-325.1-1" not in {x["rule_id"] for x in out["fired"]}, out

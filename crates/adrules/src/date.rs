@@ -255,6 +255,13 @@ impl Instant {
         Date(days.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
     }
 
+    /// The calendar day of this instant at another UTC offset (minutes), e.g. a district's.
+    pub fn date_at_offset(&self, offset_minutes: i32) -> Date {
+        let local = self.secs + offset_minutes as i64 * 60;
+        let days = local.div_euclid(86_400);
+        Date(days.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+    }
+
     /// Midnight at the start of this instant's local calendar day, in the same offset.
     pub fn start_of_local_day(&self) -> Instant {
         let local = self.secs + self.offset_minutes as i64 * 60;
@@ -353,6 +360,9 @@ mod tests {
             "2025-04-28T00:00:00-04:00"
         );
         let z = Instant::parse("2025-04-29T01:30:00Z").unwrap();
+        assert_eq!(z.local_date().to_string(), "2025-04-29");
+        assert_eq!(z.date_at_offset(-7 * 60).to_string(), "2025-04-28");
+        assert_eq!(z.date_at_offset(0).to_string(), "2025-04-29");
         assert_eq!(i, z);
         assert_eq!(i.to_string(), "2025-04-28T21:30:00-04:00");
     }

@@ -176,7 +176,6 @@ impl Engine {
                 message: "sponsor or payer not found".into(),
             }]));
         };
-        let days = ad.dissemination().days();
         let mut fired: Vec<(usize, FiredRule)> = Vec::new();
         let mut retention = RetentionDates::default();
         let mut applied: Vec<String> = Vec::new();
@@ -188,6 +187,7 @@ impl Engine {
             let Some(election) = sub.elections.iter().find(|e| &e.id == eid) else {
                 continue;
             };
+            let days = days_in_zones(ad, election);
             let ctx = Ctx {
                 sub,
                 ad,
@@ -206,7 +206,7 @@ impl Engine {
                     start: set.effective_from,
                     end: set.effective_until.unwrap_or(MAX_DATE),
                 };
-                if !set_range.overlaps(&days) {
+                if ctx.overlapping(&set_range).is_none() {
                     continue;
                 }
                 covered = true;
@@ -221,7 +221,7 @@ impl Engine {
                             .or(set.effective_until)
                             .unwrap_or(MAX_DATE),
                     };
-                    if !range.overlaps(&days) || !eval(&rule.condition, &ctx, None) {
+                    if ctx.overlapping(&range).is_none() || !eval(&rule.condition, &ctx, None) {
                         continue;
                     }
                     let mut details = Vec::new();
@@ -312,11 +312,36 @@ struct Ctx<'a> {
     election: &'a Election,
     sponsor: &'a Sponsor,
     payer: &'a Sponsor,
-    days: DateRange,
+    /// The ad's dissemination days in each time zone it is counted in for this election.
+    days: Vec<DateRange>,
     periods: Periods,
 }
 
+/// The ad's dissemination days for an election, once per UTC offset of the districts it runs
+/// in (`ad.districts`, or every district of the election when empty); when the election has
+/// no districts, each instant counts on the day of its own offset.
+fn days_in_zones(ad: &Ad, election: &Election) -> Vec<DateRange> {
+    let mut offsets: Vec<i32> = election
+        .districts
+        .iter()
+        .filter(|d| ad.districts.is_empty() || ad.districts.contains(&d.id))
+        .map(|d| d.poll_close.offset_minutes())
+        .collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let d = ad.dissemination();
+    if offsets.is_empty() {
+        return vec![d.days_at(None)];
+    }
+    offsets.into_iter().map(|o| d.days_at(Some(o))).collect()
+}
+
 impl<'a> Ctx<'a> {
+    /// The ad's days in the first time zone where they share a day with `range`, if any.
+    fn overlapping(&self, range: &DateRange) -> Option<DateRange> {
+        self.days.iter().copied().find(|d| d.overlaps(range))
+    }
+
     fn party(&self, p: Party) -> &'a Sponsor {
         match p {
             Party::Sponsor => self.sponsor,
@@ -368,8 +393,12 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
         // Unresolved references never hold (rule sets are resolved when loaded).
         Condition::Ref(_) => false,
         Condition::ClassIn(classes) => classes.contains(&ctx.ad.class),
-        Condition::DisseminatedIn(p) => match ctx.period(*p) {
-            Some(range) if !range.is_empty() && range.overlaps(&ctx.days) => {
+        Condition::DisseminatedIn(p) => match ctx
+            .period(*p)
+            .filter(|r| !r.is_empty())
+            .and_then(|r| Some((r, ctx.overlapping(&r)?)))
+        {
+            Some((range, days)) => {
                 note(&mut out, || {
                     let name = match p {
                         Period::ElectionPeriod => "election period".to_string(),
@@ -380,8 +409,8 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
                     };
                     format!(
                         "dissemination {} to {} overlaps the {name} of {} ({} to {})",
-                        ctx.days.start,
-                        end_text(ctx),
+                        days.start,
+                        end_text(ctx, &days),
                         ctx.election.id,
                         range.start,
                         range.end
@@ -392,24 +421,32 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
             _ => false,
         },
         Condition::ReachAtLeast(thresholds) => {
-            for r in &ctx.sub.platform.monthly_reach_ca {
-                let t = thresholds
+            let pl = &ctx.sub.platform;
+            let threshold = |lang: &str| {
+                thresholds
                     .iter()
-                    .find(|t| t.language == r.language)
-                    .or_else(|| thresholds.iter().find(|t| t.language == "*"));
-                if let Some(t) = t {
-                    if r.visitors >= t.visitors {
-                        note(&mut out, || {
-                            format!(
-                                "platform {} has {} monthly visitors in Canada in {:?}, threshold {}",
-                                ctx.sub.platform.id, r.visitors, r.language, t.visitors
-                            )
-                        });
-                        return true;
-                    }
-                }
+                    .find(|t| t.language == lang)
+                    .or_else(|| thresholds.iter().find(|t| t.language == "*"))
+            };
+            let Some((lang, t)) = pl
+                .main_languages()
+                .into_iter()
+                .filter_map(|l| Some((l, threshold(l)?)))
+                .min_by_key(|(_, t)| t.visitors)
+            else {
+                return false;
+            };
+            let total = pl.total_reach_ca();
+            if total < t.visitors {
+                return false;
             }
-            false
+            note(&mut out, || {
+                format!(
+                    "platform {} has {total} monthly visitors in Canada, content mainly in {lang:?}, threshold {}",
+                    pl.id, t.visitors
+                )
+            });
+            true
         }
         Condition::Missing(fields) => {
             let mut any = false;
@@ -627,10 +664,10 @@ fn eval(c: &Condition, ctx: &Ctx<'_>, mut out: Option<&mut Vec<String>>) -> bool
     }
 }
 
-/// The end of the ad's dissemination as text.
-fn end_text(ctx: &Ctx<'_>) -> String {
+/// The end of the ad's dissemination (counted as in `days`) as text.
+fn end_text(ctx: &Ctx<'_>, days: &DateRange) -> String {
     match ctx.ad.dissemination().end {
-        Some(_) => ctx.days.end.to_string(),
+        Some(_) => days.end.to_string(),
         None => "(still running)".to_string(),
     }
 }
@@ -871,7 +908,12 @@ fn apply_retention(
     let anchor = |y: &YearsAfter, publish: Option<Date>| -> Option<Date> {
         let base = match y.anchor {
             Anchor::ElectionPeriodEnd => Some(ctx.election.election_period_end()),
-            Anchor::DisseminationEnd => ctx.ad.dissemination().end.map(|e| e.local_date()),
+            // The last day the ad ran in any of its time zones.
+            Anchor::DisseminationEnd => ctx
+                .ad
+                .dissemination()
+                .end
+                .and_then(|_| ctx.days.iter().map(|d| d.end).max()),
             Anchor::PublishUntil => publish,
         }?;
         Some(base.add_years(i32::from(y.years)))

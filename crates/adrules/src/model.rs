@@ -345,6 +345,33 @@ pub struct Platform {
     /// election period, by the language of the content they use.
     #[serde(default)]
     pub monthly_reach_ca: Vec<LanguageReach>,
+    /// ISO 639-1 code of the language the platform's content is mainly in (Canada s. 325.1(1));
+    /// when absent, the language of `monthly_reach_ca` with the most visitors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_language: Option<String>,
+}
+
+impl Platform {
+    /// Average monthly visitors in Canada over every language.
+    pub fn total_reach_ca(&self) -> u64 {
+        self.monthly_reach_ca
+            .iter()
+            .fold(0u64, |n, r| n.saturating_add(r.visitors))
+    }
+
+    /// The languages the platform's content may be mainly in: `main_language` when given,
+    /// else every language tied for the most visitors (none without any reach).
+    pub fn main_languages(&self) -> Vec<&str> {
+        if let Some(l) = &self.main_language {
+            return vec![l.as_str()];
+        }
+        let most = self.monthly_reach_ca.iter().map(|r| r.visitors).max();
+        self.monthly_reach_ca
+            .iter()
+            .filter(|r| Some(r.visitors) == most)
+            .map(|r| r.language.as_str())
+            .collect()
+    }
 }
 
 /// Monthly reach in one language.
@@ -498,9 +525,19 @@ impl Dissemination {
     /// The calendar days covered, each instant counted in its own offset; an open end counts
     /// as running on indefinitely.
     pub fn days(&self) -> DateRange {
-        let start = self.start.local_date();
+        self.days_at(None)
+    }
+
+    /// The calendar days covered at a UTC offset in minutes (a district's), or in each
+    /// instant's own offset when `None`; an open end counts as running on indefinitely.
+    pub fn days_at(&self, offset_minutes: Option<i32>) -> DateRange {
+        let day = |i: &Instant| match offset_minutes {
+            Some(o) => i.date_at_offset(o),
+            None => i.local_date(),
+        };
+        let start = day(&self.start);
         let end = match &self.end {
-            Some(e) => e.local_date(),
+            Some(e) => day(e),
             None => Date::MAX,
         };
         DateRange { start, end }

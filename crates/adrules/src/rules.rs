@@ -246,7 +246,10 @@ pub enum Condition {
     ClassIn(Vec<AdClass>),
     /// The ad's dissemination days overlap this period of the election.
     DisseminatedIn(Period),
-    /// The platform's monthly reach meets at least one threshold.
+    /// The platform's monthly visitors in Canada, all languages counted, meet the threshold of
+    /// the language its content is mainly in (`*` for any language not listed); when the main
+    /// language is not stated and several languages tie for the most visitors, the lowest of
+    /// their thresholds applies.
     ReachAtLeast(Vec<ReachThreshold>),
     /// At least one of these fields is missing or blank.
     Missing(Vec<Field>),

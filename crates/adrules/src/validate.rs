@@ -5,7 +5,7 @@
 
 use crate::codes::{currency_exponent, is_country, is_language};
 use crate::error::FieldError;
-use crate::model::{Money, Platform, Range, Sponsor, Submission};
+use crate::model::{Election, Money, Platform, Range, Sponsor, Submission};
 use std::fmt;
 
 /// Limits on creatives.
@@ -247,76 +247,112 @@ fn control_cycle(sub: &Submission, start: &str) -> bool {
 fn validate_elections(sub: &Submission, out: &mut Out) {
     for (i, e) in sub.elections.iter().enumerate() {
         let p = Idx("elections", i);
-        if e.id.trim().is_empty() {
-            out.push(format!("{p}.id"), "must not be empty");
-        }
         if sub.elections[..i].iter().any(|o| o.id == e.id) {
             out.push(
                 format!("{p}.id"),
                 format!("duplicate election id {:?}", e.id),
             );
         }
-        if e.jurisdiction != "EU" && !is_country(&e.jurisdiction) {
+        election_fields(e, Some(&p), out);
+    }
+}
+
+/// Checks one election on its own, for an election registry: the same checks a submission's
+/// elections get, so a registered election never makes a submission invalid. Fields are named
+/// without a prefix (`writ_issued`, `districts[3].poll_close`).
+pub fn validate_election(e: &Election) -> Vec<FieldError> {
+    let mut out = Out(Vec::new());
+    election_fields(e, None, &mut out);
+    out.0
+}
+
+/// The smallest UTC offset in use anywhere, in minutes (UTC-12:00).
+const MIN_OFFSET_MINUTES: i32 = -12 * 60;
+/// The largest UTC offset in use anywhere, in minutes (UTC+14:00).
+const MAX_OFFSET_MINUTES: i32 = 14 * 60;
+
+/// The checks of one election; `p` prefixes the field names.
+fn election_fields(e: &Election, p: Option<&dyn fmt::Display>, out: &mut Out) {
+    if e.id.trim().is_empty() {
+        out.push(at(p, format_args!("id")), "must not be empty");
+    }
+    if e.jurisdiction != "EU" && !is_country(&e.jurisdiction) {
+        out.push(
+            at(p, format_args!("jurisdiction")),
+            format!(
+                "unknown jurisdiction {:?} (expected ISO 3166-1 alpha-2 or \"EU\")",
+                e.jurisdiction
+            ),
+        );
+    }
+    if let Some(w) = e.writ_issued {
+        if w > e.polling_day {
             out.push(
-                format!("{p}.jurisdiction"),
-                format!(
-                    "unknown jurisdiction {:?} (expected ISO 3166-1 alpha-2 or \"EU\")",
-                    e.jurisdiction
-                ),
+                at(p, format_args!("writ_issued")),
+                format!("writ issued {w} after polling day {}", e.polling_day),
             );
         }
-        if let Some(w) = e.writ_issued {
-            if w > e.polling_day {
-                out.push(
-                    format!("{p}.writ_issued"),
-                    format!("writ issued {w} after polling day {}", e.polling_day),
-                );
-            }
+    }
+    if let Some(w) = e.writ_withdrawn {
+        match e.writ_issued {
+            None => out.push(
+                at(p, format_args!("writ_withdrawn")),
+                "a writ cannot be withdrawn before it is issued (writ_issued is missing)",
+            ),
+            Some(iss) if w < iss => out.push(
+                at(p, format_args!("writ_withdrawn")),
+                format!("writ withdrawn {w} before it was issued {iss}"),
+            ),
+            _ => {}
         }
-        if let Some(w) = e.writ_withdrawn {
-            match e.writ_issued {
-                None => out.push(
-                    format!("{p}.writ_withdrawn"),
-                    "a writ cannot be withdrawn before it is issued (writ_issued is missing)",
+        if w > e.polling_day {
+            out.push(
+                at(p, format_args!("writ_withdrawn")),
+                format!("writ withdrawn {w} after polling day {}", e.polling_day),
+            );
+        }
+    }
+    if let Some(age) = e.voting_age {
+        if !(14..=25).contains(&age) {
+            out.push(
+                at(p, format_args!("voting_age")),
+                format!("{age} is not a plausible voting age (14 to 25)"),
+            );
+        }
+    }
+    for (j, d) in e.districts.iter().enumerate() {
+        if d.id.trim().is_empty() {
+            out.push(
+                at(p, format_args!("districts[{j}].id")),
+                "must not be empty",
+            );
+        }
+        if e.districts[..j].iter().any(|o| o.id == d.id) {
+            out.push(
+                at(p, format_args!("districts[{j}].id")),
+                format!("duplicate district id {:?}", d.id),
+            );
+        }
+        let offset = d.poll_close.offset_minutes();
+        if !(MIN_OFFSET_MINUTES..=MAX_OFFSET_MINUTES).contains(&offset) {
+            out.push(
+                at(p, format_args!("districts[{j}].poll_close")),
+                format!(
+                    "the UTC offset of {} ({} minutes) is not one in use (-12:00 to +14:00)",
+                    d.poll_close, offset
                 ),
-                Some(iss) if w < iss => out.push(
-                    format!("{p}.writ_withdrawn"),
-                    format!("writ withdrawn {w} before it was issued {iss}"),
+            );
+            continue;
+        }
+        let day = d.poll_close.local_date();
+        if day != e.polling_day {
+            out.push(
+                at(p, format_args!("districts[{j}].poll_close")),
+                format!(
+                    "polls close on {day} (in the given offset), not on polling day {}",
+                    e.polling_day
                 ),
-                _ => {}
-            }
-            if w > e.polling_day {
-                out.push(
-                    format!("{p}.writ_withdrawn"),
-                    format!("writ withdrawn {w} after polling day {}", e.polling_day),
-                );
-            }
-        }
-        if let Some(age) = e.voting_age {
-            if !(14..=25).contains(&age) {
-                out.push(
-                    format!("{p}.voting_age"),
-                    format!("{age} is not a plausible voting age (14 to 25)"),
-                );
-            }
-        }
-        for (j, d) in e.districts.iter().enumerate() {
-            if e.districts[..j].iter().any(|o| o.id == d.id) {
-                out.push(
-                    format!("{p}.districts[{j}].id"),
-                    format!("duplicate district id {:?}", d.id),
-                );
-            }
-            let day = d.poll_close.local_date();
-            if day != e.polling_day {
-                out.push(
-                    format!("{p}.districts[{j}].poll_close"),
-                    format!(
-                        "polls close on {day} (in the given offset), not on polling day {}",
-                        e.polling_day
-                    ),
-                );
-            }
+            );
         }
     }
 }
@@ -329,6 +365,14 @@ fn validate_platform(sub: &Submission, out: &mut Out) {
 fn platform_fields(pl: &Platform, p: Option<&dyn fmt::Display>, out: &mut Out) {
     if pl.id.trim().is_empty() {
         out.push(at(p, format_args!("id")), "must not be empty");
+    }
+    if let Some(l) = &pl.main_language {
+        if !is_language(l) {
+            out.push(
+                at(p, format_args!("main_language")),
+                format!("{l:?} is not an ISO 639 language code"),
+            );
+        }
     }
     for (i, r) in pl.monthly_reach_ca.iter().enumerate() {
         if !is_language(&r.language) {

@@ -61,6 +61,23 @@ fn reach(v: &mut Value, lang: &str, n: u64) {
     );
 }
 
+/// Sets the platform's Canadian reach in several languages, with an optional main language.
+fn reach_by(v: &mut Value, langs: &[(&str, u64)], main: Option<&str>) {
+    let list: Vec<Value> = langs
+        .iter()
+        .map(|(l, n)| json!({"language": l, "visitors": n}))
+        .collect();
+    put(v, "/platform/monthly_reach_ca", json!(list));
+    if let Some(m) = main {
+        put(v, "/platform/main_language", json!(m));
+    }
+}
+
+/// Shows the ad only in the Pacific district (Abbotsford, polls close 19:00 at -07:00).
+fn pacific(v: &mut Value) {
+    put(v, "/ad/districts", json!(["59001"]));
+}
+
 /// A one-day Canadian dissemination on `day` (noon Eastern).
 fn ca_day(v: &mut Value, day: &str) {
     run(
@@ -108,6 +125,19 @@ fn scenarios() -> Vec<Scenario> {
         sc("Punjabi reach 99,999", "CA-325.1-1", ca_with(|v| reach(v, "pa", 99_999)), false, Accept),
         sc("English 2,000,000 does not meet the English threshold even though it is over the other-language one",
             "CA-325.1-1", ca_with(|v| reach(v, "en", 2_000_000)), false, Accept),
+        // --- CA-325.1-1: visitors of every language against the main language's threshold ---
+        sc("mainly English: 2.5M English and 0.6M French visitors make 3.1M, over the English threshold",
+            "CA-325.1-1", ca_with(|v| reach_by(v, &[("en", 2_500_000), ("fr", 600_000)], None)), true, Accept),
+        sc("mainly English: 2.3M English and 0.6M French make 2.9M, under the English threshold",
+            "CA-325.1-1", ca_with(|v| reach_by(v, &[("en", 2_300_000), ("fr", 600_000)], None)), false, Accept),
+        sc("stated mainly English: 1.2M French visitors do not apply the French threshold",
+            "CA-325.1-1", ca_with(|v| reach_by(v, &[("en", 1_000_000), ("fr", 1_200_000)], Some("en"))), false, Accept),
+        sc("stated mainly French: 0.7M French and 0.35M English make 1.05M, over the French threshold",
+            "CA-325.1-1", ca_with(|v| reach_by(v, &[("en", 350_000), ("fr", 700_000)], Some("fr"))), true, Accept),
+        sc("mainly Punjabi: 60,000 Punjabi and 50,000 English make 110,000, over the other-language threshold",
+            "CA-325.1-1", ca_with(|v| reach_by(v, &[("pa", 60_000), ("en", 50_000)], None)), true, Accept),
+        sc("English and French tied: the lower (French) threshold applies to 1.2M visitors",
+            "CA-325.1-1", ca_with(|v| reach_by(v, &[("en", 600_000), ("fr", 600_000)], None)), true, Accept),
         // --- CA-325.1-3: required registry content ---
         sc("no electronic copy of the ad", "CA-325.1-3", ca_with(|v| drop_field(v, "/ad/creative")), true, Reject),
         sc("blank authorizing person", "CA-325.1-3", ca_with(|v| put(v, "/ad/authorized_by", json!("  "))), true, Reject),
@@ -204,6 +234,33 @@ fn scenarios() -> Vec<Scenario> {
             ca_with(|v| { put(v, "/ad/districts", json!(["59001"])); run(v, "2029-10-15T21:45:00-04:00", "2029-10-15T23:30:00-04:00") }), true, Block),
         sc("Ontario district only: 21:45 Eastern is after its close", "CA-323",
             ca_with(|v| { put(v, "/ad/districts", json!(["35001"])); run(v, "2029-10-15T21:45:00-04:00", "2029-10-15T23:30:00-04:00") }), false, Accept),
+        // --- periods counted in the district's time zone, whatever offset an instant is written in ---
+        sc("first shown 2029-10-16T01:40Z, 18:40 in Abbotsford on polling day: election period", "CA-325.1-1",
+            ca_with(|v| { pacific(v); run(v, "2029-10-16T01:40:00Z", "2029-10-16T01:55:00Z") }), true, Block),
+        sc("same instant: the Abbotsford polls are still open, so the blackout applies", "CA-323",
+            ca_with(|v| { pacific(v); run(v, "2029-10-16T01:40:00Z", "2029-10-16T01:55:00Z") }), true, Block),
+        sc("same instant without a tagline: the tagline rule fires in the election period", "CA-TAGLINE-PRESENT",
+            ca_with(|v| { pacific(v); drop_field(v, "/ad/tagline"); run(v, "2029-10-16T01:40:00Z", "2029-10-16T01:55:00Z") }), true, Block),
+        sc("same instant written at +02:00 (03:40 on 16 October there): still polling day in Abbotsford", "CA-325.1-1",
+            ca_with(|v| { pacific(v); run(v, "2029-10-16T03:40:00+02:00", "2029-10-16T03:55:00+02:00") }), true, Block),
+        sc("2029-10-16T06:30Z, 23:30 in Abbotsford on polling day, after its polls closed", "CA-325.1-1",
+            ca_with(|v| { pacific(v); run(v, "2029-10-16T06:30:00Z", "2029-10-16T06:45:00Z") }), true, Accept),
+        sc("2029-10-16T07:00Z, midnight in Abbotsford: the day after polling day", "CA-325.1-1",
+            ca_with(|v| { pacific(v); run(v, "2029-10-16T07:00:00Z", "2029-10-16T08:00:00Z") }), false, Accept),
+        sc("2029-10-16T04:30Z in Ajax is 00:30 on the day after polling day", "CA-325.1-1",
+            ca_with(|v| { put(v, "/ad/districts", json!(["35001"])); run(v, "2029-10-16T04:30:00Z", "2029-10-16T05:00:00Z") }), false, Accept),
+        sc("2029-10-16T04:30Z in every district: still polling day in Abbotsford", "CA-325.1-1",
+            ca_with(|v| run(v, "2029-10-16T04:30:00Z", "2029-10-16T05:00:00Z")), true, Accept),
+        sc("issue ad 2029-09-09T03:30Z in Ajax is 23:30 the day before the writ", "CA-325.1-1",
+            ca_with(|v| { put(v, "/ad/class", json!("issue")); put(v, "/ad/districts", json!(["35001"])); run(v, "2029-09-09T03:30:00Z", "2029-09-09T03:50:00Z") }), false, Accept),
+        sc("issue ad 2029-09-09T04:00Z in Ajax is midnight of the writ day", "CA-325.1-1",
+            ca_with(|v| { put(v, "/ad/class", json!("issue")); put(v, "/ad/districts", json!(["35001"])); run(v, "2029-09-09T04:00:00Z", "2029-09-09T04:20:00Z") }), true, Accept),
+        sc("partisan ad 2029-06-30T03:00Z in Abbotsford is 20:00 on June 29, before the pre-election period", "CA-325.1-1",
+            ca_with(|v| { pacific(v); run(v, "2029-06-30T03:00:00Z", "2029-06-30T04:00:00Z") }), false, Accept),
+        sc("partisan ad 2029-06-30T07:00Z in Abbotsford is midnight of June 30", "CA-325.1-1",
+            ca_with(|v| { pacific(v); run(v, "2029-06-30T07:00:00Z", "2029-06-30T08:00:00Z") }), true, Accept),
+        sc("election without districts: an instant counts on the day of its own offset", "CA-325.1-1",
+            ca_with(|v| { put(v, "/elections/0/districts", json!([])); run(v, "2029-10-16T01:40:00Z", "2029-10-16T01:55:00Z") }), false, Accept),
         // --- EU-ART5-2-SPONSOR: third-country sponsors in the three months before the vote ---
         sc("EU sponsor controlled through two entities by a US company", "EU-ART5-2-SPONSOR",
             eu_with(|v| {

@@ -272,6 +272,30 @@ fn cases() -> Vec<(
             "not on polling day",
         ),
         (
+            "district offset no time zone uses",
+            Box::new(|| {
+                let mut v = ca();
+                put(
+                    &mut v,
+                    "/elections/0/districts/1/poll_close",
+                    json!("2029-10-15T19:00:00-15:00"),
+                );
+                v
+            }),
+            "elections[0].districts[1].poll_close",
+            "offset",
+        ),
+        (
+            "platform main language not a language code",
+            Box::new(|| {
+                let mut v = ca();
+                put(&mut v, "/platform/main_language", json!("english"));
+                v
+            }),
+            "platform.main_language",
+            "ISO 639",
+        ),
+        (
             "ad district unknown",
             Box::new(|| {
                 let mut v = ca();

@@ -9,22 +9,49 @@
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
+use adrules::model::{CanadianRole, EuBasis, FundingSource, Money, Sponsor, SponsorKind};
 use adrules::{Date, Engine, Limits, Outcome, Submission};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use store::{
     AdListing, AdQuery, AdRow, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
-    PlatformRecord, RetentionRun, Role, Sector, SponsorRecord, StoreError, Tlp, ViolationRow,
+    PlatformRecord, RetentionRun, Role, Sector, SponsorRecord, StoreError, Tlp, ViolationQuery,
+    ViolationRow,
 };
 
 use crate::{now_micros, now_secs, Hub, HubError, Principal};
 
-/// Setting: the collection (UUID) incidents are published to.
+/// Setting written by earlier versions: the collection (UUID) every incident went to, chosen
+/// over HTTP by any election authority. Read only, as that authority's own destination.
 const SET_COLLECTION: &str = "incident_collection";
-/// Setting: the election-authority user incidents are ingested as.
+/// Setting written by earlier versions: the user who chose it, incidents are ingested as.
 const SET_USER: &str = "incident_user";
-/// Setting: the TLP of incidents.
+/// Setting written by earlier versions: the TLP of those incidents.
 const SET_TLP: &str = "incident_tlp";
+/// Setting: the operator's hub-wide default destination (JSON).
+const SET_DEFAULT: &str = "incident_destination.default";
+
+/// Setting key of one election's incident destination.
+fn election_key(election: &str) -> String {
+    format!("incident_destination.election.{election}")
+}
+
+/// Setting key of the incident destination an authority chose for all its elections.
+fn org_key(org_id: i64) -> String {
+    format!("incident_destination.org.{org_id}")
+}
+
+/// Where the STIX incidents of an election's violations go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentDestination {
+    /// The collection's UUID.
+    pub collection: String,
+    /// The election-authority user incidents are ingested as.
+    pub user: String,
+    /// The TLP of the incidents.
+    pub tlp: Tlp,
+}
 
 /// The label of the STIX incident a fired rule with these tags becomes, if any: rules on
 /// foreign funding (`foreign-funding`) and on foreign buyers or sponsors
@@ -346,13 +373,7 @@ fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
         sub.sponsors
             .iter()
             .find(|s| s.id == id)
-            .map(|s| {
-                json!({
-                    "id": s.id, "name": s.public_name(), "legal_name": s.legal_name,
-                    "kind": s.kind, "established_in": s.established_in,
-                    "residence": s.residence, "controlled_by": s.controlled_by,
-                })
-            })
+            .and_then(|s| serde_json::to_value(PublicParty::of(s)).ok())
             .unwrap_or_else(|| json!({ "id": id }))
     };
     let days = ad.dissemination().days();
@@ -421,7 +442,10 @@ fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
 
 impl Hub {
     /// Registers or replaces an election (the `adrules` election JSON). Needs an
-    /// election-authority organisation and the analyst or admin role.
+    /// election-authority organisation and the analyst or admin role; only the organisation
+    /// that registered an election may replace it. The election is validated as a
+    /// submission's elections are (dates in order, every district's polls closing on polling
+    /// day in an offset in use), the field named.
     pub fn put_election(&self, p: &Principal, election: Value) -> Result<ElectionRecord, HubError> {
         require_sector(
             p,
@@ -432,30 +456,10 @@ impl Hub {
         let e: adrules::model::Election = serde_json::from_value(election)
             .map_err(|e| HubError::invalid("election", e.to_string()))?;
         check_id("id", &e.id)?;
-        if e.jurisdiction != "EU" && !adrules::codes::is_country(&e.jurisdiction) {
-            return Err(HubError::invalid(
-                "jurisdiction",
-                format!(
-                    "unknown country code {:?} (expected ISO 3166-1 alpha-2, or EU)",
-                    e.jurisdiction
-                ),
-            ));
-        }
-        if let Some(w) = e.writ_issued {
-            if w > e.polling_day {
-                return Err(HubError::invalid(
-                    "writ_issued",
-                    "the writ is issued after polling day (dates out of order)",
-                ));
-            }
-        }
-        if let Some(w) = e.writ_withdrawn {
-            if e.writ_issued.is_none_or(|i| w < i) || w > e.polling_day {
-                return Err(HubError::invalid(
-                    "writ_withdrawn",
-                    "the writ is withdrawn before it is issued or after polling day",
-                ));
-            }
+        // The same checks a submission's elections get, so a registered election never makes
+        // the submissions linked to it invalid.
+        if let Some(f) = adrules::validate::validate_election(&e).into_iter().next() {
+            return Err(HubError::invalid(&f.field, f.message));
         }
         let json =
             serde_json::to_string(&e).map_err(|e| HubError::invalid("election", e.to_string()))?;
@@ -465,8 +469,14 @@ impl Hub {
             org_id: p.org.id,
             updated: now_secs(),
         };
-        self.store().put_election(&rec)?;
-        Ok(rec)
+        match self.store().put_election(&rec) {
+            Ok(()) => Ok(rec),
+            Err(StoreError::NotOwner { .. }) => Err(HubError::Forbidden(format!(
+                "election {:?} is registered by another organisation; only it may change it",
+                e.id
+            ))),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Every registered election, as `adrules` election JSON.
@@ -672,9 +682,7 @@ impl Hub {
             .zip(&pr.incident_labels)
         {
             if let Some(label) = label {
-                if let Some(inc) = self.publish_incident(p, &pr.sub, v, *id, label)? {
-                    incidents.push(inc);
-                }
+                incidents.extend(self.publish_incidents(p, &pr.sub, v, *id, label)?);
             }
         }
         Ok(SubmitOutcome {
@@ -688,9 +696,109 @@ impl Hub {
         })
     }
 
+    /// Where the incidents of an election's violations go: the election's own destination,
+    /// else the one its authority chose for all its elections, else the hub-wide default;
+    /// `None` when there is none.
+    pub fn incident_destination(
+        &self,
+        election: &str,
+    ) -> Result<Option<IncidentDestination>, HubError> {
+        if let Some(d) = self.destination_setting(&election_key(election))? {
+            return Ok(Some(d));
+        }
+        if let Some(rec) = self.store().election_by_id(election)? {
+            if let Some(d) = self.destination_setting(&org_key(rec.org_id))? {
+                return Ok(Some(d));
+            }
+            if let Some(d) = self.legacy_destination(rec.org_id)? {
+                return Ok(Some(d));
+            }
+        }
+        self.destination_setting(SET_DEFAULT)
+    }
+
+    /// The single destination earlier versions let any authority choose for every election;
+    /// it now counts only for the elections of the organisation whose user chose it.
+    fn legacy_destination(&self, org_id: i64) -> Result<Option<IncidentDestination>, HubError> {
+        let (Some(collection), Some(user)) = (
+            self.store().ad_setting(SET_COLLECTION)?,
+            self.store().ad_setting(SET_USER)?,
+        ) else {
+            return Ok(None);
+        };
+        match self.store().user_by_name(&user)? {
+            Some(u) if u.org_id == org_id => {}
+            _ => return Ok(None),
+        }
+        let tlp = self
+            .store()
+            .ad_setting(SET_TLP)?
+            .and_then(|t| t.parse::<Tlp>().ok())
+            .unwrap_or(Tlp::Amber);
+        Ok(Some(IncidentDestination {
+            collection,
+            user,
+            tlp,
+        }))
+    }
+
+    /// A destination stored as JSON under `key`.
+    fn destination_setting(&self, key: &str) -> Result<Option<IncidentDestination>, HubError> {
+        let Some(text) = self.store().ad_setting(key)? else {
+            return Ok(None);
+        };
+        let v: Value = parse_stored("incident destination", &text)?;
+        let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        match (field("collection"), field("user")) {
+            (Some(collection), Some(user)) => Ok(Some(IncidentDestination {
+                collection,
+                user,
+                tlp: field("tlp")
+                    .and_then(|t| t.parse::<Tlp>().ok())
+                    .unwrap_or(Tlp::Amber),
+            })),
+            _ => Ok(None),
+        }
+    }
+
     /// Publishes one foreign-funding or foreign-interference violation as a STIX incident in
-    /// the chosen collection, as the authority user who chose it. Nothing happens while no
-    /// collection is chosen.
+    /// the destination of each election it fired for (once per distinct destination), as the
+    /// authority user who chose it; the violation records the first incident. Nothing happens
+    /// for elections without a destination.
+    fn publish_incidents(
+        &self,
+        platform: &Principal,
+        sub: &Submission,
+        v: &NewViolation,
+        violation_id: i64,
+        label: &str,
+    ) -> Result<Vec<String>, HubError> {
+        let mut destinations: Vec<IncidentDestination> = Vec::new();
+        let elections: Vec<&str> = v.elections.split(',').filter(|e| !e.is_empty()).collect();
+        let mut found = Vec::new();
+        if elections.is_empty() {
+            found.extend(self.destination_setting(SET_DEFAULT)?);
+        }
+        for e in elections {
+            found.extend(self.incident_destination(e)?);
+        }
+        for d in found {
+            if !destinations.contains(&d) {
+                destinations.push(d);
+            }
+        }
+        let mut ids = Vec::new();
+        for d in &destinations {
+            let id = self.publish_incident(platform, sub, v, violation_id, label, d)?;
+            if ids.is_empty() {
+                self.store().set_violation_incident(violation_id, &id)?;
+            }
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Publishes one incident in one destination; its id.
     fn publish_incident(
         &self,
         platform: &Principal,
@@ -698,19 +806,9 @@ impl Hub {
         v: &NewViolation,
         violation_id: i64,
         label: &str,
-    ) -> Result<Option<String>, HubError> {
-        let (Some(collection), Some(user)) = (
-            self.store().ad_setting(SET_COLLECTION)?,
-            self.store().ad_setting(SET_USER)?,
-        ) else {
-            return Ok(None);
-        };
-        let tlp = self
-            .store()
-            .ad_setting(SET_TLP)?
-            .and_then(|t| t.parse::<Tlp>().ok())
-            .unwrap_or(Tlp::Amber);
-        let authority = self.principal_for(&user)?;
+        dest: &IncidentDestination,
+    ) -> Result<String, HubError> {
+        let authority = self.principal_for(&dest.user)?;
         let detail: Value = serde_json::from_str(&v.detail_json).unwrap_or(Value::Null);
         let explanation = detail
             .get("explanation")
@@ -742,12 +840,11 @@ impl Hub {
                 "external_id": format!("violation-{violation_id}"),
                 "description": citation,
             }],
-            "object_marking_refs": [tlp.marking_id()],
+            "object_marking_refs": [dest.tlp.marking_id()],
         });
-        let status = self.add_objects(&authority, &collection, vec![incident])?;
+        let status = self.add_objects(&authority, &dest.collection, vec![incident])?;
         if status.get("success_count").and_then(Value::as_u64) == Some(1) {
-            self.store().set_violation_incident(violation_id, &id)?;
-            Ok(Some(id))
+            Ok(id)
         } else {
             Err(HubError::Store(store::StoreError::Backend(format!(
                 "the incident for violation {violation_id} was refused: {status}"
@@ -755,20 +852,14 @@ impl Hub {
         }
     }
 
-    /// Chooses the collection (UUID or slug) foreign-funding and foreign-interference incidents
-    /// go to and their TLP (AMBER by default); the caller's organisation must be an election
-    /// authority with write access, and incidents are ingested as the caller.
-    pub fn set_incident_collection(
-        &self,
-        p: &Principal,
-        collection: &str,
-        tlp: Option<Tlp>,
-    ) -> Result<String, HubError> {
+    /// Checks that `p` (an election-authority analyst or admin) may write incidents to
+    /// `collection`; its UUID.
+    fn incident_collection_for(&self, p: &Principal, collection: &str) -> Result<String, HubError> {
         require_sector(
             p,
             &[Sector::ElectionAuthority],
             true,
-            "choosing the incident collection",
+            "choosing an incident collection",
         )?;
         let (col, access) = self.collection_for(p, collection)?;
         if !access.write || col.id == self.directory_id() {
@@ -777,14 +868,91 @@ impl Hub {
                 p.org.slug
             )));
         }
-        self.store().set_ad_setting(SET_COLLECTION, &col.id)?;
-        self.store().set_ad_setting(SET_USER, &p.user.username)?;
-        self.store()
-            .set_ad_setting(SET_TLP, tlp.unwrap_or(Tlp::Amber).as_str())?;
         Ok(col.id)
     }
 
-    /// Violations for an election authority, by id, after `after`, optionally of one election.
+    /// Stores a destination under `key`.
+    fn store_destination(&self, key: &str, d: &IncidentDestination) -> Result<(), HubError> {
+        let v = json!({"collection": d.collection, "user": d.user, "tlp": d.tlp.as_str()});
+        Ok(self.store().set_ad_setting(key, &v.to_string())?)
+    }
+
+    /// Chooses the collection (UUID or slug) and TLP (AMBER by default) of the incidents of
+    /// one election; only the organisation that registered the election may, with write
+    /// access to the collection, and incidents are ingested as the caller.
+    pub fn set_election_incident_collection(
+        &self,
+        p: &Principal,
+        election: &str,
+        collection: &str,
+        tlp: Option<Tlp>,
+    ) -> Result<IncidentDestination, HubError> {
+        require_sector(
+            p,
+            &[Sector::ElectionAuthority],
+            true,
+            "choosing an incident collection",
+        )?;
+        let rec = self
+            .store()
+            .election_by_id(election)?
+            .ok_or_else(|| HubError::NotFound(format!("election '{election}'")))?;
+        if rec.org_id != p.org.id {
+            return Err(HubError::Forbidden(format!(
+                "election {election:?} is registered by another organisation; only it chooses \
+                 where its incidents go"
+            )));
+        }
+        let d = IncidentDestination {
+            collection: self.incident_collection_for(p, collection)?,
+            user: p.user.username.clone(),
+            tlp: tlp.unwrap_or(Tlp::Amber),
+        };
+        self.store_destination(&election_key(election), &d)?;
+        Ok(d)
+    }
+
+    /// Chooses the collection (UUID or slug) and TLP (AMBER by default) of the incidents of
+    /// every election the caller's organisation registered (now or later) that has no
+    /// destination of its own; the caller must be an election-authority analyst or admin with
+    /// write access, and incidents are ingested as the caller. Other authorities' elections are
+    /// not affected.
+    pub fn set_incident_collection(
+        &self,
+        p: &Principal,
+        collection: &str,
+        tlp: Option<Tlp>,
+    ) -> Result<String, HubError> {
+        let d = IncidentDestination {
+            collection: self.incident_collection_for(p, collection)?,
+            user: p.user.username.clone(),
+            tlp: tlp.unwrap_or(Tlp::Amber),
+        };
+        self.store_destination(&org_key(p.org.id), &d)?;
+        Ok(d.collection)
+    }
+
+    /// The operator's hub-wide default destination, for elections whose authority chose none:
+    /// incidents go to `collection` as election-authority user `user`, who must have write
+    /// access to it. Only the local command line calls this; no HTTP route reaches it.
+    pub fn set_default_incident_collection(
+        &self,
+        user: &str,
+        collection: &str,
+        tlp: Option<Tlp>,
+    ) -> Result<IncidentDestination, HubError> {
+        let p = self.principal_for(user)?;
+        let d = IncidentDestination {
+            collection: self.incident_collection_for(&p, collection)?,
+            user: p.user.username.clone(),
+            tlp: tlp.unwrap_or(Tlp::Amber),
+        };
+        self.store_destination(SET_DEFAULT, &d)?;
+        Ok(d)
+    }
+
+    /// Violations for an election authority, by id, after `after`, optionally of one election:
+    /// only violations for elections the caller's organisation registered.
     pub fn ad_violations(
         &self,
         p: &Principal,
@@ -794,7 +962,12 @@ impl Hub {
     ) -> Result<Vec<ViolationRow>, HubError> {
         require_sector(p, &[Sector::ElectionAuthority], false, "reading violations")?;
         let limit = limit.clamp(1, 10_000);
-        Ok(self.store().list_violations(election, after, limit)?)
+        Ok(self.store().list_violations(&ViolationQuery {
+            authority_org: Some(p.org.id),
+            election,
+            after,
+            limit,
+        })?)
     }
 
     /// Public search with stable keyset paging: a first page fixes the newest ad id it may
@@ -934,36 +1107,145 @@ impl Hub {
     }
 }
 
-/// The public view of a registered sponsor: identity, control chain and declared funding,
-/// without an individual's citizenship or residence permits.
-fn public_sponsor_doc(s: &adrules::model::Sponsor, chain: &[adrules::model::Sponsor]) -> Value {
-    let chain: Vec<Value> = chain
-        .iter()
-        .map(|c| {
-            json!({"id": c.id, "name": c.public_name(), "kind": c.kind,
-                   "established_in": c.established_in})
-        })
-        .collect();
-    let funding: Vec<Value> = s
-        .funding
-        .iter()
-        .map(|f| json!({"amount": f.amount, "origin": f.origin, "source": f.source}))
-        .collect();
-    json!({
-        "id": s.id,
-        "name": s.public_name(),
-        "legal_name": s.legal_name,
-        "kind": s.kind,
-        "established_in": s.established_in,
-        "residence": s.residence,
-        "operates_in": s.operates_in,
-        "canadian_role": s.canadian_role,
-        "authorized_agent": s.authorized_agent,
-        "eu_declaration": s.eu_declaration,
-        "controlled_by": s.controlled_by,
-        "control_chain": chain,
-        "funding": funding,
-    })
+/// The public view of a registered sponsor: identity, control chain and declared funding.
+///
+/// It is built field by field from the record, so a private field can only appear here by
+/// being added on purpose. Left out: an individual's citizenship, permanent residence and
+/// country of residence (personal data the foreign tests use, which no publication duty
+/// covers: EU Art. 12(1)(b) asks for a place of establishment only of sponsors that are not
+/// natural persons), the basis of an individual's EU declaration (it states whether the
+/// person is a Union citizen), and the legal name when a disclosed name is set (the public
+/// then knows the sponsor by the disclosed name only; platforms and authorities read the full
+/// record).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicSponsor {
+    /// Registry id.
+    pub id: String,
+    /// The disclosed name when set, else the legal name.
+    pub name: String,
+    /// The legal name, only when no disclosed name is set (then equal to `name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// Kind of person or entity.
+    pub kind: SponsorKind,
+    /// Country of establishment of an entity.
+    pub established_in: Option<String>,
+    /// Countries where an entity carries on business.
+    pub operates_in: Vec<String>,
+    /// Role under the Canada Elections Act.
+    pub canadian_role: Option<CanadianRole>,
+    /// Name of the authorized agent.
+    pub authorized_agent: Option<String>,
+    /// The EU Art. 5(2) declaration of an entity; for an individual only its date.
+    pub eu_declaration: Option<PublicDeclaration>,
+    /// Id of the controlling entity.
+    pub controlled_by: Option<String>,
+    /// The controlling entities above, nearest first (empty in listings).
+    pub control_chain: Vec<PublicParty>,
+    /// Declared funding: amount, origin and source.
+    pub funding: Vec<PublicFunding>,
+}
+
+/// A sponsor, payer or controlling entity as shown in public documents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicParty {
+    /// Registry id.
+    pub id: String,
+    /// The disclosed name when set, else the legal name.
+    pub name: String,
+    /// The legal name, only when no disclosed name is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// Kind of person or entity.
+    pub kind: SponsorKind,
+    /// Country of establishment of an entity.
+    pub established_in: Option<String>,
+    /// Id of the controlling entity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controlled_by: Option<String>,
+}
+
+/// An EU Art. 5(2) declaration as shown in public.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicDeclaration {
+    /// The ground declared; left out for individuals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<EuBasis>,
+    /// Day of the declaration.
+    pub declared_on: Date,
+}
+
+/// One declared source of funds as shown in public.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicFunding {
+    /// Amount.
+    pub amount: Money,
+    /// Country of origin.
+    pub origin: String,
+    /// Public or private.
+    pub source: FundingSource,
+}
+
+/// The legal name a public document may show: none when a disclosed name replaces it.
+fn public_legal_name(s: &Sponsor) -> Option<String> {
+    s.disclosed_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .is_none()
+        .then(|| s.legal_name.clone())
+}
+
+impl PublicParty {
+    /// The public form of a sponsor record.
+    pub fn of(s: &Sponsor) -> PublicParty {
+        PublicParty {
+            id: s.id.clone(),
+            name: s.public_name().to_string(),
+            legal_name: public_legal_name(s),
+            kind: s.kind,
+            established_in: s.established_in.clone(),
+            controlled_by: s.controlled_by.clone(),
+        }
+    }
+}
+
+impl PublicSponsor {
+    /// The public view of `s` with its resolved control chain.
+    pub fn of(s: &Sponsor, chain: &[Sponsor]) -> PublicSponsor {
+        let individual = s.kind == SponsorKind::Individual;
+        PublicSponsor {
+            id: s.id.clone(),
+            name: s.public_name().to_string(),
+            legal_name: public_legal_name(s),
+            kind: s.kind,
+            established_in: s.established_in.clone(),
+            operates_in: s.operates_in.clone(),
+            canadian_role: s.canadian_role,
+            authorized_agent: s.authorized_agent.clone(),
+            eu_declaration: s.eu_declaration.as_ref().map(|d| PublicDeclaration {
+                basis: (!individual).then_some(d.basis),
+                declared_on: d.declared_on,
+            }),
+            controlled_by: s.controlled_by.clone(),
+            control_chain: chain
+                .iter()
+                .map(|c| PublicParty {
+                    controlled_by: None,
+                    ..PublicParty::of(c)
+                })
+                .collect(),
+            funding: s
+                .funding
+                .iter()
+                .map(|f| PublicFunding {
+                    amount: f.amount.clone(),
+                    origin: f.origin.clone(),
+                    source: f.source,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The public view of an election: its dates and the periods computed from them.
@@ -1161,12 +1443,12 @@ impl Hub {
     }
 
     /// The public view of a registered sponsor, with its control chain resolved.
-    pub fn public_sponsor(&self, id: &str) -> Result<Value, HubError> {
+    pub fn public_sponsor(&self, id: &str) -> Result<PublicSponsor, HubError> {
         let rec = self
             .store()
             .sponsor_by_id(id)?
             .ok_or_else(|| HubError::NotFound(format!("sponsor '{id}'")))?;
-        let sp: adrules::model::Sponsor = parse_stored("sponsor", &rec.json)?;
+        let sp: Sponsor = parse_stored("sponsor", &rec.json)?;
         let mut chain = Vec::new();
         let mut next = sp.controlled_by.clone();
         while let Some(cur) = next.take() {
@@ -1176,15 +1458,19 @@ impl Hub {
             let Some(rec) = self.store().sponsor_by_id(&cur)? else {
                 break;
             };
-            let up: adrules::model::Sponsor = parse_stored("sponsor", &rec.json)?;
+            let up: Sponsor = parse_stored("sponsor", &rec.json)?;
             next = up.controlled_by.clone();
             chain.push(up);
         }
-        Ok(public_sponsor_doc(&sp, &chain))
+        Ok(PublicSponsor::of(&sp, &chain))
     }
 
     /// A page of registered sponsors (public view without chains), by id after `after`.
-    pub fn public_sponsors(&self, after: &str, limit: usize) -> Result<Vec<Value>, HubError> {
+    pub fn public_sponsors(
+        &self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<PublicSponsor>, HubError> {
         if limit == 0 || limit > MAX_PUBLIC_PAGE {
             return Err(HubError::invalid(
                 "limit",
@@ -1195,8 +1481,8 @@ impl Hub {
             .list_sponsors(after, limit)?
             .iter()
             .map(|r| {
-                let sp: adrules::model::Sponsor = parse_stored("sponsor", &r.json)?;
-                Ok(public_sponsor_doc(&sp, &[]))
+                let sp: Sponsor = parse_stored("sponsor", &r.json)?;
+                Ok(PublicSponsor::of(&sp, &[]))
             })
             .collect()
     }

@@ -617,7 +617,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert!(fired_ids(&out.result).contains(&"EU-ART5-2-SPONSOR".to_string()));
 
     // The public view resolves the chain and leaves out nothing public.
-    let v = r.hub.public_sponsor("verein").unwrap();
+    let v = serde_json::to_value(r.hub.public_sponsor("verein").unwrap()).unwrap();
     let chain: Vec<&str> = v["control_chain"]
         .as_array()
         .unwrap()
@@ -636,7 +636,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .public_sponsors("", 200)
         .unwrap()
         .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
+        .map(|s| s.id.clone())
         .collect();
     assert_eq!(listed.len(), 36);
     assert!(["holding", "parent", "verein"]
@@ -753,4 +753,318 @@ fn public_elections_carry_their_computed_periods() {
         r.hub.public_election("nope"),
         Err(HubError::NotFound(_))
     ));
+}
+
+/// A second election authority ("elections-qc", user "quinn") with its own election qc-2029.
+fn second_authority(r: &Reg) -> Principal {
+    let quinn = user_in(&r.hub, "elections-qc", Sector::ElectionAuthority, "quinn");
+    let mut e = sample("ca-compliant.json")["elections"][0].clone();
+    e["id"] = json!("qc-2029");
+    e["name"] = json!("Quebec general election");
+    r.hub.put_election(&quinn, e).unwrap();
+    quinn
+}
+
+/// A foreign-funded third-party ad linked to `election`.
+fn foreign_funded(id: &str, election: &str) -> Value {
+    let mut s = ad(id, "Vote for better transit");
+    s["sponsors"][0]["funding"] = json!([{"amount": {"minor": 900000, "currency": "USD"},
+                                          "origin": "US", "source": "private"}]);
+    s["ad"]["linked_elections"] = json!([election]);
+    s
+}
+
+/// The incidents in a collection, read by `p`.
+fn incidents_in(r: &Reg, p: &Principal, col: &str) -> Vec<Value> {
+    r.hub
+        .get_objects(p, col, &ObjectFilter::default(), None, None)
+        .unwrap()
+        .objects
+        .into_iter()
+        .filter(|o| o["type"] == "incident")
+        .collect()
+}
+
+#[test]
+fn only_the_registering_authority_changes_an_election() {
+    let r = registry();
+    let quinn = second_authority(&r);
+    let before = r.hub.store().election_by_id("ca-2029").unwrap().unwrap();
+    // Another authority can neither overwrite the election nor make it invalid.
+    let mut e = sample("ca-compliant.json")["elections"][0].clone();
+    e["polling_day"] = json!("2029-10-22");
+    e["districts"] = json!([]);
+    assert!(matches!(
+        r.hub.put_election(&quinn, e.clone()),
+        Err(HubError::Forbidden(_))
+    ));
+    assert_eq!(
+        r.hub.store().election_by_id("ca-2029").unwrap(),
+        Some(before.clone())
+    );
+    // A district whose polls close on another day than polling day, or in an offset no time
+    // zone uses, is refused with the field named, even for the owner.
+    let mut bad = sample("ca-compliant.json")["elections"][0].clone();
+    bad["districts"][1]["poll_close"] = json!("2029-10-16T19:00:00-07:00");
+    match r.hub.put_election(&r.authority, bad) {
+        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[1].poll_close"),
+        other => panic!("{other:?}"),
+    }
+    let mut bad = sample("ca-compliant.json")["elections"][0].clone();
+    bad["districts"][0]["poll_close"] = json!("2029-10-15T21:30:00-16:00");
+    match r.hub.put_election(&r.authority, bad) {
+        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[0].poll_close"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        r.hub
+            .store()
+            .election_by_id("ca-2029")
+            .unwrap()
+            .map(|e| e.json),
+        Some(before.json)
+    );
+    // Submissions linked to it still go through.
+    assert!(
+        r.hub
+            .submit_ad(&r.plat, ad("ok-1", "Transit"), Some(png()))
+            .unwrap()
+            .published
+    );
+    // The owner may replace it.
+    let rec = r.hub.put_election(&r.authority, e).unwrap();
+    assert_eq!(rec.org_id, r.authority.org.id);
+    assert!(rec.json.contains("2029-10-22"));
+}
+
+#[test]
+fn incident_destinations_belong_to_each_election_authority() {
+    let r = registry();
+    let quinn = second_authority(&r);
+    for (slug, org) in [
+        ("ca-incidents", "elections-ca"),
+        ("qc-incidents", "elections-qc"),
+        ("ops-incidents", "elections-ca"),
+    ] {
+        r.hub.add_collection(None, slug, slug, "", None).unwrap();
+        r.hub.grant(None, org, slug, RW).unwrap();
+    }
+    let mut e = sample("ca-compliant.json")["elections"][0].clone();
+    e["id"] = json!("by-2029");
+    r.hub.put_election(&r.authority, e).unwrap();
+
+    // Quinn may not redirect the incidents of eve's election, nor choose a collection it
+    // cannot write to.
+    assert!(matches!(
+        r.hub
+            .set_election_incident_collection(&quinn, "ca-2029", "qc-incidents", Some(Tlp::Clear)),
+        Err(HubError::Forbidden(_))
+    ));
+    assert!(matches!(
+        r.hub
+            .set_election_incident_collection(&r.authority, "ca-2029", "qc-incidents", None),
+        Err(HubError::NotFound(_) | HubError::Forbidden(_))
+    ));
+    assert!(matches!(
+        r.hub
+            .set_election_incident_collection(&r.authority, "nope", "ca-incidents", None),
+        Err(HubError::NotFound(_))
+    ));
+    // Each authority's choice covers only its own elections.
+    r.hub
+        .set_incident_collection(&quinn, "qc-incidents", Some(Tlp::Clear))
+        .unwrap();
+    let ca = r
+        .hub
+        .set_election_incident_collection(&r.authority, "ca-2029", "ca-incidents", Some(Tlp::Green))
+        .unwrap();
+    assert_eq!(ca.tlp, Tlp::Green);
+    // The hub-wide default is the operator's; it needs a user with write access.
+    assert!(matches!(
+        r.hub
+            .set_default_incident_collection("quinn", "ops-incidents", None),
+        Err(HubError::NotFound(_) | HubError::Forbidden(_))
+    ));
+    r.hub
+        .set_default_incident_collection("eve", "ops-incidents", None)
+        .unwrap();
+
+    let ca_out = r
+        .hub
+        .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
+        .unwrap();
+    let qc_out = r
+        .hub
+        .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
+        .unwrap();
+    let by_out = r
+        .hub
+        .submit_ad(&r.plat, foreign_funded("f-by", "by-2029"), None)
+        .unwrap();
+    assert_eq!(
+        (
+            ca_out.incidents.len(),
+            qc_out.incidents.len(),
+            by_out.incidents.len()
+        ),
+        (1, 1, 1)
+    );
+
+    let ca_inc = incidents_in(&r, &r.authority, "ca-incidents");
+    assert_eq!(ca_inc.len(), 1);
+    assert_eq!(ca_inc[0]["id"], json!(ca_out.incidents[0]));
+    assert_eq!(
+        ca_inc[0]["object_marking_refs"],
+        json!([Tlp::Green.marking_id()])
+    );
+    assert_eq!(
+        ca_inc[0]["created_by_ref"],
+        json!(r.authority.org.identity_id)
+    );
+    let qc_inc = incidents_in(&r, &quinn, "qc-incidents");
+    assert_eq!(qc_inc.len(), 1);
+    assert_eq!(qc_inc[0]["id"], json!(qc_out.incidents[0]));
+    assert_eq!(
+        qc_inc[0]["object_marking_refs"],
+        json!([Tlp::Clear.marking_id()])
+    );
+    let ops = incidents_in(&r, &r.authority, "ops-incidents");
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0]["id"], json!(by_out.incidents[0]));
+    assert_eq!(
+        ops[0]["object_marking_refs"],
+        json!([Tlp::Amber.marking_id()])
+    );
+
+    // An ad linked to both authorities' elections: one incident in each destination.
+    let mut both = foreign_funded("f-both", "ca-2029");
+    both["ad"]["linked_elections"] = json!(["ca-2029", "qc-2029"]);
+    let out = r.hub.submit_ad(&r.plat, both, None).unwrap();
+    assert_eq!(out.incidents.len(), 2);
+    assert_eq!(incidents_in(&r, &r.authority, "ca-incidents").len(), 2);
+    assert_eq!(incidents_in(&r, &quinn, "qc-incidents").len(), 2);
+}
+
+#[test]
+fn violations_are_scoped_to_the_authority_elections() {
+    let r = registry();
+    let quinn = second_authority(&r);
+    r.hub
+        .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
+        .unwrap();
+    r.hub
+        .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
+        .unwrap();
+    let ads_of = |p: &Principal, election: Option<&str>| -> Vec<String> {
+        let mut v: Vec<String> = r
+            .hub
+            .ad_violations(p, election, 0, 100)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.ad_id)
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(ads_of(&r.authority, None), ["f-ca"]);
+    assert_eq!(ads_of(&quinn, None), ["f-qc"]);
+    assert!(ads_of(&quinn, Some("ca-2029")).is_empty());
+    assert_eq!(ads_of(&r.authority, Some("ca-2029")), ["f-ca"]);
+}
+
+#[test]
+fn the_public_sponsor_view_shows_a_disclosed_name_only() {
+    let r = registry();
+    let person = json!({
+        "legal_name": "Jean Private", "disclosed_name": "Friends of the Valley",
+        "kind": "individual", "citizenship": ["FR"], "permanent_resident_of": ["CA"],
+        "residence": "CA", "canadian_role": "third_party",
+        "eu_declaration": {"basis": "resident_voter", "declared_on": "2029-01-10"}
+    });
+    r.hub.put_sponsor(&r.plat, "valley", person).unwrap();
+    let v = serde_json::to_value(r.hub.public_sponsor("valley").unwrap()).unwrap();
+    assert_eq!(v["name"], "Friends of the Valley");
+    let text = v.to_string();
+    for hidden in [
+        "Jean Private",
+        "legal_name",
+        "residence",
+        "citizenship",
+        "permanent",
+        "resident_voter",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
+    assert_eq!(v["eu_declaration"]["declared_on"], "2029-01-10");
+    let listed = serde_json::to_value(r.hub.public_sponsors("", 10).unwrap()).unwrap();
+    assert!(!listed.to_string().contains("Jean Private"));
+    // Without a disclosed name the legal name is the public name.
+    let entity = json!({"legal_name": "Valley Media Inc.", "kind": "corporation",
+                        "established_in": "CA"});
+    r.hub.put_sponsor(&r.plat, "valley-media", entity).unwrap();
+    let v = serde_json::to_value(r.hub.public_sponsor("valley-media").unwrap()).unwrap();
+    assert_eq!(
+        (&v["name"], &v["legal_name"]),
+        (&json!("Valley Media Inc."), &json!("Valley Media Inc."))
+    );
+    // The full record stays available to platforms and authorities.
+    assert_eq!(
+        r.hub.sponsor(&r.authority, "valley").unwrap()["legal_name"],
+        "Jean Private"
+    );
+    // A published ad's document follows the same rule.
+    let mut s = ad("v-1", "The valley votes");
+    s.as_object_mut().unwrap().remove("sponsors");
+    s["ad"]["sponsor"] = json!("valley");
+    s["ad"]["tagline"] = json!("Authorized by Friends of the Valley");
+    let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
+    assert!(out.published, "{}", out.result);
+    let doc = hub::ads::ad_document(&r.hub.public_ad(out.ad.unwrap()).unwrap());
+    assert_eq!(doc["sponsor"]["name"], "Friends of the Valley");
+    assert!(!doc.to_string().contains("Jean Private"), "{doc}");
+    assert!(doc["sponsor"].get("residence").is_none());
+}
+
+#[test]
+fn a_destination_stored_by_an_earlier_version_counts_only_for_its_authority() {
+    let r = registry();
+    let quinn = second_authority(&r);
+    r.hub
+        .add_collection(None, "qc-incidents", "QC", "", None)
+        .unwrap();
+    r.hub
+        .grant(None, "elections-qc", "qc-incidents", RW)
+        .unwrap();
+    let col = r
+        .hub
+        .store()
+        .collection_by_slug("qc-incidents")
+        .unwrap()
+        .unwrap();
+    // What an earlier version stored when quinn redirected every incident to itself.
+    for (k, v) in [
+        ("incident_collection", col.id.as_str()),
+        ("incident_user", "quinn"),
+        ("incident_tlp", "CLEAR"),
+    ] {
+        r.hub.store().set_ad_setting(k, v).unwrap();
+    }
+    assert_eq!(r.hub.incident_destination("ca-2029").unwrap(), None);
+    let qc = r.hub.incident_destination("qc-2029").unwrap().unwrap();
+    assert_eq!(
+        (qc.collection.as_str(), qc.tlp),
+        (col.id.as_str(), Tlp::Clear)
+    );
+    let out = r
+        .hub
+        .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
+        .unwrap();
+    assert!(out.incidents.is_empty());
+    assert!(incidents_in(&r, &quinn, &col.id).is_empty());
+    let out = r
+        .hub
+        .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
+        .unwrap();
+    assert_eq!(out.incidents.len(), 1);
+    assert_eq!(incidents_in(&r, &quinn, &col.id).len(), 1);
 }

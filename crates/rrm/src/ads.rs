@@ -84,6 +84,26 @@ pub enum Command {
         #[arg(long = "as", value_name = "USER")]
         as_user: String,
     },
+    /// Chooses where foreign-funding and foreign-interference incidents go (operator only).
+    ///
+    /// Without --election, sets the hub-wide default, used for elections whose authority chose
+    /// no destination (no HTTP route sets it). With --election, sets that election's
+    /// destination, as the election's own authority would over HTTP. Incidents are ingested as
+    /// USER, an election-authority analyst or admin with write access to COLLECTION.
+    #[command(verbatim_doc_comment)]
+    IncidentCollection {
+        /// The collection (UUID or slug).
+        collection: String,
+        /// The election-authority user incidents are ingested as.
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+        /// TLP of the incidents: CLEAR, GREEN, AMBER, AMBER+STRICT or RED.
+        #[arg(long, default_value = "AMBER")]
+        tlp: String,
+        /// Only this election (USER must belong to the organisation that registered it).
+        #[arg(long, value_name = "ID")]
+        election: Option<String>,
+    },
     /// Runs the retention job now: unpublishes ads past their publication date and purges
     /// ads past their retention date, with audit records.
     Retention,
@@ -135,6 +155,41 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
                 .put_platform(&p, &slug, v)
                 .with_context(|| format!("{name}: platform {slug:?}"))?;
             println!("platform {} registered", rec.id);
+            Ok(())
+        }
+        Command::IncidentCollection {
+            collection,
+            as_user,
+            tlp,
+            election,
+        } => {
+            let tlp: store::Tlp = tlp
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--tlp: unknown TLP {tlp:?}"))?;
+            let hub = crate::open::hub(settings, None)?;
+            let d = match &election {
+                Some(e) => {
+                    let p = hub
+                        .principal_for(&as_user)
+                        .with_context(|| format!("cannot act as {as_user:?}"))?;
+                    hub.set_election_incident_collection(&p, e, &collection, Some(tlp))?
+                }
+                None => hub.set_default_incident_collection(&as_user, &collection, Some(tlp))?,
+            };
+            match election {
+                Some(e) => println!(
+                    "incidents of election {e} go to collection {} at TLP:{} as {}",
+                    d.collection,
+                    d.tlp.as_str(),
+                    d.user
+                ),
+                None => println!(
+                    "incidents of elections without a destination go to collection {} at TLP:{} as {}",
+                    d.collection,
+                    d.tlp.as_str(),
+                    d.user
+                ),
+            }
             Ok(())
         }
         Command::Retention => {

@@ -39,6 +39,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/ads/incident-collection", put(incident_collection))
         .route("/api/v1/elections", get(list_elections))
         .route("/api/v1/elections/{id}", put(put_election))
+        .route(
+            "/api/v1/elections/{id}/incident-collection",
+            put(election_incident_collection),
+        )
         .route("/api/v1/sponsors/{id}", put(put_sponsor).get(get_sponsor))
         .route("/api/v1/platforms/{id}", put(put_platform))
 }
@@ -301,16 +305,16 @@ async fn list_elections(
     Ok(Json(json!({ "elections": list })).into_response())
 }
 
-async fn incident_collection(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
+/// Reads `{"collection": UUID or slug, "tlp": optional TLP}`.
+async fn destination_body(
+    headers: &HeaderMap,
     body: Body,
-) -> ApiResult {
-    let v = json_body(&headers, body, MAX_ELECTION).await?;
+) -> Result<(String, Option<Tlp>), ApiError> {
+    let v = json_body(headers, body, MAX_ELECTION).await?;
     let collection = v
         .get("collection")
         .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::invalid("collection", "collection (UUID or slug) is required"))?
         .to_string();
     let tlp = match v.get("tlp") {
@@ -321,12 +325,46 @@ async fn incident_collection(
         ),
         Some(_) => return Err(ApiError::invalid("tlp", "tlp must be a string")),
     };
+    Ok((collection, tlp))
+}
+
+/// `PUT /api/v1/ads/incident-collection`: the destination of the incidents of every election
+/// the caller's organisation registered that has none of its own.
+async fn incident_collection(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let (collection, tlp) = destination_body(&headers, body).await?;
     let hub = state.hub.clone();
     let id = blocking(move || hub.set_incident_collection(&p, &collection, tlp)).await?;
     Ok(
         Json(json!({ "collection": id, "tlp": tlp.unwrap_or(Tlp::Amber).as_str() }))
             .into_response(),
     )
+}
+
+/// `PUT /api/v1/elections/{id}/incident-collection`: the destination of one election's
+/// incidents, chosen by the organisation that registered the election.
+async fn election_incident_collection(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let (collection, tlp) = destination_body(&headers, body).await?;
+    let hub = state.hub.clone();
+    let election = id.clone();
+    let d =
+        blocking(move || hub.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
+    Ok(Json(json!({
+        "election": election,
+        "collection": d.collection,
+        "tlp": d.tlp.as_str(),
+    }))
+    .into_response())
 }
 
 fn violation_json(v: &ViolationRow) -> Value {
@@ -487,26 +525,36 @@ pub fn merge_openapi(doc: &mut Value) {
             "responses": {"200": {"description": "Recorded, not published (REJECT or BLOCK)"}, "201": {"description": "Published"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not a platform organisation"), "413": err("Body too large"), "415": err("Unsupported body type")}
         }},
         "/api/v1/ads/violations": {"get": {"operationId": "listAdViolations",
-            "summary": "List or export violations (election authority)",
+            "summary": "List or export the violations of the caller's elections (election authority)",
+            "description": "Only violations fired for at least one election the caller's organisation registered, including rejected submissions that were never published.",
             "parameters": [q("election", "Election id."), q("after", "Violation id to start after."), q("limit", "1 to 10000."), q("format", "json (default), csv or jsonl (whole export).")],
-            "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "403": err("Not an election authority")}
+            "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority")}
         }},
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
-            "summary": "Choose the collection foreign-funding and foreign-interference incidents are published to (election authority)",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
-            "responses": {"200": {"description": "Chosen"}, "403": err("Not an election authority or no write access"), "404": err("Unknown collection")}
+            "summary": "Choose the collection the foreign-funding and foreign-interference incidents of the caller's elections are published to (election authority)",
+            "description": "Applies to every election the caller's organisation registered, now or later, that has no destination of its own (PUT /api/v1/elections/{id}/incident-collection); other authorities' elections are not affected. Elections without either use the hub-wide default, which only the operator sets (`rrm ads incident-collection`). Incidents are ingested as the caller, at the given TLP (AMBER by default).",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
+            "responses": {"200": {"description": "Chosen: {\"collection\": UUID, \"tlp\"}"}, "400": err("Missing collection or unknown TLP"), "401": err("Unauthenticated"), "403": err("Not an election-authority analyst or admin, or no write access"), "404": err("Unknown collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/elections": {"get": {"operationId": "listElections", "summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
         "/api/v1/elections/{id}": {"put": {"operationId": "putElection",
             "summary": "Register or replace an election (election authority)",
             "parameters": [id_path.clone()],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {"200": {"description": "The election"}, "400": err("Bad input, the field is named"), "403": err("Not an election authority")}
+            "description": "Only the organisation that registered an election may replace it (403 for any other). The election is validated as submissions validate it: dates in order, and every district's poll_close on polling day in the district's own UTC offset, an offset in use (-12:00 to +14:00); a bad field answers 400 naming it (e.g. districts[3].poll_close).",
+            "responses": {"200": {"description": "The election"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not an election authority, or the election is registered by another organisation"), "413": err("Body too large"), "415": err("Not JSON")}
+        }},
+        "/api/v1/elections/{id}/incident-collection": {"put": {"operationId": "setElectionIncidentCollection",
+            "summary": "Choose the collection and TLP of one election's foreign-funding and foreign-interference incidents (the election's authority)",
+            "description": "Only the organisation that registered the election may; it needs write access to the collection. Incidents of violations fired for this election go there, ingested as the caller; this wins over the authority's destination for all its elections and over the hub-wide default.",
+            "parameters": [id_path.clone()],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
+            "responses": {"200": {"description": "Chosen: {\"election\", \"collection\": UUID, \"tlp\"}"}, "400": err("Missing collection or unknown TLP"), "401": err("Unauthenticated"), "403": err("Not the election's authority, or no write access to the collection"), "404": err("Unknown election or collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/sponsors/{id}": {
             "put": {"operationId": "putSponsor",
                 "summary": "Register or replace a sponsor, payer or controlling entity (platform or election authority, analyst or admin)",
-                "description": "Body: an adrules sponsor (legal and disclosed names, kind, citizenship, residence, place of establishment, controlled_by, Canadian role, authorized agent, EU Art. 5(2) declaration, funding sources). The entity named by controlled_by must be registered first; a chain that loops is refused. Only the registering organisation may replace the record. Submissions may then name the sponsor by id alone: the registry fills it in with its control chain. The sponsor registry is public: everything but citizenship and permanent-residence countries is shown at /public/sponsors/{id}.",
+                "description": "Body: an adrules sponsor (legal and disclosed names, kind, citizenship, residence, place of establishment, controlled_by, Canadian role, authorized agent, EU Art. 5(2) declaration, funding sources). The entity named by controlled_by must be registered first; a chain that loops is refused. Only the registering organisation may replace the record. Submissions may then name the sponsor by id alone: the registry fills it in with its control chain. The sponsor registry is public: everything but an individual's citizenship, permanent residence, residence and declaration basis, and the legal name when a disclosed name is set, is shown at /public/sponsors/{id}.",
                 "parameters": [id_path.clone()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
                 "responses": {"200": {"description": "The sponsor"}, "400": err("Bad input, the field is named"), "403": err("Wrong sector or role, or registered by another organisation")}},
@@ -524,7 +572,7 @@ pub fn merge_openapi(doc: &mut Value) {
         "/public/elections": {"get": {"operationId": "listPublicElections", "summary": "Registered elections with their computed periods (no account)", "security": [], "responses": {"200": {"description": "{\"elections\": [...]}, each with periods.election_period, pre_election_period and eu_sponsor_window"}, "429": err("Rate limited")}}},
         "/public/elections/{id}": {"get": {"operationId": "getPublicElection", "summary": "One election with its computed periods (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The election"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
         "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), q("limit", "1 to 200 (default 50).")], "responses": {"200": {"description": "{\"sponsors\": [...], \"next_after\": id or null}"}, "429": err("Rate limited")}}},
-        "/public/sponsors/{id}": {"get": {"operationId": "getPublicSponsor", "summary": "A sponsor with its resolved control chain and declared funding (no account; no citizenship or residence permits)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The sponsor"}, "404": err("Unknown sponsor"), "429": err("Rate limited")}}},
+        "/public/sponsors/{id}": {"get": {"operationId": "getPublicSponsor", "summary": "A sponsor with its resolved control chain and declared funding (no account)", "description": "Never shown: an individual's citizenship, permanent residence, country of residence and the basis of its EU declaration; and, when a disclosed name is set, the legal name (`name` is then the disclosed name and `legal_name` is absent).", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The sponsor"}, "404": err("Unknown sponsor"), "429": err("Rate limited")}}},
         "/public/platforms": {"get": {"operationId": "listPublicPlatforms", "summary": "Registered platforms with their monthly reach by language (no account)", "security": [], "responses": {"200": {"description": "{\"platforms\": [...]}"}, "429": err("Rate limited")}}},
         "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "{\"versions\": [...]}"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
         "/public/ads/{id}/versions/{version}/creative": {"get": {"operationId": "getPublicAdVersionCreative", "summary": "The creative of one version of an ad (no account)", "security": [], "parameters": [id_path.clone(), {"name": "version", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "The bytes"}, "404": err("No such version or no creative"), "429": err("Rate limited")}}},

@@ -280,11 +280,7 @@ async fn sponsors(
     let hub = state.hub.clone();
     let list = blocking(move || hub.public_sponsors(&after, limit)).await?;
     let next = (list.len() == limit)
-        .then(|| {
-            list.last()
-                .and_then(|s| s["id"].as_str())
-                .map(str::to_string)
-        })
+        .then(|| list.last().map(|s| s.id.clone()))
         .flatten();
     Ok(Json(json!({ "sponsors": list, "next_after": next })).into_response())
 }

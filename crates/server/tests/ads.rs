@@ -428,6 +428,7 @@ async fn openapi_documents_every_registry_route() {
         ("/api/v1/ads", "post"),
         ("/api/v1/ads/violations", "get"),
         ("/api/v1/ads/incident-collection", "put"),
+        ("/api/v1/elections/{id}/incident-collection", "put"),
         ("/api/v1/elections", "get"),
         ("/api/v1/elections/{id}", "put"),
         ("/public/ads", "get"),
@@ -607,4 +608,192 @@ async fn sponsor_platform_election_and_version_routes() {
         "2029-09-09"
     );
     assert_eq!(get(&e, "/public/elections/ca-1867").await.status, 404);
+}
+
+/// A second authority "elections-qc" (user "quinn") with election qc-2029, and collections
+/// "ca-incidents" (writable by elections-ca) and "qc-incidents" (by elections-qc).
+async fn two_authorities() -> Env {
+    let e = world().await;
+    e.hub
+        .add_org(
+            None,
+            "elections-qc",
+            "Elections QC",
+            Sector::ElectionAuthority,
+            "ca",
+        )
+        .unwrap();
+    user(&e, "elections-qc", "quinn", Role::Analyst);
+    let mut el = sample()["elections"][0].clone();
+    el["id"] = json!("qc-2029");
+    let r = api(
+        &e.app,
+        Method::PUT,
+        "/api/v1/elections/qc-2029",
+        "quinn",
+        Some(el),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    for (slug, org) in [
+        ("ca-incidents", "elections-ca"),
+        ("qc-incidents", "elections-qc"),
+    ] {
+        e.hub.add_collection(None, slug, slug, "", None).unwrap();
+        e.hub.grant(None, org, slug, RW).unwrap();
+    }
+    e
+}
+
+#[tokio::test]
+async fn an_authority_cannot_rewrite_another_authoritys_election_or_incidents() {
+    let e = two_authorities().await;
+    let before = get(&e, "/public/elections/ca-2029").await.json();
+    // Overwrite by another authority: 403, nothing changed.
+    let mut el = sample()["elections"][0].clone();
+    el["polling_day"] = json!("2029-10-22");
+    el["districts"] = json!([]);
+    let r = api(
+        &e.app,
+        Method::PUT,
+        "/api/v1/elections/ca-2029",
+        "quinn",
+        Some(el),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "forbidden");
+    // A district inconsistent with polling day: 400 naming it, nothing changed.
+    let mut el = sample()["elections"][0].clone();
+    el["districts"][1]["poll_close"] = json!("2029-10-14T19:00:00-07:00");
+    assert_field(
+        &api(
+            &e.app,
+            Method::PUT,
+            "/api/v1/elections/ca-2029",
+            "eve",
+            Some(el),
+        )
+        .await,
+        400,
+        "districts[1].poll_close",
+    );
+    assert_eq!(get(&e, "/public/elections/ca-2029").await.json(), before);
+
+    // Incident destinations: only the election's authority chooses its own.
+    let r = api(
+        &e.app,
+        Method::PUT,
+        "/api/v1/elections/ca-2029/incident-collection",
+        "quinn",
+        Some(json!({"collection": "qc-incidents", "tlp": "CLEAR"})),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = api(
+        &e.app,
+        Method::PUT,
+        "/api/v1/elections/nope/incident-collection",
+        "eve",
+        Some(json!({"collection": "ca-incidents"})),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_field(
+        &api(
+            &e.app,
+            Method::PUT,
+            "/api/v1/elections/ca-2029/incident-collection",
+            "eve",
+            Some(json!({"collection": "ca-incidents", "tlp": "PURPLE"})),
+        )
+        .await,
+        400,
+        "tlp",
+    );
+    let r = api(
+        &e.app,
+        Method::PUT,
+        "/api/v1/elections/ca-2029/incident-collection",
+        "eve",
+        Some(json!({"collection": "ca-incidents", "tlp": "GREEN"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["tlp"], "GREEN");
+    // Quinn's choice for all its elections does not reach eve's.
+    let r = api(
+        &e.app,
+        Method::PUT,
+        "/api/v1/ads/incident-collection",
+        "quinn",
+        Some(json!({"collection": "qc-incidents", "tlp": "CLEAR"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut s = submission("bad", "t");
+    s["sponsors"][0]["funding"] =
+        json!([{"amount": {"minor": 100, "currency": "USD"}, "origin": "US", "source": "private"}]);
+    let r = api(&e.app, Method::POST, "/api/v1/ads", "pat", Some(body(s))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let id = r.json()["incidents"][0].as_str().unwrap().to_string();
+    let col = e
+        .hub
+        .store()
+        .collection_by_slug("ca-incidents")
+        .unwrap()
+        .unwrap();
+    let obj = common::taxii_get(
+        &e.app,
+        &format!("/taxii2/hub/collections/{}/objects/{id}/", col.id),
+        "eve",
+    )
+    .await;
+    assert_eq!(obj.status, 200, "{}", obj.text());
+    assert!(
+        obj.text().contains(stix::Tlp::Green.marking_id()),
+        "{}",
+        obj.text()
+    );
+
+    // Violations: each authority sees only those of its own elections.
+    let list = |user: &'static str| {
+        let app = e.app.clone();
+        async move {
+            api(&app, Method::GET, "/api/v1/ads/violations", user, None)
+                .await
+                .json()["violations"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert!(list("eve").await >= 1);
+    assert_eq!(list("quinn").await, 0);
+}
+
+#[tokio::test]
+async fn the_public_sponsor_view_hides_the_legal_name_behind_a_disclosed_one() {
+    let e = world().await;
+    let r = api(
+        &e.app,
+        Method::PUT,
+        "/api/v1/sponsors/valley",
+        "pat",
+        Some(
+            json!({"legal_name": "Jean Private", "disclosed_name": "Friends of the Valley",
+                    "kind": "individual", "residence": "CA", "citizenship": ["CA"]}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    for uri in ["/public/sponsors/valley", "/public/sponsors"] {
+        let r = get(&e, uri).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let text = r.text();
+        assert!(text.contains("Friends of the Valley"), "{text}");
+        for hidden in ["Jean Private", "legal_name", "residence", "citizenship"] {
+            assert!(!text.contains(hidden), "{hidden} in {text}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Tra
 use store::{
     AdListing, AdQuery, AdRow, AdStore, AdSubmitted, AdVersionRow, AuditRow, ElectionRecord,
     NewAdSubmission, PlatformRecord, Result, RetentionRun, SponsorRecord, StoreError,
-    SubmissionRow, ViolationRow,
+    SubmissionRow, ViolationQuery, ViolationRow,
 };
 
 use crate::util::backend;
@@ -519,12 +519,19 @@ fn list_records<T>(
 impl AdStore for SqliteStore {
     fn put_election(&self, e: &ElectionRecord) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO ad_elections (id, json, org_id, updated) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (id) DO UPDATE SET json = ?2, org_id = ?3, updated = ?4",
-                params![e.id, e.json, e.org_id, e.updated],
-            )
-            .map_err(|err| backend("storing an election", err))?;
+            let n = tx
+                .execute(
+                    "INSERT INTO ad_elections (id, json, org_id, updated) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (id) DO UPDATE SET json = ?2, updated = ?4 \
+                     WHERE ad_elections.org_id = ?3",
+                    params![e.id, e.json, e.org_id, e.updated],
+                )
+                .map_err(|err| backend("storing an election", err))?;
+            if n == 0 {
+                return Err(StoreError::NotOwner {
+                    id: format!("election {}", e.id),
+                });
+            }
             Ok(())
         })
     }
@@ -723,26 +730,32 @@ impl AdStore for SqliteStore {
         })
     }
 
-    fn list_violations(
-        &self,
-        election: Option<&str>,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<ViolationRow>> {
+    fn list_violations(&self, q: &ViolationQuery<'_>) -> Result<Vec<ViolationRow>> {
         self.read(|c| {
+            // Election ids are matched exactly in the comma-separated list (`instr`, not
+            // `LIKE`, whose `_` would match any character).
             let mut st = c
                 .prepare_cached(
                     "SELECT v.id, v.submission_id, s.platform_org_id, s.ad_id, s.verdict, \
                      v.rule_id, v.outcome, v.foreign_funding, v.elections, v.detail_json, \
                      s.received, v.incident_id FROM ad_violations v \
                      JOIN ad_submissions s ON s.id = v.submission_id \
-                     WHERE v.id > ?1 AND (?2 IS NULL OR (',' || v.elections || ',') \
-                     LIKE ('%,' || ?2 || ',%')) ORDER BY v.id LIMIT ?3",
+                     WHERE v.id > ?1 \
+                     AND (?2 IS NULL OR instr(',' || v.elections || ',', ',' || ?2 || ',') > 0) \
+                     AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ad_elections e \
+                          WHERE e.org_id = ?3 \
+                          AND instr(',' || v.elections || ',', ',' || e.id || ',') > 0)) \
+                     ORDER BY v.id LIMIT ?4",
                 )
                 .map_err(|e| backend("listing violations", e))?;
             let rows = st
                 .query_map(
-                    params![after, election, i64::try_from(limit).unwrap_or(i64::MAX)],
+                    params![
+                        q.after,
+                        q.election,
+                        q.authority_org,
+                        i64::try_from(q.limit).unwrap_or(i64::MAX)
+                    ],
                     violation_from_row,
                 )
                 .map_err(|e| backend("listing violations", e))?;

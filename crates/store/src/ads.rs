@@ -244,6 +244,20 @@ pub struct ViolationRow {
     pub incident_id: Option<String>,
 }
 
+/// Which violations to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ViolationQuery<'a> {
+    /// Only violations for at least one election registered by this organisation (an
+    /// election authority's own); `None` lists violations of every election.
+    pub authority_org: Option<i64>,
+    /// Only violations for this election.
+    pub election: Option<&'a str>,
+    /// Only violations with id greater than this.
+    pub after: i64,
+    /// Page size.
+    pub limit: usize,
+}
+
 /// A stored submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmissionRow {
@@ -287,7 +301,8 @@ pub struct RetentionRun {
 
 /// Storage of the political-advertising registry. Every method is one transaction.
 pub trait AdStore {
-    /// Creates or replaces an election.
+    /// Creates or replaces an election. A record registered by another organisation is not
+    /// replaced (checked in the same statement): the call fails with `NotOwner`.
     fn put_election(&self, election: &ElectionRecord) -> Result<()>;
     /// Finds an election by id.
     fn election_by_id(&self, id: &str) -> Result<Option<ElectionRecord>>;
@@ -332,14 +347,9 @@ pub trait AdStore {
     fn creative(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>>;
     /// Submissions of one platform ad, oldest first.
     fn ad_submissions(&self, platform_org_id: i64, ad_id: &str) -> Result<Vec<SubmissionRow>>;
-    /// Violations with id greater than `after`, optionally linked to one election, at most
-    /// `limit`, by id.
-    fn list_violations(
-        &self,
-        election: Option<&str>,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<ViolationRow>>;
+    /// Violations matching `query` (id greater than `after`, optionally linked to one
+    /// election and to the elections of one authority), at most `limit`, by id.
+    fn list_violations(&self, query: &ViolationQuery<'_>) -> Result<Vec<ViolationRow>>;
     /// Reads a registry setting.
     fn ad_setting(&self, key: &str) -> Result<Option<String>>;
     /// Writes a registry setting.

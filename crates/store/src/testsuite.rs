@@ -32,7 +32,7 @@ use crate::{
 };
 use crate::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
-    SponsorRecord,
+    SponsorRecord, ViolationQuery,
 };
 use crate::{BankUpdate, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry, SignalType};
 
@@ -1539,6 +1539,14 @@ pub fn ad_elections_sponsors_platforms(s: &dyn Store) {
         Some(r#"{"v":2}"#.to_string())
     );
     assert_eq!(s.election_by_id("nope").expect("unknown"), None);
+    let mut foreign = e("ca-2029", r#"{"v":3}"#);
+    foreign.org_id = fx.b.id;
+    assert!(
+        matches!(s.put_election(&foreign), Err(StoreError::NotOwner { .. })),
+        "another organisation may not replace an election"
+    );
+    let got = s.election_by_id("ca-2029").expect("by id").expect("exists");
+    assert_eq!((got.json.as_str(), got.org_id), (r#"{"v":2}"#, fx.a.id));
 
     let sp = |id: &str, org: i64, json: &str| SponsorRecord {
         id: id.to_string(),
@@ -1743,7 +1751,13 @@ pub fn ad_rejected_and_violations(s: &dyn Store) {
     assert!(!subs[0].published);
     s.set_violation_incident(r.violation_ids[0], "incident--x")
         .expect("incident");
-    let v = s.list_violations(Some("e1"), 0, 10).expect("violations");
+    let q = |election, after| ViolationQuery {
+        authority_org: None,
+        election,
+        after,
+        limit: 10,
+    };
+    let v = s.list_violations(&q(Some("e1"), 0)).expect("violations");
     assert_eq!(v.len(), 1);
     assert_eq!(
         (
@@ -1754,13 +1768,38 @@ pub fn ad_rejected_and_violations(s: &dyn Store) {
         ("CA-349.02", true, Some("incident--x"))
     );
     assert!(s
-        .list_violations(Some("e2"), 0, 10)
+        .list_violations(&q(Some("e2"), 0))
         .expect("other election")
         .is_empty());
     assert!(s
-        .list_violations(None, v[0].id, 10)
+        .list_violations(&q(None, v[0].id))
         .expect("after")
         .is_empty());
+    // An election id is matched exactly, never as a pattern.
+    assert!(s
+        .list_violations(&q(Some("e_"), 0))
+        .expect("pattern")
+        .is_empty());
+    // Scoped to an authority: only violations for elections it registered.
+    let election = |id: &str, org: i64| ElectionRecord {
+        id: id.to_string(),
+        json: "{}".to_string(),
+        org_id: org,
+        updated: 1,
+    };
+    s.put_election(&election("e1", fx.a.id)).expect("e1");
+    s.put_election(&election("e2", fx.b.id)).expect("e2");
+    let scoped = |org: i64| {
+        s.list_violations(&ViolationQuery {
+            authority_org: Some(org),
+            election: None,
+            after: 0,
+            limit: 10,
+        })
+        .expect("scoped")
+        .len()
+    };
+    assert_eq!((scoped(fx.a.id), scoped(fx.b.id)), (1, 0));
     // A batch is all or nothing in order.
     let batch = [
         ad_submission(
