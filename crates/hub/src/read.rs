@@ -346,6 +346,8 @@ impl Hub {
         };
         let mut visible = 0usize;
         let mut foreign = false;
+        let mut versioned = false;
+        let mut own_copy = false;
         let mut failure: Option<HubError> = None;
         self.store().scan_objects(&query, &mut |row| {
             match served_copy(&row, &reader, &collection) {
@@ -356,8 +358,13 @@ impl Hub {
                     return ControlFlow::Break(());
                 }
             }
-            if row.submitter_org_id != p.org.id {
-                foreign = true;
+            let mine = row.submitter_org_id == p.org.id;
+            if row.version.is_some() {
+                versioned = true;
+                foreign |= !mine;
+            } else {
+                // Observables are one copy per organisation: other copies are not in the way.
+                own_copy |= mine;
             }
             ControlFlow::Continue(())
         })?;
@@ -367,14 +374,33 @@ impl Hub {
         if visible == 0 {
             return Err(HubError::NotFound(format!("object '{object_id}'")));
         }
+        if !versioned {
+            if !own_copy {
+                return Err(HubError::Forbidden(format!(
+                    "{object_id}: your organisation has no copy of this object here; each \
+                     organisation may delete only its own copy"
+                )));
+            }
+            return Ok(self
+                .store()
+                .delete_copy(&collection.id, object_id, p.org.id)?);
+        }
         if foreign {
             return Err(HubError::Forbidden(format!(
                 "{object_id} belongs to another organisation; only its owner may delete it"
             )));
         }
-        Ok(self
+        match self
             .store()
-            .delete_object(&collection.id, object_id, versions)?)
+            .delete_object(&collection.id, object_id, versions)
+        {
+            Ok(n) => Ok(n),
+            Err(store::StoreError::Revoked { .. }) => Err(HubError::Forbidden(format!(
+                "{object_id} is revoked in this collection and revocation is final: the \
+                 revoking version may not be deleted"
+            ))),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
