@@ -4,8 +4,8 @@
 use std::ops::ControlFlow;
 
 use serde_json::Value;
-use stix::access::{may_see, redact, ObjectAccess, Reader};
-use store::{Collection, ObjectQuery, Position, Role, StoredObject, VersionFilter};
+use stix::access::{effective_tlp, may_see, redact, ObjectAccess, Reader};
+use store::{Collection, ObjectQuery, Position, Role, StoredObject, Tlp, VersionFilter};
 
 use crate::cursor::{self, Binding};
 use crate::ingest::version_text;
@@ -46,7 +46,21 @@ pub(crate) fn served_copy(
     reader: &Reader<'_>,
     collection: &Collection,
 ) -> Result<Option<Value>, HubError> {
-    let access = ObjectAccess {
+    Ok(served_copy_at(row, reader, collection)?.map(|(v, _)| v))
+}
+
+/// The redacted copy of a stored object the reader may be served with the TLP level that
+/// governs it, or `None`.
+///
+/// The level is the stored one, raised to whatever the object's own `object_marking_refs`
+/// say when those are read case-insensitively: rows stored before identifiers had to be lower
+/// case may carry an upper-case TLP id that was then recorded as "unmarked".
+pub(crate) fn served_copy_at(
+    row: &StoredObject,
+    reader: &Reader<'_>,
+    collection: &Collection,
+) -> Result<Option<(Value, Tlp)>, HubError> {
+    let mut access = ObjectAccess {
         tlp: row.tlp,
         collection_default: collection.default_tlp,
         recipients: &row.recipients,
@@ -61,7 +75,22 @@ pub(crate) fn served_copy(
             row.id, row.collection_id
         )))
     })?;
-    Ok(redact(&value, reader, &access))
+    let own = value
+        .get("object_marking_refs")
+        .and_then(Value::as_array)
+        .and_then(|refs| {
+            refs.iter()
+                .filter_map(|r| r.as_str().and_then(Tlp::from_marking_id))
+                .max()
+        });
+    if own > access.tlp {
+        access.tlp = own;
+        if !may_see(reader, &access) {
+            return Ok(None);
+        }
+    }
+    let level = effective_tlp(access.tlp, access.collection_default);
+    Ok(redact(&value, reader, &access).map(|v| (v, level)))
 }
 
 impl Hub {

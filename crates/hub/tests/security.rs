@@ -395,3 +395,40 @@ fn revocation_and_red_versions() {
         .unwrap();
     assert_eq!(page.objects, vec![v5]);
 }
+
+#[test]
+fn rows_stored_with_upper_case_tlp_ids_are_read_at_their_level() {
+    let (t, a, b, col) = setup();
+    let hub = &t.hub;
+    // A row as an older rrm stored it: an upper-case RED id recorded as unmarked.
+    let id = new_id("indicator");
+    let mut obj = indicator(&id, 1);
+    obj["object_marking_refs"] = json!([upper_uuid(Tlp::Red.marking_id())]);
+    let row = store::NewObject {
+        collection_id: col.clone(),
+        id: id.clone(),
+        stix_type: "indicator".into(),
+        spec_version: "2.1".into(),
+        version: Some(1_767_225_601_000_000),
+        json: obj.to_string(),
+        tlp: None,
+        recipients: Vec::new(),
+        created_by_ref: None,
+        revoked: false,
+        submitter_user_id: a.user.id,
+        submitter_org_id: a.org.id,
+        owner_org_id: a.org.id,
+    };
+    hub.store().add_object(&row).unwrap();
+    assert!(read_all(hub, &b, &col, &ObjectFilter::default()).is_empty());
+    let mut out = Vec::new();
+    let summary = hub
+        .export(&a, &col, Tlp::Amber, &mut |o| out.push(o))
+        .unwrap();
+    assert!(out.is_empty());
+    assert_eq!(summary.withheld, 1);
+    assert_eq!(
+        ids(&read_all(hub, &a, &col, &ObjectFilter::default())),
+        vec![id]
+    );
+}
