@@ -116,6 +116,8 @@ def test_a_squatted_organisation_identity_never_stops_the_hub(hub):
     assert len(directory) == 1
     names = {o["id"]: o["name"] for o in read(hub, "fr-reader", directory[0]["id"])}
     assert names[future] == "République française"
+    # The squatted copy is no longer served: the directory's is the only one.
+    assert all(o["id"] != future for o in read(hub, "a-analyst", hub.cid))
     # The squat can grow no further version: the id is reserved now.
     v2 = identity(future, "Government of France")
     v2["modified"] = ts(5)

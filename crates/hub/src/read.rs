@@ -93,6 +93,38 @@ pub(crate) fn served_copy_at(
     Ok(redact(&value, reader, &access).map(|v| (v, level)))
 }
 
+/// Recognises partner copies of an organisation's identity outside the directory: an
+/// identity posted under an id before the organisation existed (the id is reserved from then
+/// on). They are never served, so the directory copy is the only one readers see.
+pub(crate) struct SquatCheck<'h> {
+    hub: &'h Hub,
+    in_directory: bool,
+    seen: std::collections::HashMap<String, bool>,
+}
+
+impl<'h> SquatCheck<'h> {
+    pub(crate) fn new(hub: &'h Hub, collection_id: &str) -> SquatCheck<'h> {
+        SquatCheck {
+            hub,
+            in_directory: collection_id == hub.directory_id(),
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether this row is such a copy.
+    pub(crate) fn is_squat(&mut self, row: &StoredObject) -> Result<bool, HubError> {
+        if self.in_directory || row.stix_type != "identity" {
+            return Ok(false);
+        }
+        if let Some(known) = self.seen.get(&row.id) {
+            return Ok(*known);
+        }
+        let squat = self.hub.store().org_by_identity(&row.id)?.is_some();
+        self.seen.insert(row.id.clone(), squat);
+        Ok(squat)
+    }
+}
+
 impl Hub {
     /// The collection for a read: `NotFound` without any access, `Forbidden` with write only.
     fn readable_collection(&self, p: &Principal, id: &str) -> Result<Collection, HubError> {
@@ -144,6 +176,7 @@ impl Hub {
         let mut more = false;
         let mut resume_at_scanned = false;
         let mut failure: Option<HubError> = None;
+        let mut squats = SquatCheck::new(self, &query.collection_id);
         self.store().scan_objects(&query, &mut |row| {
             scanned += 1;
             let pos = Position {
@@ -151,7 +184,12 @@ impl Hub {
                 seq: row.seq,
             };
             last_scanned = Some(pos);
-            match map(&row, &reader) {
+            let mapped = match squats.is_squat(&row) {
+                Ok(true) => Ok(None),
+                Ok(false) => map(&row, &reader),
+                Err(e) => Err(e),
+            };
+            match mapped {
                 Err(e) => {
                     failure = Some(e);
                     return ControlFlow::Break(());

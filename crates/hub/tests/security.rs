@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::*;
 use hub::{Hub, HubConfig, ObjectFilter, Principal, VersionFilter};
 use serde_json::{json, Value};
-use store::{NewOrg, Role, Sector, Store, Tlp};
+use store::{NewOrg, Role, Sector, Tlp};
 
 fn setup() -> (TestHub, Principal, Principal, String) {
     let t = new_hub();
@@ -112,6 +112,16 @@ fn a_squatted_organisation_identity_does_not_stop_add_org_or_start_up() {
     let s = hub.add_objects(&a, &col, vec![v2]).unwrap();
     assert_eq!(s["failure_count"], 1, "{s}");
     assert!(message(&s, 0).contains("reserved"), "{s}");
+    // The squatted copy is no longer served anywhere but the directory.
+    let copies: Vec<Value> = read_all(hub, &a, &col, &ObjectFilter::default())
+        .into_iter()
+        .filter(|o| o["id"] == future.as_str())
+        .collect();
+    assert!(copies.is_empty(), "{copies:?}");
+    let mut out = Vec::new();
+    hub.export(&a, &col, Tlp::Amber, &mut |o| out.push(o))
+        .unwrap();
+    assert!(out.iter().all(|o| o["id"] != future.as_str()));
     // The hub starts again on the same data.
     let again = reopen(&t).unwrap();
     assert!(again.store().org_by_slug("gov-fr").unwrap().is_some());
