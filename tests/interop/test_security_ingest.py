@@ -231,3 +231,32 @@ def test_red_versions_and_final_revocation(hub):
         assert "revoked" in r.text
     got = requests.get(base, auth=("b-analyst", PASSWORD), headers={"Accept": MT}).json()["objects"]
     assert got == [revoking]
+
+
+def test_a_hub_with_half_made_organisations_still_starts(hub):
+    """Organisations an older rrm left without their directory identity: one is repaired at
+    start-up, one whose identity cannot be stored is skipped with a warning."""
+    import sqlite3
+
+    hub.stop()
+    hub.org("gov-it", country="IT")
+    hub.org("gov-xx", country="FR")
+    db = sqlite3.connect(hub.data / "rrm.db")
+    with db:
+        for slug in ("gov-it", "gov-xx"):
+            ident = org_identity(slug)
+            db.execute("DELETE FROM objects WHERE id = ?", (ident,))
+            # The ownership table of this schema (object_owner before schema 5).
+            table = "object_state" if db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'object_state'").fetchone() else "object_owner"
+            db.execute(f"DELETE FROM {table} WHERE id = ?", (ident,))
+        db.execute("UPDATE orgs SET identity_json = '{not json' WHERE slug = 'gov-xx'")
+    db.close()
+    hub.user("gov-it", "it-reader", role="reader")
+    hub.start()
+    r = requests.get(f"{hub.url}/healthz")
+    assert r.status_code == 200, r.text
+    cols = requests.get(f"{hub.url}/taxii2/hub/collections/", auth=("it-reader", PASSWORD),
+                        headers={"Accept": MT}).json()["collections"]
+    assert org_identity("gov-it") in {o["id"] for o in read(hub, "it-reader", cols[0]["id"])}
+    assert "gov-xx" in (hub.data / "server.log").read_text()
