@@ -183,22 +183,48 @@ pub(crate) fn ensure_directory(store: &dyn Store, hub_identity: &str) -> Result<
             store.add_object(&new)?;
         }
     }
-    // Repairs an organisation whose creation stopped before its identity reached the
-    // directory (each store call is its own transaction).
+    // Repairs an organisation made by an older rrm whose creation stopped before its identity
+    // reached the directory (today `add_org` is one transaction). A repair that cannot be
+    // done is logged and skipped: it must never stop the hub from starting.
     for org in store.list_orgs()? {
-        if !directory_has(store, &directory.id, &org.identity_id)? {
-            let identity: serde_json::Value =
-                serde_json::from_str(&org.identity_json).map_err(|e| {
-                    HubError::Store(store::StoreError::Backend(format!(
-                        "identity of organisation '{}' is not valid JSON: {e}",
-                        org.slug
-                    )))
-                })?;
-            let new = directory_object(&directory.id, &identity, org.id)?;
-            store.add_object(&new)?;
+        if let Err(e) = repair_org(store, &directory.id, &org) {
+            tracing::warn!(
+                org = %org.slug,
+                identity = %org.identity_id,
+                error = %e,
+                "the directory lacks this organisation's identity and it could not be added; \
+                 the hub starts without it"
+            );
         }
     }
     Ok(directory.id)
+}
+
+/// Adds a missing directory identity (and the directory read grant that went with it).
+fn repair_org(store: &dyn Store, directory_id: &str, org: &Org) -> Result<(), HubError> {
+    if directory_has(store, directory_id, &org.identity_id)? {
+        return Ok(());
+    }
+    let identity: serde_json::Value = serde_json::from_str(&org.identity_json).map_err(|e| {
+        HubError::Store(store::StoreError::Backend(format!(
+            "identity of organisation '{}' is not valid JSON: {e}",
+            org.slug
+        )))
+    })?;
+    let new = directory_object(directory_id, &identity, org.id)?;
+    store.add_object(&new)?;
+    let access = store.grant(org.id, directory_id)?;
+    if !access.read {
+        store.set_grant(
+            org.id,
+            directory_id,
+            Access {
+                read: true,
+                write: access.write,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 impl Hub {
@@ -230,19 +256,19 @@ impl Hub {
             stix_sectors(sector),
             now_micros(),
         );
-        let org = self.store().create_org(&NewOrg {
-            slug: slug.to_string(),
-            name: name.trim().to_string(),
-            sector,
-            country: cc.to_ascii_uppercase(),
-            identity_id,
-            identity_json: identity.to_string(),
-        })?;
-        let new = directory_object(self.directory_id(), &identity, org.id)?;
-        self.store().add_object(&new)?;
-        self.store().set_grant(
-            org.id,
-            self.directory_id(),
+        // The organisation, its directory identity and its directory grant are one
+        // transaction: a failure leaves nothing half made.
+        let new = directory_object(self.directory_id(), &identity, 0)?;
+        let org = self.store().create_org_with_identity(
+            &NewOrg {
+                slug: slug.to_string(),
+                name: name.trim().to_string(),
+                sector,
+                country: cc.to_ascii_uppercase(),
+                identity_id,
+                identity_json: identity.to_string(),
+            },
+            &new,
             Access {
                 read: true,
                 write: false,

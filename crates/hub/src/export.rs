@@ -6,7 +6,7 @@ use serde_json::Value;
 use stix::access::{effective_tlp, exportable, redact, ObjectAccess, Reader};
 use store::ObjectQuery;
 
-use crate::read::served_copy;
+use crate::read::{served_copy_at, SquatCheck};
 use crate::{ExportSummary, Hub, HubError, Principal, Tlp};
 
 /// Removes from `obj` every property selected by a granular marking whose TLP level is above
@@ -92,15 +92,28 @@ impl Hub {
         };
         let mut summary = ExportSummary::default();
         let mut failure: Option<HubError> = None;
+        let mut squats = SquatCheck::new(self, &collection.id);
         self.store().scan_objects(&query, &mut |row| {
-            let served = match served_copy(&row, &reader, &collection) {
+            match squats.is_squat(&row) {
+                Ok(false) => {}
+                Ok(true) => return ControlFlow::Continue(()),
+                Err(e) => {
+                    failure = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+            let served = match served_copy_at(&row, &reader, &collection) {
                 Ok(s) => s,
                 Err(e) => {
                     failure = Some(e);
                     return ControlFlow::Break(());
                 }
             };
-            let level = effective_tlp(row.tlp, collection.default_tlp);
+            let level = served.as_ref().map_or_else(
+                || effective_tlp(row.tlp, collection.default_tlp),
+                |(_, level)| *level,
+            );
+            let served = served.map(|(v, _)| v);
             let visible_to_caller = served.is_some() || {
                 let access = ObjectAccess {
                     tlp: row.tlp,

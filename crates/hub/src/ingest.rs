@@ -1,12 +1,17 @@
 //! Ingest of STIX objects and the TAXII status resources it produces.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 
 use serde_json::{json, Value};
-use store::{AddOutcome, NewObject, Role, Status};
+use stix::access::{may_see, ObjectAccess, Reader};
+use store::{AddOutcome, Collection, NewObject, ObjectQuery, Role, Status, VersionFilter};
 
 use crate::{now_micros, now_secs, Hub, HubError, Principal};
+
+/// How many ids one lookup query names at most.
+const LOOKUP_CHUNK: usize = 10_000;
 
 /// How often statuses older than the retention are purged, in seconds.
 const PURGE_EVERY_SECS: i64 = 600;
@@ -32,8 +37,13 @@ impl Hub {
     ///
     /// Needs a write grant (`NotFound` without any access, `Forbidden` with read only) and the
     /// analyst or admin role. An object fails when `stix::check_object` finds problems, when
-    /// its `created_by_ref` names another hub organisation's identity (or the hub's), or when
-    /// the store's versioning rules refuse it; the others are stored.
+    /// its id is reserved for the hub's own objects (organisation and user identities, the
+    /// hub identity, the recipients extension definition, TLP marking definitions), when it is
+    /// a marking definition that claims a TLP level, when it references a marking that is
+    /// neither a canonical TLP id nor a marking definition sent with it or stored in the
+    /// collection, when its `created_by_ref` names another hub organisation's identity (or
+    /// the hub's), when it is a new version of a TLP:RED object the submitter may not see,
+    /// or when the store's versioning rules refuse it; the others are stored.
     pub fn add_objects(
         &self,
         p: &Principal,
@@ -64,6 +74,9 @@ impl Hub {
         // identity), if any.
         let mut owners: HashMap<String, Option<i64>> = HashMap::new();
         let mut user_identities: Option<HashMap<String, i64>> = None;
+        // Objects that passed every per-object rule, with their input index; marking
+        // references and RED versions are checked against the whole request next.
+        let mut passed: Vec<(usize, stix::Checked)> = Vec::with_capacity(objects.len());
         for (i, obj) in objects.iter().enumerate() {
             let checked = match stix::check_object(obj) {
                 Ok(c) => c,
@@ -73,6 +86,21 @@ impl Hub {
                     continue;
                 }
             };
+            if let Some(message) = self.reserved_id(&checked, &mut user_identities)? {
+                failures.push((i, failure(obj, &request_timestamp, message)));
+                continue;
+            }
+            if stix::marking_claims_tlp(obj) {
+                let message = format!(
+                    "{}: property 'definition_type': a marking definition that stands for a TLP \
+                     level is refused; on this hub TLP levels are carried only by the canonical \
+                     TLP 2.0 (and 1.0) marking-definition ids, which are built in: reference \
+                     those instead",
+                    checked.id
+                );
+                failures.push((i, failure(obj, &request_timestamp, message)));
+                continue;
+            }
             if let Some(by) = &checked.created_by_ref {
                 let org_id = match owners.get(by) {
                     Some(known) => *known,
@@ -102,6 +130,63 @@ impl Hub {
                     failures.push((i, failure(obj, &request_timestamp, message)));
                     continue;
                 }
+            }
+            passed.push((i, checked));
+        }
+
+        // Every marking an object references must be a canonical TLP id or a marking
+        // definition the hub knows not to claim a TLP level: sent in this request, or stored
+        // in this collection. Anything else is refused, never read as "unmarked".
+        let sent: HashSet<String> = passed
+            .iter()
+            .filter(|(_, c)| c.stix_type == "marking-definition")
+            .map(|(_, c)| c.id.clone())
+            .collect();
+        let wanted: Vec<String> = passed
+            .iter()
+            .flat_map(|(_, c)| c.other_markings.iter().map(|(_, m)| m.as_str()))
+            .filter(|m| !sent.contains(*m))
+            .collect::<HashSet<&str>>()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let stored = self.statement_markings(&collection, wanted)?;
+        let submitter = Reader {
+            user_id: p.user.id,
+            org_id: p.org.id,
+            identities: &p.identities,
+            // The question is only whether a RED version is addressed to the submitter.
+            collection_readable: true,
+        };
+        let hidden = self.hidden_red_versions(&collection, &submitter, &passed)?;
+        for (i, checked) in passed {
+            let obj = objects.get(i).unwrap_or(&Value::Null);
+            let unknown: Vec<String> = checked
+                .other_markings
+                .iter()
+                .filter(|(_, m)| !sent.contains(m.as_str()) && !stored.contains(m))
+                .map(|(prop, m)| {
+                    format!(
+                        "{}: property '{prop}': {m} is neither a TLP marking (the canonical TLP \
+                         2.0 or 1.0 marking-definition ids, in lower case) nor a marking \
+                         definition sent with this object or stored in this collection; send \
+                         its marking-definition first, or mark the object with a TLP id",
+                        checked.id
+                    )
+                })
+                .collect();
+            if !unknown.is_empty() {
+                failures.push((i, failure(obj, &request_timestamp, unknown.join("; "))));
+                continue;
+            }
+            if hidden.contains(&checked.id) {
+                let message = format!(
+                    "{}: the stored version of this object is TLP:RED and not addressed to user \
+                     '{}'; only its submitter or a named recipient may add versions of it",
+                    checked.id, p.user.username
+                );
+                failures.push((i, failure(obj, &request_timestamp, message)));
+                continue;
             }
             records.push(NewObject {
                 collection_id: collection.id.clone(),
@@ -181,6 +266,114 @@ impl Hub {
         })?;
         self.purge_old_statuses()?;
         Ok(status)
+    }
+
+    /// Why an object's id is reserved for the hub's own objects, if it is: the hub identity,
+    /// the rrm recipients extension definition, every TLP 1.0 and 2.0 marking definition,
+    /// and the identities of the hub's organisations and users.
+    fn reserved_id(
+        &self,
+        checked: &stix::Checked,
+        user_identities: &mut Option<HashMap<String, i64>>,
+    ) -> Result<Option<String>, HubError> {
+        let id = checked.id.as_str();
+        let what = if id == self.hub_identity_id() {
+            Some("the hub's own identity")
+        } else if id == stix::RECIPIENTS_EXTENSION_ID {
+            Some("the rrm recipients extension definition")
+        } else if stix::Tlp::from_marking_id(id).is_some() {
+            Some("a built-in TLP marking definition")
+        } else if checked.stix_type == "identity" {
+            if self.store().org_by_identity(id)?.is_some() {
+                Some("the identity of an organisation on this hub")
+            } else {
+                let users = match user_identities {
+                    Some(map) => map,
+                    None => user_identities.insert(self.user_identity_orgs()?),
+                };
+                users
+                    .contains_key(id)
+                    .then_some("the identity of a user on this hub")
+            }
+        } else {
+            None
+        };
+        Ok(what.map(|what| {
+            format!(
+                "{id}: property 'id': this id is reserved: it is {what}, which only the hub \
+                 itself publishes (in the directory collection); choose another id"
+            )
+        }))
+    }
+
+    /// Which of `ids` are marking definitions stored in the collection that do not claim a
+    /// TLP level.
+    fn statement_markings(
+        &self,
+        collection: &Collection,
+        ids: Vec<String>,
+    ) -> Result<HashSet<String>, HubError> {
+        let mut known = HashSet::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let query = ObjectQuery {
+                collection_id: collection.id.clone(),
+                ids: chunk.to_vec(),
+                types: vec!["marking-definition".to_string()],
+                versions: VersionFilter::all(),
+                ..ObjectQuery::default()
+            };
+            self.store().scan_objects(&query, &mut |row| {
+                let claims = serde_json::from_str::<Value>(&row.json)
+                    .map_or(true, |v| stix::marking_claims_tlp(&v));
+                if !claims {
+                    known.insert(row.id);
+                }
+                ControlFlow::Continue(())
+            })?;
+        }
+        Ok(known)
+    }
+
+    /// The ids among `passed` whose last stored version in the collection was submitted by the
+    /// submitter's organisation but is hidden from the submitter (TLP:RED, not addressed to
+    /// them). Versions of other organisations' objects are left to the store's ownership rule.
+    fn hidden_red_versions(
+        &self,
+        collection: &Collection,
+        submitter: &Reader<'_>,
+        passed: &[(usize, stix::Checked)],
+    ) -> Result<HashSet<String>, HubError> {
+        let ids: Vec<String> = passed
+            .iter()
+            .filter(|(_, c)| c.version.is_some())
+            .map(|(_, c)| c.id.clone())
+            .collect::<HashSet<String>>()
+            .into_iter()
+            .collect();
+        let mut hidden = HashSet::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let query = ObjectQuery {
+                collection_id: collection.id.clone(),
+                ids: chunk.to_vec(),
+                ..ObjectQuery::default()
+            };
+            self.store().scan_objects(&query, &mut |row| {
+                let access = ObjectAccess {
+                    tlp: row.tlp,
+                    collection_default: collection.default_tlp,
+                    recipients: &row.recipients,
+                    submitter_user_id: row.submitter_user_id,
+                };
+                if row.version.is_some()
+                    && row.submitter_org_id == submitter.org_id
+                    && !may_see(submitter, &access)
+                {
+                    hidden.insert(row.id);
+                }
+                ControlFlow::Continue(())
+            })?;
+        }
+        Ok(hidden)
     }
 
     /// The organisation of every user identity on the hub.

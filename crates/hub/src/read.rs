@@ -4,8 +4,8 @@
 use std::ops::ControlFlow;
 
 use serde_json::Value;
-use stix::access::{may_see, redact, ObjectAccess, Reader};
-use store::{Collection, ObjectQuery, Position, Role, StoredObject, VersionFilter};
+use stix::access::{effective_tlp, may_see, redact, ObjectAccess, Reader};
+use store::{Collection, ObjectQuery, Position, Role, StoredObject, Tlp, VersionFilter};
 
 use crate::cursor::{self, Binding};
 use crate::ingest::version_text;
@@ -46,7 +46,21 @@ pub(crate) fn served_copy(
     reader: &Reader<'_>,
     collection: &Collection,
 ) -> Result<Option<Value>, HubError> {
-    let access = ObjectAccess {
+    Ok(served_copy_at(row, reader, collection)?.map(|(v, _)| v))
+}
+
+/// The redacted copy of a stored object the reader may be served with the TLP level that
+/// governs it, or `None`.
+///
+/// The level is the stored one, raised to whatever the object's own `object_marking_refs`
+/// say when those are read case-insensitively: rows stored before identifiers had to be lower
+/// case may carry an upper-case TLP id that was then recorded as "unmarked".
+pub(crate) fn served_copy_at(
+    row: &StoredObject,
+    reader: &Reader<'_>,
+    collection: &Collection,
+) -> Result<Option<(Value, Tlp)>, HubError> {
+    let mut access = ObjectAccess {
         tlp: row.tlp,
         collection_default: collection.default_tlp,
         recipients: &row.recipients,
@@ -61,7 +75,54 @@ pub(crate) fn served_copy(
             row.id, row.collection_id
         )))
     })?;
-    Ok(redact(&value, reader, &access))
+    let own = value
+        .get("object_marking_refs")
+        .and_then(Value::as_array)
+        .and_then(|refs| {
+            refs.iter()
+                .filter_map(|r| r.as_str().and_then(Tlp::from_marking_id))
+                .max()
+        });
+    if own > access.tlp {
+        access.tlp = own;
+        if !may_see(reader, &access) {
+            return Ok(None);
+        }
+    }
+    let level = effective_tlp(access.tlp, access.collection_default);
+    Ok(redact(&value, reader, &access).map(|v| (v, level)))
+}
+
+/// Recognises partner copies of an organisation's identity outside the directory: an
+/// identity posted under an id before the organisation existed (the id is reserved from then
+/// on). They are never served, so the directory copy is the only one readers see.
+pub(crate) struct SquatCheck<'h> {
+    hub: &'h Hub,
+    in_directory: bool,
+    seen: std::collections::HashMap<String, bool>,
+}
+
+impl<'h> SquatCheck<'h> {
+    pub(crate) fn new(hub: &'h Hub, collection_id: &str) -> SquatCheck<'h> {
+        SquatCheck {
+            hub,
+            in_directory: collection_id == hub.directory_id(),
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether this row is such a copy.
+    pub(crate) fn is_squat(&mut self, row: &StoredObject) -> Result<bool, HubError> {
+        if self.in_directory || row.stix_type != "identity" {
+            return Ok(false);
+        }
+        if let Some(known) = self.seen.get(&row.id) {
+            return Ok(*known);
+        }
+        let squat = self.hub.store().org_by_identity(&row.id)?.is_some();
+        self.seen.insert(row.id.clone(), squat);
+        Ok(squat)
+    }
 }
 
 impl Hub {
@@ -115,6 +176,7 @@ impl Hub {
         let mut more = false;
         let mut resume_at_scanned = false;
         let mut failure: Option<HubError> = None;
+        let mut squats = SquatCheck::new(self, &query.collection_id);
         self.store().scan_objects(&query, &mut |row| {
             scanned += 1;
             let pos = Position {
@@ -122,7 +184,12 @@ impl Hub {
                 seq: row.seq,
             };
             last_scanned = Some(pos);
-            match map(&row, &reader) {
+            let mapped = match squats.is_squat(&row) {
+                Ok(true) => Ok(None),
+                Ok(false) => map(&row, &reader),
+                Err(e) => Err(e),
+            };
+            match mapped {
                 Err(e) => {
                     failure = Some(e);
                     return ControlFlow::Break(());
@@ -346,6 +413,8 @@ impl Hub {
         };
         let mut visible = 0usize;
         let mut foreign = false;
+        let mut versioned = false;
+        let mut own_copy = false;
         let mut failure: Option<HubError> = None;
         self.store().scan_objects(&query, &mut |row| {
             match served_copy(&row, &reader, &collection) {
@@ -356,8 +425,13 @@ impl Hub {
                     return ControlFlow::Break(());
                 }
             }
-            if row.submitter_org_id != p.org.id {
-                foreign = true;
+            let mine = row.submitter_org_id == p.org.id;
+            if row.version.is_some() {
+                versioned = true;
+                foreign |= !mine;
+            } else {
+                // Observables are one copy per organisation: other copies are not in the way.
+                own_copy |= mine;
             }
             ControlFlow::Continue(())
         })?;
@@ -367,14 +441,33 @@ impl Hub {
         if visible == 0 {
             return Err(HubError::NotFound(format!("object '{object_id}'")));
         }
+        if !versioned {
+            if !own_copy {
+                return Err(HubError::Forbidden(format!(
+                    "{object_id}: your organisation has no copy of this object here; each \
+                     organisation may delete only its own copy"
+                )));
+            }
+            return Ok(self
+                .store()
+                .delete_copy(&collection.id, object_id, p.org.id)?);
+        }
         if foreign {
             return Err(HubError::Forbidden(format!(
                 "{object_id} belongs to another organisation; only its owner may delete it"
             )));
         }
-        Ok(self
+        match self
             .store()
-            .delete_object(&collection.id, object_id, versions)?)
+            .delete_object(&collection.id, object_id, versions)
+        {
+            Ok(n) => Ok(n),
+            Err(store::StoreError::Revoked { .. }) => Err(HubError::Forbidden(format!(
+                "{object_id} is revoked in this collection and revocation is final: the \
+                 revoking version may not be deleted"
+            ))),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

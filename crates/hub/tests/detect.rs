@@ -110,3 +110,38 @@ proptest! {
         prop_assert_eq!(uuid.get_version_num(), 5);
     }
 }
+
+#[test]
+fn two_organisations_publish_overlapping_detections() {
+    let t = new_hub();
+    let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
+    let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
+    let col = t.hub.add_collection(None, "cib", "CIB", "", None).unwrap();
+    t.hub.grant(None, "gov", "cib", RW).unwrap();
+    t.hub.grant(None, "other", "cib", RW).unwrap();
+    let det = Detections::new(t.hub.clone(), DetectLimits::default());
+    let groups = vec!["group-1".to_string()];
+    for (who, tlp) in [(&ana, Tlp::Red), (&bob, Tlp::Green)] {
+        let ds = det
+            .upload(who, "p.csv", CSV.as_bytes(), None, false, None)
+            .unwrap();
+        let job = det.create_job(who, &request(&ds.id)).unwrap();
+        det.run(&job);
+        // The same accounts (deterministic ids) are published by both organisations.
+        let out = det.publish(who, &job, &groups, &col.id, tlp).unwrap();
+        assert_eq!(out["status"]["failure_count"], 0, "{out}");
+    }
+    let f = ObjectFilter {
+        types: vec!["user-account".to_string()],
+        ..ObjectFilter::default()
+    };
+    // Each organisation sees its own copies; ana's RED ones stay hidden from bob.
+    let bob_sees = t.hub.get_objects(&bob, &col.id, &f, None, None).unwrap();
+    assert_eq!(bob_sees.objects.len(), 2);
+    assert!(bob_sees
+        .objects
+        .iter()
+        .all(|o| o["object_marking_refs"] == serde_json::json!([Tlp::Green.marking_id()])));
+    let ana_sees = t.hub.get_objects(&ana, &col.id, &f, None, None).unwrap();
+    assert_eq!(ana_sees.objects.len(), 4);
+}

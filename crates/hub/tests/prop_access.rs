@@ -93,6 +93,65 @@ struct ObjSpec {
     markings: Vec<usize>,
     recipients: Vec<usize>,
     granular: Vec<(usize, usize)>,
+    /// How the markings are spelled when twisted (see `twist`); ignored otherwise.
+    twist: u8,
+    case_mask: Vec<bool>,
+}
+
+/// The ways a partner can mark an object outside the canonical TLP ids.
+const TWISTS: u8 = 5;
+
+/// Applies twist `k` to a marked object: 0 upper-cases hex digits of an object marking, 1
+/// references an unknown marking definition, 2 sends its own `definition_type: tlp` marking
+/// definition with the object and references it, 3 upper-cases a granular marking, 4 gives a
+/// granular marking an unknown marking definition. Returns the objects to post and whether
+/// the twist changed anything (upper-casing an id without hex letters changes nothing).
+fn twisted(mut obj: Value, k: u8, mask: &[bool]) -> (Vec<Value>, bool) {
+    let upper = |id: &str| -> String {
+        let cut = "marking-definition--".len();
+        id.char_indices()
+            .map(|(i, c)| {
+                if i >= cut && mask[i % mask.len()] {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
+    let fake = new_id("marking-definition");
+    match k {
+        0 => {
+            let first = MARKINGS[(mask.len() * 3) % MARKINGS.len()].0;
+            let written = upper(first);
+            let changed = written != first;
+            obj["object_marking_refs"] = json!([written]);
+            (vec![obj], changed)
+        }
+        1 => {
+            obj["object_marking_refs"] = json!([fake]);
+            (vec![obj], true)
+        }
+        2 => {
+            let def = json!({"type": "marking-definition", "spec_version": "2.1", "id": fake,
+                "created": ts(0), "definition_type": "tlp", "name": "TLP:RED",
+                "definition": {"tlp": "red"}});
+            obj["object_marking_refs"] = json!([fake]);
+            (vec![def, obj], true)
+        }
+        3 => {
+            let red = MARKINGS[7].0;
+            let written = upper(red);
+            let changed = written != red;
+            obj["granular_markings"] =
+                json!([{"marking_ref": written, "selectors": ["description"]}]);
+            (vec![obj], changed)
+        }
+        _ => {
+            obj["granular_markings"] = json!([{"marking_ref": fake, "selectors": ["description"]}]);
+            (vec![obj], true)
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -111,13 +170,19 @@ fn spec() -> impl Strategy<Value = Spec> {
             proptest::collection::vec(0..MARKINGS.len(), 0..=2),
             proptest::collection::vec(0usize..16, 0..=3),
             proptest::collection::vec((0..SELECTORS.len(), 0..MARKINGS.len()), 0..=2),
+            0..TWISTS * 2,
+            proptest::collection::vec(any::<bool>(), 1..8),
         )
-            .prop_map(|(submitter_org, markings, recipients, granular)| ObjSpec {
-                submitter_org,
-                markings,
-                recipients,
-                granular,
-            });
+            .prop_map(
+                |(submitter_org, markings, recipients, granular, twist, case_mask)| ObjSpec {
+                    submitter_org,
+                    markings,
+                    recipients,
+                    granular,
+                    twist,
+                    case_mask,
+                },
+            );
         (
             0u8..5,
             proptest::collection::vec(any::<bool>(), n_orgs),
@@ -174,7 +239,9 @@ fn tlp_of(level: u8) -> Tlp {
     Tlp::ALL[level as usize]
 }
 
-fn run(spec: Spec) -> Result<(), TestCaseError> {
+/// Runs one world; with `twists`, about half the objects are marked in a way the hub must
+/// refuse (the model then expects them nowhere).
+fn run(spec: Spec, twists: bool) -> Result<(), TestCaseError> {
     let t = new_hub();
     let hub = &t.hub;
     let col = hub
@@ -247,6 +314,34 @@ fn run(spec: Spec) -> Result<(), TestCaseError> {
                 .iter()
                 .map(|(s, m)| (SELECTORS[*s], MARKINGS[*m].1))
                 .collect();
+        }
+        if twists && o.twist < TWISTS {
+            let (posted, changed) = twisted(obj, o.twist, &o.case_mask);
+            let n = posted.len();
+            let status = hub.add_objects(submitter, &col, posted).unwrap();
+            if changed {
+                // Every posted object is refused, with a message naming the object.
+                prop_assert_eq!(&status["success_count"], 0, "{}", status);
+                prop_assert_eq!(&status["failure_count"], n, "{}", status);
+                let msg = status["failures"][n - 1]["message"].as_str().unwrap_or("");
+                prop_assert!(msg.contains(&id), "{}", msg);
+                continue;
+            }
+            // Nothing was twisted after all: an ordinary object, re-marked canonically.
+            prop_assert_eq!(&status["success_count"], 1, "{}", status);
+            if o.twist == 0 {
+                level = Some(MARKINGS[(o.case_mask.len() * 3) % MARKINGS.len()].1);
+            } else {
+                granular = vec![("description", RED)];
+            }
+            model.push(ModelObj {
+                id,
+                level: level.unwrap_or(spec.default_tlp),
+                submitter_user: submitter.user.id,
+                recipients,
+                granular,
+            });
+            continue;
         }
         let status = hub.add_objects(submitter, &col, vec![obj]).unwrap();
         prop_assert_eq!(&status["success_count"], 1, "{}", status);
@@ -337,6 +432,13 @@ proptest! {
 
     #[test]
     fn nobody_is_served_what_the_model_forbids(s in spec()) {
-        run(s)?;
+        run(s, false)?;
+    }
+
+    /// Markings in upper case, unknown markings and a partner's own TLP marking definitions
+    /// are refused at ingest, so such objects are never served, listed or exported.
+    #[test]
+    fn twisted_markings_are_refused_and_never_served(s in spec()) {
+        run(s, true)?;
     }
 }

@@ -338,7 +338,13 @@ async fn publish_with_disarm_relates_the_technique() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|o| o["type"] == "attack-pattern" || o["type"] == "identity")
+        // The marking definition the techniques reference goes with them: the hub refuses
+        // references to markings it does not know.
+        .filter(|o| {
+            o["type"] == "attack-pattern"
+                || o["type"] == "identity"
+                || o["type"] == "marking-definition"
+        })
         .cloned()
         .collect();
     let st = e.hub.add_objects(&ana, &disarm, aps).unwrap();

@@ -37,6 +37,19 @@ pub const TLP1_AMBER: &str = "marking-definition--f88d31f6-486f-44da-b317-01333b
 /// TLP 1.0 RED marking-definition id.
 pub const TLP1_RED: &str = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed";
 
+/// Every TLP 1.0 and 2.0 marking-definition id with the level it stands for.
+pub const TLP_MARKINGS: [(&str, Tlp); 9] = [
+    (TLP2_CLEAR, Tlp::Clear),
+    (TLP2_GREEN, Tlp::Green),
+    (TLP2_AMBER, Tlp::Amber),
+    (TLP2_AMBER_STRICT, Tlp::AmberStrict),
+    (TLP2_RED, Tlp::Red),
+    (TLP1_WHITE, Tlp::Clear),
+    (TLP1_GREEN, Tlp::Green),
+    (TLP1_AMBER, Tlp::Amber),
+    (TLP1_RED, Tlp::Red),
+];
+
 impl Tlp {
     /// Every level, least restrictive first.
     pub const ALL: [Tlp; 5] = [
@@ -48,15 +61,14 @@ impl Tlp {
     ];
 
     /// The level a marking-definition id stands for, TLP 1.0 ids mapped to TLP 2.0.
+    ///
+    /// UUIDs compare case-insensitively, as RFC 4122 says (`check_object` refuses upper-case
+    /// ids, so this matters only for data stored before that rule).
     pub fn from_marking_id(id: &str) -> Option<Tlp> {
-        match id {
-            TLP2_CLEAR | TLP1_WHITE => Some(Tlp::Clear),
-            TLP2_GREEN | TLP1_GREEN => Some(Tlp::Green),
-            TLP2_AMBER | TLP1_AMBER => Some(Tlp::Amber),
-            TLP2_AMBER_STRICT => Some(Tlp::AmberStrict),
-            TLP2_RED | TLP1_RED => Some(Tlp::Red),
-            _ => None,
-        }
+        TLP_MARKINGS
+            .iter()
+            .find(|(m, _)| m.eq_ignore_ascii_case(id))
+            .map(|(_, level)| *level)
     }
 
     /// The TLP 2.0 marking-definition id of this level.
@@ -139,6 +151,10 @@ mod tests {
         assert_eq!(Tlp::from_marking_id(TLP1_WHITE), Some(Tlp::Clear));
         assert_eq!(Tlp::from_marking_id(TLP1_RED), Some(Tlp::Red));
         assert_eq!(Tlp::from_marking_id("marking-definition--x"), None);
+        assert_eq!(
+            Tlp::from_marking_id(&TLP2_RED.to_ascii_uppercase()),
+            Some(Tlp::Red)
+        );
     }
 
     #[test]

@@ -28,6 +28,11 @@ pub struct Checked {
     pub tlp: Option<Tlp>,
     /// Identity ids named by the rrm recipients extension ([`RECIPIENTS_EXTENSION_ID`]).
     pub recipients: Vec<String>,
+    /// Marking references that are not canonical TLP marking-definition ids, as (property,
+    /// marking id): from `object_marking_refs` and from granular markings' `marking_ref`.
+    /// They carry no TLP level; the hub accepts them only when it knows the marking
+    /// definition and that definition does not claim a TLP level.
+    pub other_markings: Vec<(String, String)>,
 }
 
 /// One failed rule: which object, which property, and what is wrong.
@@ -351,6 +356,12 @@ pub fn id_type(id: &str) -> Result<&str, String> {
     if !is_rfc4122_uuid(uuid) {
         return Err(format!(
             "{id:?} does not end in an RFC 4122 UUID (8-4-4-4-12 hex digits, variant 10xx)"
+        ));
+    }
+    if uuid.bytes().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "{id:?} has upper-case hex digits in its UUID; identifiers must be written in lower \
+             case (the RFC 4122 output form), so that one object never has two spellings"
         ));
     }
     Ok(t)
@@ -1266,19 +1277,40 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
         return Err(ctx.problems);
     }
 
-    let tlp = map
-        .get("object_marking_refs")
-        .and_then(Value::as_array)
-        .and_then(|refs| {
-            refs.iter()
-                .filter_map(|r| r.as_str().and_then(Tlp::from_marking_id))
-                .max()
-        });
+    let mut other_markings = Vec::new();
+    let mut tlp = None;
+    if let Some(Value::Array(refs)) = map.get("object_marking_refs") {
+        for (i, r) in refs.iter().enumerate() {
+            let Some(r) = r.as_str() else { continue };
+            match Tlp::from_marking_id(r) {
+                Some(level) => tlp = tlp.max(Some(level)),
+                None => other_markings.push((format!("object_marking_refs.[{i}]"), r.to_string())),
+            }
+        }
+    }
+    if let Some(Value::Array(gms)) = map.get("granular_markings") {
+        for (i, gm) in gms.iter().enumerate() {
+            if let Some(r) = gm.get("marking_ref").and_then(Value::as_str) {
+                if Tlp::from_marking_id(r).is_none() {
+                    other_markings.push((
+                        format!("granular_markings.[{i}].marking_ref"),
+                        r.to_string(),
+                    ));
+                }
+            }
+        }
+    }
     Ok(Checked {
         id: ctx.id.unwrap_or_default(),
         stix_type: t.to_string(),
         spec_version: "2.1".to_string(),
-        version: modified.or(created),
+        // Cyber-observables are content-addressed and unversioned, whatever custom
+        // `created`-like properties they carry.
+        version: if cat == Category::Sco {
+            None
+        } else {
+            modified.or(created)
+        },
         created_by_ref: map
             .get("created_by_ref")
             .and_then(Value::as_str)
@@ -1286,5 +1318,53 @@ pub fn check_object(obj: &Value) -> Result<Checked, Vec<Problem>> {
         revoked: domain_like && get(map, "revoked") == Some(&Value::Bool(true)),
         tlp,
         recipients,
+        other_markings,
     })
+}
+
+/// Whether a text names a TLP level: `tlp`, then optional `:`, space, `-` or `_`, then one of
+/// clear, white, green, amber or red, in any case.
+fn names_tlp_level(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices("tlp").any(|(at, _)| {
+        let rest = lower.get(at + 3..).unwrap_or("");
+        let rest = rest.trim_start_matches([':', ' ', '-', '_']);
+        ["clear", "white", "green", "amber", "red"]
+            .iter()
+            .any(|level| rest.starts_with(level))
+    })
+}
+
+/// The TLP 2.0 marking extension (OASIS `cti-stix-common-objects`), which TLP 2.0
+/// marking-definition objects carry instead of a `definition`.
+pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
+
+/// Whether a marking-definition object claims to stand for a TLP level: its
+/// `definition_type` is `tlp`, it carries the TLP 2.0 marking extension, or its `name` or
+/// statement names a TLP level (`TLP:RED`, `tlp:amber+strict`, ...).
+///
+/// On an rrm hub only the canonical TLP marking-definition ids carry TLP levels, so a marking
+/// definition that claims one under another id is refused rather than read as "unmarked".
+pub fn marking_claims_tlp(obj: &Value) -> bool {
+    let Value::Object(map) = obj else {
+        return false;
+    };
+    if get(map, "type").and_then(Value::as_str) != Some("marking-definition") {
+        return false;
+    }
+    let dtype = get(map, "definition_type").and_then(Value::as_str);
+    if dtype.is_some_and(|t| t.trim().eq_ignore_ascii_case("tlp")) {
+        return true;
+    }
+    if let Some(Value::Object(ext)) = get(map, "extensions") {
+        if ext
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case(TLP2_EXTENSION_ID))
+        {
+            return true;
+        }
+    }
+    let names_tlp = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(names_tlp_level);
+    let statement = get(map, "definition").and_then(|d| d.get("statement"));
+    names_tlp(get(map, "name")) || names_tlp(statement)
 }

@@ -559,3 +559,93 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Marking ids in any case.
+
+/// `s` with the hex letters at the positions picked by `mask` upper-cased.
+fn recase(s: &str, mask: &[bool]) -> String {
+    let prefix = "marking-definition--".len();
+    s.char_indices()
+        .map(|(i, c)| {
+            if i >= prefix && mask.get(i % mask.len().max(1)).copied().unwrap_or(false) {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    /// A marking written with upper-case hex is refused by `check_object`, naming the
+    /// property; in lower case it is read at the model's level. Never "unmarked".
+    #[test]
+    fn upper_case_markings_are_refused_never_read_as_unmarked(
+        w in world(),
+        masks in proptest::collection::vec(proptest::collection::vec(any::<bool>(), 1..8), 4),
+    ) {
+        let mut obj = object_of(&w);
+        let mut changed = Vec::new();
+        for (i, m) in w.markings.iter().enumerate() {
+            let original = MARKINGS[*m].0;
+            let written = recase(original, &masks[i % masks.len()]);
+            if written != original {
+                changed.push(i);
+            }
+            // The lookup itself compares case-insensitively, as RFC 4122 says.
+            prop_assert_eq!(Tlp::from_marking_id(&written), MARKINGS[*m].1.map(rank_to_tlp));
+            obj["object_marking_refs"][i] = json!(written);
+        }
+        match check_object(&obj) {
+            Ok(c) => {
+                prop_assert!(changed.is_empty());
+                let ranks: Vec<u8> = w.markings.iter().filter_map(|m| MARKINGS[*m].1).collect();
+                prop_assert_eq!(c.tlp, ranks.iter().copied().max().map(rank_to_tlp));
+                let others = w.markings.iter().filter(|m| MARKINGS[**m].1.is_none()).count();
+                prop_assert_eq!(c.other_markings.len(), others);
+            }
+            Err(problems) => {
+                prop_assert!(!changed.is_empty(), "refused: {:?}", problems);
+                for i in changed {
+                    let prop = format!("object_marking_refs.[{i}]");
+                    prop_assert!(problems.iter().any(|p| p.property == prop && p.message.contains("upper-case")),
+                        "no problem for {}: {:?}", prop, problems);
+                }
+            }
+        }
+    }
+
+    /// Granular markings stored in any case (data from before the lower-case rule) are still
+    /// applied at their level by `redact`.
+    #[test]
+    fn redact_applies_granular_markings_in_any_case(
+        marks in proptest::collection::vec((0..MARKINGS.len(), proptest::collection::vec(0..SELECTABLE.len(), 1..4)), 1..4),
+        mask in proptest::collection::vec(any::<bool>(), 1..8),
+        is_recipient in any::<bool>(),
+    ) {
+        let mut obj = token_object(&marks);
+        if let Some(Value::Array(gms)) = obj.get_mut("granular_markings") {
+            for gm in gms.iter_mut() {
+                let r = gm["marking_ref"].as_str().unwrap_or_default().to_string();
+                gm["marking_ref"] = json!(recase(&r, &mask));
+            }
+        }
+        let me = vec![stix::user_identity_id("reader")];
+        let recipients = if is_recipient { me.clone() } else { vec![stix::org_identity_id("someone")] };
+        let r = Reader { user_id: 1, org_id: 1, identities: &me, collection_readable: true };
+        let acc = ObjectAccess { tlp: Some(Tlp::Clear), collection_default: Tlp::Amber, recipients: &recipients, submitter_user_id: 2 };
+        let relations = if is_recipient { vec![Relation::Recipient] } else { vec![] };
+        let forbidden: Vec<&str> = marks
+            .iter()
+            .filter(|(m, _)| MARKINGS[*m].1.is_some_and(|rank| !model_allows(true, rank, &relations)))
+            .flat_map(|(_, sels)| sels.iter().flat_map(|s| tokens_under(SELECTABLE[*s]).iter().copied()))
+            .collect();
+        if let Some(copy) = redact(&obj, &r, &acc) {
+            let text = copy.to_string();
+            for tok in forbidden {
+                prop_assert!(!text.contains(tok), "{} leaked in {}", tok, text);
+            }
+        }
+    }
+}

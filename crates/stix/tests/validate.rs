@@ -1001,3 +1001,117 @@ fn empty_lists_are_prohibited() {
     assert_rejects(&ip, "labels", "empty list");
     assert_ok(&with(indicator(), "x_custom_list", json!([1])));
 }
+
+#[test]
+fn upper_case_uuids_are_refused_in_every_identifier() {
+    let up = |id: &str| {
+        let (t, u) = id.split_once("--").unwrap();
+        format!("{t}--{}", u.to_ascii_uppercase())
+    };
+    assert_rejects(&with(indicator(), "id", json!(up(ID))), "id", "upper-case");
+    assert_rejects(
+        &with(indicator(), "created_by_ref", json!(up(IDENT))),
+        "created_by_ref",
+        "upper-case",
+    );
+    let red = Tlp::Red.marking_id();
+    assert_rejects(
+        &with(
+            indicator(),
+            "object_marking_refs",
+            json!([Tlp::Green.marking_id(), up(red)]),
+        ),
+        "object_marking_refs.[1]",
+        "upper-case",
+    );
+    assert_rejects(
+        &with(
+            indicator(),
+            "granular_markings",
+            json!([{"marking_ref": up(red), "selectors": ["name"]}]),
+        ),
+        "granular_markings.[0].marking_ref",
+        "upper-case",
+    );
+    let rel = sdo(
+        "relationship",
+        "44298a74-ba52-4f0c-87a3-1824e67d7fad",
+        json!({"relationship_type": "uses", "source_ref": up(ATTACK), "target_ref": MALWARE}),
+    );
+    assert_rejects(&rel, "source_ref", "upper-case");
+    let recipients = with(
+        indicator(),
+        "extensions",
+        json!({stix::RECIPIENTS_EXTENSION_ID: {
+            "extension_type": "property-extension", "recipient_refs": [up(IDENT2)]}}),
+    );
+    let key = format!(
+        "extensions.{}.recipient_refs.[0]",
+        stix::RECIPIENTS_EXTENSION_ID
+    );
+    assert_rejects(&recipients, &key, "upper-case");
+}
+
+#[test]
+fn other_markings_are_listed_with_their_property() {
+    let obj = with(
+        with(
+            indicator(),
+            "object_marking_refs",
+            json!([Tlp::Amber.marking_id(), STATEMENT]),
+        ),
+        "granular_markings",
+        json!([
+            {"marking_ref": STATEMENT, "selectors": ["name"]},
+            {"marking_ref": Tlp::Red.marking_id(), "selectors": ["labels"]},
+        ]),
+    );
+    let c = assert_ok(&obj);
+    assert_eq!(c.tlp, Some(Tlp::Amber));
+    assert_eq!(
+        c.other_markings,
+        vec![
+            ("object_marking_refs.[1]".to_string(), STATEMENT.to_string()),
+            (
+                "granular_markings.[0].marking_ref".to_string(),
+                STATEMENT.to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn marking_definitions_that_claim_a_tlp_level_are_recognised() {
+    let md = |extra: Value| {
+        sdo(
+            "marking-definition",
+            "34098fce-860f-48ae-8e50-ebd3cc5e41dc",
+            extra,
+        )
+    };
+    let claims = [
+        json!({"definition_type": "tlp", "definition": {"tlp": "red"}}),
+        json!({"definition_type": "TLP", "definition": {"tlp": "red"}}),
+        json!({"name": "TLP:AMBER+STRICT", "extensions": {stix::TLP2_EXTENSION_ID: {
+            "extension_type": "property-extension", "tlp_2_0": "amber+strict"}}}),
+        json!({"definition_type": "statement", "definition": {"statement": "tlp red, partners only"}}),
+        json!({"name": "Tlp-Green", "definition_type": "statement", "definition": {"statement": "x"}}),
+    ];
+    for c in claims {
+        assert!(stix::marking_claims_tlp(&md(c.clone())), "{c}");
+    }
+    let statement = md(
+        json!({"name": "DISARM Foundation", "definition_type": "statement",
+        "definition": {"statement": "CC-BY-SA-4.0 DISARM Foundation"}}),
+    );
+    assert!(!stix::marking_claims_tlp(&statement));
+    assert!(!stix::marking_claims_tlp(&indicator()));
+}
+
+#[test]
+fn cyber_observables_are_unversioned() {
+    let file = json!({"type": "file", "spec_version": "2.1",
+        "id": "file--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "name": "a.exe",
+        "modified": "2020-01-01T00:00:00.000Z"});
+    assert_eq!(assert_ok(&file).version, None);
+}

@@ -161,6 +161,35 @@ impl Store for SqliteStore {
         self.write(|tx| objects::delete_object(tx, collection_id, id, versions))
     }
 
+    fn delete_copy(&self, collection_id: &str, id: &str, org_id: i64) -> Result<u64> {
+        self.write(|tx| objects::delete_copy(tx, collection_id, id, org_id))
+    }
+
+    fn create_org_with_identity(
+        &self,
+        new: &NewOrg,
+        identity: &NewObject,
+        access: Access,
+    ) -> Result<Org> {
+        self.write(|tx| {
+            let org = accounts::create_org(tx, new)?;
+            let mut obj = identity.clone();
+            obj.owner_org_id = org.id;
+            obj.submitter_org_id = org.id;
+            let outcome = objects::add_objects(tx, std::slice::from_ref(&obj))?
+                .pop()
+                .unwrap_or_else(|| {
+                    Err(store::StoreError::Backend(
+                        "create_org_with_identity: no outcome for the identity".into(),
+                    ))
+                });
+            // Any refusal rolls the whole organisation back.
+            outcome?;
+            accounts::set_grant(tx, org.id, &identity.collection_id, access)?;
+            Ok(org)
+        })
+    }
+
     fn count_objects(&self, collection_id: &str) -> Result<u64> {
         self.read(|c| objects::count_objects(c, collection_id))
     }

@@ -66,38 +66,33 @@ fn load_collection(c: &Connection, collection_id: &str) -> Result<Option<CollSta
         .map_err(|e| backend("finding a collection", e))
 }
 
-/// Whether a new version `v` follows the version at which an object was revoked.
-fn follows_revocation(v: Option<i64>, revoked_version: Option<i64>) -> bool {
-    match (v, revoked_version) {
-        (Some(v), Some(r)) => v > r,
-        (Some(_), None) => true,
-        (None, _) => false,
-    }
-}
-
 /// Adds one version. The outer `Result` is a storage failure (the batch is abandoned),
 /// the inner one the outcome for this object.
 fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Result<AddOutcome>> {
+    if obj.version.is_none() {
+        return add_unversioned(c, coll, obj);
+    }
     let fail = |what: &str, e| backend(format!("{what} for {}", obj.id), e);
 
-    // Ownership and revocation are hub-wide facts about the id. An id never seen before
-    // has no versions anywhere: that common case needs no further lookups.
-    let owner: Option<(i64, bool, Option<i64>)> = c
+    // Ownership and revocation are facts about the id in this collection. An id never seen
+    // in the collection needs no further lookups.
+    let state: Option<(i64, bool)> = c
         .prepare_cached(
-            "SELECT owner_org_id, revoked, revoked_version FROM object_owner WHERE id = ?1",
+            "SELECT owner_org_id, revoked FROM object_state WHERE ckey = ?1 AND id = ?2",
         )
         .and_then(|mut st| {
-            st.query_row([&obj.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            st.query_row(params![coll.ckey, obj.id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
         })
         .map_err(|e| fail("looking up the owner", e))?;
-    let Some((owner_org, revoked, revoked_version)) = owner else {
+    let Some((owner_org, revoked)) = state else {
         c.prepare_cached(
-            "INSERT INTO object_owner (id, owner_org_id, revoked, revoked_version)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO object_state (ckey, id, owner_org_id, revoked, revoked_version)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .and_then(|mut st| {
             st.execute(params![
+                coll.ckey,
                 obj.id,
                 obj.owner_org_id,
                 obj.revoked,
@@ -105,6 +100,7 @@ fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Resu
             ])
         })
         .map_err(|e| fail("recording the owner", e))?;
+        // Without a state row the collection holds no version of the id.
         return insert_version(c, coll, obj, true, true).map(Ok);
     };
 
@@ -132,19 +128,19 @@ fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Resu
         });
     }
 
-    // 2. Only the owner adds versions, and none may follow a revocation.
+    // 2. Only the owner adds versions, and none (older or newer) once it is revoked.
     if owner_org != obj.owner_org_id {
         return Ok(Err(StoreError::NotOwner { id: obj.id.clone() }));
     }
-    if revoked && follows_revocation(obj.version, revoked_version) {
+    if revoked {
         return Ok(Err(StoreError::Revoked { id: obj.id.clone() }));
     }
-    // The object is revoked from this version on, unless an earlier version already
-    // revoked it.
-    if obj.revoked && (!revoked || follows_revocation(revoked_version, obj.version)) {
-        c.prepare_cached("UPDATE object_owner SET revoked = 1, revoked_version = ?2 WHERE id = ?1")
-            .and_then(|mut st| st.execute(params![obj.id, obj.version]))
-            .map_err(|e| fail("recording the revocation", e))?;
+    if obj.revoked {
+        c.prepare_cached(
+            "UPDATE object_state SET revoked = 1, revoked_version = ?3 WHERE ckey = ?1 AND id = ?2",
+        )
+        .and_then(|mut st| st.execute(params![coll.ckey, obj.id, obj.version]))
+        .map_err(|e| fail("recording the revocation", e))?;
     }
 
     // 3. First and last version flags.
@@ -163,6 +159,37 @@ fn add_one(c: &Connection, coll: &mut CollState, obj: &NewObject) -> Result<Resu
         }
     }
     insert_version(c, coll, obj, is_last, is_first).map(Ok)
+}
+
+/// Adds an unversioned object (a cyber-observable). Nobody owns it: each organisation keeps
+/// its own copy in the collection, which is its own first and last version, so an id stored
+/// by another organisation changes nothing for the submitter.
+fn add_unversioned(
+    c: &Connection,
+    coll: &mut CollState,
+    obj: &NewObject,
+) -> Result<Result<AddOutcome>> {
+    let same: Option<(i64, bool)> = c
+        .prepare_cached(
+            "SELECT date_added, json = ?4 FROM objects INDEXED BY objects_unversioned
+             WHERE ckey = ?1 AND id = ?2 AND submitter_org_id = ?3 AND version IS NULL",
+        )
+        .and_then(|mut st| {
+            st.query_row(
+                params![coll.ckey, obj.id, obj.submitter_org_id, obj.json],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })
+        .map_err(|e| backend(format!("looking up the copy of {}", obj.id), e))?;
+    match same {
+        Some((date_added, true)) => Ok(Ok(AddOutcome::Unchanged { date_added })),
+        Some((_, false)) => Ok(Err(StoreError::VersionConflict {
+            id: obj.id.clone(),
+            version: format_version(None),
+        })),
+        None => insert_version(c, coll, obj, true, true).map(Ok),
+    }
 }
 
 /// Inserts a new version row with its first/last flags; returns `Added`.
@@ -214,7 +241,8 @@ fn insert_version(
     Ok(AddOutcome::Added { date_added })
 }
 
-/// The (seq, version) of the last (`DESC`) or first (`ASC`) version of an object.
+/// The (seq, version) of the last (`DESC`) or first (`ASC`) version of an object (unversioned
+/// copies are their own first and last versions and are not counted).
 fn edge_version(
     c: &Connection,
     ckey: i64,
@@ -222,7 +250,7 @@ fn edge_version(
     order: &str,
 ) -> Result<Option<(i64, Option<i64>)>> {
     let sql = format!(
-        "SELECT seq, version FROM objects WHERE ckey = ?1 AND id = ?2
+        "SELECT seq, version FROM objects WHERE ckey = ?1 AND id = ?2 AND version IS NOT NULL
          ORDER BY version {order} LIMIT 1"
     );
     c.prepare_cached(&sql)
@@ -425,22 +453,56 @@ pub(crate) fn delete_object(
             e,
         )
     };
+    // Revocation is final: the revoking version (and any later one) is never deleted.
+    let revoked_sql = sql.replacen("DELETE FROM objects", "SELECT 1 FROM objects", 1)
+        + " AND revoked = 1 LIMIT 1";
+    let hits_revocation = c
+        .prepare(&revoked_sql)
+        .and_then(|mut st| st.exists(params_from_iter(args.iter())))
+        .map_err(fail)?;
+    if hits_revocation {
+        return Err(StoreError::Revoked { id: id.to_string() });
+    }
     let n = c
         .prepare_cached(&sql)
         .and_then(|mut st| st.execute(params_from_iter(args)))
         .map_err(fail)?;
     if n > 0 {
-        c.prepare_cached(
-            "UPDATE objects SET
-                 is_last = (seq = (SELECT seq FROM objects WHERE ckey = ?1 AND id = ?2
-                                   ORDER BY version DESC LIMIT 1)),
-                 is_first = (seq = (SELECT seq FROM objects WHERE ckey = ?1 AND id = ?2
-                                    ORDER BY version ASC LIMIT 1))
-             WHERE ckey = ?1 AND id = ?2",
-        )
-        .and_then(|mut st| st.execute(params![ckey, id]))
-        .map_err(fail)?;
+        reflag(c, ckey, id).map_err(fail)?;
     }
+    Ok(n as u64)
+}
+
+/// Re-flags the first and last versions of an object; unversioned copies stay both.
+fn reflag(c: &Connection, ckey: i64, id: &str) -> rusqlite::Result<usize> {
+    c.prepare_cached(
+        "UPDATE objects SET
+             is_last = (version IS NULL OR seq = (SELECT seq FROM objects
+                 WHERE ckey = ?1 AND id = ?2 AND version IS NOT NULL
+                 ORDER BY version DESC LIMIT 1)),
+             is_first = (version IS NULL OR seq = (SELECT seq FROM objects
+                 WHERE ckey = ?1 AND id = ?2 AND version IS NOT NULL
+                 ORDER BY version ASC LIMIT 1))
+         WHERE ckey = ?1 AND id = ?2",
+    )
+    .and_then(|mut st| st.execute(params![ckey, id]))
+}
+
+/// Deletes one organisation's copy of an unversioned object.
+pub(crate) fn delete_copy(
+    c: &Connection,
+    collection_id: &str,
+    id: &str,
+    org_id: i64,
+) -> Result<u64> {
+    let ckey = require_collection(c, collection_id)?;
+    let n = c
+        .prepare_cached(
+            "DELETE FROM objects WHERE ckey = ?1 AND id = ?2 AND submitter_org_id = ?3
+             AND version IS NULL",
+        )
+        .and_then(|mut st| st.execute(params![ckey, id, org_id]))
+        .map_err(|e| backend(format!("deleting a copy of {id} from '{collection_id}'"), e))?;
     Ok(n as u64)
 }
 

@@ -252,6 +252,9 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          ALTER TABLE ad_versions DROP COLUMN published;
          ALTER TABLE ad_versions DROP COLUMN creative_sha256;
          ALTER TABLE ad_versions DROP COLUMN public_json;
+         DROP INDEX objects_unversioned; DROP TABLE object_state;
+         CREATE TABLE object_owner (id TEXT PRIMARY KEY, owner_org_id INTEGER NOT NULL,
+             revoked INTEGER NOT NULL DEFAULT 0, revoked_version INTEGER) WITHOUT ROWID;
          PRAGMA user_version = 3;",
     )
     .unwrap();
@@ -276,6 +279,61 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
     })
     .unwrap();
     assert!(s.sponsor_by_id("s").unwrap().is_some());
+}
+
+#[test]
+fn migration_5_moves_ownership_and_revocation_into_each_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let alice = seed(&s);
+    let mut v1 = indicator(1, alice);
+    v1.version = Some(1_000);
+    let mut v2 = indicator(1, alice);
+    v2.version = Some(2_000);
+    v2.json = r#"{"v":2}"#.into();
+    v2.revoked = true;
+    assert!(s
+        .add_objects(&[v1, v2.clone(), indicator(2, alice)])
+        .unwrap()
+        .iter()
+        .all(|o| o.is_ok()));
+    drop(s);
+    // Turn the file back into a schema-4 database: ownership was hub-wide (object_owner).
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP INDEX objects_unversioned; DROP TABLE object_state;
+         CREATE TABLE object_owner (id TEXT PRIMARY KEY, owner_org_id INTEGER NOT NULL,
+             revoked INTEGER NOT NULL DEFAULT 0, revoked_version INTEGER) WITHOUT ROWID;
+         INSERT INTO object_owner VALUES
+             ('indicator--20000000-0000-4000-8000-000000000001', 77, 1, 2000),
+             ('indicator--20000000-0000-4000-8000-000000000002', 77, 0, NULL);
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    // The owner recorded hub-wide (org 77) owns the ids in the collection; the revocation
+    // stays.
+    let mut v3 = indicator(1, alice);
+    v3.version = Some(3_000);
+    v3.owner_org_id = 77;
+    assert!(matches!(s.add_object(&v3), Err(StoreError::Revoked { .. })));
+    assert!(matches!(
+        s.add_object(&indicator(2, alice)),
+        Ok(AddOutcome::Unchanged { .. })
+    ));
+    let mut other = indicator(2, alice);
+    other.version = Some(9_000);
+    assert!(matches!(
+        s.add_object(&other),
+        Err(StoreError::NotOwner { .. })
+    ));
+    assert!(matches!(
+        s.delete_object(COLLECTION, &v2.id, &VersionFilter::all()),
+        Err(StoreError::Revoked { .. })
+    ));
 }
 
 #[test]

@@ -64,13 +64,21 @@ fn object_id(obj: u8) -> String {
 type Model = BTreeMap<(usize, String), BTreeSet<Option<i64>>>;
 
 /// What the model selects with `filter`, as sorted (collection, id, version) triples.
+///
+/// An unversioned copy (`None`) is its own first and last version; the versioned ones are
+/// ordered among themselves.
 fn model_select(model: &Model, filter: &VersionFilter) -> BTreeSet<(usize, String, Option<i64>)> {
     let mut out = BTreeSet::new();
     for ((coll, id), versions) in model {
-        let (Some(first), Some(last)) = (versions.first(), versions.last()) else {
+        if versions.contains(&None) && (filter.all || filter.last || filter.first) {
+            out.insert((*coll, id.clone(), None));
+        }
+        let versioned: BTreeSet<Option<i64>> =
+            versions.iter().filter(|v| v.is_some()).copied().collect();
+        let (Some(first), Some(last)) = (versioned.first(), versioned.last()) else {
             continue;
         };
-        for v in versions {
+        for v in &versioned {
             let at = v.is_some_and(|t| filter.at.contains(&t));
             if filter.all || (filter.last && v == last) || (filter.first && v == first) || at {
                 out.insert((*coll, id.clone(), *v));

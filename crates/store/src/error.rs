@@ -16,12 +16,13 @@ pub enum StoreError {
         /// The version (`modified`) that is already stored.
         version: String,
     },
-    /// The object was first submitted by another organisation.
+    /// The object was first stored in this collection by another organisation.
     NotOwner {
         /// The object id.
         id: String,
     },
-    /// The object is revoked; no version may follow.
+    /// The object is revoked in this collection: no version may be added, and the revoking
+    /// version may not be deleted.
     Revoked {
         /// The object id.
         id: String,
@@ -43,10 +44,16 @@ impl fmt::Display for StoreError {
             ),
             StoreError::NotOwner { id } => write!(
                 f,
-                "{id}: only the organisation that created this object may add versions of it"
+                "{id}: only the organisation that created this object in this collection may \
+                 add versions of it (the id is taken here; use a new id)"
             ),
             StoreError::Revoked { id } => {
-                write!(f, "{id}: the object is revoked; no new version may follow")
+                write!(
+                    f,
+                    "{id}: the object is revoked in this collection; revocation is final (no new \
+                     version, older or newer, may be added and the revoking version may not be \
+                     deleted)"
+                )
             }
             StoreError::Invalid(msg) => write!(f, "invalid: {msg}"),
             StoreError::Backend(msg) => write!(f, "storage failure: {msg}"),

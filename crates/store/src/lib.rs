@@ -49,6 +49,16 @@ pub trait Store: BankStore + AdStore + Send + Sync + 'static {
     fn org_by_identity(&self, identity_id: &str) -> Result<Option<Org>>;
     /// Lists every organisation, by slug.
     fn list_orgs(&self) -> Result<Vec<Org>>;
+    /// Creates an organisation, adds its identity object (whose `owner_org_id` and
+    /// `submitter_org_id` are set to the new organisation) and gives the organisation `access`
+    /// to the identity's collection, in one transaction: if any step fails (a taken slug, an
+    /// identity the versioning rules refuse) nothing is written.
+    fn create_org_with_identity(
+        &self,
+        new: &NewOrg,
+        identity: &NewObject,
+        access: Access,
+    ) -> Result<Org>;
 
     // Users and credentials.
 
@@ -89,11 +99,14 @@ pub trait Store: BankStore + AdStore + Send + Sync + 'static {
 
     // STIX objects.
 
-    /// Adds one object version to a collection, applying the versioning rules atomically:
-    /// an identical (id, version) already there gives `AddOutcome::Unchanged` and stores
-    /// nothing; the same (id, version) with other content gives `VersionConflict`; a new
-    /// version of an object first submitted by another organisation gives `NotOwner`; a new
-    /// version of a revoked object gives `Revoked`. `date_added` is assigned by the store and
+    /// Adds one object version to a collection, applying the versioning rules of that
+    /// collection atomically: an identical (id, version) already there gives
+    /// `AddOutcome::Unchanged` and stores nothing; the same (id, version) with other content
+    /// gives `VersionConflict`; a new version of an object first stored in the collection by
+    /// another organisation gives `NotOwner`; any new version (older or newer) of an object
+    /// revoked in the collection gives `Revoked`. Unversioned objects (`version: None`,
+    /// cyber-observables) are owned by nobody: each submitting organisation has its own copy,
+    /// to which the identical/conflict rules apply. `date_added` is assigned by the store and
     /// strictly increases within a collection.
     fn add_object(&self, obj: &NewObject) -> Result<AddOutcome>;
     /// Adds many versions in one transaction, returning one outcome per input in order.
@@ -108,9 +121,13 @@ pub trait Store: BankStore + AdStore + Send + Sync + 'static {
         visit: &mut dyn FnMut(StoredObject) -> ControlFlow<()>,
     ) -> Result<()>;
     /// Deletes the versions of object `id` in a collection selected by `versions`; returns
-    /// how many were deleted.
+    /// how many were deleted. Revocation is final: a selection that includes a revoked version
+    /// gives `Revoked` and deletes nothing.
     fn delete_object(&self, collection_id: &str, id: &str, versions: &VersionFilter)
         -> Result<u64>;
+    /// Deletes organisation `org_id`'s copy of the unversioned object `id` (a cyber-observable)
+    /// in a collection; returns how many rows were deleted (0 or 1).
+    fn delete_copy(&self, collection_id: &str, id: &str, org_id: i64) -> Result<u64>;
     /// Counts the object versions in a collection.
     fn count_objects(&self, collection_id: &str) -> Result<u64>;
 

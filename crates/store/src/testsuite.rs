@@ -15,9 +15,13 @@
 //! ```
 //!
 //! Rules the cases pin down beyond the trait's documentation:
-//! - ownership and revocation are hub-wide facts about a STIX id and outlive deletes;
-//! - after an object is revoked at version R, versions later than R give `Revoked`, while
-//!   versions up to R (history, or copies into another collection) are accepted;
+//! - ownership and revocation are facts about a STIX id in one collection and outlive
+//!   deletes; another collection knows nothing of them;
+//! - after an object is revoked in a collection, every new version there (older or newer)
+//!   gives `Revoked`, identical re-posts are `Unchanged`, and deleting the revoking version
+//!   gives `Revoked`;
+//! - unversioned objects (cyber-observables) are owned by nobody: each organisation has its
+//!   own copy;
 //! - collection-scoped reads and deletes of an unknown collection give `NotFound`, while
 //!   `grant` answers "no access";
 //! - a `VersionFilter` with no selector selects nothing.
@@ -58,6 +62,8 @@ pub const CASES: &[(&str, Case)] = &[
     ("unversioned_objects", unversioned_objects),
     ("only_the_owner_adds_versions", only_the_owner_adds_versions),
     ("revocation_is_final", revocation_is_final),
+    ("observables_are_shared_by_id", observables_are_shared_by_id),
+    ("org_with_identity_is_atomic", org_with_identity_is_atomic),
     ("batch_outcomes", batch_outcomes),
     ("date_added_increases", date_added_increases),
     ("filters", filters),
@@ -96,6 +102,7 @@ macro_rules! store_testsuite {
             orgs, users, tokens, collections, grants, object_round_trip,
             identical_version_is_unchanged, same_version_other_content_conflicts,
             unversioned_objects, only_the_owner_adds_versions, revocation_is_final,
+            observables_are_shared_by_id, org_with_identity_is_atomic,
             batch_outcomes, date_added_increases, filters, version_filters,
             version_flags_after_delete, paging, unknown_collections,
             collections_are_isolated, statuses, banks, bank_entries, bank_feedback,
@@ -626,7 +633,8 @@ pub fn unversioned_objects(s: &dyn Store) {
     assert_eq!(scan(s, &first).len(), 1);
 }
 
-/// The first owner of an id is the only organisation that may add versions, hub-wide.
+/// The first owner of an id in a collection is the only organisation that may add versions
+/// there; other collections are independent.
 pub fn only_the_owner_adds_versions(s: &dyn Store) {
     let fx = fixture(s);
     added(
@@ -638,29 +646,25 @@ pub fn only_the_owner_adds_versions(s: &dyn Store) {
         Err(StoreError::NotOwner { id }) => assert_eq!(id, indicator_id(1)),
         other => panic!("version by another org: expected NotOwner, got {other:?}"),
     }
-    // Ownership is hub-wide: org b cannot start the same id in another collection either.
+    // Ownership is per collection: what org a stored in c1 tells nothing in c2, where org b
+    // may start the same id (and then owns it there).
     let by_b_elsewhere = indicator(&fx.c2, 1, 5, &fx.ub, "");
+    added(&s.add_object(&by_b_elsewhere), "v5 by b in c2");
     assert!(matches!(
-        s.add_object(&by_b_elsewhere),
+        s.add_object(&indicator(&fx.c2, 1, 6, &fx.ua, "")),
         Err(StoreError::NotOwner { .. })
     ));
-    // The owner may, in both collections; a submitter of another org acting for the owner
-    // (owner_org_id = a) is accepted too.
+    // The owner may; a submitter of another org acting for the owner (owner_org_id = a) is
+    // accepted too.
     added(
         &s.add_object(&indicator(&fx.c1, 1, 1, &fx.ua, "")),
         "v1 by a",
     );
-    added(
-        &s.add_object(&indicator(&fx.c2, 1, 2, &fx.ua, "")),
-        "v2 by a in c2",
-    );
     let mut on_behalf = indicator(&fx.c1, 1, 3, &fx.ub, "");
     on_behalf.owner_org_id = fx.a.id;
     added(&s.add_object(&on_behalf), "v3 for a");
-    // Ownership outlives deletes.
+    // Ownership in a collection outlives deletes.
     s.delete_object(&fx.c1, &indicator_id(1), &VersionFilter::all())
-        .unwrap();
-    s.delete_object(&fx.c2, &indicator_id(1), &VersionFilter::all())
         .unwrap();
     assert!(matches!(
         s.add_object(&indicator(&fx.c1, 1, 9, &fx.ub, "")),
@@ -669,7 +673,8 @@ pub fn only_the_owner_adds_versions(s: &dyn Store) {
     assert_eq!(s.count_objects(&fx.c1).unwrap(), 0);
 }
 
-/// After a revoked version, later versions are refused everywhere; history is accepted.
+/// After a revoked version, nothing new is accepted in that collection, and the revoking
+/// version cannot be deleted; another collection is independent.
 pub fn revocation_is_final(s: &dyn Store) {
     let fx = fixture(s);
     added(&s.add_object(&indicator(&fx.c1, 1, 0, &fx.ua, "")), "v0");
@@ -680,30 +685,58 @@ pub fn revocation_is_final(s: &dyn Store) {
         Err(StoreError::Revoked { id }) => assert_eq!(id, indicator_id(1)),
         other => panic!("version after revocation: expected Revoked, got {other:?}"),
     }
+    // A backdated version is refused too.
     assert!(matches!(
-        s.add_object(&indicator(&fx.c2, 1, 7, &fx.ua, "")),
+        s.add_object(&indicator(&fx.c1, 1, 2, &fx.ua, "backdated")),
         Err(StoreError::Revoked { .. })
     ));
-    // Re-posting the revoking version is Unchanged; copying it and earlier history to
-    // another collection is accepted.
+    // Re-posting what is stored is Unchanged.
     assert!(matches!(
         s.add_object(&revoke),
         Ok(AddOutcome::Unchanged { .. })
     ));
-    let mut copy = revoke.clone();
+    assert!(matches!(
+        s.add_object(&indicator(&fx.c1, 1, 0, &fx.ua, "")),
+        Ok(AddOutcome::Unchanged { .. })
+    ));
+    // Copying the history, revocation included, into another collection is accepted.
+    let mut copy = indicator(&fx.c2, 1, 0, &fx.ua, "");
+    added(&s.add_object(&copy), "v0 copied");
+    copy = revoke.clone();
     copy.collection_id = fx.c2.clone();
     added(&s.add_object(&copy), "revoking version copied");
-    added(
-        &s.add_object(&indicator(&fx.c1, 1, 2, &fx.ua, "")),
-        "history before revocation",
+    // The revoking version may not be deleted, alone or with the others; earlier versions
+    // may.
+    let at = |v: i64| VersionFilter {
+        all: false,
+        last: false,
+        first: false,
+        at: vec![T0 + v * 1000],
+    };
+    for f in [VersionFilter::all(), at(5)] {
+        match s.delete_object(&fx.c1, &indicator_id(1), &f) {
+            Err(StoreError::Revoked { id }) => assert_eq!(id, indicator_id(1)),
+            other => panic!("deleting the revoking version: expected Revoked, got {other:?}"),
+        }
+    }
+    assert_eq!(s.count_objects(&fx.c1).unwrap(), 2);
+    assert_eq!(
+        s.delete_object(&fx.c1, &indicator_id(1), &at(0)).unwrap(),
+        1
     );
-    // Revocation outlives deleting the revoked versions.
-    s.delete_object(&fx.c1, &indicator_id(1), &VersionFilter::all())
-        .unwrap();
-    s.delete_object(&fx.c2, &indicator_id(1), &VersionFilter::all())
-        .unwrap();
+    // The revoking version is still the last one, and nothing can follow it.
+    let last = ObjectQuery {
+        versions: VersionFilter {
+            all: false,
+            last: true,
+            first: false,
+            at: Vec::new(),
+        },
+        ..query(&fx.c1)
+    };
+    assert_eq!(keys(&scan(s, &last)), vec![key(1, 5)]);
     assert!(matches!(
-        s.add_object(&indicator(&fx.c1, 1, 8, &fx.ua, "")),
+        s.add_object(&indicator(&fx.c1, 1, 0, &fx.ua, "")),
         Err(StoreError::Revoked { .. })
     ));
     // A revoked object of another org is NotOwner first.
@@ -711,6 +744,150 @@ pub fn revocation_is_final(s: &dyn Store) {
         s.add_object(&indicator(&fx.c1, 1, 9, &fx.ub, "")),
         Err(StoreError::NotOwner { .. })
     ));
+}
+
+/// Unversioned objects (cyber-observables) belong to nobody: each organisation stores and
+/// deletes its own copy, whatever other organisations stored under the same id.
+pub fn observables_are_shared_by_id(s: &dyn Store) {
+    let fx = fixture(s);
+    let sco = |user: &User, value: &str, tlp: Tlp| NewObject {
+        collection_id: fx.c1.clone(),
+        id: "domain-name--ff26c055-6336-5bc5-b98d-13d6226742dd".into(),
+        stix_type: "domain-name".into(),
+        spec_version: "2.1".into(),
+        version: None,
+        json: format!(r#"{{"type":"domain-name","value":"{value}"}}"#),
+        tlp: Some(tlp),
+        recipients: Vec::new(),
+        created_by_ref: None,
+        revoked: false,
+        submitter_user_id: user.id,
+        submitter_org_id: user.org_id,
+        owner_org_id: user.org_id,
+    };
+    let da = added(
+        &s.add_object(&sco(&fx.ua, "example.com", Tlp::Red)),
+        "a's copy",
+    );
+    // Org b stores the same id, with other content and marking: its own copy.
+    let db = added(
+        &s.add_object(&sco(&fx.ub, "example.com ", Tlp::Clear)),
+        "b's copy",
+    );
+    assert!(db > da);
+    assert!(matches!(
+        s.add_object(&sco(&fx.ub, "example.com ", Tlp::Clear)),
+        Ok(AddOutcome::Unchanged { date_added }) if date_added == db
+    ));
+    assert!(matches!(
+        s.add_object(&sco(&fx.ub, "other", Tlp::Clear)),
+        Err(StoreError::VersionConflict { .. })
+    ));
+    let got = scan(s, &query(&fx.c1));
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got.iter()
+            .map(|o| (o.submitter_org_id, o.tlp))
+            .collect::<Vec<_>>(),
+        vec![(fx.a.id, Some(Tlp::Red)), (fx.b.id, Some(Tlp::Clear))]
+    );
+    // Each copy is its own first and last version.
+    let last = ObjectQuery {
+        versions: VersionFilter {
+            all: false,
+            last: true,
+            first: false,
+            at: Vec::new(),
+        },
+        ..query(&fx.c1)
+    };
+    assert_eq!(scan(s, &last).len(), 2);
+    // Deleting b's copy leaves a's.
+    let id = "domain-name--ff26c055-6336-5bc5-b98d-13d6226742dd";
+    assert_eq!(s.delete_copy(&fx.c1, id, fx.b.id).unwrap(), 1);
+    assert_eq!(s.delete_copy(&fx.c1, id, fx.b.id).unwrap(), 0);
+    let left = scan(s, &last);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].submitter_org_id, fx.a.id);
+    // Nothing was claimed: b may store it again.
+    added(
+        &s.add_object(&sco(&fx.ub, "example.com", Tlp::Green)),
+        "b again",
+    );
+    assert!(matches!(
+        s.delete_copy(&collection_uuid(99), id, fx.b.id),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// `create_org_with_identity` makes the organisation, its identity and its grant together, or
+/// nothing at all.
+pub fn org_with_identity_is_atomic(s: &dyn Store) {
+    let fx = fixture(s);
+    let identity = |n: u64| NewObject {
+        collection_id: fx.c2.clone(),
+        id: identity_id(n),
+        stix_type: "identity".into(),
+        spec_version: "2.1".into(),
+        version: Some(T0),
+        json: format!(r#"{{"type":"identity","id":"{}"}}"#, identity_id(n)),
+        tlp: None,
+        recipients: Vec::new(),
+        created_by_ref: None,
+        revoked: false,
+        submitter_user_id: 0,
+        submitter_org_id: 0,
+        owner_org_id: 0,
+    };
+    let read = Access {
+        read: true,
+        write: false,
+    };
+    let org = s
+        .create_org_with_identity(&new_org("org-c", 30), &identity(30), read)
+        .expect("create org-c with its identity");
+    assert_eq!(s.org_by_slug("org-c").unwrap(), Some(org.clone()));
+    assert_eq!(s.grant(org.id, &fx.c2).unwrap(), read);
+    let got = scan(
+        s,
+        &ObjectQuery {
+            ids: vec![identity_id(30)],
+            ..query(&fx.c2)
+        },
+    );
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].submitter_org_id, org.id);
+    // The identity id is taken in the collection by org b: nothing is created.
+    let mut squat = identity(31);
+    squat.json = r#"{"squat":true}"#.into();
+    squat.submitter_org_id = fx.b.id;
+    squat.owner_org_id = fx.b.id;
+    squat.version = Some(T0 + 1);
+    added(&s.add_object(&squat), "squatted identity");
+    assert!(s
+        .create_org_with_identity(&new_org("org-d", 31), &identity(31), read)
+        .is_err());
+    assert_eq!(s.org_by_slug("org-d").unwrap(), None);
+    // A taken slug: nothing is created either, and the identity is not stored.
+    assert!(matches!(
+        s.create_org_with_identity(&new_org("org-c", 32), &identity(32), read),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(scan(
+        s,
+        &ObjectQuery {
+            ids: vec![identity_id(32)],
+            ..query(&fx.c2)
+        },
+    )
+    .is_empty());
+    // An unknown collection: nothing.
+    let mut lost = identity(33);
+    lost.collection_id = collection_uuid(99);
+    assert!(s
+        .create_org_with_identity(&new_org("org-e", 33), &lost, read)
+        .is_err());
+    assert_eq!(s.org_by_slug("org-e").unwrap(), None);
 }
 
 /// `add_objects` gives one outcome per input, in order; failures do not stop the others.
