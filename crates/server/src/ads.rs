@@ -452,8 +452,17 @@ async fn violations(
 pub fn merge_openapi(doc: &mut Value) {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    let typed = |name: &str, desc: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
     let id_path =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let ad_id_path = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}});
+    let day = json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
+    let spend = json!({"type": "integer", "minimum": 0, "maximum": i64::MAX});
+    let creative = json!({"description": "The bytes, with their media type.", "content": {
+        "image/png": {"schema": {"type": "string", "format": "binary"}}, "image/gif": {"schema": {"type": "string", "format": "binary"}},
+        "image/webp": {"schema": {"type": "string", "format": "binary"}}, "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+        "video/webm": {"schema": {"type": "string", "format": "binary"}}, "video/mp4": {"schema": {"type": "string", "format": "binary"}},
+        "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}, "text/plain": {"schema": {"type": "string"}}}});
     let search_params = json!([
         q(
             "sponsor",
@@ -462,20 +471,20 @@ pub fn merge_openapi(doc: &mut Value) {
         q("payer", "Payer id or public name (case-insensitive exact)."),
         q("platform", "Platform id."),
         q("election", "Election id."),
-        q("from", "Ads running on or after this day (YYYY-MM-DD)."),
-        q("to", "Ads running on or before this day (YYYY-MM-DD)."),
+        typed("from", "Ads running on or after this day (YYYY-MM-DD).", day.clone()),
+        typed("to", "Ads running on or before this day (YYYY-MM-DD), not before `from`.", day),
         q("region", "Region of the distribution."),
         q("language", "Language (ISO 639-1)."),
-        q("spend_min", "Smallest exact spend in minor units."),
-        q("spend_max", "Largest exact spend in minor units."),
+        typed("spend_min", "Smallest exact spend in minor units.", spend.clone()),
+        typed("spend_max", "Largest exact spend in minor units, not below `spend_min`.", spend),
         q(
             "q",
             "Words that must all occur in the text or the sponsor and payer names."
         ),
-        q("limit", "Page size, 1 to 200 (default 50)."),
+        typed("limit", "Page size, 1 to 200 (default 50).", json!({"type": "integer", "minimum": 1, "maximum": 200})),
         q(
             "cursor",
-            "The `next` cursor of the previous page of the same query."
+            "The opaque `next` cursor of the previous page of the same query; any other value answers 400 bad_cursor."
         ),
     ]);
     let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; RRM_PUBLIC_RATE=RATE/BURST or 0 to disable); over the limit: 429 with Retry-After.";
@@ -488,13 +497,16 @@ pub fn merge_openapi(doc: &mut Value) {
         }},
         "/api/v1/ads/violations": {"get": {"operationId": "listAdViolations",
             "summary": "List or export violations (election authority)",
-            "parameters": [q("election", "Election id."), q("after", "Violation id to start after."), q("limit", "1 to 10000."), q("format", "json (default), csv or jsonl (whole export).")],
-            "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "403": err("Not an election authority")}
+            "parameters": [q("election", "Election id."),
+                typed("after", "Violation id to start after.", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
+                typed("limit", "1 to 10000.", json!({"type": "integer", "minimum": 1, "maximum": 10000})),
+                typed("format", "json (default), csv or jsonl (whole export).", json!({"type": "string", "enum": ["json", "csv", "jsonl"]}))],
+            "responses": {"200": {"description": "Violations", "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}}, "400": err("Bad parameter"), "403": err("Not an election authority")}
         }},
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
             "summary": "Choose the collection foreign-funding and foreign-interference incidents are published to (election authority)",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
-            "responses": {"200": {"description": "Chosen"}, "403": err("Not an election authority or no write access"), "404": err("Unknown collection")}
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
+            "responses": {"200": {"description": "Chosen"}, "400": err("Bad input, the field is named"), "403": err("Not an election authority or no write access"), "404": err("Unknown collection")}
         }},
         "/api/v1/elections": {"get": {"operationId": "listElections", "summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
         "/api/v1/elections/{id}": {"put": {"operationId": "putElection",
@@ -523,21 +535,21 @@ pub fn merge_openapi(doc: &mut Value) {
         }},
         "/public/elections": {"get": {"operationId": "listPublicElections", "summary": "Registered elections with their computed periods (no account)", "security": [], "responses": {"200": {"description": "{\"elections\": [...]}, each with periods.election_period, pre_election_period and eu_sponsor_window"}, "429": err("Rate limited")}}},
         "/public/elections/{id}": {"get": {"operationId": "getPublicElection", "summary": "One election with its computed periods (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The election"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
-        "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), q("limit", "1 to 200 (default 50).")], "responses": {"200": {"description": "{\"sponsors\": [...], \"next_after\": id or null}"}, "429": err("Rate limited")}}},
+        "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), typed("limit", "1 to 200 (default 50).", json!({"type": "integer", "minimum": 1, "maximum": 200}))], "responses": {"200": {"description": "{\"sponsors\": [...], \"next_after\": id or null}"}, "400": err("Bad parameter"), "429": err("Rate limited")}}},
         "/public/sponsors/{id}": {"get": {"operationId": "getPublicSponsor", "summary": "A sponsor with its resolved control chain and declared funding (no account; no citizenship or residence permits)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The sponsor"}, "404": err("Unknown sponsor"), "429": err("Rate limited")}}},
         "/public/platforms": {"get": {"operationId": "listPublicPlatforms", "summary": "Registered platforms with their monthly reach by language (no account)", "security": [], "responses": {"200": {"description": "{\"platforms\": [...]}"}, "429": err("Rate limited")}}},
-        "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "{\"versions\": [...]}"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
-        "/public/ads/{id}/versions/{version}/creative": {"get": {"operationId": "getPublicAdVersionCreative", "summary": "The creative of one version of an ad (no account)", "security": [], "parameters": [id_path.clone(), {"name": "version", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "The bytes"}, "404": err("No such version or no creative"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": {"description": "{\"versions\": [...]}"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/versions/{version}/creative": {"get": {"operationId": "getPublicAdVersionCreative", "summary": "The creative of one version of an ad (no account)", "security": [], "parameters": [ad_id_path.clone(), {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}}], "responses": {"200": creative.clone(), "404": err("No such version or no creative"), "429": err("Rate limited")}}},
         "/public/ads": {"get": {"operationId": "searchPublicAds",
             "summary": "Search published ads (no account)", "security": [],
             "description": format!("Stable keyset paging: the first page fixes the newest ad it may show, so following `next` returns the same pages even while ads are added. {limited}"),
             "parameters": search_params,
             "responses": {"200": {"description": "{\"ads\": [...], \"next\": cursor or null}"}, "400": err("Bad filter or cursor"), "429": err("Rate limited")}
         }},
-        "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
-        "/public/ads/{id}/creative": {"get": {"operationId": "getPublicAdCreative", "summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The bytes"}, "404": err("No creative"), "429": err("Rate limited")}}},
-        "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "text/csv"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
-        "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "application/x-ndjson"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/creative": {"get": {"operationId": "getPublicAdCreative", "summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [ad_id_path], "responses": {"200": creative, "404": err("No creative"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ads as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "The ads as JSON Lines.", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited")}}},
     });
     if let (Some(dst), Value::Object(src)) =
         (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
