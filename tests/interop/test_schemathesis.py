@@ -105,7 +105,8 @@ def test_schemathesis_finds_no_failures(demo, tmp_path):
         "--request-timeout", "30",
         "--no-color",
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    # In tmp_path, so schemathesis's own cache (.schemathesis/) stays out of the repository.
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     out = proc.stdout + proc.stderr
     (tmp_path / "schemathesis.out").write_text(out)
     # The failures come first, the summary last.

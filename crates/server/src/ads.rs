@@ -456,7 +456,8 @@ pub fn merge_openapi(doc: &mut Value) {
     let id_path =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
     let ad_id_path = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}});
-    let day = json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
+    let day =
+        json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
     let spend = json!({"type": "integer", "minimum": 0, "maximum": i64::MAX});
     let creative = json!({"description": "The bytes, with their media type.", "content": {
         "image/png": {"schema": {"type": "string", "format": "binary"}}, "image/gif": {"schema": {"type": "string", "format": "binary"}},

@@ -50,7 +50,8 @@ fn body(schema: &str) -> Value {
 }
 
 /// Whitespace as Rust's `str::trim` sees it (Unicode White_Space), for JSON Schema patterns.
-pub(crate) const WS: &str = "\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+pub(crate) const WS: &str =
+    "\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
 /// Control characters free text may not hold (every Cc but tab and newline).
 pub(crate) const CONTROL: &str = "\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F";
 
