@@ -27,21 +27,14 @@ POSITIVE_400 = {
     "listObjects": "opaque cursor",
     # Opaque cursor, and cross-field rules (from <= to, spend_min <= spend_max).
     "searchPublicAds": "opaque cursor and ordered ranges",
-    # Bodies validated by the adrules model beyond their JSON shape (ISO country and currency
-    # codes, ordered dates, registered elections, sponsors and platforms).
+    # A submission is validated by the adrules model beyond its JSON shape (ISO country and
+    # currency codes, ordered dates, registered elections, sponsors and platforms).
     "submitAd": "adrules semantics",
-    "putElection": "adrules semantics",
-    "putSponsor": "adrules semantics",
-    "putPlatform": "adrules semantics",
-    # Uploads whose content is parsed (images, post files, hashes): random bytes are not an
-    # image or a post file, which the document says but no schema can check.
+    # Uploads whose content is parsed: random bytes are not an image or a post file, and a
+    # random string is not a hash, which the document says but no schema can check.
     "hashImage": "image content",
     "match": "image content and hash syntax",
-    "addEntries": "CSV content",
     "uploadDataset": "post file content",
-    # A detection names a dataset and groups by id, published to a writable collection.
-    "startDetection": "references",
-    "publishDetection": "references",
 }
 
 

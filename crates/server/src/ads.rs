@@ -493,7 +493,11 @@ pub fn merge_openapi(doc: &mut Value) {
         "/api/v1/ads": {"post": {"operationId": "submitAd",
             "summary": "Submit or update an ad (platform organisation, analyst or admin)",
             "description": "JSON body {\"submission\": <adrules submission>, \"creative\": {\"media_type\": \"image/png\", \"data\": \"<base64>\"}} or multipart/form-data with a `submission` JSON part and a `creative` file part. Elections are taken from the registry. Answers the verdict with every fired rule; ACCEPT and FLAG publish a new version (201), REJECT and BLOCK are recorded and never published (200). Bad input (unknown currency or country codes, dates out of order, spend below zero, unknown election, creative too large or of an unsupported type) answers 400 naming the field, nothing stored.",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}, "multipart/form-data": {"schema": {"type": "object"}}}},
+            "requestBody": {"required": true, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["submission"], "properties": {
+                    "submission": {"type": "object", "description": "An adrules submission (see crates/adrules/RULES.md)."},
+                    "creative": {"type": "object", "required": ["media_type", "data"], "properties": {"media_type": {"type": "string"}, "data": {"type": "string", "contentEncoding": "base64"}}}}}},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["submission"], "properties": {"submission": {"type": "string", "description": "The submission as JSON."}, "creative": {"type": "string", "format": "binary"}}}}}},
             "responses": {"200": {"description": "Recorded, not published (REJECT or BLOCK)"}, "201": {"description": "Published"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not a platform organisation"), "413": err("Body too large"), "415": err("Unsupported body type")}
         }},
         "/api/v1/ads/violations": {"get": {"operationId": "listAdViolations",

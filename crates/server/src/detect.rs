@@ -157,8 +157,14 @@ async fn start(
     };
     let min_weight = match m.get("min_weight") {
         None | Some(Value::Null) => 2,
+        // JSON Schema's integers include integral numbers written with a fraction (`2.0`).
         Some(v) => v
             .as_u64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
+                    .map(|f| f as u64)
+            })
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(|| ApiError::invalid("min_weight", "must be a positive integer"))?,
     };
@@ -289,8 +295,8 @@ pub fn merge_openapi(doc: &mut Value) {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["dataset"], "properties": {
                 "dataset": {"type": "string"},
                 "networks": {"type": "array", "items": {"type": "string", "enum": ["co_retweet", "co_reply", "co_link", "co_tweet", "co_similar_tweet", "co_post"]}, "description": "Default co_retweet, co_reply, co_link, co_tweet."},
-                "window": {"oneOf": [{"type": "number", "minimum": 0}, {"const": "auto"}], "description": "Seconds (default 60) or auto (CooRnet estimate)."},
-                "min_weight": {"type": "integer", "minimum": 1, "default": 2},
+                "window": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1000000000}, {"const": "auto"}, {"type": "null"}], "description": "Seconds (default 60) or auto (CooRnet estimate)."},
+                "min_weight": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 2},
                 "similarity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.8}
             }}}}},
             "responses": {"202": ok("The job id.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "415": err("Not JSON.")}
