@@ -223,6 +223,45 @@ pub(crate) fn decode_ads(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Over random positions, users and filters: a cursor opens only under its own binding
+        /// and key, with the position it was sealed with, and no altered byte opens.
+        #[test]
+        fn cursors_open_only_for_their_binding(
+            date_added in any::<i64>(),
+            seq in any::<i64>(),
+            user in 1i64..1000,
+            other_user in 1i64..1000,
+            types in prop::collection::vec("[a-z-]{1,12}", 0..3),
+            flip in 0usize..(LEN * 8),
+        ) {
+            let key = [3u8; 32];
+            let filter = ObjectFilter { types, ..ObjectFilter::default() };
+            let b = |user_id| Binding {
+                user_id,
+                collection_id: "c1",
+                endpoint: "objects",
+                object_id: None,
+                filter: &filter,
+            };
+            let pos = Position { date_added, seq };
+            let c = encode(&key, pos, &b(user)).unwrap();
+            let back = decode(&key, &c, &b(user)).unwrap();
+            prop_assert_eq!((back.date_added, back.seq), (date_added, seq));
+            if other_user != user {
+                prop_assert!(decode(&key, &c, &b(other_user)).is_err());
+            }
+            prop_assert!(decode(&[4u8; 32], &c, &b(user)).is_err());
+            let mut raw = URL_SAFE_NO_PAD.decode(&c).unwrap();
+            raw[flip / 8] ^= 1 << (flip % 8);
+            let e = decode(&key, &URL_SAFE_NO_PAD.encode(&raw), &b(user)).unwrap_err();
+            prop_assert_eq!(e.code(), "bad_cursor");
+        }
+    }
 
     #[test]
     fn every_bit_flip_is_refused_and_the_position_is_hidden() {
