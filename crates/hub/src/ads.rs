@@ -1013,25 +1013,7 @@ impl Hub {
         let fp = fingerprint(s);
         let (after, upto) = match cursor {
             None => (0, self.store().max_ad_id()?),
-            Some(c) => {
-                let bad = || HubError::BadCursor("not a cursor of this search".into());
-                let mut parts = c.split('.');
-                let (Some("v1"), Some(a), Some(u), Some(f), None) = (
-                    parts.next(),
-                    parts.next(),
-                    parts.next(),
-                    parts.next(),
-                    parts.next(),
-                ) else {
-                    return Err(bad());
-                };
-                if f != fp {
-                    return Err(bad());
-                }
-                let a: i64 = a.parse().map_err(|_| bad())?;
-                let u: i64 = u.parse().map_err(|_| bad())?;
-                (a, u)
-            }
+            Some(c) => crate::cursor::decode_ads(&self.config().cursor_key, c, &fp)?,
         };
         let q = AdQuery {
             sponsor: s.sponsor.clone(),
@@ -1053,7 +1035,12 @@ impl Hub {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next = match rows.last() {
-            Some(last) if more => Some(format!("v1.{}.{upto}.{fp}", last.id)),
+            Some(last) if more => Some(crate::cursor::encode_ads(
+                &self.config().cursor_key,
+                last.id,
+                upto,
+                &fp,
+            )?),
             _ => None,
         };
         Ok(AdPage {

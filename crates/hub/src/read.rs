@@ -69,7 +69,7 @@ pub(crate) fn served_copy_at(
     if !may_see(reader, &access) {
         return Ok(None);
     }
-    let value: Value = serde_json::from_str(&row.json).map_err(|e| {
+    let value: Value = stix::json::from_str(&row.json).map_err(|e| {
         HubError::Store(store::StoreError::Backend(format!(
             "stored object {} in collection {} is not valid JSON: {e}",
             row.id, row.collection_id

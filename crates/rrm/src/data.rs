@@ -299,7 +299,9 @@ impl<'de> Visitor<'de> for Objects<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(obj) = seq.next_element::<Value>()? {
+        // Each object is read as raw text first, so its numbers keep their exact text.
+        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+            let obj = stix::json::from_str(raw.get()).map_err(de::Error::custom)?;
             (self.sink)(obj).map_err(de::Error::custom)?;
         }
         Ok(())

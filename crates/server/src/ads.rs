@@ -490,8 +490,18 @@ async fn violations(
 pub fn merge_openapi(doc: &mut Value) {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    let typed = |name: &str, desc: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
     let id_path =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let ad_id_path = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}});
+    let day =
+        json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
+    let spend = json!({"type": "integer", "minimum": 0, "maximum": i64::MAX});
+    let creative = json!({"description": "The bytes, with their media type.", "content": {
+        "image/png": {"schema": {"type": "string", "format": "binary"}}, "image/gif": {"schema": {"type": "string", "format": "binary"}},
+        "image/webp": {"schema": {"type": "string", "format": "binary"}}, "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+        "video/webm": {"schema": {"type": "string", "format": "binary"}}, "video/mp4": {"schema": {"type": "string", "format": "binary"}},
+        "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}, "text/plain": {"schema": {"type": "string"}}}});
     let search_params = json!([
         q(
             "sponsor",
@@ -500,20 +510,20 @@ pub fn merge_openapi(doc: &mut Value) {
         q("payer", "Payer id or public name (case-insensitive exact)."),
         q("platform", "Platform id."),
         q("election", "Election id."),
-        q("from", "Ads running on or after this day (YYYY-MM-DD)."),
-        q("to", "Ads running on or before this day (YYYY-MM-DD)."),
+        typed("from", "Ads running on or after this day (YYYY-MM-DD).", day.clone()),
+        typed("to", "Ads running on or before this day (YYYY-MM-DD), not before `from`.", day),
         q("region", "Region of the distribution."),
         q("language", "Language (ISO 639-1)."),
-        q("spend_min", "Smallest exact spend in minor units."),
-        q("spend_max", "Largest exact spend in minor units."),
+        typed("spend_min", "Smallest exact spend in minor units.", spend.clone()),
+        typed("spend_max", "Largest exact spend in minor units, not below `spend_min`.", spend),
         q(
             "q",
             "Words that must all occur in the text or the sponsor and payer names."
         ),
-        q("limit", "Page size, 1 to 200 (default 50)."),
+        typed("limit", "Page size, 1 to 200 (default 50).", json!({"type": "integer", "minimum": 1, "maximum": 200})),
         q(
             "cursor",
-            "The `next` cursor of the previous page of the same query."
+            "The opaque `next` cursor of the previous page of the same query; any other value answers 400 bad_cursor."
         ),
     ]);
     let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; RRM_PUBLIC_RATE=RATE/BURST or 0 to disable); over the limit: 429 with Retry-After.";
@@ -521,20 +531,27 @@ pub fn merge_openapi(doc: &mut Value) {
         "/api/v1/ads": {"post": {"operationId": "submitAd",
             "summary": "Submit or update an ad (platform organisation, analyst or admin)",
             "description": "JSON body {\"submission\": <adrules submission>, \"creative\": {\"media_type\": \"image/png\", \"data\": \"<base64>\"}} or multipart/form-data with a `submission` JSON part and a `creative` file part. Elections are taken from the registry. Answers the verdict with every fired rule; ACCEPT and FLAG publish a new version (201), REJECT and BLOCK are recorded and never published (200). Bad input (unknown currency or country codes, dates out of order, spend below zero, unknown election, creative too large or of an unsupported type) answers 400 naming the field, nothing stored.",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}, "multipart/form-data": {"schema": {"type": "object"}}}},
+            "requestBody": {"required": true, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["submission"], "properties": {
+                    "submission": {"type": "object", "description": "An adrules submission (see crates/adrules/RULES.md)."},
+                    "creative": {"type": "object", "required": ["media_type", "data"], "properties": {"media_type": {"type": "string"}, "data": {"type": "string", "contentEncoding": "base64"}}}}}},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["submission"], "properties": {"submission": {"type": "string", "description": "The submission as JSON."}, "creative": {"type": "string", "format": "binary"}}}}}},
             "responses": {"200": {"description": "Recorded, not published (REJECT or BLOCK)"}, "201": {"description": "Published"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not a platform organisation"), "413": err("Body too large"), "415": err("Unsupported body type")}
         }},
         "/api/v1/ads/violations": {"get": {"operationId": "listAdViolations",
             "summary": "List or export the violations of the caller's elections (election authority)",
             "description": "Only violations fired for at least one election the caller's organisation registered, including rejected submissions that were never published.",
-            "parameters": [q("election", "Election id."), q("after", "Violation id to start after."), q("limit", "1 to 10000."), q("format", "json (default), csv or jsonl (whole export).")],
-            "responses": {"200": {"description": "Violations"}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority")}
+            "parameters": [q("election", "Election id."),
+                typed("after", "Violation id to start after.", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
+                typed("limit", "1 to 10000.", json!({"type": "integer", "minimum": 1, "maximum": 10000})),
+                typed("format", "json (default), csv or jsonl (whole export).", json!({"type": "string", "enum": ["json", "csv", "jsonl"]}))],
+            "responses": {"200": {"description": "Violations", "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority")}
         }},
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
             "summary": "Choose the collection the foreign-funding and foreign-interference incidents of the caller's elections are published to (election authority)",
             "description": "Applies to every election the caller's organisation registered, now or later, that has no destination of its own (PUT /api/v1/elections/{id}/incident-collection); other authorities' elections are not affected. Elections without either use the hub-wide default, which only the operator sets (`rrm ads incident-collection`). Incidents are ingested as the caller, at the given TLP (AMBER by default).",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
-            "responses": {"200": {"description": "Chosen: {\"collection\": UUID, \"tlp\"}"}, "400": err("Missing collection or unknown TLP"), "401": err("Unauthenticated"), "403": err("Not an election-authority analyst or admin, or no write access"), "404": err("Unknown collection"), "413": err("Body too large"), "415": err("Not JSON")}
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
+            "responses": {"200": {"description": "Chosen: {\"collection\": UUID, \"tlp\"}"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not an election-authority analyst or admin, or no write access"), "404": err("Unknown collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/elections": {"get": {"operationId": "listElections", "summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
         "/api/v1/elections/{id}": {"put": {"operationId": "putElection",
@@ -548,7 +565,7 @@ pub fn merge_openapi(doc: &mut Value) {
             "summary": "Choose the collection and TLP of one election's foreign-funding and foreign-interference incidents (the election's authority)",
             "description": "Only the organisation that registered the election may; it needs write access to the collection. Incidents of violations fired for this election go there, ingested as the caller; this wins over the authority's destination for all its elections and over the hub-wide default.",
             "parameters": [id_path.clone()],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"type": "string", "default": "AMBER"}}}}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
             "responses": {"200": {"description": "Chosen: {\"election\", \"collection\": UUID, \"tlp\"}"}, "400": err("Missing collection or unknown TLP"), "401": err("Unauthenticated"), "403": err("Not the election's authority, or no write access to the collection"), "404": err("Unknown election or collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/sponsors/{id}": {
@@ -571,21 +588,21 @@ pub fn merge_openapi(doc: &mut Value) {
         }},
         "/public/elections": {"get": {"operationId": "listPublicElections", "summary": "Registered elections with their computed periods (no account)", "security": [], "responses": {"200": {"description": "{\"elections\": [...]}, each with periods.election_period, pre_election_period and eu_sponsor_window"}, "429": err("Rate limited")}}},
         "/public/elections/{id}": {"get": {"operationId": "getPublicElection", "summary": "One election with its computed periods (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The election"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
-        "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), q("limit", "1 to 200 (default 50).")], "responses": {"200": {"description": "{\"sponsors\": [...], \"next_after\": id or null}"}, "429": err("Rate limited")}}},
+        "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), typed("limit", "1 to 200 (default 50).", json!({"type": "integer", "minimum": 1, "maximum": 200}))], "responses": {"200": {"description": "{\"sponsors\": [...], \"next_after\": id or null}"}, "400": err("Bad parameter"), "429": err("Rate limited")}}},
         "/public/sponsors/{id}": {"get": {"operationId": "getPublicSponsor", "summary": "A sponsor with its resolved control chain and declared funding (no account)", "description": "Never shown: an individual's citizenship, permanent residence, country of residence and the basis of its EU declaration; and, when a disclosed name is set, the legal name (`name` is then the disclosed name and `legal_name` is absent).", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The sponsor"}, "404": err("Unknown sponsor"), "429": err("Rate limited")}}},
         "/public/platforms": {"get": {"operationId": "listPublicPlatforms", "summary": "Registered platforms with their monthly reach by language (no account)", "security": [], "responses": {"200": {"description": "{\"platforms\": [...]}"}, "429": err("Rate limited")}}},
-        "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "{\"versions\": [...]}"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
-        "/public/ads/{id}/versions/{version}/creative": {"get": {"operationId": "getPublicAdVersionCreative", "summary": "The creative of one version of an ad (no account)", "security": [], "parameters": [id_path.clone(), {"name": "version", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "The bytes"}, "404": err("No such version or no creative"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": {"description": "{\"versions\": [...]}"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/versions/{version}/creative": {"get": {"operationId": "getPublicAdVersionCreative", "summary": "The creative of one version of an ad (no account)", "security": [], "parameters": [ad_id_path.clone(), {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}}], "responses": {"200": creative.clone(), "404": err("No such version or no creative"), "429": err("Rate limited")}}},
         "/public/ads": {"get": {"operationId": "searchPublicAds",
             "summary": "Search published ads (no account)", "security": [],
             "description": format!("Stable keyset paging: the first page fixes the newest ad it may show, so following `next` returns the same pages even while ads are added. {limited}"),
             "parameters": search_params,
             "responses": {"200": {"description": "{\"ads\": [...], \"next\": cursor or null}"}, "400": err("Bad filter or cursor"), "429": err("Rate limited")}
         }},
-        "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
-        "/public/ads/{id}/creative": {"get": {"operationId": "getPublicAdCreative", "summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The bytes"}, "404": err("No creative"), "429": err("Rate limited")}}},
-        "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "text/csv"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
-        "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "application/x-ndjson"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/creative": {"get": {"operationId": "getPublicAdCreative", "summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [ad_id_path], "responses": {"200": creative, "404": err("No creative"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ads as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "The ads as JSON Lines.", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited")}}},
     });
     if let (Some(dst), Value::Object(src)) =
         (doc.get_mut("paths").and_then(Value::as_object_mut), paths)

@@ -624,7 +624,7 @@ pub fn openapi_paths() -> (Value, Value) {
     });
     let bank_param =
         json!({"name": "bank", "in": "path", "required": true, "schema": {"type": "string"}});
-    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}});
     let threshold_param = json!({"name": "threshold", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 256, "default": 31}});
     let entry_op = |op: &str, summary: &str| {
         json!({"post": {
@@ -709,27 +709,29 @@ pub fn openapi_paths() -> (Value, Value) {
             "operationId": "entryFeedback",
             "summary": "Record the caller organisation's feedback on an entry (replacing its earlier one); returns the counts.",
             "parameters": [bank_param, id_param],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["true_positive", "false_positive", "disagree_labels"]}}}}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["true_positive", "false_positive", "disagree_labels"]}}}}}},
             "responses": ok(err(&["400", "401", "404", "415", "500"]), "200", "The counts.", json!({"type": "object", "properties": {"entry_id": {"type": "integer"}, "feedback": sref("FeedbackCounts")}}))
         }}
     });
-    let tlp = json!({"type": "string", "description": "TLP 2.0 level, case-insensitive on input; answers use CLEAR, GREEN, AMBER, AMBER+STRICT, RED."});
+    let tlp = json!({"type": "string", "description": "TLP 2.0 level: CLEAR, GREEN, AMBER, AMBER+STRICT, RED."});
+    let tlp_in = json!({"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}]});
+    let description = json!({"oneOf": [{"type": "string", "maxLength": 4000, "description": "At most 4000 bytes (UTF-8)."}, {"type": "null"}]});
     let schemas = json!({
         "ImageHashes": {"type": "object", "required": ["pdq", "quality", "md5", "sha256"], "properties": {
             "pdq": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "quality": {"type": "integer", "minimum": 0, "maximum": 100},
             "md5": {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
-        "MatchRequest": {"type": "object", "required": ["hashes"], "properties": {
-            "hashes": {"type": "array", "items": {"oneOf": [
+        "MatchRequest": {"type": "object", "additionalProperties": false, "required": ["hashes"], "properties": {
+            "hashes": {"type": "array", "minItems": 1, "maxItems": MAX_QUERIES, "items": {"oneOf": [
                 {"type": "string", "description": "HEX (PDQ), pdq:HEX, md5:HEX or sha256:HEX"},
                 {"type": "object", "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}}}]}},
-            "threshold": {"type": "integer", "minimum": 0, "maximum": 256, "default": 31}}},
+            "threshold": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 256}, {"type": "null"}], "default": 31}}},
         "MatchResponse": {"type": "object", "properties": {
             "hashes": sref("ImageHashes"),
             "matches": {"type": "array", "items": sref("BankMatch")},
             "results": {"type": "array", "items": {"type": "object", "properties": {"signal_type": {"type": "string"}, "value": {"type": "string"}, "matches": {"type": "array", "items": sref("BankMatch")}}}}}},
         "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
-        "NewBank": {"type": "object", "required": ["name", "collection"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "collection": {"type": "string", "description": "Collection UUID or slug."}, "description": {"type": "string"}, "tlp": tlp}},
-        "BankUpdate": {"type": "object", "properties": {"description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}}},
+        "NewBank": {"type": "object", "additionalProperties": false, "required": ["name", "collection"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "collection": {"type": "string", "description": "Collection UUID or slug."}, "description": description.clone(), "tlp": tlp_in.clone()}},
+        "BankUpdate": {"type": "object", "additionalProperties": false, "properties": {"description": description, "tlp": tlp_in, "enabled": {"oneOf": [{"type": "boolean"}, {"type": "null"}]}}},
         "NewEntry": {"type": "object", "required": ["signal_type", "value"], "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}}},
         "BankEntry": {"type": "object", "properties": {"id": {"type": "integer"}, "signal_type": {"type": "string"}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}, "enabled": {"type": "boolean"}, "created": {"type": "string"}, "updated": {"type": "string"}, "stix_id": {"type": "string"}, "feedback": sref("FeedbackCounts")}},
         "BankMatch": {"allOf": [sref("BankEntry"), {"type": "object", "properties": {"bank": {"type": "string"}, "distance": {"type": "integer"}}}]},

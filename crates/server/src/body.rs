@@ -129,7 +129,7 @@ pub(crate) async fn read_json(
 ) -> Result<serde_json::Value, crate::error::ApiError> {
     require_json(headers)?;
     let bytes = read_body(headers, body, limit).await?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    stix::json::from_slice(&bytes).map_err(|e| {
         crate::error::ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
             "malformed_json",

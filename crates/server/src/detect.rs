@@ -157,8 +157,14 @@ async fn start(
     };
     let min_weight = match m.get("min_weight") {
         None | Some(Value::Null) => 2,
+        // JSON Schema's integers include integral numbers written with a fraction (`2.0`).
         Some(v) => v
             .as_u64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
+                    .map(|f| f as u64)
+            })
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(|| ApiError::invalid("min_weight", "must be a positive integer"))?,
     };
@@ -269,9 +275,10 @@ pub fn merge_openapi(doc: &mut Value) {
             "operationId": "uploadDataset",
             "summary": "Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most 256 MiB) as a dataset of the caller's organisation (analyst or admin). Kept in memory, lost on restart.",
             "parameters": [
-                q("format", "auto (default), cnt, archive or ndjson."),
-                q("skip_invalid", "true to skip and count malformed records instead of failing."),
-                q("account_type", "STIX account_type of the accounts (e.g. twitter)."),
+                {"name": "format", "in": "query", "required": false, "description": "auto (default), cnt, archive (or twitter-archive) or ndjson.",
+                    "schema": {"type": "string", "pattern": format!("^[{ws}]*(?:auto|cnt|archive|twitter-archive|ndjson)?[{ws}]*$", ws = crate::openapi::WS)}},
+                {"name": "skip_invalid", "in": "query", "required": false, "description": "true (or 1) to skip and count malformed records instead of failing.", "schema": {"type": "string", "enum": ["true", "false", "1", "0"]}},
+                {"name": "account_type", "in": "query", "required": false, "description": "STIX account_type of the accounts (e.g. twitter).", "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}},
                 q("name", "File name used in error messages and format detection.")
             ],
             "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}},
@@ -285,11 +292,11 @@ pub fn merge_openapi(doc: &mut Value) {
         "/api/v1/detections": {"post": {
             "operationId": "startDetection",
             "summary": "Start a background coordination detection over a dataset (analyst or admin).",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["dataset"], "properties": {
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["dataset"], "properties": {
                 "dataset": {"type": "string"},
                 "networks": {"type": "array", "items": {"type": "string", "enum": ["co_retweet", "co_reply", "co_link", "co_tweet", "co_similar_tweet", "co_post"]}, "description": "Default co_retweet, co_reply, co_link, co_tweet."},
-                "window": {"oneOf": [{"type": "number", "minimum": 0}, {"const": "auto"}], "description": "Seconds (default 60) or auto (CooRnet estimate)."},
-                "min_weight": {"type": "integer", "minimum": 1, "default": 2},
+                "window": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1000000000}, {"const": "auto"}, {"type": "null"}], "description": "Seconds (default 60) or auto (CooRnet estimate)."},
+                "min_weight": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 2},
                 "similarity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.8}
             }}}}},
             "responses": {"202": ok("The job id.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "415": err("Not JSON.")}
@@ -303,10 +310,10 @@ pub fn merge_openapi(doc: &mut Value) {
             "operationId": "publishDetection",
             "summary": "Publish chosen groups to a collection as STIX 2.1 through the hub's ingest as the caller: per group a campaign, a grouping (context suspicious-activity) of the campaign and the members' user-account objects, a note with the evidence and a uses relationship from the campaign to the DISARM attack-pattern 'Flood Information Space' when it is visible to the caller; all under the chosen TLP (default AMBER).",
             "parameters": [id],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["groups", "collection"], "properties": {
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["groups", "collection"], "properties": {
                 "groups": {"type": "array", "items": {"type": "string"}},
                 "collection": {"type": "string"},
-                "tlp": {"type": "string", "enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"], "default": "AMBER"}
+                "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}
             }}}}},
             "responses": {"200": ok("The TAXII status of the ingest, the ids created per group, the technique (or null with a warning).", json!({"type": "object"})), "400": err("Invalid parameter or unknown group."), "401": err("Missing or wrong credentials."), "403": err("Reader role or no write access."), "404": err("Unknown detection or collection."), "409": err("The detection is not done.")}
         }}

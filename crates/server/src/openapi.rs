@@ -15,6 +15,7 @@ fn error_responses(codes: &[&str]) -> Value {
             "409" => "Already exists.",
             "413" => "Request body too large.",
             "415" => "Content-Type is not application/json.",
+            "429" => "Rate limited; retry after the Retry-After seconds.",
             _ => "Internal error (the message carries a request id).",
         };
         m.insert(
@@ -45,6 +46,48 @@ fn body(schema: &str) -> Value {
     json!({
         "required": true,
         "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+/// Whitespace as Rust's `str::trim` sees it (Unicode White_Space), for JSON Schema patterns.
+pub(crate) const WS: &str =
+    "\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+/// Control characters free text may not hold (every Cc but tab and newline).
+pub(crate) const CONTROL: &str = "\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F";
+
+/// Free text of at most `max` characters without control characters (tab and newline
+/// allowed); unless `allow_empty`, with at least one character that is not whitespace.
+pub(crate) fn text_schema(max: usize, allow_empty: bool) -> Value {
+    let pattern = if allow_empty {
+        format!("^[^{CONTROL}]*$")
+    } else {
+        format!("^[^{CONTROL}]*[^{WS}{CONTROL}][^{CONTROL}]*$")
+    };
+    json!({"type": "string", "maxLength": max, "pattern": pattern})
+}
+
+/// A TLP level as the server parses it: CLEAR (or WHITE), GREEN, AMBER, AMBER+STRICT (also
+/// AMBER-STRICT, AMBER_STRICT, AMBERSTRICT) or RED, in any case, optionally prefixed `TLP:`.
+pub(crate) fn tlp_input_schema() -> Value {
+    let ci = |w: &str| -> String {
+        w.chars()
+            .map(|c| format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase()))
+            .collect()
+    };
+    let words = format!(
+        "{}|{}|{}|{}[-_+]?{}|{}|{}",
+        ci("clear"),
+        ci("white"),
+        ci("green"),
+        ci("amber"),
+        ci("strict"),
+        ci("amber"),
+        ci("red")
+    );
+    json!({
+        "type": "string",
+        "pattern": format!("^[{WS}]*(?:TLP:|tlp:)?(?:{words})[{WS}]*$"),
+        "description": "TLP 2.0 level, case-insensitive on input (CLEAR, GREEN, AMBER, AMBER+STRICT, RED; WHITE means CLEAR); answers use the upper-case names."
     })
 }
 
@@ -138,8 +181,8 @@ pub fn document() -> Value {
                     "summary": "The STIX objects of a collection the caller may see (TLP-filtered and redacted), oldest first.",
                     "parameters": [
                         {"name": "id", "in": "path", "required": true, "description": "Collection UUID.", "schema": {"type": "string"}},
-                        {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
-                        {"name": "next", "in": "query", "required": false, "description": "Cursor from a previous page.", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "required": false, "description": "Page size; larger values are capped at the server's page size.", "schema": {"type": "integer", "minimum": 1, "maximum": 18446744073709551615u64}},
+                        {"name": "next", "in": "query", "required": false, "description": "The opaque cursor of a previous page of the same query by the same user; any other value answers 400 bad_cursor.", "schema": {"type": "string"}},
                         {"name": "type", "in": "query", "required": false, "description": "Comma-separated STIX types.", "schema": {"type": "string"}},
                         {"name": "id", "in": "query", "required": false, "description": "Comma-separated STIX ids.", "schema": {"type": "string"}}
                     ],
@@ -160,7 +203,7 @@ pub fn document() -> Value {
                         "type": "object",
                         "required": ["code", "message"],
                         "properties": {
-                            "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "invalid_input", "malformed_json", "bad_cursor", "conflict", "export_refused", "unsupported_media_type", "payload_too_large", "method_not_allowed", "bad_request", "internal"]},
+                            "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "invalid_input", "malformed_json", "bad_cursor", "conflict", "export_refused", "unsupported_media_type", "payload_too_large", "method_not_allowed", "bad_request", "not_acceptable", "rate_limited", "internal"]},
                             "message": {"type": "string"},
                             "field": {"type": "string"}
                         }
@@ -187,21 +230,22 @@ pub fn document() -> Value {
                     "additionalProperties": false,
                     "required": ["slug", "name", "sector", "country"],
                     "properties": {
-                        "slug": {"type": "string"},
-                        "name": {"type": "string"},
+                        "slug": {"$ref": "#/components/schemas/Slug"},
+                        "name": text_schema(200, false),
                         "sector": {"$ref": "#/components/schemas/Sector"},
-                        "country": {"type": "string", "description": "ISO 3166-1 alpha-2."}
+                        "country": {"type": "string", "pattern": format!("^[{WS}]*[A-Za-z]{{2}}[{WS}]*$"), "description": "ISO 3166-1 alpha-2."}
                     }
                 },
+                "Slug": {"type": "string", "pattern": "^[a-z0-9-]{2,64}$"},
                 "NewUser": {
                     "type": "object",
                     "additionalProperties": false,
                     "required": ["org", "username", "role"],
                     "properties": {
                         "org": {"type": "string", "description": "Organisation slug."},
-                        "username": {"type": "string"},
+                        "username": {"type": "string", "pattern": "^[A-Za-z0-9._@-]{1,64}$"},
                         "role": {"$ref": "#/components/schemas/Role"},
-                        "password": {"type": "string", "writeOnly": true}
+                        "password": {"type": "string", "writeOnly": true, "minLength": 8, "maxLength": 1024, "description": "8 characters to 1024 bytes (UTF-8)."}
                     }
                 },
                 "User": {
@@ -218,7 +262,7 @@ pub fn document() -> Value {
                     "type": "object",
                     "additionalProperties": false,
                     "required": ["username"],
-                    "properties": {"username": {"type": "string"}, "label": {"type": "string"}}
+                    "properties": {"username": {"type": "string"}, "label": text_schema(200, true)}
                 },
                 "TokenCreated": {
                     "type": "object",
@@ -245,10 +289,10 @@ pub fn document() -> Value {
                     "additionalProperties": false,
                     "required": ["slug", "title"],
                     "properties": {
-                        "slug": {"type": "string"},
-                        "title": {"type": "string"},
-                        "description": {"type": "string"},
-                        "default_tlp": {"$ref": "#/components/schemas/Tlp"}
+                        "slug": {"$ref": "#/components/schemas/Slug"},
+                        "title": text_schema(200, false),
+                        "description": text_schema(4000, true),
+                        "default_tlp": {"oneOf": [tlp_input_schema(), {"type": "null"}]}
                     }
                 },
                 "GrantBody": {
@@ -287,7 +331,54 @@ pub fn document() -> Value {
     crate::banks::merge_openapi(&mut doc);
     crate::ads::merge_openapi(&mut doc);
     crate::detect::merge_openapi(&mut doc);
+    complete_statuses(&mut doc);
     doc
+}
+
+/// Adds to every operation the statuses the shared layers can answer for it: 500 everywhere,
+/// 401 where credentials are required, 400 where there are parameters or a body (malformed
+/// query, unknown parameter, malformed JSON), 413 and 415 where there is a body, and 429 on the
+/// rate-limited public routes. Statuses an operation documents itself are kept.
+fn complete_statuses(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let public = path.starts_with("/public/");
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            let secured = !matches!(op.get("security"), Some(Value::Array(a)) if a.is_empty());
+            let has_body = op.get("requestBody").is_some();
+            let has_params = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
+            let mut codes = vec!["500"];
+            if secured {
+                codes.push("401");
+            }
+            if has_body || has_params {
+                codes.push("400");
+            }
+            if has_body {
+                codes.extend(["413", "415"]);
+            }
+            if public {
+                codes.push("429");
+            }
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let Value::Object(defaults) = error_responses(&codes) else {
+                continue;
+            };
+            for (code, response) in defaults {
+                responses.entry(code).or_insert(response);
+            }
+        }
+    }
 }
 
 /// `GET /api/v1/openapi.json`.

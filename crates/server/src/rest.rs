@@ -345,10 +345,10 @@ async fn collection_objects(
     let hub = state.hub.clone();
     let page = blocking(move || hub.get_objects(&p, &id, &filter, limit, next.as_deref())).await?;
     state.metrics.add_served(page.objects.len() as u64);
-    Ok(Json(json!({
-        "objects": page.objects,
-        "more": page.more,
-        "next": page.next,
-    }))
-    .into_response())
+    // Built by moving the objects in: `json!` would re-serialise them and rewrite exponents.
+    let mut out = serde_json::Map::new();
+    out.insert("objects".into(), Value::Array(page.objects));
+    out.insert("more".into(), Value::Bool(page.more));
+    out.insert("next".into(), page.next.map_or(Value::Null, Value::String));
+    Ok(Json(Value::Object(out)).into_response())
 }

@@ -314,7 +314,7 @@ async fn post_objects(
             ))
         }
     };
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let value: Value = stix::json::from_slice(&bytes).map_err(|e| {
         TaxiiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",

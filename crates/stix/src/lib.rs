@@ -50,6 +50,7 @@
 
 pub mod access;
 mod ids;
+pub mod json;
 pub mod pattern;
 pub mod selector;
 mod timestamp;
