@@ -260,3 +260,31 @@ def test_a_hub_with_half_made_organisations_still_starts(hub):
                         headers={"Accept": MT}).json()["collections"]
     assert org_identity("gov-it") in {o["id"] for o in read(hub, "it-reader", cols[0]["id"])}
     assert "gov-xx" in (hub.data / "server.log").read_text()
+
+
+def test_canonical_tlp_definitions_in_a_bundle_are_acknowledged(hub, tmp_path):
+    """Partner bundles often carry the canonical TLP marking definitions: they are answered as
+    built in (nothing stored), so `rrm import` succeeds; the RED id defining another level is a
+    squat and refused."""
+    tlp2_red = {"type": "marking-definition", "spec_version": "2.1", "id": RED,
+                "created": "2022-10-01T00:00:00.000Z", "name": "TLP:RED",
+                "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":
+                               {"extension_type": "property-extension", "tlp_2_0": "red"}}}
+    red_indicator = indicator(marking=RED)
+    bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [tlp2_red, red_indicator]}
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    hub.stop()
+    proc = hub.cli("import", str(path), "--collection", "shared", "--as", "a-analyst", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    hub.start()
+    # The RED indicator is stored and kept from gov-b; no marking definition was stored.
+    assert [o["id"] for o in read(hub, "a-analyst", hub.cid)] == [red_indicator["id"]]
+    assert read(hub, "b-analyst", hub.cid) == []
+    lying = dict(tlp2_red, name="TLP:CLEAR")
+    lying["extensions"] = {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":
+                           {"extension_type": "property-extension", "tlp_2_0": "clear"}}
+    st = post(hub, "a-analyst", hub.cid, [tlp2_red, lying])
+    assert st["success_count"] == 1 and st["failure_count"] == 1, st
+    assert "built-in" in st["successes"][0]["message"], st
+    assert "reserved" in st["failures"][0]["message"], st

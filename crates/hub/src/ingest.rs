@@ -77,6 +77,8 @@ impl Hub {
         // Objects that passed every per-object rule, with their input index; marking
         // references and RED versions are checked against the whole request next.
         let mut passed: Vec<(usize, stix::Checked)> = Vec::with_capacity(objects.len());
+        // Built-in objects sent along, answered as successes without being stored.
+        let mut acknowledged: Vec<(usize, Value)> = Vec::new();
         for (i, obj) in objects.iter().enumerate() {
             let checked = match stix::check_object(obj) {
                 Ok(c) => c,
@@ -86,6 +88,21 @@ impl Hub {
                     continue;
                 }
             };
+            // The canonical TLP marking definitions, which partner bundles often carry along,
+            // are built in: acknowledged, never stored.
+            let builtin = stix::Tlp::from_marking_id(&checked.id);
+            if builtin.is_some() && builtin == stix::defined_tlp_level(obj) {
+                acknowledged.push((
+                    i,
+                    json!({
+                        "id": checked.id,
+                        "version": version_text(obj).unwrap_or_else(|| request_timestamp.clone()),
+                        "message": "this is a built-in TLP marking definition; the hub knows it \
+                                    already and stores nothing",
+                    }),
+                ));
+                continue;
+            }
             if let Some(message) = self.reserved_id(&checked, &mut user_identities)? {
                 failures.push((i, failure(obj, &request_timestamp, message)));
                 continue;
@@ -241,6 +258,8 @@ impl Hub {
                 Err(e) => failures.push((i, failure(obj, &request_timestamp, e.to_string()))),
             }
         }
+        successes.extend(acknowledged);
+        successes.sort_by_key(|(i, _)| *i);
         failures.sort_by_key(|(i, _)| *i);
         let successes: Vec<Value> = successes.into_iter().map(|(_, v)| v).collect();
         let failures: Vec<Value> = failures.into_iter().map(|(_, v)| v).collect();

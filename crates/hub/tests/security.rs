@@ -442,3 +442,39 @@ fn rows_stored_with_upper_case_tlp_ids_are_read_at_their_level() {
         vec![id]
     );
 }
+
+#[test]
+fn canonical_tlp_definitions_sent_along_are_acknowledged_not_stored() {
+    let (t, a, b, col) = setup();
+    let hub = &t.hub;
+    let tlp2_red = json!({"type": "marking-definition", "spec_version": "2.1",
+        "id": Tlp::Red.marking_id(), "created": "2022-10-01T00:00:00.000Z", "name": "TLP:RED",
+        "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":
+            {"extension_type": "property-extension", "tlp_2_0": "red"}}});
+    let tlp1_red = json!({"type": "marking-definition", "spec_version": "2.1",
+        "id": "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+        "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp", "name": "TLP:RED",
+        "definition": {"tlp": "red"}});
+    // The RED id defining GREEN is a squat, and refused.
+    let lying = json!({"type": "marking-definition", "spec_version": "2.1",
+        "id": Tlp::Red.marking_id(), "created": "2022-10-01T00:00:00.000Z", "name": "TLP:GREEN",
+        "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":
+            {"extension_type": "property-extension", "tlp_2_0": "green"}}});
+    let s = hub
+        .add_objects(&a, &col, vec![tlp2_red, tlp1_red, lying])
+        .unwrap();
+    assert_eq!(s["success_count"], 2, "{s}");
+    assert_eq!(s["failure_count"], 1, "{s}");
+    for n in 0..2 {
+        let m = s["successes"][n]["message"].as_str().unwrap_or_default();
+        assert!(m.contains("built-in TLP marking definition"), "{s}");
+    }
+    assert!(message(&s, 0).contains("reserved"), "{s}");
+    // Nothing was stored: no reader sees a marking definition in the collection.
+    for p in [&a, &b] {
+        let page = hub
+            .get_objects(p, &col, &ObjectFilter::default(), None, None)
+            .unwrap();
+        assert!(page.objects.is_empty(), "{:?}", page.objects);
+    }
+}

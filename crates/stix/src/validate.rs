@@ -1339,6 +1339,31 @@ fn names_tlp_level(text: &str) -> bool {
 /// marking-definition objects carry instead of a `definition`.
 pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
 
+/// The TLP level a marking-definition object defines in the standard way, if it does: TLP 1.0
+/// `definition_type: tlp` with `definition.tlp`, or the TLP 2.0 marking extension's `tlp_2_0`.
+///
+/// The hub uses it to recognise the canonical TLP marking definitions that partner bundles
+/// carry along: an object with a canonical TLP id that defines exactly that id's level is the
+/// standard object, which the hub knows already.
+pub fn defined_tlp_level(obj: &Value) -> Option<Tlp> {
+    let map = obj.as_object()?;
+    if get(map, "type").and_then(Value::as_str) != Some("marking-definition") {
+        return None;
+    }
+    let tlp1 = (get(map, "definition_type").and_then(Value::as_str) == Some("tlp"))
+        .then(|| get(map, "definition").and_then(|d| d.get("tlp")))
+        .flatten()
+        .and_then(Value::as_str);
+    let tlp2 = get(map, "extensions")
+        .and_then(|e| e.get(TLP2_EXTENSION_ID))
+        .and_then(|e| e.get("tlp_2_0"))
+        .and_then(Value::as_str);
+    match (tlp1, tlp2) {
+        (Some(level), None) | (None, Some(level)) => level.parse().ok(),
+        _ => None,
+    }
+}
+
 /// Whether a marking-definition object claims to stand for a TLP level: its
 /// `definition_type` is `tlp`, it carries the TLP 2.0 marking extension, or its `name` or
 /// statement names a TLP level (`TLP:RED`, `tlp:amber+strict`, ...).
