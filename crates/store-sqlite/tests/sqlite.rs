@@ -28,12 +28,22 @@ fn seed(s: &SqliteStore) -> (i64, i64) {
         })
         .unwrap();
     let user = s
-        .create_user(&NewUser {
-            org_id: org.id,
-            username: "alice".into(),
-            role: Role::Analyst,
-            password_hash: Some("hash".into()),
-        })
+        .create_user(
+            &NewUser {
+                org_id: org.id,
+                username: "alice".into(),
+                role: Role::Analyst,
+                password_hash: Some("hash".into()),
+            },
+            &store::NewAudit {
+                actor: "operator".into(),
+                actor_org_id: None,
+                action: "user.create".into(),
+                target: String::new(),
+                target_org_id: None,
+                detail: String::new(),
+            },
+        )
         .unwrap();
     s.create_collection(&NewCollection {
         id: COLLECTION.into(),
@@ -252,12 +262,25 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          ALTER TABLE ad_versions DROP COLUMN published;
          ALTER TABLE ad_versions DROP COLUMN creative_sha256;
          ALTER TABLE ad_versions DROP COLUMN public_json;
+         DROP TABLE account_audit; DROP INDEX tokens_by_user;
+         ALTER TABLE users DROP COLUMN disabled;
          PRAGMA user_version = 3;",
     )
     .unwrap();
     drop(raw);
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    // Migration 5: existing users stay enabled, and the audit log starts empty.
+    let users = s.list_users(None).unwrap();
+    assert!(!users.is_empty() && users.iter().all(|u| !u.disabled));
+    assert!(s
+        .list_audit(&store::AuditQuery {
+            org_id: None,
+            after: 0,
+            limit: 10
+        })
+        .unwrap()
+        .is_empty());
     let versions = s.ad_versions(ad).unwrap();
     assert_eq!(versions.len(), 2);
     // Publication times come from the submissions; the current version gets its document
