@@ -5,6 +5,7 @@
 
 mod common;
 
+use hub::Actor;
 use std::ops::ControlFlow;
 
 use common::{new_hub, RW};
@@ -29,9 +30,10 @@ struct Reg {
 }
 
 fn user_in(hub: &Hub, slug: &str, sector: Sector, user: &str) -> Principal {
-    hub.add_org(None, slug, &format!("Org {slug}"), sector, "ca")
+    hub.add_org(Actor::Operator, slug, &format!("Org {slug}"), sector, "ca")
         .unwrap();
-    hub.add_user(None, slug, user, Role::Analyst, None).unwrap();
+    hub.add_user(Actor::Operator, slug, user, Role::Analyst, None)
+        .unwrap();
     hub.principal_for(user).unwrap()
 }
 
@@ -150,10 +152,16 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
 fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     let r = registry();
     r.hub
-        .add_collection(None, "ad-incidents", "Ad incidents", "", Some(Tlp::Amber))
+        .add_collection(
+            Actor::Operator,
+            "ad-incidents",
+            "Ad incidents",
+            "",
+            Some(Tlp::Amber),
+        )
         .unwrap();
     r.hub
-        .grant(None, "elections-ca", "ad-incidents", RW)
+        .grant(Actor::Operator, "elections-ca", "ad-incidents", RW)
         .unwrap();
     let col = r
         .hub

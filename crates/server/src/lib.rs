@@ -68,6 +68,7 @@ use serde_json::json;
 pub use error::ServerError;
 pub use listen::{serve, Listen, TlsFiles};
 pub use metrics::Metrics;
+pub use timefmt::format_secs;
 
 use error::{blocking, ApiError, TaxiiError};
 

@@ -3,6 +3,7 @@
 
 use axum::body::Body;
 use axum::http::Method;
+use hub::Actor;
 use serde_json::{json, Value};
 use server::ServerConfig;
 use store::Role;
@@ -20,9 +21,9 @@ async fn discovery_api_root_and_collections() {
     user(&e, "gov-a", "alice", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "desc", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "desc", None)
         .unwrap();
-    e.hub.grant(None, "gov-a", &col.id, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col.id, RW).unwrap();
 
     for path in ["/taxii2/", "/taxii2"] {
         let r = taxii_get(&e.app, path, "alice").await;
@@ -97,7 +98,7 @@ async fn public_url_is_used_in_discovery() {
 async fn authentication_basic_bearer_and_failures() {
     let e = env();
     user(&e, "gov-a", "alice", Role::Analyst);
-    let token = e.hub.create_token(None, "alice", "ci").unwrap();
+    let token = e.hub.create_token(Actor::Operator, "alice", "ci").unwrap();
 
     let r = send(
         &e.app,
@@ -212,10 +213,10 @@ async fn setup_objects() -> (Env, String, Vec<String>) {
     user(&e, "gov-a", "alice", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "", None)
         .unwrap()
         .id;
-    e.hub.grant(None, "gov-a", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
     let ids: Vec<String> = (0..5).map(|_| new_id("indicator")).collect();
     // Each indicator in two versions, posted in two requests; plus a malware.
     let v1: Vec<Value> = ids.iter().map(|id| indicator(id, 10)).collect();
@@ -241,11 +242,11 @@ async fn post_returns_status_and_status_is_readable_by_the_requester_org_only() 
     user(&e, "plat-b", "bob", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "", None)
         .unwrap()
         .id;
-    e.hub.grant(None, "gov-a", &col, RW).unwrap();
-    e.hub.grant(None, "plat-b", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "plat-b", &col, RW).unwrap();
     let good = indicator(&new_id("indicator"), 5);
     let mut bad = indicator(&new_id("indicator"), 5);
     bad.as_object_mut().unwrap().remove("pattern");
