@@ -92,7 +92,9 @@ fn password_change_invalidates_the_cache() {
         )
         .unwrap();
     let new_hash = other.password_hash.unwrap();
-    hub.store().set_password_hash(u.id, &new_hash, &store_audit()).unwrap();
+    hub.store()
+        .set_password_hash(u.id, &new_hash, &store_audit())
+        .unwrap();
     assert!(matches!(
         hub.authenticate_basic("alice", "first password"),
         Err(HubError::Unauthenticated)
@@ -441,4 +443,192 @@ fn store_audit() -> store::NewAudit {
         target_org_id: None,
         detail: String::new(),
     }
+}
+
+#[test]
+fn an_org_admin_is_not_a_hub_superuser() {
+    let t = new_hub();
+    let hub = &t.hub;
+    let ca = org_with_user(hub, "gov-ca", "ca-admin", Role::Admin);
+    org_with_user(hub, "gov-ca", "ca-analyst", Role::Analyst);
+    org_with_user(hub, "gov-de", "de-analyst", Role::Analyst);
+    hub.add_collection(Actor::Operator, "g7", "G7", "", None)
+        .unwrap();
+    let admin = Actor::User(&ca);
+    // A user of another organisation answers exactly like an unknown one.
+    let foreign = hub.create_token(admin, "de-analyst", "steal").unwrap_err();
+    let unknown = hub.create_token(admin, "nobody", "steal").unwrap_err();
+    assert_eq!(foreign.code(), "not_found");
+    assert_eq!(
+        foreign.to_string().replace("de-analyst", "X"),
+        unknown.to_string().replace("nobody", "X")
+    );
+    for e in [
+        hub.list_tokens(admin, "de-analyst").map(|_| ()),
+        hub.set_disabled(admin, "de-analyst", true).map(|_| ()),
+        hub.set_password(admin, "de-analyst", None, "new password 1")
+            .map(|_| ()),
+    ] {
+        assert_eq!(e.unwrap_err().code(), "not_found");
+    }
+    // Cross-organisation and hub-wide powers are the operator's.
+    for e in [
+        hub.add_user(admin, "gov-de", "mole", Role::Admin, None)
+            .map(|_| ()),
+        hub.add_user(admin, "gov-ca", "boss", Role::Operator, None)
+            .map(|_| ()),
+        hub.grant(admin, "gov-ca", "g7", RO),
+        hub.add_org(admin, "x-org", "X", Sector::Other, "US")
+            .map(|_| ()),
+        hub.add_collection(admin, "c9", "C", "", None).map(|_| ()),
+        hub.list_collections_admin(admin).map(|_| ()),
+        // Even in its own organisation, a token is minted only by its user.
+        hub.create_token(admin, "ca-analyst", "").map(|_| ()),
+    ] {
+        let e = e.unwrap_err();
+        assert_eq!(e.code(), "forbidden", "{e}");
+    }
+    assert!(hub.store().user_by_name("mole").unwrap().is_none());
+    // What an organisation admin may do: its own organisation's accounts.
+    hub.add_user(admin, "gov-ca", "ca-new", Role::Reader, None)
+        .unwrap();
+    assert!(hub.create_token(admin, "ca-admin", "mine").is_ok());
+    hub.set_disabled(admin, "ca-analyst", true).unwrap();
+    hub.set_disabled(admin, "ca-analyst", false).unwrap();
+    let orgs: Vec<String> = hub
+        .list_orgs(admin)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.slug)
+        .collect();
+    assert_eq!(orgs, vec!["gov-ca"]);
+    assert_eq!(hub.list_orgs(Actor::Operator).unwrap().len(), 2);
+}
+
+#[test]
+fn revocation_disable_and_password_change_act_at_once_and_are_audited() {
+    let t = new_hub();
+    let hub = &t.hub;
+    hub.add_org(
+        Actor::Operator,
+        "gov-ca",
+        "Canada",
+        Sector::Government,
+        "ca",
+    )
+    .unwrap();
+    hub.add_org(
+        Actor::Operator,
+        "gov-de",
+        "Germany",
+        Sector::Government,
+        "de",
+    )
+    .unwrap();
+    hub.add_user(
+        Actor::Operator,
+        "gov-ca",
+        "boss",
+        Role::Admin,
+        Some("boss password"),
+    )
+    .unwrap();
+    hub.add_user(
+        Actor::Operator,
+        "gov-ca",
+        "alice",
+        Role::Analyst,
+        Some("first password"),
+    )
+    .unwrap();
+    hub.add_user(Actor::Operator, "gov-de", "dieter", Role::Analyst, None)
+        .unwrap();
+    let alice = hub.authenticate_basic("alice", "first password").unwrap();
+    let boss = hub.authenticate_basic("boss", "boss password").unwrap();
+    let me = Actor::User(&alice);
+
+    // Own tokens: mint, list, revoke; a cached token stops at once.
+    let tok = hub.create_token(me, "alice", "laptop").unwrap();
+    let lookup = hub::token_lookup(&tok).unwrap().to_string();
+    hub.authenticate_token(&tok).unwrap();
+    let listed = hub.list_tokens(me, "alice").unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].lookup.as_str(), listed[0].revoked),
+        (lookup.as_str(), false)
+    );
+    hub.revoke_token(me, &lookup).unwrap();
+    assert!(hub.authenticate_token(&tok).is_err());
+    assert!(hub.list_tokens(me, "alice").unwrap()[0].revoked);
+    // Another organisation's token answers like an unknown one.
+    let de_tok = hub.create_token(Actor::Operator, "dieter", "").unwrap();
+    let de_lookup = hub::token_lookup(&de_tok).unwrap().to_string();
+    let e = hub
+        .revoke_token(Actor::User(&boss), &de_lookup)
+        .unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    assert!(hub.authenticate_token(&de_tok).is_ok());
+
+    // Own password: needs the current one.
+    let e = hub
+        .set_password(me, "alice", None, "second password")
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    let e = hub
+        .set_password(me, "alice", Some("wrong password"), "second password")
+        .unwrap_err();
+    assert_eq!(e.code(), "forbidden");
+    hub.set_password(me, "alice", Some("first password"), "second password")
+        .unwrap();
+    assert!(hub.authenticate_basic("alice", "first password").is_err());
+    hub.authenticate_basic("alice", "second password").unwrap();
+    // The org admin resets it without the current one.
+    hub.set_password(Actor::User(&boss), "alice", None, "third password")
+        .unwrap();
+    assert!(hub.authenticate_basic("alice", "second password").is_err());
+
+    // Disable: the cached password and every token stop at once; enable restores them.
+    hub.authenticate_basic("alice", "third password").unwrap();
+    let tok2 = hub.create_token(Actor::Operator, "alice", "ci").unwrap();
+    hub.authenticate_token(&tok2).unwrap();
+    hub.set_disabled(Actor::User(&boss), "alice", true).unwrap();
+    assert!(hub.authenticate_basic("alice", "third password").is_err());
+    assert!(hub.authenticate_token(&tok2).is_err());
+    assert!(hub
+        .cached_basic("alice", "third password")
+        .unwrap()
+        .is_none());
+    hub.set_disabled(Actor::Operator, "alice", false).unwrap();
+    hub.authenticate_basic("alice", "third password").unwrap();
+    hub.authenticate_token(&tok2).unwrap();
+
+    // The audit log: everything for the operator, the admin's organisation for the admin,
+    // nothing for an analyst.
+    let all = hub.audit_log(Actor::Operator, 0, 1000).unwrap();
+    let actions: Vec<(&str, &str, &str)> = all
+        .iter()
+        .map(|r| (r.actor.as_str(), r.action.as_str(), r.target.as_str()))
+        .collect();
+    let tok_target = format!("alice/{lookup}");
+    for want in [
+        ("operator", "user.create", "alice"),
+        ("alice", "token.create", tok_target.as_str()),
+        ("alice", "token.revoke", tok_target.as_str()),
+        ("alice", "user.password", "alice"),
+        ("boss", "user.password", "alice"),
+        ("boss", "user.disable", "alice"),
+        ("operator", "user.enable", "alice"),
+    ] {
+        assert!(actions.contains(&want), "{want:?} missing from {actions:?}");
+    }
+    assert!(all.iter().all(|r| !r.detail.contains("password ")));
+    let mine = hub.audit_log(Actor::User(&boss), 0, 1000).unwrap();
+    assert!(!mine.is_empty());
+    assert!(mine
+        .iter()
+        .all(|r| r.target_org.as_deref() == Some("gov-ca")
+            || r.actor_org.as_deref() == Some("gov-ca")));
+    assert!(mine.iter().all(|r| !r.target.starts_with("dieter")));
+    assert!(all.iter().any(|r| r.target.starts_with("dieter")));
+    assert_eq!(hub.audit_log(me, 0, 10).unwrap_err().code(), "forbidden");
 }
