@@ -38,6 +38,7 @@
 //! assert!(!server::media::accept_admits_taxii(Some("text/html")));
 //! ```
 
+mod accounts_openapi;
 mod ads;
 mod auth;
 mod banks;
