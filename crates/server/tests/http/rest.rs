@@ -693,3 +693,72 @@ async fn openapi_describes_every_route_and_every_described_route_exists() {
         );
     }
 }
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account_with_retry_after() {
+    let e = env_with(server::ServerConfig {
+        metrics: true,
+        auth: server::AuthLimits {
+            account_free_failures: 2,
+            address_free_failures: 100,
+            base_backoff: std::time::Duration::from_secs(1),
+            ..server::AuthLimits::default()
+        },
+        ..server::ServerConfig::default()
+    });
+    user(&e, "gov-a", "alice", Role::Analyst);
+    user(&e, "gov-a", "bob", Role::Analyst);
+    let whoami = |auth: String| {
+        request(Method::GET, "/api/v1/whoami", None)
+            .header("authorization", auth)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let r = send(&e.app, whoami(basic_with("alice", "wrong password"))).await;
+        assert_api_error(&r, 401, "unauthenticated");
+    }
+    // Locked: no verification, 429 with Retry-After, even with the right password.
+    let r = send(&e.app, whoami(basic_with("alice", "wrong password"))).await;
+    assert_api_error(&r, 429, "rate_limited");
+    let secs: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&secs), "{secs}");
+    let r = send(&e.app, whoami(basic("alice"))).await;
+    assert_api_error(&r, 429, "rate_limited");
+    assert!(r.header("retry-after").is_some());
+    // TAXII answers the same lock in its own error shape.
+    let r = send(
+        &e.app,
+        request(Method::GET, "/taxii2/", None)
+            .header("authorization", basic("alice"))
+            .header("accept", TAXII)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(assert_taxii_error(&r, 429)["error_code"], "rate_limited");
+    assert!(r.header("retry-after").is_some());
+    // Another account is not affected.
+    assert_eq!(send(&e.app, whoami(basic("bob"))).await.status, 200);
+    // The lock is short: after it, the right password works and clears the count.
+    tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    assert_eq!(send(&e.app, whoami(basic("alice"))).await.status, 200);
+    let r = send(&e.app, whoami(basic_with("alice", "wrong again"))).await;
+    assert_api_error(&r, 401, "unauthenticated");
+
+    let r = send(
+        &e.app,
+        request(Method::GET, "/metrics", None)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let text = r.text();
+    assert!(text.contains("rrm_auth_failures_total 4\n"), "{text}");
+    assert!(text.contains("rrm_auth_throttled_total 3\n"), "{text}");
+    assert!(text.contains("rrm_auth_verifications_total 6\n"), "{text}");
+    assert!(
+        text.contains("rrm_auth_verifications_in_flight 0\n"),
+        "{text}"
+    );
+}

@@ -147,8 +147,18 @@ async fn authentication_basic_bearer_and_failures() {
     assert_api_error(&r, 401, "unauthenticated");
     assert!(r.header("www-authenticate").is_some());
 
+    // Metrics are off by default: 404 like any unknown path.
+    let r = send(
+        &e.app,
+        request(Method::GET, "/metrics", None)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_api_error(&r, 404, "not_found");
+
     // Open endpoints.
-    for path in ["/healthz", "/metrics", "/api/v1/openapi.json"] {
+    for path in ["/healthz", "/api/v1/openapi.json"] {
         let r = send(
             &e.app,
             request(Method::GET, path, None)
@@ -209,7 +219,11 @@ async fn accept_header_negotiation() {
 }
 
 async fn setup_objects() -> (Env, String, Vec<String>) {
-    let e = env();
+    setup_objects_with(ServerConfig::default()).await
+}
+
+async fn setup_objects_with(config: ServerConfig) -> (Env, String, Vec<String>) {
+    let e = env_with(config);
     user(&e, "gov-a", "alice", Role::Analyst);
     let col = e
         .hub
@@ -506,7 +520,11 @@ async fn unknown_or_ungranted_collections_answer_404_everywhere() {
 
 #[tokio::test]
 async fn metrics_and_health() {
-    let (e, col, _) = setup_objects().await;
+    let (e, col, _) = setup_objects_with(ServerConfig {
+        metrics: true,
+        ..ServerConfig::default()
+    })
+    .await;
     let _ = taxii_get(
         &e.app,
         &format!("/taxii2/hub/collections/{col}/objects/"),
@@ -540,6 +558,15 @@ async fn metrics_and_health() {
     assert!(text.contains("rrm_objects_ingested_total 11"), "{text}");
     assert!(text.contains("rrm_objects_served_total 6"), "{text}");
     assert!(text.contains("rrm_build_info{version=\""));
+    // Credential checks: alice's first request was verified, the next ones came from the
+    // cache; nothing failed or was throttled, and nothing is in flight now.
+    assert!(text.contains("rrm_auth_verifications_total 1\n"), "{text}");
+    assert!(text.contains("rrm_auth_failures_total 0\n"), "{text}");
+    assert!(text.contains("rrm_auth_throttled_total 0\n"), "{text}");
+    assert!(
+        text.contains("rrm_auth_verifications_in_flight 0\n"),
+        "{text}"
+    );
     assert!(!text.contains("password-alice"));
     // Every response carries a request id.
     assert!(r.header("x-request-id").is_some());
