@@ -762,3 +762,39 @@ async fn failed_logins_are_throttled_per_account_with_retry_after() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn openapi_documents_throttling_and_the_operator_role() {
+    let doc = server::openapi::document();
+    let codes = doc
+        .pointer("/components/schemas/Error/properties/error/properties/code/enum")
+        .unwrap();
+    assert!(codes.as_array().unwrap().contains(&json!("rate_limited")));
+    assert!(doc["components"]["schemas"]["Role"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("operator")));
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if op.get("security") == Some(&json!([])) {
+                continue;
+            }
+            let r = &op["responses"]["429"];
+            assert!(r.is_object(), "{method} {path} lacks 429");
+            assert!(r["headers"]["Retry-After"].is_object(), "{method} {path}");
+        }
+    }
+    for (path, method) in [
+        ("/api/v1/tokens/{lookup}", "delete"),
+        ("/api/v1/users/{username}/password", "put"),
+        ("/api/v1/audit", "get"),
+    ] {
+        let responses = doc["paths"][path][method]["responses"].as_object().unwrap();
+        for status in ["401", "403", "404"] {
+            if path == "/api/v1/audit" && status == "404" {
+                continue;
+            }
+            assert!(responses.contains_key(status), "{method} {path} {status}");
+        }
+    }
+}
