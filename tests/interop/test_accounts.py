@@ -254,6 +254,8 @@ def test_wrong_password_floods_are_throttled_with_bounded_memory(new_hub):
 
 def test_metrics_are_opt_in_and_a_missing_public_url_is_warned_about(new_hub):
     h = new_hub()
+    h.org("gov-a")
+    h.user("gov-a", "alice")
     h.start()
     r = requests.get(f"{h.url}/metrics")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
@@ -265,5 +267,7 @@ def test_metrics_are_opt_in_and_a_missing_public_url_is_warned_about(new_hub):
     r = requests.get(f"{h.url}/metrics")
     assert r.status_code == 200 and "rrm_auth_verifications_total" in r.text
     assert "public-url" not in (h.data / "server.log").read_text()
-    disc = requests.get(f"{h.url}/taxii2/", headers={"Host": "evil.example"})
-    assert disc.status_code == 401  # discovery needs credentials; its URLs come from --public-url
+    disc = requests.get(f"{h.url}/taxii2/", auth=("alice", PASSWORD),
+                        headers={"Host": "evil.example", "Accept": "application/taxii+json;version=2.1"})
+    assert disc.status_code == 200, disc.text
+    assert disc.json()["api_roots"] == ["https://rrm.example.org/taxii2/hub/"]

@@ -100,9 +100,8 @@ pub enum Decision {
 /// The access rule for account actions (see the module documentation).
 pub fn decide(actor: &Actor<'_>, action: AccountAction, target: &AccountTarget) -> Decision {
     let p = match actor {
-        _ if actor.is_operator() => return Decision::Allow,
-        Actor::Operator => return Decision::Allow,
-        Actor::User(p) => p,
+        Actor::User(p) if p.user.role != Role::Operator => p,
+        _ => return Decision::Allow,
     };
     let is_self = p.user.id == target.user_id;
     if !is_self && p.org.id != target.org_id {
