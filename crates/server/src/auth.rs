@@ -34,6 +34,42 @@ impl AuthGate {
     }
 }
 
+/// Takes an argon2 slot for an authenticated handler that hashes or verifies a secret
+/// (password changes, new tokens, new users with a password), so that those share the bound
+/// on concurrent argon2 work; `account` (a username) is also checked against the failure
+/// backoff. The error is the 429 answer.
+pub(crate) async fn argon2_slot(
+    state: &AppState,
+    account: Option<&str>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    let gate = &state.auth;
+    let keys: Vec<Key> = account
+        .map(|a| Key::Account(format!("user:{a}")))
+        .into_iter()
+        .collect();
+    let refuse = |secs: u64| {
+        state.metrics.add_auth_throttled();
+        api_throttled(secs)
+    };
+    if let Err(secs) = gate.throttle.check(&keys, Instant::now()) {
+        return Err(refuse(secs));
+    }
+    let wait = gate.throttle.limits().queue_wait;
+    match tokio::time::timeout(wait, gate.slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(refuse(wait.as_secs().max(1))),
+    }
+}
+
+/// Counts a wrong current password given for `username` like a failed login.
+pub(crate) fn wrong_current_password(state: &AppState, username: &str) {
+    state.metrics.add_auth_failure();
+    state
+        .auth
+        .throttle
+        .failed(&[Key::Account(format!("user:{username}"))], Instant::now());
+}
+
 /// Why a request was not authenticated.
 enum Refusal {
     /// A hub error (`Unauthenticated`, or internal).
@@ -77,6 +113,19 @@ fn retry_after(mut resp: Response, secs: u64) -> Response {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
+}
+
+/// The REST 429 answer with `Retry-After`.
+fn api_throttled(secs: u64) -> Response {
+    retry_after(
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            throttled_message(secs),
+        )
+        .into_response(),
+        secs,
+    )
 }
 
 fn throttled_message(secs: u64) -> String {
@@ -251,14 +300,6 @@ pub(crate) async fn api_guard(
             next.run(req).await
         }
         Err(Refusal::Hub(e)) => ApiError::from(e).into_response(),
-        Err(Refusal::Throttled(secs)) => retry_after(
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                throttled_message(secs),
-            )
-            .into_response(),
-            secs,
-        ),
+        Err(Refusal::Throttled(secs)) => api_throttled(secs),
     }
 }

@@ -172,8 +172,16 @@ async fn create_user(
         .role
         .parse()
         .map_err(|m: String| ApiError::invalid("role", m))?;
+    let permit = match &b.password {
+        Some(_) => match crate::auth::argon2_slot(&state, None).await {
+            Ok(p) => Some(p),
+            Err(resp) => return Ok(resp),
+        },
+        None => None,
+    };
     let hub = state.hub.clone();
     let org = b.org.clone();
+    let _permit = permit;
     let user = blocking(move || {
         hub.add_user(
             Actor::User(&p),
@@ -211,6 +219,10 @@ async fn create_token(
     body: Body,
 ) -> ApiResult {
     let b: NewTokenBody = json_body(&headers, body).await?;
+    let _permit = match crate::auth::argon2_slot(&state, None).await {
+        Ok(p) => p,
+        Err(resp) => return Ok(resp),
+    };
     let hub = state.hub.clone();
     let (username, label) = (b.username.clone(), b.label.clone());
     let token = blocking(move || hub.create_token(Actor::User(&p), &b.username, &b.label)).await?;
@@ -290,16 +302,28 @@ async fn set_password(
     body: Body,
 ) -> ApiResult {
     let b: PasswordBody = json_body(&headers, body).await?;
+    // A wrong current password counts like a failed login for the account, so that a token
+    // holder cannot brute-force the password here.
+    let own = p.user.username == username;
+    let _permit = match crate::auth::argon2_slot(&state, own.then_some(username.as_str())).await {
+        Ok(permit) => permit,
+        Err(resp) => return Ok(resp),
+    };
     let hub = state.hub.clone();
-    blocking(move || {
+    let name = username.clone();
+    let r = blocking(move || {
         hub.set_password(
             Actor::User(&p),
-            &username,
+            &name,
             b.current_password.as_deref(),
             &b.password,
         )
     })
-    .await?;
+    .await;
+    if own && matches!(r, Err(hub::HubError::Forbidden(_))) {
+        crate::auth::wrong_current_password(&state, &username);
+    }
+    r?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
