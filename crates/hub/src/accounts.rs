@@ -124,19 +124,19 @@ pub fn decide(actor: &Actor<'_>, action: AccountAction, target: &AccountTarget) 
 
 /// Whether `actor` may create a user with `role` in organisation `org_id`.
 pub fn may_create_user(actor: &Actor<'_>, org_id: i64, role: Role) -> Result<(), &'static str> {
-    match actor {
-        _ if actor.is_operator() => Ok(()),
-        Actor::Operator => Ok(()),
-        Actor::User(p) if p.user.role != Role::Admin => {
+    let p = match actor {
+        Actor::User(p) if p.user.role != Role::Operator => p,
+        _ => return Ok(()),
+    };
+    match p {
+        p if p.user.role != Role::Admin => {
             Err("only an admin of the organisation or the hub operator creates users")
         }
-        Actor::User(p) if p.org.id != org_id => {
+        p if p.org.id != org_id => {
             Err("an organisation admin creates users only in its own organisation")
         }
-        Actor::User(_) if role == Role::Operator => {
-            Err("only the hub operator creates operator accounts")
-        }
-        Actor::User(_) => Ok(()),
+        _ if role == Role::Operator => Err("only the hub operator creates operator accounts"),
+        _ => Ok(()),
     }
 }
 
@@ -155,8 +155,8 @@ pub(crate) fn require_operator(actor: &Actor<'_>, what: &str) -> Result<(), HubE
 /// limited to (`None` for the operator).
 pub(crate) fn require_admin_scope(actor: &Actor<'_>, what: &str) -> Result<Option<i64>, HubError> {
     match actor {
-        _ if actor.is_operator() => Ok(None),
         Actor::Operator => Ok(None),
+        Actor::User(p) if p.user.role == Role::Operator => Ok(None),
         Actor::User(p) if p.user.role == Role::Admin => Ok(Some(p.org.id)),
         Actor::User(p) => Err(HubError::Forbidden(format!(
             "{what} needs an admin; user '{}' is not an admin",
