@@ -102,7 +102,7 @@ def test_validate_disarm_and_a_bad_file(rrm_bin, shared_dir, tmp_path):
 
 def test_demo_serves_taxii_with_tlp(new_hub):
     h = new_hub()
-    h.start("--demo")
+    h.start("--demo", "--metrics")
     s = Server(f"{h.url}/taxii2/", user="de-analyst", password="rrm-demo-password")
     g7 = [c for c in s.api_roots[0].collections if c.title == "G7 RRM shared analysis"][0]
     de_names = {o.get("name") for o in g7.get_objects()["objects"]}
@@ -114,7 +114,9 @@ def test_demo_serves_taxii_with_tlp(new_hub):
     report = [o for o in chirp if o["type"] == "report"][0]
     assert "description" not in report  # RED granular marking
     assert requests.get(f"{h.url}/healthz").status_code == 200
-    assert "rrm_" in requests.get(f"{h.url}/metrics").text
+    metrics = requests.get(f"{h.url}/metrics").text  # served because of --metrics
+    assert "rrm_http_requests_total" in metrics
+    assert "rrm_auth_verifications_total" in metrics
     # The demo ad registry: six published ads, two refused ones as incidents for the authority.
     ads = requests.get(f"{h.url}/public/ads", params={"election": "ca-2029"}).json()["ads"]
     assert len(ads) == 6 and all(a["verdict"] == "ACCEPT" for a in ads)

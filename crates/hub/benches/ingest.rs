@@ -3,6 +3,7 @@
 //! latency of 100-object `get_objects` pages (cursor check, TLP decision, redaction) at random
 //! positions of a 100,000-object collection.
 
+use hub::Actor;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -39,18 +40,25 @@ fn envelope(n: usize) -> Vec<Value> {
 fn setup(dir: &tempfile::TempDir) -> (Hub, Principal, String) {
     let store = store_sqlite::SqliteStore::open(&dir.path().join("bench.db")).expect("store");
     let hub = Hub::new(Arc::new(store), HubConfig::new([3u8; 32])).expect("hub");
-    hub.add_org(None, "gov-ca", "Canada", Sector::Government, "CA")
-        .expect("org");
-    hub.add_user(None, "gov-ca", "ana", Role::Analyst, None)
+    hub.add_org(
+        Actor::Operator,
+        "gov-ca",
+        "Canada",
+        Sector::Government,
+        "CA",
+    )
+    .expect("org");
+    hub.add_user(Actor::Operator, "gov-ca", "ana", Role::Analyst, None)
         .expect("user");
     let col = hub
-        .add_collection(None, "feed", "Feed", "", None)
+        .add_collection(Actor::Operator, "feed", "Feed", "", None)
         .expect("collection");
     let rw = Access {
         read: true,
         write: true,
     };
-    hub.grant(None, "gov-ca", &col.id, rw).expect("grant");
+    hub.grant(Actor::Operator, "gov-ca", &col.id, rw)
+        .expect("grant");
     let p = hub.principal_for("ana").expect("principal");
     (hub, p, col.id)
 }

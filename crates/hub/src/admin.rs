@@ -1,12 +1,53 @@
 //! Administration: organisations, users, tokens, collections, grants and the directory.
 
 use store::{
-    Access, Collection, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org,
-    Role, Sector, Store, Tlp, User,
+    Access, AuditQuery, Collection, NewAudit, NewCollection, NewObject, NewOrg, NewToken, NewUser,
+    ObjectQuery, Org, Role, Sector, Store, Tlp, User,
 };
 
-use crate::auth::{hash_secret, random_hex};
+use crate::accounts::{
+    decide, may_create_user, require_admin_scope, require_operator, AccountAction, AccountTarget,
+    Actor, Decision,
+};
+use crate::auth::{hash_secret, random_hex, verify_secret};
 use crate::{now_micros, Hub, HubError, Principal, DIRECTORY_SLUG, DIRECTORY_TITLE};
+
+/// An API token as listed: never its secret nor its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The public lookup id (`rrm_<lookup>_…`).
+    pub lookup: String,
+    /// The user the token acts as.
+    pub username: String,
+    /// Its label.
+    pub label: String,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// A record of the account audit log, with organisations named by slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Position in the log, increasing.
+    pub seq: i64,
+    /// When, seconds since the epoch.
+    pub at: i64,
+    /// The acting username, or `operator` for the local operator.
+    pub actor: String,
+    /// The acting user's organisation.
+    pub actor_org: Option<String>,
+    /// What was done (`user.create`, `user.password`, `user.disable`, `user.enable`,
+    /// `token.create`, `token.revoke`).
+    pub action: String,
+    /// The account concerned: a username, or `username/lookup` for a token.
+    pub target: String,
+    /// The organisation of the account concerned.
+    pub target_org: Option<String>,
+    /// Details (a token label, a role, whether a password was reset).
+    pub detail: String,
+}
 
 /// The hub's own STIX identity id (the creator of the recipients extension definition).
 pub(crate) fn hub_identity_id() -> String {
@@ -100,15 +141,40 @@ fn check_password(password: &str) -> Result<(), HubError> {
     Ok(())
 }
 
-/// Requires an admin actor; `None` (the local operator) is always allowed.
-fn require_admin(actor: Option<&Principal>) -> Result<(), HubError> {
-    match actor {
-        None => Ok(()),
-        Some(p) if p.user.role == Role::Admin => Ok(()),
-        Some(p) => Err(HubError::Forbidden(format!(
-            "user '{}' is not an admin",
-            p.user.username
-        ))),
+/// Applies the account rule: `Hidden` answers like an unknown user, `Deny` is `Forbidden`.
+fn check_account(
+    actor: &Actor<'_>,
+    action: AccountAction,
+    user: &User,
+    not_found: impl FnOnce() -> String,
+) -> Result<(), HubError> {
+    let target = AccountTarget {
+        user_id: user.id,
+        org_id: user.org_id,
+        role: user.role,
+    };
+    match decide(actor, action, &target) {
+        Decision::Allow => Ok(()),
+        Decision::Hidden => Err(HubError::NotFound(not_found())),
+        Decision::Deny(reason) => Err(HubError::Forbidden(reason.to_string())),
+    }
+}
+
+/// An audit record of `actor` doing `action` to `target` of organisation `target_org_id`.
+fn audit(
+    actor: &Actor<'_>,
+    action: &str,
+    target: String,
+    target_org_id: i64,
+    detail: String,
+) -> NewAudit {
+    NewAudit {
+        actor: actor.name().to_string(),
+        actor_org_id: actor.org_id(),
+        action: action.to_string(),
+        target,
+        target_org_id: Some(target_org_id),
+        detail,
     }
 }
 
@@ -232,13 +298,13 @@ impl Hub {
     /// a read grant on the directory.
     pub fn add_org(
         &self,
-        actor: Option<&Principal>,
+        actor: Actor<'_>,
         slug: &str,
         name: &str,
         sector: Sector,
         country: &str,
     ) -> Result<Org, HubError> {
-        require_admin(actor)?;
+        require_operator(&actor, "creating an organisation")?;
         check_slug("slug", slug)?;
         check_text("name", name, 200, false)?;
         let cc = country.trim();
@@ -278,15 +344,24 @@ impl Hub {
     }
 
     /// Creates a user in an organisation, with an optional password (hashed with argon2id).
+    /// The operator creates users anywhere; an organisation admin only in its own
+    /// organisation, and never an operator.
     pub fn add_user(
         &self,
-        actor: Option<&Principal>,
+        actor: Actor<'_>,
         org_slug: &str,
         username: &str,
         role: Role,
         password: Option<&str>,
     ) -> Result<User, HubError> {
-        require_admin(actor)?;
+        let scope = require_admin_scope(&actor, "creating a user")?;
+        if let (Some(own), Actor::User(p)) = (scope, &actor) {
+            if own != p.org.id || p.org.slug != org_slug {
+                return Err(HubError::Forbidden(
+                    "an organisation admin creates users only in its own organisation".into(),
+                ));
+            }
+        }
         check_username(username)?;
         if let Some(pw) = password {
             check_password(pw)?;
@@ -295,52 +370,249 @@ impl Hub {
             .store()
             .org_by_slug(org_slug)?
             .ok_or_else(|| HubError::NotFound(format!("organisation '{org_slug}'")))?;
+        may_create_user(&actor, org.id, role).map_err(|m| HubError::Forbidden(m.to_string()))?;
         let password_hash = password.map(hash_secret).transpose()?;
-        let user = self.store().create_user(&NewUser {
-            org_id: org.id,
-            username: username.to_string(),
-            role,
-            password_hash,
-        })?;
+        let record = audit(
+            &actor,
+            "user.create",
+            username.to_string(),
+            org.id,
+            format!("role {role}"),
+        );
+        let user = self.store().create_user(
+            &NewUser {
+                org_id: org.id,
+                username: username.to_string(),
+                role,
+                password_hash,
+            },
+            &record,
+        )?;
+        Ok(user)
+    }
+
+    /// A user by name as `actor` may see it: users of other organisations are `NotFound`
+    /// exactly like unknown ones.
+    fn account(
+        &self,
+        actor: &Actor<'_>,
+        action: AccountAction,
+        username: &str,
+    ) -> Result<User, HubError> {
+        let not_found = || format!("user '{username}'");
+        let user = self
+            .store()
+            .user_by_name(username)?
+            .ok_or_else(|| HubError::NotFound(not_found()))?;
+        check_account(actor, action, &user, not_found)?;
         Ok(user)
     }
 
     /// Creates an API token for a user and returns it (`rrm_<lookup>_<secret>`); only its
-    /// hash is kept, so it is shown once.
+    /// hash is kept, so it is shown once. Only the user itself or the operator mints one.
     pub fn create_token(
         &self,
-        actor: Option<&Principal>,
+        actor: Actor<'_>,
         username: &str,
         label: &str,
     ) -> Result<String, HubError> {
-        require_admin(actor)?;
         check_text("label", label, 200, true)?;
-        let user = self
-            .store()
-            .user_by_name(username)?
-            .ok_or_else(|| HubError::NotFound(format!("user '{username}'")))?;
+        let user = self.account(&actor, AccountAction::MintToken, username)?;
         let lookup = random_hex(12);
         let secret = random_hex(32);
         let secret_hash = hash_secret(&secret)?;
-        self.store().create_token(&NewToken {
-            lookup: lookup.clone(),
-            user_id: user.id,
-            secret_hash,
-            label: label.to_string(),
-        })?;
+        let record = audit(
+            &actor,
+            "token.create",
+            format!("{}/{lookup}", user.username),
+            user.org_id,
+            format!("label {label:?}"),
+        );
+        self.store().create_token(
+            &NewToken {
+                lookup: lookup.clone(),
+                user_id: user.id,
+                secret_hash,
+                label: label.to_string(),
+            },
+            &record,
+        )?;
         Ok(format!("rrm_{lookup}_{secret}"))
+    }
+
+    /// A user's tokens (revoked ones included, never a secret): for the user itself, an
+    /// admin of its organisation, or the operator.
+    pub fn list_tokens(
+        &self,
+        actor: Actor<'_>,
+        username: &str,
+    ) -> Result<Vec<TokenInfo>, HubError> {
+        let user = self.account(&actor, AccountAction::ListTokens, username)?;
+        Ok(self
+            .store()
+            .list_tokens(user.id)?
+            .into_iter()
+            .map(|t| TokenInfo {
+                lookup: t.lookup,
+                username: user.username.clone(),
+                label: t.label,
+                created: t.created,
+                revoked: t.revoked,
+            })
+            .collect())
+    }
+
+    /// Revokes a token by its lookup id, at once (the credential cache forgets it): by its
+    /// user, an admin of its user's organisation, or the operator. Tokens of other
+    /// organisations answer `NotFound` like unknown ones. Revoking twice is allowed.
+    pub fn revoke_token(&self, actor: Actor<'_>, lookup: &str) -> Result<TokenInfo, HubError> {
+        let not_found = || format!("token '{lookup}'");
+        let token = self
+            .store()
+            .token_by_lookup(lookup)?
+            .ok_or_else(|| HubError::NotFound(not_found()))?;
+        let user = self
+            .store()
+            .user_by_id(token.user_id)?
+            .ok_or_else(|| HubError::NotFound(not_found()))?;
+        check_account(&actor, AccountAction::RevokeToken, &user, not_found)?;
+        let record = audit(
+            &actor,
+            "token.revoke",
+            format!("{}/{lookup}", user.username),
+            user.org_id,
+            format!("label {:?}", token.label),
+        );
+        self.store().revoke_token(lookup, &record)?;
+        self.forget_user(user.id);
+        Ok(TokenInfo {
+            lookup: token.lookup,
+            username: user.username,
+            label: token.label,
+            created: token.created,
+            revoked: true,
+        })
+    }
+
+    /// Sets a user's password. The user itself gives its current password; an admin of its
+    /// organisation or the operator resets it without. Old cached credentials stop working
+    /// at once.
+    pub fn set_password(
+        &self,
+        actor: Actor<'_>,
+        username: &str,
+        current: Option<&str>,
+        new_password: &str,
+    ) -> Result<(), HubError> {
+        let user = self.account(&actor, AccountAction::SetPassword, username)?;
+        check_password(new_password)?;
+        let is_self = matches!(actor, Actor::User(p) if p.user.id == user.id);
+        if is_self {
+            let Some(current) = current else {
+                return Err(HubError::invalid(
+                    "current_password",
+                    "changing your own password needs your current password",
+                ));
+            };
+            let ok = user
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| verify_secret(current, h));
+            if !ok {
+                return Err(HubError::Forbidden(
+                    "the current password is not right".to_string(),
+                ));
+            }
+        }
+        let hash = hash_secret(new_password)?;
+        let detail = if is_self { "changed" } else { "reset" };
+        let record = audit(
+            &actor,
+            "user.password",
+            user.username.clone(),
+            user.org_id,
+            detail.to_string(),
+        );
+        self.store().set_password_hash(user.id, &hash, &record)?;
+        self.forget_user(user.id);
+        Ok(())
+    }
+
+    /// Disables or enables a user: a disabled user's password and tokens stop working at
+    /// once. By an admin of its organisation or the operator.
+    pub fn set_disabled(
+        &self,
+        actor: Actor<'_>,
+        username: &str,
+        disabled: bool,
+    ) -> Result<User, HubError> {
+        let user = self.account(&actor, AccountAction::SetDisabled, username)?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        let record = audit(
+            &actor,
+            action,
+            user.username.clone(),
+            user.org_id,
+            String::new(),
+        );
+        self.store().set_user_disabled(user.id, disabled, &record)?;
+        self.forget_user(user.id);
+        Ok(User { disabled, ..user })
+    }
+
+    /// The account audit log after position `after`, oldest first, at most `limit` records
+    /// (1 to 1000): all of it for the operator, an admin's own organisation's for an admin.
+    pub fn audit_log(
+        &self,
+        actor: Actor<'_>,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, HubError> {
+        let scope = require_admin_scope(&actor, "reading the audit log")?;
+        if !(1..=1000).contains(&limit) {
+            return Err(HubError::invalid("limit", "must be between 1 and 1000"));
+        }
+        let slugs: std::collections::HashMap<i64, String> = self
+            .store()
+            .list_orgs()?
+            .into_iter()
+            .map(|o| (o.id, o.slug))
+            .collect();
+        let slug = |id: Option<i64>| id.and_then(|i| slugs.get(&i).cloned());
+        let entries = self.store().list_audit(&AuditQuery {
+            org_id: scope,
+            after,
+            limit,
+        })?;
+        Ok(entries
+            .into_iter()
+            .map(|e| AuditRecord {
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                actor_org: slug(e.actor_org_id),
+                action: e.action,
+                target: e.target,
+                target_org: slug(e.target_org_id),
+                detail: e.detail,
+            })
+            .collect())
     }
 
     /// Creates a collection with a fresh UUID; its default TLP is the hub's unless given.
     pub fn add_collection(
         &self,
-        actor: Option<&Principal>,
+        actor: Actor<'_>,
         slug: &str,
         title: &str,
         description: &str,
         default_tlp: Option<Tlp>,
     ) -> Result<Collection, HubError> {
-        require_admin(actor)?;
+        require_operator(&actor, "creating a collection")?;
         check_slug("slug", slug)?;
         check_text("title", title, 200, false)?;
         check_text("description", description, 4000, true)?;
@@ -355,15 +627,16 @@ impl Hub {
     }
 
     /// Sets an organisation's access to a collection (UUID or slug); no read and no write
-    /// removes the grant. Nobody may be granted write access to the directory.
+    /// removes the grant. Nobody may be granted write access to the directory. Grants are
+    /// the operator's: collections are shared between organisations.
     pub fn grant(
         &self,
-        actor: Option<&Principal>,
+        actor: Actor<'_>,
         org_slug: &str,
         collection: &str,
         access: Access,
     ) -> Result<(), HubError> {
-        require_admin(actor)?;
+        require_operator(&actor, "setting a grant")?;
         let org = self
             .store()
             .org_by_slug(org_slug)?
@@ -379,18 +652,19 @@ impl Hub {
         Ok(())
     }
 
-    /// Every organisation, by slug.
-    pub fn list_orgs(&self, actor: Option<&Principal>) -> Result<Vec<Org>, HubError> {
-        require_admin(actor)?;
-        Ok(self.store().list_orgs()?)
+    /// Organisations, by slug: every one for the operator, its own for an organisation admin.
+    pub fn list_orgs(&self, actor: Actor<'_>) -> Result<Vec<Org>, HubError> {
+        let scope = require_admin_scope(&actor, "listing organisations")?;
+        let mut orgs = self.store().list_orgs()?;
+        if let Some(own) = scope {
+            orgs.retain(|o| o.id == own);
+        }
+        Ok(orgs)
     }
 
-    /// Every collection, by slug, whatever the grants.
-    pub fn list_collections_admin(
-        &self,
-        actor: Option<&Principal>,
-    ) -> Result<Vec<Collection>, HubError> {
-        require_admin(actor)?;
+    /// Every collection, by slug, whatever the grants (the operator only).
+    pub fn list_collections_admin(&self, actor: Actor<'_>) -> Result<Vec<Collection>, HubError> {
+        require_operator(&actor, "listing every collection")?;
         Ok(self.store().list_collections()?)
     }
 

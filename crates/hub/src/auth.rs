@@ -39,7 +39,7 @@ pub(crate) fn hash_secret(secret: &str) -> Result<String, HubError> {
 }
 
 /// Verifies a secret against an argon2 PHC string; a malformed hash never verifies.
-fn verify_secret(secret: &str, phc: &str) -> bool {
+pub(crate) fn verify_secret(secret: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
         Ok(parsed) => Argon2::default()
             .verify_password(secret.as_bytes(), &parsed)
@@ -66,29 +66,36 @@ fn cache_key(kind: &str, parts: &[&str]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The lookup id and secret of a token `rrm_<lookup>_<secret>`.
+fn split_token(token: &str) -> Option<(&str, &str)> {
+    token
+        .strip_prefix("rrm_")
+        .and_then(|rest| rest.split_once('_'))
+}
+
+/// The lookup id of a well-formed token, for throttling and logs (it is not secret).
+pub fn token_lookup(token: &str) -> Option<&str> {
+    split_token(token).map(|(lookup, _)| lookup)
+}
+
 /// Constant-time string equality.
 fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 impl Hub {
-    /// Authenticates HTTP Basic credentials. Unknown users, users without a password and wrong
-    /// passwords all give `Unauthenticated` after one argon2 verification.
+    /// Authenticates HTTP Basic credentials. Unknown users, users without a password,
+    /// disabled users and wrong passwords all give `Unauthenticated` after one argon2
+    /// verification.
     pub fn authenticate_basic(
         &self,
         username: &str,
         password: &str,
     ) -> Result<Principal, HubError> {
-        let key = cache_key("basic", &[username, password]);
-        if let Some(user_id) = self.cached(&key) {
-            let user = self.store().user_by_id(user_id)?;
-            if let Some(user) = user {
-                let fresh = self.cache_fresh(&key, user.password_hash.as_deref(), None);
-                if fresh && user.username == username {
-                    return self.principal_of(user);
-                }
-            }
+        if let Some(p) = self.cached_basic(username, password)? {
+            return Ok(p);
         }
+        let key = cache_key("basic", &[username, password]);
         let user = self.store().user_by_name(username)?;
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
         let ok = match &hash {
@@ -99,7 +106,7 @@ impl Hub {
             }
         };
         match (ok, user, hash) {
-            (true, Some(user), Some(hash)) => {
+            (true, Some(user), Some(hash)) if !user.disabled => {
                 self.remember(key, user.id, None, hash);
                 self.principal_of(user)
             }
@@ -107,26 +114,39 @@ impl Hub {
         }
     }
 
+    /// The principal of HTTP Basic credentials verified recently, without an argon2
+    /// verification; `None` when they are not in the cache (or changed since, or the user
+    /// was disabled), and then only [`Hub::authenticate_basic`] can tell.
+    pub fn cached_basic(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<Principal>, HubError> {
+        let key = cache_key("basic", &[username, password]);
+        let Some(user_id) = self.cached(&key) else {
+            return Ok(None);
+        };
+        let Some(user) = self.store().user_by_id(user_id)? else {
+            return Ok(None);
+        };
+        let fresh = self.cache_fresh(&key, user.password_hash.as_deref(), None);
+        if fresh && user.username == username && !user.disabled {
+            return self.principal_of(user).map(Some);
+        }
+        Ok(None)
+    }
+
     /// Authenticates a bearer token `rrm_<lookup>_<secret>`. Malformed, unknown, revoked and
-    /// wrong tokens all give `Unauthenticated`.
+    /// wrong tokens, and tokens of disabled users, all give `Unauthenticated`.
     pub fn authenticate_token(&self, token: &str) -> Result<Principal, HubError> {
-        let Some((lookup, secret)) = token
-            .strip_prefix("rrm_")
-            .and_then(|rest| rest.split_once('_'))
-        else {
+        if let Some(p) = self.cached_token(token)? {
+            return Ok(p);
+        }
+        let Some((lookup, secret)) = split_token(token) else {
             let _ = verify_secret(token, self.dummy_hash());
             return Err(HubError::Unauthenticated);
         };
         let key = cache_key("token", &[lookup, secret]);
-        if self.cached(&key).is_some() {
-            if let Some(t) = self.store().token_by_lookup(lookup)? {
-                if !t.revoked && self.cache_fresh(&key, Some(&t.secret_hash), Some(lookup)) {
-                    if let Some(user) = self.store().user_by_id(t.user_id)? {
-                        return self.principal_of(user);
-                    }
-                }
-            }
-        }
         let stored = self.store().token_by_lookup(lookup)?;
         let ok = match &stored {
             Some(t) => verify_secret(secret, &t.secret_hash) && !t.revoked,
@@ -138,11 +158,33 @@ impl Hub {
         let Some(t) = stored.filter(|_| ok) else {
             return Err(HubError::Unauthenticated);
         };
-        let Some(user) = self.store().user_by_id(t.user_id)? else {
+        let Some(user) = self.store().user_by_id(t.user_id)?.filter(|u| !u.disabled) else {
             return Err(HubError::Unauthenticated);
         };
         self.remember(key, user.id, Some(t.lookup.clone()), t.secret_hash.clone());
         self.principal_of(user)
+    }
+
+    /// The principal of a token verified recently, without an argon2 verification; `None`
+    /// when it is not in the cache (or was revoked, or its user disabled).
+    pub fn cached_token(&self, token: &str) -> Result<Option<Principal>, HubError> {
+        let Some((lookup, secret)) = split_token(token) else {
+            return Ok(None);
+        };
+        let key = cache_key("token", &[lookup, secret]);
+        if self.cached(&key).is_none() {
+            return Ok(None);
+        }
+        let Some(t) = self.store().token_by_lookup(lookup)? else {
+            return Ok(None);
+        };
+        if t.revoked || !self.cache_fresh(&key, Some(&t.secret_hash), Some(lookup)) {
+            return Ok(None);
+        }
+        match self.store().user_by_id(t.user_id)? {
+            Some(user) if !user.disabled => self.principal_of(user).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// The principal of a user by name, without credentials (the local CLI's `--as USER`).
@@ -198,6 +240,14 @@ impl Hub {
         let hash_ok = hash.is_some_and(|h| ct_eq(h, &entry.hash));
         let lookup_ok = entry.lookup.as_deref() == lookup;
         hash_ok && lookup_ok && entry.expires > Instant::now()
+    }
+
+    /// Forgets every cached credential of a user (after a password change, a revocation or
+    /// a disable), so that nothing stale is trusted even for a moment.
+    pub(crate) fn forget_user(&self, user_id: i64) {
+        if let Ok(mut cache) = self.inner.auth_cache.lock() {
+            cache.retain(|_, e| e.user_id != user_id);
+        }
     }
 
     /// Remembers a successful verification.

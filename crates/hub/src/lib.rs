@@ -13,17 +13,18 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use hub::{Hub, HubConfig, ObjectFilter};
+//! use hub::{Actor, Hub, HubConfig, ObjectFilter};
 //! use store::{Access, Role, Sector};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).unwrap();
 //! let hub = Hub::new(Arc::new(store), HubConfig::new([7u8; 32])).unwrap();
 //!
-//! hub.add_org(None, "gov-ca", "Government of Canada", Sector::Government, "ca").unwrap();
-//! hub.add_user(None, "gov-ca", "alice", Role::Analyst, None).unwrap();
-//! let col = hub.add_collection(None, "threats", "Threats", "", None).unwrap();
-//! hub.grant(None, "gov-ca", "threats", Access { read: true, write: true }).unwrap();
+//! let op = Actor::Operator;
+//! hub.add_org(op, "gov-ca", "Government of Canada", Sector::Government, "ca").unwrap();
+//! hub.add_user(op, "gov-ca", "alice", Role::Analyst, None).unwrap();
+//! let col = hub.add_collection(op, "threats", "Threats", "", None).unwrap();
+//! hub.grant(op, "gov-ca", "threats", Access { read: true, write: true }).unwrap();
 //!
 //! let alice = hub.principal_for("alice").unwrap();
 //! let indicator = serde_json::json!({
@@ -40,6 +41,7 @@
 //! assert_eq!(page.objects.len(), 1);
 //! ```
 
+mod accounts;
 mod admin;
 pub mod ads;
 mod auth;
@@ -56,6 +58,9 @@ use std::fmt;
 use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 
+pub use accounts::{decide, may_create_user, AccountAction, AccountTarget, Actor, Decision};
+pub use admin::{AuditRecord, TokenInfo};
+pub use auth::token_lookup;
 pub use error::HubError;
 pub use store::{Access, Collection, Org, Role, Sector, Store, Tlp, User, VersionFilter};
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+use hub::Actor;
 use std::ops::ControlFlow;
 
 use common::{new_hub, RW};
@@ -29,9 +30,10 @@ struct Reg {
 }
 
 fn user_in(hub: &Hub, slug: &str, sector: Sector, user: &str) -> Principal {
-    hub.add_org(None, slug, &format!("Org {slug}"), sector, "ca")
+    hub.add_org(Actor::Operator, slug, &format!("Org {slug}"), sector, "ca")
         .unwrap();
-    hub.add_user(None, slug, user, Role::Analyst, None).unwrap();
+    hub.add_user(Actor::Operator, slug, user, Role::Analyst, None)
+        .unwrap();
     hub.principal_for(user).unwrap()
 }
 
@@ -150,10 +152,16 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
 fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     let r = registry();
     r.hub
-        .add_collection(None, "ad-incidents", "Ad incidents", "", Some(Tlp::Amber))
+        .add_collection(
+            Actor::Operator,
+            "ad-incidents",
+            "Ad incidents",
+            "",
+            Some(Tlp::Amber),
+        )
         .unwrap();
     r.hub
-        .grant(None, "elections-ca", "ad-incidents", RW)
+        .grant(Actor::Operator, "elections-ca", "ad-incidents", RW)
         .unwrap();
     let col = r
         .hub
@@ -846,8 +854,8 @@ fn incident_destinations_belong_to_each_election_authority() {
         ("qc-incidents", "elections-qc"),
         ("ops-incidents", "elections-ca"),
     ] {
-        r.hub.add_collection(None, slug, slug, "", None).unwrap();
-        r.hub.grant(None, org, slug, RW).unwrap();
+        r.hub.add_collection(Actor::Operator, slug, slug, "", None).unwrap();
+        r.hub.grant(Actor::Operator, org, slug, RW).unwrap();
     }
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("by-2029");
@@ -1030,10 +1038,10 @@ fn a_destination_stored_by_an_earlier_version_counts_only_for_its_authority() {
     let r = registry();
     let quinn = second_authority(&r);
     r.hub
-        .add_collection(None, "qc-incidents", "QC", "", None)
+        .add_collection(Actor::Operator, "qc-incidents", "QC", "", None)
         .unwrap();
     r.hub
-        .grant(None, "elections-qc", "qc-incidents", RW)
+        .grant(Actor::Operator, "elections-qc", "qc-incidents", RW)
         .unwrap();
     let col = r
         .hub

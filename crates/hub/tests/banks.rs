@@ -3,6 +3,7 @@
 
 mod common;
 
+use hub::Actor;
 use std::sync::Arc;
 
 use common::{new_hub, org_with_user, RO, RW};
@@ -51,10 +52,10 @@ fn world() -> World {
     let owner = org_with_user(hub, "owner", "olive", Role::Analyst);
     let partner = org_with_user(hub, "partner", "paul", Role::Analyst);
     let outsider = org_with_user(hub, "outsider", "otto", Role::Analyst);
-    hub.add_collection(None, "hashes", "Hashes", "", Some(Tlp::Amber))
+    hub.add_collection(Actor::Operator, "hashes", "Hashes", "", Some(Tlp::Amber))
         .unwrap();
-    hub.grant(None, "owner", "hashes", RW).unwrap();
-    hub.grant(None, "partner", "hashes", RW).unwrap();
+    hub.grant(Actor::Operator, "owner", "hashes", RW).unwrap();
+    hub.grant(Actor::Operator, "partner", "hashes", RW).unwrap();
     World {
         t,
         owner,
@@ -507,9 +508,9 @@ proptest! {
     ) {
         let w = world();
         let hub = &w.t.hub;
-        hub.add_collection(None, "secret", "Secret", "", None).unwrap();
-        hub.grant(None, "owner", "secret", RW).unwrap();
-        hub.grant(None, "outsider", "hashes", RO).unwrap();
+        hub.add_collection(Actor::Operator, "secret", "Secret", "", None).unwrap();
+        hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
+        hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
         for (name, tlp, shared) in BANKS {
             let col = if shared { "hashes" } else { "secret" };
             hub.create_bank(&w.owner, name, "", tlp, col).unwrap();

@@ -5,6 +5,7 @@ mod common;
 
 use common::{new_hub, org_with_user, RW};
 use hub::detect::{user_account_id, DetectLimits, DetectRequest, Detections};
+use hub::Actor;
 use hub::{HubError, ObjectFilter};
 use proptest::prelude::*;
 use store::{Role, Tlp};
@@ -26,8 +27,11 @@ fn request(dataset: &str) -> DetectRequest {
 fn publish_waits_for_the_job_and_republishing_stays_clean() {
     let t = new_hub();
     let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
-    let col = t.hub.add_collection(None, "cib", "CIB", "", None).unwrap();
-    t.hub.grant(None, "gov", "cib", RW).unwrap();
+    let col = t
+        .hub
+        .add_collection(Actor::Operator, "cib", "CIB", "", None)
+        .unwrap();
+    t.hub.grant(Actor::Operator, "gov", "cib", RW).unwrap();
     let det = Detections::new(t.hub.clone(), DetectLimits::default());
     let ds = det
         .upload(&ana, "p.csv", CSV.as_bytes(), None, false, None)
@@ -116,9 +120,9 @@ fn two_organisations_publish_overlapping_detections() {
     let t = new_hub();
     let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
     let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
-    let col = t.hub.add_collection(None, "cib", "CIB", "", None).unwrap();
-    t.hub.grant(None, "gov", "cib", RW).unwrap();
-    t.hub.grant(None, "other", "cib", RW).unwrap();
+    let col = t.hub.add_collection(Actor::Operator, "cib", "CIB", "", None).unwrap();
+    t.hub.grant(Actor::Operator, "gov", "cib", RW).unwrap();
+    t.hub.grant(Actor::Operator, "other", "cib", RW).unwrap();
     let det = Detections::new(t.hub.clone(), DetectLimits::default());
     let groups = vec!["group-1".to_string()];
     for (who, tlp) in [(&ana, Tlp::Red), (&bob, Tlp::Green)] {

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use hub::Actor;
 use hub::{HubError, ObjectFilter};
 use serde_json::{json, Value};
 use store::{Role, VersionFilter};
@@ -13,10 +14,10 @@ fn setup() -> (TestHub, hub::Principal, hub::Principal, String) {
     let b = org_with_user(&t.hub, "org-b", "bob", Role::Analyst);
     let col = t
         .hub
-        .add_collection(None, "feed", "Feed", "", None)
+        .add_collection(Actor::Operator, "feed", "Feed", "", None)
         .unwrap();
-    t.hub.grant(None, "org-a", &col.id, RW).unwrap();
-    t.hub.grant(None, "org-b", &col.id, RW).unwrap();
+    t.hub.grant(Actor::Operator, "org-a", &col.id, RW).unwrap();
+    t.hub.grant(Actor::Operator, "org-b", &col.id, RW).unwrap();
     (t, a, b, col.id)
 }
 
@@ -205,7 +206,7 @@ fn ingest_needs_a_write_grant_and_a_writing_role() {
     let c = org_with_user(hub, "org-c", "cat", Role::Admin);
     let e = hub.add_objects(&c, &col, vec![]).unwrap_err();
     assert_eq!(e.code(), "not_found");
-    hub.grant(None, "org-c", &col, RO).unwrap();
+    hub.grant(Actor::Operator, "org-c", &col, RO).unwrap();
     let e = hub.add_objects(&c, &col, vec![]).unwrap_err();
     assert!(matches!(e, HubError::Forbidden(_)));
     // Nobody writes into the directory, not even an admin.
@@ -213,7 +214,7 @@ fn ingest_needs_a_write_grant_and_a_writing_role() {
     assert_eq!(e.code(), "forbidden");
     assert_eq!(hub.store().count_objects(&col).unwrap(), 0);
     // An empty envelope is a complete status with nothing in it.
-    hub.grant(None, "org-c", &col, RW).unwrap();
+    hub.grant(Actor::Operator, "org-c", &col, RW).unwrap();
     let s = hub.add_objects(&c, &col, vec![]).unwrap();
     check_counts(&s);
     assert_eq!(s["total_count"], 0);

@@ -2,6 +2,7 @@
 
 mod common;
 
+use hub::Actor;
 use std::sync::Arc;
 
 use common::*;
@@ -23,10 +24,10 @@ fn world(n: usize) -> World {
     org_with_user(&t.hub, "org-a", "ann", Role::Analyst);
     let col = t
         .hub
-        .add_collection(None, "feed", "Feed", "", Some(Tlp::Green))
+        .add_collection(Actor::Operator, "feed", "Feed", "", Some(Tlp::Green))
         .unwrap()
         .id;
-    t.hub.grant(None, "org-a", &col, RW).unwrap();
+    t.hub.grant(Actor::Operator, "org-a", &col, RW).unwrap();
     let objs: Vec<Value> = (0..n)
         .map(|i| indicator(&new_id("indicator"), i as u32))
         .collect();
@@ -161,10 +162,10 @@ fn cursors_are_bound_to_user_collection_endpoint_and_filter() {
     bad(hub.get_objects(&w.a, &w.col, &after, Some(3), Some(&next)));
     // Another collection the user may read.
     let other = hub
-        .add_collection(None, "other", "Other", "", None)
+        .add_collection(Actor::Operator, "other", "Other", "", None)
         .unwrap()
         .id;
-    hub.grant(None, "org-a", &other, RO).unwrap();
+    hub.grant(Actor::Operator, "org-a", &other, RO).unwrap();
     bad(hub.get_objects(&w.a, &other, &f, Some(3), Some(&next)));
     // Another endpoint.
     let e = hub
@@ -188,14 +189,15 @@ fn access_is_rechecked_when_a_grant_is_removed_mid_paging() {
     let hub = &w.t.hub;
     let f = ObjectFilter::default();
     let page = hub.get_objects(&w.a, &w.col, &f, Some(3), None).unwrap();
-    hub.grant(None, "org-a", &w.col, Access::default()).unwrap();
+    hub.grant(Actor::Operator, "org-a", &w.col, Access::default())
+        .unwrap();
     let e = hub
         .get_objects(&w.a, &w.col, &f, Some(3), page.next.as_deref())
         .unwrap_err();
     assert_eq!(e.code(), "not_found");
     // Write-only access does not allow reading.
     hub.grant(
-        None,
+        Actor::Operator,
         "org-a",
         &w.col,
         Access {
@@ -374,7 +376,7 @@ fn delete_needs_ownership_and_promotes_the_previous_version() {
     let v2 = indicator(&id0, 50);
     hub.add_objects(a, &w.col, vec![v2.clone()]).unwrap();
     let b = org_with_user(hub, "org-b", "bob", Role::Admin);
-    hub.grant(None, "org-b", &w.col, RW).unwrap();
+    hub.grant(Actor::Operator, "org-b", &w.col, RW).unwrap();
     let reader = org_with_user(hub, "org-a", "rea", Role::Reader);
     let last = VersionFilter::default();
     assert_eq!(
@@ -431,11 +433,11 @@ fn scans_over_invisible_objects_are_bounded_and_still_progress() {
     let a = org_with_user(hub, "org-a", "ana", Role::Analyst);
     let b = org_with_user(hub, "org-b", "bob", Role::Reader);
     let col = hub
-        .add_collection(None, "feed", "Feed", "", None)
+        .add_collection(Actor::Operator, "feed", "Feed", "", None)
         .unwrap()
         .id;
-    hub.grant(None, "org-a", &col, RW).unwrap();
-    hub.grant(None, "org-b", &col, RO).unwrap();
+    hub.grant(Actor::Operator, "org-a", &col, RW).unwrap();
+    hub.grant(Actor::Operator, "org-b", &col, RO).unwrap();
     let secret: Vec<Value> = (0..12_000)
         .map(|i| marked(indicator(&new_id("indicator"), i % 1000), Tlp::Red))
         .collect();

@@ -5,6 +5,7 @@
 
 mod common;
 
+use hub::Actor;
 use std::collections::BTreeSet;
 
 use common::*;
@@ -245,7 +246,13 @@ fn run(spec: Spec, twists: bool) -> Result<(), TestCaseError> {
     let t = new_hub();
     let hub = &t.hub;
     let col = hub
-        .add_collection(None, "feed", "Feed", "", Some(tlp_of(spec.default_tlp)))
+        .add_collection(
+            Actor::Operator,
+            "feed",
+            "Feed",
+            "",
+            Some(tlp_of(spec.default_tlp)),
+        )
         .unwrap()
         .id;
     // Each org has a writer; extra users have random roles.
@@ -254,7 +261,7 @@ fn run(spec: Spec, twists: bool) -> Result<(), TestCaseError> {
         let slug = format!("org-{i}");
         people.push(org_with_user(hub, &slug, &format!("w{i}"), Role::Analyst));
         hub.grant(
-            None,
+            Actor::Operator,
             &slug,
             &col,
             Access {

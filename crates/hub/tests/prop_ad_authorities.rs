@@ -6,7 +6,7 @@
 mod common;
 
 use common::{new_hub, RW};
-use hub::{HubError, Principal};
+use hub::{Actor, HubError, Principal};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use store::{Role, Sector, Tlp};
@@ -68,12 +68,12 @@ proptest! {
         let mut users: Vec<Principal> = Vec::new();
         let mut collections = Vec::new();
         for (i, slug) in AUTHORITIES.iter().enumerate() {
-            hub.add_org(None, slug, slug, Sector::ElectionAuthority, "ca").unwrap();
+            hub.add_org(Actor::Operator, slug, slug, Sector::ElectionAuthority, "ca").unwrap();
             let name = format!("user-{i}");
-            hub.add_user(None, slug, &name, Role::Analyst, None).unwrap();
+            hub.add_user(Actor::Operator, slug, &name, Role::Analyst, None).unwrap();
             let col = format!("col-{i}");
-            let id = hub.add_collection(None, &col, &col, "", None).unwrap().id;
-            hub.grant(None, slug, &col, RW).unwrap();
+            let id = hub.add_collection(Actor::Operator, &col, &col, "", None).unwrap().id;
+            hub.grant(Actor::Operator, slug, &col, RW).unwrap();
             collections.push(id);
             let p = hub.principal_for(&name).unwrap();
             hub.put_election(&p, election(i, 0, true)).unwrap();

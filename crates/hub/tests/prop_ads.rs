@@ -5,6 +5,7 @@
 
 mod common;
 
+use hub::Actor;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::new_hub;
@@ -59,19 +60,19 @@ struct World {
 fn world() -> World {
     let t = new_hub();
     let hub = t.hub.clone();
-    hub.add_org(None, "plat", "Platform", Sector::Platform, "ca")
+    hub.add_org(Actor::Operator, "plat", "Platform", Sector::Platform, "ca")
         .unwrap();
-    hub.add_user(None, "plat", "pat", Role::Analyst, None)
+    hub.add_user(Actor::Operator, "plat", "pat", Role::Analyst, None)
         .unwrap();
     hub.add_org(
-        None,
+        Actor::Operator,
         "authority",
         "Authority",
         Sector::ElectionAuthority,
         "ca",
     )
     .unwrap();
-    hub.add_user(None, "authority", "eve", Role::Analyst, None)
+    hub.add_user(Actor::Operator, "authority", "eve", Role::Analyst, None)
         .unwrap();
     let eve = hub.principal_for("eve").unwrap();
     for name in ["ca-compliant.json", "eu-controlled-from-abroad.json"] {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use hub::ObjectFilter;
+use hub::{Actor, ObjectFilter};
 use proptest::prelude::*;
 use serde_json::Value;
 use store::{Role, Tlp};
@@ -79,9 +79,9 @@ proptest! {
         let hub = &t.hub;
         let a = org_with_user(hub, "org-a", "ana", Role::Analyst);
         let b = org_with_user(hub, "org-b", "bob", Role::Analyst);
-        let col = hub.add_collection(None, "feed", "Feed", "", Some(Tlp::Green)).unwrap().id;
-        hub.grant(None, "org-a", &col, RW).unwrap();
-        hub.grant(None, "org-b", &col, RO).unwrap();
+        let col = hub.add_collection(Actor::Operator, "feed", "Feed", "", Some(Tlp::Green)).unwrap().id;
+        hub.grant(Actor::Operator, "org-a", &col, RW).unwrap();
+        hub.grant(Actor::Operator, "org-b", &col, RO).unwrap();
 
         // The object as JSON text, with the numbers written verbatim.
         let id = new_id("indicator");
@@ -138,10 +138,10 @@ fn the_numbers_of_the_issue_keep_their_text() {
     let hub = &t.hub;
     let a = org_with_user(hub, "org-a", "ana", Role::Analyst);
     let col = hub
-        .add_collection(None, "feed", "Feed", "", Some(Tlp::Green))
+        .add_collection(Actor::Operator, "feed", "Feed", "", Some(Tlp::Green))
         .unwrap()
         .id;
-    hub.grant(None, "org-a", &col, RW).unwrap();
+    hub.grant(Actor::Operator, "org-a", &col, RW).unwrap();
     let numbers = [
         "0.9852489970647419",
         "123456789012345678901234567890",

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use hub::{Hub, HubConfig, ObjectFilter, Principal, VersionFilter};
+use hub::{Actor, Hub, HubConfig, ObjectFilter, Principal, VersionFilter};
 use serde_json::{json, Value};
 use store::{NewOrg, Role, Sector, Tlp};
 
@@ -17,10 +17,10 @@ fn setup() -> (TestHub, Principal, Principal, String) {
     let b = org_with_user(&t.hub, "org-b", "bob", Role::Analyst);
     let col = t
         .hub
-        .add_collection(None, "feed", "Feed", "", None)
+        .add_collection(Actor::Operator, "feed", "Feed", "", None)
         .unwrap();
-    t.hub.grant(None, "org-a", &col.id, RW).unwrap();
-    t.hub.grant(None, "org-b", &col.id, RW).unwrap();
+    t.hub.grant(Actor::Operator, "org-a", &col.id, RW).unwrap();
+    t.hub.grant(Actor::Operator, "org-b", &col.id, RW).unwrap();
     (t, a, b, col.id)
 }
 
@@ -93,7 +93,7 @@ fn a_squatted_organisation_identity_does_not_stop_add_org_or_start_up() {
     // The organisation is still made, with its identity in the directory and a grant.
     let org = hub
         .add_org(
-            None,
+            Actor::Operator,
             "gov-fr",
             "République française",
             Sector::Government,
@@ -171,12 +171,12 @@ fn a_hub_with_a_half_made_organisation_still_starts() {
 fn add_org_is_all_or_nothing() {
     let t = new_hub();
     t.hub
-        .add_org(None, "gov-de", "Deutschland", Sector::Government, "de")
+        .add_org(Actor::Operator, "gov-de", "Deutschland", Sector::Government, "de")
         .unwrap();
     let before = t.hub.store().count_objects(t.hub.directory_id()).unwrap();
     let e = t
         .hub
-        .add_org(None, "gov-de", "Again", Sector::Government, "de")
+        .add_org(Actor::Operator, "gov-de", "Again", Sector::Government, "de")
         .unwrap_err();
     assert_eq!(e.code(), "conflict");
     assert_eq!(
@@ -263,10 +263,10 @@ fn observables_are_shared_and_foreign_ids_answer_alike() {
     let (t, a, b, col) = setup();
     let hub = &t.hub;
     let secret = hub
-        .add_collection(None, "secret", "Secret", "", None)
+        .add_collection(Actor::Operator, "secret", "Secret", "", None)
         .unwrap()
         .id;
-    hub.grant(None, "org-a", &secret, RW).unwrap();
+    hub.grant(Actor::Operator, "org-a", &secret, RW).unwrap();
     // Org a records a domain at TLP:RED, in the shared collection and in one b cannot read.
     let domain = json!({"type": "domain-name", "spec_version": "2.1",
         "id": "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5", "value": "example.com"});

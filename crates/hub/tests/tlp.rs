@@ -3,6 +3,7 @@
 
 mod common;
 
+use hub::Actor;
 use std::collections::BTreeMap;
 
 use common::*;
@@ -35,12 +36,12 @@ fn fixture() -> Fixture {
     let c_admin = org_with_user(hub, "ngo-c", "c-admin", Role::Admin);
     let d_admin = org_with_user(hub, "isp-d", "d-admin", Role::Admin);
     let col = hub
-        .add_collection(None, "shared", "Shared", "", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "", None)
         .unwrap()
         .id;
-    hub.grant(None, "gov-a", &col, RW).unwrap();
-    hub.grant(None, "plat-b", &col, RO).unwrap();
-    hub.grant(None, "ngo-c", &col, RO).unwrap();
+    hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
+    hub.grant(Actor::Operator, "plat-b", &col, RO).unwrap();
+    hub.grant(Actor::Operator, "ngo-c", &col, RO).unwrap();
     let ind = || indicator(&new_id("indicator"), 1);
     let b_org = vec![b_reader.org.identity_id.clone()];
     let c_user = vec![stix::user_identity_id("c-admin")];

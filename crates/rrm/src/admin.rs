@@ -1,8 +1,10 @@
 //! `rrm admin`: scriptable management of organisations, users, tokens, collections and grants.
 //!
-//! Every command acts as the local operator on the data directory directly; the same operations
-//! are available to admin users over the REST API.
+//! Every command acts as the hub operator on the data directory directly. Over the REST API
+//! the same operations are open to `operator`-role users; organisation admins manage only
+//! their own organisation's accounts (see `hub::Actor`).
 
+use hub::Actor;
 use std::io::BufRead;
 
 use anyhow::{bail, Context};
@@ -26,6 +28,15 @@ pub enum Command {
     /// TAXII collections.
     #[command(subcommand)]
     Collection(CollectionCommand),
+    /// Prints the account audit log (credential changes), oldest first.
+    Audit {
+        /// Only records after this position.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many records (1 to 1000).
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
     /// Sets what an organisation may do with a collection.
     Grant {
         /// Organisation slug.
@@ -71,12 +82,30 @@ pub enum UserCommand {
         org: String,
         /// Login name.
         user: String,
-        /// admin, analyst or reader.
+        /// admin, analyst, reader or operator.
         #[arg(long)]
         role: Role,
         /// Read the password from the first line of standard input (else: token-only user).
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Sets (resets) a user's password; old cached credentials stop working at once.
+    Passwd {
+        /// Login name.
+        user: String,
+        /// Read the new password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disables a user: its password and tokens stop working at once.
+    Disable {
+        /// Login name.
+        user: String,
+    },
+    /// Enables a disabled user again.
+    Enable {
+        /// Login name.
+        user: String,
     },
 }
 
@@ -90,6 +119,16 @@ pub enum TokenCommand {
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         label: String,
+    },
+    /// Lists a user's tokens (lookup id, state, creation time, label; never a secret).
+    List {
+        /// Login name.
+        user: String,
+    },
+    /// Revokes a token by its lookup id (the part after `rrm_`), at once.
+    Revoke {
+        /// The token's lookup id.
+        lookup: String,
     },
 }
 
@@ -124,11 +163,11 @@ pub fn run(settings: &Settings, cmd: Command) -> anyhow::Result<()> {
             sector,
             country,
         }) => {
-            let org = hub.add_org(None, &slug, &name, sector, &country)?;
+            let org = hub.add_org(Actor::Operator, &slug, &name, sector, &country)?;
             println!("{}", org.identity_id);
         }
         Command::Org(OrgCommand::List) => {
-            for org in hub.list_orgs(None)? {
+            for org in hub.list_orgs(Actor::Operator)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     org.slug, org.sector, org.country, org.identity_id, org.name
@@ -146,10 +185,51 @@ pub fn run(settings: &Settings, cmd: Command) -> anyhow::Result<()> {
             } else {
                 None
             };
-            hub.add_user(None, &org, &user, role, password.as_deref())?;
+            hub.add_user(Actor::Operator, &org, &user, role, password.as_deref())?;
+        }
+        Command::User(UserCommand::Passwd { user, .. }) => {
+            let password = read_password()?;
+            hub.set_password(Actor::Operator, &user, None, &password)?;
+        }
+        Command::User(UserCommand::Disable { user }) => {
+            hub.set_disabled(Actor::Operator, &user, true)?;
+        }
+        Command::User(UserCommand::Enable { user }) => {
+            hub.set_disabled(Actor::Operator, &user, false)?;
         }
         Command::Token(TokenCommand::Create { user, label }) => {
-            println!("{}", hub.create_token(None, &user, &label)?);
+            println!("{}", hub.create_token(Actor::Operator, &user, &label)?);
+        }
+        Command::Token(TokenCommand::List { user }) => {
+            for t in hub.list_tokens(Actor::Operator, &user)? {
+                let state = if t.revoked { "revoked" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.lookup,
+                    t.username,
+                    state,
+                    server::format_secs(t.created),
+                    t.label
+                );
+            }
+        }
+        Command::Token(TokenCommand::Revoke { lookup }) => {
+            hub.revoke_token(Actor::Operator, &lookup)?;
+        }
+        Command::Audit { after, limit } => {
+            for r in hub.audit_log(Actor::Operator, after, limit)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.seq,
+                    server::format_secs(r.at),
+                    r.actor,
+                    r.actor_org.as_deref().unwrap_or("-"),
+                    r.action,
+                    r.target,
+                    r.target_org.as_deref().unwrap_or("-"),
+                    r.detail
+                );
+            }
         }
         Command::Collection(CollectionCommand::Add {
             slug,
@@ -157,11 +237,12 @@ pub fn run(settings: &Settings, cmd: Command) -> anyhow::Result<()> {
             description,
             default_tlp,
         }) => {
-            let c = hub.add_collection(None, &slug, &title, &description, default_tlp)?;
+            let c =
+                hub.add_collection(Actor::Operator, &slug, &title, &description, default_tlp)?;
             println!("{}", c.id);
         }
         Command::Collection(CollectionCommand::List) => {
-            for c in hub.list_collections_admin(None)? {
+            for c in hub.list_collections_admin(Actor::Operator)? {
                 println!("{}\t{}\t{}\t{}", c.id, c.slug, c.default_tlp, c.title);
             }
         }
@@ -171,7 +252,7 @@ pub fn run(settings: &Settings, cmd: Command) -> anyhow::Result<()> {
             read,
             write,
         } => {
-            hub.grant(None, &org, &collection, Access { read, write })?;
+            hub.grant(Actor::Operator, &org, &collection, Access { read, write })?;
         }
     }
     Ok(())

@@ -92,6 +92,10 @@ pub struct ServerFile {
     pub default_tlp: Option<String>,
     /// Title of the TAXII server.
     pub title: Option<String>,
+    /// Serve Prometheus metrics at /metrics.
+    pub metrics: Option<bool>,
+    /// The most argon2id credential verifications at once.
+    pub auth_concurrency: Option<usize>,
 }
 
 /// The resolved global settings.

@@ -4,6 +4,7 @@
 //! first start.
 
 use anyhow::Context;
+use hub::Actor;
 use serde_json::{json, Value};
 use store::{Access, Role, Sector};
 use uuid::Uuid;
@@ -68,11 +69,11 @@ pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
         return Ok(false);
     }
     for (slug, name, sector, country) in ORGS {
-        hub.add_org(None, slug, name, *sector, country)
+        hub.add_org(Actor::Operator, slug, name, *sector, country)
             .with_context(|| format!("demo organisation {slug}"))?;
     }
     for (user, org, role) in USERS {
-        hub.add_user(None, org, user, *role, Some(PASSWORD))
+        hub.add_user(Actor::Operator, org, user, *role, Some(PASSWORD))
             .with_context(|| format!("demo user {user}"))?;
     }
     let rw = Access {
@@ -84,28 +85,28 @@ pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
         write: false,
     };
     hub.add_collection(
-        None,
+        Actor::Operator,
         "g7-rrm",
         "G7 RRM shared analysis",
         "Analysis shared between G7 RRM units and their partners.",
         None,
     )?;
     hub.add_collection(
-        None,
+        Actor::Operator,
         "platform-signals",
         "Platform and ISP signals",
         "Coordinated inauthentic behaviour and infrastructure seen by platforms and ISPs.",
         None,
     )?;
     hub.add_collection(
-        None,
+        Actor::Operator,
         "ad-incidents",
         "Political-advertising incidents",
         "Foreign funding and foreign buyers found by the ad registry's rules.",
         None,
     )?;
     hub.add_collection(
-        None,
+        Actor::Operator,
         "public",
         "Public advisories",
         "Advisories cleared for publication.",
@@ -129,7 +130,7 @@ pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
         ("elections-ca", "ad-incidents", rw),
         ("gov-ca", "ad-incidents", r),
     ] {
-        hub.grant(None, org, coll, access)?;
+        hub.grant(Actor::Operator, org, coll, access)?;
     }
     submit(hub, "ca-analyst", "g7-rrm", g7_objects())?;
     submit(hub, "chirp-analyst", "platform-signals", platform_objects())?;

@@ -64,6 +64,17 @@ pub struct Args {
         value_name = "LEVEL"
     )]
     pub default_tlp: Option<stix::Tlp>,
+    /// Serve Prometheus metrics at /metrics (off by default; /metrics is unauthenticated).
+    #[arg(long, env = "RRM_METRICS")]
+    pub metrics: bool,
+    /// The most argon2id credential verifications at once [default: number of cores].
+    #[arg(
+        long,
+        env = "RRM_AUTH_CONCURRENCY",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub auth_concurrency: Option<usize>,
     /// Create demo organisations, users, collections and objects on first start (loopback only).
     #[arg(long)]
     pub demo: bool,
@@ -102,13 +113,29 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     if args.demo && demo::seed(&hub)? {
         tracing::info!("demo data created");
     }
+    let mut auth = server::AuthLimits::default();
+    if let Some(n) = args.auth_concurrency.or(s.auth_concurrency) {
+        if n == 0 {
+            bail!("--auth-concurrency (server.auth_concurrency) must be at least 1");
+        }
+        auth.max_concurrent = n;
+    }
+    let public_url = args.public_url.or_else(|| s.public_url.clone());
+    if public_url.is_none() {
+        tracing::warn!(
+            "no --public-url (RRM_PUBLIC_URL, server.public_url): TAXII discovery builds its \
+             URLs from each request's Host header; set it on every deployment"
+        );
+    }
     let config = server::ServerConfig {
         max_content_length: args
             .max_content_length
             .or(s.max_content_length)
             .unwrap_or(config::DEFAULT_MAX_CONTENT_LENGTH),
         title: s.title.clone().unwrap_or_else(|| "rrm hub".to_string()),
-        public_url: args.public_url.or_else(|| s.public_url.clone()),
+        public_url,
+        metrics: args.metrics || s.metrics.unwrap_or(false),
+        auth,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listen = server::Listen {

@@ -1,11 +1,14 @@
 //! Authentication middleware: HTTP Basic and `Bearer rrm_…` tokens, checked by the hub.
 //! Failures answer 401 with a `WWW-Authenticate` challenge and never say which part was
-//! wrong; credentials are never logged.
+//! wrong; credentials are never logged. Verifications are bounded and failures throttled
+//! (see `throttle`): a throttled request answers 429 `rate_limited` with `Retry-After`.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -13,7 +16,121 @@ use hub::{HubError, Principal};
 
 use crate::error::{blocking, ApiError, TaxiiError};
 use crate::media::{accept_admits_taxii, TAXII_MEDIA_TYPE};
+use crate::throttle::{Key, Throttle};
 use crate::AppState;
+
+/// The verification slots and the failure counters shared by every request.
+pub(crate) struct AuthGate {
+    slots: Arc<tokio::sync::Semaphore>,
+    throttle: Throttle,
+}
+
+impl AuthGate {
+    pub(crate) fn new(limits: crate::AuthLimits) -> AuthGate {
+        AuthGate {
+            slots: Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent.max(1))),
+            throttle: Throttle::new(limits),
+        }
+    }
+}
+
+/// Takes an argon2 slot for an authenticated handler that hashes or verifies a secret
+/// (password changes, new tokens, new users with a password), so that those share the bound
+/// on concurrent argon2 work; `account` (a username) is also checked against the failure
+/// backoff. The error is the 429 answer.
+pub(crate) async fn argon2_slot(
+    state: &AppState,
+    account: Option<&str>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    let gate = &state.auth;
+    let keys: Vec<Key> = account
+        .map(|a| Key::Account(format!("user:{a}")))
+        .into_iter()
+        .collect();
+    let refuse = |secs: u64| {
+        state.metrics.add_auth_throttled();
+        api_throttled(secs)
+    };
+    if let Err(secs) = gate.throttle.check(&keys, Instant::now()) {
+        return Err(refuse(secs));
+    }
+    let wait = gate.throttle.limits().queue_wait;
+    match tokio::time::timeout(wait, gate.slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(refuse(wait.as_secs().max(1))),
+    }
+}
+
+/// Counts a wrong current password given for `username` like a failed login.
+pub(crate) fn wrong_current_password(state: &AppState, username: &str) {
+    state.metrics.add_auth_failure();
+    state
+        .auth
+        .throttle
+        .failed(&[Key::Account(format!("user:{username}"))], Instant::now());
+}
+
+/// Why a request was not authenticated.
+enum Refusal {
+    /// A hub error (`Unauthenticated`, or internal).
+    Hub(HubError),
+    /// Throttled: retry after this many seconds.
+    Throttled(u64),
+}
+
+impl From<HubError> for Refusal {
+    fn from(e: HubError) -> Refusal {
+        Refusal::Hub(e)
+    }
+}
+
+/// Counts a verification in flight until dropped (also when the client goes away).
+struct InFlight(Arc<crate::Metrics>);
+
+impl InFlight {
+    fn start(metrics: Arc<crate::Metrics>) -> InFlight {
+        metrics.verification_started();
+        InFlight(metrics)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.verification_finished();
+    }
+}
+
+/// The client address of a request, if the server knows it.
+fn client_ip(req: &Request) -> Option<IpAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// Adds `Retry-After` to a response.
+fn retry_after(mut resp: Response, secs: u64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// The REST 429 answer with `Retry-After`.
+fn api_throttled(secs: u64) -> Response {
+    retry_after(
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            throttled_message(secs),
+        )
+        .into_response(),
+        secs,
+    )
+}
+
+fn throttled_message(secs: u64) -> String {
+    format!("too many failed or concurrent authentication attempts; retry in {secs} s")
+}
 
 /// Credentials found in an `Authorization` header.
 enum Credentials {
@@ -42,24 +159,87 @@ fn parse_authorization(headers: &HeaderMap) -> Option<Credentials> {
     }
 }
 
-/// Authenticates the request's credentials with the hub.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Arc<Principal>, HubError> {
+/// Authenticates the request's credentials with the hub: recently verified credentials at
+/// once, others through a bounded verification slot unless the address or account is
+/// throttled.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<IpAddr>,
+) -> Result<Arc<Principal>, Refusal> {
     let Some(creds) = parse_authorization(headers) else {
-        return Err(HubError::Unauthenticated);
+        return Err(Refusal::Hub(HubError::Unauthenticated));
     };
+    let account = match &creds {
+        Credentials::Basic { username, .. } => Key::Account(format!("user:{username}")),
+        Credentials::Bearer(token) => match hub::token_lookup(token) {
+            Some(lookup) => Key::Account(format!("token:{lookup}")),
+            None => Key::Account("token:malformed".to_string()),
+        },
+    };
+    let keys = [Key::Address(ip), account];
+    let gate = state.auth.clone();
+    let metrics = state.metrics.clone();
+
+    // Recently verified credentials cost no argon2 and are never throttled.
     let hub = state.hub.clone();
-    let principal = blocking(move || match creds {
-        Credentials::Basic { username, password } => hub.authenticate_basic(&username, &password),
-        Credentials::Bearer(token) => hub.authenticate_token(&token),
+    let fast = match &creds {
+        Credentials::Basic { username, password } => {
+            let (u, p) = (username.clone(), password.clone());
+            blocking(move || hub.cached_basic(&u, &p)).await?
+        }
+        Credentials::Bearer(token) => {
+            let t = token.clone();
+            blocking(move || hub.cached_token(&t)).await?
+        }
+    };
+    if let Some(p) = fast {
+        return Ok(Arc::new(p));
+    }
+
+    let refuse = |secs: u64| {
+        metrics.add_auth_throttled();
+        tracing::info!(retry_after = secs, "authentication throttled");
+        Err(Refusal::Throttled(secs))
+    };
+    if let Err(secs) = gate.throttle.check(&keys, Instant::now()) {
+        return refuse(secs);
+    }
+    let wait = gate.throttle.limits().queue_wait;
+    let permit = match tokio::time::timeout(wait, gate.slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => return refuse(wait.as_secs().max(1)),
+    };
+    // Failures recorded while this request waited count too.
+    if let Err(secs) = gate.throttle.check(&keys, Instant::now()) {
+        drop(permit);
+        return refuse(secs);
+    }
+    let in_flight = InFlight::start(metrics.clone());
+    let hub = state.hub.clone();
+    let principal = blocking(move || {
+        let _permit = permit;
+        match creds {
+            Credentials::Basic { username, password } => {
+                hub.authenticate_basic(&username, &password)
+            }
+            Credentials::Bearer(token) => hub.authenticate_token(&token),
+        }
     })
     .await;
+    drop(in_flight);
     match principal {
-        Ok(p) => Ok(Arc::new(p)),
+        Ok(p) => {
+            gate.throttle.succeeded(&keys[1]);
+            Ok(Arc::new(p))
+        }
         Err(e) => {
             if matches!(e, HubError::Unauthenticated) {
+                metrics.add_auth_failure();
+                gate.throttle.failed(&keys, Instant::now());
                 tracing::info!("authentication failed");
             }
-            Err(e)
+            Err(Refusal::Hub(e))
         }
     }
 }
@@ -87,12 +267,23 @@ pub(crate) async fn taxii_guard(
         )
         .into_response();
     }
-    match authenticate(&state, req.headers()).await {
+    let ip = client_ip(&req);
+    match authenticate(&state, req.headers(), ip).await {
         Ok(p) => {
             req.extensions_mut().insert(p);
             next.run(req).await
         }
-        Err(e) => TaxiiError::from(e).into_response(),
+        Err(Refusal::Hub(e)) => TaxiiError::from(e).into_response(),
+        Err(Refusal::Throttled(secs)) => retry_after(
+            TaxiiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+                throttled_message(secs),
+            )
+            .into_response(),
+            secs,
+        ),
     }
 }
 
@@ -102,11 +293,13 @@ pub(crate) async fn api_guard(
     mut req: Request,
     next: Next,
 ) -> Response {
-    match authenticate(&state, req.headers()).await {
+    let ip = client_ip(&req);
+    match authenticate(&state, req.headers(), ip).await {
         Ok(p) => {
             req.extensions_mut().insert(p);
             next.run(req).await
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(Refusal::Hub(e)) => ApiError::from(e).into_response(),
+        Err(Refusal::Throttled(secs)) => api_throttled(secs),
     }
 }

@@ -38,6 +38,7 @@
 //! assert!(!server::media::accept_admits_taxii(Some("text/html")));
 //! ```
 
+mod accounts_openapi;
 mod ads;
 mod auth;
 mod banks;
@@ -53,6 +54,7 @@ pub mod openapi;
 mod public;
 mod rest;
 mod taxii;
+mod throttle;
 mod timefmt;
 
 use std::sync::Arc;
@@ -68,6 +70,8 @@ use serde_json::json;
 pub use error::ServerError;
 pub use listen::{serve, Listen, TlsFiles};
 pub use metrics::Metrics;
+pub use throttle::AuthLimits;
+pub use timefmt::format_secs;
 
 use error::{blocking, ApiError, TaxiiError};
 
@@ -81,6 +85,11 @@ pub struct ServerConfig {
     /// The base URL (e.g. `https://rrm.example.org`) used in discovery; when `None` it is
     /// built from the request's scheme and `Host` header.
     pub public_url: Option<String>,
+    /// Whether `GET /metrics` is served (off by default: it tells anyone the load and
+    /// routes of the hub).
+    pub metrics: bool,
+    /// Bounds on credential checking and the failure backoff.
+    pub auth: AuthLimits,
 }
 
 impl Default for ServerConfig {
@@ -89,6 +98,8 @@ impl Default for ServerConfig {
             max_content_length: 8 * 1024 * 1024,
             title: "rrm".to_string(),
             public_url: None,
+            metrics: false,
+            auth: AuthLimits::default(),
         }
     }
 }
@@ -106,6 +117,7 @@ pub struct AppState {
     hub: hub::Hub,
     config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
+    auth: Arc<auth::AuthGate>,
 }
 
 impl AppState {
@@ -113,6 +125,7 @@ impl AppState {
     pub fn new(hub: hub::Hub, config: ServerConfig) -> AppState {
         AppState {
             hub,
+            auth: Arc::new(auth::AuthGate::new(config.auth.clone())),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
         }
@@ -167,8 +180,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: Prometheus text format, when enabled (else 404 like any unknown path).
+async fn metrics(State(state): State<AppState>, uri: Uri) -> Response {
+    if !state.config.metrics {
+        return fallback(uri).await;
+    }
     let mut resp = state.metrics.render().into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

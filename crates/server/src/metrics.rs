@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -32,6 +32,10 @@ pub struct Metrics {
     objects_ingested: AtomicU64,
     objects_served: AtomicU64,
     objects_failed: AtomicU64,
+    auth_verifications: AtomicU64,
+    auth_failures: AtomicU64,
+    auth_throttled: AtomicU64,
+    auth_in_flight: AtomicI64,
 }
 
 fn escape(label: &str) -> String {
@@ -76,6 +80,27 @@ impl Metrics {
     /// Counts objects served by reads.
     pub fn add_served(&self, n: u64) {
         self.objects_served.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts an argon2id credential verification starting.
+    pub fn verification_started(&self) {
+        self.auth_verifications.fetch_add(1, Ordering::Relaxed);
+        self.auth_in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an argon2id credential verification ending.
+    pub fn verification_finished(&self) {
+        self.auth_in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Counts a failed authentication (wrong, unknown, revoked or disabled credentials).
+    pub fn add_auth_failure(&self) {
+        self.auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request refused by authentication throttling.
+    pub fn add_auth_throttled(&self) {
+        self.auth_throttled.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Renders every metric in the Prometheus text exposition format (version 0.0.4).
@@ -143,11 +168,35 @@ impl Metrics {
                 "STIX objects, manifest entries and versions served by reads.",
                 &self.objects_served,
             ),
+            (
+                "rrm_auth_verifications_total",
+                "argon2id credential verifications run (cached credentials need none).",
+                &self.auth_verifications,
+            ),
+            (
+                "rrm_auth_failures_total",
+                "Failed authentications (wrong, unknown, revoked or disabled credentials).",
+                &self.auth_failures,
+            ),
+            (
+                "rrm_auth_throttled_total",
+                "Requests refused with 429 by authentication throttling.",
+                &self.auth_throttled,
+            ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
         }
+        out.push_str(
+            "# HELP rrm_auth_verifications_in_flight argon2id verifications running now.\n",
+        );
+        out.push_str("# TYPE rrm_auth_verifications_in_flight gauge\n");
+        let _ = writeln!(
+            out,
+            "rrm_auth_verifications_in_flight {}",
+            self.auth_in_flight.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP rrm_build_info Build information of the running rrm.\n");
         out.push_str("# TYPE rrm_build_info gauge\n");
         let _ = writeln!(

@@ -10,7 +10,7 @@ fn error_responses(codes: &[&str]) -> Value {
         let description = match *code {
             "400" => "Invalid input (the error names the field).",
             "401" => "Missing or wrong credentials.",
-            "403" => "Authenticated but not allowed (admin role required).",
+            "403" => "Authenticated but not allowed (operator or admin role required).",
             "404" => "Unknown, or not visible to the caller.",
             "409" => "Already exists.",
             "413" => "Request body too large.",
@@ -124,12 +124,12 @@ pub fn document() -> Value {
             "/api/v1/orgs": {
                 "get": {
                     "operationId": "listOrgs",
-                    "summary": "Every organisation (admin).",
+                    "summary": "Organisations: every one for the operator, its own for an organisation admin.",
                     "responses": with(error_responses(&["401", "403", "500"]), "200", "The organisations.", "OrgList")
                 },
                 "post": {
                     "operationId": "createOrg",
-                    "summary": "Creates an organisation and its STIX identity (admin).",
+                    "summary": "Creates an organisation and its STIX identity (operator).",
                     "requestBody": body("NewOrg"),
                     "responses": with(error_responses(&admin_errors), "201", "The organisation.", "Org")
                 }
@@ -137,7 +137,7 @@ pub fn document() -> Value {
             "/api/v1/users": {
                 "post": {
                     "operationId": "createUser",
-                    "summary": "Creates a user; the password is stored hashed (argon2id) and never shown back (admin).",
+                    "summary": "Creates a user; the password is stored hashed (argon2id) and never shown back (the operator anywhere; an organisation admin in its own organisation, never an operator).",
                     "requestBody": body("NewUser"),
                     "responses": with(error_responses(&["400", "401", "403", "404", "409", "413", "415", "500"]), "201", "The user.", "User")
                 }
@@ -145,7 +145,7 @@ pub fn document() -> Value {
             "/api/v1/tokens": {
                 "post": {
                     "operationId": "createToken",
-                    "summary": "Creates an API token for a user; the token is shown once (admin).",
+                    "summary": "Creates an API token; the token is shown once. Only the user itself or the operator mints one; another organisation's user answers 404 like an unknown one.",
                     "requestBody": body("NewToken"),
                     "responses": with(error_responses(&["400", "401", "403", "404", "413", "415", "500"]), "201", "The token, shown once.", "TokenCreated")
                 }
@@ -153,12 +153,12 @@ pub fn document() -> Value {
             "/api/v1/collections": {
                 "get": {
                     "operationId": "listCollections",
-                    "summary": "Collections: every one for admins, those the caller's organisation may read or write for others.",
+                    "summary": "Collections: every one for the operator, those the caller's organisation may read or write for others.",
                     "responses": with(error_responses(&read_errors), "200", "The collections.", "CollectionList")
                 },
                 "post": {
                     "operationId": "createCollection",
-                    "summary": "Creates a TAXII collection (admin).",
+                    "summary": "Creates a TAXII collection (operator).",
                     "requestBody": body("NewCollection"),
                     "responses": with(error_responses(&admin_errors), "201", "The collection with its UUID.", "Collection")
                 }
@@ -166,7 +166,7 @@ pub fn document() -> Value {
             "/api/v1/collections/{id}/grants/{org}": {
                 "put": {
                     "operationId": "setGrant",
-                    "summary": "Sets an organisation's access to a collection (admin). read and write false removes the grant.",
+                    "summary": "Sets an organisation's access to a collection (operator). read and write false removes the grant.",
                     "parameters": [
                         {"name": "id", "in": "path", "required": true, "description": "Collection UUID or slug.", "schema": {"type": "string"}},
                         {"name": "org", "in": "path", "required": true, "description": "Organisation slug.", "schema": {"type": "string"}}
@@ -331,6 +331,7 @@ pub fn document() -> Value {
     crate::banks::merge_openapi(&mut doc);
     crate::ads::merge_openapi(&mut doc);
     crate::detect::merge_openapi(&mut doc);
+    crate::accounts_openapi::merge(&mut doc);
     complete_statuses(&mut doc);
     doc
 }

@@ -1,13 +1,15 @@
-//! The REST administration API under `/api/v1/` (JSON): whoami, organisations, users,
-//! tokens, collections, grants, and a JSON read of a collection's objects.
+//! The REST administration API under `/api/v1/` (JSON): whoami, organisations, users (with
+//! password changes, disable and enable), tokens (mint, list, revoke), the account audit log,
+//! collections, grants, and a JSON read of a collection's objects.
 
+use hub::Actor;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use hub::{ObjectFilter, Principal};
 use serde::de::DeserializeOwned;
@@ -33,7 +35,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/whoami", get(whoami))
         .route("/api/v1/orgs", get(list_orgs).post(create_org))
         .route("/api/v1/users", post(create_user))
-        .route("/api/v1/tokens", post(create_token))
+        .route("/api/v1/users/{username}/password", put(set_password))
+        .route("/api/v1/users/{username}/disable", post(disable_user))
+        .route("/api/v1/users/{username}/enable", post(enable_user))
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{lookup}", delete(revoke_token))
+        .route("/api/v1/audit", get(audit_log))
         .route(
             "/api/v1/collections",
             get(list_collections).post(create_collection),
@@ -114,7 +121,7 @@ async fn list_orgs(
     Extension(p): Extension<Arc<Principal>>,
 ) -> ApiResult {
     let hub = state.hub.clone();
-    let orgs = blocking(move || hub.list_orgs(Some(&p))).await?;
+    let orgs = blocking(move || hub.list_orgs(Actor::User(&p))).await?;
     let items: Vec<Value> = orgs.iter().map(org_json).collect();
     Ok(Json(json!({ "orgs": items })).into_response())
 }
@@ -140,7 +147,8 @@ async fn create_org(
         .parse()
         .map_err(|m: String| ApiError::invalid("sector", m))?;
     let hub = state.hub.clone();
-    let org = blocking(move || hub.add_org(Some(&p), &b.slug, &b.name, sector, &b.country)).await?;
+    let org = blocking(move || hub.add_org(Actor::User(&p), &b.slug, &b.name, sector, &b.country))
+        .await?;
     Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
 }
 
@@ -164,11 +172,26 @@ async fn create_user(
         .role
         .parse()
         .map_err(|m: String| ApiError::invalid("role", m))?;
+    let permit = match &b.password {
+        Some(_) => match crate::auth::argon2_slot(&state, None).await {
+            Ok(p) => Some(p),
+            Err(resp) => return Ok(resp),
+        },
+        None => None,
+    };
     let hub = state.hub.clone();
     let org = b.org.clone();
-    let user =
-        blocking(move || hub.add_user(Some(&p), &b.org, &b.username, role, b.password.as_deref()))
-            .await?;
+    let _permit = permit;
+    let user = blocking(move || {
+        hub.add_user(
+            Actor::User(&p),
+            &b.org,
+            &b.username,
+            role,
+            b.password.as_deref(),
+        )
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -196,14 +219,186 @@ async fn create_token(
     body: Body,
 ) -> ApiResult {
     let b: NewTokenBody = json_body(&headers, body).await?;
+    let _permit = match crate::auth::argon2_slot(&state, None).await {
+        Ok(p) => p,
+        Err(resp) => return Ok(resp),
+    };
     let hub = state.hub.clone();
     let (username, label) = (b.username.clone(), b.label.clone());
-    let token = blocking(move || hub.create_token(Some(&p), &b.username, &b.label)).await?;
+    let token = blocking(move || hub.create_token(Actor::User(&p), &b.username, &b.label)).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "token": token, "username": username, "label": label })),
     )
         .into_response())
+}
+
+fn token_json(t: &hub::TokenInfo) -> Value {
+    json!({
+        "lookup": t.lookup,
+        "username": t.username,
+        "label": t.label,
+        "created": format_secs(t.created),
+        "revoked": t.revoked,
+    })
+}
+
+/// Parses the only allowed query parameters of a GET into (name, value) pairs.
+fn only_params(q: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs = query_pairs(q).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
+    for (k, _) in &pairs {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::invalid(
+                k,
+                format!(
+                    "unknown query parameter {k:?}: expected {}",
+                    allowed.join(" or ")
+                ),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
+async fn list_tokens(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let pairs = only_params(q.as_deref(), &["username"])?;
+    let username = pairs
+        .into_iter()
+        .find(|(k, _)| k == "username")
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| p.user.username.clone());
+    let hub = state.hub.clone();
+    let tokens = blocking(move || hub.list_tokens(Actor::User(&p), &username)).await?;
+    let items: Vec<Value> = tokens.iter().map(token_json).collect();
+    Ok(Json(json!({ "tokens": items })).into_response())
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(lookup): Path<String>,
+) -> ApiResult {
+    let hub = state.hub.clone();
+    let t = blocking(move || hub.revoke_token(Actor::User(&p), &lookup)).await?;
+    Ok(Json(token_json(&t)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    password: String,
+    current_password: Option<String>,
+}
+
+async fn set_password(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let b: PasswordBody = json_body(&headers, body).await?;
+    // A wrong current password counts like a failed login for the account, so that a token
+    // holder cannot brute-force the password here.
+    let own = p.user.username == username;
+    let _permit = match crate::auth::argon2_slot(&state, own.then_some(username.as_str())).await {
+        Ok(permit) => permit,
+        Err(resp) => return Ok(resp),
+    };
+    let hub = state.hub.clone();
+    let name = username.clone();
+    let r = blocking(move || {
+        hub.set_password(
+            Actor::User(&p),
+            &name,
+            b.current_password.as_deref(),
+            &b.password,
+        )
+    })
+    .await;
+    if own && matches!(r, Err(hub::HubError::Forbidden(_))) {
+        crate::auth::wrong_current_password(&state, &username);
+    }
+    r?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn set_disabled(
+    state: AppState,
+    p: Arc<Principal>,
+    username: String,
+    disabled: bool,
+) -> ApiResult {
+    let hub = state.hub.clone();
+    let user = blocking(move || hub.set_disabled(Actor::User(&p), &username, disabled)).await?;
+    Ok(Json(json!({ "username": user.username, "disabled": user.disabled })).into_response())
+}
+
+async fn disable_user(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(username): Path<String>,
+) -> ApiResult {
+    set_disabled(state, p, username, true).await
+}
+
+async fn enable_user(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(username): Path<String>,
+) -> ApiResult {
+    set_disabled(state, p, username, false).await
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    Extension(p): Extension<Arc<Principal>>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let mut after = 0i64;
+    let mut limit = 100usize;
+    for (k, v) in only_params(q.as_deref(), &["after", "limit"])? {
+        if k == "after" {
+            after = v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::invalid("after", "must be a non-negative integer"))?;
+        } else {
+            limit = v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| ApiError::invalid("limit", "must be an integer from 1 to 1000"))?;
+        }
+    }
+    let hub = state.hub.clone();
+    let records = blocking(move || hub.audit_log(Actor::User(&p), after, limit)).await?;
+    let next = if records.len() == limit {
+        records.last().map(|r| r.seq)
+    } else {
+        None
+    };
+    let items: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            json!({
+                "seq": r.seq,
+                "at": format_secs(r.at),
+                "actor": r.actor,
+                "actor_org": r.actor_org,
+                "action": r.action,
+                "target": r.target,
+                "target_org": r.target_org,
+                "detail": r.detail,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "records": items, "next_after": next })).into_response())
 }
 
 async fn list_collections(
@@ -213,8 +408,8 @@ async fn list_collections(
     let hub = state.hub.clone();
     let items = blocking(move || {
         let mine = hub.collections_for(&p)?;
-        if p.user.role == Role::Admin {
-            let all = hub.list_collections_admin(Some(&p))?;
+        if Actor::User(&p).is_operator() {
+            let all = hub.list_collections_admin(Actor::User(&p))?;
             Ok(all
                 .iter()
                 .map(|c| {
@@ -262,8 +457,10 @@ async fn create_collection(
         ),
     };
     let hub = state.hub.clone();
-    let c = blocking(move || hub.add_collection(Some(&p), &b.slug, &b.title, &b.description, tlp))
-        .await?;
+    let c = blocking(move || {
+        hub.add_collection(Actor::User(&p), &b.slug, &b.title, &b.description, tlp)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(collection_json(&c, None))).into_response())
 }
 
@@ -289,7 +486,7 @@ async fn set_grant(
     };
     let hub = state.hub.clone();
     let (c2, o2) = (collection.clone(), org.clone());
-    blocking(move || hub.grant(Some(&p), &o2, &c2, access)).await?;
+    blocking(move || hub.grant(Actor::User(&p), &o2, &c2, access)).await?;
     Ok(Json(json!({
         "org": org,
         "collection": collection,

@@ -18,7 +18,7 @@ pub(crate) fn format_micros(micros: i64) -> String {
 }
 
 /// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn format_secs(secs: i64) -> String {
+pub fn format_secs(secs: i64) -> String {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     match OffsetDateTime::from_unix_timestamp(secs) {
         Ok(t) => t

@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::Method;
 use base64::Engine as _;
 use common::{api, request, send, user, Env, Resp, RW};
+use hub::Actor;
 use serde_json::{json, Value};
 use store::{Role, Sector};
 
@@ -46,11 +47,17 @@ fn body(sub: Value) -> Value {
 async fn world() -> Env {
     let e = common::env();
     e.hub
-        .add_org(None, "plat", "Example Social", Sector::Platform, "ca")
+        .add_org(
+            Actor::Operator,
+            "plat",
+            "Example Social",
+            Sector::Platform,
+            "ca",
+        )
         .unwrap();
     e.hub
         .add_org(
-            None,
+            Actor::Operator,
             "elections-ca",
             "Elections CA",
             Sector::ElectionAuthority,
@@ -304,10 +311,10 @@ async fn every_bad_input_is_a_4xx_naming_the_field_and_stores_nothing() {
 async fn authority_violations_export_and_incident_collection() {
     let e = world().await;
     e.hub
-        .add_collection(None, "ad-incidents", "Ad incidents", "", None)
+        .add_collection(Actor::Operator, "ad-incidents", "Ad incidents", "", None)
         .unwrap();
     e.hub
-        .grant(None, "elections-ca", "ad-incidents", RW)
+        .grant(Actor::Operator, "elections-ca", "ad-incidents", RW)
         .unwrap();
     let r = api(
         &e.app,
@@ -616,7 +623,7 @@ async fn two_authorities() -> Env {
     let e = world().await;
     e.hub
         .add_org(
-            None,
+            Actor::Operator,
             "elections-qc",
             "Elections QC",
             Sector::ElectionAuthority,
@@ -639,8 +646,8 @@ async fn two_authorities() -> Env {
         ("ca-incidents", "elections-ca"),
         ("qc-incidents", "elections-qc"),
     ] {
-        e.hub.add_collection(None, slug, slug, "", None).unwrap();
-        e.hub.grant(None, org, slug, RW).unwrap();
+        e.hub.add_collection(Actor::Operator, slug, slug, "", None).unwrap();
+        e.hub.grant(Actor::Operator, org, slug, RW).unwrap();
     }
     e
 }

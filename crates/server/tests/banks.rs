@@ -7,6 +7,7 @@ mod common;
 use axum::body::Body;
 use axum::http::Method;
 use common::{api, request, send, user, Env, Resp, RO, RW};
+use hub::Actor;
 use serde_json::{json, Value};
 use store::Role;
 
@@ -60,10 +61,12 @@ async fn world() -> Env {
     user(&e, "partner", "pia", Role::Analyst);
     user(&e, "outsider", "otto", Role::Analyst);
     e.hub
-        .add_collection(None, "hashes", "Hashes", "", None)
+        .add_collection(Actor::Operator, "hashes", "Hashes", "", None)
         .unwrap();
-    e.hub.grant(None, "owner", "hashes", RW).unwrap();
-    e.hub.grant(None, "partner", "hashes", RO).unwrap();
+    e.hub.grant(Actor::Operator, "owner", "hashes", RW).unwrap();
+    e.hub
+        .grant(Actor::Operator, "partner", "hashes", RO)
+        .unwrap();
     let r = api(
         &e.app,
         Method::POST,

@@ -8,6 +8,7 @@ mod common;
 use axum::body::Body;
 use axum::http::Method;
 use common::{api, assert_api_error, full_read, request, send, user, Env, Resp, RW};
+use hub::Actor;
 use serde_json::{json, Value};
 use store::Role;
 
@@ -76,9 +77,11 @@ fn world() -> Env {
     user(&e, "gov", "ana", Role::Analyst);
     user(&e, "gov", "rita", Role::Reader);
     user(&e, "other", "olaf", Role::Analyst);
-    e.hub.add_collection(None, "cib", "CIB", "", None).unwrap();
-    e.hub.grant(None, "gov", "cib", RW).unwrap();
-    e.hub.grant(None, "other", "cib", RW).unwrap();
+    e.hub
+        .add_collection(Actor::Operator, "cib", "CIB", "", None)
+        .unwrap();
+    e.hub.grant(Actor::Operator, "gov", "cib", RW).unwrap();
+    e.hub.grant(Actor::Operator, "other", "cib", RW).unwrap();
     e
 }
 
@@ -323,9 +326,9 @@ async fn publish_with_disarm_relates_the_technique() {
     let ana = e.hub.principal_for("ana").unwrap();
     // The DISARM bundle is imported into a collection "disarm" readable by gov.
     e.hub
-        .add_collection(None, "disarm", "DISARM", "", None)
+        .add_collection(Actor::Operator, "disarm", "DISARM", "", None)
         .unwrap();
-    e.hub.grant(None, "gov", "disarm", RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov", "disarm", RW).unwrap();
     let disarm = e
         .hub
         .store()

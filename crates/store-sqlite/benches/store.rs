@@ -214,12 +214,22 @@ fn fresh(path: &std::path::Path) -> (SqliteStore, (i64, i64)) {
         })
         .expect("org");
     let user = s
-        .create_user(&NewUser {
-            org_id: org.id,
-            username: "bench".into(),
-            role: Role::Analyst,
-            password_hash: None,
-        })
+        .create_user(
+            &NewUser {
+                org_id: org.id,
+                username: "bench".into(),
+                role: Role::Analyst,
+                password_hash: None,
+            },
+            &store::NewAudit {
+                actor: "operator".into(),
+                actor_org_id: None,
+                action: "user.create".into(),
+                target: String::new(),
+                target_org_id: None,
+                detail: String::new(),
+            },
+        )
         .expect("user");
     s.create_collection(&NewCollection {
         id: COLLECTION.into(),

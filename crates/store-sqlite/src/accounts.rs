@@ -2,14 +2,14 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use store::{
-    Access, Collection, Grant, NewCollection, NewOrg, NewToken, NewUser, Org, Result, Status,
-    StoreError, Token, User,
+    Access, AuditEntry, AuditQuery, Collection, Grant, NewAudit, NewCollection, NewOrg, NewToken,
+    NewUser, Org, Result, Status, StoreError, Token, User,
 };
 
 use crate::util::{backend, insert_error, now_secs, parse_col};
 
 const ORG_COLS: &str = "id, slug, name, sector, country, identity_id, identity_json, created";
-const USER_COLS: &str = "id, org_id, username, role, password_hash, created";
+const USER_COLS: &str = "id, org_id, username, role, password_hash, created, disabled";
 const COLLECTION_COLS: &str = "id, slug, title, description, default_tlp, created";
 
 fn org_from_row(r: &Row<'_>) -> rusqlite::Result<(Org, String)> {
@@ -110,6 +110,7 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<(User, String)> {
             role: store::Role::Reader,
             password_hash: r.get(4)?,
             created: r.get(5)?,
+            disabled: r.get(6)?,
         },
         r.get(3)?,
     ))
@@ -124,6 +125,54 @@ fn org_exists(c: &Connection, org_id: i64) -> Result<bool> {
     c.prepare_cached("SELECT 1 FROM orgs WHERE id = ?1")
         .and_then(|mut st| st.exists([org_id]))
         .map_err(|e| backend("checking an organisation", e))
+}
+
+/// Appends a record to the account audit log.
+pub(crate) fn append_audit(c: &Connection, a: &NewAudit) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO account_audit (at, actor, actor_org_id, action, target, target_org_id, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            now_secs(),
+            a.actor,
+            a.actor_org_id,
+            a.action,
+            a.target,
+            a.target_org_id,
+            a.detail
+        ])
+    })
+    .map_err(|e| backend("appending to the account audit log", e))?;
+    Ok(())
+}
+
+/// Reads the account audit log, oldest first.
+pub(crate) fn list_audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+    c.prepare_cached(
+        "SELECT seq, at, actor, actor_org_id, action, target, target_org_id, detail
+         FROM account_audit
+         WHERE seq > ?1 AND (?2 IS NULL OR actor_org_id = ?2 OR target_org_id = ?2)
+         ORDER BY seq LIMIT ?3",
+    )
+    .and_then(|mut st| {
+        st.query_map(params![q.after, q.org_id, limit], |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                actor_org_id: r.get(3)?,
+                action: r.get(4)?,
+                target: r.get(5)?,
+                target_org_id: r.get(6)?,
+                detail: r.get(7)?,
+            })
+        })?
+        .collect()
+    })
+    .map_err(|e| backend("reading the account audit log", e))
 }
 
 /// Inserts a user.
@@ -156,6 +205,7 @@ pub(crate) fn create_user(c: &Connection, new: &NewUser) -> Result<User> {
         role: new.role,
         password_hash: new.password_hash.clone(),
         created,
+        disabled: false,
     })
 }
 
@@ -189,6 +239,18 @@ pub(crate) fn set_password_hash(c: &Connection, user_id: i64, hash: &str) -> Res
         .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")
         .and_then(|mut st| st.execute(params![user_id, hash]))
         .map_err(|e| backend("setting a password hash", e))?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("user id {user_id}")));
+    }
+    Ok(())
+}
+
+/// Disables or enables a user.
+pub(crate) fn set_user_disabled(c: &Connection, user_id: i64, disabled: bool) -> Result<()> {
+    let n = c
+        .prepare_cached("UPDATE users SET disabled = ?2 WHERE id = ?1")
+        .and_then(|mut st| st.execute(params![user_id, disabled]))
+        .map_err(|e| backend("disabling a user", e))?;
     if n == 0 {
         return Err(StoreError::NotFound(format!("user id {user_id}")));
     }
@@ -232,26 +294,35 @@ pub(crate) fn create_token(c: &Connection, new: &NewToken) -> Result<Token> {
     })
 }
 
+fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Token> {
+    Ok(Token {
+        lookup: r.get(0)?,
+        user_id: r.get(1)?,
+        secret_hash: r.get(2)?,
+        label: r.get(3)?,
+        created: r.get(4)?,
+        revoked: r.get(5)?,
+    })
+}
+
 /// Finds a token by its lookup id.
 pub(crate) fn token_by_lookup(c: &Connection, lookup: &str) -> Result<Option<Token>> {
     c.prepare_cached(
         "SELECT lookup, user_id, secret_hash, label, created, revoked
          FROM tokens WHERE lookup = ?1",
     )
-    .and_then(|mut st| {
-        st.query_row([lookup], |r| {
-            Ok(Token {
-                lookup: r.get(0)?,
-                user_id: r.get(1)?,
-                secret_hash: r.get(2)?,
-                label: r.get(3)?,
-                created: r.get(4)?,
-                revoked: r.get(5)?,
-            })
-        })
-        .optional()
-    })
+    .and_then(|mut st| st.query_row([lookup], token_from_row).optional())
     .map_err(|e| backend("reading a token", e))
+}
+
+/// A user's tokens, oldest first.
+pub(crate) fn list_tokens(c: &Connection, user_id: i64) -> Result<Vec<Token>> {
+    c.prepare_cached(
+        "SELECT lookup, user_id, secret_hash, label, created, revoked
+         FROM tokens WHERE user_id = ?1 ORDER BY created, lookup",
+    )
+    .and_then(|mut st| st.query_map([user_id], token_from_row)?.collect())
+    .map_err(|e| backend("listing tokens", e))
 }
 
 /// Marks a token revoked.

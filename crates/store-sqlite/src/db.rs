@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_ads.sql"),
     include_str!("migrations/0004_ad_registry.sql"),
     include_str!("migrations/0005_object_state.sql"),
+    include_str!("migrations/0006_account_audit.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

@@ -43,8 +43,9 @@ pub use db::{SqliteStore, SCHEMA_VERSION};
 
 use std::ops::ControlFlow;
 use store::{
-    Access, AddOutcome, Collection, Grant, NewCollection, NewObject, NewOrg, NewToken, NewUser,
-    ObjectQuery, Org, Result, Status, Store, StoredObject, Token, User, VersionFilter,
+    Access, AddOutcome, AuditEntry, AuditQuery, Collection, Grant, NewAudit, NewCollection,
+    NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org, Result, Status, Store, StoredObject,
+    Token, User, VersionFilter,
 };
 
 impl Store for SqliteStore {
@@ -68,8 +69,12 @@ impl Store for SqliteStore {
         self.read(accounts::list_orgs)
     }
 
-    fn create_user(&self, new: &NewUser) -> Result<User> {
-        self.write(|tx| accounts::create_user(tx, new))
+    fn create_user(&self, new: &NewUser, audit: &NewAudit) -> Result<User> {
+        self.write(|tx| {
+            let user = accounts::create_user(tx, new)?;
+            accounts::append_audit(tx, audit)?;
+            Ok(user)
+        })
     }
 
     fn user_by_name(&self, username: &str) -> Result<Option<User>> {
@@ -84,20 +89,45 @@ impl Store for SqliteStore {
         self.read(|c| accounts::list_users(c, org_id))
     }
 
-    fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        self.write(|tx| accounts::set_password_hash(tx, user_id, password_hash))
+    fn set_password_hash(&self, user_id: i64, password_hash: &str, audit: &NewAudit) -> Result<()> {
+        self.write(|tx| {
+            accounts::set_password_hash(tx, user_id, password_hash)?;
+            accounts::append_audit(tx, audit)
+        })
     }
 
-    fn create_token(&self, new: &NewToken) -> Result<Token> {
-        self.write(|tx| accounts::create_token(tx, new))
+    fn set_user_disabled(&self, user_id: i64, disabled: bool, audit: &NewAudit) -> Result<()> {
+        self.write(|tx| {
+            accounts::set_user_disabled(tx, user_id, disabled)?;
+            accounts::append_audit(tx, audit)
+        })
+    }
+
+    fn create_token(&self, new: &NewToken, audit: &NewAudit) -> Result<Token> {
+        self.write(|tx| {
+            let token = accounts::create_token(tx, new)?;
+            accounts::append_audit(tx, audit)?;
+            Ok(token)
+        })
     }
 
     fn token_by_lookup(&self, lookup: &str) -> Result<Option<Token>> {
         self.read(|c| accounts::token_by_lookup(c, lookup))
     }
 
-    fn revoke_token(&self, lookup: &str) -> Result<()> {
-        self.write(|tx| accounts::revoke_token(tx, lookup))
+    fn list_tokens(&self, user_id: i64) -> Result<Vec<Token>> {
+        self.read(|c| accounts::list_tokens(c, user_id))
+    }
+
+    fn revoke_token(&self, lookup: &str, audit: &NewAudit) -> Result<()> {
+        self.write(|tx| {
+            accounts::revoke_token(tx, lookup)?;
+            accounts::append_audit(tx, audit)
+        })
+    }
+
+    fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.read(|c| accounts::list_audit(c, query))
     }
 
     fn create_collection(&self, new: &NewCollection) -> Result<Collection> {

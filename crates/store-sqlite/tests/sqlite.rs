@@ -28,12 +28,22 @@ fn seed(s: &SqliteStore) -> (i64, i64) {
         })
         .unwrap();
     let user = s
-        .create_user(&NewUser {
-            org_id: org.id,
-            username: "alice".into(),
-            role: Role::Analyst,
-            password_hash: Some("hash".into()),
-        })
+        .create_user(
+            &NewUser {
+                org_id: org.id,
+                username: "alice".into(),
+                role: Role::Analyst,
+                password_hash: Some("hash".into()),
+            },
+            &store::NewAudit {
+                actor: "operator".into(),
+                actor_org_id: None,
+                action: "user.create".into(),
+                target: String::new(),
+                target_org_id: None,
+                detail: String::new(),
+            },
+        )
         .unwrap();
     s.create_collection(&NewCollection {
         id: COLLECTION.into(),
@@ -252,6 +262,8 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          ALTER TABLE ad_versions DROP COLUMN published;
          ALTER TABLE ad_versions DROP COLUMN creative_sha256;
          ALTER TABLE ad_versions DROP COLUMN public_json;
+         DROP TABLE account_audit; DROP INDEX tokens_by_user;
+         ALTER TABLE users DROP COLUMN disabled;
          DROP INDEX objects_unversioned; DROP TABLE object_state;
          CREATE TABLE object_owner (id TEXT PRIMARY KEY, owner_org_id INTEGER NOT NULL,
              revoked INTEGER NOT NULL DEFAULT 0, revoked_version INTEGER) WITHOUT ROWID;
@@ -261,6 +273,17 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
     drop(raw);
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    // Migration 5: existing users stay enabled, and the audit log starts empty.
+    let users = s.list_users(None).unwrap();
+    assert!(!users.is_empty() && users.iter().all(|u| !u.disabled));
+    assert!(s
+        .list_audit(&store::AuditQuery {
+            org_id: None,
+            after: 0,
+            limit: 10
+        })
+        .unwrap()
+        .is_empty());
     let versions = s.ad_versions(ad).unwrap();
     assert_eq!(versions.len(), 2);
     // Publication times come from the submissions; the current version gets its document
@@ -302,7 +325,9 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
     // Turn the file back into a schema-4 database: ownership was hub-wide (object_owner).
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP INDEX objects_unversioned; DROP TABLE object_state;
+        "DROP TABLE account_audit; DROP INDEX tokens_by_user;
+         ALTER TABLE users DROP COLUMN disabled;
+         DROP INDEX objects_unversioned; DROP TABLE object_state;
          CREATE TABLE object_owner (id TEXT PRIMARY KEY, owner_org_id INTEGER NOT NULL,
              revoked INTEGER NOT NULL DEFAULT 0, revoked_version INTEGER) WITHOUT ROWID;
          INSERT INTO object_owner VALUES

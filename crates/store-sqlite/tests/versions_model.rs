@@ -128,7 +128,7 @@ proptest! {
             username: "u".into(),
             role: Role::Analyst,
             password_hash: None,
-        }).unwrap();
+        }, &store::NewAudit { actor: "operator".into(), actor_org_id: None, action: "user.create".into(), target: String::new(), target_org_id: None, detail: String::new() }).unwrap();
         for (i, id) in COLLECTIONS.iter().enumerate() {
             s.create_collection(&NewCollection {
                 id: id.to_string(),

@@ -62,22 +62,31 @@ pub trait Store: BankStore + AdStore + Send + Sync + 'static {
 
     // Users and credentials.
 
-    /// Creates a user; `Conflict` if the username is taken, `NotFound` if the org is unknown.
-    fn create_user(&self, new: &NewUser) -> Result<User>;
+    /// Creates a user and appends `audit` in the same transaction; `Conflict` if the
+    /// username is taken, `NotFound` if the org is unknown.
+    fn create_user(&self, new: &NewUser, audit: &NewAudit) -> Result<User>;
     /// Finds a user by username.
     fn user_by_name(&self, username: &str) -> Result<Option<User>>;
     /// Finds a user by internal id.
     fn user_by_id(&self, id: i64) -> Result<Option<User>>;
     /// Lists users, optionally of one organisation.
     fn list_users(&self, org_id: Option<i64>) -> Result<Vec<User>>;
-    /// Replaces a user's password hash (an argon2id PHC string).
-    fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()>;
-    /// Stores a new API token; the secret itself is never stored, only its argon2id hash.
-    fn create_token(&self, new: &NewToken) -> Result<Token>;
+    /// Replaces a user's password hash (an argon2id PHC string) and appends `audit`;
+    /// `NotFound` if the user is unknown.
+    fn set_password_hash(&self, user_id: i64, password_hash: &str, audit: &NewAudit) -> Result<()>;
+    /// Disables or enables a user and appends `audit`; `NotFound` if the user is unknown.
+    fn set_user_disabled(&self, user_id: i64, disabled: bool, audit: &NewAudit) -> Result<()>;
+    /// Stores a new API token and appends `audit`; the secret itself is never stored, only
+    /// its argon2id hash.
+    fn create_token(&self, new: &NewToken, audit: &NewAudit) -> Result<Token>;
     /// Finds a token by its public lookup id (the part of the token before the secret).
     fn token_by_lookup(&self, lookup: &str) -> Result<Option<Token>>;
-    /// Revokes a token; `NotFound` if unknown.
-    fn revoke_token(&self, lookup: &str) -> Result<()>;
+    /// A user's tokens, revoked ones included, oldest first.
+    fn list_tokens(&self, user_id: i64) -> Result<Vec<Token>>;
+    /// Revokes a token and appends `audit`; `NotFound` if unknown.
+    fn revoke_token(&self, lookup: &str, audit: &NewAudit) -> Result<()>;
+    /// Reads the account audit log, oldest first.
+    fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
 
     // Collections and grants.
 

@@ -76,17 +76,21 @@ pub enum Role {
     Reader,
     /// Reads and writes where the organisation may write.
     Analyst,
-    /// Manages organisations, users, collections and grants. No exception to TLP.
+    /// Manages its own organisation's users and their credentials. No exception to TLP.
     Admin,
+    /// The hub operator: manages every organisation, user, collection and grant. Only the
+    /// operator creates operators. No exception to TLP.
+    Operator,
 }
 
 impl Role {
-    /// The wire name: `reader`, `analyst`, `admin`.
+    /// The wire name: `reader`, `analyst`, `admin`, `operator`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Reader => "reader",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+            Role::Operator => "operator",
         }
     }
 }
@@ -105,8 +109,9 @@ impl FromStr for Role {
             "reader" => Ok(Role::Reader),
             "analyst" => Ok(Role::Analyst),
             "admin" => Ok(Role::Admin),
+            "operator" => Ok(Role::Operator),
             _ => Err(format!(
-                "unknown role {s:?}: expected one of admin, analyst, reader"
+                "unknown role {s:?}: expected one of admin, analyst, reader, operator"
             )),
         }
     }
@@ -178,6 +183,8 @@ pub struct User {
     pub password_hash: Option<String>,
     /// Creation time, seconds since the epoch.
     pub created: i64,
+    /// Whether the user is disabled: its password and tokens no longer authenticate.
+    pub disabled: bool,
 }
 
 /// A new API token. The token given to the user is `rrm_<lookup>_<secret>`.
@@ -418,4 +425,54 @@ pub struct Status {
     pub created: i64,
     /// The status resource, serialized JSON.
     pub json: String,
+}
+
+/// A new record of the account audit log: who did what to which account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAudit {
+    /// The acting username, or `operator` for the local operator.
+    pub actor: String,
+    /// The acting user's organisation; `None` for the local operator.
+    pub actor_org_id: Option<i64>,
+    /// What was done: `user.create`, `user.password`, `user.disable`, `user.enable`,
+    /// `token.create`, `token.revoke`.
+    pub action: String,
+    /// The account concerned: a username, or `username/lookup` for a token.
+    pub target: String,
+    /// The organisation of the account concerned.
+    pub target_org_id: Option<i64>,
+    /// Free-text details (a token label, a role); never a secret.
+    pub detail: String,
+}
+
+/// A stored record of the account audit log (append-only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Position in the log, increasing.
+    pub seq: i64,
+    /// When, seconds since the epoch.
+    pub at: i64,
+    /// The acting username, or `operator`.
+    pub actor: String,
+    /// The acting user's organisation.
+    pub actor_org_id: Option<i64>,
+    /// What was done.
+    pub action: String,
+    /// The account concerned.
+    pub target: String,
+    /// The organisation of the account concerned.
+    pub target_org_id: Option<i64>,
+    /// Details.
+    pub detail: String,
+}
+
+/// Which audit records to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuditQuery {
+    /// Only records whose actor or target belongs to this organisation; `None` for all.
+    pub org_id: Option<i64>,
+    /// Only records with `seq` strictly above this.
+    pub after: i64,
+    /// At most this many records, oldest first.
+    pub limit: usize,
 }

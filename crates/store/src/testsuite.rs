@@ -38,6 +38,7 @@ use crate::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
     SponsorRecord, ViolationQuery,
 };
+use crate::{AuditQuery, NewAudit};
 use crate::{BankUpdate, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry, SignalType};
 
 /// One case of the suite: it expects a fresh, empty store.
@@ -83,6 +84,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("ad_versions_and_search", ad_versions_and_search),
     ("ad_rejected_and_violations", ad_rejected_and_violations),
     ("ad_retention", ad_retention),
+    ("account_audit", account_audit),
 ];
 
 /// Runs every case, each on a fresh store from `make`.
@@ -107,7 +109,7 @@ macro_rules! store_testsuite {
             version_flags_after_delete, paging, unknown_collections,
             collections_are_isolated, statuses, banks, bank_entries, bank_feedback,
             ad_elections_sponsors_platforms, ad_versions_and_search,
-            ad_rejected_and_violations, ad_retention);
+            ad_rejected_and_violations, ad_retention, account_audit);
     };
     (@cases $with_store:path; $($case:ident),* $(,)?) => {
         $(
@@ -121,6 +123,18 @@ macro_rules! store_testsuite {
 
 // ---------------------------------------------------------------------------------------
 // Fixtures.
+
+/// An audit record of the local operator, for calls whose audit the case does not check.
+fn test_audit() -> NewAudit {
+    NewAudit {
+        actor: "operator".into(),
+        actor_org_id: None,
+        action: "test".into(),
+        target: "test".into(),
+        target_org_id: None,
+        detail: String::new(),
+    }
+}
 
 /// A deterministic `identity--UUID` for test number `n`.
 fn identity_id(n: u64) -> String {
@@ -175,20 +189,26 @@ fn fixture(s: &dyn Store) -> Fixture {
     let a = s.create_org(&new_org("org-a", 1)).expect("create org-a");
     let b = s.create_org(&new_org("org-b", 2)).expect("create org-b");
     let ua = s
-        .create_user(&NewUser {
-            org_id: a.id,
-            username: "alice".into(),
-            role: Role::Analyst,
-            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-        })
+        .create_user(
+            &NewUser {
+                org_id: a.id,
+                username: "alice".into(),
+                role: Role::Analyst,
+                password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+            },
+            &test_audit(),
+        )
         .expect("create alice");
     let ub = s
-        .create_user(&NewUser {
-            org_id: b.id,
-            username: "bob".into(),
-            role: Role::Analyst,
-            password_hash: None,
-        })
+        .create_user(
+            &NewUser {
+                org_id: b.id,
+                username: "bob".into(),
+                role: Role::Analyst,
+                password_hash: None,
+            },
+            &test_audit(),
+        )
         .expect("create bob");
     let c1 = s
         .create_collection(&new_collection("one", 1))
@@ -336,13 +356,20 @@ pub fn users(s: &dyn Store) {
         role,
         password_hash: Some(format!("hash-of-{name}")),
     };
-    let zoe = s.create_user(&mk(&a, "zoe", Role::Admin)).unwrap();
-    let amy = s.create_user(&mk(&a, "amy", Role::Reader)).unwrap();
+    let zoe = s
+        .create_user(&mk(&a, "zoe", Role::Admin), &test_audit())
+        .unwrap();
+    let amy = s
+        .create_user(&mk(&a, "amy", Role::Reader), &test_audit())
+        .unwrap();
     let bob = s
-        .create_user(&NewUser {
-            password_hash: None,
-            ..mk(&b, "bob", Role::Analyst)
-        })
+        .create_user(
+            &NewUser {
+                password_hash: None,
+                ..mk(&b, "bob", Role::Analyst)
+            },
+            &test_audit(),
+        )
         .unwrap();
     assert_eq!(zoe.role, Role::Admin);
     assert_eq!(bob.password_hash, None);
@@ -360,7 +387,7 @@ pub fn users(s: &dyn Store) {
     );
     assert_eq!(s.list_users(Some(b.id)).unwrap(), vec![bob.clone()]);
 
-    match s.create_user(&mk(&b, "zoe", Role::Reader)) {
+    match s.create_user(&mk(&b, "zoe", Role::Reader), &test_audit()) {
         Err(StoreError::Conflict(msg)) => assert!(msg.contains("zoe"), "{msg}"),
         other => panic!("duplicate username: expected Conflict, got {other:?}"),
     }
@@ -368,13 +395,14 @@ pub fn users(s: &dyn Store) {
         org_id: a.id + b.id + 100,
         ..mk(&a, "ghost", Role::Reader)
     };
-    match s.create_user(&ghost) {
+    match s.create_user(&ghost, &test_audit()) {
         Err(StoreError::NotFound(_)) => {}
         other => panic!("user of an unknown org: expected NotFound, got {other:?}"),
     }
     assert_eq!(s.user_by_name("ghost").unwrap(), None);
 
-    s.set_password_hash(bob.id, "new-hash").unwrap();
+    s.set_password_hash(bob.id, "new-hash", &test_audit())
+        .unwrap();
     assert_eq!(
         s.user_by_id(bob.id)
             .unwrap()
@@ -383,7 +411,7 @@ pub fn users(s: &dyn Store) {
             .as_deref(),
         Some("new-hash")
     );
-    match s.set_password_hash(zoe.id + amy.id + bob.id + 1, "x") {
+    match s.set_password_hash(zoe.id + amy.id + bob.id + 1, "x", &test_audit()) {
         Err(StoreError::NotFound(_)) => {}
         other => panic!("password of an unknown user: expected NotFound, got {other:?}"),
     }
@@ -393,40 +421,49 @@ pub fn users(s: &dyn Store) {
 pub fn tokens(s: &dyn Store) {
     let fx = fixture(s);
     let t = s
-        .create_token(&NewToken {
-            lookup: "abc123".into(),
-            user_id: fx.ua.id,
-            secret_hash: "argon-hash".into(),
-            label: "ci".into(),
-        })
+        .create_token(
+            &NewToken {
+                lookup: "abc123".into(),
+                user_id: fx.ua.id,
+                secret_hash: "argon-hash".into(),
+                label: "ci".into(),
+            },
+            &test_audit(),
+        )
         .unwrap();
     assert!(!t.revoked);
     assert_eq!(t.user_id, fx.ua.id);
     assert_eq!(s.token_by_lookup("abc123").unwrap(), Some(t.clone()));
     assert_eq!(s.token_by_lookup("nope").unwrap(), None);
-    match s.create_token(&NewToken {
-        lookup: "abc123".into(),
-        user_id: fx.ub.id,
-        secret_hash: "h".into(),
-        label: String::new(),
-    }) {
+    match s.create_token(
+        &NewToken {
+            lookup: "abc123".into(),
+            user_id: fx.ub.id,
+            secret_hash: "h".into(),
+            label: String::new(),
+        },
+        &test_audit(),
+    ) {
         Err(StoreError::Conflict(msg)) => assert!(msg.contains("abc123"), "{msg}"),
         other => panic!("duplicate token lookup: expected Conflict, got {other:?}"),
     }
-    match s.create_token(&NewToken {
-        lookup: "other".into(),
-        user_id: fx.ua.id + fx.ub.id + 100,
-        secret_hash: "h".into(),
-        label: String::new(),
-    }) {
+    match s.create_token(
+        &NewToken {
+            lookup: "other".into(),
+            user_id: fx.ua.id + fx.ub.id + 100,
+            secret_hash: "h".into(),
+            label: String::new(),
+        },
+        &test_audit(),
+    ) {
         Err(StoreError::NotFound(_)) => {}
         other => panic!("token of an unknown user: expected NotFound, got {other:?}"),
     }
-    s.revoke_token("abc123").unwrap();
+    s.revoke_token("abc123", &test_audit()).unwrap();
     let revoked = s.token_by_lookup("abc123").unwrap().unwrap();
     assert!(revoked.revoked);
     assert_eq!(revoked.secret_hash, "argon-hash");
-    match s.revoke_token("nope") {
+    match s.revoke_token("nope", &test_audit()) {
         Err(StoreError::NotFound(msg)) => assert!(msg.contains("nope"), "{msg}"),
         other => panic!("revoking an unknown token: expected NotFound, got {other:?}"),
     }
@@ -2048,4 +2085,140 @@ pub fn ad_retention(s: &dyn Store) {
     assert_eq!(actions, [("hidden", old), ("purged", old)]);
     let again = s.run_ad_retention("2027-01-02", 7_000).expect("idempotent");
     assert_eq!((again.hidden, again.purged), (0, 0));
+}
+
+/// The account audit log: every credential change appends one record in its own
+/// transaction, a failed change appends none, records are read oldest first, by
+/// organisation (actor or target) and after a position; disabling a user is stored.
+pub fn account_audit(s: &dyn Store) {
+    let fx = fixture(s);
+    let by = |actor: &str, org: Option<i64>, action: &str, target: &str, torg: i64| NewAudit {
+        actor: actor.to_string(),
+        actor_org_id: org,
+        action: action.to_string(),
+        target: target.to_string(),
+        target_org_id: Some(torg),
+        detail: "d".to_string(),
+    };
+    let all = |after: i64| AuditQuery {
+        org_id: None,
+        after,
+        limit: 100,
+    };
+    // The fixture's two users were created with the test audit record.
+    let base = s.list_audit(&all(0)).unwrap();
+    assert_eq!(base.len(), 2, "{base:?}");
+    let after = base.last().map_or(0, |e| e.seq);
+
+    s.create_token(
+        &NewToken {
+            lookup: "t1".into(),
+            user_id: fx.ua.id,
+            secret_hash: "h1".into(),
+            label: "ci".into(),
+        },
+        &by("alice", Some(fx.a.id), "token.create", "alice/t1", fx.a.id),
+    )
+    .unwrap();
+    s.set_user_disabled(
+        fx.ub.id,
+        true,
+        &by("operator", None, "user.disable", "bob", fx.b.id),
+    )
+    .unwrap();
+    assert!(s.user_by_id(fx.ub.id).unwrap().unwrap().disabled);
+    assert!(!s.user_by_id(fx.ua.id).unwrap().unwrap().disabled);
+    s.set_password_hash(
+        fx.ua.id,
+        "h2",
+        &by("alice", Some(fx.a.id), "user.password", "alice", fx.a.id),
+    )
+    .unwrap();
+    s.revoke_token(
+        "t1",
+        &by("alice", Some(fx.a.id), "token.revoke", "alice/t1", fx.a.id),
+    )
+    .unwrap();
+    s.set_user_disabled(
+        fx.ub.id,
+        false,
+        &by("operator", None, "user.enable", "bob", fx.b.id),
+    )
+    .unwrap();
+    assert!(!s.user_by_id(fx.ub.id).unwrap().unwrap().disabled);
+
+    // Failed changes write nothing.
+    let unknown = fx.ua.id + fx.ub.id + 100;
+    assert!(matches!(
+        s.set_user_disabled(unknown, true, &by("operator", None, "user.disable", "x", 0)),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.revoke_token("nope", &by("operator", None, "token.revoke", "x", 0)),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.create_user(
+            &NewUser {
+                org_id: fx.a.id,
+                username: "alice".into(),
+                role: Role::Reader,
+                password_hash: None,
+            },
+            &by("operator", None, "user.create", "alice", fx.a.id),
+        ),
+        Err(StoreError::Conflict(_))
+    ));
+
+    let log = s.list_audit(&all(after)).unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "token.create",
+            "user.disable",
+            "user.password",
+            "token.revoke",
+            "user.enable"
+        ]
+    );
+    assert!(log.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert!(log.iter().all(|e| e.at > 0 && e.detail == "d"));
+    assert_eq!(log[1].actor, "operator");
+    assert_eq!(log[1].actor_org_id, None);
+    assert_eq!(log[1].target_org_id, Some(fx.b.id));
+
+    let of_a = s
+        .list_audit(&AuditQuery {
+            org_id: Some(fx.a.id),
+            after,
+            limit: 100,
+        })
+        .unwrap();
+    let targets: Vec<&str> = of_a.iter().map(|e| e.target.as_str()).collect();
+    assert_eq!(targets, vec!["alice/t1", "alice", "alice/t1"]);
+    let of_b = s
+        .list_audit(&AuditQuery {
+            org_id: Some(fx.b.id),
+            after,
+            limit: 100,
+        })
+        .unwrap();
+    assert_eq!(of_b.len(), 2);
+    let page = s
+        .list_audit(&AuditQuery {
+            org_id: None,
+            after,
+            limit: 2,
+        })
+        .unwrap();
+    assert_eq!(page, log[..2].to_vec());
+    let rest = s.list_audit(&all(page[1].seq)).unwrap();
+    assert_eq!(rest, log[2..].to_vec());
+
+    // Tokens of a user, oldest first, revoked ones included.
+    let tokens = s.list_tokens(fx.ua.id).unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert!(tokens[0].revoked);
+    assert!(s.list_tokens(fx.ub.id).unwrap().is_empty());
 }

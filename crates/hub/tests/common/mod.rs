@@ -2,6 +2,7 @@
 //! object builders.
 #![allow(dead_code)]
 
+use hub::Actor;
 use std::sync::Arc;
 
 use hub::{Hub, HubConfig, Principal};
@@ -34,10 +35,17 @@ pub const RO: Access = Access {
 /// Creates an org and one user of the given role in it; returns the principal.
 pub fn org_with_user(hub: &Hub, slug: &str, user: &str, role: Role) -> Principal {
     if hub.store().org_by_slug(slug).unwrap().is_none() {
-        hub.add_org(None, slug, &format!("Org {slug}"), Sector::Government, "ca")
-            .unwrap();
+        hub.add_org(
+            Actor::Operator,
+            slug,
+            &format!("Org {slug}"),
+            Sector::Government,
+            "ca",
+        )
+        .unwrap();
     }
-    hub.add_user(None, slug, user, role, None).unwrap();
+    hub.add_user(Actor::Operator, slug, user, role, None)
+        .unwrap();
     hub.principal_for(user).unwrap()
 }
 

@@ -5,6 +5,7 @@
 
 use axum::body::Body;
 use axum::http::Method;
+use hub::Actor;
 use serde_json::{json, Value};
 use server::ServerConfig;
 use store::Role;
@@ -22,10 +23,10 @@ async fn fixture(config: ServerConfig) -> Fixture {
     let reader = user(&e, "gov-a", "alice", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "", None)
         .unwrap()
         .id;
-    e.hub.grant(None, "gov-a", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
     let objs: Vec<Value> = (0..4).map(|_| indicator(&new_id("indicator"), 3)).collect();
     let r = taxii_post(&e.app, &col, "alice", &objs).await;
     assert_eq!(r.json()["success_count"], 4);

@@ -2,6 +2,7 @@
 //! real router, driven with `tower::ServiceExt::oneshot`.
 #![allow(dead_code)]
 
+use hub::Actor;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -60,11 +61,17 @@ pub fn password(user: &str) -> String {
 pub fn user(e: &Env, org: &str, name: &str, role: Role) -> Principal {
     if e.hub.store().org_by_slug(org).unwrap().is_none() {
         e.hub
-            .add_org(None, org, &format!("Org {org}"), Sector::Government, "fr")
+            .add_org(
+                Actor::Operator,
+                org,
+                &format!("Org {org}"),
+                Sector::Government,
+                "fr",
+            )
             .unwrap();
     }
     e.hub
-        .add_user(None, org, name, role, Some(&password(name)))
+        .add_user(Actor::Operator, org, name, role, Some(&password(name)))
         .unwrap();
     e.hub.principal_for(name).unwrap()
 }

@@ -1,6 +1,7 @@
 //! Structured logs: one span per request with method, route template, status, latency and
 //! request id; credentials never appear.
 
+use hub::Actor;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -35,7 +36,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 async fn one_span_per_request_and_no_credentials() {
     let e = env();
     user(&e, "gov-a", "alice", Role::Analyst);
-    let token = e.hub.create_token(None, "alice", "t").unwrap();
+    let token = e.hub.create_token(Actor::Operator, "alice", "t").unwrap();
     let capture = Capture::default();
     let subscriber = tracing_subscriber::fmt()
         .json()

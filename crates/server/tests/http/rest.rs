@@ -16,6 +16,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/orgs"),
     ("post", "/api/v1/users"),
     ("post", "/api/v1/tokens"),
+    ("get", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{lookup}"),
+    ("put", "/api/v1/users/{username}/password"),
+    ("post", "/api/v1/users/{username}/disable"),
+    ("post", "/api/v1/users/{username}/enable"),
+    ("get", "/api/v1/audit"),
     ("get", "/api/v1/collections"),
     ("post", "/api/v1/collections"),
     ("put", "/api/v1/collections/{id}/grants/{org}"),
@@ -25,13 +31,13 @@ const ROUTES: &[(&str, &str)] = &[
 #[tokio::test]
 async fn admin_workflow_over_rest() {
     let e = env();
-    user(&e, "gov-a", "root", Role::Admin);
+    user(&e, "gov-a", "root", Role::Operator);
 
     let r = api(&e.app, Method::GET, "/api/v1/whoami", "root", None).await;
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["username"], "root");
-    assert_eq!(v["role"], "admin");
+    assert_eq!(v["role"], "operator");
     assert_eq!(v["org"]["slug"], "gov-a");
     assert!(v["identities"].as_array().unwrap().len() >= 2);
 
@@ -155,7 +161,7 @@ async fn admin_workflow_over_rest() {
 #[tokio::test]
 async fn rest_errors_have_one_shape() {
     let e = env();
-    user(&e, "gov-a", "root", Role::Admin);
+    user(&e, "gov-a", "root", Role::Operator);
     user(&e, "gov-a", "ann", Role::Analyst);
 
     // Admin role required.
@@ -314,6 +320,305 @@ async fn rest_errors_have_one_shape() {
     assert_api_error(&r, 405, "method_not_allowed");
 }
 
+/// Basic credentials with an explicit password.
+fn basic_with(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let raw = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+#[tokio::test]
+async fn org_admins_manage_only_their_own_accounts_over_rest() {
+    let e = env();
+    user(&e, "gov-ca", "ca-admin", Role::Admin);
+    user(&e, "gov-ca", "ca-analyst", Role::Analyst);
+    user(&e, "gov-de", "de-analyst", Role::Analyst);
+    // The attack: minting a token for another organisation's user.
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/tokens",
+        "ca-admin",
+        Some(json!({"username": "de-analyst"})),
+    )
+    .await;
+    let foreign = assert_api_error(&r, 404, "not_found");
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/tokens",
+        "ca-admin",
+        Some(json!({"username": "nobody-at-all"})),
+    )
+    .await;
+    let unknown = assert_api_error(&r, 404, "not_found");
+    assert_eq!(
+        foreign["message"]
+            .as_str()
+            .unwrap()
+            .replace("de-analyst", "X"),
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .replace("nobody-at-all", "X")
+    );
+    for (m, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"org": "gov-de", "username": "mole", "role": "admin"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"username": "ca-analyst"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orgs",
+            Some(json!({"slug": "x-y", "name": "X", "sector": "other", "country": "FR"})),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/collections/directory/grants/gov-ca",
+            Some(json!({"read": true})),
+        ),
+        (Method::GET, "/api/v1/audit", None),
+    ] {
+        let who = if path == "/api/v1/audit" {
+            "ca-analyst"
+        } else {
+            "ca-admin"
+        };
+        let r = api(&e.app, m, path, who, body).await;
+        assert_api_error(&r, 403, "forbidden");
+    }
+    for path in [
+        "/api/v1/users/de-analyst/disable",
+        "/api/v1/users/de-analyst/enable",
+    ] {
+        let r = api(&e.app, Method::POST, path, "ca-admin", None).await;
+        assert_api_error(&r, 404, "not_found");
+    }
+    let r = api(
+        &e.app,
+        Method::GET,
+        "/api/v1/tokens?username=de-analyst",
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_api_error(&r, 404, "not_found");
+    // An admin lists only its own organisation.
+    let r = api(&e.app, Method::GET, "/api/v1/orgs", "ca-admin", None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["orgs"].as_array().unwrap().len(), 1);
+    assert_eq!(r.json()["orgs"][0]["slug"], "gov-ca");
+
+    // Own tokens: mint, list, revoke; the revoked token stops at once.
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/tokens",
+        "ca-analyst",
+        Some(json!({"username": "ca-analyst", "label": "laptop"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let lookup = hub::token_lookup(&token).unwrap().to_string();
+    let bearer = |t: &str| {
+        request(Method::GET, "/api/v1/whoami", None)
+            .header("authorization", format!("Bearer {t}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&e.app, bearer(&token)).await.status, 200);
+    let r = api(&e.app, Method::GET, "/api/v1/tokens", "ca-analyst", None).await;
+    assert_eq!(r.status, 200);
+    let list = r.json()["tokens"].as_array().cloned().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["lookup"], lookup.as_str());
+    assert_eq!(list[0]["revoked"], false);
+    assert!(!r.text().contains("argon2"));
+    // The org admin sees and revokes it.
+    let r = api(
+        &e.app,
+        Method::GET,
+        "/api/v1/tokens?username=ca-analyst",
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["tokens"].as_array().unwrap().len(), 1);
+    let r = api(
+        &e.app,
+        Method::DELETE,
+        &format!("/api/v1/tokens/{lookup}"),
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["revoked"], true);
+    assert_api_error(&send(&e.app, bearer(&token)).await, 401, "unauthenticated");
+    let r = api(
+        &e.app,
+        Method::DELETE,
+        "/api/v1/tokens/0123456789ab",
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_api_error(&r, 404, "not_found");
+
+    // Own password: with the current one.
+    let path = "/api/v1/users/ca-analyst/password";
+    let r = api(
+        &e.app,
+        Method::PUT,
+        path,
+        "ca-analyst",
+        Some(json!({"password": "brand new pass"})),
+    )
+    .await;
+    assert_eq!(
+        assert_api_error(&r, 400, "invalid_input")["field"],
+        "current_password"
+    );
+    let r = api(
+        &e.app,
+        Method::PUT,
+        path,
+        "ca-analyst",
+        Some(json!({"password": "brand new pass", "current_password": "wrong"})),
+    )
+    .await;
+    assert_api_error(&r, 403, "forbidden");
+    let r = api(
+        &e.app,
+        Method::PUT,
+        path,
+        "ca-analyst",
+        Some(json!({"password": "short", "current_password": password("ca-analyst")})),
+    )
+    .await;
+    assert_eq!(
+        assert_api_error(&r, 400, "invalid_input")["field"],
+        "password"
+    );
+    let r = api(
+        &e.app,
+        Method::PUT,
+        path,
+        "ca-analyst",
+        Some(json!({"password": "brand new pass", "current_password": password("ca-analyst")})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let old = api(&e.app, Method::GET, "/api/v1/whoami", "ca-analyst", None).await;
+    assert_api_error(&old, 401, "unauthenticated");
+    let with_new = |pw: &str| {
+        request(Method::GET, "/api/v1/whoami", None)
+            .header("authorization", basic_with("ca-analyst", pw))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&e.app, with_new("brand new pass")).await.status, 200);
+
+    // Disable by the org admin: the password stops at once; enable restores it.
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/users/ca-analyst/disable",
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"username": "ca-analyst", "disabled": true})
+    );
+    assert_api_error(
+        &send(&e.app, with_new("brand new pass")).await,
+        401,
+        "unauthenticated",
+    );
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/users/ca-analyst/enable",
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["disabled"], false);
+    assert_eq!(send(&e.app, with_new("brand new pass")).await.status, 200);
+
+    // The org admin reads its organisation's audit log, with paging.
+    let r = api(
+        &e.app,
+        Method::GET,
+        "/api/v1/audit?limit=1000",
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let records = r.json()["records"].as_array().cloned().unwrap();
+    let actions: Vec<&str> = records
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    for want in [
+        "user.create",
+        "token.create",
+        "token.revoke",
+        "user.password",
+        "user.disable",
+        "user.enable",
+    ] {
+        assert!(actions.contains(&want), "{want} missing: {actions:?}");
+    }
+    assert!(records
+        .iter()
+        .all(|r| !r["target"].as_str().unwrap().starts_with("de-")));
+    let r = api(
+        &e.app,
+        Method::GET,
+        "/api/v1/audit?limit=2",
+        "ca-admin",
+        None,
+    )
+    .await;
+    let next = r.json()["next_after"].as_i64().unwrap();
+    let r = api(
+        &e.app,
+        Method::GET,
+        &format!("/api/v1/audit?after={next}&limit=1000"),
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.json()["records"].as_array().unwrap().len(),
+        records.len() - 2
+    );
+    let r = api(
+        &e.app,
+        Method::GET,
+        "/api/v1/audit?limit=0",
+        "ca-admin",
+        None,
+    )
+    .await;
+    assert_eq!(assert_api_error(&r, 400, "invalid_input")["field"], "limit");
+}
+
 #[tokio::test]
 async fn openapi_describes_every_route_and_every_described_route_exists() {
     let e = env();
@@ -386,5 +691,110 @@ async fn openapi_describes_every_route_and_every_described_route_exists() {
             doc["components"]["schemas"].get(name).is_some(),
             "dangling $ref {name}"
         );
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account_with_retry_after() {
+    let e = env_with(server::ServerConfig {
+        metrics: true,
+        auth: server::AuthLimits {
+            account_free_failures: 2,
+            address_free_failures: 100,
+            base_backoff: std::time::Duration::from_secs(1),
+            ..server::AuthLimits::default()
+        },
+        ..server::ServerConfig::default()
+    });
+    user(&e, "gov-a", "alice", Role::Analyst);
+    user(&e, "gov-a", "bob", Role::Analyst);
+    let whoami = |auth: String| {
+        request(Method::GET, "/api/v1/whoami", None)
+            .header("authorization", auth)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let r = send(&e.app, whoami(basic_with("alice", "wrong password"))).await;
+        assert_api_error(&r, 401, "unauthenticated");
+    }
+    // Locked: no verification, 429 with Retry-After, even with the right password.
+    let r = send(&e.app, whoami(basic_with("alice", "wrong password"))).await;
+    assert_api_error(&r, 429, "rate_limited");
+    let secs: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&secs), "{secs}");
+    let r = send(&e.app, whoami(basic("alice"))).await;
+    assert_api_error(&r, 429, "rate_limited");
+    assert!(r.header("retry-after").is_some());
+    // TAXII answers the same lock in its own error shape.
+    let r = send(
+        &e.app,
+        request(Method::GET, "/taxii2/", None)
+            .header("authorization", basic("alice"))
+            .header("accept", TAXII)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(assert_taxii_error(&r, 429)["error_code"], "rate_limited");
+    assert!(r.header("retry-after").is_some());
+    // Another account is not affected.
+    assert_eq!(send(&e.app, whoami(basic("bob"))).await.status, 200);
+    // The lock is short: after it, the right password works and clears the count.
+    tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    assert_eq!(send(&e.app, whoami(basic("alice"))).await.status, 200);
+    let r = send(&e.app, whoami(basic_with("alice", "wrong again"))).await;
+    assert_api_error(&r, 401, "unauthenticated");
+
+    let r = send(
+        &e.app,
+        request(Method::GET, "/metrics", None)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let text = r.text();
+    assert!(text.contains("rrm_auth_failures_total 4\n"), "{text}");
+    assert!(text.contains("rrm_auth_throttled_total 3\n"), "{text}");
+    assert!(text.contains("rrm_auth_verifications_total 6\n"), "{text}");
+    assert!(
+        text.contains("rrm_auth_verifications_in_flight 0\n"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn openapi_documents_throttling_and_the_operator_role() {
+    let doc = server::openapi::document();
+    let codes = doc
+        .pointer("/components/schemas/Error/properties/error/properties/code/enum")
+        .unwrap();
+    assert!(codes.as_array().unwrap().contains(&json!("rate_limited")));
+    assert!(doc["components"]["schemas"]["Role"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("operator")));
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if op.get("security") == Some(&json!([])) {
+                continue;
+            }
+            let r = &op["responses"]["429"];
+            assert!(r.is_object(), "{method} {path} lacks 429");
+            assert!(r["headers"]["Retry-After"].is_object(), "{method} {path}");
+        }
+    }
+    for (path, method) in [
+        ("/api/v1/tokens/{lookup}", "delete"),
+        ("/api/v1/users/{username}/password", "put"),
+        ("/api/v1/audit", "get"),
+    ] {
+        let responses = doc["paths"][path][method]["responses"].as_object().unwrap();
+        for status in ["401", "403", "404"] {
+            if path == "/api/v1/audit" && status == "404" {
+                continue;
+            }
+            assert!(responses.contains_key(status), "{method} {path} {status}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! trusts it, plain HTTP on loopback with port 0, and the refusal of a non-loopback address
 //! without TLS.
 
+use hub::Actor;
 use std::sync::Arc;
 
 use server::{Listen, ServerError, TlsFiles};
@@ -133,10 +134,10 @@ async fn serves_plain_http_on_loopback_and_stops_gracefully() {
     user(&e, "gov-a", "alice", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "big", "Big", "", None)
+        .add_collection(Actor::Operator, "big", "Big", "", None)
         .unwrap()
         .id;
-    e.hub.grant(None, "gov-a", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
     let big = format!(
         "{{\"objects\": [{{\"x\": \"{}\"}}]}}",
         "a".repeat(10 * 1024 * 1024)

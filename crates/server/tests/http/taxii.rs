@@ -3,6 +3,7 @@
 
 use axum::body::Body;
 use axum::http::Method;
+use hub::Actor;
 use serde_json::{json, Value};
 use server::ServerConfig;
 use store::Role;
@@ -20,9 +21,9 @@ async fn discovery_api_root_and_collections() {
     user(&e, "gov-a", "alice", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "desc", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "desc", None)
         .unwrap();
-    e.hub.grant(None, "gov-a", &col.id, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col.id, RW).unwrap();
 
     for path in ["/taxii2/", "/taxii2"] {
         let r = taxii_get(&e.app, path, "alice").await;
@@ -97,7 +98,7 @@ async fn public_url_is_used_in_discovery() {
 async fn authentication_basic_bearer_and_failures() {
     let e = env();
     user(&e, "gov-a", "alice", Role::Analyst);
-    let token = e.hub.create_token(None, "alice", "ci").unwrap();
+    let token = e.hub.create_token(Actor::Operator, "alice", "ci").unwrap();
 
     let r = send(
         &e.app,
@@ -146,8 +147,18 @@ async fn authentication_basic_bearer_and_failures() {
     assert_api_error(&r, 401, "unauthenticated");
     assert!(r.header("www-authenticate").is_some());
 
+    // Metrics are off by default: 404 like any unknown path.
+    let r = send(
+        &e.app,
+        request(Method::GET, "/metrics", None)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_api_error(&r, 404, "not_found");
+
     // Open endpoints.
-    for path in ["/healthz", "/metrics", "/api/v1/openapi.json"] {
+    for path in ["/healthz", "/api/v1/openapi.json"] {
         let r = send(
             &e.app,
             request(Method::GET, path, None)
@@ -208,14 +219,18 @@ async fn accept_header_negotiation() {
 }
 
 async fn setup_objects() -> (Env, String, Vec<String>) {
-    let e = env();
+    setup_objects_with(ServerConfig::default()).await
+}
+
+async fn setup_objects_with(config: ServerConfig) -> (Env, String, Vec<String>) {
+    let e = env_with(config);
     user(&e, "gov-a", "alice", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "", None)
         .unwrap()
         .id;
-    e.hub.grant(None, "gov-a", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
     let ids: Vec<String> = (0..5).map(|_| new_id("indicator")).collect();
     // Each indicator in two versions, posted in two requests; plus a malware.
     let v1: Vec<Value> = ids.iter().map(|id| indicator(id, 10)).collect();
@@ -241,11 +256,11 @@ async fn post_returns_status_and_status_is_readable_by_the_requester_org_only() 
     user(&e, "plat-b", "bob", Role::Analyst);
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "", None)
         .unwrap()
         .id;
-    e.hub.grant(None, "gov-a", &col, RW).unwrap();
-    e.hub.grant(None, "plat-b", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "plat-b", &col, RW).unwrap();
     let good = indicator(&new_id("indicator"), 5);
     let mut bad = indicator(&new_id("indicator"), 5);
     bad.as_object_mut().unwrap().remove("pattern");
@@ -505,7 +520,11 @@ async fn unknown_or_ungranted_collections_answer_404_everywhere() {
 
 #[tokio::test]
 async fn metrics_and_health() {
-    let (e, col, _) = setup_objects().await;
+    let (e, col, _) = setup_objects_with(ServerConfig {
+        metrics: true,
+        ..ServerConfig::default()
+    })
+    .await;
     let _ = taxii_get(
         &e.app,
         &format!("/taxii2/hub/collections/{col}/objects/"),
@@ -539,6 +558,15 @@ async fn metrics_and_health() {
     assert!(text.contains("rrm_objects_ingested_total 11"), "{text}");
     assert!(text.contains("rrm_objects_served_total 6"), "{text}");
     assert!(text.contains("rrm_build_info{version=\""));
+    // Credential checks: alice's first request was verified, the next ones came from the
+    // cache; nothing failed or was throttled, and nothing is in flight now.
+    assert!(text.contains("rrm_auth_verifications_total 1\n"), "{text}");
+    assert!(text.contains("rrm_auth_failures_total 0\n"), "{text}");
+    assert!(text.contains("rrm_auth_throttled_total 0\n"), "{text}");
+    assert!(
+        text.contains("rrm_auth_verifications_in_flight 0\n"),
+        "{text}"
+    );
     assert!(!text.contains("password-alice"));
     // Every response carries a request id.
     assert!(r.header("x-request-id").is_some());

@@ -1,6 +1,7 @@
 //! TLP 2.0 through HTTP: three organisations and every level; no user receives an object or
 //! property they may not see, through any TAXII read endpoint or the REST object list.
 
+use hub::Actor;
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::Method;
@@ -30,12 +31,12 @@ async fn fixture() -> Fixture {
     user(&e, "isp-d", "d-admin", Role::Admin); // no grant at all
     let col = e
         .hub
-        .add_collection(None, "shared", "Shared", "", None)
+        .add_collection(Actor::Operator, "shared", "Shared", "", None)
         .unwrap()
         .id;
-    e.hub.grant(None, "gov-a", &col, RW).unwrap();
-    e.hub.grant(None, "plat-b", &col, RO).unwrap();
-    e.hub.grant(None, "ngo-c", &col, RO).unwrap();
+    e.hub.grant(Actor::Operator, "gov-a", &col, RW).unwrap();
+    e.hub.grant(Actor::Operator, "plat-b", &col, RO).unwrap();
+    e.hub.grant(Actor::Operator, "ngo-c", &col, RO).unwrap();
     let b_org = vec![stix::org_identity_id("plat-b")];
     let c_user = vec![stix::user_identity_id("c-reader")];
     let ind = || indicator(&new_id("indicator"), 1);
