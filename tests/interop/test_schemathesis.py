@@ -57,8 +57,9 @@ def config_text():
 @pytest.fixture(scope="module")
 def demo(rrm_bin):
     d = pathlib.Path(tempfile.mkdtemp(prefix="rrm-st-"))
-    # The public rate limit would turn most public requests into 429s.
-    h = DemoHub(rrm_bin, d, env={"RRM_PUBLIC_RATE": "0"})
+    # The public rate limit, and the login backoff (schemathesis sends wrong credentials on
+    # purpose), would turn most requests into 429s.
+    h = DemoHub(rrm_bin, d, env={"RRM_PUBLIC_RATE": "0", "RRM_AUTH_FREE_FAILURES": "0"})
     try:
         yield h
     finally:

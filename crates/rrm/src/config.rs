@@ -96,6 +96,8 @@ pub struct ServerFile {
     pub metrics: Option<bool>,
     /// The most argon2id credential verifications at once.
     pub auth_concurrency: Option<usize>,
+    /// Failed logins before backoff, `ADDRESS/ACCOUNT`, or `0` for none.
+    pub auth_free_failures: Option<String>,
 }
 
 /// The resolved global settings.

@@ -75,9 +75,37 @@ pub struct Args {
         value_name = "N"
     )]
     pub auth_concurrency: Option<usize>,
+    /// Failed logins allowed before backoff, per client address and per account, as
+    /// ADDRESS/ACCOUNT [default: 10/5]; 0 turns the backoff off (for test rigs only).
+    #[arg(
+        long,
+        env = "RRM_AUTH_FREE_FAILURES",
+        hide_env_values = true,
+        value_name = "A/B"
+    )]
+    pub auth_free_failures: Option<String>,
     /// Create demo organisations, users, collections and objects on first start (loopback only).
     #[arg(long)]
     pub demo: bool,
+}
+
+/// Parses `ADDRESS/ACCOUNT` free failures; `0` means no backoff at all.
+fn parse_free_failures(text: &str) -> anyhow::Result<(u32, u32)> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok((u32::MAX, u32::MAX));
+    }
+    let (a, b) = text
+        .split_once('/')
+        .context("expected ADDRESS/ACCOUNT, such as 10/5, or 0")?;
+    let number = |part: &str| -> anyhow::Result<u32> {
+        let n: u32 = part.trim().parse().context("not a whole number")?;
+        if n == 0 {
+            bail!("each count must be at least 1 (0 alone turns the backoff off)");
+        }
+        Ok(n)
+    };
+    Ok((number(a)?, number(b)?))
 }
 
 /// Runs `rrm serve`.
@@ -119,6 +147,16 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
             bail!("--auth-concurrency (server.auth_concurrency) must be at least 1");
         }
         auth.max_concurrent = n;
+    }
+    if let Some(text) = args
+        .auth_free_failures
+        .or_else(|| s.auth_free_failures.clone())
+    {
+        let (address, account) = parse_free_failures(&text).with_context(|| {
+            format!("--auth-free-failures (server.auth_free_failures) {text:?}")
+        })?;
+        auth.address_free_failures = address;
+        auth.account_free_failures = account;
     }
     let public_url = args.public_url.or_else(|| s.public_url.clone());
     if public_url.is_none() {

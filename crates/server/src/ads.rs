@@ -550,7 +550,7 @@ pub fn merge_openapi(doc: &mut Value) {
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
             "summary": "Choose the collection the foreign-funding and foreign-interference incidents of the caller's elections are published to (election authority)",
             "description": "Applies to every election the caller's organisation registered, now or later, that has no destination of its own (PUT /api/v1/elections/{id}/incident-collection); other authorities' elections are not affected. Elections without either use the hub-wide default, which only the operator sets (`rrm ads incident-collection`). Incidents are ingested as the caller, at the given TLP (AMBER by default).",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
             "responses": {"200": {"description": "Chosen: {\"collection\": UUID, \"tlp\"}"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not an election-authority analyst or admin, or no write access"), "404": err("Unknown collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/elections": {"get": {"operationId": "listElections", "summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
@@ -565,7 +565,7 @@ pub fn merge_openapi(doc: &mut Value) {
             "summary": "Choose the collection and TLP of one election's foreign-funding and foreign-interference incidents (the election's authority)",
             "description": "Only the organisation that registered the election may; it needs write access to the collection. Incidents of violations fired for this election go there, ingested as the caller; this wins over the authority's destination for all its elections and over the hub-wide default.",
             "parameters": [id_path.clone()],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string"}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
             "responses": {"200": {"description": "Chosen: {\"election\", \"collection\": UUID, \"tlp\"}"}, "400": err("Missing collection or unknown TLP"), "401": err("Unauthenticated"), "403": err("Not the election's authority, or no write access to the collection"), "404": err("Unknown election or collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/sponsors/{id}": {
