@@ -42,8 +42,17 @@ const PUBLISH_CHUNK: usize = 5_000;
 /// Entries read per store page when the index is built.
 const LOAD_PAGE: usize = 50_000;
 
-/// The largest threshold a match may ask for (every hash is within 256 bits).
-pub const MAX_THRESHOLD: u32 = 256;
+/// The largest PDQ threshold a match may ask for. Unrelated images lie about 128 bits apart
+/// (standard deviation about 8); 31 is PDQ's match threshold and Meta treats distances up to
+/// about 70 as the useful range, so 63 keeps every meaningful search while refusing ones that
+/// return the whole bank.
+pub const MAX_THRESHOLD: u32 = 63;
+
+/// The most matches one hash gets: its nearest, by distance then entry id.
+pub const MAX_MATCHES_PER_QUERY: usize = 100;
+
+/// The most matches one match request gets over all its hashes.
+pub const MAX_MATCHES_PER_REQUEST: usize = 10_000;
 
 /// The most labels text a label may hold, in bytes.
 const MAX_LABEL: usize = 200;
@@ -90,6 +99,30 @@ pub struct EntryMatch {
     pub bank: String,
     /// Hamming distance for PDQ, 0 for MD5 and SHA-256.
     pub distance: u32,
+}
+
+/// The matches of one hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchList {
+    /// The nearest matches, by distance then entry id.
+    pub matches: Vec<EntryMatch>,
+    /// Whether more entries matched than were returned (the per-hash or per-request cap).
+    pub truncated: bool,
+}
+
+impl<'a> IntoIterator for &'a MatchList {
+    type Item = &'a EntryMatch;
+    type IntoIter = std::slice::Iter<'a, EntryMatch>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.matches.iter()
+    }
+}
+
+impl std::ops::Deref for MatchList {
+    type Target = [EntryMatch];
+    fn deref(&self) -> &[EntryMatch] {
+        &self.matches
+    }
 }
 
 /// The format of a bulk import or export.
@@ -281,6 +314,22 @@ fn check_bank_name(name: &str) -> Result<(), HubError> {
             format!("bank name {name:?} must be 1 to 64 characters of a-z, 0-9 and '-'"),
         ))
     }
+}
+
+/// The threshold of a match (default 31); `Invalid` on `threshold` above [`MAX_THRESHOLD`].
+fn check_threshold(threshold: Option<u32>) -> Result<u32, HubError> {
+    let threshold = threshold.unwrap_or(pdq::DEFAULT_THRESHOLD);
+    if threshold > MAX_THRESHOLD {
+        return Err(HubError::invalid(
+            "threshold",
+            format!(
+                "must be between 0 and {MAX_THRESHOLD} (PDQ's match threshold is {}; beyond \
+                 {MAX_THRESHOLD} bits apart, hashes are hardly related)",
+                pdq::DEFAULT_THRESHOLD
+            ),
+        ));
+    }
+    Ok(threshold)
 }
 
 fn require_writer(p: &Principal) -> Result<(), HubError> {
@@ -997,22 +1046,18 @@ impl Hub {
         Ok(out)
     }
 
-    /// Every enabled entry of an enabled bank the caller may use that matches one of the
-    /// queries: PDQ within `threshold` (default 31), MD5 and SHA-256 exactly. One result list
-    /// per query, sorted by distance then entry id.
+    /// The enabled entries of enabled banks the caller may use that match each query: PDQ
+    /// within `threshold` (default 31, at most [`MAX_THRESHOLD`]), MD5 and SHA-256 exactly.
+    /// One list per query, sorted by distance then entry id, holding at most
+    /// [`MAX_MATCHES_PER_QUERY`] nearest matches, and at most [`MAX_MATCHES_PER_REQUEST`] over
+    /// all queries (later queries get fewer, or none); a list that was cut says `truncated`.
     pub fn match_hashes(
         &self,
         p: &Principal,
         queries: &[MatchQuery],
         threshold: Option<u32>,
-    ) -> Result<Vec<Vec<EntryMatch>>, HubError> {
-        let threshold = threshold.unwrap_or(pdq::DEFAULT_THRESHOLD);
-        if threshold > MAX_THRESHOLD {
-            return Err(HubError::invalid(
-                "threshold",
-                format!("must be between 0 and {MAX_THRESHOLD}"),
-            ));
-        }
+    ) -> Result<Vec<MatchList>, HubError> {
+        let threshold = check_threshold(threshold)?;
         let mut parsed = Vec::with_capacity(queries.len());
         for (i, q) in queries.iter().enumerate() {
             let v = normalise_value(q.signal_type, &q.value)
@@ -1030,7 +1075,7 @@ impl Hub {
             .filter(|(ok, _)| *ok)
             .map(|(_, b)| (b.id, b))
             .collect();
-        let mut hits: Vec<Vec<(i64, u32)>> = Vec::with_capacity(parsed.len());
+        let mut hits: Vec<(Vec<(i64, u32)>, bool)> = Vec::with_capacity(parsed.len());
         {
             let index = self
                 .banks()
@@ -1043,32 +1088,47 @@ impl Hub {
                     .get(&id)
                     .is_some_and(|b| usable.contains_key(b))
             };
+            let mut budget = MAX_MATCHES_PER_REQUEST;
             for (t, v) in &parsed {
-                let mut found: Vec<(i64, u32)> = match t {
+                let limit = MAX_MATCHES_PER_QUERY.min(budget);
+                let (found, truncated) = match t {
                     SignalType::Pdq => match PdqHash::from_hex(v) {
-                        Ok(h) => index
-                            .pdq
-                            .query(&h, threshold)
-                            .into_iter()
-                            .map(|m| (m.id as i64, m.distance))
-                            .collect(),
-                        Err(_) => Vec::new(),
+                        Ok(h) => {
+                            let near = index
+                                .pdq
+                                .query_nearest(&h, threshold, limit, &|id| usable_entry(id as i64));
+                            let found = near
+                                .matches
+                                .into_iter()
+                                .map(|m| (m.id as i64, m.distance))
+                                .collect();
+                            (found, near.truncated)
+                        }
+                        Err(_) => (Vec::new(), false),
                     },
-                    SignalType::Md5 => digest::<16>(v)
-                        .and_then(|k| index.md5.get(&k))
-                        .map(|ids| ids.iter().map(|&id| (id, 0)).collect())
-                        .unwrap_or_default(),
-                    SignalType::Sha256 => digest::<32>(v)
-                        .and_then(|k| index.sha256.get(&k))
-                        .map(|ids| ids.iter().map(|&id| (id, 0)).collect())
-                        .unwrap_or_default(),
+                    SignalType::Md5 | SignalType::Sha256 => {
+                        let ids = match t {
+                            SignalType::Md5 => digest::<16>(v).and_then(|k| index.md5.get(&k)),
+                            _ => digest::<32>(v).and_then(|k| index.sha256.get(&k)),
+                        };
+                        let mut found: Vec<(i64, u32)> = ids
+                            .map(|ids| ids.iter().map(|&id| (id, 0)).collect())
+                            .unwrap_or_default();
+                        found.retain(|(id, _)| usable_entry(*id));
+                        found.sort_unstable_by_key(|&(id, d)| (d, id));
+                        let truncated = found.len() > limit;
+                        found.truncate(limit);
+                        (found, truncated)
+                    }
                 };
-                found.retain(|(id, _)| usable_entry(*id));
-                found.sort_unstable_by_key(|&(id, d)| (d, id));
-                hits.push(found);
+                budget -= found.len();
+                hits.push((found, truncated));
             }
         }
-        let all_ids: Vec<i64> = hits.iter().flatten().map(|(id, _)| *id).collect();
+        let all_ids: Vec<i64> = hits
+            .iter()
+            .flat_map(|(l, _)| l.iter().map(|(id, _)| *id))
+            .collect();
         let entries: HashMap<i64, BankEntry> = self
             .store()
             .entries_by_ids(&all_ids)?
@@ -1077,8 +1137,9 @@ impl Hub {
             .collect();
         Ok(hits
             .into_iter()
-            .map(|list| {
-                list.into_iter()
+            .map(|(list, truncated)| MatchList {
+                matches: list
+                    .into_iter()
                     .filter_map(|(id, distance)| {
                         let entry = entries.get(&id)?.clone();
                         let bank = usable.get(&entry.bank_id)?.name.clone();
@@ -1089,19 +1150,22 @@ impl Hub {
                             distance,
                         })
                     })
-                    .collect()
+                    .collect(),
+                truncated,
             })
             .collect())
     }
 
     /// Hashes an image and matches its PDQ hash, MD5 and SHA-256 (one list, PDQ matches
-    /// first). Images of PDQ quality below 50 are refused.
+    /// first, each kind capped like [`Hub::match_hashes`]). Images of PDQ quality below 50
+    /// are refused.
     pub fn match_image(
         &self,
         p: &Principal,
         bytes: &[u8],
         threshold: Option<u32>,
-    ) -> Result<(ImageHashes, Vec<EntryMatch>), HubError> {
+    ) -> Result<(ImageHashes, MatchList), HubError> {
+        check_threshold(threshold)?;
         let hashes = hash_image(bytes)?;
         if hashes.quality < pdq::MIN_MATCH_QUALITY {
             return Err(HubError::invalid(
@@ -1129,7 +1193,9 @@ impl Hub {
             },
         ];
         let lists = self.match_hashes(p, &queries, threshold)?;
-        Ok((hashes, lists.into_iter().flatten().collect()))
+        let truncated = lists.iter().any(|l| l.truncated);
+        let matches = lists.into_iter().flat_map(|l| l.matches).collect();
+        Ok((hashes, MatchList { matches, truncated }))
     }
 }
 

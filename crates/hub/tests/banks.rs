@@ -566,3 +566,76 @@ proptest! {
         }
     }
 }
+
+/// A match asks for at most threshold 63, gets its 100 nearest matches per hash and 10,000
+/// per request, and says when a list was cut.
+#[test]
+fn match_threshold_and_result_caps() {
+    use hub::banks::{MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD};
+    let w = world();
+    let hub = &w.t.hub;
+    hub.create_bank(&w.owner, "many", "", Tlp::Green, "hashes")
+        .unwrap();
+    let base = [0x3cu8; 32];
+    let q = hex::encode(base);
+    // About 300 entries 1 to 40 bits from the base.
+    let mut values: Vec<String> = (0..300usize)
+        .map(|i| {
+            let n = 1 + i % 40;
+            let mut f: Vec<usize> = (0..n).map(|k| (i * 7 + k * 13) % 256).collect();
+            f.sort();
+            f.dedup();
+            hex_with_bits(&base, &f)
+        })
+        .collect();
+    values.sort();
+    values.dedup();
+    let inputs: Vec<EntryInput> = values.iter().map(|v| input("pdq", v)).collect();
+    let added = hub.add_entries(&w.owner, "many", &inputs).unwrap();
+    assert!(added.len() > 200);
+
+    for t in [MAX_THRESHOLD + 1, 256, 10_000] {
+        let e = hub
+            .match_hashes(&w.partner, &[pdq_query(&q)], Some(t))
+            .unwrap_err();
+        assert!(
+            matches!(&e, HubError::Invalid { field, .. } if field == "threshold"),
+            "{e:?}"
+        );
+    }
+    let got = hub
+        .match_hashes(&w.partner, &[pdq_query(&q)], Some(MAX_THRESHOLD))
+        .unwrap();
+    assert_eq!(got[0].len(), MAX_MATCHES_PER_QUERY);
+    assert!(got[0].truncated);
+    let qh = pdq::PdqHash::from_hex(&q).unwrap();
+    let mut want: Vec<(u32, i64)> = added
+        .iter()
+        .map(|e| {
+            (
+                qh.distance(&pdq::PdqHash::from_hex(&e.value).unwrap()),
+                e.id,
+            )
+        })
+        .collect();
+    want.sort();
+    want.truncate(MAX_MATCHES_PER_QUERY);
+    let have: Vec<(u32, i64)> = got[0].iter().map(|m| (m.distance, m.entry.id)).collect();
+    assert_eq!(have, want, "the nearest 100, by distance then id");
+    // A narrow threshold that fits is not truncated.
+    let few = hub
+        .match_hashes(&w.partner, &[pdq_query(&q)], Some(2))
+        .unwrap();
+    assert!(!few[0].is_empty() && few[0].len() < MAX_MATCHES_PER_QUERY);
+    assert!(!few[0].truncated);
+
+    // The per-request budget: later hashes get nothing, and say so.
+    let queries = vec![pdq_query(&q); 150];
+    let got = hub
+        .match_hashes(&w.partner, &queries, Some(MAX_THRESHOLD))
+        .unwrap();
+    let total: usize = got.iter().map(|l| l.len()).sum();
+    assert_eq!(total, MAX_MATCHES_PER_REQUEST);
+    assert!(got.iter().all(|l| l.truncated));
+    assert!(got[149].is_empty());
+}

@@ -14,7 +14,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hub::banks::{entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery};
+use hub::banks::{
+    entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery, MAX_MATCHES_PER_QUERY,
+    MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
+};
 use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
@@ -195,7 +198,9 @@ fn threshold_param(q: Option<&str>) -> Result<Option<u32>, ApiError> {
                 threshold = Some(v.parse::<u32>().map_err(|_| {
                     ApiError::invalid(
                         "threshold",
-                        format!("invalid threshold {v:?}: expected an integer from 0 to 256"),
+                        format!(
+                            "invalid threshold {v:?}: expected an integer from 0 to {MAX_THRESHOLD}"
+                        ),
                     )
                 })?)
             }
@@ -278,7 +283,12 @@ async fn match_route(
             match m.get("threshold") {
                 None | Some(Value::Null) => threshold_param(q.as_deref())?,
                 Some(t) => Some(t.as_u64().and_then(|t| u32::try_from(t).ok()).ok_or_else(
-                    || ApiError::invalid("threshold", "must be an integer from 0 to 256"),
+                    || {
+                        ApiError::invalid(
+                            "threshold",
+                            format!("must be an integer from 0 to {MAX_THRESHOLD}"),
+                        )
+                    },
                 )?),
             };
         let Some(Value::Array(items)) = m.get("hashes") else {
@@ -305,10 +315,12 @@ async fn match_route(
                     "signal_type": q.signal_type.as_str(),
                     "value": q.value.trim().to_ascii_lowercase(),
                     "matches": l.iter().map(match_json).collect::<Vec<_>>(),
+                    "truncated": l.truncated,
                 })
             })
             .collect();
-        return Ok(Json(json!({ "results": results })).into_response());
+        let truncated = lists.iter().any(|l| l.truncated);
+        return Ok(Json(json!({ "results": results, "truncated": truncated })).into_response());
     }
     let threshold = threshold_param(q.as_deref())?;
     let bytes = image_body(&headers, body).await?;
@@ -316,6 +328,7 @@ async fn match_route(
     Ok(Json(json!({
         "hashes": hashes_json(&hashes),
         "matches": hits.iter().map(match_json).collect::<Vec<_>>(),
+        "truncated": hits.truncated,
     }))
     .into_response())
 }
@@ -625,7 +638,7 @@ pub fn openapi_paths() -> (Value, Value) {
     let bank_param =
         json!({"name": "bank", "in": "path", "required": true, "schema": {"type": "string"}});
     let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
-    let threshold_param = json!({"name": "threshold", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 256, "default": 31}});
+    let threshold_param = json!({"name": "threshold", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD, "default": 31}});
     let entry_op = |op: &str, summary: &str| {
         json!({"post": {
             "operationId": op, "summary": summary,
@@ -642,7 +655,7 @@ pub fn openapi_paths() -> (Value, Value) {
         }},
         "/api/v1/match": {"post": {
             "operationId": "match",
-            "summary": "Match an image (raw or multipart; PDQ quality below 50 is refused) or JSON hashes against every enabled entry of the banks the caller may use: PDQ within the threshold (default 31), MD5 and SHA-256 exactly. Identical to a brute-force scan.",
+            "summary": format!("Match an image (raw or multipart; PDQ quality below 50 is refused) or JSON hashes against every enabled entry of the banks the caller may use: PDQ within the threshold (default 31, at most {MAX_THRESHOLD}; larger is 400 on threshold), MD5 and SHA-256 exactly. Each hash gets its {MAX_MATCHES_PER_QUERY} nearest matches (by distance, then entry id) and a request at most {MAX_MATCHES_PER_REQUEST} in all; a cut list says truncated: true (per result and for the whole answer)."),
             "parameters": [threshold_param],
             "requestBody": {"required": true, "content": {
                 "application/json": {"schema": sref("MatchRequest")},
@@ -722,11 +735,12 @@ pub fn openapi_paths() -> (Value, Value) {
             "hashes": {"type": "array", "items": {"oneOf": [
                 {"type": "string", "description": "HEX (PDQ), pdq:HEX, md5:HEX or sha256:HEX"},
                 {"type": "object", "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}}}]}},
-            "threshold": {"type": "integer", "minimum": 0, "maximum": 256, "default": 31}}},
+            "threshold": {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD, "default": 31}}},
         "MatchResponse": {"type": "object", "properties": {
             "hashes": sref("ImageHashes"),
             "matches": {"type": "array", "items": sref("BankMatch")},
-            "results": {"type": "array", "items": {"type": "object", "properties": {"signal_type": {"type": "string"}, "value": {"type": "string"}, "matches": {"type": "array", "items": sref("BankMatch")}}}}}},
+            "truncated": {"type": "boolean", "description": "Some hash had more matches than were returned."},
+            "results": {"type": "array", "items": {"type": "object", "properties": {"signal_type": {"type": "string"}, "value": {"type": "string"}, "matches": {"type": "array", "items": sref("BankMatch")}, "truncated": {"type": "boolean"}}}}}},
         "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
         "NewBank": {"type": "object", "required": ["name", "collection"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "collection": {"type": "string", "description": "Collection UUID or slug."}, "description": {"type": "string"}, "tlp": tlp}},
         "BankUpdate": {"type": "object", "properties": {"description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}}},

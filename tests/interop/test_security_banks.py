@@ -1,0 +1,77 @@
+"""Security and robustness of hash banks and detection jobs through the real binary (issue 9):
+match amplification, re-marking on a bank's TLP change, per-organisation detection quotas,
+cancel and SIGTERM, bounded image decoding and per-organisation bank names."""
+
+import random
+
+import pytest
+import requests
+
+PASSWORD = "correct horse battery"
+
+
+def call(h, method, path, user, **kw):
+    kw.setdefault("timeout", 120)
+    return requests.request(method, f"{h.url}{path}", auth=(user, PASSWORD), **kw)
+
+
+def flip_bits(base_hex, bits):
+    n = int(base_hex, 16)
+    for b in bits:
+        n ^= 1 << b
+    return "%064x" % n
+
+
+@pytest.fixture
+def world(new_hub):
+    h = new_hub()
+    h.org("owner")
+    h.org("partner", sector="platform")
+    h.org("outsider")
+    h.user("owner", "olga")
+    h.user("partner", "pia")
+    h.user("partner", "rudi", role="reader")
+    h.user("outsider", "otto")
+    h.collection("hashes", "Hash bank publication")
+    h.grant("owner", "hashes", write=True)
+    h.grant("partner", "hashes")
+    h.start()
+    return h
+
+
+def test_match_threshold_and_results_are_capped(world):
+    h = world
+    assert call(h, "POST", "/api/v1/banks", "olga",
+                json={"name": "wide", "collection": "hashes", "tlp": "green"}).status_code == 201
+    rng = random.Random(9)
+    base = "%064x" % rng.getrandbits(256)
+    values = sorted({flip_bits(base, rng.sample(range(256), rng.randint(1, 40))) for _ in range(1000)})
+    r = call(h, "POST", "/api/v1/banks/wide/entries", "olga",
+             json={"entries": [{"signal_type": "pdq", "value": v} for v in values]})
+    assert r.status_code == 201, r.text
+
+    # A reader asking for every entry of the hub: refused, naming the threshold.
+    hashes = ["%064x" % rng.getrandbits(256) for _ in range(500)]
+    for threshold in (256, 64):
+        r = call(h, "POST", "/api/v1/match", "rudi", json={"hashes": hashes, "threshold": threshold})
+        assert r.status_code == 400, (threshold, r.status_code, len(r.content))
+        assert r.json()["error"]["field"] == "threshold"
+    r = call(h, "POST", "/api/v1/match?threshold=100", "rudi",
+             data=b"\x89PNG\r\n\x1a\n", headers={"Content-Type": "image/png"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "threshold"
+
+    # At the cap, each hash gets its 100 nearest and the request 10,000 in all.
+    r = call(h, "POST", "/api/v1/match", "rudi", json={"hashes": [base] * 120, "threshold": 63})
+    assert r.status_code == 200, r.text
+    assert len(r.content) < 16 * 1024 * 1024
+    body = r.json()
+    counts = [len(res["matches"]) for res in body["results"]]
+    assert counts[:100] == [100] * 100 and sum(counts) == 10_000, counts
+    assert all(res["truncated"] for res in body["results"]) and body["truncated"] is True
+    want = sorted(bin(int(base, 16) ^ int(v, 16)).count("1") for v in values)[:100]
+    assert [m["distance"] for m in body["results"][0]["matches"]] == want
+
+    # A narrow search is whole and says so.
+    r = call(h, "POST", "/api/v1/match", "rudi", json={"hashes": [values[0]], "threshold": 0})
+    res = r.json()["results"][0]
+    assert [m["value"] for m in res["matches"]] == [values[0]] and res["truncated"] is False
