@@ -35,6 +35,10 @@ def world(new_hub):
     h.collection("hashes", "Hash bank publication")
     h.grant("owner", "hashes", write=True)
     h.grant("partner", "hashes")
+    h.collection("partner-pub", "Partner publication")
+    h.grant("partner", "partner-pub", write=True)
+    h.collection("secret", "Owner only")
+    h.grant("owner", "secret", write=True)
     h.start()
     return h
 
@@ -75,3 +79,30 @@ def test_match_threshold_and_results_are_capped(world):
     r = call(h, "POST", "/api/v1/match", "rudi", json={"hashes": [values[0]], "threshold": 0})
     res = r.json()["results"][0]
     assert [m["value"] for m in res["matches"]] == [values[0]] and res["truncated"] is False
+
+
+def test_bank_names_are_per_organisation(world):
+    h = world
+    r = call(h, "POST", "/api/v1/banks", "olga", json={"name": "tvec", "collection": "secret"})
+    assert r.status_code == 201, r.text
+    # Another organisation's invisible bank neither blocks the name nor shows through it.
+    r = call(h, "POST", "/api/v1/banks", "pia", json={"name": "tvec", "collection": "partner-pub"})
+    assert r.status_code == 201, r.text
+    assert r.json()["owner"] == "partner"
+    assert call(h, "POST", "/api/v1/banks", "pia", json={"name": "solo", "collection": "partner-pub"}).status_code == 201
+    dup = {}
+    for name in ("tvec", "solo"):
+        r = call(h, "POST", "/api/v1/banks", "pia", json={"name": name, "collection": "partner-pub"})
+        assert r.status_code == 409, r.text
+        dup[name] = r.json()["error"]["message"].replace(name, "NAME")
+    assert dup["tvec"] == dup["solo"]
+    assert call(h, "GET", "/api/v1/banks/tvec", "pia").json()["owner"] == "partner"
+    assert call(h, "GET", "/api/v1/banks/tvec", "olga").json()["owner"] == "owner"
+    assert call(h, "GET", "/api/v1/banks/owner:tvec", "pia").status_code == 404
+    assert call(h, "GET", "/api/v1/banks/partner:tvec", "pia").status_code == 200
+    # Entries go to the caller's own bank of that name.
+    r = call(h, "POST", "/api/v1/banks/tvec/entries", "pia",
+             json={"entries": [{"signal_type": "md5", "value": "ab" * 16}]})
+    assert r.status_code == 201, r.text
+    r = call(h, "GET", "/api/v1/banks/tvec/entries", "olga")
+    assert r.json()["entries"] == []

@@ -617,15 +617,71 @@ impl Hub {
         Ok(may_see(&reader, &obj))
     }
 
-    /// A bank the caller may use, by name; `NotFound` otherwise.
-    pub fn get_bank(&self, p: &Principal, name: &str) -> Result<Bank, HubError> {
-        let not_found = || HubError::NotFound(format!("bank '{name}'"));
-        let bank = self.store().bank_by_name(name)?.ok_or_else(not_found)?;
-        if self.may_use_bank(p, &bank)? {
-            Ok(bank)
-        } else {
-            Err(not_found())
+    /// A bank the caller may use, by reference; `NotFound` otherwise.
+    ///
+    /// Bank names are unique per organisation. A reference is `NAME` or `ORG:NAME` (the owner
+    /// organisation's slug). `NAME` is the caller's own organisation's bank of that name if
+    /// it has one, otherwise the only usable bank of that name; when several other
+    /// organisations' usable banks share it, the answer is `Invalid` on `bank`, listing the
+    /// `ORG:NAME` forms. Banks the caller may not use are never counted or named.
+    pub fn get_bank(&self, p: &Principal, reference: &str) -> Result<Bank, HubError> {
+        let not_found = || HubError::NotFound(format!("bank '{reference}'"));
+        let (owner, name) = match reference.split_once(':') {
+            Some((org, name)) => (Some(org), name),
+            None => (None, reference),
+        };
+        if let Some(slug) = owner {
+            let org = self.store().org_by_slug(slug)?.ok_or_else(not_found)?;
+            let bank = self
+                .store()
+                .bank_by_name(org.id, name)?
+                .ok_or_else(not_found)?;
+            return if self.may_use_bank(p, &bank)? {
+                Ok(bank)
+            } else {
+                Err(not_found())
+            };
         }
+        if let Some(own) = self.store().bank_by_name(p.org.id, name)? {
+            if self.may_use_bank(p, &own)? {
+                return Ok(own);
+            }
+        }
+        let mut usable = Vec::new();
+        for b in self.store().banks_named(name)? {
+            if b.owner_org_id != p.org.id && self.may_use_bank(p, &b)? {
+                usable.push(b);
+            }
+        }
+        match usable.len() {
+            0 => Err(not_found()),
+            1 => Ok(usable.remove(0)),
+            _ => {
+                let mut forms = Vec::new();
+                for b in &usable {
+                    if let Some(o) = self.store().org_by_id(b.owner_org_id)? {
+                        forms.push(format!("{}:{name}", o.slug));
+                    }
+                }
+                Err(HubError::invalid(
+                    "bank",
+                    format!(
+                        "several organisations' banks are named '{name}'; name one as \
+                         ORG:NAME ({})",
+                        forms.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The slug of a bank's owner organisation (empty if it is unknown).
+    pub fn bank_owner(&self, bank: &Bank) -> Result<String, HubError> {
+        Ok(self
+            .store()
+            .org_by_id(bank.owner_org_id)?
+            .map(|o| o.slug)
+            .unwrap_or_default())
     }
 
     /// Every bank the caller may use, by name (disabled ones included).

@@ -639,3 +639,64 @@ fn match_threshold_and_result_caps() {
     assert!(got.iter().all(|l| l.truncated));
     assert!(got[149].is_empty());
 }
+
+/// Bank names are unique per organisation: another organisation's invisible bank of the same
+/// name neither blocks a new bank nor changes the answer; a shared name is resolved to the
+/// caller's own bank, or named as ORG:NAME.
+#[test]
+fn bank_names_are_per_organisation() {
+    let w = world();
+    let hub = &w.t.hub;
+    hub.add_collection(None, "secret", "Secret", "", None)
+        .unwrap();
+    hub.grant(None, "owner", "secret", RW).unwrap();
+    // The owner's bank is invisible to the partner.
+    hub.create_bank(&w.owner, "tvec", "", Tlp::Amber, "secret")
+        .unwrap();
+    let theirs = hub
+        .create_bank(&w.partner, "tvec", "", Tlp::Amber, "hashes")
+        .unwrap();
+    assert_eq!(theirs.owner_org_id, w.partner.org.id);
+    // A second bank of the same name in one organisation conflicts, with the same message
+    // whether or not another organisation has the name.
+    let dup = |p: &Principal, name: &str| match hub.create_bank(p, name, "", Tlp::Amber, "hashes") {
+        Err(HubError::Conflict(m)) => m.replace(name, "NAME"),
+        other => panic!("expected a conflict, got {other:?}"),
+    };
+    hub.create_bank(&w.partner, "solo", "", Tlp::Amber, "hashes")
+        .unwrap();
+    assert_eq!(dup(&w.partner, "tvec"), dup(&w.partner, "solo"));
+    // Each organisation's NAME is its own bank.
+    assert_eq!(hub.get_bank(&w.partner, "tvec").unwrap().id, theirs.id);
+    assert_eq!(
+        hub.get_bank(&w.owner, "tvec").unwrap().owner_org_id,
+        w.owner.org.id
+    );
+    // The owner's secret bank is not found by its qualified name either.
+    assert!(matches!(
+        hub.get_bank(&w.partner, "owner:tvec"),
+        Err(HubError::NotFound(_))
+    ));
+    assert_eq!(
+        hub.get_bank(&w.partner, "partner:tvec").unwrap().id,
+        theirs.id
+    );
+    // Two visible banks of other organisations: ambiguous, and the message names both.
+    hub.create_bank(&w.owner, "shared", "", Tlp::Green, "hashes")
+        .unwrap();
+    hub.create_bank(&w.partner, "shared", "", Tlp::Green, "hashes")
+        .unwrap();
+    let third = org_with_user(hub, "third", "tom", Role::Analyst);
+    hub.grant(None, "third", "hashes", RO).unwrap();
+    match hub.get_bank(&third, "shared") {
+        Err(HubError::Invalid { field, message }) => {
+            assert_eq!(field, "bank");
+            assert!(message.contains("owner:shared") && message.contains("partner:shared"));
+        }
+        other => panic!("expected an ambiguity, got {other:?}"),
+    }
+    assert_eq!(
+        hub.get_bank(&third, "owner:shared").unwrap().owner_org_id,
+        w.owner.org.id
+    );
+}

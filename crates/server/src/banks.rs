@@ -150,9 +150,16 @@ fn hashes_json(h: &ImageHashes) -> Value {
     json!({ "pdq": h.pdq, "quality": h.quality, "md5": h.md5, "sha256": h.sha256 })
 }
 
-fn bank_json(b: &Bank) -> Value {
+/// A bank with its owner organisation's slug.
+fn with_owner(hub: &hub::Hub, b: Bank) -> Result<(Bank, String), hub::HubError> {
+    let owner = hub.bank_owner(&b)?;
+    Ok((b, owner))
+}
+
+fn bank_json((b, owner): &(Bank, String)) -> Value {
     json!({
         "name": b.name,
+        "owner": owner,
         "description": b.description,
         "tlp": b.tlp.as_str(),
         "enabled": b.enabled,
@@ -338,7 +345,13 @@ async fn list_banks(
     Extension(p): Extension<Arc<Principal>>,
 ) -> ApiResult {
     let hub = state.hub.clone();
-    let banks = blocking(move || hub.list_banks(&p)).await?;
+    let banks = blocking(move || {
+        hub.list_banks(&p)?
+            .into_iter()
+            .map(|b| with_owner(&hub, b))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
     Ok(Json(json!({ "banks": banks.iter().map(bank_json).collect::<Vec<_>>() })).into_response())
 }
 
@@ -389,7 +402,11 @@ async fn create_bank(
     let description = str_field(&m, "description", false)?.unwrap_or_default();
     let tlp = tlp_field(&m)?.unwrap_or(Tlp::Amber);
     let hub = state.hub.clone();
-    let bank = blocking(move || hub.create_bank(&p, &name, &description, tlp, &collection)).await?;
+    let bank = blocking(move || {
+        let b = hub.create_bank(&p, &name, &description, tlp, &collection)?;
+        with_owner(&hub, b)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(bank_json(&bank))).into_response())
 }
 
@@ -399,7 +416,7 @@ async fn get_bank(
     Path(name): Path<String>,
 ) -> ApiResult {
     let hub = state.hub.clone();
-    let bank = blocking(move || hub.get_bank(&p, &name)).await?;
+    let bank = blocking(move || with_owner(&hub, hub.get_bank(&p, &name)?)).await?;
     Ok(Json(bank_json(&bank)).into_response())
 }
 
@@ -432,7 +449,7 @@ async fn update_bank(
         enabled,
     };
     let hub = state.hub.clone();
-    let bank = blocking(move || hub.update_bank(&p, &name, &update)).await?;
+    let bank = blocking(move || with_owner(&hub, hub.update_bank(&p, &name, &update)?)).await?;
     Ok(Json(bank_json(&bank)).into_response())
 }
 
@@ -608,7 +625,7 @@ pub fn openapi_paths() -> (Value, Value) {
                     "401" => "Missing or wrong credentials.",
                     "403" => "Not allowed (reader role, not the owner or contributor, no write access to the bank's collection).",
                     "404" => "Unknown bank or entry, or one the caller's organisation may not use.",
-                    "409" => "Already exists (bank name, or a value already in the bank).",
+                    "409" => "Already exists (a bank of that name in the caller's organisation, or a value already in the bank).",
                     "413" => "Request body too large.",
                     "415" => "Unsupported Content-Type.",
                     _ => "Internal error (the message carries a request id).",
@@ -635,8 +652,7 @@ pub fn openapi_paths() -> (Value, Value) {
             "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
         }
     });
-    let bank_param =
-        json!({"name": "bank", "in": "path", "required": true, "schema": {"type": "string"}});
+    let bank_param = json!({"name": "bank", "in": "path", "required": true, "description": "NAME (the caller's organisation's bank, else the only usable bank of that name) or OWNER:NAME.", "schema": {"type": "string"}});
     let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
     let threshold_param = json!({"name": "threshold", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD, "default": 31}});
     let entry_op = |op: &str, summary: &str| {
@@ -681,7 +697,7 @@ pub fn openapi_paths() -> (Value, Value) {
             "get": {
                 "operationId": "getBank", "summary": "One bank.",
                 "parameters": [bank_param],
-                "responses": ok(err(&["401", "404", "500"]), "200", "The bank.", sref("Bank"))
+                "responses": ok(err(&["400", "401", "404", "500"]), "200", "The bank.", sref("Bank"))
             },
             "patch": {
                 "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only).",
@@ -741,7 +757,7 @@ pub fn openapi_paths() -> (Value, Value) {
             "matches": {"type": "array", "items": sref("BankMatch")},
             "truncated": {"type": "boolean", "description": "Some hash had more matches than were returned."},
             "results": {"type": "array", "items": {"type": "object", "properties": {"signal_type": {"type": "string"}, "value": {"type": "string"}, "matches": {"type": "array", "items": sref("BankMatch")}, "truncated": {"type": "boolean"}}}}}},
-        "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
+        "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "owner": {"type": "string", "description": "Slug of the owner organisation; bank names are unique per organisation, and a path may name a bank as OWNER:NAME."}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
         "NewBank": {"type": "object", "required": ["name", "collection"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "collection": {"type": "string", "description": "Collection UUID or slug."}, "description": {"type": "string"}, "tlp": tlp}},
         "BankUpdate": {"type": "object", "properties": {"description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}}},
         "NewEntry": {"type": "object", "required": ["signal_type", "value"], "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}}},

@@ -1279,8 +1279,12 @@ pub fn banks(s: &dyn Store) {
         .expect("create zeta");
     assert!(b.enabled, "a new bank is enabled");
     assert_eq!(s.bank_by_id(b.id).expect("by id"), Some(b.clone()));
-    assert_eq!(s.bank_by_name("zeta").expect("by name"), Some(b.clone()));
-    assert_eq!(s.bank_by_name("nope").expect("unknown name"), None);
+    assert_eq!(
+        s.bank_by_name(fx.a.id, "zeta").expect("by name"),
+        Some(b.clone())
+    );
+    assert_eq!(s.bank_by_name(fx.a.id, "nope").expect("unknown name"), None);
+    assert_eq!(s.bank_by_name(fx.b.id, "zeta").expect("other org"), None);
     let a = s
         .create_bank(&new_bank("alpha", fx.b.id, &fx.c2))
         .expect("create alpha");
@@ -1293,6 +1297,24 @@ pub fn banks(s: &dyn Store) {
     assert_eq!(names, ["alpha", "zeta"]);
     assert!(matches!(
         s.create_bank(&new_bank("zeta", fx.a.id, &fx.c1)),
+        Err(StoreError::Conflict(_))
+    ));
+    // Names are unique per organisation: another organisation may use the same name.
+    let other_zeta = s
+        .create_bank(&new_bank("zeta", fx.b.id, &fx.c2))
+        .expect("zeta of org b");
+    assert_ne!(other_zeta.id, b.id);
+    assert_eq!(
+        s.bank_by_name(fx.b.id, "zeta").expect("b's zeta"),
+        Some(other_zeta.clone())
+    );
+    assert_eq!(
+        s.banks_named("zeta").expect("every zeta"),
+        vec![b.clone(), other_zeta.clone()]
+    );
+    assert!(s.banks_named("nope").expect("no such name").is_empty());
+    assert!(matches!(
+        s.create_bank(&new_bank("zeta", fx.b.id, &fx.c2)),
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
