@@ -106,3 +106,58 @@ def test_bank_names_are_per_organisation(world):
     assert r.status_code == 201, r.text
     r = call(h, "GET", "/api/v1/banks/tvec/entries", "olga")
     assert r.json()["entries"] == []
+
+
+def png_bomb(width=20_000, height=20_000):
+    """A PNG of width x height black grey pixels: a few hundred KB that decode to 400 MB."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    comp = zlib.compressobj(9)
+    rows = b"\x00" * ((width + 1) * 1000)
+    parts = []
+    for _ in range(height // 1000):
+        parts.append(comp.compress(rows))
+    parts.append(comp.flush())
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
+def vm_hwm_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def test_image_bombs_are_refused_early_and_memory_stays_bounded(world, shared_dir):
+    import concurrent.futures
+    import time
+
+    h = world
+    bomb = png_bomb()
+    assert len(bomb) < 1024 * 1024
+    started = time.monotonic()
+    r = call(h, "POST", "/api/v1/hash", "pia", data=bomb, headers={"Content-Type": "image/png"})
+    assert r.status_code == 400, (r.status_code, r.text)
+    assert r.json()["error"]["field"] == "image" and "too large" in r.json()["error"]["message"]
+    assert time.monotonic() - started < 5
+
+    def upload(i):
+        path = "/api/v1/hash" if i % 2 else "/api/v1/match"
+        return call(h, "POST", path, "pia", data=bomb, headers={"Content-Type": "image/png"}).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(40) as pool:
+        codes = list(pool.map(upload, range(40)))
+    assert set(codes) <= {400, 503}, codes
+    hwm_mb = vm_hwm_kb(h.proc.pid) / 1024
+    print(f"server VmHWM after 40 bombs: {hwm_mb:.0f} MB")
+    assert hwm_mb < 400, f"the server's peak memory reached {hwm_mb:.0f} MB"
+    # A real image still hashes.
+    jpeg = (shared_dir / "data" / "pdq" / "images" / "bridge-1-original.jpg").read_bytes()
+    r = call(h, "POST", "/api/v1/hash", "pia", data=jpeg, headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 200 and r.json()["quality"] == 100

@@ -7,6 +7,7 @@
 //! `image`). Bad input answers 400 with the field at fault and stores nothing.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
@@ -21,6 +22,7 @@ use hub::banks::{
 use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::body::{read_body, read_json};
 use crate::error::{blocking, ApiError};
@@ -37,6 +39,38 @@ const MAX_JSON: usize = 4 * 1024 * 1024;
 const MAX_IMPORT: usize = 512 * 1024 * 1024;
 /// The most hashes one match request may carry.
 const MAX_QUERIES: usize = 10_000;
+/// Image decodes running at once, hub-wide; each may hold up to
+/// `pdq::decode::MAX_DECODE_BYTES` of pixels.
+pub const DECODE_PERMITS: usize = 2;
+/// How long an upload waits for a decode slot before it is answered 503.
+const DECODE_WAIT: Duration = Duration::from_secs(2);
+/// The `Retry-After` of that 503, in seconds.
+const DECODE_RETRY_AFTER: u64 = 1;
+
+/// The decode slots.
+static DECODES: Semaphore = Semaphore::const_new(DECODE_PERMITS);
+
+/// Waits briefly for a decode slot; the 503 answer (code `busy`, with `Retry-After`) if none
+/// frees up. The slot is released when the permit is dropped, after the decode.
+async fn decode_slot() -> Result<SemaphorePermit<'static>, Response> {
+    match tokio::time::timeout(DECODE_WAIT, DECODES.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            let mut resp = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "{DECODE_PERMITS} images are being decoded already; retry in \
+                     {DECODE_RETRY_AFTER} s"
+                ),
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(DECODE_RETRY_AFTER));
+            Err(resp)
+        }
+    }
+}
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -225,7 +259,15 @@ fn threshold_param(q: Option<&str>) -> Result<Option<u32>, ApiError> {
 /// `POST /api/v1/hash`: PDQ, quality, MD5 and SHA-256 of an uploaded image.
 async fn hash(headers: HeaderMap, body: Body) -> ApiResult {
     let bytes = image_body(&headers, body).await?;
-    let h = blocking(move || hub::banks::hash_image(&bytes)).await?;
+    let permit = match decode_slot().await {
+        Ok(p) => p,
+        Err(busy) => return Ok(busy),
+    };
+    let h = blocking(move || {
+        let _permit = permit;
+        hub::banks::hash_image(&bytes)
+    })
+    .await?;
     Ok(Json(hashes_json(&h)).into_response())
 }
 
@@ -331,7 +373,15 @@ async fn match_route(
     }
     let threshold = threshold_param(q.as_deref())?;
     let bytes = image_body(&headers, body).await?;
-    let (hashes, hits) = blocking(move || hub.match_image(&p, &bytes, threshold)).await?;
+    let permit = match decode_slot().await {
+        Ok(p) => p,
+        Err(busy) => return Ok(busy),
+    };
+    let (hashes, hits) = blocking(move || {
+        let _permit = permit;
+        hub.match_image(&p, &bytes, threshold)
+    })
+    .await?;
     Ok(Json(json!({
         "hashes": hashes_json(&hashes),
         "matches": hits.iter().map(match_json).collect::<Vec<_>>(),
@@ -628,6 +678,7 @@ pub fn openapi_paths() -> (Value, Value) {
                     "409" => "Already exists (a bank of that name in the caller's organisation, or a value already in the bank).",
                     "413" => "Request body too large.",
                     "415" => "Unsupported Content-Type.",
+                    "503" => "Busy: every image-decoding slot stayed taken for 2 s; retry after the Retry-After seconds (code busy).",
                     _ => "Internal error (the message carries a request id).",
                 }, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
             );
@@ -667,7 +718,7 @@ pub fn openapi_paths() -> (Value, Value) {
             "operationId": "hashImage",
             "summary": "PDQ hash (with quality), MD5 and SHA-256 of an uploaded image (raw body or multipart part 'file').",
             "requestBody": image_body,
-            "responses": ok(err(&["400", "401", "413", "500"]), "200", "The hashes.", sref("ImageHashes"))
+            "responses": ok(err(&["400", "401", "413", "500", "503"]), "200", "The hashes.", sref("ImageHashes"))
         }},
         "/api/v1/match": {"post": {
             "operationId": "match",
@@ -678,7 +729,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
             }},
-            "responses": ok(err(&["400", "401", "413", "415", "500"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
+            "responses": ok(err(&["400", "401", "413", "415", "500", "503"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
         }},
         "/api/v1/banks": {
             "get": {
@@ -782,5 +833,30 @@ pub fn merge_openapi(doc: &mut Value) {
         schemas,
     ) {
         dst.extend(src);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With every decode slot taken, an upload waits about `DECODE_WAIT` and gets 503 with
+    /// `Retry-After`; a freed slot is taken again.
+    #[tokio::test]
+    async fn a_full_decoder_answers_503_with_retry_after() {
+        let held = DECODES
+            .acquire_many(DECODE_PERMITS as u32)
+            .await
+            .expect("the semaphore is open");
+        let started = std::time::Instant::now();
+        let busy = decode_slot().await.expect_err("no slot is free");
+        assert!(started.elapsed() >= DECODE_WAIT);
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            busy.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(DECODE_RETRY_AFTER))
+        );
+        drop(held);
+        assert!(decode_slot().await.is_ok());
     }
 }
