@@ -106,16 +106,28 @@ pub struct AppState {
     hub: hub::Hub,
     config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
+    detections: hub::detect::Detections,
 }
 
 impl AppState {
-    /// Wraps a hub and a configuration.
+    /// Wraps a hub and a configuration; detection jobs run on a worker pool.
     pub fn new(hub: hub::Hub, config: ServerConfig) -> AppState {
+        let detections = hub::detect::Detections::with_workers(
+            hub.clone(),
+            hub::detect::DetectLimits::default(),
+        );
         AppState {
             hub,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            detections,
         }
+    }
+
+    /// The detection service (its jobs are stopped with [`hub::detect::Detections::close`]
+    /// and [`hub::detect::Detections::shutdown`] when the server stops).
+    pub fn detections(&self) -> &hub::detect::Detections {
+        &self.detections
     }
 
     /// The metrics registry.
