@@ -161,3 +161,70 @@ def test_image_bombs_are_refused_early_and_memory_stays_bounded(world, shared_di
     jpeg = (shared_dir / "data" / "pdq" / "images" / "bridge-1-original.jpg").read_bytes()
     r = call(h, "POST", "/api/v1/hash", "pia", data=jpeg, headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 200 and r.json()["quality"] == 100
+
+
+HEADER = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"
+
+
+def slow_posts(n):
+    """n posts by 300 accounts, one a second: co_post over them with a huge window is slow."""
+    return HEADER + "".join(f"m{i},u{i % 300},n{i % 300},,,text {i},{i},\n" for i in range(n))
+
+
+def upload(h, user, body):
+    r = call(h, "POST", "/api/v1/datasets", user, data=body.encode(), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def wait_status(h, user, job, want, seconds):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = call(h, "GET", f"/api/v1/detections/{job}", user).json()["status"]
+        if status == want:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"detection {job} is {status}, not {want}, after {seconds} s")
+
+
+def test_detection_quotas_cancel_and_sigterm(new_hub):
+    import time
+
+    h = new_hub()
+    h.org("gov")
+    h.org("other")
+    h.user("gov", "ana")
+    h.user("gov", "rita", role="reader")
+    h.user("other", "olaf")
+    h.start()
+    small = HEADER + "m1,a,na,,,hi,1,\nm2,b,nb,,,hi,2,\n"
+    theirs = upload(h, "olaf", small)
+    # One organisation's many uploads evict only its own datasets.
+    mine = [upload(h, "ana", small) for _ in range(17)]
+    assert call(h, "GET", f"/api/v1/datasets/{theirs}", "olaf").status_code == 200
+    assert call(h, "GET", f"/api/v1/datasets/{mine[-1]}", "ana").status_code == 200
+    assert call(h, "GET", f"/api/v1/datasets/{mine[0]}", "ana").status_code == 404
+
+    big = upload(h, "ana", slow_posts(150_000))
+    slow = {"dataset": big, "networks": ["co_post"], "window": 1e9, "min_weight": 1}
+    start = lambda: call(h, "POST", "/api/v1/detections", "ana", json=slow)
+    first = start().json()["id"]
+    wait_status(h, "ana", first, "running", 30)
+    second = start().json()["id"]
+    assert call(h, "GET", f"/api/v1/detections/{second}", "ana").json()["status"] == "queued"
+    # Cancel: only by the owning organisation's analysts.
+    assert call(h, "POST", f"/api/v1/detections/{first}/cancel", "olaf").status_code == 404
+    assert call(h, "POST", f"/api/v1/detections/{first}/cancel", "rita").status_code == 403
+    r = call(h, "POST", f"/api/v1/detections/{first}/cancel", "ana")
+    assert r.status_code == 200, r.text
+    wait_status(h, "ana", first, "cancelled", 5)
+    wait_status(h, "ana", second, "running", 10)
+    # SIGTERM with a detection running: the process exits within seconds.
+    sent = time.monotonic()
+    h.proc.terminate()
+    h.proc.wait(timeout=30)
+    took = time.monotonic() - sent
+    assert took < 8, f"rrm serve took {took:.1f} s to exit after SIGTERM"
+    assert h.proc.returncode == 0

@@ -38,6 +38,9 @@ pub struct DetectLimits {
     pub max_jobs: usize,
     /// Queued and running jobs one organisation may have; more are refused (`Conflict`).
     pub max_active_jobs: usize,
+    /// Jobs of one organisation running at once; its other jobs wait while other
+    /// organisations' jobs take the free workers.
+    pub max_running_jobs: usize,
     /// Posts one dataset may hold.
     pub max_posts: u64,
     /// Worker threads of [`Detections::with_workers`].
@@ -50,6 +53,7 @@ impl Default for DetectLimits {
             max_datasets: 4,
             max_jobs: 32,
             max_active_jobs: 4,
+            max_running_jobs: 1,
             max_posts: 5_000_000,
             workers: 2,
         }
@@ -307,14 +311,32 @@ impl Detections {
                     if st.closing {
                         return;
                     }
-                    if let Some(job) = st.queue.pop_front() {
-                        break job;
+                    if let Some(i) = self.next_eligible(&st) {
+                        if let Some(job) = st.queue.remove(i) {
+                            lock(&job.state).status = JobStatus::Running;
+                            break job;
+                        }
                     }
                     st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
             };
             run_job(&job);
+            // A finished job may let another organisation's queued job run.
+            self.wake.notify_all();
         }
+    }
+
+    /// The queue position of the oldest job whose organisation runs fewer than
+    /// `max_running_jobs` jobs.
+    fn next_eligible(&self, st: &State) -> Option<usize> {
+        let limit = self.limits.max_running_jobs.max(1);
+        st.queue.iter().position(|job| {
+            st.jobs
+                .iter()
+                .filter(|j| j.org_id == job.org_id && lock(&j.state).status == JobStatus::Running)
+                .count()
+                < limit
+        })
     }
 
     /// Cancels a queued or running job of the caller's organisation (analyst or admin): a
@@ -810,14 +832,17 @@ impl Detections {
     }
 }
 
-/// Runs a queued job on the calling thread; a job cancelled meanwhile is left alone.
+/// Runs a queued (or just taken) job on the calling thread; a job cancelled meanwhile is
+/// left alone.
 fn run_job(job: &Job) {
     {
         let mut s = lock(&job.state);
-        if s.status != JobStatus::Queued {
-            return;
+        match s.status {
+            JobStatus::Queued => s.status = JobStatus::Running,
+            // A worker marks its job running when it takes it from the queue.
+            JobStatus::Running => {}
+            _ => return,
         }
-        s.status = JobStatus::Running;
     }
     let outcome = compute(job);
     let mut s = lock(&job.state);
