@@ -228,3 +228,51 @@ def test_detection_quotas_cancel_and_sigterm(new_hub):
     took = time.monotonic() - sent
     assert took < 8, f"rrm serve took {took:.1f} s to exit after SIGTERM"
     assert h.proc.returncode == 0
+
+
+TAXII = "application/taxii+json;version=2.1"
+RED = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+
+def indicators(h, user, cid, versions):
+    r = requests.get(f"{h.url}/taxii2/hub/collections/{cid}/objects/",
+                     params={"match[type]": "indicator", "match[version]": versions},
+                     auth=(user, PASSWORD), headers={"Accept": TAXII}, timeout=60)
+    assert r.status_code == 200, r.text
+    return r.json().get("objects", [])
+
+
+def test_bank_tlp_change_remarks_indicators_over_taxii(new_hub):
+    h = new_hub()
+    h.org("owner")
+    h.org("partner", sector="platform")
+    h.user("owner", "olga")
+    h.user("partner", "pia")
+    cid = h.collection("hashes", "Hash bank publication")
+    h.grant("owner", "hashes", write=True)
+    h.grant("partner", "hashes")
+    h.start()
+    assert call(h, "POST", "/api/v1/banks", "olga",
+                json={"name": "tvec", "collection": "hashes", "tlp": "green"}).status_code == 201
+    r = call(h, "POST", "/api/v1/banks/tvec/entries", "olga",
+             json={"entries": [{"signal_type": "md5", "value": "ab" * 16},
+                               {"signal_type": "sha256", "value": "cd" * 32}]})
+    assert r.status_code == 201, r.text
+    assert len(indicators(h, "pia", cid, "all")) == 2
+
+    # GREEN -> RED: the partner, no longer a recipient, reads no version at all.
+    r = call(h, "PATCH", "/api/v1/banks/tvec", "olga", json={"tlp": "red"})
+    assert r.status_code == 200, r.text
+    assert indicators(h, "pia", cid, "all") == []
+    mine = indicators(h, "olga", cid, "all")
+    assert len(mine) == 2 and all(o["object_marking_refs"] == [RED] for o in mine)
+
+    # RED -> GREEN: the latest versions are GREEN and newer; the RED ones stay RED-only.
+    r = call(h, "PATCH", "/api/v1/banks/tvec", "olga", json={"tlp": "green"})
+    assert r.status_code == 200, r.text
+    latest = indicators(h, "pia", cid, "last")
+    assert len(latest) == 2 and all(o["object_marking_refs"] == [GREEN] for o in latest)
+    assert all(o["modified"] > red["modified"] for o in latest for red in mine if red["id"] == o["id"])
+    assert len(indicators(h, "pia", cid, "all")) == 2
+    assert len(indicators(h, "olga", cid, "all")) == 4

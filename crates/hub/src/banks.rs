@@ -751,7 +751,110 @@ impl Hub {
                 "must be at most 4000 bytes",
             ));
         }
+        let _guard = self.bank_lock();
+        if let Some(tlp) = update.tlp.filter(|t| *t != bank.tlp) {
+            let remarked = Bank {
+                tlp,
+                ..bank.clone()
+            };
+            self.remark(p, &bank, &remarked)?;
+        }
         Ok(self.store().update_bank(bank.id, update)?)
+    }
+
+    /// Re-marks a bank's published indicators for a TLP change, under the bank lock: every
+    /// enabled entry's indicator gets a new version (new `modified`) at the new marking, so
+    /// it is what TAXII readers see as the latest version. When the new level is more
+    /// restrictive, every stored version of the bank's indicators at a less restrictive
+    /// marking (older versions, and the revoked versions of disabled entries) is deleted, so
+    /// `match[version]=all` gives nobody the new marking excludes the content. Lowering the
+    /// level deletes nothing: older versions stay readable only under their stricter marking.
+    fn remark(&self, p: &Principal, old: &Bank, new: &Bank) -> Result<(), HubError> {
+        let mut identities: HashMap<i64, String> = HashMap::new();
+        for o in self.store().list_orgs()? {
+            identities.insert(o.id, o.identity_id);
+        }
+        let mut entries = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.store().list_entries(Some(old.id), after, LOAD_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            entries.extend(page);
+        }
+        for chunk in entries.chunks(PUBLISH_CHUNK) {
+            let now = now_micros();
+            let mut records = Vec::with_capacity(chunk.len());
+            for e in chunk.iter().filter(|e| e.enabled) {
+                let Some(identity) = identities.get(&e.contributor_org_id) else {
+                    continue;
+                };
+                let obj = self.indicator(
+                    new,
+                    identity,
+                    &e.stix_id,
+                    e.signal_type,
+                    &e.value,
+                    &e.labels,
+                    e.created,
+                    now.max(e.updated + 1),
+                    false,
+                );
+                records.push(indicator_record(p, new, e.contributor_org_id, &obj)?);
+            }
+            for outcome in self.store().add_objects(&records)? {
+                outcome.map_err(|err| {
+                    HubError::Store(store::StoreError::Backend(format!(
+                        "re-marking bank '{}': {err}",
+                        old.name
+                    )))
+                })?;
+            }
+            if new.tlp > old.tlp {
+                let ids: Vec<String> = chunk.iter().map(|e| e.stix_id.clone()).collect();
+                self.delete_looser_versions(&new.collection_id, ids, new.tlp)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every stored version of these objects whose marking is less restrictive than
+    /// `tlp` (an unmarked version counts as less restrictive).
+    fn delete_looser_versions(
+        &self,
+        collection_id: &str,
+        ids: Vec<String>,
+        tlp: Tlp,
+    ) -> Result<(), HubError> {
+        let query = store::ObjectQuery {
+            collection_id: collection_id.to_string(),
+            ids,
+            versions: store::VersionFilter {
+                all: true,
+                last: false,
+                first: false,
+                at: Vec::new(),
+            },
+            ..store::ObjectQuery::default()
+        };
+        let mut looser: Vec<(String, Option<i64>)> = Vec::new();
+        self.store().scan_objects(&query, &mut |o| {
+            if o.tlp.is_none_or(|t| t < tlp) {
+                looser.push((o.id, o.version));
+            }
+            std::ops::ControlFlow::Continue(())
+        })?;
+        for (id, version) in looser {
+            let Some(v) = version else { continue };
+            let versions = store::VersionFilter {
+                all: false,
+                last: false,
+                first: false,
+                at: vec![v],
+            };
+            self.store().delete_object(collection_id, &id, &versions)?;
+        }
+        Ok(())
     }
 
     /// Adds entries to a bank (all inputs are checked first; nothing is stored if one is
@@ -1253,6 +1356,39 @@ impl Hub {
         let matches = lists.into_iter().flat_map(|l| l.matches).collect();
         Ok((hashes, MatchList { matches, truncated }))
     }
+}
+
+/// The store record of an indicator the hub makes for a bank entry, owned by the entry's
+/// contributing organisation (only it may add versions of the indicator) and submitted by
+/// `p`.
+fn indicator_record(
+    p: &Principal,
+    bank: &Bank,
+    owner_org_id: i64,
+    obj: &Value,
+) -> Result<store::NewObject, HubError> {
+    let checked = stix::check_object(obj).map_err(|problems| {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        HubError::Store(store::StoreError::Backend(format!(
+            "a bank indicator failed validation: {}",
+            text.join("; ")
+        )))
+    })?;
+    Ok(store::NewObject {
+        collection_id: bank.collection_id.clone(),
+        id: checked.id,
+        stix_type: checked.stix_type,
+        spec_version: checked.spec_version,
+        version: checked.version,
+        json: obj.to_string(),
+        tlp: checked.tlp,
+        recipients: checked.recipients,
+        created_by_ref: checked.created_by_ref,
+        revoked: checked.revoked,
+        submitter_user_id: p.user.id,
+        submitter_org_id: p.org.id,
+        owner_org_id,
+    })
 }
 
 /// The JSON form of an entry.

@@ -700,3 +700,80 @@ fn bank_names_are_per_organisation() {
         w.owner.org.id
     );
 }
+
+/// A bank's TLP change re-marks its published indicators: the latest version carries the new
+/// marking, and after a raise no version at the old marking is readable by anyone.
+#[test]
+fn tlp_change_remarks_published_indicators() {
+    use store::VersionFilter;
+    let w = world();
+    let hub = &w.t.hub;
+    hub.grant(None, "outsider", "hashes", RO).unwrap();
+    hub.create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
+        .unwrap();
+    hub.add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])
+        .unwrap();
+    hub.add_entries(&w.partner, "tvec", &[input("md5", &"2".repeat(32))])
+        .unwrap();
+    let gone = hub
+        .add_entries(&w.owner, "tvec", &[input("md5", &"3".repeat(32))])
+        .unwrap();
+    hub.set_entry_enabled(&w.owner, "tvec", gone[0].id, false)
+        .unwrap();
+    let all = hub::ObjectFilter {
+        types: vec!["indicator".into()],
+        versions: VersionFilter {
+            all: true,
+            ..VersionFilter::default()
+        },
+        ..hub::ObjectFilter::default()
+    };
+    let latest = hub::ObjectFilter {
+        types: vec!["indicator".into()],
+        ..hub::ObjectFilter::default()
+    };
+    let col = hub.get_bank(&w.owner, "tvec").unwrap().collection_id;
+    let marking = |o: &serde_json::Value| o["object_marking_refs"][0].as_str().unwrap().to_string();
+    assert_eq!(common::read_all(hub, &w.outsider, &col, &all).len(), 4);
+
+    // GREEN -> RED: the outsider sees nothing at all, even asking for every version.
+    let update = |tlp| BankUpdate {
+        tlp: Some(tlp),
+        ..BankUpdate::default()
+    };
+    hub.update_bank(&w.owner, "tvec", &update(Tlp::Red))
+        .unwrap();
+    assert!(common::read_all(hub, &w.outsider, &col, &all).is_empty());
+    let owner_all = common::read_all(hub, &w.owner, &col, &all);
+    assert_eq!(
+        owner_all.len(),
+        2,
+        "only the RED versions of the enabled entries remain"
+    );
+    assert!(owner_all
+        .iter()
+        .all(|o| marking(o) == Tlp::Red.marking_id()));
+    // The partner's entry stays its own indicator, re-marked in its name.
+    let partner_sees = common::read_all(hub, &w.partner, &col, &latest);
+    assert_eq!(partner_sees.len(), 1);
+    assert_eq!(
+        partner_sees[0]["created_by_ref"],
+        w.partner.org.identity_id.as_str()
+    );
+
+    // RED -> GREEN: the latest versions are GREEN; the older RED ones stay RED.
+    hub.update_bank(&w.owner, "tvec", &update(Tlp::Green))
+        .unwrap();
+    let out_latest = common::read_all(hub, &w.outsider, &col, &latest);
+    assert_eq!(out_latest.len(), 2);
+    assert!(out_latest
+        .iter()
+        .all(|o| marking(o) == Tlp::Green.marking_id()));
+    assert_eq!(common::read_all(hub, &w.outsider, &col, &all).len(), 2);
+    assert_eq!(common::read_all(hub, &w.owner, &col, &all).len(), 4);
+    // Entries still disable and enable after re-marking.
+    let e = hub.store().list_entries(None, 0, 10).unwrap()[0].clone();
+    hub.set_entry_enabled(&w.owner, "tvec", e.id, false)
+        .unwrap();
+    hub.set_entry_enabled(&w.owner, "tvec", e.id, true).unwrap();
+}
