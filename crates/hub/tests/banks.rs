@@ -777,3 +777,114 @@ fn tlp_change_remarks_published_indicators() {
         .unwrap();
     hub.set_entry_enabled(&w.owner, "tvec", e.id, true).unwrap();
 }
+
+fn tlp_strategy() -> impl Strategy<Value = Tlp> {
+    prop_oneof![
+        Just(Tlp::Clear),
+        Just(Tlp::Green),
+        Just(Tlp::Amber),
+        Just(Tlp::AmberStrict),
+        Just(Tlp::Red),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+
+    /// After any sequence of TLP changes, an organisation that may not use the bank at its
+    /// current level reads no version of its indicators, and one that may reads the current
+    /// marking as every indicator's latest version.
+    #[test]
+    fn remarking_never_leaves_a_readable_looser_version(
+        start in tlp_strategy(),
+        changes in prop::collection::vec(tlp_strategy(), 1..5),
+        disable_one in any::<bool>(),
+    ) {
+        let w = world();
+        let hub = &w.t.hub;
+        hub.grant(None, "outsider", "hashes", RO).unwrap();
+        hub.create_bank(&w.owner, "b", "", Tlp::Green, "hashes").unwrap();
+        let added = hub
+            .add_entries(&w.owner, "b", &[input("md5", &"1".repeat(32)), input("md5", &"2".repeat(32))])
+            .unwrap();
+        hub.add_entries(&w.partner, "b", &[input("md5", &"3".repeat(32))]).unwrap();
+        if disable_one {
+            hub.set_entry_enabled(&w.owner, "b", added[0].id, false).unwrap();
+        }
+        let col = hub.get_bank(&w.owner, "b").unwrap().collection_id;
+        let every = hub::ObjectFilter {
+            types: vec!["indicator".into()],
+            versions: store::VersionFilter { all: true, ..store::VersionFilter::default() },
+            ..hub::ObjectFilter::default()
+        };
+        let latest = hub::ObjectFilter { types: vec!["indicator".into()], ..hub::ObjectFilter::default() };
+        for tlp in std::iter::once(start).chain(changes) {
+            hub.update_bank(&w.owner, "b", &BankUpdate { tlp: Some(tlp), ..BankUpdate::default() }).unwrap();
+            let bank = hub.store().bank_by_name(w.owner.org.id, "b").unwrap().unwrap();
+            for who in [&w.owner, &w.partner, &w.outsider] {
+                let usable = hub.may_use_bank(who, &bank).unwrap();
+                let all = common::read_all(hub, who, &col, &every);
+                if !usable {
+                    // At RED the partner still sees the indicator it contributed.
+                    let foreign: Vec<_> = all
+                        .iter()
+                        .filter(|o| o["created_by_ref"] != who.org.identity_id.as_str())
+                        .collect();
+                    prop_assert!(foreign.is_empty(), "{} reads {:?} at {:?}", who.org.slug, foreign, tlp);
+                } else {
+                    for o in common::read_all(hub, who, &col, &latest) {
+                        if o["revoked"] != true {
+                            prop_assert_eq!(o["object_marking_refs"][0].as_str(), Some(tlp.marking_id()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bank names are per organisation: whether another organisation has an invisible bank of
+    /// the same name changes neither creating the caller's bank nor finding it.
+    #[test]
+    fn invisible_banks_of_the_same_name_change_nothing(
+        others in prop::collection::vec((any::<bool>(), tlp_strategy()), 0..4),
+        mine_first in any::<bool>(),
+    ) {
+        let w = world();
+        let hub = &w.t.hub;
+        hub.add_collection(None, "secret", "Secret", "", None).unwrap();
+        hub.grant(None, "owner", "secret", RW).unwrap();
+        let create_others = || {
+            for (i, (visible, tlp)) in others.iter().enumerate() {
+                let p = org_with_user(hub, &format!("o{i}"), &format!("u{i}"), Role::Analyst);
+                let col = if *visible { "hashes" } else { "secret" };
+                hub.grant(None, &format!("o{i}"), col, RW).unwrap();
+                let tlp = if *visible { Tlp::Green } else { *tlp };
+                hub.create_bank(&p, "same", "", tlp, col).unwrap();
+            }
+        };
+        if !mine_first {
+            create_others();
+        }
+        let mine = hub.create_bank(&w.partner, "same", "", Tlp::Green, "hashes").unwrap();
+        if mine_first {
+            create_others();
+        }
+        prop_assert_eq!(hub.get_bank(&w.partner, "same").unwrap().id, mine.id);
+        prop_assert!(matches!(
+            hub.create_bank(&w.partner, "same", "", Tlp::Green, "hashes"),
+            Err(HubError::Conflict(_))
+        ));
+        let listed: Vec<i64> = hub
+            .list_banks(&w.partner)
+            .unwrap()
+            .iter()
+            .filter(|b| b.name == "same" && b.owner_org_id != w.partner.org.id)
+            .map(|b| b.id)
+            .collect();
+        for b in hub.store().banks_named("same").unwrap() {
+            if !hub.may_use_bank(&w.partner, &b).unwrap() {
+                prop_assert!(!listed.contains(&b.id));
+            }
+        }
+    }
+}
