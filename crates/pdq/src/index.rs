@@ -53,6 +53,10 @@ trait Sink {
     fn bound(&self) -> u32;
     /// Takes one enabled entry within [`Sink::bound`].
     fn push(&mut self, m: Match);
+    /// Whether the search may stop now.
+    fn done(&self) -> bool {
+        false
+    }
 }
 
 impl Sink for (u32, &mut Vec<Match>) {
@@ -82,7 +86,18 @@ impl Sink for Heap<'_> {
         self.threshold
     }
 
+    fn done(&self) -> bool {
+        self.limit == 0 && self.truncated
+    }
+
     fn push(&mut self, m: Match) {
+        if self.limit == 0 {
+            // Nothing is kept: one admitted entry answers whether the list is cut.
+            if !self.truncated && (self.accept)(m.id) {
+                self.truncated = true;
+            }
+            return;
+        }
         let full = self.heap.len() >= self.limit;
         let nearer = self.heap.peek().is_none_or(|top| m < *top);
         // Once full and truncated, a farther entry changes nothing: skip the admission check.
@@ -395,7 +410,7 @@ impl Index {
     /// The `limit` nearest enabled entries within `threshold` of `query` that `accept`
     /// admits, sorted by distance then id, and whether more admitted entries qualified. It
     /// equals the first `limit` of [`Index::query`] filtered by `accept`, but holds at most
-    /// `limit` matches at a time.
+    /// `limit` matches at a time; with `limit` 0 it stops at the first admitted entry.
     pub fn query_nearest(
         &self,
         query: &PdqHash,
@@ -403,20 +418,6 @@ impl Index {
         limit: usize,
         accept: &dyn Fn(u64) -> bool,
     ) -> Nearest {
-        if limit == 0 {
-            let mut probe = Heap {
-                threshold,
-                limit: 1,
-                accept,
-                heap: BinaryHeap::new(),
-                truncated: false,
-            };
-            self.search(query, threshold, &mut probe);
-            return Nearest {
-                matches: Vec::new(),
-                truncated: !probe.heap.is_empty(),
-            };
-        }
         let mut heap = Heap {
             threshold,
             limit,
@@ -484,6 +485,9 @@ impl Index {
                     distance: d,
                     id: self.ids[slot],
                 });
+                if sink.done() {
+                    return;
+                }
             }
         }
     }
@@ -508,6 +512,9 @@ impl Index {
                 self.check(query, radius, s, &table[lo..hi], sink);
                 if let Some(extra) = self.extra.get(s * BUCKETS + key) {
                     self.check(query, radius, s, extra, sink);
+                }
+                if sink.done() {
+                    return;
                 }
             }
         }
