@@ -320,7 +320,7 @@ impl Detections {
                     st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
             };
-            run_job(&job);
+            execute(&job);
             // A finished job may let another organisation's queued job run.
             self.wake.notify_all();
         }
@@ -629,9 +629,15 @@ impl Detections {
             .iter()
             .find(|j| j.id == job_id)
             .cloned();
-        if let Some(job) = job {
-            run_job(&job);
+        let Some(job) = job else { return };
+        {
+            let mut s = lock(&job.state);
+            if s.status != JobStatus::Queued {
+                return;
+            }
+            s.status = JobStatus::Running;
         }
+        execute(&job);
     }
 
     /// A job's status, progress (0 to 1), parameters and, when done, its groups.
@@ -832,19 +838,11 @@ impl Detections {
     }
 }
 
-/// Runs a queued (or just taken) job on the calling thread; a job cancelled meanwhile is
-/// left alone.
-fn run_job(job: &Job) {
-    {
-        let mut s = lock(&job.state);
-        match s.status {
-            JobStatus::Queued => s.status = JobStatus::Running,
-            // A worker marks its job running when it takes it from the queue.
-            JobStatus::Running => {}
-            _ => return,
-        }
-    }
-    let outcome = compute(job);
+/// Runs a job already marked running on the calling thread. A panic in the engine fails the
+/// job instead of ending the worker.
+fn execute(job: &Job) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute(job)))
+        .unwrap_or_else(|_| Err("internal error in the detection engine".to_string()));
     let mut s = lock(&job.state);
     match outcome {
         Ok((window, groups)) => {
