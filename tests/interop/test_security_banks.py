@@ -79,6 +79,7 @@ def test_match_threshold_and_results_are_capped(world):
     r = call(h, "POST", "/api/v1/match", "rudi", json={"hashes": [values[0]], "threshold": 0})
     res = r.json()["results"][0]
     assert [m["value"] for m in res["matches"]] == [values[0]] and res["truncated"] is False
+    assert res["matches"][0]["bank"] == "wide" and res["matches"][0]["bank_owner"] == "owner"
 
 
 def test_bank_names_are_per_organisation(world):

@@ -97,6 +97,8 @@ pub struct EntryMatch {
     pub entry: BankEntry,
     /// The name of the entry's bank.
     pub bank: String,
+    /// The slug of the bank's owner organisation (bank names are unique per organisation).
+    pub bank_owner: String,
     /// Hamming distance for PDQ, 0 for MD5 and SHA-256.
     pub distance: u32,
 }
@@ -1294,6 +1296,14 @@ impl Hub {
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
+        let mut owners: HashMap<i64, String> = HashMap::new();
+        for e in entries.values() {
+            if let Some(b) = usable.get(&e.bank_id) {
+                if !owners.contains_key(&b.owner_org_id) {
+                    owners.insert(b.owner_org_id, self.bank_owner(b)?);
+                }
+            }
+        }
         Ok(hits
             .into_iter()
             .map(|(list, truncated)| MatchList {
@@ -1301,11 +1311,14 @@ impl Hub {
                     .into_iter()
                     .filter_map(|(id, distance)| {
                         let entry = entries.get(&id)?.clone();
-                        let bank = usable.get(&entry.bank_id)?.name.clone();
+                        let b = usable.get(&entry.bank_id)?;
+                        let bank = b.name.clone();
+                        let bank_owner = owners.get(&b.owner_org_id).cloned().unwrap_or_default();
                         // The store is the truth: an entry disabled meanwhile is not a match.
                         entry.enabled.then_some(EntryMatch {
                             entry,
                             bank,
+                            bank_owner,
                             distance,
                         })
                     })

@@ -224,6 +224,7 @@ fn match_json(m: &EntryMatch) -> Value {
     let mut v = entry_out(&m.entry, None);
     if let Some(o) = v.as_object_mut() {
         o.insert("bank".into(), Value::from(m.bank.clone()));
+        o.insert("bank_owner".into(), Value::from(m.bank_owner.clone()));
         o.insert("distance".into(), Value::from(m.distance));
     }
     v
@@ -813,7 +814,7 @@ pub fn openapi_paths() -> (Value, Value) {
         "BankUpdate": {"type": "object", "properties": {"description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}}},
         "NewEntry": {"type": "object", "required": ["signal_type", "value"], "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}}},
         "BankEntry": {"type": "object", "properties": {"id": {"type": "integer"}, "signal_type": {"type": "string"}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}, "enabled": {"type": "boolean"}, "created": {"type": "string"}, "updated": {"type": "string"}, "stix_id": {"type": "string"}, "feedback": sref("FeedbackCounts")}},
-        "BankMatch": {"allOf": [sref("BankEntry"), {"type": "object", "properties": {"bank": {"type": "string"}, "distance": {"type": "integer"}}}]},
+        "BankMatch": {"allOf": [sref("BankEntry"), {"type": "object", "properties": {"bank": {"type": "string"}, "bank_owner": {"type": "string", "description": "Slug of the bank's owner organisation."}, "distance": {"type": "integer"}}}]},
         "FeedbackCounts": {"type": "object", "properties": {"true_positive": {"type": "integer"}, "false_positive": {"type": "integer"}, "disagree_labels": {"type": "integer"}}}
     });
     (paths, schemas)
