@@ -1299,8 +1299,10 @@ impl Hub {
         let mut owners: HashMap<i64, String> = HashMap::new();
         for e in entries.values() {
             if let Some(b) = usable.get(&e.bank_id) {
-                if !owners.contains_key(&b.owner_org_id) {
-                    owners.insert(b.owner_org_id, self.bank_owner(b)?);
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    owners.entry(b.owner_org_id)
+                {
+                    slot.insert(self.bank_owner(b)?);
                 }
             }
         }
