@@ -223,14 +223,20 @@ def test_red_versions_and_final_revocation(hub):
     # No backdated version after the revocation.
     st = post(hub, "a-analyst", hub.cid, [indicator(oid, 3, AMBER)])
     assert st["failure_count"] == 1 and "revoked" in st["failures"][0]["message"], st
-    # The revoking version cannot be deleted, alone or with the rest.
+    # The revoking version cannot be deleted while older versions would remain (un-revoked).
     base = f"{hub.url}/taxii2/hub/collections/{hub.cid}/objects/{oid}/"
-    for q in ("?match[version]=last", "?match[version]=all"):
-        r = requests.delete(base + q, auth=("a-analyst", PASSWORD), headers={"Accept": MT})
-        assert r.status_code == 403, r.text
-        assert "revoked" in r.text
+    r = requests.delete(base + "?match[version]=last", auth=("a-analyst", PASSWORD), headers={"Accept": MT})
+    assert r.status_code == 403, r.text
+    assert "revoked" in r.text
     got = requests.get(base, auth=("b-analyst", PASSWORD), headers={"Accept": MT}).json()["objects"]
     assert got == [revoking]
+    # Deleting every version removes the object, which stays revoked: no version comes back.
+    r = requests.delete(base + "?match[version]=all", auth=("a-analyst", PASSWORD), headers={"Accept": MT})
+    assert r.status_code == 200, r.text
+    r = requests.get(base, auth=("b-analyst", PASSWORD), headers={"Accept": MT})
+    assert r.status_code == 404, r.text
+    st = post(hub, "a-analyst", hub.cid, [indicator(oid, 9, AMBER)])
+    assert st["failure_count"] == 1 and "revoked" in st["failures"][0]["message"], st
 
 
 def test_a_hub_with_half_made_organisations_still_starts(hub):

@@ -22,6 +22,8 @@ pub enum CoordError {
     TooLarge(&'static str),
     /// A network name is not one of the known networks.
     UnknownNetwork(String),
+    /// The caller's stop callback asked the computation to stop.
+    Cancelled,
 }
 
 impl fmt::Display for CoordError {
@@ -45,6 +47,7 @@ impl fmt::Display for CoordError {
                 f,
                 "unknown network {name:?} (known: co_retweet, co_reply, co_link, co_tweet, co_similar_tweet, co_post)"
             ),
+            CoordError::Cancelled => write!(f, "the computation was cancelled"),
         }
     }
 }

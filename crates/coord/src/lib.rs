@@ -54,7 +54,7 @@ mod window;
 pub use corpus::{Corpus, PostInput, Pushed, NONE};
 pub use error::CoordError;
 pub use groups::{find_groups, Group, NetworkEvidence, SharedItem};
-pub use networks::{compute, Network, Params};
+pub use networks::{compute, compute_until, Network, Params};
 pub use window::{estimate_window, WindowEstimate};
 
 /// A directed, weighted edge between two users (dense corpus user ids).

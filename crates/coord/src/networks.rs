@@ -125,13 +125,31 @@ pub fn compute(
     network: Network,
     params: &Params,
 ) -> Result<Vec<Edge>, CoordError> {
+    compute_until(corpus, network, params, &|| false)
+}
+
+/// Posts swept between two calls of a stop callback.
+const STOP_EVERY: usize = 256;
+
+/// Like [`compute`], but calls `stop` every few thousand posts and returns
+/// [`CoordError::Cancelled`] as soon as it answers true (for example a flag set by another
+/// thread), so a long computation can be abandoned.
+pub fn compute_until(
+    corpus: &Corpus,
+    network: Network,
+    params: &Params,
+    stop: &dyn Fn() -> bool,
+) -> Result<Vec<Edge>, CoordError> {
     params.validate()?;
+    if stop() {
+        return Err(CoordError::Cancelled);
+    }
     let n = corpus.len();
     let mut counter = PairCounter::new(corpus.user_count());
     match network {
         Network::CoRetweet => {
             let entries = keyed(corpus, |i| corpus.repost[i]);
-            sweep(corpus, &entries, params.window, &mut counter, None);
+            sweep(corpus, &entries, params.window, &mut counter, None, stop)?;
         }
         Network::CoReply => {
             let entries = keyed(corpus, |i| {
@@ -141,7 +159,7 @@ pub fn compute(
                     NONE
                 }
             });
-            sweep(corpus, &entries, params.window, &mut counter, None);
+            sweep(corpus, &entries, params.window, &mut counter, None, stop)?;
         }
         Network::CoLink => {
             let mut entries = Vec::new();
@@ -168,7 +186,8 @@ pub fn compute(
                 params.window,
                 &mut counter,
                 Some((&multi, &mut pending)),
-            );
+                stop,
+            )?;
             pending.sort_unstable();
             pending.dedup();
             for k in pending {
@@ -179,16 +198,18 @@ pub fn compute(
         Network::CoTweet => {
             let keys = text_keys(corpus);
             let entries = keyed(corpus, |i| keys[i]);
-            sweep(corpus, &entries, params.window, &mut counter, None);
+            sweep(corpus, &entries, params.window, &mut counter, None, stop)?;
         }
         Network::CoSimilarTweet => {
             let docs = similar::Docs::build(corpus, params.min_tokens);
-            let pairs = docs.exact_pairs(params.window, params.similarity);
+            let pairs = docs
+                .exact_pairs(params.window, params.similarity, stop)
+                .ok_or(CoordError::Cancelled)?;
             similar::count_pairs(corpus, &pairs, &mut counter);
         }
         Network::CoPost => {
             let entries = keyed(corpus, |_| 0);
-            sweep(corpus, &entries, params.window, &mut counter, None);
+            sweep(corpus, &entries, params.window, &mut counter, None, stop)?;
         }
     }
     Ok(counter.finish(params.min_weight))
@@ -266,14 +287,16 @@ pub(crate) fn sort_entries(entries: &mut Vec<Entry>) {
 
 /// For every entry, finds the distinct other users with an entry under the same key
 /// within the window and counts (author, other user) once per entry. Entries of posts
-/// flagged in `multi` go to `pending` as (post, user) for later deduplication.
+/// flagged in `multi` go to `pending` as (post, user) for later deduplication. Calls `stop`
+/// every [`STOP_EVERY`] entries and gives up with `Cancelled` when it answers true.
 fn sweep(
     corpus: &Corpus,
     entries: &[Entry],
     window: i64,
     counter: &mut PairCounter,
     mut multi: Option<(&[bool], &mut Vec<u64>)>,
-) {
+    stop: &dyn Fn() -> bool,
+) -> Result<(), CoordError> {
     let mut stamp = vec![usize::MAX; corpus.user_count()];
     let mut gs = 0;
     while gs < entries.len() {
@@ -285,6 +308,9 @@ fn sweep(
         if ge - gs > 1 {
             let (mut lo, mut hi) = (gs, gs);
             for i in gs..ge {
+                if i % STOP_EVERY == 0 && stop() {
+                    return Err(CoordError::Cancelled);
+                }
                 let e = entries[i];
                 let from = e.time.saturating_sub(window);
                 let to = e.time.saturating_add(window);
@@ -313,4 +339,5 @@ fn sweep(
         }
         gs = ge;
     }
+    Ok(())
 }

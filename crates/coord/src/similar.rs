@@ -126,8 +126,14 @@ impl Docs {
         inter as f64 / (na + nb - inter) as f64 >= t
     }
 
-    /// Every pair of posts (earlier or equal time first) within `window` with similarity >= `t`.
-    pub(crate) fn exact_pairs(&self, window: i64, t: f64) -> Vec<(u32, u32)> {
+    /// Every pair of posts (earlier or equal time first) within `window` with similarity >= `t`;
+    /// `None` when `stop` (called every 1024 documents) answers true.
+    pub(crate) fn exact_pairs(
+        &self,
+        window: i64,
+        t: f64,
+        stop: &dyn Fn() -> bool,
+    ) -> Option<Vec<(u32, u32)>> {
         let n_tokens = self
             .toks
             .iter()
@@ -139,6 +145,9 @@ impl Docs {
         let mut seen: Vec<u32> = vec![u32::MAX; self.len()];
         let mut pairs = Vec::new();
         for x in 0..self.len() {
+            if x % 1024 == 0 && stop() {
+                return None;
+            }
             let from = self.time[x].saturating_sub(window);
             let toks = self.tokens(x);
             let prefix = Self::prefix_len(toks.len(), t);
@@ -164,7 +173,7 @@ impl Docs {
                 index[tok as usize].push(x as u32);
             }
         }
-        pairs
+        Some(pairs)
     }
 
     /// Pairs within `window` with similarity >= `t` among MinHash LSH candidates

@@ -20,7 +20,7 @@
 //! entry, because only it may add versions of the indicator.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
@@ -42,8 +42,17 @@ const PUBLISH_CHUNK: usize = 5_000;
 /// Entries read per store page when the index is built.
 const LOAD_PAGE: usize = 50_000;
 
-/// The largest threshold a match may ask for (every hash is within 256 bits).
-pub const MAX_THRESHOLD: u32 = 256;
+/// The largest PDQ threshold a match may ask for. Unrelated images lie about 128 bits apart
+/// (standard deviation about 8); 31 is PDQ's match threshold and Meta treats distances up to
+/// about 70 as the useful range, so 63 keeps every meaningful search while refusing ones that
+/// return the whole bank.
+pub const MAX_THRESHOLD: u32 = 63;
+
+/// The most matches one hash gets: its nearest, by distance then entry id.
+pub const MAX_MATCHES_PER_QUERY: usize = 100;
+
+/// The most matches one match request gets over all its hashes.
+pub const MAX_MATCHES_PER_REQUEST: usize = 10_000;
 
 /// The most labels text a label may hold, in bytes.
 const MAX_LABEL: usize = 200;
@@ -88,8 +97,34 @@ pub struct EntryMatch {
     pub entry: BankEntry,
     /// The name of the entry's bank.
     pub bank: String,
+    /// The slug of the bank's owner organisation (bank names are unique per organisation).
+    pub bank_owner: String,
     /// Hamming distance for PDQ, 0 for MD5 and SHA-256.
     pub distance: u32,
+}
+
+/// The matches of one hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchList {
+    /// The nearest matches, by distance then entry id.
+    pub matches: Vec<EntryMatch>,
+    /// Whether more entries matched than were returned (the per-hash or per-request cap).
+    pub truncated: bool,
+}
+
+impl<'a> IntoIterator for &'a MatchList {
+    type Item = &'a EntryMatch;
+    type IntoIter = std::slice::Iter<'a, EntryMatch>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.matches.iter()
+    }
+}
+
+impl std::ops::Deref for MatchList {
+    type Target = [EntryMatch];
+    fn deref(&self) -> &[EntryMatch] {
+        &self.matches
+    }
 }
 
 /// The format of a bulk import or export.
@@ -281,6 +316,22 @@ fn check_bank_name(name: &str) -> Result<(), HubError> {
             format!("bank name {name:?} must be 1 to 64 characters of a-z, 0-9 and '-'"),
         ))
     }
+}
+
+/// The threshold of a match (default 31); `Invalid` on `threshold` above [`MAX_THRESHOLD`].
+fn check_threshold(threshold: Option<u32>) -> Result<u32, HubError> {
+    let threshold = threshold.unwrap_or(pdq::DEFAULT_THRESHOLD);
+    if threshold > MAX_THRESHOLD {
+        return Err(HubError::invalid(
+            "threshold",
+            format!(
+                "must be between 0 and {MAX_THRESHOLD} (PDQ's match threshold is {}; beyond \
+                 {MAX_THRESHOLD} bits apart, hashes are hardly related)",
+                pdq::DEFAULT_THRESHOLD
+            ),
+        ));
+    }
+    Ok(threshold)
 }
 
 fn require_writer(p: &Principal) -> Result<(), HubError> {
@@ -568,15 +619,71 @@ impl Hub {
         Ok(may_see(&reader, &obj))
     }
 
-    /// A bank the caller may use, by name; `NotFound` otherwise.
-    pub fn get_bank(&self, p: &Principal, name: &str) -> Result<Bank, HubError> {
-        let not_found = || HubError::NotFound(format!("bank '{name}'"));
-        let bank = self.store().bank_by_name(name)?.ok_or_else(not_found)?;
-        if self.may_use_bank(p, &bank)? {
-            Ok(bank)
-        } else {
-            Err(not_found())
+    /// A bank the caller may use, by reference; `NotFound` otherwise.
+    ///
+    /// Bank names are unique per organisation. A reference is `NAME` or `ORG:NAME` (the owner
+    /// organisation's slug). `NAME` is the caller's own organisation's bank of that name if
+    /// it has one, otherwise the only usable bank of that name; when several other
+    /// organisations' usable banks share it, the answer is `Invalid` on `bank`, listing the
+    /// `ORG:NAME` forms. Banks the caller may not use are never counted or named.
+    pub fn get_bank(&self, p: &Principal, reference: &str) -> Result<Bank, HubError> {
+        let not_found = || HubError::NotFound(format!("bank '{reference}'"));
+        let (owner, name) = match reference.split_once(':') {
+            Some((org, name)) => (Some(org), name),
+            None => (None, reference),
+        };
+        if let Some(slug) = owner {
+            let org = self.store().org_by_slug(slug)?.ok_or_else(not_found)?;
+            let bank = self
+                .store()
+                .bank_by_name(org.id, name)?
+                .ok_or_else(not_found)?;
+            return if self.may_use_bank(p, &bank)? {
+                Ok(bank)
+            } else {
+                Err(not_found())
+            };
         }
+        if let Some(own) = self.store().bank_by_name(p.org.id, name)? {
+            if self.may_use_bank(p, &own)? {
+                return Ok(own);
+            }
+        }
+        let mut usable = Vec::new();
+        for b in self.store().banks_named(name)? {
+            if b.owner_org_id != p.org.id && self.may_use_bank(p, &b)? {
+                usable.push(b);
+            }
+        }
+        match usable.len() {
+            0 => Err(not_found()),
+            1 => Ok(usable.remove(0)),
+            _ => {
+                let mut forms = Vec::new();
+                for b in &usable {
+                    if let Some(o) = self.store().org_by_id(b.owner_org_id)? {
+                        forms.push(format!("{}:{name}", o.slug));
+                    }
+                }
+                Err(HubError::invalid(
+                    "bank",
+                    format!(
+                        "several organisations' banks are named '{name}'; name one as \
+                         ORG:NAME ({})",
+                        forms.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The slug of a bank's owner organisation (empty if it is unknown).
+    pub fn bank_owner(&self, bank: &Bank) -> Result<String, HubError> {
+        Ok(self
+            .store()
+            .org_by_id(bank.owner_org_id)?
+            .map(|o| o.slug)
+            .unwrap_or_default())
     }
 
     /// Every bank the caller may use, by name (disabled ones included).
@@ -646,7 +753,125 @@ impl Hub {
                 "must be at most 4000 bytes",
             ));
         }
+        let _guard = self.bank_lock();
+        if let Some(tlp) = update.tlp.filter(|t| *t != bank.tlp) {
+            let remarked = Bank {
+                tlp,
+                ..bank.clone()
+            };
+            self.remark(p, &bank, &remarked)?;
+        }
         Ok(self.store().update_bank(bank.id, update)?)
+    }
+
+    /// Re-marks a bank's published indicators for a TLP change, under the bank lock: every
+    /// enabled entry's indicator gets a new version (new `modified`) at the new marking, so
+    /// it is what TAXII readers see as the latest version. When the new level is more
+    /// restrictive, every stored version of the bank's indicators at a less restrictive
+    /// marking (older versions, and the revoked versions of disabled entries) is deleted, so
+    /// `match[version]=all` gives nobody the new marking excludes the content. Lowering the
+    /// level deletes nothing: older versions stay readable only under their stricter marking.
+    fn remark(&self, p: &Principal, old: &Bank, new: &Bank) -> Result<(), HubError> {
+        let mut identities: HashMap<i64, String> = HashMap::new();
+        for o in self.store().list_orgs()? {
+            identities.insert(o.id, o.identity_id);
+        }
+        let mut entries = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.store().list_entries(Some(old.id), after, LOAD_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            entries.extend(page);
+        }
+        for chunk in entries.chunks(PUBLISH_CHUNK) {
+            let now = now_micros();
+            let mut records = Vec::with_capacity(chunk.len());
+            for e in chunk.iter().filter(|e| e.enabled) {
+                let Some(identity) = identities.get(&e.contributor_org_id) else {
+                    continue;
+                };
+                let obj = self.indicator(
+                    new,
+                    identity,
+                    &e.stix_id,
+                    e.signal_type,
+                    &e.value,
+                    &e.labels,
+                    e.created,
+                    now.max(e.updated + 1),
+                    false,
+                );
+                records.push(indicator_record(p, new, e.contributor_org_id, &obj)?);
+            }
+            for outcome in self.store().add_objects(&records)? {
+                outcome.map_err(|err| {
+                    HubError::Store(store::StoreError::Backend(format!(
+                        "re-marking bank '{}': {err}",
+                        old.name
+                    )))
+                })?;
+            }
+            if new.tlp > old.tlp {
+                let ids: Vec<String> = chunk.iter().map(|e| e.stix_id.clone()).collect();
+                self.delete_looser_versions(&new.collection_id, ids, new.tlp)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every stored version of these objects whose marking is less restrictive than
+    /// `tlp` (an unmarked version counts as less restrictive).
+    fn delete_looser_versions(
+        &self,
+        collection_id: &str,
+        ids: Vec<String>,
+        tlp: Tlp,
+    ) -> Result<(), HubError> {
+        let query = store::ObjectQuery {
+            collection_id: collection_id.to_string(),
+            ids,
+            versions: store::VersionFilter {
+                all: true,
+                last: false,
+                first: false,
+                at: Vec::new(),
+            },
+            ..store::ObjectQuery::default()
+        };
+        let mut looser: Vec<(String, Option<i64>)> = Vec::new();
+        // Revoked indicators (of disabled entries) whose revocation is at a looser marking
+        // are deleted whole: deleting only some versions would leave an un-revoked object,
+        // which the store refuses, and the object's state stays revoked.
+        let mut whole: BTreeSet<String> = BTreeSet::new();
+        self.store().scan_objects(&query, &mut |o| {
+            if o.tlp.is_none_or(|t| t < tlp) {
+                let revoked = serde_json::from_str::<Value>(&o.json)
+                    .ok()
+                    .and_then(|v| v.get("revoked").and_then(Value::as_bool))
+                    .unwrap_or(false);
+                if revoked {
+                    whole.insert(o.id.clone());
+                }
+                looser.push((o.id, o.version));
+            }
+            std::ops::ControlFlow::Continue(())
+        })?;
+        for id in &whole {
+            self.store()
+                .delete_object(collection_id, id, &store::VersionFilter::all())?;
+        }
+        for (id, version) in looser.into_iter().filter(|(id, _)| !whole.contains(id)) {
+            let Some(v) = version else { continue };
+            let versions = store::VersionFilter {
+                all: false,
+                last: false,
+                first: false,
+                at: vec![v],
+            };
+            self.store().delete_object(collection_id, &id, &versions)?;
+        }
+        Ok(())
     }
 
     /// Adds entries to a bank (all inputs are checked first; nothing is stored if one is
@@ -997,22 +1222,18 @@ impl Hub {
         Ok(out)
     }
 
-    /// Every enabled entry of an enabled bank the caller may use that matches one of the
-    /// queries: PDQ within `threshold` (default 31), MD5 and SHA-256 exactly. One result list
-    /// per query, sorted by distance then entry id.
+    /// The enabled entries of enabled banks the caller may use that match each query: PDQ
+    /// within `threshold` (default 31, at most [`MAX_THRESHOLD`]), MD5 and SHA-256 exactly.
+    /// One list per query, sorted by distance then entry id, holding at most
+    /// [`MAX_MATCHES_PER_QUERY`] nearest matches, and at most [`MAX_MATCHES_PER_REQUEST`] over
+    /// all queries (later queries get fewer, or none); a list that was cut says `truncated`.
     pub fn match_hashes(
         &self,
         p: &Principal,
         queries: &[MatchQuery],
         threshold: Option<u32>,
-    ) -> Result<Vec<Vec<EntryMatch>>, HubError> {
-        let threshold = threshold.unwrap_or(pdq::DEFAULT_THRESHOLD);
-        if threshold > MAX_THRESHOLD {
-            return Err(HubError::invalid(
-                "threshold",
-                format!("must be between 0 and {MAX_THRESHOLD}"),
-            ));
-        }
+    ) -> Result<Vec<MatchList>, HubError> {
+        let threshold = check_threshold(threshold)?;
         let mut parsed = Vec::with_capacity(queries.len());
         for (i, q) in queries.iter().enumerate() {
             let v = normalise_value(q.signal_type, &q.value)
@@ -1030,7 +1251,7 @@ impl Hub {
             .filter(|(ok, _)| *ok)
             .map(|(_, b)| (b.id, b))
             .collect();
-        let mut hits: Vec<Vec<(i64, u32)>> = Vec::with_capacity(parsed.len());
+        let mut hits: Vec<(Vec<(i64, u32)>, bool)> = Vec::with_capacity(parsed.len());
         {
             let index = self
                 .banks()
@@ -1043,65 +1264,97 @@ impl Hub {
                     .get(&id)
                     .is_some_and(|b| usable.contains_key(b))
             };
+            let mut budget = MAX_MATCHES_PER_REQUEST;
             for (t, v) in &parsed {
-                let mut found: Vec<(i64, u32)> = match t {
+                let limit = MAX_MATCHES_PER_QUERY.min(budget);
+                let (found, truncated) = match t {
                     SignalType::Pdq => match PdqHash::from_hex(v) {
-                        Ok(h) => index
-                            .pdq
-                            .query(&h, threshold)
-                            .into_iter()
-                            .map(|m| (m.id as i64, m.distance))
-                            .collect(),
-                        Err(_) => Vec::new(),
+                        Ok(h) => {
+                            let near = index
+                                .pdq
+                                .query_nearest(&h, threshold, limit, &|id| usable_entry(id as i64));
+                            let found = near
+                                .matches
+                                .into_iter()
+                                .map(|m| (m.id as i64, m.distance))
+                                .collect();
+                            (found, near.truncated)
+                        }
+                        Err(_) => (Vec::new(), false),
                     },
-                    SignalType::Md5 => digest::<16>(v)
-                        .and_then(|k| index.md5.get(&k))
-                        .map(|ids| ids.iter().map(|&id| (id, 0)).collect())
-                        .unwrap_or_default(),
-                    SignalType::Sha256 => digest::<32>(v)
-                        .and_then(|k| index.sha256.get(&k))
-                        .map(|ids| ids.iter().map(|&id| (id, 0)).collect())
-                        .unwrap_or_default(),
+                    SignalType::Md5 | SignalType::Sha256 => {
+                        let ids = match t {
+                            SignalType::Md5 => digest::<16>(v).and_then(|k| index.md5.get(&k)),
+                            _ => digest::<32>(v).and_then(|k| index.sha256.get(&k)),
+                        };
+                        let mut found: Vec<(i64, u32)> = ids
+                            .map(|ids| ids.iter().map(|&id| (id, 0)).collect())
+                            .unwrap_or_default();
+                        found.retain(|(id, _)| usable_entry(*id));
+                        found.sort_unstable_by_key(|&(id, d)| (d, id));
+                        let truncated = found.len() > limit;
+                        found.truncate(limit);
+                        (found, truncated)
+                    }
                 };
-                found.retain(|(id, _)| usable_entry(*id));
-                found.sort_unstable_by_key(|&(id, d)| (d, id));
-                hits.push(found);
+                budget -= found.len();
+                hits.push((found, truncated));
             }
         }
-        let all_ids: Vec<i64> = hits.iter().flatten().map(|(id, _)| *id).collect();
+        let all_ids: Vec<i64> = hits
+            .iter()
+            .flat_map(|(l, _)| l.iter().map(|(id, _)| *id))
+            .collect();
         let entries: HashMap<i64, BankEntry> = self
             .store()
             .entries_by_ids(&all_ids)?
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
+        let mut owners: HashMap<i64, String> = HashMap::new();
+        for e in entries.values() {
+            if let Some(b) = usable.get(&e.bank_id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    owners.entry(b.owner_org_id)
+                {
+                    slot.insert(self.bank_owner(b)?);
+                }
+            }
+        }
         Ok(hits
             .into_iter()
-            .map(|list| {
-                list.into_iter()
+            .map(|(list, truncated)| MatchList {
+                matches: list
+                    .into_iter()
                     .filter_map(|(id, distance)| {
                         let entry = entries.get(&id)?.clone();
-                        let bank = usable.get(&entry.bank_id)?.name.clone();
+                        let b = usable.get(&entry.bank_id)?;
+                        let bank = b.name.clone();
+                        let bank_owner = owners.get(&b.owner_org_id).cloned().unwrap_or_default();
                         // The store is the truth: an entry disabled meanwhile is not a match.
                         entry.enabled.then_some(EntryMatch {
                             entry,
                             bank,
+                            bank_owner,
                             distance,
                         })
                     })
-                    .collect()
+                    .collect(),
+                truncated,
             })
             .collect())
     }
 
     /// Hashes an image and matches its PDQ hash, MD5 and SHA-256 (one list, PDQ matches
-    /// first). Images of PDQ quality below 50 are refused.
+    /// first, each kind capped like [`Hub::match_hashes`]). Images of PDQ quality below 50
+    /// are refused.
     pub fn match_image(
         &self,
         p: &Principal,
         bytes: &[u8],
         threshold: Option<u32>,
-    ) -> Result<(ImageHashes, Vec<EntryMatch>), HubError> {
+    ) -> Result<(ImageHashes, MatchList), HubError> {
+        check_threshold(threshold)?;
         let hashes = hash_image(bytes)?;
         if hashes.quality < pdq::MIN_MATCH_QUALITY {
             return Err(HubError::invalid(
@@ -1129,8 +1382,43 @@ impl Hub {
             },
         ];
         let lists = self.match_hashes(p, &queries, threshold)?;
-        Ok((hashes, lists.into_iter().flatten().collect()))
+        let truncated = lists.iter().any(|l| l.truncated);
+        let matches = lists.into_iter().flat_map(|l| l.matches).collect();
+        Ok((hashes, MatchList { matches, truncated }))
     }
+}
+
+/// The store record of an indicator the hub makes for a bank entry, owned by the entry's
+/// contributing organisation (only it may add versions of the indicator) and submitted by
+/// `p`.
+fn indicator_record(
+    p: &Principal,
+    bank: &Bank,
+    owner_org_id: i64,
+    obj: &Value,
+) -> Result<store::NewObject, HubError> {
+    let checked = stix::check_object(obj).map_err(|problems| {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        HubError::Store(store::StoreError::Backend(format!(
+            "a bank indicator failed validation: {}",
+            text.join("; ")
+        )))
+    })?;
+    Ok(store::NewObject {
+        collection_id: bank.collection_id.clone(),
+        id: checked.id,
+        stix_type: checked.stix_type,
+        spec_version: checked.spec_version,
+        version: checked.version,
+        json: obj.to_string(),
+        tlp: checked.tlp,
+        recipients: checked.recipients,
+        created_by_ref: checked.created_by_ref,
+        revoked: checked.revoked,
+        submitter_user_id: p.user.id,
+        submitter_org_id: p.org.id,
+        owner_org_id,
+    })
 }
 
 /// The JSON form of an entry.

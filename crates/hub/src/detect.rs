@@ -1,12 +1,20 @@
 //! Sharing coordination detections: uploaded post datasets, background detection jobs and the
 //! publication of chosen groups as STIX 2.1 through the hub's own ingest.
 //!
-//! Datasets and jobs live in memory, bounded by [`DetectLimits`] (the oldest are evicted first),
-//! and do not survive a restart. Each is visible only to the organisation that created it;
-//! others get `NotFound`, never told apart from a missing id.
+//! Datasets and jobs live in memory and do not survive a restart. Each is visible only to the
+//! organisation that created it; others get `NotFound`, never told apart from a missing id.
+//! [`DetectLimits`] bound every organisation on its own: its oldest dataset gives way to its
+//! new upload, its oldest finished job to its new job, and a running or queued job is never
+//! evicted (an organisation with too many active jobs is refused until one ends or is
+//! cancelled). Jobs run on a fixed pool of worker threads ([`Detections::with_workers`]) and
+//! wait as `queued`; [`Detections::cancel`] and [`Detections::shutdown`] stop them through a
+//! flag the engine checks as it sweeps.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
@@ -20,23 +28,34 @@ const STIX_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00abedb4_aa42_466c_9c
 /// The DISARM technique a coordinated group is related to, looked up by name.
 pub const TECHNIQUE_NAME: &str = "Flood Information Space";
 
-/// Bounds of the in-memory detection state.
+/// Bounds of the in-memory detection state, per organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DetectLimits {
-    /// Datasets kept at once (all organisations); the oldest is evicted beyond this.
+    /// Datasets one organisation keeps at once; its oldest is evicted beyond this (a job
+    /// that uses an evicted dataset keeps it until the job ends).
     pub max_datasets: usize,
-    /// Jobs kept at once; the oldest finished job is evicted beyond this.
+    /// Jobs one organisation keeps at once; its oldest finished job is evicted beyond this.
     pub max_jobs: usize,
+    /// Queued and running jobs one organisation may have; more are refused (`Conflict`).
+    pub max_active_jobs: usize,
+    /// Jobs of one organisation running at once; its other jobs wait while other
+    /// organisations' jobs take the free workers.
+    pub max_running_jobs: usize,
     /// Posts one dataset may hold.
     pub max_posts: u64,
+    /// Worker threads of [`Detections::with_workers`].
+    pub workers: usize,
 }
 
 impl Default for DetectLimits {
     fn default() -> Self {
         DetectLimits {
-            max_datasets: 16,
-            max_jobs: 64,
+            max_datasets: 4,
+            max_jobs: 32,
+            max_active_jobs: 4,
+            max_running_jobs: 1,
             max_posts: 5_000_000,
+            workers: 2,
         }
     }
 }
@@ -108,6 +127,8 @@ pub enum JobStatus {
     Done,
     /// Stopped with an error.
     Failed,
+    /// Cancelled by its organisation or by the hub shutting down.
+    Cancelled,
 }
 
 impl JobStatus {
@@ -118,7 +139,13 @@ impl JobStatus {
             JobStatus::Running => "running",
             JobStatus::Done => "done",
             JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
         }
+    }
+
+    /// Whether the job is queued or running.
+    pub fn is_active(self) -> bool {
+        matches!(self, JobStatus::Queued | JobStatus::Running)
     }
 }
 
@@ -140,12 +167,20 @@ struct Job {
     min_weight: u32,
     similarity: f64,
     state: Mutex<JobState>,
+    /// Set to stop the job; the engine checks it as it sweeps.
+    cancel: AtomicBool,
 }
 
 #[derive(Default)]
 struct State {
     datasets: Vec<Arc<Dataset>>,
     jobs: Vec<Arc<Job>>,
+    /// Jobs waiting for a worker, oldest first.
+    queue: VecDeque<Arc<Job>>,
+    /// Whether a worker pool takes jobs from `queue`.
+    pooled: bool,
+    /// Set by [`Detections::shutdown`]: workers stop, new jobs are refused.
+    closing: bool,
 }
 
 /// The detection service of a hub. Cheap to clone; clones share the state.
@@ -154,6 +189,9 @@ pub struct Detections {
     hub: Hub,
     limits: DetectLimits,
     state: Arc<Mutex<State>>,
+    /// Wakes workers when a job is queued or the service closes.
+    wake: Arc<Condvar>,
+    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl std::fmt::Debug for Detections {
@@ -222,13 +260,150 @@ pub fn user_account_id(account_type: Option<&str>, user_id: &str, login: Option<
 }
 
 impl Detections {
-    /// The detection service over a hub.
+    /// The detection service over a hub, without workers: the caller runs each job with
+    /// [`Detections::run`].
     pub fn new(hub: Hub, limits: DetectLimits) -> Detections {
         Detections {
             hub,
             limits,
             state: Arc::new(Mutex::new(State::default())),
+            wake: Arc::new(Condvar::new()),
+            workers: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// The detection service with `limits.workers` worker threads (at least one, started with
+    /// the first job) that run queued jobs in order; a job waits as `queued` until a worker
+    /// is free.
+    pub fn with_workers(hub: Hub, limits: DetectLimits) -> Detections {
+        let det = Detections::new(hub, limits);
+        lock(&det.state).pooled = true;
+        det
+    }
+
+    /// Starts the worker threads if they are not running yet.
+    fn ensure_workers(&self) -> Result<(), HubError> {
+        let mut handles = lock(&self.workers);
+        if !handles.is_empty() {
+            return Ok(());
+        }
+        for n in 0..self.limits.workers.max(1) {
+            let worker = self.clone();
+            let h = std::thread::Builder::new()
+                .name(format!("rrm-detect-{n}"))
+                .spawn(move || worker.work())
+                .map_err(|e| {
+                    HubError::Store(store::StoreError::Backend(format!(
+                        "cannot start a detection worker: {e}"
+                    )))
+                })?;
+            handles.push(h);
+        }
+        Ok(())
+    }
+
+    /// A worker's loop: takes the oldest queued job and runs it, until shutdown.
+    fn work(&self) {
+        loop {
+            let job = {
+                let mut st = lock(&self.state);
+                loop {
+                    if st.closing {
+                        return;
+                    }
+                    if let Some(i) = self.next_eligible(&st) {
+                        if let Some(job) = st.queue.remove(i) {
+                            lock(&job.state).status = JobStatus::Running;
+                            break job;
+                        }
+                    }
+                    st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            execute(&job);
+            // A finished job may let another organisation's queued job run.
+            self.wake.notify_all();
+        }
+    }
+
+    /// The queue position of the oldest job whose organisation runs fewer than
+    /// `max_running_jobs` jobs.
+    fn next_eligible(&self, st: &State) -> Option<usize> {
+        let limit = self.limits.max_running_jobs.max(1);
+        st.queue.iter().position(|job| {
+            st.jobs
+                .iter()
+                .filter(|j| j.org_id == job.org_id && lock(&j.state).status == JobStatus::Running)
+                .count()
+                < limit
+        })
+    }
+
+    /// Cancels a queued or running job of the caller's organisation (analyst or admin): a
+    /// queued job ends at once, a running one at the engine's next check. Cancelling a
+    /// cancelled job changes nothing; a finished one is `Conflict`. Returns the job.
+    pub fn cancel(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
+        need_analyst(p)?;
+        let job = self.job(p, id)?;
+        {
+            let mut st = lock(&self.state);
+            let mut s = lock(&job.state);
+            match s.status {
+                JobStatus::Done | JobStatus::Failed => {
+                    return Err(HubError::Conflict(format!(
+                        "detection '{id}' is {}; only a queued or running detection can be \
+                         cancelled",
+                        s.status.as_str()
+                    )))
+                }
+                JobStatus::Cancelled => {}
+                JobStatus::Queued => {
+                    job.cancel.store(true, Ordering::SeqCst);
+                    s.status = JobStatus::Cancelled;
+                    s.error = Some("cancelled by the organisation".to_string());
+                    st.queue.retain(|j| j.id != job.id);
+                }
+                JobStatus::Running => job.cancel.store(true, Ordering::SeqCst),
+            }
+        }
+        self.job_json(p, id)
+    }
+
+    /// Starts stopping the service without waiting: new jobs are refused, queued jobs are
+    /// cancelled, running jobs are asked to stop and idle workers are woken to exit.
+    pub fn close(&self) {
+        {
+            let mut st = lock(&self.state);
+            st.closing = true;
+            st.queue.clear();
+            for job in &st.jobs {
+                job.cancel.store(true, Ordering::SeqCst);
+                let mut s = lock(&job.state);
+                if s.status == JobStatus::Queued {
+                    s.status = JobStatus::Cancelled;
+                    s.error = Some("cancelled: the hub is shutting down".to_string());
+                }
+            }
+        }
+        self.wake.notify_all();
+    }
+
+    /// [`Detections::close`], then waits up to `wait` for the workers to end. Returns whether
+    /// every worker ended in time.
+    pub fn shutdown(&self, wait: Duration) -> bool {
+        self.close();
+        let handles: Vec<JoinHandle<()>> = lock(&self.workers).drain(..).collect();
+        let deadline = Instant::now() + wait;
+        while handles.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let all = handles.iter().all(JoinHandle::is_finished);
+        for h in handles {
+            if h.is_finished() {
+                let _ = h.join();
+            }
+        }
+        all
     }
 
     /// Reads an uploaded post file (CNT CSV, Twitter archive CSV or NDJSON, detected from the
@@ -306,8 +481,15 @@ impl Detections {
         });
         let mut st = lock(&self.state);
         st.datasets.push(ds);
-        while st.datasets.len() > self.limits.max_datasets {
-            st.datasets.remove(0);
+        // Only this organisation's own oldest datasets give way.
+        let org = p.org.id;
+        while st.datasets.iter().filter(|d| d.org_id == org).count() > self.limits.max_datasets {
+            match st.datasets.iter().position(|d| d.org_id == org) {
+                Some(i) => {
+                    st.datasets.remove(i);
+                }
+                None => break,
+            }
         }
         Ok(info)
     }
@@ -389,21 +571,58 @@ impl Detections {
                 window_seconds: req.window,
                 groups: Vec::new(),
             }),
+            cancel: AtomicBool::new(false),
         });
         let id = job.id.clone();
+        let org = p.org.id;
         let mut st = lock(&self.state);
-        st.jobs.push(job);
-        while st.jobs.len() > self.limits.max_jobs {
-            let finished = st
-                .jobs
-                .iter()
-                .position(|j| matches!(lock(&j.state).status, JobStatus::Done | JobStatus::Failed));
-            st.jobs.remove(finished.unwrap_or(0));
+        if st.closing {
+            return Err(HubError::Conflict(
+                "the hub is shutting down; start the detection again later".to_string(),
+            ));
+        }
+        let active = st
+            .jobs
+            .iter()
+            .filter(|j| j.org_id == org && lock(&j.state).status.is_active())
+            .count();
+        if active >= self.limits.max_active_jobs {
+            return Err(HubError::Conflict(format!(
+                "organisation '{}' has {active} detections queued or running, the most it may \
+                 have; wait for one to finish or cancel one",
+                p.org.slug
+            )));
+        }
+        st.jobs.push(job.clone());
+        // Only this organisation's own oldest finished jobs give way; active jobs never do.
+        loop {
+            let own: Vec<usize> = (0..st.jobs.len())
+                .filter(|&i| st.jobs[i].org_id == org)
+                .collect();
+            if own.len() <= self.limits.max_jobs {
+                break;
+            }
+            let finished = own
+                .into_iter()
+                .find(|&i| !lock(&st.jobs[i].state).status.is_active());
+            match finished {
+                Some(i) => {
+                    st.jobs.remove(i);
+                }
+                None => break,
+            }
+        }
+        if st.pooled {
+            st.queue.push_back(job);
+            drop(st);
+            self.ensure_workers()?;
+            self.wake.notify_one();
         }
         Ok(id)
     }
 
-    /// Runs a queued job to the end (blocking), updating its progress. Unknown ids are ignored.
+    /// Runs a queued job to the end (blocking), updating its progress, on a service without
+    /// workers. Unknown ids and jobs that are not queued are ignored.
     pub fn run(&self, job_id: &str) {
         let job = lock(&self.state)
             .jobs
@@ -411,21 +630,14 @@ impl Detections {
             .find(|j| j.id == job_id)
             .cloned();
         let Some(job) = job else { return };
-        lock(&job.state).status = JobStatus::Running;
-        let outcome = compute(&job);
-        let mut s = lock(&job.state);
-        match outcome {
-            Ok((window, groups)) => {
-                s.window_seconds = Some(window);
-                s.groups = groups;
-                s.progress = 1.0;
-                s.status = JobStatus::Done;
+        {
+            let mut s = lock(&job.state);
+            if s.status != JobStatus::Queued {
+                return;
             }
-            Err(e) => {
-                s.error = Some(e);
-                s.status = JobStatus::Failed;
-            }
+            s.status = JobStatus::Running;
         }
+        execute(&job);
     }
 
     /// A job's status, progress (0 to 1), parameters and, when done, its groups.
@@ -626,6 +838,30 @@ impl Detections {
     }
 }
 
+/// Runs a job already marked running on the calling thread. A panic in the engine fails the
+/// job instead of ending the worker.
+fn execute(job: &Job) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute(job)))
+        .unwrap_or_else(|_| Err("internal error in the detection engine".to_string()));
+    let mut s = lock(&job.state);
+    match outcome {
+        Ok((window, groups)) => {
+            s.window_seconds = Some(window);
+            s.groups = groups;
+            s.progress = 1.0;
+            s.status = JobStatus::Done;
+        }
+        Err(_) if job.cancel.load(Ordering::SeqCst) => {
+            s.error = Some("cancelled".to_string());
+            s.status = JobStatus::Cancelled;
+        }
+        Err(e) => {
+            s.error = Some(e);
+            s.status = JobStatus::Failed;
+        }
+    }
+}
+
 fn secs_timestamp(s: f64) -> String {
     stix::format_timestamp((s * 1_000_000.0).round() as i64)
 }
@@ -706,9 +942,10 @@ fn compute(job: &Job) -> Result<(f64, Vec<Value>), String> {
         ..Params::default()
     };
     let steps = job.networks.len() as f64 + 1.0;
+    let stop = || job.cancel.load(Ordering::Relaxed);
     let mut results: Vec<(Network, Vec<coord::Edge>)> = Vec::new();
     for (i, &net) in job.networks.iter().enumerate() {
-        let edges = coord::compute(corpus, net, &params).map_err(|e| e.to_string())?;
+        let edges = coord::compute_until(corpus, net, &params, &stop).map_err(|e| e.to_string())?;
         results.push((net, edges));
         lock(&job.state).progress = (i as f64 + 1.0) / steps;
     }
@@ -719,6 +956,9 @@ fn compute(job: &Job) -> Result<(f64, Vec<Value>), String> {
         .filter(|(n, _)| only_post || *n != Network::CoPost)
         .map(|(n, e)| (*n, e.as_slice()))
         .collect();
+    if stop() {
+        return Err("cancelled".to_string());
+    }
     let groups = coord::find_groups(corpus, &views);
     let list = groups
         .iter()

@@ -567,3 +567,325 @@ proptest! {
         }
     }
 }
+
+/// A match asks for at most threshold 63, gets its 100 nearest matches per hash and 10,000
+/// per request, and says when a list was cut.
+#[test]
+fn match_threshold_and_result_caps() {
+    use hub::banks::{MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD};
+    let w = world();
+    let hub = &w.t.hub;
+    hub.create_bank(&w.owner, "many", "", Tlp::Green, "hashes")
+        .unwrap();
+    let base = [0x3cu8; 32];
+    let q = hex::encode(base);
+    // About 300 entries 1 to 40 bits from the base.
+    let mut values: Vec<String> = (0..300usize)
+        .map(|i| {
+            let n = 1 + i % 40;
+            let mut f: Vec<usize> = (0..n).map(|k| (i * 7 + k * 13) % 256).collect();
+            f.sort();
+            f.dedup();
+            hex_with_bits(&base, &f)
+        })
+        .collect();
+    values.sort();
+    values.dedup();
+    let inputs: Vec<EntryInput> = values.iter().map(|v| input("pdq", v)).collect();
+    let added = hub.add_entries(&w.owner, "many", &inputs).unwrap();
+    assert!(added.len() > 200);
+
+    for t in [MAX_THRESHOLD + 1, 256, 10_000] {
+        let e = hub
+            .match_hashes(&w.partner, &[pdq_query(&q)], Some(t))
+            .unwrap_err();
+        assert!(
+            matches!(&e, HubError::Invalid { field, .. } if field == "threshold"),
+            "{e:?}"
+        );
+    }
+    let got = hub
+        .match_hashes(&w.partner, &[pdq_query(&q)], Some(MAX_THRESHOLD))
+        .unwrap();
+    assert_eq!(got[0].len(), MAX_MATCHES_PER_QUERY);
+    assert!(got[0].truncated);
+    let qh = pdq::PdqHash::from_hex(&q).unwrap();
+    let mut want: Vec<(u32, i64)> = added
+        .iter()
+        .map(|e| {
+            (
+                qh.distance(&pdq::PdqHash::from_hex(&e.value).unwrap()),
+                e.id,
+            )
+        })
+        .collect();
+    want.sort();
+    want.truncate(MAX_MATCHES_PER_QUERY);
+    let have: Vec<(u32, i64)> = got[0].iter().map(|m| (m.distance, m.entry.id)).collect();
+    assert_eq!(have, want, "the nearest 100, by distance then id");
+    // A narrow threshold that fits is not truncated.
+    let few = hub
+        .match_hashes(&w.partner, &[pdq_query(&q)], Some(2))
+        .unwrap();
+    assert!(!few[0].is_empty() && few[0].len() < MAX_MATCHES_PER_QUERY);
+    assert!(!few[0].truncated);
+
+    // The per-request budget: later hashes get nothing, and say so.
+    let queries = vec![pdq_query(&q); 150];
+    let got = hub
+        .match_hashes(&w.partner, &queries, Some(MAX_THRESHOLD))
+        .unwrap();
+    let total: usize = got.iter().map(|l| l.len()).sum();
+    assert_eq!(total, MAX_MATCHES_PER_REQUEST);
+    assert!(got.iter().all(|l| l.truncated));
+    assert!(got[149].is_empty());
+}
+
+/// Bank names are unique per organisation: another organisation's invisible bank of the same
+/// name neither blocks a new bank nor changes the answer; a shared name is resolved to the
+/// caller's own bank, or named as ORG:NAME.
+#[test]
+fn bank_names_are_per_organisation() {
+    let w = world();
+    let hub = &w.t.hub;
+    hub.add_collection(Actor::Operator, "secret", "Secret", "", None)
+        .unwrap();
+    hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
+    // The owner's bank is invisible to the partner.
+    hub.create_bank(&w.owner, "tvec", "", Tlp::Amber, "secret")
+        .unwrap();
+    let theirs = hub
+        .create_bank(&w.partner, "tvec", "", Tlp::Amber, "hashes")
+        .unwrap();
+    assert_eq!(theirs.owner_org_id, w.partner.org.id);
+    // A second bank of the same name in one organisation conflicts, with the same message
+    // whether or not another organisation has the name.
+    let dup = |p: &Principal, name: &str| match hub.create_bank(p, name, "", Tlp::Amber, "hashes") {
+        Err(HubError::Conflict(m)) => m.replace(name, "NAME"),
+        other => panic!("expected a conflict, got {other:?}"),
+    };
+    hub.create_bank(&w.partner, "solo", "", Tlp::Amber, "hashes")
+        .unwrap();
+    assert_eq!(dup(&w.partner, "tvec"), dup(&w.partner, "solo"));
+    // Each organisation's NAME is its own bank.
+    assert_eq!(hub.get_bank(&w.partner, "tvec").unwrap().id, theirs.id);
+    assert_eq!(
+        hub.get_bank(&w.owner, "tvec").unwrap().owner_org_id,
+        w.owner.org.id
+    );
+    // The owner's secret bank is not found by its qualified name either.
+    assert!(matches!(
+        hub.get_bank(&w.partner, "owner:tvec"),
+        Err(HubError::NotFound(_))
+    ));
+    assert_eq!(
+        hub.get_bank(&w.partner, "partner:tvec").unwrap().id,
+        theirs.id
+    );
+    // Two visible banks of other organisations: ambiguous, and the message names both.
+    hub.create_bank(&w.owner, "shared", "", Tlp::Green, "hashes")
+        .unwrap();
+    hub.create_bank(&w.partner, "shared", "", Tlp::Green, "hashes")
+        .unwrap();
+    let third = org_with_user(hub, "third", "tom", Role::Analyst);
+    hub.grant(Actor::Operator, "third", "hashes", RO).unwrap();
+    match hub.get_bank(&third, "shared") {
+        Err(HubError::Invalid { field, message }) => {
+            assert_eq!(field, "bank");
+            assert!(message.contains("owner:shared") && message.contains("partner:shared"));
+        }
+        other => panic!("expected an ambiguity, got {other:?}"),
+    }
+    assert_eq!(
+        hub.get_bank(&third, "owner:shared").unwrap().owner_org_id,
+        w.owner.org.id
+    );
+}
+
+/// A bank's TLP change re-marks its published indicators: the latest version carries the new
+/// marking, and after a raise no version at the old marking is readable by anyone.
+#[test]
+fn tlp_change_remarks_published_indicators() {
+    use store::VersionFilter;
+    let w = world();
+    let hub = &w.t.hub;
+    hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
+    hub.create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
+        .unwrap();
+    hub.add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])
+        .unwrap();
+    hub.add_entries(&w.partner, "tvec", &[input("md5", &"2".repeat(32))])
+        .unwrap();
+    let gone = hub
+        .add_entries(&w.owner, "tvec", &[input("md5", &"3".repeat(32))])
+        .unwrap();
+    hub.set_entry_enabled(&w.owner, "tvec", gone[0].id, false)
+        .unwrap();
+    let all = hub::ObjectFilter {
+        types: vec!["indicator".into()],
+        versions: VersionFilter {
+            all: true,
+            ..VersionFilter::default()
+        },
+        ..hub::ObjectFilter::default()
+    };
+    let latest = hub::ObjectFilter {
+        types: vec!["indicator".into()],
+        ..hub::ObjectFilter::default()
+    };
+    let col = hub.get_bank(&w.owner, "tvec").unwrap().collection_id;
+    let marking = |o: &serde_json::Value| o["object_marking_refs"][0].as_str().unwrap().to_string();
+    assert_eq!(common::read_all(hub, &w.outsider, &col, &all).len(), 4);
+
+    // GREEN -> RED: the outsider sees nothing at all, even asking for every version.
+    let update = |tlp| BankUpdate {
+        tlp: Some(tlp),
+        ..BankUpdate::default()
+    };
+    hub.update_bank(&w.owner, "tvec", &update(Tlp::Red))
+        .unwrap();
+    assert!(common::read_all(hub, &w.outsider, &col, &all).is_empty());
+    let owner_all = common::read_all(hub, &w.owner, &col, &all);
+    assert_eq!(
+        owner_all.len(),
+        2,
+        "only the RED versions of the enabled entries remain"
+    );
+    assert!(owner_all
+        .iter()
+        .all(|o| marking(o) == Tlp::Red.marking_id()));
+    // The partner's entry stays its own indicator, re-marked in its name.
+    let partner_sees = common::read_all(hub, &w.partner, &col, &latest);
+    assert_eq!(partner_sees.len(), 1);
+    assert_eq!(
+        partner_sees[0]["created_by_ref"],
+        w.partner.org.identity_id.as_str()
+    );
+
+    // RED -> GREEN: the latest versions are GREEN; the older RED ones stay RED.
+    hub.update_bank(&w.owner, "tvec", &update(Tlp::Green))
+        .unwrap();
+    let out_latest = common::read_all(hub, &w.outsider, &col, &latest);
+    assert_eq!(out_latest.len(), 2);
+    assert!(out_latest
+        .iter()
+        .all(|o| marking(o) == Tlp::Green.marking_id()));
+    assert_eq!(common::read_all(hub, &w.outsider, &col, &all).len(), 2);
+    assert_eq!(common::read_all(hub, &w.owner, &col, &all).len(), 4);
+    // Entries still disable and enable after re-marking.
+    let e = hub.store().list_entries(None, 0, 10).unwrap()[0].clone();
+    hub.set_entry_enabled(&w.owner, "tvec", e.id, false)
+        .unwrap();
+    hub.set_entry_enabled(&w.owner, "tvec", e.id, true).unwrap();
+}
+
+fn tlp_strategy() -> impl Strategy<Value = Tlp> {
+    prop_oneof![
+        Just(Tlp::Clear),
+        Just(Tlp::Green),
+        Just(Tlp::Amber),
+        Just(Tlp::AmberStrict),
+        Just(Tlp::Red),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+
+    /// After any sequence of TLP changes, an organisation that may not use the bank at its
+    /// current level reads no version of its indicators, and one that may reads the current
+    /// marking as every indicator's latest version.
+    #[test]
+    fn remarking_never_leaves_a_readable_looser_version(
+        start in tlp_strategy(),
+        changes in prop::collection::vec(tlp_strategy(), 1..5),
+        disable_one in any::<bool>(),
+    ) {
+        let w = world();
+        let hub = &w.t.hub;
+        hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
+        hub.create_bank(&w.owner, "b", "", Tlp::Green, "hashes").unwrap();
+        let added = hub
+            .add_entries(&w.owner, "b", &[input("md5", &"1".repeat(32)), input("md5", &"2".repeat(32))])
+            .unwrap();
+        hub.add_entries(&w.partner, "b", &[input("md5", &"3".repeat(32))]).unwrap();
+        if disable_one {
+            hub.set_entry_enabled(&w.owner, "b", added[0].id, false).unwrap();
+        }
+        let col = hub.get_bank(&w.owner, "b").unwrap().collection_id;
+        let every = hub::ObjectFilter {
+            types: vec!["indicator".into()],
+            versions: store::VersionFilter { all: true, ..store::VersionFilter::default() },
+            ..hub::ObjectFilter::default()
+        };
+        let latest = hub::ObjectFilter { types: vec!["indicator".into()], ..hub::ObjectFilter::default() };
+        for tlp in std::iter::once(start).chain(changes) {
+            hub.update_bank(&w.owner, "b", &BankUpdate { tlp: Some(tlp), ..BankUpdate::default() }).unwrap();
+            let bank = hub.store().bank_by_name(w.owner.org.id, "b").unwrap().unwrap();
+            for who in [&w.owner, &w.partner, &w.outsider] {
+                let usable = hub.may_use_bank(who, &bank).unwrap();
+                let all = common::read_all(hub, who, &col, &every);
+                if !usable {
+                    // At RED the partner still sees the indicator it contributed.
+                    let foreign: Vec<_> = all
+                        .iter()
+                        .filter(|o| o["created_by_ref"] != who.org.identity_id.as_str())
+                        .collect();
+                    prop_assert!(foreign.is_empty(), "{} reads {:?} at {:?}", who.org.slug, foreign, tlp);
+                } else {
+                    for o in common::read_all(hub, who, &col, &latest) {
+                        if o["revoked"] != true {
+                            prop_assert_eq!(o["object_marking_refs"][0].as_str(), Some(tlp.marking_id()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bank names are per organisation: whether another organisation has an invisible bank of
+    /// the same name changes neither creating the caller's bank nor finding it.
+    #[test]
+    fn invisible_banks_of_the_same_name_change_nothing(
+        others in prop::collection::vec((any::<bool>(), tlp_strategy()), 0..4),
+        mine_first in any::<bool>(),
+    ) {
+        let w = world();
+        let hub = &w.t.hub;
+        hub.add_collection(Actor::Operator, "secret", "Secret", "", None).unwrap();
+        hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
+        let create_others = || {
+            for (i, (visible, tlp)) in others.iter().enumerate() {
+                let p = org_with_user(hub, &format!("o{i}"), &format!("u{i}"), Role::Analyst);
+                let col = if *visible { "hashes" } else { "secret" };
+                hub.grant(Actor::Operator, &format!("o{i}"), col, RW).unwrap();
+                let tlp = if *visible { Tlp::Green } else { *tlp };
+                hub.create_bank(&p, "same", "", tlp, col).unwrap();
+            }
+        };
+        if !mine_first {
+            create_others();
+        }
+        let mine = hub.create_bank(&w.partner, "same", "", Tlp::Green, "hashes").unwrap();
+        if mine_first {
+            create_others();
+        }
+        prop_assert_eq!(hub.get_bank(&w.partner, "same").unwrap().id, mine.id);
+        prop_assert!(matches!(
+            hub.create_bank(&w.partner, "same", "", Tlp::Green, "hashes"),
+            Err(HubError::Conflict(_))
+        ));
+        let listed: Vec<i64> = hub
+            .list_banks(&w.partner)
+            .unwrap()
+            .iter()
+            .filter(|b| b.name == "same" && b.owner_org_id != w.partner.org.id)
+            .map(|b| b.id)
+            .collect();
+        for b in hub.store().banks_named("same").unwrap() {
+            if !hub.may_use_bank(&w.partner, &b).unwrap() {
+                prop_assert!(!listed.contains(&b.id));
+            }
+        }
+    }
+}

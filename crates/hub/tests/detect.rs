@@ -74,6 +74,7 @@ fn datasets_are_bounded_and_private() {
         max_datasets: 2,
         max_jobs: 2,
         max_posts: 3,
+        ..DetectLimits::default()
     };
     let det = Detections::new(t.hub.clone(), limits);
     let err = det
@@ -101,6 +102,167 @@ fn datasets_are_bounded_and_private() {
     assert!(matches!(
         det.create_job(&bob, &request(&ids[2])),
         Err(HubError::NotFound(_))
+    ));
+}
+
+const SMALL: &str =
+    "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\nm1,a,na,,,hi,1,\n";
+
+/// `n` posts by 500 accounts over `n` seconds: co_post with a huge window is slow.
+fn big_csv(n: usize) -> String {
+    let mut out =
+        String::from("message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n");
+    for i in 0..n {
+        out.push_str(&format!("m{i},u{},n{},,,text {i},{i},\n", i % 500, i % 500));
+    }
+    out
+}
+
+fn slow_request(dataset: &str) -> DetectRequest {
+    DetectRequest {
+        networks: vec!["co_post".to_string()],
+        window: Some(1e9),
+        min_weight: 1,
+        ..request(dataset)
+    }
+}
+
+#[test]
+fn quotas_are_per_organisation_and_active_jobs_are_never_evicted() {
+    let t = new_hub();
+    let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
+    let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
+    let limits = DetectLimits {
+        max_datasets: 2,
+        max_jobs: 1,
+        max_active_jobs: 2,
+        ..DetectLimits::default()
+    };
+    let det = Detections::new(t.hub.clone(), limits);
+    let up = |p| {
+        det.upload(p, "p.csv", SMALL.as_bytes(), None, false, None)
+            .unwrap()
+            .id
+    };
+    let bobs = up(&bob);
+    let bob_job = det.create_job(&bob, &request(&bobs)).unwrap();
+    // Many uploads by one organisation evict only its own datasets.
+    let anas: Vec<String> = (0..5).map(|_| up(&ana)).collect();
+    assert!(det.dataset_info(&bob, &bobs).is_ok(), "bob's dataset stays");
+    assert!(det.dataset_info(&ana, &anas[2]).is_err());
+    assert!(det.dataset_info(&ana, &anas[4]).is_ok());
+    // Jobs: the active ones are kept beyond max_jobs; a third active one is refused.
+    let j1 = det.create_job(&ana, &request(&anas[4])).unwrap();
+    let j2 = det.create_job(&ana, &request(&anas[4])).unwrap();
+    assert_eq!(det.job_json(&ana, &j1).unwrap()["status"], "queued");
+    assert_eq!(det.job_json(&ana, &j2).unwrap()["status"], "queued");
+    let err = det.create_job(&ana, &request(&anas[4])).unwrap_err();
+    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    assert_eq!(det.job_json(&bob, &bob_job).unwrap()["status"], "queued");
+    // Once one is finished it is the one evicted for the next job.
+    det.run(&j1);
+    assert_eq!(det.job_json(&ana, &j1).unwrap()["status"], "done");
+    let j3 = det.create_job(&ana, &request(&anas[4])).unwrap();
+    assert!(matches!(
+        det.job_json(&ana, &j1),
+        Err(HubError::NotFound(_))
+    ));
+    assert!(det.job_json(&ana, &j2).is_ok() && det.job_json(&ana, &j3).is_ok());
+    assert!(
+        det.job_json(&bob, &bob_job).is_ok(),
+        "bob's job is never evicted by ana"
+    );
+}
+
+#[test]
+fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
+    let t = new_hub();
+    let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
+    let rita = org_with_user(&t.hub, "gov", "rita", Role::Reader);
+    let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
+    let det = Detections::new(t.hub.clone(), DetectLimits::default());
+    let ds = det
+        .upload(&ana, "p.csv", CSV.as_bytes(), None, false, None)
+        .unwrap();
+    let queued = det.create_job(&ana, &request(&ds.id)).unwrap();
+    assert!(matches!(
+        det.cancel(&bob, &queued),
+        Err(HubError::NotFound(_))
+    ));
+    assert!(matches!(
+        det.cancel(&rita, &queued),
+        Err(HubError::Forbidden(_))
+    ));
+    assert_eq!(det.cancel(&ana, &queued).unwrap()["status"], "cancelled");
+    assert_eq!(det.cancel(&ana, &queued).unwrap()["status"], "cancelled");
+    det.run(&queued);
+    assert_eq!(
+        det.job_json(&ana, &queued).unwrap()["status"],
+        "cancelled",
+        "a cancelled job never runs"
+    );
+    let done = det.create_job(&ana, &request(&ds.id)).unwrap();
+    det.run(&done);
+    assert!(matches!(
+        det.cancel(&ana, &done),
+        Err(HubError::Conflict(_))
+    ));
+
+    // On the worker pool: a long job runs, is cancelled and stops within moments.
+    let pool = Detections::with_workers(
+        t.hub.clone(),
+        DetectLimits {
+            workers: 1,
+            ..DetectLimits::default()
+        },
+    );
+    let big = pool
+        .upload(
+            &ana,
+            "big.csv",
+            big_csv(20_000).as_bytes(),
+            None,
+            false,
+            None,
+        )
+        .unwrap();
+    let long = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
+    let waiting = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
+    let started = std::time::Instant::now();
+    while pool.job_json(&ana, &long).unwrap()["status"] != "running" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        pool.job_json(&ana, &waiting).unwrap()["status"],
+        "queued",
+        "one worker, one job at a time"
+    );
+    pool.cancel(&ana, &long).unwrap();
+    let cancelled = std::time::Instant::now();
+    while pool.job_json(&ana, &long).unwrap()["status"] != "cancelled" {
+        assert!(
+            cancelled.elapsed() < std::time::Duration::from_secs(10),
+            "the running job stops"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // The queued one starts next; shutdown stops it and the worker promptly.
+    while pool.job_json(&ana, &waiting).unwrap()["status"] != "running" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        pool.shutdown(std::time::Duration::from_secs(10)),
+        "workers end"
+    );
+    assert_eq!(
+        pool.job_json(&ana, &waiting).unwrap()["status"],
+        "cancelled"
+    );
+    assert!(matches!(
+        pool.create_job(&ana, &request(&big.id)),
+        Err(HubError::Conflict(_))
     ));
 }
 

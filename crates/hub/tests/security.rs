@@ -395,15 +395,22 @@ fn revocation_and_red_versions() {
         first: false,
         at: Vec::new(),
     };
-    for f in [last.clone(), VersionFilter::all()] {
-        let e = hub.delete_object(&a, &col, &id, &f).unwrap_err();
-        assert_eq!(e.code(), "forbidden");
-        assert!(e.to_string().contains("revoked"), "{e}");
-    }
+    let e = hub.delete_object(&a, &col, &id, &last).unwrap_err();
+    assert_eq!(e.code(), "forbidden");
+    assert!(e.to_string().contains("revoked"), "{e}");
     let page = hub
         .get_object(&a, &col, &id, &ObjectFilter::default(), None, None)
         .unwrap();
     assert_eq!(page.objects, vec![v5]);
+    // Deleting every version removes the object, which stays revoked.
+    assert!(hub
+        .delete_object(&a, &col, &id, &VersionFilter::all())
+        .is_ok());
+    let s = hub
+        .add_objects(&a, &col, vec![marked(indicator(&id, 9), Tlp::Amber)])
+        .unwrap();
+    assert_eq!(s["failure_count"], 1, "{s}");
+    assert!(message(&s, 0).contains("revoked"), "{s}");
 }
 
 #[test]

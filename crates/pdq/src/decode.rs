@@ -4,17 +4,30 @@
 //! reference tools, its Python bindings and HMA do, so hashes agree with what partners share. A
 //! copy that differs only by orientation is still found through [`crate::Dihedral`] hashes.
 //! Alpha is ignored. Greyscale images hash their grey values directly (Meta's grey path).
+//!
+//! Size limits are checked from the image header, before any pixel buffer is allocated: PDQ
+//! decimates every image to 64x64, so [`MAX_PIXELS`] (50 megapixels, more than a 48-megapixel
+//! phone photo) loses nothing a hash needs, and a small compressed "bomb" that claims huge
+//! dimensions is refused at once.
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use crate::{Dihedral, Error, Hasher, Pdq};
 
-/// Most memory the decoder may allocate for one image (about 130 megapixels of RGBA).
-pub const MAX_DECODE_BYTES: u64 = 512 << 20;
+/// Most memory the decoder may allocate for one image (50 megapixels of 8-bit RGBA fit).
+pub const MAX_DECODE_BYTES: u64 = 256 << 20;
 
-/// Decodes an image held in memory, refusing empty input, unknown formats and over-large images.
+/// Most pixels (width times height) an image may have.
+pub const MAX_PIXELS: u64 = 50_000_000;
+
+/// Longest side, in pixels.
+pub const MAX_SIDE: u32 = 16_384;
+
+/// Decodes an image held in memory, refusing empty input, unknown formats and over-large images
+/// (more than [`MAX_PIXELS`] pixels, a side over [`MAX_SIDE`], or more than
+/// [`MAX_DECODE_BYTES`] of decoder memory) before allocating their pixels.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, Error> {
     if bytes.is_empty() {
         return Err(Error::EmptyInput);
@@ -30,11 +43,22 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, Error> {
     }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
     reader.limits(limits);
-    reader.decode().map_err(|e| match e {
+    let image_error = |e: image::ImageError| match e {
         image::ImageError::Limits(l) => Error::Limits(l.to_string()),
         other => Error::Decode(other.to_string()),
-    })
+    };
+    let decoder = reader.into_decoder().map_err(image_error)?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(Error::Limits(format!(
+            "{w}x{h} is {} pixels, more than the {MAX_PIXELS} allowed",
+            u64::from(w) * u64::from(h)
+        )));
+    }
+    DynamicImage::from_decoder(decoder).map_err(image_error)
 }
 
 /// Walks a JPEG's marker segments and scan data up to its end-of-image marker.

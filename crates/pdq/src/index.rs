@@ -13,8 +13,11 @@
 //! matchable as soon as `add` returns; when those lists hold as many entries as the flat arrays,
 //! they are merged in (amortised like a growing `Vec`). Disabling only clears a bit. Memory is
 //! about 130 bytes per entry including the id map.
+//!
+//! [`Index::query_nearest`] bounds a query: it keeps only the `limit` nearest admitted entries
+//! in a heap, so a wide threshold never materialises the whole index.
 
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::PdqHash;
@@ -33,6 +36,87 @@ pub struct Match {
     pub distance: u32,
     /// The id given when the entry was added.
     pub id: u64,
+}
+
+/// The bounded result of [`Index::query_nearest`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Nearest {
+    /// The nearest admitted entries, sorted by distance then id.
+    pub matches: Vec<Match>,
+    /// Whether more admitted entries were within the threshold than the limit kept.
+    pub truncated: bool,
+}
+
+/// Where a query puts the entries it finds.
+trait Sink {
+    /// The largest distance to report.
+    fn bound(&self) -> u32;
+    /// Takes one enabled entry within [`Sink::bound`].
+    fn push(&mut self, m: Match);
+    /// Whether the search may stop now.
+    fn done(&self) -> bool {
+        false
+    }
+}
+
+impl Sink for (u32, &mut Vec<Match>) {
+    #[inline(always)]
+    fn bound(&self) -> u32 {
+        self.0
+    }
+
+    #[inline(always)]
+    fn push(&mut self, m: Match) {
+        self.1.push(m);
+    }
+}
+
+/// Keeps the `limit` nearest entries that `accept` admits.
+struct Heap<'a> {
+    threshold: u32,
+    limit: usize,
+    accept: &'a dyn Fn(u64) -> bool,
+    heap: BinaryHeap<Match>,
+    truncated: bool,
+}
+
+impl Sink for Heap<'_> {
+    #[inline(always)]
+    fn bound(&self) -> u32 {
+        self.threshold
+    }
+
+    fn done(&self) -> bool {
+        self.limit == 0 && self.truncated
+    }
+
+    fn push(&mut self, m: Match) {
+        if self.limit == 0 {
+            // Nothing is kept: one admitted entry answers whether the list is cut.
+            if !self.truncated && (self.accept)(m.id) {
+                self.truncated = true;
+            }
+            return;
+        }
+        let full = self.heap.len() >= self.limit;
+        let nearer = self.heap.peek().is_none_or(|top| m < *top);
+        // Once full and truncated, a farther entry changes nothing: skip the admission check.
+        if full && !nearer && self.truncated {
+            return;
+        }
+        if !(self.accept)(m.id) {
+            return;
+        }
+        if !full {
+            self.heap.push(m);
+            return;
+        }
+        self.truncated = true;
+        if nearer {
+            self.heap.pop();
+            self.heap.push(m);
+        }
+    }
 }
 
 /// Hasher for the id map: the splitmix64 finaliser over the id (ids are not secret, and a
@@ -319,77 +403,103 @@ impl Index {
     /// Like [`Index::query`], appending to `out` after clearing it (reuses its allocation).
     pub fn query_into(&self, query: &PdqHash, threshold: u32, out: &mut Vec<Match>) {
         out.clear();
+        self.search(query, threshold, &mut (threshold, &mut *out));
+        out.sort_unstable();
+    }
+
+    /// The `limit` nearest enabled entries within `threshold` of `query` that `accept`
+    /// admits, sorted by distance then id, and whether more admitted entries qualified. It
+    /// equals the first `limit` of [`Index::query`] filtered by `accept`, but holds at most
+    /// `limit` matches at a time; with `limit` 0 it stops at the first admitted entry.
+    pub fn query_nearest(
+        &self,
+        query: &PdqHash,
+        threshold: u32,
+        limit: usize,
+        accept: &dyn Fn(u64) -> bool,
+    ) -> Nearest {
+        let mut heap = Heap {
+            threshold,
+            limit,
+            accept,
+            heap: BinaryHeap::with_capacity(limit.min(1024) + 1),
+            truncated: false,
+        };
+        self.search(query, threshold, &mut heap);
+        Nearest {
+            matches: heap.heap.into_sorted_vec(),
+            truncated: heap.truncated,
+        }
+    }
+
+    /// Probes the tables, or scans for wide thresholds, pushing every qualifying entry.
+    fn search<S: Sink>(&self, query: &PdqHash, threshold: u32, sink: &mut S) {
         let radius = threshold / TABLES as u32;
         if radius >= SCAN_FROM_RADIUS {
-            self.scan_into(query, threshold, out);
+            self.scan_into(query, sink);
         } else {
             #[cfg(target_arch = "x86_64")]
             {
                 if std::arch::is_x86_feature_detected!("popcnt") {
                     // SAFETY: the CPU supports popcnt, checked just above.
-                    unsafe { self.probe_popcnt(query, threshold, radius, out) };
-                    out.sort_unstable();
+                    unsafe { self.probe_popcnt(query, radius, sink) };
                     return;
                 }
             }
-            self.probe(query, threshold, radius, out);
+            self.probe(query, radius, sink);
         }
-        out.sort_unstable();
     }
 
     /// Every enabled entry within `threshold`, by scanning all of them.
     pub fn brute_force(&self, query: &PdqHash, threshold: u32) -> Vec<Match> {
         let mut out = Vec::new();
-        self.scan_into(query, threshold, &mut out);
+        self.scan_into(query, &mut (threshold, &mut out));
         out.sort_unstable();
         out
     }
 
-    fn scan_into(&self, query: &PdqHash, threshold: u32, out: &mut Vec<Match>) {
+    fn scan_into<S: Sink>(&self, query: &PdqHash, sink: &mut S) {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("popcnt") {
                 // SAFETY: the CPU supports popcnt, checked just above.
-                unsafe { self.scan_popcnt(query, threshold, out) };
+                unsafe { self.scan_popcnt(query, sink) };
                 return;
             }
         }
-        self.scan(query, threshold, out);
+        self.scan(query, sink);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "popcnt")]
-    unsafe fn scan_popcnt(&self, query: &PdqHash, threshold: u32, out: &mut Vec<Match>) {
-        self.scan(query, threshold, out)
+    unsafe fn scan_popcnt<S: Sink>(&self, query: &PdqHash, sink: &mut S) {
+        self.scan(query, sink)
     }
 
     #[inline(always)]
-    fn scan(&self, query: &PdqHash, threshold: u32, out: &mut Vec<Match>) {
+    fn scan<S: Sink>(&self, query: &PdqHash, sink: &mut S) {
         for (slot, h) in self.hashes.iter().enumerate() {
             let d = popcount(&xor(query, &h.0));
-            if d <= threshold && self.slot_enabled(slot) {
-                out.push(Match {
+            if d <= sink.bound() && self.slot_enabled(slot) {
+                sink.push(Match {
                     distance: d,
                     id: self.ids[slot],
                 });
+                if sink.done() {
+                    return;
+                }
             }
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "popcnt")]
-    unsafe fn probe_popcnt(
-        &self,
-        query: &PdqHash,
-        threshold: u32,
-        radius: u32,
-        out: &mut Vec<Match>,
-    ) {
-        self.probe(query, threshold, radius, out)
+    unsafe fn probe_popcnt<S: Sink>(&self, query: &PdqHash, radius: u32, sink: &mut S) {
+        self.probe(query, radius, sink)
     }
 
     #[inline(always)]
-    fn probe(&self, query: &PdqHash, threshold: u32, radius: u32, out: &mut Vec<Match>) {
+    fn probe<S: Sink>(&self, query: &PdqHash, radius: u32, sink: &mut S) {
         let mut keys = Vec::with_capacity(137);
         let n = self.flat_len;
         for s in 0..TABLES {
@@ -399,9 +509,12 @@ impl Index {
             for &key in &keys {
                 let key = key as usize;
                 let (lo, hi) = (offsets[key] as usize, offsets[key + 1] as usize);
-                self.check(query, threshold, radius, s, &table[lo..hi], out);
+                self.check(query, radius, s, &table[lo..hi], sink);
                 if let Some(extra) = self.extra.get(s * BUCKETS + key) {
-                    self.check(query, threshold, radius, s, extra, out);
+                    self.check(query, radius, s, extra, sink);
+                }
+                if sink.done() {
+                    return;
                 }
             }
         }
@@ -409,15 +522,7 @@ impl Index {
 
     /// Verifies the candidates of one bucket of table `s`.
     #[inline(always)]
-    fn check(
-        &self,
-        query: &PdqHash,
-        threshold: u32,
-        radius: u32,
-        s: usize,
-        slots: &[u32],
-        out: &mut Vec<Match>,
-    ) {
+    fn check<S: Sink>(&self, query: &PdqHash, radius: u32, s: usize, slots: &[u32], sink: &mut S) {
         const AHEAD: usize = 8;
         for (i, &slot) in slots.iter().enumerate() {
             #[cfg(target_arch = "x86_64")]
@@ -437,13 +542,13 @@ impl Index {
             };
             let x = xor(query, &h.0);
             let d = popcount(&x);
-            if d > threshold || !self.slot_enabled(slot) {
+            if d > sink.bound() || !self.slot_enabled(slot) {
                 continue;
             }
             // Report only from the first table where the entry is within the radius.
             let first = (0..s).all(|s2| (chunk(&x, s2) as u32).count_ones() > radius);
             if first {
-                out.push(Match {
+                sink.push(Match {
                     distance: d,
                     id: self.ids[slot],
                 });

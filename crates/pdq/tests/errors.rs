@@ -125,3 +125,66 @@ proptest! {
         }
     }
 }
+
+/// CRC-32 (IEEE) of PNG chunks.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = 0xffff_ffffu32;
+    for &b in bytes {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+/// A PNG whose header claims `w` by `h` grey pixels, with a tiny data chunk.
+fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend(data);
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    // A zlib stream of a few zero bytes.
+    chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01],
+    );
+    chunk(b"IEND", &[]);
+    out
+}
+
+#[test]
+fn huge_dimensions_are_refused_before_decoding() {
+    let side = pdq::decode::MAX_SIDE;
+    for (w, h) in [
+        (20_000, 20_000),
+        (7_072, 7_072),
+        (side + 1, 10),
+        (10, side + 1),
+    ] {
+        let started = std::time::Instant::now();
+        match pdq::decode(&png_header_only(w, h)) {
+            Err(pdq::Error::Limits(m)) => assert!(!m.is_empty()),
+            other => panic!("{w}x{h}: expected a limits error, got {other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+    // At the limits the header is accepted (the truncated data then fails to decode).
+    assert!(matches!(
+        pdq::decode(&png_header_only(7_000, 7_000)),
+        Err(pdq::Error::Decode(_))
+    ));
+}

@@ -183,3 +183,38 @@ fn many_adds_after_build_merge_and_stay_exact() {
     }
     assert!(index.query(&centre, 31).len() > 100);
 }
+
+#[test]
+fn nearest_is_the_head_of_the_filtered_full_query() {
+    let haystack = read_hashes("haystack.txt");
+    let needles = read_hashes("needles.txt");
+    let entries: Vec<(u64, PdqHash)> = haystack
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (i as u64, *h))
+        .collect();
+    let index = Index::build(&entries);
+    let even = |id: u64| id % 2 == 0;
+    let mut truncated_seen = 0;
+    for t in [31, 47, 63, 128, 256] {
+        for limit in [0usize, 1, 5, 100, 2000] {
+            for n in needles.iter().take(20) {
+                let all: Vec<Match> = index
+                    .query(n, t)
+                    .into_iter()
+                    .filter(|m| even(m.id))
+                    .collect();
+                let got = index.query_nearest(n, t, limit, &even);
+                let want: Vec<Match> = all.iter().copied().take(limit).collect();
+                assert_eq!(got.matches, want, "threshold {t}, limit {limit}");
+                assert_eq!(
+                    got.truncated,
+                    all.len() > limit,
+                    "threshold {t}, limit {limit}"
+                );
+                truncated_seen += usize::from(got.truncated);
+            }
+        }
+    }
+    assert!(truncated_seen > 0, "some queries are cut by their limit");
+}

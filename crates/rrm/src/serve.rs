@@ -182,13 +182,16 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         insecure_http: args.insecure_http || s.insecure_http.unwrap_or(false),
     };
     let retention_hub = hub.clone();
-    let app = server::router(server::AppState::new(hub, config));
+    let state = server::AppState::new(hub, config);
+    let detections = state.detections().clone();
+    let closing = detections.clone();
+    let app = server::router(state);
     let demo_mode = args.demo;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         tokio::spawn(retention_job(retention_hub));
         server::serve(
             app,
@@ -202,12 +205,24 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
                 }
                 let _ = out.flush();
             },
-            shutdown_signal(),
+            async move {
+                shutdown_signal().await;
+                // Detection jobs stop at once, while open requests finish.
+                closing.close();
+            },
         )
         .await
         .context("server failed")
-    })
+    });
+    if !detections.shutdown(STOP_WAIT) {
+        tracing::warn!("detection jobs did not stop within 5 s; exiting anyway");
+    }
+    runtime.shutdown_timeout(STOP_WAIT);
+    served
 }
+
+/// How long `serve` waits for detection workers and blocking tasks when it stops.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How often the ad registry's retention rules run.
 const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);

@@ -7,6 +7,7 @@
 //! `image`). Bad input answers 400 with the field at fault and stores nothing.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
@@ -14,10 +15,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hub::banks::{entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery};
+use hub::banks::{
+    entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery, MAX_MATCHES_PER_QUERY,
+    MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
+};
 use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::body::{read_body, read_json};
 use crate::error::{blocking, ApiError};
@@ -34,6 +39,38 @@ const MAX_JSON: usize = 4 * 1024 * 1024;
 const MAX_IMPORT: usize = 512 * 1024 * 1024;
 /// The most hashes one match request may carry.
 const MAX_QUERIES: usize = 10_000;
+/// Image decodes running at once, hub-wide; each may hold up to
+/// `pdq::decode::MAX_DECODE_BYTES` of pixels.
+pub const DECODE_PERMITS: usize = 2;
+/// How long an upload waits for a decode slot before it is answered 503.
+const DECODE_WAIT: Duration = Duration::from_secs(2);
+/// The `Retry-After` of that 503, in seconds.
+const DECODE_RETRY_AFTER: u64 = 1;
+
+/// The decode slots.
+static DECODES: Semaphore = Semaphore::const_new(DECODE_PERMITS);
+
+/// Waits briefly for a decode slot; the 503 answer (code `busy`, with `Retry-After`) if none
+/// frees up. The slot is released when the permit is dropped, after the decode.
+async fn decode_slot() -> Result<SemaphorePermit<'static>, Response> {
+    match tokio::time::timeout(DECODE_WAIT, DECODES.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            let mut resp = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "{DECODE_PERMITS} images are being decoded already; retry in \
+                     {DECODE_RETRY_AFTER} s"
+                ),
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(DECODE_RETRY_AFTER));
+            Err(resp)
+        }
+    }
+}
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -147,9 +184,16 @@ fn hashes_json(h: &ImageHashes) -> Value {
     json!({ "pdq": h.pdq, "quality": h.quality, "md5": h.md5, "sha256": h.sha256 })
 }
 
-fn bank_json(b: &Bank) -> Value {
+/// A bank with its owner organisation's slug.
+fn with_owner(hub: &hub::Hub, b: Bank) -> Result<(Bank, String), hub::HubError> {
+    let owner = hub.bank_owner(&b)?;
+    Ok((b, owner))
+}
+
+fn bank_json((b, owner): &(Bank, String)) -> Value {
     json!({
         "name": b.name,
+        "owner": owner,
         "description": b.description,
         "tlp": b.tlp.as_str(),
         "enabled": b.enabled,
@@ -180,6 +224,7 @@ fn match_json(m: &EntryMatch) -> Value {
     let mut v = entry_out(&m.entry, None);
     if let Some(o) = v.as_object_mut() {
         o.insert("bank".into(), Value::from(m.bank.clone()));
+        o.insert("bank_owner".into(), Value::from(m.bank_owner.clone()));
         o.insert("distance".into(), Value::from(m.distance));
     }
     v
@@ -195,7 +240,9 @@ fn threshold_param(q: Option<&str>) -> Result<Option<u32>, ApiError> {
                 threshold = Some(v.parse::<u32>().map_err(|_| {
                     ApiError::invalid(
                         "threshold",
-                        format!("invalid threshold {v:?}: expected an integer from 0 to 256"),
+                        format!(
+                            "invalid threshold {v:?}: expected an integer from 0 to {MAX_THRESHOLD}"
+                        ),
                     )
                 })?)
             }
@@ -213,7 +260,15 @@ fn threshold_param(q: Option<&str>) -> Result<Option<u32>, ApiError> {
 /// `POST /api/v1/hash`: PDQ, quality, MD5 and SHA-256 of an uploaded image.
 async fn hash(headers: HeaderMap, body: Body) -> ApiResult {
     let bytes = image_body(&headers, body).await?;
-    let h = blocking(move || hub::banks::hash_image(&bytes)).await?;
+    let permit = match decode_slot().await {
+        Ok(p) => p,
+        Err(busy) => return Ok(busy),
+    };
+    let h = blocking(move || {
+        let _permit = permit;
+        hub::banks::hash_image(&bytes)
+    })
+    .await?;
     Ok(Json(hashes_json(&h)).into_response())
 }
 
@@ -278,7 +333,12 @@ async fn match_route(
             match m.get("threshold") {
                 None | Some(Value::Null) => threshold_param(q.as_deref())?,
                 Some(t) => Some(t.as_u64().and_then(|t| u32::try_from(t).ok()).ok_or_else(
-                    || ApiError::invalid("threshold", "must be an integer from 0 to 256"),
+                    || {
+                        ApiError::invalid(
+                            "threshold",
+                            format!("must be an integer from 0 to {MAX_THRESHOLD}"),
+                        )
+                    },
                 )?),
             };
         let Some(Value::Array(items)) = m.get("hashes") else {
@@ -305,17 +365,28 @@ async fn match_route(
                     "signal_type": q.signal_type.as_str(),
                     "value": q.value.trim().to_ascii_lowercase(),
                     "matches": l.iter().map(match_json).collect::<Vec<_>>(),
+                    "truncated": l.truncated,
                 })
             })
             .collect();
-        return Ok(Json(json!({ "results": results })).into_response());
+        let truncated = lists.iter().any(|l| l.truncated);
+        return Ok(Json(json!({ "results": results, "truncated": truncated })).into_response());
     }
     let threshold = threshold_param(q.as_deref())?;
     let bytes = image_body(&headers, body).await?;
-    let (hashes, hits) = blocking(move || hub.match_image(&p, &bytes, threshold)).await?;
+    let permit = match decode_slot().await {
+        Ok(p) => p,
+        Err(busy) => return Ok(busy),
+    };
+    let (hashes, hits) = blocking(move || {
+        let _permit = permit;
+        hub.match_image(&p, &bytes, threshold)
+    })
+    .await?;
     Ok(Json(json!({
         "hashes": hashes_json(&hashes),
         "matches": hits.iter().map(match_json).collect::<Vec<_>>(),
+        "truncated": hits.truncated,
     }))
     .into_response())
 }
@@ -325,7 +396,13 @@ async fn list_banks(
     Extension(p): Extension<Arc<Principal>>,
 ) -> ApiResult {
     let hub = state.hub.clone();
-    let banks = blocking(move || hub.list_banks(&p)).await?;
+    let banks = blocking(move || {
+        hub.list_banks(&p)?
+            .into_iter()
+            .map(|b| with_owner(&hub, b))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
     Ok(Json(json!({ "banks": banks.iter().map(bank_json).collect::<Vec<_>>() })).into_response())
 }
 
@@ -376,7 +453,11 @@ async fn create_bank(
     let description = str_field(&m, "description", false)?.unwrap_or_default();
     let tlp = tlp_field(&m)?.unwrap_or(Tlp::Amber);
     let hub = state.hub.clone();
-    let bank = blocking(move || hub.create_bank(&p, &name, &description, tlp, &collection)).await?;
+    let bank = blocking(move || {
+        let b = hub.create_bank(&p, &name, &description, tlp, &collection)?;
+        with_owner(&hub, b)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(bank_json(&bank))).into_response())
 }
 
@@ -386,7 +467,7 @@ async fn get_bank(
     Path(name): Path<String>,
 ) -> ApiResult {
     let hub = state.hub.clone();
-    let bank = blocking(move || hub.get_bank(&p, &name)).await?;
+    let bank = blocking(move || with_owner(&hub, hub.get_bank(&p, &name)?)).await?;
     Ok(Json(bank_json(&bank)).into_response())
 }
 
@@ -419,7 +500,7 @@ async fn update_bank(
         enabled,
     };
     let hub = state.hub.clone();
-    let bank = blocking(move || hub.update_bank(&p, &name, &update)).await?;
+    let bank = blocking(move || with_owner(&hub, hub.update_bank(&p, &name, &update)?)).await?;
     Ok(Json(bank_json(&bank)).into_response())
 }
 
@@ -595,9 +676,10 @@ pub fn openapi_paths() -> (Value, Value) {
                     "401" => "Missing or wrong credentials.",
                     "403" => "Not allowed (reader role, not the owner or contributor, no write access to the bank's collection).",
                     "404" => "Unknown bank or entry, or one the caller's organisation may not use.",
-                    "409" => "Already exists (bank name, or a value already in the bank).",
+                    "409" => "Already exists (a bank of that name in the caller's organisation, or a value already in the bank).",
                     "413" => "Request body too large.",
                     "415" => "Unsupported Content-Type.",
+                    "503" => "Busy: every image-decoding slot stayed taken for 2 s; retry after the Retry-After seconds (code busy).",
                     _ => "Internal error (the message carries a request id).",
                 }, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
             );
@@ -622,10 +704,9 @@ pub fn openapi_paths() -> (Value, Value) {
             "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
         }
     });
-    let bank_param =
-        json!({"name": "bank", "in": "path", "required": true, "schema": {"type": "string"}});
+    let bank_param = json!({"name": "bank", "in": "path", "required": true, "description": "NAME (the caller's organisation's bank, else the only usable bank of that name) or OWNER:NAME.", "schema": {"type": "string"}});
     let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}});
-    let threshold_param = json!({"name": "threshold", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 256, "default": 31}});
+    let threshold_param = json!({"name": "threshold", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD, "default": 31}});
     let entry_op = |op: &str, summary: &str| {
         json!({"post": {
             "operationId": op, "summary": summary,
@@ -638,18 +719,18 @@ pub fn openapi_paths() -> (Value, Value) {
             "operationId": "hashImage",
             "summary": "PDQ hash (with quality), MD5 and SHA-256 of an uploaded image (raw body or multipart part 'file').",
             "requestBody": image_body,
-            "responses": ok(err(&["400", "401", "413", "500"]), "200", "The hashes.", sref("ImageHashes"))
+            "responses": ok(err(&["400", "401", "413", "500", "503"]), "200", "The hashes.", sref("ImageHashes"))
         }},
         "/api/v1/match": {"post": {
             "operationId": "match",
-            "summary": "Match an image (raw or multipart; PDQ quality below 50 is refused) or JSON hashes against every enabled entry of the banks the caller may use: PDQ within the threshold (default 31), MD5 and SHA-256 exactly. Identical to a brute-force scan.",
+            "summary": format!("Match an image (raw or multipart; PDQ quality below 50 is refused) or JSON hashes against every enabled entry of the banks the caller may use: PDQ within the threshold (default 31, at most {MAX_THRESHOLD}; larger is 400 on threshold), MD5 and SHA-256 exactly. Each hash gets its {MAX_MATCHES_PER_QUERY} nearest matches (by distance, then entry id) and a request at most {MAX_MATCHES_PER_REQUEST} in all; a cut list says truncated: true (per result and for the whole answer)."),
             "parameters": [threshold_param],
             "requestBody": {"required": true, "content": {
                 "application/json": {"schema": sref("MatchRequest")},
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
             }},
-            "responses": ok(err(&["400", "401", "413", "415", "500"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
+            "responses": ok(err(&["400", "401", "413", "415", "500", "503"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
         }},
         "/api/v1/banks": {
             "get": {
@@ -668,10 +749,10 @@ pub fn openapi_paths() -> (Value, Value) {
             "get": {
                 "operationId": "getBank", "summary": "One bank.",
                 "parameters": [bank_param],
-                "responses": ok(err(&["401", "404", "500"]), "200", "The bank.", sref("Bank"))
+                "responses": ok(err(&["400", "401", "404", "500"]), "200", "The bank.", sref("Bank"))
             },
             "patch": {
-                "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only).",
+                "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only). A TLP change publishes a new version of every enabled entry's indicator at the new marking; raising it also deletes the stored indicator versions at less restrictive markings.",
                 "parameters": [bank_param],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": sref("BankUpdate")}}},
                 "responses": ok(err(&["400", "401", "403", "404", "415", "500"]), "200", "The bank.", sref("Bank"))
@@ -724,17 +805,18 @@ pub fn openapi_paths() -> (Value, Value) {
             "hashes": {"type": "array", "minItems": 1, "maxItems": MAX_QUERIES, "items": {"oneOf": [
                 {"type": "string", "description": "HEX (PDQ), pdq:HEX, md5:HEX or sha256:HEX"},
                 {"type": "object", "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}}}]}},
-            "threshold": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 256}, {"type": "null"}], "default": 31}}},
+            "threshold": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD}, {"type": "null"}], "default": 31}}},
         "MatchResponse": {"type": "object", "properties": {
             "hashes": sref("ImageHashes"),
             "matches": {"type": "array", "items": sref("BankMatch")},
-            "results": {"type": "array", "items": {"type": "object", "properties": {"signal_type": {"type": "string"}, "value": {"type": "string"}, "matches": {"type": "array", "items": sref("BankMatch")}}}}}},
-        "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
+            "truncated": {"type": "boolean", "description": "Some hash had more matches than were returned."},
+            "results": {"type": "array", "items": {"type": "object", "properties": {"signal_type": {"type": "string"}, "value": {"type": "string"}, "matches": {"type": "array", "items": sref("BankMatch")}, "truncated": {"type": "boolean"}}}}}},
+        "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "owner": {"type": "string", "description": "Slug of the owner organisation; bank names are unique per organisation, and a path may name a bank as OWNER:NAME."}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
         "NewBank": {"type": "object", "additionalProperties": false, "required": ["name", "collection"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "collection": {"type": "string", "description": "Collection UUID or slug."}, "description": description.clone(), "tlp": tlp_in.clone()}},
         "BankUpdate": {"type": "object", "additionalProperties": false, "properties": {"description": description, "tlp": tlp_in, "enabled": {"oneOf": [{"type": "boolean"}, {"type": "null"}]}}},
         "NewEntry": {"type": "object", "required": ["signal_type", "value"], "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}}},
         "BankEntry": {"type": "object", "properties": {"id": {"type": "integer"}, "signal_type": {"type": "string"}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}, "enabled": {"type": "boolean"}, "created": {"type": "string"}, "updated": {"type": "string"}, "stix_id": {"type": "string"}, "feedback": sref("FeedbackCounts")}},
-        "BankMatch": {"allOf": [sref("BankEntry"), {"type": "object", "properties": {"bank": {"type": "string"}, "distance": {"type": "integer"}}}]},
+        "BankMatch": {"allOf": [sref("BankEntry"), {"type": "object", "properties": {"bank": {"type": "string"}, "bank_owner": {"type": "string", "description": "Slug of the bank's owner organisation."}, "distance": {"type": "integer"}}}]},
         "FeedbackCounts": {"type": "object", "properties": {"true_positive": {"type": "integer"}, "false_positive": {"type": "integer"}, "disagree_labels": {"type": "integer"}}}
     });
     (paths, schemas)
@@ -754,5 +836,30 @@ pub fn merge_openapi(doc: &mut Value) {
         schemas,
     ) {
         dst.extend(src);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With every decode slot taken, an upload waits about `DECODE_WAIT` and gets 503 with
+    /// `Retry-After`; a freed slot is taken again.
+    #[tokio::test]
+    async fn a_full_decoder_answers_503_with_retry_after() {
+        let held = DECODES
+            .acquire_many(DECODE_PERMITS as u32)
+            .await
+            .expect("the semaphore is open");
+        let started = std::time::Instant::now();
+        let busy = decode_slot().await.expect_err("no slot is free");
+        assert!(started.elapsed() >= DECODE_WAIT);
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            busy.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(DECODE_RETRY_AFTER))
+        );
+        drop(held);
+        assert!(decode_slot().await.is_ok());
     }
 }

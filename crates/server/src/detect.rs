@@ -2,9 +2,10 @@
 //! detection jobs with progress, and publication of chosen groups as STIX 2.1, plus their
 //! OpenAPI paths.
 //!
-//! Datasets and jobs are kept in memory by [`hub::detect::Detections`] and do not survive a
-//! restart. Every route needs the analyst or admin role for writes and only shows the caller's
-//! organisation's datasets and jobs (404 otherwise).
+//! Datasets and jobs are kept in memory by [`hub::detect::Detections`] (per-organisation
+//! quotas, a bounded worker pool) and do not survive a restart. Every route needs the analyst
+//! or admin role for writes and only shows the caller's organisation's datasets and jobs (404
+//! otherwise).
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hub::detect::{DetectLimits, DetectRequest, Detections};
+use hub::detect::{DetectRequest, Detections};
 use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::Tlp;
@@ -33,13 +34,14 @@ type ApiResult = Result<Response, ApiError>;
 
 /// The detection routes (without the guard), sharing one in-memory [`Detections`] service.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
-    let det = Detections::new(state.hub.clone(), DetectLimits::default());
+    let det = state.detections().clone();
     Router::new()
         .route("/api/v1/datasets", post(upload))
         .route("/api/v1/datasets/{id}", get(get_dataset))
         .route("/api/v1/detections", post(start))
         .route("/api/v1/detections/{id}", get(get_job))
         .route("/api/v1/detections/{id}/publish", post(publish))
+        .route("/api/v1/detections/{id}/cancel", post(cancel))
         .layer(Extension(det))
 }
 
@@ -181,10 +183,7 @@ async fn start(
         min_weight,
         similarity,
     };
-    let d = det.clone();
-    let id = blocking(move || d.create_job(&p, &req)).await?;
-    let run_id = id.clone();
-    tokio::task::spawn_blocking(move || det.run(&run_id));
+    let id = blocking(move || det.create_job(&p, &req)).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"id": id, "status": "queued"})),
@@ -199,6 +198,17 @@ async fn get_job(
     Path(id): Path<String>,
 ) -> ApiResult {
     let v = blocking(move || det.job_json(&p, &id)).await?;
+    Ok(Json(v).into_response())
+}
+
+/// `POST /api/v1/detections/{id}/cancel`: stops a queued or running job of the caller's
+/// organisation.
+async fn cancel(
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let v = blocking(move || det.cancel(&p, &id)).await?;
     Ok(Json(v).into_response())
 }
 
@@ -261,7 +271,7 @@ pub fn merge_openapi(doc: &mut Value) {
     }});
     let job = json!({"type": "object", "properties": {
         "id": {"type": "string"}, "dataset": {"type": "string"},
-        "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+        "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
         "progress": {"type": "number", "minimum": 0, "maximum": 1},
         "networks": {"type": "array", "items": {"type": "string"}},
         "window": {"oneOf": [{"type": "number"}, {"const": "auto"}]},
@@ -273,7 +283,7 @@ pub fn merge_openapi(doc: &mut Value) {
     let paths = json!({
         "/api/v1/datasets": {"post": {
             "operationId": "uploadDataset",
-            "summary": "Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most 256 MiB) as a dataset of the caller's organisation (analyst or admin). Kept in memory, lost on restart.",
+            "summary": "Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most 256 MiB) as a dataset of the caller's organisation (analyst or admin). Kept in memory, lost on restart; an organisation keeps its 4 newest datasets.",
             "parameters": [
                 {"name": "format", "in": "query", "required": false, "description": "auto (default), cnt, archive (or twitter-archive) or ndjson.",
                     "schema": {"type": "string", "pattern": format!("^[{ws}]*(?:auto|cnt|archive|twitter-archive|ndjson)?[{ws}]*$", ws = crate::openapi::WS)}},
@@ -299,7 +309,13 @@ pub fn merge_openapi(doc: &mut Value) {
                 "min_weight": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 2},
                 "similarity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.8}
             }}}}},
-            "responses": {"202": ok("The job id.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "415": err("Not JSON.")}
+            "responses": {"202": ok("The job id; the job waits as queued for one of the hub's detection workers.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "409": err("The organisation already has 4 detections queued or running, or the hub is shutting down."), "415": err("Not JSON.")}
+        }},
+        "/api/v1/detections/{id}/cancel": {"post": {
+            "operationId": "cancelDetection",
+            "summary": "Cancel a queued or running detection of the caller's organisation (analyst or admin): a queued one ends at once, a running one within moments (status cancelled). Cancelling a cancelled detection changes nothing.",
+            "parameters": [id.clone()],
+            "responses": {"200": ok("The job.", job.clone()), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown detection or one of another organisation."), "409": err("The detection is already done or failed.")}
         }},
         "/api/v1/detections/{id}": {"get": {
             "operationId": "getDetection", "summary": "Status, progress and, when done, the coordinated groups of a detection.",

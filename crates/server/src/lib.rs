@@ -118,17 +118,29 @@ pub struct AppState {
     config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
     auth: Arc<auth::AuthGate>,
+    detections: hub::detect::Detections,
 }
 
 impl AppState {
-    /// Wraps a hub and a configuration.
+    /// Wraps a hub and a configuration; detection jobs run on a worker pool.
     pub fn new(hub: hub::Hub, config: ServerConfig) -> AppState {
+        let detections = hub::detect::Detections::with_workers(
+            hub.clone(),
+            hub::detect::DetectLimits::default(),
+        );
         AppState {
             hub,
             auth: Arc::new(auth::AuthGate::new(config.auth.clone())),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            detections,
         }
+    }
+
+    /// The detection service (its jobs are stopped with [`hub::detect::Detections::close`]
+    /// and [`hub::detect::Detections::shutdown`] when the server stops).
+    pub fn detections(&self) -> &hub::detect::Detections {
+        &self.detections
     }
 
     /// The metrics registry.

@@ -453,6 +453,18 @@ async fn entries_match_export_disable_feedback() {
     )
     .await;
     assert_eq!(r.json()["results"][0]["matches"], json!([]));
+    assert_eq!(r.json()["results"][0]["truncated"], false);
+    assert_eq!(r.json()["truncated"], false);
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/match?threshold=64",
+        "pia",
+        Some(json!({"hashes": [near]})),
+    )
+    .await;
+    assert_error(&r, 400, "between 0 and 63");
+    assert_eq!(r.json()["error"]["field"], "threshold");
     for (body, status, needle) in [
         (json!({"hashes": ["abc"]}), 400, "found 3"),
         (
@@ -465,7 +477,12 @@ async fn entries_match_export_disable_feedback() {
         (
             json!({"hashes": [BRIDGE_PDQ], "threshold": 300}),
             400,
-            "between 0 and 256",
+            "between 0 and 63",
+        ),
+        (
+            json!({"hashes": [BRIDGE_PDQ], "threshold": 64}),
+            400,
+            "between 0 and 63",
         ),
         (
             json!({"hashes": [BRIDGE_PDQ], "threshold": -1}),
@@ -491,6 +508,16 @@ async fn entries_match_export_disable_feedback() {
         400,
         "0 bytes",
     );
+    let r = post_bytes(
+        &e,
+        "/api/v1/match?threshold=200",
+        "pia",
+        "image/jpeg",
+        jpeg.clone(),
+    )
+    .await;
+    assert_error(&r, 400, "between 0 and 63");
+    assert_eq!(r.json()["error"]["field"], "threshold");
     assert_error(
         &post_bytes(
             &e,

@@ -388,3 +388,100 @@ async fn publish_with_disarm_relates_the_technique() {
         assert_eq!(o["object_marking_refs"], json!([stix::TLP2_GREEN]), "{o}");
     }
 }
+
+/// `n` posts by 300 accounts, one a second: co_post with a huge window runs for a long time.
+fn slow_csv(n: usize) -> String {
+    let mut s = HEADER.to_string();
+    for i in 0..n {
+        s.push_str(&format!("m{i},u{},n{},,,text {i},{i},\n", i % 300, i % 300));
+    }
+    s
+}
+
+async fn status_of(e: &Env, user: &str, job: &str) -> Value {
+    let r = api(
+        &e.app,
+        Method::GET,
+        &format!("/api/v1/detections/{job}"),
+        user,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["status"].clone()
+}
+
+#[tokio::test]
+async fn cancel_stops_a_running_job_and_only_its_org_may() {
+    let e = world();
+    let r = upload(&e, "ana", "", &slow_csv(20_000)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let ds = r.json()["id"].as_str().unwrap().to_string();
+    let body = json!({"dataset": ds, "networks": ["co_post"], "window": 1e9, "min_weight": 1});
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/detections",
+        "ana",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    let job = r.json()["id"].as_str().unwrap().to_string();
+    for _ in 0..500 {
+        if status_of(&e, "ana", &job).await == "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status_of(&e, "ana", &job).await, "running");
+    let uri = format!("/api/v1/detections/{job}/cancel");
+    assert_api_error(
+        &api(&e.app, Method::POST, &uri, "olaf", None).await,
+        404,
+        "not_found",
+    );
+    assert_api_error(
+        &api(&e.app, Method::POST, &uri, "rita", None).await,
+        403,
+        "forbidden",
+    );
+    let r = api(&e.app, Method::POST, &uri, "ana", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut stopped = false;
+    for _ in 0..300 {
+        if status_of(&e, "ana", &job).await == "cancelled" {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(stopped, "the running job stops within 3 s");
+    // Four active jobs per organisation; a fifth is 409 and another organisation is unaffected.
+    for _ in 0..4 {
+        let r = api(
+            &e.app,
+            Method::POST,
+            "/api/v1/detections",
+            "ana",
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 202, "{}", r.text());
+    }
+    let r = api(
+        &e.app,
+        Method::POST,
+        "/api/v1/detections",
+        "ana",
+        Some(body.clone()),
+    )
+    .await;
+    assert_api_error(&r, 409, "conflict");
+    let (_, v) = detect(&e, "olaf").await;
+    assert_eq!(v["status"], "done", "{v}");
+    assert!(e
+        .state
+        .detections()
+        .shutdown(std::time::Duration::from_secs(10)));
+}

@@ -323,13 +323,38 @@ impl BankStore for SqliteStore {
         self.read(|c| bank_where(c, "id", &id))
     }
 
-    fn bank_by_name(&self, name: &str) -> Result<Option<Bank>> {
-        self.read(|c| bank_where(c, "name", &name))
+    fn bank_by_name(&self, owner_org_id: i64, name: &str) -> Result<Option<Bank>> {
+        self.read(|c| {
+            let sql =
+                format!("SELECT {BANK_COLS} FROM banks WHERE owner_org_id = ?1 AND name = ?2");
+            let row = c
+                .prepare_cached(&sql)
+                .and_then(|mut st| {
+                    st.query_row(params![owner_org_id, name], bank_from_row)
+                        .optional()
+                })
+                .map_err(|e| backend("reading a bank by owner and name", e))?;
+            row.map(finish_bank).transpose()
+        })
+    }
+
+    fn banks_named(&self, name: &str) -> Result<Vec<Bank>> {
+        self.read(|c| {
+            let sql = format!("SELECT {BANK_COLS} FROM banks WHERE name = ?1 ORDER BY id");
+            let rows = c
+                .prepare_cached(&sql)
+                .and_then(|mut st| {
+                    st.query_map([name], bank_from_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(|e| backend("listing banks by name", e))?;
+            rows.into_iter().map(finish_bank).collect()
+        })
     }
 
     fn list_banks(&self) -> Result<Vec<Bank>> {
         self.read(|c| {
-            let sql = format!("SELECT {BANK_COLS} FROM banks ORDER BY name");
+            let sql = format!("SELECT {BANK_COLS} FROM banks ORDER BY name, id");
             let rows = c
                 .prepare_cached(&sql)
                 .and_then(|mut st| {

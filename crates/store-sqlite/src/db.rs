@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_ad_registry.sql"),
     include_str!("migrations/0005_object_state.sql"),
     include_str!("migrations/0006_account_audit.sql"),
+    include_str!("migrations/0007_bank_names.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).
@@ -170,6 +171,17 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
 
 /// Brings the schema up to [`SCHEMA_VERSION`], one transaction per migration.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    // Migrations that rebuild a table need foreign keys off (SQLite's documented procedure);
+    // each one is checked with `foreign_key_check` before it commits.
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(|e| backend("turning foreign keys off to migrate", e))?;
+    let out = migrate_steps(conn, path);
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(|e| backend("turning foreign keys back on", e))?;
+    out
+}
+
+fn migrate_steps(conn: &mut Connection, path: &Path) -> Result<()> {
     loop {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -202,6 +214,18 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
                 e,
             )
         })?;
+        let dangling: i64 = tx
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| backend("checking foreign keys after a migration", e))?;
+        if dangling > 0 {
+            return Err(StoreError::Backend(format!(
+                "migration to schema version {next} on {} left {dangling} row(s) with a \
+                 dangling foreign key",
+                path.display()
+            )));
+        }
         tx.pragma_update(None, "user_version", next)
             .map_err(|e| backend("recording the schema version", e))?;
         tx.commit().map_err(|e| {

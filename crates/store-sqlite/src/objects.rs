@@ -453,7 +453,8 @@ pub(crate) fn delete_object(
             e,
         )
     };
-    // Revocation is final: the revoking version (and any later one) is never deleted.
+    // Revocation is final: the revoking version is deleted only with every other version,
+    // so what remains is never an un-revoked object (the object's state stays revoked).
     let revoked_sql = sql.replacen("DELETE FROM objects", "SELECT 1 FROM objects", 1)
         + " AND revoked = 1 LIMIT 1";
     let hits_revocation = c
@@ -461,7 +462,19 @@ pub(crate) fn delete_object(
         .and_then(|mut st| st.exists(params_from_iter(args.iter())))
         .map_err(fail)?;
     if hits_revocation {
-        return Err(StoreError::Revoked { id: id.to_string() });
+        let selected = sql
+            .strip_prefix("DELETE FROM objects WHERE ckey = ? AND id = ?")
+            .unwrap_or("");
+        let remaining_sql = format!(
+            "SELECT 1 FROM objects WHERE ckey = ? AND id = ? AND NOT (1 = 1{selected}) LIMIT 1"
+        );
+        let leaves_versions = c
+            .prepare(&remaining_sql)
+            .and_then(|mut st| st.exists(params_from_iter(args.iter())))
+            .map_err(fail)?;
+        if leaves_versions {
+            return Err(StoreError::Revoked { id: id.to_string() });
+        }
     }
     let n = c
         .prepare_cached(&sql)

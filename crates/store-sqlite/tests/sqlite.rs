@@ -355,8 +355,14 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
         s.add_object(&other),
         Err(StoreError::NotOwner { .. })
     ));
+    let revoking = VersionFilter {
+        all: false,
+        last: false,
+        first: false,
+        at: vec![2_000],
+    };
     assert!(matches!(
-        s.delete_object(COLLECTION, &v2.id, &VersionFilter::all()),
+        s.delete_object(COLLECTION, &v2.id, &revoking),
         Err(StoreError::Revoked { .. })
     ));
 }
@@ -514,4 +520,81 @@ fn reads_do_not_wait_for_writes() {
         }
     });
     assert_eq!(s.count_objects(COLLECTION).unwrap(), 1020);
+}
+
+#[test]
+fn migration_7_makes_bank_names_unique_per_organisation() {
+    use store::{BankStore, Labels, NewBank, NewEntry, SignalType};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let (_, org) = seed(&s);
+    let bank = |owner: i64| NewBank {
+        name: "tvec".into(),
+        description: String::new(),
+        owner_org_id: owner,
+        tlp: Tlp::Green,
+        collection_id: COLLECTION.into(),
+    };
+    let b = s.create_bank(&bank(org)).unwrap();
+    let e = s
+        .add_entries(&[NewEntry {
+            bank_id: b.id,
+            signal_type: SignalType::Md5,
+            value: "0".repeat(32),
+            labels: Labels::default(),
+            contributor_org_id: org,
+            stix_id: "indicator--00000000-0000-4000-8000-000000000001".into(),
+            created: 1,
+        }])
+        .unwrap();
+    drop(s);
+    // Turn the file back into a schema-6 database, whose bank names were unique hub-wide.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         CREATE TABLE old_banks (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+             description TEXT NOT NULL, owner_org_id INTEGER NOT NULL REFERENCES orgs(id),
+             tlp TEXT NOT NULL, enabled INTEGER NOT NULL,
+             collection_id TEXT NOT NULL REFERENCES collections(id), created INTEGER NOT NULL);
+         INSERT INTO old_banks SELECT id, name, description, owner_org_id, tlp, enabled,
+             collection_id, created FROM banks;
+         DROP TABLE banks;
+         ALTER TABLE old_banks RENAME TO banks;
+         PRAGMA user_version = 6;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.bank_by_name(org, "tvec").unwrap(), Some(b.clone()));
+    assert_eq!(s.entry_by_id(e[0].id).unwrap(), Some(e[0].clone()));
+    let other = s
+        .create_org(&NewOrg {
+            slug: "other".into(),
+            name: "Other".into(),
+            sector: Sector::Platform,
+            country: "FR".into(),
+            identity_id: "identity--9e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f".into(),
+            identity_json: r#"{"type":"identity"}"#.into(),
+        })
+        .unwrap();
+    let b2 = s.create_bank(&bank(other.id)).unwrap();
+    assert_eq!(s.banks_named("tvec").unwrap(), vec![b, b2]);
+    assert!(matches!(
+        s.create_bank(&bank(org)),
+        Err(StoreError::Conflict(_))
+    ));
+    // Entries of an unknown bank are still refused.
+    assert!(s
+        .add_entries(&[NewEntry {
+            bank_id: 9999,
+            signal_type: SignalType::Md5,
+            value: "1".repeat(32),
+            labels: Labels::default(),
+            contributor_org_id: org,
+            stix_id: "indicator--00000000-0000-4000-8000-000000000002".into(),
+            created: 1,
+        }])
+        .is_err());
 }

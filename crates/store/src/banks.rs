@@ -236,14 +236,17 @@ pub struct FeedbackCounts {
 /// Storage of hash banks, their entries and partner feedback. Every method is one
 /// transaction, durable when it returns `Ok`.
 pub trait BankStore {
-    /// Creates a bank; `Conflict` if the name is taken, `NotFound` if the organisation or
-    /// collection is unknown.
+    /// Creates a bank; `Conflict` if its owner organisation already has a bank of that name
+    /// (names are unique per organisation), `NotFound` if the organisation or collection is
+    /// unknown.
     fn create_bank(&self, new: &NewBank) -> Result<Bank>;
     /// Finds a bank by id.
     fn bank_by_id(&self, id: i64) -> Result<Option<Bank>>;
-    /// Finds a bank by name.
-    fn bank_by_name(&self, name: &str) -> Result<Option<Bank>>;
-    /// Every bank, by name.
+    /// Finds an organisation's bank by name.
+    fn bank_by_name(&self, owner_org_id: i64, name: &str) -> Result<Option<Bank>>;
+    /// Every organisation's bank of this name, by id.
+    fn banks_named(&self, name: &str) -> Result<Vec<Bank>>;
+    /// Every bank, by name then id.
     fn list_banks(&self) -> Result<Vec<Bank>>;
     /// Applies changes to a bank and returns it; `NotFound` if unknown.
     fn update_bank(&self, id: i64, update: &BankUpdate) -> Result<Bank>;

@@ -131,7 +131,8 @@ pub trait Store: BankStore + AdStore + Send + Sync + 'static {
     ) -> Result<()>;
     /// Deletes the versions of object `id` in a collection selected by `versions`; returns
     /// how many were deleted. Revocation is final: a selection that includes a revoked version
-    /// gives `Revoked` and deletes nothing.
+    /// but leaves other versions gives `Revoked` and deletes nothing; deleting every version
+    /// is allowed, and the object stays revoked (no version is accepted after it).
     fn delete_object(&self, collection_id: &str, id: &str, versions: &VersionFilter)
         -> Result<u64>;
     /// Deletes organisation `org_id`'s copy of the unversioned object `id` (a cyber-observable)

@@ -742,19 +742,18 @@ pub fn revocation_is_final(s: &dyn Store) {
     copy = revoke.clone();
     copy.collection_id = fx.c2.clone();
     added(&s.add_object(&copy), "revoking version copied");
-    // The revoking version may not be deleted, alone or with the others; earlier versions
-    // may.
+    // The revoking version may not be deleted while other versions would remain (they would
+    // read as un-revoked); earlier versions may; deleting every version is allowed, and the
+    // object stays revoked.
     let at = |v: i64| VersionFilter {
         all: false,
         last: false,
         first: false,
         at: vec![T0 + v * 1000],
     };
-    for f in [VersionFilter::all(), at(5)] {
-        match s.delete_object(&fx.c1, &indicator_id(1), &f) {
-            Err(StoreError::Revoked { id }) => assert_eq!(id, indicator_id(1)),
-            other => panic!("deleting the revoking version: expected Revoked, got {other:?}"),
-        }
+    match s.delete_object(&fx.c1, &indicator_id(1), &at(5)) {
+        Err(StoreError::Revoked { id }) => assert_eq!(id, indicator_id(1)),
+        other => panic!("deleting the revoking version: expected Revoked, got {other:?}"),
     }
     assert_eq!(s.count_objects(&fx.c1).unwrap(), 2);
     assert_eq!(
@@ -781,6 +780,19 @@ pub fn revocation_is_final(s: &dyn Store) {
         s.add_object(&indicator(&fx.c1, 1, 9, &fx.ub, "")),
         Err(StoreError::NotOwner { .. })
     ));
+    // Deleting every version removes the object; it stays revoked, so nothing brings it back.
+    assert_eq!(
+        s.delete_object(&fx.c2, &indicator_id(1), &VersionFilter::all())
+            .unwrap(),
+        2
+    );
+    assert!(scan(s, &query(&fx.c2)).is_empty());
+    for v in [0, 6] {
+        assert!(matches!(
+            s.add_object(&indicator(&fx.c2, 1, v, &fx.ua, "")),
+            Err(StoreError::Revoked { .. })
+        ));
+    }
 }
 
 /// Unversioned objects (cyber-observables) belong to nobody: each organisation stores and
@@ -1493,8 +1505,12 @@ pub fn banks(s: &dyn Store) {
         .expect("create zeta");
     assert!(b.enabled, "a new bank is enabled");
     assert_eq!(s.bank_by_id(b.id).expect("by id"), Some(b.clone()));
-    assert_eq!(s.bank_by_name("zeta").expect("by name"), Some(b.clone()));
-    assert_eq!(s.bank_by_name("nope").expect("unknown name"), None);
+    assert_eq!(
+        s.bank_by_name(fx.a.id, "zeta").expect("by name"),
+        Some(b.clone())
+    );
+    assert_eq!(s.bank_by_name(fx.a.id, "nope").expect("unknown name"), None);
+    assert_eq!(s.bank_by_name(fx.b.id, "zeta").expect("other org"), None);
     let a = s
         .create_bank(&new_bank("alpha", fx.b.id, &fx.c2))
         .expect("create alpha");
@@ -1507,6 +1523,24 @@ pub fn banks(s: &dyn Store) {
     assert_eq!(names, ["alpha", "zeta"]);
     assert!(matches!(
         s.create_bank(&new_bank("zeta", fx.a.id, &fx.c1)),
+        Err(StoreError::Conflict(_))
+    ));
+    // Names are unique per organisation: another organisation may use the same name.
+    let other_zeta = s
+        .create_bank(&new_bank("zeta", fx.b.id, &fx.c2))
+        .expect("zeta of org b");
+    assert_ne!(other_zeta.id, b.id);
+    assert_eq!(
+        s.bank_by_name(fx.b.id, "zeta").expect("b's zeta"),
+        Some(other_zeta.clone())
+    );
+    assert_eq!(
+        s.banks_named("zeta").expect("every zeta"),
+        vec![b.clone(), other_zeta.clone()]
+    );
+    assert!(s.banks_named("nope").expect("no such name").is_empty());
+    assert!(matches!(
+        s.create_bank(&new_bank("zeta", fx.b.id, &fx.c2)),
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
