@@ -92,6 +92,20 @@ pub struct ServerFile {
     pub default_tlp: Option<String>,
     /// Title of the TAXII server.
     pub title: Option<String>,
+    /// Open connections at most.
+    pub max_connections: Option<usize>,
+    /// Open connections at most from one client address.
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds for the TLS handshake and each request head.
+    pub header_timeout: Option<u64>,
+    /// Seconds a connection with no request in progress stays open.
+    pub idle_timeout: Option<u64>,
+    /// Seconds a response may wait for the client to read before it is dropped.
+    pub write_timeout: Option<u64>,
+    /// Election exports in progress at most.
+    pub max_exports: Option<usize>,
+    /// Election exports in progress at most from one client address.
+    pub max_exports_per_ip: Option<usize>,
 }
 
 /// The resolved global settings.

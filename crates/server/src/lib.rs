@@ -42,6 +42,7 @@ mod ads;
 mod auth;
 mod banks;
 mod body;
+mod conn;
 mod detect;
 mod error;
 mod filters;
@@ -52,6 +53,7 @@ mod observe;
 pub mod openapi;
 mod public;
 mod rest;
+mod slots;
 mod taxii;
 mod timefmt;
 
@@ -66,8 +68,9 @@ use axum::Router;
 use serde_json::json;
 
 pub use error::ServerError;
-pub use listen::{serve, Listen, TlsFiles};
+pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
+pub use public::ExportLimits;
 
 use error::{blocking, ApiError, TaxiiError};
 
@@ -81,6 +84,8 @@ pub struct ServerConfig {
     /// The base URL (e.g. `https://rrm.example.org`) used in discovery; when `None` it is
     /// built from the request's scheme and `Host` header.
     pub public_url: Option<String>,
+    /// Bounds on concurrent election exports under `/public/`.
+    pub exports: ExportLimits,
 }
 
 impl Default for ServerConfig {
@@ -89,6 +94,7 @@ impl Default for ServerConfig {
             max_content_length: 8 * 1024 * 1024,
             title: "rrm".to_string(),
             public_url: None,
+            exports: ExportLimits::default(),
         }
     }
 }
@@ -139,7 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(
             detect::routes(&state).route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
-        .merge(public::routes())
+        .merge(public::routes(state.config.exports))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)

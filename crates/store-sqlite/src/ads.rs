@@ -1,8 +1,6 @@
 //! The political-advertising registry in SQLite (`store::AdStore`): creatives as blobs keyed
 //! by SHA-256, exact-match terms and FTS5 for search, keyset paging on the ad id.
 
-use std::ops::ControlFlow;
-
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::{
@@ -658,31 +656,31 @@ impl AdStore for SqliteStore {
         self.read(|c| search(c, query))
     }
 
-    fn scan_election_ads(
+    fn election_ads_page(
         &self,
         election: &str,
-        visit: &mut dyn FnMut(AdRow) -> ControlFlow<()>,
-    ) -> Result<()> {
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<AdRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|c| {
+            // The (term, ad) primary key of ad_terms is the keyset: each page is one seek.
             let mut st = c
-                .prepare(&format!(
+                .prepare_cached(&format!(
                     "SELECT {AD_COLS} FROM ad_terms t JOIN ads a ON a.id = t.ad \
-                     WHERE t.term = ?1 AND a.public = 1 ORDER BY t.ad"
+                     WHERE t.term = ?1 AND t.ad > ?2 AND t.ad <= ?3 AND a.public = 1 \
+                     ORDER BY t.ad LIMIT ?4"
                 ))
                 .map_err(|e| backend("preparing an election export", e))?;
-            let mut rows = st
-                .query([format!("e:{}", election.to_lowercase())])
+            let rows = st
+                .query_map(
+                    params![format!("e:{}", election.to_lowercase()), after, upto, limit],
+                    ad_from_row,
+                )
                 .map_err(|e| backend("exporting an election", e))?;
-            while let Some(r) = rows
-                .next()
-                .map_err(|e| backend("exporting an election", e))?
-            {
-                let ad = ad_from_row(r).map_err(|e| backend("reading an ad", e))?;
-                if visit(ad).is_break() {
-                    break;
-                }
-            }
-            Ok(())
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| backend("reading an exported ad", e))
         })
     }
 
