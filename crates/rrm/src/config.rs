@@ -202,6 +202,23 @@ mod tests {
     }
 
     #[test]
+    fn connection_and_export_limits_are_read_from_the_server_table() {
+        let file: FileConfig = toml::from_str(
+            "[server]\nmax_connections = 100\nmax_connections_per_ip = 8\nheader_timeout = 5\n\
+             idle_timeout = 20\nwrite_timeout = 15\nmax_exports = 10\nmax_exports_per_ip = 2\n",
+        )
+        .expect("valid toml");
+        let s = &file.server;
+        assert_eq!(s.max_connections, Some(100));
+        assert_eq!(s.max_connections_per_ip, Some(8));
+        assert_eq!(s.header_timeout, Some(5));
+        assert_eq!(s.idle_timeout, Some(20));
+        assert_eq!(s.write_timeout, Some(15));
+        assert_eq!(s.max_exports, Some(10));
+        assert_eq!(s.max_exports_per_ip, Some(2));
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let err = toml::from_str::<FileConfig>("dta = 1")
             .unwrap_err()

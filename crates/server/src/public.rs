@@ -516,3 +516,28 @@ async fn export(
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     Ok(resp)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_slots_are_bounded_per_client_and_in_all_and_given_back() {
+        let slots = ExportSlots::new(ExportLimits { max: 3, per_ip: 2 });
+        let a = Some("192.0.2.1".parse().unwrap());
+        let b = Some("192.0.2.2".parse().unwrap());
+        let a1 = slots.take(a).unwrap();
+        let _a2 = slots.take(a).unwrap();
+        let e = slots.take(a).err().unwrap();
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_exports")
+        );
+        let _b1 = slots.take(b).unwrap();
+        // Three in all: b's second is refused by the total, and its client slot given back.
+        assert!(slots.take(b).is_err());
+        assert_eq!(slots.per_client.held(b), 1);
+        drop(a1);
+        assert!(slots.take(b).is_ok());
+    }
+}

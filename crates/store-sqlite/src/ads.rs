@@ -20,6 +20,15 @@ const AD_COLS: &str = "a.id, a.platform_org_id, a.ad_id, a.version, a.public, a.
      a.regions, a.languages, a.spend_minor, a.currency, a.text, a.creative_sha256, \
      a.publish_until, a.keep_until, a.public_json, a.updated";
 
+/// One page of an election export: keyset on the (term, ad) primary key of `ad_terms`.
+fn export_page_sql() -> String {
+    format!(
+        "SELECT {AD_COLS} FROM ad_terms t JOIN ads a ON a.id = t.ad \
+         WHERE t.term = ?1 AND t.ad > ?2 AND t.ad <= ?3 AND a.public = 1 \
+         ORDER BY t.ad LIMIT ?4"
+    )
+}
+
 fn split(s: String) -> Vec<String> {
     if s.is_empty() {
         Vec::new()
@@ -667,11 +676,7 @@ impl AdStore for SqliteStore {
         self.read(|c| {
             // The (term, ad) primary key of ad_terms is the keyset: each page is one seek.
             let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT {AD_COLS} FROM ad_terms t JOIN ads a ON a.id = t.ad \
-                     WHERE t.term = ?1 AND t.ad > ?2 AND t.ad <= ?3 AND a.public = 1 \
-                     ORDER BY t.ad LIMIT ?4"
-                ))
+                .prepare_cached(&export_page_sql())
                 .map_err(|e| backend("preparing an election export", e))?;
             let rows = st
                 .query_map(
@@ -800,5 +805,35 @@ impl AdStore for SqliteStore {
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| backend("reading audit records", e))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_page_seeks_the_term_index_in_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = SqliteStore::open(&dir.path().join("rrm.db")).expect("open");
+        let plan: Vec<String> = s
+            .read(|c| {
+                let mut st = c
+                    .prepare(&format!("EXPLAIN QUERY PLAN {}", export_page_sql()))
+                    .map_err(|e| backend("explain", e))?;
+                let rows = st
+                    .query_map(params!["e:x", 0, 10, 5], |r| r.get::<_, String>(3))
+                    .map_err(|e| backend("explain", e))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(|e| backend("explain", e))
+            })
+            .expect("plan");
+        let text = plan.join(" | ");
+        assert!(
+            text.contains("SEARCH t USING PRIMARY KEY (term=? AND ad>? AND ad<?)"),
+            "{text}"
+        );
+        assert!(!text.contains("TEMP B-TREE"), "{text}");
+        assert!(!text.contains("SCAN"), "{text}");
     }
 }
