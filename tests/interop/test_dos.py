@@ -181,6 +181,36 @@ def test_idle_keep_alive_connections_are_closed_after_the_idle_timeout(new_hub):
     assert 1.5 <= elapsed < 6, elapsed
 
 
+def test_a_request_body_that_stalls_is_cut_after_the_idle_timeout(new_hub):
+    import base64
+
+    h = new_hub()
+    h.org("plat", sector="platform")
+    h.user("plat", "pat")
+    start(h, "--idle-timeout", "2")
+    auth = base64.b64encode(b"pat:correct horse battery").decode()
+    s = socket.create_connection(("127.0.0.1", port(h)))
+    s.sendall(
+        f"POST /api/v1/ads HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"submission\": ".encode()
+    )
+    started = time.time()
+    s.settimeout(15)
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    elapsed = time.time() - started
+    s.close()
+    assert elapsed < 8, f"the stalled request was held {elapsed:.1f} s"
+    assert got.startswith(b"HTTP/1.1 400"), got[:200]
+
+
 def test_the_total_connection_cap_closes_the_excess_at_once(new_hub):
     h = start(new_hub(), "--max-connections", "20", "--max-connections-per-ip", "0", "--header-timeout", "5")
     socks = open_half(h, 40)

@@ -93,7 +93,8 @@ pub struct Args {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub header_timeout: Option<u64>,
-    /// Seconds a connection with no request in progress stays open [default: 60].
+    /// Seconds a connection with no request in progress stays open, and a request body may
+    /// stall [default: 60].
     #[arg(
         long,
         env = "RRM_IDLE_TIMEOUT",

@@ -4,8 +4,8 @@
 //! Over the cap a connection is accepted and closed at once, so it never waits in the
 //! kernel's backlog holding a slot nobody serves. A connection with no request in progress
 //! is closed after the idle timeout (the first request must start within the header
-//! timeout); a response the client has not read from for the write timeout is dropped with
-//! its connection.
+//! timeout), and a request body that stalls for the idle timeout fails; a response the
+//! client has not read from for the write timeout is dropped with its connection.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -220,6 +220,7 @@ async fn serve_http<I>(
             req.extensions_mut().insert(scheme);
             let busy = activity.begin();
             let app = app.clone();
+            let req = req.map(|b| Body::new(StallLimited::new(b, limits.idle_timeout)));
             async move {
                 let resp = match app.oneshot(req).await {
                     Ok(resp) => resp,
@@ -319,6 +320,66 @@ impl hyper::body::Body for Tracked {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         Pin::new(&mut self.get_mut().inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A request body that fails when the client sends nothing more for `timeout` before its
+/// end: a client cannot hold a request open by trickling its body.
+struct StallLimited {
+    inner: Incoming,
+    timeout: Duration,
+    sleep: Pin<Box<Sleep>>,
+    armed: bool,
+}
+
+impl StallLimited {
+    fn new(inner: Incoming, timeout: Duration) -> StallLimited {
+        StallLimited {
+            inner,
+            timeout,
+            sleep: Box::pin(tokio::time::sleep(timeout)),
+            armed: false,
+        }
+    }
+}
+
+impl hyper::body::Body for StallLimited {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(r) => {
+                this.armed = false;
+                Poll::Ready(r.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                if !this.armed {
+                    let at = Instant::now() + this.timeout;
+                    this.sleep.as_mut().reset(at);
+                    this.armed = true;
+                }
+                match this.sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client stopped sending the request body",
+                    ))))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {

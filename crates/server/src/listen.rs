@@ -78,7 +78,8 @@ pub struct ConnLimits {
     /// connection the wait for the next request counts), and for the first request to
     /// start.
     pub header_timeout: Duration,
-    /// A connection with no request in progress is closed after this long.
+    /// A connection with no request in progress is closed after this long, and a request
+    /// body the client stops sending for this long fails.
     pub idle_timeout: Duration,
     /// A response the client does not read from for this long is dropped with its
     /// connection.
