@@ -234,18 +234,18 @@ fn conn_limits(args: &Args, s: &config::ServerFile) -> anyhow::Result<server::Co
             Some(n) => Ok(Duration::from_secs(n)),
             None => Ok(default),
         };
-    let wanted = match args.max_connections {
-        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+    let configured = match args.max_connections {
+        Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
         None => match s.max_connections {
             Some(0) => bail!("server.max_connections in the configuration file must be at least 1"),
-            Some(n) => n,
-            None => d.max_connections,
+            other => other,
         },
     };
+    let wanted = configured.unwrap_or(d.max_connections);
     let max_connections = match raise_open_file_limit() {
         Some(nofile) => {
             let budget = connection_budget(nofile);
-            if wanted > budget {
+            if wanted > budget && configured.is_some() {
                 tracing::warn!(
                     wanted,
                     open_file_limit = nofile,
@@ -257,7 +257,7 @@ fn conn_limits(args: &Args, s: &config::ServerFile) -> anyhow::Result<server::Co
         }
         None => wanted,
     };
-    Ok(server::ConnLimits {
+    let limits = server::ConnLimits {
         max_connections,
         max_connections_per_ip: args
             .max_connections_per_ip
@@ -281,7 +281,16 @@ fn conn_limits(args: &Args, s: &config::ServerFile) -> anyhow::Result<server::Co
             "write_timeout",
             d.write_timeout,
         )?,
-    })
+    };
+    tracing::info!(
+        max_connections = limits.max_connections,
+        max_connections_per_ip = limits.max_connections_per_ip,
+        header_timeout_s = limits.header_timeout.as_secs(),
+        idle_timeout_s = limits.idle_timeout.as_secs(),
+        write_timeout_s = limits.write_timeout.as_secs(),
+        "connection limits"
+    );
+    Ok(limits)
 }
 
 /// Raises the soft limit on open files to the hard limit; the soft limit in force, if known.
