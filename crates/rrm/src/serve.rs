@@ -90,7 +90,7 @@ pub struct Args {
         env = "RRM_HEADER_TIMEOUT",
         hide_env_values = true,
         value_name = "SECS",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
     )]
     pub header_timeout: Option<u64>,
     /// Seconds a connection with no request in progress stays open, and a request body may
@@ -100,7 +100,7 @@ pub struct Args {
         env = "RRM_IDLE_TIMEOUT",
         hide_env_values = true,
         value_name = "SECS",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
     )]
     pub idle_timeout: Option<u64>,
     /// Seconds a response may wait for the client to read before the connection is dropped
@@ -110,7 +110,7 @@ pub struct Args {
         env = "RRM_WRITE_TIMEOUT",
         hide_env_values = true,
         value_name = "SECS",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
     )]
     pub write_timeout: Option<u64>,
     /// Election exports (`/public/elections/{id}/ads.csv|jsonl`) in progress at most
@@ -224,13 +224,19 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     })
 }
 
+/// The longest connection timeout accepted, in seconds (one day).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
 /// The connection limits from flags, environment and file, with the connection cap kept
 /// well below the open-file limit (raised to its hard limit first).
 fn conn_limits(args: &Args, s: &config::ServerFile) -> anyhow::Result<server::ConnLimits> {
     let d = server::ConnLimits::default();
     let secs =
         |flag: Option<u64>, file: Option<u64>, key: &str, default: Duration| match flag.or(file) {
-            Some(0) => bail!("server.{key} in the configuration file must be at least 1 second"),
+            Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
+                "server.{key} in the configuration file must be between 1 and \
+                 {MAX_TIMEOUT_SECS} seconds"
+            ),
             Some(n) => Ok(Duration::from_secs(n)),
             None => Ok(default),
         };

@@ -48,6 +48,7 @@ pub(crate) async fn run(
     limits: ConnLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let limits = limits.clamped();
     let max = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
     let slots = Arc::new(Semaphore::new(max as usize));
     let per_client = PerClient::new(limits.max_connections_per_ip);

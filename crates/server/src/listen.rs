@@ -86,6 +86,23 @@ pub struct ConnLimits {
     pub write_timeout: Duration,
 }
 
+impl ConnLimits {
+    /// The limits with every timeout between one millisecond and one year, so deadlines
+    /// never overflow.
+    pub(crate) fn clamped(self) -> ConnLimits {
+        let clamp = |d: Duration| d.clamp(Duration::from_millis(1), MAX_TIMEOUT);
+        ConnLimits {
+            header_timeout: clamp(self.header_timeout),
+            idle_timeout: clamp(self.idle_timeout),
+            write_timeout: clamp(self.write_timeout),
+            ..self
+        }
+    }
+}
+
+/// The longest timeout [`serve_with`] uses (one year).
+const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 86_400);
+
 impl Default for ConnLimits {
     fn default() -> Self {
         ConnLimits {
