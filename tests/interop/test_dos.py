@@ -312,10 +312,10 @@ def test_slow_export_readers_are_bounded_dropped_and_hold_no_read(new_hub, regis
     full = requests.get(f"{h.url}/public/elections/ca-2029/ads.jsonl", timeout=60).content
     assert full.count(b"\n") == ADS and len(full) > 8_000_000
 
-    # 3 addresses x 8 readers: 4 per address up to 8 in all are served, the rest get 429.
+    # 4 addresses x 16 readers: 4 per address up to 8 in all are served, the rest get 429.
     readers = []
-    for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
-        for _ in range(8):
+    for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"):
+        for _ in range(16):
             readers.append(stuck_export(h, source))
     served = [r for r in readers if r[1] == 200]
     refused = [r for r in readers if r[1] != 200]
