@@ -1069,6 +1069,41 @@ impl Hub {
             .ok_or_else(|| HubError::NotFound(format!("creative of ad {id}")))
     }
 
+    /// Starts an export of a registered election's public ads: the ads that exist now,
+    /// read later page by page with [`Hub::next_export_page`].
+    pub fn start_election_export(&self, election: &str) -> Result<ElectionExport, HubError> {
+        if self.store().election_by_id(election)?.is_none() {
+            return Err(HubError::NotFound(format!("election '{election}'")));
+        }
+        Ok(ElectionExport {
+            election: election.to_string(),
+            after: 0,
+            upto: self.store().max_ad_id()?,
+            done: false,
+        })
+    }
+
+    /// The next page of an export, at most `limit` rows (by id), each page its own short
+    /// read; empty once the export is complete.
+    pub fn next_export_page(
+        &self,
+        export: &mut ElectionExport,
+        limit: usize,
+    ) -> Result<Vec<AdRow>, HubError> {
+        if export.done {
+            return Ok(Vec::new());
+        }
+        let limit = limit.max(1);
+        let page =
+            self.store()
+                .election_ads_page(&export.election, export.after, export.upto, limit)?;
+        match page.last() {
+            Some(last) if page.len() == limit => export.after = last.id,
+            _ => export.done = true,
+        }
+        Ok(page)
+    }
+
     /// Streams the public ads of a registered election, by id.
     pub fn export_election_ads(
         &self,
@@ -1092,6 +1127,16 @@ impl Hub {
             .ok_or_else(|| HubError::invalid("now", "out of range"))?;
         Ok(self.store().run_ad_retention(&today, now)?)
     }
+}
+
+/// A resumable export of an election's public ads (see [`Hub::start_election_export`]): no
+/// read transaction is held between pages.
+#[derive(Debug, Clone)]
+pub struct ElectionExport {
+    election: String,
+    after: i64,
+    upto: i64,
+    done: bool,
 }
 
 /// The public view of a registered sponsor: identity, control chain and declared funding.

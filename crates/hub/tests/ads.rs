@@ -421,6 +421,47 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
 }
 
 #[test]
+fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
+    let r = registry();
+    for i in 0..7 {
+        r.hub
+            .submit_ad(&r.plat, ad(&format!("p{i}"), "x"), Some(png()))
+            .unwrap();
+    }
+    let mut scanned = Vec::new();
+    r.hub
+        .export_election_ads("ca-2029", &mut |row| {
+            scanned.push(row.id);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(scanned.len(), 7);
+    let mut export = r.hub.start_election_export("ca-2029").unwrap();
+    // An ad published after the export started is not part of it.
+    r.hub
+        .submit_ad(&r.plat, ad("late", "x"), Some(png()))
+        .unwrap();
+    let mut paged = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = r.hub.next_export_page(&mut export, 3).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 3);
+        pages += 1;
+        paged.extend(page.iter().map(|row| row.id));
+    }
+    assert_eq!(paged, scanned);
+    assert_eq!(pages, 3);
+    assert!(r.hub.next_export_page(&mut export, 3).unwrap().is_empty());
+    assert!(matches!(
+        r.hub.start_election_export("nope"),
+        Err(HubError::NotFound(_))
+    ));
+}
+
+#[test]
 fn election_export_and_retention_with_audit() {
     let r = registry();
     let out = r

@@ -98,6 +98,20 @@ pub struct ServerFile {
     pub auth_concurrency: Option<usize>,
     /// Failed logins before backoff, `ADDRESS/ACCOUNT`, or `0` for none.
     pub auth_free_failures: Option<String>,
+    /// Open connections at most.
+    pub max_connections: Option<usize>,
+    /// Open connections at most from one client address.
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds for the TLS handshake and each request head.
+    pub header_timeout: Option<u64>,
+    /// Seconds a connection with no request in progress stays open.
+    pub idle_timeout: Option<u64>,
+    /// Seconds a response may wait for the client to read before it is dropped.
+    pub write_timeout: Option<u64>,
+    /// Election exports in progress at most.
+    pub max_exports: Option<usize>,
+    /// Election exports in progress at most from one client address.
+    pub max_exports_per_ip: Option<usize>,
 }
 
 /// The resolved global settings.
@@ -191,6 +205,23 @@ mod tests {
             resolve(&args(None), &none).unwrap().data,
             PathBuf::from(DEFAULT_DATA)
         );
+    }
+
+    #[test]
+    fn connection_and_export_limits_are_read_from_the_server_table() {
+        let file: FileConfig = toml::from_str(
+            "[server]\nmax_connections = 100\nmax_connections_per_ip = 8\nheader_timeout = 5\n\
+             idle_timeout = 20\nwrite_timeout = 15\nmax_exports = 10\nmax_exports_per_ip = 2\n",
+        )
+        .expect("valid toml");
+        let s = &file.server;
+        assert_eq!(s.max_connections, Some(100));
+        assert_eq!(s.max_connections_per_ip, Some(8));
+        assert_eq!(s.header_timeout, Some(5));
+        assert_eq!(s.idle_timeout, Some(20));
+        assert_eq!(s.write_timeout, Some(15));
+        assert_eq!(s.max_exports, Some(10));
+        assert_eq!(s.max_exports_per_ip, Some(2));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 
@@ -84,6 +85,72 @@ pub struct Args {
         value_name = "A/B"
     )]
     pub auth_free_failures: Option<String>,
+    /// Open connections at most; more are closed at once [default: 2048, and well below the
+    /// open-file limit].
+    #[arg(
+        long,
+        env = "RRM_MAX_CONNECTIONS",
+        hide_env_values = true,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_connections: Option<u64>,
+    /// Open connections at most from one client address (IPv6: one /64; 0: no limit)
+    /// [default: 64].
+    #[arg(
+        long,
+        env = "RRM_MAX_CONNECTIONS_PER_IP",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds for the TLS handshake, each request head and the first request [default: 10].
+    #[arg(
+        long,
+        env = "RRM_HEADER_TIMEOUT",
+        hide_env_values = true,
+        value_name = "SECS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
+    pub header_timeout: Option<u64>,
+    /// Seconds a connection with no request in progress stays open, and a request body may
+    /// stall [default: 60].
+    #[arg(
+        long,
+        env = "RRM_IDLE_TIMEOUT",
+        hide_env_values = true,
+        value_name = "SECS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
+    pub idle_timeout: Option<u64>,
+    /// Seconds a response may wait for the client to read before the connection is dropped
+    /// [default: 30].
+    #[arg(
+        long,
+        env = "RRM_WRITE_TIMEOUT",
+        hide_env_values = true,
+        value_name = "SECS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
+    pub write_timeout: Option<u64>,
+    /// Election exports (`/public/elections/{id}/ads.csv|jsonl`) in progress at most
+    /// (0: no limit) [default: 64].
+    #[arg(
+        long,
+        env = "RRM_MAX_EXPORTS",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub max_exports: Option<usize>,
+    /// Election exports in progress at most from one client address (0: no limit)
+    /// [default: 4].
+    #[arg(
+        long,
+        env = "RRM_MAX_EXPORTS_PER_IP",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub max_exports_per_ip: Option<usize>,
     /// Create demo organisations, users, collections and objects on first start (loopback only).
     #[arg(long)]
     pub demo: bool,
@@ -112,6 +179,7 @@ fn parse_free_failures(text: &str) -> anyhow::Result<(u32, u32)> {
 pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result<()> {
     open::init_logging(settings)?;
     let s = &file.server;
+    let limits = conn_limits(&args, s)?;
     let listen = args
         .listen
         .or_else(|| s.listen.clone())
@@ -165,6 +233,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
              URLs from each request's Host header; set it on every deployment"
         );
     }
+    let defaults = server::ServerConfig::default();
     let config = server::ServerConfig {
         max_content_length: args
             .max_content_length
@@ -174,6 +243,16 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         public_url,
         metrics: args.metrics || s.metrics.unwrap_or(false),
         auth,
+        exports: server::ExportLimits {
+            max: args
+                .max_exports
+                .or(s.max_exports)
+                .unwrap_or(defaults.exports.max),
+            per_ip: args
+                .max_exports_per_ip
+                .or(s.max_exports_per_ip)
+                .unwrap_or(defaults.exports.per_ip),
+        },
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listen = server::Listen {
@@ -193,9 +272,10 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .context("cannot start the async runtime")?;
     let served = runtime.block_on(async move {
         tokio::spawn(retention_job(retention_hub));
-        server::serve(
+        server::serve_with(
             app,
             listen,
+            limits,
             move |bound| {
                 let base = format!("{scheme}://{bound}");
                 let mut out = std::io::stdout().lock();
@@ -223,6 +303,100 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
 
 /// How long `serve` waits for detection workers and blocking tasks when it stops.
 const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The longest connection timeout accepted, in seconds (one day).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// The connection limits from flags, environment and file, with the connection cap kept
+/// well below the open-file limit (raised to its hard limit first).
+fn conn_limits(args: &Args, s: &config::ServerFile) -> anyhow::Result<server::ConnLimits> {
+    let d = server::ConnLimits::default();
+    let secs =
+        |flag: Option<u64>, file: Option<u64>, key: &str, default: Duration| match flag.or(file) {
+            Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
+                "server.{key} in the configuration file must be between 1 and \
+                 {MAX_TIMEOUT_SECS} seconds"
+            ),
+            Some(n) => Ok(Duration::from_secs(n)),
+            None => Ok(default),
+        };
+    let configured = match args.max_connections {
+        Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        None => match s.max_connections {
+            Some(0) => bail!("server.max_connections in the configuration file must be at least 1"),
+            other => other,
+        },
+    };
+    let wanted = configured.unwrap_or(d.max_connections);
+    let max_connections = match raise_open_file_limit() {
+        Some(nofile) => {
+            let budget = connection_budget(nofile);
+            if wanted > budget && configured.is_some() {
+                tracing::warn!(
+                    wanted,
+                    open_file_limit = nofile,
+                    using = budget,
+                    "the connection limit is lowered to stay below the open-file limit"
+                );
+            }
+            wanted.min(budget)
+        }
+        None => wanted,
+    };
+    let limits = server::ConnLimits {
+        max_connections,
+        max_connections_per_ip: args
+            .max_connections_per_ip
+            .or(s.max_connections_per_ip)
+            .unwrap_or(d.max_connections_per_ip),
+        header_timeout: secs(
+            args.header_timeout,
+            s.header_timeout,
+            "header_timeout",
+            d.header_timeout,
+        )?,
+        idle_timeout: secs(
+            args.idle_timeout,
+            s.idle_timeout,
+            "idle_timeout",
+            d.idle_timeout,
+        )?,
+        write_timeout: secs(
+            args.write_timeout,
+            s.write_timeout,
+            "write_timeout",
+            d.write_timeout,
+        )?,
+    };
+    tracing::info!(
+        max_connections = limits.max_connections,
+        max_connections_per_ip = limits.max_connections_per_ip,
+        header_timeout_s = limits.header_timeout.as_secs(),
+        idle_timeout_s = limits.idle_timeout.as_secs(),
+        write_timeout_s = limits.write_timeout.as_secs(),
+        "connection limits"
+    );
+    Ok(limits)
+}
+
+/// Raises the soft limit on open files to the hard limit; the soft limit in force, if known.
+fn raise_open_file_limit() -> Option<u64> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-file limit");
+            rlimit::Resource::NOFILE.get().ok().map(|(soft, _)| soft)
+        }
+    }
+}
+
+/// How many connections fit under an open-file limit of `nofile`, leaving a quarter (at
+/// least 256) for the database, its readers and other files.
+fn connection_budget(nofile: u64) -> usize {
+    let reserve = (nofile / 4).max(256);
+    usize::try_from(nofile.saturating_sub(reserve))
+        .unwrap_or(usize::MAX)
+        .max(1)
+}
 
 /// How often the ad registry's retention rules run.
 const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -274,4 +448,17 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_budget_stays_well_below_the_open_file_limit() {
+        assert_eq!(connection_budget(1024), 768);
+        assert_eq!(connection_budget(20_000), 15_000);
+        assert_eq!(connection_budget(100), 1);
+        assert!(connection_budget(1 << 20) < 1 << 20);
+    }
 }

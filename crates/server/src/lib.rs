@@ -43,6 +43,7 @@ mod ads;
 mod auth;
 mod banks;
 mod body;
+mod conn;
 mod detect;
 mod error;
 mod filters;
@@ -53,6 +54,7 @@ mod observe;
 pub mod openapi;
 mod public;
 mod rest;
+mod slots;
 mod taxii;
 mod throttle;
 mod timefmt;
@@ -68,10 +70,11 @@ use axum::Router;
 use serde_json::json;
 
 pub use error::ServerError;
-pub use listen::{serve, Listen, TlsFiles};
+pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
 pub use throttle::AuthLimits;
 pub use timefmt::format_secs;
+pub use public::ExportLimits;
 
 use error::{blocking, ApiError, TaxiiError};
 
@@ -90,6 +93,8 @@ pub struct ServerConfig {
     pub metrics: bool,
     /// Bounds on credential checking and the failure backoff.
     pub auth: AuthLimits,
+    /// Bounds on concurrent election exports under `/public/`.
+    pub exports: ExportLimits,
 }
 
 impl Default for ServerConfig {
@@ -100,6 +105,7 @@ impl Default for ServerConfig {
             public_url: None,
             metrics: false,
             auth: AuthLimits::default(),
+            exports: ExportLimits::default(),
         }
     }
 }
@@ -164,7 +170,7 @@ pub fn router(state: AppState) -> Router {
         .merge(
             detect::routes(&state).route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
-        .merge(public::routes())
+        .merge(public::routes(state.config.exports))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)

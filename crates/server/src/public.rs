@@ -1,7 +1,7 @@
 //! Public routes of the political-advertising registry (no account): search with stable
 //! cursor paging, one ad, its version history and creatives, elections with their periods,
 //! sponsors with their control chains, platforms with their reach, and bulk downloads of an
-//! election as CSV and JSON Lines (streamed). Every public route is rate limited per client IP with a token bucket
+//! election as CSV and JSON Lines (streamed page by page, with bounded concurrency). Every public route is rate limited per client IP with a token bucket
 //! (20 requests per second, burst 60 by default; the environment variable
 //! `RRM_PUBLIC_RATE=RATE/BURST` changes it, `0` disables it); over the limit the answer is
 //! 429 with `Retry-After`. Without the peer address (no connect info), all clients share
@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -19,16 +18,19 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::{Json, Router};
 use hub::ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
 use serde_json::json;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
+use crate::slots::{ClientSlot, PerClient};
 use crate::AppState;
 
-/// How many rows go into one chunk of a streamed export.
-const CHUNK_ROWS: usize = 2000;
+/// How many rows one chunk of a streamed export holds (one page, one short read).
+const EXPORT_PAGE: usize = store::EXPORT_PAGE;
 
 /// A per-IP token bucket limiter.
 pub struct RateLimiter {
@@ -108,13 +110,14 @@ async fn limit(State(limiter): State<Arc<RateLimiter>>, req: Request, next: Next
     }
 }
 
-/// The public routes with the rate limiter of `RRM_PUBLIC_RATE`.
-pub(crate) fn routes() -> Router<AppState> {
-    routes_with(Arc::new(RateLimiter::from_env()))
+/// The public routes with the rate limiter of `RRM_PUBLIC_RATE` and the given export bounds.
+pub(crate) fn routes(exports: ExportLimits) -> Router<AppState> {
+    routes_with(Arc::new(RateLimiter::from_env()), exports)
 }
 
 /// The public routes with a given limiter.
-pub(crate) fn routes_with(limiter: Arc<RateLimiter>) -> Router<AppState> {
+pub(crate) fn routes_with(limiter: Arc<RateLimiter>, exports: ExportLimits) -> Router<AppState> {
+    let slots = Arc::new(ExportSlots::new(exports));
     Router::new()
         .route("/public/ads", get(search))
         .route("/public/ads/{id}", get(one))
@@ -126,7 +129,10 @@ pub(crate) fn routes_with(limiter: Arc<RateLimiter>) -> Router<AppState> {
         )
         .route("/public/elections", get(elections))
         .route("/public/elections/{id}", get(election))
-        .route("/public/elections/{id}/{file}", get(export))
+        .route(
+            "/public/elections/{id}/{file}",
+            get(export).layer(Extension(slots)),
+        )
         .route("/public/sponsors", get(sponsors))
         .route("/public/sponsors/{id}", get(sponsor))
         .route("/public/platforms", get(platforms))
@@ -328,10 +334,114 @@ fn creative_response(media: String, bytes: Vec<u8>) -> Response {
     resp
 }
 
+/// Bounds on concurrent streamed election exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportLimits {
+    /// Exports in progress at most, over all clients (0: no limit).
+    pub max: usize,
+    /// Exports in progress at most from one client address (IPv6: one /64; 0: no limit).
+    pub per_ip: usize,
+}
+
+impl Default for ExportLimits {
+    fn default() -> Self {
+        ExportLimits { max: 64, per_ip: 4 }
+    }
+}
+
+/// What `Retry-After` says when every export slot is taken, in seconds.
+const EXPORT_RETRY_AFTER: u64 = 5;
+
+/// The export slots: a total and a count per client.
+pub(crate) struct ExportSlots {
+    total: Arc<Semaphore>,
+    per_client: Arc<PerClient>,
+}
+
+/// A held export slot; dropped with the response body.
+struct ExportSlot {
+    _total: OwnedSemaphorePermit,
+    _client: ClientSlot,
+}
+
+impl ExportSlots {
+    fn new(limits: ExportLimits) -> ExportSlots {
+        let total = if limits.max == 0 {
+            Semaphore::MAX_PERMITS
+        } else {
+            limits.max.min(Semaphore::MAX_PERMITS)
+        };
+        ExportSlots {
+            total: Arc::new(Semaphore::new(total)),
+            per_client: PerClient::new(limits.per_ip),
+        }
+    }
+
+    fn take(&self, ip: Option<IpAddr>) -> Result<ExportSlot, ApiError> {
+        let busy = |message: &str| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_exports",
+                format!("{message}; retry in {EXPORT_RETRY_AFTER} s"),
+            )
+        };
+        let client = self
+            .per_client
+            .try_take(ip)
+            .ok_or_else(|| busy("too many exports in progress from this address"))?;
+        let total = Arc::clone(&self.total)
+            .try_acquire_owned()
+            .map_err(|_| busy("too many exports in progress"))?;
+        Ok(ExportSlot {
+            _total: total,
+            _client: client,
+        })
+    }
+}
+
+/// An export being produced: the next page is read (on the blocking pool, in its own short
+/// read) only when the response body asks for more.
+struct Producer {
+    hub: hub::Hub,
+    export: hub::ads::ElectionExport,
+    csv: bool,
+    started: bool,
+    _slot: ExportSlot,
+}
+
+impl Producer {
+    /// The bytes of the next page (the CSV header before the first), `None` at the end.
+    fn next_chunk(&mut self) -> Result<Option<Bytes>, hub::HubError> {
+        let rows = self.hub.next_export_page(&mut self.export, EXPORT_PAGE)?;
+        let mut buf = String::with_capacity(rows.len() * 512 + 256);
+        if !self.started {
+            self.started = true;
+            if self.csv {
+                buf.push_str(AD_CSV_HEADER);
+                buf.push_str("\r\n");
+            }
+        }
+        for row in &rows {
+            if self.csv {
+                ad_csv_line(row, &mut buf);
+                buf.push_str("\r\n");
+            } else {
+                ad_json_line(row, &mut buf);
+                buf.push('\n');
+            }
+        }
+        Ok((!buf.is_empty()).then(|| Bytes::from(buf)))
+    }
+}
+
 /// `GET /public/elections/{id}/ads.csv` and `ads.jsonl`: the election's published ads,
-/// streamed in chunks from a blocking reader.
+/// streamed page by page as the client reads. At most [`ExportLimits`] exports run at once
+/// (429 `too_many_exports` with `Retry-After` beyond); a client that stops reading is
+/// dropped after the server's write timeout, and holds no database read meanwhile.
 async fn export(
     State(state): State<AppState>,
+    Extension(slots): Extension<Arc<ExportSlots>>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     Path((election, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let csv = match file.as_str() {
@@ -345,56 +455,54 @@ async fn export(
             ))
         }
     };
+    let slot = match slots.take(connect.map(|Extension(ConnectInfo(peer))| peer.ip())) {
+        Ok(slot) => slot,
+        Err(e) => {
+            let mut resp = e.into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(EXPORT_RETRY_AFTER));
+            return Ok(resp);
+        }
+    };
     let hub = state.hub.clone();
-    {
+    let export = {
         let hub = hub.clone();
-        let e = election.clone();
-        blocking(move || {
-            hub.store()
-                .election_by_id(&e)?
-                .map(|_| ())
-                .ok_or_else(|| hub::HubError::NotFound(format!("election '{e}'")))
+        blocking(move || hub.start_election_export(&election)).await?
+    };
+    let producer = Producer {
+        hub,
+        export,
+        csv,
+        started: false,
+        _slot: slot,
+    };
+    let chunks = futures_util::stream::unfold(Some(producer), |producer| async move {
+        let mut producer = producer?;
+        let step = tokio::task::spawn_blocking(move || {
+            let r = producer.next_chunk();
+            (producer, r)
         })
-        .await?;
-    }
-    let (mut tx, body) = http_body_util::channel::Channel::<Bytes, std::io::Error>::new(4);
-    let rt = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let mut buf = String::with_capacity(1 << 20);
-        if csv {
-            buf.push_str(AD_CSV_HEADER);
-            buf.push_str("\r\n");
-        }
-        let mut rows = 0usize;
-        let mut closed = false;
-        let r = hub.export_election_ads(&election, &mut |row| {
-            if csv {
-                ad_csv_line(row, &mut buf);
-                buf.push_str("\r\n");
-            } else {
-                ad_json_line(row, &mut buf);
-                buf.push('\n');
+        .await;
+        match step {
+            Ok((producer, Ok(Some(chunk)))) => Some((Ok(chunk), Some(producer))),
+            Ok((_, Ok(None))) => None,
+            Ok((_, Err(e))) => {
+                tracing::error!(error = %e, "election export failed");
+                Some((
+                    Err(std::io::Error::other("the election export failed")),
+                    None,
+                ))
             }
-            rows += 1;
-            if rows % CHUNK_ROWS == 0 {
-                let chunk = Bytes::from(std::mem::take(&mut buf));
-                if rt.block_on(tx.send_data(chunk)).is_err() {
-                    closed = true;
-                    return ControlFlow::Break(());
-                }
+            Err(e) => {
+                tracing::error!(error = %e, "election export task failed");
+                Some((
+                    Err(std::io::Error::other("the election export failed")),
+                    None,
+                ))
             }
-            ControlFlow::Continue(())
-        });
-        if let Err(e) = r {
-            tracing::error!(error = %e, "election export failed");
-            tx.abort(std::io::Error::other("the election export failed"));
-            return;
-        }
-        if !closed && !buf.is_empty() {
-            let _ = rt.block_on(tx.send_data(Bytes::from(buf)));
         }
     });
-    let mut resp = Response::new(Body::new(body));
+    let mut resp = Response::new(Body::from_stream(chunks));
     let ct = if csv {
         "text/csv; charset=utf-8"
     } else {
@@ -403,4 +511,29 @@ async fn export(
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_slots_are_bounded_per_client_and_in_all_and_given_back() {
+        let slots = ExportSlots::new(ExportLimits { max: 3, per_ip: 2 });
+        let a = Some("192.0.2.1".parse().unwrap());
+        let b = Some("192.0.2.2".parse().unwrap());
+        let a1 = slots.take(a).unwrap();
+        let _a2 = slots.take(a).unwrap();
+        let e = slots.take(a).err().unwrap();
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_exports")
+        );
+        let _b1 = slots.take(b).unwrap();
+        // Three in all: b's second is refused by the total, and its client slot given back.
+        assert!(slots.take(b).is_err());
+        assert_eq!(slots.per_client.held(b), 1);
+        drop(a1);
+        assert!(slots.take(b).is_ok());
+    }
 }

@@ -1,8 +1,6 @@
 //! The political-advertising registry in SQLite (`store::AdStore`): creatives as blobs keyed
 //! by SHA-256, exact-match terms and FTS5 for search, keyset paging on the ad id.
 
-use std::ops::ControlFlow;
-
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::{
@@ -21,6 +19,15 @@ const AD_COLS: &str = "a.id, a.platform_org_id, a.ad_id, a.version, a.public, a.
      a.sponsor_name, a.payer, a.payer_name, a.platform, a.elections, a.start_day, a.end_day, \
      a.regions, a.languages, a.spend_minor, a.currency, a.text, a.creative_sha256, \
      a.publish_until, a.keep_until, a.public_json, a.updated";
+
+/// One page of an election export: keyset on the (term, ad) primary key of `ad_terms`.
+fn export_page_sql() -> String {
+    format!(
+        "SELECT {AD_COLS} FROM ad_terms t JOIN ads a ON a.id = t.ad \
+         WHERE t.term = ?1 AND t.ad > ?2 AND t.ad <= ?3 AND a.public = 1 \
+         ORDER BY t.ad LIMIT ?4"
+    )
+}
 
 fn split(s: String) -> Vec<String> {
     if s.is_empty() {
@@ -665,31 +672,27 @@ impl AdStore for SqliteStore {
         self.read(|c| search(c, query))
     }
 
-    fn scan_election_ads(
+    fn election_ads_page(
         &self,
         election: &str,
-        visit: &mut dyn FnMut(AdRow) -> ControlFlow<()>,
-    ) -> Result<()> {
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<AdRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|c| {
+            // The (term, ad) primary key of ad_terms is the keyset: each page is one seek.
             let mut st = c
-                .prepare(&format!(
-                    "SELECT {AD_COLS} FROM ad_terms t JOIN ads a ON a.id = t.ad \
-                     WHERE t.term = ?1 AND a.public = 1 ORDER BY t.ad"
-                ))
+                .prepare_cached(&export_page_sql())
                 .map_err(|e| backend("preparing an election export", e))?;
-            let mut rows = st
-                .query([format!("e:{}", election.to_lowercase())])
+            let rows = st
+                .query_map(
+                    params![format!("e:{}", election.to_lowercase()), after, upto, limit],
+                    ad_from_row,
+                )
                 .map_err(|e| backend("exporting an election", e))?;
-            while let Some(r) = rows
-                .next()
-                .map_err(|e| backend("exporting an election", e))?
-            {
-                let ad = ad_from_row(r).map_err(|e| backend("reading an ad", e))?;
-                if visit(ad).is_break() {
-                    break;
-                }
-            }
-            Ok(())
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| backend("reading an exported ad", e))
         })
     }
 
@@ -815,5 +818,35 @@ impl AdStore for SqliteStore {
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| backend("reading audit records", e))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_page_seeks_the_term_index_in_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = SqliteStore::open(&dir.path().join("rrm.db")).expect("open");
+        let plan: Vec<String> = s
+            .read(|c| {
+                let mut st = c
+                    .prepare(&format!("EXPLAIN QUERY PLAN {}", export_page_sql()))
+                    .map_err(|e| backend("explain", e))?;
+                let rows = st
+                    .query_map(params!["e:x", 0, 10, 5], |r| r.get::<_, String>(3))
+                    .map_err(|e| backend("explain", e))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(|e| backend("explain", e))
+            })
+            .expect("plan");
+        let text = plan.join(" | ");
+        assert!(
+            text.contains("SEARCH t USING PRIMARY KEY (term=? AND ad>? AND ad<?)"),
+            "{text}"
+        );
+        assert!(!text.contains("TEMP B-TREE"), "{text}");
+        assert!(!text.contains("SCAN"), "{text}");
     }
 }

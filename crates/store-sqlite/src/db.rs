@@ -26,6 +26,10 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// How long a connection waits for a lock held by another connection or process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The size in bytes the WAL file is truncated to after a checkpoint resets it (64 MiB;
+/// with `wal_autocheckpoint` at 4000 pages the WAL normally stays near 16 MiB).
+pub const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// How many idle reader connections are kept open.
 const MAX_IDLE_READERS: usize = 8;
 
@@ -45,8 +49,8 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
-    /// Creates or opens the database file at `path`, sets WAL, `synchronous=FULL`, foreign
-    /// keys and a busy timeout, and runs the embedded migrations it still needs.
+    /// Creates or opens the database file at `path`, sets WAL (with a journal size limit),
+    /// `synchronous=FULL`, foreign keys and a busy timeout, and runs the embedded migrations it still needs.
     ///
     /// Fails with `StoreError::Invalid` if the file was written by a newer rrm (its schema
     /// version is above [`SCHEMA_VERSION`]), and with `StoreError::Backend` if the file
@@ -71,6 +75,16 @@ impl SqliteStore {
             .map_err(|e| {
                 backend(
                     format!("setting wal_autocheckpoint on {}", path.display()),
+                    e,
+                )
+            })?;
+        // After a checkpoint that resets the WAL, the file is truncated back to this size,
+        // so a WAL that grew while a checkpoint could not finish does not stay large.
+        writer
+            .pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)
+            .map_err(|e| {
+                backend(
+                    format!("setting journal_size_limit on {}", path.display()),
                     e,
                 )
             })?;

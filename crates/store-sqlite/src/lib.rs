@@ -39,7 +39,7 @@ mod db;
 mod objects;
 mod util;
 
-pub use db::{SqliteStore, SCHEMA_VERSION};
+pub use db::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
 use std::ops::ControlFlow;
 use store::{

@@ -10,7 +10,7 @@ use store::{
     Access, AdStore, AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role,
     Sector, Status, Store, StoreError, StoredObject, Tlp, VersionFilter,
 };
-use store_sqlite::{SqliteStore, SCHEMA_VERSION};
+use store_sqlite::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
 const COLLECTION: &str = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
 
@@ -597,4 +597,49 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
             created: 1,
         }])
         .is_err());
+}
+
+/// A WAL that grew while a reader pinned an old snapshot is truncated back to the journal
+/// size limit once the reader lets go and a checkpoint completes.
+#[test]
+fn a_grown_wal_is_truncated_to_the_journal_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let wal = dir.path().join("rrm.db-wal");
+    let s = SqliteStore::open(&path).unwrap();
+    let user = seed(&s);
+    let pad = "x".repeat(4000);
+    let big = |n: u64| {
+        let mut o = indicator(n, user);
+        o.json = o.json.replacen('{', &format!("{{\"x_pad\":\"{pad}\","), 1);
+        o
+    };
+    // A reader holding a snapshot keeps every checkpoint from completing.
+    let pin = rusqlite::Connection::open(&path).unwrap();
+    pin.execute_batch("BEGIN; SELECT count(*) FROM objects;")
+        .unwrap();
+    let _: i64 = pin
+        .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+        .unwrap();
+    let mut n = 0u64;
+    let limit = u64::try_from(JOURNAL_SIZE_LIMIT).unwrap();
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < limit + limit / 4 {
+        let batch: Vec<NewObject> = (n..n + 1000).map(big).collect();
+        s.add_objects(&batch).unwrap();
+        n += 1000;
+        assert!(n < 200_000, "the WAL does not grow");
+    }
+    pin.execute_batch("COMMIT").unwrap();
+    drop(pin);
+    // The next commits checkpoint everything, then restart the WAL from its start.
+    for _ in 0..3 {
+        let batch: Vec<NewObject> = (n..n + 1000).map(big).collect();
+        s.add_objects(&batch).unwrap();
+        n += 1000;
+    }
+    let size = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        size <= limit,
+        "the WAL is {size} bytes, above the {limit} limit"
+    );
 }

@@ -299,6 +299,9 @@ pub struct RetentionRun {
     pub purged: u64,
 }
 
+/// How many rows one page of an election export reads.
+pub const EXPORT_PAGE: usize = 1000;
+
 /// Storage of the political-advertising registry. Every method is one transaction.
 pub trait AdStore {
     /// Creates or replaces an election. A record registered by another organisation is not
@@ -337,12 +340,39 @@ pub trait AdStore {
     fn max_ad_id(&self) -> Result<i64>;
     /// Public ads matching `query`, by id, at most `query.limit`.
     fn search_ads(&self, query: &AdQuery) -> Result<Vec<AdRow>>;
-    /// Streams the public ads linked to an election, by id.
+    /// One page of the public ads linked to an election: ids above `after` and at most
+    /// `upto`, by id, at most `limit`. Each page is its own short read, so a slow consumer
+    /// never holds a read transaction.
+    fn election_ads_page(
+        &self,
+        election: &str,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<AdRow>>;
+    /// Streams the public ads linked to an election, by id, reading them in pages of
+    /// [`EXPORT_PAGE`] (the ads that exist when it starts; `visit` runs outside any read).
     fn scan_election_ads(
         &self,
         election: &str,
         visit: &mut dyn FnMut(AdRow) -> ControlFlow<()>,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        let upto = self.max_ad_id()?;
+        let mut after = 0;
+        loop {
+            let page = self.election_ads_page(election, after, upto, EXPORT_PAGE)?;
+            let full = page.len() == EXPORT_PAGE;
+            for row in page {
+                after = row.id;
+                if visit(row).is_break() {
+                    return Ok(());
+                }
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
     /// A creative by SHA-256: media type and bytes.
     fn creative(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>>;
     /// Submissions of one platform ad, oldest first.

@@ -246,3 +246,81 @@ async fn startup_errors_name_what_is_wrong() {
         assert!(err.to_string().contains(names), "{err}");
     }
 }
+
+/// Reads from `s` until end-of-file or a reset; how long that took.
+async fn until_closed(s: &mut tokio::net::TcpStream) -> std::time::Duration {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf).await {
+            Ok(0) | Err(_) => return started.elapsed(),
+            Ok(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn connection_caps_and_the_header_timeout_hold() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+
+    let e = env();
+    let listen = Listen {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        insecure_http: false,
+    };
+    let limits = server::ConnLimits {
+        max_connections: 100,
+        max_connections_per_ip: 2,
+        header_timeout: Duration::from_secs(1),
+        ..server::ConnLimits::default()
+    };
+    let (addr_tx, addr_rx) = oneshot::channel();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let app = e.app.clone();
+    let task = tokio::spawn(async move {
+        server::serve_with(
+            app,
+            listen,
+            limits,
+            move |addr| {
+                let _ = addr_tx.send(addr);
+            },
+            async move {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+    });
+    let addr = addr_rx.await.unwrap();
+    // Two half-open requests are held; a third from the same address is closed at once.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert!(until_closed(&mut third).await < Duration::from_millis(500));
+    // The held ones are closed by the header timeout.
+    for s in &mut held {
+        let t = tokio::time::timeout(Duration::from_secs(5), until_closed(s))
+            .await
+            .expect("closed by the header timeout");
+        assert!(t < Duration::from_secs(3), "{t:?}");
+    }
+    // Then the address may connect again and is served.
+    let r = tls_client(&[])
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    stop_tx.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
