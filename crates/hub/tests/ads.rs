@@ -895,7 +895,9 @@ fn incident_destinations_belong_to_each_election_authority() {
         ("qc-incidents", "elections-qc"),
         ("ops-incidents", "elections-ca"),
     ] {
-        r.hub.add_collection(Actor::Operator, slug, slug, "", None).unwrap();
+        r.hub
+            .add_collection(Actor::Operator, slug, slug, "", None)
+            .unwrap();
         r.hub.grant(Actor::Operator, org, slug, RW).unwrap();
     }
     let mut e = sample("ca-compliant.json")["elections"][0].clone();

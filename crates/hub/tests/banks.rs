@@ -709,7 +709,8 @@ fn tlp_change_remarks_published_indicators() {
     use store::VersionFilter;
     let w = world();
     let hub = &w.t.hub;
-    hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
+    hub.grant(Actor::Operator, "outsider", "hashes", RO)
+        .unwrap();
     hub.create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
         .unwrap();
     hub.add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])

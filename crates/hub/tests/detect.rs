@@ -282,7 +282,10 @@ fn two_organisations_publish_overlapping_detections() {
     let t = new_hub();
     let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
     let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
-    let col = t.hub.add_collection(Actor::Operator, "cib", "CIB", "", None).unwrap();
+    let col = t
+        .hub
+        .add_collection(Actor::Operator, "cib", "CIB", "", None)
+        .unwrap();
     t.hub.grant(Actor::Operator, "gov", "cib", RW).unwrap();
     t.hub.grant(Actor::Operator, "other", "cib", RW).unwrap();
     let det = Detections::new(t.hub.clone(), DetectLimits::default());

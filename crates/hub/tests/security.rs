@@ -171,7 +171,13 @@ fn a_hub_with_a_half_made_organisation_still_starts() {
 fn add_org_is_all_or_nothing() {
     let t = new_hub();
     t.hub
-        .add_org(Actor::Operator, "gov-de", "Deutschland", Sector::Government, "de")
+        .add_org(
+            Actor::Operator,
+            "gov-de",
+            "Deutschland",
+            Sector::Government,
+            "de",
+        )
         .unwrap();
     let before = t.hub.store().count_objects(t.hub.directory_id()).unwrap();
     let e = t

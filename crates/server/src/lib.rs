@@ -72,9 +72,9 @@ use serde_json::json;
 pub use error::ServerError;
 pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
+pub use public::ExportLimits;
 pub use throttle::AuthLimits;
 pub use timefmt::format_secs;
-pub use public::ExportLimits;
 
 use error::{blocking, ApiError, TaxiiError};
 

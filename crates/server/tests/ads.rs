@@ -646,7 +646,9 @@ async fn two_authorities() -> Env {
         ("ca-incidents", "elections-ca"),
         ("qc-incidents", "elections-qc"),
     ] {
-        e.hub.add_collection(Actor::Operator, slug, slug, "", None).unwrap();
+        e.hub
+            .add_collection(Actor::Operator, slug, slug, "", None)
+            .unwrap();
         e.hub.grant(Actor::Operator, org, slug, RW).unwrap();
     }
     e
