@@ -184,28 +184,13 @@ fn directory_object(
     obj: &serde_json::Value,
     owner_org_id: i64,
 ) -> Result<NewObject, HubError> {
-    let checked = stix::check_object(obj).map_err(|problems| {
-        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-        HubError::Store(store::StoreError::Backend(format!(
-            "hub-generated object is invalid: {}",
-            text.join("; ")
-        )))
-    })?;
-    Ok(NewObject {
-        collection_id: directory_id.to_string(),
-        id: checked.id,
-        stix_type: checked.stix_type,
-        spec_version: checked.spec_version,
-        version: checked.version,
-        json: obj.to_string(),
-        tlp: checked.tlp,
-        recipients: checked.recipients,
-        created_by_ref: checked.created_by_ref,
-        revoked: checked.revoked,
-        submitter_user_id: 0,
-        submitter_org_id: owner_org_id,
+    let checked = crate::ingest::check_generated(obj, "a hub-generated directory object")?;
+    let by = crate::ingest::Submitter {
+        user_id: 0,
+        org_id: owner_org_id,
         owner_org_id,
-    })
+    };
+    Ok(crate::ingest::new_object(directory_id, checked, obj, by))
 }
 
 /// Whether the directory already holds an object with this id.

@@ -1397,28 +1397,18 @@ fn indicator_record(
     owner_org_id: i64,
     obj: &Value,
 ) -> Result<store::NewObject, HubError> {
-    let checked = stix::check_object(obj).map_err(|problems| {
-        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        HubError::Store(store::StoreError::Backend(format!(
-            "a bank indicator failed validation: {}",
-            text.join("; ")
-        )))
-    })?;
-    Ok(store::NewObject {
-        collection_id: bank.collection_id.clone(),
-        id: checked.id,
-        stix_type: checked.stix_type,
-        spec_version: checked.spec_version,
-        version: checked.version,
-        json: obj.to_string(),
-        tlp: checked.tlp,
-        recipients: checked.recipients,
-        created_by_ref: checked.created_by_ref,
-        revoked: checked.revoked,
-        submitter_user_id: p.user.id,
-        submitter_org_id: p.org.id,
+    let checked = crate::ingest::check_generated(obj, "a bank indicator")?;
+    let by = crate::ingest::Submitter {
+        user_id: p.user.id,
+        org_id: p.org.id,
         owner_org_id,
-    })
+    };
+    Ok(crate::ingest::new_object(
+        &bank.collection_id,
+        checked,
+        obj,
+        by,
+    ))
 }
 
 /// The JSON form of an entry.

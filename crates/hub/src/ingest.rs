@@ -24,6 +24,53 @@ pub(crate) fn version_text(obj: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Who a stored version is recorded for: the submitting user and organisation, and the
+/// organisation that owns the object in its collection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Submitter {
+    /// The submitting user (0 for the hub itself).
+    pub(crate) user_id: i64,
+    /// The submitting organisation.
+    pub(crate) org_id: i64,
+    /// The organisation that may add versions.
+    pub(crate) owner_org_id: i64,
+}
+
+/// The store record of a checked object.
+pub(crate) fn new_object(
+    collection_id: &str,
+    checked: stix::Checked,
+    obj: &Value,
+    by: Submitter,
+) -> NewObject {
+    NewObject {
+        collection_id: collection_id.to_string(),
+        id: checked.id,
+        stix_type: checked.stix_type,
+        spec_version: checked.spec_version,
+        version: checked.version,
+        json: obj.to_string(),
+        tlp: checked.tlp,
+        recipients: checked.recipients,
+        created_by_ref: checked.created_by_ref,
+        revoked: checked.revoked,
+        submitter_user_id: by.user_id,
+        submitter_org_id: by.org_id,
+        owner_org_id: by.owner_org_id,
+    }
+}
+
+/// Checks an object the hub made itself; a problem is an internal error naming `what`.
+pub(crate) fn check_generated(obj: &Value, what: &str) -> Result<stix::Checked, HubError> {
+    stix::check_object(obj).map_err(|problems| {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        HubError::Store(store::StoreError::Backend(format!(
+            "{what} failed validation: {}",
+            text.join("; ")
+        )))
+    })
+}
+
 /// One failure entry of a status resource.
 fn failure(obj: &Value, fallback_version: &str, message: String) -> Value {
     let id = obj.get("id").and_then(Value::as_str).unwrap_or("");
@@ -205,23 +252,14 @@ impl Hub {
                 failures.push((i, failure(obj, &request_timestamp, message)));
                 continue;
             }
-            records.push(NewObject {
-                collection_id: collection.id.clone(),
-                id: checked.id,
-                stix_type: checked.stix_type,
-                spec_version: checked.spec_version,
-                version: checked.version,
-                json: obj.to_string(),
-                tlp: checked.tlp,
-                recipients: checked.recipients,
-                created_by_ref: checked.created_by_ref,
-                revoked: checked.revoked,
-                submitter_user_id: p.user.id,
-                submitter_org_id: p.org.id,
-                // A created_by_ref naming a hub organisation can only name the submitter's
-                // own organisation here, so the owner is always the submitter's organisation.
+            // A created_by_ref naming a hub organisation can only name the submitter's own
+            // organisation here, so the owner is always the submitter's organisation.
+            let by = Submitter {
+                user_id: p.user.id,
+                org_id: p.org.id,
                 owner_org_id: p.org.id,
-            });
+            };
+            records.push(new_object(&collection.id, checked, obj, by));
             record_index.push(i);
         }
 
