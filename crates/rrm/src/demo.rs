@@ -389,7 +389,12 @@ fn public_objects() -> Vec<Value> {
 }
 
 /// The banner printed once the demo server listens.
-pub fn banner(base: &str) -> String {
+pub fn banner(base: &str, metrics: bool) -> String {
+    let health = if metrics {
+        format!("{base}/healthz  {base}/metrics")
+    } else {
+        format!("{base}/healthz  (metrics: serve --metrics)")
+    };
     let users: Vec<String> = USERS
         .iter()
         .map(|(u, o, r)| format!("    {u:<18} {o:<12} {r}"))
@@ -399,7 +404,7 @@ pub fn banner(base: &str) -> String {
          \x20 TAXII discovery  {base}/taxii2/\n\
          \x20 TAXII API root   {base}/taxii2/hub/\n\
          \x20 REST API         {base}/api/v1/  (OpenAPI: {base}/api/v1/openapi.json)\n\
-         \x20 health, metrics  {base}/healthz  {base}/metrics\n\
+         \x20 health, metrics  {health}\n\
          \x20 ad archive       {base}/public/ads  {base}/public/elections  (no account)\n\
          \n  Demo users (password {PASSWORD}):\n{}\n\
          \n  Try:\n\

@@ -254,6 +254,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
                 .unwrap_or(defaults.exports.per_ip),
         },
     };
+    let metrics_on = config.metrics;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listen = server::Listen {
         addr,
@@ -281,7 +282,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "rrm: listening on {base}/");
                 if demo_mode {
-                    let _ = writeln!(out, "{}", demo::banner(&base));
+                    let _ = writeln!(out, "{}", demo::banner(&base, metrics_on));
                 }
                 let _ = out.flush();
             },
