@@ -436,11 +436,8 @@ pub(crate) fn delete_object(
 ) -> Result<u64> {
     let ckey = require_collection(c, collection_id)?;
     let mut args = vec![Value::Integer(ckey), Value::Text(id.to_string())];
-    let mut sql = "DELETE FROM objects WHERE ckey = ? AND id = ?".to_string();
-    if let Some(cond) = version_condition(versions, &mut args) {
-        sql.push_str(" AND ");
-        sql.push_str(&cond);
-    }
+    // The selected versions; every version when there is no condition.
+    let selected = version_condition(versions, &mut args).unwrap_or_else(|| "1 = 1".to_string());
     if args.len() > MAX_PARAMS {
         return Err(StoreError::Invalid(format!(
             "deleting {id}: {} version values; at most {MAX_PARAMS} are supported",
@@ -453,29 +450,21 @@ pub(crate) fn delete_object(
             e,
         )
     };
+    let exists = |sql: &str| {
+        c.prepare(sql)
+            .and_then(|mut st| st.exists(params_from_iter(args.iter())))
+            .map_err(fail)
+    };
     // Revocation is final: the revoking version is deleted only with every other version,
     // so what remains is never an un-revoked object (the object's state stays revoked).
-    let revoked_sql = sql.replacen("DELETE FROM objects", "SELECT 1 FROM objects", 1)
-        + " AND revoked = 1 LIMIT 1";
-    let hits_revocation = c
-        .prepare(&revoked_sql)
-        .and_then(|mut st| st.exists(params_from_iter(args.iter())))
-        .map_err(fail)?;
-    if hits_revocation {
-        let selected = sql
-            .strip_prefix("DELETE FROM objects WHERE ckey = ? AND id = ?")
-            .unwrap_or("");
-        let remaining_sql = format!(
-            "SELECT 1 FROM objects WHERE ckey = ? AND id = ? AND NOT (1 = 1{selected}) LIMIT 1"
-        );
-        let leaves_versions = c
-            .prepare(&remaining_sql)
-            .and_then(|mut st| st.exists(params_from_iter(args.iter())))
-            .map_err(fail)?;
-        if leaves_versions {
-            return Err(StoreError::Revoked { id: id.to_string() });
-        }
+    let object = "FROM objects WHERE ckey = ? AND id = ?";
+    if exists(&format!(
+        "SELECT 1 {object} AND ({selected}) AND revoked = 1 LIMIT 1"
+    ))? && exists(&format!("SELECT 1 {object} AND NOT ({selected}) LIMIT 1"))?
+    {
+        return Err(StoreError::Revoked { id: id.to_string() });
     }
+    let sql = format!("DELETE {object} AND ({selected})");
     let n = c
         .prepare_cached(&sql)
         .and_then(|mut st| st.execute(params_from_iter(args)))
