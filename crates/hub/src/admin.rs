@@ -340,8 +340,10 @@ impl Hub {
         password: Option<&str>,
     ) -> Result<User, HubError> {
         let scope = require_admin_scope(&actor, "creating a user")?;
-        if let (Some(own), Actor::User(p)) = (scope, &actor) {
-            if own != p.org.id || p.org.slug != org_slug {
+        // Checked before the organisation is looked up, so an admin learns nothing of other
+        // organisations' slugs.
+        if let (Some(_), Actor::User(p)) = (scope, &actor) {
+            if p.org.slug != org_slug {
                 return Err(HubError::Forbidden(
                     "an organisation admin creates users only in its own organisation".into(),
                 ));

@@ -451,7 +451,7 @@ pub(crate) fn delete_object(
         )
     };
     let exists = |sql: &str| {
-        c.prepare(sql)
+        c.prepare_cached(sql)
             .and_then(|mut st| st.exists(params_from_iter(args.iter())))
             .map_err(fail)
     };

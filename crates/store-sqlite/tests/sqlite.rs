@@ -317,7 +317,7 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
     v2.json = r#"{"v":2}"#.into();
     v2.revoked = true;
     assert!(s
-        .add_objects(&[v1, v2.clone(), indicator(2, alice)])
+        .add_objects(&[v1, v2.clone(), indicator(2, alice), indicator(3, alice)])
         .unwrap()
         .iter()
         .all(|o| o.is_ok()));
@@ -332,7 +332,8 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
              revoked INTEGER NOT NULL DEFAULT 0, revoked_version INTEGER) WITHOUT ROWID;
          INSERT INTO object_owner VALUES
              ('indicator--20000000-0000-4000-8000-000000000001', 77, 1, 2000),
-             ('indicator--20000000-0000-4000-8000-000000000002', 77, 0, NULL);
+             ('indicator--20000000-0000-4000-8000-000000000002', 77, 0, NULL),
+             ('indicator--20000000-0000-4000-8000-000000000003', 77, 1, 3000);
          PRAGMA user_version = 4;",
     )
     .unwrap();
@@ -354,6 +355,14 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
     assert!(matches!(
         s.add_object(&other),
         Err(StoreError::NotOwner { .. })
+    ));
+    // Revoked under schema 4 although its revoking version was deleted: it stays revoked.
+    let mut after = indicator(3, alice);
+    after.version = Some(9_000);
+    after.owner_org_id = 77;
+    assert!(matches!(
+        s.add_object(&after),
+        Err(StoreError::Revoked { .. })
     ));
     let revoking = VersionFilter {
         all: false,

@@ -20,8 +20,11 @@ INSERT INTO object_state (ckey, id, owner_org_id, revoked, revoked_version)
 SELECT o.ckey, o.id,
        COALESCE((SELECT w.owner_org_id FROM object_owner w WHERE w.id = o.id),
                 MIN(o.submitter_org_id)),
-       MAX(o.revoked),
-       MIN(CASE WHEN o.revoked THEN o.version END)
+       -- A revocation recorded hub-wide stays, even if its revoking version was deleted.
+       MAX(MAX(o.revoked),
+           COALESCE((SELECT w.revoked FROM object_owner w WHERE w.id = o.id), 0)),
+       COALESCE(MIN(CASE WHEN o.revoked THEN o.version END),
+                (SELECT w.revoked_version FROM object_owner w WHERE w.id = o.id))
 FROM objects o
 WHERE o.version IS NOT NULL
 GROUP BY o.ckey, o.id;

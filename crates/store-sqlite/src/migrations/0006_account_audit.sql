@@ -1,4 +1,4 @@
--- rrm schema, version 5: disabled users and the append-only account audit log.
+-- rrm schema, version 6: disabled users and the append-only account audit log.
 
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 

@@ -1,7 +1,7 @@
--- rrm schema, version 5: bank names are unique per owner organisation, not hub-wide, so a
+-- rrm schema, version 7: bank names are unique per owner organisation, not hub-wide, so a
 -- name taken by another organisation is neither refused nor revealed.
 
-CREATE TABLE banks_v5 (
+CREATE TABLE banks_new (
     id            INTEGER PRIMARY KEY,
     name          TEXT NOT NULL,
     description   TEXT NOT NULL,
@@ -13,11 +13,11 @@ CREATE TABLE banks_v5 (
     UNIQUE (owner_org_id, name)
 );
 
-INSERT INTO banks_v5 (id, name, description, owner_org_id, tlp, enabled, collection_id, created)
+INSERT INTO banks_new (id, name, description, owner_org_id, tlp, enabled, collection_id, created)
     SELECT id, name, description, owner_org_id, tlp, enabled, collection_id, created FROM banks;
 
 DROP TABLE banks;
 
-ALTER TABLE banks_v5 RENAME TO banks;
+ALTER TABLE banks_new RENAME TO banks;
 
 CREATE INDEX banks_by_name ON banks (name);
