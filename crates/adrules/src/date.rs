@@ -250,9 +250,7 @@ impl Instant {
 
     /// The calendar day of this instant in its own UTC offset.
     pub fn local_date(&self) -> Date {
-        let local = self.secs + self.offset_minutes as i64 * 60;
-        let days = local.div_euclid(86_400);
-        Date(days.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+        self.date_at_offset(self.offset_minutes)
     }
 
     /// The calendar day of this instant at another UTC offset (minutes), e.g. a district's.

@@ -741,6 +741,8 @@ impl Hub {
         update: &BankUpdate,
     ) -> Result<Bank, HubError> {
         require_writer(p)?;
+        // The bank is read under the lock, so a concurrent change cannot leave it stale.
+        let _guard = self.bank_lock();
         let bank = self.get_bank(p, name)?;
         if bank.owner_org_id != p.org.id {
             return Err(HubError::Forbidden(format!(
@@ -753,7 +755,6 @@ impl Hub {
                 "must be at most 4000 bytes",
             ));
         }
-        let _guard = self.bank_lock();
         if let Some(tlp) = update.tlp.filter(|t| *t != bank.tlp) {
             let remarked = Bank {
                 tlp,
@@ -885,6 +886,8 @@ impl Hub {
         inputs: &[EntryInput],
     ) -> Result<Vec<BankEntry>, HubError> {
         require_writer(p)?;
+        // Under the lock, so new entries are published at the bank's current TLP.
+        let _guard = self.bank_lock();
         let bank = self.get_bank(p, bank)?;
         let (_, access) = self.collection_for(p, &bank.collection_id)?;
         if !access.write {
@@ -906,7 +909,6 @@ impl Hub {
             }
             checked.push((t, value, e.labels.clone()));
         }
-        let _guard = self.bank_lock();
         for (i, (t, value, _)) in checked.iter().enumerate() {
             if self.store().entry_by_value(bank.id, *t, value)?.is_some() {
                 return Err(HubError::Conflict(format!(
@@ -1075,8 +1077,8 @@ impl Hub {
         enabled: bool,
     ) -> Result<BankEntry, HubError> {
         require_writer(p)?;
-        let bank_rec = self.get_bank(p, bank)?;
         let _guard = self.bank_lock();
+        let bank_rec = self.get_bank(p, bank)?;
         let (entry, _) = self.get_entry(p, bank, entry_id)?;
         if entry.contributor_org_id != p.org.id {
             return Err(HubError::Forbidden(format!(

@@ -624,11 +624,14 @@ impl Detections {
     /// Runs a queued job to the end (blocking), updating its progress, on a service without
     /// workers. Unknown ids and jobs that are not queued are ignored.
     pub fn run(&self, job_id: &str) {
-        let job = lock(&self.state)
-            .jobs
-            .iter()
-            .find(|j| j.id == job_id)
-            .cloned();
+        let job = {
+            let st = lock(&self.state);
+            // The workers run a pooled service's jobs; running one here too would run it twice.
+            if st.pooled {
+                return;
+            }
+            st.jobs.iter().find(|j| j.id == job_id).cloned()
+        };
         let Some(job) = job else { return };
         {
             let mut s = lock(&job.state);

@@ -170,14 +170,16 @@ async fn authenticate(
     let Some(creds) = parse_authorization(headers) else {
         return Err(Refusal::Hub(HubError::Unauthenticated));
     };
-    let account = match &creds {
-        Credentials::Basic { username, .. } => Key::Account(format!("user:{username}")),
-        Credentials::Bearer(token) => match hub::token_lookup(token) {
-            Some(lookup) => Key::Account(format!("token:{lookup}")),
-            None => Key::Account("token:malformed".to_string()),
-        },
+    // Failures count against the client address (an IPv6 client by its /64) and, for
+    // passwords, against the account. A token's lookup id is public and its secret is 128
+    // random bits, so tokens are throttled by address only: nobody can lock a token out.
+    let address = Key::Address(ip.map(crate::slots::client_key));
+    let keys = match &creds {
+        Credentials::Basic { username, .. } => {
+            vec![address, Key::Account(format!("user:{username}"))]
+        }
+        Credentials::Bearer(_) => vec![address],
     };
-    let keys = [Key::Address(ip), account];
     let gate = state.auth.clone();
     let metrics = state.metrics.clone();
 
@@ -230,7 +232,9 @@ async fn authenticate(
     drop(in_flight);
     match principal {
         Ok(p) => {
-            gate.throttle.succeeded(&keys[1]);
+            if let Some(account) = keys.get(1) {
+                gate.throttle.succeeded(account);
+            }
             Ok(Arc::new(p))
         }
         Err(e) => {

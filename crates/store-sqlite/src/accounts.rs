@@ -154,7 +154,7 @@ pub(crate) fn list_audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntr
     c.prepare_cached(
         "SELECT seq, at, actor, actor_org_id, action, target, target_org_id, detail
          FROM account_audit
-         WHERE seq > ?1 AND (?2 IS NULL OR actor_org_id = ?2 OR target_org_id = ?2)
+         WHERE seq > ?1 AND (?2 IS NULL OR target_org_id = ?2)
          ORDER BY seq LIMIT ?3",
     )
     .and_then(|mut st| {

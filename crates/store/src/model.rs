@@ -469,7 +469,8 @@ pub struct AuditEntry {
 /// Which audit records to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AuditQuery {
-    /// Only records whose actor or target belongs to this organisation; `None` for all.
+    /// Only records whose target belongs to this organisation (an operator acting elsewhere
+    /// stays out of it); `None` for all.
     pub org_id: Option<i64>,
     /// Only records with `seq` strictly above this.
     pub after: i64,

@@ -2123,7 +2123,7 @@ pub fn ad_retention(s: &dyn Store) {
 
 /// The account audit log: every credential change appends one record in its own
 /// transaction, a failed change appends none, records are read oldest first, by
-/// organisation (actor or target) and after a position; disabling a user is stored.
+/// the organisation they target and after a position; disabling a user is stored.
 pub fn account_audit(s: &dyn Store) {
     let fx = fixture(s);
     let by = |actor: &str, org: Option<i64>, action: &str, target: &str, torg: i64| NewAudit {
@@ -2249,6 +2249,25 @@ pub fn account_audit(s: &dyn Store) {
     assert_eq!(page, log[..2].to_vec());
     let rest = s.list_audit(&all(page[1].seq)).unwrap();
     assert_eq!(rest, log[2..].to_vec());
+
+    // An operator-role user of organisation A acting on B's account is B's record only.
+    let last = log.last().map_or(after, |e| e.seq);
+    s.set_user_disabled(
+        fx.ub.id,
+        true,
+        &by("a-operator", Some(fx.a.id), "user.disable", "bob", fx.b.id),
+    )
+    .unwrap();
+    let only = |org: i64| {
+        s.list_audit(&AuditQuery {
+            org_id: Some(org),
+            after: last,
+            limit: 100,
+        })
+        .unwrap()
+        .len()
+    };
+    assert_eq!((only(fx.a.id), only(fx.b.id)), (0, 1));
 
     // Tokens of a user, oldest first, revoked ones included.
     let tokens = s.list_tokens(fx.ua.id).unwrap();

@@ -761,6 +761,20 @@ async fn failed_logins_are_throttled_per_account_with_retry_after() {
         text.contains("rrm_auth_verifications_in_flight 0\n"),
         "{text}"
     );
+
+    // A token's lookup id is public, so wrong secrets for it lock no account: the real
+    // token still works (only the guessing address would be slowed down).
+    let token = e
+        .hub
+        .create_token(hub::Actor::Operator, "bob", "ci")
+        .unwrap();
+    let lookup = hub::token_lookup(&token).unwrap().to_string();
+    for _ in 0..4 {
+        let wrong = format!("Bearer rrm_{lookup}_{}", "0".repeat(64));
+        assert_api_error(&send(&e.app, whoami(wrong)).await, 401, "unauthenticated");
+    }
+    let r = send(&e.app, whoami(format!("Bearer {token}"))).await;
+    assert_eq!(r.status, 200);
 }
 
 #[tokio::test]
