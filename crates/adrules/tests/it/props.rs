@@ -2,7 +2,7 @@
 //! not depend on the order of the sponsor list, the date arithmetic is consistent, and creative
 //! sniffing never panics and agrees with the creative check.
 
-mod common;
+use crate::common;
 
 use adrules::{check_creative, sniff, Date, Engine, Instant, Limits, Outcome};
 use common::{ca, eu, put, run};

@@ -1,6 +1,6 @@
 //! Bad input: every invalid submission is refused with an error naming the field.
 
-mod common;
+use crate::common;
 
 use adrules::{Engine, Error};
 use common::{ca, drop_field, eu, put};

@@ -2,7 +2,7 @@
 //! (the day before, on and after each window edge; thresholds met and missed; control chains;
 //! payers different from sponsors), and says whether that rule fires and what the verdict is.
 
-mod common;
+use crate::common;
 
 use adrules::{Engine, Outcome};
 use common::{ca, drop_field, eu, put, run, sponsor};

@@ -1,0 +1,3 @@
+//! posts integration tests: one test binary, one module per area.
+
+mod read;

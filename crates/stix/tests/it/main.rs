@@ -1,0 +1,7 @@
+//! stix integration tests: one test binary, one module per area.
+
+mod access;
+mod disarm;
+mod peer;
+mod robust;
+mod validate;
