@@ -6,9 +6,10 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use store::{AccountStore, ObjectStore};
 use store::{
     Access, AdStore, AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role,
-    Sector, Status, Store, StoreError, StoredObject, Tlp, VersionFilter,
+    Sector, Status, StoreError, StoredObject, Tlp, VersionFilter,
 };
 use store_sqlite::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
@@ -87,7 +88,7 @@ fn indicator(n: u64, user: (i64, i64)) -> NewObject {
     }
 }
 
-fn all_objects(s: &dyn Store) -> Vec<StoredObject> {
+fn all_objects(s: &dyn ObjectStore) -> Vec<StoredObject> {
     let mut out = Vec::new();
     let q = ObjectQuery {
         collection_id: COLLECTION.into(),
