@@ -5,6 +5,8 @@
 #[path = "http/common.rs"]
 mod common;
 
+use store::AccountStore;
+
 use axum::body::Body;
 use axum::http::Method;
 use common::{api, assert_api_error, full_read, request, send, user, Env, Resp, RW};
@@ -267,7 +269,7 @@ async fn another_org_gets_404() {
 }
 
 fn collection_id(e: &Env) -> String {
-    e.hub.store().collection_by_slug("cib").unwrap().unwrap().id
+    e.store.collection_by_slug("cib").unwrap().unwrap().id
 }
 
 #[tokio::test]
@@ -330,8 +332,7 @@ async fn publish_with_disarm_relates_the_technique() {
         .unwrap();
     e.hub.grant(Actor::Operator, "gov", "disarm", RW).unwrap();
     let disarm = e
-        .hub
-        .store()
+        .store
         .collection_by_slug("disarm")
         .unwrap()
         .unwrap()
@@ -378,7 +379,7 @@ async fn publish_with_disarm_relates_the_technique() {
     let acct = objs.iter().find(|o| o["type"] == "user-account").unwrap();
     assert_eq!(
         acct["id"].as_str().unwrap(),
-        hub::detect::user_account_id(
+        detect::user_account_id(
             Some("twitter"),
             acct["user_id"].as_str().unwrap(),
             acct["account_login"].as_str()
