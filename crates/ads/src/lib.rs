@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use store::{
-    AdStore, AdListing, AdQuery, AdRow, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
+    AdListing, AdQuery, AdRow, AdStore, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
     PlatformRecord, RetentionRun, Role, Sector, SponsorRecord, StoreError, Tlp, ViolationQuery,
     ViolationRow,
 };
@@ -888,7 +888,9 @@ impl Ads {
             }],
             "object_marking_refs": [dest.tlp.marking_id()],
         });
-        let status = self.hub.add_objects(&authority, &dest.collection, vec![incident])?;
+        let status = self
+            .hub
+            .add_objects(&authority, &dest.collection, vec![incident])?;
         if status.get("success_count").and_then(Value::as_u64) == Some(1) {
             Ok(id)
         } else {

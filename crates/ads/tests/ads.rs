@@ -6,11 +6,11 @@
 use test_support as common;
 
 use hub::Actor;
-use store::{AccountStore, AdStore};
 use std::ops::ControlFlow;
+use store::{AccountStore, AdStore};
 
-use common::{new_hub, RW};
 use ads::{CreativeUpload, PublicSearch};
+use common::{new_hub, RW};
 use hub::{Hub, HubError, ObjectFilter, Principal};
 use serde_json::{json, Value};
 use store::{Role, Sector, Tlp};
@@ -143,11 +143,7 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
         .unwrap();
     assert!(old.ads.is_empty(), "the old text is no longer indexed");
     assert_eq!(
-        r.t
-            .store
-            .ad_submissions(r.plat.org.id, "a1")
-            .unwrap()
-            .len(),
+        r.t.store.ad_submissions(r.plat.org.id, "a1").unwrap().len(),
         2
     );
 }
@@ -193,11 +189,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     assert!(!out.published);
     assert_eq!(out.ad, None);
     assert_eq!(r.t.store.max_ad_id().unwrap(), 0, "never published");
-    let subs = r
-        .t
-        .store
-        .ad_submissions(r.plat.org.id, "bad-1")
-        .unwrap();
+    let subs = r.t.store.ad_submissions(r.plat.org.id, "bad-1").unwrap();
     assert_eq!(subs.len(), 1);
     assert!(!subs[0].published);
 
@@ -870,11 +862,7 @@ fn only_the_registering_authority_changes_an_election() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        r.t
-            .store
-            .election_by_id("ca-2029")
-            .unwrap()
-            .map(|e| e.json),
+        r.t.store.election_by_id("ca-2029").unwrap().map(|e| e.json),
         Some(before.json)
     );
     // Submissions linked to it still go through.
@@ -1090,12 +1078,11 @@ fn a_destination_stored_by_an_earlier_version_counts_only_for_its_authority() {
     r.hub
         .grant(Actor::Operator, "elections-qc", "qc-incidents", RW)
         .unwrap();
-    let col = r
-        .t
-        .store
-        .collection_by_slug("qc-incidents")
-        .unwrap()
-        .unwrap();
+    let col =
+        r.t.store
+            .collection_by_slug("qc-incidents")
+            .unwrap()
+            .unwrap();
     // What an earlier version stored when quinn redirected every incident to itself.
     for (k, v) in [
         ("incident_collection", col.id.as_str()),

@@ -6,10 +6,10 @@
 use test_support as common;
 
 use common::{new_hub, RW};
-use store::AdStore;
 use hub::{Actor, HubError, Principal};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use store::AdStore;
 use store::{Role, Sector, Tlp};
 
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../adrules/samples");

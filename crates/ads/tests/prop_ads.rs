@@ -8,8 +8,8 @@ use test_support as common;
 use hub::Actor;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::new_hub;
 use ads::CreativeUpload;
+use common::new_hub;
 use hub::Principal;
 use proptest::prelude::*;
 use serde_json::{json, Value};

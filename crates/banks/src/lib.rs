@@ -60,8 +60,8 @@ use pdq::PdqHash;
 use serde_json::{json, Value};
 use stix::access::{may_see, ObjectAccess, Reader};
 use store::{
-    BankStore, Bank, BankEntry, BankUpdate, Feedback, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry,
-    Role, SignalType, Tlp,
+    Bank, BankEntry, BankStore, BankUpdate, Feedback, FeedbackCounts, FeedbackKind, Labels,
+    NewBank, NewEntry, Role, SignalType, Tlp,
 };
 
 use hub::{now_micros, now_secs, Hub, HubError, Principal};
@@ -660,7 +660,9 @@ impl Banks {
     pub fn may_use_bank(&self, p: &Principal, bank: &Bank) -> Result<bool, HubError> {
         let access = self.hub.org_access(p.org.id, &bank.collection_id)?;
         let owner_identity = match bank.tlp {
-            Tlp::Red => self.hub.org_by_id(bank.owner_org_id)?
+            Tlp::Red => self
+                .hub
+                .org_by_id(bank.owner_org_id)?
                 .map(|o| vec![o.identity_id])
                 .unwrap_or_default(),
             _ => Vec::new(),
@@ -741,7 +743,9 @@ impl Banks {
 
     /// The slug of a bank's owner organisation (empty if it is unknown).
     pub fn bank_owner(&self, bank: &Bank) -> Result<String, HubError> {
-        Ok(self.hub.org_by_id(bank.owner_org_id)?
+        Ok(self
+            .hub
+            .org_by_id(bank.owner_org_id)?
             .map(|o| o.slug)
             .unwrap_or_default())
     }
@@ -865,9 +869,9 @@ impl Banks {
                 );
                 records.push((e.contributor_org_id, obj));
             }
-            for outcome in self
-                .hub
-                .publish_generated(p, &new.collection_id, "a bank indicator", &records)?
+            for outcome in
+                self.hub
+                    .publish_generated(p, &new.collection_id, "a bank indicator", &records)?
             {
                 outcome.map_err(|err| {
                     HubError::Store(store::StoreError::Backend(format!(
@@ -878,7 +882,8 @@ impl Banks {
             }
             if new.tlp > old.tlp {
                 let ids: Vec<String> = chunk.iter().map(|e| e.stix_id.clone()).collect();
-                self.hub.delete_looser_versions(&new.collection_id, ids, new.tlp)?;
+                self.hub
+                    .delete_looser_versions(&new.collection_id, ids, new.tlp)?;
             }
         }
         Ok(())

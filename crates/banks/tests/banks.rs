@@ -4,11 +4,11 @@
 use test_support as common;
 
 use hub::Actor;
-use store::{BankStore, ObjectStore};
 use std::sync::Arc;
+use store::{BankStore, ObjectStore};
 
-use common::{new_hub, org_with_user, RO, RW};
 use banks::{EntryFormat, EntryInput, MatchQuery};
+use common::{new_hub, org_with_user, RO, RW};
 use hub::{Hub, HubConfig, HubError, ObjectFilter, Principal};
 use proptest::prelude::*;
 use store::{BankUpdate, FeedbackKind, Labels, Role, SignalType, Tlp};
@@ -211,7 +211,8 @@ fn bank_lifecycle_publication_and_matching() {
         .unwrap();
     assert_ne!(on.stix_id, added[0].stix_id);
     assert_eq!(
-        banks.match_hashes(&w.partner, &[pdq_query(&bridge.pdq)], None)
+        banks
+            .match_hashes(&w.partner, &[pdq_query(&bridge.pdq)], None)
             .unwrap()[0]
             .len(),
         1
@@ -231,15 +232,16 @@ fn bank_lifecycle_publication_and_matching() {
         .match_hashes(&w.partner, &[pdq_query(&bridge.pdq)], None)
         .unwrap()[0]
         .is_empty());
-    banks.update_bank(
-        &w.owner,
-        "tvec",
-        &BankUpdate {
-            enabled: Some(true),
-            ..BankUpdate::default()
-        },
-    )
-    .unwrap();
+    banks
+        .update_bank(
+            &w.owner,
+            "tvec",
+            &BankUpdate {
+                enabled: Some(true),
+                ..BankUpdate::default()
+            },
+        )
+        .unwrap();
 
     // A hub reopened on the same file rebuilds the index with the same results.
     let before = banks
@@ -260,7 +262,8 @@ fn bad_input_is_refused_and_stores_nothing() {
     let w = world();
     let hub = &w.t.hub;
     let banks = &w.banks;
-    banks.create_bank(&w.owner, "b", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "b", "", Tlp::Green, "hashes")
         .unwrap();
     let col = hub.collection_for(&w.owner, "hashes").unwrap().0;
     let count = || w.t.store.count_objects(&col.id).unwrap();
@@ -290,7 +293,9 @@ fn bad_input_is_refused_and_stores_nothing() {
         .is_err());
     assert_eq!(count(), n0, "refused input publishes nothing");
     assert!(w.t.store.list_entries(None, 0, 10).unwrap().is_empty());
-    banks.add_entries(&w.owner, "b", &[input("pdq", &v)]).unwrap();
+    banks
+        .add_entries(&w.owner, "b", &[input("pdq", &v)])
+        .unwrap();
     assert!(matches!(
         banks.add_entries(
             &w.owner,
@@ -339,7 +344,8 @@ fn bad_input_is_refused_and_stores_nothing() {
 fn import_export_and_feedback() {
     let w = world();
     let banks = &w.banks;
-    banks.create_bank(&w.owner, "imp", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "imp", "", Tlp::Green, "hashes")
         .unwrap();
     let a = "a".repeat(64);
     let csv = format!(
@@ -377,7 +383,8 @@ fn import_export_and_feedback() {
         r#"{{"entries": [{{"signal_type": "sha256", "value": "{}", "content_type": "video"}}]}}"#,
         "c".repeat(64)
     );
-    banks.import_entries(&w.partner, "imp", EntryFormat::Json, json.as_bytes())
+    banks
+        .import_entries(&w.partner, "imp", EntryFormat::Json, json.as_bytes())
         .unwrap();
 
     let csv_out = banks
@@ -389,7 +396,8 @@ fn import_export_and_feedback() {
     assert!(lines[1].contains("\"recruit, incite\""));
     assert!(lines[3].contains(",partner,"));
     // An export imports back into another bank unchanged.
-    banks.create_bank(&w.owner, "copy", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "copy", "", Tlp::Green, "hashes")
         .unwrap();
     let back = banks
         .import_entries(&w.owner, "copy", EntryFormat::Csv, csv_out.as_bytes())
@@ -410,7 +418,8 @@ fn import_export_and_feedback() {
 
     // Feedback, one per organisation, counted per entry.
     let id = added[0].id;
-    banks.give_feedback(&w.owner, "imp", id, FeedbackKind::TruePositive)
+    banks
+        .give_feedback(&w.owner, "imp", id, FeedbackKind::TruePositive)
         .unwrap();
     let c = banks
         .give_feedback(&w.partner, "imp", id, FeedbackKind::FalsePositive)
@@ -437,7 +446,8 @@ fn import_export_and_feedback() {
 fn haystack_needles_equal_brute_force() {
     let w = world();
     let banks = &w.banks;
-    banks.create_bank(&w.owner, "hay", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "hay", "", Tlp::Green, "hashes")
         .unwrap();
     let hay: Vec<String> = std::fs::read_to_string(format!("{SHARED}/haystack.txt"))
         .unwrap()
@@ -583,7 +593,8 @@ fn match_threshold_and_result_caps() {
     use banks::{MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD};
     let w = world();
     let banks = &w.banks;
-    banks.create_bank(&w.owner, "many", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "many", "", Tlp::Green, "hashes")
         .unwrap();
     let base = [0x3cu8; 32];
     let q = hex::encode(base);
@@ -661,7 +672,8 @@ fn bank_names_are_per_organisation() {
         .unwrap();
     hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
     // The owner's bank is invisible to the partner.
-    banks.create_bank(&w.owner, "tvec", "", Tlp::Amber, "secret")
+    banks
+        .create_bank(&w.owner, "tvec", "", Tlp::Amber, "secret")
         .unwrap();
     let theirs = banks
         .create_bank(&w.partner, "tvec", "", Tlp::Amber, "hashes")
@@ -669,11 +681,13 @@ fn bank_names_are_per_organisation() {
     assert_eq!(theirs.owner_org_id, w.partner.org.id);
     // A second bank of the same name in one organisation conflicts, with the same message
     // whether or not another organisation has the name.
-    let dup = |p: &Principal, name: &str| match banks.create_bank(p, name, "", Tlp::Amber, "hashes") {
+    let dup = |p: &Principal, name: &str| match banks.create_bank(p, name, "", Tlp::Amber, "hashes")
+    {
         Err(HubError::Conflict(m)) => m.replace(name, "NAME"),
         other => panic!("expected a conflict, got {other:?}"),
     };
-    banks.create_bank(&w.partner, "solo", "", Tlp::Amber, "hashes")
+    banks
+        .create_bank(&w.partner, "solo", "", Tlp::Amber, "hashes")
         .unwrap();
     assert_eq!(dup(&w.partner, "tvec"), dup(&w.partner, "solo"));
     // Each organisation's NAME is its own bank.
@@ -692,9 +706,11 @@ fn bank_names_are_per_organisation() {
         theirs.id
     );
     // Two visible banks of other organisations: ambiguous, and the message names both.
-    banks.create_bank(&w.owner, "shared", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "shared", "", Tlp::Green, "hashes")
         .unwrap();
-    banks.create_bank(&w.partner, "shared", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.partner, "shared", "", Tlp::Green, "hashes")
         .unwrap();
     let third = org_with_user(hub, "third", "tom", Role::Analyst);
     hub.grant(Actor::Operator, "third", "hashes", RO).unwrap();
@@ -721,16 +737,20 @@ fn tlp_change_remarks_published_indicators() {
     let banks = &w.banks;
     hub.grant(Actor::Operator, "outsider", "hashes", RO)
         .unwrap();
-    banks.create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
         .unwrap();
-    banks.add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])
+    banks
+        .add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])
         .unwrap();
-    banks.add_entries(&w.partner, "tvec", &[input("md5", &"2".repeat(32))])
+    banks
+        .add_entries(&w.partner, "tvec", &[input("md5", &"2".repeat(32))])
         .unwrap();
     let gone = banks
         .add_entries(&w.owner, "tvec", &[input("md5", &"3".repeat(32))])
         .unwrap();
-    banks.set_entry_enabled(&w.owner, "tvec", gone[0].id, false)
+    banks
+        .set_entry_enabled(&w.owner, "tvec", gone[0].id, false)
         .unwrap();
     let all = hub::ObjectFilter {
         types: vec!["indicator".into()],
@@ -753,7 +773,8 @@ fn tlp_change_remarks_published_indicators() {
         tlp: Some(tlp),
         ..BankUpdate::default()
     };
-    banks.update_bank(&w.owner, "tvec", &update(Tlp::Red))
+    banks
+        .update_bank(&w.owner, "tvec", &update(Tlp::Red))
         .unwrap();
     assert!(common::read_all(hub, &w.outsider, &col, &all).is_empty());
     let owner_all = common::read_all(hub, &w.owner, &col, &all);
@@ -774,7 +795,8 @@ fn tlp_change_remarks_published_indicators() {
     );
 
     // RED -> GREEN: the latest versions are GREEN; the older RED ones stay RED.
-    banks.update_bank(&w.owner, "tvec", &update(Tlp::Green))
+    banks
+        .update_bank(&w.owner, "tvec", &update(Tlp::Green))
         .unwrap();
     let out_latest = common::read_all(hub, &w.outsider, &col, &latest);
     assert_eq!(out_latest.len(), 2);
@@ -785,9 +807,12 @@ fn tlp_change_remarks_published_indicators() {
     assert_eq!(common::read_all(hub, &w.owner, &col, &all).len(), 4);
     // Entries still disable and enable after re-marking.
     let e = w.t.store.list_entries(None, 0, 10).unwrap()[0].clone();
-    banks.set_entry_enabled(&w.owner, "tvec", e.id, false)
+    banks
+        .set_entry_enabled(&w.owner, "tvec", e.id, false)
         .unwrap();
-    banks.set_entry_enabled(&w.owner, "tvec", e.id, true).unwrap();
+    banks
+        .set_entry_enabled(&w.owner, "tvec", e.id, true)
+        .unwrap();
 }
 
 fn tlp_strategy() -> impl Strategy<Value = Tlp> {

@@ -546,7 +546,8 @@ impl Hub {
             user.org_id,
             String::new(),
         );
-        self.accounts().set_user_disabled(user.id, disabled, &record)?;
+        self.accounts()
+            .set_user_disabled(user.id, disabled, &record)?;
         self.forget_user(user.id);
         Ok(User { disabled, ..user })
     }

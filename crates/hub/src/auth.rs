@@ -158,7 +158,11 @@ impl Hub {
         let Some(t) = stored.filter(|_| ok) else {
             return Err(HubError::Unauthenticated);
         };
-        let Some(user) = self.accounts().user_by_id(t.user_id)?.filter(|u| !u.disabled) else {
+        let Some(user) = self
+            .accounts()
+            .user_by_id(t.user_id)?
+            .filter(|u| !u.disabled)
+        else {
             return Err(HubError::Unauthenticated);
         };
         self.remember(key, user.id, Some(t.lookup.clone()), t.secret_hash.clone());

@@ -130,11 +130,11 @@ impl Hub {
                 first: false,
                 at: vec![v],
             };
-            self.objects().delete_object(collection_id, &id, &versions)?;
+            self.objects()
+                .delete_object(collection_id, &id, &versions)?;
         }
         Ok(())
     }
-
 
     /// Seals a public ad-search cursor (the last ad id shown and the newest the search may
     /// show) with the hub's cursor key, bound to the search's filter fingerprint.

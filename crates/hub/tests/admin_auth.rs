@@ -3,10 +3,10 @@
 use test_support as common;
 
 use common::*;
-use store::{AccountStore, ObjectStore};
 use hub::Actor;
 use hub::{HubError, ObjectFilter};
 use store::{Access, Role, Sector, Tlp};
+use store::{AccountStore, ObjectStore};
 
 #[test]
 fn basic_auth_accepts_the_right_password_only() {

@@ -3,10 +3,10 @@
 use test_support as common;
 
 use common::*;
-use store::ObjectStore;
 use hub::Actor;
 use hub::{HubError, ObjectFilter};
 use serde_json::{json, Value};
+use store::ObjectStore;
 use store::{Role, VersionFilter};
 
 fn setup() -> (TestHub, hub::Principal, hub::Principal, String) {

@@ -7,9 +7,9 @@ use test_support as common;
 use std::sync::Arc;
 
 use common::*;
-use store::{AccountStore, ObjectStore};
 use hub::{Actor, Hub, HubConfig, ObjectFilter, Principal, VersionFilter};
 use serde_json::{json, Value};
+use store::{AccountStore, ObjectStore};
 use store::{NewOrg, Role, Sector, Tlp};
 
 fn setup() -> (TestHub, Principal, Principal, String) {
@@ -135,7 +135,8 @@ fn a_hub_with_a_half_made_organisation_still_starts() {
     // a valid identity (repaired) and one whose identity cannot be stored (skipped).
     let whole = stix::org_identity_id("gov-it");
     let valid = stix::identity_object(&whole, "Italia", "organization", &[], 1_700_000_000_000_000);
-    let it = t.store
+    let it = t
+        .store
         .create_org(&NewOrg {
             slug: "gov-it".into(),
             name: "Italia".into(),
@@ -183,10 +184,7 @@ fn add_org_is_all_or_nothing() {
         .add_org(Actor::Operator, "gov-de", "Again", Sector::Government, "de")
         .unwrap_err();
     assert_eq!(e.code(), "conflict");
-    assert_eq!(
-        t.store.count_objects(t.hub.directory_id()).unwrap(),
-        before
-    );
+    assert_eq!(t.store.count_objects(t.hub.directory_id()).unwrap(), before);
 }
 
 #[test]

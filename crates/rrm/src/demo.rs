@@ -270,7 +270,8 @@ fn seed_ads(registry: &ads::Ads) -> anyhow::Result<()> {
             bytes: PNG.to_vec(),
             media_type: "image/png".into(),
         };
-        registry.submit_ad(&platform, json!({"ad": ad}), Some(creative))
+        registry
+            .submit_ad(&platform, json!({"ad": ad}), Some(creative))
             .with_context(|| format!("demo ad {ad_id}"))?;
     }
     Ok(())

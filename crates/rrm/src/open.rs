@@ -26,7 +26,8 @@ pub fn services(
     default_tlp: Option<stix::Tlp>,
 ) -> anyhow::Result<server::Services> {
     let (hub, store) = open(settings, default_tlp)?;
-    let banks = banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
+    let banks =
+        banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store);
     Ok(server::Services { hub, banks, ads })
 }

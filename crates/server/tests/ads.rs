@@ -748,11 +748,7 @@ async fn an_authority_cannot_rewrite_another_authoritys_election_or_incidents() 
     let r = api(&e.app, Method::POST, "/api/v1/ads", "pat", Some(body(s))).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let id = r.json()["incidents"][0].as_str().unwrap().to_string();
-    let col = e
-        .store
-        .collection_by_slug("ca-incidents")
-        .unwrap()
-        .unwrap();
+    let col = e.store.collection_by_slug("ca-incidents").unwrap().unwrap();
     let obj = common::taxii_get(
         &e.app,
         &format!("/taxii2/hub/collections/{}/objects/{id}/", col.id),

@@ -331,12 +331,7 @@ async fn publish_with_disarm_relates_the_technique() {
         .add_collection(Actor::Operator, "disarm", "DISARM", "", None)
         .unwrap();
     e.hub.grant(Actor::Operator, "gov", "disarm", RW).unwrap();
-    let disarm = e
-        .store
-        .collection_by_slug("disarm")
-        .unwrap()
-        .unwrap()
-        .id;
+    let disarm = e.store.collection_by_slug("disarm").unwrap().unwrap().id;
     let bundle: Value = serde_json::from_slice(&std::fs::read(DISARM).unwrap()).unwrap();
     let aps: Vec<Value> = bundle["objects"]
         .as_array()

@@ -44,9 +44,9 @@ pub use db::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
 use std::ops::ControlFlow;
 use store::{
-    AccountStore, ObjectStore, Access, AddOutcome, AuditEntry, AuditQuery, Collection, Grant, NewAudit, NewCollection,
-    NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org, Result, Status, StoredObject,
-    Token, User, VersionFilter,
+    Access, AccountStore, AddOutcome, AuditEntry, AuditQuery, Collection, Grant, NewAudit,
+    NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, ObjectStore, Org, Result,
+    Status, StoredObject, Token, User, VersionFilter,
 };
 
 impl AccountStore for SqliteStore {

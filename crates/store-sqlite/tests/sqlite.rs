@@ -6,11 +6,11 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use store::{AccountStore, ObjectStore};
 use store::{
     Access, AdStore, AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role,
     Sector, Status, StoreError, StoredObject, Tlp, VersionFilter,
 };
+use store::{AccountStore, ObjectStore};
 use store_sqlite::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
 const COLLECTION: &str = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";

@@ -1,8 +1,8 @@
 //! Runs the shared store test suite (`store-testsuite`) against SQLite, each case on a
 //! fresh database file in its own temporary directory.
 
-use store_testsuite::Backend;
 use store_sqlite::SqliteStore;
+use store_testsuite::Backend;
 
 fn with_store(case: fn(&dyn Backend)) {
     let dir = tempfile::tempdir().expect("create a temporary directory");

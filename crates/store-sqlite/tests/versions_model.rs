@@ -89,7 +89,10 @@ fn model_select(model: &Model, filter: &VersionFilter) -> BTreeSet<(usize, Strin
     out
 }
 
-fn store_select(s: &dyn ObjectStore, filter: &VersionFilter) -> BTreeSet<(usize, String, Option<i64>)> {
+fn store_select(
+    s: &dyn ObjectStore,
+    filter: &VersionFilter,
+) -> BTreeSet<(usize, String, Option<i64>)> {
     let mut out = BTreeSet::new();
     for (coll, cid) in COLLECTIONS.iter().enumerate() {
         let q = ObjectQuery {

@@ -38,4 +38,3 @@ pub use objects::ObjectStore;
 
 /// The result type of every store call.
 pub type Result<T> = std::result::Result<T, StoreError>;
-

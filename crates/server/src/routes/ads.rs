@@ -9,13 +9,13 @@ pub(crate) mod public;
 
 use std::sync::Arc;
 
+use ads::CreativeUpload;
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use ads::CreativeUpload;
 use hub::Principal;
 use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};

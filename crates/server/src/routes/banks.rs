@@ -397,7 +397,8 @@ async fn list_banks(
 ) -> ApiResult {
     let banks = state.banks.clone();
     let banks = blocking(move || {
-        banks.list_banks(&p)?
+        banks
+            .list_banks(&p)?
             .into_iter()
             .map(|b| with_owner(&banks, b))
             .collect::<Result<Vec<_>, _>>()

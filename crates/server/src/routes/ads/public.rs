@@ -12,6 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -20,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::{Json, Router};
-use ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
