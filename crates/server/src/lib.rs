@@ -179,6 +179,10 @@ pub fn router(state: AppState) -> Router {
         .merge(taxii)
         .merge(api)
         .merge(
+            routes::objects::routes()
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
             routes::banks::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(
