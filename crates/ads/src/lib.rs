@@ -555,7 +555,7 @@ impl Ads {
         self.finish_ad(p, prepared, stored)
     }
 
-    /// Submits many ads as [`Hub::submit_ad`] does, storing the valid ones in one transaction;
+    /// Submits many ads as [`Ads::submit_ad`] does, storing the valid ones in one transaction;
     /// returns one outcome per input, in order (bad input fails only its own entry).
     pub fn submit_ads(
         &self,
@@ -1113,7 +1113,7 @@ impl Ads {
     }
 
     /// Starts an export of a registered election's public ads: the ads that exist now,
-    /// read later page by page with [`Hub::next_export_page`].
+    /// read later page by page with [`Ads::next_export_page`].
     pub fn start_election_export(&self, election: &str) -> Result<ElectionExport, HubError> {
         if self.store().election_by_id(election)?.is_none() {
             return Err(HubError::NotFound(format!("election '{election}'")));
@@ -1172,7 +1172,7 @@ impl Ads {
     }
 }
 
-/// A resumable export of an election's public ads (see [`Hub::start_election_export`]): no
+/// A resumable export of an election's public ads (see [`Ads::start_election_export`]): no
 /// read transaction is held between pages.
 #[derive(Debug, Clone)]
 pub struct ElectionExport {

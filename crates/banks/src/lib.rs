@@ -1163,7 +1163,7 @@ impl Banks {
         Ok(self.store().feedback_counts(entry.id)?)
     }
 
-    /// Parses a CSV or JSON bulk file and adds its entries (see [`Hub::add_entries`]).
+    /// Parses a CSV or JSON bulk file and adds its entries (see [`Banks::add_entries`]).
     ///
     /// CSV: a header line naming `signal_type` and `value` and optionally `content_type`,
     /// `producing_entity` and `behaviour`, in any order; one entry per line. The columns an

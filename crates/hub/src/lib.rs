@@ -7,6 +7,11 @@
 //! data leave the instance. It does no HTTP and no SQL, and every method is synchronous: the
 //! server calls it inside `tokio::task::spawn_blocking`.
 //!
+//! The hub holds the accounts and objects stores ([`Stores`]) and hands neither out: the
+//! service crates (`banks`, `ads`, `detect`) and the server use its public methods, and
+//! `services.rs` is the part of that API written for the service crates (organisation
+//! lookups, grants, publication of generated objects, sealed search cursors, health).
+//!
 //! The access decision itself is `stix::access::may_see` (and `redact` for granular markings);
 //! the hub feeds it the caller's identities, the collection grant and each stored object's
 //! marking, recipients and submitter, and admins get no exception.
