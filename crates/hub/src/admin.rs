@@ -2,7 +2,7 @@
 
 use store::{
     Access, AuditQuery, Collection, NewAudit, NewCollection, NewObject, NewOrg, NewToken, NewUser,
-    ObjectQuery, Org, Role, Sector, Store, Tlp, User,
+    ObjectQuery, Org, Role, Sector, Tlp, User,
 };
 
 use crate::accounts::{
@@ -10,7 +10,7 @@ use crate::accounts::{
     Actor, Decision,
 };
 use crate::auth::{hash_secret, random_hex, verify_secret};
-use crate::{now_micros, Hub, HubError, Principal, DIRECTORY_SLUG, DIRECTORY_TITLE};
+use crate::{now_micros, Hub, HubError, Principal, Stores, DIRECTORY_SLUG, DIRECTORY_TITLE};
 
 /// An API token as listed: never its secret nor its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,7 +194,7 @@ fn directory_object(
 }
 
 /// Whether the directory already holds an object with this id.
-fn directory_has(store: &dyn Store, directory_id: &str, id: &str) -> Result<bool, HubError> {
+fn directory_has(store: &Stores, directory_id: &str, id: &str) -> Result<bool, HubError> {
     let query = ObjectQuery {
         collection_id: directory_id.to_string(),
         ids: vec![id.to_string()],
@@ -202,7 +202,7 @@ fn directory_has(store: &dyn Store, directory_id: &str, id: &str) -> Result<bool
         ..ObjectQuery::default()
     };
     let mut found = false;
-    store.scan_objects(&query, &mut |_| {
+    store.objects.scan_objects(&query, &mut |_| {
         found = true;
         std::ops::ControlFlow::Break(())
     })?;
@@ -211,10 +211,10 @@ fn directory_has(store: &dyn Store, directory_id: &str, id: &str) -> Result<bool
 
 /// Creates the directory collection, the hub's identity and the recipients extension
 /// definition when missing; returns the directory's UUID.
-pub(crate) fn ensure_directory(store: &dyn Store, hub_identity: &str) -> Result<String, HubError> {
-    let directory = match store.collection_by_slug(DIRECTORY_SLUG)? {
+pub(crate) fn ensure_directory(store: &Stores, hub_identity: &str) -> Result<String, HubError> {
+    let directory = match store.accounts.collection_by_slug(DIRECTORY_SLUG)? {
         Some(c) => c,
-        None => store.create_collection(&NewCollection {
+        None => store.accounts.create_collection(&NewCollection {
             id: uuid::Uuid::new_v4().to_string(),
             slug: DIRECTORY_SLUG.to_string(),
             title: DIRECTORY_TITLE.to_string(),
@@ -231,13 +231,13 @@ pub(crate) fn ensure_directory(store: &dyn Store, hub_identity: &str) -> Result<
         let id = obj.get("id").and_then(|v| v.as_str()).unwrap_or_default();
         if !directory_has(store, &directory.id, id)? {
             let new = directory_object(&directory.id, &obj, 0)?;
-            store.add_object(&new)?;
+            store.objects.add_object(&new)?;
         }
     }
     // Repairs an organisation made by an older rrm whose creation stopped before its identity
     // reached the directory (today `add_org` is one transaction). A repair that cannot be
     // done is logged and skipped: it must never stop the hub from starting.
-    for org in store.list_orgs()? {
+    for org in store.accounts.list_orgs()? {
         if let Err(e) = repair_org(store, &directory.id, &org) {
             tracing::warn!(
                 org = %org.slug,
@@ -252,7 +252,7 @@ pub(crate) fn ensure_directory(store: &dyn Store, hub_identity: &str) -> Result<
 }
 
 /// Adds a missing directory identity (and the directory read grant that went with it).
-fn repair_org(store: &dyn Store, directory_id: &str, org: &Org) -> Result<(), HubError> {
+fn repair_org(store: &Stores, directory_id: &str, org: &Org) -> Result<(), HubError> {
     if directory_has(store, directory_id, &org.identity_id)? {
         return Ok(());
     }
@@ -263,10 +263,10 @@ fn repair_org(store: &dyn Store, directory_id: &str, org: &Org) -> Result<(), Hu
         )))
     })?;
     let new = directory_object(directory_id, &identity, org.id)?;
-    store.add_object(&new)?;
-    let access = store.grant(org.id, directory_id)?;
+    store.objects.add_object(&new)?;
+    let access = store.accounts.grant(org.id, directory_id)?;
     if !access.read {
-        store.set_grant(
+        store.accounts.set_grant(
             org.id,
             directory_id,
             Access {
@@ -310,7 +310,7 @@ impl Hub {
         // The organisation, its directory identity and its directory grant are one
         // transaction: a failure leaves nothing half made.
         let new = directory_object(self.directory_id(), &identity, 0)?;
-        let org = self.store().create_org_with_identity(
+        let org = self.accounts().create_org_with_identity(
             &NewOrg {
                 slug: slug.to_string(),
                 name: name.trim().to_string(),
@@ -354,7 +354,7 @@ impl Hub {
             check_password(pw)?;
         }
         let org = self
-            .store()
+            .accounts()
             .org_by_slug(org_slug)?
             .ok_or_else(|| HubError::NotFound(format!("organisation '{org_slug}'")))?;
         may_create_user(&actor, org.id, role).map_err(|m| HubError::Forbidden(m.to_string()))?;
@@ -366,7 +366,7 @@ impl Hub {
             org.id,
             format!("role {role}"),
         );
-        let user = self.store().create_user(
+        let user = self.accounts().create_user(
             &NewUser {
                 org_id: org.id,
                 username: username.to_string(),
@@ -388,7 +388,7 @@ impl Hub {
     ) -> Result<User, HubError> {
         let not_found = || format!("user '{username}'");
         let user = self
-            .store()
+            .accounts()
             .user_by_name(username)?
             .ok_or_else(|| HubError::NotFound(not_found()))?;
         check_account(actor, action, &user, not_found)?;
@@ -415,7 +415,7 @@ impl Hub {
             user.org_id,
             format!("label {label:?}"),
         );
-        self.store().create_token(
+        self.accounts().create_token(
             &NewToken {
                 lookup: lookup.clone(),
                 user_id: user.id,
@@ -436,7 +436,7 @@ impl Hub {
     ) -> Result<Vec<TokenInfo>, HubError> {
         let user = self.account(&actor, AccountAction::ListTokens, username)?;
         Ok(self
-            .store()
+            .accounts()
             .list_tokens(user.id)?
             .into_iter()
             .map(|t| TokenInfo {
@@ -455,11 +455,11 @@ impl Hub {
     pub fn revoke_token(&self, actor: Actor<'_>, lookup: &str) -> Result<TokenInfo, HubError> {
         let not_found = || format!("token '{lookup}'");
         let token = self
-            .store()
+            .accounts()
             .token_by_lookup(lookup)?
             .ok_or_else(|| HubError::NotFound(not_found()))?;
         let user = self
-            .store()
+            .accounts()
             .user_by_id(token.user_id)?
             .ok_or_else(|| HubError::NotFound(not_found()))?;
         check_account(&actor, AccountAction::RevokeToken, &user, not_found)?;
@@ -470,7 +470,7 @@ impl Hub {
             user.org_id,
             format!("label {:?}", token.label),
         );
-        self.store().revoke_token(lookup, &record)?;
+        self.accounts().revoke_token(lookup, &record)?;
         self.forget_user(user.id);
         Ok(TokenInfo {
             lookup: token.lookup,
@@ -520,7 +520,7 @@ impl Hub {
             user.org_id,
             detail.to_string(),
         );
-        self.store().set_password_hash(user.id, &hash, &record)?;
+        self.accounts().set_password_hash(user.id, &hash, &record)?;
         self.forget_user(user.id);
         Ok(())
     }
@@ -546,7 +546,8 @@ impl Hub {
             user.org_id,
             String::new(),
         );
-        self.store().set_user_disabled(user.id, disabled, &record)?;
+        self.accounts()
+            .set_user_disabled(user.id, disabled, &record)?;
         self.forget_user(user.id);
         Ok(User { disabled, ..user })
     }
@@ -564,13 +565,13 @@ impl Hub {
             return Err(HubError::invalid("limit", "must be between 1 and 1000"));
         }
         let slugs: std::collections::HashMap<i64, String> = self
-            .store()
+            .accounts()
             .list_orgs()?
             .into_iter()
             .map(|o| (o.id, o.slug))
             .collect();
         let slug = |id: Option<i64>| id.and_then(|i| slugs.get(&i).cloned());
-        let entries = self.store().list_audit(&AuditQuery {
+        let entries = self.accounts().list_audit(&AuditQuery {
             org_id: scope,
             after,
             limit,
@@ -603,7 +604,7 @@ impl Hub {
         check_slug("slug", slug)?;
         check_text("title", title, 200, false)?;
         check_text("description", description, 4000, true)?;
-        let collection = self.store().create_collection(&NewCollection {
+        let collection = self.accounts().create_collection(&NewCollection {
             id: uuid::Uuid::new_v4().to_string(),
             slug: slug.to_string(),
             title: title.trim().to_string(),
@@ -625,7 +626,7 @@ impl Hub {
     ) -> Result<(), HubError> {
         require_operator(&actor, "setting a grant")?;
         let org = self
-            .store()
+            .accounts()
             .org_by_slug(org_slug)?
             .ok_or_else(|| HubError::NotFound(format!("organisation '{org_slug}'")))?;
         let col = self.find_collection(collection)?;
@@ -635,14 +636,14 @@ impl Hub {
                     .to_string(),
             ));
         }
-        self.store().set_grant(org.id, &col.id, access)?;
+        self.accounts().set_grant(org.id, &col.id, access)?;
         Ok(())
     }
 
     /// Organisations, by slug: every one for the operator, its own for an organisation admin.
     pub fn list_orgs(&self, actor: Actor<'_>) -> Result<Vec<Org>, HubError> {
         let scope = require_admin_scope(&actor, "listing organisations")?;
-        let mut orgs = self.store().list_orgs()?;
+        let mut orgs = self.accounts().list_orgs()?;
         if let Some(own) = scope {
             orgs.retain(|o| o.id == own);
         }
@@ -652,14 +653,14 @@ impl Hub {
     /// Every collection, by slug, whatever the grants (the operator only).
     pub fn list_collections_admin(&self, actor: Actor<'_>) -> Result<Vec<Collection>, HubError> {
         require_operator(&actor, "listing every collection")?;
-        Ok(self.store().list_collections()?)
+        Ok(self.accounts().list_collections()?)
     }
 
     /// The collections the caller's organisation may read or write, with that access.
     pub fn collections_for(&self, p: &Principal) -> Result<Vec<(Collection, Access)>, HubError> {
         let mut out = Vec::new();
-        for c in self.store().list_collections()? {
-            let access = self.store().grant(p.org.id, &c.id)?;
+        for c in self.accounts().list_collections()? {
+            let access = self.accounts().grant(p.org.id, &c.id)?;
             if access.read || access.write {
                 out.push((c, access));
             }
@@ -675,22 +676,11 @@ impl Hub {
         id: &str,
     ) -> Result<(Collection, Access), HubError> {
         let col = self.find_collection(id)?;
-        let access = self.store().grant(p.org.id, &col.id)?;
+        let access = self.accounts().grant(p.org.id, &col.id)?;
         if access.read || access.write {
             Ok((col, access))
         } else {
             Err(HubError::NotFound(format!("collection '{id}'")))
         }
-    }
-
-    /// A collection by UUID or slug.
-    pub(crate) fn find_collection(&self, id: &str) -> Result<Collection, HubError> {
-        if let Some(c) = self.store().collection_by_id(id)? {
-            return Ok(c);
-        }
-        if let Some(c) = self.store().collection_by_slug(id)? {
-            return Ok(c);
-        }
-        Err(HubError::NotFound(format!("collection '{id}'")))
     }
 }

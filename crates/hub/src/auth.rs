@@ -96,7 +96,7 @@ impl Hub {
             return Ok(p);
         }
         let key = cache_key("basic", &[username, password]);
-        let user = self.store().user_by_name(username)?;
+        let user = self.accounts().user_by_name(username)?;
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
         let ok = match &hash {
             Some(h) => verify_secret(password, h),
@@ -126,7 +126,7 @@ impl Hub {
         let Some(user_id) = self.cached(&key) else {
             return Ok(None);
         };
-        let Some(user) = self.store().user_by_id(user_id)? else {
+        let Some(user) = self.accounts().user_by_id(user_id)? else {
             return Ok(None);
         };
         let fresh = self.cache_fresh(&key, user.password_hash.as_deref(), None);
@@ -147,7 +147,7 @@ impl Hub {
             return Err(HubError::Unauthenticated);
         };
         let key = cache_key("token", &[lookup, secret]);
-        let stored = self.store().token_by_lookup(lookup)?;
+        let stored = self.accounts().token_by_lookup(lookup)?;
         let ok = match &stored {
             Some(t) => verify_secret(secret, &t.secret_hash) && !t.revoked,
             None => {
@@ -158,7 +158,11 @@ impl Hub {
         let Some(t) = stored.filter(|_| ok) else {
             return Err(HubError::Unauthenticated);
         };
-        let Some(user) = self.store().user_by_id(t.user_id)?.filter(|u| !u.disabled) else {
+        let Some(user) = self
+            .accounts()
+            .user_by_id(t.user_id)?
+            .filter(|u| !u.disabled)
+        else {
             return Err(HubError::Unauthenticated);
         };
         self.remember(key, user.id, Some(t.lookup.clone()), t.secret_hash.clone());
@@ -175,13 +179,13 @@ impl Hub {
         if self.cached(&key).is_none() {
             return Ok(None);
         }
-        let Some(t) = self.store().token_by_lookup(lookup)? else {
+        let Some(t) = self.accounts().token_by_lookup(lookup)? else {
             return Ok(None);
         };
         if t.revoked || !self.cache_fresh(&key, Some(&t.secret_hash), Some(lookup)) {
             return Ok(None);
         }
-        match self.store().user_by_id(t.user_id)? {
+        match self.accounts().user_by_id(t.user_id)? {
             Some(user) if !user.disabled => self.principal_of(user).map(Some),
             _ => Ok(None),
         }
@@ -189,7 +193,7 @@ impl Hub {
 
     /// The principal of a user by name, without credentials (the local CLI's `--as USER`).
     pub fn principal_for(&self, username: &str) -> Result<Principal, HubError> {
-        match self.store().user_by_name(username)? {
+        match self.accounts().user_by_name(username)? {
             Some(user) => self.principal_of(user),
             None => Err(HubError::NotFound(format!("user '{username}'"))),
         }
@@ -204,7 +208,7 @@ impl Hub {
 
     /// Builds the principal of a stored user.
     pub(crate) fn principal_of(&self, user: store::User) -> Result<Principal, HubError> {
-        let org = self.store().org_by_id(user.org_id)?.ok_or_else(|| {
+        let org = self.accounts().org_by_id(user.org_id)?.ok_or_else(|| {
             HubError::Store(store::StoreError::Backend(format!(
                 "user '{}' belongs to unknown organisation {}",
                 user.username, user.org_id

@@ -51,7 +51,7 @@ impl HubError {
     }
 
     /// Builds an `Invalid` error.
-    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> HubError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> HubError {
         HubError::Invalid {
             field: field.to_string(),
             message: message.into(),

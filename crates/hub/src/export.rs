@@ -93,7 +93,7 @@ impl Hub {
         let mut summary = ExportSummary::default();
         let mut failure: Option<HubError> = None;
         let mut squats = SquatCheck::new(self, &collection.id);
-        self.store().scan_objects(&query, &mut |row| {
+        self.objects().scan_objects(&query, &mut |row| {
             match squats.is_squat(&row) {
                 Ok(false) => {}
                 Ok(true) => return ControlFlow::Continue(()),

@@ -169,7 +169,7 @@ impl Hub {
                 let org_id = match owners.get(by) {
                     Some(known) => *known,
                     None => {
-                        let found = match self.store().org_by_identity(by)? {
+                        let found = match self.accounts().org_by_identity(by)? {
                             Some(org) => Some(org.id),
                             None => {
                                 let users = match &user_identities {
@@ -266,7 +266,7 @@ impl Hub {
         let outcomes = if records.is_empty() {
             Vec::new()
         } else {
-            self.store().add_objects(&records)?
+            self.objects().add_objects(&records)?
         };
 
         let mut successes: Vec<(usize, Value)> = Vec::with_capacity(records.len());
@@ -315,7 +315,7 @@ impl Hub {
             "pending_count": 0,
             "pendings": [],
         });
-        self.store().put_status(&Status {
+        self.objects().put_status(&Status {
             id: status_id,
             user_id: p.user.id,
             created: request_micros / 1_000_000,
@@ -341,7 +341,7 @@ impl Hub {
         } else if stix::Tlp::from_marking_id(id).is_some() {
             Some("a built-in TLP marking definition")
         } else if checked.stix_type == "identity" {
-            if self.store().org_by_identity(id)?.is_some() {
+            if self.accounts().org_by_identity(id)?.is_some() {
                 Some("the identity of an organisation on this hub")
             } else {
                 let users = match user_identities {
@@ -379,7 +379,7 @@ impl Hub {
                 versions: VersionFilter::all(),
                 ..ObjectQuery::default()
             };
-            self.store().scan_objects(&query, &mut |row| {
+            self.objects().scan_objects(&query, &mut |row| {
                 let claims = serde_json::from_str::<Value>(&row.json)
                     .map_or(true, |v| stix::marking_claims_tlp(&v));
                 if !claims {
@@ -414,7 +414,7 @@ impl Hub {
                 ids: chunk.to_vec(),
                 ..ObjectQuery::default()
             };
-            self.store().scan_objects(&query, &mut |row| {
+            self.objects().scan_objects(&query, &mut |row| {
                 let access = ObjectAccess {
                     tlp: row.tlp,
                     collection_default: collection.default_tlp,
@@ -436,7 +436,7 @@ impl Hub {
     /// The organisation of every user identity on the hub.
     fn user_identity_orgs(&self) -> Result<HashMap<String, i64>, HubError> {
         Ok(self
-            .store()
+            .accounts()
             .list_users(None)?
             .into_iter()
             .map(|u| (stix::user_identity_id(&u.username), u.org_id))
@@ -446,13 +446,13 @@ impl Hub {
     /// A status resource made by a user of the caller's organisation; `NotFound` otherwise.
     pub fn get_status(&self, p: &Principal, status_id: &str) -> Result<Value, HubError> {
         let not_found = || HubError::NotFound(format!("status '{status_id}'"));
-        let Some(status) = self.store().get_status(status_id)? else {
+        let Some(status) = self.objects().get_status(status_id)? else {
             return Err(not_found());
         };
         let same_user = status.user_id == p.user.id;
         let same_org = same_user
             || self
-                .store()
+                .accounts()
                 .user_by_id(status.user_id)?
                 .is_some_and(|u| u.org_id == p.org.id);
         if !same_org {
@@ -478,7 +478,7 @@ impl Hub {
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok();
         if swapped {
-            self.store()
+            self.objects()
                 .purge_statuses(now - self.config().status_retention_secs)?;
         }
         Ok(())

@@ -1,4 +1,4 @@
-//! hub: the rrm sharing hub as a domain service over a `store::Store`.
+//! hub: the rrm sharing hub, the domain service over the accounts and objects stores.
 //!
 //! The hub authenticates users (argon2id passwords and `rrm_<lookup>_<secret>` API tokens),
 //! administers organisations, users, collections and grants, ingests STIX 2.1 objects with
@@ -6,6 +6,11 @@
 //! HMAC-protected paging cursors, plus an export that never lets TLP:AMBER+STRICT or TLP:RED
 //! data leave the instance. It does no HTTP and no SQL, and every method is synchronous: the
 //! server calls it inside `tokio::task::spawn_blocking`.
+//!
+//! The hub holds the accounts and objects stores ([`Stores`]) and hands neither out: the
+//! service crates (`banks`, `ads`, `detect`) and the server use its public methods, and
+//! `services.rs` is the part of that API written for the service crates (organisation
+//! lookups, grants, publication of generated objects, sealed search cursors, health).
 //!
 //! The access decision itself is `stix::access::may_see` (and `redact` for granular markings);
 //! the hub feeds it the caller's identities, the collection grant and each stored object's
@@ -43,15 +48,13 @@
 
 mod accounts;
 mod admin;
-pub mod ads;
 mod auth;
-pub mod banks;
 mod cursor;
-pub mod detect;
 mod error;
 mod export;
 mod ingest;
 mod read;
+mod services;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -62,7 +65,9 @@ pub use accounts::{decide, may_create_user, AccountAction, AccountTarget, Actor,
 pub use admin::{AuditRecord, TokenInfo};
 pub use auth::token_lookup;
 pub use error::HubError;
-pub use store::{Access, Collection, Org, Role, Sector, Store, Tlp, User, VersionFilter};
+pub use store::{
+    Access, AccountStore, Collection, ObjectStore, Org, Role, Sector, Tlp, User, VersionFilter,
+};
 
 /// The slug of the directory collection, which holds every organisation's identity, the hub's
 /// identity and the recipients extension definition, and which every organisation may read.
@@ -203,6 +208,33 @@ pub struct ExportSummary {
     pub withheld: u64,
 }
 
+/// The two stores a hub holds: accounts (organisations, users, tokens, collections, grants,
+/// audit) and objects (STIX versions, statuses). Nothing outside the hub holds the object
+/// store.
+#[derive(Clone)]
+pub struct Stores {
+    /// The accounts store.
+    pub accounts: Arc<dyn AccountStore>,
+    /// The objects store.
+    pub objects: Arc<dyn ObjectStore>,
+}
+
+impl<S: AccountStore + ObjectStore> From<Arc<S>> for Stores {
+    /// Both stores on one backend (`store_sqlite::SqliteStore` implements every store trait).
+    fn from(backend: Arc<S>) -> Stores {
+        Stores {
+            accounts: backend.clone(),
+            objects: backend,
+        }
+    }
+}
+
+impl fmt::Debug for Stores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stores").finish_non_exhaustive()
+    }
+}
+
 /// The hub service. Cheap to clone; clones share the store and caches.
 #[derive(Clone)]
 pub struct Hub {
@@ -210,7 +242,7 @@ pub struct Hub {
 }
 
 struct Inner {
-    store: Arc<dyn Store>,
+    stores: Stores,
     config: HubConfig,
     /// The directory collection's UUID.
     directory_id: String,
@@ -223,8 +255,6 @@ struct Inner {
     dummy_hash: std::sync::OnceLock<String>,
     /// When statuses were last purged (seconds).
     last_purge: AtomicI64,
-    /// Hash banks: the matching index, built from the store at start-up.
-    banks: banks::Banks,
 }
 
 impl fmt::Debug for Hub {
@@ -237,9 +267,11 @@ impl fmt::Debug for Hub {
 }
 
 impl Hub {
-    /// Opens the hub over a store, creating the directory collection, the hub's identity and
-    /// the recipients extension definition if they are missing.
-    pub fn new(store: Arc<dyn Store>, config: HubConfig) -> Result<Hub, HubError> {
+    /// Opens the hub over its stores (or one backend holding both, `Arc<SqliteStore>`),
+    /// creating the directory collection, the hub's identity and the recipients extension
+    /// definition if they are missing.
+    pub fn new(stores: impl Into<Stores>, config: HubConfig) -> Result<Hub, HubError> {
+        let stores = stores.into();
         if config.max_page == 0 {
             return Err(HubError::invalid("max_page", "must be at least 1"));
         }
@@ -250,25 +282,29 @@ impl Hub {
             ));
         }
         let hub_identity_id = admin::hub_identity_id();
-        let directory_id = admin::ensure_directory(store.as_ref(), &hub_identity_id)?;
-        let banks = banks::Banks::load(store.as_ref())?;
+        let directory_id = admin::ensure_directory(&stores, &hub_identity_id)?;
         Ok(Hub {
             inner: Arc::new(Inner {
-                store,
+                stores,
                 config,
                 directory_id,
                 hub_identity_id,
                 auth_cache: Mutex::new(HashMap::new()),
                 dummy_hash: std::sync::OnceLock::new(),
                 last_purge: AtomicI64::new(0),
-                banks,
             }),
         })
     }
 
-    /// The store under the hub.
-    pub fn store(&self) -> &dyn Store {
-        self.inner.store.as_ref()
+    /// The accounts store (private: callers go through the hub's methods).
+    pub(crate) fn accounts(&self) -> &dyn AccountStore {
+        self.inner.stores.accounts.as_ref()
+    }
+
+    /// The objects store (private: nothing outside the hub reads object JSON but through
+    /// `may_see`).
+    pub(crate) fn objects(&self) -> &dyn ObjectStore {
+        self.inner.stores.objects.as_ref()
     }
 
     /// The hub's settings.
@@ -287,8 +323,9 @@ impl Hub {
     }
 }
 
-/// The current time in microseconds since the Unix epoch.
-pub(crate) fn now_micros() -> i64 {
+/// The current time in microseconds since the Unix epoch (the clock of the hub and its
+/// service crates).
+pub fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
@@ -296,6 +333,6 @@ pub(crate) fn now_micros() -> i64 {
 }
 
 /// The current time in seconds since the Unix epoch.
-pub(crate) fn now_secs() -> i64 {
+pub fn now_secs() -> i64 {
     now_micros() / 1_000_000
 }

@@ -119,7 +119,7 @@ impl<'h> SquatCheck<'h> {
         if let Some(known) = self.seen.get(&row.id) {
             return Ok(*known);
         }
-        let squat = self.hub.store().org_by_identity(&row.id)?.is_some();
+        let squat = self.hub.accounts().org_by_identity(&row.id)?.is_some();
         self.seen.insert(row.id.clone(), squat);
         Ok(squat)
     }
@@ -177,7 +177,7 @@ impl Hub {
         let mut resume_at_scanned = false;
         let mut failure: Option<HubError> = None;
         let mut squats = SquatCheck::new(self, &query.collection_id);
-        self.store().scan_objects(&query, &mut |row| {
+        self.objects().scan_objects(&query, &mut |row| {
             scanned += 1;
             let pos = Position {
                 date_added: row.date_added,
@@ -416,7 +416,7 @@ impl Hub {
         let mut versioned = false;
         let mut own_copy = false;
         let mut failure: Option<HubError> = None;
-        self.store().scan_objects(&query, &mut |row| {
+        self.objects().scan_objects(&query, &mut |row| {
             match served_copy(&row, &reader, &collection) {
                 Ok(Some(_)) => visible += 1,
                 Ok(None) => {}
@@ -449,7 +449,7 @@ impl Hub {
                 )));
             }
             return Ok(self
-                .store()
+                .objects()
                 .delete_copy(&collection.id, object_id, p.org.id)?);
         }
         if foreign {
@@ -458,7 +458,7 @@ impl Hub {
             )));
         }
         match self
-            .store()
+            .objects()
             .delete_object(&collection.id, object_id, versions)
         {
             Ok(n) => Ok(n),

@@ -1,11 +1,12 @@
 //! Authentication and administration through the hub's public API on a real SQLite file.
 
-mod common;
+use test_support as common;
 
 use common::*;
 use hub::Actor;
 use hub::{HubError, ObjectFilter};
 use store::{Access, Role, Sector, Tlp};
+use store::{AccountStore, ObjectStore};
 
 #[test]
 fn basic_auth_accepts_the_right_password_only() {
@@ -92,7 +93,7 @@ fn password_change_invalidates_the_cache() {
         )
         .unwrap();
     let new_hash = other.password_hash.unwrap();
-    hub.store()
+    t.store
         .set_password_hash(u.id, &new_hash, &store_audit())
         .unwrap();
     assert!(matches!(
@@ -117,7 +118,7 @@ fn tokens_authenticate_until_revoked() {
     assert_eq!(hub.authenticate_token(&token).unwrap(), p);
     // The stored secret is a hash, never the token.
     let lookup = token.split('_').nth(1).unwrap();
-    let stored = hub.store().token_by_lookup(lookup).unwrap().unwrap();
+    let stored = t.store.token_by_lookup(lookup).unwrap().unwrap();
     assert!(stored.secret_hash.starts_with("$argon2id$"));
     assert!(!token.contains(&stored.secret_hash));
     // Wrong secrets, malformed and unknown tokens.
@@ -135,7 +136,7 @@ fn tokens_authenticate_until_revoked() {
         hub.authenticate_basic("bot", ""),
         Err(HubError::Unauthenticated)
     ));
-    hub.store().revoke_token(lookup, &store_audit()).unwrap();
+    t.store.revoke_token(lookup, &store_audit()).unwrap();
     assert!(matches!(
         hub.authenticate_token(&token),
         Err(HubError::Unauthenticated)
@@ -197,7 +198,7 @@ fn admin_operations_need_an_admin() {
         .unwrap();
     hub.grant(Actor::User(&admin), "plat-y", "red-room", RO)
         .unwrap();
-    assert_eq!(hub.store().grant(org.id, &col.id).unwrap(), RW);
+    assert_eq!(t.store.grant(org.id, &col.id).unwrap(), RW);
     let orgs: Vec<String> = hub
         .list_orgs(Actor::User(&admin))
         .unwrap()
@@ -336,14 +337,14 @@ fn directory_holds_identities_and_the_extension_definition() {
     // Reopening the same database does not duplicate anything.
     let path = t.dir.path().join("hub.db");
     drop(objs);
-    let store = store_sqlite::SqliteStore::open(&path).unwrap();
-    let hub2 = hub::Hub::new(std::sync::Arc::new(store), hub::HubConfig::new([1; 32])).unwrap();
+    let store = std::sync::Arc::new(store_sqlite::SqliteStore::open(&path).unwrap());
+    let hub2 = hub::Hub::new(store.clone(), hub::HubConfig::new([1; 32])).unwrap();
     assert_eq!(hub2.directory_id(), hub.directory_id());
-    assert_eq!(hub2.store().count_objects(hub2.directory_id()).unwrap(), 4);
+    assert_eq!(store.count_objects(hub2.directory_id()).unwrap(), 4);
     // An organisation whose identity never reached the directory is repaired on start.
     let id = stix::org_identity_id("half-made");
     let identity = stix::identity_object(&id, "Half made", "organization", &[], 0);
-    hub2.store()
+    store
         .create_org(&store::NewOrg {
             slug: "half-made".into(),
             name: "Half made".into(),
@@ -354,6 +355,7 @@ fn directory_holds_identities_and_the_extension_definition() {
         })
         .unwrap();
     drop(hub2);
+    drop(store);
     let store = store_sqlite::SqliteStore::open(&path).unwrap();
     let hub3 = hub::Hub::new(std::sync::Arc::new(store), hub::HubConfig::new([1; 32])).unwrap();
     let objs = read_all(&hub3, &p, hub3.directory_id(), &ObjectFilter::default());
@@ -488,7 +490,7 @@ fn an_org_admin_is_not_a_hub_superuser() {
         let e = e.unwrap_err();
         assert_eq!(e.code(), "forbidden", "{e}");
     }
-    assert!(hub.store().user_by_name("mole").unwrap().is_none());
+    assert!(t.store.user_by_name("mole").unwrap().is_none());
     // What an organisation admin may do: its own organisation's accounts.
     hub.add_user(admin, "gov-ca", "ca-new", Role::Reader, None)
         .unwrap();

@@ -1,11 +1,12 @@
 //! Ingest: validation, ownership, versioning, revocation and status resources.
 
-mod common;
+use test_support as common;
 
 use common::*;
 use hub::Actor;
 use hub::{HubError, ObjectFilter};
 use serde_json::{json, Value};
+use store::ObjectStore;
 use store::{Role, VersionFilter};
 
 fn setup() -> (TestHub, hub::Principal, hub::Principal, String) {
@@ -108,7 +109,7 @@ fn versioning_rules() {
     let s = hub.add_objects(&a, &col, vec![v1.clone()]).unwrap();
     assert_eq!(s["success_count"], 1);
     check_counts(&s);
-    assert_eq!(hub.store().count_objects(&col).unwrap(), 1);
+    assert_eq!(t.store.count_objects(&col).unwrap(), 1);
     // Same (id, modified), other content: a failure.
     let mut changed = v1.clone();
     changed["name"] = json!("something else");
@@ -212,7 +213,7 @@ fn ingest_needs_a_write_grant_and_a_writing_role() {
     // Nobody writes into the directory, not even an admin.
     let e = hub.add_objects(&c, hub.directory_id(), vec![]).unwrap_err();
     assert_eq!(e.code(), "forbidden");
-    assert_eq!(hub.store().count_objects(&col).unwrap(), 0);
+    assert_eq!(t.store.count_objects(&col).unwrap(), 0);
     // An empty envelope is a complete status with nothing in it.
     hub.grant(Actor::Operator, "org-c", &col, RW).unwrap();
     let s = hub.add_objects(&c, &col, vec![]).unwrap();
@@ -245,5 +246,5 @@ fn disarm_round_trips_losslessly() {
     // Re-importing changes nothing.
     let s = hub.add_objects(&a, &col, objects).unwrap();
     assert_eq!(s["success_count"], 698);
-    assert_eq!(hub.store().count_objects(&col).unwrap(), 698);
+    assert_eq!(t.store.count_objects(&col).unwrap(), 698);
 }

@@ -1,6 +1,6 @@
 //! Reads: paging, cursors, filters, object by id, versions, manifest and delete.
 
-mod common;
+use test_support as common;
 
 use hub::Actor;
 use std::sync::Arc;

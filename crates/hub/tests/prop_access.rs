@@ -3,7 +3,7 @@
 //! granular-marked property that an independent model says the caller may not see, and every
 //! object the model allows is served.
 
-mod common;
+use test_support as common;
 
 use hub::Actor;
 use std::collections::BTreeSet;

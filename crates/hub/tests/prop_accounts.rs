@@ -4,7 +4,7 @@
 //! management, never for minting tokens) an admin of the same organisation; accounts of
 //! other organisations answer like unknown ones.
 
-mod common;
+use test_support as common;
 
 use common::*;
 use hub::{Actor, HubError};

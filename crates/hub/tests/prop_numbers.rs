@@ -3,7 +3,7 @@
 //! stored in a real SQLite store and read back through every hub read path (objects, object by
 //! id, a redacted copy for another organisation, and export) with the number's text unchanged.
 
-mod common;
+use test_support as common;
 
 use common::*;
 use hub::{Actor, ObjectFilter};

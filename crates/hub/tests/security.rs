@@ -2,13 +2,14 @@
 //! ids cannot be squatted, a hub with a half-made organisation still starts, markings the hub
 //! cannot read are refused, observables are shared by id, and revocation is final.
 
-mod common;
+use test_support as common;
 
 use std::sync::Arc;
 
 use common::*;
 use hub::{Actor, Hub, HubConfig, ObjectFilter, Principal, VersionFilter};
 use serde_json::{json, Value};
+use store::{AccountStore, ObjectStore};
 use store::{NewOrg, Role, Sector, Tlp};
 
 fn setup() -> (TestHub, Principal, Principal, String) {
@@ -124,7 +125,7 @@ fn a_squatted_organisation_identity_does_not_stop_add_org_or_start_up() {
     assert!(out.iter().all(|o| o["id"] != future.as_str()));
     // The hub starts again on the same data.
     let again = reopen(&t).unwrap();
-    assert!(again.store().org_by_slug("gov-fr").unwrap().is_some());
+    assert!(again.org_by_slug("gov-fr").unwrap().is_some());
 }
 
 #[test]
@@ -135,8 +136,7 @@ fn a_hub_with_a_half_made_organisation_still_starts() {
     let whole = stix::org_identity_id("gov-it");
     let valid = stix::identity_object(&whole, "Italia", "organization", &[], 1_700_000_000_000_000);
     let it = t
-        .hub
-        .store()
+        .store
         .create_org(&NewOrg {
             slug: "gov-it".into(),
             name: "Italia".into(),
@@ -146,8 +146,7 @@ fn a_hub_with_a_half_made_organisation_still_starts() {
             identity_json: valid.to_string(),
         })
         .unwrap();
-    t.hub
-        .store()
+    t.store
         .create_org(&NewOrg {
             slug: "gov-xx".into(),
             name: "Broken".into(),
@@ -159,7 +158,7 @@ fn a_hub_with_a_half_made_organisation_still_starts() {
         .unwrap();
     let hub = reopen(&t).expect("the hub starts despite an organisation it cannot repair");
     // The repairable one got its identity and its directory grant.
-    assert!(hub.store().grant(it.id, hub.directory_id()).unwrap().read);
+    assert!(t.store.grant(it.id, hub.directory_id()).unwrap().read);
     let it_user = org_with_user(&hub, "gov-it", "gianni", Role::Reader);
     let dir = read_all(&hub, &it_user, hub.directory_id(), &ObjectFilter::default());
     assert!(dir.iter().any(|o| o["id"] == whole.as_str()));
@@ -179,16 +178,13 @@ fn add_org_is_all_or_nothing() {
             "de",
         )
         .unwrap();
-    let before = t.hub.store().count_objects(t.hub.directory_id()).unwrap();
+    let before = t.store.count_objects(t.hub.directory_id()).unwrap();
     let e = t
         .hub
         .add_org(Actor::Operator, "gov-de", "Again", Sector::Government, "de")
         .unwrap_err();
     assert_eq!(e.code(), "conflict");
-    assert_eq!(
-        t.hub.store().count_objects(t.hub.directory_id()).unwrap(),
-        before
-    );
+    assert_eq!(t.store.count_objects(t.hub.directory_id()).unwrap(), before);
 }
 
 #[test]
@@ -442,7 +438,7 @@ fn rows_stored_with_upper_case_tlp_ids_are_read_at_their_level() {
         submitter_org_id: a.org.id,
         owner_org_id: a.org.id,
     };
-    hub.store().add_object(&row).unwrap();
+    t.store.add_object(&row).unwrap();
     assert!(read_all(hub, &b, &col, &ObjectFilter::default()).is_empty());
     let mut out = Vec::new();
     let summary = hub

@@ -1,7 +1,7 @@
 //! TLP 2.0 end to end: three organisations, every level, RED recipients (organisation and
 //! user identities) and the submitter, granular markings, admins without exception, export.
 
-mod common;
+use test_support as common;
 
 use hub::Actor;
 use std::collections::BTreeMap;

@@ -220,6 +220,7 @@ impl Hasher {
     }
 
     /// Runs the pipeline with the widest vector instructions the CPU has.
+    #[allow(unsafe_code)]
     fn run(&mut self, src: Source<'_>, w: usize, h: usize) -> Option<([f32; 256], u32)> {
         #[cfg(target_arch = "x86_64")]
         {
@@ -234,6 +235,7 @@ impl Hasher {
     /// The pipeline compiled for AVX2 (no FMA: products and sums stay separately rounded).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
+    #[allow(unsafe_code)]
     unsafe fn run_avx2(
         &mut self,
         src: Source<'_>,

@@ -433,6 +433,7 @@ impl Index {
     }
 
     /// Probes the tables, or scans for wide thresholds, pushing every qualifying entry.
+    #[allow(unsafe_code)]
     fn search<S: Sink>(&self, query: &PdqHash, threshold: u32, sink: &mut S) {
         let radius = threshold / TABLES as u32;
         if radius >= SCAN_FROM_RADIUS {
@@ -458,6 +459,7 @@ impl Index {
         out
     }
 
+    #[allow(unsafe_code)]
     fn scan_into<S: Sink>(&self, query: &PdqHash, sink: &mut S) {
         #[cfg(target_arch = "x86_64")]
         {
@@ -472,6 +474,7 @@ impl Index {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "popcnt")]
+    #[allow(unsafe_code)]
     unsafe fn scan_popcnt<S: Sink>(&self, query: &PdqHash, sink: &mut S) {
         self.scan(query, sink)
     }
@@ -494,6 +497,7 @@ impl Index {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "popcnt")]
+    #[allow(unsafe_code)]
     unsafe fn probe_popcnt<S: Sink>(&self, query: &PdqHash, radius: u32, sink: &mut S) {
         self.probe(query, radius, sink)
     }
@@ -522,6 +526,7 @@ impl Index {
 
     /// Verifies the candidates of one bucket of table `s`.
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn check<S: Sink>(&self, query: &PdqHash, radius: u32, s: usize, slots: &[u32], sink: &mut S) {
         const AHEAD: usize = 8;
         for (i, &slot) in slots.iter().enumerate() {

@@ -64,8 +64,9 @@ pub const USERS: &[(&str, &str, Role)] = &[
 ];
 
 /// Creates the demo data unless it is already there. Returns whether it created it.
-pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
-    if hub.store().org_by_slug("gov-ca")?.is_some() {
+pub fn seed(services: &server::Services) -> anyhow::Result<bool> {
+    let hub = &services.hub;
+    if hub.org_by_slug("gov-ca")?.is_some() {
         return Ok(false);
     }
     for (slug, name, sector, country) in ORGS {
@@ -135,7 +136,7 @@ pub fn seed(hub: &hub::Hub) -> anyhow::Result<bool> {
     submit(hub, "ca-analyst", "g7-rrm", g7_objects())?;
     submit(hub, "chirp-analyst", "platform-signals", platform_objects())?;
     submit(hub, "ca-analyst", "public", public_objects())?;
-    seed_ads(hub).context("demo ad registry")?;
+    seed_ads(&services.ads).context("demo ad registry")?;
     Ok(true)
 }
 
@@ -153,13 +154,14 @@ const CA_SAMPLE: &str = include_str!("../../adrules/samples/ca-compliant.json");
 
 /// The registry: election ca-2029, platform chirp, sponsors, six published ads and two
 /// refused ones whose foreign funding and foreign buyer become incidents.
-fn seed_ads(hub: &hub::Hub) -> anyhow::Result<()> {
+fn seed_ads(registry: &ads::Ads) -> anyhow::Result<()> {
+    let hub = registry.hub();
     let authority = hub.principal_for("ec-analyst")?;
     let platform = hub.principal_for("chirp-analyst")?;
     let sample: Value = serde_json::from_str(CA_SAMPLE).context("the Canadian ad sample")?;
-    hub.put_election(&authority, sample["elections"][0].clone())?;
-    hub.set_incident_collection(&authority, "ad-incidents", None)?;
-    hub.put_platform(
+    registry.put_election(&authority, sample["elections"][0].clone())?;
+    registry.set_incident_collection(&authority, "ad-incidents", None)?;
+    registry.put_platform(
         &platform,
         "chirp",
         json!({"name": "Chirp", "monthly_reach_ca": [
@@ -182,7 +184,7 @@ fn seed_ads(hub: &hub::Hub) -> anyhow::Result<()> {
     ]);
     for sp in sponsors {
         let id = sp["id"].as_str().unwrap_or_default().to_string();
-        hub.put_sponsor(&platform, &id, sp)?;
+        registry.put_sponsor(&platform, &id, sp)?;
     }
     let ads = [
         (
@@ -264,11 +266,12 @@ fn seed_ads(hub: &hub::Hub) -> anyhow::Result<()> {
                 a.insert("languages".into(), json!(["fr"]));
             }
         }
-        let creative = hub::ads::CreativeUpload {
+        let creative = ads::CreativeUpload {
             bytes: PNG.to_vec(),
             media_type: "image/png".into(),
         };
-        hub.submit_ad(&platform, json!({"ad": ad}), Some(creative))
+        registry
+            .submit_ad(&platform, json!({"ad": ad}), Some(creative))
             .with_context(|| format!("demo ad {ad_id}"))?;
     }
     Ok(())
@@ -276,7 +279,7 @@ fn seed_ads(hub: &hub::Hub) -> anyhow::Result<()> {
 
 fn submit(hub: &hub::Hub, user: &str, collection: &str, objects: Vec<Value>) -> anyhow::Result<()> {
     let principal = hub.principal_for(user)?;
-    let id = crate::data::resolve_collection(hub, collection)?;
+    let id = crate::cli::objects::resolve_collection(hub, collection)?;
     let status = hub.add_objects(&principal, &id, objects)?;
     let failures = status["failure_count"].as_u64().unwrap_or(0);
     anyhow::ensure!(

@@ -1,15 +1,10 @@
 //! The `rrm` command: server, admin and data tools in one binary.
 
-mod admin;
-mod ads;
+mod cli;
 mod config;
-mod data;
 mod demo;
-mod detect;
-mod hash;
 mod open;
 mod serve;
-mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -30,22 +25,22 @@ enum Command {
     Serve(serve::Args),
     /// Manages organisations, users, tokens, collections and grants.
     #[command(subcommand)]
-    Admin(admin::Command),
+    Admin(cli::accounts::Command),
     /// Imports a STIX bundle or TAXII envelope into a collection, as a user.
-    Import(data::ImportArgs),
+    Import(cli::objects::ImportArgs),
     /// Exports what a user may see of a collection as a STIX bundle on stdout.
-    Export(data::ExportArgs),
+    Export(cli::objects::ExportArgs),
     /// Checks STIX 2.1 files offline with the hub's validation rules.
-    Validate(validate::Args),
+    Validate(cli::objects::validate::Args),
     /// Finds coordinated account networks in post data (no server needed).
-    Detect(detect::Args),
+    Detect(cli::detect::Args),
     /// Prints the PDQ hash and quality of image files.
-    Hash(hash::HashArgs),
+    Hash(cli::banks::HashArgs),
     /// Matches images or hashes against a hash list.
-    Match(hash::MatchArgs),
+    Match(cli::banks::MatchArgs),
     /// Political advertising: check ads against the rules, bulk import.
     #[command(subcommand)]
-    Ads(ads::Command),
+    Ads(cli::ads::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -65,13 +60,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = config::resolve(&cli.global, &file)?;
     match cli.command {
         Command::Serve(args) => serve::run(&settings, &file, args),
-        Command::Admin(cmd) => admin::run(&settings, cmd),
-        Command::Import(args) => data::import(&settings, args),
-        Command::Export(args) => data::export(&settings, args),
-        Command::Validate(args) => validate::run(args),
-        Command::Detect(args) => detect::run(args),
-        Command::Hash(args) => hash::run_hash(args),
-        Command::Match(args) => hash::run_match(args),
-        Command::Ads(cmd) => ads::run(&settings, cmd),
+        Command::Admin(cmd) => cli::accounts::run(&settings, cmd),
+        Command::Import(args) => cli::objects::import(&settings, args),
+        Command::Export(args) => cli::objects::export(&settings, args),
+        Command::Validate(args) => cli::objects::validate::run(args),
+        Command::Detect(args) => cli::detect::run(args),
+        Command::Hash(args) => cli::banks::run_hash(args),
+        Command::Match(args) => cli::banks::run_match(args),
+        Command::Ads(cmd) => cli::ads::run(&settings, cmd),
     }
 }

@@ -17,6 +17,32 @@ pub const KEY_FILE: &str = "instance.key";
 
 /// Opens (creating if needed) the data directory and returns the hub over its store.
 pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Result<hub::Hub> {
+    Ok(open(settings, default_tlp)?.0)
+}
+
+/// The hub and every service over the data directory's store (what `rrm serve` runs).
+pub fn services(
+    settings: &Settings,
+    default_tlp: Option<stix::Tlp>,
+) -> anyhow::Result<server::Services> {
+    let (hub, store) = open(settings, default_tlp)?;
+    let banks =
+        banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
+    let ads = ads::Ads::new(hub.clone(), store);
+    Ok(server::Services { hub, banks, ads })
+}
+
+/// The ad registry over the data directory's store (for `rrm ads`).
+pub fn ads(settings: &Settings) -> anyhow::Result<ads::Ads> {
+    let (hub, store) = open(settings, None)?;
+    Ok(ads::Ads::new(hub, store))
+}
+
+/// Opens the store and the hub over it; the store is returned for the service crates.
+fn open(
+    settings: &Settings,
+    default_tlp: Option<stix::Tlp>,
+) -> anyhow::Result<(hub::Hub, Arc<store_sqlite::SqliteStore>)> {
     let dir = &settings.data;
     create_private_dir(dir)?;
     let db = dir.join(DB_FILE);
@@ -29,7 +55,9 @@ pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Resul
         status_retention_secs: 7 * 24 * 3600,
         cursor_key,
     };
-    hub::Hub::new(Arc::new(store), config).context("cannot start the hub")
+    let store = Arc::new(store);
+    let hub = hub::Hub::new(store.clone(), config).context("cannot start the hub")?;
+    Ok((hub, store))
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {

@@ -205,8 +205,8 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
             .transpose()
             .context("server.default_tlp in the configuration file")?,
     };
-    let hub = open::hub(settings, default_tlp)?;
-    if args.demo && demo::seed(&hub)? {
+    let services = open::services(settings, default_tlp)?;
+    if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
     }
     let mut auth = server::AuthLimits::default();
@@ -261,8 +261,8 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         tls,
         insecure_http: args.insecure_http || s.insecure_http.unwrap_or(false),
     };
-    let retention_hub = hub.clone();
-    let state = server::AppState::new(hub, config);
+    let retention_ads = services.ads.clone();
+    let state = server::AppState::new(services, config);
     let detections = state.detections().clone();
     let closing = detections.clone();
     let app = server::router(state);
@@ -272,7 +272,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .build()
         .context("cannot start the async runtime")?;
     let served = runtime.block_on(async move {
-        tokio::spawn(retention_job(retention_hub));
+        tokio::spawn(retention_job(retention_ads));
         server::serve_with(
             app,
             listen,
@@ -405,15 +405,15 @@ const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600
 /// Enforces the ad registry's publication and retention dates at start-up and every hour:
 /// ads past their publication date leave the public archive, ads past their retention date are
 /// purged, each with an audit record.
-async fn retention_job(hub: hub::Hub) {
+async fn retention_job(ads: ads::Ads) {
     let mut tick = tokio::time::interval(RETENTION_EVERY);
     loop {
         tick.tick().await;
-        let hub = hub.clone();
+        let ads = ads.clone();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        match tokio::task::spawn_blocking(move || hub.run_ad_retention(now)).await {
+        match tokio::task::spawn_blocking(move || ads.run_ad_retention(now)).await {
             Ok(Ok(run)) if run.hidden + run.purged > 0 => {
                 tracing::info!(
                     unpublished = run.hidden,

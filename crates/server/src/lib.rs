@@ -1,6 +1,7 @@
 //! server: the HTTP face of rrm, the only crate that knows HTTP.
 //!
-//! It is a thin axum layer over the [`hub`] crate:
+//! It is a thin axum layer over the [`hub`] crate and the service crates ([`banks`], [`ads`],
+//! [`detect`]); routes live in `src/routes/<domain>.rs`. It holds no store:
 //!
 //! - TAXII 2.1 under `/taxii2/` (discovery, the `hub` API root, collections, objects, object
 //!   by id, versions, manifest, status), strict about media types (406, 415), sizes (413),
@@ -16,8 +17,8 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! # async fn demo(hub: hub::Hub) -> Result<(), server::ServerError> {
-//! let state = server::AppState::new(hub, server::ServerConfig::default());
+//! # async fn demo(services: server::Services) -> Result<(), server::ServerError> {
+//! let state = server::AppState::new(services, server::ServerConfig::default());
 //! let app = server::router(state);
 //! let listen = server::Listen {
 //!     addr: "127.0.0.1:0".parse().unwrap(),
@@ -39,12 +40,9 @@
 //! ```
 
 mod accounts_openapi;
-mod ads;
 mod auth;
-mod banks;
 mod body;
 mod conn;
-mod detect;
 mod error;
 mod filters;
 mod listen;
@@ -52,10 +50,8 @@ pub mod media;
 mod metrics;
 mod observe;
 pub mod openapi;
-mod public;
-mod rest;
+mod routes;
 mod slots;
-mod taxii;
 mod throttle;
 mod timefmt;
 
@@ -72,7 +68,7 @@ use serde_json::json;
 pub use error::ServerError;
 pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
-pub use public::ExportLimits;
+pub use routes::ads::public::ExportLimits;
 pub use throttle::AuthLimits;
 pub use timefmt::format_secs;
 
@@ -117,25 +113,40 @@ pub(crate) enum Scheme {
     Https,
 }
 
-/// Everything the handlers share: the hub, the configuration and the metrics.
+/// The domain services the routes call: the hub (accounts and objects) and the service
+/// crates built on it. The server holds no store.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Accounts, objects, TAXII.
+    pub hub: hub::Hub,
+    /// Hash banks.
+    pub banks: banks::Banks,
+    /// The ad registry and its public archive.
+    pub ads: ads::Ads,
+}
+
+/// Everything the handlers share: the services, the configuration and the metrics.
 #[derive(Clone)]
 pub struct AppState {
     hub: hub::Hub,
+    banks: banks::Banks,
+    ads: ads::Ads,
     config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
     auth: Arc<auth::AuthGate>,
-    detections: hub::detect::Detections,
+    detections: detect::Detections,
 }
 
 impl AppState {
-    /// Wraps a hub and a configuration; detection jobs run on a worker pool.
-    pub fn new(hub: hub::Hub, config: ServerConfig) -> AppState {
-        let detections = hub::detect::Detections::with_workers(
-            hub.clone(),
-            hub::detect::DetectLimits::default(),
-        );
+    /// Wraps the services and a configuration; detection jobs run on a worker pool.
+    pub fn new(services: Services, config: ServerConfig) -> AppState {
+        let Services { hub, banks, ads } = services;
+        let detections =
+            detect::Detections::with_workers(hub.clone(), detect::DetectLimits::default());
         AppState {
             hub,
+            banks,
+            ads,
             auth: Arc::new(auth::AuthGate::new(config.auth.clone())),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
@@ -143,9 +154,9 @@ impl AppState {
         }
     }
 
-    /// The detection service (its jobs are stopped with [`hub::detect::Detections::close`]
-    /// and [`hub::detect::Detections::shutdown`] when the server stops).
-    pub fn detections(&self) -> &hub::detect::Detections {
+    /// The detection service (its jobs are stopped with [`detect::Detections::close`]
+    /// and [`detect::Detections::shutdown`] when the server stops).
+    pub fn detections(&self) -> &detect::Detections {
         &self.detections
     }
 
@@ -157,20 +168,31 @@ impl AppState {
 
 /// Builds the complete router: TAXII, REST, OpenAPI, health and metrics.
 pub fn router(state: AppState) -> Router {
-    let taxii = taxii::routes().route_layer(from_fn_with_state(state.clone(), auth::taxii_guard));
-    let api = rest::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard));
+    let taxii =
+        routes::taxii::routes().route_layer(from_fn_with_state(state.clone(), auth::taxii_guard));
+    let api =
+        routes::accounts::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .merge(taxii)
         .merge(api)
-        .merge(banks::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)))
-        .merge(ads::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)))
         .merge(
-            detect::routes(&state).route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+            routes::objects::routes()
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
-        .merge(public::routes(state.config.exports))
+        .merge(
+            routes::banks::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::ads::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::detect::routes(&state)
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(routes::ads::public::routes(state.config.exports))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
@@ -179,12 +201,7 @@ pub fn router(state: AppState) -> Router {
 /// `GET /healthz`: 200 when the store answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
     let hub = state.hub.clone();
-    let r = blocking(move || {
-        hub.store()
-            .collection_by_slug("directory")
-            .map_err(hub::HubError::Store)
-    })
-    .await;
+    let r = blocking(move || hub.check_health()).await;
     match r {
         Ok(_) => (StatusCode::OK, axum::Json(json!({"status": "ok"}))).into_response(),
         Err(e) => {

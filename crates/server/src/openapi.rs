@@ -328,9 +328,9 @@ pub fn document() -> Value {
             }
         }
     });
-    crate::banks::merge_openapi(&mut doc);
-    crate::ads::merge_openapi(&mut doc);
-    crate::detect::merge_openapi(&mut doc);
+    crate::routes::banks::merge_openapi(&mut doc);
+    crate::routes::ads::merge_openapi(&mut doc);
+    crate::routes::detect::merge_openapi(&mut doc);
     crate::accounts_openapi::merge(&mut doc);
     complete_statuses(&mut doc);
     doc

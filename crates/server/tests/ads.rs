@@ -6,6 +6,8 @@
 #[path = "http/common.rs"]
 mod common;
 
+use store::{AccountStore, AdStore};
+
 use axum::body::Body;
 use axum::http::Method;
 use base64::Engine as _;
@@ -96,10 +98,10 @@ fn assert_field(r: &Resp, status: u16, field: &str) {
 }
 
 fn stored(e: &Env) -> (i64, usize) {
-    let plat = e.hub.store().org_by_slug("plat").unwrap().unwrap();
+    let plat = e.store.org_by_slug("plat").unwrap().unwrap();
     (
-        e.hub.store().max_ad_id().unwrap(),
-        e.hub.store().ad_submissions(plat.id, "x").unwrap().len(),
+        e.store.max_ad_id().unwrap(),
+        e.store.ad_submissions(plat.id, "x").unwrap().len(),
     )
 }
 
@@ -746,12 +748,7 @@ async fn an_authority_cannot_rewrite_another_authoritys_election_or_incidents() 
     let r = api(&e.app, Method::POST, "/api/v1/ads", "pat", Some(body(s))).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let id = r.json()["incidents"][0].as_str().unwrap().to_string();
-    let col = e
-        .hub
-        .store()
-        .collection_by_slug("ca-incidents")
-        .unwrap()
-        .unwrap();
+    let col = e.store.collection_by_slug("ca-incidents").unwrap().unwrap();
     let obj = common::taxii_get(
         &e.app,
         &format!("/taxii2/hub/collections/{}/objects/{id}/", col.id),

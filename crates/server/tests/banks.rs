@@ -4,6 +4,8 @@
 #[path = "http/common.rs"]
 mod common;
 
+use store::BankStore;
+
 use axum::body::Body;
 use axum::http::Method;
 use common::{api, request, send, user, Env, Resp, RO, RW};
@@ -80,7 +82,7 @@ async fn world() -> Env {
 }
 
 fn entry_count(e: &Env) -> usize {
-    e.hub.store().list_entries(None, 0, 1_000).unwrap().len()
+    e.store.list_entries(None, 0, 1_000).unwrap().len()
 }
 
 #[tokio::test]
@@ -276,8 +278,7 @@ async fn entries_match_export_disable_feedback() {
     let e = world().await;
     let jpeg = image("bridge-1-original.jpg");
     let sha = e
-        .hub
-        .store()
+        .store
         .list_entries(None, 0, 1)
         .unwrap()
         .first()

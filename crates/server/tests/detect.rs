@@ -5,6 +5,8 @@
 #[path = "http/common.rs"]
 mod common;
 
+use store::AccountStore;
+
 use axum::body::Body;
 use axum::http::Method;
 use common::{api, assert_api_error, full_read, request, send, user, Env, Resp, RW};
@@ -267,7 +269,7 @@ async fn another_org_gets_404() {
 }
 
 fn collection_id(e: &Env) -> String {
-    e.hub.store().collection_by_slug("cib").unwrap().unwrap().id
+    e.store.collection_by_slug("cib").unwrap().unwrap().id
 }
 
 #[tokio::test]
@@ -329,13 +331,7 @@ async fn publish_with_disarm_relates_the_technique() {
         .add_collection(Actor::Operator, "disarm", "DISARM", "", None)
         .unwrap();
     e.hub.grant(Actor::Operator, "gov", "disarm", RW).unwrap();
-    let disarm = e
-        .hub
-        .store()
-        .collection_by_slug("disarm")
-        .unwrap()
-        .unwrap()
-        .id;
+    let disarm = e.store.collection_by_slug("disarm").unwrap().unwrap().id;
     let bundle: Value = serde_json::from_slice(&std::fs::read(DISARM).unwrap()).unwrap();
     let aps: Vec<Value> = bundle["objects"]
         .as_array()
@@ -378,7 +374,7 @@ async fn publish_with_disarm_relates_the_technique() {
     let acct = objs.iter().find(|o| o["type"] == "user-account").unwrap();
     assert_eq!(
         acct["id"].as_str().unwrap(),
-        hub::detect::user_account_id(
+        detect::user_account_id(
             Some("twitter"),
             acct["user_id"].as_str().unwrap(),
             acct["account_login"].as_str()

@@ -13,8 +13,9 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
+use store::{AccountStore, ObjectStore};
 use store::{
-    NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Position, Role, Sector, Store, Tlp,
+    NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Position, Role, Sector, Tlp,
     VersionFilter,
 };
 use store_sqlite::SqliteStore;

@@ -33,7 +33,7 @@ pub const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 /// How many idle reader connections are kept open.
 const MAX_IDLE_READERS: usize = 8;
 
-/// A `Store` on one SQLite file: one writer connection behind a mutex, a pool of readers.
+/// Every store trait on one SQLite file: one writer connection behind a mutex, a pool of readers.
 pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,

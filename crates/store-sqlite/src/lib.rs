@@ -1,6 +1,7 @@
 //! store-sqlite: the SQLite backend of the rrm store.
 //!
-//! [`SqliteStore`] implements [`store::Store`] on one SQLite file in WAL mode with
+//! [`SqliteStore`] implements every store trait ([`store::AccountStore`], [`store::ObjectStore`],
+//! [`store::BankStore`], [`store::AdStore`]) on one SQLite file in WAL mode with
 //! `synchronous=FULL`, so a write reported as done survives a crash or `kill -9` right
 //! after. Writes go through one writer connection behind a mutex; reads (TAXII pages,
 //! lookups) use a small pool of reader connections and never wait for ingest.
@@ -14,7 +15,7 @@
 //! are flagged so that `match[version]=first|last` never scans older versions.
 //!
 //! ```
-//! use store::{NewOrg, Sector, Store};
+//! use store::{AccountStore, NewOrg, Sector};
 //! use store_sqlite::SqliteStore;
 //!
 //! let dir = tempfile::tempdir().unwrap();
@@ -43,12 +44,12 @@ pub use db::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
 use std::ops::ControlFlow;
 use store::{
-    Access, AddOutcome, AuditEntry, AuditQuery, Collection, Grant, NewAudit, NewCollection,
-    NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org, Result, Status, Store, StoredObject,
-    Token, User, VersionFilter,
+    Access, AccountStore, AddOutcome, AuditEntry, AuditQuery, Collection, Grant, NewAudit,
+    NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, ObjectStore, Org, Result,
+    Status, StoredObject, Token, User, VersionFilter,
 };
 
-impl Store for SqliteStore {
+impl AccountStore for SqliteStore {
     fn create_org(&self, new: &NewOrg) -> Result<Org> {
         self.write(|tx| accounts::create_org(tx, new))
     }
@@ -158,6 +159,33 @@ impl Store for SqliteStore {
         self.read(|c| accounts::list_grants(c, collection_id))
     }
 
+    fn create_org_with_identity(
+        &self,
+        new: &NewOrg,
+        identity: &NewObject,
+        access: Access,
+    ) -> Result<Org> {
+        self.write(|tx| {
+            let org = accounts::create_org(tx, new)?;
+            let mut obj = identity.clone();
+            obj.owner_org_id = org.id;
+            obj.submitter_org_id = org.id;
+            let outcome = objects::add_objects(tx, std::slice::from_ref(&obj))?
+                .pop()
+                .unwrap_or_else(|| {
+                    Err(store::StoreError::Backend(
+                        "create_org_with_identity: no outcome for the identity".into(),
+                    ))
+                });
+            // Any refusal rolls the whole organisation back.
+            outcome?;
+            accounts::set_grant(tx, org.id, &identity.collection_id, access)?;
+            Ok(org)
+        })
+    }
+}
+
+impl ObjectStore for SqliteStore {
     fn add_object(&self, obj: &NewObject) -> Result<AddOutcome> {
         let mut outcomes = self.add_objects(std::slice::from_ref(obj))?;
         outcomes.pop().unwrap_or_else(|| {
@@ -193,31 +221,6 @@ impl Store for SqliteStore {
 
     fn delete_copy(&self, collection_id: &str, id: &str, org_id: i64) -> Result<u64> {
         self.write(|tx| objects::delete_copy(tx, collection_id, id, org_id))
-    }
-
-    fn create_org_with_identity(
-        &self,
-        new: &NewOrg,
-        identity: &NewObject,
-        access: Access,
-    ) -> Result<Org> {
-        self.write(|tx| {
-            let org = accounts::create_org(tx, new)?;
-            let mut obj = identity.clone();
-            obj.owner_org_id = org.id;
-            obj.submitter_org_id = org.id;
-            let outcome = objects::add_objects(tx, std::slice::from_ref(&obj))?
-                .pop()
-                .unwrap_or_else(|| {
-                    Err(store::StoreError::Backend(
-                        "create_org_with_identity: no outcome for the identity".into(),
-                    ))
-                });
-            // Any refusal rolls the whole organisation back.
-            outcome?;
-            accounts::set_grant(tx, org.id, &identity.collection_id, access)?;
-            Ok(org)
-        })
     }
 
     fn count_objects(&self, collection_id: &str) -> Result<u64> {

@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 
 use store::{
     Access, AdStore, AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role,
-    Sector, Status, Store, StoreError, StoredObject, Tlp, VersionFilter,
+    Sector, Status, StoreError, StoredObject, Tlp, VersionFilter,
 };
+use store::{AccountStore, ObjectStore};
 use store_sqlite::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
 const COLLECTION: &str = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
@@ -87,7 +88,7 @@ fn indicator(n: u64, user: (i64, i64)) -> NewObject {
     }
 }
 
-fn all_objects(s: &dyn Store) -> Vec<StoredObject> {
+fn all_objects(s: &dyn ObjectStore) -> Vec<StoredObject> {
     let mut out = Vec::new();
     let q = ObjectQuery {
         collection_id: COLLECTION.into(),

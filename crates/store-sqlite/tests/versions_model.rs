@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
 use proptest::prelude::*;
+use store::{AccountStore, ObjectStore};
 use store::{
-    AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role, Sector, Store, Tlp,
+    AddOutcome, NewCollection, NewObject, NewOrg, NewUser, ObjectQuery, Role, Sector, Tlp,
     VersionFilter,
 };
 use store_sqlite::SqliteStore;
@@ -88,7 +89,10 @@ fn model_select(model: &Model, filter: &VersionFilter) -> BTreeSet<(usize, Strin
     out
 }
 
-fn store_select(s: &dyn Store, filter: &VersionFilter) -> BTreeSet<(usize, String, Option<i64>)> {
+fn store_select(
+    s: &dyn ObjectStore,
+    filter: &VersionFilter,
+) -> BTreeSet<(usize, String, Option<i64>)> {
     let mut out = BTreeSet::new();
     for (coll, cid) in COLLECTIONS.iter().enumerate() {
         let q = ObjectQuery {

@@ -303,7 +303,7 @@ pub struct RetentionRun {
 pub const EXPORT_PAGE: usize = 1000;
 
 /// Storage of the political-advertising registry. Every method is one transaction.
-pub trait AdStore {
+pub trait AdStore: Send + Sync + 'static {
     /// Creates or replaces an election. A record registered by another organisation is not
     /// replaced (checked in the same statement): the call fails with `NotOwner`.
     fn put_election(&self, election: &ElectionRecord) -> Result<()>;

@@ -235,7 +235,7 @@ pub struct FeedbackCounts {
 
 /// Storage of hash banks, their entries and partner feedback. Every method is one
 /// transaction, durable when it returns `Ok`.
-pub trait BankStore {
+pub trait BankStore: Send + Sync + 'static {
     /// Creates a bank; `Conflict` if its owner organisation already has a bank of that name
     /// (names are unique per organisation), `NotFound` if the organisation or collection is
     /// unknown.

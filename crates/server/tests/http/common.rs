@@ -1,6 +1,6 @@
 //! Shared helpers of the server's integration tests: a real hub on a SQLite file behind the
 //! real router, driven with `tower::ServiceExt::oneshot`.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use hub::Actor;
 use std::sync::Arc;
@@ -11,24 +11,20 @@ use axum::Router;
 use base64::Engine as _;
 use hub::{Hub, HubConfig, Principal};
 use serde_json::{json, Value};
-use server::{AppState, ServerConfig};
-use store::{Access, Role, Sector, Tlp};
+use server::{AppState, ServerConfig, Services};
+use store::{Role, Sector};
+use store_sqlite::SqliteStore;
 use tower::ServiceExt;
+
+pub use test_support::{granular, indicator, marked, new_id, ts, with_recipients, RO, RW};
 
 pub const TAXII: &str = "application/taxii+json;version=2.1";
 
-pub const RW: Access = Access {
-    read: true,
-    write: true,
-};
-pub const RO: Access = Access {
-    read: true,
-    write: false,
-};
-
-/// A hub on a fresh SQLite file behind the router; the tempdir lives as long as this.
+/// A hub on a fresh SQLite file behind the router; the tempdir lives as long as this. The
+/// test holds the store itself (the server holds none).
 pub struct Env {
     pub hub: Hub,
+    pub store: Arc<SqliteStore>,
     pub app: Router,
     pub state: AppState,
     pub dir: tempfile::TempDir,
@@ -40,12 +36,18 @@ pub fn env() -> Env {
 
 pub fn env_with(config: ServerConfig) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = store_sqlite::SqliteStore::open(&dir.path().join("rrm.db")).expect("open store");
-    let hub = Hub::new(Arc::new(store), HubConfig::new([7u8; 32])).expect("hub");
-    let state = AppState::new(hub.clone(), config);
+    let store = Arc::new(SqliteStore::open(&dir.path().join("rrm.db")).expect("open store"));
+    let hub = Hub::new(store.clone(), HubConfig::new([7u8; 32])).expect("hub");
+    let services = Services {
+        hub: hub.clone(),
+        banks: banks::Banks::new(hub.clone(), store.clone()).expect("banks"),
+        ads: ads::Ads::new(hub.clone(), store.clone()),
+    };
+    let state = AppState::new(services, config);
     let app = server::router(state.clone());
     Env {
         hub,
+        store,
         app,
         state,
         dir,
@@ -59,7 +61,7 @@ pub fn password(user: &str) -> String {
 
 /// Creates the org if needed and a user with password `password-<user>`.
 pub fn user(e: &Env, org: &str, name: &str, role: Role) -> Principal {
-    if e.hub.store().org_by_slug(org).unwrap().is_none() {
+    if e.hub.org_by_slug(org).unwrap().is_none() {
         e.hub
             .add_org(
                 Actor::Operator,
@@ -177,57 +179,6 @@ pub async fn api(app: &Router, method: Method, uri: &str, user: &str, body: Opti
         None => b.body(Body::empty()).unwrap(),
     };
     send(app, req).await
-}
-
-/// A random STIX id of a type.
-pub fn new_id(t: &str) -> String {
-    format!("{t}--{}", uuid::Uuid::new_v4())
-}
-
-/// A millisecond timestamp `n` seconds after 2026-01-01T00:00:00Z (n < 86400).
-pub fn ts(n: u32) -> String {
-    format!(
-        "2026-01-01T{:02}:{:02}:{:02}.000Z",
-        n / 3600,
-        (n / 60) % 60,
-        n % 60
-    )
-}
-
-/// A valid indicator with the given id and `modified` = ts(modified).
-pub fn indicator(id: &str, modified: u32) -> Value {
-    json!({
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": id,
-        "created": ts(0),
-        "modified": ts(modified),
-        "name": "bad domain",
-        "description": "a domain used by the campaign",
-        "pattern": "[domain-name:value = 'evil.example']",
-        "pattern_type": "stix",
-        "valid_from": ts(0),
-    })
-}
-
-pub fn marked(mut obj: Value, tlp: Tlp) -> Value {
-    obj["object_marking_refs"] = json!([tlp.marking_id()]);
-    obj
-}
-
-pub fn with_recipients(mut obj: Value, recipients: &[String]) -> Value {
-    obj["extensions"] = json!({
-        stix::RECIPIENTS_EXTENSION_ID: {
-            "extension_type": "property-extension",
-            "recipient_refs": recipients,
-        }
-    });
-    obj
-}
-
-pub fn granular(mut obj: Value, tlp: Tlp, selectors: &[&str]) -> Value {
-    obj["granular_markings"] = json!([{ "marking_ref": tlp.marking_id(), "selectors": selectors }]);
-    obj
 }
 
 /// Every version of every object the principal may see, read through the hub (the

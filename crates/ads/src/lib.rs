@@ -1,13 +1,29 @@
-//! The political-advertising registry: platforms register themselves and sponsors and submit
+//! ads: the political-advertising registry service, over `hub`'s public API and its own
+//! [`store::AdStore`]. The registry and its public archive (the `/public/` routes) are one
+//! domain, `ads`. Platforms register themselves and sponsors and submit
 //! ads (checked by `adrules`), election authorities register elections and follow violations
 //! (foreign-funding and foreign-interference ones also become STIX incidents through the hub's
 //! own ingest), and the public searches and downloads published ads with their versions.
 //! Rejected submissions are recorded and never published. A retention job takes ads off the
 //! public registry after their publication date and purges them after their retention date,
 //! with an audit record.
+//!
+//! It knows no HTTP and no SQL.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use hub::{Hub, HubConfig};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).unwrap());
+//! let hub = Hub::new(store.clone(), HubConfig::new([7u8; 32])).unwrap();
+//! let ads = ads::Ads::new(hub, store);
+//! assert!(ads.public_elections().unwrap().is_empty());
+//! assert_eq!(ads.public_ad(1).unwrap_err().code(), "not_found");
+//! ```
 
 use std::ops::ControlFlow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use adrules::model::{CanadianRole, EuBasis, FundingSource, Money, Sponsor, SponsorKind};
 use adrules::{Date, Engine, Limits, Outcome, Submission};
@@ -15,12 +31,12 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use store::{
-    AdListing, AdQuery, AdRow, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
+    AdListing, AdQuery, AdRow, AdStore, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
     PlatformRecord, RetentionRun, Role, Sector, SponsorRecord, StoreError, Tlp, ViolationQuery,
     ViolationRow,
 };
 
-use crate::{now_micros, now_secs, Hub, HubError, Principal};
+use hub::{now_micros, now_secs, Hub, HubError, Principal};
 
 /// Setting written by earlier versions: the collection (UUID) every incident went to, chosen
 /// over HTTP by any election authority. Read only, as that authority's own destination.
@@ -440,7 +456,37 @@ fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
     }
 }
 
-impl Hub {
+/// The ad-registry service: its store and the hub for identities and incident publication.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Ads {
+    hub: Hub,
+    store: Arc<dyn AdStore>,
+}
+
+impl std::fmt::Debug for Ads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ads").finish_non_exhaustive()
+    }
+}
+
+impl Ads {
+    /// The ad registry over its store.
+    pub fn new(hub: Hub, store: Arc<dyn AdStore>) -> Ads {
+        Ads { hub, store }
+    }
+
+    /// The hub incidents are published through.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    fn store(&self) -> &dyn AdStore {
+        self.store.as_ref()
+    }
+}
+
+impl Ads {
     /// Registers or replaces an election (the `adrules` election JSON). Needs an
     /// election-authority organisation and the analyst or admin role; only the organisation
     /// that registered an election may replace it. The election is validated as a
@@ -509,7 +555,7 @@ impl Hub {
         self.finish_ad(p, prepared, stored)
     }
 
-    /// Submits many ads as [`Hub::submit_ad`] does, storing the valid ones in one transaction;
+    /// Submits many ads as [`Ads::submit_ad`] does, storing the valid ones in one transaction;
     /// returns one outcome per input, in order (bad input fails only its own entry).
     pub fn submit_ads(
         &self,
@@ -726,7 +772,7 @@ impl Hub {
         ) else {
             return Ok(None);
         };
-        match self.store().user_by_name(&user)? {
+        match self.hub.user_by_name(&user)? {
             Some(u) if u.org_id == org_id => {}
             _ => return Ok(None),
         }
@@ -808,7 +854,7 @@ impl Hub {
         label: &str,
         dest: &IncidentDestination,
     ) -> Result<String, HubError> {
-        let authority = self.principal_for(&dest.user)?;
+        let authority = self.hub.principal_for(&dest.user)?;
         let detail: Value = serde_json::from_str(&v.detail_json).unwrap_or(Value::Null);
         let explanation = detail
             .get("explanation")
@@ -842,7 +888,9 @@ impl Hub {
             }],
             "object_marking_refs": [dest.tlp.marking_id()],
         });
-        let status = self.add_objects(&authority, &dest.collection, vec![incident])?;
+        let status = self
+            .hub
+            .add_objects(&authority, &dest.collection, vec![incident])?;
         if status.get("success_count").and_then(Value::as_u64) == Some(1) {
             Ok(id)
         } else {
@@ -861,8 +909,8 @@ impl Hub {
             true,
             "choosing an incident collection",
         )?;
-        let (col, access) = self.collection_for(p, collection)?;
-        if !access.write || col.id == self.directory_id() {
+        let (col, access) = self.hub.collection_for(p, collection)?;
+        if !access.write || col.id == self.hub.directory_id() {
             return Err(HubError::Forbidden(format!(
                 "organisation '{}' may not write to collection '{collection}'",
                 p.org.slug
@@ -941,7 +989,7 @@ impl Hub {
         collection: &str,
         tlp: Option<Tlp>,
     ) -> Result<IncidentDestination, HubError> {
-        let p = self.principal_for(user)?;
+        let p = self.hub.principal_for(user)?;
         let d = IncidentDestination {
             collection: self.incident_collection_for(&p, collection)?,
             user: p.user.username.clone(),
@@ -1013,7 +1061,7 @@ impl Hub {
         let fp = fingerprint(s);
         let (after, upto) = match cursor {
             None => (0, self.store().max_ad_id()?),
-            Some(c) => crate::cursor::decode_ads(&self.config().cursor_key, c, &fp)?,
+            Some(c) => self.hub.decode_ads_cursor(c, &fp)?,
         };
         let q = AdQuery {
             sponsor: s.sponsor.clone(),
@@ -1035,12 +1083,7 @@ impl Hub {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next = match rows.last() {
-            Some(last) if more => Some(crate::cursor::encode_ads(
-                &self.config().cursor_key,
-                last.id,
-                upto,
-                &fp,
-            )?),
+            Some(last) if more => Some(self.hub.encode_ads_cursor(last.id, upto, &fp)?),
             _ => None,
         };
         Ok(AdPage {
@@ -1070,7 +1113,7 @@ impl Hub {
     }
 
     /// Starts an export of a registered election's public ads: the ads that exist now,
-    /// read later page by page with [`Hub::next_export_page`].
+    /// read later page by page with [`Ads::next_export_page`].
     pub fn start_election_export(&self, election: &str) -> Result<ElectionExport, HubError> {
         if self.store().election_by_id(election)?.is_none() {
             return Err(HubError::NotFound(format!("election '{election}'")));
@@ -1129,7 +1172,7 @@ impl Hub {
     }
 }
 
-/// A resumable export of an election's public ads (see [`Hub::start_election_export`]): no
+/// A resumable export of an election's public ads (see [`Ads::start_election_export`]): no
 /// read transaction is held between pages.
 #[derive(Debug, Clone)]
 pub struct ElectionExport {
@@ -1318,7 +1361,7 @@ fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Resul
     })
 }
 
-impl Hub {
+impl Ads {
     /// Fills in what a submission leaves to the registries: the platform record of the
     /// submitting organisation when `platform` is absent, and every sponsor the ad, its payer
     /// or a control chain names that the submission does not carry itself. Sponsors carried

@@ -1,6 +1,6 @@
 //! The REST administration API under `/api/v1/` (JSON): whoami, organisations, users (with
 //! password changes, disable and enable), tokens (mint, list, revoke), the account audit log,
-//! collections, grants, and a JSON read of a collection's objects.
+//! collections and grants. The JSON read of a collection's objects is in `routes::objects`.
 
 use hub::Actor;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use hub::{ObjectFilter, Principal};
+use hub::Principal;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -46,7 +46,6 @@ pub(crate) fn routes() -> Router<AppState> {
             get(list_collections).post(create_collection),
         )
         .route("/api/v1/collections/{id}/grants/{org}", put(set_grant))
-        .route("/api/v1/collections/{id}/objects", get(collection_objects))
 }
 
 /// Reads a JSON request body into `T`, with 415, 413 and 400 (naming the field) errors.
@@ -494,58 +493,4 @@ async fn set_grant(
         "write": access.write,
     }))
     .into_response())
-}
-
-async fn collection_objects(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult {
-    let pairs =
-        query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
-    let mut filter = ObjectFilter {
-        added_after: None,
-        ids: Vec::new(),
-        types: Vec::new(),
-        versions: store::VersionFilter::default(),
-        spec_versions: Vec::new(),
-    };
-    let mut limit = None;
-    let mut next = None;
-    for (k, v) in pairs {
-        match k.as_str() {
-            "limit" => match v.parse::<usize>() {
-                Ok(n) if n > 0 => limit = Some(n),
-                _ => {
-                    return Err(ApiError::invalid(
-                        "limit",
-                        format!("invalid limit {v:?}: expected a positive integer"),
-                    ))
-                }
-            },
-            "next" => next = Some(v),
-            "type" => filter
-                .types
-                .extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_string)),
-            "id" => filter
-                .ids
-                .extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_string)),
-            other => {
-                return Err(ApiError::invalid(
-                    other,
-                    format!("unknown query parameter {other:?}: expected limit, next, type or id"),
-                ))
-            }
-        }
-    }
-    let hub = state.hub.clone();
-    let page = blocking(move || hub.get_objects(&p, &id, &filter, limit, next.as_deref())).await?;
-    state.metrics.add_served(page.objects.len() as u64);
-    // Built by moving the objects in: `json!` would re-serialise them and rewrite exponents.
-    let mut out = serde_json::Map::new();
-    out.insert("objects".into(), Value::Array(page.objects));
-    out.insert("more".into(), Value::Bool(page.more));
-    out.insert("next".into(), page.next.map_or(Value::Null, Value::String));
-    Ok(Json(Value::Object(out)).into_response())
 }

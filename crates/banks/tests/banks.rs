@@ -1,13 +1,14 @@
 //! Hash banks through the hub on real SQLite files: management, publication as STIX,
 //! matching (index equals brute force), access rules, bulk import and export, feedback.
 
-mod common;
+use test_support as common;
 
 use hub::Actor;
 use std::sync::Arc;
+use store::{BankStore, ObjectStore};
 
+use banks::{EntryFormat, EntryInput, MatchQuery};
 use common::{new_hub, org_with_user, RO, RW};
-use hub::banks::{EntryFormat, EntryInput, MatchQuery};
 use hub::{Hub, HubConfig, HubError, ObjectFilter, Principal};
 use proptest::prelude::*;
 use store::{BankUpdate, FeedbackKind, Labels, Role, SignalType, Tlp};
@@ -41,6 +42,7 @@ fn pdq_query(v: &str) -> MatchQuery {
 /// collection "hashes" written by the owner.
 struct World {
     t: common::TestHub,
+    banks: banks::Banks,
     owner: Principal,
     partner: Principal,
     outsider: Principal,
@@ -56,8 +58,10 @@ fn world() -> World {
         .unwrap();
     hub.grant(Actor::Operator, "owner", "hashes", RW).unwrap();
     hub.grant(Actor::Operator, "partner", "hashes", RW).unwrap();
+    let banks = banks::Banks::new(t.hub.clone(), t.store.clone()).unwrap();
     World {
         t,
+        banks,
         owner,
         partner,
         outsider,
@@ -76,18 +80,19 @@ fn hex_with_bits(base: &[u8; 32], flips: &[usize]) -> String {
 fn bank_lifecycle_publication_and_matching() {
     let w = world();
     let hub = &w.t.hub;
-    let bank = hub
+    let banks = &w.banks;
+    let bank = banks
         .create_bank(&w.owner, "tvec", "Terrorist content", Tlp::Amber, "hashes")
         .unwrap();
     assert_eq!(bank.owner_org_id, w.owner.org.id);
 
-    let bridge = hub::banks::hash_image(&image("bridge-1-original.jpg")).unwrap();
+    let bridge = banks::hash_image(&image("bridge-1-original.jpg")).unwrap();
     assert_eq!(
         bridge.pdq,
         "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
     );
     let md5 = "d41d8cd98f00b204e9800998ecf8427e";
-    let added = hub
+    let added = banks
         .add_entries(
             &w.owner,
             "tvec",
@@ -105,7 +110,7 @@ fn bank_lifecycle_publication_and_matching() {
     );
 
     // The partner matches the image: PDQ at distance 0 and the SHA-256.
-    let (hashes, hits) = hub
+    let (hashes, hits) = banks
         .match_image(&w.partner, &image("bridge-1-original.jpg"), None)
         .unwrap();
     assert_eq!(hashes, bridge);
@@ -117,16 +122,16 @@ fn bank_lifecycle_publication_and_matching() {
         &hex::decode(&bridge.pdq).unwrap().try_into().unwrap(),
         &[1, 50, 99, 140, 200, 201, 202, 203, 250, 255],
     );
-    let r = hub
+    let r = banks
         .match_hashes(&w.partner, &[pdq_query(&near)], None)
         .unwrap();
     assert_eq!(r[0].len(), 1);
     assert_eq!(r[0][0].distance, 10);
-    assert!(hub
+    assert!(banks
         .match_hashes(&w.partner, &[pdq_query(&near)], Some(9))
         .unwrap()[0]
         .is_empty());
-    let r = hub
+    let r = banks
         .match_hashes(
             &w.partner,
             &[MatchQuery {
@@ -139,12 +144,12 @@ fn bank_lifecycle_publication_and_matching() {
     assert_eq!(r[0][0].entry.id, added[1].id);
 
     // The outsider has no grant: no bank, no match.
-    assert!(hub.list_banks(&w.outsider).unwrap().is_empty());
+    assert!(banks.list_banks(&w.outsider).unwrap().is_empty());
     assert!(matches!(
-        hub.get_bank(&w.outsider, "tvec"),
+        banks.get_bank(&w.outsider, "tvec"),
         Err(HubError::NotFound(_))
     ));
-    assert!(hub
+    assert!(banks
         .match_hashes(&w.outsider, &[pdq_query(&bridge.pdq)], None)
         .unwrap()[0]
         .is_empty());
@@ -178,14 +183,14 @@ fn bank_lifecycle_publication_and_matching() {
     // Only the contributor may disable; disabling keeps the record, stops matching at once
     // and publishes a revoked version.
     assert!(matches!(
-        hub.set_entry_enabled(&w.partner, "tvec", added[0].id, false),
+        banks.set_entry_enabled(&w.partner, "tvec", added[0].id, false),
         Err(HubError::Forbidden(_))
     ));
-    let off = hub
+    let off = banks
         .set_entry_enabled(&w.owner, "tvec", added[0].id, false)
         .unwrap();
     assert!(!off.enabled);
-    assert!(hub
+    assert!(banks
         .match_hashes(&w.partner, &[pdq_query(&bridge.pdq)], None)
         .unwrap()[0]
         .is_empty());
@@ -198,15 +203,16 @@ fn bank_lifecycle_publication_and_matching() {
         .find(|o| o["id"] == added[0].stix_id.as_str())
         .unwrap();
     assert_eq!(revoked["revoked"], true);
-    let (kept, _) = hub.get_entry(&w.partner, "tvec", added[0].id).unwrap();
+    let (kept, _) = banks.get_entry(&w.partner, "tvec", added[0].id).unwrap();
     assert!(!kept.enabled);
     // Enabling publishes a new indicator and matches again.
-    let on = hub
+    let on = banks
         .set_entry_enabled(&w.owner, "tvec", added[0].id, true)
         .unwrap();
     assert_ne!(on.stix_id, added[0].stix_id);
     assert_eq!(
-        hub.match_hashes(&w.partner, &[pdq_query(&bridge.pdq)], None)
+        banks
+            .match_hashes(&w.partner, &[pdq_query(&bridge.pdq)], None)
             .unwrap()[0]
             .len(),
         1
@@ -218,30 +224,32 @@ fn bank_lifecycle_publication_and_matching() {
         ..BankUpdate::default()
     };
     assert!(matches!(
-        hub.update_bank(&w.partner, "tvec", &off),
+        banks.update_bank(&w.partner, "tvec", &off),
         Err(HubError::Forbidden(_))
     ));
-    hub.update_bank(&w.owner, "tvec", &off).unwrap();
-    assert!(hub
+    banks.update_bank(&w.owner, "tvec", &off).unwrap();
+    assert!(banks
         .match_hashes(&w.partner, &[pdq_query(&bridge.pdq)], None)
         .unwrap()[0]
         .is_empty());
-    hub.update_bank(
-        &w.owner,
-        "tvec",
-        &BankUpdate {
-            enabled: Some(true),
-            ..BankUpdate::default()
-        },
-    )
-    .unwrap();
+    banks
+        .update_bank(
+            &w.owner,
+            "tvec",
+            &BankUpdate {
+                enabled: Some(true),
+                ..BankUpdate::default()
+            },
+        )
+        .unwrap();
 
     // A hub reopened on the same file rebuilds the index with the same results.
-    let before = hub
+    let before = banks
         .match_hashes(&w.partner, &[pdq_query(&near)], None)
         .unwrap();
-    let store = store_sqlite::SqliteStore::open(&w.t.dir.path().join("hub.db")).unwrap();
-    let again = Hub::new(Arc::new(store), HubConfig::new([42u8; 32])).unwrap();
+    let store = Arc::new(store_sqlite::SqliteStore::open(&w.t.dir.path().join("hub.db")).unwrap());
+    let again = Hub::new(store.clone(), HubConfig::new([42u8; 32])).unwrap();
+    let again = banks::Banks::new(again, store).unwrap();
     let after = again
         .match_hashes(&w.partner, &[pdq_query(&near)], None)
         .unwrap();
@@ -253,10 +261,12 @@ fn bank_lifecycle_publication_and_matching() {
 fn bad_input_is_refused_and_stores_nothing() {
     let w = world();
     let hub = &w.t.hub;
-    hub.create_bank(&w.owner, "b", "", Tlp::Green, "hashes")
+    let banks = &w.banks;
+    banks
+        .create_bank(&w.owner, "b", "", Tlp::Green, "hashes")
         .unwrap();
     let col = hub.collection_for(&w.owner, "hashes").unwrap().0;
-    let count = || hub.store().count_objects(&col.id).unwrap();
+    let count = || w.t.store.count_objects(&col.id).unwrap();
     let n0 = count();
     let bad = [
         input("pdq", "abc"),
@@ -266,33 +276,35 @@ fn bad_input_is_refused_and_stores_nothing() {
     ];
     for b in &bad {
         let ok = input("pdq", &"1".repeat(64));
-        let e = hub
+        let e = banks
             .add_entries(&w.owner, "b", &[ok, b.clone()])
             .unwrap_err();
         assert!(matches!(e, HubError::Invalid { .. }), "{e}");
         assert!(e.to_string().contains("entries[1]"), "{e}");
     }
     assert!(matches!(
-        hub.add_entries(&w.owner, "nope", &[input("pdq", &"1".repeat(64))]),
+        banks.add_entries(&w.owner, "nope", &[input("pdq", &"1".repeat(64))]),
         Err(HubError::NotFound(_))
     ));
     // Duplicates within the input, then against the bank.
     let v = "2".repeat(64);
-    assert!(hub
+    assert!(banks
         .add_entries(&w.owner, "b", &[input("pdq", &v), input("pdq", &v)])
         .is_err());
     assert_eq!(count(), n0, "refused input publishes nothing");
-    assert!(hub.store().list_entries(None, 0, 10).unwrap().is_empty());
-    hub.add_entries(&w.owner, "b", &[input("pdq", &v)]).unwrap();
+    assert!(w.t.store.list_entries(None, 0, 10).unwrap().is_empty());
+    banks
+        .add_entries(&w.owner, "b", &[input("pdq", &v)])
+        .unwrap();
     assert!(matches!(
-        hub.add_entries(
+        banks.add_entries(
             &w.owner,
             "b",
             &[input("pdq", &"3".repeat(64)), input("pdq", &v)]
         ),
         Err(HubError::Conflict(_))
     ));
-    assert_eq!(hub.store().list_entries(None, 0, 10).unwrap().len(), 1);
+    assert_eq!(w.t.store.list_entries(None, 0, 10).unwrap().len(), 1);
 
     // Images: empty, truncated, not an image, low quality.
     for (bytes, what) in [
@@ -303,27 +315,27 @@ fn bad_input_is_refused_and_stores_nothing() {
         ),
         (b"hello, not an image".to_vec(), "not a recognised image"),
     ] {
-        let e = hub.match_image(&w.partner, &bytes, None).unwrap_err();
+        let e = banks.match_image(&w.partner, &bytes, None).unwrap_err();
         assert!(
             matches!(e, HubError::Invalid { ref field, .. } if field == "image"),
             "{e}"
         );
         assert!(e.to_string().contains(what), "{e}");
     }
-    let e = hub
+    let e = banks
         .match_image(&w.partner, &image("q0003.png"), None)
         .unwrap_err();
     assert!(e.to_string().contains("quality is 3"), "{e}");
-    assert!(hub
+    assert!(banks
         .match_hashes(&w.partner, &[pdq_query("xyz")], None)
         .is_err());
-    assert!(hub
+    assert!(banks
         .match_hashes(&w.partner, &[pdq_query(&v)], Some(257))
         .is_err());
     // Readers may not change banks.
     let reader = org_with_user(hub, "owner", "rita", Role::Reader);
     assert!(matches!(
-        hub.add_entries(&reader, "b", &[input("pdq", &"4".repeat(64))]),
+        banks.add_entries(&reader, "b", &[input("pdq", &"4".repeat(64))]),
         Err(HubError::Forbidden(_))
     ));
 }
@@ -331,15 +343,16 @@ fn bad_input_is_refused_and_stores_nothing() {
 #[test]
 fn import_export_and_feedback() {
     let w = world();
-    let hub = &w.t.hub;
-    hub.create_bank(&w.owner, "imp", "", Tlp::Green, "hashes")
+    let banks = &w.banks;
+    banks
+        .create_bank(&w.owner, "imp", "", Tlp::Green, "hashes")
         .unwrap();
     let a = "a".repeat(64);
     let csv = format!(
         "value,signal_type,behaviour\n{a},pdq,\"recruit, incite\"\n{},md5,\n",
         "b".repeat(32)
     );
-    let added = hub
+    let added = banks
         .import_entries(&w.owner, "imp", EntryFormat::Csv, csv.as_bytes())
         .unwrap();
     assert_eq!(added.len(), 2);
@@ -347,15 +360,15 @@ fn import_export_and_feedback() {
 
     // Errors name the line and column; nothing is stored.
     let bad = format!("signal_type,value\npdq,{a}0\n");
-    let e = hub
+    let e = banks
         .import_entries(&w.owner, "imp", EntryFormat::Csv, bad.as_bytes())
         .unwrap_err();
     assert!(e.to_string().contains("line 2, column 2 (value)"), "{e}");
-    let e = hub
+    let e = banks
         .import_entries(&w.owner, "imp", EntryFormat::Csv, b"kind,value\n")
         .unwrap_err();
     assert!(e.to_string().contains("line 1, column 1"), "{e}");
-    let e = hub
+    let e = banks
         .import_entries(
             &w.owner,
             "imp",
@@ -364,16 +377,17 @@ fn import_export_and_feedback() {
         )
         .unwrap_err();
     assert!(e.to_string().contains("entries[0].value"), "{e}");
-    assert_eq!(hub.store().list_entries(None, 0, 10).unwrap().len(), 2);
+    assert_eq!(w.t.store.list_entries(None, 0, 10).unwrap().len(), 2);
 
     let json = format!(
         r#"{{"entries": [{{"signal_type": "sha256", "value": "{}", "content_type": "video"}}]}}"#,
         "c".repeat(64)
     );
-    hub.import_entries(&w.partner, "imp", EntryFormat::Json, json.as_bytes())
+    banks
+        .import_entries(&w.partner, "imp", EntryFormat::Json, json.as_bytes())
         .unwrap();
 
-    let csv_out = hub
+    let csv_out = banks
         .export_entries(&w.partner, "imp", EntryFormat::Csv)
         .unwrap();
     let lines: Vec<&str> = csv_out.lines().collect();
@@ -382,9 +396,10 @@ fn import_export_and_feedback() {
     assert!(lines[1].contains("\"recruit, incite\""));
     assert!(lines[3].contains(",partner,"));
     // An export imports back into another bank unchanged.
-    hub.create_bank(&w.owner, "copy", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "copy", "", Tlp::Green, "hashes")
         .unwrap();
-    let back = hub
+    let back = banks
         .import_entries(&w.owner, "copy", EntryFormat::Csv, csv_out.as_bytes())
         .unwrap();
     let pairs = |v: &[store::BankEntry]| -> Vec<(SignalType, String, Labels)> {
@@ -392,9 +407,9 @@ fn import_export_and_feedback() {
             .map(|e| (e.signal_type, e.value.clone(), e.labels.clone()))
             .collect()
     };
-    let originals = hub.store().list_entries(None, 0, 3).unwrap();
+    let originals = w.t.store.list_entries(None, 0, 3).unwrap();
     assert_eq!(pairs(&back), pairs(&originals));
-    let json_out = hub
+    let json_out = banks
         .export_entries(&w.partner, "imp", EntryFormat::Json)
         .unwrap();
     let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
@@ -403,13 +418,14 @@ fn import_export_and_feedback() {
 
     // Feedback, one per organisation, counted per entry.
     let id = added[0].id;
-    hub.give_feedback(&w.owner, "imp", id, FeedbackKind::TruePositive)
+    banks
+        .give_feedback(&w.owner, "imp", id, FeedbackKind::TruePositive)
         .unwrap();
-    let c = hub
+    let c = banks
         .give_feedback(&w.partner, "imp", id, FeedbackKind::FalsePositive)
         .unwrap();
     assert_eq!((c.true_positive, c.false_positive), (1, 1));
-    let c = hub
+    let c = banks
         .give_feedback(&w.partner, "imp", id, FeedbackKind::DisagreeLabels)
         .unwrap();
     assert_eq!(
@@ -417,11 +433,11 @@ fn import_export_and_feedback() {
         (1, 0, 1)
     );
     assert!(matches!(
-        hub.give_feedback(&w.outsider, "imp", id, FeedbackKind::TruePositive),
+        banks.give_feedback(&w.outsider, "imp", id, FeedbackKind::TruePositive),
         Err(HubError::NotFound(_))
     ));
     assert!(matches!(
-        hub.give_feedback(&w.partner, "imp", 99_999, FeedbackKind::TruePositive),
+        banks.give_feedback(&w.partner, "imp", 99_999, FeedbackKind::TruePositive),
         Err(HubError::NotFound(_))
     ));
 }
@@ -429,8 +445,9 @@ fn import_export_and_feedback() {
 #[test]
 fn haystack_needles_equal_brute_force() {
     let w = world();
-    let hub = &w.t.hub;
-    hub.create_bank(&w.owner, "hay", "", Tlp::Green, "hashes")
+    let banks = &w.banks;
+    banks
+        .create_bank(&w.owner, "hay", "", Tlp::Green, "hashes")
         .unwrap();
     let hay: Vec<String> = std::fs::read_to_string(format!("{SHARED}/haystack.txt"))
         .unwrap()
@@ -442,7 +459,7 @@ fn haystack_needles_equal_brute_force() {
     uniq.sort();
     uniq.dedup();
     let inputs: Vec<EntryInput> = uniq.iter().map(|h| input("pdq", h)).collect();
-    let added = hub.add_entries(&w.owner, "hay", &inputs).unwrap();
+    let added = banks.add_entries(&w.owner, "hay", &inputs).unwrap();
     let needles: Vec<String> = std::fs::read_to_string(format!("{SHARED}/needles.txt"))
         .unwrap()
         .lines()
@@ -450,7 +467,7 @@ fn haystack_needles_equal_brute_force() {
         .filter(|l| !l.is_empty())
         .collect();
     let queries: Vec<MatchQuery> = needles.iter().map(|n| pdq_query(n)).collect();
-    let got = hub.match_hashes(&w.partner, &queries, None).unwrap();
+    let got = banks.match_hashes(&w.partner, &queries, None).unwrap();
     let mut total = 0;
     for (n, list) in needles.iter().zip(&got) {
         let q = pdq::PdqHash::from_hex(n).unwrap();
@@ -508,12 +525,13 @@ proptest! {
     ) {
         let w = world();
         let hub = &w.t.hub;
+    let banks = &w.banks;
         hub.add_collection(Actor::Operator, "secret", "Secret", "", None).unwrap();
         hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
         hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
         for (name, tlp, shared) in BANKS {
             let col = if shared { "hashes" } else { "secret" };
-            hub.create_bank(&w.owner, name, "", tlp, col).unwrap();
+            banks.create_bank(&w.owner, name, "", tlp, col).unwrap();
         }
         let bases: Vec<[u8; 32]> = (0..4u8).map(|i| [i.wrapping_mul(37) ^ 0x5a; 32]).collect();
         let mut ids: Vec<i64> = Vec::new();
@@ -524,26 +542,26 @@ proptest! {
                     flips.sort();
                     flips.dedup();
                     let v = hex_with_bits(&bases[base], &flips);
-                    let r = hub.add_entries(&w.owner, BANKS[bank].0, &[input("pdq", &v)]);
+                    let r = banks.add_entries(&w.owner, BANKS[bank].0, &[input("pdq", &v)]);
                     if let Ok(mut e) = r {
                         ids.push(e.remove(0).id);
                     }
                 }
                 Op::Toggle(k) => {
                     if let Some(&id) = ids.get(k % ids.len().max(1)) {
-                        let bank = hub.store().entry_by_id(id).unwrap().unwrap();
-                        let name = hub.store().bank_by_id(bank.bank_id).unwrap().unwrap().name;
-                        hub.set_entry_enabled(&w.owner, &name, id, !bank.enabled).unwrap();
+                        let bank = w.t.store.entry_by_id(id).unwrap().unwrap();
+                        let name = w.t.store.bank_by_id(bank.bank_id).unwrap().unwrap().name;
+                        banks.set_entry_enabled(&w.owner, &name, id, !bank.enabled).unwrap();
                     }
                 }
             }
         }
-        let all = hub.store().list_entries(None, 0, 10_000).unwrap();
+        let all = w.t.store.list_entries(None, 0, 10_000).unwrap();
         for who in [&w.owner, &w.partner, &w.outsider] {
-            let usable: Vec<i64> = hub.list_banks(who).unwrap().iter().map(|b| b.id).collect();
+            let usable: Vec<i64> = banks.list_banks(who).unwrap().iter().map(|b| b.id).collect();
             for base in &bases {
                 let q = hex::encode(base);
-                let got = hub.match_hashes(who, &[pdq_query(&q)], Some(threshold)).unwrap();
+                let got = banks.match_hashes(who, &[pdq_query(&q)], Some(threshold)).unwrap();
                 let have: Vec<(u32, i64)> =
                     got[0].iter().map(|m| (m.distance, m.entry.id)).collect();
                 let qh = pdq::PdqHash::from_hex(&q).unwrap();
@@ -572,10 +590,11 @@ proptest! {
 /// per request, and says when a list was cut.
 #[test]
 fn match_threshold_and_result_caps() {
-    use hub::banks::{MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD};
+    use banks::{MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD};
     let w = world();
-    let hub = &w.t.hub;
-    hub.create_bank(&w.owner, "many", "", Tlp::Green, "hashes")
+    let banks = &w.banks;
+    banks
+        .create_bank(&w.owner, "many", "", Tlp::Green, "hashes")
         .unwrap();
     let base = [0x3cu8; 32];
     let q = hex::encode(base);
@@ -592,11 +611,11 @@ fn match_threshold_and_result_caps() {
     values.sort();
     values.dedup();
     let inputs: Vec<EntryInput> = values.iter().map(|v| input("pdq", v)).collect();
-    let added = hub.add_entries(&w.owner, "many", &inputs).unwrap();
+    let added = banks.add_entries(&w.owner, "many", &inputs).unwrap();
     assert!(added.len() > 200);
 
     for t in [MAX_THRESHOLD + 1, 256, 10_000] {
-        let e = hub
+        let e = banks
             .match_hashes(&w.partner, &[pdq_query(&q)], Some(t))
             .unwrap_err();
         assert!(
@@ -604,7 +623,7 @@ fn match_threshold_and_result_caps() {
             "{e:?}"
         );
     }
-    let got = hub
+    let got = banks
         .match_hashes(&w.partner, &[pdq_query(&q)], Some(MAX_THRESHOLD))
         .unwrap();
     assert_eq!(got[0].len(), MAX_MATCHES_PER_QUERY);
@@ -624,7 +643,7 @@ fn match_threshold_and_result_caps() {
     let have: Vec<(u32, i64)> = got[0].iter().map(|m| (m.distance, m.entry.id)).collect();
     assert_eq!(have, want, "the nearest 100, by distance then id");
     // A narrow threshold that fits is not truncated.
-    let few = hub
+    let few = banks
         .match_hashes(&w.partner, &[pdq_query(&q)], Some(2))
         .unwrap();
     assert!(!few[0].is_empty() && few[0].len() < MAX_MATCHES_PER_QUERY);
@@ -632,7 +651,7 @@ fn match_threshold_and_result_caps() {
 
     // The per-request budget: later hashes get nothing, and say so.
     let queries = vec![pdq_query(&q); 150];
-    let got = hub
+    let got = banks
         .match_hashes(&w.partner, &queries, Some(MAX_THRESHOLD))
         .unwrap();
     let total: usize = got.iter().map(|l| l.len()).sum();
@@ -648,48 +667,54 @@ fn match_threshold_and_result_caps() {
 fn bank_names_are_per_organisation() {
     let w = world();
     let hub = &w.t.hub;
+    let banks = &w.banks;
     hub.add_collection(Actor::Operator, "secret", "Secret", "", None)
         .unwrap();
     hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
     // The owner's bank is invisible to the partner.
-    hub.create_bank(&w.owner, "tvec", "", Tlp::Amber, "secret")
+    banks
+        .create_bank(&w.owner, "tvec", "", Tlp::Amber, "secret")
         .unwrap();
-    let theirs = hub
+    let theirs = banks
         .create_bank(&w.partner, "tvec", "", Tlp::Amber, "hashes")
         .unwrap();
     assert_eq!(theirs.owner_org_id, w.partner.org.id);
     // A second bank of the same name in one organisation conflicts, with the same message
     // whether or not another organisation has the name.
-    let dup = |p: &Principal, name: &str| match hub.create_bank(p, name, "", Tlp::Amber, "hashes") {
+    let dup = |p: &Principal, name: &str| match banks.create_bank(p, name, "", Tlp::Amber, "hashes")
+    {
         Err(HubError::Conflict(m)) => m.replace(name, "NAME"),
         other => panic!("expected a conflict, got {other:?}"),
     };
-    hub.create_bank(&w.partner, "solo", "", Tlp::Amber, "hashes")
+    banks
+        .create_bank(&w.partner, "solo", "", Tlp::Amber, "hashes")
         .unwrap();
     assert_eq!(dup(&w.partner, "tvec"), dup(&w.partner, "solo"));
     // Each organisation's NAME is its own bank.
-    assert_eq!(hub.get_bank(&w.partner, "tvec").unwrap().id, theirs.id);
+    assert_eq!(banks.get_bank(&w.partner, "tvec").unwrap().id, theirs.id);
     assert_eq!(
-        hub.get_bank(&w.owner, "tvec").unwrap().owner_org_id,
+        banks.get_bank(&w.owner, "tvec").unwrap().owner_org_id,
         w.owner.org.id
     );
     // The owner's secret bank is not found by its qualified name either.
     assert!(matches!(
-        hub.get_bank(&w.partner, "owner:tvec"),
+        banks.get_bank(&w.partner, "owner:tvec"),
         Err(HubError::NotFound(_))
     ));
     assert_eq!(
-        hub.get_bank(&w.partner, "partner:tvec").unwrap().id,
+        banks.get_bank(&w.partner, "partner:tvec").unwrap().id,
         theirs.id
     );
     // Two visible banks of other organisations: ambiguous, and the message names both.
-    hub.create_bank(&w.owner, "shared", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "shared", "", Tlp::Green, "hashes")
         .unwrap();
-    hub.create_bank(&w.partner, "shared", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.partner, "shared", "", Tlp::Green, "hashes")
         .unwrap();
     let third = org_with_user(hub, "third", "tom", Role::Analyst);
     hub.grant(Actor::Operator, "third", "hashes", RO).unwrap();
-    match hub.get_bank(&third, "shared") {
+    match banks.get_bank(&third, "shared") {
         Err(HubError::Invalid { field, message }) => {
             assert_eq!(field, "bank");
             assert!(message.contains("owner:shared") && message.contains("partner:shared"));
@@ -697,7 +722,7 @@ fn bank_names_are_per_organisation() {
         other => panic!("expected an ambiguity, got {other:?}"),
     }
     assert_eq!(
-        hub.get_bank(&third, "owner:shared").unwrap().owner_org_id,
+        banks.get_bank(&third, "owner:shared").unwrap().owner_org_id,
         w.owner.org.id
     );
 }
@@ -709,18 +734,23 @@ fn tlp_change_remarks_published_indicators() {
     use store::VersionFilter;
     let w = world();
     let hub = &w.t.hub;
+    let banks = &w.banks;
     hub.grant(Actor::Operator, "outsider", "hashes", RO)
         .unwrap();
-    hub.create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
+    banks
+        .create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
         .unwrap();
-    hub.add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])
+    banks
+        .add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])
         .unwrap();
-    hub.add_entries(&w.partner, "tvec", &[input("md5", &"2".repeat(32))])
+    banks
+        .add_entries(&w.partner, "tvec", &[input("md5", &"2".repeat(32))])
         .unwrap();
-    let gone = hub
+    let gone = banks
         .add_entries(&w.owner, "tvec", &[input("md5", &"3".repeat(32))])
         .unwrap();
-    hub.set_entry_enabled(&w.owner, "tvec", gone[0].id, false)
+    banks
+        .set_entry_enabled(&w.owner, "tvec", gone[0].id, false)
         .unwrap();
     let all = hub::ObjectFilter {
         types: vec!["indicator".into()],
@@ -734,7 +764,7 @@ fn tlp_change_remarks_published_indicators() {
         types: vec!["indicator".into()],
         ..hub::ObjectFilter::default()
     };
-    let col = hub.get_bank(&w.owner, "tvec").unwrap().collection_id;
+    let col = banks.get_bank(&w.owner, "tvec").unwrap().collection_id;
     let marking = |o: &serde_json::Value| o["object_marking_refs"][0].as_str().unwrap().to_string();
     assert_eq!(common::read_all(hub, &w.outsider, &col, &all).len(), 4);
 
@@ -743,7 +773,8 @@ fn tlp_change_remarks_published_indicators() {
         tlp: Some(tlp),
         ..BankUpdate::default()
     };
-    hub.update_bank(&w.owner, "tvec", &update(Tlp::Red))
+    banks
+        .update_bank(&w.owner, "tvec", &update(Tlp::Red))
         .unwrap();
     assert!(common::read_all(hub, &w.outsider, &col, &all).is_empty());
     let owner_all = common::read_all(hub, &w.owner, &col, &all);
@@ -764,7 +795,8 @@ fn tlp_change_remarks_published_indicators() {
     );
 
     // RED -> GREEN: the latest versions are GREEN; the older RED ones stay RED.
-    hub.update_bank(&w.owner, "tvec", &update(Tlp::Green))
+    banks
+        .update_bank(&w.owner, "tvec", &update(Tlp::Green))
         .unwrap();
     let out_latest = common::read_all(hub, &w.outsider, &col, &latest);
     assert_eq!(out_latest.len(), 2);
@@ -774,10 +806,13 @@ fn tlp_change_remarks_published_indicators() {
     assert_eq!(common::read_all(hub, &w.outsider, &col, &all).len(), 2);
     assert_eq!(common::read_all(hub, &w.owner, &col, &all).len(), 4);
     // Entries still disable and enable after re-marking.
-    let e = hub.store().list_entries(None, 0, 10).unwrap()[0].clone();
-    hub.set_entry_enabled(&w.owner, "tvec", e.id, false)
+    let e = w.t.store.list_entries(None, 0, 10).unwrap()[0].clone();
+    banks
+        .set_entry_enabled(&w.owner, "tvec", e.id, false)
         .unwrap();
-    hub.set_entry_enabled(&w.owner, "tvec", e.id, true).unwrap();
+    banks
+        .set_entry_enabled(&w.owner, "tvec", e.id, true)
+        .unwrap();
 }
 
 fn tlp_strategy() -> impl Strategy<Value = Tlp> {
@@ -804,16 +839,17 @@ proptest! {
     ) {
         let w = world();
         let hub = &w.t.hub;
+    let banks = &w.banks;
         hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
-        hub.create_bank(&w.owner, "b", "", Tlp::Green, "hashes").unwrap();
-        let added = hub
+        banks.create_bank(&w.owner, "b", "", Tlp::Green, "hashes").unwrap();
+        let added = banks
             .add_entries(&w.owner, "b", &[input("md5", &"1".repeat(32)), input("md5", &"2".repeat(32))])
             .unwrap();
-        hub.add_entries(&w.partner, "b", &[input("md5", &"3".repeat(32))]).unwrap();
+        banks.add_entries(&w.partner, "b", &[input("md5", &"3".repeat(32))]).unwrap();
         if disable_one {
-            hub.set_entry_enabled(&w.owner, "b", added[0].id, false).unwrap();
+            banks.set_entry_enabled(&w.owner, "b", added[0].id, false).unwrap();
         }
-        let col = hub.get_bank(&w.owner, "b").unwrap().collection_id;
+        let col = banks.get_bank(&w.owner, "b").unwrap().collection_id;
         let every = hub::ObjectFilter {
             types: vec!["indicator".into()],
             versions: store::VersionFilter { all: true, ..store::VersionFilter::default() },
@@ -821,10 +857,10 @@ proptest! {
         };
         let latest = hub::ObjectFilter { types: vec!["indicator".into()], ..hub::ObjectFilter::default() };
         for tlp in std::iter::once(start).chain(changes) {
-            hub.update_bank(&w.owner, "b", &BankUpdate { tlp: Some(tlp), ..BankUpdate::default() }).unwrap();
-            let bank = hub.store().bank_by_name(w.owner.org.id, "b").unwrap().unwrap();
+            banks.update_bank(&w.owner, "b", &BankUpdate { tlp: Some(tlp), ..BankUpdate::default() }).unwrap();
+            let bank = w.t.store.bank_by_name(w.owner.org.id, "b").unwrap().unwrap();
             for who in [&w.owner, &w.partner, &w.outsider] {
-                let usable = hub.may_use_bank(who, &bank).unwrap();
+                let usable = banks.may_use_bank(who, &bank).unwrap();
                 let all = common::read_all(hub, who, &col, &every);
                 if !usable {
                     // At RED the partner still sees the indicator it contributed.
@@ -853,6 +889,7 @@ proptest! {
     ) {
         let w = world();
         let hub = &w.t.hub;
+    let banks = &w.banks;
         hub.add_collection(Actor::Operator, "secret", "Secret", "", None).unwrap();
         hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
         let create_others = || {
@@ -861,30 +898,30 @@ proptest! {
                 let col = if *visible { "hashes" } else { "secret" };
                 hub.grant(Actor::Operator, &format!("o{i}"), col, RW).unwrap();
                 let tlp = if *visible { Tlp::Green } else { *tlp };
-                hub.create_bank(&p, "same", "", tlp, col).unwrap();
+                banks.create_bank(&p, "same", "", tlp, col).unwrap();
             }
         };
         if !mine_first {
             create_others();
         }
-        let mine = hub.create_bank(&w.partner, "same", "", Tlp::Green, "hashes").unwrap();
+        let mine = banks.create_bank(&w.partner, "same", "", Tlp::Green, "hashes").unwrap();
         if mine_first {
             create_others();
         }
-        prop_assert_eq!(hub.get_bank(&w.partner, "same").unwrap().id, mine.id);
+        prop_assert_eq!(banks.get_bank(&w.partner, "same").unwrap().id, mine.id);
         prop_assert!(matches!(
-            hub.create_bank(&w.partner, "same", "", Tlp::Green, "hashes"),
+            banks.create_bank(&w.partner, "same", "", Tlp::Green, "hashes"),
             Err(HubError::Conflict(_))
         ));
-        let listed: Vec<i64> = hub
+        let listed: Vec<i64> = banks
             .list_banks(&w.partner)
             .unwrap()
             .iter()
             .filter(|b| b.name == "same" && b.owner_org_id != w.partner.org.id)
             .map(|b| b.id)
             .collect();
-        for b in hub.store().banks_named("same").unwrap() {
-            if !hub.may_use_bank(&w.partner, &b).unwrap() {
+        for b in w.t.store.banks_named("same").unwrap() {
+            if !banks.may_use_bank(&w.partner, &b).unwrap() {
                 prop_assert!(!listed.contains(&b.id));
             }
         }

@@ -1,4 +1,5 @@
-//! Hash banks (HMA-style): banks, entries, feedback, bulk import and export, exact matching
+//! banks: the hash-bank service (HMA-style) over `hub`'s public API and its own
+//! [`store::BankStore`]: banks, entries, feedback, bulk import and export, exact matching
 //! with an in-memory index, and publication of every entry as a STIX 2.1 indicator.
 //!
 //! Access: an organisation may use a bank when it may read the bank's collection and
@@ -14,15 +15,44 @@
 //! Publication: entries become indicators with patterns `[file:hashes.'PDQ' = '…']`,
 //! `[file:hashes.MD5 = '…']` or `[file:hashes.'SHA-256' = '…']`, labels
 //! `content_type:…`, `producing_entity:…`, `behaviour:…`, `created_by_ref` the contributing
-//! organisation's identity and the bank's TLP marking, stored through [`Hub::add_objects`]
+//! organisation's identity and the bank's TLP marking, stored through
+//! [`Hub::add_objects`](hub::Hub::add_objects)
 //! in the bank's collection. Disabling adds a `revoked: true` version; enabling again
 //! publishes a new indicator. Only the contributing organisation may disable or enable an
 //! entry, because only it may add versions of the indicator.
+//!
+//! It knows no HTTP and no SQL; identities, grants and publication go through [`hub::Hub`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use hub::{Actor, Hub, HubConfig};
+//! use store::{Access, Labels, Role, Sector, Tlp};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).unwrap());
+//! let hub = Hub::new(store.clone(), HubConfig::new([7u8; 32])).unwrap();
+//! let banks = banks::Banks::new(hub.clone(), store).unwrap();
+//!
+//! let op = Actor::Operator;
+//! hub.add_org(op, "gov-ca", "Government of Canada", Sector::Government, "ca").unwrap();
+//! hub.add_user(op, "gov-ca", "alice", Role::Analyst, None).unwrap();
+//! hub.add_collection(op, "hashes", "Hashes", "", None).unwrap();
+//! hub.grant(op, "gov-ca", "hashes", Access { read: true, write: true }).unwrap();
+//! let alice = hub.principal_for("alice").unwrap();
+//!
+//! banks.create_bank(&alice, "terror", "", Tlp::Green, "hashes").unwrap();
+//! let entry = banks::EntryInput {
+//!     signal_type: "md5".into(),
+//!     value: "d41d8cd98f00b204e9800998ecf8427e".into(),
+//!     labels: Labels::default(),
+//! };
+//! assert_eq!(banks.add_entries(&alice, "terror", &[entry]).unwrap().len(), 1);
+//! ```
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use md5::Digest as _;
 use pdq::index::Index;
@@ -30,11 +60,11 @@ use pdq::PdqHash;
 use serde_json::{json, Value};
 use stix::access::{may_see, ObjectAccess, Reader};
 use store::{
-    Bank, BankEntry, BankUpdate, Feedback, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry,
-    Role, SignalType, Store, Tlp,
+    Bank, BankEntry, BankStore, BankUpdate, Feedback, FeedbackCounts, FeedbackKind, Labels,
+    NewBank, NewEntry, Role, SignalType, Tlp,
 };
 
-use crate::{now_micros, now_secs, Hub, HubError, Principal};
+use hub::{now_micros, now_secs, Hub, HubError, Principal};
 
 /// Entries published per ingest call during a bulk add.
 const PUBLISH_CHUNK: usize = 5_000;
@@ -130,7 +160,7 @@ impl std::ops::Deref for MatchList {
 /// The format of a bulk import or export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryFormat {
-    /// CSV with a header line; see [`Hub::import_entries`].
+    /// CSV with a header line; see [`Banks::import_entries`].
     Csv,
     /// JSON `{"entries": [{"signal_type", "value", "content_type"?, "producing_entity"?,
     /// "behaviour"?}, …]}`.
@@ -150,16 +180,16 @@ pub(crate) struct BankIndex {
     bank_of: HashMap<i64, i64>,
 }
 
-/// The bank state a hub holds.
-pub(crate) struct Banks {
+/// The matching state of the bank service: the index and the write lock.
+struct BankState {
     index: RwLock<BankIndex>,
     /// Serialises bank writes so the index follows the store's order.
     write: Mutex<()>,
 }
 
-impl Banks {
+impl BankState {
     /// Builds the index from every entry in the store.
-    pub(crate) fn load(store: &dyn Store) -> Result<Banks, HubError> {
+    fn load(store: &dyn BankStore) -> Result<BankState, HubError> {
         let mut pdq_entries: Vec<(u64, PdqHash)> = Vec::new();
         let mut disabled: Vec<u64> = Vec::new();
         let mut index = BankIndex::default();
@@ -191,7 +221,7 @@ impl Banks {
         for id in disabled {
             index.pdq.disable(id);
         }
-        Ok(Banks {
+        Ok(BankState {
             index: RwLock::new(index),
             write: Mutex::new(()),
         })
@@ -578,9 +608,43 @@ fn csv_field(out: &mut String, s: &str) {
     }
 }
 
-impl Hub {
-    fn banks(&self) -> &Banks {
-        &self.inner.banks
+/// The hash-bank service: the bank store, the matching index built from it, and the hub
+/// for identities, grants and publication. Cheap to clone; clones share the index.
+#[derive(Clone)]
+pub struct Banks {
+    hub: Hub,
+    store: Arc<dyn BankStore>,
+    state: Arc<BankState>,
+}
+
+impl std::fmt::Debug for Banks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Banks").finish_non_exhaustive()
+    }
+}
+
+impl Banks {
+    /// Opens the bank service over its store, building the matching index from every entry.
+    pub fn new(hub: Hub, store: Arc<dyn BankStore>) -> Result<Banks, HubError> {
+        let state = BankState::load(store.as_ref())?;
+        Ok(Banks {
+            hub,
+            store,
+            state: Arc::new(state),
+        })
+    }
+
+    /// The hub the banks publish through.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    fn store(&self) -> &dyn BankStore {
+        self.store.as_ref()
+    }
+
+    fn banks(&self) -> &BankState {
+        &self.state
     }
 
     fn bank_lock(&self) -> MutexGuard<'_, ()> {
@@ -594,10 +658,10 @@ impl Hub {
     /// the bank's collection and `may_see` allows the bank's TLP, the owner organisation's
     /// identity being the only recipient.
     pub fn may_use_bank(&self, p: &Principal, bank: &Bank) -> Result<bool, HubError> {
-        let access = self.store().grant(p.org.id, &bank.collection_id)?;
+        let access = self.hub.org_access(p.org.id, &bank.collection_id)?;
         let owner_identity = match bank.tlp {
             Tlp::Red => self
-                .store()
+                .hub
                 .org_by_id(bank.owner_org_id)?
                 .map(|o| vec![o.identity_id])
                 .unwrap_or_default(),
@@ -633,7 +697,7 @@ impl Hub {
             None => (None, reference),
         };
         if let Some(slug) = owner {
-            let org = self.store().org_by_slug(slug)?.ok_or_else(not_found)?;
+            let org = self.hub.org_by_slug(slug)?.ok_or_else(not_found)?;
             let bank = self
                 .store()
                 .bank_by_name(org.id, name)?
@@ -661,7 +725,7 @@ impl Hub {
             _ => {
                 let mut forms = Vec::new();
                 for b in &usable {
-                    if let Some(o) = self.store().org_by_id(b.owner_org_id)? {
+                    if let Some(o) = self.hub.org_by_id(b.owner_org_id)? {
                         forms.push(format!("{}:{name}", o.slug));
                     }
                 }
@@ -680,7 +744,7 @@ impl Hub {
     /// The slug of a bank's owner organisation (empty if it is unknown).
     pub fn bank_owner(&self, bank: &Bank) -> Result<String, HubError> {
         Ok(self
-            .store()
+            .hub
             .org_by_id(bank.owner_org_id)?
             .map(|o| o.slug)
             .unwrap_or_default())
@@ -715,8 +779,8 @@ impl Hub {
                 "must be at most 4000 bytes",
             ));
         }
-        let (col, access) = self.collection_for(p, collection)?;
-        if col.id == self.directory_id() || !access.write {
+        let (col, access) = self.hub.collection_for(p, collection)?;
+        if col.id == self.hub.directory_id() || !access.write {
             return Err(HubError::Forbidden(format!(
                 "organisation '{}' may not write to collection '{collection}', so it cannot \
                  publish a bank there",
@@ -774,7 +838,7 @@ impl Hub {
     /// level deletes nothing: older versions stay readable only under their stricter marking.
     fn remark(&self, p: &Principal, old: &Bank, new: &Bank) -> Result<(), HubError> {
         let mut identities: HashMap<i64, String> = HashMap::new();
-        for o in self.store().list_orgs()? {
+        for o in self.hub.orgs()? {
             identities.insert(o.id, o.identity_id);
         }
         let mut entries = Vec::new();
@@ -803,9 +867,12 @@ impl Hub {
                     now.max(e.updated + 1),
                     false,
                 );
-                records.push(indicator_record(p, new, e.contributor_org_id, &obj)?);
+                records.push((e.contributor_org_id, obj));
             }
-            for outcome in self.store().add_objects(&records)? {
+            for outcome in
+                self.hub
+                    .publish_generated(p, &new.collection_id, "a bank indicator", &records)?
+            {
                 outcome.map_err(|err| {
                     HubError::Store(store::StoreError::Backend(format!(
                         "re-marking bank '{}': {err}",
@@ -815,62 +882,9 @@ impl Hub {
             }
             if new.tlp > old.tlp {
                 let ids: Vec<String> = chunk.iter().map(|e| e.stix_id.clone()).collect();
-                self.delete_looser_versions(&new.collection_id, ids, new.tlp)?;
+                self.hub
+                    .delete_looser_versions(&new.collection_id, ids, new.tlp)?;
             }
-        }
-        Ok(())
-    }
-
-    /// Deletes every stored version of these objects whose marking is less restrictive than
-    /// `tlp` (an unmarked version counts as less restrictive).
-    fn delete_looser_versions(
-        &self,
-        collection_id: &str,
-        ids: Vec<String>,
-        tlp: Tlp,
-    ) -> Result<(), HubError> {
-        let query = store::ObjectQuery {
-            collection_id: collection_id.to_string(),
-            ids,
-            versions: store::VersionFilter {
-                all: true,
-                last: false,
-                first: false,
-                at: Vec::new(),
-            },
-            ..store::ObjectQuery::default()
-        };
-        let mut looser: Vec<(String, Option<i64>)> = Vec::new();
-        // Revoked indicators (of disabled entries) whose revocation is at a looser marking
-        // are deleted whole: deleting only some versions would leave an un-revoked object,
-        // which the store refuses, and the object's state stays revoked.
-        let mut whole: BTreeSet<String> = BTreeSet::new();
-        self.store().scan_objects(&query, &mut |o| {
-            if o.tlp.is_none_or(|t| t < tlp) {
-                let revoked = serde_json::from_str::<Value>(&o.json)
-                    .ok()
-                    .and_then(|v| v.get("revoked").and_then(Value::as_bool))
-                    .unwrap_or(false);
-                if revoked {
-                    whole.insert(o.id.clone());
-                }
-                looser.push((o.id, o.version));
-            }
-            std::ops::ControlFlow::Continue(())
-        })?;
-        for id in &whole {
-            self.store()
-                .delete_object(collection_id, id, &store::VersionFilter::all())?;
-        }
-        for (id, version) in looser.into_iter().filter(|(id, _)| !whole.contains(id)) {
-            let Some(v) = version else { continue };
-            let versions = store::VersionFilter {
-                all: false,
-                last: false,
-                first: false,
-                at: vec![v],
-            };
-            self.store().delete_object(collection_id, &id, &versions)?;
         }
         Ok(())
     }
@@ -889,7 +903,7 @@ impl Hub {
         // Under the lock, so new entries are published at the bank's current TLP.
         let _guard = self.bank_lock();
         let bank = self.get_bank(p, bank)?;
-        let (_, access) = self.collection_for(p, &bank.collection_id)?;
+        let (_, access) = self.hub.collection_for(p, &bank.collection_id)?;
         if !access.write {
             return Err(HubError::Forbidden(format!(
                 "organisation '{}' may not write to the collection of bank '{}'",
@@ -963,7 +977,7 @@ impl Hub {
 
     /// Stores indicators through the ingest path; any failure is an error.
     fn publish(&self, p: &Principal, bank: &Bank, objects: Vec<Value>) -> Result<(), HubError> {
-        let status = self.add_objects(p, &bank.collection_id, objects)?;
+        let status = self.hub.add_objects(p, &bank.collection_id, objects)?;
         let failures = status
             .get("failures")
             .and_then(Value::as_array)
@@ -1030,7 +1044,7 @@ impl Hub {
             }
             if bank.tlp == Tlp::Red {
                 let mut recipients = vec![contributor_identity.to_string()];
-                if let Ok(Some(owner)) = self.store().org_by_id(bank.owner_org_id) {
+                if let Ok(Some(owner)) = self.hub.org_by_id(bank.owner_org_id) {
                     if owner.identity_id != contributor_identity {
                         recipients.push(owner.identity_id);
                     }
@@ -1149,7 +1163,7 @@ impl Hub {
         Ok(self.store().feedback_counts(entry.id)?)
     }
 
-    /// Parses a CSV or JSON bulk file and adds its entries (see [`Hub::add_entries`]).
+    /// Parses a CSV or JSON bulk file and adds its entries (see [`Banks::add_entries`]).
     ///
     /// CSV: a header line naming `signal_type` and `value` and optionally `content_type`,
     /// `producing_entity` and `behaviour`, in any order; one entry per line. The columns an
@@ -1181,7 +1195,7 @@ impl Hub {
     ) -> Result<String, HubError> {
         let bank = self.get_bank(p, bank)?;
         let mut orgs: HashMap<i64, String> = HashMap::new();
-        for o in self.store().list_orgs()? {
+        for o in self.hub.orgs()? {
             orgs.insert(o.id, o.slug);
         }
         let mut out = String::new();
@@ -1348,7 +1362,7 @@ impl Hub {
     }
 
     /// Hashes an image and matches its PDQ hash, MD5 and SHA-256 (one list, PDQ matches
-    /// first, each kind capped like [`Hub::match_hashes`]). Images of PDQ quality below 50
+    /// first, each kind capped like [`Banks::match_hashes`]). Images of PDQ quality below 50
     /// are refused.
     pub fn match_image(
         &self,
@@ -1388,29 +1402,6 @@ impl Hub {
         let matches = lists.into_iter().flat_map(|l| l.matches).collect();
         Ok((hashes, MatchList { matches, truncated }))
     }
-}
-
-/// The store record of an indicator the hub makes for a bank entry, owned by the entry's
-/// contributing organisation (only it may add versions of the indicator) and submitted by
-/// `p`.
-fn indicator_record(
-    p: &Principal,
-    bank: &Bank,
-    owner_org_id: i64,
-    obj: &Value,
-) -> Result<store::NewObject, HubError> {
-    let checked = crate::ingest::check_generated(obj, "a bank indicator")?;
-    let by = crate::ingest::Submitter {
-        user_id: p.user.id,
-        org_id: p.org.id,
-        owner_org_id,
-    };
-    Ok(crate::ingest::new_object(
-        &bank.collection_id,
-        checked,
-        obj,
-        by,
-    ))
 }
 
 /// The JSON form of an entry.

@@ -5,15 +5,17 @@
 //! foreign-interference incidents go to. Bad input answers 400 naming the field, with nothing
 //! stored. Also the OpenAPI paths of these routes and of the public ones.
 
+pub(crate) mod public;
+
 use std::sync::Arc;
 
+use ads::CreativeUpload;
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use hub::ads::CreativeUpload;
 use hub::Principal;
 use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};
@@ -203,7 +205,7 @@ async fn read_submission(
     if v.get("submission").is_none() {
         return Err(ApiError::invalid("submission", "submission is required"));
     }
-    Ok(hub::ads::split_record(v)?)
+    Ok(ads::split_record(v)?)
 }
 
 async fn submit(
@@ -213,8 +215,8 @@ async fn submit(
     body: Body,
 ) -> ApiResult {
     let (submission, creative) = read_submission(&headers, body).await?;
-    let hub = state.hub.clone();
-    let out = blocking(move || hub.submit_ad(&p, submission, creative)).await?;
+    let ads = state.ads.clone();
+    let out = blocking(move || ads.submit_ad(&p, submission, creative)).await?;
     let status = if out.published {
         StatusCode::CREATED
     } else {
@@ -249,8 +251,8 @@ async fn put_election(
         Some(Value::String(s)) if *s == id => {}
         Some(_) => return Err(ApiError::invalid("id", "differs from the id in the path")),
     }
-    let hub = state.hub.clone();
-    let rec = blocking(move || hub.put_election(&p, v)).await?;
+    let ads = state.ads.clone();
+    let rec = blocking(move || ads.put_election(&p, v)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -262,8 +264,8 @@ async fn put_sponsor(
     body: Body,
 ) -> ApiResult {
     let v = json_body(&headers, body, MAX_ELECTION).await?;
-    let hub = state.hub.clone();
-    let rec = blocking(move || hub.put_sponsor(&p, &id, v)).await?;
+    let ads = state.ads.clone();
+    let rec = blocking(move || ads.put_sponsor(&p, &id, v)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -272,8 +274,8 @@ async fn get_sponsor(
     Extension(p): Extension<Arc<Principal>>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let hub = state.hub.clone();
-    let doc = blocking(move || hub.sponsor(&p, &id)).await?;
+    let ads = state.ads.clone();
+    let doc = blocking(move || ads.sponsor(&p, &id)).await?;
     Ok(Json(doc).into_response())
 }
 
@@ -285,8 +287,8 @@ async fn put_platform(
     body: Body,
 ) -> ApiResult {
     let v = json_body(&headers, body, MAX_ELECTION).await?;
-    let hub = state.hub.clone();
-    let rec = blocking(move || hub.put_platform(&p, &id, v)).await?;
+    let ads = state.ads.clone();
+    let rec = blocking(move || ads.put_platform(&p, &id, v)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -300,8 +302,8 @@ async fn list_elections(
     State(state): State<AppState>,
     Extension(_p): Extension<Arc<Principal>>,
 ) -> ApiResult {
-    let hub = state.hub.clone();
-    let list = blocking(move || hub.elections()).await?;
+    let ads = state.ads.clone();
+    let list = blocking(move || ads.elections()).await?;
     Ok(Json(json!({ "elections": list })).into_response())
 }
 
@@ -337,8 +339,8 @@ async fn incident_collection(
     body: Body,
 ) -> ApiResult {
     let (collection, tlp) = destination_body(&headers, body).await?;
-    let hub = state.hub.clone();
-    let id = blocking(move || hub.set_incident_collection(&p, &collection, tlp)).await?;
+    let ads = state.ads.clone();
+    let id = blocking(move || ads.set_incident_collection(&p, &collection, tlp)).await?;
     Ok(
         Json(json!({ "collection": id, "tlp": tlp.unwrap_or(Tlp::Amber).as_str() }))
             .into_response(),
@@ -355,10 +357,10 @@ async fn election_incident_collection(
     body: Body,
 ) -> ApiResult {
     let (collection, tlp) = destination_body(&headers, body).await?;
-    let hub = state.hub.clone();
+    let ads = state.ads.clone();
     let election = id.clone();
     let d =
-        blocking(move || hub.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
+        blocking(move || ads.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
     Ok(Json(json!({
         "election": election,
         "collection": d.collection,
@@ -431,10 +433,10 @@ async fn violations(
             }
         }
     }
-    let hub = state.hub.clone();
+    let ads = state.ads.clone();
     if format == "json" {
         let rows =
-            blocking(move || hub.ad_violations(&p, election.as_deref(), after, limit)).await?;
+            blocking(move || ads.ad_violations(&p, election.as_deref(), after, limit)).await?;
         let next = (rows.len() == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();
@@ -452,7 +454,7 @@ async fn violations(
         }
         let mut after = after;
         loop {
-            let rows = hub.ad_violations(&p, election.as_deref(), after, 5000)?;
+            let rows = ads.ad_violations(&p, election.as_deref(), after, 5000)?;
             for v in &rows {
                 if format == "csv" {
                     out.push_str(&format!("{},{},", v.id, v.submission_id));

@@ -1,4 +1,5 @@
-//! Sharing coordination detections: uploaded post datasets, background detection jobs and the
+//! detect: the coordination-detection service over `hub`'s public API. Sharing coordination
+//! detections: uploaded post datasets, background detection jobs and the
 //! publication of chosen groups as STIX 2.1 through the hub's own ingest.
 //!
 //! Datasets and jobs live in memory and do not survive a restart. Each is visible only to the
@@ -9,6 +10,24 @@
 //! cancelled). Jobs run on a fixed pool of worker threads ([`Detections::with_workers`]) and
 //! wait as `queued`; [`Detections::cancel`] and [`Detections::shutdown`] stop them through a
 //! flag the engine checks as it sweeps.
+//!
+//! It knows no HTTP and no SQL.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use hub::{Actor, Hub, HubConfig};
+//! use store::{Role, Sector};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).unwrap());
+//! let hub = Hub::new(store, HubConfig::new([7u8; 32])).unwrap();
+//! hub.add_org(Actor::Operator, "lab", "Lab", Sector::CivilSociety, "ca").unwrap();
+//! hub.add_user(Actor::Operator, "lab", "ana", Role::Analyst, None).unwrap();
+//! let ana = hub.principal_for("ana").unwrap();
+//!
+//! let det = detect::Detections::new(hub, detect::DetectLimits::default());
+//! assert_eq!(det.job_json(&ana, "no-such-job").unwrap_err().code(), "not_found");
+//! ```
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +39,7 @@ use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
 use store::{Role, Tlp};
 
-use crate::{now_micros, Hub, HubError, ObjectFilter, Principal};
+use hub::{now_micros, Hub, HubError, ObjectFilter, Principal};
 
 /// The STIX 2.1 namespace of deterministic SCO ids (UUIDv5).
 const STIX_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00abedb4_aa42_466c_9c01_fed23315a9b7);
@@ -668,7 +687,7 @@ impl Detections {
     }
 
     /// Publishes chosen groups of a finished job to a collection, through
-    /// [`Hub::add_objects`] as the caller: per group a `campaign`, a `grouping`
+    /// [`Hub::add_objects`](hub::Hub::add_objects) as the caller: per group a `campaign`, a `grouping`
     /// (context `suspicious-activity`) of the campaign and the members' `user-account`
     /// objects, a `note` with the evidence and, when the DISARM technique named
     /// [`TECHNIQUE_NAME`] is visible to the caller, a `uses` relationship from the campaign to

@@ -12,6 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -20,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::{Json, Router};
-use hub::ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -191,8 +191,8 @@ async fn search(
         };
         *slot = Some(v);
     }
-    let hub = state.hub.clone();
-    let page = blocking(move || hub.search_ads(&s, cursor.as_deref(), limit)).await?;
+    let ads = state.ads.clone();
+    let page = blocking(move || ads.search_ads(&s, cursor.as_deref(), limit)).await?;
     Ok(Json(json!({ "ads": page.ads, "next": page.next })).into_response())
 }
 
@@ -205,8 +205,8 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
 
 async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let hub = state.hub.clone();
-    let row = blocking(move || hub.public_ad(id)).await?;
+    let ads = state.ads.clone();
+    let row = blocking(move || ads.public_ad(id)).await?;
     Ok(Json(ad_document(&row)).into_response())
 }
 
@@ -215,8 +215,8 @@ async fn creative(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let hub = state.hub.clone();
-    let (media, bytes) = blocking(move || hub.public_creative(id)).await?;
+    let ads = state.ads.clone();
+    let (media, bytes) = blocking(move || ads.public_creative(id)).await?;
     Ok(creative_response(media, bytes))
 }
 
@@ -225,8 +225,8 @@ async fn versions(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let hub = state.hub.clone();
-    let versions = blocking(move || hub.public_ad_versions(id)).await?;
+    let ads = state.ads.clone();
+    let versions = blocking(move || ads.public_ad_versions(id)).await?;
     Ok(Json(json!({ "id": id, "versions": versions })).into_response())
 }
 
@@ -240,14 +240,14 @@ async fn version_creative(
         .ok()
         .filter(|v| *v > 0)
         .ok_or_else(|| ApiError::invalid("version", format!("{version:?} is not a version")))?;
-    let hub = state.hub.clone();
-    let (media, bytes) = blocking(move || hub.public_version_creative(id, version)).await?;
+    let ads = state.ads.clone();
+    let (media, bytes) = blocking(move || ads.public_version_creative(id, version)).await?;
     Ok(creative_response(media, bytes))
 }
 
 async fn elections(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let hub = state.hub.clone();
-    let list = blocking(move || hub.public_elections()).await?;
+    let ads = state.ads.clone();
+    let list = blocking(move || ads.public_elections()).await?;
     Ok(Json(json!({ "elections": list })).into_response())
 }
 
@@ -255,8 +255,8 @@ async fn election(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let hub = state.hub.clone();
-    let doc = blocking(move || hub.public_election(&id)).await?;
+    let ads = state.ads.clone();
+    let doc = blocking(move || ads.public_election(&id)).await?;
     Ok(Json(doc).into_response())
 }
 
@@ -267,7 +267,7 @@ async fn sponsors(
     let pairs =
         query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.message))?;
     let mut after = String::new();
-    let mut limit = hub::ads::DEFAULT_PUBLIC_PAGE;
+    let mut limit = ads::DEFAULT_PUBLIC_PAGE;
     for (k, v) in pairs {
         match k.as_str() {
             "after" => after = v,
@@ -283,8 +283,8 @@ async fn sponsors(
             }
         }
     }
-    let hub = state.hub.clone();
-    let list = blocking(move || hub.public_sponsors(&after, limit)).await?;
+    let ads = state.ads.clone();
+    let list = blocking(move || ads.public_sponsors(&after, limit)).await?;
     let next = (list.len() == limit)
         .then(|| list.last().map(|s| s.id.clone()))
         .flatten();
@@ -295,14 +295,14 @@ async fn sponsor(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let hub = state.hub.clone();
-    let doc = blocking(move || hub.public_sponsor(&id)).await?;
+    let ads = state.ads.clone();
+    let doc = blocking(move || ads.public_sponsor(&id)).await?;
     Ok(Json(doc).into_response())
 }
 
 async fn platforms(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let hub = state.hub.clone();
-    let list = blocking(move || hub.public_platforms()).await?;
+    let ads = state.ads.clone();
+    let list = blocking(move || ads.public_platforms()).await?;
     Ok(Json(json!({ "platforms": list })).into_response())
 }
 
@@ -402,8 +402,8 @@ impl ExportSlots {
 /// An export being produced: the next page is read (on the blocking pool, in its own short
 /// read) only when the response body asks for more.
 struct Producer {
-    hub: hub::Hub,
-    export: hub::ads::ElectionExport,
+    ads: ads::Ads,
+    export: ads::ElectionExport,
     csv: bool,
     started: bool,
     _slot: ExportSlot,
@@ -412,7 +412,7 @@ struct Producer {
 impl Producer {
     /// The bytes of the next page (the CSV header before the first), `None` at the end.
     fn next_chunk(&mut self) -> Result<Option<Bytes>, hub::HubError> {
-        let rows = self.hub.next_export_page(&mut self.export, EXPORT_PAGE)?;
+        let rows = self.ads.next_export_page(&mut self.export, EXPORT_PAGE)?;
         let mut buf = String::with_capacity(rows.len() * 512 + 256);
         if !self.started {
             self.started = true;
@@ -464,13 +464,13 @@ async fn export(
             return Ok(resp);
         }
     };
-    let hub = state.hub.clone();
+    let ads = state.ads.clone();
     let export = {
-        let hub = hub.clone();
-        blocking(move || hub.start_election_export(&election)).await?
+        let ads = ads.clone();
+        blocking(move || ads.start_election_export(&election)).await?
     };
     let producer = Producer {
-        hub,
+        ads,
         export,
         csv,
         started: false,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use serde_json::Value;
 
-use crate::data::stream_objects;
+use crate::cli::objects::stream_objects;
 
 /// Arguments of `rrm validate`.
 #[derive(clap::Args)]

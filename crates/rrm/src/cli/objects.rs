@@ -4,6 +4,8 @@
 //! a bundle of any size runs in constant memory, with the same validation and rules as a TAXII
 //! POST.
 
+pub mod validate;
+
 use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -219,12 +221,10 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
 
 /// Finds a collection's UUID from its slug or UUID.
 pub fn resolve_collection(hub: &hub::Hub, name: &str) -> anyhow::Result<String> {
-    if let Some(c) = hub.store().collection_by_id(name)? {
-        return Ok(c.id);
-    }
-    match hub.store().collection_by_slug(name)? {
-        Some(c) => Ok(c.id),
-        None => bail!("no collection {name:?} (give its slug or UUID; `rrm admin collection list` lists them)"),
+    match hub.find_collection(name) {
+        Ok(c) => Ok(c.id),
+        Err(hub::HubError::NotFound(_)) => bail!("no collection {name:?} (give its slug or UUID; `rrm admin collection list` lists them)"),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -3,14 +3,14 @@
 //! submission with the whole chain inline, over random chains of up to four entities in random
 //! countries, with random foreign funding, for the Canadian and the EU samples.
 
-mod common;
+use test_support as common;
 
 use hub::Actor;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use ads::CreativeUpload;
 use common::new_hub;
-use hub::ads::CreativeUpload;
-use hub::{Hub, Principal};
+use hub::Principal;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use store::{Role, Sector};
@@ -52,7 +52,7 @@ fn link() -> impl Strategy<Value = Link> {
 }
 
 struct World {
-    hub: Hub,
+    ads: ads::Ads,
     _t: common::TestHub,
     plat: Principal,
 }
@@ -60,6 +60,7 @@ struct World {
 fn world() -> World {
     let t = new_hub();
     let hub = t.hub.clone();
+    let ads = ads::Ads::new(hub.clone(), t.store.clone());
     hub.add_org(Actor::Operator, "plat", "Platform", Sector::Platform, "ca")
         .unwrap();
     hub.add_user(Actor::Operator, "plat", "pat", Role::Analyst, None)
@@ -76,11 +77,11 @@ fn world() -> World {
         .unwrap();
     let eve = hub.principal_for("eve").unwrap();
     for name in ["ca-compliant.json", "eu-controlled-from-abroad.json"] {
-        hub.put_election(&eve, sample(name)["elections"][0].clone())
+        ads.put_election(&eve, sample(name)["elections"][0].clone())
             .unwrap();
     }
     let plat = hub.principal_for("pat").unwrap();
-    World { hub, _t: t, plat }
+    World { ads, _t: t, plat }
 }
 
 /// The sponsors of a chain: the sample's sponsor (made the leaf, established in the first
@@ -170,7 +171,7 @@ proptest! {
         // Registry: the chain registered from the top, the ad naming the leaf only.
         for s in sponsors.iter().rev() {
             let id = s["id"].as_str().unwrap().to_string();
-            w.hub.put_sponsor(&w.plat, &id, s.clone()).unwrap();
+            w.ads.put_sponsor(&w.plat, &id, s.clone()).unwrap();
         }
         let mut by_id = inline;
         let o = by_id.as_object_mut().unwrap();
@@ -178,7 +179,7 @@ proptest! {
         o.remove("elections");
         by_id["ad"].as_object_mut().unwrap().remove("creative");
         let png = CreativeUpload { bytes: PNG.to_vec(), media_type: "image/png".into() };
-        let out = w.hub.submit_ad(&w.plat, by_id, Some(png)).unwrap();
+        let out = w.ads.submit_ad(&w.plat, by_id, Some(png)).unwrap();
         prop_assert_eq!(out.verdict, expected.verdict);
         prop_assert_eq!(
             fired(&out.result),

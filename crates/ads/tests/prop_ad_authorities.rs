@@ -3,12 +3,13 @@
 //! other authority's attempt is refused, and the destination of each election's incidents is
 //! the last one its own authority chose (for the election, else for all its elections).
 
-mod common;
+use test_support as common;
 
 use common::{new_hub, RW};
 use hub::{Actor, HubError, Principal};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use store::AdStore;
 use store::{Role, Sector, Tlp};
 
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../adrules/samples");
@@ -65,6 +66,7 @@ proptest! {
     ) {
         let t = new_hub();
         let hub = t.hub.clone();
+        let ads = ads::Ads::new(hub.clone(), t.store.clone());
         let mut users: Vec<Principal> = Vec::new();
         let mut collections = Vec::new();
         for (i, slug) in AUTHORITIES.iter().enumerate() {
@@ -76,7 +78,7 @@ proptest! {
             hub.grant(Actor::Operator, slug, &col, RW).unwrap();
             collections.push(id);
             let p = hub.principal_for(&name).unwrap();
-            hub.put_election(&p, election(i, 0, true)).unwrap();
+            ads.put_election(&p, election(i, 0, true)).unwrap();
             users.push(p);
         }
         // The model: each election's name, its own destination and each authority's.
@@ -88,7 +90,7 @@ proptest! {
             let owner = s.actor == s.target;
             match s.op {
                 Op::PutElection { variant, valid } => {
-                    let r = hub.put_election(p, election(s.target, variant, valid));
+                    let r = ads.put_election(p, election(s.target, variant, valid));
                     match (owner, valid) {
                         (true, true) => {
                             prop_assert!(r.is_ok(), "{r:?}");
@@ -106,7 +108,7 @@ proptest! {
                 }
                 Op::ElectionDestination { tlp } => {
                     // The actor always names its own collection.
-                    let r = hub.set_election_incident_collection(
+                    let r = ads.set_election_incident_collection(
                         p, &format!("e{}", s.target), &format!("col-{}", s.actor), Some(TLPS[tlp]));
                     if owner {
                         prop_assert!(r.is_ok(), "{r:?}");
@@ -116,19 +118,19 @@ proptest! {
                     }
                 }
                 Op::OrgDestination { tlp } => {
-                    hub.set_incident_collection(p, &format!("col-{}", s.actor), Some(TLPS[tlp]))
+                    ads.set_incident_collection(p, &format!("col-{}", s.actor), Some(TLPS[tlp]))
                         .unwrap();
                     org[s.actor] = Some((s.actor, TLPS[tlp]));
                 }
             }
         }
         for i in 0..3 {
-            let rec = hub.store().election_by_id(&format!("e{i}")).unwrap().unwrap();
+            let rec = t.store.election_by_id(&format!("e{i}")).unwrap().unwrap();
             prop_assert_eq!(rec.org_id, users[i].org.id);
             let stored: Value = serde_json::from_str(&rec.json).unwrap();
             prop_assert_eq!(stored["name"].as_str(), Some(names[i].as_str()));
             let want = own[i].or(org[i]).map(|(a, tlp)| (collections[a].clone(), users[a].user.username.clone(), tlp));
-            let got = hub
+            let got = ads
                 .incident_destination(&format!("e{i}"))
                 .unwrap()
                 .map(|d| (d.collection, d.user, d.tlp));

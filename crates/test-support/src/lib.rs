@@ -1,6 +1,14 @@
-//! Shared helpers of the hub's integration tests: a hub on a real SQLite file and STIX
-//! object builders.
-#![allow(dead_code)]
+//! test-support: fixtures shared by the integration tests of `hub`, the service crates and
+//! `server` (dev-only, never published): a hub on a real SQLite file, with the store kept by
+//! the test (the hub does not hand it out), and STIX object builders.
+//!
+//! ```
+//! let t = test_support::new_hub();
+//! let p = test_support::org_with_user(&t.hub, "gov-ca", "alice", store::Role::Analyst);
+//! assert_eq!(p.org.slug, "gov-ca");
+//! let obj = test_support::marked(test_support::indicator(&test_support::new_id("indicator"), 1), store::Tlp::Green);
+//! assert_eq!(obj["modified"], test_support::ts(1));
+//! ```
 
 use hub::Actor;
 use std::sync::Arc;
@@ -8,19 +16,28 @@ use std::sync::Arc;
 use hub::{Hub, HubConfig, Principal};
 use serde_json::{json, Value};
 use store::{Access, Role, Sector, Tlp};
+use store_sqlite::SqliteStore;
 
-/// A hub on a fresh SQLite file; the tempdir must outlive the hub.
+/// A hub on a fresh SQLite file, and the store under it; the tempdir must outlive both.
 pub struct TestHub {
     pub hub: Hub,
+    /// The store the hub runs on, for tests that check what was stored and for the service
+    /// crates (`Banks::new(hub, store)`).
+    pub store: Arc<SqliteStore>,
     pub dir: tempfile::TempDir,
 }
 
-/// A hub on a fresh SQLite database file in a tempdir.
+/// A hub on a fresh SQLite database file in a tempdir, with cursor key `[42; 32]`.
 pub fn new_hub() -> TestHub {
+    new_hub_with_key([42u8; 32])
+}
+
+/// A hub on a fresh SQLite database file in a tempdir, with the given cursor key.
+pub fn new_hub_with_key(cursor_key: [u8; 32]) -> TestHub {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).expect("open store");
-    let hub = Hub::new(Arc::new(store), HubConfig::new([42u8; 32])).expect("hub");
-    TestHub { hub, dir }
+    let store = Arc::new(SqliteStore::open(&dir.path().join("hub.db")).expect("open store"));
+    let hub = Hub::new(store.clone(), HubConfig::new(cursor_key)).expect("hub");
+    TestHub { hub, store, dir }
 }
 
 pub const RW: Access = Access {
@@ -34,7 +51,7 @@ pub const RO: Access = Access {
 
 /// Creates an org and one user of the given role in it; returns the principal.
 pub fn org_with_user(hub: &Hub, slug: &str, user: &str, role: Role) -> Principal {
-    if hub.store().org_by_slug(slug).unwrap().is_none() {
+    if hub.org_by_slug(slug).unwrap().is_none() {
         hub.add_org(
             Actor::Operator,
             slug,
@@ -54,7 +71,8 @@ pub fn new_id(t: &str) -> String {
     format!("{t}--{}", uuid::Uuid::new_v4())
 }
 
-/// A timestamp with millisecond precision, `n` seconds after 2026-01-01.
+/// A timestamp with millisecond precision, `n` seconds after 2026-01-01 (any `n`: days roll
+/// over).
 pub fn ts(n: u32) -> String {
     let h = n / 3600;
     let m = (n / 60) % 60;
@@ -95,7 +113,8 @@ pub fn with_recipients(mut obj: Value, recipients: &[String]) -> Value {
     obj
 }
 
-/// Adds a granular marking of `tlp` on the given selectors.
+/// Adds a granular marking of `tlp` on the given selectors, after any the object has (the one
+/// meaning of `granular` in every crate's tests).
 pub fn granular(mut obj: Value, tlp: Tlp, selectors: &[&str]) -> Value {
     let entry = json!({ "marking_ref": tlp.marking_id(), "selectors": selectors });
     match obj

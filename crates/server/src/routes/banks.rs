@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hub::banks::{
+use banks::{
     entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery, MAX_MATCHES_PER_QUERY,
     MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
 };
@@ -185,8 +185,8 @@ fn hashes_json(h: &ImageHashes) -> Value {
 }
 
 /// A bank with its owner organisation's slug.
-fn with_owner(hub: &hub::Hub, b: Bank) -> Result<(Bank, String), hub::HubError> {
-    let owner = hub.bank_owner(&b)?;
+fn with_owner(banks: &banks::Banks, b: Bank) -> Result<(Bank, String), hub::HubError> {
+    let owner = banks.bank_owner(&b)?;
     Ok((b, owner))
 }
 
@@ -266,7 +266,7 @@ async fn hash(headers: HeaderMap, body: Body) -> ApiResult {
     };
     let h = blocking(move || {
         let _permit = permit;
-        hub::banks::hash_image(&bytes)
+        banks::hash_image(&bytes)
     })
     .await?;
     Ok(Json(hashes_json(&h)).into_response())
@@ -315,7 +315,7 @@ async fn match_route(
     body: Body,
 ) -> ApiResult {
     let ct = content_type(&headers);
-    let hub = state.hub.clone();
+    let banks = state.banks.clone();
     if content_type_is_json(ct.as_deref()) {
         let v = json_value(&headers, body).await?;
         let Value::Object(m) = v else {
@@ -356,7 +356,7 @@ async fn match_route(
             .map(|(i, v)| parse_query(i, v))
             .collect::<Result<_, _>>()?;
         let qs = queries.clone();
-        let lists = blocking(move || hub.match_hashes(&p, &qs, threshold)).await?;
+        let lists = blocking(move || banks.match_hashes(&p, &qs, threshold)).await?;
         let results: Vec<Value> = queries
             .iter()
             .zip(&lists)
@@ -380,7 +380,7 @@ async fn match_route(
     };
     let (hashes, hits) = blocking(move || {
         let _permit = permit;
-        hub.match_image(&p, &bytes, threshold)
+        banks.match_image(&p, &bytes, threshold)
     })
     .await?;
     Ok(Json(json!({
@@ -395,11 +395,12 @@ async fn list_banks(
     State(state): State<AppState>,
     Extension(p): Extension<Arc<Principal>>,
 ) -> ApiResult {
-    let hub = state.hub.clone();
+    let banks = state.banks.clone();
     let banks = blocking(move || {
-        hub.list_banks(&p)?
+        banks
+            .list_banks(&p)?
             .into_iter()
-            .map(|b| with_owner(&hub, b))
+            .map(|b| with_owner(&banks, b))
             .collect::<Result<Vec<_>, _>>()
     })
     .await?;
@@ -452,10 +453,10 @@ async fn create_bank(
     let collection = str_field(&m, "collection", true)?.unwrap_or_default();
     let description = str_field(&m, "description", false)?.unwrap_or_default();
     let tlp = tlp_field(&m)?.unwrap_or(Tlp::Amber);
-    let hub = state.hub.clone();
+    let banks = state.banks.clone();
     let bank = blocking(move || {
-        let b = hub.create_bank(&p, &name, &description, tlp, &collection)?;
-        with_owner(&hub, b)
+        let b = banks.create_bank(&p, &name, &description, tlp, &collection)?;
+        with_owner(&banks, b)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(bank_json(&bank))).into_response())
@@ -466,8 +467,8 @@ async fn get_bank(
     Extension(p): Extension<Arc<Principal>>,
     Path(name): Path<String>,
 ) -> ApiResult {
-    let hub = state.hub.clone();
-    let bank = blocking(move || with_owner(&hub, hub.get_bank(&p, &name)?)).await?;
+    let banks = state.banks.clone();
+    let bank = blocking(move || with_owner(&banks, banks.get_bank(&p, &name)?)).await?;
     Ok(Json(bank_json(&bank)).into_response())
 }
 
@@ -499,8 +500,8 @@ async fn update_bank(
         tlp: tlp_field(&m)?,
         enabled,
     };
-    let hub = state.hub.clone();
-    let bank = blocking(move || with_owner(&hub, hub.update_bank(&p, &name, &update)?)).await?;
+    let banks = state.banks.clone();
+    let bank = blocking(move || with_owner(&banks, banks.update_bank(&p, &name, &update)?)).await?;
     Ok(Json(bank_json(&bank)).into_response())
 }
 
@@ -533,8 +534,8 @@ async fn add_entries(
         ));
     };
     let bytes = read_body(&headers, body, MAX_IMPORT).await?;
-    let hub = state.hub.clone();
-    let added = blocking(move || hub.import_entries(&p, &name, format, &bytes)).await?;
+    let banks = state.banks.clone();
+    let added = blocking(move || banks.import_entries(&p, &name, format, &bytes)).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -573,8 +574,8 @@ async fn export_entries(
             }
         }
     }
-    let hub = state.hub.clone();
-    let text = blocking(move || hub.export_entries(&p, &name, format)).await?;
+    let banks = state.banks.clone();
+    let text = blocking(move || banks.export_entries(&p, &name, format)).await?;
     let mut resp = text.into_response();
     let ct = match format {
         EntryFormat::Csv => "text/csv; charset=utf-8",
@@ -597,8 +598,8 @@ async fn get_entry(
     Path((bank, id)): Path<(String, String)>,
 ) -> ApiResult {
     let id = entry_id(&id)?;
-    let hub = state.hub.clone();
-    let (e, counts) = blocking(move || hub.get_entry(&p, &bank, id)).await?;
+    let banks = state.banks.clone();
+    let (e, counts) = blocking(move || banks.get_entry(&p, &bank, id)).await?;
     Ok(Json(entry_out(&e, Some(counts))).into_response())
 }
 
@@ -610,8 +611,8 @@ async fn set_enabled(
     enabled: bool,
 ) -> ApiResult {
     let id = entry_id(&id)?;
-    let hub = state.hub.clone();
-    let e = blocking(move || hub.set_entry_enabled(&p, &bank, id, enabled)).await?;
+    let banks = state.banks.clone();
+    let e = blocking(move || banks.set_entry_enabled(&p, &bank, id, enabled)).await?;
     Ok(Json(entry_out(&e, None)).into_response())
 }
 
@@ -650,8 +651,8 @@ async fn feedback(
         .unwrap_or_default()
         .parse()
         .map_err(|e: String| ApiError::invalid("kind", e))?;
-    let hub = state.hub.clone();
-    let c = blocking(move || hub.give_feedback(&p, &bank, id, kind)).await?;
+    let banks = state.banks.clone();
+    let c = blocking(move || banks.give_feedback(&p, &bank, id, kind)).await?;
     Ok(Json(json!({
         "entry_id": id,
         "feedback": {

@@ -3,13 +3,14 @@
 //! violations and STIX incidents, public search with stable paging under concurrent inserts,
 //! creatives, election export and the retention job.
 
-mod common;
+use test_support as common;
 
 use hub::Actor;
 use std::ops::ControlFlow;
+use store::{AccountStore, AdStore};
 
+use ads::{CreativeUpload, PublicSearch};
 use common::{new_hub, RW};
-use hub::ads::{CreativeUpload, PublicSearch};
 use hub::{Hub, HubError, ObjectFilter, Principal};
 use serde_json::{json, Value};
 use store::{Role, Sector, Tlp};
@@ -23,7 +24,8 @@ fn sample(name: &str) -> Value {
 
 struct Reg {
     hub: Hub,
-    _t: common::TestHub,
+    ads: ads::Ads,
+    t: common::TestHub,
     plat: Principal,
     authority: Principal,
     gov: Principal,
@@ -40,14 +42,16 @@ fn user_in(hub: &Hub, slug: &str, sector: Sector, user: &str) -> Principal {
 fn registry() -> Reg {
     let t = new_hub();
     let hub = t.hub.clone();
+    let ads = ads::Ads::new(hub.clone(), t.store.clone());
     let plat = user_in(&hub, "plat", Sector::Platform, "pat");
     let authority = user_in(&hub, "elections-ca", Sector::ElectionAuthority, "eve");
     let gov = user_in(&hub, "gov", Sector::Government, "gus");
     let election = sample("ca-compliant.json")["elections"][0].clone();
-    hub.put_election(&authority, election).unwrap();
+    ads.put_election(&authority, election).unwrap();
     Reg {
         hub,
-        _t: t,
+        ads,
+        t,
         plat,
         authority,
         gov,
@@ -73,11 +77,11 @@ fn png() -> CreativeUpload {
     }
 }
 
-fn search_all(hub: &Hub, s: &PublicSearch) -> Vec<i64> {
+fn search_all(ads: &ads::Ads, s: &PublicSearch) -> Vec<i64> {
     let mut ids = Vec::new();
     let mut cursor = None;
     loop {
-        let page = hub.search_ads(s, cursor.as_deref(), Some(7)).unwrap();
+        let page = ads.search_ads(s, cursor.as_deref(), Some(7)).unwrap();
         ids.extend(page.ads.iter().map(|a| a["id"].as_i64().unwrap()));
         match page.next {
             Some(n) => cursor = Some(n),
@@ -90,7 +94,7 @@ fn search_all(hub: &Hub, s: &PublicSearch) -> Vec<i64> {
 fn accepted_ad_is_published_with_its_creative_and_versions() {
     let r = registry();
     let out = r
-        .hub
+        .ads
         .submit_ad(&r.plat, ad("a1", "Vote for better transit"), Some(png()))
         .unwrap();
     assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
@@ -98,11 +102,11 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
     let id = out.ad.unwrap();
     assert_eq!(out.version, Some(1));
 
-    let row = r.hub.public_ad(id).unwrap();
-    let doc = hub::ads::ad_document(&row);
+    let row = r.ads.public_ad(id).unwrap();
+    let doc = ads::ad_document(&row);
     assert_eq!(doc["sponsor"]["name"], "Citizens for Transit");
     assert_eq!(doc["elections"], json!(["ca-2029"]));
-    let (media, bytes) = r.hub.public_creative(id).unwrap();
+    let (media, bytes) = r.ads.public_creative(id).unwrap();
     assert_eq!(media, "image/png");
     assert_eq!(bytes, png().bytes);
 
@@ -110,11 +114,11 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
     // The creative is already stored: the update refers to it by SHA-256.
     let mut update = ad("a1", "Vote for faster transit");
     update["ad"]["creative"] = doc["creative"].clone();
-    let again = r.hub.submit_ad(&r.plat, update, None).unwrap();
+    let again = r.ads.submit_ad(&r.plat, update, None).unwrap();
     assert_eq!(again.ad, Some(id));
     assert_eq!(again.version, Some(2));
     let found = r
-        .hub
+        .ads
         .search_ads(
             &PublicSearch {
                 q: Some("faster".into()),
@@ -127,7 +131,7 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
     assert_eq!(found.ads.len(), 1);
     assert_eq!(found.ads[0]["id"], id);
     let old = r
-        .hub
+        .ads
         .search_ads(
             &PublicSearch {
                 q: Some("better".into()),
@@ -139,11 +143,7 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
         .unwrap();
     assert!(old.ads.is_empty(), "the old text is no longer indexed");
     assert_eq!(
-        r.hub
-            .store()
-            .ad_submissions(r.plat.org.id, "a1")
-            .unwrap()
-            .len(),
+        r.t.store.ad_submissions(r.plat.org.id, "a1").unwrap().len(),
         2
     );
 }
@@ -164,7 +164,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
         .grant(Actor::Operator, "elections-ca", "ad-incidents", RW)
         .unwrap();
     let col = r
-        .hub
+        .ads
         .set_incident_collection(&r.authority, "ad-incidents", None)
         .unwrap();
 
@@ -177,7 +177,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
         "id": "uscorp", "legal_name": "Liberty Media Holdings LLC", "kind": "corporation",
         "established_in": "US"
     }));
-    let out = r.hub.submit_ad(&r.plat, s, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, s, None).unwrap();
     assert!(
         matches!(
             out.verdict,
@@ -188,17 +188,13 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     );
     assert!(!out.published);
     assert_eq!(out.ad, None);
-    assert_eq!(r.hub.store().max_ad_id().unwrap(), 0, "never published");
-    let subs = r
-        .hub
-        .store()
-        .ad_submissions(r.plat.org.id, "bad-1")
-        .unwrap();
+    assert_eq!(r.t.store.max_ad_id().unwrap(), 0, "never published");
+    let subs = r.t.store.ad_submissions(r.plat.org.id, "bad-1").unwrap();
     assert_eq!(subs.len(), 1);
     assert!(!subs[0].published);
 
     let violations = r
-        .hub
+        .ads
         .ad_violations(&r.authority, Some("ca-2029"), 0, 100)
         .unwrap();
     assert!(violations.iter().any(|v| v.rule_id == "CA-282.4-5"));
@@ -241,7 +237,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     }
     // Other sectors may not list violations.
     assert!(matches!(
-        r.hub.ad_violations(&r.gov, None, 0, 10),
+        r.ads.ad_violations(&r.gov, None, 0, 10),
         Err(HubError::Forbidden(_))
     ));
 }
@@ -284,13 +280,13 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
     cases.push((
         ad("x", "t"),
         Some(CreativeUpload {
-            bytes: vec![0; (hub::ads::creative_limits().max_creative_bytes + 1) as usize],
+            bytes: vec![0; (ads::creative_limits().max_creative_bytes + 1) as usize],
             media_type: "image/png".into(),
         }),
         "creative",
     ));
     for (s, c, field) in cases {
-        match r.hub.submit_ad(&r.plat, s, c) {
+        match r.ads.submit_ad(&r.plat, s, c) {
             Err(HubError::Invalid { field: f, message }) => {
                 assert!(f.starts_with(field), "expected {field}, got {f}: {message}")
             }
@@ -298,22 +294,22 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
         }
     }
     assert!(r
-        .hub
-        .store()
+        .t
+        .store
         .ad_submissions(r.plat.org.id, "x")
         .unwrap()
         .is_empty());
-    assert_eq!(r.hub.store().max_ad_id().unwrap(), 0);
+    assert_eq!(r.t.store.max_ad_id().unwrap(), 0);
     // Only platforms submit.
     assert!(matches!(
-        r.hub.submit_ad(&r.gov, ad("x", "t"), None),
+        r.ads.submit_ad(&r.gov, ad("x", "t"), None),
         Err(HubError::Forbidden(_))
     ));
     // Election dates out of order.
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("late");
     e["writ_issued"] = json!("2029-11-01");
-    match r.hub.put_election(&r.authority, e) {
+    match r.ads.put_election(&r.authority, e) {
         Err(HubError::Invalid { field, .. }) => assert_eq!(field, "writ_issued"),
         other => panic!("{other:?}"),
     }
@@ -329,7 +325,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
         );
         s["ad"]["spend"]["minor"] = json!(i * 1000);
         s["ad"]["languages"] = json!([if i % 2 == 0 { "en" } else { "fr" }]);
-        let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
+        let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
         assert!(out.published, "{}", out.result);
     }
     let filters = PublicSearch {
@@ -337,11 +333,11 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
         spend_min: Some(10_000),
         ..Default::default()
     };
-    let before = search_all(&r.hub, &filters);
+    let before = search_all(&r.ads, &filters);
     // Every even i with i*1000 >= 10000: 10, 12, ..., 58.
     assert_eq!(before.len(), 25);
     let text = search_all(
-        &r.hub,
+        &r.ads,
         &PublicSearch {
             q: Some("Transit".into()),
             election: Some("ca-2029".into()),
@@ -352,7 +348,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
     );
     assert_eq!(text.len(), 60, "the sponsor name matches too");
     let words = search_all(
-        &r.hub,
+        &r.ads,
         &PublicSearch {
             q: Some("transit now".into()),
             ..Default::default()
@@ -362,16 +358,16 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
 
     // Page through while another thread keeps adding matching ads: the pages are the same
     // as a quiet run, and resuming from a cursor gives the same page again.
-    let first = r.hub.search_ads(&filters, None, Some(5)).unwrap();
+    let first = r.ads.search_ads(&filters, None, Some(5)).unwrap();
     let writer = {
-        let hub = r.hub.clone();
+        let ads = r.ads.clone();
         let plat = r.plat.clone();
         std::thread::spawn(move || {
             for i in 100..160 {
                 let mut s = ad(&format!("ad-{i}"), "late");
                 s["ad"]["spend"]["minor"] = json!(50_000);
                 s["ad"]["languages"] = json!(["en"]);
-                assert!(hub.submit_ad(&plat, s, Some(png())).unwrap().published);
+                assert!(ads.submit_ad(&plat, s, Some(png())).unwrap().published);
             }
         })
     };
@@ -383,7 +379,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
     let mut cursor = first.next.clone();
     let mut cursors = Vec::new();
     while let Some(c) = cursor {
-        let page = r.hub.search_ads(&filters, Some(&c), Some(5)).unwrap();
+        let page = r.ads.search_ads(&filters, Some(&c), Some(5)).unwrap();
         ids.extend(page.ads.iter().map(|a| a["id"].as_i64().unwrap()));
         cursors.push((c, page.ads.clone()));
         cursor = page.next;
@@ -392,22 +388,22 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
     assert_eq!(ids, before);
     for (c, ads) in cursors {
         assert_eq!(
-            r.hub.search_ads(&filters, Some(&c), Some(5)).unwrap().ads,
+            r.ads.search_ads(&filters, Some(&c), Some(5)).unwrap().ads,
             ads
         );
     }
     // A new query sees the new ads; a cursor of another query is refused.
-    assert_eq!(search_all(&r.hub, &filters).len(), 85);
+    assert_eq!(search_all(&r.ads, &filters).len(), 85);
     let other = PublicSearch {
         language: Some("fr".into()),
         ..Default::default()
     };
     assert!(matches!(
-        r.hub.search_ads(&other, first.next.as_deref(), Some(5)),
+        r.ads.search_ads(&other, first.next.as_deref(), Some(5)),
         Err(HubError::BadCursor(_))
     ));
     assert!(matches!(
-        r.hub.search_ads(
+        r.ads.search_ads(
             &PublicSearch {
                 from: Some("2029-10-01".into()),
                 to: Some("2029-09-01".into()),
@@ -424,27 +420,27 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
 fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
     let r = registry();
     for i in 0..7 {
-        r.hub
+        r.ads
             .submit_ad(&r.plat, ad(&format!("p{i}"), "x"), Some(png()))
             .unwrap();
     }
     let mut scanned = Vec::new();
-    r.hub
+    r.ads
         .export_election_ads("ca-2029", &mut |row| {
             scanned.push(row.id);
             ControlFlow::Continue(())
         })
         .unwrap();
     assert_eq!(scanned.len(), 7);
-    let mut export = r.hub.start_election_export("ca-2029").unwrap();
+    let mut export = r.ads.start_election_export("ca-2029").unwrap();
     // An ad published after the export started is not part of it.
-    r.hub
+    r.ads
         .submit_ad(&r.plat, ad("late", "x"), Some(png()))
         .unwrap();
     let mut paged = Vec::new();
     let mut pages = 0;
     loop {
-        let page = r.hub.next_export_page(&mut export, 3).unwrap();
+        let page = r.ads.next_export_page(&mut export, 3).unwrap();
         if page.is_empty() {
             break;
         }
@@ -454,9 +450,9 @@ fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
     }
     assert_eq!(paged, scanned);
     assert_eq!(pages, 3);
-    assert!(r.hub.next_export_page(&mut export, 3).unwrap().is_empty());
+    assert!(r.ads.next_export_page(&mut export, 3).unwrap().is_empty());
     assert!(matches!(
-        r.hub.start_election_export("nope"),
+        r.ads.start_election_export("nope"),
         Err(HubError::NotFound(_))
     ));
 }
@@ -465,23 +461,23 @@ fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
 fn election_export_and_retention_with_audit() {
     let r = registry();
     let out = r
-        .hub
+        .ads
         .submit_ad(&r.plat, ad("keep", "x"), Some(png()))
         .unwrap();
     let id = out.ad.unwrap();
     let mut n = 0;
     let mut csv = String::new();
-    r.hub
+    r.ads
         .export_election_ads("ca-2029", &mut |row| {
             n += 1;
-            hub::ads::ad_csv_line(row, &mut csv);
+            ads::ad_csv_line(row, &mut csv);
             ControlFlow::Continue(())
         })
         .unwrap();
     assert_eq!(n, 1);
     assert!(csv.starts_with(&format!("{id},1,plat,")));
     assert!(matches!(
-        r.hub
+        r.ads
             .export_election_ads("nope", &mut |_| ControlFlow::Continue(())),
         Err(HubError::NotFound(_))
     ));
@@ -499,31 +495,31 @@ fn election_export_and_retention_with_audit() {
         .unwrap()
         .to_string();
     // On the publication day the ad is still public.
-    let run = r.hub.run_ad_retention(day(&publish_until)).unwrap();
+    let run = r.ads.run_ad_retention(day(&publish_until)).unwrap();
     assert_eq!(run.hidden, 0);
-    assert!(r.hub.public_ad(id).is_ok());
+    assert!(r.ads.public_ad(id).is_ok());
     let run = r
-        .hub
+        .ads
         .run_ad_retention(day(&publish_until) + 86_400)
         .unwrap();
     assert_eq!(run.hidden, 1);
-    assert!(matches!(r.hub.public_ad(id), Err(HubError::NotFound(_))));
+    assert!(matches!(r.ads.public_ad(id), Err(HubError::NotFound(_))));
     assert!(
-        r.hub.store().ad_by_id(id).unwrap().is_some(),
+        r.t.store.ad_by_id(id).unwrap().is_some(),
         "kept, not public"
     );
-    let run = r.hub.run_ad_retention(day(&keep_until)).unwrap();
+    let run = r.ads.run_ad_retention(day(&keep_until)).unwrap();
     assert_eq!(run.purged, 0);
-    let run = r.hub.run_ad_retention(day(&keep_until) + 86_400).unwrap();
+    let run = r.ads.run_ad_retention(day(&keep_until) + 86_400).unwrap();
     assert_eq!(run.purged, 1);
-    assert!(r.hub.store().ad_by_id(id).unwrap().is_none());
+    assert!(r.t.store.ad_by_id(id).unwrap().is_none());
     assert!(r
-        .hub
-        .store()
+        .t
+        .store
         .ad_submissions(r.plat.org.id, "keep")
         .unwrap()
         .is_empty());
-    let audit = r.hub.store().ad_audit(0, 10).unwrap();
+    let audit = r.t.store.ad_audit(0, 10).unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["hidden", "purged"]);
     assert!(audit.iter().all(|a| a.ad == id));
@@ -559,22 +555,22 @@ fn fired_ids(result: &Value) -> Vec<String> {
 fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones() {
     let r = registry();
     let (sub, sponsors, platform, election) = eu_parts();
-    r.hub.put_election(&r.authority, election).unwrap();
+    r.ads.put_election(&r.authority, election).unwrap();
 
     // Without a registered platform, a submission must carry it.
-    let err = r.hub.submit_ad(&r.plat, sub.clone(), None).unwrap_err();
+    let err = r.ads.submit_ad(&r.plat, sub.clone(), None).unwrap_err();
     assert!(
         matches!(&err, HubError::Invalid { field, .. } if field == "platform"),
         "{err:?}"
     );
-    let rec = r.hub.put_platform(&r.plat, "plat", platform).unwrap();
+    let rec = r.ads.put_platform(&r.plat, "plat", platform).unwrap();
     assert_eq!(rec.id, "plat");
     assert!(matches!(
-        r.hub.put_platform(&r.plat, "other-platform", json!({})),
+        r.ads.put_platform(&r.plat, "other-platform", json!({})),
         Err(HubError::Forbidden(_))
     ));
     let err = r
-        .hub
+        .ads
         .put_platform(
             &r.plat,
             "plat",
@@ -589,7 +585,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     // A controlling entity must be registered before what it controls.
     let by_id = |id: &str| sponsors.iter().find(|s| s["id"] == id).unwrap().clone();
     let err = r
-        .hub
+        .ads
         .put_sponsor(&r.plat, "verein", by_id("verein"))
         .unwrap_err();
     assert!(
@@ -597,12 +593,12 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         "{err:?}"
     );
     for id in ["parent", "holding", "verein"] {
-        r.hub.put_sponsor(&r.plat, id, by_id(id)).unwrap();
+        r.ads.put_sponsor(&r.plat, id, by_id(id)).unwrap();
     }
     // A replacement that would close the chain into a loop is refused.
     let mut looped = by_id("parent");
     looped["controlled_by"] = json!("verein");
-    let err = r.hub.put_sponsor(&r.plat, "parent", looped).unwrap_err();
+    let err = r.ads.put_sponsor(&r.plat, "parent", looped).unwrap_err();
     assert!(
         matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
         "{err:?}"
@@ -614,12 +610,12 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         if i > 0 {
             link["controlled_by"] = json!(format!("link-{}", i - 1));
         }
-        r.hub
+        r.ads
             .put_sponsor(&r.plat, &format!("link-{i}"), link)
             .unwrap();
     }
     let err = r
-        .hub
+        .ads
         .put_sponsor(
             &r.plat,
             "link-33",
@@ -634,17 +630,17 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     // Only the registering organisation replaces a sponsor; governments register none.
     let other = user_in(&r.hub, "plat-2", Sector::Platform, "pia");
     assert!(matches!(
-        r.hub.put_sponsor(&other, "parent", by_id("parent")),
+        r.ads.put_sponsor(&other, "parent", by_id("parent")),
         Err(HubError::Forbidden(_))
     ));
     assert!(matches!(
-        r.hub.put_sponsor(&r.gov, "someone", by_id("parent")),
+        r.ads.put_sponsor(&r.gov, "someone", by_id("parent")),
         Err(HubError::Forbidden(_))
     ));
     let mut bad = by_id("parent");
     bad["funding"] = json!([{"amount": {"minor": -5, "currency": "EUR"}, "origin": "DE",
                              "source": "private"}]);
-    let err = r.hub.put_sponsor(&r.plat, "parent", bad).unwrap_err();
+    let err = r.ads.put_sponsor(&r.plat, "parent", bad).unwrap_err();
     assert!(
         matches!(&err, HubError::Invalid { field, .. } if field == "funding[0].amount.minor"),
         "{err:?}"
@@ -652,7 +648,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
 
     // The registry resolves the ad's sponsor and its two-step control chain abroad; the
     // verdict and the rules fired are those of the same submission with everything inline.
-    let out = r.hub.submit_ad(&r.plat, sub, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, sub, None).unwrap();
     let inline = adrules::Engine::shipped()
         .unwrap()
         .check(&serde_json::from_value(sample("eu-controlled-from-abroad.json")).unwrap())
@@ -666,7 +662,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert!(fired_ids(&out.result).contains(&"EU-ART5-2-SPONSOR".to_string()));
 
     // The public view resolves the chain and leaves out nothing public.
-    let v = serde_json::to_value(r.hub.public_sponsor("verein").unwrap()).unwrap();
+    let v = serde_json::to_value(r.ads.public_sponsor("verein").unwrap()).unwrap();
     let chain: Vec<&str> = v["control_chain"]
         .as_array()
         .unwrap()
@@ -677,11 +673,11 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert_eq!(v["control_chain"][1]["established_in"], "US");
     assert_eq!(v["funding"].as_array().unwrap().len(), 2);
     assert!(matches!(
-        r.hub.public_sponsor("nobody"),
+        r.ads.public_sponsor("nobody"),
         Err(HubError::NotFound(_))
     ));
     let listed: Vec<String> = r
-        .hub
+        .ads
         .public_sponsors("", 200)
         .unwrap()
         .iter()
@@ -692,14 +688,14 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .iter()
         .all(|id| listed.iter().any(|l| l == id)));
     assert_eq!(
-        r.hub.sponsor(&r.authority, "parent").unwrap()["legal_name"],
+        r.ads.sponsor(&r.authority, "parent").unwrap()["legal_name"],
         "Velo Parent Inc."
     );
     assert!(matches!(
-        r.hub.sponsor(&r.gov, "parent"),
+        r.ads.sponsor(&r.gov, "parent"),
         Err(HubError::Forbidden(_))
     ));
-    let platforms = r.hub.public_platforms().unwrap();
+    let platforms = r.ads.public_platforms().unwrap();
     assert_eq!(platforms.len(), 1);
     assert_eq!(platforms[0]["id"], "plat");
 }
@@ -709,26 +705,26 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
     let r = registry();
     let base = ad("s1", "Transit now");
     let ctp = base["sponsors"][0].clone();
-    r.hub.put_sponsor(&r.plat, "ctp", ctp).unwrap();
+    r.ads.put_sponsor(&r.plat, "ctp", ctp).unwrap();
     for i in 0..3 {
         let mut s = ad(&format!("s{i}"), "Transit now");
         s.as_object_mut().unwrap().remove("sponsors");
-        let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
+        let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
         assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
-        let doc = hub::ads::ad_document(&r.hub.public_ad(out.ad.unwrap()).unwrap());
+        let doc = ads::ad_document(&r.ads.public_ad(out.ad.unwrap()).unwrap());
         assert_eq!(doc["sponsor"]["name"], "Citizens for Transit");
     }
     // The same id given inline with foreign funds is judged as given.
     let mut s = ad("s9", "Transit now");
     s["sponsors"][0]["funding"] = json!([{"amount": {"minor": 900000, "currency": "USD"},
                                           "origin": "US", "source": "private"}]);
-    let out = r.hub.submit_ad(&r.plat, s, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, s, None).unwrap();
     assert!(fired_ids(&out.result).contains(&"CA-349.02".to_string()));
     // An ad naming a sponsor nobody registered is refused naming the field.
     let mut s = ad("s10", "Transit now");
     s.as_object_mut().unwrap().remove("sponsors");
     s["ad"]["sponsor"] = json!("unregistered");
-    let err = r.hub.submit_ad(&r.plat, s, None).unwrap_err();
+    let err = r.ads.submit_ad(&r.plat, s, None).unwrap_err();
     assert!(
         matches!(&err, HubError::Invalid { field, .. } if field == "ad.sponsor"),
         "{err:?}"
@@ -739,7 +735,7 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
 fn every_version_of_an_ad_keeps_its_document_and_creative() {
     let r = registry();
     let first = r
-        .hub
+        .ads
         .submit_ad(&r.plat, ad("v1", "First words"), Some(png()))
         .unwrap();
     let id = first.ad.unwrap();
@@ -748,11 +744,11 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
         media_type: "image/gif".into(),
     };
     let second = r
-        .hub
+        .ads
         .submit_ad(&r.plat, ad("v1", "Second words"), Some(gif.clone()))
         .unwrap();
     assert_eq!((second.ad, second.version), (Some(id), Some(2)));
-    let versions = r.hub.public_ad_versions(id).unwrap();
+    let versions = r.ads.public_ad_versions(id).unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0]["version"], 1);
     assert_eq!(versions[0]["document"]["text"], "First words");
@@ -762,17 +758,17 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
         versions[1]["creative_sha256"]
     );
     assert!(versions[0]["published"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(r.hub.public_version_creative(id, 1).unwrap().1, png().bytes);
+    assert_eq!(r.ads.public_version_creative(id, 1).unwrap().1, png().bytes);
     assert_eq!(
-        r.hub.public_version_creative(id, 2).unwrap(),
+        r.ads.public_version_creative(id, 2).unwrap(),
         ("image/gif".to_string(), gif.bytes)
     );
     assert!(matches!(
-        r.hub.public_version_creative(id, 3),
+        r.ads.public_version_creative(id, 3),
         Err(HubError::NotFound(_))
     ));
     assert!(matches!(
-        r.hub.public_ad_versions(id + 1),
+        r.ads.public_ad_versions(id + 1),
         Err(HubError::NotFound(_))
     ));
 }
@@ -780,9 +776,9 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
 #[test]
 fn public_elections_carry_their_computed_periods() {
     let r = registry();
-    let all = r.hub.public_elections().unwrap();
+    let all = r.ads.public_elections().unwrap();
     assert_eq!(all.len(), 1);
-    let e = r.hub.public_election("ca-2029").unwrap();
+    let e = r.ads.public_election("ca-2029").unwrap();
     assert_eq!(e, all[0]);
     // Fixed-date general election: pre-election period from June 30 to the day before the
     // writ, election period from the writ to polling day, EU window three months back.
@@ -799,7 +795,7 @@ fn public_elections_carry_their_computed_periods() {
         json!({"start": "2029-07-15", "end": "2029-10-15"})
     );
     assert!(matches!(
-        r.hub.public_election("nope"),
+        r.ads.public_election("nope"),
         Err(HubError::NotFound(_))
     ));
 }
@@ -810,7 +806,7 @@ fn second_authority(r: &Reg) -> Principal {
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("qc-2029");
     e["name"] = json!("Quebec general election");
-    r.hub.put_election(&quinn, e).unwrap();
+    r.ads.put_election(&quinn, e).unwrap();
     quinn
 }
 
@@ -838,50 +834,46 @@ fn incidents_in(r: &Reg, p: &Principal, col: &str) -> Vec<Value> {
 fn only_the_registering_authority_changes_an_election() {
     let r = registry();
     let quinn = second_authority(&r);
-    let before = r.hub.store().election_by_id("ca-2029").unwrap().unwrap();
+    let before = r.t.store.election_by_id("ca-2029").unwrap().unwrap();
     // Another authority can neither overwrite the election nor make it invalid.
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["polling_day"] = json!("2029-10-22");
     e["districts"] = json!([]);
     assert!(matches!(
-        r.hub.put_election(&quinn, e.clone()),
+        r.ads.put_election(&quinn, e.clone()),
         Err(HubError::Forbidden(_))
     ));
     assert_eq!(
-        r.hub.store().election_by_id("ca-2029").unwrap(),
+        r.t.store.election_by_id("ca-2029").unwrap(),
         Some(before.clone())
     );
     // A district whose polls close on another day than polling day, or in an offset no time
     // zone uses, is refused with the field named, even for the owner.
     let mut bad = sample("ca-compliant.json")["elections"][0].clone();
     bad["districts"][1]["poll_close"] = json!("2029-10-16T19:00:00-07:00");
-    match r.hub.put_election(&r.authority, bad) {
+    match r.ads.put_election(&r.authority, bad) {
         Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[1].poll_close"),
         other => panic!("{other:?}"),
     }
     let mut bad = sample("ca-compliant.json")["elections"][0].clone();
     bad["districts"][0]["poll_close"] = json!("2029-10-15T21:30:00-16:00");
-    match r.hub.put_election(&r.authority, bad) {
+    match r.ads.put_election(&r.authority, bad) {
         Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[0].poll_close"),
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        r.hub
-            .store()
-            .election_by_id("ca-2029")
-            .unwrap()
-            .map(|e| e.json),
+        r.t.store.election_by_id("ca-2029").unwrap().map(|e| e.json),
         Some(before.json)
     );
     // Submissions linked to it still go through.
     assert!(
-        r.hub
+        r.ads
             .submit_ad(&r.plat, ad("ok-1", "Transit"), Some(png()))
             .unwrap()
             .published
     );
     // The owner may replace it.
-    let rec = r.hub.put_election(&r.authority, e).unwrap();
+    let rec = r.ads.put_election(&r.authority, e).unwrap();
     assert_eq!(rec.org_id, r.authority.org.id);
     assert!(rec.json.contains("2029-10-22"));
 }
@@ -902,54 +894,54 @@ fn incident_destinations_belong_to_each_election_authority() {
     }
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("by-2029");
-    r.hub.put_election(&r.authority, e).unwrap();
+    r.ads.put_election(&r.authority, e).unwrap();
 
     // Quinn may not redirect the incidents of eve's election, nor choose a collection it
     // cannot write to.
     assert!(matches!(
-        r.hub
+        r.ads
             .set_election_incident_collection(&quinn, "ca-2029", "qc-incidents", Some(Tlp::Clear)),
         Err(HubError::Forbidden(_))
     ));
     assert!(matches!(
-        r.hub
+        r.ads
             .set_election_incident_collection(&r.authority, "ca-2029", "qc-incidents", None),
         Err(HubError::NotFound(_) | HubError::Forbidden(_))
     ));
     assert!(matches!(
-        r.hub
+        r.ads
             .set_election_incident_collection(&r.authority, "nope", "ca-incidents", None),
         Err(HubError::NotFound(_))
     ));
     // Each authority's choice covers only its own elections.
-    r.hub
+    r.ads
         .set_incident_collection(&quinn, "qc-incidents", Some(Tlp::Clear))
         .unwrap();
     let ca = r
-        .hub
+        .ads
         .set_election_incident_collection(&r.authority, "ca-2029", "ca-incidents", Some(Tlp::Green))
         .unwrap();
     assert_eq!(ca.tlp, Tlp::Green);
     // The hub-wide default is the operator's; it needs a user with write access.
     assert!(matches!(
-        r.hub
+        r.ads
             .set_default_incident_collection("quinn", "ops-incidents", None),
         Err(HubError::NotFound(_) | HubError::Forbidden(_))
     ));
-    r.hub
+    r.ads
         .set_default_incident_collection("eve", "ops-incidents", None)
         .unwrap();
 
     let ca_out = r
-        .hub
+        .ads
         .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
         .unwrap();
     let qc_out = r
-        .hub
+        .ads
         .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
         .unwrap();
     let by_out = r
-        .hub
+        .ads
         .submit_ad(&r.plat, foreign_funded("f-by", "by-2029"), None)
         .unwrap();
     assert_eq!(
@@ -990,7 +982,7 @@ fn incident_destinations_belong_to_each_election_authority() {
     // An ad linked to both authorities' elections: one incident in each destination.
     let mut both = foreign_funded("f-both", "ca-2029");
     both["ad"]["linked_elections"] = json!(["ca-2029", "qc-2029"]);
-    let out = r.hub.submit_ad(&r.plat, both, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, both, None).unwrap();
     assert_eq!(out.incidents.len(), 2);
     assert_eq!(incidents_in(&r, &r.authority, "ca-incidents").len(), 2);
     assert_eq!(incidents_in(&r, &quinn, "qc-incidents").len(), 2);
@@ -1000,15 +992,15 @@ fn incident_destinations_belong_to_each_election_authority() {
 fn violations_are_scoped_to_the_authority_elections() {
     let r = registry();
     let quinn = second_authority(&r);
-    r.hub
+    r.ads
         .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
         .unwrap();
-    r.hub
+    r.ads
         .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
         .unwrap();
     let ads_of = |p: &Principal, election: Option<&str>| -> Vec<String> {
         let mut v: Vec<String> = r
-            .hub
+            .ads
             .ad_violations(p, election, 0, 100)
             .unwrap()
             .into_iter()
@@ -1032,8 +1024,8 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
         "residence": "CA", "canadian_role": "third_party",
         "eu_declaration": {"basis": "resident_voter", "declared_on": "2029-01-10"}
     });
-    r.hub.put_sponsor(&r.plat, "valley", person).unwrap();
-    let v = serde_json::to_value(r.hub.public_sponsor("valley").unwrap()).unwrap();
+    r.ads.put_sponsor(&r.plat, "valley", person).unwrap();
+    let v = serde_json::to_value(r.ads.public_sponsor("valley").unwrap()).unwrap();
     assert_eq!(v["name"], "Friends of the Valley");
     let text = v.to_string();
     for hidden in [
@@ -1047,20 +1039,20 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
         assert!(!text.contains(hidden), "{hidden} in {text}");
     }
     assert_eq!(v["eu_declaration"]["declared_on"], "2029-01-10");
-    let listed = serde_json::to_value(r.hub.public_sponsors("", 10).unwrap()).unwrap();
+    let listed = serde_json::to_value(r.ads.public_sponsors("", 10).unwrap()).unwrap();
     assert!(!listed.to_string().contains("Jean Private"));
     // Without a disclosed name the legal name is the public name.
     let entity = json!({"legal_name": "Valley Media Inc.", "kind": "corporation",
                         "established_in": "CA"});
-    r.hub.put_sponsor(&r.plat, "valley-media", entity).unwrap();
-    let v = serde_json::to_value(r.hub.public_sponsor("valley-media").unwrap()).unwrap();
+    r.ads.put_sponsor(&r.plat, "valley-media", entity).unwrap();
+    let v = serde_json::to_value(r.ads.public_sponsor("valley-media").unwrap()).unwrap();
     assert_eq!(
         (&v["name"], &v["legal_name"]),
         (&json!("Valley Media Inc."), &json!("Valley Media Inc."))
     );
     // The full record stays available to platforms and authorities.
     assert_eq!(
-        r.hub.sponsor(&r.authority, "valley").unwrap()["legal_name"],
+        r.ads.sponsor(&r.authority, "valley").unwrap()["legal_name"],
         "Jean Private"
     );
     // A published ad's document follows the same rule.
@@ -1068,9 +1060,9 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     s.as_object_mut().unwrap().remove("sponsors");
     s["ad"]["sponsor"] = json!("valley");
     s["ad"]["tagline"] = json!("Authorized by Friends of the Valley");
-    let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
+    let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
     assert!(out.published, "{}", out.result);
-    let doc = hub::ads::ad_document(&r.hub.public_ad(out.ad.unwrap()).unwrap());
+    let doc = ads::ad_document(&r.ads.public_ad(out.ad.unwrap()).unwrap());
     assert_eq!(doc["sponsor"]["name"], "Friends of the Valley");
     assert!(!doc.to_string().contains("Jean Private"), "{doc}");
     assert!(doc["sponsor"].get("residence").is_none());
@@ -1086,34 +1078,33 @@ fn a_destination_stored_by_an_earlier_version_counts_only_for_its_authority() {
     r.hub
         .grant(Actor::Operator, "elections-qc", "qc-incidents", RW)
         .unwrap();
-    let col = r
-        .hub
-        .store()
-        .collection_by_slug("qc-incidents")
-        .unwrap()
-        .unwrap();
+    let col =
+        r.t.store
+            .collection_by_slug("qc-incidents")
+            .unwrap()
+            .unwrap();
     // What an earlier version stored when quinn redirected every incident to itself.
     for (k, v) in [
         ("incident_collection", col.id.as_str()),
         ("incident_user", "quinn"),
         ("incident_tlp", "CLEAR"),
     ] {
-        r.hub.store().set_ad_setting(k, v).unwrap();
+        r.t.store.set_ad_setting(k, v).unwrap();
     }
-    assert_eq!(r.hub.incident_destination("ca-2029").unwrap(), None);
-    let qc = r.hub.incident_destination("qc-2029").unwrap().unwrap();
+    assert_eq!(r.ads.incident_destination("ca-2029").unwrap(), None);
+    let qc = r.ads.incident_destination("qc-2029").unwrap().unwrap();
     assert_eq!(
         (qc.collection.as_str(), qc.tlp),
         (col.id.as_str(), Tlp::Clear)
     );
     let out = r
-        .hub
+        .ads
         .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
         .unwrap();
     assert!(out.incidents.is_empty());
     assert!(incidents_in(&r, &quinn, &col.id).is_empty());
     let out = r
-        .hub
+        .ads
         .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
         .unwrap();
     assert_eq!(out.incidents.len(), 1);

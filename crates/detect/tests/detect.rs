@@ -1,10 +1,10 @@
 //! The detection service over a real hub on SQLite: job states, publication rules, bounds and
 //! the deterministic account ids.
 
-mod common;
+use test_support as common;
 
 use common::{new_hub, org_with_user, RW};
-use hub::detect::{user_account_id, DetectLimits, DetectRequest, Detections};
+use detect::{user_account_id, DetectLimits, DetectRequest, Detections};
 use hub::Actor;
 use hub::{HubError, ObjectFilter};
 use proptest::prelude::*;

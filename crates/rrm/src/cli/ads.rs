@@ -86,7 +86,7 @@ pub enum Command {
     },
     /// Chooses where foreign-funding and foreign-interference incidents go (operator only).
     ///
-    /// Without --election, sets the hub-wide default, used for elections whose authority chose
+    /// Without --election, sets the ads-wide default, used for elections whose authority chose
     /// no destination (no HTTP route sets it). With --election, sets that election's
     /// destination, as the election's own authority would over HTTP. Incidents are ingested as
     /// USER, an election-authority analyst or admin with write access to COLLECTION.
@@ -142,16 +142,16 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
             batch,
         } => import(settings, &file, &as_user, batch.max(1)),
         Command::Election { file, as_user } => {
-            let (hub, p, _, v) = open_as(settings, &file, &as_user)?;
-            let rec = hub.put_election(&p, v)?;
+            let (ads, p, _, v) = open_as(settings, &file, &as_user)?;
+            let rec = ads.put_election(&p, v)?;
             println!("election {} registered", rec.id);
             Ok(())
         }
         Command::Sponsors { file, as_user } => register_sponsors(settings, &file, &as_user),
         Command::Platform { file, as_user } => {
-            let (hub, p, name, v) = open_as(settings, &file, &as_user)?;
+            let (ads, p, name, v) = open_as(settings, &file, &as_user)?;
             let slug = p.org.slug.clone();
-            let rec = hub
+            let rec = ads
                 .put_platform(&p, &slug, v)
                 .with_context(|| format!("{name}: platform {slug:?}"))?;
             println!("platform {} registered", rec.id);
@@ -166,15 +166,16 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
             let tlp: store::Tlp = tlp
                 .parse()
                 .map_err(|_| anyhow::anyhow!("--tlp: unknown TLP {tlp:?}"))?;
-            let hub = crate::open::hub(settings, None)?;
+            let ads = crate::open::ads(settings)?;
             let d = match &election {
                 Some(e) => {
-                    let p = hub
+                    let p = ads
+                        .hub()
                         .principal_for(&as_user)
                         .with_context(|| format!("cannot act as {as_user:?}"))?;
-                    hub.set_election_incident_collection(&p, e, &collection, Some(tlp))?
+                    ads.set_election_incident_collection(&p, e, &collection, Some(tlp))?
                 }
-                None => hub.set_default_incident_collection(&as_user, &collection, Some(tlp))?,
+                None => ads.set_default_incident_collection(&as_user, &collection, Some(tlp))?,
             };
             match election {
                 Some(e) => println!(
@@ -193,12 +194,12 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
             Ok(())
         }
         Command::Retention => {
-            let hub = crate::open::hub(settings, None)?;
+            let ads = crate::open::ads(settings)?;
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0);
-            let run = hub.run_ad_retention(now)?;
+            let run = ads.run_ad_retention(now)?;
             println!("{} ads unpublished, {} purged", run.hidden, run.purged);
             Ok(())
         }
@@ -278,20 +279,21 @@ fn engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
     Ok(engine)
 }
 
-/// Opens the hub, acts as `as_user` and reads the JSON document of `file`: the hub, the
+/// Opens the ads, acts as `as_user` and reads the JSON document of `file`: the ads, the
 /// principal, the document's name for messages and the document.
 fn open_as(
     settings: &crate::config::Settings,
     file: &Path,
     as_user: &str,
-) -> anyhow::Result<(hub::Hub, hub::Principal, String, serde_json::Value)> {
-    let hub = crate::open::hub(settings, None)?;
-    let p = hub
+) -> anyhow::Result<(ads::Ads, hub::Principal, String, serde_json::Value)> {
+    let ads = crate::open::ads(settings)?;
+    let p = ads
+        .hub()
         .principal_for(as_user)
         .with_context(|| format!("cannot act as {as_user:?}"))?;
     let (name, text) = read_input(file)?;
     let v = serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
-    Ok((hub, p, name, v))
+    Ok((ads, p, name, v))
 }
 
 /// `rrm ads sponsors`: registers the sponsors of a file, controlling entities first.
@@ -301,7 +303,7 @@ fn register_sponsors(
     as_user: &str,
 ) -> anyhow::Result<()> {
     use serde_json::Value;
-    let (hub, p, name, v) = open_as(settings, file, as_user)?;
+    let (ads, p, name, v) = open_as(settings, file, as_user)?;
     let list: Vec<Value> = match v {
         Value::Array(a) => a,
         Value::Object(mut o) => match o.remove("sponsors") {
@@ -333,7 +335,7 @@ fn register_sponsors(
             );
         }
         for (i, id, s) in ready {
-            hub.put_sponsor(&p, &id, s).with_context(|| {
+            ads.put_sponsor(&p, &id, s).with_context(|| {
                 format!("{name}: sponsors[{i}] (id {id:?}); {done} sponsors were registered")
             })?;
             done += 1;
@@ -416,8 +418,9 @@ fn import(
     batch: usize,
 ) -> anyhow::Result<()> {
     use std::io::{BufRead, BufReader};
-    let hub = crate::open::hub(settings, None)?;
-    let p = hub
+    let ads = crate::open::ads(settings)?;
+    let p = ads
+        .hub()
         .principal_for(as_user)
         .with_context(|| format!("cannot submit as {as_user:?}"))?;
     let (reader, len): (Box<dyn Read>, u64) = if file == Path::new("-") {
@@ -453,7 +456,7 @@ fn import(
         let mut inputs = Vec::with_capacity(pending.len());
         for (n, v) in pending.drain(..) {
             numbers.push(n);
-            match hub::ads::split_record(v) {
+            match ads::split_record(v) {
                 Ok(input) => inputs.push(input),
                 Err(e) => {
                     summary.invalid += 1;
@@ -462,7 +465,7 @@ fn import(
                 }
             }
         }
-        let outcomes = hub.submit_ads(&p, inputs).context("storing ads")?;
+        let outcomes = ads.submit_ads(&p, inputs).context("storing ads")?;
         for (n, o) in numbers.into_iter().zip(outcomes) {
             match o {
                 Ok(o) => {

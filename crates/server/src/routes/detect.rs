@@ -2,7 +2,7 @@
 //! detection jobs with progress, and publication of chosen groups as STIX 2.1, plus their
 //! OpenAPI paths.
 //!
-//! Datasets and jobs are kept in memory by [`hub::detect::Detections`] (per-organisation
+//! Datasets and jobs are kept in memory by [`detect::Detections`] (per-organisation
 //! quotas, a bounded worker pool) and do not survive a restart. Every route needs the analyst
 //! or admin role for writes and only shows the caller's organisation's datasets and jobs (404
 //! otherwise).
@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hub::detect::{DetectRequest, Detections};
+use detect::{DetectRequest, Detections};
 use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::Tlp;
@@ -79,7 +79,7 @@ async fn upload(
     let mut name = "upload".to_string();
     for (k, v) in pairs {
         match k.as_str() {
-            "format" => format = hub::detect::parse_format(&v)?,
+            "format" => format = detect::parse_format(&v)?,
             "skip_invalid" => {
                 skip_invalid = match v.as_str() {
                     "true" | "1" => true,

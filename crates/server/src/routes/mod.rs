@@ -1,0 +1,15 @@
+//! The HTTP routes, one module per domain, named as the domain's service crate and CLI module:
+//!
+//! - `accounts`: the REST administration API (orgs, users, tokens, audit, collections, grants);
+//! - `objects`: REST object reads; `taxii`: TAXII 2.1, the objects domain's protocol;
+//! - `banks`: hash banks;
+//! - `ads`: the ad registry, with its public archive under `/public/` in `ads::public`
+//!   (a domain's sub-area is a submodule of the domain's file);
+//! - `detect`: coordination detection.
+
+pub(crate) mod accounts;
+pub(crate) mod ads;
+pub(crate) mod banks;
+pub(crate) mod detect;
+pub(crate) mod objects;
+pub(crate) mod taxii;
