@@ -24,3 +24,14 @@ fn run_all_on_fresh_files() {
     });
     assert_eq!(counter.get(), store::testsuite::CASES.len());
 }
+
+/// The detection cases (`store::testsuite::DETECT_CASES`), each on a fresh file.
+#[test]
+fn detect_cases() {
+    for (name, case) in store::testsuite::DETECT_CASES {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let store = SqliteStore::open(&dir.path().join("rrm.db")).expect("open a fresh database");
+        eprintln!("detect case {name}");
+        case(&store);
+    }
+}

@@ -16,6 +16,7 @@
 
 mod ads;
 mod banks;
+mod detect;
 mod error;
 mod model;
 #[cfg(feature = "testsuite")]
@@ -23,6 +24,7 @@ pub mod testsuite;
 
 pub use ads::*;
 pub use banks::*;
+pub use detect::*;
 pub use error::StoreError;
 pub use model::*;
 
@@ -36,7 +38,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 ///
 /// Every method is one transaction: it either happens completely or not at all, and a
 /// method that returns `Ok` has made its writes durable.
-pub trait Store: BankStore + AdStore + Send + Sync + 'static {
+pub trait Store: BankStore + AdStore + DetectStore + Send + Sync + 'static {
     // Organisations.
 
     /// Creates an organisation; `StoreError::Conflict` if the slug is taken.
