@@ -217,12 +217,12 @@ impl DetectStore for SqliteStore {
         })
     }
 
-    fn dataset_content(&self, id: &str) -> Result<Option<Vec<u8>>> {
+    fn dataset_content(&self, id: &str) -> Result<Option<(DatasetRecord, Vec<u8>)>> {
         self.read(|c| {
             c.query_row(
-                "SELECT content FROM detect_datasets WHERE id = ?1",
+                &format!("SELECT {DATASET_COLS}, content FROM detect_datasets WHERE id = ?1"),
                 [id],
-                |r| r.get(0),
+                |r| Ok((dataset_from_row(r)?, r.get(12)?)),
             )
             .optional()
             .map_err(|e| backend("reading a dataset's content", e))

@@ -184,8 +184,8 @@ pub trait DetectStore: Send + Sync + 'static {
     fn dataset(&self, org_id: i64, id: &str) -> Result<Option<DatasetRecord>>;
     /// An organisation's datasets, oldest first.
     fn list_datasets(&self, org_id: i64) -> Result<Vec<DatasetRecord>>;
-    /// The content of a dataset, evicted or not, while it is stored.
-    fn dataset_content(&self, id: &str) -> Result<Option<Vec<u8>>>;
+    /// A dataset and its content, evicted or not, while it is stored.
+    fn dataset_content(&self, id: &str) -> Result<Option<(DatasetRecord, Vec<u8>)>>;
     /// Adds a queued job (its `status` must be `Queued`) unless the organisation has
     /// `quota.max_active` active jobs; then the organisation's oldest finished jobs beyond
     /// `quota.keep` are deleted.

@@ -2336,7 +2336,10 @@ pub fn detect_datasets(s: &dyn Store) {
     s.add_dataset(&d1, b"blob-1", 2).unwrap();
     assert_eq!(s.dataset(fx.a.id, "d1").unwrap(), Some(d1.clone()));
     assert_eq!(s.dataset(fx.b.id, "d1").unwrap(), None, "another organisation's");
-    assert_eq!(s.dataset_content("d1").unwrap().as_deref(), Some(&b"blob-1"[..]));
+    assert_eq!(
+        s.dataset_content("d1").unwrap(),
+        Some((d1.clone(), b"blob-1".to_vec()))
+    );
     assert!(matches!(
         s.add_dataset(&d1, b"again", 2),
         Err(StoreError::Conflict(_))
@@ -2384,7 +2387,8 @@ pub fn detect_jobs(s: &dyn Store) {
     s.add_dataset(&dataset_record("d2", fx.a.id, 13), b"two", 1)
         .unwrap();
     assert_eq!(s.dataset(fx.a.id, "d1").unwrap(), None);
-    assert!(s.dataset_content("d1").unwrap().is_some());
+    let (kept, _) = s.dataset_content("d1").unwrap().expect("kept while used");
+    assert_eq!(kept.id, "d1");
 
     assert!(s.start_job("j1", 20).unwrap());
     assert!(!s.start_job("j1", 21).unwrap(), "only a queued job starts");

@@ -12,15 +12,18 @@ use store::{Access, Role, Sector, Tlp};
 /// A hub on a fresh SQLite file; the tempdir must outlive the hub.
 pub struct TestHub {
     pub hub: Hub,
+    /// The store under the hub, for services that take their own store.
+    pub store: Arc<store_sqlite::SqliteStore>,
     pub dir: tempfile::TempDir,
 }
 
 /// A hub on a fresh SQLite database file in a tempdir.
 pub fn new_hub() -> TestHub {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).expect("open store");
-    let hub = Hub::new(Arc::new(store), HubConfig::new([42u8; 32])).expect("hub");
-    TestHub { hub, dir }
+    let store =
+        Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).expect("open store"));
+    let hub = Hub::new(store.clone(), HubConfig::new([42u8; 32])).expect("hub");
+    TestHub { hub, store, dir }
 }
 
 pub const RW: Access = Access {
