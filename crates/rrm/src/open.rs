@@ -17,6 +17,14 @@ pub const KEY_FILE: &str = "instance.key";
 
 /// Opens (creating if needed) the data directory and returns the hub over its store.
 pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Result<hub::Hub> {
+    Ok(hub_and_store(settings, default_tlp)?.0)
+}
+
+/// [`hub`], with the store for the services that hold their own (detection).
+pub fn hub_and_store(
+    settings: &Settings,
+    default_tlp: Option<stix::Tlp>,
+) -> anyhow::Result<(hub::Hub, Arc<store_sqlite::SqliteStore>)> {
     let dir = &settings.data;
     create_private_dir(dir)?;
     let db = dir.join(DB_FILE);
@@ -29,7 +37,9 @@ pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Resul
         status_retention_secs: 7 * 24 * 3600,
         cursor_key,
     };
-    hub::Hub::new(Arc::new(store), config).context("cannot start the hub")
+    let store = Arc::new(store);
+    let hub = hub::Hub::new(store.clone(), config).context("cannot start the hub")?;
+    Ok((hub, store))
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {

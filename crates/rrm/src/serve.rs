@@ -205,7 +205,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
             .transpose()
             .context("server.default_tlp in the configuration file")?,
     };
-    let hub = open::hub(settings, default_tlp)?;
+    let (hub, store) = open::hub_and_store(settings, default_tlp)?;
     if args.demo && demo::seed(&hub)? {
         tracing::info!("demo data created");
     }
@@ -253,6 +253,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
                 .or(s.max_exports_per_ip)
                 .unwrap_or(defaults.exports.per_ip),
         },
+        detect: defaults.detect,
     };
     let metrics_on = config.metrics;
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -262,7 +263,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         insecure_http: args.insecure_http || s.insecure_http.unwrap_or(false),
     };
     let retention_hub = hub.clone();
-    let state = server::AppState::new(hub, config);
+    let state = server::AppState::new(hub, store, config);
     let detections = state.detections().clone();
     let closing = detections.clone();
     let app = server::router(state);

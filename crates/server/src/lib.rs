@@ -17,7 +17,8 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! # async fn demo(hub: hub::Hub) -> Result<(), server::ServerError> {
-//! let state = server::AppState::new(hub, server::ServerConfig::default());
+//! # let store: Arc<dyn store::DetectStore> = unimplemented!();
+//! let state = server::AppState::new(hub, store, server::ServerConfig::default());
 //! let app = server::router(state);
 //! let listen = server::Listen {
 //!     addr: "127.0.0.1:0".parse().unwrap(),
@@ -95,6 +96,8 @@ pub struct ServerConfig {
     pub auth: AuthLimits,
     /// Bounds on concurrent election exports under `/public/`.
     pub exports: ExportLimits,
+    /// Bounds of coordination detection (datasets, jobs, workers).
+    pub detect: hub::detect::DetectLimits,
 }
 
 impl Default for ServerConfig {
@@ -106,6 +109,7 @@ impl Default for ServerConfig {
             metrics: false,
             auth: AuthLimits::default(),
             exports: ExportLimits::default(),
+            detect: hub::detect::DetectLimits::default(),
         }
     }
 }
@@ -128,12 +132,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Wraps a hub and a configuration; detection jobs run on a worker pool.
-    pub fn new(hub: hub::Hub, config: ServerConfig) -> AppState {
-        let detections = hub::detect::Detections::with_workers(
-            hub.clone(),
-            hub::detect::DetectLimits::default(),
-        );
+    /// Wraps a hub, the store of detection datasets and jobs, and a configuration; detection
+    /// jobs run on a worker pool (jobs a stopped process left active are marked failed).
+    pub fn new(
+        hub: hub::Hub,
+        detect_store: Arc<dyn store::DetectStore>,
+        config: ServerConfig,
+    ) -> AppState {
+        let detections =
+            hub::detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
         AppState {
             hub,
             auth: Arc::new(auth::AuthGate::new(config.auth.clone())),

@@ -40,9 +40,10 @@ pub fn env() -> Env {
 
 pub fn env_with(config: ServerConfig) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = store_sqlite::SqliteStore::open(&dir.path().join("rrm.db")).expect("open store");
-    let hub = Hub::new(Arc::new(store), HubConfig::new([7u8; 32])).expect("hub");
-    let state = AppState::new(hub.clone(), config);
+    let store =
+        Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("rrm.db")).expect("open store"));
+    let hub = Hub::new(store.clone(), HubConfig::new([7u8; 32])).expect("hub");
+    let state = AppState::new(hub.clone(), store, config);
     let app = server::router(state.clone());
     Env {
         hub,
