@@ -34,7 +34,7 @@ pub fn hub_and_store(
     let config = hub::HubConfig {
         default_tlp: default_tlp.unwrap_or(stix::Tlp::Amber),
         max_page: 1000,
-        status_retention_secs: 7 * 24 * 3600,
+        status_retention_secs: hub::DEFAULT_STATUS_RETENTION_SECS,
         cursor_key,
     };
     let store = Arc::new(store);

@@ -526,7 +526,7 @@ pub fn merge_openapi(doc: &mut Value) {
             "The opaque `next` cursor of the previous page of the same query; any other value answers 400 bad_cursor."
         ),
     ]);
-    let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; RRM_PUBLIC_RATE=RATE/BURST or 0 to disable); over the limit: 429 with Retry-After.";
+    let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; serve --public-rate RATE/BURST, RRM_PUBLIC_RATE or server.public_rate; 0 disables it); over the limit: 429 with Retry-After.";
     let paths = json!({
         "/api/v1/ads": {"post": {"operationId": "submitAd",
             "summary": "Submit or update an ad (platform organisation, analyst or admin)",

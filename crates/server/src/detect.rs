@@ -271,6 +271,7 @@ async fn publish(
 
 /// Adds the detection paths and schemas to the OpenAPI document.
 pub fn merge_openapi(doc: &mut Value) {
+    let limits = hub::detect::DetectLimits::default();
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let ok = |d: &str, schema: Value| json!({"description": d, "content": {"application/json": {"schema": schema}}});
     let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
@@ -307,7 +308,7 @@ pub fn merge_openapi(doc: &mut Value) {
     let paths = json!({
         "/api/v1/datasets": {"post": {
             "operationId": "uploadDataset",
-            "summary": "Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most 256 MiB) as a dataset of the caller's organisation (analyst or admin). Stored (deflated), so it survives a restart; an organisation keeps its 4 newest datasets.",
+            "summary": format!("Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most {} MiB) as a dataset of the caller's organisation (analyst or admin). Stored (deflated), so it survives a restart; an organisation keeps its {} newest datasets.", MAX_UPLOAD >> 20, limits.max_datasets),
             "parameters": [
                 {"name": "format", "in": "query", "required": false, "description": "auto (default), cnt, archive (or twitter-archive) or ndjson.",
                     "schema": {"type": "string", "pattern": format!("^[{ws}]*(?:auto|cnt|archive|twitter-archive|ndjson)?[{ws}]*$", ws = crate::openapi::WS)}},
@@ -336,7 +337,7 @@ pub fn merge_openapi(doc: &mut Value) {
                 "min_weight": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 2},
                 "similarity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.8}
             }}}}},
-            "responses": {"202": ok("The job id; the job waits as queued for one of the hub's detection workers. Jobs are stored: after a restart a finished job keeps its groups, and one that was queued or running is failed with the error 'interrupted by a restart'.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "409": err("The organisation already has 4 detections queued or running, or the hub is shutting down."), "415": err("Not JSON.")}
+            "responses": {"202": ok("The job id; the job waits as queued for one of the hub's detection workers. Jobs are stored: after a restart a finished job keeps its groups, and one that was queued or running is failed with the error 'interrupted by a restart'.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "409": err(&format!("The organisation already has {} detections queued or running, or the hub is shutting down.", limits.max_active_jobs)), "415": err("Not JSON.")}
         }, "get": {
             "operationId": "listDetections", "summary": "The detections of the caller's organisation, oldest first, without their groups.",
             "responses": {"200": ok("The detections.", json!({"type": "object", "required": ["detections"], "properties": {"detections": {"type": "array", "items": job_summary}}})), "401": err("Missing or wrong credentials.")}

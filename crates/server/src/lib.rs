@@ -73,14 +73,20 @@ use serde_json::json;
 pub use error::ServerError;
 pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
-pub use public::ExportLimits;
+pub use public::{ExportLimits, PublicRate};
 pub use throttle::AuthLimits;
 pub use timefmt::format_secs;
 
 use error::{blocking, ApiError, TaxiiError};
 
+/// The default largest TAXII POST body, in bytes (8 MiB).
+pub const DEFAULT_MAX_CONTENT_LENGTH: usize = 8 * 1024 * 1024;
+
+/// The default title of TAXII discovery and the API root.
+pub const DEFAULT_TITLE: &str = "rrm";
+
 /// Settings of the HTTP layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     /// The largest TAXII POST body, in bytes (default 8 MiB); advertised in the API root.
     pub max_content_length: usize,
@@ -96,6 +102,8 @@ pub struct ServerConfig {
     pub auth: AuthLimits,
     /// Bounds on concurrent election exports under `/public/`.
     pub exports: ExportLimits,
+    /// The rate limit of the public routes, per client address.
+    pub public_rate: PublicRate,
     /// Bounds of coordination detection (datasets, jobs, workers).
     pub detect: hub::detect::DetectLimits,
 }
@@ -103,12 +111,13 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            max_content_length: 8 * 1024 * 1024,
-            title: "rrm".to_string(),
+            max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
+            title: DEFAULT_TITLE.to_string(),
             public_url: None,
             metrics: false,
             auth: AuthLimits::default(),
             exports: ExportLimits::default(),
+            public_rate: PublicRate::default(),
             detect: hub::detect::DetectLimits::default(),
         }
     }
@@ -177,7 +186,7 @@ pub fn router(state: AppState) -> Router {
         .merge(
             detect::routes(&state).route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
-        .merge(public::routes(state.config.exports))
+        .merge(public::routes(state.config.public_rate, state.config.exports))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
