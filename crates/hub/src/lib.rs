@@ -52,6 +52,7 @@ mod error;
 mod export;
 mod ingest;
 mod read;
+pub mod work;
 
 use std::collections::HashMap;
 use std::fmt;
