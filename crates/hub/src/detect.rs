@@ -9,16 +9,16 @@
 //! bound every organisation on its own: its oldest dataset gives way to its new upload, its
 //! oldest finished job to its new job, and a running or queued job is never evicted (an
 //! organisation with too many active jobs is refused until one ends or is cancelled). Jobs run
-//! on a fixed pool of worker threads ([`Detections::with_workers`]) and wait as `queued`;
+//! on the bounded worker facility [`crate::work`] ([`Detections::with_workers`]) and wait as
+//! `queued`; when its queue is full a new job is refused (`Busy`);
 //! [`Detections::cancel`] and [`Detections::shutdown`] stop them through a flag the engine
 //! checks as it sweeps.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
@@ -29,6 +29,7 @@ use store::{
 
 pub use store::JobStatus;
 
+use crate::work::{WorkConfig, Workers};
 use crate::{now_micros, now_secs, Hub, HubError, ObjectFilter, Principal};
 
 /// The STIX 2.1 namespace of deterministic SCO ids (UUIDv5).
@@ -60,6 +61,8 @@ pub struct DetectLimits {
     pub max_posts: u64,
     /// Worker threads of [`Detections::with_workers`].
     pub workers: usize,
+    /// Jobs, over all organisations, that may wait for a worker; more are refused (`Busy`).
+    pub queue: usize,
 }
 
 impl Default for DetectLimits {
@@ -71,6 +74,7 @@ impl Default for DetectLimits {
             max_running_jobs: 1,
             max_posts: 5_000_000,
             workers: 2,
+            queue: 64,
         }
     }
 }
@@ -158,8 +162,6 @@ struct State {
     queue: VecDeque<Queued>,
     /// Jobs being computed.
     running: Vec<Running>,
-    /// Whether a worker pool takes jobs from `queue`.
-    pooled: bool,
     /// Set by [`Detections::shutdown`]: workers stop, new jobs are refused.
     closing: bool,
 }
@@ -171,9 +173,8 @@ pub struct Detections {
     store: Arc<dyn DetectStore>,
     limits: DetectLimits,
     state: Arc<Mutex<State>>,
-    /// Wakes workers when a job is queued or the service closes.
-    wake: Arc<Condvar>,
-    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// The workers that run queued jobs; `None` when the caller runs them.
+    pool: Option<Workers>,
     /// Recently parsed datasets, newest last.
     corpora: Arc<Mutex<VecDeque<(String, Arc<Corpus>)>>>,
 }
@@ -309,46 +310,30 @@ impl Detections {
             store,
             limits,
             state: Arc::new(Mutex::new(State::default())),
-            wake: Arc::new(Condvar::new()),
-            workers: Arc::new(Mutex::new(Vec::new())),
+            pool: None,
             corpora: Arc::new(Mutex::new(VecDeque::new())),
         }
     }
 
-    /// The detection service with `limits.workers` worker threads (at least one, started with
-    /// the first job) that run queued jobs in order; a job waits as `queued` until a worker
-    /// is free. Jobs the store still holds as queued or running were left by a process that
+    /// The detection service with a pool of `limits.workers` worker threads (at least one,
+    /// started with the first job) and `limits.queue` waiting jobs that run queued jobs in
+    /// order; a job waits as `queued` until a worker is free. Jobs the store still holds as queued or running were left by a process that
     /// stopped: they are marked failed ([`INTERRUPTED`]).
     pub fn with_workers(hub: Hub, store: Arc<dyn DetectStore>, limits: DetectLimits) -> Detections {
-        let det = Detections::new(hub, store, limits);
-        lock(&det.state).pooled = true;
+        let mut det = Detections::new(hub, store, limits);
+        det.pool = Some(Workers::new(
+            "detect",
+            WorkConfig {
+                workers: limits.workers,
+                queue: limits.queue,
+            },
+        ));
         match det.store.fail_active_jobs(INTERRUPTED, now_secs()) {
             Ok(0) => {}
             Ok(n) => tracing::warn!(jobs = n, "detection jobs interrupted by a restart are marked failed"),
             Err(e) => tracing::error!(error = %e, "cannot mark interrupted detection jobs failed"),
         }
         det
-    }
-
-    /// Starts the worker threads if they are not running yet.
-    fn ensure_workers(&self) -> Result<(), HubError> {
-        let mut handles = lock(&self.workers);
-        if !handles.is_empty() {
-            return Ok(());
-        }
-        for n in 0..self.limits.workers.max(1) {
-            let worker = self.clone();
-            let h = std::thread::Builder::new()
-                .name(format!("rrm-detect-{n}"))
-                .spawn(move || worker.work())
-                .map_err(|e| {
-                    HubError::Store(store::StoreError::Backend(format!(
-                        "cannot start a detection worker: {e}"
-                    )))
-                })?;
-            handles.push(h);
-        }
-        Ok(())
     }
 
     /// Marks a queued job running (in memory and in the store); its stop flag, or `None` if
@@ -372,8 +357,10 @@ impl Detections {
         }
     }
 
-    /// A worker's loop: takes the oldest eligible queued job and runs it, until shutdown.
-    fn work(&self) {
+    /// A pool task: runs the oldest eligible queued job, then the next, until none is eligible
+    /// or the service closes. One task is queued per new job; a job that is not eligible yet
+    /// (its organisation runs its most) is taken by the task of a job that ends.
+    fn run_queued(&self) {
         loop {
             let (id, org_id, cancel) = {
                 let mut st = lock(&self.state);
@@ -381,22 +368,19 @@ impl Detections {
                     if st.closing {
                         return;
                     }
-                    if let Some(i) = self.next_eligible(&st) {
-                        if let Some(job) = st.queue.remove(i) {
-                            let (id, org_id) = (job.id.clone(), job.org_id);
-                            if let Some(cancel) = self.begin(&mut st, job) {
-                                break (id, org_id, cancel);
-                            }
-                            continue;
+                    let Some(i) = self.next_eligible(&st) else {
+                        return;
+                    };
+                    if let Some(job) = st.queue.remove(i) {
+                        let (id, org_id) = (job.id.clone(), job.org_id);
+                        if let Some(cancel) = self.begin(&mut st, job) {
+                            break (id, org_id, cancel);
                         }
                     }
-                    st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
             };
             self.execute(&id, org_id, &cancel);
             lock(&self.state).running.retain(|r| r.id != id);
-            // A finished job may let another organisation's queued job run.
-            self.wake.notify_all();
         }
     }
 
@@ -470,25 +454,16 @@ impl Detections {
                 r.cancel.store(true, Ordering::SeqCst);
             }
         }
-        self.wake.notify_all();
+        if let Some(pool) = &self.pool {
+            pool.close();
+        }
     }
 
     /// [`Detections::close`], then waits up to `wait` for the workers to end. Returns whether
     /// every worker ended in time.
     pub fn shutdown(&self, wait: Duration) -> bool {
         self.close();
-        let handles: Vec<JoinHandle<()>> = lock(&self.workers).drain(..).collect();
-        let deadline = Instant::now() + wait;
-        while handles.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let all = handles.iter().all(JoinHandle::is_finished);
-        for h in handles {
-            if h.is_finished() {
-                let _ = h.join();
-            }
-        }
-        all
+        self.pool.as_ref().is_none_or(|p| p.shutdown(wait))
     }
 
     /// Reads an uploaded post file (CNT CSV, Twitter archive CSV or NDJSON, detected from the
@@ -687,6 +662,22 @@ impl Detections {
             keep: self.limits.max_jobs,
             max_active: self.limits.max_active_jobs,
         };
+        // The job's pool task is queued first (a full queue stores nothing); it waits for the
+        // state lock held here, so it sees the job.
+        if let Some(pool) = &self.pool {
+            let runner = self.clone();
+            pool.try_submit(move |_| runner.run_queued())
+                .map_err(|b| match b.closing {
+                    true => HubError::Conflict(
+                        "the hub is shutting down; start the detection again later".to_string(),
+                    ),
+                    false => HubError::Busy(format!(
+                        "{} detections are waiting for a worker, the most the hub queues; \
+                         retry later",
+                        self.limits.queue
+                    )),
+                })?;
+        }
         // Only this organisation's own oldest finished jobs give way; active jobs never do.
         if let JobAdded::TooManyActive(active) = self.store.add_job(&job, quota)? {
             return Err(HubError::Conflict(format!(
@@ -699,11 +690,6 @@ impl Detections {
             id: job.id.clone(),
             org_id: job.org_id,
         });
-        if st.pooled {
-            drop(st);
-            self.ensure_workers()?;
-            self.wake.notify_one();
-        }
         Ok(job.id)
     }
 
@@ -713,7 +699,7 @@ impl Detections {
         let cancel = {
             let mut st = lock(&self.state);
             // The workers run a pooled service's jobs; running one here too would run it twice.
-            if st.pooled {
+            if self.pool.is_some() {
                 return;
             }
             let Some(i) = st.queue.iter().position(|j| j.id == job_id) else {

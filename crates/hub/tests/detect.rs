@@ -372,3 +372,40 @@ fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
     ));
     assert!(again.shutdown(std::time::Duration::from_secs(10)));
 }
+
+#[test]
+fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
+    let t = new_hub();
+    let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
+    let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
+    let limits = DetectLimits {
+        workers: 1,
+        queue: 1,
+        ..DetectLimits::default()
+    };
+    let pool = Detections::with_workers(t.hub.clone(), t.store.clone(), limits);
+    let big = pool
+        .upload(&ana, "big.csv", big_csv(20_000).as_bytes(), None, false, None)
+        .unwrap();
+    let long = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
+    let started = std::time::Instant::now();
+    while pool.job_json(&ana, &long).unwrap()["status"] != "running" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let small = pool
+        .upload(&bob, "p.csv", CSV.as_bytes(), None, false, None)
+        .unwrap();
+    let waiting = pool.create_job(&bob, &request(&small.id)).unwrap();
+    let err = pool.create_job(&bob, &request(&small.id)).unwrap_err();
+    assert!(matches!(err, HubError::Busy(_)), "{err}");
+    assert_eq!(err.code(), "busy");
+    assert_eq!(pool.list_jobs(&bob).unwrap().len(), 1, "the refused job is not stored");
+    // Once the long job is cancelled, the waiting one runs.
+    pool.cancel(&ana, &long).unwrap();
+    while pool.job_json(&bob, &waiting).unwrap()["status"] != "done" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(pool.shutdown(std::time::Duration::from_secs(10)));
+}

@@ -235,6 +235,15 @@ serve_settings! {
     public_rate: String = Some("20/60"), env "RRM_PUBLIC_RATE", value "RATE/BURST";
     /// Worker threads that run detection jobs [default: 2].
     detect_workers: usize = Some("2"), env "RRM_DETECT_WORKERS", value "N";
+    /// Detection jobs that may wait for a worker, over all organisations; more are refused
+    /// with 503 busy [default: 64].
+    detect_queue: usize = Some("64"), env "RRM_DETECT_QUEUE", value "N";
+    /// Worker threads of exports and imports (bank entries, ad violations, election exports)
+    /// [default: 2].
+    work_workers: usize = Some("2"), env "RRM_WORK_WORKERS", value "N";
+    /// Exports and imports that may wait for a worker; more are refused with 503 busy
+    /// [default: 32].
+    work_queue: usize = Some("32"), env "RRM_WORK_QUEUE", value "N";
 }
 
 /// The resolved global settings.
@@ -455,6 +464,10 @@ mod tests {
             Some(Ok(server.public_rate))
         );
         assert_eq!(v.detect_workers, Some(server.detect.workers));
+        assert_eq!(v.detect_queue, Some(server.detect.queue));
+        assert_eq!(v.work_workers, Some(server.work.workers));
+        assert_eq!(v.work_queue, Some(server.work.queue));
+        assert_eq!(server.work, server::DEFAULT_WORK);
         assert_eq!(v.max_connections, Some(conn.max_connections));
         assert_eq!(v.max_connections_per_ip, Some(conn.max_connections_per_ip));
         assert_eq!(v.header_timeout, Some(conn.header_timeout.as_secs()));

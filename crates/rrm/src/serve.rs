@@ -96,6 +96,19 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         }
         detect.workers = n;
     }
+    if let Some(n) = v.detect_queue {
+        detect.queue = n;
+    }
+    let mut work = defaults.work;
+    if let Some(n) = v.work_workers {
+        if n == 0 {
+            bail!("{} must be at least 1", setting("work_workers"));
+        }
+        work.workers = n;
+    }
+    if let Some(n) = v.work_queue {
+        work.queue = n;
+    }
     let config = server::ServerConfig {
         max_content_length: v.max_content_length.unwrap_or(defaults.max_content_length),
         title: v.title.clone().unwrap_or(defaults.title),
@@ -108,6 +121,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         },
         public_rate,
         detect,
+        work,
     };
     let metrics_on = config.metrics;
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -119,6 +133,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     let retention_hub = hub.clone();
     let state = server::AppState::new(hub, store, config);
     let detections = state.detections().clone();
+    let work = state.work().clone();
     let closing = detections.clone();
     let app = server::router(state);
     let demo_mode = args.demo;
@@ -153,11 +168,15 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     if !detections.shutdown(STOP_WAIT) {
         tracing::warn!("detection jobs did not stop within 5 s; exiting anyway");
     }
+    if !work.shutdown(STOP_WAIT) {
+        tracing::warn!("exports and imports did not stop within 5 s; exiting anyway");
+    }
     runtime.shutdown_timeout(STOP_WAIT);
     served
 }
 
-/// How long `serve` waits for detection workers and blocking tasks when it stops.
+/// How long `serve` waits for detection workers, the export and import workers and blocking
+/// tasks when it stops.
 const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The longest connection timeout accepted, in seconds (one day).
 const MAX_TIMEOUT_SECS: u64 = 86_400;

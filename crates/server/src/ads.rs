@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};
 
 use crate::body::read_body;
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking, long_work, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
 use crate::AppState;
@@ -445,7 +445,7 @@ async fn violations(
         .into_response());
     }
     // Exports hold every violation (of the election); they are paged internally.
-    let text = blocking(move || {
+    let text = long_work(&state.work, move || {
         let mut out = String::new();
         if format == "csv" {
             out.push_str("id,submission_id,ad_id,verdict,rule_id,outcome,foreign_funding,elections,received,incident_id\n");

@@ -25,7 +25,7 @@ use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalTyp
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::body::{read_body, read_json};
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking, long_work, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
 use crate::timefmt::format_secs;
@@ -534,7 +534,7 @@ async fn add_entries(
     };
     let bytes = read_body(&headers, body, MAX_IMPORT).await?;
     let hub = state.hub.clone();
-    let added = blocking(move || hub.import_entries(&p, &name, format, &bytes)).await?;
+    let added = long_work(&state.work, move || hub.import_entries(&p, &name, format, &bytes)).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -574,7 +574,7 @@ async fn export_entries(
         }
     }
     let hub = state.hub.clone();
-    let text = blocking(move || hub.export_entries(&p, &name, format)).await?;
+    let text = long_work(&state.work, move || hub.export_entries(&p, &name, format)).await?;
     let mut resp = text.into_response();
     let ct = match format {
         EntryFormat::Csv => "text/csv; charset=utf-8",

@@ -106,7 +106,16 @@ pub struct ServerConfig {
     pub public_rate: PublicRate,
     /// Bounds of coordination detection (datasets, jobs, workers).
     pub detect: hub::detect::DetectLimits,
+    /// The worker facility of exports and imports (bank entries, ad violations, election
+    /// exports): its workers and queue.
+    pub work: hub::work::WorkConfig,
 }
+
+/// The default worker facility of exports and imports: 2 workers, 32 waiting tasks.
+pub const DEFAULT_WORK: hub::work::WorkConfig = hub::work::WorkConfig {
+    workers: 2,
+    queue: 32,
+};
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -119,6 +128,7 @@ impl Default for ServerConfig {
             exports: ExportLimits::default(),
             public_rate: PublicRate::default(),
             detect: hub::detect::DetectLimits::default(),
+            work: DEFAULT_WORK,
         }
     }
 }
@@ -138,6 +148,7 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     auth: Arc<auth::AuthGate>,
     detections: hub::detect::Detections,
+    work: hub::work::Workers,
 }
 
 impl AppState {
@@ -150,8 +161,10 @@ impl AppState {
     ) -> AppState {
         let detections =
             hub::detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
+        let work = hub::work::Workers::new("work", config.work);
         AppState {
             hub,
+            work,
             auth: Arc::new(auth::AuthGate::new(config.auth.clone())),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
@@ -163,6 +176,11 @@ impl AppState {
     /// and [`hub::detect::Detections::shutdown`] when the server stops).
     pub fn detections(&self) -> &hub::detect::Detections {
         &self.detections
+    }
+
+    /// The worker facility of exports and imports (closed and joined when the server stops).
+    pub fn work(&self) -> &hub::work::Workers {
+        &self.work
     }
 
     /// The metrics registry.

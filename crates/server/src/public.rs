@@ -24,7 +24,7 @@ use hub::ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEAD
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking, long_work, long_work_step, ApiError};
 use crate::filters::query_pairs;
 use crate::slots::{ClientSlot, PerClient};
 use crate::AppState;
@@ -502,9 +502,12 @@ async fn export(
         }
     };
     let hub = state.hub.clone();
+    let work = state.work.clone();
+    // The export's first read goes through the worker facility (a full queue answers 503
+    // busy); each next chunk waits for a worker instead of failing the stream.
     let export = {
         let hub = hub.clone();
-        blocking(move || hub.start_election_export(&election)).await?
+        long_work(&work, move || hub.start_election_export(&election)).await?
     };
     let producer = Producer {
         hub,
@@ -513,9 +516,11 @@ async fn export(
         started: false,
         _slot: slot,
     };
-    let chunks = futures_util::stream::unfold(Some(producer), |producer| async move {
+    let chunks = futures_util::stream::unfold(Some(producer), move |producer| {
+        let work = work.clone();
+        async move {
         let mut producer = producer?;
-        let step = tokio::task::spawn_blocking(move || {
+        let step = long_work_step(&work, move || {
             let r = producer.next_chunk();
             (producer, r)
         })
@@ -537,6 +542,7 @@ async fn export(
                     None,
                 ))
             }
+        }
         }
     });
     let mut resp = Response::new(Body::from_stream(chunks));
