@@ -114,3 +114,22 @@ def test_a_job_killed_mid_run_is_failed_after_restart(new_hub):
         assert v["error"] == "interrupted by a restart", v
     # The dataset is still there for a new attempt.
     assert api(h, "GET", f"/datasets/{ds['id']}").json() == ds
+
+
+def test_a_full_detection_queue_answers_503_busy(new_hub):
+    h = new_hub()
+    h.org("gov-a")
+    h.user("gov-a", "ana")
+    h.start("--detect-workers", "1", "--detect-queue", "0")
+    ds = upload(h, slow_csv(), name="slow.csv")
+    job = start(h, ds["id"], networks=["co_post"], window=1e9, min_weight=1)
+    wait(h, job, states=("running",), timeout=60)
+    r = api(h, "POST", "/detections", json={"dataset": ds["id"], "networks": ["co_retweet"]})
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "busy"
+    assert int(r.headers["Retry-After"]) >= 1
+    assert [j["id"] for j in api(h, "GET", "/detections").json()["detections"]] == [job]
+    assert api(h, "POST", f"/detections/{job}/cancel").status_code == 200
+    assert wait(h, job)["status"] == "cancelled"
+    # A free worker takes the next job.
+    assert wait(h, start(h, ds["id"], networks=["co_retweet"]))["status"] == "done"

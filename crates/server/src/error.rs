@@ -164,7 +164,7 @@ impl IntoResponse for TaxiiError {
                 HeaderValue::from_static(CHALLENGE),
             );
         }
-        if self.code == "busy" {
+        if self.code == "busy" && !headers.contains_key(header::RETRY_AFTER) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER));
         }
         resp
@@ -243,6 +243,9 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(CHALLENGE),
             );
+        }
+        if self.code == "busy" && !headers.contains_key(header::RETRY_AFTER) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER));
         }
         resp
     }
@@ -394,5 +397,48 @@ where
         Err(e) => Err(HubError::Store(store::StoreError::Backend(format!(
             "worker task failed: {e}"
         )))),
+    }
+}
+
+#[cfg(test)]
+mod work_tests {
+    use super::*;
+
+    /// A full worker facility answers 503 `busy` with `Retry-After` at once.
+    #[tokio::test]
+    async fn a_full_work_queue_answers_503_busy() {
+        let work = hub::work::Workers::new(
+            "t",
+            hub::work::WorkConfig {
+                workers: 1,
+                queue: 0,
+            },
+        );
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let pool = work.clone();
+        let held = tokio::spawn(async move {
+            long_work(&pool, move || {
+                let _ = wait.recv();
+                Ok(1)
+            })
+            .await
+        });
+        while work.running() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let err = long_work(&work, || Ok(2)).await.unwrap_err();
+        let resp = ApiError::from(err).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            resp.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(BUSY_RETRY_AFTER))
+        );
+        release.send(()).unwrap();
+        assert_eq!(held.await.unwrap().unwrap(), 1);
+        // A streamed step waits for the worker instead of failing.
+        assert_eq!(long_work_step(&work, || 3).await.unwrap(), 3);
+        assert!(work.shutdown(std::time::Duration::from_secs(5)));
+        let closed = long_work(&work, || Ok(4)).await.unwrap_err();
+        assert_eq!(closed.code(), "busy");
     }
 }
