@@ -330,7 +330,10 @@ impl Detections {
         ));
         match det.store.fail_active_jobs(INTERRUPTED, now_secs()) {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(jobs = n, "detection jobs interrupted by a restart are marked failed"),
+            Ok(n) => tracing::warn!(
+                jobs = n,
+                "detection jobs interrupted by a restart are marked failed"
+            ),
             Err(e) => tracing::error!(error = %e, "cannot mark interrupted detection jobs failed"),
         }
         det
@@ -388,9 +391,9 @@ impl Detections {
     /// `max_running_jobs` jobs.
     fn next_eligible(&self, st: &State) -> Option<usize> {
         let limit = self.limits.max_running_jobs.max(1);
-        st.queue.iter().position(|job| {
-            st.running.iter().filter(|r| r.org_id == job.org_id).count() < limit
-        })
+        st.queue
+            .iter()
+            .position(|job| st.running.iter().filter(|r| r.org_id == job.org_id).count() < limit)
     }
 
     /// Cancels a queued or running job of the caller's organisation (analyst or admin): a

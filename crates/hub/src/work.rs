@@ -160,7 +160,9 @@ impl Workers {
                 .spawn(move || work(&inner))
             {
                 Ok(h) => handles.push(h),
-                Err(e) => tracing::error!(error = %e, pool = %self.inner.name, "cannot start a worker"),
+                Err(e) => {
+                    tracing::error!(error = %e, pool = %self.inner.name, "cannot start a worker")
+                }
             }
         }
     }
@@ -250,14 +252,23 @@ mod tests {
     fn wait_running(pool: &Workers, n: usize) {
         let t = Instant::now();
         while pool.running() < n {
-            assert!(t.elapsed() < Duration::from_secs(10), "workers never took the tasks");
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "workers never took the tasks"
+            );
             std::thread::sleep(Duration::from_millis(2));
         }
     }
 
     #[test]
     fn a_full_queue_refuses_at_once_and_frees_up_as_work_ends() {
-        let pool = Workers::new("t", WorkConfig { workers: 2, queue: 1 });
+        let pool = Workers::new(
+            "t",
+            WorkConfig {
+                workers: 2,
+                queue: 1,
+            },
+        );
         let gate = Arc::new((Mutex::new(false), Condvar::new()));
         let (tx, rx) = mpsc::channel();
         pool.try_submit(gated(&gate, 1, &tx)).unwrap();
@@ -270,7 +281,10 @@ mod tests {
             pool.try_submit(gated(&gate, 4, &tx)),
             Err(Busy { closing: false })
         );
-        assert!(started.elapsed() < Duration::from_millis(500), "refused without waiting");
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "refused without waiting"
+        );
         *lock(&gate.0) = true;
         gate.1.notify_all();
         let mut got: Vec<u32> = (0..3).map(|_| rx.recv().unwrap()).collect();
@@ -288,7 +302,13 @@ mod tests {
 
     #[test]
     fn shutdown_stops_running_work_drops_queued_work_and_refuses_more() {
-        let pool = Workers::new("t", WorkConfig { workers: 1, queue: 4 });
+        let pool = Workers::new(
+            "t",
+            WorkConfig {
+                workers: 1,
+                queue: 4,
+            },
+        );
         let gate = Arc::new((Mutex::new(false), Condvar::new()));
         let (tx, rx) = mpsc::channel();
         pool.try_submit(gated(&gate, 1, &tx)).unwrap();
@@ -298,7 +318,10 @@ mod tests {
             let _ = qtx.send(2);
         })
         .unwrap();
-        assert!(pool.shutdown(Duration::from_secs(5)), "the running task saw the stop");
+        assert!(
+            pool.shutdown(Duration::from_secs(5)),
+            "the running task saw the stop"
+        );
         assert_eq!(rx.recv().unwrap(), 1);
         assert!(qrx.recv().is_err(), "the queued task was dropped unrun");
         assert_eq!(pool.try_submit(|_| {}), Err(Busy { closing: true }));
@@ -306,7 +329,13 @@ mod tests {
 
     #[test]
     fn a_panicking_task_leaves_its_worker_running() {
-        let pool = Workers::new("t", WorkConfig { workers: 1, queue: 2 });
+        let pool = Workers::new(
+            "t",
+            WorkConfig {
+                workers: 1,
+                queue: 2,
+            },
+        );
         pool.try_submit(|_| panic!("boom")).unwrap();
         let (tx, rx) = mpsc::channel();
         pool.try_submit(move |_| tx.send(1).unwrap()).unwrap();

@@ -326,7 +326,14 @@ fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
     };
     let det = Detections::new(t.hub.clone(), t.store.clone(), limits);
     let ds = det
-        .upload(&ana, "p.csv", CSV.as_bytes(), None, false, Some("twitter".into()))
+        .upload(
+            &ana,
+            "p.csv",
+            CSV.as_bytes(),
+            None,
+            false,
+            Some("twitter".into()),
+        )
         .unwrap();
     let done = det.create_job(&ana, &request(&ds.id)).unwrap();
     det.run(&done);
@@ -385,7 +392,14 @@ fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
     };
     let pool = Detections::with_workers(t.hub.clone(), t.store.clone(), limits);
     let big = pool
-        .upload(&ana, "big.csv", big_csv(20_000).as_bytes(), None, false, None)
+        .upload(
+            &ana,
+            "big.csv",
+            big_csv(20_000).as_bytes(),
+            None,
+            false,
+            None,
+        )
         .unwrap();
     let long = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
     let started = std::time::Instant::now();
@@ -400,7 +414,11 @@ fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
     let err = pool.create_job(&bob, &request(&small.id)).unwrap_err();
     assert!(matches!(err, HubError::Busy(_)), "{err}");
     assert_eq!(err.code(), "busy");
-    assert_eq!(pool.list_jobs(&bob).unwrap().len(), 1, "the refused job is not stored");
+    assert_eq!(
+        pool.list_jobs(&bob).unwrap().len(),
+        1,
+        "the refused job is not stored"
+    );
     // Once the long job is cancelled, the waiting one runs.
     pool.cancel(&ana, &long).unwrap();
     while pool.job_json(&bob, &waiting).unwrap()["status"] != "done" {

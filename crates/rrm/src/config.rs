@@ -176,7 +176,10 @@ fn pick<T: std::str::FromStr>(
     match setting.default {
         Some(text) => match text.parse() {
             Ok(v) => Ok(Some(v)),
-            Err(_) => bail!("the built-in default {text:?} of {} is invalid", setting.names()),
+            Err(_) => bail!(
+                "the built-in default {text:?} of {} is invalid",
+                setting.names()
+            ),
         },
         None => Ok(None),
     }
@@ -399,7 +402,11 @@ mod tests {
             // unknown key).
             let text = format!("[server]\n{} = {{}}\n", setting.name);
             let err = toml::from_str::<FileConfig>(&text).unwrap_err().to_string();
-            assert!(!err.contains("unknown field"), "{}: {err}", setting.toml_key());
+            assert!(
+                !err.contains("unknown field"),
+                "{}: {err}",
+                setting.toml_key()
+            );
             flags.push(id.to_string());
         }
         assert_eq!(flags.len(), SERVE_SETTINGS.len());
@@ -454,13 +461,18 @@ mod tests {
         let conn = server::ConnLimits::default();
         let auth = server::AuthLimits::default();
         assert_eq!(v.max_content_length, Some(server.max_content_length));
-        assert_eq!(v.max_content_length, Some(server::DEFAULT_MAX_CONTENT_LENGTH));
+        assert_eq!(
+            v.max_content_length,
+            Some(server::DEFAULT_MAX_CONTENT_LENGTH)
+        );
         assert_eq!(v.title.as_deref(), Some(server.title.as_str()));
         assert_eq!(v.metrics, Some(server.metrics));
         assert_eq!(v.max_exports, Some(server.exports.max));
         assert_eq!(v.max_exports_per_ip, Some(server.exports.per_ip));
         assert_eq!(
-            v.public_rate.as_deref().map(|r| r.parse::<server::PublicRate>()),
+            v.public_rate
+                .as_deref()
+                .map(|r| r.parse::<server::PublicRate>()),
             Some(Ok(server.public_rate))
         );
         assert_eq!(v.detect_workers, Some(server.detect.workers));

@@ -42,7 +42,10 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     open::init_logging(settings)?;
     let v = config::merge(&args, &file.server)?;
     let limits = conn_limits(&v)?;
-    let listen = v.listen.clone().unwrap_or_else(|| config::DEFAULT_LISTEN.to_string());
+    let listen = v
+        .listen
+        .clone()
+        .unwrap_or_else(|| config::DEFAULT_LISTEN.to_string());
     let addr = config::parse_listen(&listen)?;
     if args.demo && !addr.ip().is_loopback() {
         bail!("--demo listens on loopback only; {addr} is not a loopback address (try 127.0.0.1:8750)");
@@ -215,9 +218,7 @@ fn conn_limits(v: &config::ServeValues) -> anyhow::Result<server::ConnLimits> {
     };
     let limits = server::ConnLimits {
         max_connections,
-        max_connections_per_ip: v
-            .max_connections_per_ip
-            .unwrap_or(d.max_connections_per_ip),
+        max_connections_per_ip: v.max_connections_per_ip.unwrap_or(d.max_connections_per_ip),
         header_timeout: secs(v.header_timeout, "header_timeout", d.header_timeout)?,
         idle_timeout: secs(v.idle_timeout, "idle_timeout", d.idle_timeout)?,
         write_timeout: secs(v.write_timeout, "write_timeout", d.write_timeout)?,

@@ -534,7 +534,10 @@ async fn add_entries(
     };
     let bytes = read_body(&headers, body, MAX_IMPORT).await?;
     let hub = state.hub.clone();
-    let added = long_work(&state.work, move || hub.import_entries(&p, &name, format, &bytes)).await?;
+    let added = long_work(&state.work, move || {
+        hub.import_entries(&p, &name, format, &bytes)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -679,7 +682,7 @@ pub fn openapi_paths() -> (Value, Value) {
                     "409" => "Already exists (a bank of that name in the caller's organisation, or a value already in the bank).",
                     "413" => "Request body too large.",
                     "415" => "Unsupported Content-Type.",
-                    "503" => "Busy: every image-decoding slot stayed taken for 2 s; retry after the Retry-After seconds (code busy).",
+                    "503" => "Busy: every image-decoding slot stayed taken for 2 s, or every export and import worker is taken and their queue is full (serve --work-workers, --work-queue); retry after the Retry-After seconds (code busy).",
                     _ => "Internal error (the message carries a request id).",
                 }, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
             );
@@ -765,7 +768,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "parameters": [bank_param, {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}],
                 "responses": {
                     "200": {"description": "The entries.", "content": {"application/json": {"schema": {"type": "object", "properties": {"bank": {"type": "string"}, "entries": {"type": "array", "items": sref("BankEntry")}}}}, "text/csv": {"schema": {"type": "string"}}}},
-                    "400": err(&["400"])["400"], "401": err(&["401"])["401"], "404": err(&["404"])["404"], "500": err(&["500"])["500"]
+                    "400": err(&["400"])["400"], "401": err(&["401"])["401"], "404": err(&["404"])["404"], "500": err(&["500"])["500"], "503": err(&["503"])["503"]
                 }
             },
             "post": {
@@ -776,7 +779,7 @@ pub fn openapi_paths() -> (Value, Value) {
                     "application/json": {"schema": {"type": "object", "properties": {"entries": {"type": "array", "items": sref("NewEntry")}}}},
                     "text/csv": {"schema": {"type": "string"}}
                 }},
-                "responses": ok(err(&["400", "401", "403", "404", "409", "413", "415", "500"]), "201", "The added entries.", json!({"type": "object", "properties": {"added": {"type": "integer"}, "entries": {"type": "array", "items": sref("BankEntry")}}}))
+                "responses": ok(err(&["400", "401", "403", "404", "409", "413", "415", "500", "503"]), "201", "The added entries.", json!({"type": "object", "properties": {"added": {"type": "integer"}, "entries": {"type": "array", "items": sref("BankEntry")}}}))
             }
         },
         "/api/v1/banks/{bank}/entries/{id}": {"get": {

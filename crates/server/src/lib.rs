@@ -204,7 +204,10 @@ pub fn router(state: AppState) -> Router {
         .merge(
             detect::routes(&state).route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
-        .merge(public::routes(state.config.public_rate, state.config.exports))
+        .merge(public::routes(
+            state.config.public_rate,
+            state.config.exports,
+        ))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)

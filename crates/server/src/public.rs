@@ -519,30 +519,30 @@ async fn export(
     let chunks = futures_util::stream::unfold(Some(producer), move |producer| {
         let work = work.clone();
         async move {
-        let mut producer = producer?;
-        let step = long_work_step(&work, move || {
-            let r = producer.next_chunk();
-            (producer, r)
-        })
-        .await;
-        match step {
-            Ok((producer, Ok(Some(chunk)))) => Some((Ok(chunk), Some(producer))),
-            Ok((_, Ok(None))) => None,
-            Ok((_, Err(e))) => {
-                tracing::error!(error = %e, "election export failed");
-                Some((
-                    Err(std::io::Error::other("the election export failed")),
-                    None,
-                ))
+            let mut producer = producer?;
+            let step = long_work_step(&work, move || {
+                let r = producer.next_chunk();
+                (producer, r)
+            })
+            .await;
+            match step {
+                Ok((producer, Ok(Some(chunk)))) => Some((Ok(chunk), Some(producer))),
+                Ok((_, Ok(None))) => None,
+                Ok((_, Err(e))) => {
+                    tracing::error!(error = %e, "election export failed");
+                    Some((
+                        Err(std::io::Error::other("the election export failed")),
+                        None,
+                    ))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "election export task failed");
+                    Some((
+                        Err(std::io::Error::other("the election export failed")),
+                        None,
+                    ))
+                }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "election export task failed");
-                Some((
-                    Err(std::io::Error::other("the election export failed")),
-                    None,
-                ))
-            }
-        }
         }
     });
     let mut resp = Response::new(Body::from_stream(chunks));

@@ -2,8 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use store::{
-    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, JobStatus,
-    Result,
+    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, JobStatus, Result,
 };
 
 use crate::util::{backend, insert_error, parse_col};
@@ -198,7 +197,10 @@ impl DetectStore for SqliteStore {
                 "SELECT {DATASET_COLS} FROM detect_datasets \
                  WHERE org_id = ?1 AND id = ?2 AND evicted = 0"
             ))
-            .and_then(|mut st| st.query_row(params![org_id, id], dataset_from_row).optional())
+            .and_then(|mut st| {
+                st.query_row(params![org_id, id], dataset_from_row)
+                    .optional()
+            })
             .map_err(|e| backend("reading a dataset", e))
         })
     }

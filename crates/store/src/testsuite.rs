@@ -2335,7 +2335,11 @@ pub fn detect_datasets(s: &dyn Store) {
     let d1 = dataset_record("d1", fx.a.id, 10);
     s.add_dataset(&d1, b"blob-1", 2).unwrap();
     assert_eq!(s.dataset(fx.a.id, "d1").unwrap(), Some(d1.clone()));
-    assert_eq!(s.dataset(fx.b.id, "d1").unwrap(), None, "another organisation's");
+    assert_eq!(
+        s.dataset(fx.b.id, "d1").unwrap(),
+        None,
+        "another organisation's"
+    );
     assert_eq!(
         s.dataset_content("d1").unwrap(),
         Some((d1.clone(), b"blob-1".to_vec()))
@@ -2371,7 +2375,11 @@ pub fn detect_jobs(s: &dyn Store) {
     let j1 = job_record("j1", fx.a.id, "d1", 10);
     assert_eq!(s.add_job(&j1, quota).unwrap(), JobAdded::Added);
     assert_eq!(s.job(fx.a.id, "j1").unwrap(), Some(j1.clone()));
-    assert_eq!(s.job(fx.b.id, "j1").unwrap(), None, "another organisation's");
+    assert_eq!(
+        s.job(fx.b.id, "j1").unwrap(),
+        None,
+        "another organisation's"
+    );
     assert_eq!(
         s.add_job(&job_record("j2", fx.a.id, "d1", 11), quota)
             .unwrap(),
@@ -2382,7 +2390,11 @@ pub fn detect_jobs(s: &dyn Store) {
             .unwrap(),
         JobAdded::TooManyActive(2)
     );
-    assert_eq!(s.job(fx.a.id, "j3").unwrap(), None, "a refused job is not stored");
+    assert_eq!(
+        s.job(fx.a.id, "j3").unwrap(),
+        None,
+        "a refused job is not stored"
+    );
     // A newer upload evicts d1, whose content stays while j1 and j2 use it.
     s.add_dataset(&dataset_record("d2", fx.a.id, 13), b"two", 1)
         .unwrap();
@@ -2405,14 +2417,20 @@ pub fn detect_jobs(s: &dyn Store) {
         result: Some(b"groups".to_vec()),
     };
     assert!(s.finish_job("j1", &done, 30).unwrap());
-    assert!(!s.finish_job("j1", &done, 31).unwrap(), "a finished job stays finished");
+    assert!(
+        !s.finish_job("j1", &done, 31).unwrap(),
+        "a finished job stays finished"
+    );
     let j = s.job(fx.a.id, "j1").unwrap().unwrap();
     assert_eq!(j.status, JobStatus::Done);
     assert_eq!(j.progress, 1.0);
     assert_eq!(j.window_seconds, Some(42.0));
     assert_eq!(j.result.as_deref(), Some(&b"groups"[..]));
     assert_eq!(j.updated, 30);
-    assert!(s.dataset_content("d1").unwrap().is_some(), "j2 still uses d1");
+    assert!(
+        s.dataset_content("d1").unwrap().is_some(),
+        "j2 still uses d1"
+    );
     let cancelled = JobEnd {
         status: JobStatus::Cancelled,
         error: Some("cancelled by the organisation".into()),
@@ -2423,7 +2441,11 @@ pub fn detect_jobs(s: &dyn Store) {
     let j2 = s.job(fx.a.id, "j2").unwrap().unwrap();
     assert_eq!(j2.status, JobStatus::Cancelled);
     assert_eq!(j2.window_seconds, Some(60.0), "the requested window stays");
-    assert_eq!(s.dataset_content("d1").unwrap(), None, "no active job uses d1 now");
+    assert_eq!(
+        s.dataset_content("d1").unwrap(),
+        None,
+        "no active job uses d1 now"
+    );
 
     // Lists come without results; the oldest finished job gives way beyond `keep`.
     let listed = s.list_jobs(fx.a.id).unwrap();
@@ -2462,7 +2484,10 @@ pub fn detect_interrupted_jobs(s: &dyn Store) {
         result: Some(b"r".to_vec()),
     };
     assert!(s.finish_job("done", &end, 6).unwrap());
-    assert_eq!(s.fail_active_jobs("interrupted by a restart", 9).unwrap(), 2);
+    assert_eq!(
+        s.fail_active_jobs("interrupted by a restart", 9).unwrap(),
+        2
+    );
     for id in ["queued", "running"] {
         let j = s.job(fx.a.id, id).unwrap().unwrap();
         assert_eq!(j.status, JobStatus::Failed, "{id}");
@@ -2470,6 +2495,9 @@ pub fn detect_interrupted_jobs(s: &dyn Store) {
         assert_eq!(j.updated, 9);
     }
     let done = s.job(fx.a.id, "done").unwrap().unwrap();
-    assert_eq!((done.status, done.result), (JobStatus::Done, Some(b"r".to_vec())));
+    assert_eq!(
+        (done.status, done.result),
+        (JobStatus::Done, Some(b"r".to_vec()))
+    );
     assert_eq!(s.fail_active_jobs("again", 10).unwrap(), 0);
 }
