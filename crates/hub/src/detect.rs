@@ -142,6 +142,9 @@ pub struct DetectRequest {
     pub similarity: f64,
 }
 
+/// Parsed datasets by id, newest last.
+type CorpusCache = VecDeque<(String, Arc<Corpus>)>;
+
 /// A job waiting for a worker.
 #[derive(Debug, Clone)]
 struct Queued {
@@ -176,7 +179,7 @@ pub struct Detections {
     /// The workers that run queued jobs; `None` when the caller runs them.
     pool: Option<Workers>,
     /// Recently parsed datasets, newest last.
-    corpora: Arc<Mutex<VecDeque<(String, Arc<Corpus>)>>>,
+    corpora: Arc<Mutex<CorpusCache>>,
 }
 
 impl std::fmt::Debug for Detections {

@@ -350,7 +350,7 @@ fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
         .into_iter()
         .map(|d| d.id)
         .collect();
-    assert_eq!(listed, [ds.id.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&ds.id));
     assert_eq!(again.job_json(&ana, &done).unwrap(), before);
     let v = again.job_json(&ana, &left).unwrap();
     assert_eq!(v["status"], "failed");

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the hub: TAXII 2.1 server, REST API, metrics.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// Manages organisations, users, tokens, collections and grants.
     #[command(subcommand)]
     Admin(admin::Command),
@@ -64,7 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let file = config::load_file(&cli.global)?;
     let settings = config::resolve(&cli.global, &file)?;
     match cli.command {
-        Command::Serve(args) => serve::run(&settings, &file, args),
+        Command::Serve(args) => serve::run(&settings, &file, *args),
         Command::Admin(cmd) => admin::run(&settings, cmd),
         Command::Import(args) => data::import(&settings, args),
         Command::Export(args) => data::export(&settings, args),
