@@ -2,14 +2,18 @@
 //! detections: uploaded post datasets, background detection jobs and the
 //! publication of chosen groups as STIX 2.1 through the hub's own ingest.
 //!
-//! Datasets and jobs live in memory and do not survive a restart. Each is visible only to the
-//! organisation that created it; others get `NotFound`, never told apart from a missing id.
-//! [`DetectLimits`] bound every organisation on its own: its oldest dataset gives way to its
-//! new upload, its oldest finished job to its new job, and a running or queued job is never
-//! evicted (an organisation with too many active jobs is refused until one ends or is
-//! cancelled). Jobs run on a fixed pool of worker threads ([`Detections::with_workers`]) and
-//! wait as `queued`; [`Detections::cancel`] and [`Detections::shutdown`] stop them through a
-//! flag the engine checks as it sweeps.
+//! Datasets and jobs are stored through a [`DetectStore`] (the upload deflated, as a blob, and
+//! the job's parameters, state, progress and result), so they survive a restart; a job that
+//! was queued or running when its process stopped is marked failed ("interrupted by a
+//! restart") when a pooled service starts. Each is visible only to the organisation that
+//! created it; others get `NotFound`, never told apart from a missing id. [`DetectLimits`]
+//! bound every organisation on its own: its oldest dataset gives way to its new upload, its
+//! oldest finished job to its new job, and a running or queued job is never evicted (an
+//! organisation with too many active jobs is refused until one ends or is cancelled). Jobs run
+//! on the bounded worker facility [`hub::work`] ([`Detections::with_workers`]) and wait as
+//! `queued`; when its queue is full a new job is refused (`Busy`);
+//! [`Detections::cancel`] and [`Detections::shutdown`] stop them through a flag the engine
+//! checks as it sweeps.
 //!
 //! It knows no HTTP and no SQL.
 //!
@@ -20,26 +24,32 @@
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("hub.db")).unwrap());
-//! let hub = Hub::new(store, HubConfig::new([7u8; 32])).unwrap();
+//! let hub = Hub::new(store.clone(), HubConfig::new([7u8; 32])).unwrap();
 //! hub.add_org(Actor::Operator, "lab", "Lab", Sector::CivilSociety, "ca").unwrap();
 //! hub.add_user(Actor::Operator, "lab", "ana", Role::Analyst, None).unwrap();
 //! let ana = hub.principal_for("ana").unwrap();
 //!
-//! let det = detect::Detections::new(hub, detect::DetectLimits::default());
+//! let det = detect::Detections::new(hub, store, detect::DetectLimits::default());
 //! assert_eq!(det.job_json(&ana, "no-such-job").unwrap_err().code(), "not_found");
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
-use store::{Role, Tlp};
+use store::{
+    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role, StoreError,
+    Tlp,
+};
 
-use hub::{now_micros, Hub, HubError, ObjectFilter, Principal};
+pub use store::JobStatus;
+
+use hub::work::{WorkConfig, Workers};
+use hub::{now_micros, now_secs, Hub, HubError, ObjectFilter, Principal};
 
 /// The STIX 2.1 namespace of deterministic SCO ids (UUIDv5).
 const STIX_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00abedb4_aa42_466c_9c01_fed23315a9b7);
@@ -47,7 +57,13 @@ const STIX_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00abedb4_aa42_466c_9c
 /// The DISARM technique a coordinated group is related to, looked up by name.
 pub const TECHNIQUE_NAME: &str = "Flood Information Space";
 
-/// Bounds of the in-memory detection state, per organisation.
+/// The error of a job that was queued or running when its process stopped.
+pub const INTERRUPTED: &str = "interrupted by a restart";
+
+/// How many parsed datasets are kept in memory for the jobs that run over them.
+const CORPUS_CACHE: usize = 2;
+
+/// Bounds of the detection state, per organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DetectLimits {
     /// Datasets one organisation keeps at once; its oldest is evicted beyond this (a job
@@ -64,6 +80,8 @@ pub struct DetectLimits {
     pub max_posts: u64,
     /// Worker threads of [`Detections::with_workers`].
     pub workers: usize,
+    /// Jobs, over all organisations, that may wait for a worker; more are refused (`Busy`).
+    pub queue: usize,
 }
 
 impl Default for DetectLimits {
@@ -75,6 +93,7 @@ impl Default for DetectLimits {
             max_running_jobs: 1,
             max_posts: 5_000_000,
             workers: 2,
+            queue: 64,
         }
     }
 }
@@ -109,6 +128,22 @@ impl DatasetInfo {
             "account_type": self.account_type,
         })
     }
+
+    fn from_record(r: &DatasetRecord) -> DatasetInfo {
+        DatasetInfo {
+            id: r.id.clone(),
+            format: parse_format(&r.format)
+                .ok()
+                .flatten()
+                .map_or("cnt", format_name),
+            records: r.records,
+            posts: r.posts,
+            users: r.users,
+            duplicates: r.duplicates,
+            skipped: r.skipped,
+            account_type: r.account_type.clone(),
+        }
+    }
 }
 
 /// A detection request.
@@ -126,78 +161,29 @@ pub struct DetectRequest {
     pub similarity: f64,
 }
 
-struct Dataset {
+/// Parsed datasets by id, newest last.
+type CorpusCache = VecDeque<(String, Arc<Corpus>)>;
+
+/// A job waiting for a worker.
+#[derive(Debug, Clone)]
+struct Queued {
     id: String,
     org_id: i64,
-    corpus: Corpus,
-    account_type: Option<String>,
-    /// What the upload answered.
-    info: DatasetInfo,
 }
 
-/// The state of a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    /// Waiting for a worker.
-    Queued,
-    /// Computing.
-    Running,
-    /// Finished; groups are available.
-    Done,
-    /// Stopped with an error.
-    Failed,
-    /// Cancelled by its organisation or by the hub shutting down.
-    Cancelled,
-}
-
-impl JobStatus {
-    /// The lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Done => "done",
-            JobStatus::Failed => "failed",
-            JobStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// Whether the job is queued or running.
-    pub fn is_active(self) -> bool {
-        matches!(self, JobStatus::Queued | JobStatus::Running)
-    }
-}
-
-struct JobState {
-    status: JobStatus,
-    progress: f64,
-    error: Option<String>,
-    window_seconds: Option<f64>,
-    /// Groups in JSON form, keyed by group id, in score order.
-    groups: Vec<Value>,
-}
-
-struct Job {
+/// A job on a worker, with the flag that stops it.
+struct Running {
     id: String,
     org_id: i64,
-    dataset: Arc<Dataset>,
-    networks: Vec<Network>,
-    window: Option<f64>,
-    min_weight: u32,
-    similarity: f64,
-    state: Mutex<JobState>,
-    /// Set to stop the job; the engine checks it as it sweeps.
-    cancel: AtomicBool,
+    cancel: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
 struct State {
-    datasets: Vec<Arc<Dataset>>,
-    jobs: Vec<Arc<Job>>,
     /// Jobs waiting for a worker, oldest first.
-    queue: VecDeque<Arc<Job>>,
-    /// Whether a worker pool takes jobs from `queue`.
-    pooled: bool,
+    queue: VecDeque<Queued>,
+    /// Jobs being computed.
+    running: Vec<Running>,
     /// Set by [`Detections::shutdown`]: workers stop, new jobs are refused.
     closing: bool,
 }
@@ -206,11 +192,13 @@ struct State {
 #[derive(Clone)]
 pub struct Detections {
     hub: Hub,
+    store: Arc<dyn DetectStore>,
     limits: DetectLimits,
     state: Arc<Mutex<State>>,
-    /// Wakes workers when a job is queued or the service closes.
-    wake: Arc<Condvar>,
-    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// The workers that run queued jobs; `None` when the caller runs them.
+    pool: Option<Workers>,
+    /// Recently parsed datasets, newest last.
+    corpora: Arc<Mutex<CorpusCache>>,
 }
 
 impl std::fmt::Debug for Detections {
@@ -259,6 +247,41 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Deflates bytes for storage (fast level: uploads are large, CSV shrinks well).
+fn deflate(bytes: &[u8]) -> Result<Vec<u8>, HubError> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes)
+        .and_then(|()| enc.finish())
+        .map_err(|e| HubError::Store(StoreError::Backend(format!("cannot deflate: {e}"))))
+}
+
+/// Inflates stored bytes.
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("a stored detection record is corrupt: {e}"))?;
+    Ok(out)
+}
+
+/// The stored result of a finished job: the groups and the dataset's account type (the
+/// dataset may be evicted before the groups are published).
+fn encode_result(groups: &[Value], account_type: Option<&str>) -> Result<Vec<u8>, HubError> {
+    let v = json!({"account_type": account_type, "groups": groups});
+    deflate(v.to_string().as_bytes())
+}
+
+/// The groups and account type of a stored result.
+fn decode_result(bytes: &[u8]) -> Result<(Vec<Value>, Option<String>), HubError> {
+    let corrupt = |m: String| HubError::Store(StoreError::Backend(m));
+    let text = inflate(bytes).map_err(corrupt)?;
+    let v: Value = serde_json::from_slice(&text)
+        .map_err(|e| corrupt(format!("a stored detection result is not JSON: {e}")))?;
+    let groups = v["groups"].as_array().cloned().unwrap_or_default();
+    let account_type = v["account_type"].as_str().map(str::to_string);
+    Ok((groups, account_type))
+}
+
 /// The deterministic id of a `user-account` SCO: UUIDv5 in the STIX namespace over the
 /// canonical JSON of its contributing properties (`account_type`, `user_id`, `account_login`).
 pub fn user_account_id(account_type: Option<&str>, user_id: &str, login: Option<&str>) -> String {
@@ -278,70 +301,111 @@ pub fn user_account_id(account_type: Option<&str>, user_id: &str, login: Option<
     )
 }
 
+/// The JSON of a job; `groups` only when done.
+fn job_value(job: &JobRecord, groups: Option<Vec<Value>>) -> Value {
+    let mut v = json!({
+        "id": job.id,
+        "dataset": job.dataset_id,
+        "status": job.status.as_str(),
+        "progress": job.progress,
+        "networks": job.params.networks,
+        "window": job.params.window.map(Value::from).unwrap_or_else(|| Value::from("auto")),
+        "window_seconds": job.window_seconds,
+        "min_weight": job.params.min_weight,
+        "similarity": job.params.similarity,
+    });
+    if let Some(e) = &job.error {
+        v["error"] = Value::from(e.clone());
+    }
+    if let Some(g) = groups {
+        v["groups"] = Value::from(g);
+    }
+    v
+}
+
 impl Detections {
-    /// The detection service over a hub, without workers: the caller runs each job with
-    /// [`Detections::run`].
-    pub fn new(hub: Hub, limits: DetectLimits) -> Detections {
+    /// The detection service over a hub and the store of its datasets and jobs, without
+    /// workers: the caller runs each job with [`Detections::run`].
+    pub fn new(hub: Hub, store: Arc<dyn DetectStore>, limits: DetectLimits) -> Detections {
         Detections {
             hub,
+            store,
             limits,
             state: Arc::new(Mutex::new(State::default())),
-            wake: Arc::new(Condvar::new()),
-            workers: Arc::new(Mutex::new(Vec::new())),
+            pool: None,
+            corpora: Arc::new(Mutex::new(VecDeque::new())),
         }
     }
 
-    /// The detection service with `limits.workers` worker threads (at least one, started with
-    /// the first job) that run queued jobs in order; a job waits as `queued` until a worker
-    /// is free.
-    pub fn with_workers(hub: Hub, limits: DetectLimits) -> Detections {
-        let det = Detections::new(hub, limits);
-        lock(&det.state).pooled = true;
+    /// The detection service with a pool of `limits.workers` worker threads (at least one,
+    /// started with the first job) and `limits.queue` waiting jobs that run queued jobs in
+    /// order; a job waits as `queued` until a worker is free. Jobs the store still holds as queued or running were left by a process that
+    /// stopped: they are marked failed ([`INTERRUPTED`]).
+    pub fn with_workers(hub: Hub, store: Arc<dyn DetectStore>, limits: DetectLimits) -> Detections {
+        let mut det = Detections::new(hub, store, limits);
+        det.pool = Some(Workers::new(
+            "detect",
+            WorkConfig {
+                workers: limits.workers,
+                queue: limits.queue,
+            },
+        ));
+        match det.store.fail_active_jobs(INTERRUPTED, now_secs()) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                jobs = n,
+                "detection jobs interrupted by a restart are marked failed"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot mark interrupted detection jobs failed"),
+        }
         det
     }
 
-    /// Starts the worker threads if they are not running yet.
-    fn ensure_workers(&self) -> Result<(), HubError> {
-        let mut handles = lock(&self.workers);
-        if !handles.is_empty() {
-            return Ok(());
+    /// Marks a queued job running (in memory and in the store); its stop flag, or `None` if
+    /// the store no longer holds it as queued.
+    fn begin(&self, st: &mut State, job: Queued) -> Option<Arc<AtomicBool>> {
+        match self.store.start_job(&job.id, now_secs()) {
+            Ok(true) => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                st.running.push(Running {
+                    id: job.id,
+                    org_id: job.org_id,
+                    cancel: cancel.clone(),
+                });
+                Some(cancel)
+            }
+            Ok(false) => None,
+            Err(e) => {
+                tracing::error!(error = %e, job = %job.id, "cannot start a detection job");
+                None
+            }
         }
-        for n in 0..self.limits.workers.max(1) {
-            let worker = self.clone();
-            let h = std::thread::Builder::new()
-                .name(format!("rrm-detect-{n}"))
-                .spawn(move || worker.work())
-                .map_err(|e| {
-                    HubError::Store(store::StoreError::Backend(format!(
-                        "cannot start a detection worker: {e}"
-                    )))
-                })?;
-            handles.push(h);
-        }
-        Ok(())
     }
 
-    /// A worker's loop: takes the oldest queued job and runs it, until shutdown.
-    fn work(&self) {
+    /// A pool task: runs the oldest eligible queued job, then the next, until none is eligible
+    /// or the service closes. One task is queued per new job; a job that is not eligible yet
+    /// (its organisation runs its most) is taken by the task of a job that ends.
+    fn run_queued(&self) {
         loop {
-            let job = {
+            let (id, org_id, cancel) = {
                 let mut st = lock(&self.state);
                 loop {
                     if st.closing {
                         return;
                     }
-                    if let Some(i) = self.next_eligible(&st) {
-                        if let Some(job) = st.queue.remove(i) {
-                            lock(&job.state).status = JobStatus::Running;
-                            break job;
+                    let Some(i) = self.next_eligible(&st) else {
+                        return;
+                    };
+                    if let Some(job) = st.queue.remove(i) {
+                        let (id, org_id) = (job.id.clone(), job.org_id);
+                        if let Some(cancel) = self.begin(&mut st, job) {
+                            break (id, org_id, cancel);
                         }
                     }
-                    st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
             };
-            execute(&job);
-            // A finished job may let another organisation's queued job run.
-            self.wake.notify_all();
+            self.execute(&id, org_id, &cancel);
+            lock(&self.state).running.retain(|r| r.id != id);
         }
     }
 
@@ -349,13 +413,9 @@ impl Detections {
     /// `max_running_jobs` jobs.
     fn next_eligible(&self, st: &State) -> Option<usize> {
         let limit = self.limits.max_running_jobs.max(1);
-        st.queue.iter().position(|job| {
-            st.jobs
-                .iter()
-                .filter(|j| j.org_id == job.org_id && lock(&j.state).status == JobStatus::Running)
-                .count()
-                < limit
-        })
+        st.queue
+            .iter()
+            .position(|job| st.running.iter().filter(|r| r.org_id == job.org_id).count() < limit)
     }
 
     /// Cancels a queued or running job of the caller's organisation (analyst or admin): a
@@ -363,26 +423,36 @@ impl Detections {
     /// cancelled job changes nothing; a finished one is `Conflict`. Returns the job.
     pub fn cancel(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
         need_analyst(p)?;
-        let job = self.job(p, id)?;
         {
             let mut st = lock(&self.state);
-            let mut s = lock(&job.state);
-            match s.status {
+            let job = self.job_record(p, id)?;
+            match job.status {
                 JobStatus::Done | JobStatus::Failed => {
                     return Err(HubError::Conflict(format!(
                         "detection '{id}' is {}; only a queued or running detection can be \
                          cancelled",
-                        s.status.as_str()
+                        job.status.as_str()
                     )))
                 }
                 JobStatus::Cancelled => {}
                 JobStatus::Queued => {
-                    job.cancel.store(true, Ordering::SeqCst);
-                    s.status = JobStatus::Cancelled;
-                    s.error = Some("cancelled by the organisation".to_string());
                     st.queue.retain(|j| j.id != job.id);
+                    self.store.finish_job(
+                        &job.id,
+                        &JobEnd {
+                            status: JobStatus::Cancelled,
+                            error: Some("cancelled by the organisation".to_string()),
+                            window_seconds: None,
+                            result: None,
+                        },
+                        now_secs(),
+                    )?;
                 }
-                JobStatus::Running => job.cancel.store(true, Ordering::SeqCst),
+                JobStatus::Running => {
+                    if let Some(r) = st.running.iter().find(|r| r.id == job.id) {
+                        r.cancel.store(true, Ordering::SeqCst);
+                    }
+                }
             }
         }
         self.job_json(p, id)
@@ -394,40 +464,37 @@ impl Detections {
         {
             let mut st = lock(&self.state);
             st.closing = true;
-            st.queue.clear();
-            for job in &st.jobs {
-                job.cancel.store(true, Ordering::SeqCst);
-                let mut s = lock(&job.state);
-                if s.status == JobStatus::Queued {
-                    s.status = JobStatus::Cancelled;
-                    s.error = Some("cancelled: the hub is shutting down".to_string());
+            let end = JobEnd {
+                status: JobStatus::Cancelled,
+                error: Some("cancelled: the hub is shutting down".to_string()),
+                window_seconds: None,
+                result: None,
+            };
+            for job in std::mem::take(&mut st.queue) {
+                if let Err(e) = self.store.finish_job(&job.id, &end, now_secs()) {
+                    tracing::error!(error = %e, job = %job.id, "cannot cancel a queued detection job");
                 }
             }
+            for r in &st.running {
+                r.cancel.store(true, Ordering::SeqCst);
+            }
         }
-        self.wake.notify_all();
+        if let Some(pool) = &self.pool {
+            pool.close();
+        }
     }
 
     /// [`Detections::close`], then waits up to `wait` for the workers to end. Returns whether
     /// every worker ended in time.
     pub fn shutdown(&self, wait: Duration) -> bool {
         self.close();
-        let handles: Vec<JoinHandle<()>> = lock(&self.workers).drain(..).collect();
-        let deadline = Instant::now() + wait;
-        while handles.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let all = handles.iter().all(JoinHandle::is_finished);
-        for h in handles {
-            if h.is_finished() {
-                let _ = h.join();
-            }
-        }
-        all
+        self.pool.as_ref().is_none_or(|p| p.shutdown(wait))
     }
 
     /// Reads an uploaded post file (CNT CSV, Twitter archive CSV or NDJSON, detected from the
-    /// content unless `format` is given) into a new dataset of the caller's organisation.
-    /// A malformed record is an `Invalid` error naming the line, unless `skip_invalid`.
+    /// content unless `format` is given) into a new dataset of the caller's organisation,
+    /// stored with its upload (deflated). A malformed record is an `Invalid` error naming the
+    /// line, unless `skip_invalid`.
     pub fn upload(
         &self,
         p: &Principal,
@@ -454,21 +521,8 @@ impl Detections {
             return Err(HubError::invalid("body", "the uploaded file is empty"));
         }
         let format = format.unwrap_or_else(|| posts::detect_format(name, bytes));
-        let opts = posts::Options {
-            skip_invalid,
-            format: Some(format),
-        };
-        let mut corpus = Corpus::new();
-        let stats = posts::read_from(
-            name,
-            bytes,
-            bytes.len() as u64,
-            format,
-            &mut corpus,
-            &opts,
-            &mut |_| {},
-        )
-        .map_err(|e| HubError::invalid("body", e.to_string()))?;
+        let (corpus, stats) = parse_posts(name, bytes, format, skip_invalid)
+            .map_err(|e| HubError::invalid("body", e))?;
         if stats.added == 0 {
             return Err(HubError::invalid("body", "the file holds no posts"));
         }
@@ -481,66 +535,95 @@ impl Detections {
                 ),
             ));
         }
-        let info = DatasetInfo {
+        let record = DatasetRecord {
             id: uuid::Uuid::new_v4().to_string(),
-            format: format_name(format),
+            org_id: p.org.id,
+            name: name.to_string(),
+            format: format_name(format).to_string(),
+            skip_invalid,
+            account_type,
             records: stats.records,
             posts: stats.added,
             users: corpus.user_count() as u64,
             duplicates: stats.duplicates,
             skipped: stats.skipped,
-            account_type: account_type.clone(),
+            created: now_secs(),
         };
-        let ds = Arc::new(Dataset {
-            id: info.id.clone(),
-            org_id: p.org.id,
-            corpus,
-            account_type,
-            info: info.clone(),
-        });
-        let mut st = lock(&self.state);
-        st.datasets.push(ds);
+        let content = deflate(bytes)?;
         // Only this organisation's own oldest datasets give way.
-        let org = p.org.id;
-        while st.datasets.iter().filter(|d| d.org_id == org).count() > self.limits.max_datasets {
-            match st.datasets.iter().position(|d| d.org_id == org) {
-                Some(i) => {
-                    st.datasets.remove(i);
-                }
-                None => break,
-            }
-        }
-        Ok(info)
+        self.store
+            .add_dataset(&record, &content, self.limits.max_datasets)?;
+        self.remember(&record.id, Arc::new(corpus));
+        Ok(DatasetInfo::from_record(&record))
     }
 
-    fn dataset(&self, p: &Principal, id: &str) -> Result<Arc<Dataset>, HubError> {
-        lock(&self.state)
-            .datasets
+    /// Keeps a parsed dataset for the jobs that follow.
+    fn remember(&self, id: &str, corpus: Arc<Corpus>) {
+        let mut c = lock(&self.corpora);
+        c.retain(|(d, _)| d != id);
+        c.push_back((id.to_string(), corpus));
+        while c.len() > CORPUS_CACHE {
+            c.pop_front();
+        }
+    }
+
+    /// The parsed posts and account type of a stored dataset (from memory, or read and
+    /// parsed again the way its upload was).
+    fn corpus(&self, dataset_id: &str) -> Result<(Arc<Corpus>, Option<String>), String> {
+        let cached = lock(&self.corpora)
             .iter()
-            .find(|d| d.id == id && d.org_id == p.org.id)
-            .cloned()
-            .ok_or_else(|| HubError::NotFound(format!("dataset '{id}'")))
+            .find(|(d, _)| d == dataset_id)
+            .map(|(_, c)| c.clone());
+        let (record, content) = self
+            .store
+            .dataset_content(dataset_id)
+            .map_err(|e| format!("cannot read dataset '{dataset_id}': {e}"))?
+            .ok_or_else(|| format!("dataset '{dataset_id}' is no longer stored"))?;
+        if let Some(c) = cached {
+            return Ok((c, record.account_type));
+        }
+        let bytes = inflate(&content)?;
+        let format = parse_format(&record.format)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| posts::detect_format(&record.name, &bytes));
+        let (corpus, _) = parse_posts(&record.name, &bytes, format, record.skip_invalid)?;
+        let corpus = Arc::new(corpus);
+        self.remember(dataset_id, corpus.clone());
+        Ok((corpus, record.account_type))
     }
 
     /// A dataset of the caller's organisation.
     pub fn dataset_info(&self, p: &Principal, id: &str) -> Result<DatasetInfo, HubError> {
-        Ok(self.dataset(p, id)?.info.clone())
+        self.store
+            .dataset(p.org.id, id)?
+            .map(|r| DatasetInfo::from_record(&r))
+            .ok_or_else(|| HubError::NotFound(format!("dataset '{id}'")))
     }
 
-    fn job(&self, p: &Principal, id: &str) -> Result<Arc<Job>, HubError> {
-        lock(&self.state)
-            .jobs
+    /// The datasets of the caller's organisation, oldest first.
+    pub fn list_datasets(&self, p: &Principal) -> Result<Vec<DatasetInfo>, HubError> {
+        Ok(self
+            .store
+            .list_datasets(p.org.id)?
             .iter()
-            .find(|j| j.id == id && j.org_id == p.org.id)
-            .cloned()
+            .map(DatasetInfo::from_record)
+            .collect())
+    }
+
+    fn job_record(&self, p: &Principal, id: &str) -> Result<JobRecord, HubError> {
+        self.store
+            .job(p.org.id, id)?
             .ok_or_else(|| HubError::NotFound(format!("detection '{id}'")))
     }
 
-    /// Checks a request and records a queued job; the caller then runs [`Detections::run`]
-    /// on a worker thread. Returns the job id.
+    /// Checks a request and records a queued job; a pooled service's workers run it, else the
+    /// caller runs [`Detections::run`] on a worker thread. Returns the job id.
     pub fn create_job(&self, p: &Principal, req: &DetectRequest) -> Result<String, HubError> {
         need_analyst(p)?;
-        let dataset = self.dataset(p, &req.dataset)?;
+        if self.store.dataset(p.org.id, &req.dataset)?.is_none() {
+            return Err(HubError::NotFound(format!("dataset '{}'", req.dataset)));
+        }
         let mut networks = Vec::new();
         for name in &req.networks {
             let n: Network = name
@@ -575,115 +658,182 @@ impl Detections {
             };
             HubError::invalid(field, e.to_string())
         })?;
-        let job = Arc::new(Job {
+        let now = now_secs();
+        let job = JobRecord {
             id: uuid::Uuid::new_v4().to_string(),
             org_id: p.org.id,
-            dataset,
-            networks,
-            window: req.window,
-            min_weight: req.min_weight,
-            similarity: req.similarity,
-            state: Mutex::new(JobState {
-                status: JobStatus::Queued,
-                progress: 0.0,
-                error: None,
-                window_seconds: req.window,
-                groups: Vec::new(),
-            }),
-            cancel: AtomicBool::new(false),
-        });
-        let id = job.id.clone();
-        let org = p.org.id;
+            dataset_id: req.dataset.clone(),
+            params: JobParams {
+                networks: networks.iter().map(|n| n.name().to_string()).collect(),
+                window: req.window,
+                min_weight: req.min_weight,
+                similarity: req.similarity,
+            },
+            status: JobStatus::Queued,
+            progress: 0.0,
+            window_seconds: req.window,
+            error: None,
+            result: None,
+            created: now,
+            updated: now,
+        };
         let mut st = lock(&self.state);
         if st.closing {
             return Err(HubError::Conflict(
                 "the hub is shutting down; start the detection again later".to_string(),
             ));
         }
-        let active = st
-            .jobs
-            .iter()
-            .filter(|j| j.org_id == org && lock(&j.state).status.is_active())
-            .count();
-        if active >= self.limits.max_active_jobs {
+        let quota = JobQuota {
+            keep: self.limits.max_jobs,
+            max_active: self.limits.max_active_jobs,
+        };
+        // The job's pool task is queued first (a full queue stores nothing); it waits for the
+        // state lock held here, so it sees the job.
+        if let Some(pool) = &self.pool {
+            let runner = self.clone();
+            pool.try_submit(move |_| runner.run_queued())
+                .map_err(|b| match b.closing {
+                    true => HubError::Conflict(
+                        "the hub is shutting down; start the detection again later".to_string(),
+                    ),
+                    false => HubError::Busy(format!(
+                        "{} detections are waiting for a worker, the most the hub queues; \
+                         retry later",
+                        self.limits.queue
+                    )),
+                })?;
+        }
+        // Only this organisation's own oldest finished jobs give way; active jobs never do.
+        if let JobAdded::TooManyActive(active) = self.store.add_job(&job, quota)? {
             return Err(HubError::Conflict(format!(
                 "organisation '{}' has {active} detections queued or running, the most it may \
                  have; wait for one to finish or cancel one",
                 p.org.slug
             )));
         }
-        st.jobs.push(job.clone());
-        // Only this organisation's own oldest finished jobs give way; active jobs never do.
-        loop {
-            let own: Vec<usize> = (0..st.jobs.len())
-                .filter(|&i| st.jobs[i].org_id == org)
-                .collect();
-            if own.len() <= self.limits.max_jobs {
-                break;
-            }
-            let finished = own
-                .into_iter()
-                .find(|&i| !lock(&st.jobs[i].state).status.is_active());
-            match finished {
-                Some(i) => {
-                    st.jobs.remove(i);
-                }
-                None => break,
-            }
-        }
-        if st.pooled {
-            st.queue.push_back(job);
-            drop(st);
-            self.ensure_workers()?;
-            self.wake.notify_one();
-        }
-        Ok(id)
+        st.queue.push_back(Queued {
+            id: job.id.clone(),
+            org_id: job.org_id,
+        });
+        Ok(job.id)
     }
 
     /// Runs a queued job to the end (blocking), updating its progress, on a service without
     /// workers. Unknown ids and jobs that are not queued are ignored.
     pub fn run(&self, job_id: &str) {
-        let job = {
-            let st = lock(&self.state);
+        let cancel = {
+            let mut st = lock(&self.state);
             // The workers run a pooled service's jobs; running one here too would run it twice.
-            if st.pooled {
+            if self.pool.is_some() {
                 return;
             }
-            st.jobs.iter().find(|j| j.id == job_id).cloned()
+            let Some(i) = st.queue.iter().position(|j| j.id == job_id) else {
+                return;
+            };
+            let Some(job) = st.queue.remove(i) else {
+                return;
+            };
+            let org_id = job.org_id;
+            match self.begin(&mut st, job) {
+                Some(c) => (c, org_id),
+                None => return,
+            }
         };
-        let Some(job) = job else { return };
-        {
-            let mut s = lock(&job.state);
-            if s.status != JobStatus::Queued {
-                return;
-            }
-            s.status = JobStatus::Running;
-        }
-        execute(&job);
+        let (cancel, org_id) = cancel;
+        self.execute(job_id, org_id, &cancel);
+        lock(&self.state).running.retain(|r| r.id != job_id);
     }
 
     /// A job's status, progress (0 to 1), parameters and, when done, its groups.
     pub fn job_json(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
-        let job = self.job(p, id)?;
-        let s = lock(&job.state);
-        let mut v = json!({
-            "id": job.id,
-            "dataset": job.dataset.id,
-            "status": s.status.as_str(),
-            "progress": s.progress,
-            "networks": job.networks.iter().map(|n| n.name()).collect::<Vec<_>>(),
-            "window": job.window.map(Value::from).unwrap_or_else(|| Value::from("auto")),
-            "window_seconds": s.window_seconds,
-            "min_weight": job.min_weight,
-            "similarity": job.similarity,
-        });
-        if let Some(e) = &s.error {
-            v["error"] = Value::from(e.clone());
+        let job = self.job_record(p, id)?;
+        let groups = match (&job.status, &job.result) {
+            (JobStatus::Done, Some(r)) => Some(decode_result(r)?.0),
+            (JobStatus::Done, None) => Some(Vec::new()),
+            _ => None,
+        };
+        Ok(job_value(&job, groups))
+    }
+
+    /// The jobs of the caller's organisation, oldest first, without their groups.
+    pub fn list_jobs(&self, p: &Principal) -> Result<Vec<Value>, HubError> {
+        Ok(self
+            .store
+            .list_jobs(p.org.id)?
+            .iter()
+            .map(|j| job_value(j, None))
+            .collect())
+    }
+
+    /// Runs a job already marked running on the calling thread and stores how it ended. A
+    /// panic in the engine fails the job instead of ending the worker.
+    fn execute(&self, id: &str, org_id: i64, cancel: &AtomicBool) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.compute_job(id, org_id, cancel)
+        }))
+        .unwrap_or_else(|_| Err("internal error in the detection engine".to_string()));
+        let end = match outcome {
+            Ok((window, groups, account_type)) => {
+                match encode_result(&groups, account_type.as_deref()) {
+                    Ok(r) => JobEnd {
+                        status: JobStatus::Done,
+                        error: None,
+                        window_seconds: Some(window),
+                        result: Some(r),
+                    },
+                    Err(e) => JobEnd {
+                        status: JobStatus::Failed,
+                        error: Some(format!("cannot store the result: {e}")),
+                        window_seconds: Some(window),
+                        result: None,
+                    },
+                }
+            }
+            Err(_) if cancel.load(Ordering::SeqCst) => JobEnd {
+                status: JobStatus::Cancelled,
+                error: Some("cancelled".to_string()),
+                window_seconds: None,
+                result: None,
+            },
+            Err(e) => JobEnd {
+                status: JobStatus::Failed,
+                error: Some(e),
+                window_seconds: None,
+                result: None,
+            },
+        };
+        if let Err(e) = self.store.finish_job(id, &end, now_secs()) {
+            tracing::error!(error = %e, job = %id, "cannot record the end of a detection job");
         }
-        if s.status == JobStatus::Done {
-            v["groups"] = Value::from(s.groups.clone());
-        }
-        Ok(v)
+    }
+
+    /// Loads a job and its dataset and computes its groups: the window in seconds, the groups
+    /// and the dataset's account type.
+    fn compute_job(
+        &self,
+        id: &str,
+        org_id: i64,
+        cancel: &AtomicBool,
+    ) -> Result<(f64, Vec<Value>, Option<String>), String> {
+        let job = self
+            .store
+            .job(org_id, id)
+            .map_err(|e| format!("cannot read the job: {e}"))?
+            .ok_or_else(|| "the job is no longer stored".to_string())?;
+        let (corpus, account_type) = self.corpus(&job.dataset_id)?;
+        let networks: Vec<Network> = job
+            .params
+            .networks
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let progress = |p: f64| {
+            if let Err(e) = self.store.set_job_progress(id, p) {
+                tracing::warn!(error = %e, job = %id, "cannot record a detection's progress");
+            }
+        };
+        let (window, groups) = compute(&corpus, &job.params, &networks, cancel, &progress)?;
+        Ok((window, groups, account_type))
     }
 
     /// Publishes chosen groups of a finished job to a collection, through
@@ -702,29 +852,29 @@ impl Detections {
         tlp: Tlp,
     ) -> Result<Value, HubError> {
         need_analyst(p)?;
-        let job = self.job(p, job_id)?;
-        let groups: Vec<Value> = {
-            let s = lock(&job.state);
-            if s.status != JobStatus::Done {
-                return Err(HubError::Conflict(format!(
-                    "detection '{job_id}' is {}, not done",
-                    s.status.as_str()
-                )));
-            }
-            let mut chosen = Vec::new();
-            for gid in group_ids {
-                match s.groups.iter().find(|g| g["id"] == gid.as_str()) {
-                    Some(g) => chosen.push(g.clone()),
-                    None => {
-                        return Err(HubError::invalid(
-                            "groups",
-                            format!("detection '{job_id}' has no group '{gid}'"),
-                        ))
-                    }
+        let job = self.job_record(p, job_id)?;
+        if job.status != JobStatus::Done {
+            return Err(HubError::Conflict(format!(
+                "detection '{job_id}' is {}, not done",
+                job.status.as_str()
+            )));
+        }
+        let (all, account_type) = match &job.result {
+            Some(r) => decode_result(r)?,
+            None => (Vec::new(), None),
+        };
+        let mut groups = Vec::new();
+        for gid in group_ids {
+            match all.iter().find(|g| g["id"] == gid.as_str()) {
+                Some(g) => groups.push(g.clone()),
+                None => {
+                    return Err(HubError::invalid(
+                        "groups",
+                        format!("detection '{job_id}' has no group '{gid}'"),
+                    ))
                 }
             }
-            chosen
-        };
+        }
         if groups.is_empty() {
             return Err(HubError::invalid("groups", "choose at least one group"));
         }
@@ -734,7 +884,7 @@ impl Detections {
         let marking = tlp.marking_id();
         let now = stix::format_timestamp(now_micros());
         let by = p.org.identity_id.clone();
-        let acct_type = job.dataset.account_type.as_deref();
+        let acct_type = account_type.as_deref();
         let mut objects: Vec<Value> = Vec::new();
         let mut seen_accounts = std::collections::HashSet::new();
         let mut published = Vec::new();
@@ -802,7 +952,7 @@ impl Detections {
                 "type": "note", "spec_version": "2.1", "id": note_id,
                 "created": now, "modified": now, "created_by_ref": by,
                 "abstract": format!("Coordination evidence for {gid} ({size} accounts)"),
-                "content": evidence_text(g, &job),
+                "content": evidence_text(g, &job.params),
                 "object_refs": [grouping_id, campaign_id],
                 "object_marking_refs": [marking],
             }));
@@ -860,35 +1010,11 @@ impl Detections {
     }
 }
 
-/// Runs a job already marked running on the calling thread. A panic in the engine fails the
-/// job instead of ending the worker.
-fn execute(job: &Job) {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute(job)))
-        .unwrap_or_else(|_| Err("internal error in the detection engine".to_string()));
-    let mut s = lock(&job.state);
-    match outcome {
-        Ok((window, groups)) => {
-            s.window_seconds = Some(window);
-            s.groups = groups;
-            s.progress = 1.0;
-            s.status = JobStatus::Done;
-        }
-        Err(_) if job.cancel.load(Ordering::SeqCst) => {
-            s.error = Some("cancelled".to_string());
-            s.status = JobStatus::Cancelled;
-        }
-        Err(e) => {
-            s.error = Some(e);
-            s.status = JobStatus::Failed;
-        }
-    }
-}
-
 fn secs_timestamp(s: f64) -> String {
     stix::format_timestamp((s * 1_000_000.0).round() as i64)
 }
 
-fn evidence_text(g: &Value, job: &Job) -> String {
+fn evidence_text(g: &Value, job: &JobParams) -> String {
     let mut t = String::new();
     let score = g["score"].as_f64().unwrap_or(0.0);
     t.push_str(&format!(
@@ -898,11 +1024,7 @@ fn evidence_text(g: &Value, job: &Job) -> String {
     ));
     t.push_str(&format!(
         "Detection: networks {}, min edge weight {}, similarity {}.\n",
-        job.networks
-            .iter()
-            .map(|n| n.name())
-            .collect::<Vec<_>>()
-            .join(", "),
+        job.networks.join(", "),
         job.min_weight,
         job.similarity
     ));
@@ -944,9 +1066,39 @@ fn evidence_text(g: &Value, job: &Job) -> String {
     t
 }
 
+/// Reads posts into a new corpus; the corpus and the reader's counts, or the reader's error.
+fn parse_posts(
+    name: &str,
+    bytes: &[u8],
+    format: posts::Format,
+    skip_invalid: bool,
+) -> Result<(Corpus, posts::Stats), String> {
+    let opts = posts::Options {
+        skip_invalid,
+        format: Some(format),
+    };
+    let mut corpus = Corpus::new();
+    let stats = posts::read_from(
+        name,
+        bytes,
+        bytes.len() as u64,
+        format,
+        &mut corpus,
+        &opts,
+        &mut |_| {},
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((corpus, stats))
+}
+
 /// Runs the networks and grouping of a job; returns the window in seconds and the groups.
-fn compute(job: &Job) -> Result<(f64, Vec<Value>), String> {
-    let corpus = &job.dataset.corpus;
+fn compute(
+    corpus: &Corpus,
+    job: &JobParams,
+    networks: &[Network],
+    cancel: &AtomicBool,
+    progress: &dyn Fn(f64),
+) -> Result<(f64, Vec<Value>), String> {
     let window_ms = match job.window {
         Some(w) => (w * 1000.0).round() as i64,
         None => {
@@ -963,13 +1115,13 @@ fn compute(job: &Job) -> Result<(f64, Vec<Value>), String> {
         similarity: job.similarity,
         ..Params::default()
     };
-    let steps = job.networks.len() as f64 + 1.0;
-    let stop = || job.cancel.load(Ordering::Relaxed);
+    let steps = networks.len() as f64 + 1.0;
+    let stop = || cancel.load(Ordering::Relaxed);
     let mut results: Vec<(Network, Vec<coord::Edge>)> = Vec::new();
-    for (i, &net) in job.networks.iter().enumerate() {
+    for (i, &net) in networks.iter().enumerate() {
         let edges = coord::compute_until(corpus, net, &params, &stop).map_err(|e| e.to_string())?;
         results.push((net, edges));
-        lock(&job.state).progress = (i as f64 + 1.0) / steps;
+        progress((i as f64 + 1.0) / steps);
     }
     // co_post is a null model: it joins groups only when it is all there is.
     let only_post = results.iter().all(|(n, _)| *n == Network::CoPost);

@@ -32,7 +32,7 @@ fn publish_waits_for_the_job_and_republishing_stays_clean() {
         .add_collection(Actor::Operator, "cib", "CIB", "", None)
         .unwrap();
     t.hub.grant(Actor::Operator, "gov", "cib", RW).unwrap();
-    let det = Detections::new(t.hub.clone(), DetectLimits::default());
+    let det = Detections::new(t.hub.clone(), t.store.clone(), DetectLimits::default());
     let ds = det
         .upload(&ana, "p.csv", CSV.as_bytes(), None, false, None)
         .unwrap();
@@ -76,7 +76,7 @@ fn datasets_are_bounded_and_private() {
         max_posts: 3,
         ..DetectLimits::default()
     };
-    let det = Detections::new(t.hub.clone(), limits);
+    let det = Detections::new(t.hub.clone(), t.store.clone(), limits);
     let err = det
         .upload(&ana, "p.csv", CSV.as_bytes(), None, false, None)
         .unwrap_err();
@@ -138,7 +138,7 @@ fn quotas_are_per_organisation_and_active_jobs_are_never_evicted() {
         max_active_jobs: 2,
         ..DetectLimits::default()
     };
-    let det = Detections::new(t.hub.clone(), limits);
+    let det = Detections::new(t.hub.clone(), t.store.clone(), limits);
     let up = |p| {
         det.upload(p, "p.csv", SMALL.as_bytes(), None, false, None)
             .unwrap()
@@ -180,7 +180,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
     let rita = org_with_user(&t.hub, "gov", "rita", Role::Reader);
     let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
-    let det = Detections::new(t.hub.clone(), DetectLimits::default());
+    let det = Detections::new(t.hub.clone(), t.store.clone(), DetectLimits::default());
     let ds = det
         .upload(&ana, "p.csv", CSV.as_bytes(), None, false, None)
         .unwrap();
@@ -211,6 +211,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     // On the worker pool: a long job runs, is cancelled and stops within moments.
     let pool = Detections::with_workers(
         t.hub.clone(),
+        t.store.clone(),
         DetectLimits {
             workers: 1,
             ..DetectLimits::default()
@@ -288,7 +289,7 @@ fn two_organisations_publish_overlapping_detections() {
         .unwrap();
     t.hub.grant(Actor::Operator, "gov", "cib", RW).unwrap();
     t.hub.grant(Actor::Operator, "other", "cib", RW).unwrap();
-    let det = Detections::new(t.hub.clone(), DetectLimits::default());
+    let det = Detections::new(t.hub.clone(), t.store.clone(), DetectLimits::default());
     let groups = vec!["group-1".to_string()];
     for (who, tlp) in [(&ana, Tlp::Red), (&bob, Tlp::Green)] {
         let ds = det
@@ -313,4 +314,116 @@ fn two_organisations_publish_overlapping_detections() {
         .all(|o| o["object_marking_refs"] == serde_json::json!([Tlp::Green.marking_id()])));
     let ana_sees = t.hub.get_objects(&ana, &col.id, &f, None, None).unwrap();
     assert_eq!(ana_sees.objects.len(), 4);
+}
+
+#[test]
+fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
+    let t = new_hub();
+    let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
+    let limits = DetectLimits {
+        max_datasets: 2,
+        ..DetectLimits::default()
+    };
+    let det = Detections::new(t.hub.clone(), t.store.clone(), limits);
+    let ds = det
+        .upload(
+            &ana,
+            "p.csv",
+            CSV.as_bytes(),
+            None,
+            false,
+            Some("twitter".into()),
+        )
+        .unwrap();
+    let done = det.create_job(&ana, &request(&ds.id)).unwrap();
+    det.run(&done);
+    let before = det.job_json(&ana, &done).unwrap();
+    let left = det.create_job(&ana, &request(&ds.id)).unwrap();
+    drop(det);
+
+    // A pooled service over the same store: what was queued is failed, the rest is kept.
+    let again = Detections::with_workers(t.hub.clone(), t.store.clone(), limits);
+    assert_eq!(again.dataset_info(&ana, &ds.id).unwrap(), ds);
+    let listed: Vec<String> = again
+        .list_datasets(&ana)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(listed, std::slice::from_ref(&ds.id));
+    assert_eq!(again.job_json(&ana, &done).unwrap(), before);
+    let v = again.job_json(&ana, &left).unwrap();
+    assert_eq!(v["status"], "failed");
+    assert_eq!(v["error"], detect::INTERRUPTED);
+    assert_eq!(again.list_jobs(&ana).unwrap().len(), 2);
+    // The stored dataset is parsed again for a new job, with the same groups.
+    let rerun = again.create_job(&ana, &request(&ds.id)).unwrap();
+    let started = std::time::Instant::now();
+    while again.job_json(&ana, &rerun).unwrap()["status"] != "done" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        again.job_json(&ana, &rerun).unwrap()["groups"],
+        before["groups"]
+    );
+    // The quota counts stored datasets: two more uploads evict the first.
+    for _ in 0..2 {
+        again
+            .upload(&ana, "p.csv", CSV.as_bytes(), None, false, None)
+            .unwrap();
+    }
+    assert!(matches!(
+        again.dataset_info(&ana, &ds.id),
+        Err(HubError::NotFound(_))
+    ));
+    assert!(again.shutdown(std::time::Duration::from_secs(10)));
+}
+
+#[test]
+fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
+    let t = new_hub();
+    let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
+    let bob = org_with_user(&t.hub, "other", "bob", Role::Analyst);
+    let limits = DetectLimits {
+        workers: 1,
+        queue: 1,
+        ..DetectLimits::default()
+    };
+    let pool = Detections::with_workers(t.hub.clone(), t.store.clone(), limits);
+    let big = pool
+        .upload(
+            &ana,
+            "big.csv",
+            big_csv(20_000).as_bytes(),
+            None,
+            false,
+            None,
+        )
+        .unwrap();
+    let long = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
+    let started = std::time::Instant::now();
+    while pool.job_json(&ana, &long).unwrap()["status"] != "running" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let small = pool
+        .upload(&bob, "p.csv", CSV.as_bytes(), None, false, None)
+        .unwrap();
+    let waiting = pool.create_job(&bob, &request(&small.id)).unwrap();
+    let err = pool.create_job(&bob, &request(&small.id)).unwrap_err();
+    assert!(matches!(err, HubError::Busy(_)), "{err}");
+    assert_eq!(err.code(), "busy");
+    assert_eq!(
+        pool.list_jobs(&bob).unwrap().len(),
+        1,
+        "the refused job is not stored"
+    );
+    // Once the long job is cancelled, the waiting one runs.
+    pool.cancel(&ana, &long).unwrap();
+    while pool.job_json(&bob, &waiting).unwrap()["status"] != "done" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(pool.shutdown(std::time::Duration::from_secs(10)));
 }

@@ -30,13 +30,16 @@ pub enum HubError {
     Conflict(String),
     /// Export of data above the exportable TLP level was requested.
     ExportRefused(String),
+    /// Long work was refused: every worker is taken and the work queue is full, or the hub
+    /// is shutting down. Retry later.
+    Busy(String),
     /// The store failed. The message is for logs, not for users.
     Store(StoreError),
 }
 
 impl HubError {
     /// The stable machine code of this error: `unauthenticated`, `forbidden`, `not_found`,
-    /// `invalid_input`, `bad_cursor`, `conflict`, `export_refused` or `internal`.
+    /// `invalid_input`, `bad_cursor`, `conflict`, `export_refused`, `busy` or `internal`.
     pub fn code(&self) -> &'static str {
         match self {
             HubError::Unauthenticated => "unauthenticated",
@@ -46,6 +49,7 @@ impl HubError {
             HubError::BadCursor(_) => "bad_cursor",
             HubError::Conflict(_) => "conflict",
             HubError::ExportRefused(_) => "export_refused",
+            HubError::Busy(_) => "busy",
             HubError::Store(_) => "internal",
         }
     }
@@ -69,8 +73,15 @@ impl fmt::Display for HubError {
             HubError::BadCursor(msg) => write!(f, "bad paging cursor: {msg}"),
             HubError::Conflict(msg) => write!(f, "conflict: {msg}"),
             HubError::ExportRefused(msg) => write!(f, "export refused: {msg}"),
+            HubError::Busy(msg) => write!(f, "busy: {msg}"),
             HubError::Store(e) => write!(f, "storage failure: {e}"),
         }
+    }
+}
+
+impl From<crate::work::Busy> for HubError {
+    fn from(b: crate::work::Busy) -> HubError {
+        HubError::Busy(b.to_string())
     }
 }
 

@@ -55,6 +55,7 @@ mod export;
 mod ingest;
 mod read;
 mod services;
+pub mod work;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -76,6 +77,12 @@ pub const DIRECTORY_SLUG: &str = "directory";
 /// The title of the directory collection.
 pub const DIRECTORY_TITLE: &str = "rrm directory";
 
+/// The shortest status retention a hub accepts, and [`HubConfig::new`]'s: 24 hours.
+pub const MIN_STATUS_RETENTION_SECS: i64 = 86_400;
+
+/// The status retention of the `rrm` binary: 7 days.
+pub const DEFAULT_STATUS_RETENTION_SECS: i64 = 7 * MIN_STATUS_RETENTION_SECS;
+
 /// Settings of a hub.
 #[derive(Clone)]
 pub struct HubConfig {
@@ -83,7 +90,8 @@ pub struct HubConfig {
     pub default_tlp: Tlp,
     /// The largest page `limit` honoured (1000).
     pub max_page: usize,
-    /// Statuses stay readable at least this long, in seconds (at least 86,400).
+    /// Statuses stay readable at least this long, in seconds (at least
+    /// [`MIN_STATUS_RETENTION_SECS`]).
     pub status_retention_secs: i64,
     /// HMAC-SHA256 key for paging cursors; the binary persists it in the data directory.
     pub cursor_key: [u8; 32],
@@ -96,7 +104,7 @@ impl HubConfig {
         HubConfig {
             default_tlp: Tlp::Amber,
             max_page: 1000,
-            status_retention_secs: 86_400,
+            status_retention_secs: MIN_STATUS_RETENTION_SECS,
             cursor_key,
         }
     }
@@ -275,10 +283,12 @@ impl Hub {
         if config.max_page == 0 {
             return Err(HubError::invalid("max_page", "must be at least 1"));
         }
-        if config.status_retention_secs < 86_400 {
+        if config.status_retention_secs < MIN_STATUS_RETENTION_SECS {
             return Err(HubError::invalid(
                 "status_retention_secs",
-                "statuses must stay readable at least 86400 seconds (24 hours)",
+                format!(
+                    "statuses must stay readable at least {MIN_STATUS_RETENTION_SECS} seconds (24 hours)"
+                ),
             ));
         }
         let hub_identity_id = admin::hub_identity_id();

@@ -13,8 +13,6 @@ use serde::Deserialize;
 pub const DEFAULT_DATA: &str = "./rrm-data";
 /// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8750";
-/// The default largest request body, in bytes (8 MiB).
-pub const DEFAULT_MAX_CONTENT_LENGTH: usize = 8 * 1024 * 1024;
 
 /// Options every subcommand takes.
 #[derive(clap::Args, Debug, Clone)]
@@ -72,46 +70,183 @@ pub struct FileConfig {
     pub server: ServerFile,
 }
 
-/// The `[server]` table of the configuration file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerFile {
-    /// Listen address.
-    pub listen: Option<String>,
-    /// PEM certificate chain.
-    pub tls_cert: Option<PathBuf>,
+/// One `serve` setting: its flag, environment variable and TOML key come from its name, and
+/// its default, when it has a fixed one, is written here once (as README's table shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The field name: `--name-with-hyphens`, `server.name` in the TOML file.
+    pub name: &'static str,
+    /// The environment variable.
+    pub env: &'static str,
+    /// The default, in the form the flag takes; `None` when it is computed or absent.
+    pub default: Option<&'static str>,
+}
+
+impl Setting {
+    /// The flag, such as `--max-connections`.
+    pub fn flag(&self) -> String {
+        format!("--{}", self.name.replace('_', "-"))
+    }
+
+    /// The TOML key, such as `server.max_connections`.
+    pub fn toml_key(&self) -> String {
+        format!("server.{}", self.name)
+    }
+
+    /// How error messages name the setting: the flag, variable and key.
+    pub fn names(&self) -> String {
+        format!("{} ({}, {})", self.flag(), self.env, self.toml_key())
+    }
+}
+
+/// Defines every `serve` setting once: the clap arguments (flag and environment variable), the
+/// `[server]` table of the TOML file, the [`SERVE_SETTINGS`] table and [`ServeValues`], the
+/// settings after flags, environment, file and default are merged by [`merge`].
+macro_rules! serve_settings {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident: $ty:ty = $default:expr, env $env:literal, value $vn:literal
+        $(, arg($($extra:tt)*))?;
+    )*) => {
+        /// Arguments of `rrm serve`.
+        #[derive(clap::Args, Debug)]
+        pub struct ServeArgs {
+            $(
+                $(#[doc = $doc])*
+                #[arg(long, env = $env, hide_env_values = true, value_name = $vn $(, $($extra)*)?)]
+                pub $name: Option<$ty>,
+            )*
+            /// Create demo organisations, users, collections and objects on first start
+            /// (loopback only).
+            #[arg(long)]
+            pub demo: bool,
+        }
+
+        /// The `[server]` table of the configuration file. Every key is optional.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ServerFile {
+            $(
+                $(#[doc = $doc])*
+                pub $name: Option<$ty>,
+            )*
+        }
+
+        /// Every `serve` setting, in the order of README's table.
+        pub const SERVE_SETTINGS: &[Setting] = &[
+            $(Setting { name: stringify!($name), env: $env, default: $default },)*
+        ];
+
+        /// The `serve` settings after merging; `None` where nothing (not even a fixed default)
+        /// gives a value.
+        #[derive(Debug, Clone)]
+        pub struct ServeValues {
+            $(
+                $(#[doc = $doc])*
+                pub $name: Option<$ty>,
+            )*
+        }
+
+        /// Merges flags and environment (clap gives the flag first), then the file, then the
+        /// fixed default.
+        pub fn merge(args: &ServeArgs, file: &ServerFile) -> anyhow::Result<ServeValues> {
+            let mut i = 0..;
+            Ok(ServeValues {
+                $(
+                    $name: pick(
+                        args.$name.clone(),
+                        file.$name.clone(),
+                        &SERVE_SETTINGS[i.next().unwrap_or(0)],
+                    )?,
+                )*
+            })
+        }
+    };
+}
+
+/// The first of flag (or environment), file and fixed default that gives a value.
+fn pick<T: std::str::FromStr>(
+    flag: Option<T>,
+    file: Option<T>,
+    setting: &Setting,
+) -> anyhow::Result<Option<T>> {
+    if let Some(v) = flag.or(file) {
+        return Ok(Some(v));
+    }
+    match setting.default {
+        Some(text) => match text.parse() {
+            Ok(v) => Ok(Some(v)),
+            Err(_) => bail!(
+                "the built-in default {text:?} of {} is invalid",
+                setting.names()
+            ),
+        },
+        None => Ok(None),
+    }
+}
+
+serve_settings! {
+    /// Address to listen on [default: 127.0.0.1:8750].
+    listen: String = Some(DEFAULT_LISTEN), env "RRM_LISTEN", value "IP:PORT";
+    /// PEM certificate chain; serves HTTPS with rustls.
+    tls_cert: PathBuf = None, env "RRM_TLS_CERT", value "FILE", arg(requires = "tls_key");
     /// PEM private key.
-    pub tls_key: Option<PathBuf>,
-    /// Allow plain HTTP on a non-loopback address.
-    pub insecure_http: Option<bool>,
-    /// Largest request body in bytes.
-    pub max_content_length: Option<usize>,
-    /// Base URL announced in TAXII discovery.
-    pub public_url: Option<String>,
-    /// Default TLP of new collections.
-    pub default_tlp: Option<String>,
-    /// Title of the TAXII server.
-    pub title: Option<String>,
-    /// Serve Prometheus metrics at /metrics.
-    pub metrics: Option<bool>,
-    /// The most argon2id credential verifications at once.
-    pub auth_concurrency: Option<usize>,
-    /// Failed logins before backoff, `ADDRESS/ACCOUNT`, or `0` for none.
-    pub auth_free_failures: Option<String>,
-    /// Open connections at most.
-    pub max_connections: Option<usize>,
-    /// Open connections at most from one client address.
-    pub max_connections_per_ip: Option<usize>,
-    /// Seconds for the TLS handshake and each request head.
-    pub header_timeout: Option<u64>,
-    /// Seconds a connection with no request in progress stays open.
-    pub idle_timeout: Option<u64>,
-    /// Seconds a response may wait for the client to read before it is dropped.
-    pub write_timeout: Option<u64>,
-    /// Election exports in progress at most.
-    pub max_exports: Option<usize>,
-    /// Election exports in progress at most from one client address.
-    pub max_exports_per_ip: Option<usize>,
+    tls_key: PathBuf = None, env "RRM_TLS_KEY", value "FILE", arg(requires = "tls_cert");
+    /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy only).
+    insecure_http: bool = Some("false"), env "RRM_INSECURE_HTTP", value "BOOL",
+        arg(num_args = 0..=1, default_missing_value = "true",
+            value_parser = clap::builder::BoolishValueParser::new());
+    /// Largest request body in bytes [default: 8388608].
+    max_content_length: usize = Some("8388608"), env "RRM_MAX_CONTENT_LENGTH", value "BYTES";
+    /// Base URL announced in TAXII discovery, e.g. https://rrm.example.org.
+    public_url: String = None, env "RRM_PUBLIC_URL", value "URL";
+    /// Title of TAXII discovery and the API root [default: rrm].
+    title: String = Some(server::DEFAULT_TITLE), env "RRM_TITLE", value "TEXT";
+    /// Serve Prometheus metrics at /metrics (off by default; /metrics is unauthenticated).
+    metrics: bool = Some("false"), env "RRM_METRICS", value "BOOL",
+        arg(num_args = 0..=1, default_missing_value = "true",
+            value_parser = clap::builder::BoolishValueParser::new());
+    /// The most argon2id credential verifications at once [default: number of cores].
+    auth_concurrency: usize = None, env "RRM_AUTH_CONCURRENCY", value "N";
+    /// Failed logins allowed before backoff, per client address and per account, as
+    /// ADDRESS/ACCOUNT [default: 10/5]; 0 turns the backoff off (for test rigs only).
+    auth_free_failures: String = Some("10/5"), env "RRM_AUTH_FREE_FAILURES", value "A/B";
+    /// Default TLP of new collections [default: AMBER].
+    default_tlp: String = Some("AMBER"), env "RRM_DEFAULT_TLP", value "LEVEL";
+    /// Open connections at most; more are closed at once [default: 2048, and well below the
+    /// open-file limit].
+    max_connections: usize = Some("2048"), env "RRM_MAX_CONNECTIONS", value "N";
+    /// Open connections at most from one client address (IPv6: one /64; 0: no limit)
+    /// [default: 64].
+    max_connections_per_ip: usize = Some("64"), env "RRM_MAX_CONNECTIONS_PER_IP", value "N";
+    /// Seconds for the TLS handshake, each request head and the first request [default: 10].
+    header_timeout: u64 = Some("10"), env "RRM_HEADER_TIMEOUT", value "SECS";
+    /// Seconds a connection with no request in progress stays open, and a request body may
+    /// stall [default: 60].
+    idle_timeout: u64 = Some("60"), env "RRM_IDLE_TIMEOUT", value "SECS";
+    /// Seconds a response may wait for the client to read before the connection is dropped
+    /// [default: 30].
+    write_timeout: u64 = Some("30"), env "RRM_WRITE_TIMEOUT", value "SECS";
+    /// Election exports (`/public/elections/{id}/ads.csv|jsonl`) in progress at most
+    /// (0: no limit) [default: 64].
+    max_exports: usize = Some("64"), env "RRM_MAX_EXPORTS", value "N";
+    /// Election exports in progress at most from one client address (0: no limit)
+    /// [default: 4].
+    max_exports_per_ip: usize = Some("4"), env "RRM_MAX_EXPORTS_PER_IP", value "N";
+    /// Rate limit of the public routes per client address, RATE/BURST requests per second
+    /// (0: off) [default: 20/60].
+    public_rate: String = Some("20/60"), env "RRM_PUBLIC_RATE", value "RATE/BURST";
+    /// Worker threads that run detection jobs [default: 2].
+    detect_workers: usize = Some("2"), env "RRM_DETECT_WORKERS", value "N";
+    /// Detection jobs that may wait for a worker, over all organisations; more are refused
+    /// with 503 busy [default: 64].
+    detect_queue: usize = Some("64"), env "RRM_DETECT_QUEUE", value "N";
+    /// Worker threads of exports and imports (bank entries, ad violations, election exports)
+    /// [default: 2].
+    work_workers: usize = Some("2"), env "RRM_WORK_WORKERS", value "N";
+    /// Exports and imports that may wait for a worker; more are refused with 503 busy
+    /// [default: 32].
+    work_queue: usize = Some("32"), env "RRM_WORK_QUEUE", value "N";
 }
 
 /// The resolved global settings.
@@ -175,6 +310,19 @@ pub fn parse_listen(s: &str) -> anyhow::Result<SocketAddr> {
 }
 
 #[cfg(test)]
+impl ServeArgs {
+    /// No flag given.
+    fn default_for_tests() -> ServeArgs {
+        use clap::FromArgMatches as _;
+        let matches = {
+            use clap::Args as _;
+            ServeArgs::augment_args(clap::Command::new("serve")).get_matches_from(["serve"])
+        };
+        ServeArgs::from_arg_matches(&matches).expect("no flags parse")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -222,6 +370,145 @@ mod tests {
         assert_eq!(s.write_timeout, Some(15));
         assert_eq!(s.max_exports, Some(10));
         assert_eq!(s.max_exports_per_ip, Some(2));
+    }
+
+    /// The `serve` command's arguments, as clap sees them.
+    fn serve_command() -> clap::Command {
+        use clap::Args as _;
+        ServeArgs::augment_args(clap::Command::new("serve"))
+    }
+
+    #[test]
+    fn every_serve_flag_has_an_env_var_and_a_toml_key() {
+        let cmd = serve_command();
+        let mut flags = Vec::new();
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "demo" {
+                // A one-off action on first start, not a setting.
+                continue;
+            }
+            let setting = SERVE_SETTINGS
+                .iter()
+                .find(|s| s.name == id)
+                .unwrap_or_else(|| panic!("--{id} is not in SERVE_SETTINGS"));
+            let env = arg.get_env().and_then(|e| e.to_str());
+            assert_eq!(env, Some(setting.env), "--{id}");
+            assert_eq!(
+                arg.get_long().map(|l| format!("--{l}")),
+                Some(setting.flag())
+            );
+            // The file accepts the key (a wrong type is an error naming the key, not an
+            // unknown key).
+            let text = format!("[server]\n{} = {{}}\n", setting.name);
+            let err = toml::from_str::<FileConfig>(&text).unwrap_err().to_string();
+            assert!(
+                !err.contains("unknown field"),
+                "{}: {err}",
+                setting.toml_key()
+            );
+            flags.push(id.to_string());
+        }
+        assert_eq!(flags.len(), SERVE_SETTINGS.len());
+        let unknown = toml::from_str::<FileConfig>("[server]\nnot_a_setting = 1\n");
+        assert!(unknown.is_err());
+    }
+
+    /// The rows of README's configuration table for `serve` settings: flag, variable, key and
+    /// default, without backticks and placeholders.
+    fn readme_serve_rows() -> Vec<(String, String, String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let text = std::fs::read_to_string(path).expect("README.md beside the workspace");
+        let clean = |c: &str| c.trim().trim_matches('`').to_string();
+        text.lines()
+            .filter(|l| l.starts_with("| `serve --"))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split('|').collect();
+                let flag = clean(cells[0]).trim_start_matches("serve ").to_string();
+                let flag = flag
+                    .split([' ', '['])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                (flag, clean(cells[1]), clean(cells[2]), clean(cells[3]))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn readme_lists_exactly_the_serve_settings() {
+        let rows = readme_serve_rows();
+        let expected: Vec<(String, String, String)> = SERVE_SETTINGS
+            .iter()
+            .map(|s| (s.flag(), s.env.to_string(), s.toml_key()))
+            .collect();
+        let listed: Vec<(String, String, String)> = rows
+            .iter()
+            .map(|(f, e, k, _)| (f.clone(), e.clone(), k.clone()))
+            .collect();
+        assert_eq!(listed, expected, "README's configuration table");
+        for (s, (_, _, _, default)) in SERVE_SETTINGS.iter().zip(&rows) {
+            if let Some(d) = s.default {
+                assert_eq!(default, d, "README's default of {}", s.flag());
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_defaults_are_the_libraries_defaults() {
+        let v = merge(&ServeArgs::default_for_tests(), &ServerFile::default()).unwrap();
+        let server = server::ServerConfig::default();
+        let conn = server::ConnLimits::default();
+        let auth = server::AuthLimits::default();
+        assert_eq!(v.max_content_length, Some(server.max_content_length));
+        assert_eq!(
+            v.max_content_length,
+            Some(server::DEFAULT_MAX_CONTENT_LENGTH)
+        );
+        assert_eq!(v.title.as_deref(), Some(server.title.as_str()));
+        assert_eq!(v.metrics, Some(server.metrics));
+        assert_eq!(v.max_exports, Some(server.exports.max));
+        assert_eq!(v.max_exports_per_ip, Some(server.exports.per_ip));
+        assert_eq!(
+            v.public_rate
+                .as_deref()
+                .map(|r| r.parse::<server::PublicRate>()),
+            Some(Ok(server.public_rate))
+        );
+        assert_eq!(v.detect_workers, Some(server.detect.workers));
+        assert_eq!(v.detect_queue, Some(server.detect.queue));
+        assert_eq!(v.work_workers, Some(server.work.workers));
+        assert_eq!(v.work_queue, Some(server.work.queue));
+        assert_eq!(server.work, server::DEFAULT_WORK);
+        assert_eq!(v.max_connections, Some(conn.max_connections));
+        assert_eq!(v.max_connections_per_ip, Some(conn.max_connections_per_ip));
+        assert_eq!(v.header_timeout, Some(conn.header_timeout.as_secs()));
+        assert_eq!(v.idle_timeout, Some(conn.idle_timeout.as_secs()));
+        assert_eq!(v.write_timeout, Some(conn.write_timeout.as_secs()));
+        assert_eq!(
+            v.auth_free_failures,
+            Some(format!(
+                "{}/{}",
+                auth.address_free_failures, auth.account_free_failures
+            ))
+        );
+        assert_eq!(v.default_tlp.as_deref(), Some(stix::Tlp::Amber.as_str()));
+        assert_eq!(v.listen.as_deref(), Some(DEFAULT_LISTEN));
+    }
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let file: FileConfig =
+            toml::from_str("[server]\nmax_exports = 7\npublic_rate = \"1/2\"\nmetrics = true\n")
+                .unwrap();
+        let mut args = ServeArgs::default_for_tests();
+        args.max_exports = Some(9);
+        let v = merge(&args, &file.server).unwrap();
+        assert_eq!(v.max_exports, Some(9));
+        assert_eq!(v.public_rate.as_deref(), Some("1/2"));
+        assert_eq!(v.metrics, Some(true));
+        assert_eq!(v.max_exports_per_ip, Some(4));
+        assert_eq!(v.public_url, None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the hub: TAXII 2.1 server, REST API, metrics.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// Manages organisations, users, tokens, collections and grants.
     #[command(subcommand)]
     Admin(cli::accounts::Command),
@@ -59,7 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let file = config::load_file(&cli.global)?;
     let settings = config::resolve(&cli.global, &file)?;
     match cli.command {
-        Command::Serve(args) => serve::run(&settings, &file, args),
+        Command::Serve(args) => serve::run(&settings, &file, *args),
         Command::Admin(cmd) => cli::accounts::run(&settings, cmd),
         Command::Import(args) => cli::objects::import(&settings, args),
         Command::Export(args) => cli::objects::export(&settings, args),

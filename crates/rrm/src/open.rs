@@ -28,8 +28,13 @@ pub fn services(
     let (hub, store) = open(settings, default_tlp)?;
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
-    let ads = ads::Ads::new(hub.clone(), store);
-    Ok(server::Services { hub, banks, ads })
+    let ads = ads::Ads::new(hub.clone(), store.clone());
+    Ok(server::Services {
+        hub,
+        banks,
+        ads,
+        detect_store: store,
+    })
 }
 
 /// The ad registry over the data directory's store (for `rrm ads`).
@@ -52,7 +57,7 @@ fn open(
     let config = hub::HubConfig {
         default_tlp: default_tlp.unwrap_or(stix::Tlp::Amber),
         max_page: 1000,
-        status_retention_secs: 7 * 24 * 3600,
+        status_retention_secs: hub::DEFAULT_STATUS_RETENTION_SECS,
         cursor_key,
     };
     let store = Arc::new(store);

@@ -1,7 +1,6 @@
 //! `rrm serve`: runs the hub's HTTP server (TAXII 2.1, REST, metrics) until interrupted.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -9,152 +8,7 @@ use anyhow::{bail, Context};
 use crate::config::{self, FileConfig, Settings};
 use crate::{demo, open};
 
-/// Arguments of `rrm serve`.
-#[derive(clap::Args)]
-pub struct Args {
-    /// Address to listen on [default: 127.0.0.1:8750].
-    #[arg(
-        long,
-        env = "RRM_LISTEN",
-        hide_env_values = true,
-        value_name = "IP:PORT"
-    )]
-    pub listen: Option<String>,
-    /// PEM certificate chain; serves HTTPS with rustls.
-    #[arg(
-        long,
-        env = "RRM_TLS_CERT",
-        hide_env_values = true,
-        value_name = "FILE",
-        requires = "tls_key"
-    )]
-    pub tls_cert: Option<PathBuf>,
-    /// PEM private key.
-    #[arg(
-        long,
-        env = "RRM_TLS_KEY",
-        hide_env_values = true,
-        value_name = "FILE",
-        requires = "tls_cert"
-    )]
-    pub tls_key: Option<PathBuf>,
-    /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy only).
-    #[arg(long, env = "RRM_INSECURE_HTTP")]
-    pub insecure_http: bool,
-    /// Largest request body in bytes [default: 8388608].
-    #[arg(
-        long,
-        env = "RRM_MAX_CONTENT_LENGTH",
-        hide_env_values = true,
-        value_name = "BYTES"
-    )]
-    pub max_content_length: Option<usize>,
-    /// Base URL announced in TAXII discovery, e.g. https://rrm.example.org.
-    #[arg(
-        long,
-        env = "RRM_PUBLIC_URL",
-        hide_env_values = true,
-        value_name = "URL"
-    )]
-    pub public_url: Option<String>,
-    /// Default TLP of new collections [default: AMBER].
-    #[arg(
-        long,
-        env = "RRM_DEFAULT_TLP",
-        hide_env_values = true,
-        value_name = "LEVEL"
-    )]
-    pub default_tlp: Option<stix::Tlp>,
-    /// Serve Prometheus metrics at /metrics (off by default; /metrics is unauthenticated).
-    #[arg(long, env = "RRM_METRICS")]
-    pub metrics: bool,
-    /// The most argon2id credential verifications at once [default: number of cores].
-    #[arg(
-        long,
-        env = "RRM_AUTH_CONCURRENCY",
-        hide_env_values = true,
-        value_name = "N"
-    )]
-    pub auth_concurrency: Option<usize>,
-    /// Failed logins allowed before backoff, per client address and per account, as
-    /// ADDRESS/ACCOUNT [default: 10/5]; 0 turns the backoff off (for test rigs only).
-    #[arg(
-        long,
-        env = "RRM_AUTH_FREE_FAILURES",
-        hide_env_values = true,
-        value_name = "A/B"
-    )]
-    pub auth_free_failures: Option<String>,
-    /// Open connections at most; more are closed at once [default: 2048, and well below the
-    /// open-file limit].
-    #[arg(
-        long,
-        env = "RRM_MAX_CONNECTIONS",
-        hide_env_values = true,
-        value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..)
-    )]
-    pub max_connections: Option<u64>,
-    /// Open connections at most from one client address (IPv6: one /64; 0: no limit)
-    /// [default: 64].
-    #[arg(
-        long,
-        env = "RRM_MAX_CONNECTIONS_PER_IP",
-        hide_env_values = true,
-        value_name = "N"
-    )]
-    pub max_connections_per_ip: Option<usize>,
-    /// Seconds for the TLS handshake, each request head and the first request [default: 10].
-    #[arg(
-        long,
-        env = "RRM_HEADER_TIMEOUT",
-        hide_env_values = true,
-        value_name = "SECS",
-        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
-    )]
-    pub header_timeout: Option<u64>,
-    /// Seconds a connection with no request in progress stays open, and a request body may
-    /// stall [default: 60].
-    #[arg(
-        long,
-        env = "RRM_IDLE_TIMEOUT",
-        hide_env_values = true,
-        value_name = "SECS",
-        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
-    )]
-    pub idle_timeout: Option<u64>,
-    /// Seconds a response may wait for the client to read before the connection is dropped
-    /// [default: 30].
-    #[arg(
-        long,
-        env = "RRM_WRITE_TIMEOUT",
-        hide_env_values = true,
-        value_name = "SECS",
-        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
-    )]
-    pub write_timeout: Option<u64>,
-    /// Election exports (`/public/elections/{id}/ads.csv|jsonl`) in progress at most
-    /// (0: no limit) [default: 64].
-    #[arg(
-        long,
-        env = "RRM_MAX_EXPORTS",
-        hide_env_values = true,
-        value_name = "N"
-    )]
-    pub max_exports: Option<usize>,
-    /// Election exports in progress at most from one client address (0: no limit)
-    /// [default: 4].
-    #[arg(
-        long,
-        env = "RRM_MAX_EXPORTS_PER_IP",
-        hide_env_values = true,
-        value_name = "N"
-    )]
-    pub max_exports_per_ip: Option<usize>,
-    /// Create demo organisations, users, collections and objects on first start (loopback only).
-    #[arg(long)]
-    pub demo: bool,
-}
+pub use crate::config::ServeArgs as Args;
 
 /// Parses `ADDRESS/ACCOUNT` free failures; `0` means no backoff at all.
 fn parse_free_failures(text: &str) -> anyhow::Result<(u32, u32)> {
@@ -175,58 +29,62 @@ fn parse_free_failures(text: &str) -> anyhow::Result<(u32, u32)> {
     Ok((number(a)?, number(b)?))
 }
 
+/// The setting named `name` of [`config::SERVE_SETTINGS`], for messages.
+fn setting(name: &str) -> String {
+    config::SERVE_SETTINGS
+        .iter()
+        .find(|s| s.name == name)
+        .map_or_else(|| name.to_string(), config::Setting::names)
+}
+
 /// Runs `rrm serve`.
 pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result<()> {
     open::init_logging(settings)?;
-    let s = &file.server;
-    let limits = conn_limits(&args, s)?;
-    let listen = args
+    let v = config::merge(&args, &file.server)?;
+    let limits = conn_limits(&v)?;
+    let listen = v
         .listen
-        .or_else(|| s.listen.clone())
+        .clone()
         .unwrap_or_else(|| config::DEFAULT_LISTEN.to_string());
     let addr = config::parse_listen(&listen)?;
     if args.demo && !addr.ip().is_loopback() {
         bail!("--demo listens on loopback only; {addr} is not a loopback address (try 127.0.0.1:8750)");
     }
-    let tls = match (
-        args.tls_cert.or_else(|| s.tls_cert.clone()),
-        args.tls_key.or_else(|| s.tls_key.clone()),
-    ) {
+    let tls = match (v.tls_cert.clone(), v.tls_key.clone()) {
         (Some(cert), Some(key)) => Some(server::TlsFiles { cert, key }),
         (None, None) => None,
         _ => bail!("TLS needs both a certificate and a key (--tls-cert and --tls-key)"),
     };
-    let default_tlp = match args.default_tlp {
-        Some(t) => Some(t),
-        None => s
-            .default_tlp
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .context("server.default_tlp in the configuration file")?,
-    };
+    let default_tlp = v
+        .default_tlp
+        .as_deref()
+        .map(str::parse::<stix::Tlp>)
+        .transpose()
+        .with_context(|| setting("default_tlp"))?;
     let services = open::services(settings, default_tlp)?;
     if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
     }
     let mut auth = server::AuthLimits::default();
-    if let Some(n) = args.auth_concurrency.or(s.auth_concurrency) {
+    if let Some(n) = v.auth_concurrency {
         if n == 0 {
-            bail!("--auth-concurrency (server.auth_concurrency) must be at least 1");
+            bail!("{} must be at least 1", setting("auth_concurrency"));
         }
         auth.max_concurrent = n;
     }
-    if let Some(text) = args
-        .auth_free_failures
-        .or_else(|| s.auth_free_failures.clone())
-    {
-        let (address, account) = parse_free_failures(&text).with_context(|| {
-            format!("--auth-free-failures (server.auth_free_failures) {text:?}")
-        })?;
+    if let Some(text) = &v.auth_free_failures {
+        let (address, account) = parse_free_failures(text)
+            .with_context(|| format!("{} {text:?}", setting("auth_free_failures")))?;
         auth.address_free_failures = address;
         auth.account_free_failures = account;
     }
-    let public_url = args.public_url.or_else(|| s.public_url.clone());
+    let public_rate = match &v.public_rate {
+        Some(text) => text
+            .parse::<server::PublicRate>()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", setting("public_rate")))?,
+        None => server::PublicRate::default(),
+    };
+    let public_url = v.public_url.clone();
     if public_url.is_none() {
         tracing::warn!(
             "no --public-url (RRM_PUBLIC_URL, server.public_url): TAXII discovery builds its \
@@ -234,36 +92,51 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         );
     }
     let defaults = server::ServerConfig::default();
+    let mut detect = defaults.detect;
+    if let Some(n) = v.detect_workers {
+        if n == 0 {
+            bail!("{} must be at least 1", setting("detect_workers"));
+        }
+        detect.workers = n;
+    }
+    if let Some(n) = v.detect_queue {
+        detect.queue = n;
+    }
+    let mut work = defaults.work;
+    if let Some(n) = v.work_workers {
+        if n == 0 {
+            bail!("{} must be at least 1", setting("work_workers"));
+        }
+        work.workers = n;
+    }
+    if let Some(n) = v.work_queue {
+        work.queue = n;
+    }
     let config = server::ServerConfig {
-        max_content_length: args
-            .max_content_length
-            .or(s.max_content_length)
-            .unwrap_or(config::DEFAULT_MAX_CONTENT_LENGTH),
-        title: s.title.clone().unwrap_or_else(|| "rrm hub".to_string()),
+        max_content_length: v.max_content_length.unwrap_or(defaults.max_content_length),
+        title: v.title.clone().unwrap_or(defaults.title),
         public_url,
-        metrics: args.metrics || s.metrics.unwrap_or(false),
+        metrics: v.metrics.unwrap_or(false),
         auth,
         exports: server::ExportLimits {
-            max: args
-                .max_exports
-                .or(s.max_exports)
-                .unwrap_or(defaults.exports.max),
-            per_ip: args
-                .max_exports_per_ip
-                .or(s.max_exports_per_ip)
-                .unwrap_or(defaults.exports.per_ip),
+            max: v.max_exports.unwrap_or(defaults.exports.max),
+            per_ip: v.max_exports_per_ip.unwrap_or(defaults.exports.per_ip),
         },
+        public_rate,
+        detect,
+        work,
     };
     let metrics_on = config.metrics;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listen = server::Listen {
         addr,
         tls,
-        insecure_http: args.insecure_http || s.insecure_http.unwrap_or(false),
+        insecure_http: v.insecure_http.unwrap_or(false),
     };
     let retention_ads = services.ads.clone();
     let state = server::AppState::new(services, config);
     let detections = state.detections().clone();
+    let work = state.work().clone();
     let closing = detections.clone();
     let app = server::router(state);
     let demo_mode = args.demo;
@@ -298,40 +171,40 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     if !detections.shutdown(STOP_WAIT) {
         tracing::warn!("detection jobs did not stop within 5 s; exiting anyway");
     }
+    if !work.shutdown(STOP_WAIT) {
+        tracing::warn!("exports and imports did not stop within 5 s; exiting anyway");
+    }
     runtime.shutdown_timeout(STOP_WAIT);
     served
 }
 
-/// How long `serve` waits for detection workers and blocking tasks when it stops.
+/// How long `serve` waits for detection workers, the export and import workers and blocking
+/// tasks when it stops.
 const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The longest connection timeout accepted, in seconds (one day).
 const MAX_TIMEOUT_SECS: u64 = 86_400;
 
-/// The connection limits from flags, environment and file, with the connection cap kept
-/// well below the open-file limit (raised to its hard limit first).
-fn conn_limits(args: &Args, s: &config::ServerFile) -> anyhow::Result<server::ConnLimits> {
+/// The connection limits from the merged settings, with the connection cap kept well below
+/// the open-file limit (raised to its hard limit first).
+fn conn_limits(v: &config::ServeValues) -> anyhow::Result<server::ConnLimits> {
     let d = server::ConnLimits::default();
-    let secs =
-        |flag: Option<u64>, file: Option<u64>, key: &str, default: Duration| match flag.or(file) {
-            Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
-                "server.{key} in the configuration file must be between 1 and \
-                 {MAX_TIMEOUT_SECS} seconds"
-            ),
-            Some(n) => Ok(Duration::from_secs(n)),
-            None => Ok(default),
-        };
-    let configured = match args.max_connections {
-        Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
-        None => match s.max_connections {
-            Some(0) => bail!("server.max_connections in the configuration file must be at least 1"),
-            other => other,
-        },
+    let secs = |value: Option<u64>, name: &str, default: Duration| match value {
+        Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
+            "{} must be between 1 and {MAX_TIMEOUT_SECS} seconds",
+            setting(name)
+        ),
+        Some(n) => Ok(Duration::from_secs(n)),
+        None => Ok(default),
+    };
+    let configured = match v.max_connections {
+        Some(0) => bail!("{} must be at least 1", setting("max_connections")),
+        other => other,
     };
     let wanted = configured.unwrap_or(d.max_connections);
     let max_connections = match raise_open_file_limit() {
         Some(nofile) => {
             let budget = connection_budget(nofile);
-            if wanted > budget && configured.is_some() {
+            if wanted > budget && configured != Some(d.max_connections) {
                 tracing::warn!(
                     wanted,
                     open_file_limit = nofile,
@@ -345,28 +218,10 @@ fn conn_limits(args: &Args, s: &config::ServerFile) -> anyhow::Result<server::Co
     };
     let limits = server::ConnLimits {
         max_connections,
-        max_connections_per_ip: args
-            .max_connections_per_ip
-            .or(s.max_connections_per_ip)
-            .unwrap_or(d.max_connections_per_ip),
-        header_timeout: secs(
-            args.header_timeout,
-            s.header_timeout,
-            "header_timeout",
-            d.header_timeout,
-        )?,
-        idle_timeout: secs(
-            args.idle_timeout,
-            s.idle_timeout,
-            "idle_timeout",
-            d.idle_timeout,
-        )?,
-        write_timeout: secs(
-            args.write_timeout,
-            s.write_timeout,
-            "write_timeout",
-            d.write_timeout,
-        )?,
+        max_connections_per_ip: v.max_connections_per_ip.unwrap_or(d.max_connections_per_ip),
+        header_timeout: secs(v.header_timeout, "header_timeout", d.header_timeout)?,
+        idle_timeout: secs(v.idle_timeout, "idle_timeout", d.idle_timeout)?,
+        write_timeout: secs(v.write_timeout, "write_timeout", d.write_timeout)?,
     };
     tracing::info!(
         max_connections = limits.max_connections,

@@ -5,6 +5,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hub::HubError;
@@ -162,9 +164,15 @@ impl IntoResponse for TaxiiError {
                 HeaderValue::from_static(CHALLENGE),
             );
         }
+        if self.code == "busy" && !headers.contains_key(header::RETRY_AFTER) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER));
+        }
         resp
     }
 }
+
+/// The `Retry-After` of a 503 `busy` answer, in seconds.
+pub(crate) const BUSY_RETRY_AFTER: u64 = 1;
 
 /// A REST API error: `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug)]
@@ -236,6 +244,9 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static(CHALLENGE),
             );
         }
+        if self.code == "busy" && !headers.contains_key(header::RETRY_AFTER) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER));
+        }
         resp
     }
 }
@@ -248,6 +259,7 @@ pub(crate) fn hub_status(e: &HubError) -> StatusCode {
         HubError::NotFound(_) => StatusCode::NOT_FOUND,
         HubError::Invalid { .. } | HubError::BadCursor(_) => StatusCode::BAD_REQUEST,
         HubError::Conflict(_) => StatusCode::CONFLICT,
+        HubError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         HubError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -288,6 +300,7 @@ impl From<HubError> for TaxiiError {
                 TaxiiError::new(status, e.code(), "Forbidden", m.clone())
             }
             HubError::Conflict(ref m) => TaxiiError::new(status, e.code(), "Conflict", m.clone()),
+            HubError::Busy(ref m) => TaxiiError::new(status, e.code(), "Busy", m.clone()),
         }
     }
 }
@@ -318,7 +331,57 @@ impl From<HubError> for ApiError {
             },
             HubError::Forbidden(ref m)
             | HubError::Conflict(ref m)
+            | HubError::Busy(ref m)
             | HubError::ExportRefused(ref m) => ApiError::new(status, e.code(), m.clone()),
+        }
+    }
+}
+
+/// Runs long synchronous work (an export, an import) on the server's bounded worker facility
+/// ([`hub::work::Workers`]): a full queue answers 503 `busy` with `Retry-After` at once, and
+/// work dropped unrun because the server is stopping answers the same.
+pub(crate) async fn long_work<T, F>(work: &hub::work::Workers, f: F) -> Result<T, HubError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, HubError> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    work.try_submit(move |_| {
+        let _ = tx.send(f());
+    })?;
+    match rx.await {
+        Ok(r) => r,
+        Err(_) => Err(HubError::Busy("the hub is shutting down".to_string())),
+    }
+}
+
+/// [`long_work`] for one step of work already admitted (a chunk of a streamed export): a
+/// full queue is waited out, for up to 10 s, rather than failing the stream.
+pub(crate) async fn long_work_step<T, F>(work: &hub::work::Workers, f: F) -> Result<T, HubError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    // The step stays here while the queue is full, so it can be offered again.
+    let cell = Arc::new(std::sync::Mutex::new(Some(f)));
+    loop {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let run = cell.clone();
+        let offered = work.try_submit(move |_| {
+            let step = run.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(step) = step {
+                let _ = tx.send(step());
+            }
+        });
+        match offered {
+            Ok(()) => {
+                return rx
+                    .await
+                    .map_err(|_| HubError::Busy("the hub is shutting down".to_string()))
+            }
+            Err(b) if b.closing || tokio::time::Instant::now() >= deadline => return Err(b.into()),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
     }
 }
@@ -334,5 +397,48 @@ where
         Err(e) => Err(HubError::Store(store::StoreError::Backend(format!(
             "worker task failed: {e}"
         )))),
+    }
+}
+
+#[cfg(test)]
+mod work_tests {
+    use super::*;
+
+    /// A full worker facility answers 503 `busy` with `Retry-After` at once.
+    #[tokio::test]
+    async fn a_full_work_queue_answers_503_busy() {
+        let work = hub::work::Workers::new(
+            "t",
+            hub::work::WorkConfig {
+                workers: 1,
+                queue: 0,
+            },
+        );
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let pool = work.clone();
+        let held = tokio::spawn(async move {
+            long_work(&pool, move || {
+                let _ = wait.recv();
+                Ok(1)
+            })
+            .await
+        });
+        while work.running() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let err = long_work(&work, || Ok(2)).await.unwrap_err();
+        let resp = ApiError::from(err).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            resp.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(BUSY_RETRY_AFTER))
+        );
+        release.send(()).unwrap();
+        assert_eq!(held.await.unwrap().unwrap(), 1);
+        // A streamed step waits for the worker instead of failing.
+        assert_eq!(long_work_step(&work, || 3).await.unwrap(), 3);
+        assert!(work.shutdown(std::time::Duration::from_secs(5)));
+        let closed = long_work(&work, || Ok(4)).await.unwrap_err();
+        assert_eq!(closed.code(), "busy");
     }
 }

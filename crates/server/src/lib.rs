@@ -68,14 +68,20 @@ use serde_json::json;
 pub use error::ServerError;
 pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
-pub use routes::ads::public::ExportLimits;
+pub use routes::ads::public::{ExportLimits, PublicRate};
 pub use throttle::AuthLimits;
 pub use timefmt::format_secs;
 
 use error::{blocking, ApiError, TaxiiError};
 
+/// The default largest TAXII POST body, in bytes (8 MiB).
+pub const DEFAULT_MAX_CONTENT_LENGTH: usize = 8 * 1024 * 1024;
+
+/// The default title of TAXII discovery and the API root.
+pub const DEFAULT_TITLE: &str = "rrm";
+
 /// Settings of the HTTP layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     /// The largest TAXII POST body, in bytes (default 8 MiB); advertised in the API root.
     pub max_content_length: usize,
@@ -91,17 +97,33 @@ pub struct ServerConfig {
     pub auth: AuthLimits,
     /// Bounds on concurrent election exports under `/public/`.
     pub exports: ExportLimits,
+    /// The rate limit of the public routes, per client address.
+    pub public_rate: PublicRate,
+    /// Bounds of coordination detection (datasets, jobs, workers).
+    pub detect: detect::DetectLimits,
+    /// The worker facility of exports and imports (bank entries, ad violations, election
+    /// exports): its workers and queue.
+    pub work: hub::work::WorkConfig,
 }
+
+/// The default worker facility of exports and imports: 2 workers, 32 waiting tasks.
+pub const DEFAULT_WORK: hub::work::WorkConfig = hub::work::WorkConfig {
+    workers: 2,
+    queue: 32,
+};
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            max_content_length: 8 * 1024 * 1024,
-            title: "rrm".to_string(),
+            max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
+            title: DEFAULT_TITLE.to_string(),
             public_url: None,
             metrics: false,
             auth: AuthLimits::default(),
             exports: ExportLimits::default(),
+            public_rate: PublicRate::default(),
+            detect: detect::DetectLimits::default(),
+            work: DEFAULT_WORK,
         }
     }
 }
@@ -114,8 +136,9 @@ pub(crate) enum Scheme {
 }
 
 /// The domain services the routes call: the hub (accounts and objects) and the service
-/// crates built on it. The server holds no store.
-#[derive(Debug, Clone)]
+/// crates built on it, and the store of detection datasets and jobs (handed to the detection
+/// service; the server never calls it).
+#[derive(Clone)]
 pub struct Services {
     /// Accounts, objects, TAXII.
     pub hub: hub::Hub,
@@ -123,6 +146,18 @@ pub struct Services {
     pub banks: banks::Banks,
     /// The ad registry and its public archive.
     pub ads: ads::Ads,
+    /// Where detection datasets and jobs are stored.
+    pub detect_store: Arc<dyn store::DetectStore>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("hub", &self.hub)
+            .field("banks", &self.banks)
+            .field("ads", &self.ads)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Everything the handlers share: the services, the configuration and the metrics.
@@ -135,18 +170,27 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     auth: Arc<auth::AuthGate>,
     detections: detect::Detections,
+    work: hub::work::Workers,
 }
 
 impl AppState {
-    /// Wraps the services and a configuration; detection jobs run on a worker pool.
+    /// Wraps the services and a configuration; detection jobs run on a worker pool (jobs a
+    /// stopped process left active are marked failed), exports and imports on another.
     pub fn new(services: Services, config: ServerConfig) -> AppState {
-        let Services { hub, banks, ads } = services;
+        let Services {
+            hub,
+            banks,
+            ads,
+            detect_store,
+        } = services;
         let detections =
-            detect::Detections::with_workers(hub.clone(), detect::DetectLimits::default());
+            detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
+        let work = hub::work::Workers::new("work", config.work);
         AppState {
             hub,
             banks,
             ads,
+            work,
             auth: Arc::new(auth::AuthGate::new(config.auth.clone())),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
@@ -158,6 +202,11 @@ impl AppState {
     /// and [`detect::Detections::shutdown`] when the server stops).
     pub fn detections(&self) -> &detect::Detections {
         &self.detections
+    }
+
+    /// The worker facility of exports and imports (closed and joined when the server stops).
+    pub fn work(&self) -> &hub::work::Workers {
+        &self.work
     }
 
     /// The metrics registry.
@@ -192,7 +241,7 @@ pub fn router(state: AppState) -> Router {
             routes::detect::routes(&state)
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
-        .merge(routes::ads::public::routes(state.config.exports))
+        .merge(routes::ads::public::routes(state.config.public_rate, state.config.exports))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)

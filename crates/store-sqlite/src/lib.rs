@@ -37,6 +37,7 @@ mod accounts;
 mod ads;
 mod banks;
 mod db;
+mod detect;
 mod objects;
 mod util;
 

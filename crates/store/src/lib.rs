@@ -25,6 +25,7 @@
 mod accounts;
 mod ads;
 mod banks;
+mod detect;
 mod error;
 mod model;
 mod objects;
@@ -32,6 +33,7 @@ mod objects;
 pub use accounts::AccountStore;
 pub use ads::*;
 pub use banks::*;
+pub use detect::*;
 pub use error::StoreError;
 pub use model::*;
 pub use objects::ObjectStore;

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};
 
 use crate::body::read_body;
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking, long_work, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
 use crate::AppState;
@@ -447,7 +447,7 @@ async fn violations(
         .into_response());
     }
     // Exports hold every violation (of the election); they are paged internally.
-    let text = blocking(move || {
+    let text = long_work(&state.work, move || {
         let mut out = String::new();
         if format == "csv" {
             out.push_str("id,submission_id,ad_id,verdict,rule_id,outcome,foreign_funding,elections,received,incident_id\n");
@@ -528,7 +528,7 @@ pub fn merge_openapi(doc: &mut Value) {
             "The opaque `next` cursor of the previous page of the same query; any other value answers 400 bad_cursor."
         ),
     ]);
-    let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; RRM_PUBLIC_RATE=RATE/BURST or 0 to disable); over the limit: 429 with Retry-After.";
+    let limited = "Public routes are rate limited per client IP (token bucket, 20 requests per second, burst 60 by default; serve --public-rate RATE/BURST, RRM_PUBLIC_RATE or server.public_rate; 0 disables it); over the limit: 429 with Retry-After.";
     let paths = json!({
         "/api/v1/ads": {"post": {"operationId": "submitAd",
             "summary": "Submit or update an ad (platform organisation, analyst or admin)",
@@ -547,7 +547,7 @@ pub fn merge_openapi(doc: &mut Value) {
                 typed("after", "Violation id to start after.", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
                 typed("limit", "1 to 10000.", json!({"type": "integer", "minimum": 1, "maximum": 10000})),
                 typed("format", "json (default), csv or jsonl (whole export).", json!({"type": "string", "enum": ["json", "csv", "jsonl"]}))],
-            "responses": {"200": {"description": "Violations", "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority")}
+            "responses": {"200": {"description": "Violations", "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority"), "503": err("Busy: every export and import worker is taken and their queue is full (whole exports only); retry after Retry-After (code busy)")}
         }},
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
             "summary": "Choose the collection the foreign-funding and foreign-interference incidents of the caller's elections are published to (election authority)",
@@ -603,8 +603,8 @@ pub fn merge_openapi(doc: &mut Value) {
         }},
         "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
         "/public/ads/{id}/creative": {"get": {"operationId": "getPublicAdCreative", "summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [ad_id_path], "responses": {"200": creative, "404": err("No creative"), "429": err("Rate limited")}}},
-        "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed as the client reads; a client that stops reading is dropped after the write timeout (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ads as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited (rate_limited), or too many exports in progress from this address or in all (too_many_exports); Retry-After says when to retry")}}},
-        "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed as the client reads; a client that stops reading is dropped after the write timeout (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "The ads as JSON Lines.", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited (rate_limited), or too many exports in progress from this address or in all (too_many_exports); Retry-After says when to retry")}}},
+        "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed as the client reads; a client that stops reading is dropped after the write timeout (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ads as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited (rate_limited), or too many exports in progress from this address or in all (too_many_exports); Retry-After says when to retry"), "503": err("Busy: every export and import worker is taken and their queue is full (code busy); Retry-After says when to retry")}}},
+        "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed as the client reads; a client that stops reading is dropped after the write timeout (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "The ads as JSON Lines.", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited (rate_limited), or too many exports in progress from this address or in all (too_many_exports); Retry-After says when to retry"), "503": err("Busy: every export and import worker is taken and their queue is full (code busy); Retry-After says when to retry")}}},
     });
     if let (Some(dst), Value::Object(src)) =
         (doc.get_mut("paths").and_then(Value::as_object_mut), paths)

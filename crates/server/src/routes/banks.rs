@@ -25,7 +25,7 @@ use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalTyp
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::body::{read_body, read_json};
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking, long_work, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
 use crate::timefmt::format_secs;
@@ -535,7 +535,10 @@ async fn add_entries(
     };
     let bytes = read_body(&headers, body, MAX_IMPORT).await?;
     let banks = state.banks.clone();
-    let added = blocking(move || banks.import_entries(&p, &name, format, &bytes)).await?;
+    let added = long_work(&state.work, move || {
+        banks.import_entries(&p, &name, format, &bytes)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -575,7 +578,7 @@ async fn export_entries(
         }
     }
     let banks = state.banks.clone();
-    let text = blocking(move || banks.export_entries(&p, &name, format)).await?;
+    let text = long_work(&state.work, move || banks.export_entries(&p, &name, format)).await?;
     let mut resp = text.into_response();
     let ct = match format {
         EntryFormat::Csv => "text/csv; charset=utf-8",
@@ -680,7 +683,7 @@ pub fn openapi_paths() -> (Value, Value) {
                     "409" => "Already exists (a bank of that name in the caller's organisation, or a value already in the bank).",
                     "413" => "Request body too large.",
                     "415" => "Unsupported Content-Type.",
-                    "503" => "Busy: every image-decoding slot stayed taken for 2 s; retry after the Retry-After seconds (code busy).",
+                    "503" => "Busy: every image-decoding slot stayed taken for 2 s, or every export and import worker is taken and their queue is full (serve --work-workers, --work-queue); retry after the Retry-After seconds (code busy).",
                     _ => "Internal error (the message carries a request id).",
                 }, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
             );
@@ -766,7 +769,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "parameters": [bank_param, {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}],
                 "responses": {
                     "200": {"description": "The entries.", "content": {"application/json": {"schema": {"type": "object", "properties": {"bank": {"type": "string"}, "entries": {"type": "array", "items": sref("BankEntry")}}}}, "text/csv": {"schema": {"type": "string"}}}},
-                    "400": err(&["400"])["400"], "401": err(&["401"])["401"], "404": err(&["404"])["404"], "500": err(&["500"])["500"]
+                    "400": err(&["400"])["400"], "401": err(&["401"])["401"], "404": err(&["404"])["404"], "500": err(&["500"])["500"], "503": err(&["503"])["503"]
                 }
             },
             "post": {
@@ -777,7 +780,7 @@ pub fn openapi_paths() -> (Value, Value) {
                     "application/json": {"schema": {"type": "object", "properties": {"entries": {"type": "array", "items": sref("NewEntry")}}}},
                     "text/csv": {"schema": {"type": "string"}}
                 }},
-                "responses": ok(err(&["400", "401", "403", "404", "409", "413", "415", "500"]), "201", "The added entries.", json!({"type": "object", "properties": {"added": {"type": "integer"}, "entries": {"type": "array", "items": sref("BankEntry")}}}))
+                "responses": ok(err(&["400", "401", "403", "404", "409", "413", "415", "500", "503"]), "201", "The added entries.", json!({"type": "object", "properties": {"added": {"type": "integer"}, "entries": {"type": "array", "items": sref("BankEntry")}}}))
             }
         },
         "/api/v1/banks/{bank}/entries/{id}": {"get": {

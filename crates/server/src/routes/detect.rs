@@ -2,8 +2,8 @@
 //! detection jobs with progress, and publication of chosen groups as STIX 2.1, plus their
 //! OpenAPI paths.
 //!
-//! Datasets and jobs are kept in memory by [`detect::Detections`] (per-organisation
-//! quotas, a bounded worker pool) and do not survive a restart. Every route needs the analyst
+//! Datasets and jobs are stored by [`detect::Detections`] (per-organisation quotas, a
+//! bounded worker pool) and survive a restart; a job a restart interrupted is failed. Every route needs the analyst
 //! or admin role for writes and only shows the caller's organisation's datasets and jobs (404
 //! otherwise).
 
@@ -36,9 +36,9 @@ type ApiResult = Result<Response, ApiError>;
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let det = state.detections().clone();
     Router::new()
-        .route("/api/v1/datasets", post(upload))
+        .route("/api/v1/datasets", post(upload).get(list_datasets))
         .route("/api/v1/datasets/{id}", get(get_dataset))
-        .route("/api/v1/detections", post(start))
+        .route("/api/v1/detections", post(start).get(list_jobs))
         .route("/api/v1/detections/{id}", get(get_job))
         .route("/api/v1/detections/{id}/publish", post(publish))
         .route("/api/v1/detections/{id}/cancel", post(cancel))
@@ -111,6 +111,26 @@ async fn get_dataset(
 ) -> ApiResult {
     let info = blocking(move || det.dataset_info(&p, &id)).await?;
     Ok(Json(info.to_json()).into_response())
+}
+
+/// `GET /api/v1/datasets`: the caller's organisation's datasets, oldest first.
+async fn list_datasets(
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+) -> ApiResult {
+    let list = blocking(move || det.list_datasets(&p)).await?;
+    let items: Vec<Value> = list.iter().map(|d| d.to_json()).collect();
+    Ok(Json(json!({"datasets": items})).into_response())
+}
+
+/// `GET /api/v1/detections`: the caller's organisation's detections, oldest first, without
+/// their groups.
+async fn list_jobs(
+    Extension(det): Extension<Detections>,
+    Extension(p): Extension<Arc<Principal>>,
+) -> ApiResult {
+    let jobs = blocking(move || det.list_jobs(&p)).await?;
+    Ok(Json(json!({"detections": jobs})).into_response())
 }
 
 /// `POST /api/v1/detections`: `{dataset, networks, window, min_weight, similarity}`.
@@ -251,6 +271,7 @@ async fn publish(
 
 /// Adds the detection paths and schemas to the OpenAPI document.
 pub fn merge_openapi(doc: &mut Value) {
+    let limits = detect::DetectLimits::default();
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let ok = |d: &str, schema: Value| json!({"description": d, "content": {"application/json": {"schema": schema}}});
     let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
@@ -280,10 +301,14 @@ pub fn merge_openapi(doc: &mut Value) {
         "error": {"type": "string"},
         "groups": {"type": "array", "items": group, "description": "Present when status is done."}
     }});
+    let mut job_summary = job.clone();
+    if let Some(props) = job_summary["properties"].as_object_mut() {
+        props.remove("groups");
+    }
     let paths = json!({
         "/api/v1/datasets": {"post": {
             "operationId": "uploadDataset",
-            "summary": "Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most 256 MiB) as a dataset of the caller's organisation (analyst or admin). Kept in memory, lost on restart; an organisation keeps its 4 newest datasets.",
+            "summary": format!("Upload a post file (CNT CSV, Twitter information-operations archive CSV or NDJSON; raw body, at most {} MiB) as a dataset of the caller's organisation (analyst or admin). Stored (deflated), so it survives a restart; an organisation keeps its {} newest datasets.", MAX_UPLOAD >> 20, limits.max_datasets),
             "parameters": [
                 {"name": "format", "in": "query", "required": false, "description": "auto (default), cnt, archive (or twitter-archive) or ndjson.",
                     "schema": {"type": "string", "pattern": format!("^[{ws}]*(?:auto|cnt|archive|twitter-archive|ndjson)?[{ws}]*$", ws = crate::openapi::WS)}},
@@ -293,6 +318,9 @@ pub fn merge_openapi(doc: &mut Value) {
             ],
             "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}},
             "responses": {"201": ok("The dataset and its counts.", dataset.clone()), "400": err("Malformed file (the message names the line and the reason), empty file or bad parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "413": err("Upload too large.")}
+        }, "get": {
+            "operationId": "listDatasets", "summary": "The datasets of the caller's organisation, oldest first.",
+            "responses": {"200": ok("The datasets.", json!({"type": "object", "required": ["datasets"], "properties": {"datasets": {"type": "array", "items": dataset.clone()}}})), "401": err("Missing or wrong credentials.")}
         }},
         "/api/v1/datasets/{id}": {"get": {
             "operationId": "getDataset", "summary": "A dataset of the caller's organisation.",
@@ -309,7 +337,10 @@ pub fn merge_openapi(doc: &mut Value) {
                 "min_weight": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "default": 2},
                 "similarity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.8}
             }}}}},
-            "responses": {"202": ok("The job id; the job waits as queued for one of the hub's detection workers.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "409": err("The organisation already has 4 detections queued or running, or the hub is shutting down."), "415": err("Not JSON.")}
+            "responses": {"202": ok("The job id; the job waits as queued for one of the hub's detection workers. Jobs are stored: after a restart a finished job keeps its groups, and one that was queued or running is failed with the error 'interrupted by a restart'.", json!({"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}}})), "400": err("Invalid parameter."), "401": err("Missing or wrong credentials."), "403": err("Reader role."), "404": err("Unknown dataset."), "409": err(&format!("The organisation already has {} detections queued or running, or the hub is shutting down.", limits.max_active_jobs)), "415": err("Not JSON."), "503": err("Busy: every detection worker is taken and the detection queue is full (serve --detect-workers, --detect-queue); retry after the Retry-After seconds (code busy). Nothing is stored.")}
+        }, "get": {
+            "operationId": "listDetections", "summary": "The detections of the caller's organisation, oldest first, without their groups.",
+            "responses": {"200": ok("The detections.", json!({"type": "object", "required": ["detections"], "properties": {"detections": {"type": "array", "items": job_summary}}})), "401": err("Missing or wrong credentials.")}
         }},
         "/api/v1/detections/{id}/cancel": {"post": {
             "operationId": "cancelDetection",

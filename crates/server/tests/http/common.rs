@@ -42,6 +42,7 @@ pub fn env_with(config: ServerConfig) -> Env {
         hub: hub.clone(),
         banks: banks::Banks::new(hub.clone(), store.clone()).expect("banks"),
         ads: ads::Ads::new(hub.clone(), store.clone()),
+        detect_store: store.clone(),
     };
     let state = AppState::new(services, config);
     let app = server::router(state.clone());

@@ -2,8 +2,8 @@
 //! cursor paging, one ad, its version history and creatives, elections with their periods,
 //! sponsors with their control chains, platforms with their reach, and bulk downloads of an
 //! election as CSV and JSON Lines (streamed page by page, with bounded concurrency). Every public route is rate limited per client IP with a token bucket
-//! (20 requests per second, burst 60 by default; the environment variable
-//! `RRM_PUBLIC_RATE=RATE/BURST` changes it, `0` disables it); over the limit the answer is
+//! (20 requests per second, burst 60 by default; [`PublicRate`], set by `serve --public-rate`,
+//! `RRM_PUBLIC_RATE` or `server.public_rate`, changes it, `0` disables it); over the limit the answer is
 //! 429 with `Retry-After`. Without the peer address (no connect info), all clients share
 //! one bucket.
 
@@ -24,7 +24,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking, long_work, long_work_step, ApiError};
 use crate::filters::query_pairs;
 use crate::slots::{ClientSlot, PerClient};
 use crate::AppState;
@@ -49,19 +49,9 @@ impl RateLimiter {
         }
     }
 
-    /// The limiter configured by `RRM_PUBLIC_RATE` (`RATE/BURST`, or `0` to disable), else
-    /// 20 per second with a burst of 60.
-    pub fn from_env() -> RateLimiter {
-        let spec = std::env::var("RRM_PUBLIC_RATE").unwrap_or_default();
-        let mut it = spec.split('/');
-        let rate = it.next().and_then(|r| r.trim().parse::<f64>().ok());
-        let burst = it.next().and_then(|b| b.trim().parse::<f64>().ok());
-        match rate {
-            Some(r) if r.is_finite() && r >= 0.0 => {
-                RateLimiter::new(r, burst.filter(|b| b.is_finite()).unwrap_or(r * 3.0))
-            }
-            _ => RateLimiter::new(20.0, 60.0),
-        }
+    /// The limiter of a configured rate.
+    pub fn from_rate(rate: PublicRate) -> RateLimiter {
+        RateLimiter::new(rate.rate, rate.burst)
     }
 
     /// Takes a token for `ip`; `Err(seconds)` says when the next one is available.
@@ -110,9 +100,56 @@ async fn limit(State(limiter): State<Arc<RateLimiter>>, req: Request, next: Next
     }
 }
 
-/// The public routes with the rate limiter of `RRM_PUBLIC_RATE` and the given export bounds.
-pub(crate) fn routes(exports: ExportLimits) -> Router<AppState> {
-    routes_with(Arc::new(RateLimiter::from_env()), exports)
+/// The public routes with the configured rate limit and export bounds.
+pub(crate) fn routes(rate: PublicRate, exports: ExportLimits) -> Router<AppState> {
+    routes_with(Arc::new(RateLimiter::from_rate(rate)), exports)
+}
+
+/// The rate limit of the public routes, per client address: `rate` requests per second with
+/// bursts of `burst`; a rate of 0 turns it off. Written `RATE/BURST`, `RATE` (a burst of three
+/// times the rate) or `0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PublicRate {
+    /// Requests per second (0: no limit).
+    pub rate: f64,
+    /// The most requests at once.
+    pub burst: f64,
+}
+
+impl Default for PublicRate {
+    fn default() -> Self {
+        PublicRate {
+            rate: 20.0,
+            burst: 60.0,
+        }
+    }
+}
+
+impl std::fmt::Display for PublicRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.rate, self.burst)
+    }
+}
+
+impl std::str::FromStr for PublicRate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<PublicRate, String> {
+        let number = |t: &str| match t.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
+            _ => Err(format!(
+                "{s:?}: expected RATE/BURST with non-negative numbers, such as 20/60, or 0"
+            )),
+        };
+        let (rate, burst) = match s.split_once('/') {
+            Some((r, b)) => (number(r)?, number(b)?),
+            None => {
+                let r = number(s)?;
+                (r, r * 3.0)
+            }
+        };
+        Ok(PublicRate { rate, burst })
+    }
 }
 
 /// The public routes with a given limiter.
@@ -465,9 +502,12 @@ async fn export(
         }
     };
     let ads = state.ads.clone();
+    let work = state.work.clone();
+    // The export's first read goes through the worker facility (a full queue answers 503
+    // busy); each next chunk waits for a worker instead of failing the stream.
     let export = {
         let ads = ads.clone();
-        blocking(move || ads.start_election_export(&election)).await?
+        long_work(&work, move || ads.start_election_export(&election)).await?
     };
     let producer = Producer {
         ads,
@@ -476,29 +516,32 @@ async fn export(
         started: false,
         _slot: slot,
     };
-    let chunks = futures_util::stream::unfold(Some(producer), |producer| async move {
-        let mut producer = producer?;
-        let step = tokio::task::spawn_blocking(move || {
-            let r = producer.next_chunk();
-            (producer, r)
-        })
-        .await;
-        match step {
-            Ok((producer, Ok(Some(chunk)))) => Some((Ok(chunk), Some(producer))),
-            Ok((_, Ok(None))) => None,
-            Ok((_, Err(e))) => {
-                tracing::error!(error = %e, "election export failed");
-                Some((
-                    Err(std::io::Error::other("the election export failed")),
-                    None,
-                ))
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "election export task failed");
-                Some((
-                    Err(std::io::Error::other("the election export failed")),
-                    None,
-                ))
+    let chunks = futures_util::stream::unfold(Some(producer), move |producer| {
+        let work = work.clone();
+        async move {
+            let mut producer = producer?;
+            let step = long_work_step(&work, move || {
+                let r = producer.next_chunk();
+                (producer, r)
+            })
+            .await;
+            match step {
+                Ok((producer, Ok(Some(chunk)))) => Some((Ok(chunk), Some(producer))),
+                Ok((_, Ok(None))) => None,
+                Ok((_, Err(e))) => {
+                    tracing::error!(error = %e, "election export failed");
+                    Some((
+                        Err(std::io::Error::other("the election export failed")),
+                        None,
+                    ))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "election export task failed");
+                    Some((
+                        Err(std::io::Error::other("the election export failed")),
+                        None,
+                    ))
+                }
             }
         }
     });
@@ -516,6 +559,19 @@ async fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_rates_parse_and_refuse_nonsense() {
+        let r: PublicRate = "1/3".parse().unwrap();
+        assert_eq!((r.rate, r.burst), (1.0, 3.0));
+        let r: PublicRate = "5".parse().unwrap();
+        assert_eq!((r.rate, r.burst), (5.0, 15.0));
+        assert_eq!("0".parse::<PublicRate>().unwrap().rate, 0.0);
+        for bad in ["", "fast", "-1/2", "1/x", "inf"] {
+            assert!(bad.parse::<PublicRate>().is_err(), "{bad}");
+        }
+        assert_eq!(PublicRate::default().to_string(), "20/60");
+    }
 
     #[test]
     fn export_slots_are_bounded_per_client_and_in_all_and_given_back() {
