@@ -183,8 +183,7 @@ impl AppState {
             ads,
             detect_store,
         } = services;
-        let detections =
-            detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
+        let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
         let work = hub::work::Workers::new("work", config.work);
         AppState {
             hub,
@@ -241,7 +240,10 @@ pub fn router(state: AppState) -> Router {
             routes::detect::routes(&state)
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
-        .merge(routes::ads::public::routes(state.config.public_rate, state.config.exports))
+        .merge(routes::ads::public::routes(
+            state.config.public_rate,
+            state.config.exports,
+        ))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)

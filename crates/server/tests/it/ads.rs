@@ -3,8 +3,7 @@
 //! 4xx naming the field, nothing stored), authority routes, public search, ad, creative,
 //! streamed exports, the rate limit and the OpenAPI description.
 
-#[path = "http/common.rs"]
-mod common;
+use crate::common;
 
 use store::{AccountStore, AdStore};
 

@@ -2,8 +2,7 @@
 //! errors, the job lifecycle, publication as STIX with and without DISARM, and access between
 //! organisations.
 
-#[path = "http/common.rs"]
-mod common;
+use crate::common;
 
 use store::AccountStore;
 

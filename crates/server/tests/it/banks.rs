@@ -1,8 +1,7 @@
 //! The hash-bank REST routes through the real router over a real hub on SQLite (`oneshot`):
 //! every route, every bad input (clear 4xx, nothing stored) and the OpenAPI description.
 
-#[path = "http/common.rs"]
-mod common;
+use crate::common;
 
 use store::BankStore;
 

@@ -159,7 +159,7 @@ fn objects_survive_kill_9() {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "kill_9_child_writer",
+            "sqlite::kill_9_child_writer",
             "--nocapture",
             "--test-threads=1",
         ])

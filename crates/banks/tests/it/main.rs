@@ -1,0 +1,3 @@
+//! banks integration tests: one test binary, one module per area.
+
+mod banks;

@@ -1,0 +1,3 @@
+//! detect integration tests: one test binary, one module per area.
+
+mod detect;

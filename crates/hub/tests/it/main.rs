@@ -1,0 +1,10 @@
+//! hub integration tests: one test binary, one module per area.
+
+mod admin_auth;
+mod ingest;
+mod paging;
+mod prop_access;
+mod prop_accounts;
+mod prop_numbers;
+mod security;
+mod tlp;

@@ -1,0 +1,13 @@
+//! server integration tests, one binary: the real router over the real services on a SQLite
+//! file, driven with `oneshot`, plus real sockets for `serve` (HTTP and HTTPS).
+
+mod ads;
+mod bad_input;
+mod banks;
+mod common;
+mod detect;
+mod logs;
+mod rest;
+mod serve;
+mod taxii;
+mod tlp;
