@@ -60,6 +60,9 @@ pub const TECHNIQUE_NAME: &str = "Flood Information Space";
 /// The error of a job that was queued or running when its process stopped.
 pub const INTERRUPTED: &str = "interrupted by a restart";
 
+/// The error of a job cancelled because the hub stopped (start it again after the restart).
+pub const SHUTDOWN_CANCELLED: &str = "cancelled: the hub is shutting down";
+
 /// How many parsed datasets are kept in memory for the jobs that run over them.
 const CORPUS_CACHE: usize = 2;
 
@@ -466,7 +469,7 @@ impl Detections {
             st.closing = true;
             let end = JobEnd {
                 status: JobStatus::Cancelled,
-                error: Some("cancelled: the hub is shutting down".to_string()),
+                error: Some(SHUTDOWN_CANCELLED.to_string()),
                 window_seconds: None,
                 result: None,
             };
@@ -791,7 +794,11 @@ impl Detections {
             }
             Err(_) if cancel.load(Ordering::SeqCst) => JobEnd {
                 status: JobStatus::Cancelled,
-                error: Some("cancelled".to_string()),
+                error: Some(if lock(&self.state).closing {
+                    SHUTDOWN_CANCELLED.to_string()
+                } else {
+                    "cancelled".to_string()
+                }),
                 window_seconds: None,
                 result: None,
             },

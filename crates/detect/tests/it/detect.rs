@@ -261,6 +261,11 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
         pool.job_json(&ana, &waiting).unwrap()["status"],
         "cancelled"
     );
+    assert_eq!(
+        pool.job_json(&ana, &waiting).unwrap()["error"],
+        hub::detect::SHUTDOWN_CANCELLED,
+        "the reason says the hub stopped"
+    );
     assert!(matches!(
         pool.create_job(&ana, &request(&big.id)),
         Err(HubError::Conflict(_))
