@@ -263,7 +263,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     );
     assert_eq!(
         pool.job_json(&ana, &waiting).unwrap()["error"],
-        hub::detect::SHUTDOWN_CANCELLED,
+        detect::SHUTDOWN_CANCELLED,
         "the reason says the hub stopped"
     );
     assert!(matches!(
