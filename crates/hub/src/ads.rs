@@ -843,7 +843,7 @@ impl Hub {
             "object_marking_refs": [dest.tlp.marking_id()],
         });
         let status = self.add_objects(&authority, &dest.collection, vec![incident])?;
-        if status.get("success_count").and_then(Value::as_u64) == Some(1) {
+        if status.success_count == 1 {
             Ok(id)
         } else {
             Err(HubError::Store(store::StoreError::Backend(format!(

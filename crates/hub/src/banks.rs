@@ -964,12 +964,9 @@ impl Hub {
     /// Stores indicators through the ingest path; any failure is an error.
     fn publish(&self, p: &Principal, bank: &Bank, objects: Vec<Value>) -> Result<(), HubError> {
         let status = self.add_objects(p, &bank.collection_id, objects)?;
-        let failures = status
-            .get("failures")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let failures = status.failures;
         if let Some(first) = failures.first() {
+            let first = serde_json::to_string(first).unwrap_or_default();
             return Err(HubError::Store(store::StoreError::Backend(format!(
                 "publishing bank '{}' to its collection failed for {} indicator(s); first: {first}",
                 bank.name,

@@ -35,7 +35,7 @@
 //!     "valid_from": "2026-01-01T00:00:00Z"
 //! });
 //! let status = hub.add_objects(&alice, &col.id, vec![indicator]).unwrap();
-//! assert_eq!(status["success_count"], 1);
+//! assert_eq!(status.success_count, 1);
 //!
 //! let page = hub.get_objects(&alice, &col.id, &ObjectFilter::default(), None, None).unwrap();
 //! assert_eq!(page.objects.len(), 1);
@@ -62,6 +62,7 @@ pub use accounts::{decide, may_create_user, AccountAction, AccountTarget, Actor,
 pub use admin::{AuditRecord, TokenInfo};
 pub use auth::token_lookup;
 pub use error::HubError;
+pub use ingest::{Status, StatusEntry, StatusState};
 pub use store::{Access, Collection, Org, Role, Sector, Store, Tlp, User, VersionFilter};
 
 /// The slug of the directory collection, which holds every organisation's identity, the hub's
