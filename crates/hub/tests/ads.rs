@@ -14,6 +14,11 @@ use hub::{Hub, HubError, ObjectFilter, Principal};
 use serde_json::{json, Value};
 use store::{Role, Sector, Tlp};
 
+/// The wire form (JSON) of a typed view.
+fn wire<T: serde::Serialize>(view: T) -> Value {
+    serde_json::to_value(view).unwrap()
+}
+
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../adrules/samples");
 
 fn sample(name: &str) -> Value {
@@ -78,7 +83,7 @@ fn search_all(hub: &Hub, s: &PublicSearch) -> Vec<i64> {
     let mut cursor = None;
     loop {
         let page = hub.search_ads(s, cursor.as_deref(), Some(7)).unwrap();
-        ids.extend(page.ads.iter().map(|a| a["id"].as_i64().unwrap()));
+        ids.extend(page.ads.iter().map(|a| a.id));
         match page.next {
             Some(n) => cursor = Some(n),
             None => return ids,
@@ -99,7 +104,7 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
     assert_eq!(out.version, Some(1));
 
     let row = r.hub.public_ad(id).unwrap();
-    let doc = hub::ads::ad_document(&row);
+    let doc = wire(hub::ads::ad_document(&row));
     assert_eq!(doc["sponsor"]["name"], "Citizens for Transit");
     assert_eq!(doc["elections"], json!(["ca-2029"]));
     let (media, bytes) = r.hub.public_creative(id).unwrap();
@@ -125,7 +130,7 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
         )
         .unwrap();
     assert_eq!(found.ads.len(), 1);
-    assert_eq!(found.ads[0]["id"], id);
+    assert_eq!(found.ads[0].id, id);
     let old = r
         .hub
         .search_ads(
@@ -375,16 +380,12 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
             }
         })
     };
-    let mut ids: Vec<i64> = first
-        .ads
-        .iter()
-        .map(|a| a["id"].as_i64().unwrap())
-        .collect();
+    let mut ids: Vec<i64> = first.ads.iter().map(|a| a.id).collect();
     let mut cursor = first.next.clone();
     let mut cursors = Vec::new();
     while let Some(c) = cursor {
         let page = r.hub.search_ads(&filters, Some(&c), Some(5)).unwrap();
-        ids.extend(page.ads.iter().map(|a| a["id"].as_i64().unwrap()));
+        ids.extend(page.ads.iter().map(|a| a.id));
         cursors.push((c, page.ads.clone()));
         cursor = page.next;
     }
@@ -699,8 +700,8 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         r.hub.sponsor(&r.gov, "parent"),
         Err(HubError::Forbidden(_))
     ));
-    let platforms = r.hub.public_platforms().unwrap();
-    assert_eq!(platforms.len(), 1);
+    let platforms = wire(r.hub.public_platforms().unwrap());
+    assert_eq!(platforms.as_array().unwrap().len(), 1);
     assert_eq!(platforms[0]["id"], "plat");
 }
 
@@ -715,7 +716,9 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
         s.as_object_mut().unwrap().remove("sponsors");
         let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
         assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
-        let doc = hub::ads::ad_document(&r.hub.public_ad(out.ad.unwrap()).unwrap());
+        let doc = wire(hub::ads::ad_document(
+            &r.hub.public_ad(out.ad.unwrap()).unwrap(),
+        ));
         assert_eq!(doc["sponsor"]["name"], "Citizens for Transit");
     }
     // The same id given inline with foreign funds is judged as given.
@@ -752,8 +755,8 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
         .submit_ad(&r.plat, ad("v1", "Second words"), Some(gif.clone()))
         .unwrap();
     assert_eq!((second.ad, second.version), (Some(id), Some(2)));
-    let versions = r.hub.public_ad_versions(id).unwrap();
-    assert_eq!(versions.len(), 2);
+    let versions = wire(r.hub.public_ad_versions(id).unwrap());
+    assert_eq!(versions.as_array().unwrap().len(), 2);
     assert_eq!(versions[0]["version"], 1);
     assert_eq!(versions[0]["document"]["text"], "First words");
     assert_eq!(versions[1]["document"]["text"], "Second words");
@@ -782,8 +785,8 @@ fn public_elections_carry_their_computed_periods() {
     let r = registry();
     let all = r.hub.public_elections().unwrap();
     assert_eq!(all.len(), 1);
-    let e = r.hub.public_election("ca-2029").unwrap();
-    assert_eq!(e, all[0]);
+    let e = wire(r.hub.public_election("ca-2029").unwrap());
+    assert_eq!(e, wire(&all[0]));
     // Fixed-date general election: pre-election period from June 30 to the day before the
     // writ, election period from the writ to polling day, EU window three months back.
     assert_eq!(
@@ -1070,7 +1073,9 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     s["ad"]["tagline"] = json!("Authorized by Friends of the Valley");
     let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
     assert!(out.published, "{}", out.result);
-    let doc = hub::ads::ad_document(&r.hub.public_ad(out.ad.unwrap()).unwrap());
+    let doc = wire(hub::ads::ad_document(
+        &r.hub.public_ad(out.ad.unwrap()).unwrap(),
+    ));
     assert_eq!(doc["sponsor"]["name"], "Friends of the Valley");
     assert!(!doc.to_string().contains("Jean Private"), "{doc}");
     assert!(doc["sponsor"].get("residence").is_none());

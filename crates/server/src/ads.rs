@@ -14,9 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hub::ads::CreativeUpload;
+use hub::ads::Violation;
 use hub::Principal;
 use serde_json::{json, Value};
-use store::{Tlp, ViolationRow};
+use store::Tlp;
 
 use crate::body::read_body;
 use crate::error::{blocking, ApiError};
@@ -296,13 +297,19 @@ fn stored_json(json: &str) -> Response {
     Json(doc).into_response()
 }
 
+/// The body of `GET /api/v1/elections`.
+#[derive(serde::Serialize)]
+struct Elections {
+    elections: Vec<hub::ads::Election>,
+}
+
 async fn list_elections(
     State(state): State<AppState>,
     Extension(_p): Extension<Arc<Principal>>,
 ) -> ApiResult {
     let hub = state.hub.clone();
     let list = blocking(move || hub.elections()).await?;
-    Ok(Json(json!({ "elections": list })).into_response())
+    Ok(Json(Elections { elections: list }).into_response())
 }
 
 /// Reads `{"collection": UUID or slug, "tlp": optional TLP}`.
@@ -367,21 +374,11 @@ async fn election_incident_collection(
     .into_response())
 }
 
-fn violation_json(v: &ViolationRow) -> Value {
-    json!({
-        "id": v.id,
-        "submission_id": v.submission_id,
-        "platform_org_id": v.platform_org_id,
-        "ad_id": v.ad_id,
-        "verdict": v.verdict,
-        "rule_id": v.rule_id,
-        "outcome": v.outcome,
-        "foreign_funding": v.foreign_funding,
-        "elections": if v.elections.is_empty() { Vec::new() } else { v.elections.split(',').collect::<Vec<_>>() },
-        "received": v.received,
-        "incident_id": v.incident_id,
-        "rule": serde_json::from_str::<Value>(&v.detail_json).unwrap_or(Value::Null),
-    })
+/// The body of `GET /api/v1/ads/violations` (JSON).
+#[derive(serde::Serialize)]
+struct Violations {
+    violations: Vec<Violation>,
+    next_after: Option<i64>,
 }
 
 fn csv_field(out: &mut String, s: &str) {
@@ -438,10 +435,10 @@ async fn violations(
         let next = (rows.len() == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();
-        return Ok(Json(json!({
-            "violations": rows.iter().map(violation_json).collect::<Vec<_>>(),
-            "next_after": next,
-        }))
+        return Ok(Json(Violations {
+            violations: rows,
+            next_after: next,
+        })
         .into_response());
     }
     // Exports hold every violation (of the election); they are paged internally.
@@ -460,10 +457,10 @@ async fn violations(
                     out.push_str(&format!(",{},", v.verdict));
                     csv_field(&mut out, &v.rule_id);
                     out.push_str(&format!(",{},{},", v.outcome, v.foreign_funding));
-                    csv_field(&mut out, &v.elections);
+                    csv_field(&mut out, &v.elections.join(","));
                     out.push_str(&format!(",{},{}\n", v.received, v.incident_id.as_deref().unwrap_or("")));
                 } else {
-                    out.push_str(&violation_json(v).to_string());
+                    out.push_str(&serde_json::to_string(v).unwrap_or_default());
                     out.push('\n');
                 }
             }

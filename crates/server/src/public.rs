@@ -20,8 +20,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::{Json, Router};
-use hub::ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
-use serde_json::json;
+use hub::ads::{
+    ad_csv_line, ad_document, ad_json_line, PublicAdVersion, PublicElection, PublicPlatform,
+    PublicSearch, PublicSponsor, AD_CSV_HEADER,
+};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{blocking, ApiError};
@@ -193,7 +195,33 @@ async fn search(
     }
     let hub = state.hub.clone();
     let page = blocking(move || hub.search_ads(&s, cursor.as_deref(), limit)).await?;
-    Ok(Json(json!({ "ads": page.ads, "next": page.next })).into_response())
+    Ok(Json(page).into_response())
+}
+
+/// The body of `GET /public/ads/{id}/versions`.
+#[derive(serde::Serialize)]
+struct AdVersions {
+    id: i64,
+    versions: Vec<PublicAdVersion>,
+}
+
+/// The body of `GET /public/elections`.
+#[derive(serde::Serialize)]
+struct Elections {
+    elections: Vec<PublicElection>,
+}
+
+/// The body of `GET /public/sponsors`.
+#[derive(serde::Serialize)]
+struct Sponsors {
+    sponsors: Vec<PublicSponsor>,
+    next_after: Option<String>,
+}
+
+/// The body of `GET /public/platforms`.
+#[derive(serde::Serialize)]
+struct Platforms {
+    platforms: Vec<PublicPlatform>,
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
@@ -227,7 +255,7 @@ async fn versions(
     let id = parse_id(&id)?;
     let hub = state.hub.clone();
     let versions = blocking(move || hub.public_ad_versions(id)).await?;
-    Ok(Json(json!({ "id": id, "versions": versions })).into_response())
+    Ok(Json(AdVersions { id, versions }).into_response())
 }
 
 async fn version_creative(
@@ -248,7 +276,7 @@ async fn version_creative(
 async fn elections(State(state): State<AppState>) -> Result<Response, ApiError> {
     let hub = state.hub.clone();
     let list = blocking(move || hub.public_elections()).await?;
-    Ok(Json(json!({ "elections": list })).into_response())
+    Ok(Json(Elections { elections: list }).into_response())
 }
 
 async fn election(
@@ -288,7 +316,11 @@ async fn sponsors(
     let next = (list.len() == limit)
         .then(|| list.last().map(|s| s.id.clone()))
         .flatten();
-    Ok(Json(json!({ "sponsors": list, "next_after": next })).into_response())
+    Ok(Json(Sponsors {
+        sponsors: list,
+        next_after: next,
+    })
+    .into_response())
 }
 
 async fn sponsor(
@@ -303,7 +335,7 @@ async fn sponsor(
 async fn platforms(State(state): State<AppState>) -> Result<Response, ApiError> {
     let hub = state.hub.clone();
     let list = blocking(move || hub.public_platforms()).await?;
-    Ok(Json(json!({ "platforms": list })).into_response())
+    Ok(Json(Platforms { platforms: list }).into_response())
 }
 
 /// A creative's bytes with their media type, shown inline and cached (it never changes).
