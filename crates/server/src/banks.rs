@@ -730,7 +730,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
             }},
-            "responses": ok(err(&["400", "401", "413", "415", "500", "503"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
+            "responses": ok(err(&["400", "401", "413", "500", "503"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
         }},
         "/api/v1/banks": {
             "get": {
