@@ -110,7 +110,14 @@ impl Checker {
     }
 
     /// Sends one request and checks the answer.
-    async fn probe(&mut self, app: &Router, method: Method, uri: &str, who: Option<&str>, payload: Payload) -> Resp {
+    async fn probe(
+        &mut self,
+        app: &Router,
+        method: Method,
+        uri: &str,
+        who: Option<&str>,
+        payload: Payload,
+    ) -> Resp {
         let b = request(method.clone(), uri, who);
         let req: Request<Body> = match payload {
             Payload::None => b.body(Body::empty()).unwrap(),
@@ -118,7 +125,10 @@ impl Checker {
                 .header("content-type", "application/json")
                 .body(Body::from(v.to_string()))
                 .unwrap(),
-            Payload::Raw(ct, bytes) => b.header("content-type", ct).body(Body::from(bytes)).unwrap(),
+            Payload::Raw(ct, bytes) => b
+                .header("content-type", ct)
+                .body(Body::from(bytes))
+                .unwrap(),
             Payload::Huge => b
                 .header("content-type", "application/json")
                 .header("content-length", "1099511627776")
@@ -131,7 +141,8 @@ impl Checker {
         let m = method.as_str().to_ascii_lowercase();
         let status = r.status.as_u16().to_string();
         let Some(tpl) = self.template(path) else {
-            self.problems.push(format!("{m} {uri}: no documented route"));
+            self.problems
+                .push(format!("{m} {uri}: no documented route"));
             return r;
         };
         let resp = self.doc["paths"][&tpl][&m]["responses"][&status].clone();
@@ -211,7 +222,11 @@ fn bmp() -> Vec<u8> {
     b.extend_from_slice(&[0; 24]);
     for y in 0..h {
         for x in 0..w {
-            let v = if ((x / 8) + (y / 16)) % 2 == 0 { 230u8 } else { (x * 3) as u8 };
+            let v = if ((x / 8) + (y / 16)) % 2 == 0 {
+                230u8
+            } else {
+                (x * 3) as u8
+            };
             b.extend_from_slice(&[v, v / 2, 255 - v]);
         }
         b.resize(b.len() + (row - w * 3) as usize, 0);
@@ -221,12 +236,16 @@ fn bmp() -> Vec<u8> {
 
 /// Posts that three accounts repost together (a coordinated group) and two that do not.
 fn posts_csv() -> String {
-    let mut s = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n".to_string();
+    let mut s =
+        "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n".to_string();
     let mut n = 0;
     for (k, base) in [(1, 1000), (2, 5000), (3, 9000)] {
         for (i, u) in ["a", "b", "c"].iter().enumerate() {
             n += 1;
-            s.push_str(&format!("m{n},{u},name_{u},orig{k},,RT the post {k},{},\n", base + i * 3));
+            s.push_str(&format!(
+                "m{n},{u},name_{u},orig{k},,RT the post {k},{},\n",
+                base + i * 3
+            ));
         }
     }
     s.push_str("m100,d,name_d,orig1,,RT the post 1,4600,\n");
@@ -236,7 +255,8 @@ fn posts_csv() -> String {
 
 /// Many posts by 300 accounts: a detection over them runs long.
 fn slow_csv(n: usize) -> String {
-    let mut s = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n".to_string();
+    let mut s =
+        "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n".to_string();
     for i in 0..n {
         s.push_str(&format!("m{i},u{},n{},,,text {i},{i},\n", i % 300, i % 300));
     }
@@ -254,10 +274,22 @@ fn world() -> Env {
     user(&e, "other", "olaf", Role::Analyst);
     user(&e, "other", "thr", Role::Analyst);
     e.hub
-        .add_org(Actor::Operator, "plat", "Example Social", Sector::Platform, "ca")
+        .add_org(
+            Actor::Operator,
+            "plat",
+            "Example Social",
+            Sector::Platform,
+            "ca",
+        )
         .unwrap();
     e.hub
-        .add_org(Actor::Operator, "elections-ca", "Elections CA", Sector::ElectionAuthority, "ca")
+        .add_org(
+            Actor::Operator,
+            "elections-ca",
+            "Elections CA",
+            Sector::ElectionAuthority,
+            "ca",
+        )
         .unwrap();
     user(&e, "plat", "pat", Role::Analyst);
     user(&e, "elections-ca", "eve", Role::Analyst);
@@ -265,11 +297,17 @@ fn world() -> Env {
         .add_collection(Actor::Operator, "threats", "Threats", "", None)
         .unwrap();
     e.hub.grant(Actor::Operator, "gov", "threats", RW).unwrap();
-    e.hub.grant(Actor::Operator, "other", "threats", RO).unwrap();
-    e.hub.grant(Actor::Operator, "elections-ca", "threats", RW).unwrap();
+    e.hub
+        .grant(Actor::Operator, "other", "threats", RO)
+        .unwrap();
+    e.hub
+        .grant(Actor::Operator, "elections-ca", "threats", RW)
+        .unwrap();
     let ana = e.hub.principal_for("ana").unwrap();
     let col = e.hub.collection_for(&ana, "threats").unwrap().0.id;
-    let objs: Vec<Value> = (1..=3).map(|i| indicator(&new_id("indicator"), i)).collect();
+    let objs: Vec<Value> = (1..=3)
+        .map(|i| indicator(&new_id("indicator"), i))
+        .collect();
     let s = e.hub.add_objects(&ana, &col, objs).unwrap();
     assert_eq!(s.failure_count, 0, "{s}");
     e
@@ -284,221 +322,1078 @@ async fn every_documented_response_matches_real_responses() {
     use Payload as P;
 
     // Accounts.
-    c.probe(&app, M::GET, "/api/v1/openapi.json", None, P::None).await;
-    c.probe(&app, M::GET, "/api/v1/whoami", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/whoami", Some("root"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/orgs", Some("root"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/orgs", Some("adam"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/orgs", Some("ana"), P::None).await;
+    c.probe(&app, M::GET, "/api/v1/openapi.json", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/whoami", Some("ana"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/whoami", Some("root"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/orgs", Some("root"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/orgs", Some("adam"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/orgs", Some("ana"), P::None)
+        .await;
     let org = json!({"slug": "newco", "name": "New Co", "sector": "other", "country": "fr"});
-    c.probe(&app, M::POST, "/api/v1/orgs", Some("root"), P::Json(org.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/orgs", Some("root"), P::Json(org.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/orgs", Some("ana"), P::Json(org)).await;
-    c.probe(&app, M::POST, "/api/v1/orgs", Some("root"), P::Json(json!({"slug": "x"}))).await;
-    let u = json!({"org": "gov", "username": "neil", "role": "reader", "password": "a long password"});
-    c.probe(&app, M::POST, "/api/v1/users", Some("adam"), P::Json(u.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/users", Some("adam"), P::Json(u)).await;
-    c.probe(&app, M::POST, "/api/v1/users", Some("ana"), P::Json(json!({"org": "gov", "username": "nope", "role": "reader"}))).await;
-    c.probe(&app, M::POST, "/api/v1/users", Some("root"), P::Json(json!({"org": "no-such-org", "username": "nope", "role": "reader"}))).await;
-    let t = c.probe(&app, M::POST, "/api/v1/tokens", Some("ana"), P::Json(json!({"username": "ana", "label": "ci"}))).await;
-    let lookup = t.json()["token"].as_str().unwrap_or("").split('_').nth(1).unwrap_or("").to_string();
-    c.probe(&app, M::POST, "/api/v1/tokens", Some("ana"), P::Json(json!({"username": "rita"}))).await;
-    c.probe(&app, M::POST, "/api/v1/tokens", Some("ana"), P::Json(json!({"username": "olaf"}))).await;
-    c.probe(&app, M::GET, "/api/v1/tokens", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/tokens?username=rita", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/tokens?username=olaf", Some("adam"), P::None).await;
-    c.probe(&app, M::DELETE, &format!("/api/v1/tokens/{lookup}"), Some("olaf"), P::None).await;
-    c.probe(&app, M::DELETE, &format!("/api/v1/tokens/{lookup}"), Some("rita"), P::None).await;
-    c.probe(&app, M::DELETE, &format!("/api/v1/tokens/{lookup}"), Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/collections", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/collections", Some("root"), P::None).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/orgs",
+        Some("root"),
+        P::Json(org.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/orgs",
+        Some("root"),
+        P::Json(org.clone()),
+    )
+    .await;
+    c.probe(&app, M::POST, "/api/v1/orgs", Some("ana"), P::Json(org))
+        .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/orgs",
+        Some("root"),
+        P::Json(json!({"slug": "x"})),
+    )
+    .await;
+    let u =
+        json!({"org": "gov", "username": "neil", "role": "reader", "password": "a long password"});
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/users",
+        Some("adam"),
+        P::Json(u.clone()),
+    )
+    .await;
+    c.probe(&app, M::POST, "/api/v1/users", Some("adam"), P::Json(u))
+        .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/users",
+        Some("ana"),
+        P::Json(json!({"org": "gov", "username": "nope", "role": "reader"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/users",
+        Some("root"),
+        P::Json(json!({"org": "no-such-org", "username": "nope", "role": "reader"})),
+    )
+    .await;
+    let t = c
+        .probe(
+            &app,
+            M::POST,
+            "/api/v1/tokens",
+            Some("ana"),
+            P::Json(json!({"username": "ana", "label": "ci"})),
+        )
+        .await;
+    let lookup = t.json()["token"]
+        .as_str()
+        .unwrap_or("")
+        .split('_')
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/tokens",
+        Some("ana"),
+        P::Json(json!({"username": "rita"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/tokens",
+        Some("ana"),
+        P::Json(json!({"username": "olaf"})),
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/tokens", Some("ana"), P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/tokens?username=rita",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/tokens?username=olaf",
+        Some("adam"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::DELETE,
+        &format!("/api/v1/tokens/{lookup}"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::DELETE,
+        &format!("/api/v1/tokens/{lookup}"),
+        Some("rita"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::DELETE,
+        &format!("/api/v1/tokens/{lookup}"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/collections", Some("ana"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/collections", Some("root"), P::None)
+        .await;
     let coll = json!({"slug": "fresh", "title": "Fresh"});
-    c.probe(&app, M::POST, "/api/v1/collections", Some("root"), P::Json(coll.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/collections", Some("root"), P::Json(coll.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/collections", Some("ana"), P::Json(coll)).await;
-    c.probe(&app, M::PUT, "/api/v1/collections/fresh/grants/gov", Some("root"), P::Json(json!({"read": true, "write": false}))).await;
-    c.probe(&app, M::PUT, "/api/v1/collections/fresh/grants/gov", Some("ana"), P::Json(json!({"read": true}))).await;
-    c.probe(&app, M::PUT, "/api/v1/collections/nope/grants/gov", Some("root"), P::Json(json!({"read": true}))).await;
-    c.probe(&app, M::GET, "/api/v1/collections/threats/objects?limit=2", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/collections/threats/objects?next=junk", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/collections/nope/objects", Some("ana"), P::None).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/collections",
+        Some("root"),
+        P::Json(coll.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/collections",
+        Some("root"),
+        P::Json(coll.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/collections",
+        Some("ana"),
+        P::Json(coll),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/collections/fresh/grants/gov",
+        Some("root"),
+        P::Json(json!({"read": true, "write": false})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/collections/fresh/grants/gov",
+        Some("ana"),
+        P::Json(json!({"read": true})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/collections/nope/grants/gov",
+        Some("root"),
+        P::Json(json!({"read": true})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/collections/threats/objects?limit=2",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/collections/threats/objects?next=junk",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/collections/nope/objects",
+        Some("ana"),
+        P::None,
+    )
+    .await;
     let pw = json!({"password": "another long one"});
-    c.probe(&app, M::PUT, "/api/v1/users/neil/password", Some("adam"), P::Json(pw.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/users/neil/password", Some("ana"), P::Json(pw.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/users/neil/password", Some("olaf"), P::Json(pw.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/users/olaf/password", Some("adam"), P::Json(pw)).await;
-    c.probe(&app, M::PUT, "/api/v1/users/neil/password", Some("adam"), P::Json(json!({"password": "short"}))).await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/users/neil/password",
+        Some("adam"),
+        P::Json(pw.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/users/neil/password",
+        Some("ana"),
+        P::Json(pw.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/users/neil/password",
+        Some("olaf"),
+        P::Json(pw.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/users/olaf/password",
+        Some("adam"),
+        P::Json(pw),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/users/neil/password",
+        Some("adam"),
+        P::Json(json!({"password": "short"})),
+    )
+    .await;
     for action in ["disable", "enable"] {
-        c.probe(&app, M::POST, &format!("/api/v1/users/neil/{action}"), Some("adam"), P::None).await;
-        c.probe(&app, M::POST, &format!("/api/v1/users/neil/{action}"), Some("ana"), P::None).await;
-        c.probe(&app, M::POST, &format!("/api/v1/users/nobody/{action}"), Some("adam"), P::None).await;
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/users/neil/{action}"),
+            Some("adam"),
+            P::None,
+        )
+        .await;
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/users/neil/{action}"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/users/nobody/{action}"),
+            Some("adam"),
+            P::None,
+        )
+        .await;
     }
-    c.probe(&app, M::GET, "/api/v1/audit", Some("root"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/audit?limit=2", Some("adam"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/audit", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/audit?limit=nope", Some("root"), P::None).await;
+    c.probe(&app, M::GET, "/api/v1/audit", Some("root"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/audit?limit=2", Some("adam"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/audit", Some("ana"), P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/audit?limit=nope",
+        Some("root"),
+        P::None,
+    )
+    .await;
 
     // Banks.
     let img = bmp();
-    let h = c.probe(&app, M::POST, "/api/v1/hash", Some("ana"), P::Raw("image/bmp", img.clone())).await;
+    let h = c
+        .probe(
+            &app,
+            M::POST,
+            "/api/v1/hash",
+            Some("ana"),
+            P::Raw("image/bmp", img.clone()),
+        )
+        .await;
     let hashes = h.json();
-    c.probe(&app, M::POST, "/api/v1/hash", Some("ana"), P::Raw("image/jpeg", b"not an image".to_vec())).await;
-    c.probe(&app, M::GET, "/api/v1/banks", Some("ana"), P::None).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/hash",
+        Some("ana"),
+        P::Raw("image/jpeg", b"not an image".to_vec()),
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/banks", Some("ana"), P::None)
+        .await;
     let bank = json!({"name": "tvec", "collection": "threats", "tlp": "amber", "description": "d"});
-    c.probe(&app, M::POST, "/api/v1/banks", Some("ana"), P::Json(bank.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/banks", Some("ana"), P::Json(bank)).await;
-    c.probe(&app, M::POST, "/api/v1/banks", Some("rita"), P::Json(json!({"name": "r", "collection": "threats", "tlp": "amber"}))).await;
-    c.probe(&app, M::POST, "/api/v1/banks", Some("ana"), P::Json(json!({"name": "n", "collection": "nope"}))).await;
-    c.probe(&app, M::GET, "/api/v1/banks/tvec", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/banks/nope", Some("ana"), P::None).await;
-    c.probe(&app, M::PATCH, "/api/v1/banks/tvec", Some("ana"), P::Json(json!({"description": "new"}))).await;
-    c.probe(&app, M::PATCH, "/api/v1/banks/tvec", Some("olaf"), P::Json(json!({"description": "new"}))).await;
-    c.probe(&app, M::PATCH, "/api/v1/banks/nope", Some("ana"), P::Json(json!({"description": "new"}))).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks",
+        Some("ana"),
+        P::Json(bank.clone()),
+    )
+    .await;
+    c.probe(&app, M::POST, "/api/v1/banks", Some("ana"), P::Json(bank))
+        .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks",
+        Some("rita"),
+        P::Json(json!({"name": "r", "collection": "threats", "tlp": "amber"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks",
+        Some("ana"),
+        P::Json(json!({"name": "n", "collection": "nope"})),
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/banks/tvec", Some("ana"), P::None)
+        .await;
+    c.probe(&app, M::GET, "/api/v1/banks/nope", Some("ana"), P::None)
+        .await;
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/banks/tvec",
+        Some("ana"),
+        P::Json(json!({"description": "new"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/banks/tvec",
+        Some("olaf"),
+        P::Json(json!({"description": "new"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/banks/nope",
+        Some("ana"),
+        P::Json(json!({"description": "new"})),
+    )
+    .await;
     let entries = json!({"entries": [
         {"signal_type": "pdq", "value": hashes["pdq"], "content_type": "image", "behaviour": "b"},
         {"signal_type": "sha256", "value": hashes["sha256"]}
     ]});
-    let added = c.probe(&app, M::POST, "/api/v1/banks/tvec/entries", Some("ana"), P::Json(entries.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/banks/tvec/entries", Some("ana"), P::Json(entries.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/banks/tvec/entries", Some("olaf"), P::Json(entries.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/banks/nope/entries", Some("ana"), P::Json(entries)).await;
-    c.probe(&app, M::POST, "/api/v1/banks/tvec/entries", Some("ana"), P::Json(json!({"entries": [{"signal_type": "pdq", "value": "zz"}]}))).await;
+    let added = c
+        .probe(
+            &app,
+            M::POST,
+            "/api/v1/banks/tvec/entries",
+            Some("ana"),
+            P::Json(entries.clone()),
+        )
+        .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks/tvec/entries",
+        Some("ana"),
+        P::Json(entries.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks/tvec/entries",
+        Some("olaf"),
+        P::Json(entries.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks/nope/entries",
+        Some("ana"),
+        P::Json(entries),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks/tvec/entries",
+        Some("ana"),
+        P::Json(json!({"entries": [{"signal_type": "pdq", "value": "zz"}]})),
+    )
+    .await;
     let entry = added.json()["entries"][0]["id"].clone();
-    let entry = entry.as_str().map(str::to_string).unwrap_or_else(|| entry.to_string());
-    c.probe(&app, M::GET, "/api/v1/banks/tvec/entries", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/banks/tvec/entries?limit=0", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/banks/nope/entries", Some("ana"), P::None).await;
-    c.probe(&app, M::GET, &format!("/api/v1/banks/tvec/entries/{entry}"), Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/banks/tvec/entries/999999", Some("ana"), P::None).await;
+    let entry = entry
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| entry.to_string());
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/banks/tvec/entries",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/banks/tvec/entries?limit=0",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/banks/nope/entries",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/api/v1/banks/tvec/entries/{entry}"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/banks/tvec/entries/999999",
+        Some("ana"),
+        P::None,
+    )
+    .await;
     for action in ["disable", "enable"] {
-        c.probe(&app, M::POST, &format!("/api/v1/banks/tvec/entries/{entry}/{action}"), Some("ana"), P::None).await;
-        c.probe(&app, M::POST, &format!("/api/v1/banks/tvec/entries/{entry}/{action}"), Some("olaf"), P::None).await;
-        c.probe(&app, M::POST, &format!("/api/v1/banks/tvec/entries/999999/{action}"), Some("ana"), P::None).await;
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/banks/tvec/entries/{entry}/{action}"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/banks/tvec/entries/{entry}/{action}"),
+            Some("olaf"),
+            P::None,
+        )
+        .await;
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/banks/tvec/entries/999999/{action}"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
     }
-    c.probe(&app, M::POST, &format!("/api/v1/banks/tvec/entries/{entry}/feedback"), Some("olaf"), P::Json(json!({"kind": "true_positive"}))).await;
-    c.probe(&app, M::POST, &format!("/api/v1/banks/tvec/entries/{entry}/feedback"), Some("olaf"), P::Json(json!({"kind": "maybe"}))).await;
-    c.probe(&app, M::POST, "/api/v1/banks/tvec/entries/999999/feedback", Some("olaf"), P::Json(json!({"kind": "true_positive"}))).await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/banks/tvec/entries/{entry}/feedback"),
+        Some("olaf"),
+        P::Json(json!({"kind": "true_positive"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/banks/tvec/entries/{entry}/feedback"),
+        Some("olaf"),
+        P::Json(json!({"kind": "maybe"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/banks/tvec/entries/999999/feedback",
+        Some("olaf"),
+        P::Json(json!({"kind": "true_positive"})),
+    )
+    .await;
     c.probe(&app, M::POST, "/api/v1/match", Some("olaf"), P::Json(json!({"hashes": [hashes["pdq"], format!("sha256:{}", hashes["sha256"].as_str().unwrap_or(""))]}))).await;
-    c.probe(&app, M::POST, "/api/v1/match", Some("olaf"), P::Raw("image/bmp", img)).await;
-    c.probe(&app, M::POST, "/api/v1/match", Some("olaf"), P::Json(json!({"hashes": ["zz"]}))).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/match",
+        Some("olaf"),
+        P::Raw("image/bmp", img),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/match",
+        Some("olaf"),
+        P::Json(json!({"hashes": ["zz"]})),
+    )
+    .await;
 
     // The ad registry.
     let election = sample()["elections"][0].clone();
-    c.probe(&app, M::PUT, "/api/v1/elections/ca-2029", Some("eve"), P::Json(election.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/elections/ca-2029", Some("pat"), P::Json(election.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/elections/ca-2029", Some("eve"), P::Json(json!({"id": "other"}))).await;
-    c.probe(&app, M::GET, "/api/v1/elections", Some("ana"), P::None).await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/elections/ca-2029",
+        Some("eve"),
+        P::Json(election.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/elections/ca-2029",
+        Some("pat"),
+        P::Json(election.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/elections/ca-2029",
+        Some("eve"),
+        P::Json(json!({"id": "other"})),
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/elections", Some("ana"), P::None)
+        .await;
     let sponsor = sample()["sponsors"][0].clone();
     let sponsor_id = sponsor["id"].as_str().unwrap_or("s").to_string();
-    c.probe(&app, M::PUT, &format!("/api/v1/sponsors/{sponsor_id}"), Some("pat"), P::Json(sponsor.clone())).await;
-    c.probe(&app, M::PUT, &format!("/api/v1/sponsors/{sponsor_id}"), Some("ana"), P::Json(sponsor)).await;
-    c.probe(&app, M::PUT, "/api/v1/sponsors/bad", Some("pat"), P::Json(json!({"id": "bad"}))).await;
-    c.probe(&app, M::GET, &format!("/api/v1/sponsors/{sponsor_id}"), Some("eve"), P::None).await;
-    c.probe(&app, M::GET, &format!("/api/v1/sponsors/{sponsor_id}"), Some("ana"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/sponsors/nope", Some("eve"), P::None).await;
+    c.probe(
+        &app,
+        M::PUT,
+        &format!("/api/v1/sponsors/{sponsor_id}"),
+        Some("pat"),
+        P::Json(sponsor.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        &format!("/api/v1/sponsors/{sponsor_id}"),
+        Some("ana"),
+        P::Json(sponsor),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/sponsors/bad",
+        Some("pat"),
+        P::Json(json!({"id": "bad"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/api/v1/sponsors/{sponsor_id}"),
+        Some("eve"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/api/v1/sponsors/{sponsor_id}"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/sponsors/nope", Some("eve"), P::None)
+        .await;
     let platform = json!({"name": "Example Social", "monthly_reach_ca": [{"language": "en", "visitors": 5000000}]});
-    c.probe(&app, M::PUT, "/api/v1/platforms/plat", Some("pat"), P::Json(platform.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/platforms/other", Some("pat"), P::Json(platform)).await;
-    c.probe(&app, M::PUT, "/api/v1/platforms/plat", Some("pat"), P::Json(json!({"name": 5}))).await;
-    let first = c.probe(&app, M::POST, "/api/v1/ads", Some("pat"), P::Json(ad_body("a1", "Transit now"))).await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/platforms/plat",
+        Some("pat"),
+        P::Json(platform.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/platforms/other",
+        Some("pat"),
+        P::Json(platform),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/platforms/plat",
+        Some("pat"),
+        P::Json(json!({"name": 5})),
+    )
+    .await;
+    let first = c
+        .probe(
+            &app,
+            M::POST,
+            "/api/v1/ads",
+            Some("pat"),
+            P::Json(ad_body("a1", "Transit now")),
+        )
+        .await;
     let ad = first.json()["id"].as_i64().unwrap_or(1);
     let mut update = ad_body("a1", "Transit now, and buses");
     update["creative"] = Value::Null;
-    c.probe(&app, M::POST, "/api/v1/ads", Some("pat"), P::Json(ad_body("a1", "Transit now, and buses"))).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/ads",
+        Some("pat"),
+        P::Json(ad_body("a1", "Transit now, and buses")),
+    )
+    .await;
     let mut bad = ad_body("bad-1", "Foreign money");
     bad["submission"]["ad"]["spend"] = json!({"minor": -5, "currency": "CAD"});
-    c.probe(&app, M::POST, "/api/v1/ads", Some("pat"), P::Json(bad)).await;
-    c.probe(&app, M::POST, "/api/v1/ads", Some("ana"), P::Json(ad_body("x", "t"))).await;
+    c.probe(&app, M::POST, "/api/v1/ads", Some("pat"), P::Json(bad))
+        .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/ads",
+        Some("ana"),
+        P::Json(ad_body("x", "t")),
+    )
+    .await;
     let mut rejected = ad_body("r-1", "No tagline");
     rejected["submission"]["ad"]["tagline"] = Value::Null;
     rejected["submission"]["ad"]["authorized_by"] = Value::Null;
-    c.probe(&app, M::POST, "/api/v1/ads", Some("pat"), P::Json(rejected)).await;
-    c.probe(&app, M::GET, "/api/v1/ads/violations", Some("eve"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/ads/violations?limit=0", Some("eve"), P::None).await;
-    c.probe(&app, M::GET, "/api/v1/ads/violations", Some("ana"), P::None).await;
+    c.probe(&app, M::POST, "/api/v1/ads", Some("pat"), P::Json(rejected))
+        .await;
+    c.probe(&app, M::GET, "/api/v1/ads/violations", Some("eve"), P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/ads/violations?limit=0",
+        Some("eve"),
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/ads/violations", Some("ana"), P::None)
+        .await;
     let dest = json!({"collection": "threats", "tlp": "green"});
-    c.probe(&app, M::PUT, "/api/v1/ads/incident-collection", Some("eve"), P::Json(dest.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/ads/incident-collection", Some("pat"), P::Json(dest.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/ads/incident-collection", Some("eve"), P::Json(json!({"collection": "nope"}))).await;
-    c.probe(&app, M::PUT, "/api/v1/ads/incident-collection", Some("eve"), P::Json(json!({"tlp": "green"}))).await;
-    c.probe(&app, M::PUT, "/api/v1/elections/ca-2029/incident-collection", Some("eve"), P::Json(dest.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/elections/ca-2029/incident-collection", Some("pat"), P::Json(dest.clone())).await;
-    c.probe(&app, M::PUT, "/api/v1/elections/nope/incident-collection", Some("eve"), P::Json(dest)).await;
-    c.probe(&app, M::PUT, "/api/v1/elections/ca-2029/incident-collection", Some("eve"), P::Json(json!({"collection": ""}))).await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/ads/incident-collection",
+        Some("eve"),
+        P::Json(dest.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/ads/incident-collection",
+        Some("pat"),
+        P::Json(dest.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/ads/incident-collection",
+        Some("eve"),
+        P::Json(json!({"collection": "nope"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/ads/incident-collection",
+        Some("eve"),
+        P::Json(json!({"tlp": "green"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/elections/ca-2029/incident-collection",
+        Some("eve"),
+        P::Json(dest.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/elections/ca-2029/incident-collection",
+        Some("pat"),
+        P::Json(dest.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/elections/nope/incident-collection",
+        Some("eve"),
+        P::Json(dest),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PUT,
+        "/api/v1/elections/ca-2029/incident-collection",
+        Some("eve"),
+        P::Json(json!({"collection": ""})),
+    )
+    .await;
 
     // The public archive.
-    c.probe(&app, M::GET, "/public/ads?election=ca-2029&limit=1", None, P::None).await;
-    c.probe(&app, M::GET, "/public/ads?limit=0", None, P::None).await;
-    c.probe(&app, M::GET, &format!("/public/ads/{ad}"), None, P::None).await;
-    c.probe(&app, M::GET, "/public/ads/999999", None, P::None).await;
-    c.probe(&app, M::GET, "/public/ads/abc", None, P::None).await;
-    c.probe(&app, M::GET, &format!("/public/ads/{ad}/versions"), None, P::None).await;
-    c.probe(&app, M::GET, "/public/ads/999999/versions", None, P::None).await;
-    c.probe(&app, M::GET, "/public/ads/abc/versions", None, P::None).await;
-    c.probe(&app, M::GET, "/public/ads/999999/creative", None, P::None).await;
-    c.probe(&app, M::GET, "/public/ads/abc/creative", None, P::None).await;
-    c.probe(&app, M::GET, &format!("/public/ads/{ad}/versions/99/creative"), None, P::None).await;
-    c.probe(&app, M::GET, &format!("/public/ads/{ad}/versions/abc/creative"), None, P::None).await;
-    c.probe(&app, M::GET, "/public/elections", None, P::None).await;
-    c.probe(&app, M::GET, "/public/elections/ca-2029", None, P::None).await;
-    c.probe(&app, M::GET, "/public/elections/nope", None, P::None).await;
-    c.probe(&app, M::GET, "/public/elections/nope/ads.csv", None, P::None).await;
-    c.probe(&app, M::GET, "/public/elections/nope/ads.jsonl", None, P::None).await;
-    c.probe(&app, M::GET, "/public/elections/ca-2029/ads.csv?x=1", None, P::None).await;
-    c.probe(&app, M::GET, "/public/elections/ca-2029/ads.jsonl?x=1", None, P::None).await;
-    c.probe(&app, M::GET, "/public/sponsors", None, P::None).await;
-    c.probe(&app, M::GET, "/public/sponsors?limit=0", None, P::None).await;
-    c.probe(&app, M::GET, &format!("/public/sponsors/{sponsor_id}"), None, P::None).await;
-    c.probe(&app, M::GET, "/public/sponsors/nope", None, P::None).await;
-    c.probe(&app, M::GET, "/public/platforms", None, P::None).await;
+    c.probe(
+        &app,
+        M::GET,
+        "/public/ads?election=ca-2029&limit=1",
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/public/ads?limit=0", None, P::None)
+        .await;
+    c.probe(&app, M::GET, &format!("/public/ads/{ad}"), None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/ads/999999", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/ads/abc", None, P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/public/ads/{ad}/versions"),
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/public/ads/999999/versions", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/ads/abc/versions", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/ads/999999/creative", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/ads/abc/creative", None, P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/public/ads/{ad}/versions/99/creative"),
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/public/ads/{ad}/versions/abc/creative"),
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/public/elections", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/elections/ca-2029", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/elections/nope", None, P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/public/elections/nope/ads.csv",
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/public/elections/nope/ads.jsonl",
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/public/elections/ca-2029/ads.csv?x=1",
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/public/elections/ca-2029/ads.jsonl?x=1",
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/public/sponsors", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/sponsors?limit=0", None, P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/public/sponsors/{sponsor_id}"),
+        None,
+        P::None,
+    )
+    .await;
+    c.probe(&app, M::GET, "/public/sponsors/nope", None, P::None)
+        .await;
+    c.probe(&app, M::GET, "/public/platforms", None, P::None)
+        .await;
 
     // Detection.
-    let ds = c.probe(&app, M::POST, "/api/v1/datasets?account_type=twitter", Some("ana"), P::Raw("text/csv", posts_csv().into_bytes())).await;
+    let ds = c
+        .probe(
+            &app,
+            M::POST,
+            "/api/v1/datasets?account_type=twitter",
+            Some("ana"),
+            P::Raw("text/csv", posts_csv().into_bytes()),
+        )
+        .await;
     let ds = ds.json()["id"].as_str().unwrap_or("").to_string();
-    c.probe(&app, M::POST, "/api/v1/datasets", Some("rita"), P::Raw("text/csv", posts_csv().into_bytes())).await;
-    c.probe(&app, M::POST, "/api/v1/datasets?format=nope", Some("ana"), P::Raw("text/csv", posts_csv().into_bytes())).await;
-    c.probe(&app, M::GET, &format!("/api/v1/datasets/{ds}"), Some("ana"), P::None).await;
-    c.probe(&app, M::GET, &format!("/api/v1/datasets/{ds}"), Some("olaf"), P::None).await;
-    let job_body = json!({"dataset": ds, "networks": ["co_retweet"], "window": 60, "min_weight": 2});
-    let job = c.probe(&app, M::POST, "/api/v1/detections", Some("ana"), P::Json(job_body.clone())).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/datasets",
+        Some("rita"),
+        P::Raw("text/csv", posts_csv().into_bytes()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/datasets?format=nope",
+        Some("ana"),
+        P::Raw("text/csv", posts_csv().into_bytes()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/api/v1/datasets/{ds}"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/api/v1/datasets/{ds}"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
+    let job_body =
+        json!({"dataset": ds, "networks": ["co_retweet"], "window": 60, "min_weight": 2});
+    let job = c
+        .probe(
+            &app,
+            M::POST,
+            "/api/v1/detections",
+            Some("ana"),
+            P::Json(job_body.clone()),
+        )
+        .await;
     let job = job.json()["id"].as_str().unwrap_or("").to_string();
-    c.probe(&app, M::POST, "/api/v1/detections", Some("rita"), P::Json(job_body.clone())).await;
-    c.probe(&app, M::POST, "/api/v1/detections", Some("olaf"), P::Json(job_body)).await;
-    c.probe(&app, M::POST, "/api/v1/detections", Some("ana"), P::Json(json!({"dataset": ds, "networks": ["nope"]}))).await;
-    c.probe(&app, M::GET, &format!("/api/v1/detections/{job}"), Some("olaf"), P::None).await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/detections",
+        Some("rita"),
+        P::Json(job_body.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/detections",
+        Some("olaf"),
+        P::Json(job_body),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/detections",
+        Some("ana"),
+        P::Json(json!({"dataset": ds, "networks": ["nope"]})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/api/v1/detections/{job}"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
     for _ in 0..500 {
-        let r = c.probe(&app, M::GET, &format!("/api/v1/detections/{job}"), Some("ana"), P::None).await;
+        let r = c
+            .probe(
+                &app,
+                M::GET,
+                &format!("/api/v1/detections/{job}"),
+                Some("ana"),
+                P::None,
+            )
+            .await;
         if ["done", "failed"].contains(&r.json()["status"].as_str().unwrap_or("")) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let publish = json!({"groups": ["group-1"], "collection": "threats"});
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{job}/publish"), Some("rita"), P::Json(publish.clone())).await;
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{job}/publish"), Some("olaf"), P::Json(publish.clone())).await;
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{job}/publish"), Some("ana"), P::Json(json!({"collection": "nope"}))).await;
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{job}/publish"), Some("ana"), P::Json(publish.clone())).await;
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{job}/cancel"), Some("ana"), P::None).await;
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{job}/cancel"), Some("rita"), P::None).await;
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{job}/cancel"), Some("olaf"), P::None).await;
-    c.probe(&app, M::POST, "/api/v1/detections/nope/publish", Some("ana"), P::Json(publish.clone())).await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{job}/publish"),
+        Some("rita"),
+        P::Json(publish.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{job}/publish"),
+        Some("olaf"),
+        P::Json(publish.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{job}/publish"),
+        Some("ana"),
+        P::Json(json!({"collection": "nope"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{job}/publish"),
+        Some("ana"),
+        P::Json(publish.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{job}/cancel"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{job}/cancel"),
+        Some("rita"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{job}/cancel"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/detections/nope/publish",
+        Some("ana"),
+        P::Json(publish.clone()),
+    )
+    .await;
     // Jobs still queued or running: they can be cancelled, not published, and an organisation
     // has at most four at once.
-    let big = c.probe(&app, M::POST, "/api/v1/datasets", Some("ana"), P::Raw("text/csv", slow_csv(20_000).into_bytes())).await;
+    let big = c
+        .probe(
+            &app,
+            M::POST,
+            "/api/v1/datasets",
+            Some("ana"),
+            P::Raw("text/csv", slow_csv(20_000).into_bytes()),
+        )
+        .await;
     let big = big.json()["id"].as_str().unwrap_or("").to_string();
     let slow = json!({"dataset": big, "networks": ["co_post"], "window": 1e9, "min_weight": 1});
     let mut running = Vec::new();
     for _ in 0..5 {
-        let r = c.probe(&app, M::POST, "/api/v1/detections", Some("ana"), P::Json(slow.clone())).await;
+        let r = c
+            .probe(
+                &app,
+                M::POST,
+                "/api/v1/detections",
+                Some("ana"),
+                P::Json(slow.clone()),
+            )
+            .await;
         if let Some(id) = r.json()["id"].as_str() {
             running.push(id.to_string());
         }
     }
     let queued = running.first().cloned().unwrap_or_default();
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{queued}/publish"), Some("ana"), P::Json(publish)).await;
-    c.probe(&app, M::POST, &format!("/api/v1/detections/{queued}/cancel"), Some("rita"), P::None).await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{queued}/publish"),
+        Some("ana"),
+        P::Json(publish),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/detections/{queued}/cancel"),
+        Some("rita"),
+        P::None,
+    )
+    .await;
     for id in &running {
-        c.probe(&app, M::POST, &format!("/api/v1/detections/{id}/cancel"), Some("ana"), P::None).await;
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/detections/{id}/cancel"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
     }
 
     // What the shared layers answer for every operation: 401 without credentials, 400 for a
@@ -527,15 +1422,37 @@ async fn every_documented_response_matches_real_responses() {
             .replace("{id}", &concrete_id(tpl, ad, &ds, &job, &entry));
         let secured = !matches!(op.get("security"), Some(Value::Array(a)) if a.is_empty());
         if secured {
-            c.probe(&app, method.clone(), &concrete, None, P::None).await;
+            c.probe(&app, method.clone(), &concrete, None, P::None)
+                .await;
         }
         let who = if secured { Some("root") } else { None };
         if op.get("requestBody").is_some() {
-            c.probe(&app, method.clone(), &concrete, who, P::Raw("application/json", b"{".to_vec())).await;
-            c.probe(&app, method.clone(), &concrete, who, P::Raw("text/plain", b"{}".to_vec())).await;
+            c.probe(
+                &app,
+                method.clone(),
+                &concrete,
+                who,
+                P::Raw("application/json", b"{".to_vec()),
+            )
+            .await;
+            c.probe(
+                &app,
+                method.clone(),
+                &concrete,
+                who,
+                P::Raw("text/plain", b"{}".to_vec()),
+            )
+            .await;
             c.probe(&app, method.clone(), &concrete, who, P::Huge).await;
         }
-        c.probe(&app, method.clone(), &format!("{concrete}?zz_unknown=1"), who, P::None).await;
+        c.probe(
+            &app,
+            method.clone(),
+            &format!("{concrete}?zz_unknown=1"),
+            who,
+            P::None,
+        )
+        .await;
         if tpl.contains('{') {
             let junk: String = tpl
                 .split('/')
@@ -554,7 +1471,13 @@ async fn every_documented_response_matches_real_responses() {
         let req = Request::builder()
             .uri("/api/v1/whoami")
             .header("host", "rrm.test")
-            .header("authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("slow:wrong")))
+            .header(
+                "authorization",
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode("slow:wrong")
+                ),
+            )
             .body(Body::empty())
             .unwrap();
         send(&app, req).await;
@@ -564,7 +1487,8 @@ async fn every_documented_response_matches_real_responses() {
         if secured {
             let method: Method = m.to_ascii_uppercase().parse().unwrap();
             let concrete = tpl.replace('{', "").replace('}', "");
-            c.probe(&app, method, &concrete, Some("slow"), P::None).await;
+            c.probe(&app, method, &concrete, Some("slow"), P::None)
+                .await;
         }
     }
     // The public rate limit, on a router whose limiter allows a burst of two.
@@ -576,7 +1500,8 @@ async fn every_documented_response_matches_real_responses() {
             let method: Method = m.to_ascii_uppercase().parse().unwrap();
             let concrete = tpl.replace("{id}", "1").replace("{version}", "1");
             for _ in 0..3 {
-                c.probe(&limited, method.clone(), &concrete, None, P::None).await;
+                c.probe(&limited, method.clone(), &concrete, None, P::None)
+                    .await;
             }
         }
     }
@@ -595,7 +1520,10 @@ async fn every_documented_response_matches_real_responses() {
     let reached: Vec<&Key> = unreachable.iter().filter(|k| c.seen.contains(*k)).collect();
     let mut by_route: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (p, m, s) in &missing {
-        by_route.entry(format!("{m} {p}")).or_default().push(s.clone());
+        by_route
+            .entry(format!("{m} {p}"))
+            .or_default()
+            .push(s.clone());
     }
     assert!(
         c.problems.is_empty() && missing.is_empty() && reached.is_empty(),
