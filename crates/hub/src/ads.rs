@@ -107,23 +107,24 @@ pub struct CreativeUpload {
     pub media_type: String,
 }
 
-/// What a submission did.
-#[derive(Debug, Clone, PartialEq)]
+/// What a submission did (the body of `POST /api/v1/ads`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubmitOutcome {
     /// The verdict.
     pub verdict: Outcome,
     /// Whether the ad was published (ACCEPT or FLAG).
     pub published: bool,
     /// The public registry id, when published.
+    #[serde(rename = "id")]
     pub ad: Option<i64>,
     /// The published version, when published.
     pub version: Option<i64>,
     /// The submission record's id.
     pub submission_id: i64,
-    /// The full check result (verdict, every fired rule, retention dates).
-    pub result: Value,
     /// STIX incident ids created for foreign-funding and foreign-interference violations.
     pub incidents: Vec<String>,
+    /// The full check result (verdict, every fired rule, retention dates).
+    pub result: adrules::CheckResult,
 }
 
 /// A checked submission ready to store.
@@ -134,7 +135,7 @@ struct Prepared {
     sub: Submission,
     verdict: Outcome,
     published: bool,
-    result: Value,
+    result: adrules::CheckResult,
 }
 
 /// A public search's filters (no paging).
@@ -850,14 +851,13 @@ impl Hub {
             .filter(|f| f.outcome != Outcome::Accept)
             .map(|f| incident_label(&f.tags))
             .collect();
-        let result_json = serde_json::to_value(&result).unwrap_or(Value::Null);
         let new = NewAdSubmission {
             platform_org_id: p.org.id,
             user_id: p.user.id,
             ad_id: sub.ad.id.clone(),
             verdict: result.verdict.as_str().to_string(),
             submission_json: serde_json::to_string(&sub).unwrap_or_default(),
-            result_json: result_json.to_string(),
+            result_json: serde_json::to_string(&result).unwrap_or_default(),
             received: now_secs(),
             creative: new_creative,
             listing: published.then(|| listing(&sub, &result)),
@@ -869,7 +869,7 @@ impl Hub {
             sub,
             verdict: result.verdict,
             published,
-            result: result_json,
+            result,
         })
     }
 

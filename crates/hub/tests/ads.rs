@@ -98,7 +98,12 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
         .hub
         .submit_ad(&r.plat, ad("a1", "Vote for better transit"), Some(png()))
         .unwrap();
-    assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
+    assert_eq!(
+        out.verdict,
+        adrules::Outcome::Accept,
+        "{}",
+        wire(&out.result)
+    );
     assert!(out.published);
     let id = out.ad.unwrap();
     assert_eq!(out.version, Some(1));
@@ -189,7 +194,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
             adrules::Outcome::Block | adrules::Outcome::Reject
         ),
         "{}",
-        out.result
+        wire(&out.result)
     );
     assert!(!out.published);
     assert_eq!(out.ad, None);
@@ -335,7 +340,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
         s["ad"]["spend"]["minor"] = json!(i * 1000);
         s["ad"]["languages"] = json!([if i % 2 == 0 { "en" } else { "fr" }]);
         let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
-        assert!(out.published, "{}", out.result);
+        assert!(out.published, "{}", wire(&out.result));
     }
     let filters = PublicSearch {
         language: Some("en".into()),
@@ -491,11 +496,11 @@ fn election_export_and_retention_with_audit() {
         let d = adrules::Date::parse(s).unwrap();
         i64::from(d.days()) * 86_400
     };
-    let publish_until = out.result["retention"]["publish_until"]
+    let publish_until = wire(&out.result)["retention"]["publish_until"]
         .as_str()
         .unwrap()
         .to_string();
-    let keep_until = out.result["retention"]["keep_until"]
+    let keep_until = wire(&out.result)["retention"]["keep_until"]
         .as_str()
         .unwrap()
         .to_string();
@@ -661,10 +666,10 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert_eq!(out.verdict, inline.verdict);
     assert_eq!(out.verdict, adrules::Outcome::Block);
     assert_eq!(
-        fired_ids(&out.result),
+        fired_ids(&wire(&out.result)),
         fired_ids(&serde_json::to_value(&inline).unwrap())
     );
-    assert!(fired_ids(&out.result).contains(&"EU-ART5-2-SPONSOR".to_string()));
+    assert!(fired_ids(&wire(&out.result)).contains(&"EU-ART5-2-SPONSOR".to_string()));
 
     // The public view resolves the chain and leaves out nothing public.
     let v = serde_json::to_value(r.hub.public_sponsor("verein").unwrap()).unwrap();
@@ -715,7 +720,12 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
         let mut s = ad(&format!("s{i}"), "Transit now");
         s.as_object_mut().unwrap().remove("sponsors");
         let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
-        assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
+        assert_eq!(
+            out.verdict,
+            adrules::Outcome::Accept,
+            "{}",
+            wire(&out.result)
+        );
         let doc = wire(hub::ads::ad_document(
             &r.hub.public_ad(out.ad.unwrap()).unwrap(),
         ));
@@ -726,7 +736,7 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
     s["sponsors"][0]["funding"] = json!([{"amount": {"minor": 900000, "currency": "USD"},
                                           "origin": "US", "source": "private"}]);
     let out = r.hub.submit_ad(&r.plat, s, None).unwrap();
-    assert!(fired_ids(&out.result).contains(&"CA-349.02".to_string()));
+    assert!(fired_ids(&wire(&out.result)).contains(&"CA-349.02".to_string()));
     // An ad naming a sponsor nobody registered is refused naming the field.
     let mut s = ad("s10", "Transit now");
     s.as_object_mut().unwrap().remove("sponsors");
@@ -1072,7 +1082,7 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     s["ad"]["sponsor"] = json!("valley");
     s["ad"]["tagline"] = json!("Authorized by Friends of the Valley");
     let out = r.hub.submit_ad(&r.plat, s, Some(png())).unwrap();
-    assert!(out.published, "{}", out.result);
+    assert!(out.published, "{}", wire(&out.result));
     let doc = wire(hub::ads::ad_document(
         &r.hub.public_ad(out.ad.unwrap()).unwrap(),
     ));

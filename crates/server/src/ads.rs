@@ -221,16 +221,7 @@ async fn submit(
     } else {
         StatusCode::OK
     };
-    let body = json!({
-        "verdict": out.verdict,
-        "published": out.published,
-        "id": out.ad,
-        "version": out.version,
-        "submission_id": out.submission_id,
-        "incidents": out.incidents,
-        "result": out.result,
-    });
-    Ok((status, Json(body)).into_response())
+    Ok((status, Json(out)).into_response())
 }
 
 async fn put_election(
@@ -335,6 +326,18 @@ async fn destination_body(
     Ok((collection, tlp))
 }
 
+/// The body answering a choice of incident destination.
+#[derive(serde::Serialize)]
+struct Destination {
+    /// The election, when the choice is for one election.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    election: Option<String>,
+    /// The collection's UUID.
+    collection: String,
+    /// The TLP of the incidents.
+    tlp: &'static str,
+}
+
 /// `PUT /api/v1/ads/incident-collection`: the destination of the incidents of every election
 /// the caller's organisation registered that has none of its own.
 async fn incident_collection(
@@ -346,10 +349,12 @@ async fn incident_collection(
     let (collection, tlp) = destination_body(&headers, body).await?;
     let hub = state.hub.clone();
     let id = blocking(move || hub.set_incident_collection(&p, &collection, tlp)).await?;
-    Ok(
-        Json(json!({ "collection": id, "tlp": tlp.unwrap_or(Tlp::Amber).as_str() }))
-            .into_response(),
-    )
+    Ok(Json(Destination {
+        election: None,
+        collection: id,
+        tlp: tlp.unwrap_or(Tlp::Amber).as_str(),
+    })
+    .into_response())
 }
 
 /// `PUT /api/v1/elections/{id}/incident-collection`: the destination of one election's
@@ -366,11 +371,11 @@ async fn election_incident_collection(
     let election = id.clone();
     let d =
         blocking(move || hub.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
-    Ok(Json(json!({
-        "election": election,
-        "collection": d.collection,
-        "tlp": d.tlp.as_str(),
-    }))
+    Ok(Json(Destination {
+        election: Some(election),
+        collection: d.collection,
+        tlp: d.tlp.as_str(),
+    })
     .into_response())
 }
 
