@@ -1668,7 +1668,7 @@ impl Hub {
     }
 
     /// A registered sponsor's full record, for platforms and election authorities.
-    pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
+    pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Sponsor, HubError> {
         require_sector(
             p,
             &[Sector::Platform, Sector::ElectionAuthority],

@@ -698,7 +698,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .iter()
         .all(|id| listed.iter().any(|l| l == id)));
     assert_eq!(
-        r.hub.sponsor(&r.authority, "parent").unwrap()["legal_name"],
+        r.hub.sponsor(&r.authority, "parent").unwrap().legal_name,
         "Velo Parent Inc."
     );
     assert!(matches!(
@@ -1073,7 +1073,7 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     );
     // The full record stays available to platforms and authorities.
     assert_eq!(
-        r.hub.sponsor(&r.authority, "valley").unwrap()["legal_name"],
+        r.hub.sponsor(&r.authority, "valley").unwrap().legal_name,
         "Jean Private"
     );
     // A published ad's document follows the same rule.
