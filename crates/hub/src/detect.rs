@@ -60,8 +60,8 @@ impl Default for DetectLimits {
     }
 }
 
-/// What an upload read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What an upload read (the body of `POST /api/v1/datasets` and `GET /api/v1/datasets/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DatasetInfo {
     /// The dataset id.
     pub id: String,
@@ -79,17 +79,6 @@ pub struct DatasetInfo {
     pub skipped: u64,
     /// The STIX `account_type` of the accounts, if given.
     pub account_type: Option<String>,
-}
-
-impl DatasetInfo {
-    /// The JSON form answered by the REST API.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "format": self.format, "records": self.records, "posts": self.posts,
-            "users": self.users, "duplicates": self.duplicates, "skipped": self.skipped,
-            "account_type": self.account_type,
-        })
-    }
 }
 
 /// A detection request.
