@@ -1486,7 +1486,7 @@ async fn every_documented_response_matches_real_responses() {
         let secured = !matches!(op.get("security"), Some(Value::Array(a)) if a.is_empty());
         if secured {
             let method: Method = m.to_ascii_uppercase().parse().unwrap();
-            let concrete = tpl.replace('{', "").replace('}', "");
+            let concrete = tpl.replace(['{', '}'], "");
             c.probe(&app, method, &concrete, Some("slow"), P::None)
                 .await;
         }
