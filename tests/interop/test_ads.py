@@ -530,3 +530,49 @@ def test_registry_duty_counts_every_visitor_and_periods_use_the_district_time(wo
     f.write_text(json.dumps(doc))
     out = json.loads(h.cli("ads", "check", str(f), "--json").stdout)
     assert "CA-325.1-1" not in {x["rule_id"] for x in out["fired"]}, out
+
+
+def test_public_answers_match_the_served_openapi_document(world):
+    """Through the real binary: the public archive's answers validate against the schemas of
+    the OpenAPI document the server serves (the public views allow no property beyond those
+    listed, so a private sponsor field cannot appear), and a path parameter the router cannot
+    read is answered in the JSON error shape like every other public error."""
+    from jsonschema import Draft202012Validator
+
+    h = world
+    individual = {"id": "jean", "legal_name": "Jean Private", "disclosed_name": "Friends of the Valley",
+                  "kind": "individual", "citizenship": ["FR"], "residence": "FR",
+                  "operates_in": ["CA"]}
+    r = call(h, "PUT", "/api/v1/sponsors/jean", "pat", json=individual)
+    assert r.status_code == 200, r.text
+    r = call(h, "POST", "/api/v1/ads", "pat", json=record("pub-1", "Transit for all"))
+    assert r.status_code == 201, r.text
+    ad_id = r.json()["id"]
+    doc = call(h, "GET", "/api/v1/openapi.json").json()
+
+    def check(path, schema):
+        r = call(h, "GET", path)
+        assert r.status_code == 200, r.text
+        v = Draft202012Validator({"$ref": f"#/components/schemas/{schema}", "components": doc["components"]})
+        errors = [f"{e.json_path}: {e.message}" for e in v.iter_errors(r.json())]
+        assert not errors, (path, errors)
+        return r.json()
+
+    sponsor = check("/public/sponsors/jean", "PublicSponsor")
+    assert sponsor["name"] == "Friends of the Valley"
+    assert not {"legal_name", "citizenship", "residence", "disclosed_name"} & set(sponsor)
+    check("/public/sponsors", "PublicSponsorPage")
+    check(f"/public/ads/{ad_id}", "PublicAd")
+    check("/public/ads?election=ca-2029", "PublicAdPage")
+    check(f"/public/ads/{ad_id}/versions", "PublicAdVersions")
+    check("/public/elections", "PublicElectionList")
+    check("/public/elections/ca-2029", "PublicElection")
+    # The schema itself refuses a private field.
+    v = Draft202012Validator({"$ref": "#/components/schemas/PublicSponsor", "components": doc["components"]})
+    assert not v.is_valid(dict(sponsor, citizenship=["FR"]))
+
+    for path in ["/public/ads/%FF", "/public/sponsors/%FF", "/public/elections/%FF/ads.csv"]:
+        r = call(h, "GET", path)
+        assert r.status_code == 400, (path, r.text)
+        assert r.headers["content-type"].startswith("application/json"), (path, r.headers)
+        assert r.json()["error"]["code"] == "bad_request", (path, r.text)

@@ -25,9 +25,12 @@
 use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 
-use adrules::model::{CanadianRole, EuBasis, FundingSource, Money, Sponsor, SponsorKind};
+use adrules::model::{
+    AdClass, CanadianRole, Creative, Dissemination, DistributionShare, EuBasis, FundingSource,
+    Label, Money, Notice, Range, Sponsor, SponsorKind, TargetingCriterion,
+};
 use adrules::{Date, Engine, Limits, Outcome, Submission};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use store::{
@@ -37,6 +40,9 @@ use store::{
 };
 
 use hub::{now_micros, now_secs, Hub, HubError, Principal};
+
+/// The registry's election and platform records are the `adrules` ones.
+pub use adrules::model::{Election, Platform};
 
 /// Setting written by earlier versions: the collection (UUID) every incident went to, chosen
 /// over HTTP by any election authority. Read only, as that authority's own destination.
@@ -117,23 +123,24 @@ pub struct CreativeUpload {
     pub media_type: String,
 }
 
-/// What a submission did.
-#[derive(Debug, Clone, PartialEq)]
+/// What a submission did (the body of `POST /api/v1/ads`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubmitOutcome {
     /// The verdict.
     pub verdict: Outcome,
     /// Whether the ad was published (ACCEPT or FLAG).
     pub published: bool,
     /// The public registry id, when published.
+    #[serde(rename = "id")]
     pub ad: Option<i64>,
     /// The published version, when published.
     pub version: Option<i64>,
     /// The submission record's id.
     pub submission_id: i64,
-    /// The full check result (verdict, every fired rule, retention dates).
-    pub result: Value,
     /// STIX incident ids created for foreign-funding and foreign-interference violations.
     pub incidents: Vec<String>,
+    /// The full check result (verdict, every fired rule, retention dates).
+    pub result: adrules::CheckResult,
 }
 
 /// A checked submission ready to store.
@@ -144,7 +151,7 @@ struct Prepared {
     sub: Submission,
     verdict: Outcome,
     published: bool,
-    result: Value,
+    result: adrules::CheckResult,
 }
 
 /// A public search's filters (no paging).
@@ -174,13 +181,215 @@ pub struct PublicSearch {
     pub q: Option<String>,
 }
 
-/// A page of public ads.
-#[derive(Debug, Clone, PartialEq)]
+/// A page of public ads (the body of `GET /public/ads`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdPage {
     /// The ads, by id.
-    pub ads: Vec<Value>,
+    pub ads: Vec<PublicAd>,
     /// The cursor of the next page, when more may follow.
     pub next: Option<String>,
+}
+
+/// A violation as its election authority reads it (`GET /api/v1/ads/violations`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    /// Internal id, increasing.
+    pub id: i64,
+    /// The submission it belongs to.
+    pub submission_id: i64,
+    /// The platform organisation.
+    pub platform_org_id: i64,
+    /// The platform's ad id.
+    pub ad_id: String,
+    /// The verdict of the submission.
+    pub verdict: String,
+    /// Rule id.
+    pub rule_id: String,
+    /// Outcome of the rule.
+    pub outcome: String,
+    /// Tagged `foreign_funding`.
+    pub foreign_funding: bool,
+    /// Elections the rule fired for.
+    pub elections: Vec<String>,
+    /// When the submission was received, seconds.
+    pub received: i64,
+    /// The STIX incident id created for it, if any.
+    pub incident_id: Option<String>,
+    /// The fired rule; `None` when its stored form cannot be read.
+    pub rule: Option<ViolationRule>,
+}
+
+/// The rule that fired for a violation, as the engine reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViolationRule {
+    /// Rule id.
+    pub rule_id: String,
+    /// Id of the rule set holding the rule.
+    pub rule_set: String,
+    /// Legal citation.
+    pub citation: String,
+    /// Short title.
+    pub title: String,
+    /// Outcome of the rule.
+    pub outcome: Outcome,
+    /// Plain-language explanation.
+    pub explanation: String,
+    /// The rule's tags.
+    pub tags: Vec<String>,
+    /// What in the ad made the rule fire.
+    pub details: Vec<String>,
+    /// Linked elections the rule fired for.
+    pub elections: Vec<String>,
+}
+
+impl Violation {
+    /// The view of a stored violation.
+    pub fn of(v: &ViolationRow) -> Violation {
+        Violation {
+            id: v.id,
+            submission_id: v.submission_id,
+            platform_org_id: v.platform_org_id,
+            ad_id: v.ad_id.clone(),
+            verdict: v.verdict.clone(),
+            rule_id: v.rule_id.clone(),
+            outcome: v.outcome.clone(),
+            foreign_funding: v.foreign_funding,
+            elections: if v.elections.is_empty() {
+                Vec::new()
+            } else {
+                v.elections.split(',').map(str::to_string).collect()
+            },
+            received: v.received,
+            incident_id: v.incident_id.clone(),
+            rule: serde_json::from_str(&v.detail_json).ok(),
+        }
+    }
+}
+
+/// A published ad as the public sees it: its registry id and version, then its public
+/// document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicAd {
+    /// Registry id.
+    pub id: i64,
+    /// Published version.
+    pub version: i64,
+    /// The published fields; absent only when the stored document cannot be read.
+    #[serde(flatten)]
+    pub document: Option<PublicAdDocument>,
+}
+
+/// The public document of one version of an ad: only the fields a registry publishes. It has
+/// no field for anything private (no submitter, no sponsor's citizenship or residence, no
+/// legal name behind a disclosed one), so none can be published by mistake.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicAdDocument {
+    /// Platform id.
+    pub platform: String,
+    /// The platform's own id of the ad.
+    pub platform_ad_id: String,
+    /// The sponsor.
+    pub sponsor: PublicAdParty,
+    /// The payer (the sponsor when none is named).
+    pub payer: PublicAdParty,
+    /// Who authorized the ad.
+    pub authorized_by: Option<String>,
+    /// Kind of ad.
+    pub class: AdClass,
+    /// Linked election ids.
+    pub elections: Vec<String>,
+    /// The ad's text.
+    pub text: String,
+    /// Languages (ISO 639-1).
+    pub languages: Vec<String>,
+    /// When it was meant to run.
+    pub intended_dissemination: Dissemination,
+    /// When it ran, when known.
+    pub actual_dissemination: Option<Dissemination>,
+    /// Exact spend.
+    pub spend: Option<Money>,
+    /// Spend range.
+    pub spend_range: Option<Range>,
+    /// Impressions range.
+    pub impressions_range: Option<Range>,
+    /// Targeting criteria.
+    pub targeting: Vec<TargetingCriterion>,
+    /// Distribution by region, age and gender.
+    pub distribution: Vec<DistributionShare>,
+    /// Tagline.
+    pub tagline: Option<String>,
+    /// Political-ad label.
+    pub label: Option<Label>,
+    /// Transparency notice.
+    pub notice: Option<Notice>,
+    /// The creative's hash, type and size.
+    pub creative: Option<Creative>,
+    /// The verdict.
+    pub verdict: Outcome,
+    /// The rules that fired.
+    pub fired: Vec<PublicFiredRule>,
+    /// Latest day the ad stays public, `YYYY-MM-DD`.
+    pub publish_until: Option<String>,
+    /// Latest day it is kept, `YYYY-MM-DD`.
+    pub keep_until: Option<String>,
+}
+
+/// A sponsor or payer in a public ad document: its public form, or only its id when the
+/// submission did not describe it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PublicAdParty {
+    /// The public form of the party.
+    Known(PublicParty),
+    /// Only the id.
+    Unknown {
+        /// Registry id.
+        id: String,
+    },
+}
+
+/// A fired rule as the public sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicFiredRule {
+    /// Rule id.
+    pub rule_id: String,
+    /// What the rule asks for.
+    pub outcome: Outcome,
+    /// Legal citation.
+    pub citation: String,
+}
+
+/// One published version of an ad (an entry of `GET /public/ads/{id}/versions`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicAdVersion {
+    /// Version number.
+    pub version: i64,
+    /// When it was published.
+    pub published: String,
+    /// SHA-256 of its creative.
+    pub creative_sha256: Option<String>,
+    /// Its public document.
+    pub document: Option<PublicAdDocument>,
+}
+
+/// A registered platform as the public sees it: the platform record and when it changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicPlatform {
+    /// The platform record (name, monthly reach by language).
+    #[serde(flatten)]
+    pub platform: adrules::model::Platform,
+    /// When it was last registered.
+    pub updated: String,
+}
+
+/// A registered election as the public sees it: the election and its computed periods.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicElection {
+    /// The election.
+    #[serde(flatten)]
+    pub election: adrules::model::Election,
+    /// Its election, pre-election and EU sponsor periods.
+    pub periods: adrules::model::Periods,
 }
 
 fn day_text(d: Date) -> String {
@@ -265,14 +474,12 @@ fn fingerprint(s: &PublicSearch) -> String {
 }
 
 /// The public document of an ad row: its id and version, then the published fields.
-pub fn ad_document(row: &AdRow) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(row.id));
-    m.insert("version".into(), json!(row.version));
-    if let Ok(Value::Object(rest)) = serde_json::from_str::<Value>(&row.listing.public_json) {
-        m.extend(rest);
+pub fn ad_document(row: &AdRow) -> PublicAd {
+    PublicAd {
+        id: row.id,
+        version: row.version,
+        document: serde_json::from_str(&row.listing.public_json).ok(),
     }
-    Value::Object(m)
 }
 
 /// One JSON Lines record of an ad (the public document), without the newline.
@@ -385,12 +592,9 @@ fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
             .map(|s| s.public_name().to_string())
             .unwrap_or_else(|| id.to_string())
     };
-    let sponsor_doc = |id: &str| {
-        sub.sponsors
-            .iter()
-            .find(|s| s.id == id)
-            .and_then(|s| serde_json::to_value(PublicParty::of(s)).ok())
-            .unwrap_or_else(|| json!({ "id": id }))
+    let sponsor_doc = |id: &str| match sub.sponsors.iter().find(|s| s.id == id) {
+        Some(s) => PublicAdParty::Known(PublicParty::of(s)),
+        None => PublicAdParty::Unknown { id: id.to_string() },
     };
     let days = ad.dissemination().days();
     let mut regions: Vec<String> = ad
@@ -400,37 +604,41 @@ fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
         .collect();
     regions.sort();
     regions.dedup();
-    let fired: Vec<Value> = result
+    let fired: Vec<PublicFiredRule> = result
         .fired
         .iter()
-        .map(|f| json!({"rule_id": &*f.rule_id, "outcome": f.outcome, "citation": &*f.citation}))
+        .map(|f| PublicFiredRule {
+            rule_id: f.rule_id.to_string(),
+            outcome: f.outcome,
+            citation: f.citation.to_string(),
+        })
         .collect();
-    let public = json!({
-        "platform": sub.platform.id,
-        "platform_ad_id": ad.platform_ad_id.clone().unwrap_or_else(|| ad.id.clone()),
-        "sponsor": sponsor_doc(&ad.sponsor),
-        "payer": sponsor_doc(ad.payer_id()),
-        "authorized_by": ad.authorized_by,
-        "class": ad.class,
-        "elections": ad.linked_elections,
-        "text": ad.text,
-        "languages": ad.languages,
-        "intended_dissemination": ad.intended_dissemination,
-        "actual_dissemination": ad.actual_dissemination,
-        "spend": ad.spend,
-        "spend_range": ad.spend_range,
-        "impressions_range": ad.impressions_range,
-        "targeting": ad.targeting,
-        "distribution": ad.distribution,
-        "tagline": ad.tagline,
-        "label": ad.label,
-        "notice": ad.notice,
-        "creative": ad.creative,
-        "verdict": result.verdict,
-        "fired": fired,
-        "publish_until": result.retention.publish_until.map(day_text),
-        "keep_until": result.retention.keep_until.map(day_text),
-    });
+    let public = PublicAdDocument {
+        platform: sub.platform.id.clone(),
+        platform_ad_id: ad.platform_ad_id.clone().unwrap_or_else(|| ad.id.clone()),
+        sponsor: sponsor_doc(&ad.sponsor),
+        payer: sponsor_doc(ad.payer_id()),
+        authorized_by: ad.authorized_by.clone(),
+        class: ad.class,
+        elections: ad.linked_elections.clone(),
+        text: ad.text.clone(),
+        languages: ad.languages.clone(),
+        intended_dissemination: ad.intended_dissemination.clone(),
+        actual_dissemination: ad.actual_dissemination.clone(),
+        spend: ad.spend.clone(),
+        spend_range: ad.spend_range,
+        impressions_range: ad.impressions_range,
+        targeting: ad.targeting.clone(),
+        distribution: ad.distribution.clone(),
+        tagline: ad.tagline.clone(),
+        label: ad.label.clone(),
+        notice: ad.notice.clone(),
+        creative: ad.creative.clone(),
+        verdict: result.verdict,
+        fired,
+        publish_until: result.retention.publish_until.map(day_text),
+        keep_until: result.retention.keep_until.map(day_text),
+    };
     AdListing {
         sponsor: ad.sponsor.clone(),
         sponsor_name: name_of(&ad.sponsor),
@@ -452,7 +660,7 @@ fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
         creative_sha256: ad.creative.as_ref().map(|c| c.sha256.clone()),
         publish_until: result.retention.publish_until.map(day_text),
         keep_until: result.retention.keep_until.map(day_text),
-        public_json: public.to_string(),
+        public_json: serde_json::to_string(&public).unwrap_or_default(),
     }
 }
 
@@ -525,8 +733,8 @@ impl Ads {
         }
     }
 
-    /// Every registered election, as `adrules` election JSON.
-    pub fn elections(&self) -> Result<Vec<Value>, HubError> {
+    /// Every registered election.
+    pub fn elections(&self) -> Result<Vec<adrules::model::Election>, HubError> {
         Ok(self
             .store()
             .list_elections()?
@@ -689,14 +897,13 @@ impl Ads {
             .filter(|f| f.outcome != Outcome::Accept)
             .map(|f| incident_label(&f.tags))
             .collect();
-        let result_json = serde_json::to_value(&result).unwrap_or(Value::Null);
         let new = NewAdSubmission {
             platform_org_id: p.org.id,
             user_id: p.user.id,
             ad_id: sub.ad.id.clone(),
             verdict: result.verdict.as_str().to_string(),
             submission_json: serde_json::to_string(&sub).unwrap_or_default(),
-            result_json: result_json.to_string(),
+            result_json: serde_json::to_string(&result).unwrap_or_default(),
             received: now_secs(),
             creative: new_creative,
             listing: published.then(|| listing(&sub, &result)),
@@ -708,7 +915,7 @@ impl Ads {
             sub,
             verdict: result.verdict,
             published,
-            result: result_json,
+            result,
         })
     }
 
@@ -891,7 +1098,7 @@ impl Ads {
         let status = self
             .hub
             .add_objects(&authority, &dest.collection, vec![incident])?;
-        if status.get("success_count").and_then(Value::as_u64) == Some(1) {
+        if status.success_count == 1 {
             Ok(id)
         } else {
             Err(HubError::Store(store::StoreError::Backend(format!(
@@ -1007,15 +1214,20 @@ impl Ads {
         election: Option<&str>,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<ViolationRow>, HubError> {
+    ) -> Result<Vec<Violation>, HubError> {
         require_sector(p, &[Sector::ElectionAuthority], false, "reading violations")?;
         let limit = limit.clamp(1, 10_000);
-        Ok(self.store().list_violations(&ViolationQuery {
-            authority_org: Some(p.org.id),
-            election,
-            after,
-            limit,
-        })?)
+        Ok(self
+            .store()
+            .list_violations(&ViolationQuery {
+                authority_org: Some(p.org.id),
+                election,
+                after,
+                limit,
+            })?
+            .iter()
+            .map(Violation::of)
+            .collect())
     }
 
     /// Public search with stable keyset paging: a first page fixes the newest ad id it may
@@ -1222,21 +1434,21 @@ pub struct PublicSponsor {
 }
 
 /// A sponsor, payer or controlling entity as shown in public documents.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicParty {
     /// Registry id.
     pub id: String,
     /// The disclosed name when set, else the legal name.
     pub name: String,
     /// The legal name, only when no disclosed name is set.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name: Option<String>,
     /// Kind of person or entity.
     pub kind: SponsorKind,
     /// Country of establishment of an entity.
     pub established_in: Option<String>,
     /// Id of the controlling entity.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controlled_by: Option<String>,
 }
 
@@ -1324,15 +1536,11 @@ impl PublicSponsor {
 }
 
 /// The public view of an election: its dates and the periods computed from them.
-fn public_election_doc(e: &adrules::model::Election) -> Value {
-    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-    if let Some(m) = v.as_object_mut() {
-        m.insert(
-            "periods".into(),
-            serde_json::to_value(e.periods()).unwrap_or(Value::Null),
-        );
+fn public_election_doc(e: adrules::model::Election) -> PublicElection {
+    PublicElection {
+        periods: e.periods(),
+        election: e,
     }
-    v
 }
 
 /// Gives a record body the id of its path: an absent `id` is filled in, a different one refused.
@@ -1503,7 +1711,7 @@ impl Ads {
     }
 
     /// A registered sponsor's full record, for platforms and election authorities.
-    pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
+    pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Sponsor, HubError> {
         require_sector(
             p,
             &[Sector::Platform, Sector::ElectionAuthority],
@@ -1599,64 +1807,53 @@ impl Ads {
     }
 
     /// Every registered platform with its monthly reach, by id.
-    pub fn public_platforms(&self) -> Result<Vec<Value>, HubError> {
+    pub fn public_platforms(&self) -> Result<Vec<PublicPlatform>, HubError> {
         self.store()
             .list_platforms()?
             .iter()
             .map(|r| {
-                let mut v: Value = parse_stored("platform", &r.json)?;
-                if let Some(m) = v.as_object_mut() {
-                    m.insert(
-                        "updated".into(),
-                        json!(stix::format_timestamp(r.updated.saturating_mul(1_000_000))),
-                    );
-                }
-                Ok(v)
+                Ok(PublicPlatform {
+                    platform: parse_stored("platform", &r.json)?,
+                    updated: stix::format_timestamp(r.updated.saturating_mul(1_000_000)),
+                })
             })
             .collect()
     }
 
     /// Every registered election with its computed periods, by id.
-    pub fn public_elections(&self) -> Result<Vec<Value>, HubError> {
+    pub fn public_elections(&self) -> Result<Vec<PublicElection>, HubError> {
         self.store()
             .list_elections()?
             .iter()
-            .map(|r| {
-                let e: adrules::model::Election = parse_stored("election", &r.json)?;
-                Ok(public_election_doc(&e))
-            })
+            .map(|r| Ok(public_election_doc(parse_stored("election", &r.json)?)))
             .collect()
     }
 
     /// One registered election with its computed periods.
-    pub fn public_election(&self, id: &str) -> Result<Value, HubError> {
+    pub fn public_election(&self, id: &str) -> Result<PublicElection, HubError> {
         let rec = self
             .store()
             .election_by_id(id)?
             .ok_or_else(|| HubError::NotFound(format!("election '{id}'")))?;
-        let e: adrules::model::Election = parse_stored("election", &rec.json)?;
-        Ok(public_election_doc(&e))
+        Ok(public_election_doc(parse_stored("election", &rec.json)?))
     }
 
     /// The version history of a public ad, oldest first: each version's number, publication
     /// time, creative and public document.
-    pub fn public_ad_versions(&self, id: i64) -> Result<Vec<Value>, HubError> {
+    pub fn public_ad_versions(&self, id: i64) -> Result<Vec<PublicAdVersion>, HubError> {
         self.public_ad(id)?;
         Ok(self
             .store()
             .ad_versions(id)?
             .into_iter()
-            .map(|v| {
-                let doc = v
+            .map(|v| PublicAdVersion {
+                version: v.version,
+                published: stix::format_timestamp(v.published.saturating_mul(1_000_000)),
+                creative_sha256: v.creative_sha256,
+                document: v
                     .public_json
                     .as_deref()
-                    .and_then(|j| serde_json::from_str::<Value>(j).ok());
-                json!({
-                    "version": v.version,
-                    "published": stix::format_timestamp(v.published.saturating_mul(1_000_000)),
-                    "creative_sha256": v.creative_sha256,
-                    "document": doc,
-                })
+                    .and_then(|j| serde_json::from_str(j).ok()),
             })
             .collect())
     }

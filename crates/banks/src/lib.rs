@@ -88,7 +88,7 @@ pub const MAX_MATCHES_PER_REQUEST: usize = 10_000;
 const MAX_LABEL: usize = 200;
 
 /// The hashes of an uploaded image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImageHashes {
     /// PDQ hash, 64 hex digits.
     pub pdq: String,
@@ -978,12 +978,9 @@ impl Banks {
     /// Stores indicators through the ingest path; any failure is an error.
     fn publish(&self, p: &Principal, bank: &Bank, objects: Vec<Value>) -> Result<(), HubError> {
         let status = self.hub.add_objects(p, &bank.collection_id, objects)?;
-        let failures = status
-            .get("failures")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let failures = status.failures;
         if let Some(first) = failures.first() {
+            let first = serde_json::to_string(first).unwrap_or_default();
             return Err(HubError::Store(store::StoreError::Backend(format!(
                 "publishing bank '{}' to its collection failed for {} indicator(s); first: {first}",
                 bank.name,
@@ -1199,7 +1196,7 @@ impl Banks {
             orgs.insert(o.id, o.slug);
         }
         let mut out = String::new();
-        let mut json_items: Vec<Value> = Vec::new();
+        let mut json_items: Vec<EntryView> = Vec::new();
         if format == EntryFormat::Csv {
             out.push_str("id,signal_type,value,content_type,producing_entity,behaviour,enabled,contributor,created,updated,stix_id\n");
         }
@@ -1228,12 +1225,18 @@ impl Banks {
                             e.stix_id
                         );
                     }
-                    EntryFormat::Json => json_items.push(entry_json(e, &contributor)),
+                    EntryFormat::Json => {
+                        json_items.push(EntryView::of(e, Some(&contributor), None))
+                    }
                 }
             }
         }
         if format == EntryFormat::Json {
-            out = json!({ "bank": bank.name, "entries": json_items }).to_string();
+            out = serde_json::to_string(&BankExport {
+                bank: &bank.name,
+                entries: json_items,
+            })
+            .unwrap_or_default();
         }
         Ok(out)
     }
@@ -1404,19 +1407,111 @@ impl Banks {
     }
 }
 
-/// The JSON form of an entry.
-pub fn entry_json(e: &BankEntry, contributor: &str) -> Value {
-    json!({
-        "id": e.id,
-        "signal_type": e.signal_type.as_str(),
-        "value": e.value,
-        "content_type": e.labels.content_type,
-        "producing_entity": e.labels.producing_entity,
-        "behaviour": e.labels.behaviour,
-        "enabled": e.enabled,
-        "contributor": contributor,
-        "created": stix::format_timestamp(e.created),
-        "updated": stix::format_timestamp(e.updated),
-        "stix_id": e.stix_id,
-    })
+/// A bank entry as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EntryView {
+    /// Entry id.
+    pub id: i64,
+    /// `pdq`, `md5` or `sha256`.
+    pub signal_type: String,
+    /// The hash, lower-case hex.
+    pub value: String,
+    /// Label: the kind of content.
+    pub content_type: String,
+    /// Label: who produced it.
+    pub producing_entity: String,
+    /// Label: the behaviour it shows.
+    pub behaviour: String,
+    /// Whether it matches.
+    pub enabled: bool,
+    /// The contributing organisation's slug (in exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contributor: Option<String>,
+    /// When it was added.
+    pub created: String,
+    /// When it last changed.
+    pub updated: String,
+    /// The STIX indicator that publishes it.
+    pub stix_id: String,
+    /// Partner feedback counts (on single-entry reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackView>,
+}
+
+/// The feedback counts of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FeedbackView {
+    /// Organisations that said true positive.
+    pub true_positive: u64,
+    /// Organisations that said false positive.
+    pub false_positive: u64,
+    /// Organisations that disagree with the labels.
+    pub disagree_labels: u64,
+}
+
+impl From<FeedbackCounts> for FeedbackView {
+    fn from(c: FeedbackCounts) -> FeedbackView {
+        FeedbackView {
+            true_positive: c.true_positive,
+            false_positive: c.false_positive,
+            disagree_labels: c.disagree_labels,
+        }
+    }
+}
+
+impl EntryView {
+    /// The view of an entry, with its contributor's slug and feedback counts when given.
+    pub fn of(
+        e: &BankEntry,
+        contributor: Option<&str>,
+        feedback: Option<FeedbackCounts>,
+    ) -> EntryView {
+        EntryView {
+            id: e.id,
+            signal_type: e.signal_type.as_str().to_string(),
+            value: e.value.clone(),
+            content_type: e.labels.content_type.clone(),
+            producing_entity: e.labels.producing_entity.clone(),
+            behaviour: e.labels.behaviour.clone(),
+            enabled: e.enabled,
+            contributor: contributor.map(str::to_string),
+            created: stix::format_timestamp(e.created),
+            updated: stix::format_timestamp(e.updated),
+            stix_id: e.stix_id.clone(),
+            feedback: feedback.map(FeedbackView::from),
+        }
+    }
+}
+
+/// A matched entry as the API shows it: the entry, its bank and the distance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MatchView {
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: EntryView,
+    /// The name of the entry's bank.
+    pub bank: String,
+    /// The slug of the bank's owner organisation.
+    pub bank_owner: String,
+    /// Hamming distance for PDQ, 0 for MD5 and SHA-256.
+    pub distance: u32,
+}
+
+impl MatchView {
+    /// The view of a match.
+    pub fn of(m: &EntryMatch) -> MatchView {
+        MatchView {
+            entry: EntryView::of(&m.entry, None, None),
+            bank: m.bank.clone(),
+            bank_owner: m.bank_owner.clone(),
+            distance: m.distance,
+        }
+    }
+}
+
+/// The JSON export of a bank.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+struct BankExport<'a> {
+    bank: &'a str,
+    entries: Vec<EntryView>,
 }

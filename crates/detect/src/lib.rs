@@ -101,8 +101,8 @@ impl Default for DetectLimits {
     }
 }
 
-/// What an upload read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What an upload read (the body of `POST /api/v1/datasets` and `GET /api/v1/datasets/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DatasetInfo {
     /// The dataset id.
     pub id: String,
@@ -123,15 +123,6 @@ pub struct DatasetInfo {
 }
 
 impl DatasetInfo {
-    /// The JSON form answered by the REST API.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id, "format": self.format, "records": self.records, "posts": self.posts,
-            "users": self.users, "duplicates": self.duplicates, "skipped": self.skipped,
-            "account_type": self.account_type,
-        })
-    }
-
     fn from_record(r: &DatasetRecord) -> DatasetInfo {
         DatasetInfo {
             id: r.id.clone(),

@@ -124,7 +124,7 @@ fn ingest(c: &mut Criterion) {
             || envelope(1000),
             |objs| {
                 let s = hub.add_objects(&p, &col, objs).expect("ingest");
-                assert_eq!(s["success_count"], 1000);
+                assert_eq!(s.success_count, 1000);
             },
             BatchSize::PerIteration,
         )

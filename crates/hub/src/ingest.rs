@@ -4,9 +4,10 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use stix::access::{may_see, ObjectAccess, Reader};
-use store::{AddOutcome, Collection, NewObject, ObjectQuery, Role, Status, VersionFilter};
+use store::{AddOutcome, Collection, NewObject, ObjectQuery, Role, VersionFilter};
 
 use crate::{now_micros, now_secs, Hub, HubError, Principal};
 
@@ -15,6 +16,65 @@ const LOOKUP_CHUNK: usize = 10_000;
 
 /// How often statuses older than the retention are purged, in seconds.
 const PURGE_EVERY_SECS: i64 = 600;
+
+/// A TAXII 2.1 status resource (section 4.3.1), as `add_objects` answers and `get_status`
+/// reads back. Field order is the order of the wire form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// The status id (a UUID).
+    pub id: String,
+    /// Whether the request is done; ingest is synchronous, so always `complete`.
+    pub status: StatusState,
+    /// When the request was received.
+    pub request_timestamp: String,
+    /// How many objects the request carried.
+    pub total_count: usize,
+    /// How many were stored (or already known).
+    pub success_count: usize,
+    /// One entry per stored object, in request order.
+    #[serde(default)]
+    pub successes: Vec<StatusEntry>,
+    /// How many were refused.
+    pub failure_count: usize,
+    /// One entry per refused object, in request order.
+    #[serde(default)]
+    pub failures: Vec<StatusEntry>,
+    /// How many are still being processed; always 0.
+    pub pending_count: usize,
+    /// The objects still being processed; always empty.
+    #[serde(default)]
+    pub pendings: Vec<StatusEntry>,
+}
+
+impl std::fmt::Display for Status {
+    /// The wire form (compact JSON).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+/// The state of a TAXII status resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusState {
+    /// Every object has been processed.
+    Complete,
+    /// Some objects are still being processed.
+    Pending,
+}
+
+/// One object of a status resource (TAXII 2.1 `status-details`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusEntry {
+    /// The object id (empty when the object had none).
+    pub id: String,
+    /// The object version.
+    pub version: String,
+    /// Why it failed, or a note on a success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
 
 /// The version of an object for a status or manifest: `modified`, else `created`.
 pub(crate) fn version_text(obj: &Value) -> Option<String> {
@@ -72,10 +132,14 @@ pub(crate) fn check_generated(obj: &Value, what: &str) -> Result<stix::Checked, 
 }
 
 /// One failure entry of a status resource.
-fn failure(obj: &Value, fallback_version: &str, message: String) -> Value {
+fn failure(obj: &Value, fallback_version: &str, message: String) -> StatusEntry {
     let id = obj.get("id").and_then(Value::as_str).unwrap_or("");
     let version = version_text(obj).unwrap_or_else(|| fallback_version.to_string());
-    json!({ "id": id, "version": version, "message": message })
+    StatusEntry {
+        id: id.to_string(),
+        version,
+        message: Some(message),
+    }
 }
 
 impl Hub {
@@ -96,7 +160,7 @@ impl Hub {
         p: &Principal,
         collection_id: &str,
         objects: Vec<Value>,
-    ) -> Result<Value, HubError> {
+    ) -> Result<Status, HubError> {
         let (collection, access) = self.collection_for(p, collection_id)?;
         if !access.write {
             return Err(HubError::Forbidden(format!(
@@ -114,7 +178,7 @@ impl Hub {
         let request_timestamp = stix::format_timestamp(request_micros);
 
         // Validate everything first; collect the records to store with their input index.
-        let mut failures: Vec<(usize, Value)> = Vec::new();
+        let mut failures: Vec<(usize, StatusEntry)> = Vec::new();
         let mut records: Vec<NewObject> = Vec::with_capacity(objects.len());
         let mut record_index: Vec<usize> = Vec::with_capacity(objects.len());
         // The hub organisation each created_by_ref names (through an organisation or a user
@@ -125,7 +189,7 @@ impl Hub {
         // references and RED versions are checked against the whole request next.
         let mut passed: Vec<(usize, stix::Checked)> = Vec::with_capacity(objects.len());
         // Built-in objects sent along, answered as successes without being stored.
-        let mut acknowledged: Vec<(usize, Value)> = Vec::new();
+        let mut acknowledged: Vec<(usize, StatusEntry)> = Vec::new();
         for (i, obj) in objects.iter().enumerate() {
             let checked = match stix::check_object(obj) {
                 Ok(c) => c,
@@ -141,12 +205,15 @@ impl Hub {
             if builtin.is_some() && builtin == stix::defined_tlp_level(obj) {
                 acknowledged.push((
                     i,
-                    json!({
-                        "id": checked.id,
-                        "version": version_text(obj).unwrap_or_else(|| request_timestamp.clone()),
-                        "message": "this is a built-in TLP marking definition; the hub knows it \
-                                    already and stores nothing",
-                    }),
+                    StatusEntry {
+                        id: checked.id.clone(),
+                        version: version_text(obj).unwrap_or_else(|| request_timestamp.clone()),
+                        message: Some(
+                            "this is a built-in TLP marking definition; the hub knows it \
+                             already and stores nothing"
+                                .to_string(),
+                        ),
+                    },
                 ));
                 continue;
             }
@@ -269,25 +336,34 @@ impl Hub {
             self.objects().add_objects(&records)?
         };
 
-        let mut successes: Vec<(usize, Value)> = Vec::with_capacity(records.len());
+        let mut successes: Vec<(usize, StatusEntry)> = Vec::with_capacity(records.len());
         for ((outcome, record), &i) in outcomes.into_iter().zip(&records).zip(&record_index) {
             let obj = objects.get(i).unwrap_or(&Value::Null);
             match outcome {
                 Ok(AddOutcome::Added { date_added }) => {
                     let version =
                         version_text(obj).unwrap_or_else(|| stix::format_timestamp(date_added));
-                    successes.push((i, json!({ "id": record.id, "version": version })));
+                    successes.push((
+                        i,
+                        StatusEntry {
+                            id: record.id.clone(),
+                            version,
+                            message: None,
+                        },
+                    ));
                 }
                 Ok(AddOutcome::Unchanged { date_added }) => {
                     let version =
                         version_text(obj).unwrap_or_else(|| stix::format_timestamp(date_added));
                     successes.push((
                         i,
-                        json!({
-                            "id": record.id,
-                            "version": version,
-                            "message": "this version was already stored; nothing changed",
-                        }),
+                        StatusEntry {
+                            id: record.id.clone(),
+                            version,
+                            message: Some(
+                                "this version was already stored; nothing changed".to_string(),
+                            ),
+                        },
                     ));
                 }
                 Err(store::StoreError::Backend(msg)) => {
@@ -299,27 +375,32 @@ impl Hub {
         successes.extend(acknowledged);
         successes.sort_by_key(|(i, _)| *i);
         failures.sort_by_key(|(i, _)| *i);
-        let successes: Vec<Value> = successes.into_iter().map(|(_, v)| v).collect();
-        let failures: Vec<Value> = failures.into_iter().map(|(_, v)| v).collect();
+        let successes: Vec<StatusEntry> = successes.into_iter().map(|(_, v)| v).collect();
+        let failures: Vec<StatusEntry> = failures.into_iter().map(|(_, v)| v).collect();
 
-        let status_id = uuid::Uuid::new_v4().to_string();
-        let status = json!({
-            "id": status_id,
-            "status": "complete",
-            "request_timestamp": request_timestamp,
-            "total_count": objects.len(),
-            "success_count": successes.len(),
-            "successes": successes,
-            "failure_count": failures.len(),
-            "failures": failures,
-            "pending_count": 0,
-            "pendings": [],
-        });
-        self.objects().put_status(&Status {
-            id: status_id,
+        let status = Status {
+            id: uuid::Uuid::new_v4().to_string(),
+            status: StatusState::Complete,
+            request_timestamp,
+            total_count: objects.len(),
+            success_count: successes.len(),
+            successes,
+            failure_count: failures.len(),
+            failures,
+            pending_count: 0,
+            pendings: Vec::new(),
+        };
+        let json = serde_json::to_string(&status).map_err(|e| {
+            HubError::Store(store::StoreError::Backend(format!(
+                "status '{}' could not be serialised: {e}",
+                status.id
+            )))
+        })?;
+        self.objects().put_status(&store::Status {
+            id: status.id.clone(),
             user_id: p.user.id,
             created: request_micros / 1_000_000,
-            json: status.to_string(),
+            json,
         })?;
         self.purge_old_statuses()?;
         Ok(status)
@@ -444,7 +525,7 @@ impl Hub {
     }
 
     /// A status resource made by a user of the caller's organisation; `NotFound` otherwise.
-    pub fn get_status(&self, p: &Principal, status_id: &str) -> Result<Value, HubError> {
+    pub fn get_status(&self, p: &Principal, status_id: &str) -> Result<Status, HubError> {
         let not_found = || HubError::NotFound(format!("status '{status_id}'"));
         let Some(status) = self.objects().get_status(status_id)? else {
             return Err(not_found());
@@ -460,7 +541,7 @@ impl Hub {
         }
         serde_json::from_str(&status.json).map_err(|e| {
             HubError::Store(store::StoreError::Backend(format!(
-                "status '{status_id}' is not valid JSON: {e}"
+                "status '{status_id}' is not a valid stored status: {e}"
             )))
         })
     }

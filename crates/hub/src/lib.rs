@@ -40,7 +40,7 @@
 //!     "valid_from": "2026-01-01T00:00:00Z"
 //! });
 //! let status = hub.add_objects(&alice, &col.id, vec![indicator]).unwrap();
-//! assert_eq!(status["success_count"], 1);
+//! assert_eq!(status.success_count, 1);
 //!
 //! let page = hub.get_objects(&alice, &col.id, &ObjectFilter::default(), None, None).unwrap();
 //! assert_eq!(page.objects.len(), 1);
@@ -66,6 +66,7 @@ pub use accounts::{decide, may_create_user, AccountAction, AccountTarget, Actor,
 pub use admin::{AuditRecord, TokenInfo};
 pub use auth::token_lookup;
 pub use error::HubError;
+pub use ingest::{Status, StatusEntry, StatusState};
 pub use store::{
     Access, AccountStore, Collection, ObjectStore, Org, Role, Sector, Tlp, User, VersionFilter,
 };

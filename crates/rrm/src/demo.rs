@@ -281,11 +281,10 @@ fn submit(hub: &hub::Hub, user: &str, collection: &str, objects: Vec<Value>) -> 
     let principal = hub.principal_for(user)?;
     let id = crate::cli::objects::resolve_collection(hub, collection)?;
     let status = hub.add_objects(&principal, &id, objects)?;
-    let failures = status["failure_count"].as_u64().unwrap_or(0);
     anyhow::ensure!(
-        failures == 0,
+        status.failure_count == 0,
         "demo objects for {collection} were rejected: {}",
-        status["failures"]
+        serde_json::to_string(&status.failures)?
     );
     Ok(())
 }

@@ -134,6 +134,7 @@ pub(crate) async fn observe(State(state): State<AppState>, req: Request, next: N
     } else {
         Area::Other
     };
+    let public = path.starts_with("/public/");
     if area == Area::Taxii && route != "unmatched" && !route.ends_with('/') {
         route.push('/');
     }
@@ -149,7 +150,8 @@ pub(crate) async fn observe(State(state): State<AppState>, req: Request, next: N
     let resp = REQUEST_ID
         .scope(request_id.clone(), async move {
             let resp = next.run(req).await;
-            fix_up(area, resp)
+            // The public archive answers errors in the REST shape too.
+            fix_up(if public { Area::Api } else { area }, resp)
         })
         .instrument(span.clone())
         .await;

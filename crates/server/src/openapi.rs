@@ -338,8 +338,9 @@ pub fn document() -> Value {
 
 /// Adds to every operation the statuses the shared layers can answer for it: 500 everywhere,
 /// 401 where credentials are required, 400 where there are parameters or a body (malformed
-/// query, unknown parameter, malformed JSON), 413 and 415 where there is a body, and 429 on the
-/// rate-limited public routes. Statuses an operation documents itself are kept.
+/// query, unknown parameter, malformed JSON), 413 where there is a body, 415 where the body
+/// can only be JSON, and 429 on the rate-limited public routes. Statuses an operation
+/// documents itself are kept.
 fn complete_statuses(doc: &mut Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
@@ -352,6 +353,11 @@ fn complete_statuses(doc: &mut Value) {
         for op in ops.values_mut() {
             let secured = !matches!(op.get("security"), Some(Value::Array(a)) if a.is_empty());
             let has_body = op.get("requestBody").is_some();
+            // Routes that also take images, files or CSV read any other type as one of those.
+            let json_only = op
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+                .is_some_and(|c| c.keys().all(|k| k == "application/json"));
             let has_params = op
                 .get("parameters")
                 .and_then(Value::as_array)
@@ -364,7 +370,10 @@ fn complete_statuses(doc: &mut Value) {
                 codes.push("400");
             }
             if has_body {
-                codes.extend(["413", "415"]);
+                codes.push("413");
+            }
+            if json_only {
+                codes.push("415");
             }
             if public {
                 codes.push("429");

@@ -15,6 +15,11 @@ use hub::{Hub, HubError, ObjectFilter, Principal};
 use serde_json::{json, Value};
 use store::{Role, Sector, Tlp};
 
+/// The wire form (JSON) of a typed view.
+fn wire<T: serde::Serialize>(view: T) -> Value {
+    serde_json::to_value(view).unwrap()
+}
+
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../adrules/samples");
 
 fn sample(name: &str) -> Value {
@@ -82,7 +87,7 @@ fn search_all(ads: &ads::Ads, s: &PublicSearch) -> Vec<i64> {
     let mut cursor = None;
     loop {
         let page = ads.search_ads(s, cursor.as_deref(), Some(7)).unwrap();
-        ids.extend(page.ads.iter().map(|a| a["id"].as_i64().unwrap()));
+        ids.extend(page.ads.iter().map(|a| a.id));
         match page.next {
             Some(n) => cursor = Some(n),
             None => return ids,
@@ -97,13 +102,18 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
         .ads
         .submit_ad(&r.plat, ad("a1", "Vote for better transit"), Some(png()))
         .unwrap();
-    assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
+    assert_eq!(
+        out.verdict,
+        adrules::Outcome::Accept,
+        "{}",
+        wire(&out.result)
+    );
     assert!(out.published);
     let id = out.ad.unwrap();
     assert_eq!(out.version, Some(1));
 
     let row = r.ads.public_ad(id).unwrap();
-    let doc = ads::ad_document(&row);
+    let doc = wire(ads::ad_document(&row));
     assert_eq!(doc["sponsor"]["name"], "Citizens for Transit");
     assert_eq!(doc["elections"], json!(["ca-2029"]));
     let (media, bytes) = r.ads.public_creative(id).unwrap();
@@ -129,7 +139,7 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
         )
         .unwrap();
     assert_eq!(found.ads.len(), 1);
-    assert_eq!(found.ads[0]["id"], id);
+    assert_eq!(found.ads[0].id, id);
     let old = r
         .ads
         .search_ads(
@@ -184,7 +194,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
             adrules::Outcome::Block | adrules::Outcome::Reject
         ),
         "{}",
-        out.result
+        wire(&out.result)
     );
     assert!(!out.published);
     assert_eq!(out.ad, None);
@@ -326,7 +336,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
         s["ad"]["spend"]["minor"] = json!(i * 1000);
         s["ad"]["languages"] = json!([if i % 2 == 0 { "en" } else { "fr" }]);
         let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
-        assert!(out.published, "{}", out.result);
+        assert!(out.published, "{}", wire(&out.result));
     }
     let filters = PublicSearch {
         language: Some("en".into()),
@@ -371,16 +381,12 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
             }
         })
     };
-    let mut ids: Vec<i64> = first
-        .ads
-        .iter()
-        .map(|a| a["id"].as_i64().unwrap())
-        .collect();
+    let mut ids: Vec<i64> = first.ads.iter().map(|a| a.id).collect();
     let mut cursor = first.next.clone();
     let mut cursors = Vec::new();
     while let Some(c) = cursor {
         let page = r.ads.search_ads(&filters, Some(&c), Some(5)).unwrap();
-        ids.extend(page.ads.iter().map(|a| a["id"].as_i64().unwrap()));
+        ids.extend(page.ads.iter().map(|a| a.id));
         cursors.push((c, page.ads.clone()));
         cursor = page.next;
     }
@@ -486,11 +492,11 @@ fn election_export_and_retention_with_audit() {
         let d = adrules::Date::parse(s).unwrap();
         i64::from(d.days()) * 86_400
     };
-    let publish_until = out.result["retention"]["publish_until"]
+    let publish_until = wire(&out.result)["retention"]["publish_until"]
         .as_str()
         .unwrap()
         .to_string();
-    let keep_until = out.result["retention"]["keep_until"]
+    let keep_until = wire(&out.result)["retention"]["keep_until"]
         .as_str()
         .unwrap()
         .to_string();
@@ -656,10 +662,10 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert_eq!(out.verdict, inline.verdict);
     assert_eq!(out.verdict, adrules::Outcome::Block);
     assert_eq!(
-        fired_ids(&out.result),
+        fired_ids(&wire(&out.result)),
         fired_ids(&serde_json::to_value(&inline).unwrap())
     );
-    assert!(fired_ids(&out.result).contains(&"EU-ART5-2-SPONSOR".to_string()));
+    assert!(fired_ids(&wire(&out.result)).contains(&"EU-ART5-2-SPONSOR".to_string()));
 
     // The public view resolves the chain and leaves out nothing public.
     let v = serde_json::to_value(r.ads.public_sponsor("verein").unwrap()).unwrap();
@@ -688,15 +694,15 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .iter()
         .all(|id| listed.iter().any(|l| l == id)));
     assert_eq!(
-        r.ads.sponsor(&r.authority, "parent").unwrap()["legal_name"],
+        r.ads.sponsor(&r.authority, "parent").unwrap().legal_name,
         "Velo Parent Inc."
     );
     assert!(matches!(
         r.ads.sponsor(&r.gov, "parent"),
         Err(HubError::Forbidden(_))
     ));
-    let platforms = r.ads.public_platforms().unwrap();
-    assert_eq!(platforms.len(), 1);
+    let platforms = wire(r.ads.public_platforms().unwrap());
+    assert_eq!(platforms.as_array().unwrap().len(), 1);
     assert_eq!(platforms[0]["id"], "plat");
 }
 
@@ -710,8 +716,13 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
         let mut s = ad(&format!("s{i}"), "Transit now");
         s.as_object_mut().unwrap().remove("sponsors");
         let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
-        assert_eq!(out.verdict, adrules::Outcome::Accept, "{}", out.result);
-        let doc = ads::ad_document(&r.ads.public_ad(out.ad.unwrap()).unwrap());
+        assert_eq!(
+            out.verdict,
+            adrules::Outcome::Accept,
+            "{}",
+            wire(&out.result)
+        );
+        let doc = wire(ads::ad_document(&r.ads.public_ad(out.ad.unwrap()).unwrap()));
         assert_eq!(doc["sponsor"]["name"], "Citizens for Transit");
     }
     // The same id given inline with foreign funds is judged as given.
@@ -719,7 +730,7 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
     s["sponsors"][0]["funding"] = json!([{"amount": {"minor": 900000, "currency": "USD"},
                                           "origin": "US", "source": "private"}]);
     let out = r.ads.submit_ad(&r.plat, s, None).unwrap();
-    assert!(fired_ids(&out.result).contains(&"CA-349.02".to_string()));
+    assert!(fired_ids(&wire(&out.result)).contains(&"CA-349.02".to_string()));
     // An ad naming a sponsor nobody registered is refused naming the field.
     let mut s = ad("s10", "Transit now");
     s.as_object_mut().unwrap().remove("sponsors");
@@ -748,8 +759,8 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
         .submit_ad(&r.plat, ad("v1", "Second words"), Some(gif.clone()))
         .unwrap();
     assert_eq!((second.ad, second.version), (Some(id), Some(2)));
-    let versions = r.ads.public_ad_versions(id).unwrap();
-    assert_eq!(versions.len(), 2);
+    let versions = wire(r.ads.public_ad_versions(id).unwrap());
+    assert_eq!(versions.as_array().unwrap().len(), 2);
     assert_eq!(versions[0]["version"], 1);
     assert_eq!(versions[0]["document"]["text"], "First words");
     assert_eq!(versions[1]["document"]["text"], "Second words");
@@ -778,8 +789,8 @@ fn public_elections_carry_their_computed_periods() {
     let r = registry();
     let all = r.ads.public_elections().unwrap();
     assert_eq!(all.len(), 1);
-    let e = r.ads.public_election("ca-2029").unwrap();
-    assert_eq!(e, all[0]);
+    let e = wire(r.ads.public_election("ca-2029").unwrap());
+    assert_eq!(e, wire(&all[0]));
     // Fixed-date general election: pre-election period from June 30 to the day before the
     // writ, election period from the writ to polling day, EU window three months back.
     assert_eq!(
@@ -1052,7 +1063,7 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     );
     // The full record stays available to platforms and authorities.
     assert_eq!(
-        r.ads.sponsor(&r.authority, "valley").unwrap()["legal_name"],
+        r.ads.sponsor(&r.authority, "valley").unwrap().legal_name,
         "Jean Private"
     );
     // A published ad's document follows the same rule.
@@ -1061,8 +1072,8 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     s["ad"]["sponsor"] = json!("valley");
     s["ad"]["tagline"] = json!("Authorized by Friends of the Valley");
     let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
-    assert!(out.published, "{}", out.result);
-    let doc = ads::ad_document(&r.ads.public_ad(out.ad.unwrap()).unwrap());
+    assert!(out.published, "{}", wire(&out.result));
+    let doc = wire(ads::ad_document(&r.ads.public_ad(out.ad.unwrap()).unwrap()));
     assert_eq!(doc["sponsor"]["name"], "Friends of the Valley");
     assert!(!doc.to_string().contains("Jean Private"), "{doc}");
     assert!(doc["sponsor"].get("residence").is_none());

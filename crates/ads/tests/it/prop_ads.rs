@@ -15,6 +15,11 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use store::{Role, Sector};
 
+/// The wire form (JSON) of a typed view.
+fn wire<T: serde::Serialize>(view: T) -> Value {
+    serde_json::to_value(view).unwrap()
+}
+
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../adrules/samples");
 
 fn sample(name: &str) -> Value {
@@ -182,7 +187,7 @@ proptest! {
         let out = w.ads.submit_ad(&w.plat, by_id, Some(png)).unwrap();
         prop_assert_eq!(out.verdict, expected.verdict);
         prop_assert_eq!(
-            fired(&out.result),
+            fired(&wire(&out.result)),
             fired(&serde_json::to_value(&expected).unwrap())
         );
     }

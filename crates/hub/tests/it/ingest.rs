@@ -30,7 +30,8 @@ fn all_versions() -> ObjectFilter {
 }
 
 /// Checks the TAXII status shape: counts equal list lengths and add up.
-fn check_counts(status: &Value) {
+fn check_counts(status: &hub::Status) {
+    let status = &serde_json::to_value(status).unwrap();
     let n = |k: &str| status[k].as_u64().unwrap();
     let len = |k: &str| status[k].as_array().unwrap().len() as u64;
     assert_eq!(status["status"], "complete");
@@ -67,25 +68,25 @@ fn valid_objects_are_stored_even_when_others_fail() {
         )
         .unwrap();
     check_counts(&status);
-    assert_eq!(status["total_count"], 5);
-    assert_eq!(status["success_count"], 2);
-    assert_eq!(status["failure_count"], 3);
-    let failures = status["failures"].as_array().unwrap();
-    assert_eq!(failures[0]["id"], bad_modified["id"]);
-    assert_eq!(failures[0]["version"], bad_modified["modified"]);
-    let msg = failures[0]["message"].as_str().unwrap();
+    assert_eq!(status.total_count, 5);
+    assert_eq!(status.success_count, 2);
+    assert_eq!(status.failure_count, 3);
+    let failures = &status.failures;
+    assert_eq!(failures[0].id, bad_modified["id"]);
+    assert_eq!(failures[0].version, bad_modified["modified"]);
+    let msg = failures[0].message.as_deref().unwrap();
     assert!(
         msg.contains("modified") && msg.contains(bad_modified["id"].as_str().unwrap()),
         "{msg}"
     );
-    let successes = status["successes"].as_array().unwrap();
-    assert_eq!(successes[0]["id"], good1["id"]);
-    assert_eq!(successes[0]["version"], good1["modified"]);
+    let successes = &status.successes;
+    assert_eq!(successes[0].id, good1["id"]);
+    assert_eq!(successes[0].version, good1["modified"]);
 
     let stored = read_all(hub, &a, &col, &ObjectFilter::default());
     assert_eq!(stored, vec![good1, good2]);
     // The status can be read back by the submitter and a colleague, not by another org.
-    let id = status["id"].as_str().unwrap();
+    let id = status.id.as_str();
     assert_eq!(hub.get_status(&a, id).unwrap(), status);
     let colleague = org_with_user(hub, "org-a", "ann2", Role::Reader);
     assert_eq!(hub.get_status(&colleague, id).unwrap(), status);
@@ -104,26 +105,28 @@ fn versioning_rules() {
     let id = new_id("indicator");
     let v1 = indicator(&id, 1);
     let s = hub.add_objects(&a, &col, vec![v1.clone()]).unwrap();
-    assert_eq!(s["success_count"], 1);
+    assert_eq!(s.success_count, 1);
     // Re-posting the identical version is a success that stores nothing.
     let s = hub.add_objects(&a, &col, vec![v1.clone()]).unwrap();
-    assert_eq!(s["success_count"], 1);
+    assert_eq!(s.success_count, 1);
     check_counts(&s);
     assert_eq!(t.store.count_objects(&col).unwrap(), 1);
     // Same (id, modified), other content: a failure.
     let mut changed = v1.clone();
     changed["name"] = json!("something else");
     let s = hub.add_objects(&a, &col, vec![changed]).unwrap();
-    assert_eq!(s["failure_count"], 1);
-    assert!(s["failures"][0]["message"]
-        .as_str()
+    assert_eq!(s.failure_count, 1);
+    assert!(s.failures[0]
+        .message
+        .as_deref()
         .unwrap()
         .contains("different content"));
     // Another organisation may not add a version.
     let s = hub.add_objects(&b, &col, vec![indicator(&id, 2)]).unwrap();
-    assert_eq!(s["failure_count"], 1);
-    assert!(s["failures"][0]["message"]
-        .as_str()
+    assert_eq!(s.failure_count, 1);
+    assert!(s.failures[0]
+        .message
+        .as_deref()
         .unwrap()
         .contains("only the organisation that created"));
     // The owner may; then revokes; after that nothing follows.
@@ -133,10 +136,11 @@ fn versioning_rules() {
     let s = hub
         .add_objects(&a, &col, vec![v2.clone(), v3.clone(), indicator(&id, 4)])
         .unwrap();
-    assert_eq!(s["success_count"], 2);
-    assert_eq!(s["failure_count"], 1);
-    assert!(s["failures"][0]["message"]
-        .as_str()
+    assert_eq!(s.success_count, 2);
+    assert_eq!(s.failure_count, 1);
+    assert!(s.failures[0]
+        .message
+        .as_deref()
         .unwrap()
         .contains("revoked"));
     check_counts(&s);
@@ -177,12 +181,12 @@ fn created_by_ref_must_not_name_another_hub_organisation() {
         )
         .unwrap();
     check_counts(&s);
-    assert_eq!(s["success_count"], 3);
-    let f = s["failures"].as_array().unwrap();
-    let failed: Vec<&Value> = f.iter().map(|x| &x["id"]).collect();
+    assert_eq!(s.success_count, 3);
+    let f = &s.failures;
+    let failed: Vec<&str> = f.iter().map(|x| x.id.as_str()).collect();
     assert_eq!(failed, vec![&forged["id"], &hubs["id"], &other_user["id"]]);
     for x in f {
-        assert!(x["message"].as_str().unwrap().contains("created_by_ref"));
+        assert!(x.message.as_deref().unwrap().contains("created_by_ref"));
     }
     // Objects attributed to an outside identity belong to the submitter's organisation.
     let s = hub
@@ -192,7 +196,7 @@ fn created_by_ref_must_not_name_another_hub_organisation() {
             vec![indicator(outside["id"].as_str().unwrap(), 5)],
         )
         .unwrap();
-    assert_eq!(s["failure_count"], 1);
+    assert_eq!(s.failure_count, 1);
 }
 
 #[test]
@@ -218,7 +222,7 @@ fn ingest_needs_a_write_grant_and_a_writing_role() {
     hub.grant(Actor::Operator, "org-c", &col, RW).unwrap();
     let s = hub.add_objects(&c, &col, vec![]).unwrap();
     check_counts(&s);
-    assert_eq!(s["total_count"], 0);
+    assert_eq!(s.total_count, 0);
 }
 
 #[test]
@@ -235,7 +239,7 @@ fn disarm_round_trips_losslessly() {
     // DISARM's identity is not a hub organisation, so it may be referenced freely.
     let s = hub.add_objects(&a, &col, objects.clone()).unwrap();
     check_counts(&s);
-    assert_eq!(s["success_count"], 698, "{}", s["failures"]);
+    assert_eq!(s.success_count, 698, "{:?}", s.failures);
     let back = read_all(hub, &a, &col, &all_versions());
     assert_eq!(back.len(), 698);
     let mut want: Vec<String> = objects.iter().map(|o| o.to_string()).collect();
@@ -245,6 +249,6 @@ fn disarm_round_trips_losslessly() {
     assert_eq!(want, got);
     // Re-importing changes nothing.
     let s = hub.add_objects(&a, &col, objects).unwrap();
-    assert_eq!(s["success_count"], 698);
+    assert_eq!(s.success_count, 698);
     assert_eq!(t.store.count_objects(&col).unwrap(), 698);
 }

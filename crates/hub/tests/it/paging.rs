@@ -33,7 +33,7 @@ fn world(n: usize) -> World {
         .collect();
     for chunk in objs.chunks(4) {
         let s = t.hub.add_objects(&a, &col, chunk.to_vec()).unwrap();
-        assert_eq!(s["failure_count"], 0);
+        assert_eq!(s.failure_count, 0);
     }
     World { t, a, col, objs }
 }

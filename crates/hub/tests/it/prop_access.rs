@@ -328,14 +328,14 @@ fn run(spec: Spec, twists: bool) -> Result<(), TestCaseError> {
             let status = hub.add_objects(submitter, &col, posted).unwrap();
             if changed {
                 // Every posted object is refused, with a message naming the object.
-                prop_assert_eq!(&status["success_count"], 0, "{}", status);
-                prop_assert_eq!(&status["failure_count"], n, "{}", status);
-                let msg = status["failures"][n - 1]["message"].as_str().unwrap_or("");
+                prop_assert_eq!(status.success_count, 0, "{}", status);
+                prop_assert_eq!(status.failure_count, n, "{}", status);
+                let msg = status.failures[n - 1].message.as_deref().unwrap_or("");
                 prop_assert!(msg.contains(&id), "{}", msg);
                 continue;
             }
             // Nothing was twisted after all: an ordinary object, re-marked canonically.
-            prop_assert_eq!(&status["success_count"], 1, "{}", status);
+            prop_assert_eq!(status.success_count, 1, "{}", status);
             if o.twist == 0 {
                 level = Some(MARKINGS[(o.case_mask.len() * 3) % MARKINGS.len()].1);
             } else {
@@ -351,7 +351,7 @@ fn run(spec: Spec, twists: bool) -> Result<(), TestCaseError> {
             continue;
         }
         let status = hub.add_objects(submitter, &col, vec![obj]).unwrap();
-        prop_assert_eq!(&status["success_count"], 1, "{}", status);
+        prop_assert_eq!(status.success_count, 1, "{}", status);
         model.push(ModelObj {
             id,
             level: level.unwrap_or(spec.default_tlp),

@@ -99,7 +99,7 @@ proptest! {
             Err(e) => return Err(TestCaseError::fail(format!("{text}: {e}"))),
         };
         let status = hub.add_objects(&a, &col, vec![sent.clone()]).unwrap();
-        prop_assert_eq!(&status["success_count"], &Value::from(1), "{}", status);
+        prop_assert_eq!(status.success_count, 1, "{}", status);
 
         let check = |got: &Value, redacted: bool| -> Result<(), TestCaseError> {
             let out = serde_json::to_string(got).unwrap();
@@ -158,7 +158,7 @@ fn the_numbers_of_the_issue_keep_their_text() {
         objs.push(stix::json::from_str(&text).unwrap());
     }
     let status = hub.add_objects(&a, &col, objs).unwrap();
-    assert_eq!(status["success_count"], numbers.len(), "{status}");
+    assert_eq!(status.success_count, numbers.len(), "{status}");
     let page = hub
         .get_objects(&a, &col, &ObjectFilter::default(), None, None)
         .unwrap();

@@ -30,11 +30,8 @@ fn identity(id: &str, name: &str) -> Value {
         "modified": ts(0), "name": name, "identity_class": "organization"})
 }
 
-fn message(status: &Value, n: usize) -> String {
-    status["failures"][n]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+fn message(status: &hub::Status, n: usize) -> String {
+    status.failures[n].message.clone().unwrap_or_default()
 }
 
 fn upper_uuid(id: &str) -> String {
@@ -68,8 +65,8 @@ fn reserved_ids_are_refused_with_the_reason() {
         identity(&new_id("identity"), "An ordinary identity"),
     ];
     let s = hub.add_objects(&a, &col, objs.clone()).unwrap();
-    assert_eq!(s["success_count"], 1, "{s}");
-    assert_eq!(s["failure_count"], 5, "{s}");
+    assert_eq!(s.success_count, 1, "{s}");
+    assert_eq!(s.failure_count, 5, "{s}");
     for (n, obj) in objs.iter().take(5).enumerate() {
         let m = message(&s, n);
         let id = obj["id"].as_str().unwrap();
@@ -90,7 +87,7 @@ fn a_squatted_organisation_identity_does_not_stop_add_org_or_start_up() {
     let s = hub
         .add_objects(&a, &col, vec![identity(&future, "Government of France")])
         .unwrap();
-    assert_eq!(s["success_count"], 1, "{s}");
+    assert_eq!(s.success_count, 1, "{s}");
     // The organisation is still made, with its identity in the directory and a grant.
     let org = hub
         .add_org(
@@ -111,7 +108,7 @@ fn a_squatted_organisation_identity_does_not_stop_add_org_or_start_up() {
     let mut v2 = identity(&future, "Government of France");
     v2["modified"] = json!(ts(5));
     let s = hub.add_objects(&a, &col, vec![v2]).unwrap();
-    assert_eq!(s["failure_count"], 1, "{s}");
+    assert_eq!(s.failure_count, 1, "{s}");
     assert!(message(&s, 0).contains("reserved"), "{s}");
     // The squatted copy is no longer served anywhere but the directory.
     let copies: Vec<Value> = read_all(hub, &a, &col, &ObjectFilter::default())
@@ -193,20 +190,22 @@ fn upper_case_twins_and_attributions_are_refused() {
     let hub = &t.hub;
     let id = new_id("indicator");
     assert_eq!(
-        hub.add_objects(&a, &col, vec![indicator(&id, 1)]).unwrap()["success_count"],
+        hub.add_objects(&a, &col, vec![indicator(&id, 1)])
+            .unwrap()
+            .success_count,
         1
     );
     // Org b's upper-case twin of a's object.
     let s = hub
         .add_objects(&b, &col, vec![indicator(&upper_uuid(&id), 2)])
         .unwrap();
-    assert_eq!(s["failure_count"], 1, "{s}");
+    assert_eq!(s.failure_count, 1, "{s}");
     assert!(message(&s, 0).contains("property 'id'") && message(&s, 0).contains("upper-case"));
     // Attribution to org a's identity, upper-cased.
     let mut claimed = indicator(&new_id("indicator"), 1);
     claimed["created_by_ref"] = json!(upper_uuid(&a.org.identity_id));
     let s = hub.add_objects(&b, &col, vec![claimed]).unwrap();
-    assert_eq!(s["failure_count"], 1, "{s}");
+    assert_eq!(s.failure_count, 1, "{s}");
     assert!(message(&s, 0).contains("property 'created_by_ref'"), "{s}");
 }
 
@@ -230,7 +229,7 @@ fn markings_the_hub_cannot_read_are_refused_never_unmarked() {
     gran["granular_markings"] = json!([granular_unknown]);
     let objs = vec![upper_red, own_def, by_own, unknown, gran];
     let s = hub.add_objects(&a, &col, objs.clone()).unwrap();
-    assert_eq!(s["success_count"], 0, "{s}");
+    assert_eq!(s.success_count, 0, "{s}");
     assert!(message(&s, 0).contains("object_marking_refs.[0]"));
     assert!(message(&s, 1).contains("TLP"));
     assert!(message(&s, 2).contains("object_marking_refs.[0]"), "{s}");
@@ -253,11 +252,11 @@ fn markings_the_hub_cannot_read_are_refused_never_unmarked() {
     let mut x = indicator(&new_id("indicator"), 1);
     x["object_marking_refs"] = json!([statement, Tlp::Green.marking_id()]);
     let s = hub.add_objects(&a, &col, vec![x.clone(), def]).unwrap();
-    assert_eq!(s["success_count"], 2, "{s}");
+    assert_eq!(s.success_count, 2, "{s}");
     let mut y = indicator(&new_id("indicator"), 1);
     y["object_marking_refs"] = json!([statement]);
     let s = hub.add_objects(&a, &col, vec![y]).unwrap();
-    assert_eq!(s["success_count"], 1, "{s}");
+    assert_eq!(s.success_count, 1, "{s}");
 }
 
 #[test]
@@ -275,24 +274,28 @@ fn observables_are_shared_and_foreign_ids_answer_alike() {
     let red = marked(domain.clone(), Tlp::Red);
     for c in [&col, &secret] {
         assert_eq!(
-            hub.add_objects(&a, c, vec![red.clone()]).unwrap()["success_count"],
+            hub.add_objects(&a, c, vec![red.clone()])
+                .unwrap()
+                .success_count,
             1
         );
     }
     // An SDO of a's in the secret collection.
     let sdo = marked(indicator(&new_id("indicator"), 1), Tlp::Red);
     assert_eq!(
-        hub.add_objects(&a, &secret, vec![sdo.clone()]).unwrap()["success_count"],
+        hub.add_objects(&a, &secret, vec![sdo.clone()])
+            .unwrap()
+            .success_count,
         1
     );
     // Org b posts the same ids, and ids nobody stored: the answers have the same shape.
     let never = json!({"type": "domain-name", "spec_version": "2.1",
         "id": "domain-name--bedb4eb9-6f2c-5b3b-9d2a-7d6f3c1e0a11", "value": "never.example"});
-    let shape = |s: &Value| {
+    let shape = |s: &hub::Status| {
         (
-            s["success_count"].clone(),
-            s["failure_count"].clone(),
-            s["successes"][0].get("message").cloned(),
+            s.success_count,
+            s.failure_count,
+            s.successes[0].message.clone(),
         )
     };
     let known = hub
@@ -312,7 +315,7 @@ fn observables_are_shared_and_foreign_ids_answer_alike() {
             ],
         )
         .unwrap();
-    assert_eq!(known["success_count"], 2, "{known}");
+    assert_eq!(known.success_count, 2, "{known}");
     assert_eq!(shape(&known), shape(&fresh));
     // Each organisation sees its own copy; a's RED copy stays hidden from b.
     let seen = read_all(hub, &b, &col, &ObjectFilter::default());
@@ -350,7 +353,9 @@ fn revocation_and_red_versions() {
     let id = new_id("indicator");
     let v1 = marked(indicator(&id, 1), Tlp::Red);
     assert_eq!(
-        hub.add_objects(&a, &col, vec![v1.clone()]).unwrap()["success_count"],
+        hub.add_objects(&a, &col, vec![v1.clone()])
+            .unwrap()
+            .success_count,
         1
     );
     let s = hub
@@ -360,7 +365,7 @@ fn revocation_and_red_versions() {
             vec![marked(indicator(&id, 2), Tlp::Clear)],
         )
         .unwrap();
-    assert_eq!(s["failure_count"], 1, "{s}");
+    assert_eq!(s.failure_count, 1, "{s}");
     assert!(
         message(&s, 0).contains("TLP:RED") && message(&s, 0).contains("carl"),
         "{s}"
@@ -371,25 +376,29 @@ fn revocation_and_red_versions() {
         &[stix::user_identity_id("carl")],
     );
     assert_eq!(
-        hub.add_objects(&a, &col, vec![v2]).unwrap()["success_count"],
+        hub.add_objects(&a, &col, vec![v2]).unwrap().success_count,
         1
     );
     let v3 = marked(indicator(&id, 3), Tlp::Amber);
     assert_eq!(
-        hub.add_objects(&colleague, &col, vec![v3]).unwrap()["success_count"],
+        hub.add_objects(&colleague, &col, vec![v3])
+            .unwrap()
+            .success_count,
         1
     );
     // Revocation is final: no backdated version, and the revoking version stays.
     let mut v5 = marked(indicator(&id, 5), Tlp::Amber);
     v5["revoked"] = json!(true);
     assert_eq!(
-        hub.add_objects(&a, &col, vec![v5.clone()]).unwrap()["success_count"],
+        hub.add_objects(&a, &col, vec![v5.clone()])
+            .unwrap()
+            .success_count,
         1
     );
     let s = hub
         .add_objects(&a, &col, vec![marked(indicator(&id, 4), Tlp::Amber)])
         .unwrap();
-    assert_eq!(s["failure_count"], 1, "{s}");
+    assert_eq!(s.failure_count, 1, "{s}");
     assert!(message(&s, 0).contains("revoked"), "{s}");
     let last = VersionFilter {
         all: false,
@@ -411,7 +420,7 @@ fn revocation_and_red_versions() {
     let s = hub
         .add_objects(&a, &col, vec![marked(indicator(&id, 9), Tlp::Amber)])
         .unwrap();
-    assert_eq!(s["failure_count"], 1, "{s}");
+    assert_eq!(s.failure_count, 1, "{s}");
     assert!(message(&s, 0).contains("revoked"), "{s}");
 }
 
@@ -472,10 +481,10 @@ fn canonical_tlp_definitions_sent_along_are_acknowledged_not_stored() {
     let s = hub
         .add_objects(&a, &col, vec![tlp2_red, tlp1_red, lying])
         .unwrap();
-    assert_eq!(s["success_count"], 2, "{s}");
-    assert_eq!(s["failure_count"], 1, "{s}");
+    assert_eq!(s.success_count, 2, "{s}");
+    assert_eq!(s.failure_count, 1, "{s}");
     for n in 0..2 {
-        let m = s["successes"][n]["message"].as_str().unwrap_or_default();
+        let m = s.successes[n].message.as_deref().unwrap_or_default();
         assert!(m.contains("built-in TLP marking definition"), "{s}");
     }
     assert!(message(&s, 0).contains("reserved"), "{s}");

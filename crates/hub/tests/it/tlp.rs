@@ -120,7 +120,7 @@ fn fixture() -> Fixture {
     ];
     let objs: Vec<Value> = cases.iter().map(|c| c.obj.clone()).collect();
     let s = hub.add_objects(&sub, &col, objs).unwrap();
-    assert_eq!(s["success_count"], cases.len(), "{}", s["failures"]);
+    assert_eq!(s.success_count, cases.len(), "{:?}", s.failures);
     let cases = cases.into_iter().map(|c| (c.name, c.obj)).collect();
     Fixture {
         t,

@@ -85,14 +85,12 @@ pub fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         let objects = std::mem::take(batch);
         tally.read += objects.len() as u64;
         let status = hub.add_objects(&principal, &collection_id, objects)?;
-        tally.stored += status["success_count"].as_u64().unwrap_or(0);
-        if let Some(failures) = status["failures"].as_array() {
-            for f in failures {
-                tally.failed += 1;
-                let id = f["id"].as_str().unwrap_or("(no id)");
-                let msg = f["message"].as_str().unwrap_or("rejected");
-                bar.suspend(|| eprintln!("{name}: {id}: {msg}"));
-            }
+        tally.stored += status.success_count as u64;
+        for f in &status.failures {
+            tally.failed += 1;
+            let id = &f.id;
+            let msg = f.message.as_deref().unwrap_or("rejected");
+            bar.suspend(|| eprintln!("{name}: {id}: {msg}"));
         }
         Ok(())
     };

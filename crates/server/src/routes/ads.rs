@@ -10,6 +10,7 @@ pub(crate) mod public;
 use std::sync::Arc;
 
 use ads::CreativeUpload;
+use ads::Violation;
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -18,7 +19,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hub::Principal;
 use serde_json::{json, Value};
-use store::{Tlp, ViolationRow};
+use store::Tlp;
 
 use crate::body::read_body;
 use crate::error::{blocking, long_work, ApiError};
@@ -222,16 +223,7 @@ async fn submit(
     } else {
         StatusCode::OK
     };
-    let body = json!({
-        "verdict": out.verdict,
-        "published": out.published,
-        "id": out.ad,
-        "version": out.version,
-        "submission_id": out.submission_id,
-        "incidents": out.incidents,
-        "result": out.result,
-    });
-    Ok((status, Json(body)).into_response())
+    Ok((status, Json(out)).into_response())
 }
 
 async fn put_election(
@@ -298,13 +290,19 @@ fn stored_json(json: &str) -> Response {
     Json(doc).into_response()
 }
 
+/// The body of `GET /api/v1/elections`.
+#[derive(serde::Serialize)]
+struct Elections {
+    elections: Vec<ads::Election>,
+}
+
 async fn list_elections(
     State(state): State<AppState>,
     Extension(_p): Extension<Arc<Principal>>,
 ) -> ApiResult {
     let ads = state.ads.clone();
     let list = blocking(move || ads.elections()).await?;
-    Ok(Json(json!({ "elections": list })).into_response())
+    Ok(Json(Elections { elections: list }).into_response())
 }
 
 /// Reads `{"collection": UUID or slug, "tlp": optional TLP}`.
@@ -330,6 +328,18 @@ async fn destination_body(
     Ok((collection, tlp))
 }
 
+/// The body answering a choice of incident destination.
+#[derive(serde::Serialize)]
+struct Destination {
+    /// The election, when the choice is for one election.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    election: Option<String>,
+    /// The collection's UUID.
+    collection: String,
+    /// The TLP of the incidents.
+    tlp: &'static str,
+}
+
 /// `PUT /api/v1/ads/incident-collection`: the destination of the incidents of every election
 /// the caller's organisation registered that has none of its own.
 async fn incident_collection(
@@ -341,10 +351,12 @@ async fn incident_collection(
     let (collection, tlp) = destination_body(&headers, body).await?;
     let ads = state.ads.clone();
     let id = blocking(move || ads.set_incident_collection(&p, &collection, tlp)).await?;
-    Ok(
-        Json(json!({ "collection": id, "tlp": tlp.unwrap_or(Tlp::Amber).as_str() }))
-            .into_response(),
-    )
+    Ok(Json(Destination {
+        election: None,
+        collection: id,
+        tlp: tlp.unwrap_or(Tlp::Amber).as_str(),
+    })
+    .into_response())
 }
 
 /// `PUT /api/v1/elections/{id}/incident-collection`: the destination of one election's
@@ -361,29 +373,19 @@ async fn election_incident_collection(
     let election = id.clone();
     let d =
         blocking(move || ads.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
-    Ok(Json(json!({
-        "election": election,
-        "collection": d.collection,
-        "tlp": d.tlp.as_str(),
-    }))
+    Ok(Json(Destination {
+        election: Some(election),
+        collection: d.collection,
+        tlp: d.tlp.as_str(),
+    })
     .into_response())
 }
 
-fn violation_json(v: &ViolationRow) -> Value {
-    json!({
-        "id": v.id,
-        "submission_id": v.submission_id,
-        "platform_org_id": v.platform_org_id,
-        "ad_id": v.ad_id,
-        "verdict": v.verdict,
-        "rule_id": v.rule_id,
-        "outcome": v.outcome,
-        "foreign_funding": v.foreign_funding,
-        "elections": if v.elections.is_empty() { Vec::new() } else { v.elections.split(',').collect::<Vec<_>>() },
-        "received": v.received,
-        "incident_id": v.incident_id,
-        "rule": serde_json::from_str::<Value>(&v.detail_json).unwrap_or(Value::Null),
-    })
+/// The body of `GET /api/v1/ads/violations` (JSON).
+#[derive(serde::Serialize)]
+struct Violations {
+    violations: Vec<Violation>,
+    next_after: Option<i64>,
 }
 
 fn csv_field(out: &mut String, s: &str) {
@@ -440,10 +442,10 @@ async fn violations(
         let next = (rows.len() == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();
-        return Ok(Json(json!({
-            "violations": rows.iter().map(violation_json).collect::<Vec<_>>(),
-            "next_after": next,
-        }))
+        return Ok(Json(Violations {
+            violations: rows,
+            next_after: next,
+        })
         .into_response());
     }
     // Exports hold every violation (of the election); they are paged internally.
@@ -462,10 +464,10 @@ async fn violations(
                     out.push_str(&format!(",{},", v.verdict));
                     csv_field(&mut out, &v.rule_id);
                     out.push_str(&format!(",{},{},", v.outcome, v.foreign_funding));
-                    csv_field(&mut out, &v.elections);
+                    csv_field(&mut out, &v.elections.join(","));
                     out.push_str(&format!(",{},{}\n", v.received, v.incident_id.as_deref().unwrap_or("")));
                 } else {
-                    out.push_str(&violation_json(v).to_string());
+                    out.push_str(&serde_json::to_string(v).unwrap_or_default());
                     out.push('\n');
                 }
             }
@@ -491,6 +493,7 @@ async fn violations(
 /// Adds the registry's paths (authenticated and public) to the OpenAPI document.
 pub fn merge_openapi(doc: &mut Value) {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
     let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
     let typed = |name: &str, desc: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
     let id_path =
@@ -538,7 +541,7 @@ pub fn merge_openapi(doc: &mut Value) {
                     "submission": {"type": "object", "description": "An adrules submission (see crates/adrules/RULES.md)."},
                     "creative": {"type": "object", "required": ["media_type", "data"], "properties": {"media_type": {"type": "string"}, "data": {"type": "string", "contentEncoding": "base64"}}}}}},
                 "multipart/form-data": {"schema": {"type": "object", "required": ["submission"], "properties": {"submission": {"type": "string", "description": "The submission as JSON."}, "creative": {"type": "string", "format": "binary"}}}}}},
-            "responses": {"200": {"description": "Recorded, not published (REJECT or BLOCK)"}, "201": {"description": "Published"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not a platform organisation"), "413": err("Body too large"), "415": err("Unsupported body type")}
+            "responses": {"200": ok("Recorded, not published (REJECT or BLOCK)", "SubmitOutcome"), "201": ok("Published", "SubmitOutcome"), "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not a platform organisation"), "413": err("Body too large"), "415": err("Unsupported body type")}
         }},
         "/api/v1/ads/violations": {"get": {"operationId": "listAdViolations",
             "summary": "List or export the violations of the caller's elections (election authority)",
@@ -547,28 +550,28 @@ pub fn merge_openapi(doc: &mut Value) {
                 typed("after", "Violation id to start after.", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
                 typed("limit", "1 to 10000.", json!({"type": "integer", "minimum": 1, "maximum": 10000})),
                 typed("format", "json (default), csv or jsonl (whole export).", json!({"type": "string", "enum": ["json", "csv", "jsonl"]}))],
-            "responses": {"200": {"description": "Violations", "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority"), "503": err("Busy: every export and import worker is taken and their queue is full (whole exports only); retry after Retry-After (code busy)")}
+            "responses": {"200": {"description": "Violations", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ViolationPage"}}, "text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}}, "400": err("Bad parameter"), "401": err("Unauthenticated"), "403": err("Not an election authority"), "503": err("Busy: every export and import worker is taken and their queue is full (whole exports only); retry after Retry-After (code busy)")}
         }},
         "/api/v1/ads/incident-collection": {"put": {"operationId": "setAdIncidentCollection",
             "summary": "Choose the collection the foreign-funding and foreign-interference incidents of the caller's elections are published to (election authority)",
             "description": "Applies to every election the caller's organisation registered, now or later, that has no destination of its own (PUT /api/v1/elections/{id}/incident-collection); other authorities' elections are not affected. Elections without either use the hub-wide default, which only the operator sets (`rrm ads incident-collection`). Incidents are ingested as the caller, at the given TLP (AMBER by default).",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
-            "responses": {"200": {"description": "Chosen: {\"collection\": UUID, \"tlp\"}"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not an election-authority analyst or admin, or no write access"), "404": err("Unknown collection"), "413": err("Body too large"), "415": err("Not JSON")}
+            "responses": {"200": ok("Chosen: {\"collection\": UUID, \"tlp\"}", "IncidentDestination"), "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not an election-authority analyst or admin, or no write access"), "404": err("Unknown collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
-        "/api/v1/elections": {"get": {"operationId": "listElections", "summary": "List registered elections", "responses": {"200": {"description": "Elections"}}}},
+        "/api/v1/elections": {"get": {"operationId": "listElections", "summary": "List registered elections", "responses": {"200": ok("Elections", "ElectionList")}}},
         "/api/v1/elections/{id}": {"put": {"operationId": "putElection",
             "summary": "Register or replace an election (election authority)",
             "parameters": [id_path.clone()],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
             "description": "Only the organisation that registered an election may replace it (403 for any other). The election is validated as submissions validate it: dates in order, and every district's poll_close on polling day in the district's own UTC offset, an offset in use (-12:00 to +14:00); a bad field answers 400 naming it (e.g. districts[3].poll_close).",
-            "responses": {"200": {"description": "The election"}, "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not an election authority, or the election is registered by another organisation"), "413": err("Body too large"), "415": err("Not JSON")}
+            "responses": {"200": ok("The election", "Election"), "400": err("Bad input, the field is named"), "401": err("Unauthenticated"), "403": err("Not an election authority, or the election is registered by another organisation"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/elections/{id}/incident-collection": {"put": {"operationId": "setElectionIncidentCollection",
             "summary": "Choose the collection and TLP of one election's foreign-funding and foreign-interference incidents (the election's authority)",
             "description": "Only the organisation that registered the election may; it needs write access to the collection. Incidents of violations fired for this election go there, ingested as the caller; this wins over the authority's destination for all its elections and over the hub-wide default.",
             "parameters": [id_path.clone()],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection"], "properties": {"collection": {"type": "string", "minLength": 1}, "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}}}}}},
-            "responses": {"200": {"description": "Chosen: {\"election\", \"collection\": UUID, \"tlp\"}"}, "400": err("Missing collection or unknown TLP"), "401": err("Unauthenticated"), "403": err("Not the election's authority, or no write access to the collection"), "404": err("Unknown election or collection"), "413": err("Body too large"), "415": err("Not JSON")}
+            "responses": {"200": ok("Chosen: {\"election\", \"collection\": UUID, \"tlp\"}", "IncidentDestination"), "400": err("Missing collection or unknown TLP"), "401": err("Unauthenticated"), "403": err("Not the election's authority, or no write access to the collection"), "404": err("Unknown election or collection"), "413": err("Body too large"), "415": err("Not JSON")}
         }},
         "/api/v1/sponsors/{id}": {
             "put": {"operationId": "putSponsor",
@@ -576,32 +579,32 @@ pub fn merge_openapi(doc: &mut Value) {
                 "description": "Body: an adrules sponsor (legal and disclosed names, kind, citizenship, residence, place of establishment, controlled_by, Canadian role, authorized agent, EU Art. 5(2) declaration, funding sources). The entity named by controlled_by must be registered first; a chain that loops is refused. Only the registering organisation may replace the record. Submissions may then name the sponsor by id alone: the registry fills it in with its control chain. The sponsor registry is public: everything but an individual's citizenship, permanent residence, residence and declaration basis, and the legal name when a disclosed name is set, is shown at /public/sponsors/{id}.",
                 "parameters": [id_path.clone()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
-                "responses": {"200": {"description": "The sponsor"}, "400": err("Bad input, the field is named"), "403": err("Wrong sector or role, or registered by another organisation")}},
+                "responses": {"200": ok("The sponsor", "Sponsor"), "400": err("Bad input, the field is named"), "403": err("Wrong sector or role, or registered by another organisation")}},
             "get": {"operationId": "getSponsor", "summary": "A sponsor's full record (platform or election authority)",
                 "parameters": [id_path.clone()],
-                "responses": {"200": {"description": "The sponsor"}, "403": err("Wrong sector"), "404": err("Unknown sponsor")}}
+                "responses": {"200": ok("The sponsor", "Sponsor"), "403": err("Wrong sector"), "404": err("Unknown sponsor")}}
         },
         "/api/v1/platforms/{id}": {"put": {"operationId": "putPlatform",
             "summary": "Register or replace the caller's platform record: name and average monthly Canadian reach by language (platform organisation)",
             "description": "The id is the caller's organisation slug. Submissions without a platform use this record.",
             "parameters": [id_path.clone()],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {"200": {"description": "The platform"}, "400": err("Bad input, the field is named"), "403": err("Not this platform's organisation")}
+            "responses": {"200": ok("The platform", "Platform"), "400": err("Bad input, the field is named"), "403": err("Not this platform's organisation")}
         }},
-        "/public/elections": {"get": {"operationId": "listPublicElections", "summary": "Registered elections with their computed periods (no account)", "security": [], "responses": {"200": {"description": "{\"elections\": [...]}, each with periods.election_period, pre_election_period and eu_sponsor_window"}, "429": err("Rate limited")}}},
-        "/public/elections/{id}": {"get": {"operationId": "getPublicElection", "summary": "One election with its computed periods (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The election"}, "404": err("Unknown election"), "429": err("Rate limited")}}},
-        "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), typed("limit", "1 to 200 (default 50).", json!({"type": "integer", "minimum": 1, "maximum": 200}))], "responses": {"200": {"description": "{\"sponsors\": [...], \"next_after\": id or null}"}, "400": err("Bad parameter"), "429": err("Rate limited")}}},
-        "/public/sponsors/{id}": {"get": {"operationId": "getPublicSponsor", "summary": "A sponsor with its resolved control chain and declared funding (no account)", "description": "Never shown: an individual's citizenship, permanent residence, country of residence and the basis of its EU declaration; and, when a disclosed name is set, the legal name (`name` is then the disclosed name and `legal_name` is absent).", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The sponsor"}, "404": err("Unknown sponsor"), "429": err("Rate limited")}}},
-        "/public/platforms": {"get": {"operationId": "listPublicPlatforms", "summary": "Registered platforms with their monthly reach by language (no account)", "security": [], "responses": {"200": {"description": "{\"platforms\": [...]}"}, "429": err("Rate limited")}}},
-        "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": {"description": "{\"versions\": [...]}"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/elections": {"get": {"operationId": "listPublicElections", "summary": "Registered elections with their computed periods (no account)", "security": [], "responses": {"200": ok("{\"elections\": [...]}, each with periods.election_period, pre_election_period and eu_sponsor_window", "PublicElectionList"), "429": err("Rate limited")}}},
+        "/public/elections/{id}": {"get": {"operationId": "getPublicElection", "summary": "One election with its computed periods (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": ok("The election with its periods", "PublicElection"), "404": err("Unknown election"), "429": err("Rate limited")}}},
+        "/public/sponsors": {"get": {"operationId": "listPublicSponsors", "summary": "Registered sponsors, by id (no account)", "security": [], "parameters": [q("after", "Sponsor id to start after."), typed("limit", "1 to 200 (default 50).", json!({"type": "integer", "minimum": 1, "maximum": 200}))], "responses": {"200": ok("{\"sponsors\": [...], \"next_after\": id or null}", "PublicSponsorPage"), "400": err("Bad parameter"), "429": err("Rate limited")}}},
+        "/public/sponsors/{id}": {"get": {"operationId": "getPublicSponsor", "summary": "A sponsor with its resolved control chain and declared funding (no account)", "description": "Never shown: an individual's citizenship, permanent residence, country of residence and the basis of its EU declaration; and, when a disclosed name is set, the legal name (`name` is then the disclosed name and `legal_name` is absent).", "security": [], "parameters": [id_path.clone()], "responses": {"200": ok("The sponsor's public view", "PublicSponsor"), "404": err("Unknown sponsor"), "429": err("Rate limited")}}},
+        "/public/platforms": {"get": {"operationId": "listPublicPlatforms", "summary": "Registered platforms with their monthly reach by language (no account)", "security": [], "responses": {"200": ok("{\"platforms\": [...]}", "PublicPlatformList"), "429": err("Rate limited")}}},
+        "/public/ads/{id}/versions": {"get": {"operationId": "listPublicAdVersions", "summary": "Every published version of an ad, oldest first, with its document and creative hash (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": ok("{\"versions\": [...]}", "PublicAdVersions"), "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
         "/public/ads/{id}/versions/{version}/creative": {"get": {"operationId": "getPublicAdVersionCreative", "summary": "The creative of one version of an ad (no account)", "security": [], "parameters": [ad_id_path.clone(), {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": i64::MAX}}], "responses": {"200": creative.clone(), "404": err("No such version or no creative"), "429": err("Rate limited")}}},
         "/public/ads": {"get": {"operationId": "searchPublicAds",
             "summary": "Search published ads (no account)", "security": [],
             "description": format!("Stable keyset paging: the first page fixes the newest ad it may show, so following `next` returns the same pages even while ads are added. {limited}"),
             "parameters": search_params,
-            "responses": {"200": {"description": "{\"ads\": [...], \"next\": cursor or null}"}, "400": err("Bad filter or cursor"), "429": err("Rate limited")}
+            "responses": {"200": ok("{\"ads\": [...], \"next\": cursor or null}", "PublicAdPage"), "400": err("Bad filter or cursor"), "429": err("Rate limited")}
         }},
-        "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": {"description": "The ad"}, "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
+        "/public/ads/{id}": {"get": {"operationId": "getPublicAd", "summary": "One published ad (no account)", "security": [], "parameters": [ad_id_path.clone()], "responses": {"200": ok("The ad", "PublicAd"), "404": err("Unknown or no longer public"), "429": err("Rate limited")}}},
         "/public/ads/{id}/creative": {"get": {"operationId": "getPublicAdCreative", "summary": "The ad's creative, served by rrm with its media type (no account)", "security": [], "parameters": [ad_id_path], "responses": {"200": creative, "404": err("No creative"), "429": err("Rate limited")}}},
         "/public/elections/{id}/ads.csv": {"get": {"operationId": "exportElectionAdsCsv", "summary": "Bulk download of an election's published ads as CSV, streamed as the client reads; a client that stops reading is dropped after the write timeout (no account)", "security": [], "parameters": [id_path.clone()], "responses": {"200": {"description": "The ads as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited (rate_limited), or too many exports in progress from this address or in all (too_many_exports); Retry-After says when to retry"), "503": err("Busy: every export and import worker is taken and their queue is full (code busy); Retry-After says when to retry")}}},
         "/public/elections/{id}/ads.jsonl": {"get": {"operationId": "exportElectionAdsJsonl", "summary": "Bulk download of an election's published ads as JSON Lines, streamed as the client reads; a client that stops reading is dropped after the write timeout (no account)", "security": [], "parameters": [id_path], "responses": {"200": {"description": "The ads as JSON Lines.", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}, "404": err("Unknown election"), "429": err("Rate limited (rate_limited), or too many exports in progress from this address or in all (too_many_exports); Retry-After says when to retry"), "503": err("Busy: every export and import worker is taken and their queue is full (code busy); Retry-After says when to retry")}}},
@@ -611,4 +614,106 @@ pub fn merge_openapi(doc: &mut Value) {
     {
         dst.extend(src);
     }
+    if let (Some(dst), Value::Object(src)) = (
+        doc.pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut),
+        schemas(),
+    ) {
+        dst.extend(src);
+    }
+}
+
+/// The schemas of the registry's answers. The public views list every property they may
+/// have and allow no other, so a private field can no more appear in the document than in
+/// the types (`ads::PublicSponsor`, `PublicAd`, ...).
+fn schemas() -> Value {
+    let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    let s = json!({"type": "string"});
+    let s_or_null = json!({"type": ["string", "null"]});
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    let day = json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
+    let day_or_null =
+        json!({"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
+    let object = json!({"type": "object"});
+    let object_or_null = json!({"type": ["object", "null"]});
+    let kind = json!({"type": "string", "enum": ["individual", "corporation", "association", "trade_union", "political_party", "government"]});
+    let outcome = json!({"type": "string", "enum": ["ACCEPT", "FLAG", "REJECT", "BLOCK"]});
+    let money = json!({"type": "object", "required": ["minor", "currency"], "properties": {"minor": {"type": "integer"}, "currency": {"type": "string"}}});
+    let range = json!({"type": "object", "required": ["start", "end"], "properties": {"start": day, "end": day}});
+    let mut m = serde_json::Map::new();
+    m.insert("PublicParty".into(), json!({"type": "object", "additionalProperties": false, "required": ["id", "name", "kind", "established_in"], "properties": {
+            "id": s, "name": s, "legal_name": s, "kind": kind, "established_in": s_or_null, "controlled_by": s}}));
+    m.insert("PublicSponsor".into(), json!({"type": "object", "additionalProperties": false,
+            "description": "No citizenship, permanent residence or residence, no declaration basis of an individual, and no legal name when a disclosed name is set.",
+            "required": ["id", "name", "kind", "established_in", "operates_in", "canadian_role", "authorized_agent", "eu_declaration", "controlled_by", "control_chain", "funding"],
+            "properties": {
+                "id": s, "name": s, "legal_name": s, "kind": kind, "established_in": s_or_null, "operates_in": strings,
+                "canadian_role": s_or_null, "authorized_agent": s_or_null,
+                "eu_declaration": {"oneOf": [{"type": "null"}, {"type": "object", "additionalProperties": false, "required": ["declared_on"], "properties": {"basis": {"type": "string", "enum": ["citizen", "resident_voter", "established_entity"]}, "declared_on": day}}]},
+                "controlled_by": s_or_null,
+                "control_chain": {"type": "array", "items": r("PublicParty")},
+                "funding": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["amount", "origin", "source"], "properties": {"amount": money, "origin": s, "source": {"type": "string", "enum": ["public", "private"]}}}}}}));
+    m.insert("PublicSponsorPage".into(), json!({"type": "object", "additionalProperties": false, "required": ["sponsors", "next_after"], "properties": {
+            "sponsors": {"type": "array", "items": r("PublicSponsor")}, "next_after": s_or_null}}));
+    m.insert("PublicAdParty".into(), json!({"oneOf": [r("PublicParty"), {"type": "object", "additionalProperties": false, "required": ["id"], "properties": {"id": s}}]}));
+    m.insert("PublicAdFields".into(), json!({"type": "object",
+            "required": ["platform", "platform_ad_id", "sponsor", "payer", "authorized_by", "class", "elections", "text", "languages", "intended_dissemination", "actual_dissemination", "spend", "spend_range", "impressions_range", "targeting", "distribution", "tagline", "label", "notice", "creative", "verdict", "fired", "publish_until", "keep_until"],
+            "properties": {
+                "platform": s, "platform_ad_id": s, "sponsor": r("PublicAdParty"), "payer": r("PublicAdParty"),
+                "authorized_by": s_or_null, "class": {"type": "string", "enum": ["partisan", "issue", "non_political"]},
+                "elections": strings, "text": s, "languages": strings,
+                "intended_dissemination": object, "actual_dissemination": object_or_null,
+                "spend": {"oneOf": [money, {"type": "null"}]}, "spend_range": object_or_null, "impressions_range": object_or_null,
+                "targeting": {"type": "array", "items": object}, "distribution": {"type": "array", "items": object},
+                "tagline": s_or_null, "label": object_or_null, "notice": object_or_null,
+                "creative": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["sha256", "media_type"], "properties": {"sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "media_type": s}}]},
+                "verdict": outcome,
+                "fired": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["rule_id", "outcome", "citation"], "properties": {"rule_id": s, "outcome": outcome, "citation": s}}},
+                "publish_until": day_or_null, "keep_until": day_or_null}}));
+    m.insert(
+        "PublicAdDocument".into(),
+        json!({"allOf": [r("PublicAdFields")], "unevaluatedProperties": false}),
+    );
+    m.insert("PublicAd".into(), json!({"allOf": [r("PublicAdFields"), {"type": "object", "required": ["id", "version"], "properties": {"id": {"type": "integer", "minimum": 1}, "version": {"type": "integer", "minimum": 1}}}],
+            "unevaluatedProperties": false,
+            "description": "The ad's registry id and version, then its public document."}));
+    m.insert("PublicAdPage".into(), json!({"type": "object", "additionalProperties": false, "required": ["ads", "next"], "properties": {
+            "ads": {"type": "array", "items": r("PublicAd")}, "next": s_or_null}}));
+    m.insert("PublicAdVersions".into(), json!({"type": "object", "additionalProperties": false, "required": ["id", "versions"], "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "versions": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["version", "published", "creative_sha256", "document"], "properties": {
+                "version": {"type": "integer", "minimum": 1}, "published": {"type": "string", "format": "date-time"},
+                "creative_sha256": s_or_null, "document": {"oneOf": [r("PublicAdDocument"), {"type": "null"}]}}}}}}));
+    m.insert("Periods".into(), json!({"type": "object", "required": ["election_period", "pre_election_period", "eu_sponsor_window"], "properties": {
+            "election_period": {"oneOf": [range, {"type": "null"}]}, "pre_election_period": {"oneOf": [range, {"type": "null"}]}, "eu_sponsor_window": range}}));
+    m.insert("Election".into(), json!({"type": "object", "required": ["id"], "properties": {"id": s}, "description": "An adrules election (see crates/adrules/RULES.md)."}));
+    m.insert("PublicElection".into(), json!({"allOf": [r("Election"), {"type": "object", "required": ["periods"], "properties": {"periods": r("Periods")}}]}));
+    m.insert("PublicElectionList".into(), json!({"type": "object", "additionalProperties": false, "required": ["elections"], "properties": {"elections": {"type": "array", "items": r("PublicElection")}}}));
+    m.insert("ElectionList".into(), json!({"type": "object", "additionalProperties": false, "required": ["elections"], "properties": {"elections": {"type": "array", "items": r("Election")}}}));
+    m.insert("PublicPlatform".into(), json!({"type": "object", "required": ["id", "name", "monthly_reach_ca", "updated"], "properties": {
+            "id": s, "name": s, "monthly_reach_ca": {"type": "array", "items": object}, "main_language": s, "updated": {"type": "string", "format": "date-time"}}}));
+    m.insert("PublicPlatformList".into(), json!({"type": "object", "additionalProperties": false, "required": ["platforms"], "properties": {"platforms": {"type": "array", "items": r("PublicPlatform")}}}));
+    m.insert("Sponsor".into(), json!({"type": "object", "required": ["id", "legal_name", "kind"], "properties": {"id": s, "legal_name": s, "kind": kind}, "description": "An adrules sponsor record, private fields included."}));
+    m.insert("Platform".into(), json!({"type": "object", "required": ["id", "name", "monthly_reach_ca"], "properties": {"id": s, "name": s, "monthly_reach_ca": {"type": "array", "items": object}}}));
+    m.insert("SubmitOutcome".into(), json!({"type": "object", "additionalProperties": false, "required": ["verdict", "published", "id", "version", "submission_id", "incidents", "result"], "properties": {
+            "verdict": outcome, "published": {"type": "boolean"},
+            "id": {"type": ["integer", "null"], "description": "The registry id, when published."},
+            "version": {"type": ["integer", "null"]}, "submission_id": {"type": "integer"},
+            "incidents": strings,
+            "result": {"type": "object", "required": ["ad_id", "verdict", "fired", "retention", "rule_sets", "notes"], "properties": {
+                "ad_id": s, "verdict": outcome, "fired": {"type": "array", "items": r("ViolationRule")},
+                "retention": {"type": "object", "properties": {"publish_until": day_or_null, "keep_until": day_or_null}},
+                "rule_sets": strings, "notes": strings}}}}));
+    m.insert("ViolationRule".into(), json!({"type": "object", "required": ["rule_id", "rule_set", "citation", "title", "outcome", "explanation", "tags", "details", "elections"], "properties": {
+            "rule_id": s, "rule_set": s, "citation": s, "title": s, "outcome": outcome, "explanation": s, "tags": strings, "details": strings, "elections": strings}}));
+    m.insert("Violation".into(), json!({"type": "object", "additionalProperties": false, "required": ["id", "submission_id", "platform_org_id", "ad_id", "verdict", "rule_id", "outcome", "foreign_funding", "elections", "received", "incident_id", "rule"], "properties": {
+            "id": {"type": "integer"}, "submission_id": {"type": "integer"}, "platform_org_id": {"type": "integer"},
+            "ad_id": s, "verdict": outcome, "rule_id": s, "outcome": outcome, "foreign_funding": {"type": "boolean"},
+            "elections": strings, "received": {"type": "integer", "description": "Seconds since the epoch."},
+            "incident_id": s_or_null, "rule": {"oneOf": [r("ViolationRule"), {"type": "null"}]}}}));
+    m.insert("ViolationPage".into(), json!({"type": "object", "additionalProperties": false, "required": ["violations", "next_after"], "properties": {
+            "violations": {"type": "array", "items": r("Violation")}, "next_after": {"type": ["integer", "null"]}}}));
+    m.insert("IncidentDestination".into(), json!({"type": "object", "additionalProperties": false, "required": ["collection", "tlp"], "properties": {
+            "election": s, "collection": {"type": "string", "format": "uuid"}, "tlp": r("Tlp")}}));
+    Value::Object(m)
 }

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use banks::{
-    entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery, MAX_MATCHES_PER_QUERY,
-    MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
+    EntryFormat, EntryView, FeedbackView, ImageHashes, MatchQuery, MatchView,
+    MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
 };
 use hub::Principal;
 use serde_json::{json, Map, Value};
@@ -180,54 +180,82 @@ async fn image_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> 
     }
 }
 
-fn hashes_json(h: &ImageHashes) -> Value {
-    json!({ "pdq": h.pdq, "quality": h.quality, "md5": h.md5, "sha256": h.sha256 })
-}
-
 /// A bank with its owner organisation's slug.
 fn with_owner(banks: &banks::Banks, b: Bank) -> Result<(Bank, String), hub::HubError> {
     let owner = banks.bank_owner(&b)?;
     Ok((b, owner))
 }
 
-fn bank_json((b, owner): &(Bank, String)) -> Value {
-    json!({
-        "name": b.name,
-        "owner": owner,
-        "description": b.description,
-        "tlp": b.tlp.as_str(),
-        "enabled": b.enabled,
-        "collection_id": b.collection_id,
-        "created": format_secs(b.created),
-    })
+/// A bank as the API shows it.
+#[derive(serde::Serialize)]
+struct BankView<'a> {
+    name: &'a str,
+    owner: &'a str,
+    description: &'a str,
+    tlp: &'static str,
+    enabled: bool,
+    collection_id: &'a str,
+    created: String,
 }
 
-fn entry_out(e: &BankEntry, counts: Option<FeedbackCounts>) -> Value {
-    let mut v = entry_json(e, "");
-    if let Some(m) = v.as_object_mut() {
-        m.remove("contributor");
-        if let Some(c) = counts {
-            m.insert(
-                "feedback".into(),
-                json!({
-                    "true_positive": c.true_positive,
-                    "false_positive": c.false_positive,
-                    "disagree_labels": c.disagree_labels,
-                }),
-            );
-        }
-    }
-    v
+/// The answer of `GET /api/v1/banks`.
+#[derive(serde::Serialize)]
+struct BankList<'a> {
+    banks: Vec<BankView<'a>>,
 }
 
-fn match_json(m: &EntryMatch) -> Value {
-    let mut v = entry_out(&m.entry, None);
-    if let Some(o) = v.as_object_mut() {
-        o.insert("bank".into(), Value::from(m.bank.clone()));
-        o.insert("bank_owner".into(), Value::from(m.bank_owner.clone()));
-        o.insert("distance".into(), Value::from(m.distance));
+fn bank_json((b, owner): &(Bank, String)) -> BankView<'_> {
+    BankView {
+        name: &b.name,
+        owner,
+        description: &b.description,
+        tlp: b.tlp.as_str(),
+        enabled: b.enabled,
+        collection_id: &b.collection_id,
+        created: format_secs(b.created),
     }
-    v
+}
+
+fn entry_out(e: &BankEntry, counts: Option<FeedbackCounts>) -> EntryView {
+    EntryView::of(e, None, counts)
+}
+
+/// The answer for one hash of a JSON match request.
+#[derive(serde::Serialize)]
+struct QueryResult {
+    signal_type: &'static str,
+    value: String,
+    matches: Vec<MatchView>,
+    truncated: bool,
+}
+
+/// The answer of a JSON match request.
+#[derive(serde::Serialize)]
+struct QueryResults {
+    results: Vec<QueryResult>,
+    truncated: bool,
+}
+
+/// The answer of an image match request.
+#[derive(serde::Serialize)]
+struct ImageMatch {
+    hashes: ImageHashes,
+    matches: Vec<MatchView>,
+    truncated: bool,
+}
+
+/// The answer of `POST /api/v1/banks/{bank}/entries`.
+#[derive(serde::Serialize)]
+struct Added {
+    added: usize,
+    entries: Vec<EntryView>,
+}
+
+/// The answer of an entry's feedback.
+#[derive(serde::Serialize)]
+struct Feedback {
+    entry_id: i64,
+    feedback: FeedbackView,
 }
 
 /// Parses `threshold` from a query string.
@@ -269,7 +297,7 @@ async fn hash(headers: HeaderMap, body: Body) -> ApiResult {
         banks::hash_image(&bytes)
     })
     .await?;
-    Ok(Json(hashes_json(&h)).into_response())
+    Ok(Json(h).into_response())
 }
 
 /// Parses one hash of a JSON match request: `"HEX"` (PDQ), `"md5:HEX"`, `"sha256:HEX"`,
@@ -357,20 +385,18 @@ async fn match_route(
             .collect::<Result<_, _>>()?;
         let qs = queries.clone();
         let lists = blocking(move || banks.match_hashes(&p, &qs, threshold)).await?;
-        let results: Vec<Value> = queries
+        let results: Vec<QueryResult> = queries
             .iter()
             .zip(&lists)
-            .map(|(q, l)| {
-                json!({
-                    "signal_type": q.signal_type.as_str(),
-                    "value": q.value.trim().to_ascii_lowercase(),
-                    "matches": l.iter().map(match_json).collect::<Vec<_>>(),
-                    "truncated": l.truncated,
-                })
+            .map(|(q, l)| QueryResult {
+                signal_type: q.signal_type.as_str(),
+                value: q.value.trim().to_ascii_lowercase(),
+                matches: l.iter().map(MatchView::of).collect(),
+                truncated: l.truncated,
             })
             .collect();
         let truncated = lists.iter().any(|l| l.truncated);
-        return Ok(Json(json!({ "results": results, "truncated": truncated })).into_response());
+        return Ok(Json(QueryResults { results, truncated }).into_response());
     }
     let threshold = threshold_param(q.as_deref())?;
     let bytes = image_body(&headers, body).await?;
@@ -383,11 +409,11 @@ async fn match_route(
         banks.match_image(&p, &bytes, threshold)
     })
     .await?;
-    Ok(Json(json!({
-        "hashes": hashes_json(&hashes),
-        "matches": hits.iter().map(match_json).collect::<Vec<_>>(),
-        "truncated": hits.truncated,
-    }))
+    Ok(Json(ImageMatch {
+        hashes,
+        matches: hits.iter().map(MatchView::of).collect(),
+        truncated: hits.truncated,
+    })
     .into_response())
 }
 
@@ -404,7 +430,10 @@ async fn list_banks(
             .collect::<Result<Vec<_>, _>>()
     })
     .await?;
-    Ok(Json(json!({ "banks": banks.iter().map(bank_json).collect::<Vec<_>>() })).into_response())
+    Ok(Json(BankList {
+        banks: banks.iter().map(bank_json).collect(),
+    })
+    .into_response())
 }
 
 fn str_field(m: &Map<String, Value>, k: &str, required: bool) -> Result<Option<String>, ApiError> {
@@ -541,10 +570,10 @@ async fn add_entries(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "added": added.len(),
-            "entries": added.iter().map(|e| entry_out(e, None)).collect::<Vec<_>>(),
-        })),
+        Json(Added {
+            added: added.len(),
+            entries: added.iter().map(|e| entry_out(e, None)).collect(),
+        }),
     )
         .into_response())
 }
@@ -656,14 +685,10 @@ async fn feedback(
         .map_err(|e: String| ApiError::invalid("kind", e))?;
     let banks = state.banks.clone();
     let c = blocking(move || banks.give_feedback(&p, &bank, id, kind)).await?;
-    Ok(Json(json!({
-        "entry_id": id,
-        "feedback": {
-            "true_positive": c.true_positive,
-            "false_positive": c.false_positive,
-            "disagree_labels": c.disagree_labels,
-        }
-    }))
+    Ok(Json(Feedback {
+        entry_id: id,
+        feedback: c.into(),
+    })
     .into_response())
 }
 
@@ -734,7 +759,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
             }},
-            "responses": ok(err(&["400", "401", "413", "415", "500", "503"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
+            "responses": ok(err(&["400", "401", "413", "500", "503"]), "200", "For an image: its hashes and the matches; for JSON: one result per hash.", sref("MatchResponse"))
         }},
         "/api/v1/banks": {
             "get": {

@@ -100,7 +100,7 @@ async fn upload(
     let bytes = read_body(&headers, body, MAX_UPLOAD).await?;
     let info =
         blocking(move || det.upload(&p, &name, &bytes, format, skip_invalid, account_type)).await?;
-    Ok((StatusCode::CREATED, Json(info.to_json())).into_response())
+    Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
 /// `GET /api/v1/datasets/{id}`.
@@ -110,7 +110,7 @@ async fn get_dataset(
     Path(id): Path<String>,
 ) -> ApiResult {
     let info = blocking(move || det.dataset_info(&p, &id)).await?;
-    Ok(Json(info.to_json()).into_response())
+    Ok(Json(info).into_response())
 }
 
 /// `GET /api/v1/datasets`: the caller's organisation's datasets, oldest first.
@@ -119,8 +119,7 @@ async fn list_datasets(
     Extension(p): Extension<Arc<Principal>>,
 ) -> ApiResult {
     let list = blocking(move || det.list_datasets(&p)).await?;
-    let items: Vec<Value> = list.iter().map(|d| d.to_json()).collect();
-    Ok(Json(json!({"datasets": items})).into_response())
+    Ok(Json(json!({"datasets": list})).into_response())
 }
 
 /// `GET /api/v1/detections`: the caller's organisation's detections, oldest first, without

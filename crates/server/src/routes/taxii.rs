@@ -63,11 +63,15 @@ pub(crate) fn routes() -> Router<AppState> {
 /// A TAXII response with the TAXII media type and the date-added headers when given.
 fn taxii_response(
     status: StatusCode,
-    body: &Value,
+    body: &impl serde::Serialize,
     first: Option<i64>,
     last: Option<i64>,
 ) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
+    // The bodies are the hub's own records and JSON values, which always serialise.
+    let Ok(text) = serde_json::to_string(body) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut resp = (status, text).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -327,9 +331,8 @@ async fn post_objects(
     let objects = envelope_objects(value)?;
     let hub = state.hub.clone();
     let status = blocking(move || hub.add_objects(&p, &id, objects)).await?;
-    let count = |k: &str| status.get(k).and_then(Value::as_u64).unwrap_or(0);
-    state.metrics.add_ingested(count("success_count"));
-    state.metrics.add_failed(count("failure_count"));
+    state.metrics.add_ingested(status.success_count as u64);
+    state.metrics.add_failed(status.failure_count as u64);
     Ok(taxii_response(StatusCode::ACCEPTED, &status, None, None))
 }
 

@@ -346,7 +346,7 @@ async fn publish_with_disarm_relates_the_technique() {
         .cloned()
         .collect();
     let st = e.hub.add_objects(&ana, &disarm, aps).unwrap();
-    assert_eq!(st["failure_count"], 0, "{st}");
+    assert_eq!(st.failure_count, 0, "{st}");
     let (job, _) = detect(&e, "ana").await;
     let col = collection_id(&e);
     let r = api(

@@ -7,6 +7,7 @@ mod banks;
 mod common;
 mod detect;
 mod logs;
+mod openapi_responses;
 mod rest;
 mod serve;
 mod taxii;

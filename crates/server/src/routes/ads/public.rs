@@ -12,7 +12,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
+use ads::{
+    ad_csv_line, ad_document, ad_json_line, PublicAdVersion, PublicElection, PublicPlatform,
+    PublicSearch, PublicSponsor, AD_CSV_HEADER,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -21,7 +24,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::{Json, Router};
-use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{blocking, long_work, long_work_step, ApiError};
@@ -230,7 +232,33 @@ async fn search(
     }
     let ads = state.ads.clone();
     let page = blocking(move || ads.search_ads(&s, cursor.as_deref(), limit)).await?;
-    Ok(Json(json!({ "ads": page.ads, "next": page.next })).into_response())
+    Ok(Json(page).into_response())
+}
+
+/// The body of `GET /public/ads/{id}/versions`.
+#[derive(serde::Serialize)]
+struct AdVersions {
+    id: i64,
+    versions: Vec<PublicAdVersion>,
+}
+
+/// The body of `GET /public/elections`.
+#[derive(serde::Serialize)]
+struct Elections {
+    elections: Vec<PublicElection>,
+}
+
+/// The body of `GET /public/sponsors`.
+#[derive(serde::Serialize)]
+struct Sponsors {
+    sponsors: Vec<PublicSponsor>,
+    next_after: Option<String>,
+}
+
+/// The body of `GET /public/platforms`.
+#[derive(serde::Serialize)]
+struct Platforms {
+    platforms: Vec<PublicPlatform>,
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
@@ -264,7 +292,7 @@ async fn versions(
     let id = parse_id(&id)?;
     let ads = state.ads.clone();
     let versions = blocking(move || ads.public_ad_versions(id)).await?;
-    Ok(Json(json!({ "id": id, "versions": versions })).into_response())
+    Ok(Json(AdVersions { id, versions }).into_response())
 }
 
 async fn version_creative(
@@ -285,7 +313,7 @@ async fn version_creative(
 async fn elections(State(state): State<AppState>) -> Result<Response, ApiError> {
     let ads = state.ads.clone();
     let list = blocking(move || ads.public_elections()).await?;
-    Ok(Json(json!({ "elections": list })).into_response())
+    Ok(Json(Elections { elections: list }).into_response())
 }
 
 async fn election(
@@ -325,7 +353,11 @@ async fn sponsors(
     let next = (list.len() == limit)
         .then(|| list.last().map(|s| s.id.clone()))
         .flatten();
-    Ok(Json(json!({ "sponsors": list, "next_after": next })).into_response())
+    Ok(Json(Sponsors {
+        sponsors: list,
+        next_after: next,
+    })
+    .into_response())
 }
 
 async fn sponsor(
@@ -340,7 +372,7 @@ async fn sponsor(
 async fn platforms(State(state): State<AppState>) -> Result<Response, ApiError> {
     let ads = state.ads.clone();
     let list = blocking(move || ads.public_platforms()).await?;
-    Ok(Json(json!({ "platforms": list })).into_response())
+    Ok(Json(Platforms { platforms: list }).into_response())
 }
 
 /// A creative's bytes with their media type, shown inline and cached (it never changes).
