@@ -257,10 +257,10 @@ fn repair_org(store: &dyn Store, directory_id: &str, org: &Org) -> Result<(), Hu
         return Ok(());
     }
     let identity: serde_json::Value = serde_json::from_str(&org.identity_json).map_err(|e| {
-        HubError::Store(store::StoreError::Backend(format!(
-            "identity of organisation '{}' is not valid JSON: {e}",
-            org.slug
-        )))
+        HubError::internal(
+            format!("identity of organisation '{}' is not valid JSON", org.slug),
+            e,
+        )
     })?;
     let new = directory_object(directory_id, &identity, org.id)?;
     store.add_object(&new)?;

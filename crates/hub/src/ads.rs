@@ -80,11 +80,7 @@ fn engine() -> Result<&'static Engine, HubError> {
     ENGINE
         .get_or_init(|| Engine::shipped().map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| {
-            HubError::Store(store::StoreError::Backend(format!(
-                "the shipped ad rules do not load: {e}"
-            )))
-        })
+        .map_err(|e| HubError::broken(format!("the shipped ad rules do not load: {e}")))
 }
 
 /// The creative limits (size and media types) of the registry.
@@ -527,7 +523,7 @@ impl Hub {
                     at.push(i);
                     out.push(None);
                 }
-                Err(e @ HubError::Store(_)) => return Err(e),
+                Err(e @ (HubError::Store(_) | HubError::Internal { .. })) => return Err(e),
                 Err(e) => out.push(Some(Err(e))),
             }
         }
@@ -574,8 +570,9 @@ impl Hub {
                     format!("election {id:?} does not exist in the registry"),
                 )
             })?;
-            let v: Value = serde_json::from_str(&rec.json)
-                .map_err(|e| HubError::Store(store::StoreError::Backend(e.to_string())))?;
+            let v: Value = serde_json::from_str(&rec.json).map_err(|e| {
+                HubError::internal(format!("the stored election {id:?} does not parse"), e)
+            })?;
             elections.push(v);
         }
         obj.insert("elections".into(), Value::Array(elections));
@@ -1311,11 +1308,8 @@ fn set_path_id(body: &mut Value, what: &str, id: &str) -> Result<(), HubError> {
 }
 
 fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, HubError> {
-    serde_json::from_str(json).map_err(|e| {
-        HubError::Store(StoreError::Backend(format!(
-            "the stored {what} does not parse: {e}"
-        )))
-    })
+    serde_json::from_str(json)
+        .map_err(|e| HubError::internal(format!("the stored {what} does not parse"), e))
 }
 
 impl Hub {

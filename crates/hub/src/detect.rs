@@ -292,11 +292,7 @@ impl Detections {
             let h = std::thread::Builder::new()
                 .name(format!("rrm-detect-{n}"))
                 .spawn(move || worker.work())
-                .map_err(|e| {
-                    HubError::Store(store::StoreError::Backend(format!(
-                        "cannot start a detection worker: {e}"
-                    )))
-                })?;
+                .map_err(|e| HubError::internal("cannot start a detection worker", e))?;
             handles.push(h);
         }
         Ok(())

@@ -32,6 +32,14 @@ pub enum HubError {
     ExportRefused(String),
     /// The store failed. The message is for logs, not for users.
     Store(StoreError),
+    /// An internal failure that is not the store's: password hashing, stored data that does
+    /// not parse, a worker that died. The message and source chain are for logs, not users.
+    Internal {
+        /// What the hub was doing or what is broken.
+        what: String,
+        /// The underlying error, if there is one.
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
 }
 
 impl HubError {
@@ -46,7 +54,26 @@ impl HubError {
             HubError::BadCursor(_) => "bad_cursor",
             HubError::Conflict(_) => "conflict",
             HubError::ExportRefused(_) => "export_refused",
-            HubError::Store(_) => "internal",
+            HubError::Store(_) | HubError::Internal { .. } => "internal",
+        }
+    }
+
+    /// Builds an `Internal` error caused by `source`.
+    pub fn internal(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> HubError {
+        HubError::Internal {
+            what: what.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// Builds an `Internal` error for a broken invariant, without an underlying error.
+    pub fn broken(what: impl Into<String>) -> HubError {
+        HubError::Internal {
+            what: what.into(),
+            source: None,
         }
     }
 
@@ -70,6 +97,7 @@ impl fmt::Display for HubError {
             HubError::Conflict(msg) => write!(f, "conflict: {msg}"),
             HubError::ExportRefused(msg) => write!(f, "export refused: {msg}"),
             HubError::Store(e) => write!(f, "storage failure: {e}"),
+            HubError::Internal { what, .. } => write!(f, "internal failure: {what}"),
         }
     }
 }
@@ -78,6 +106,9 @@ impl std::error::Error for HubError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             HubError::Store(e) => Some(e),
+            HubError::Internal {
+                source: Some(e), ..
+            } => Some(e.as_ref()),
             _ => None,
         }
     }

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};
 
 use crate::body::read_body;
+use crate::codes::Code;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
@@ -54,11 +55,11 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "malformed_json",
-        message: format!("the request body is not valid JSON: {e}"),
-        field: None,
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            Code::MalformedJson,
+            format!("the request body is not valid JSON: {e}"),
+        )
     })
 }
 
@@ -73,8 +74,7 @@ async fn json_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Valu
 
 fn unsupported(ct: Option<&str>) -> ApiError {
     ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        Code::UnsupportedMediaType,
         format!(
             "Content-Type {:?} is not accepted; send application/json or multipart/form-data",
             ct.unwrap_or("(none)")

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use hub::{HubError, Principal};
 
+use crate::codes::Code;
 use crate::error::{blocking, ApiError, TaxiiError};
 use crate::media::{accept_admits_taxii, TAXII_MEDIA_TYPE};
 use crate::throttle::{Key, Throttle};
@@ -118,12 +119,7 @@ fn retry_after(mut resp: Response, secs: u64) -> Response {
 /// The REST 429 answer with `Retry-After`.
 fn api_throttled(secs: u64) -> Response {
     retry_after(
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            throttled_message(secs),
-        )
-        .into_response(),
+        ApiError::new(Code::RateLimited, throttled_message(secs)).into_response(),
         secs,
     )
 }
@@ -261,8 +257,7 @@ pub(crate) async fn taxii_guard(
     };
     if !accept_admits_taxii(accept) {
         return TaxiiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "not_acceptable",
+            Code::NotAcceptable,
             "Not acceptable",
             format!(
                 "the Accept header {:?} does not admit {TAXII_MEDIA_TYPE}",
@@ -280,8 +275,7 @@ pub(crate) async fn taxii_guard(
         Err(Refusal::Hub(e)) => TaxiiError::from(e).into_response(),
         Err(Refusal::Throttled(secs)) => retry_after(
             TaxiiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                Code::RateLimited,
                 "Too many requests",
                 throttled_message(secs),
             )

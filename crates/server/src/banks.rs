@@ -25,6 +25,7 @@ use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalTyp
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::body::{read_body, read_json};
+use crate::codes::Code;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::media::content_type_is_json;
@@ -57,8 +58,7 @@ async fn decode_slot() -> Result<SemaphorePermit<'static>, Response> {
         Ok(Ok(permit)) => Ok(permit),
         _ => {
             let mut resp = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+                Code::Busy,
                 format!(
                     "{DECODE_PERMITS} images are being decoded already; retry in \
                      {DECODE_RETRY_AFTER} s"
@@ -524,8 +524,7 @@ async fn add_entries(
         EntryFormat::Csv
     } else {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             format!(
                 "Content-Type {:?} is not accepted; send text/csv or application/json",
                 ct.as_deref().unwrap_or("(none)")

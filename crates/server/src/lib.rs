@@ -43,6 +43,7 @@ mod ads;
 mod auth;
 mod banks;
 mod body;
+pub mod codes;
 mod conn;
 mod detect;
 mod error;
@@ -59,6 +60,7 @@ mod taxii;
 mod throttle;
 mod timefmt;
 
+use crate::codes::Code;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -217,11 +219,6 @@ async fn fallback(uri: Uri) -> Response {
     if path == "/taxii2" || path.starts_with("/taxii2/") {
         TaxiiError::not_found(format!("no TAXII resource at {path}")).into_response()
     } else {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no resource at {path}"),
-        )
-        .into_response()
+        ApiError::new(Code::NotFound, format!("no resource at {path}")).into_response()
     }
 }

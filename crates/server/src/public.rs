@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,6 +24,7 @@ use hub::ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEAD
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::codes::Code;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::slots::{ClientSlot, PerClient};
@@ -97,8 +98,7 @@ async fn limit(State(limiter): State<Arc<RateLimiter>>, req: Request, next: Next
         Ok(()) => next.run(req).await,
         Err(secs) => {
             let mut resp = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                Code::RateLimited,
                 format!("too many requests; retry in {secs} s"),
             )
             .into_response();
@@ -380,8 +380,7 @@ impl ExportSlots {
     fn take(&self, ip: Option<IpAddr>) -> Result<ExportSlot, ApiError> {
         let busy = |message: &str| {
             ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_exports",
+                Code::TooManyExports,
                 format!("{message}; retry in {EXPORT_RETRY_AFTER} s"),
             )
         };
@@ -449,8 +448,7 @@ async fn export(
         "ads.jsonl" => false,
         _ => {
             return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
+                Code::NotFound,
                 format!("no resource {file:?}: use ads.csv or ads.jsonl"),
             ))
         }
@@ -516,6 +514,7 @@ async fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn export_slots_are_bounded_per_client_and_in_all_and_given_back() {
@@ -526,7 +525,7 @@ mod tests {
         let _a2 = slots.take(a).unwrap();
         let e = slots.take(a).err().unwrap();
         assert_eq!(
-            (e.status, e.code),
+            (e.status(), e.code.as_str()),
             (StatusCode::TOO_MANY_REQUESTS, "too_many_exports")
         );
         let _b1 = slots.take(b).unwrap();

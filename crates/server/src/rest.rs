@@ -5,26 +5,21 @@
 use hub::Actor;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use hub::{ObjectFilter, Principal};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{Access, Role, Sector, Tlp};
 
-use crate::body::{read_body, require_json};
+use crate::body::ApiJson;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::timefmt::format_secs;
 use crate::AppState;
-
-/// The largest REST request body, in bytes.
-const MAX_API_BODY: usize = 64 * 1024;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -47,36 +42,6 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/collections/{id}/grants/{org}", put(set_grant))
         .route("/api/v1/collections/{id}/objects", get(collection_objects))
-}
-
-/// Reads a JSON request body into `T`, with 415, 413 and 400 (naming the field) errors.
-async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
-    require_json(headers)?;
-    let bytes = read_body(headers, body, MAX_API_BODY).await?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        if e.is_data() {
-            let msg = e.to_string();
-            // serde names the field between backticks: "missing field `slug`".
-            let field = msg
-                .split('`')
-                .nth(1)
-                .map(str::to_string)
-                .unwrap_or_else(|| "body".to_string());
-            ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "invalid_input",
-                message: format!("invalid request body: {msg}"),
-                field: Some(field),
-            }
-        } else {
-            ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "malformed_json",
-                message: format!("the request body is not valid JSON: {e}"),
-                field: None,
-            }
-        }
-    })
 }
 
 fn org_json(o: &store::Org) -> Value {
@@ -138,10 +103,8 @@ struct NewOrgBody {
 async fn create_org(
     State(state): State<AppState>,
     Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<NewOrgBody>,
 ) -> ApiResult {
-    let b: NewOrgBody = json_body(&headers, body).await?;
     let sector: Sector = b
         .sector
         .parse()
@@ -164,10 +127,8 @@ struct NewUserBody {
 async fn create_user(
     State(state): State<AppState>,
     Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<NewUserBody>,
 ) -> ApiResult {
-    let b: NewUserBody = json_body(&headers, body).await?;
     let role: Role = b
         .role
         .parse()
@@ -215,10 +176,8 @@ struct NewTokenBody {
 async fn create_token(
     State(state): State<AppState>,
     Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<NewTokenBody>,
 ) -> ApiResult {
-    let b: NewTokenBody = json_body(&headers, body).await?;
     let _permit = match crate::auth::argon2_slot(&state, None).await {
         Ok(p) => p,
         Err(resp) => return Ok(resp),
@@ -298,10 +257,8 @@ async fn set_password(
     State(state): State<AppState>,
     Extension(p): Extension<Arc<Principal>>,
     Path(username): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<PasswordBody>,
 ) -> ApiResult {
-    let b: PasswordBody = json_body(&headers, body).await?;
     // A wrong current password counts like a failed login for the account, so that a token
     // holder cannot brute-force the password here.
     let own = p.user.username == username;
@@ -445,10 +402,8 @@ struct NewCollectionBody {
 async fn create_collection(
     State(state): State<AppState>,
     Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<NewCollectionBody>,
 ) -> ApiResult {
-    let b: NewCollectionBody = json_body(&headers, body).await?;
     let tlp: Option<Tlp> = match &b.default_tlp {
         None => None,
         Some(s) => Some(
@@ -476,10 +431,8 @@ async fn set_grant(
     State(state): State<AppState>,
     Extension(p): Extension<Arc<Principal>>,
     Path((collection, org)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<GrantBody>,
 ) -> ApiResult {
-    let b: GrantBody = json_body(&headers, body).await?;
     let access = Access {
         read: b.read,
         write: b.write,

@@ -13,6 +13,7 @@ use hub::Principal;
 use serde_json::{json, Map, Value};
 
 use crate::body::{discard, read_limited, BodyError};
+use crate::codes::Code;
 use crate::error::{blocking, TaxiiError};
 use crate::filters::{self, Endpoint, FilterError};
 use crate::media::{content_type_is_taxii, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
@@ -88,14 +89,9 @@ fn taxii_response(
 
 impl From<FilterError> for TaxiiError {
     fn from(e: FilterError) -> TaxiiError {
-        TaxiiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_filter",
-            "Invalid URL parameter",
-            e.to_string(),
-        )
-        .detail("parameter", e.parameter)
-        .detail("value", e.value)
+        TaxiiError::new(Code::BadFilter, "Invalid URL parameter", e.to_string())
+            .detail("parameter", e.parameter)
+            .detail("value", e.value)
     }
 }
 
@@ -229,14 +225,8 @@ async fn get_objects(
 
 /// Checks a POST envelope: a JSON object whose `objects` is a list of JSON objects.
 fn envelope_objects(body: Value) -> Result<Vec<Value>, TaxiiError> {
-    let unprocessable = |msg: String| {
-        TaxiiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unprocessable_envelope",
-            "Unprocessable envelope",
-            msg,
-        )
-    };
+    let unprocessable =
+        |msg: String| TaxiiError::new(Code::UnprocessableEnvelope, "Unprocessable envelope", msg);
     let Value::Object(mut map) = body else {
         return Err(unprocessable(
             "the request body must be a TAXII envelope: a JSON object with an \"objects\" list"
@@ -274,8 +264,7 @@ async fn post_objects(
         .map(|v| v.to_str().unwrap_or("(not text)"));
     if !content_type_is_taxii(ct) {
         let err = TaxiiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "Unsupported media type",
             format!(
                 "Content-Type {:?} is not accepted; send {TAXII_MEDIA_TYPE}",
@@ -288,8 +277,7 @@ async fn post_objects(
     let limit = state.config.max_content_length;
     let too_large = |limit: usize| {
         TaxiiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             "Payload too large",
             format!("the request body exceeds max_content_length ({limit} bytes)"),
         )
@@ -307,8 +295,7 @@ async fn post_objects(
         Err(BodyError::TooLarge { limit }) => return Err(too_large(limit)),
         Err(BodyError::Read(m)) => {
             return Err(TaxiiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
+                Code::BadRequest,
                 "Unreadable body",
                 format!("the request body could not be read: {m}"),
             ))
@@ -316,8 +303,7 @@ async fn post_objects(
     };
     let value: Value = stix::json::from_slice(&bytes).map_err(|e| {
         TaxiiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            Code::MalformedJson,
             "Malformed JSON",
             format!("the request body is not valid JSON: {e}"),
         )
