@@ -5,19 +5,17 @@
 //! foreign-interference incidents go to. Bad input answers 400 naming the field, with nothing
 //! stored. Also the OpenAPI paths of these routes and of the public ones.
 
-use std::sync::Arc;
-
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hub::ads::CreativeUpload;
-use hub::Principal;
 use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};
 
+use crate::auth::Principal;
 use crate::body::read_body;
 use crate::codes::Code;
 use crate::error::{blocking, ApiError};
@@ -208,7 +206,7 @@ async fn read_submission(
 
 async fn submit(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
@@ -234,7 +232,7 @@ async fn submit(
 
 async fn put_election(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -256,7 +254,7 @@ async fn put_election(
 
 async fn put_sponsor(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -269,7 +267,7 @@ async fn put_sponsor(
 
 async fn get_sponsor(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
 ) -> ApiResult {
     let hub = state.hub.clone();
@@ -279,7 +277,7 @@ async fn get_sponsor(
 
 async fn put_platform(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -296,10 +294,7 @@ fn stored_json(json: &str) -> Response {
     Json(doc).into_response()
 }
 
-async fn list_elections(
-    State(state): State<AppState>,
-    Extension(_p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_elections(State(state): State<AppState>, Principal(_p): Principal) -> ApiResult {
     let hub = state.hub.clone();
     let list = blocking(move || hub.elections()).await?;
     Ok(Json(json!({ "elections": list })).into_response())
@@ -332,7 +327,7 @@ async fn destination_body(
 /// the caller's organisation registered that has none of its own.
 async fn incident_collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
@@ -349,7 +344,7 @@ async fn incident_collection(
 /// incidents, chosen by the organisation that registered the election.
 async fn election_incident_collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -397,7 +392,7 @@ fn csv_field(out: &mut String, s: &str) {
 /// `GET /api/v1/ads/violations?election=&after=&limit=&format=json|csv|jsonl`.
 async fn violations(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let pairs =

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,11 +19,11 @@ use hub::banks::{
     entry_json, EntryFormat, EntryMatch, ImageHashes, MatchQuery, MAX_MATCHES_PER_QUERY,
     MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
 };
-use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::auth::Principal;
 use crate::body::{read_body, read_json};
 use crate::codes::Code;
 use crate::error::{blocking, ApiError};
@@ -309,7 +309,7 @@ fn parse_query(i: usize, v: &Value) -> Result<MatchQuery, ApiError> {
 /// `POST /api/v1/match`: an image body, or JSON `{"hashes": [...], "threshold": n}`.
 async fn match_route(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -391,10 +391,7 @@ async fn match_route(
     .into_response())
 }
 
-async fn list_banks(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_banks(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let hub = state.hub.clone();
     let banks = blocking(move || {
         hub.list_banks(&p)?
@@ -439,7 +436,7 @@ fn tlp_field(m: &Map<String, Value>) -> Result<Option<Tlp>, ApiError> {
 /// `POST /api/v1/banks`: `{"name", "collection", "description"?, "tlp"?}` (TLP default AMBER).
 async fn create_bank(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
@@ -463,7 +460,7 @@ async fn create_bank(
 
 async fn get_bank(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
 ) -> ApiResult {
     let hub = state.hub.clone();
@@ -474,7 +471,7 @@ async fn get_bank(
 /// `PATCH /api/v1/banks/{bank}`: `{"description"?, "tlp"?, "enabled"?}`.
 async fn update_bank(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -508,7 +505,7 @@ async fn update_bank(
 /// (`{"entries": [...]}` or an array); all or nothing.
 async fn add_entries(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -547,7 +544,7 @@ async fn add_entries(
 /// `GET /api/v1/banks/{bank}/entries?format=csv|json`: every entry (default JSON).
 async fn export_entries(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
@@ -592,7 +589,7 @@ fn entry_id(id: &str) -> Result<i64, ApiError> {
 
 async fn get_entry(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
 ) -> ApiResult {
     let id = entry_id(&id)?;
@@ -603,7 +600,7 @@ async fn get_entry(
 
 async fn set_enabled(
     state: AppState,
-    p: Arc<Principal>,
+    p: Arc<hub::Principal>,
     bank: String,
     id: String,
     enabled: bool,
@@ -616,7 +613,7 @@ async fn set_enabled(
 
 async fn disable(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
 ) -> ApiResult {
     set_enabled(state, p, bank, id, false).await
@@ -624,7 +621,7 @@ async fn disable(
 
 async fn enable(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
 ) -> ApiResult {
     set_enabled(state, p, bank, id, true).await
@@ -634,7 +631,7 @@ async fn enable(
 /// "false_positive" | "disagree_labels"}`.
 async fn feedback(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,

@@ -5,16 +5,17 @@
 use hub::Actor;
 use std::sync::Arc;
 
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use hub::{ObjectFilter, Principal};
+use hub::ObjectFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{Access, Role, Sector, Tlp};
 
+use crate::auth::Principal;
 use crate::body::ApiJson;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
@@ -71,7 +72,7 @@ fn collection_json(c: &store::Collection, access: Option<Access>) -> Value {
     v
 }
 
-async fn whoami(Extension(p): Extension<Arc<Principal>>) -> ApiResult {
+async fn whoami(Principal(p): Principal) -> ApiResult {
     Ok(Json(json!({
         "username": p.user.username,
         "role": p.user.role.as_str(),
@@ -81,10 +82,7 @@ async fn whoami(Extension(p): Extension<Arc<Principal>>) -> ApiResult {
     .into_response())
 }
 
-async fn list_orgs(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_orgs(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let hub = state.hub.clone();
     let orgs = blocking(move || hub.list_orgs(Actor::User(&p))).await?;
     let items: Vec<Value> = orgs.iter().map(org_json).collect();
@@ -102,7 +100,7 @@ struct NewOrgBody {
 
 async fn create_org(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     ApiJson(b): ApiJson<NewOrgBody>,
 ) -> ApiResult {
     let sector: Sector = b
@@ -126,7 +124,7 @@ struct NewUserBody {
 
 async fn create_user(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     ApiJson(b): ApiJson<NewUserBody>,
 ) -> ApiResult {
     let role: Role = b
@@ -175,7 +173,7 @@ struct NewTokenBody {
 
 async fn create_token(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     ApiJson(b): ApiJson<NewTokenBody>,
 ) -> ApiResult {
     let _permit = match crate::auth::argon2_slot(&state, None).await {
@@ -221,7 +219,7 @@ fn only_params(q: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)
 
 async fn list_tokens(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let pairs = only_params(q.as_deref(), &["username"])?;
@@ -238,7 +236,7 @@ async fn list_tokens(
 
 async fn revoke_token(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(lookup): Path<String>,
 ) -> ApiResult {
     let hub = state.hub.clone();
@@ -255,7 +253,7 @@ struct PasswordBody {
 
 async fn set_password(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(username): Path<String>,
     ApiJson(b): ApiJson<PasswordBody>,
 ) -> ApiResult {
@@ -286,7 +284,7 @@ async fn set_password(
 
 async fn set_disabled(
     state: AppState,
-    p: Arc<Principal>,
+    p: Arc<hub::Principal>,
     username: String,
     disabled: bool,
 ) -> ApiResult {
@@ -297,7 +295,7 @@ async fn set_disabled(
 
 async fn disable_user(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(username): Path<String>,
 ) -> ApiResult {
     set_disabled(state, p, username, true).await
@@ -305,7 +303,7 @@ async fn disable_user(
 
 async fn enable_user(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(username): Path<String>,
 ) -> ApiResult {
     set_disabled(state, p, username, false).await
@@ -313,7 +311,7 @@ async fn enable_user(
 
 async fn audit_log(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let mut after = 0i64;
@@ -358,10 +356,7 @@ async fn audit_log(
     Ok(Json(json!({ "records": items, "next_after": next })).into_response())
 }
 
-async fn list_collections(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_collections(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let hub = state.hub.clone();
     let items = blocking(move || {
         let mine = hub.collections_for(&p)?;
@@ -401,7 +396,7 @@ struct NewCollectionBody {
 
 async fn create_collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     ApiJson(b): ApiJson<NewCollectionBody>,
 ) -> ApiResult {
     let tlp: Option<Tlp> = match &b.default_tlp {
@@ -429,7 +424,7 @@ struct GrantBody {
 
 async fn set_grant(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((collection, org)): Path<(String, String)>,
     ApiJson(b): ApiJson<GrantBody>,
 ) -> ApiResult {
@@ -451,7 +446,7 @@ async fn set_grant(
 
 async fn collection_objects(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {

@@ -1,17 +1,15 @@
 //! TAXII 2.1 endpoints: discovery, the `hub` API root, collections, objects, object by id,
 //! versions, manifest and status.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
-use hub::Principal;
 use serde_json::{json, Map, Value};
 
+use crate::auth::Principal;
 use crate::body::{discard, read_limited, BodyError};
 use crate::codes::Code;
 use crate::error::{blocking, TaxiiError};
@@ -165,10 +163,7 @@ fn collection_json(c: &store::Collection, access: store::Access) -> Value {
     })
 }
 
-async fn collections(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> TaxiiResult {
+async fn collections(State(state): State<AppState>, Principal(p): Principal) -> TaxiiResult {
     let hub = state.hub.clone();
     let list = blocking(move || hub.collections_for(&p)).await?;
     let items: Vec<Value> = list.iter().map(|(c, a)| collection_json(c, *a)).collect();
@@ -182,7 +177,7 @@ async fn collections(
 
 async fn collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
 ) -> TaxiiResult {
     let hub = state.hub.clone();
@@ -209,7 +204,7 @@ fn envelope(objects: Vec<Value>, more: bool, next: Option<String>) -> Value {
 
 async fn get_objects(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -254,7 +249,7 @@ fn envelope_objects(body: Value) -> Result<Vec<Value>, TaxiiError> {
 
 async fn post_objects(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -321,7 +316,7 @@ async fn post_objects(
 
 async fn get_object(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((id, object_id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -339,7 +334,7 @@ async fn get_object(
 
 async fn delete_object(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((id, object_id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -362,7 +357,7 @@ async fn delete_object(
 
 async fn get_versions(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((id, object_id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -391,7 +386,7 @@ async fn get_versions(
 
 async fn get_manifest(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -423,7 +418,7 @@ async fn get_manifest(
 
 async fn get_status(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(status_id): Path<String>,
 ) -> TaxiiResult {
     let hub = state.hub.clone();
