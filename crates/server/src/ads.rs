@@ -5,7 +5,7 @@
 //! foreign-interference incidents go to. Bad input answers 400 naming the field, with nothing
 //! stored. Also the OpenAPI paths of these routes and of the public ones.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,7 @@ use crate::body::read_body;
 use crate::codes::Code;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
+use crate::form;
 use crate::media::content_type_is_json;
 use crate::AppState;
 
@@ -80,83 +81,6 @@ fn unsupported(ct: Option<&str>) -> ApiError {
     )
 }
 
-/// One part of a `multipart/form-data` body.
-struct Part {
-    name: String,
-    content_type: Option<String>,
-    data: Bytes,
-}
-
-/// Splits a `multipart/form-data` body into its parts.
-fn multipart(body: &Bytes, boundary: &str) -> Result<Vec<Part>, ApiError> {
-    let bad = |m: &str| ApiError::invalid("multipart", m.to_string());
-    let delim = format!("--{boundary}");
-    let d = delim.as_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let mut parts = Vec::new();
-    let mut pos = find(body, d, 0).ok_or_else(|| bad("the boundary does not occur in the body"))?;
-    loop {
-        pos += d.len();
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return Ok(parts);
-        }
-        let head_start = pos + 2;
-        let head_end =
-            find(body, b"\r\n\r\n", head_start).ok_or_else(|| bad("a part has no header end"))?;
-        let head =
-            String::from_utf8_lossy(body.get(head_start..head_end).unwrap_or_default()).to_string();
-        let data_start = head_end + 4;
-        let mut needle = b"\r\n".to_vec();
-        needle.extend_from_slice(d);
-        let data_end = find(body, &needle, data_start)
-            .ok_or_else(|| bad("a part is not terminated by the boundary"))?;
-        let mut name = String::new();
-        let mut ct = None;
-        for line in head.split("\r\n") {
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            if k.trim().eq_ignore_ascii_case("content-disposition") {
-                for p in v.split(';') {
-                    if let Some((pk, pv)) = p.split_once('=') {
-                        if pk.trim().eq_ignore_ascii_case("name") {
-                            name = pv.trim().trim_matches('"').to_string();
-                        }
-                    }
-                }
-            } else if k.trim().eq_ignore_ascii_case("content-type") {
-                ct = Some(v.trim().to_string());
-            }
-        }
-        parts.push(Part {
-            name,
-            content_type: ct,
-            data: body.slice(data_start..data_end),
-        });
-        pos = data_end + 2;
-    }
-}
-
-fn boundary(ct: &str) -> Option<String> {
-    let mut it = ct.split(';');
-    let media = it.next()?.trim();
-    if !media.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    it.find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_string())
-    })
-    .filter(|b| !b.is_empty() && b.len() <= 200)
-}
-
 /// Reads a submission: JSON `{"submission": {...}, "creative": {"media_type", "data"}}` with
 /// the creative in base64, or multipart with a `submission` JSON part and a `creative` file
 /// part whose Content-Type is the creative's media type.
@@ -165,9 +89,9 @@ async fn read_submission(
     body: Body,
 ) -> Result<(Value, Option<CreativeUpload>), ApiError> {
     let ct = content_type(headers);
-    if let Some(b) = ct.as_deref().and_then(boundary) {
+    if ct.as_deref().is_some_and(form::is_multipart) {
         let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
-        let parts = multipart(&bytes, &b)?;
+        let parts = form::parts(headers, bytes, "multipart", |_| false).await?;
         let sub = parts
             .iter()
             .find(|p| p.name == "submission")
@@ -176,13 +100,12 @@ async fn read_submission(
             })?;
         let submission = parse_json(&sub.data)?;
         let creative = parts
-            .iter()
+            .into_iter()
             .find(|p| p.name == "creative")
             .map(|p| CreativeUpload {
                 bytes: p.data.to_vec(),
                 media_type: p
                     .content_type
-                    .clone()
                     .unwrap_or_else(|| "application/octet-stream".into()),
             });
         return Ok((submission, creative));

@@ -28,6 +28,7 @@ use crate::body::{read_body, read_json};
 use crate::codes::Code;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
+use crate::form;
 use crate::media::content_type_is_json;
 use crate::timefmt::format_secs;
 use crate::AppState;
@@ -101,83 +102,26 @@ async fn json_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> 
     read_json(headers, body, MAX_JSON).await
 }
 
-/// The boundary of a `multipart/form-data` content type, if it is one.
-fn multipart_boundary(ct: &str) -> Option<Result<String, ApiError>> {
-    let mut parts = ct.split(';');
-    let media = parts.next()?.trim();
-    if !media.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    let boundary = parts.find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_string())
-    });
-    Some(match boundary {
-        Some(b) if !b.is_empty() && b.len() <= 200 => Ok(b),
-        _ => Err(ApiError::invalid(
-            "image",
-            "multipart/form-data without a valid boundary parameter",
-        )),
-    })
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || from > hay.len() {
-        return None;
-    }
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// The file of a multipart body: the first part with a `filename`, or named `file` or
-/// `image`.
-fn multipart_file(body: &[u8], boundary: &str) -> Result<Bytes, ApiError> {
-    let delim = format!("--{boundary}");
-    let bad = |m: &str| ApiError::invalid("image", format!("malformed multipart body: {m}"));
-    let mut pos = find(body, delim.as_bytes(), 0).ok_or_else(|| bad("no boundary line"))?;
-    loop {
-        pos += delim.len();
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return Err(ApiError::invalid(
-                "image",
-                "the multipart body has no file part (send the image in a part named 'file')",
-            ));
-        }
-        let head_end =
-            find(body, b"\r\n\r\n", pos).ok_or_else(|| bad("a part has no header end"))?;
-        let head = String::from_utf8_lossy(body.get(pos..head_end).unwrap_or_default());
-        let data_start = head_end + 4;
-        let end_marker = format!("\r\n{delim}");
-        let data_end = find(body, end_marker.as_bytes(), data_start)
-            .ok_or_else(|| bad("a part is not terminated by the boundary (truncated upload?)"))?;
-        let disposition = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let is_file = disposition.contains("filename=")
-            || disposition.contains("name=\"file\"")
-            || disposition.contains("name=\"image\"");
-        if is_file {
-            let data = body.get(data_start..data_end).unwrap_or_default();
-            return Ok(Bytes::copy_from_slice(data));
-        }
-        pos = data_end + 2;
-    }
-}
-
-/// Reads an image upload (raw or multipart).
+/// Reads an image upload: raw, or the file of a multipart body (the first part with a
+/// `filename`, or named `file` or `image`).
 async fn image_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let ct = content_type(headers).unwrap_or_default();
     let bytes = read_body(headers, body, MAX_IMAGE).await?;
-    match multipart_boundary(&ct) {
-        Some(b) => multipart_file(&bytes, &b?),
-        None => Ok(bytes),
+    if !form::is_multipart(&ct) {
+        return Ok(bytes);
     }
+    let is_image = |p: &form::FormPart| p.is_file || p.name == "file" || p.name == "image";
+    let parts = form::parts(headers, bytes, "image", is_image).await?;
+    parts
+        .into_iter()
+        .find(is_image)
+        .map(|p| p.data)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "image",
+                "the multipart body has no file part (send the image in a part named 'file')",
+            )
+        })
 }
 
 fn hashes_json(h: &ImageHashes) -> Value {

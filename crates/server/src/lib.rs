@@ -48,6 +48,7 @@ mod conn;
 mod detect;
 mod error;
 mod filters;
+mod form;
 mod listen;
 pub mod media;
 mod metrics;
