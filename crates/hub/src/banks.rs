@@ -21,7 +21,6 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use md5::Digest as _;
@@ -566,16 +565,6 @@ fn check_input(e: &EntryInput) -> Result<(SignalType, String), (&'static str, St
         .map_err(|m| ("producing_entity", m))?;
     check_label("behaviour", &e.labels.behaviour).map_err(|m| ("behaviour", m))?;
     Ok((t, value))
-}
-
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
 }
 
 impl Hub {
@@ -1184,10 +1173,25 @@ impl Hub {
         for o in self.store().list_orgs()? {
             orgs.insert(o.id, o.slug);
         }
-        let mut out = String::new();
+        let mut csv_rows: Vec<[String; 11]> = Vec::new();
         let mut json_items: Vec<Value> = Vec::new();
         if format == EntryFormat::Csv {
-            out.push_str("id,signal_type,value,content_type,producing_entity,behaviour,enabled,contributor,created,updated,stix_id\n");
+            csv_rows.push(
+                [
+                    "id",
+                    "signal_type",
+                    "value",
+                    "content_type",
+                    "producing_entity",
+                    "behaviour",
+                    "enabled",
+                    "contributor",
+                    "created",
+                    "updated",
+                    "stix_id",
+                ]
+                .map(str::to_string),
+            );
         }
         let mut after = 0;
         loop {
@@ -1197,31 +1201,27 @@ impl Hub {
             for e in &page {
                 let contributor = orgs.get(&e.contributor_org_id).cloned().unwrap_or_default();
                 match format {
-                    EntryFormat::Csv => {
-                        let _ = write!(out, "{},{},{},", e.id, e.signal_type, e.value);
-                        csv_field(&mut out, &e.labels.content_type);
-                        out.push(',');
-                        csv_field(&mut out, &e.labels.producing_entity);
-                        out.push(',');
-                        csv_field(&mut out, &e.labels.behaviour);
-                        let _ = writeln!(
-                            out,
-                            ",{},{},{},{},{}",
-                            e.enabled,
-                            contributor,
-                            stix::format_timestamp(e.created),
-                            stix::format_timestamp(e.updated),
-                            e.stix_id
-                        );
-                    }
+                    EntryFormat::Csv => csv_rows.push([
+                        e.id.to_string(),
+                        e.signal_type.to_string(),
+                        e.value.clone(),
+                        e.labels.content_type.clone(),
+                        e.labels.producing_entity.clone(),
+                        e.labels.behaviour.clone(),
+                        e.enabled.to_string(),
+                        contributor,
+                        stix::format_timestamp(e.created),
+                        stix::format_timestamp(e.updated),
+                        e.stix_id.clone(),
+                    ]),
                     EntryFormat::Json => json_items.push(entry_json(e, &contributor)),
                 }
             }
         }
-        if format == EntryFormat::Json {
-            out = json!({ "bank": bank.name, "entries": json_items }).to_string();
-        }
-        Ok(out)
+        Ok(match format {
+            EntryFormat::Csv => crate::csv_dialect::to_string(csv_rows),
+            EntryFormat::Json => json!({ "bank": bank.name, "entries": json_items }).to_string(),
+        })
     }
 
     /// The enabled entries of enabled banks the caller may use that match each query: PDQ

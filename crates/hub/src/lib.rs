@@ -46,6 +46,7 @@ mod admin;
 pub mod ads;
 mod auth;
 pub mod banks;
+pub mod csv_dialect;
 mod cursor;
 pub mod detect;
 mod error;

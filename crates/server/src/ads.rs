@@ -302,16 +302,6 @@ fn violation_json(v: &ViolationRow) -> Value {
     })
 }
 
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
-
 /// `GET /api/v1/ads/violations?election=&after=&limit=&format=json|csv|jsonl`.
 async fn violations(
     State(state): State<AppState>,
@@ -365,21 +355,41 @@ async fn violations(
     // Exports hold every violation (of the election); they are paged internally.
     let text = blocking(move || {
         let mut out = String::new();
+        let mut csv_rows: Vec<[String; 10]> = Vec::new();
         if format == "csv" {
-            out.push_str("id,submission_id,ad_id,verdict,rule_id,outcome,foreign_funding,elections,received,incident_id\n");
+            csv_rows.push(
+                [
+                    "id",
+                    "submission_id",
+                    "ad_id",
+                    "verdict",
+                    "rule_id",
+                    "outcome",
+                    "foreign_funding",
+                    "elections",
+                    "received",
+                    "incident_id",
+                ]
+                .map(str::to_string),
+            );
         }
         let mut after = after;
         loop {
             let rows = hub.ad_violations(&p, election.as_deref(), after, 5000)?;
             for v in &rows {
                 if format == "csv" {
-                    out.push_str(&format!("{},{},", v.id, v.submission_id));
-                    csv_field(&mut out, &v.ad_id);
-                    out.push_str(&format!(",{},", v.verdict));
-                    csv_field(&mut out, &v.rule_id);
-                    out.push_str(&format!(",{},{},", v.outcome, v.foreign_funding));
-                    csv_field(&mut out, &v.elections);
-                    out.push_str(&format!(",{},{}\n", v.received, v.incident_id.as_deref().unwrap_or("")));
+                    csv_rows.push([
+                        v.id.to_string(),
+                        v.submission_id.to_string(),
+                        v.ad_id.clone(),
+                        v.verdict.to_string(),
+                        v.rule_id.clone(),
+                        v.outcome.to_string(),
+                        v.foreign_funding.to_string(),
+                        v.elections.clone(),
+                        v.received.to_string(),
+                        v.incident_id.clone().unwrap_or_default(),
+                    ]);
                 } else {
                     out.push_str(&violation_json(v).to_string());
                     out.push('\n');
@@ -389,6 +399,9 @@ async fn violations(
                 Some(l) if rows.len() == 5000 => after = l.id,
                 _ => break,
             }
+        }
+        if format == "csv" {
+            out = hub::csv_dialect::to_string(csv_rows);
         }
         Ok((format, out))
     })

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::{Json, Router};
-use hub::ads::{ad_csv_line, ad_document, ad_json_line, PublicSearch, AD_CSV_HEADER};
+use hub::ads::{ad_csv_record, ad_document, ad_json_line, PublicSearch, AD_CSV_COLUMNS};
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -412,22 +412,20 @@ impl Producer {
     /// The bytes of the next page (the CSV header before the first), `None` at the end.
     fn next_chunk(&mut self) -> Result<Option<Bytes>, hub::HubError> {
         let rows = self.hub.next_export_page(&mut self.export, EXPORT_PAGE)?;
-        let mut buf = String::with_capacity(rows.len() * 512 + 256);
-        if !self.started {
-            self.started = true;
-            if self.csv {
-                buf.push_str(AD_CSV_HEADER);
-                buf.push_str("\r\n");
+        let header = !std::mem::replace(&mut self.started, true);
+        if self.csv {
+            let mut records: Vec<[String; 17]> = Vec::with_capacity(rows.len() + 1);
+            if header {
+                records.push(AD_CSV_COLUMNS.map(str::to_string));
             }
+            records.extend(rows.iter().map(ad_csv_record));
+            let buf = hub::csv_dialect::to_string(records);
+            return Ok((!buf.is_empty()).then(|| Bytes::from(buf)));
         }
+        let mut buf = String::with_capacity(rows.len() * 512);
         for row in &rows {
-            if self.csv {
-                ad_csv_line(row, &mut buf);
-                buf.push_str("\r\n");
-            } else {
-                ad_json_line(row, &mut buf);
-                buf.push('\n');
-            }
+            ad_json_line(row, &mut buf);
+            buf.push('\n');
         }
         Ok((!buf.is_empty()).then(|| Bytes::from(buf)))
     }
