@@ -30,8 +30,8 @@ use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::form;
 use crate::media::content_type_is_json;
-use crate::timefmt::format_secs;
 use crate::AppState;
+use stix::format_secs;
 
 /// The largest image upload, in bytes.
 const MAX_IMAGE: usize = 32 * 1024 * 1024;

@@ -6,7 +6,7 @@ use std::fmt;
 use hub::ObjectFilter;
 use store::VersionFilter;
 
-use crate::timefmt::parse_micros;
+use stix::parse_rfc3339_micros as parse_micros;
 
 /// Which TAXII endpoint the query belongs to; each accepts a different set of filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

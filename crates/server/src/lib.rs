@@ -59,7 +59,6 @@ mod rest;
 mod slots;
 mod taxii;
 mod throttle;
-mod timefmt;
 
 use crate::codes::Code;
 use std::sync::Arc;
@@ -77,7 +76,6 @@ pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
 pub use public::ExportLimits;
 pub use throttle::AuthLimits;
-pub use timefmt::format_secs;
 
 use error::{blocking, ApiError, TaxiiError};
 

@@ -19,8 +19,8 @@ use crate::auth::Principal;
 use crate::body::ApiJson;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
-use crate::timefmt::format_secs;
 use crate::AppState;
+use stix::format_secs;
 
 type ApiResult = Result<Response, ApiError>;
 

@@ -15,8 +15,8 @@ use crate::codes::Code;
 use crate::error::{blocking, TaxiiError};
 use crate::filters::{self, Endpoint, FilterError};
 use crate::media::{content_type_is_taxii, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
-use crate::timefmt::format_micros;
 use crate::{AppState, Scheme};
+use stix::format_micros;
 
 /// The name of the one API root.
 pub(crate) const API_ROOT: &str = "hub";
