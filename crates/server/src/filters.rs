@@ -109,20 +109,14 @@ fn comma_list<'a>(parameter: &str, value: &'a str) -> Result<Vec<&'a str>, Filte
     Ok(items)
 }
 
+/// A STIX type name, by `stix`'s rule.
 fn valid_type(t: &str) -> bool {
-    t.len() >= 3
-        && t.len() <= 250
-        && t.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !t.starts_with('-')
-        && !t.ends_with('-')
+    stix::check_type_name(t).is_ok()
 }
 
+/// A STIX identifier, by `stix`'s rule (the only ids an object can be stored under).
 fn valid_id(id: &str) -> bool {
-    match id.split_once("--") {
-        Some((t, uuid)) => valid_type(t) && uuid::Uuid::parse_str(uuid).is_ok() && uuid.len() == 36,
-        None => false,
-    }
+    stix::id_type(id).is_ok()
 }
 
 /// Parses the filters a TAXII endpoint accepts; unknown parameters are ignored, as TAXII
@@ -242,6 +236,28 @@ pub(crate) fn parse(raw: Option<&str>, endpoint: Endpoint) -> Result<Filters, Fi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_and_types_follow_the_stix_rules() {
+        // Ids no object can be stored under are refused, as stix refuses them.
+        for id in [
+            "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F",
+            "indicator--8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f",
+            "x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        ] {
+            assert!(stix::id_type(id).is_err(), "{id}");
+            let e = parse(Some(&format!("match[id]={id}")), Endpoint::Objects).unwrap_err();
+            assert_eq!(e.parameter, "match[id]", "{id}");
+        }
+        assert!(parse(Some("match[type]=x--y"), Endpoint::Objects).is_err());
+        let ok = parse(
+            Some("match[id]=x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f&match[type]=x-acme-thing"),
+            Endpoint::Objects,
+        )
+        .unwrap();
+        assert_eq!(ok.filter.types, vec!["x-acme-thing"]);
+    }
 
     #[test]
     fn parses_every_filter() {
