@@ -843,9 +843,9 @@ impl Hub {
         if status.get("success_count").and_then(Value::as_u64) == Some(1) {
             Ok(id)
         } else {
-            Err(HubError::Store(store::StoreError::Backend(format!(
+            Err(HubError::broken(format!(
                 "the incident for violation {violation_id} was refused: {status}"
-            ))))
+            )))
         }
     }
 

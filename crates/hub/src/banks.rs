@@ -171,10 +171,10 @@ impl Banks {
                 index.bank_of.insert(e.id, e.bank_id);
                 if e.signal_type == SignalType::Pdq {
                     let hash = PdqHash::from_hex(&e.value).map_err(|err| {
-                        HubError::Store(store::StoreError::Invalid(format!(
-                            "bank entry {} holds an invalid PDQ hash: {err}",
-                            e.id
-                        )))
+                        HubError::internal(
+                            format!("bank entry {} holds an invalid PDQ hash", e.id),
+                            err.to_string(),
+                        )
                     })?;
                     let id = entry_key(e.id);
                     pdq_entries.push((id, hash));
@@ -796,10 +796,7 @@ impl Hub {
             }
             for outcome in self.store().add_objects(&records)? {
                 outcome.map_err(|err| {
-                    HubError::Store(store::StoreError::Backend(format!(
-                        "re-marking bank '{}': {err}",
-                        old.name
-                    )))
+                    HubError::internal(format!("re-marking bank '{}'", old.name), err)
                 })?;
             }
             if new.tlp > old.tlp {
@@ -959,11 +956,11 @@ impl Hub {
             .cloned()
             .unwrap_or_default();
         if let Some(first) = failures.first() {
-            return Err(HubError::Store(store::StoreError::Backend(format!(
+            return Err(HubError::broken(format!(
                 "publishing bank '{}' to its collection failed for {} indicator(s); first: {first}",
                 bank.name,
                 failures.len()
-            ))));
+            )));
         }
         Ok(())
     }
