@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use store::{Tlp, ViolationRow};
 
 use crate::auth::Principal;
-use crate::body::read_body;
+use crate::body::{parse_json_value, read_body};
 use crate::codes::Code;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
@@ -53,22 +53,10 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .map(|v| v.to_str().unwrap_or("(not text)").to_string())
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            Code::MalformedJson,
-            format!("the request body is not valid JSON: {e}"),
-        )
-    })
-}
-
+/// Reads a JSON body of at most `limit` bytes (415, 413 and 400 `malformed_json` as every
+/// REST body).
 async fn json_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, ApiError> {
-    let ct = content_type(headers);
-    if !content_type_is_json(ct.as_deref()) {
-        return Err(unsupported(ct.as_deref()));
-    }
-    let bytes = read_body(headers, body, limit).await?;
-    parse_json(&bytes)
+    crate::body::read_json(headers, body, limit).await
 }
 
 fn unsupported(ct: Option<&str>) -> ApiError {
@@ -98,7 +86,7 @@ async fn read_submission(
             .ok_or_else(|| {
                 ApiError::invalid("submission", "the multipart body has no submission part")
             })?;
-        let submission = parse_json(&sub.data)?;
+        let submission = parse_json_value(&sub.data)?;
         let creative = parts
             .into_iter()
             .find(|p| p.name == "creative")
@@ -114,7 +102,7 @@ async fn read_submission(
         return Err(unsupported(ct.as_deref()));
     }
     let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
-    let v = parse_json(&bytes)?;
+    let v = parse_json_value(&bytes)?;
     if !v.is_object() {
         return Err(ApiError::invalid(
             "submission",

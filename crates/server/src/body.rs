@@ -129,7 +129,13 @@ pub(crate) async fn read_json(
 ) -> Result<serde_json::Value, ApiError> {
     require_json(headers)?;
     let bytes = read_body(headers, body, limit).await?;
-    stix::json::from_slice(&bytes).map_err(|e| {
+    parse_json_value(&bytes)
+}
+
+/// Parses JSON bytes into a value, keeping every number's text; 400 `malformed_json` when they
+/// do not parse.
+pub(crate) fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    stix::json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             Code::MalformedJson,
             format!("the request body is not valid JSON: {e}"),
