@@ -185,6 +185,17 @@ mod tests {
     }
 
     #[test]
+    fn the_openapi_error_schema_lists_exactly_the_codes() {
+        let doc = crate::openapi::document();
+        let listed = doc
+            .pointer("/components/schemas/Error/properties/error/properties/code/enum")
+            .and_then(|v| v.as_array())
+            .expect("the Error schema has a code enum");
+        let want: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, &want);
+    }
+
+    #[test]
     fn code_strings_are_distinct_snake_case() {
         let mut seen = std::collections::HashSet::new();
         for c in Code::ALL {
