@@ -18,46 +18,19 @@ const MIN_YEAR: i32 = 1;
 /// Largest year a date may have.
 const MAX_YEAR: i32 = 9999;
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = m as i32;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d as i32 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The Julian day of 1970-01-01.
+const EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// Days since 1970-01-01 of a calendar date (the `time` crate's calendar), `None` if it does
+/// not exist.
+fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()?;
+    Some(date.to_julian_day() - EPOCH_JULIAN_DAY)
 }
 
-/// Civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i32) -> (i32, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Whether `y` is a Gregorian leap year.
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-/// Number of days in month `m` of year `y`.
-fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(y) => 29,
-        _ => 28,
-    }
-}
+/// The first supported day, 0001-01-01, in days since 1970-01-01.
+const MIN_DAYS: i32 = -719_162;
 
 impl Date {
     /// The last supported day, 9999-12-31.
@@ -65,13 +38,10 @@ impl Date {
 
     /// Builds a date from year, month and day; `None` if it does not exist or is outside 0001-9999.
     pub fn from_ymd(y: i32, m: u32, d: u32) -> Option<Date> {
-        if !(MIN_YEAR..=MAX_YEAR).contains(&y) || !(1..=12).contains(&m) {
+        if !(MIN_YEAR..=MAX_YEAR).contains(&y) {
             return None;
         }
-        if d == 0 || d > days_in_month(y, m) {
-            return None;
-        }
-        Some(Date(days_from_civil(y, m, d)))
+        days_from_civil(y, m, d).map(Date)
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -88,7 +58,11 @@ impl Date {
 
     /// The year, month and day of this date.
     pub fn ymd(self) -> (i32, u32, u32) {
-        civil_from_days(self.0)
+        // Every `Date` lies in 0001-9999, which the `time` calendar covers.
+        match time::Date::from_julian_day(self.0 + EPOCH_JULIAN_DAY) {
+            Ok(d) => (d.year(), u32::from(u8::from(d.month())), u32::from(d.day())),
+            Err(_) => (1970, 1, 1),
+        }
     }
 
     /// Days since 1970-01-01.
@@ -98,9 +72,7 @@ impl Date {
 
     /// The date `n` days later (earlier if negative), clamped to the supported range.
     pub fn add_days(self, n: i32) -> Date {
-        let lo = days_from_civil(MIN_YEAR, 1, 1);
-        let hi = days_from_civil(MAX_YEAR, 12, 31);
-        Date(self.0.saturating_add(n).clamp(lo, hi))
+        Date(self.0.saturating_add(n).clamp(MIN_DAYS, Date::MAX.0))
     }
 
     /// The same day `n` calendar months later (earlier if negative).
@@ -113,14 +85,18 @@ impl Date {
         let ny = total.div_euclid(12);
         let nm = (total.rem_euclid(12) + 1) as u32;
         if ny < MIN_YEAR as i64 {
-            return Date(days_from_civil(MIN_YEAR, 1, 1));
+            return Date(MIN_DAYS);
         }
         if ny > MAX_YEAR as i64 {
-            return Date(days_from_civil(MAX_YEAR, 12, 31));
+            return Date::MAX;
         }
         let ny = ny as i32;
-        let nd = d.min(days_in_month(ny, nm));
-        Date(days_from_civil(ny, nm, nd))
+        let month = u8::try_from(nm)
+            .ok()
+            .and_then(|m| time::Month::try_from(m).ok())
+            .unwrap_or(time::Month::January);
+        let nd = d.min(u32::from(month.length(ny)));
+        Date(days_from_civil(ny, nm, nd).unwrap_or(self.0))
     }
 
     /// The same day `n` years later; 29 February becomes 28 February in a common year.
@@ -338,6 +314,19 @@ impl<'de> Deserialize<'de> for Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_calendar_bounds_and_month_ends_come_from_time() {
+        assert_eq!(Date::from_ymd(1, 1, 1).map(Date::days), Some(MIN_DAYS));
+        assert_eq!(Date::from_ymd(9999, 12, 31), Some(Date::MAX));
+        assert_eq!(Date::from_ymd(1970, 1, 1).map(Date::days), Some(0));
+        assert_eq!(Date::from_ymd(2023, 2, 29), None);
+        assert_eq!(Date::from_ymd(2024, 13, 1), None);
+        let d = Date::from_ymd(2024, 5, 31).unwrap();
+        assert_eq!(d.add_months(-3).ymd(), (2024, 2, 29));
+        assert_eq!(d.add_days(-100_000_000), Date(MIN_DAYS));
+        assert_eq!(Date(MIN_DAYS).ymd(), (1, 1, 1));
+    }
 
     #[test]
     fn months_clamp_to_month_end() {

@@ -102,11 +102,7 @@ fn engine() -> Result<&'static Engine, HubError> {
     ENGINE
         .get_or_init(|| Engine::shipped().map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| {
-            HubError::Store(store::StoreError::Backend(format!(
-                "the shipped ad rules do not load: {e}"
-            )))
-        })
+        .map_err(|e| HubError::broken(format!("the shipped ad rules do not load: {e}")))
 }
 
 /// The creative limits (size and media types) of the registry.
@@ -496,50 +492,50 @@ pub fn ad_json_line(row: &AdRow, out: &mut String) {
     }
 }
 
-/// The header line of the CSV export.
-pub const AD_CSV_HEADER: &str = "id,version,platform,ad_id,sponsor,sponsor_name,payer,\
-payer_name,elections,start_day,end_day,regions,languages,spend_minor,currency,creative_sha256,text";
+/// The columns of the CSV export.
+pub const AD_CSV_COLUMNS: [&str; 17] = [
+    "id",
+    "version",
+    "platform",
+    "ad_id",
+    "sponsor",
+    "sponsor_name",
+    "payer",
+    "payer_name",
+    "elections",
+    "start_day",
+    "end_day",
+    "regions",
+    "languages",
+    "spend_minor",
+    "currency",
+    "creative_sha256",
+    "text",
+];
 
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
-
-/// One CSV record of an ad (RFC 4180 quoting), without the line end.
-pub fn ad_csv_line(row: &AdRow, out: &mut String) {
-    use std::fmt::Write;
+/// One CSV record of an ad, in the order of [`AD_CSV_COLUMNS`]; write it with
+/// [`crate::csv_dialect::writer`].
+pub fn ad_csv_record(row: &AdRow) -> [String; 17] {
     let l = &row.listing;
-    let _ = write!(out, "{},{},", row.id, row.version);
-    for (i, f) in [
-        l.platform.as_str(),
-        row.ad_id.as_str(),
-        l.sponsor.as_str(),
-        l.sponsor_name.as_str(),
-        l.payer.as_str(),
-        l.payer_name.as_str(),
-        &l.elections.join(";"),
-        l.start_day.as_str(),
-        l.end_day.as_str(),
-        &l.regions.join(";"),
-        &l.languages.join(";"),
-        &l.spend_minor.map(|s| s.to_string()).unwrap_or_default(),
-        l.currency.as_str(),
-        l.creative_sha256.as_deref().unwrap_or(""),
-        l.text.as_str(),
+    [
+        row.id.to_string(),
+        row.version.to_string(),
+        l.platform.clone(),
+        row.ad_id.clone(),
+        l.sponsor.clone(),
+        l.sponsor_name.clone(),
+        l.payer.clone(),
+        l.payer_name.clone(),
+        l.elections.join(";"),
+        l.start_day.clone(),
+        l.end_day.clone(),
+        l.regions.join(";"),
+        l.languages.join(";"),
+        l.spend_minor.map(|s| s.to_string()).unwrap_or_default(),
+        l.currency.clone(),
+        l.creative_sha256.clone().unwrap_or_default(),
+        l.text.clone(),
     ]
-    .iter()
-    .enumerate()
-    {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(out, f);
-    }
 }
 
 /// Splits a bulk-import or API record into the submission and an optional creative: either a
@@ -781,7 +777,7 @@ impl Ads {
                     at.push(i);
                     out.push(None);
                 }
-                Err(e @ HubError::Store(_)) => return Err(e),
+                Err(e @ (HubError::Store(_) | HubError::Internal { .. })) => return Err(e),
                 Err(e) => out.push(Some(Err(e))),
             }
         }
@@ -828,8 +824,9 @@ impl Ads {
                     format!("election {id:?} does not exist in the registry"),
                 )
             })?;
-            let v: Value = serde_json::from_str(&rec.json)
-                .map_err(|e| HubError::Store(store::StoreError::Backend(e.to_string())))?;
+            let v: Value = serde_json::from_str(&rec.json).map_err(|e| {
+                HubError::internal(format!("the stored election {id:?} does not parse"), e)
+            })?;
             elections.push(v);
         }
         obj.insert("elections".into(), Value::Array(elections));
@@ -1101,9 +1098,9 @@ impl Ads {
         if status.success_count == 1 {
             Ok(id)
         } else {
-            Err(HubError::Store(store::StoreError::Backend(format!(
+            Err(HubError::broken(format!(
                 "the incident for violation {violation_id} was refused: {status}"
-            ))))
+            )))
         }
     }
 
@@ -1562,11 +1559,8 @@ fn set_path_id(body: &mut Value, what: &str, id: &str) -> Result<(), HubError> {
 }
 
 fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, HubError> {
-    serde_json::from_str(json).map_err(|e| {
-        HubError::Store(StoreError::Backend(format!(
-            "the stored {what} does not parse: {e}"
-        )))
-    })
+    serde_json::from_str(json)
+        .map_err(|e| HubError::internal(format!("the stored {what} does not parse"), e))
 }
 
 impl Ads {

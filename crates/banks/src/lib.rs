@@ -51,7 +51,6 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use md5::Digest as _;
@@ -202,10 +201,10 @@ impl BankState {
                 index.bank_of.insert(e.id, e.bank_id);
                 if e.signal_type == SignalType::Pdq {
                     let hash = PdqHash::from_hex(&e.value).map_err(|err| {
-                        HubError::Store(store::StoreError::Invalid(format!(
-                            "bank entry {} holds an invalid PDQ hash: {err}",
-                            e.id
-                        )))
+                        HubError::internal(
+                            format!("bank entry {} holds an invalid PDQ hash", e.id),
+                            err.to_string(),
+                        )
                     })?;
                     let id = entry_key(e.id);
                     pdq_entries.push((id, hash));
@@ -598,16 +597,6 @@ fn check_input(e: &EntryInput) -> Result<(SignalType, String), (&'static str, St
     Ok((t, value))
 }
 
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
-
 /// The hash-bank service: the bank store, the matching index built from it, and the hub
 /// for identities, grants and publication. Cheap to clone; clones share the index.
 #[derive(Clone)]
@@ -874,10 +863,7 @@ impl Banks {
                     .publish_generated(p, &new.collection_id, "a bank indicator", &records)?
             {
                 outcome.map_err(|err| {
-                    HubError::Store(store::StoreError::Backend(format!(
-                        "re-marking bank '{}': {err}",
-                        old.name
-                    )))
+                    HubError::internal(format!("re-marking bank '{}'", old.name), err)
                 })?;
             }
             if new.tlp > old.tlp {
@@ -981,11 +967,11 @@ impl Banks {
         let failures = status.failures;
         if let Some(first) = failures.first() {
             let first = serde_json::to_string(first).unwrap_or_default();
-            return Err(HubError::Store(store::StoreError::Backend(format!(
+            return Err(HubError::broken(format!(
                 "publishing bank '{}' to its collection failed for {} indicator(s); first: {first}",
                 bank.name,
                 failures.len()
-            ))));
+            )));
         }
         Ok(())
     }
@@ -1195,10 +1181,25 @@ impl Banks {
         for o in self.hub.orgs()? {
             orgs.insert(o.id, o.slug);
         }
-        let mut out = String::new();
+        let mut csv_rows: Vec<[String; 11]> = Vec::new();
         let mut json_items: Vec<EntryView> = Vec::new();
         if format == EntryFormat::Csv {
-            out.push_str("id,signal_type,value,content_type,producing_entity,behaviour,enabled,contributor,created,updated,stix_id\n");
+            csv_rows.push(
+                [
+                    "id",
+                    "signal_type",
+                    "value",
+                    "content_type",
+                    "producing_entity",
+                    "behaviour",
+                    "enabled",
+                    "contributor",
+                    "created",
+                    "updated",
+                    "stix_id",
+                ]
+                .map(str::to_string),
+            );
         }
         let mut after = 0;
         loop {
@@ -1208,37 +1209,33 @@ impl Banks {
             for e in &page {
                 let contributor = orgs.get(&e.contributor_org_id).cloned().unwrap_or_default();
                 match format {
-                    EntryFormat::Csv => {
-                        let _ = write!(out, "{},{},{},", e.id, e.signal_type, e.value);
-                        csv_field(&mut out, &e.labels.content_type);
-                        out.push(',');
-                        csv_field(&mut out, &e.labels.producing_entity);
-                        out.push(',');
-                        csv_field(&mut out, &e.labels.behaviour);
-                        let _ = writeln!(
-                            out,
-                            ",{},{},{},{},{}",
-                            e.enabled,
-                            contributor,
-                            stix::format_timestamp(e.created),
-                            stix::format_timestamp(e.updated),
-                            e.stix_id
-                        );
-                    }
+                    EntryFormat::Csv => csv_rows.push([
+                        e.id.to_string(),
+                        e.signal_type.to_string(),
+                        e.value.clone(),
+                        e.labels.content_type.clone(),
+                        e.labels.producing_entity.clone(),
+                        e.labels.behaviour.clone(),
+                        e.enabled.to_string(),
+                        contributor,
+                        stix::format_timestamp(e.created),
+                        stix::format_timestamp(e.updated),
+                        e.stix_id.clone(),
+                    ]),
                     EntryFormat::Json => {
                         json_items.push(EntryView::of(e, Some(&contributor), None))
                     }
                 }
             }
         }
-        if format == EntryFormat::Json {
-            out = serde_json::to_string(&BankExport {
+        Ok(match format {
+            EntryFormat::Csv => hub::csv_dialect::to_string(csv_rows),
+            EntryFormat::Json => serde_json::to_string(&BankExport {
                 bank: &bank.name,
                 entries: json_items,
             })
-            .unwrap_or_default();
-        }
-        Ok(out)
+            .unwrap_or_default(),
+        })
     }
 
     /// The enabled entries of enabled banks the caller may use that match each query: PDQ

@@ -257,10 +257,10 @@ fn repair_org(store: &Stores, directory_id: &str, org: &Org) -> Result<(), HubEr
         return Ok(());
     }
     let identity: serde_json::Value = serde_json::from_str(&org.identity_json).map_err(|e| {
-        HubError::Store(store::StoreError::Backend(format!(
-            "identity of organisation '{}' is not valid JSON: {e}",
-            org.slug
-        )))
+        HubError::internal(
+            format!("identity of organisation '{}' is not valid JSON", org.slug),
+            e,
+        )
     })?;
     let new = directory_object(directory_id, &identity, org.id)?;
     store.objects.add_object(&new)?;

@@ -35,7 +35,7 @@ pub(crate) fn hash_secret(secret: &str) -> Result<String, HubError> {
     Argon2::default()
         .hash_password(secret.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| HubError::Store(store::StoreError::Backend(format!("argon2 failed: {e}"))))
+        .map_err(|e| HubError::internal("argon2 hashing failed", e.to_string()))
 }
 
 /// Verifies a secret against an argon2 PHC string; a malformed hash never verifies.
@@ -209,10 +209,10 @@ impl Hub {
     /// Builds the principal of a stored user.
     pub(crate) fn principal_of(&self, user: store::User) -> Result<Principal, HubError> {
         let org = self.accounts().org_by_id(user.org_id)?.ok_or_else(|| {
-            HubError::Store(store::StoreError::Backend(format!(
+            HubError::broken(format!(
                 "user '{}' belongs to unknown organisation {}",
                 user.username, user.org_id
-            )))
+            ))
         })?;
         let identities = vec![
             stix::user_identity_id(&user.username),

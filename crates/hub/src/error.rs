@@ -35,6 +35,14 @@ pub enum HubError {
     Busy(String),
     /// The store failed. The message is for logs, not for users.
     Store(StoreError),
+    /// An internal failure that is not the store's: password hashing, stored data that does
+    /// not parse, a worker that died. The message and source chain are for logs, not users.
+    Internal {
+        /// What the hub was doing or what is broken.
+        what: String,
+        /// The underlying error, if there is one.
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
 }
 
 impl HubError {
@@ -50,7 +58,26 @@ impl HubError {
             HubError::Conflict(_) => "conflict",
             HubError::ExportRefused(_) => "export_refused",
             HubError::Busy(_) => "busy",
-            HubError::Store(_) => "internal",
+            HubError::Store(_) | HubError::Internal { .. } => "internal",
+        }
+    }
+
+    /// Builds an `Internal` error caused by `source`.
+    pub fn internal(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> HubError {
+        HubError::Internal {
+            what: what.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// Builds an `Internal` error for a broken invariant, without an underlying error.
+    pub fn broken(what: impl Into<String>) -> HubError {
+        HubError::Internal {
+            what: what.into(),
+            source: None,
         }
     }
 
@@ -75,6 +102,7 @@ impl fmt::Display for HubError {
             HubError::ExportRefused(msg) => write!(f, "export refused: {msg}"),
             HubError::Busy(msg) => write!(f, "busy: {msg}"),
             HubError::Store(e) => write!(f, "storage failure: {e}"),
+            HubError::Internal { what, .. } => write!(f, "internal failure: {what}"),
         }
     }
 }
@@ -89,6 +117,9 @@ impl std::error::Error for HubError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             HubError::Store(e) => Some(e),
+            HubError::Internal {
+                source: Some(e), ..
+            } => Some(e.as_ref()),
             _ => None,
         }
     }

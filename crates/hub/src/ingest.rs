@@ -124,10 +124,7 @@ pub(crate) fn new_object(
 pub(crate) fn check_generated(obj: &Value, what: &str) -> Result<stix::Checked, HubError> {
     stix::check_object(obj).map_err(|problems| {
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        HubError::Store(store::StoreError::Backend(format!(
-            "{what} failed validation: {}",
-            text.join("; ")
-        )))
+        HubError::broken(format!("{what} failed validation: {}", text.join("; ")))
     })
 }
 
@@ -539,11 +536,8 @@ impl Hub {
         if !same_org {
             return Err(not_found());
         }
-        serde_json::from_str(&status.json).map_err(|e| {
-            HubError::Store(store::StoreError::Backend(format!(
-                "status '{status_id}' is not a valid stored status: {e}"
-            )))
-        })
+        serde_json::from_str(&status.json)
+            .map_err(|e| HubError::internal(format!("status '{status_id}' is not valid JSON"), e))
     }
 
     /// Purges statuses older than the retention, at most once every ten minutes.

@@ -49,6 +49,7 @@
 mod accounts;
 mod admin;
 mod auth;
+pub mod csv_dialect;
 mod cursor;
 mod error;
 mod export;
@@ -334,16 +335,5 @@ impl Hub {
     }
 }
 
-/// The current time in microseconds since the Unix epoch (the clock of the hub and its
-/// service crates).
-pub fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// The current time in seconds since the Unix epoch.
-pub fn now_secs() -> i64 {
-    now_micros() / 1_000_000
-}
+// The one clock is `stix`'s; the service crates use it through the hub.
+pub use stix::{now_micros, now_secs};

@@ -70,10 +70,13 @@ pub(crate) fn served_copy_at(
         return Ok(None);
     }
     let value: Value = stix::json::from_str(&row.json).map_err(|e| {
-        HubError::Store(store::StoreError::Backend(format!(
-            "stored object {} in collection {} is not valid JSON: {e}",
-            row.id, row.collection_id
-        )))
+        HubError::internal(
+            format!(
+                "stored object {} in collection {} is not valid JSON",
+                row.id, row.collection_id
+            ),
+            e,
+        )
     })?;
     let own = value
         .get("object_marking_refs")

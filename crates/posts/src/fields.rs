@@ -10,15 +10,12 @@ pub fn seconds_to_ms(s: &str) -> Option<i64> {
     (ms.is_finite() && ms.abs() < 9.0e15).then_some(ms as i64)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days since 1970-01-01 of day `d` of a month of the proleptic Gregorian calendar (the `time`
+/// crate's); a day past the month's end runs on into the next month, as it always has.
+fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let first = time::Date::from_calendar_date(i32::try_from(y).ok()?, month, 1).ok()?;
+    Some(i64::from(first.to_julian_day()) - 2_440_588 + d - 1)
 }
 
 fn num(s: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
@@ -61,7 +58,7 @@ pub fn parse_datetime_ms(s: &str) -> Option<(i64, bool)> {
             (whole * 1000 + ms, true)
         }
     };
-    let days = days_from_civil(y, mo, da);
+    let days = days_from_civil(y, mo, da)?;
     Some((
         (days * 86_400 + h * 3600 + mi * 60) * 1000 + sec_ms,
         has_seconds,
@@ -151,6 +148,17 @@ pub fn parse_url_list(s: &str, out: &mut Vec<String>) -> Result<(), &'static str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_past_the_month_end_runs_on_as_before() {
+        let (feb31, _) = parse_datetime_ms("2024-02-31 00:00").unwrap();
+        let (mar2, _) = parse_datetime_ms("2024-03-02 00:00").unwrap();
+        assert_eq!(feb31, mar2);
+        assert_eq!(
+            parse_datetime_ms("1970-01-01 00:00:01.5"),
+            Some((1500, true))
+        );
+    }
 
     #[test]
     fn datetimes() {

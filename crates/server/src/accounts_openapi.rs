@@ -155,14 +155,7 @@ pub(crate) fn merge(doc: &mut Value) {
     ) {
         dst.extend(src);
     }
-    if let Some(codes) = doc
-        .pointer_mut("/components/schemas/Error/properties/error/properties/code/enum")
-        .and_then(Value::as_array_mut)
-    {
-        if !codes.iter().any(|c| c == "rate_limited") {
-            codes.push(json!("rate_limited"));
-        }
-    }
+    // The Error schema's code enum is `Code::ALL`, rate_limited included.
     let throttled = json!({
         "description": "Too many failed authentications from this address or for this account, or too many credential checks at once: retry after the Retry-After header's seconds (code rate_limited).",
         "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},

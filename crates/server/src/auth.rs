@@ -7,13 +7,15 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use hub::{HubError, Principal};
+use hub::HubError;
 
+use crate::codes::Code;
 use crate::error::{blocking, ApiError, TaxiiError};
 use crate::media::{accept_admits_taxii, TAXII_MEDIA_TYPE};
 use crate::throttle::{Key, Throttle};
@@ -118,12 +120,7 @@ fn retry_after(mut resp: Response, secs: u64) -> Response {
 /// The REST 429 answer with `Retry-After`.
 fn api_throttled(secs: u64) -> Response {
     retry_after(
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            throttled_message(secs),
-        )
-        .into_response(),
+        ApiError::new(Code::RateLimited, throttled_message(secs)).into_response(),
         secs,
     )
 }
@@ -166,7 +163,7 @@ async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     ip: Option<IpAddr>,
-) -> Result<Arc<Principal>, Refusal> {
+) -> Result<Arc<hub::Principal>, Refusal> {
     let Some(creds) = parse_authorization(headers) else {
         return Err(Refusal::Hub(HubError::Unauthenticated));
     };
@@ -248,6 +245,31 @@ async fn authenticate(
     }
 }
 
+/// The authenticated caller, put in the request by the guards. Every authenticated handler
+/// takes it; on a route the guard did not run on it answers the standard 401 (the TAXII error
+/// under `/taxii2/`, the REST error elsewhere), never a 500.
+pub(crate) struct Principal(pub Arc<hub::Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        if let Some(p) = parts.extensions.get::<Arc<hub::Principal>>() {
+            return Ok(Principal(Arc::clone(p)));
+        }
+        let path = parts.uri.path();
+        tracing::warn!(
+            path,
+            "an authenticated route ran without the authentication guard"
+        );
+        Err(if path == "/taxii2" || path.starts_with("/taxii2/") {
+            TaxiiError::unauthenticated().into_response()
+        } else {
+            ApiError::unauthenticated().into_response()
+        })
+    }
+}
+
 /// Guards TAXII routes: 406 for an `Accept` that does not admit the TAXII media type, then
 /// authentication. The principal is put in the request extensions.
 pub(crate) async fn taxii_guard(
@@ -261,8 +283,7 @@ pub(crate) async fn taxii_guard(
     };
     if !accept_admits_taxii(accept) {
         return TaxiiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "not_acceptable",
+            Code::NotAcceptable,
             "Not acceptable",
             format!(
                 "the Accept header {:?} does not admit {TAXII_MEDIA_TYPE}",
@@ -280,8 +301,7 @@ pub(crate) async fn taxii_guard(
         Err(Refusal::Hub(e)) => TaxiiError::from(e).into_response(),
         Err(Refusal::Throttled(secs)) => retry_after(
             TaxiiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                Code::RateLimited,
                 "Too many requests",
                 throttled_message(secs),
             )
@@ -305,5 +325,49 @@ pub(crate) async fn api_guard(
         }
         Err(Refusal::Hub(e)) => ApiError::from(e).into_response(),
         Err(Refusal::Throttled(secs)) => api_throttled(secs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use axum::Router;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn whoami(Principal(p): Principal) -> String {
+        p.user.username.clone()
+    }
+
+    async fn call(app: Router, path: &str) -> (StatusCode, String, serde_json::Value) {
+        let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        let status = resp.status();
+        let ct = resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, ct, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_route_without_the_guard_answers_401_not_500() {
+        // The handlers take the extractor, but no authentication middleware ran.
+        let app = Router::new()
+            .route("/api/v1/forgot", get(whoami))
+            .route("/taxii2/forgot/", get(whoami));
+        let (status, ct, v) = call(app.clone(), "/api/v1/forgot").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(ct, "application/json");
+        assert_eq!(v["error"]["code"], "unauthenticated");
+        let (status, ct, v) = call(app, "/taxii2/forgot/").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(ct, TAXII_MEDIA_TYPE);
+        assert_eq!(v["error_code"], "unauthenticated");
+        assert_eq!(v["http_status"], "401");
     }
 }

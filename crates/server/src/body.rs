@@ -1,9 +1,14 @@
 //! Reading request bodies with a size limit enforced while reading, not only from
-//! `Content-Length`.
+//! `Content-Length`, and [`ApiJson`], the one extractor of typed REST JSON bodies.
 
 use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap};
 use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+
+use crate::codes::Code;
+use crate::error::ApiError;
 
 /// How much of an oversized body is read and discarded before answering 413, so that the
 /// client (which usually sends the whole body before reading) receives the answer instead of
@@ -84,35 +89,30 @@ pub(crate) async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
-) -> Result<Bytes, crate::error::ApiError> {
-    use crate::error::ApiError;
-    use axum::http::StatusCode;
+) -> Result<Bytes, ApiError> {
     match read_limited(headers, body, limit).await {
         Ok(b) => Ok(b),
         Err(BodyError::TooLarge { limit }) => Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("the request body exceeds {limit} bytes"),
         )),
         Err(BodyError::Read(m)) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
+            Code::BadRequest,
             format!("the request body could not be read: {m}"),
         )),
     }
 }
 
 /// Answers 415 unless the request's Content-Type is JSON.
-pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), crate::error::ApiError> {
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("(not text)"));
     if crate::media::content_type_is_json(ct) {
         return Ok(());
     }
-    Err(crate::error::ApiError::new(
-        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+    Err(ApiError::new(
+        Code::UnsupportedMediaType,
         format!(
             "Content-Type {:?} is not accepted; send application/json",
             ct.unwrap_or("(none)")
@@ -126,14 +126,162 @@ pub(crate) async fn read_json(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
-) -> Result<serde_json::Value, crate::error::ApiError> {
+) -> Result<serde_json::Value, ApiError> {
     require_json(headers)?;
     let bytes = read_body(headers, body, limit).await?;
-    stix::json::from_slice(&bytes).map_err(|e| {
-        crate::error::ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "malformed_json",
+    parse_json_value(&bytes)
+}
+
+/// Parses JSON bytes into a value, keeping every number's text; 400 `malformed_json` when they
+/// do not parse.
+pub(crate) fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    stix::json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            Code::MalformedJson,
             format!("the request body is not valid JSON: {e}"),
         )
     })
+}
+
+/// The largest REST JSON body by default, in bytes.
+pub(crate) const MAX_API_BODY: usize = 64 * 1024;
+
+/// A typed REST JSON body of at most `LIMIT` bytes: 415 for another media type, 413 above the
+/// limit, 400 `malformed_json` when it is not JSON, and 400 `invalid_input` naming the failing
+/// field by its path (`members[2].role`) when it does not fit `T`.
+pub(crate) struct ApiJson<T, const LIMIT: usize = MAX_API_BODY>(pub T);
+
+impl<S, T, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        require_json(&parts.headers)?;
+        let bytes = read_body(&parts.headers, body, LIMIT).await?;
+        parse_body(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON bytes into `T`, naming a field that does not fit by its path.
+pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let malformed = |e: &serde_json::Error| {
+        ApiError::new(
+            Code::MalformedJson,
+            format!("the request body is not valid JSON: {e}"),
+        )
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(v) => v,
+        Err(e) if e.inner().is_data() => {
+            let field = field_path(e.path(), &e.inner().to_string());
+            let inner = e.into_inner();
+            let message = format!("body.{field}: {inner}");
+            return Err(ApiError {
+                code: Code::InvalidInput,
+                message,
+                field: Some(field),
+            });
+        }
+        Err(e) => return Err(malformed(e.inner())),
+    };
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+/// The path of the failing field: serde_path_to_error's path, plus the field a "missing
+/// field" error names (serde reports that one at the enclosing object).
+fn field_path(path: &serde_path_to_error::Path, message: &str) -> String {
+    let named = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    let base = path.to_string();
+    match (base.as_str(), named) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => "body".to_string(),
+        (_, Some(name)) => format!("{base}.{name}"),
+        (_, None) => base,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Team {
+        name: String,
+        members: Vec<Member>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Member {
+        user: String,
+        role: Role,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Role {
+        Analyst,
+        Admin,
+    }
+
+    fn err(body: &str) -> ApiError {
+        parse_body::<Team>(body.as_bytes()).expect_err("refused")
+    }
+
+    #[test]
+    fn a_nested_bad_field_is_named_by_its_path() {
+        let e = err(r#"{"name": "t", "members": [
+            {"user": "a", "role": "admin"}, {"user": "b", "role": "analyst"},
+            {"user": "c", "role": "king"}]}"#);
+        assert_eq!(e.code, Code::InvalidInput);
+        assert_eq!(e.field.as_deref(), Some("members[2].role"));
+        assert!(
+            e.message
+                .starts_with("body.members[2].role: unknown variant `king`"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_named_with_their_parent() {
+        let e = err(r#"{"name": "t", "members": [{"user": "a"}]}"#);
+        assert_eq!(e.field.as_deref(), Some("members[0].role"), "{}", e.message);
+        let e = err(r#"{"name": "t", "members": [{"user": "a", "role": "admin", "x": 1}]}"#);
+        assert_eq!(e.field.as_deref(), Some("members[0].x"), "{}", e.message);
+        let e = err(r#"{"name": "t", "members": [], "y": 1}"#);
+        assert_eq!(e.field.as_deref(), Some("y"), "{}", e.message);
+        let e = err(r#"{"members": []}"#);
+        assert_eq!(e.field.as_deref(), Some("name"));
+        let e = err(r#"{"name": 5, "members": []}"#);
+        assert_eq!(e.field.as_deref(), Some("name"));
+        assert!(
+            e.message.starts_with("body.name: invalid type"),
+            "{}",
+            e.message
+        );
+        let e = err(r#""a team""#);
+        assert_eq!(e.field.as_deref(), Some("body"));
+    }
+
+    #[test]
+    fn bad_json_is_malformed_not_invalid() {
+        for text in [r#"{"name": "#, r#"{"name": "t", "members": []} x"#, "nope"] {
+            let e = err(text);
+            assert_eq!(e.code, Code::MalformedJson, "{text}");
+            assert!(e.field.is_none());
+        }
+    }
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use hub::HubError;
 use serde_json::{json, Map, Value};
 
+use crate::codes::Code;
 use crate::media::TAXII_MEDIA_TYPE;
 
 /// What can go wrong while starting or running the HTTP server.
@@ -82,11 +83,11 @@ pub(crate) fn request_id() -> String {
 /// The `WWW-Authenticate` challenge sent with every 401.
 pub(crate) const CHALLENGE: &str = "Basic realm=\"rrm\", Bearer realm=\"rrm\"";
 
-/// A TAXII 2.1 error resource, always sent as `application/taxii+json;version=2.1`.
+/// A TAXII 2.1 error resource, always sent as `application/taxii+json;version=2.1`; its status
+/// is its code's.
 #[derive(Debug)]
 pub(crate) struct TaxiiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub title: &'static str,
     pub description: String,
     pub details: Vec<(&'static str, Value)>,
@@ -94,18 +95,21 @@ pub(crate) struct TaxiiError {
 
 impl TaxiiError {
     pub(crate) fn new(
-        status: StatusCode,
-        code: &'static str,
+        code: Code,
         title: &'static str,
         description: impl Into<String>,
     ) -> TaxiiError {
         TaxiiError {
-            status,
             code,
             title,
             description: description.into(),
             details: Vec::new(),
         }
+    }
+
+    /// The HTTP status of the answer.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.code.status()
     }
 
     /// Adds a `details` entry.
@@ -116,29 +120,33 @@ impl TaxiiError {
 
     pub(crate) fn unauthenticated() -> TaxiiError {
         TaxiiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            Code::Unauthenticated,
             "Authentication required",
-            "valid credentials are required (HTTP Basic or an rrm API token as Bearer)",
+            UNAUTHENTICATED_MESSAGE,
         )
     }
 
     pub(crate) fn not_found(what: impl Into<String>) -> TaxiiError {
-        TaxiiError::new(StatusCode::NOT_FOUND, "not_found", "Not found", what)
+        TaxiiError::new(Code::NotFound, "Not found", what)
     }
 
     pub(crate) fn internal() -> TaxiiError {
-        TaxiiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            format!("internal error (request id {})", request_id()),
-        )
+        TaxiiError::new(Code::Internal, "Internal error", internal_message())
     }
+}
+
+/// The message of every 401.
+const UNAUTHENTICATED_MESSAGE: &str =
+    "valid credentials are required (HTTP Basic or an rrm API token as Bearer)";
+
+/// The message of every 500: the request id only, never the cause.
+fn internal_message() -> String {
+    format!("internal error (request id {})", request_id())
 }
 
 impl IntoResponse for TaxiiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let details: Map<String, Value> = self
             .details
             .into_iter()
@@ -148,23 +156,23 @@ impl IntoResponse for TaxiiError {
             "title": self.title,
             "description": self.description,
             "error_id": request_id(),
-            "error_code": self.code,
-            "http_status": self.status.as_u16().to_string(),
+            "error_code": self.code.as_str(),
+            "http_status": status.as_u16().to_string(),
             "details": Value::Object(details),
         });
-        let mut resp = (self.status, body.to_string()).into_response();
+        let mut resp = (status, body.to_string()).into_response();
         let headers = resp.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(TAXII_MEDIA_TYPE),
         );
-        if self.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(CHALLENGE),
             );
         }
-        if self.code == "busy" && !headers.contains_key(header::RETRY_AFTER) {
+        if self.code == Code::Busy && !headers.contains_key(header::RETRY_AFTER) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER));
         }
         resp
@@ -174,165 +182,161 @@ impl IntoResponse for TaxiiError {
 /// The `Retry-After` of a 503 `busy` answer, in seconds.
 pub(crate) const BUSY_RETRY_AFTER: u64 = 1;
 
-/// A REST API error: `{"error": {"code", "message", "field"?}}`.
+/// A REST API error: `{"error": {"code", "message", "field"?}}`; its status is its code's.
 #[derive(Debug)]
 pub(crate) struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub field: Option<String>,
 }
 
 impl ApiError {
-    pub(crate) fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> ApiError {
+    pub(crate) fn new(code: Code, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
             code,
             message: message.into(),
             field: None,
         }
     }
 
+    /// The HTTP status of the answer.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+
     pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_input",
+            code: Code::InvalidInput,
             message: message.into(),
             field: Some(field.to_string()),
         }
     }
 
     pub(crate) fn unauthenticated() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "valid credentials are required (HTTP Basic or an rrm API token as Bearer)",
-        )
+        ApiError::new(Code::Unauthenticated, UNAUTHENTICATED_MESSAGE)
     }
 
     pub(crate) fn internal() -> ApiError {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("internal error (request id {})", request_id()),
-        )
+        ApiError::new(Code::Internal, internal_message())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let mut err = Map::new();
-        err.insert("code".into(), Value::from(self.code));
+        err.insert("code".into(), Value::from(self.code.as_str()));
         err.insert("message".into(), Value::from(self.message));
         if let Some(field) = self.field {
             err.insert("field".into(), Value::from(field));
         }
         let body = json!({ "error": Value::Object(err) });
-        let mut resp = (self.status, body.to_string()).into_response();
+        let mut resp = (status, body.to_string()).into_response();
         let headers = resp.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if self.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(CHALLENGE),
             );
         }
-        if self.code == "busy" && !headers.contains_key(header::RETRY_AFTER) {
+        if self.code == Code::Busy && !headers.contains_key(header::RETRY_AFTER) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER));
         }
         resp
     }
 }
 
-/// The HTTP status a hub error maps to.
-pub(crate) fn hub_status(e: &HubError) -> StatusCode {
+/// The stable code a hub error answers with.
+pub(crate) fn hub_code(e: &HubError) -> Code {
     match e {
-        HubError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        HubError::Forbidden(_) | HubError::ExportRefused(_) => StatusCode::FORBIDDEN,
-        HubError::NotFound(_) => StatusCode::NOT_FOUND,
-        HubError::Invalid { .. } | HubError::BadCursor(_) => StatusCode::BAD_REQUEST,
-        HubError::Conflict(_) => StatusCode::CONFLICT,
-        HubError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-        HubError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        HubError::Unauthenticated => Code::Unauthenticated,
+        HubError::Forbidden(_) => Code::Forbidden,
+        HubError::ExportRefused(_) => Code::ExportRefused,
+        HubError::NotFound(_) => Code::NotFound,
+        HubError::Invalid { .. } => Code::InvalidInput,
+        HubError::BadCursor(_) => Code::BadCursor,
+        HubError::Conflict(_) => Code::Conflict,
+        HubError::Busy(_) => Code::Busy,
+        HubError::Store(_) | HubError::Internal { .. } => Code::Internal,
     }
 }
 
-fn log_internal(e: &HubError) {
-    tracing::error!(request_id = %request_id(), error = %e, "internal error");
+/// The error and its whole source chain, joined by `: `.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
+
+/// Logs an internal failure with its source chain and the request id; the client gets only
+/// the request id.
+pub(crate) fn log_internal(e: &HubError) {
+    tracing::error!(request_id = %request_id(), error = %chain(e), "internal error");
 }
 
 impl From<HubError> for TaxiiError {
     fn from(e: HubError) -> TaxiiError {
-        let status = hub_status(&e);
+        let code = hub_code(&e);
         match e {
             HubError::Unauthenticated => TaxiiError::unauthenticated(),
-            HubError::Store(_) => {
-                log_internal(&e);
-                TaxiiError::internal()
-            }
             HubError::Invalid {
                 ref field,
                 ref message,
-            } => TaxiiError::new(
-                status,
-                e.code(),
-                "Invalid input",
-                format!("invalid {field}: {message}"),
-            )
-            .detail("field", field.clone()),
+            } => TaxiiError::new(code, "Invalid input", format!("invalid {field}: {message}"))
+                .detail("field", field.clone()),
             HubError::BadCursor(ref m) => TaxiiError::new(
-                status,
-                e.code(),
+                code,
                 "Invalid paging cursor",
                 format!("the next parameter is not a valid paging cursor for this request: {m}"),
             )
             .detail("parameter", "next"),
             HubError::NotFound(ref what) => TaxiiError::not_found(format!("{what} not found")),
-            HubError::Forbidden(ref m) => TaxiiError::new(status, e.code(), "Forbidden", m.clone()),
-            HubError::ExportRefused(ref m) => {
-                TaxiiError::new(status, e.code(), "Forbidden", m.clone())
+            HubError::Forbidden(ref m) | HubError::ExportRefused(ref m) => {
+                TaxiiError::new(code, "Forbidden", m.clone())
             }
-            HubError::Conflict(ref m) => TaxiiError::new(status, e.code(), "Conflict", m.clone()),
-            HubError::Busy(ref m) => TaxiiError::new(status, e.code(), "Busy", m.clone()),
+            HubError::Conflict(ref m) => TaxiiError::new(code, "Conflict", m.clone()),
+            HubError::Busy(ref m) => TaxiiError::new(code, "Busy", m.clone()),
+            _ => {
+                log_internal(&e);
+                TaxiiError::internal()
+            }
         }
     }
 }
 
 impl From<HubError> for ApiError {
     fn from(e: HubError) -> ApiError {
-        let status = hub_status(&e);
+        let code = hub_code(&e);
         match e {
             HubError::Unauthenticated => ApiError::unauthenticated(),
-            HubError::Store(_) => {
-                log_internal(&e);
-                ApiError::internal()
-            }
             HubError::Invalid { field, message } => ApiError {
-                status,
-                code: "invalid_input",
+                code,
                 message,
                 field: Some(field),
             },
-            HubError::NotFound(ref what) => {
-                ApiError::new(status, e.code(), format!("{what} not found"))
-            }
+            HubError::NotFound(ref what) => ApiError::new(code, format!("{what} not found")),
             HubError::BadCursor(ref m) => ApiError {
-                status,
-                code: e.code(),
+                code,
                 message: format!("the next parameter is not a valid paging cursor: {m}"),
                 field: Some("next".to_string()),
             },
             HubError::Forbidden(ref m)
             | HubError::Conflict(ref m)
             | HubError::Busy(ref m)
-            | HubError::ExportRefused(ref m) => ApiError::new(status, e.code(), m.clone()),
+            | HubError::ExportRefused(ref m) => ApiError::new(code, m.clone()),
+            _ => {
+                log_internal(&e);
+                ApiError::internal()
+            }
         }
     }
 }
@@ -386,7 +390,8 @@ where
     }
 }
 
-/// Runs a synchronous hub call on the blocking pool.
+/// Runs a synchronous hub call on the blocking pool; a worker that panicked or was cancelled
+/// is an internal error.
 pub(crate) async fn blocking<T, F>(f: F) -> Result<T, HubError>
 where
     T: Send + 'static,
@@ -394,9 +399,7 @@ where
 {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
-        Err(e) => Err(HubError::Store(store::StoreError::Backend(format!(
-            "worker task failed: {e}"
-        )))),
+        Err(e) => Err(HubError::internal("a blocking worker task failed", e)),
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use hub::ObjectFilter;
 use store::VersionFilter;
 
-use crate::timefmt::parse_micros;
+use stix::parse_rfc3339_micros as parse_micros;
 
 /// Which TAXII endpoint the query belongs to; each accepts a different set of filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,50 +61,38 @@ fn err(parameter: &str, value: &str, message: impl Into<String>) -> FilterError 
     }
 }
 
-/// Decodes `application/x-www-form-urlencoded` text (`+` is a space, `%XX` a byte).
-pub(crate) fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hi = bytes.get(i + 1).and_then(|b| (*b as char).to_digit(16))?;
-                let lo = bytes.get(i + 2).and_then(|b| (*b as char).to_digit(16))?;
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+/// Whether every `%` of raw query text starts a `%XX` escape.
+fn escapes_are_well_formed(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.iter().enumerate().all(|(i, c)| {
+        *c != b'%'
+            || (b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
 }
 
-/// Splits a raw query string into decoded (name, value) pairs.
+/// Splits a raw query string into (name, value) pairs decoded as
+/// `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte), in order, repeated
+/// names kept. A malformed escape or bytes that are not UTF-8 are refused, naming the
+/// parameter.
 pub(crate) fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, FilterError> {
     let mut pairs = Vec::new();
     for part in raw.unwrap_or("").split('&') {
-        if part.is_empty() {
+        let Some((key, value)) = form_urlencoded::parse(part.as_bytes()).next() else {
             continue;
-        }
+        };
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        let key = percent_decode(k).ok_or_else(|| {
-            err(
+        if !escapes_are_well_formed(k) || key.contains('\u{FFFD}') {
+            return Err(err(
                 k,
                 v,
                 "the parameter name is not valid percent-encoded UTF-8",
-            )
-        })?;
-        let value = percent_decode(v)
-            .ok_or_else(|| err(&key, v, "the value is not valid percent-encoded UTF-8"))?;
-        pairs.push((key, value));
+            ));
+        }
+        if !escapes_are_well_formed(v) || value.contains('\u{FFFD}') {
+            return Err(err(&key, v, "the value is not valid percent-encoded UTF-8"));
+        }
+        pairs.push((key.into_owned(), value.into_owned()));
     }
     Ok(pairs)
 }
@@ -121,20 +109,14 @@ fn comma_list<'a>(parameter: &str, value: &'a str) -> Result<Vec<&'a str>, Filte
     Ok(items)
 }
 
+/// A STIX type name, by `stix`'s rule.
 fn valid_type(t: &str) -> bool {
-    t.len() >= 3
-        && t.len() <= 250
-        && t.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !t.starts_with('-')
-        && !t.ends_with('-')
+    stix::check_type_name(t).is_ok()
 }
 
+/// A STIX identifier, by `stix`'s rule (the only ids an object can be stored under).
 fn valid_id(id: &str) -> bool {
-    match id.split_once("--") {
-        Some((t, uuid)) => valid_type(t) && uuid::Uuid::parse_str(uuid).is_ok() && uuid.len() == 36,
-        None => false,
-    }
+    stix::id_type(id).is_ok()
 }
 
 /// Parses the filters a TAXII endpoint accepts; unknown parameters are ignored, as TAXII
@@ -256,6 +238,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_and_types_follow_the_stix_rules() {
+        // Ids no object can be stored under are refused, as stix refuses them.
+        for id in [
+            "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F",
+            "indicator--8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f",
+            "x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        ] {
+            assert!(stix::id_type(id).is_err(), "{id}");
+            let e = parse(Some(&format!("match[id]={id}")), Endpoint::Objects).unwrap_err();
+            assert_eq!(e.parameter, "match[id]", "{id}");
+        }
+        assert!(parse(Some("match[type]=x--y"), Endpoint::Objects).is_err());
+        let ok = parse(
+            Some("match[id]=x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f&match[type]=x-acme-thing"),
+            Endpoint::Objects,
+        )
+        .unwrap();
+        assert_eq!(ok.filter.types, vec!["x-acme-thing"]);
+    }
+
+    #[test]
     fn parses_every_filter() {
         let f = parse(
             Some("added_after=2024-01-01T00:00:00Z&limit=5&next=abc&match%5Bid%5D=indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f&match[type]=indicator,malware&match[version]=first,2024-01-01T00:00:00.000Z&match[spec_version]=2.1"),
@@ -290,6 +294,43 @@ mod tests {
             assert_eq!(e.parameter, p, "{q}");
         }
         assert!(parse(Some("limit=%zz"), Endpoint::Objects).is_err());
+    }
+
+    #[test]
+    fn query_strings_decode_as_forms_keeping_repeats_and_refusing_bad_bytes() {
+        let pairs = query_pairs(Some(
+            "match%5Btype%5D=indicator&match[type]=malware&q=a+b%2Bc&flag&&x=%C3%A9",
+        ))
+        .unwrap();
+        let want = [
+            ("match[type]", "indicator"),
+            ("match[type]", "malware"),
+            ("q", "a b+c"),
+            ("flag", ""),
+            ("x", "\u{e9}"),
+        ];
+        let got: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(got, want);
+        // Both repeats of a filter apply.
+        let f = parse(
+            Some("match[type]=indicator&match[type]=malware"),
+            Endpoint::Objects,
+        )
+        .unwrap();
+        assert_eq!(f.filter.types, vec!["indicator", "malware"]);
+        for (q, p) in [
+            ("next=%zz", "next"),
+            ("next=%C3%28", "next"),
+            ("%FF=1", "%FF"),
+            ("id=%4", "id"),
+        ] {
+            let e = query_pairs(Some(q)).unwrap_err();
+            assert_eq!(e.parameter, p, "{q}");
+            assert!(e.message.contains("percent-encoded UTF-8"), "{q}");
+        }
     }
 
     #[test]

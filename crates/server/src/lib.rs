@@ -42,9 +42,11 @@
 mod accounts_openapi;
 mod auth;
 mod body;
+pub mod codes;
 mod conn;
 mod error;
 mod filters;
+mod form;
 mod listen;
 pub mod media;
 mod metrics;
@@ -53,8 +55,8 @@ pub mod openapi;
 mod routes;
 mod slots;
 mod throttle;
-mod timefmt;
 
+use crate::codes::Code;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -70,7 +72,6 @@ pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
 pub use routes::ads::public::{ExportLimits, PublicRate};
 pub use throttle::AuthLimits;
-pub use timefmt::format_secs;
 
 use error::{blocking, ApiError, TaxiiError};
 
@@ -285,11 +286,6 @@ async fn fallback(uri: Uri) -> Response {
     if path == "/taxii2" || path.starts_with("/taxii2/") {
         TaxiiError::not_found(format!("no TAXII resource at {path}")).into_response()
     } else {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no resource at {path}"),
-        )
-        .into_response()
+        ApiError::new(Code::NotFound, format!("no resource at {path}")).into_response()
     }
 }

@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
+use crate::codes::Code;
 use crate::error::{ApiError, TaxiiError, REQUEST_ID};
 use crate::media::TAXII_MEDIA_TYPE;
 use crate::AppState;
@@ -69,18 +70,14 @@ fn fix_up(area: Area, resp: Response) -> Response {
         Area::Taxii if ct != TAXII_MEDIA_TYPE => {
             if status.is_client_error() || status.is_server_error() {
                 let allow = resp.headers().get(header::ALLOW).cloned();
-                let code = if status == StatusCode::METHOD_NOT_ALLOWED {
-                    "method_not_allowed"
-                } else {
-                    "bad_request"
-                };
+                let code = Code::for_status(status);
                 let description = if status == StatusCode::METHOD_NOT_ALLOWED {
                     "this method is not allowed on this TAXII endpoint".to_string()
                 } else {
                     "the request could not be processed".to_string()
                 };
-                let mut out = TaxiiError::new(status, code, status_title(status), description)
-                    .into_response();
+                let mut out =
+                    TaxiiError::new(code, status_title(code.status()), description).into_response();
                 if let Some(allow) = allow {
                     out.headers_mut().insert(header::ALLOW, allow);
                 }
@@ -99,15 +96,9 @@ fn fix_up(area: Area, resp: Response) -> Response {
                 && !ct.starts_with("application/json") =>
         {
             let allow = resp.headers().get(header::ALLOW).cloned();
-            let code = if status == StatusCode::METHOD_NOT_ALLOWED {
-                "method_not_allowed"
-            } else if status == StatusCode::NOT_FOUND {
-                "not_found"
-            } else {
-                "bad_request"
-            };
+            let code = Code::for_status(status);
             let mut out =
-                ApiError::new(status, code, status_title(status).to_lowercase()).into_response();
+                ApiError::new(code, status_title(code.status()).to_lowercase()).into_response();
             if let Some(allow) = allow {
                 out.headers_mut().insert(header::ALLOW, allow);
             }

@@ -203,7 +203,7 @@ pub fn document() -> Value {
                         "type": "object",
                         "required": ["code", "message"],
                         "properties": {
-                            "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "invalid_input", "malformed_json", "bad_cursor", "conflict", "export_refused", "unsupported_media_type", "payload_too_large", "method_not_allowed", "bad_request", "not_acceptable", "rate_limited", "internal"]},
+                            "code": {"type": "string", "enum": crate::codes::Code::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>()},
                             "message": {"type": "string"},
                             "field": {"type": "string"}
                         }

@@ -1,6 +1,12 @@
-//! RFC 3339 UTC timestamps as STIX 2.1 writes them, held as microseconds since the Unix epoch.
+//! The one time module: RFC 3339 UTC timestamps as STIX 2.1 writes them, held as microseconds
+//! since the Unix epoch; the wire formats of the REST API; and the clock (`now_micros`). The
+//! calendar arithmetic is the `time` crate's.
 
 use std::fmt;
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, Month, OffsetDateTime};
 
 /// Why a string is not a STIX timestamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,42 +79,15 @@ fn expect(b: &[u8], at: usize, c: u8) -> Result<(), TimestampError> {
     }
 }
 
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(y) => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// The UTC date and time of microseconds since the Unix epoch (clamped to the `time` crate's
+/// range of years -9999 to 9999).
+fn datetime(micros: i64) -> OffsetDateTime {
+    let nanos = i128::from(micros) * 1000;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(if micros < 0 {
+        OffsetDateTime::new_utc(Date::MIN, time::Time::MIDNIGHT)
+    } else {
+        OffsetDateTime::new_utc(Date::MAX, time::Time::MAX)
+    })
 }
 
 /// Parses a timestamp and reports how many fraction digits it carried.
@@ -167,14 +146,13 @@ pub fn parse_timestamp_detailed(s: &str) -> Result<Timestamp, TimestampError> {
         }
         None => return Err(TimestampError::NotUtc),
     }
-    if !(1..=12).contains(&month) {
-        return Err(TimestampError::Range(format!("month {month:02}")));
-    }
-    if day < 1 || day > days_in_month(year, month) {
-        return Err(TimestampError::Range(format!(
-            "day {day:02} of {year:04}-{month:02}"
-        )));
-    }
+    let month_of_year = u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or_else(|| TimestampError::Range(format!("month {month:02}")))?;
+    // Four digits always fit an i32 and a two-digit day a u8.
+    let date = Date::from_calendar_date(year as i32, month_of_year, day as u8)
+        .map_err(|_| TimestampError::Range(format!("day {day:02} of {year:04}-{month:02}")))?;
     if hour > 23 {
         return Err(TimestampError::Range(format!("hour {hour:02}")));
     }
@@ -186,7 +164,7 @@ pub fn parse_timestamp_detailed(s: &str) -> Result<Timestamp, TimestampError> {
             "second {second:02} (leap seconds are not supported)"
         )));
     }
-    let days = days_from_civil(year, month, day);
+    let days = i64::from(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY);
     let secs = days * 86_400 + hour * 3_600 + minute * 60 + second;
     Ok(Timestamp {
         micros: secs * 1_000_000 + micros_frac,
@@ -206,25 +184,109 @@ pub fn parse_timestamp(s: &str) -> Result<i64, TimestampError> {
 /// Milliseconds are always written (`2016-04-06T20:03:00.000Z`); six digits are written when the
 /// sub-millisecond part is not zero (`2016-04-06T20:03:00.000123Z`).
 pub fn format_timestamp(micros: i64) -> String {
-    let secs = micros.div_euclid(1_000_000);
-    let frac = micros.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss) = (sod / 3_600, (sod / 60) % 60, sod % 60);
-    if frac % 1_000 == 0 {
-        format!(
-            "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{:03}Z",
-            frac / 1_000
-        )
+    let t = datetime(micros);
+    let out = if micros.rem_euclid(1_000) == 0 {
+        t.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
     } else {
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:06}Z")
-    }
+        t.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+        ))
+    };
+    out.unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
+}
+
+/// The Julian day of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// Formats microseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six
+/// fraction digits).
+pub fn format_micros(micros: i64) -> String {
+    datetime(micros)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+        ))
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000000Z".to_string())
+}
+
+/// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_secs(secs: i64) -> String {
+    datetime(secs.saturating_mul(1_000_000))
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// Parses any RFC 3339 timestamp (offsets allowed, converted to UTC) into microseconds since
+/// the Unix epoch; sub-microsecond digits are truncated towards the past. This is the lenient
+/// reading of URL parameters; objects use the strict [`parse_timestamp`].
+pub fn parse_rfc3339_micros(s: &str) -> Result<i64, String> {
+    let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
+        format!("not an RFC 3339 timestamp ({e}); expected e.g. 2024-05-01T12:00:00.000Z")
+    })?;
+    let micros = t.unix_timestamp_nanos().div_euclid(1000);
+    i64::try_from(micros).map_err(|_| "timestamp out of range".to_string())
+}
+
+/// The day count since 1970-01-01 of a proleptic Gregorian date, `None` when it is not a date.
+pub fn days_from_date(year: i32, month: u8, day: u8) -> Option<i64> {
+    let month = Month::try_from(month).ok()?;
+    let date = Date::from_calendar_date(year, month, day).ok()?;
+    Some(i64::from(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY))
+}
+
+/// The (year, month, day) of a day count since 1970-01-01, `None` outside years -9999 to 9999.
+pub fn date_from_days(days: i64) -> Option<(i32, u8, u8)> {
+    let julian = i32::try_from(days.checked_add(i64::from(UNIX_EPOCH_JULIAN_DAY))?).ok()?;
+    let d = Date::from_julian_day(julian).ok()?;
+    Some((d.year(), u8::from(d.month()), d.day()))
+}
+
+/// The clock: now, in microseconds since the Unix epoch (0 if the clock is before the epoch).
+/// Every crate that needs the current time asks here.
+pub fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Now, in whole seconds since the Unix epoch.
+pub fn now_secs() -> i64 {
+    now_micros().div_euclid(1_000_000)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_formats_and_dates() {
+        let s = "2024-05-01T12:34:56.123456Z";
+        let us = parse_rfc3339_micros(s).unwrap();
+        assert_eq!(format_micros(us), s);
+        assert_eq!(format_micros(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(format_secs(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_secs(1_459_972_980), "2016-04-06T20:03:00Z");
+        assert_eq!(
+            parse_rfc3339_micros("2024-05-01T14:00:00+02:00"),
+            parse_rfc3339_micros("2024-05-01T12:00:00Z")
+        );
+        assert!(parse_rfc3339_micros("yesterday").is_err());
+        assert_eq!(days_from_date(1970, 1, 1), Some(0));
+        assert_eq!(days_from_date(2024, 2, 29), Some(19_782));
+        assert_eq!(days_from_date(2023, 2, 29), None);
+        assert_eq!(date_from_days(19_782), Some((2024, 2, 29)));
+        assert_eq!(date_from_days(-1), Some((1969, 12, 31)));
+        for d in [-800_000, -1, 0, 1, 11_016, 2_932_896] {
+            let (y, m, day) = date_from_days(d).unwrap();
+            assert_eq!(days_from_date(y, m, day), Some(d));
+        }
+        let now = now_micros();
+        assert!(now > 1_700_000_000_000_000 && now_secs() >= now / 1_000_000);
+    }
 
     #[test]
     fn parses_and_formats_known_values() {

@@ -317,6 +317,12 @@ pub fn is_rfc4122_uuid(s: &str) -> bool {
     matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
 }
 
+/// Checks a STIX type name (3 to 250 characters of a-z, 0-9 and single hyphens); the error
+/// says what is wrong.
+pub fn check_type_name(t: &str) -> Result<(), String> {
+    type_name_problem(t).map_or(Ok(()), Err)
+}
+
 /// Why a `type` value is not a valid STIX type name, if it is not.
 pub(crate) fn type_name_problem(t: &str) -> Option<String> {
     if t.len() < 3 || t.len() > 250 {

@@ -472,14 +472,15 @@ fn election_export_and_retention_with_audit() {
         .unwrap();
     let id = out.ad.unwrap();
     let mut n = 0;
-    let mut csv = String::new();
+    let mut records = Vec::new();
     r.ads
         .export_election_ads("ca-2029", &mut |row| {
             n += 1;
-            ads::ad_csv_line(row, &mut csv);
+            records.push(ads::ad_csv_record(row));
             ControlFlow::Continue(())
         })
         .unwrap();
+    let csv = hub::csv_dialect::to_string(records);
     assert_eq!(n, 1);
     assert!(csv.starts_with(&format!("{id},1,plat,")));
     assert!(matches!(

@@ -428,6 +428,8 @@ fn configuration_is_checked_and_errors_have_stable_codes() {
             HubError::Store(store::StoreError::Backend("disk".into())),
             "internal",
         ),
+        (HubError::internal("hashing", "argon2 said no"), "internal"),
+        (HubError::broken("an invariant"), "internal"),
     ];
     for (e, code) in codes {
         assert_eq!(e.code(), code);
@@ -633,4 +635,21 @@ fn revocation_disable_and_password_change_act_at_once_and_are_audited() {
     assert!(mine.iter().all(|r| !r.target.starts_with("dieter")));
     assert!(all.iter().any(|r| r.target.starts_with("dieter")));
     assert_eq!(hub.audit_log(me, 0, 10).unwrap_err().code(), "forbidden");
+}
+
+#[test]
+fn internal_errors_keep_their_source_chain() {
+    let parse = serde_json::from_str::<serde_json::Value>("{not json").unwrap_err();
+    let e = HubError::internal("the stored thing does not parse", parse);
+    assert_eq!(e.code(), "internal");
+    assert_eq!(
+        e.to_string(),
+        "internal failure: the stored thing does not parse"
+    );
+    let source = std::error::Error::source(&e).expect("the serde error is kept");
+    assert!(
+        source.to_string().contains("key must be a string"),
+        "{source}"
+    );
+    assert!(std::error::Error::source(&HubError::broken("x")).is_none());
 }

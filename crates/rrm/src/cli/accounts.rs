@@ -208,7 +208,7 @@ pub fn run(settings: &Settings, cmd: Command) -> anyhow::Result<()> {
                     t.lookup,
                     t.username,
                     state,
-                    server::format_secs(t.created),
+                    stix::format_secs(t.created),
                     t.label
                 );
             }
@@ -221,7 +221,7 @@ pub fn run(settings: &Settings, cmd: Command) -> anyhow::Result<()> {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     r.seq,
-                    server::format_secs(r.at),
+                    stix::format_secs(r.at),
                     r.actor,
                     r.actor_org.as_deref().unwrap_or("-"),
                     r.action,

@@ -195,10 +195,7 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
         }
         Command::Retention => {
             let ads = crate::open::ads(settings)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
+            let now = stix::now_secs();
             let run = ads.run_ad_retention(now)?;
             println!("{} ads unpublished, {} purged", run.hidden, run.purged);
             Ok(())

@@ -5,26 +5,21 @@
 use hub::Actor;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use hub::Principal;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{Access, Role, Sector, Tlp};
 
-use crate::body::{read_body, require_json};
+use crate::auth::Principal;
+use crate::body::ApiJson;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
-use crate::timefmt::format_secs;
 use crate::AppState;
-
-/// The largest REST request body, in bytes.
-const MAX_API_BODY: usize = 64 * 1024;
+use stix::format_secs;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -46,36 +41,6 @@ pub(crate) fn routes() -> Router<AppState> {
             get(list_collections).post(create_collection),
         )
         .route("/api/v1/collections/{id}/grants/{org}", put(set_grant))
-}
-
-/// Reads a JSON request body into `T`, with 415, 413 and 400 (naming the field) errors.
-async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
-    require_json(headers)?;
-    let bytes = read_body(headers, body, MAX_API_BODY).await?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        if e.is_data() {
-            let msg = e.to_string();
-            // serde names the field between backticks: "missing field `slug`".
-            let field = msg
-                .split('`')
-                .nth(1)
-                .map(str::to_string)
-                .unwrap_or_else(|| "body".to_string());
-            ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "invalid_input",
-                message: format!("invalid request body: {msg}"),
-                field: Some(field),
-            }
-        } else {
-            ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "malformed_json",
-                message: format!("the request body is not valid JSON: {e}"),
-                field: None,
-            }
-        }
-    })
 }
 
 fn org_json(o: &store::Org) -> Value {
@@ -105,7 +70,7 @@ fn collection_json(c: &store::Collection, access: Option<Access>) -> Value {
     v
 }
 
-async fn whoami(Extension(p): Extension<Arc<Principal>>) -> ApiResult {
+async fn whoami(Principal(p): Principal) -> ApiResult {
     Ok(Json(json!({
         "username": p.user.username,
         "role": p.user.role.as_str(),
@@ -115,10 +80,7 @@ async fn whoami(Extension(p): Extension<Arc<Principal>>) -> ApiResult {
     .into_response())
 }
 
-async fn list_orgs(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_orgs(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let hub = state.hub.clone();
     let orgs = blocking(move || hub.list_orgs(Actor::User(&p))).await?;
     let items: Vec<Value> = orgs.iter().map(org_json).collect();
@@ -136,11 +98,9 @@ struct NewOrgBody {
 
 async fn create_org(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    Principal(p): Principal,
+    ApiJson(b): ApiJson<NewOrgBody>,
 ) -> ApiResult {
-    let b: NewOrgBody = json_body(&headers, body).await?;
     let sector: Sector = b
         .sector
         .parse()
@@ -162,11 +122,9 @@ struct NewUserBody {
 
 async fn create_user(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    Principal(p): Principal,
+    ApiJson(b): ApiJson<NewUserBody>,
 ) -> ApiResult {
-    let b: NewUserBody = json_body(&headers, body).await?;
     let role: Role = b
         .role
         .parse()
@@ -213,11 +171,9 @@ struct NewTokenBody {
 
 async fn create_token(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    Principal(p): Principal,
+    ApiJson(b): ApiJson<NewTokenBody>,
 ) -> ApiResult {
-    let b: NewTokenBody = json_body(&headers, body).await?;
     let _permit = match crate::auth::argon2_slot(&state, None).await {
         Ok(p) => p,
         Err(resp) => return Ok(resp),
@@ -261,7 +217,7 @@ fn only_params(q: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)
 
 async fn list_tokens(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let pairs = only_params(q.as_deref(), &["username"])?;
@@ -278,7 +234,7 @@ async fn list_tokens(
 
 async fn revoke_token(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(lookup): Path<String>,
 ) -> ApiResult {
     let hub = state.hub.clone();
@@ -295,12 +251,10 @@ struct PasswordBody {
 
 async fn set_password(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(username): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<PasswordBody>,
 ) -> ApiResult {
-    let b: PasswordBody = json_body(&headers, body).await?;
     // A wrong current password counts like a failed login for the account, so that a token
     // holder cannot brute-force the password here.
     let own = p.user.username == username;
@@ -328,7 +282,7 @@ async fn set_password(
 
 async fn set_disabled(
     state: AppState,
-    p: Arc<Principal>,
+    p: Arc<hub::Principal>,
     username: String,
     disabled: bool,
 ) -> ApiResult {
@@ -339,7 +293,7 @@ async fn set_disabled(
 
 async fn disable_user(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(username): Path<String>,
 ) -> ApiResult {
     set_disabled(state, p, username, true).await
@@ -347,7 +301,7 @@ async fn disable_user(
 
 async fn enable_user(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(username): Path<String>,
 ) -> ApiResult {
     set_disabled(state, p, username, false).await
@@ -355,7 +309,7 @@ async fn enable_user(
 
 async fn audit_log(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let mut after = 0i64;
@@ -400,10 +354,7 @@ async fn audit_log(
     Ok(Json(json!({ "records": items, "next_after": next })).into_response())
 }
 
-async fn list_collections(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_collections(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let hub = state.hub.clone();
     let items = blocking(move || {
         let mine = hub.collections_for(&p)?;
@@ -443,11 +394,9 @@ struct NewCollectionBody {
 
 async fn create_collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-    headers: HeaderMap,
-    body: Body,
+    Principal(p): Principal,
+    ApiJson(b): ApiJson<NewCollectionBody>,
 ) -> ApiResult {
-    let b: NewCollectionBody = json_body(&headers, body).await?;
     let tlp: Option<Tlp> = match &b.default_tlp {
         None => None,
         Some(s) => Some(
@@ -473,12 +422,10 @@ struct GrantBody {
 
 async fn set_grant(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((collection, org)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<GrantBody>,
 ) -> ApiResult {
-    let b: GrantBody = json_body(&headers, body).await?;
     let access = Access {
         read: b.read,
         write: b.write,

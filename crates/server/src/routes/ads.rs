@@ -7,23 +7,23 @@
 
 pub(crate) mod public;
 
-use std::sync::Arc;
-
 use ads::CreativeUpload;
 use ads::Violation;
-use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use hub::Principal;
 use serde_json::{json, Value};
 use store::Tlp;
 
-use crate::body::read_body;
+use crate::auth::Principal;
+use crate::body::{parse_json_value, read_body};
+use crate::codes::Code;
 use crate::error::{blocking, long_work, ApiError};
 use crate::filters::query_pairs;
+use crate::form;
 use crate::media::content_type_is_json;
 use crate::AppState;
 
@@ -56,110 +56,20 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .map(|v| v.to_str().unwrap_or("(not text)").to_string())
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "malformed_json",
-        message: format!("the request body is not valid JSON: {e}"),
-        field: None,
-    })
-}
-
+/// Reads a JSON body of at most `limit` bytes (415, 413 and 400 `malformed_json` as every
+/// REST body).
 async fn json_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, ApiError> {
-    let ct = content_type(headers);
-    if !content_type_is_json(ct.as_deref()) {
-        return Err(unsupported(ct.as_deref()));
-    }
-    let bytes = read_body(headers, body, limit).await?;
-    parse_json(&bytes)
+    crate::body::read_json(headers, body, limit).await
 }
 
 fn unsupported(ct: Option<&str>) -> ApiError {
     ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        Code::UnsupportedMediaType,
         format!(
             "Content-Type {:?} is not accepted; send application/json or multipart/form-data",
             ct.unwrap_or("(none)")
         ),
     )
-}
-
-/// One part of a `multipart/form-data` body.
-struct Part {
-    name: String,
-    content_type: Option<String>,
-    data: Bytes,
-}
-
-/// Splits a `multipart/form-data` body into its parts.
-fn multipart(body: &Bytes, boundary: &str) -> Result<Vec<Part>, ApiError> {
-    let bad = |m: &str| ApiError::invalid("multipart", m.to_string());
-    let delim = format!("--{boundary}");
-    let d = delim.as_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let mut parts = Vec::new();
-    let mut pos = find(body, d, 0).ok_or_else(|| bad("the boundary does not occur in the body"))?;
-    loop {
-        pos += d.len();
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return Ok(parts);
-        }
-        let head_start = pos + 2;
-        let head_end =
-            find(body, b"\r\n\r\n", head_start).ok_or_else(|| bad("a part has no header end"))?;
-        let head =
-            String::from_utf8_lossy(body.get(head_start..head_end).unwrap_or_default()).to_string();
-        let data_start = head_end + 4;
-        let mut needle = b"\r\n".to_vec();
-        needle.extend_from_slice(d);
-        let data_end = find(body, &needle, data_start)
-            .ok_or_else(|| bad("a part is not terminated by the boundary"))?;
-        let mut name = String::new();
-        let mut ct = None;
-        for line in head.split("\r\n") {
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            if k.trim().eq_ignore_ascii_case("content-disposition") {
-                for p in v.split(';') {
-                    if let Some((pk, pv)) = p.split_once('=') {
-                        if pk.trim().eq_ignore_ascii_case("name") {
-                            name = pv.trim().trim_matches('"').to_string();
-                        }
-                    }
-                }
-            } else if k.trim().eq_ignore_ascii_case("content-type") {
-                ct = Some(v.trim().to_string());
-            }
-        }
-        parts.push(Part {
-            name,
-            content_type: ct,
-            data: body.slice(data_start..data_end),
-        });
-        pos = data_end + 2;
-    }
-}
-
-fn boundary(ct: &str) -> Option<String> {
-    let mut it = ct.split(';');
-    let media = it.next()?.trim();
-    if !media.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    it.find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_string())
-    })
-    .filter(|b| !b.is_empty() && b.len() <= 200)
 }
 
 /// Reads a submission: JSON `{"submission": {...}, "creative": {"media_type", "data"}}` with
@@ -170,24 +80,23 @@ async fn read_submission(
     body: Body,
 ) -> Result<(Value, Option<CreativeUpload>), ApiError> {
     let ct = content_type(headers);
-    if let Some(b) = ct.as_deref().and_then(boundary) {
+    if ct.as_deref().is_some_and(form::is_multipart) {
         let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
-        let parts = multipart(&bytes, &b)?;
+        let parts = form::parts(headers, bytes, "multipart", |_| false).await?;
         let sub = parts
             .iter()
             .find(|p| p.name == "submission")
             .ok_or_else(|| {
                 ApiError::invalid("submission", "the multipart body has no submission part")
             })?;
-        let submission = parse_json(&sub.data)?;
+        let submission = parse_json_value(&sub.data)?;
         let creative = parts
-            .iter()
+            .into_iter()
             .find(|p| p.name == "creative")
             .map(|p| CreativeUpload {
                 bytes: p.data.to_vec(),
                 media_type: p
                     .content_type
-                    .clone()
                     .unwrap_or_else(|| "application/octet-stream".into()),
             });
         return Ok((submission, creative));
@@ -196,7 +105,7 @@ async fn read_submission(
         return Err(unsupported(ct.as_deref()));
     }
     let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
-    let v = parse_json(&bytes)?;
+    let v = parse_json_value(&bytes)?;
     if !v.is_object() {
         return Err(ApiError::invalid(
             "submission",
@@ -211,7 +120,7 @@ async fn read_submission(
 
 async fn submit(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
@@ -228,7 +137,7 @@ async fn submit(
 
 async fn put_election(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -250,7 +159,7 @@ async fn put_election(
 
 async fn put_sponsor(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -263,7 +172,7 @@ async fn put_sponsor(
 
 async fn get_sponsor(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
 ) -> ApiResult {
     let ads = state.ads.clone();
@@ -273,7 +182,7 @@ async fn get_sponsor(
 
 async fn put_platform(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -296,10 +205,7 @@ struct Elections {
     elections: Vec<ads::Election>,
 }
 
-async fn list_elections(
-    State(state): State<AppState>,
-    Extension(_p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_elections(State(state): State<AppState>, Principal(_p): Principal) -> ApiResult {
     let ads = state.ads.clone();
     let list = blocking(move || ads.elections()).await?;
     Ok(Json(Elections { elections: list }).into_response())
@@ -344,7 +250,7 @@ struct Destination {
 /// the caller's organisation registered that has none of its own.
 async fn incident_collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
@@ -363,7 +269,7 @@ async fn incident_collection(
 /// incidents, chosen by the organisation that registered the election.
 async fn election_incident_collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -388,20 +294,10 @@ struct Violations {
     next_after: Option<i64>,
 }
 
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
-
 /// `GET /api/v1/ads/violations?election=&after=&limit=&format=json|csv|jsonl`.
 async fn violations(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let pairs =
@@ -451,21 +347,41 @@ async fn violations(
     // Exports hold every violation (of the election); they are paged internally.
     let text = long_work(&state.work, move || {
         let mut out = String::new();
+        let mut csv_rows: Vec<[String; 10]> = Vec::new();
         if format == "csv" {
-            out.push_str("id,submission_id,ad_id,verdict,rule_id,outcome,foreign_funding,elections,received,incident_id\n");
+            csv_rows.push(
+                [
+                    "id",
+                    "submission_id",
+                    "ad_id",
+                    "verdict",
+                    "rule_id",
+                    "outcome",
+                    "foreign_funding",
+                    "elections",
+                    "received",
+                    "incident_id",
+                ]
+                .map(str::to_string),
+            );
         }
         let mut after = after;
         loop {
             let rows = ads.ad_violations(&p, election.as_deref(), after, 5000)?;
             for v in &rows {
                 if format == "csv" {
-                    out.push_str(&format!("{},{},", v.id, v.submission_id));
-                    csv_field(&mut out, &v.ad_id);
-                    out.push_str(&format!(",{},", v.verdict));
-                    csv_field(&mut out, &v.rule_id);
-                    out.push_str(&format!(",{},{},", v.outcome, v.foreign_funding));
-                    csv_field(&mut out, &v.elections.join(","));
-                    out.push_str(&format!(",{},{}\n", v.received, v.incident_id.as_deref().unwrap_or("")));
+                    csv_rows.push([
+                        v.id.to_string(),
+                        v.submission_id.to_string(),
+                        v.ad_id.clone(),
+                        v.verdict.to_string(),
+                        v.rule_id.clone(),
+                        v.outcome.to_string(),
+                        v.foreign_funding.to_string(),
+                        v.elections.join(","),
+                        v.received.to_string(),
+                        v.incident_id.clone().unwrap_or_default(),
+                    ]);
                 } else {
                     out.push_str(&serde_json::to_string(v).unwrap_or_default());
                     out.push('\n');
@@ -475,6 +391,9 @@ async fn violations(
                 Some(l) if rows.len() == 5000 => after = l.id,
                 _ => break,
             }
+        }
+        if format == "csv" {
+            out = hub::csv_dialect::to_string(csv_rows);
         }
         Ok((format, out))
     })

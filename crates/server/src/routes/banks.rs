@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,17 +19,19 @@ use banks::{
     EntryFormat, EntryView, FeedbackView, ImageHashes, MatchQuery, MatchView,
     MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
 };
-use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::auth::Principal;
 use crate::body::{read_body, read_json};
+use crate::codes::Code;
 use crate::error::{blocking, long_work, ApiError};
 use crate::filters::query_pairs;
+use crate::form;
 use crate::media::content_type_is_json;
-use crate::timefmt::format_secs;
 use crate::AppState;
+use stix::format_secs;
 
 /// The largest image upload, in bytes.
 const MAX_IMAGE: usize = 32 * 1024 * 1024;
@@ -57,8 +59,7 @@ async fn decode_slot() -> Result<SemaphorePermit<'static>, Response> {
         Ok(Ok(permit)) => Ok(permit),
         _ => {
             let mut resp = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+                Code::Busy,
                 format!(
                     "{DECODE_PERMITS} images are being decoded already; retry in \
                      {DECODE_RETRY_AFTER} s"
@@ -101,83 +102,26 @@ async fn json_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> 
     read_json(headers, body, MAX_JSON).await
 }
 
-/// The boundary of a `multipart/form-data` content type, if it is one.
-fn multipart_boundary(ct: &str) -> Option<Result<String, ApiError>> {
-    let mut parts = ct.split(';');
-    let media = parts.next()?.trim();
-    if !media.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    let boundary = parts.find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_string())
-    });
-    Some(match boundary {
-        Some(b) if !b.is_empty() && b.len() <= 200 => Ok(b),
-        _ => Err(ApiError::invalid(
-            "image",
-            "multipart/form-data without a valid boundary parameter",
-        )),
-    })
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || from > hay.len() {
-        return None;
-    }
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// The file of a multipart body: the first part with a `filename`, or named `file` or
-/// `image`.
-fn multipart_file(body: &[u8], boundary: &str) -> Result<Bytes, ApiError> {
-    let delim = format!("--{boundary}");
-    let bad = |m: &str| ApiError::invalid("image", format!("malformed multipart body: {m}"));
-    let mut pos = find(body, delim.as_bytes(), 0).ok_or_else(|| bad("no boundary line"))?;
-    loop {
-        pos += delim.len();
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return Err(ApiError::invalid(
-                "image",
-                "the multipart body has no file part (send the image in a part named 'file')",
-            ));
-        }
-        let head_end =
-            find(body, b"\r\n\r\n", pos).ok_or_else(|| bad("a part has no header end"))?;
-        let head = String::from_utf8_lossy(body.get(pos..head_end).unwrap_or_default());
-        let data_start = head_end + 4;
-        let end_marker = format!("\r\n{delim}");
-        let data_end = find(body, end_marker.as_bytes(), data_start)
-            .ok_or_else(|| bad("a part is not terminated by the boundary (truncated upload?)"))?;
-        let disposition = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let is_file = disposition.contains("filename=")
-            || disposition.contains("name=\"file\"")
-            || disposition.contains("name=\"image\"");
-        if is_file {
-            let data = body.get(data_start..data_end).unwrap_or_default();
-            return Ok(Bytes::copy_from_slice(data));
-        }
-        pos = data_end + 2;
-    }
-}
-
-/// Reads an image upload (raw or multipart).
+/// Reads an image upload: raw, or the file of a multipart body (the first part with a
+/// `filename`, or named `file` or `image`).
 async fn image_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let ct = content_type(headers).unwrap_or_default();
     let bytes = read_body(headers, body, MAX_IMAGE).await?;
-    match multipart_boundary(&ct) {
-        Some(b) => multipart_file(&bytes, &b?),
-        None => Ok(bytes),
+    if !form::is_multipart(&ct) {
+        return Ok(bytes);
     }
+    let is_image = |p: &form::FormPart| p.is_file || p.name == "file" || p.name == "image";
+    let parts = form::parts(headers, bytes, "image", is_image).await?;
+    parts
+        .into_iter()
+        .find(is_image)
+        .map(|p| p.data)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "image",
+                "the multipart body has no file part (send the image in a part named 'file')",
+            )
+        })
 }
 
 /// A bank with its owner organisation's slug.
@@ -337,7 +281,7 @@ fn parse_query(i: usize, v: &Value) -> Result<MatchQuery, ApiError> {
 /// `POST /api/v1/match`: an image body, or JSON `{"hashes": [...], "threshold": n}`.
 async fn match_route(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -417,10 +361,7 @@ async fn match_route(
     .into_response())
 }
 
-async fn list_banks(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_banks(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let banks = state.banks.clone();
     let banks = blocking(move || {
         banks
@@ -469,7 +410,7 @@ fn tlp_field(m: &Map<String, Value>) -> Result<Option<Tlp>, ApiError> {
 /// `POST /api/v1/banks`: `{"name", "collection", "description"?, "tlp"?}` (TLP default AMBER).
 async fn create_bank(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
@@ -493,7 +434,7 @@ async fn create_bank(
 
 async fn get_bank(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
 ) -> ApiResult {
     let banks = state.banks.clone();
@@ -504,7 +445,7 @@ async fn get_bank(
 /// `PATCH /api/v1/banks/{bank}`: `{"description"?, "tlp"?, "enabled"?}`.
 async fn update_bank(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -538,7 +479,7 @@ async fn update_bank(
 /// (`{"entries": [...]}` or an array); all or nothing.
 async fn add_entries(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -554,8 +495,7 @@ async fn add_entries(
         EntryFormat::Csv
     } else {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             format!(
                 "Content-Type {:?} is not accepted; send text/csv or application/json",
                 ct.as_deref().unwrap_or("(none)")
@@ -581,7 +521,7 @@ async fn add_entries(
 /// `GET /api/v1/banks/{bank}/entries?format=csv|json`: every entry (default JSON).
 async fn export_entries(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(name): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
@@ -626,7 +566,7 @@ fn entry_id(id: &str) -> Result<i64, ApiError> {
 
 async fn get_entry(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
 ) -> ApiResult {
     let id = entry_id(&id)?;
@@ -637,7 +577,7 @@ async fn get_entry(
 
 async fn set_enabled(
     state: AppState,
-    p: Arc<Principal>,
+    p: Arc<hub::Principal>,
     bank: String,
     id: String,
     enabled: bool,
@@ -650,7 +590,7 @@ async fn set_enabled(
 
 async fn disable(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
 ) -> ApiResult {
     set_enabled(state, p, bank, id, false).await
@@ -658,7 +598,7 @@ async fn disable(
 
 async fn enable(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
 ) -> ApiResult {
     set_enabled(state, p, bank, id, true).await
@@ -668,7 +608,7 @@ async fn enable(
 /// "false_positive" | "disagree_labels"}`.
 async fn feedback(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,

@@ -7,8 +7,6 @@
 //! or admin role for writes and only shows the caller's organisation's datasets and jobs (404
 //! otherwise).
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -16,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use detect::{DetectRequest, Detections};
-use hub::Principal;
 use serde_json::{json, Map, Value};
 use store::Tlp;
 
+use crate::auth::Principal;
 use crate::body::{read_body, read_json};
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
@@ -66,7 +64,7 @@ fn only_keys(m: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
 async fn upload(
     State(_): State<AppState>,
     Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -106,7 +104,7 @@ async fn upload(
 /// `GET /api/v1/datasets/{id}`.
 async fn get_dataset(
     Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
 ) -> ApiResult {
     let info = blocking(move || det.dataset_info(&p, &id)).await?;
@@ -116,7 +114,7 @@ async fn get_dataset(
 /// `GET /api/v1/datasets`: the caller's organisation's datasets, oldest first.
 async fn list_datasets(
     Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
 ) -> ApiResult {
     let list = blocking(move || det.list_datasets(&p)).await?;
     Ok(Json(json!({"datasets": list})).into_response())
@@ -124,10 +122,7 @@ async fn list_datasets(
 
 /// `GET /api/v1/detections`: the caller's organisation's detections, oldest first, without
 /// their groups.
-async fn list_jobs(
-    Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> ApiResult {
+async fn list_jobs(Extension(det): Extension<Detections>, Principal(p): Principal) -> ApiResult {
     let jobs = blocking(move || det.list_jobs(&p)).await?;
     Ok(Json(json!({"detections": jobs})).into_response())
 }
@@ -135,7 +130,7 @@ async fn list_jobs(
 /// `POST /api/v1/detections`: `{dataset, networks, window, min_weight, similarity}`.
 async fn start(
     Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
@@ -213,7 +208,7 @@ async fn start(
 /// `GET /api/v1/detections/{id}`.
 async fn get_job(
     Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
 ) -> ApiResult {
     let v = blocking(move || det.job_json(&p, &id)).await?;
@@ -224,7 +219,7 @@ async fn get_job(
 /// organisation.
 async fn cancel(
     Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
 ) -> ApiResult {
     let v = blocking(move || det.cancel(&p, &id)).await?;
@@ -234,7 +229,7 @@ async fn cancel(
 /// `POST /api/v1/detections/{id}/publish`: `{groups: [ids], collection, tlp?}`.
 async fn publish(
     Extension(det): Extension<Detections>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,

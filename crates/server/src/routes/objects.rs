@@ -1,15 +1,14 @@
 //! REST routes of the objects domain under `/api/v1/` (JSON, authenticated): a paged read of
 //! a collection's objects, filtered like TAXII. TAXII itself is `routes::taxii`.
 
-use std::sync::Arc;
-
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use hub::{ObjectFilter, Principal};
+use hub::ObjectFilter;
 use serde_json::Value;
 
+use crate::auth::Principal;
 use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::AppState;
@@ -23,7 +22,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn collection_objects(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {

@@ -1,23 +1,22 @@
 //! TAXII 2.1 endpoints: discovery, the `hub` API root, collections, objects, object by id,
 //! versions, manifest and status.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
-use hub::Principal;
 use serde_json::{json, Map, Value};
 
+use crate::auth::Principal;
 use crate::body::{discard, read_limited, BodyError};
+use crate::codes::Code;
 use crate::error::{blocking, TaxiiError};
 use crate::filters::{self, Endpoint, FilterError};
 use crate::media::{content_type_is_taxii, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
-use crate::timefmt::format_micros;
 use crate::{AppState, Scheme};
+use stix::format_micros;
 
 /// The name of the one API root.
 pub(crate) const API_ROOT: &str = "hub";
@@ -92,14 +91,9 @@ fn taxii_response(
 
 impl From<FilterError> for TaxiiError {
     fn from(e: FilterError) -> TaxiiError {
-        TaxiiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_filter",
-            "Invalid URL parameter",
-            e.to_string(),
-        )
-        .detail("parameter", e.parameter)
-        .detail("value", e.value)
+        TaxiiError::new(Code::BadFilter, "Invalid URL parameter", e.to_string())
+            .detail("parameter", e.parameter)
+            .detail("value", e.value)
     }
 }
 
@@ -173,10 +167,7 @@ fn collection_json(c: &store::Collection, access: store::Access) -> Value {
     })
 }
 
-async fn collections(
-    State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
-) -> TaxiiResult {
+async fn collections(State(state): State<AppState>, Principal(p): Principal) -> TaxiiResult {
     let hub = state.hub.clone();
     let list = blocking(move || hub.collections_for(&p)).await?;
     let items: Vec<Value> = list.iter().map(|(c, a)| collection_json(c, *a)).collect();
@@ -190,7 +181,7 @@ async fn collections(
 
 async fn collection(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
 ) -> TaxiiResult {
     let hub = state.hub.clone();
@@ -217,7 +208,7 @@ fn envelope(objects: Vec<Value>, more: bool, next: Option<String>) -> Value {
 
 async fn get_objects(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -233,14 +224,8 @@ async fn get_objects(
 
 /// Checks a POST envelope: a JSON object whose `objects` is a list of JSON objects.
 fn envelope_objects(body: Value) -> Result<Vec<Value>, TaxiiError> {
-    let unprocessable = |msg: String| {
-        TaxiiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unprocessable_envelope",
-            "Unprocessable envelope",
-            msg,
-        )
-    };
+    let unprocessable =
+        |msg: String| TaxiiError::new(Code::UnprocessableEnvelope, "Unprocessable envelope", msg);
     let Value::Object(mut map) = body else {
         return Err(unprocessable(
             "the request body must be a TAXII envelope: a JSON object with an \"objects\" list"
@@ -268,7 +253,7 @@ fn envelope_objects(body: Value) -> Result<Vec<Value>, TaxiiError> {
 
 async fn post_objects(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -278,8 +263,7 @@ async fn post_objects(
         .map(|v| v.to_str().unwrap_or("(not text)"));
     if !content_type_is_taxii(ct) {
         let err = TaxiiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "Unsupported media type",
             format!(
                 "Content-Type {:?} is not accepted; send {TAXII_MEDIA_TYPE}",
@@ -292,8 +276,7 @@ async fn post_objects(
     let limit = state.config.max_content_length;
     let too_large = |limit: usize| {
         TaxiiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             "Payload too large",
             format!("the request body exceeds max_content_length ({limit} bytes)"),
         )
@@ -311,8 +294,7 @@ async fn post_objects(
         Err(BodyError::TooLarge { limit }) => return Err(too_large(limit)),
         Err(BodyError::Read(m)) => {
             return Err(TaxiiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
+                Code::BadRequest,
                 "Unreadable body",
                 format!("the request body could not be read: {m}"),
             ))
@@ -320,8 +302,7 @@ async fn post_objects(
     };
     let value: Value = stix::json::from_slice(&bytes).map_err(|e| {
         TaxiiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            Code::MalformedJson,
             "Malformed JSON",
             format!("the request body is not valid JSON: {e}"),
         )
@@ -338,7 +319,7 @@ async fn post_objects(
 
 async fn get_object(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((id, object_id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -356,7 +337,7 @@ async fn get_object(
 
 async fn delete_object(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((id, object_id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -379,7 +360,7 @@ async fn delete_object(
 
 async fn get_versions(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path((id, object_id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -408,7 +389,7 @@ async fn get_versions(
 
 async fn get_manifest(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> TaxiiResult {
@@ -440,7 +421,7 @@ async fn get_manifest(
 
 async fn get_status(
     State(state): State<AppState>,
-    Extension(p): Extension<Arc<Principal>>,
+    Principal(p): Principal,
     Path(status_id): Path<String>,
 ) -> TaxiiResult {
     let hub = state.hub.clone();

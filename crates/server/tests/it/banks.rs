@@ -553,6 +553,8 @@ async fn entries_match_export_disable_feedback() {
     assert!(r.content_type().starts_with("text/csv"));
     assert_eq!(r.text().lines().count(), 4);
     assert!(r.text().contains("\"Front, The\""));
+    // RFC 4180: every record ends in CRLF.
+    assert_eq!(r.text().matches("\r\n").count(), 4, "{}", r.text());
     let r = api(
         &e.app,
         Method::GET,

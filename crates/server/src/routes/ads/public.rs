@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use ads::{
-    ad_csv_line, ad_document, ad_json_line, PublicAdVersion, PublicElection, PublicPlatform,
-    PublicSearch, PublicSponsor, AD_CSV_HEADER,
+    ad_csv_record, ad_document, ad_json_line, PublicAdVersion, PublicElection, PublicPlatform,
+    PublicSearch, PublicSponsor, AD_CSV_COLUMNS,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -26,6 +26,7 @@ use axum::Extension;
 use axum::{Json, Router};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::codes::Code;
 use crate::error::{blocking, long_work, long_work_step, ApiError};
 use crate::filters::query_pairs;
 use crate::slots::{ClientSlot, PerClient};
@@ -89,8 +90,7 @@ async fn limit(State(limiter): State<Arc<RateLimiter>>, req: Request, next: Next
         Ok(()) => next.run(req).await,
         Err(secs) => {
             let mut resp = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                Code::RateLimited,
                 format!("too many requests; retry in {secs} s"),
             )
             .into_response();
@@ -449,8 +449,7 @@ impl ExportSlots {
     fn take(&self, ip: Option<IpAddr>) -> Result<ExportSlot, ApiError> {
         let busy = |message: &str| {
             ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_exports",
+                Code::TooManyExports,
                 format!("{message}; retry in {EXPORT_RETRY_AFTER} s"),
             )
         };
@@ -482,22 +481,20 @@ impl Producer {
     /// The bytes of the next page (the CSV header before the first), `None` at the end.
     fn next_chunk(&mut self) -> Result<Option<Bytes>, hub::HubError> {
         let rows = self.ads.next_export_page(&mut self.export, EXPORT_PAGE)?;
-        let mut buf = String::with_capacity(rows.len() * 512 + 256);
-        if !self.started {
-            self.started = true;
-            if self.csv {
-                buf.push_str(AD_CSV_HEADER);
-                buf.push_str("\r\n");
+        let header = !std::mem::replace(&mut self.started, true);
+        if self.csv {
+            let mut records: Vec<[String; 17]> = Vec::with_capacity(rows.len() + 1);
+            if header {
+                records.push(AD_CSV_COLUMNS.map(str::to_string));
             }
+            records.extend(rows.iter().map(ad_csv_record));
+            let buf = hub::csv_dialect::to_string(records);
+            return Ok((!buf.is_empty()).then(|| Bytes::from(buf)));
         }
+        let mut buf = String::with_capacity(rows.len() * 512);
         for row in &rows {
-            if self.csv {
-                ad_csv_line(row, &mut buf);
-                buf.push_str("\r\n");
-            } else {
-                ad_json_line(row, &mut buf);
-                buf.push('\n');
-            }
+            ad_json_line(row, &mut buf);
+            buf.push('\n');
         }
         Ok((!buf.is_empty()).then(|| Bytes::from(buf)))
     }
@@ -518,8 +515,7 @@ async fn export(
         "ads.jsonl" => false,
         _ => {
             return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
+                Code::NotFound,
                 format!("no resource {file:?}: use ads.csv or ads.jsonl"),
             ))
         }
@@ -591,6 +587,7 @@ async fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn public_rates_parse_and_refuse_nonsense() {
@@ -614,7 +611,7 @@ mod tests {
         let _a2 = slots.take(a).unwrap();
         let e = slots.take(a).err().unwrap();
         assert_eq!(
-            (e.status, e.code),
+            (e.status(), e.code.as_str()),
             (StatusCode::TOO_MANY_REQUESTS, "too_many_exports")
         );
         let _b1 = slots.take(b).unwrap();
