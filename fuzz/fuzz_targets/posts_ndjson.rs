@@ -12,6 +12,14 @@ fuzz_target!(|data: &[u8]| {
             format: Some(Format::Ndjson),
         };
         let total = data.len() as u64;
-        let _ = posts::read_from("fuzz", data, total, Format::Ndjson, &mut corpus, &opts, &mut |_| {});
+        let _ = posts::read_from(
+            "fuzz",
+            data,
+            total,
+            Format::Ndjson,
+            &mut corpus,
+            &opts,
+            &mut |_| {},
+        );
     }
 });

@@ -44,10 +44,22 @@ fn build() -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = store_sqlite::SqliteStore::open(&dir.path().join("rrm.db")).expect("open store");
     let hub = Hub::new(Arc::new(store), HubConfig::new([7u8; 32])).expect("hub");
-    hub.add_org(Actor::Operator, "fuzzplat", "Fuzz platform", Sector::Platform, "fr")
-        .expect("org");
-    hub.add_user(Actor::Operator, "fuzzplat", USER, Role::Analyst, Some(PASSWORD))
-        .expect("user");
+    hub.add_org(
+        Actor::Operator,
+        "fuzzplat",
+        "Fuzz platform",
+        Sector::Platform,
+        "fr",
+    )
+    .expect("org");
+    hub.add_user(
+        Actor::Operator,
+        "fuzzplat",
+        USER,
+        Role::Analyst,
+        Some(PASSWORD),
+    )
+    .expect("user");
     hub.add_collection(Actor::Operator, COLLECTION, "Fuzz", "", None)
         .expect("collection");
     let rw = Access {
