@@ -119,6 +119,20 @@ fn valid_id(id: &str) -> bool {
     stix::id_type(id).is_ok()
 }
 
+/// Parses a raw TAXII query string as each endpoint would and returns each verdict (an error
+/// names the parameter): the fuzzing entry point of the filter parser.
+pub fn check_taxii_query(raw: &str) -> Vec<Result<(), String>> {
+    [
+        Endpoint::Objects,
+        Endpoint::Object,
+        Endpoint::Versions,
+        Endpoint::Delete,
+    ]
+    .into_iter()
+    .map(|e| parse(Some(raw), e).map(|_| ()).map_err(|e| e.to_string()))
+    .collect()
+}
+
 /// Parses the filters a TAXII endpoint accepts; unknown parameters are ignored, as TAXII
 /// requires of filters a server does not support.
 pub(crate) fn parse(raw: Option<&str>, endpoint: Endpoint) -> Result<Filters, FilterError> {

@@ -68,6 +68,7 @@ use axum::Router;
 use serde_json::json;
 
 pub use error::ServerError;
+pub use filters::check_taxii_query;
 pub use listen::{serve, serve_with, ConnLimits, Listen, TlsFiles};
 pub use metrics::Metrics;
 pub use routes::ads::public::{ExportLimits, PublicRate};

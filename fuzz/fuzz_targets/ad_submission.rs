@@ -1,0 +1,29 @@
+//! Fuzzes ad submissions: the record split (`hub::ads::split_record`), the creative check and
+//! the shipped rule engine's JSON parsing, validation and rules (`adrules::Engine::check_json`).
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+
+fn engine() -> &'static adrules::Engine {
+    static ENGINE: OnceLock<adrules::Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| adrules::Engine::shipped().expect("the shipped rules load"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = engine().check_json("fuzz", text);
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    if let Ok((submission, creative)) = hub::ads::split_record(value) {
+        if let Some(c) = creative {
+            let media_type = adrules::media::normalize_media_type(&c.media_type);
+            let _ = adrules::check_creative(&media_type, &c.bytes, &hub::ads::creative_limits());
+        }
+        let _ = engine().check_json("fuzz", &submission.to_string());
+    }
+});
