@@ -1,4 +1,4 @@
-//! Fuzzes ad submissions: the record split (`hub::ads::split_record`), the creative check and
+//! Fuzzes ad submissions: the record split (`ads::split_record`), the creative check and
 //! the shipped rule engine's JSON parsing, validation and rules (`adrules::Engine::check_json`).
 #![no_main]
 
@@ -19,10 +19,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
         return;
     };
-    if let Ok((submission, creative)) = hub::ads::split_record(value) {
+    if let Ok((submission, creative)) = ads::split_record(value) {
         if let Some(c) = creative {
             let media_type = adrules::media::normalize_media_type(&c.media_type);
-            let _ = adrules::check_creative(&media_type, &c.bytes, &hub::ads::creative_limits());
+            let _ = adrules::check_creative(&media_type, &c.bytes, &ads::creative_limits());
         }
         let _ = engine().check_json("fuzz", &submission.to_string());
     }

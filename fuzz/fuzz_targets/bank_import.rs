@@ -1,7 +1,7 @@
-//! Fuzzes the hash-bank bulk import parser (`hub::banks::parse_entries`, CSV and JSON).
+//! Fuzzes the hash-bank bulk import parser (`banks::parse_entries`, CSV and JSON).
 #![no_main]
 
-use hub::banks::{parse_entries, EntryFormat};
+use banks::{parse_entries, EntryFormat};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(entries) = parse_entries(format, rest) {
         for e in &entries {
             if let Ok(t) = e.signal_type.parse::<store::SignalType>() {
-                let _ = hub::banks::normalise_value(t, &e.value);
+                let _ = banks::normalise_value(t, &e.value);
             }
         }
     }

@@ -27,6 +27,6 @@ fuzz_target!(|data: &[u8]| {
         .hub
         .get_versions(p, COLLECTION, id, &f, None, Some(cursor))
         .is_err());
-    let search = hub::ads::PublicSearch::default();
-    assert!(w.hub.search_ads(&search, Some(cursor), None).is_err());
+    let search = ads::PublicSearch::default();
+    assert!(w.ads.search_ads(&search, Some(cursor), None).is_err());
 });

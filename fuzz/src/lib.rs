@@ -8,7 +8,7 @@ use axum::http::Request;
 use axum::Router;
 use base64::Engine as _;
 use hub::{Actor, Hub, HubConfig, Principal};
-use server::{AppState, ServerConfig};
+use server::{AppState, ServerConfig, Services};
 use store::{Access, Role, Sector};
 use tower::ServiceExt;
 
@@ -19,6 +19,8 @@ pub const COLLECTION: &str = "fuzz";
 pub struct World {
     /// The hub.
     pub hub: Hub,
+    /// The ad registry over the same store.
+    pub ads: ads::Ads,
     /// The complete router over the hub.
     pub app: Router,
     /// The runtime requests run on.
@@ -42,8 +44,10 @@ pub fn world() -> &'static World {
 
 fn build() -> World {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = store_sqlite::SqliteStore::open(&dir.path().join("rrm.db")).expect("open store");
-    let hub = Hub::new(Arc::new(store), HubConfig::new([7u8; 32])).expect("hub");
+    let store =
+        Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("rrm.db")).expect("open store"));
+    let hub = Hub::new(store.clone(), HubConfig::new([7u8; 32])).expect("hub");
+    let ads = ads::Ads::new(hub.clone(), store.clone());
     hub.add_org(
         Actor::Operator,
         "fuzzplat",
@@ -74,7 +78,13 @@ fn build() -> World {
         .enable_all()
         .build()
         .expect("runtime");
-    let state = runtime.block_on(async { AppState::new(hub.clone(), ServerConfig::default()) });
+    let services = Services {
+        hub: hub.clone(),
+        banks: banks::Banks::new(hub.clone(), store.clone()).expect("banks"),
+        ads: ads.clone(),
+        detect_store: store,
+    };
+    let state = runtime.block_on(async { AppState::new(services, ServerConfig::default()) });
     let app = server::router(state);
     let raw = format!("{USER}:{PASSWORD}");
     let authorization = format!(
@@ -83,6 +93,7 @@ fn build() -> World {
     );
     World {
         hub,
+        ads,
         app,
         runtime,
         principal,
