@@ -13,10 +13,13 @@ use hub::{Hub, HubConfig, HubError, ObjectFilter, Principal};
 use proptest::prelude::*;
 use store::{BankUpdate, FeedbackKind, Labels, Role, SignalType, Tlp};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pdq");
+/// The PDQ reference data in the shared folder.
+fn pdq_data() -> String {
+    test_data::shared("data/pdq")
+}
 
 fn image(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{SHARED}/images/{name}")).expect("shared image")
+    std::fs::read(format!("{}/images/{name}", pdq_data())).expect("shared image")
 }
 
 fn input(t: &str, value: &str) -> EntryInput {
@@ -449,7 +452,7 @@ fn haystack_needles_equal_brute_force() {
     banks
         .create_bank(&w.owner, "hay", "", Tlp::Green, "hashes")
         .unwrap();
-    let hay: Vec<String> = std::fs::read_to_string(format!("{SHARED}/haystack.txt"))
+    let hay: Vec<String> = std::fs::read_to_string(format!("{}/haystack.txt", pdq_data()))
         .unwrap()
         .lines()
         .map(str::to_string)
@@ -460,7 +463,7 @@ fn haystack_needles_equal_brute_force() {
     uniq.dedup();
     let inputs: Vec<EntryInput> = uniq.iter().map(|h| input("pdq", h)).collect();
     let added = banks.add_entries(&w.owner, "hay", &inputs).unwrap();
-    let needles: Vec<String> = std::fs::read_to_string(format!("{SHARED}/needles.txt"))
+    let needles: Vec<String> = std::fs::read_to_string(format!("{}/needles.txt", pdq_data()))
         .unwrap()
         .lines()
         .map(str::to_string)

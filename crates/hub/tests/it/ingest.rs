@@ -229,10 +229,7 @@ fn ingest_needs_a_write_grant_and_a_writing_role() {
 fn disarm_round_trips_losslessly() {
     let (t, a, _b, col) = setup();
     let hub = &t.hub;
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/disarm/DISARM.json"
-    );
+    let path = test_data::shared("data/disarm/DISARM.json");
     let bundle: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let objects = bundle["objects"].as_array().unwrap().clone();
     assert_eq!(objects.len(), 698);

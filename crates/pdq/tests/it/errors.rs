@@ -3,7 +3,10 @@
 use pdq::{Error, Hasher, PdqHash};
 use proptest::prelude::*;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pdq");
+/// The PDQ reference data in the shared folder.
+fn pdq_data() -> String {
+    test_data::shared("data/pdq")
+}
 
 #[test]
 fn empty_input_is_refused() {
@@ -24,7 +27,7 @@ fn unknown_format_is_refused() {
 fn truncated_images_are_refused() {
     let mut hasher = Hasher::new();
     for file in ["q0122.png", "q0122.jpg", "wee.png"] {
-        let bytes = std::fs::read(format!("{DATA}/images/{file}")).unwrap();
+        let bytes = std::fs::read(format!("{}/images/{file}", pdq_data())).unwrap();
         for cut in [8, 40, bytes.len() / 3, bytes.len() / 2] {
             match hasher.hash_bytes(&bytes[..cut]) {
                 Err(Error::Decode(msg)) => assert!(!msg.is_empty()),
@@ -100,7 +103,7 @@ proptest! {
 
     #[test]
     fn corrupted_png_never_panics(flips in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..20)) {
-        let mut bytes = std::fs::read(format!("{DATA}/images/wee.png")).unwrap();
+        let mut bytes = std::fs::read(format!("{}/images/wee.png", pdq_data())).unwrap();
         let n = bytes.len();
         for (at, v) in flips {
             bytes[at as usize % n] ^= v;

@@ -4,10 +4,13 @@ use pdq::index::{brute_force, Index, Match};
 use pdq::PdqHash;
 use proptest::prelude::*;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pdq");
+/// The PDQ reference data in the shared folder.
+fn pdq_data() -> String {
+    test_data::shared("data/pdq")
+}
 
 fn read_hashes(name: &str) -> Vec<PdqHash> {
-    std::fs::read_to_string(format!("{DATA}/{name}"))
+    std::fs::read_to_string(format!("{}/{name}", pdq_data()))
         .expect("hash file")
         .lines()
         .filter(|l| !l.trim().is_empty())

@@ -2,7 +2,10 @@
 
 use pdq::{Hasher, PdqHash, Transform};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pdq");
+/// The PDQ reference data in the shared folder.
+fn pdq_data() -> String {
+    test_data::shared("data/pdq")
+}
 
 struct Row {
     file: String,
@@ -14,7 +17,8 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    let text = std::fs::read_to_string(format!("{DATA}/expected.tsv")).expect("expected.tsv");
+    let text =
+        std::fs::read_to_string(format!("{}/expected.tsv", pdq_data())).expect("expected.tsv");
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
@@ -33,7 +37,7 @@ fn rows() -> Vec<Row> {
 }
 
 fn load(file: &str) -> Vec<u8> {
-    std::fs::read(format!("{DATA}/images/{file}")).expect("image file")
+    std::fs::read(format!("{}/images/{file}", pdq_data())).expect("image file")
 }
 
 #[test]

@@ -12,11 +12,14 @@ use hub::Actor;
 use serde_json::{json, Value};
 use store::Role;
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pdq");
+/// The PDQ reference data in the shared folder.
+fn pdq_data() -> String {
+    test_data::shared("data/pdq")
+}
 const BRIDGE_PDQ: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
 
 fn image(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{SHARED}/images/{name}")).expect("shared image")
+    std::fs::read(format!("{}/images/{name}", pdq_data())).expect("shared image")
 }
 
 async fn post_bytes(e: &Env, uri: &str, user: &str, ct: &str, body: Vec<u8>) -> Resp {

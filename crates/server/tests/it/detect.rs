@@ -13,10 +13,10 @@ use hub::Actor;
 use serde_json::{json, Value};
 use store::Role;
 
-const DISARM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/disarm/DISARM.json"
-);
+/// The DISARM framework bundle in the shared folder.
+fn disarm_bundle() -> String {
+    test_data::shared("data/disarm/DISARM.json")
+}
 
 const HEADER: &str = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n";
 
@@ -331,7 +331,7 @@ async fn publish_with_disarm_relates_the_technique() {
         .unwrap();
     e.hub.grant(Actor::Operator, "gov", "disarm", RW).unwrap();
     let disarm = e.store.collection_by_slug("disarm").unwrap().unwrap().id;
-    let bundle: Value = serde_json::from_slice(&std::fs::read(DISARM).unwrap()).unwrap();
+    let bundle: Value = serde_json::from_slice(&std::fs::read(disarm_bundle()).unwrap()).unwrap();
     let aps: Vec<Value> = bundle["objects"]
         .as_array()
         .unwrap()

@@ -2,14 +2,14 @@
 
 use serde_json::Value;
 
-const DISARM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/disarm/DISARM.json"
-);
+/// The DISARM framework bundle in the shared folder.
+fn disarm() -> String {
+    test_data::shared("data/disarm/DISARM.json")
+}
 
 #[test]
 fn every_disarm_object_is_valid() {
-    let text = std::fs::read_to_string(DISARM).expect("shared DISARM.json is readable");
+    let text = std::fs::read_to_string(disarm()).expect("shared DISARM.json is readable");
     let bundle: Value = serde_json::from_str(&text).expect("DISARM.json is JSON");
     let objects = bundle["objects"].as_array().expect("bundle has objects");
     assert_eq!(objects.len(), 698);

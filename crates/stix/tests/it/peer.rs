@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peer_verdicts.py");
 const VENV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv");
-const DISARM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/disarm/DISARM.json"
-);
+/// The DISARM framework bundle in the shared folder.
+fn disarm() -> String {
+    test_data::shared("data/disarm/DISARM.json")
+}
 
 fn python() -> String {
     std::env::var("RRM_PYTHON").unwrap_or_else(|_| {
@@ -131,7 +131,7 @@ fn valid_objects() -> Vec<Value> {
             json!({stix::RECIPIENTS_EXTENSION_ID: {"extension_type": "property-extension", "recipient_refs": [IDENT]}}),
         ),
     ];
-    let text = std::fs::read_to_string(DISARM).expect("shared DISARM.json is readable");
+    let text = std::fs::read_to_string(disarm()).expect("shared DISARM.json is readable");
     let bundle: Value = serde_json::from_str(&text).expect("DISARM.json is JSON");
     if let Some(Value::Array(objs)) = bundle.get("objects") {
         // One of each DISARM type.
