@@ -2,24 +2,5 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use posts::{Format, Options};
 
-fuzz_target!(|data: &[u8]| {
-    for skip_invalid in [false, true] {
-        let mut corpus = coord::Corpus::new();
-        let opts = Options {
-            skip_invalid,
-            format: Some(Format::Cnt),
-        };
-        let total = data.len() as u64;
-        let _ = posts::read_from(
-            "fuzz",
-            data,
-            total,
-            Format::Cnt,
-            &mut corpus,
-            &opts,
-            &mut |_| {},
-        );
-    }
-});
+fuzz_target!(|data: &[u8]| rrm_fuzz::read_posts(posts::Format::Cnt, data));

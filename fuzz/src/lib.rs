@@ -129,3 +129,17 @@ impl World {
         })
     }
 }
+
+/// Reads `data` as post records of `format`, strict and skipping invalid records; the one
+/// body of the three post-reader targets.
+pub fn read_posts(format: posts::Format, data: &[u8]) {
+    for skip_invalid in [false, true] {
+        let mut corpus = coord::Corpus::new();
+        let opts = posts::Options {
+            skip_invalid,
+            format: Some(format),
+        };
+        let total = data.len() as u64;
+        let _ = posts::read_from("fuzz", data, total, format, &mut corpus, &opts, &mut |_| {});
+    }
+}
