@@ -30,7 +30,7 @@
 //! let ana = hub.principal_for("ana").unwrap();
 //!
 //! let det = detect::Detections::new(hub, store, detect::DetectLimits::default());
-//! assert_eq!(det.job_json(&ana, "no-such-job").unwrap_err().code(), "not_found");
+//! assert_eq!(det.job(&ana, "no-such-job").unwrap_err().code(), "not_found");
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
@@ -295,26 +295,66 @@ pub fn user_account_id(account_type: Option<&str>, user_id: &str, login: Option<
     )
 }
 
-/// The JSON of a job; `groups` only when done.
-fn job_value(job: &JobRecord, groups: Option<Vec<Value>>) -> Value {
-    let mut v = json!({
-        "id": job.id,
-        "dataset": job.dataset_id,
-        "status": job.status.as_str(),
-        "progress": job.progress,
-        "networks": job.params.networks,
-        "window": job.params.window.map(Value::from).unwrap_or_else(|| Value::from("auto")),
-        "window_seconds": job.window_seconds,
-        "min_weight": job.params.min_weight,
-        "similarity": job.params.similarity,
-    });
-    if let Some(e) = &job.error {
-        v["error"] = Value::from(e.clone());
+/// A detection job as the API shows it: status, progress (0 to 1), parameters and, when
+/// done, its groups.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JobView {
+    /// The job id.
+    pub id: String,
+    /// The dataset it runs on.
+    pub dataset: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub status: &'static str,
+    /// How far it is, 0 to 1.
+    pub progress: f64,
+    /// The networks asked for.
+    pub networks: Vec<String>,
+    /// The time window asked for: seconds, or `auto`.
+    pub window: JobWindow,
+    /// The window used, in seconds (known once the job has run).
+    pub window_seconds: Option<f64>,
+    /// Edges lighter than this are dropped.
+    pub min_weight: u32,
+    /// The near-duplicate text similarity threshold.
+    pub similarity: f64,
+    /// Why it failed or was cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The groups found (only on a single done job).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Value>>,
+}
+
+/// A job's requested time window.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum JobWindow {
+    /// A fixed window, in seconds.
+    Seconds(f64),
+    /// Chosen from the data (serialised as `"auto"`).
+    Auto(&'static str),
+}
+
+impl JobView {
+    /// The view of a stored job; `groups` only when done.
+    fn of(job: &JobRecord, groups: Option<Vec<Value>>) -> JobView {
+        JobView {
+            id: job.id.clone(),
+            dataset: job.dataset_id.clone(),
+            status: job.status.as_str(),
+            progress: job.progress,
+            networks: job.params.networks.clone(),
+            window: job
+                .params
+                .window
+                .map_or(JobWindow::Auto("auto"), JobWindow::Seconds),
+            window_seconds: job.window_seconds,
+            min_weight: job.params.min_weight,
+            similarity: job.params.similarity,
+            error: job.error.clone(),
+            groups,
+        }
     }
-    if let Some(g) = groups {
-        v["groups"] = Value::from(g);
-    }
-    v
 }
 
 impl Detections {
@@ -415,7 +455,7 @@ impl Detections {
     /// Cancels a queued or running job of the caller's organisation (analyst or admin): a
     /// queued job ends at once, a running one at the engine's next check. Cancelling a
     /// cancelled job changes nothing; a finished one is `Conflict`. Returns the job.
-    pub fn cancel(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
+    pub fn cancel(&self, p: &Principal, id: &str) -> Result<JobView, HubError> {
         need_analyst(p)?;
         {
             let mut st = lock(&self.state);
@@ -449,7 +489,7 @@ impl Detections {
                 }
             }
         }
-        self.job_json(p, id)
+        self.job(p, id)
     }
 
     /// Starts stopping the service without waiting: new jobs are refused, queued jobs are
@@ -739,23 +779,23 @@ impl Detections {
     }
 
     /// A job's status, progress (0 to 1), parameters and, when done, its groups.
-    pub fn job_json(&self, p: &Principal, id: &str) -> Result<Value, HubError> {
+    pub fn job(&self, p: &Principal, id: &str) -> Result<JobView, HubError> {
         let job = self.job_record(p, id)?;
         let groups = match (&job.status, &job.result) {
             (JobStatus::Done, Some(r)) => Some(decode_result(r)?.0),
             (JobStatus::Done, None) => Some(Vec::new()),
             _ => None,
         };
-        Ok(job_value(&job, groups))
+        Ok(JobView::of(&job, groups))
     }
 
     /// The jobs of the caller's organisation, oldest first, without their groups.
-    pub fn list_jobs(&self, p: &Principal) -> Result<Vec<Value>, HubError> {
+    pub fn list_jobs(&self, p: &Principal) -> Result<Vec<JobView>, HubError> {
         Ok(self
             .store
             .list_jobs(p.org.id)?
             .iter()
-            .map(|j| job_value(j, None))
+            .map(|j| JobView::of(j, None))
             .collect())
     }
 

@@ -10,6 +10,12 @@ use hub::{HubError, ObjectFilter};
 use proptest::prelude::*;
 use store::{Role, Tlp};
 
+/// A job's wire form (`Detections::job` serialised as the API answers it).
+fn job_json(d: &Detections, p: &hub::Principal, id: &str) -> Result<serde_json::Value, HubError> {
+    d.job(p, id)
+        .map(|v| serde_json::to_value(v).expect("a job view serialises"))
+}
+
 const CSV: &str = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n\
 m1,a,na,o1,,RT x,100,\nm2,b,nb,o1,,RT x,101,\nm3,a,na,o2,,RT y,500,\nm4,b,nb,o2,,RT y,505,\n";
 
@@ -38,14 +44,14 @@ fn publish_waits_for_the_job_and_republishing_stays_clean() {
         .unwrap();
     assert_eq!((ds.posts, ds.users), (4, 2));
     let job = det.create_job(&ana, &request(&ds.id)).unwrap();
-    assert_eq!(det.job_json(&ana, &job).unwrap()["status"], "queued");
+    assert_eq!(job_json(&det, &ana, &job).unwrap()["status"], "queued");
     let groups = vec!["group-1".to_string()];
     let err = det
         .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
         .unwrap_err();
     assert!(matches!(err, HubError::Conflict(_)), "{err}");
     det.run(&job);
-    let v = det.job_json(&ana, &job).unwrap();
+    let v = job_json(&det, &ana, &job).unwrap();
     assert_eq!(v["status"], "done");
     assert_eq!(v["groups"][0]["size"], 2);
     let first = det
@@ -154,22 +160,22 @@ fn quotas_are_per_organisation_and_active_jobs_are_never_evicted() {
     // Jobs: the active ones are kept beyond max_jobs; a third active one is refused.
     let j1 = det.create_job(&ana, &request(&anas[4])).unwrap();
     let j2 = det.create_job(&ana, &request(&anas[4])).unwrap();
-    assert_eq!(det.job_json(&ana, &j1).unwrap()["status"], "queued");
-    assert_eq!(det.job_json(&ana, &j2).unwrap()["status"], "queued");
+    assert_eq!(job_json(&det, &ana, &j1).unwrap()["status"], "queued");
+    assert_eq!(job_json(&det, &ana, &j2).unwrap()["status"], "queued");
     let err = det.create_job(&ana, &request(&anas[4])).unwrap_err();
     assert!(matches!(err, HubError::Conflict(_)), "{err}");
-    assert_eq!(det.job_json(&bob, &bob_job).unwrap()["status"], "queued");
+    assert_eq!(job_json(&det, &bob, &bob_job).unwrap()["status"], "queued");
     // Once one is finished it is the one evicted for the next job.
     det.run(&j1);
-    assert_eq!(det.job_json(&ana, &j1).unwrap()["status"], "done");
+    assert_eq!(job_json(&det, &ana, &j1).unwrap()["status"], "done");
     let j3 = det.create_job(&ana, &request(&anas[4])).unwrap();
     assert!(matches!(
-        det.job_json(&ana, &j1),
+        job_json(&det, &ana, &j1),
         Err(HubError::NotFound(_))
     ));
-    assert!(det.job_json(&ana, &j2).is_ok() && det.job_json(&ana, &j3).is_ok());
+    assert!(job_json(&det, &ana, &j2).is_ok() && job_json(&det, &ana, &j3).is_ok());
     assert!(
-        det.job_json(&bob, &bob_job).is_ok(),
+        job_json(&det, &bob, &bob_job).is_ok(),
         "bob's job is never evicted by ana"
     );
 }
@@ -193,11 +199,11 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
         det.cancel(&rita, &queued),
         Err(HubError::Forbidden(_))
     ));
-    assert_eq!(det.cancel(&ana, &queued).unwrap()["status"], "cancelled");
-    assert_eq!(det.cancel(&ana, &queued).unwrap()["status"], "cancelled");
+    assert_eq!(det.cancel(&ana, &queued).unwrap().status, "cancelled");
+    assert_eq!(det.cancel(&ana, &queued).unwrap().status, "cancelled");
     det.run(&queued);
     assert_eq!(
-        det.job_json(&ana, &queued).unwrap()["status"],
+        job_json(&det, &ana, &queued).unwrap()["status"],
         "cancelled",
         "a cancelled job never runs"
     );
@@ -230,18 +236,18 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     let long = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
     let waiting = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
     let started = std::time::Instant::now();
-    while pool.job_json(&ana, &long).unwrap()["status"] != "running" {
+    while job_json(&pool, &ana, &long).unwrap()["status"] != "running" {
         assert!(started.elapsed() < std::time::Duration::from_secs(30));
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert_eq!(
-        pool.job_json(&ana, &waiting).unwrap()["status"],
+        job_json(&pool, &ana, &waiting).unwrap()["status"],
         "queued",
         "one worker, one job at a time"
     );
     pool.cancel(&ana, &long).unwrap();
     let cancelled = std::time::Instant::now();
-    while pool.job_json(&ana, &long).unwrap()["status"] != "cancelled" {
+    while job_json(&pool, &ana, &long).unwrap()["status"] != "cancelled" {
         assert!(
             cancelled.elapsed() < std::time::Duration::from_secs(10),
             "the running job stops"
@@ -249,7 +255,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     // The queued one starts next; shutdown stops it and the worker promptly.
-    while pool.job_json(&ana, &waiting).unwrap()["status"] != "running" {
+    while job_json(&pool, &ana, &waiting).unwrap()["status"] != "running" {
         assert!(started.elapsed() < std::time::Duration::from_secs(60));
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
@@ -258,11 +264,11 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
         "workers end"
     );
     assert_eq!(
-        pool.job_json(&ana, &waiting).unwrap()["status"],
+        job_json(&pool, &ana, &waiting).unwrap()["status"],
         "cancelled"
     );
     assert_eq!(
-        pool.job_json(&ana, &waiting).unwrap()["error"],
+        job_json(&pool, &ana, &waiting).unwrap()["error"],
         detect::SHUTDOWN_CANCELLED,
         "the reason says the hub stopped"
     );
@@ -342,7 +348,7 @@ fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
         .unwrap();
     let done = det.create_job(&ana, &request(&ds.id)).unwrap();
     det.run(&done);
-    let before = det.job_json(&ana, &done).unwrap();
+    let before = job_json(&det, &ana, &done).unwrap();
     let left = det.create_job(&ana, &request(&ds.id)).unwrap();
     drop(det);
 
@@ -356,20 +362,20 @@ fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
         .map(|d| d.id)
         .collect();
     assert_eq!(listed, std::slice::from_ref(&ds.id));
-    assert_eq!(again.job_json(&ana, &done).unwrap(), before);
-    let v = again.job_json(&ana, &left).unwrap();
+    assert_eq!(job_json(&again, &ana, &done).unwrap(), before);
+    let v = job_json(&again, &ana, &left).unwrap();
     assert_eq!(v["status"], "failed");
     assert_eq!(v["error"], detect::INTERRUPTED);
     assert_eq!(again.list_jobs(&ana).unwrap().len(), 2);
     // The stored dataset is parsed again for a new job, with the same groups.
     let rerun = again.create_job(&ana, &request(&ds.id)).unwrap();
     let started = std::time::Instant::now();
-    while again.job_json(&ana, &rerun).unwrap()["status"] != "done" {
+    while job_json(&again, &ana, &rerun).unwrap()["status"] != "done" {
         assert!(started.elapsed() < std::time::Duration::from_secs(30));
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert_eq!(
-        again.job_json(&ana, &rerun).unwrap()["groups"],
+        job_json(&again, &ana, &rerun).unwrap()["groups"],
         before["groups"]
     );
     // The quota counts stored datasets: two more uploads evict the first.
@@ -408,7 +414,7 @@ fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
         .unwrap();
     let long = pool.create_job(&ana, &slow_request(&big.id)).unwrap();
     let started = std::time::Instant::now();
-    while pool.job_json(&ana, &long).unwrap()["status"] != "running" {
+    while job_json(&pool, &ana, &long).unwrap()["status"] != "running" {
         assert!(started.elapsed() < std::time::Duration::from_secs(30));
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
@@ -426,7 +432,7 @@ fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
     );
     // Once the long job is cancelled, the waiting one runs.
     pool.cancel(&ana, &long).unwrap();
-    while pool.job_json(&bob, &waiting).unwrap()["status"] != "done" {
+    while job_json(&pool, &bob, &waiting).unwrap()["status"] != "done" {
         assert!(started.elapsed() < std::time::Duration::from_secs(60));
         std::thread::sleep(std::time::Duration::from_millis(10));
     }

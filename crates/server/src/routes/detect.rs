@@ -211,7 +211,7 @@ async fn get_job(
     Principal(p): Principal,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let v = blocking(move || det.job_json(&p, &id)).await?;
+    let v = blocking(move || det.job(&p, &id)).await?;
     Ok(Json(v).into_response())
 }
 
