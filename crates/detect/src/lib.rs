@@ -42,8 +42,7 @@ use std::time::Duration;
 use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
 use store::{
-    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role, StoreError,
-    Tlp,
+    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role, Tlp,
 };
 
 pub use store::JobStatus;
@@ -246,7 +245,7 @@ fn deflate(bytes: &[u8]) -> Result<Vec<u8>, HubError> {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(bytes)
         .and_then(|()| enc.finish())
-        .map_err(|e| HubError::Store(StoreError::Backend(format!("cannot deflate: {e}"))))
+        .map_err(|e| HubError::internal("cannot deflate a detection record", e))
 }
 
 /// Inflates stored bytes.
@@ -267,10 +266,9 @@ fn encode_result(groups: &[Value], account_type: Option<&str>) -> Result<Vec<u8>
 
 /// The groups and account type of a stored result.
 fn decode_result(bytes: &[u8]) -> Result<(Vec<Value>, Option<String>), HubError> {
-    let corrupt = |m: String| HubError::Store(StoreError::Backend(m));
-    let text = inflate(bytes).map_err(corrupt)?;
+    let text = inflate(bytes).map_err(HubError::broken)?;
     let v: Value = serde_json::from_slice(&text)
-        .map_err(|e| corrupt(format!("a stored detection result is not JSON: {e}")))?;
+        .map_err(|e| HubError::internal("a stored detection result is not JSON", e))?;
     let groups = v["groups"].as_array().cloned().unwrap_or_default();
     let account_type = v["account_type"].as_str().map(str::to_string);
     Ok((groups, account_type))

@@ -388,10 +388,7 @@ impl Hub {
             pendings: Vec::new(),
         };
         let json = serde_json::to_string(&status).map_err(|e| {
-            HubError::Store(store::StoreError::Backend(format!(
-                "status '{}' could not be serialised: {e}",
-                status.id
-            )))
+            HubError::internal(format!("status '{}' could not be serialised", status.id), e)
         })?;
         self.objects().put_status(&store::Status {
             id: status.id.clone(),
