@@ -92,12 +92,7 @@ impl Hub {
         let query = store::ObjectQuery {
             collection_id: collection_id.to_string(),
             ids,
-            versions: store::VersionFilter {
-                all: true,
-                last: false,
-                first: false,
-                at: Vec::new(),
-            },
+            versions: store::VersionFilter::all(),
             ..store::ObjectQuery::default()
         };
         let mut looser: Vec<(String, Option<i64>)> = Vec::new();
