@@ -47,26 +47,7 @@ fn body(sub: Value) -> Value {
 /// ca-2029 registered over the API, government "gov" (user "gus").
 async fn world() -> Env {
     let e = common::env();
-    e.hub
-        .add_org(
-            Actor::Operator,
-            "plat",
-            "Example Social",
-            Sector::Platform,
-            "ca",
-        )
-        .unwrap();
-    e.hub
-        .add_org(
-            Actor::Operator,
-            "elections-ca",
-            "Elections CA",
-            Sector::ElectionAuthority,
-            "ca",
-        )
-        .unwrap();
-    user(&e, "plat", "pat", Role::Analyst);
-    user(&e, "elections-ca", "eve", Role::Analyst);
+    common::ad_orgs(&e);
     user(&e, "gov", "gus", Role::Analyst);
     let election = sample()["elections"][0].clone();
     let r = api(

@@ -233,3 +233,28 @@ pub fn assert_api_error(r: &Resp, status: u16, code: &str) -> Value {
         .is_some_and(|m| !m.is_empty()));
     v["error"].clone()
 }
+
+/// The ad registry's two organisations: platform "plat" (analyst "pat", Canada) and election
+/// authority "elections-ca" (analyst "eve").
+pub fn ad_orgs(e: &Env) {
+    e.hub
+        .add_org(
+            Actor::Operator,
+            "plat",
+            "Example Social",
+            Sector::Platform,
+            "ca",
+        )
+        .unwrap();
+    e.hub
+        .add_org(
+            Actor::Operator,
+            "elections-ca",
+            "Elections CA",
+            Sector::ElectionAuthority,
+            "ca",
+        )
+        .unwrap();
+    user(e, "plat", "pat", Role::Analyst);
+    user(e, "elections-ca", "eve", Role::Analyst);
+}

@@ -19,7 +19,7 @@ use base64::Engine as _;
 use common::{indicator, new_id, request, send, user, Env, Resp, RO, RW};
 use hub::Actor;
 use serde_json::{json, Value};
-use store::{Role, Sector};
+use store::Role;
 
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../adrules/samples");
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n creative bytes";
@@ -272,26 +272,7 @@ fn world() -> Env {
     user(&e, "gov", "rita", Role::Reader);
     user(&e, "other", "olaf", Role::Analyst);
     user(&e, "other", "thr", Role::Analyst);
-    e.hub
-        .add_org(
-            Actor::Operator,
-            "plat",
-            "Example Social",
-            Sector::Platform,
-            "ca",
-        )
-        .unwrap();
-    e.hub
-        .add_org(
-            Actor::Operator,
-            "elections-ca",
-            "Elections CA",
-            Sector::ElectionAuthority,
-            "ca",
-        )
-        .unwrap();
-    user(&e, "plat", "pat", Role::Analyst);
-    user(&e, "elections-ca", "eve", Role::Analyst);
+    common::ad_orgs(&e);
     e.hub
         .add_collection(Actor::Operator, "threats", "Threats", "", None)
         .unwrap();
