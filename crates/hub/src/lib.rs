@@ -336,4 +336,4 @@ impl Hub {
 }
 
 // The one clock is `stix`'s; the service crates use it through the hub.
-pub use stix::{now_micros, now_secs};
+pub use clock::{now_micros, now_secs};

@@ -265,7 +265,7 @@ async fn retention_job(ads: ads::Ads) {
     loop {
         tick.tick().await;
         let ads = ads.clone();
-        let now = stix::now_secs();
+        let now = clock::now_secs();
         match tokio::task::spawn_blocking(move || ads.run_ad_retention(now)).await {
             Ok(Ok(run)) if run.hidden + run.purged > 0 => {
                 tracing::info!(

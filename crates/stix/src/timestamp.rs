@@ -1,6 +1,6 @@
 //! The one time module: RFC 3339 UTC timestamps as STIX 2.1 writes them, held as microseconds
-//! since the Unix epoch; the wire formats of the REST API; and the clock (`now_micros`). The
-//! calendar arithmetic is the `time` crate's.
+//! since the Unix epoch, and the wire formats of the REST API. The calendar arithmetic is the
+//! `time` crate's. The clock itself is not here (the `clock` crate reads it): this module is pure.
 
 use std::fmt;
 
@@ -244,20 +244,6 @@ pub fn date_from_days(days: i64) -> Option<(i32, u8, u8)> {
     Some((d.year(), u8::from(d.month()), d.day()))
 }
 
-/// The clock: now, in microseconds since the Unix epoch (0 if the clock is before the epoch).
-/// Every crate that needs the current time asks here.
-pub fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// Now, in whole seconds since the Unix epoch.
-pub fn now_secs() -> i64 {
-    now_micros().div_euclid(1_000_000)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,8 +270,6 @@ mod tests {
             let (y, m, day) = date_from_days(d).unwrap();
             assert_eq!(days_from_date(y, m, day), Some(d));
         }
-        let now = now_micros();
-        assert!(now > 1_700_000_000_000_000 && now_secs() >= now / 1_000_000);
     }
 
     #[test]

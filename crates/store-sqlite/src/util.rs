@@ -26,7 +26,7 @@ pub(crate) fn insert_error(record: impl Fn(&str) -> String, e: rusqlite::Error) 
 }
 
 // The one clock is `stix`'s.
-pub(crate) use stix::{now_micros, now_secs};
+pub(crate) use clock::{now_micros, now_secs};
 
 /// Parses an enum column, naming the table, column and value on failure.
 pub(crate) fn parse_col<T: std::str::FromStr>(

@@ -195,7 +195,7 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
         }
         Command::Retention => {
             let ads = crate::open::ads(settings)?;
-            let now = stix::now_secs();
+            let now = clock::now_secs();
             let run = ads.run_ad_retention(now)?;
             println!("{} ads unpublished, {} purged", run.hidden, run.purged);
             Ok(())
