@@ -368,6 +368,69 @@ def test_slow_export_readers_are_bounded_dropped_and_hold_no_read(new_hub, regis
             s.close()
 
 
+def h2_stuck_export(h, source, path="/public/elections/ca-2029/ads.jsonl"):
+    """Requests an export over HTTP/2 (prior knowledge, cleartext) from `source` with the
+    default 65,535-byte flow-control windows and never grants more (no WINDOW_UPDATE): the
+    server can send 64 KiB and then must wait, with its socket idle rather than blocked.
+    Returns the socket and the status code."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((source, 0))
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port(h)))
+    conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    stream = conn.get_next_available_stream_id()
+    conn.send_headers(stream, [(":method", "GET"), (":path", path), (":scheme", "http"),
+                               (":authority", "127.0.0.1")], end_stream=True)
+    s.sendall(conn.data_to_send())
+    status = None
+    while status is None:
+        data = s.recv(65536)
+        assert data, "the server closed the HTTP/2 connection before answering"
+        for event in conn.receive_data(data):
+            if isinstance(event, h2.events.ResponseReceived):
+                status = int(dict(event.headers)[b":status"])
+        # Settings acknowledgements only: received data is never acknowledged, so the
+        # windows are never reopened.
+        s.sendall(conn.data_to_send())
+    return s, status
+
+
+def test_http2_readers_that_grant_no_window_are_dropped_after_the_write_timeout(new_hub, registry_data, tmp_path):
+    """An HTTP/2 client that stops granting flow-control window leaves the server's socket
+    writable, so a socket write deadline never fires; the response itself must be cut."""
+    import os
+    import shutil
+
+    data = tmp_path / "hub"
+    shutil.copytree(registry_data, data)
+    h = new_hub()
+    h.data = data
+    env = dict(os.environ, RRM_PUBLIC_RATE="0")
+    start(h, "--max-exports", "8", "--max-exports-per-ip", "4", "--write-timeout", "3", env=env)
+    stuck = [h2_stuck_export(h, ATTACKER) for _ in range(4)]
+    try:
+        assert [status for _, status in stuck] == [200] * 4
+        # The four hold this address's export slots.
+        _, status = h2_stuck_export(h, ATTACKER)
+        assert status == 429
+        started = time.time()
+        closed = wait_closed([s for s, _ in stuck], within=15, since=started)
+        assert all(c is not None for c in closed), f"still open after 15 s: {closed}"
+        assert max(closed) < 12, closed
+        # Their slots are free again: the same address gets a whole export.
+        s, status = h2_stuck_export(h, ATTACKER)
+        s.close()
+        assert status == 200
+    finally:
+        for s, _ in stuck:
+            s.close()
+
+
 def bench_record(i):
     """One more ad record like the imported ones, with a new ad id."""
     sys.path.insert(0, str(REPO / "bench"))

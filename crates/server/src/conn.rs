@@ -5,16 +5,19 @@
 //! kernel's backlog holding a slot nobody serves. A connection with no request in progress
 //! is closed after the idle timeout (the first request must start within the header
 //! timeout), and a request body that stalls for the idle timeout fails; a response the
-//! client has not read from for the write timeout is dropped with its connection.
+//! client has not read from for the write timeout is dropped with its connection. A stalled
+//! response is noticed two ways: a socket write that makes no progress (HTTP/1), and a
+//! response body that hyper has not asked for more data for the write timeout (HTTP/2, where a
+//! client that grants no flow-control window leaves the socket idle, not blocked).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -227,14 +230,23 @@ async fn serve_http<I>(
                     Ok(resp) => resp,
                     Err(never) => match never {},
                 };
-                Ok::<_, Infallible>(resp.map(|inner| Tracked { inner, _busy: busy }))
+                let delivery = busy.0.deliver();
+                Ok::<_, Infallible>(resp.map(|inner| Tracked {
+                    inner,
+                    delivery,
+                    _busy: busy,
+                }))
             }
         })
     };
     let mut conn = pin!(builder.serve_connection(io, service));
-    let mut closing = false;
+    // When a graceful close began: what is still queued for a client that reads nothing
+    // must not keep the connection past the write timeout.
+    let mut closing: Option<Instant> = None;
     loop {
         let deadline = activity.idle_deadline(&limits);
+        let stall = activity.stall_deadline(limits.write_timeout);
+        let hard_close = closing.map_or(stall, |at| (at + limits.write_timeout).min(stall));
         tokio::select! {
             r = conn.as_mut() => {
                 if let Err(e) = r {
@@ -242,26 +254,49 @@ async fn serve_http<I>(
                 }
                 return;
             }
-            () = tokio::time::sleep_until(deadline), if !closing => {
+            () = tokio::time::sleep_until(deadline), if closing.is_none() => {
                 if activity.idle_deadline(&limits) <= Instant::now() {
                     tracing::debug!(peer = %peer, "closing an idle connection");
                     conn.as_mut().graceful_shutdown();
-                    closing = true;
+                    closing = Some(Instant::now());
                 }
             }
-            _ = stop.changed(), if !closing => {
+            () = tokio::time::sleep_until(hard_close) => {
+                let now = Instant::now();
+                if closing.is_some_and(|at| at + limits.write_timeout <= now) {
+                    tracing::debug!(peer = %peer, "dropping a connection that did not close in time");
+                    return;
+                }
+                if activity.stall_deadline(limits.write_timeout) <= now {
+                    tracing::debug!(
+                        peer = %peer,
+                        "dropping a connection whose client stopped accepting a response"
+                    );
+                    return;
+                }
+            }
+            _ = stop.changed(), if closing.is_none() => {
                 conn.as_mut().graceful_shutdown();
-                closing = true;
+                closing = Some(Instant::now());
             }
         }
     }
 }
 
-/// Whether a connection has a request in progress, and since when it has had none.
+/// Whether a connection has a request in progress, since when it has had none, and how its
+/// responses are being delivered.
 struct Activity {
     busy: AtomicUsize,
     served: AtomicUsize,
     idle_since: Mutex<Instant>,
+    deliveries: Mutex<Vec<Weak<Delivery>>>,
+}
+
+/// How one response body is being delivered: when hyper last took a frame from it, and
+/// whether the body itself is producing the next one (the handler's pace, not the client's).
+struct Delivery {
+    last: Mutex<Instant>,
+    producing: AtomicBool,
 }
 
 impl Activity {
@@ -270,7 +305,33 @@ impl Activity {
             busy: AtomicUsize::new(0),
             served: AtomicUsize::new(0),
             idle_since: Mutex::new(accepted),
+            deliveries: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Starts following the delivery of a new response body.
+    fn deliver(&self) -> Arc<Delivery> {
+        let d = Arc::new(Delivery {
+            last: Mutex::new(Instant::now()),
+            producing: AtomicBool::new(false),
+        });
+        let mut all = self.deliveries.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|w| w.strong_count() > 0);
+        all.push(Arc::downgrade(&d));
+        d
+    }
+
+    /// When a response counts as stalled: `timeout` after hyper last took a frame from a
+    /// body that has its next frame ready (or could make it) but is not asked for it. Far in
+    /// the future when no response is waiting on the client.
+    fn stall_deadline(&self, timeout: Duration) -> Instant {
+        let all = self.deliveries.lock().unwrap_or_else(|p| p.into_inner());
+        all.iter()
+            .filter_map(Weak::upgrade)
+            .filter(|d| !d.producing.load(Ordering::SeqCst))
+            .map(|d| *d.last.lock().unwrap_or_else(|p| p.into_inner()) + timeout)
+            .min()
+            .unwrap_or_else(|| Instant::now() + timeout)
     }
 
     /// Marks a request in progress until the guard (moved into its response body) drops.
@@ -306,9 +367,11 @@ impl Drop for Busy {
     }
 }
 
-/// A response body that keeps its request counted as in progress until it is done.
+/// A response body that keeps its request counted as in progress until it is done, and
+/// reports when hyper takes its frames.
 struct Tracked {
     inner: Body,
+    delivery: Arc<Delivery>,
     _busy: Busy,
 }
 
@@ -320,7 +383,19 @@ impl hyper::body::Body for Tracked {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.get_mut().inner).poll_frame(cx)
+        let this = self.get_mut();
+        this.delivery.producing.store(true, Ordering::SeqCst);
+        // The body wakes this waker when its next frame is ready: from then on the wait is
+        // hyper's and the client's, so the stall clock starts at the wake.
+        let waker = Waker::from(Arc::new(ReadyWake {
+            delivery: Arc::downgrade(&this.delivery),
+            inner: cx.waker().clone(),
+        }));
+        let r = Pin::new(&mut this.inner).poll_frame(&mut Context::from_waker(&waker));
+        if r.is_ready() {
+            this.delivery.taken();
+        }
+        r
     }
 
     fn is_end_stream(&self) -> bool {
@@ -329,6 +404,33 @@ impl hyper::body::Body for Tracked {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+impl Delivery {
+    /// The body's next frame is ready or was just taken: the stall clock restarts.
+    fn taken(&self) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        self.producing.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The waker a response body gets: marks its next frame ready, then wakes hyper.
+struct ReadyWake {
+    delivery: Weak<Delivery>,
+    inner: Waker,
+}
+
+impl Wake for ReadyWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(d) = self.delivery.upgrade() {
+            d.taken();
+        }
+        self.inner.wake_by_ref();
     }
 }
 
