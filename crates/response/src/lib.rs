@@ -12,7 +12,7 @@
 //!   `withdrawn`, never approved by their author or proposer, with their task `outcome`.
 //! - [`vote`]: collective responses, `open` -> `adopted` | `failed` -> `published`, and the tally.
 //! - [`deadline`]: what passed respond-by and due times mean.
-//! - `counters`: DISARM countermeasures as response options for the techniques in use.
+//! - [`counters`]: DISARM countermeasures as response options for the techniques in use.
 //!
 //! The crate is pure: no files, network, database or clock. Times come from the caller as
 //! seconds since the epoch.
@@ -37,6 +37,7 @@ mod wire;
 pub mod action;
 pub mod actor;
 pub mod case;
+pub mod counters;
 pub mod deadline;
 pub mod error;
 pub mod rules;

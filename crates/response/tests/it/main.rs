@@ -3,6 +3,7 @@
 mod action;
 mod case;
 mod common;
+mod counters;
 mod deadline;
 mod tables;
 mod vote;
