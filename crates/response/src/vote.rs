@@ -266,3 +266,16 @@ pub fn may_open(actor: &Actor) -> Result<(), String> {
     writer(actor)?;
     owner(actor)
 }
+
+impl serde::Serialize for DecisionRule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DecisionRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<DecisionRule, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}

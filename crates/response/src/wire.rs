@@ -1,7 +1,7 @@
 //! Enums with kebab-case wire names, written once by a macro.
 
-/// Declares a `Copy` enum with a wire name per value: `ALL`, `as_str`, `Display` and
-/// `FromStr` (failing with [`crate::Error::UnknownName`]).
+/// Declares a `Copy` enum with a wire name per value: `ALL`, `as_str`, `Display`, serde as the
+/// wire name, and `FromStr` (failing with [`crate::Error::UnknownName`]).
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
@@ -30,6 +30,19 @@ macro_rules! wire_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
             }
         }
 
