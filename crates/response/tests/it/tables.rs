@@ -101,3 +101,22 @@ fn wire_names_round_trip_and_unknown_names_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn enums_serialise_as_their_wire_names() {
+    use response::action::TaskOutcome;
+    use response::vote::DecisionRule;
+    let v = serde_json::to_value((
+        CaseStatus::Closed,
+        TaskOutcome::Successful,
+        DecisionRule::Quorum(2),
+    ))
+    .expect("serialise");
+    assert_eq!(v, serde_json::json!(["closed", "successful", "quorum:2"]));
+    let back: (CaseStatus, DecisionRule) =
+        serde_json::from_value(serde_json::json!(["open", "consensus"])).expect("deserialise");
+    assert_eq!(back, (CaseStatus::Open, DecisionRule::Consensus));
+    let err = serde_json::from_value::<CaseStatus>(serde_json::json!("shut")).unwrap_err();
+    assert!(err.to_string().contains("unknown case status"), "{err}");
+    assert!(serde_json::from_value::<DecisionRule>(serde_json::json!("quorum:0")).is_err());
+}
