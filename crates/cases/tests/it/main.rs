@@ -5,4 +5,5 @@ mod actions;
 mod common;
 mod lifecycle;
 mod options;
+mod prop;
 mod votes;
