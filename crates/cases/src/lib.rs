@@ -133,7 +133,7 @@ pub struct NewAction {
     pub counter_id: Option<String>,
     /// The organisation to carry it out (the case owner or a participant), by slug.
     pub performing_org: String,
-    /// The organisation it is aimed at (a platform or ISP), by slug.
+    /// The organisation it is aimed at, by slug: a platform or an ISP.
     #[serde(default)]
     pub target_org: Option<String>,
     /// Due time, seconds since the epoch; must be in the future.
@@ -651,7 +651,11 @@ impl Cases {
             ));
         }
         let target = match &a.target_org {
-            Some(slug) => Some(self.org_named("target_org", slug)?.id),
+            Some(slug) => {
+                let org = self.org_named("target_org", slug)?;
+                act::may_target(org.sector).map_err(|m| HubError::invalid("target_org", m))?;
+                Some(org.id)
+            }
             None => None,
         };
         if let Some(c) = &a.counter_id {

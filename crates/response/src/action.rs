@@ -229,6 +229,19 @@ pub fn decide(
     rules::decide(ACTION_RULES, status, step, actor, ctx)
 }
 
+/// Whether an organisation of `sector` may be the target of an action: actions are aimed at
+/// platforms and Internet service providers (a takedown, a labelling, a block), never at
+/// governments, election authorities or civil society.
+pub fn may_target(sector: store::Sector) -> Result<(), String> {
+    match sector {
+        store::Sector::Platform | store::Sector::Isp => Ok(()),
+        other => Err(format!(
+            "an action targets a platform or an ISP, not a {} organisation",
+            other.as_str()
+        )),
+    }
+}
+
 /// Who may draft an action in a case: an analyst or admin of the owner or a participant
 /// organisation (the author; the performing organisation is named in the draft).
 pub fn may_draft(actor: &Actor) -> Result<(), String> {

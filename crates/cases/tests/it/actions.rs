@@ -213,3 +213,42 @@ fn only_the_author_edits_a_draft() {
     let a = w.cases.edit_action(&w.fr, &id, &a.id, &edit).unwrap();
     assert_eq!(a.title, "Brief influencers");
 }
+
+#[test]
+fn an_action_targets_a_platform_or_an_isp() {
+    let w = world();
+    let id = open_case(&w);
+    w.t.hub
+        .add_org(
+            hub::Actor::Operator,
+            "vidshare",
+            "VidShare",
+            store::Sector::Platform,
+            "us",
+        )
+        .unwrap();
+    let err = w
+        .cases
+        .draft_action(
+            &w.fr,
+            &id,
+            &NewAction {
+                target_org: Some("gov-jp".into()),
+                ..new_action(&w, "gov-fr")
+            },
+        )
+        .unwrap_err();
+    assert_eq!(invalid_field(&err), "target_org");
+    let a = w
+        .cases
+        .draft_action(
+            &w.fr,
+            &id,
+            &NewAction {
+                target_org: Some("vidshare".into()),
+                ..new_action(&w, "gov-fr")
+            },
+        )
+        .unwrap();
+    assert_eq!(a.target_org.as_deref(), Some("vidshare"));
+}

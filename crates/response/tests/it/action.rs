@@ -160,3 +160,14 @@ fn drafting_is_for_writers_of_the_case_organisations() {
     assert!(action::may_draft(&actor(41, 4, Role::Analyst)).is_err());
     assert!(action::may_draft(&actor(11, 1, Role::Reader)).is_err());
 }
+
+#[test]
+fn actions_target_platforms_and_isps_only() {
+    use response::Sector;
+    for s in Sector::ALL {
+        let ok = action::may_target(s).is_ok();
+        assert_eq!(ok, matches!(s, Sector::Platform | Sector::Isp), "{s}");
+    }
+    let why = action::may_target(Sector::Government).unwrap_err();
+    assert!(why.contains("government"), "{why}");
+}
