@@ -7,6 +7,8 @@
 //! answer is either [`Accepted`], naming the one rule that allows it, or [`Refused`], naming the
 //! current state, the actions the table allows from it and why this one is not among them.
 //!
+//! - [`rules`]: the rule table type ([`Rule`], [`To`]) and the one decision function every
+//!   lifecycle uses ([`rules::decide`], with [`rules::matching`] and [`rules::allowed`]).
 //! - [`case`]: response cases, `new` -> `open` -> `closed` (reopen with a reason).
 //! - [`action`]: response actions, `draft` -> `proposed` -> `approved` -> `done` | `failed` |
 //!   `withdrawn`, never approved by their author or proposer, with their task `outcome`.
