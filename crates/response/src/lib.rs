@@ -7,19 +7,45 @@
 //! answer is either [`Accepted`], naming the one rule that allows it, or [`Refused`], naming the
 //! current state, the actions the table allows from it and why this one is not among them.
 //!
+//! - [`rules`]: the rule table type ([`Rule`], [`To`]) and the one decision function every
+//!   lifecycle uses ([`rules::decide`], with [`rules::matching`] and [`rules::allowed`]).
+//! - [`case`]: response cases, `new` -> `open` -> `closed` (reopen with a reason).
+//! - [`action`]: response actions, `draft` -> `proposed` -> `approved` -> `done` | `failed` |
+//!   `withdrawn`, never approved by their author or proposer, with their task `outcome`.
+//! - [`vote`]: collective responses, `open` -> `adopted` | `failed` -> `published`, and the tally.
+//! - [`deadline`]: what passed respond-by and due times mean.
+//! - [`counters`]: DISARM countermeasures as response options for the techniques in use.
+//!
 //! The crate is pure: no files, network, database or clock. Times come from the caller as
 //! seconds since the epoch.
 //!
 //! ```
 //! use response::{Actor, Membership};
+//! use response::action::{self, ActionContext, ActionStatus, ActionStep};
 //! use store::{Role, Sector};
 //!
-//! let analyst = Actor { user_id: 7, org_id: 1, role: Role::Analyst, sector: Sector::Government,
-//!                       membership: Membership::Owner };
-//! assert!(analyst.can_write());
+//! let author = Actor { user_id: 7, org_id: 1, role: Role::Analyst, sector: Sector::Government,
+//!                      membership: Membership::Owner };
+//! let ctx = ActionContext { author: 7, proposer: Some(7), performing_org: 1 };
+//! let refused = action::decide(ActionStatus::Proposed, ActionStep::Approve, &author, &ctx);
+//! assert!(refused.is_err());
+//! let colleague = Actor { user_id: 8, ..author };
+//! let accepted = action::decide(ActionStatus::Proposed, ActionStep::Approve, &colleague, &ctx);
+//! assert_eq!(accepted.map(|a| a.rule), Ok("action.approve"));
 //! ```
 
+mod wire;
+
+pub mod action;
 pub mod actor;
+pub mod case;
+pub mod counters;
+pub mod deadline;
+pub mod error;
+pub mod rules;
+pub mod vote;
 
 pub use actor::{Accepted, Actor, Membership, Refused};
+pub use error::Error;
+pub use rules::{Rule, To};
 pub use store::{Role, Sector};

@@ -36,6 +36,7 @@
 mod accounts;
 mod ads;
 mod banks;
+mod cases;
 mod db;
 mod detect;
 mod objects;

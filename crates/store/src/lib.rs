@@ -7,6 +7,7 @@
 //! | objects (STIX versions, TAXII statuses) | [`ObjectStore`] | `hub` |
 //! | banks | [`BankStore`] | `banks` |
 //! | ads | [`AdStore`] | `ads` |
+//! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
 //! This crate holds no SQL and does no I/O; backends live in their own crates
@@ -25,6 +26,7 @@
 mod accounts;
 mod ads;
 mod banks;
+mod cases;
 mod detect;
 mod error;
 mod model;
@@ -33,6 +35,7 @@ mod objects;
 pub use accounts::AccountStore;
 pub use ads::*;
 pub use banks::*;
+pub use cases::*;
 pub use detect::*;
 pub use error::StoreError;
 pub use model::*;

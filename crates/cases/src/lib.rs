@@ -1,0 +1,1080 @@
+//! cases: response cases over the hub and the `response` engine.
+//!
+//! A case has an owner organisation and participant organisations, gathers STIX objects of
+//! the hub by reference (each one visible to whoever adds it), lists DISARM countermeasures
+//! as response options for the techniques its campaigns and intrusion sets `use`, and holds
+//! response actions and collective responses (proposals put to a vote). Every change is
+//! decided by the engine's rule tables and stored compare-and-set through
+//! `store::CaseStore`, so a transition the table forbids changes nothing and two concurrent
+//! ones never both apply.
+//!
+//! Only the owner and the participants see a case; to anyone else it does not exist (the
+//! same `NotFound` as an unknown id). Refusals map to the hub's errors: a step the current
+//! state does not allow is a `Conflict` naming the state and the allowed steps, a step the
+//! state allows but not to this actor is `Forbidden` with the engine's reason, bad input is
+//! `Invalid` naming the field.
+
+mod options;
+
+use std::collections::BTreeSet;
+use std::fmt::Display;
+use std::sync::Arc;
+
+use hub::{Hub, HubError, Principal};
+use response::action::{self as act, ActionContext, ActionStatus, ActionStep, TaskOutcome};
+use response::case::{self as case, CaseAction, CaseContext, CaseStatus};
+use response::counters::{Basis, CounterGalaxy, CounterMap, ResponseType};
+use response::vote::{
+    self, tally, Ballot, Count, DecisionRule, Outcome, ProposalAction, ProposalStatus, VoteContext,
+};
+use response::{deadline, Actor, Membership, Refused};
+use serde::{Deserialize, Serialize};
+use store::{
+    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, Org, ProposalRecord,
+    VoteRecord,
+};
+
+/// The clock the service reads (seconds since the epoch).
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The response case service.
+#[derive(Clone)]
+pub struct Cases {
+    hub: Hub,
+    store: Arc<dyn CaseStore>,
+    galaxy: Arc<CounterGalaxy>,
+    map: Arc<CounterMap>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Cases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cases")
+            .field("counters", &self.galaxy.counters.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A reference to a STIX object of the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// The collection (UUID or slug on input, UUID on output).
+    pub collection: String,
+    /// The STIX id.
+    pub id: String,
+}
+
+/// A new case.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewCase {
+    /// A short title.
+    pub title: String,
+    /// A description.
+    #[serde(default)]
+    pub description: String,
+    /// Participant organisations, by slug.
+    #[serde(default)]
+    pub participants: Vec<String>,
+    /// STIX objects to gather.
+    #[serde(default)]
+    pub objects: Vec<ObjectRef>,
+}
+
+/// A case as its organisations see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseView {
+    /// The case id.
+    pub id: String,
+    /// The owner organisation's slug.
+    pub owner: String,
+    /// The status.
+    pub status: CaseStatus,
+    /// A short title.
+    pub title: String,
+    /// A description.
+    pub description: String,
+    /// The reason given when it was last reopened.
+    pub reopen_reason: Option<String>,
+    /// Participant organisations' slugs.
+    pub participants: Vec<String>,
+    /// The objects gathered.
+    pub objects: Vec<ObjectRef>,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Last change, seconds since the epoch.
+    pub updated: i64,
+}
+
+/// A DISARM countermeasure offered for a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OptionView {
+    /// The countermeasure id, e.g. `C00009`.
+    pub counter_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its response type.
+    pub response_type: ResponseType,
+    /// Why it is offered (`galaxy`, `renamed`, `tactic`).
+    pub basis: Basis,
+    /// The case's techniques it addresses.
+    pub techniques: Vec<String>,
+}
+
+/// A new response action (also the fields an edit replaces).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewAction {
+    /// A short title.
+    pub title: String,
+    /// A description.
+    #[serde(default)]
+    pub description: String,
+    /// The DISARM countermeasure adopted, if any.
+    #[serde(default)]
+    pub counter_id: Option<String>,
+    /// The organisation to carry it out (the case owner or a participant), by slug.
+    pub performing_org: String,
+    /// The organisation it is aimed at, by slug: a platform or an ISP.
+    #[serde(default)]
+    pub target_org: Option<String>,
+    /// Due time, seconds since the epoch; must be in the future.
+    #[serde(default)]
+    pub due: Option<i64>,
+}
+
+/// A response action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionView {
+    /// The action id.
+    pub id: String,
+    /// The countermeasure adopted.
+    pub counter_id: Option<String>,
+    /// A short title.
+    pub title: String,
+    /// A description.
+    pub description: String,
+    /// The performing organisation's slug.
+    pub performing_org: String,
+    /// The target organisation's slug.
+    pub target_org: Option<String>,
+    /// Due time.
+    pub due: Option<i64>,
+    /// The status.
+    pub status: ActionStatus,
+    /// The OASIS task outcome of the status.
+    pub outcome: TaskOutcome,
+    /// Whether it is unfinished past its due time.
+    pub overdue: bool,
+    /// The user who drafted it.
+    pub author_id: i64,
+    /// The user who proposed it.
+    pub proposer_id: Option<i64>,
+    /// The user who approved it.
+    pub approver_id: Option<i64>,
+    /// Creation time.
+    pub created: i64,
+    /// Last change.
+    pub updated: i64,
+}
+
+/// A new collective response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProposal {
+    /// The joint statement, or what is proposed.
+    pub text: String,
+    /// `consensus` or `quorum:N`.
+    pub rule: DecisionRule,
+    /// The deadline for votes, seconds since the epoch; must be in the future.
+    #[serde(default)]
+    pub deadline: Option<i64>,
+}
+
+/// One organisation's vote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoteView {
+    /// The organisation's slug.
+    pub org: String,
+    /// Its ballot.
+    pub ballot: Ballot,
+    /// When it was cast.
+    pub cast: i64,
+}
+
+/// A collective response and its tally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalView {
+    /// The proposal id.
+    pub id: String,
+    /// The text.
+    pub text: String,
+    /// The decision rule.
+    pub rule: DecisionRule,
+    /// The deadline for votes.
+    pub deadline: Option<i64>,
+    /// The status.
+    pub status: ProposalStatus,
+    /// What the tally says now.
+    pub outcome: Outcome,
+    /// Endorsements so far.
+    pub endorse: u32,
+    /// Abstentions so far.
+    pub abstain: u32,
+    /// Objections so far.
+    pub object: u32,
+    /// Organisations that may vote (owner and participants).
+    pub electorate: u32,
+    /// The votes, in the order cast.
+    pub votes: Vec<VoteView>,
+    /// Creation time.
+    pub created: i64,
+    /// Last change.
+    pub updated: i64,
+}
+
+/// A proposal's votes and what the tally says of them.
+struct Tallied {
+    rule: DecisionRule,
+    votes: Vec<VoteRecord>,
+    ballots: Vec<Ballot>,
+    electorate: u32,
+    deadline_passed: bool,
+    outcome: Outcome,
+}
+
+impl Tallied {
+    /// The engine's facts for `org`'s action on the proposal.
+    fn context(&self, org: i64) -> VoteContext {
+        VoteContext {
+            already_voted: self.votes.iter().any(|v| v.org_id == org),
+            deadline_passed: self.deadline_passed,
+            outcome: self.outcome,
+        }
+    }
+}
+
+/// A case loaded for one caller.
+struct Loaded {
+    record: CaseRecord,
+    participants: Vec<CaseParticipant>,
+    actor: Actor,
+    status: CaseStatus,
+}
+
+impl Loaded {
+    fn member_orgs(&self) -> Vec<i64> {
+        let mut v = vec![self.record.owner_org_id];
+        v.extend(self.participants.iter().map(|p| p.org_id));
+        v
+    }
+}
+
+fn not_found(what: &str, id: &str) -> HubError {
+    HubError::NotFound(format!("{what} '{id}'"))
+}
+
+/// Maps an engine refusal: a step the state does not allow is a conflict, a step refused to
+/// this actor is forbidden.
+fn refusal<S: Display, A: Display + PartialEq>(r: Refused<S, A>, action: &A) -> HubError {
+    if r.allowed.contains(action) {
+        HubError::Forbidden(r.to_string())
+    } else {
+        HubError::Conflict(r.to_string())
+    }
+}
+
+fn stored<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, HubError> {
+    value
+        .parse()
+        .map_err(|_| HubError::broken(format!("stored {what} {value:?} is unknown")))
+}
+
+fn changed_meanwhile(what: &str) -> HubError {
+    HubError::Conflict(format!("the {what} changed meanwhile; read it again"))
+}
+
+fn required(field: &str, value: &str) -> Result<(), HubError> {
+    if value.trim().is_empty() {
+        Err(HubError::invalid(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+impl Cases {
+    /// The service over `hub` and `store`, with DISARM's countermeasure galaxy and rrm's
+    /// built-in technique map, reading the system clock.
+    pub fn new(hub: Hub, store: Arc<dyn CaseStore>, galaxy: CounterGalaxy) -> Cases {
+        Cases {
+            hub,
+            store,
+            galaxy: Arc::new(galaxy),
+            map: Arc::new(CounterMap::builtin()),
+            clock: Arc::new(hub::now_secs),
+        }
+    }
+
+    /// The same service reading `clock` instead (for tests and the demo).
+    pub fn with_clock(mut self, clock: Clock) -> Cases {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    fn load(&self, p: &Principal, id: &str) -> Result<Loaded, HubError> {
+        let record = self.store.case(id)?.ok_or_else(|| not_found("case", id))?;
+        let participants = self.store.participants(id)?;
+        let membership = if record.owner_org_id == p.org.id {
+            Membership::Owner
+        } else if participants.iter().any(|x| x.org_id == p.org.id) {
+            Membership::Participant
+        } else {
+            return Err(not_found("case", id));
+        };
+        let status = stored("case status", &record.status)?;
+        Ok(Loaded {
+            actor: Actor {
+                user_id: p.user.id,
+                org_id: p.org.id,
+                role: p.user.role,
+                sector: p.org.sector,
+                membership,
+            },
+            record,
+            participants,
+            status,
+        })
+    }
+
+    fn org_slug(&self, id: i64) -> Result<String, HubError> {
+        Ok(self
+            .hub
+            .org_by_id(id)?
+            .map(|o| o.slug)
+            .unwrap_or_else(|| format!("#{id}")))
+    }
+
+    fn org_named(&self, field: &str, slug: &str) -> Result<Org, HubError> {
+        self.hub
+            .org_by_slug(slug)?
+            .ok_or_else(|| HubError::invalid(field, format!("no organisation '{slug}'")))
+    }
+
+    /// The object as `p` sees it, with its collection's UUID; `Invalid` naming `field` when
+    /// it does not exist or `p` may not see it (the two are not told apart).
+    fn visible_object(
+        &self,
+        p: &Principal,
+        field: &str,
+        r: &ObjectRef,
+    ) -> Result<(String, serde_json::Value), HubError> {
+        let unknown = || {
+            HubError::invalid(
+                field,
+                format!(
+                    "no object '{}' that you may see in '{}'",
+                    r.id, r.collection
+                ),
+            )
+        };
+        let collection = match self.hub.find_collection(&r.collection) {
+            Ok(c) => c,
+            Err(HubError::NotFound(_)) => return Err(unknown()),
+            Err(e) => return Err(e),
+        };
+        match self.hub.get_object(
+            p,
+            &collection.id,
+            &r.id,
+            &hub::ObjectFilter::default(),
+            Some(1),
+            None,
+        ) {
+            Ok(page) => match page.objects.into_iter().next() {
+                Some(obj) => Ok((collection.id, obj)),
+                None => Err(unknown()),
+            },
+            Err(HubError::NotFound(_) | HubError::Forbidden(_)) => Err(unknown()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn view(&self, l: &Loaded) -> Result<CaseView, HubError> {
+        let objects = self
+            .store
+            .case_objects(&l.record.id)?
+            .into_iter()
+            .map(|o| ObjectRef {
+                collection: o.collection_id,
+                id: o.object_id,
+            })
+            .collect();
+        let mut participants = Vec::new();
+        for x in &l.participants {
+            participants.push(self.org_slug(x.org_id)?);
+        }
+        Ok(CaseView {
+            id: l.record.id.clone(),
+            owner: self.org_slug(l.record.owner_org_id)?,
+            status: l.status,
+            title: l.record.title.clone(),
+            description: l.record.description.clone(),
+            reopen_reason: l.record.reopen_reason.clone(),
+            participants,
+            objects,
+            created: l.record.created,
+            updated: l.record.updated,
+        })
+    }
+
+    /// Opens a case owned by the caller's organisation, status `new`, with its participants
+    /// and objects (each one the caller may see).
+    pub fn create_case(&self, p: &Principal, new: &NewCase) -> Result<CaseView, HubError> {
+        let creator = Actor {
+            user_id: p.user.id,
+            org_id: p.org.id,
+            role: p.user.role,
+            sector: p.org.sector,
+            membership: Membership::Owner,
+        };
+        case::may_create(&creator).map_err(HubError::Forbidden)?;
+        required("title", &new.title)?;
+        let mut orgs: Vec<i64> = Vec::new();
+        for (i, slug) in new.participants.iter().enumerate() {
+            let field = format!("participants[{i}]");
+            let org = self.org_named(&field, slug)?;
+            if org.id == p.org.id {
+                return Err(HubError::invalid(&field, "the owner takes part already"));
+            }
+            if orgs.contains(&org.id) {
+                return Err(HubError::invalid(
+                    &field,
+                    format!("'{slug}' is named twice"),
+                ));
+            }
+            orgs.push(org.id);
+        }
+        let mut objects = Vec::new();
+        for (i, r) in new.objects.iter().enumerate() {
+            let (collection, _) = self.visible_object(p, &format!("objects[{i}]"), r)?;
+            objects.push((collection, r.id.clone()));
+        }
+        let now = self.now();
+        let record = CaseRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            owner_org_id: p.org.id,
+            title: new.title.trim().to_string(),
+            description: new.description.clone(),
+            status: CaseStatus::New.as_str().to_string(),
+            reopen_reason: None,
+            created_by: p.user.id,
+            created: now,
+            updated: now,
+        };
+        self.store.create_case(&record, &orgs)?;
+        let mut seen = BTreeSet::new();
+        for (collection, id) in objects {
+            if seen.insert((collection.clone(), id.clone())) {
+                self.store.add_case_object(&CaseObject {
+                    case_id: record.id.clone(),
+                    collection_id: collection,
+                    object_id: id,
+                    added_by: p.user.id,
+                    added: now,
+                })?;
+            }
+        }
+        self.case(p, &record.id)
+    }
+
+    /// A case the caller's organisation owns or takes part in.
+    pub fn case(&self, p: &Principal, id: &str) -> Result<CaseView, HubError> {
+        let l = self.load(p, id)?;
+        self.view(&l)
+    }
+
+    /// The cases the caller's organisation owns or takes part in, oldest first.
+    pub fn list_cases(&self, p: &Principal) -> Result<Vec<CaseView>, HubError> {
+        let mut out = Vec::new();
+        for c in self.store.list_cases(p.org.id)? {
+            out.push(self.case(p, &c.id)?);
+        }
+        Ok(out)
+    }
+
+    /// Opens, closes or reopens a case (`reopen` needs a reason).
+    pub fn change_status(
+        &self,
+        p: &Principal,
+        id: &str,
+        action: CaseAction,
+        reason: Option<&str>,
+    ) -> Result<CaseView, HubError> {
+        if !matches!(
+            action,
+            CaseAction::Open | CaseAction::Close | CaseAction::Reopen
+        ) {
+            return Err(HubError::invalid(
+                "action",
+                format!("{action} is not a status change (open, close, reopen)"),
+            ));
+        }
+        let l = self.load(p, id)?;
+        // The state and the actor first, then the reason, so each refusal names its cause.
+        let with_reason = CaseContext { reason_given: true };
+        let acc = case::decide(l.status, action, &l.actor, &with_reason)
+            .map_err(|r| refusal(r, &action))?;
+        let ctx = CaseContext::with_reason(reason);
+        if action == CaseAction::Reopen && !ctx.reason_given {
+            return Err(HubError::invalid(
+                "reason",
+                "a reason is required to reopen a case",
+            ));
+        }
+        let reason = reason
+            .map(str::trim)
+            .filter(|_| action == CaseAction::Reopen);
+        if !self.store.set_case_status(
+            id,
+            l.status.as_str(),
+            acc.to.as_str(),
+            reason,
+            self.now(),
+        )? {
+            return Err(changed_meanwhile("case"));
+        }
+        self.case(p, id)
+    }
+
+    /// Adds a participant organisation (owner's analysts and admins).
+    pub fn add_participant(
+        &self,
+        p: &Principal,
+        id: &str,
+        org: &str,
+    ) -> Result<CaseView, HubError> {
+        let l = self.load(p, id)?;
+        let action = CaseAction::AddParticipant;
+        case::decide(l.status, action, &l.actor, &CaseContext::default())
+            .map_err(|r| refusal(r, &action))?;
+        let org = self.org_named("org", org)?;
+        if l.member_orgs().contains(&org.id) {
+            return Err(HubError::Conflict(format!(
+                "'{}' takes part in the case already",
+                org.slug
+            )));
+        }
+        self.store.add_participant(id, org.id, self.now())?;
+        self.case(p, id)
+    }
+
+    /// Removes a participant organisation (owner's analysts and admins).
+    pub fn remove_participant(
+        &self,
+        p: &Principal,
+        id: &str,
+        org: &str,
+    ) -> Result<CaseView, HubError> {
+        let l = self.load(p, id)?;
+        let action = CaseAction::RemoveParticipant;
+        case::decide(l.status, action, &l.actor, &CaseContext::default())
+            .map_err(|r| refusal(r, &action))?;
+        let org = self.org_named("org", org)?;
+        if !self.store.remove_participant(id, org.id)? {
+            return Err(HubError::invalid(
+                "org",
+                format!("'{}' does not take part in the case", org.slug),
+            ));
+        }
+        self.case(p, id)
+    }
+
+    /// Adds a STIX object the caller may see to the case.
+    pub fn add_object(
+        &self,
+        p: &Principal,
+        id: &str,
+        object: &ObjectRef,
+    ) -> Result<CaseView, HubError> {
+        let l = self.load(p, id)?;
+        let action = CaseAction::AddObject;
+        case::decide(l.status, action, &l.actor, &CaseContext::default())
+            .map_err(|r| refusal(r, &action))?;
+        let (collection, _) = self.visible_object(p, "object", object)?;
+        self.store.add_case_object(&CaseObject {
+            case_id: id.to_string(),
+            collection_id: collection,
+            object_id: object.id.clone(),
+            added_by: p.user.id,
+            added: self.now(),
+        })?;
+        self.case(p, id)
+    }
+
+    /// The DISARM countermeasures for the techniques of the case's objects that the caller
+    /// may see: attack patterns gathered directly, and those its campaigns, intrusion sets
+    /// and threat actors `use` (relationships in the same collection).
+    pub fn options(&self, p: &Principal, id: &str) -> Result<Vec<OptionView>, HubError> {
+        self.load(p, id)?;
+        let techniques = options::case_techniques(&self.hub, p, &self.store.case_objects(id)?)?;
+        let asked: Vec<&str> = techniques.iter().map(String::as_str).collect();
+        Ok(
+            response::counters::options_for(&asked, &self.galaxy, &self.map)
+                .into_iter()
+                .map(|o| OptionView {
+                    counter_id: o.counter_id,
+                    name: o.name,
+                    response_type: o.response_type,
+                    basis: o.basis,
+                    techniques: o.techniques,
+                })
+                .collect(),
+        )
+    }
+
+    fn check_action_fields(
+        &self,
+        l: &Loaded,
+        a: &NewAction,
+        now: i64,
+    ) -> Result<(i64, Option<i64>), HubError> {
+        required("title", &a.title)?;
+        let performing = self.org_named("performing_org", &a.performing_org)?;
+        if !l.member_orgs().contains(&performing.id) {
+            return Err(HubError::invalid(
+                "performing_org",
+                format!(
+                    "'{}' neither owns nor takes part in the case",
+                    performing.slug
+                ),
+            ));
+        }
+        let target = match &a.target_org {
+            Some(slug) => {
+                let org = self.org_named("target_org", slug)?;
+                act::may_target(org.sector).map_err(|m| HubError::invalid("target_org", m))?;
+                Some(org.id)
+            }
+            None => None,
+        };
+        if let Some(c) = &a.counter_id {
+            if self.galaxy.get(c).is_none() {
+                return Err(HubError::invalid(
+                    "counter_id",
+                    format!("no DISARM countermeasure '{c}'"),
+                ));
+            }
+        }
+        if let Some(due) = a.due {
+            deadline::check_new(due, now).map_err(|e| HubError::invalid("due", e.to_string()))?;
+        }
+        Ok((performing.id, target))
+    }
+
+    fn open_case(l: &Loaded) -> Result<(), HubError> {
+        if l.status == CaseStatus::Closed {
+            Err(HubError::Conflict(
+                "the case is closed (current state closed; allowed: reopen)".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn action_view(&self, a: &ActionRecord, now: i64) -> Result<ActionView, HubError> {
+        let status: ActionStatus = stored("action status", &a.status)?;
+        Ok(ActionView {
+            id: a.id.clone(),
+            counter_id: a.counter_id.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            performing_org: self.org_slug(a.performing_org_id)?,
+            target_org: a.target_org_id.map(|o| self.org_slug(o)).transpose()?,
+            due: a.due,
+            status,
+            outcome: status.outcome(),
+            overdue: !status.is_final() && deadline::is_passed(a.due, now),
+            author_id: a.author_id,
+            proposer_id: a.proposer_id,
+            approver_id: a.approver_id,
+            created: a.created,
+            updated: a.updated,
+        })
+    }
+
+    /// Drafts a response action in an open or new case.
+    pub fn draft_action(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        new: &NewAction,
+    ) -> Result<ActionView, HubError> {
+        let l = self.load(p, case_id)?;
+        Self::open_case(&l)?;
+        act::may_draft(&l.actor).map_err(HubError::Forbidden)?;
+        let now = self.now();
+        let (performing, target) = self.check_action_fields(&l, new, now)?;
+        let record = ActionRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            case_id: case_id.to_string(),
+            counter_id: new.counter_id.clone(),
+            title: new.title.trim().to_string(),
+            description: new.description.clone(),
+            performing_org_id: performing,
+            target_org_id: target,
+            due: new.due,
+            status: ActionStatus::Draft.as_str().to_string(),
+            author_id: p.user.id,
+            proposer_id: None,
+            approver_id: None,
+            created: now,
+            updated: now,
+        };
+        self.store.add_action(&record)?;
+        self.action_view(&record, now)
+    }
+
+    fn load_action(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+    ) -> Result<(Loaded, ActionRecord, ActionStatus), HubError> {
+        let l = self.load(p, case_id)?;
+        let a = self
+            .store
+            .action(case_id, id)?
+            .ok_or_else(|| not_found("action", id))?;
+        let status = stored("action status", &a.status)?;
+        Ok((l, a, status))
+    }
+
+    fn action_ctx(a: &ActionRecord) -> ActionContext {
+        ActionContext {
+            author: a.author_id,
+            proposer: a.proposer_id,
+            performing_org: a.performing_org_id,
+        }
+    }
+
+    /// Replaces a draft's fields (its author only).
+    pub fn edit_action(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+        edit: &NewAction,
+    ) -> Result<ActionView, HubError> {
+        let (l, a, status) = self.load_action(p, case_id, id)?;
+        Self::open_case(&l)?;
+        let step = ActionStep::Edit;
+        act::decide(status, step, &l.actor, &Self::action_ctx(&a))
+            .map_err(|r| refusal(r, &step))?;
+        let now = self.now();
+        let (performing, target) = self.check_action_fields(&l, edit, now)?;
+        let next = ActionRecord {
+            title: edit.title.trim().to_string(),
+            description: edit.description.clone(),
+            counter_id: edit.counter_id.clone(),
+            performing_org_id: performing,
+            target_org_id: target,
+            due: edit.due,
+            updated: now,
+            ..a.clone()
+        };
+        if performing != a.performing_org_id {
+            return Err(HubError::invalid(
+                "performing_org",
+                "the performing organisation of an action does not change; draft a new one",
+            ));
+        }
+        if !self.store.update_action(&next, status.as_str())? {
+            return Err(changed_meanwhile("action"));
+        }
+        self.action_view(&next, now)
+    }
+
+    /// Takes an action one step along its lifecycle (propose, approve, reject, complete,
+    /// fail, withdraw).
+    pub fn step_action(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+        step: ActionStep,
+    ) -> Result<ActionView, HubError> {
+        if step == ActionStep::Edit {
+            return Err(HubError::invalid(
+                "step",
+                "edit a draft with its new fields",
+            ));
+        }
+        let (l, a, status) = self.load_action(p, case_id, id)?;
+        Self::open_case(&l)?;
+        let acc = act::decide(status, step, &l.actor, &Self::action_ctx(&a))
+            .map_err(|r| refusal(r, &step))?;
+        let now = self.now();
+        let mut next = ActionRecord {
+            status: acc.to.as_str().to_string(),
+            updated: now,
+            ..a.clone()
+        };
+        match step {
+            ActionStep::Propose => next.proposer_id = Some(p.user.id),
+            ActionStep::Reject => next.proposer_id = None,
+            ActionStep::Approve => next.approver_id = Some(p.user.id),
+            _ => {}
+        }
+        if !self.store.update_action(&next, status.as_str())? {
+            return Err(changed_meanwhile("action"));
+        }
+        self.action_view(&next, now)
+    }
+
+    /// A case's actions, oldest first.
+    pub fn actions(&self, p: &Principal, case_id: &str) -> Result<Vec<ActionView>, HubError> {
+        self.load(p, case_id)?;
+        let now = self.now();
+        self.store
+            .list_actions(case_id)?
+            .iter()
+            .map(|a| self.action_view(a, now))
+            .collect()
+    }
+
+    fn tally_of(&self, l: &Loaded, pr: &ProposalRecord, now: i64) -> Result<Tallied, HubError> {
+        let rule: DecisionRule = stored("decision rule", &pr.rule)?;
+        let votes = self.store.votes(&pr.id)?;
+        let ballots = votes
+            .iter()
+            .map(|v| stored("ballot", &v.ballot))
+            .collect::<Result<Vec<Ballot>, HubError>>()?;
+        let electorate = u32::try_from(l.member_orgs().len()).unwrap_or(u32::MAX);
+        let deadline_passed = deadline::is_passed(pr.deadline, now);
+        let outcome = tally(rule, &ballots, electorate, deadline_passed);
+        Ok(Tallied {
+            rule,
+            votes,
+            ballots,
+            electorate,
+            deadline_passed,
+            outcome,
+        })
+    }
+
+    fn proposal_view(
+        &self,
+        l: &Loaded,
+        pr: &ProposalRecord,
+        now: i64,
+    ) -> Result<ProposalView, HubError> {
+        let t = self.tally_of(l, pr, now)?;
+        let count = Count::of(&t.ballots);
+        let mut shown = Vec::new();
+        for (v, b) in t.votes.iter().zip(t.ballots) {
+            shown.push(VoteView {
+                org: self.org_slug(v.org_id)?,
+                ballot: b,
+                cast: v.cast,
+            });
+        }
+        Ok(ProposalView {
+            id: pr.id.clone(),
+            text: pr.text.clone(),
+            rule: t.rule,
+            deadline: pr.deadline,
+            status: stored("proposal status", &pr.status)?,
+            outcome: t.outcome,
+            endorse: count.endorse,
+            abstain: count.abstain,
+            object: count.object,
+            electorate: t.electorate,
+            votes: shown,
+            created: pr.created,
+            updated: pr.updated,
+        })
+    }
+
+    /// Puts a collective response to the case's organisations (owner's analysts and admins).
+    pub fn open_proposal(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        new: &NewProposal,
+    ) -> Result<ProposalView, HubError> {
+        let l = self.load(p, case_id)?;
+        Self::open_case(&l)?;
+        vote::may_open(&l.actor).map_err(HubError::Forbidden)?;
+        required("text", &new.text)?;
+        let electorate = l.member_orgs().len();
+        if let DecisionRule::Quorum(n) = new.rule {
+            if n as usize > electorate {
+                return Err(HubError::invalid(
+                    "rule",
+                    format!("a quorum of {n} exceeds the {electorate} organisations of the case"),
+                ));
+            }
+        }
+        let now = self.now();
+        if let Some(d) = new.deadline {
+            deadline::check_new(d, now)
+                .map_err(|e| HubError::invalid("deadline", e.to_string()))?;
+        }
+        let record = ProposalRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            case_id: case_id.to_string(),
+            text: new.text.clone(),
+            rule: new.rule.to_string(),
+            deadline: new.deadline,
+            status: ProposalStatus::Open.as_str().to_string(),
+            created_by: p.user.id,
+            created: now,
+            updated: now,
+        };
+        self.store.add_proposal(&record)?;
+        self.proposal_view(&l, &record, now)
+    }
+
+    fn load_proposal(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+    ) -> Result<(Loaded, ProposalRecord, ProposalStatus), HubError> {
+        let l = self.load(p, case_id)?;
+        let pr = self
+            .store
+            .proposal(case_id, id)?
+            .ok_or_else(|| not_found("proposal", id))?;
+        let status = stored("proposal status", &pr.status)?;
+        Ok((l, pr, status))
+    }
+
+    /// Closes the proposal as its tally decides (refused while the tally is pending);
+    /// `false` when someone else changed it first.
+    fn close(
+        &self,
+        l: &Loaded,
+        pr: &ProposalRecord,
+        status: ProposalStatus,
+        now: i64,
+    ) -> Result<bool, HubError> {
+        let ctx = self.tally_of(l, pr, now)?.context(l.actor.org_id);
+        let action = ProposalAction::Close;
+        let acc = vote::decide(status, action, &l.actor, &ctx).map_err(|r| refusal(r, &action))?;
+        Ok(self
+            .store
+            .set_proposal_status(&pr.id, status.as_str(), acc.to.as_str(), now)?)
+    }
+
+    /// Casts the caller's organisation's vote; the proposal closes as soon as its tally is
+    /// decided.
+    pub fn vote(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+        ballot: Ballot,
+    ) -> Result<ProposalView, HubError> {
+        let (l, pr, status) = self.load_proposal(p, case_id, id)?;
+        let now = self.now();
+        let ctx = self.tally_of(&l, &pr, now)?.context(p.org.id);
+        let action = ProposalAction::Cast;
+        if let Err(r) = vote::decide(status, action, &l.actor, &ctx) {
+            return Err(if ctx.already_voted && status == ProposalStatus::Open {
+                HubError::Conflict(format!(
+                    "organisation '{}' has already voted on this proposal",
+                    p.org.slug
+                ))
+            } else {
+                refusal(r, &action)
+            });
+        }
+        let cast = self.store.cast_vote(
+            &VoteRecord {
+                proposal_id: id.to_string(),
+                org_id: p.org.id,
+                user_id: p.user.id,
+                ballot: ballot.as_str().to_string(),
+                cast: now,
+            },
+            ProposalStatus::Open.as_str(),
+        );
+        match cast {
+            Ok(true) => {}
+            Ok(false) => return Err(changed_meanwhile("proposal")),
+            Err(store::StoreError::Conflict(_)) => {
+                return Err(HubError::Conflict(format!(
+                    "organisation '{}' has already voted on this proposal",
+                    p.org.slug
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // A decided tally closes the proposal at once; a pending one leaves it open. Losing
+        // the race to another closer is fine: the tally is the same.
+        if self.tally_of(&l, &pr, now)?.outcome != Outcome::Pending {
+            self.close(&l, &pr, ProposalStatus::Open, now)?;
+        }
+        self.proposal(p, case_id, id)
+    }
+
+    /// Closes a proposal whose tally is decided (after its deadline, say).
+    pub fn close_proposal(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+    ) -> Result<ProposalView, HubError> {
+        let (l, pr, status) = self.load_proposal(p, case_id, id)?;
+        let now = self.now();
+        if !self.close(&l, &pr, status, now)? {
+            return Err(changed_meanwhile("proposal"));
+        }
+        self.proposal(p, case_id, id)
+    }
+
+    /// Marks an adopted proposal published (owner's analysts and admins).
+    pub fn publish_proposal(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+    ) -> Result<ProposalView, HubError> {
+        let (l, pr, status) = self.load_proposal(p, case_id, id)?;
+        let now = self.now();
+        let ctx = self.tally_of(&l, &pr, now)?.context(p.org.id);
+        let action = ProposalAction::Publish;
+        let acc = vote::decide(status, action, &l.actor, &ctx).map_err(|r| refusal(r, &action))?;
+        if !self
+            .store
+            .set_proposal_status(id, status.as_str(), acc.to.as_str(), now)?
+        {
+            return Err(changed_meanwhile("proposal"));
+        }
+        self.proposal(p, case_id, id)
+    }
+
+    /// A proposal of a case, with its tally.
+    pub fn proposal(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        id: &str,
+    ) -> Result<ProposalView, HubError> {
+        let (l, pr, _) = self.load_proposal(p, case_id, id)?;
+        self.proposal_view(&l, &pr, self.now())
+    }
+
+    /// A case's proposals, oldest first.
+    pub fn proposals(&self, p: &Principal, case_id: &str) -> Result<Vec<ProposalView>, HubError> {
+        let l = self.load(p, case_id)?;
+        let now = self.now();
+        self.store
+            .list_proposals(case_id)?
+            .iter()
+            .map(|pr| self.proposal_view(&l, pr, now))
+            .collect()
+    }
+}

@@ -1,0 +1,227 @@
+//! Cases: who sees them, who moves them along, what a refusal leaves behind.
+
+use cases::{NewCase, ObjectRef};
+use hub::{Actor, HubError};
+use response::case::{CaseAction, CaseStatus};
+use test_support::{indicator, new_id};
+
+use crate::common::{invalid_field, open_case, world};
+
+#[test]
+fn the_owner_opens_closes_and_reopens_with_a_reason_participants_may_not_close() {
+    let w = world();
+    let c = w
+        .cases
+        .create_case(
+            &w.ca,
+            &NewCase {
+                title: "Campaign".into(),
+                participants: vec!["gov-fr".into()],
+                ..NewCase::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((c.status, c.owner.as_str()), (CaseStatus::New, "gov-ca"));
+    assert_eq!(c.participants, vec!["gov-fr".to_string()]);
+
+    let err = w
+        .cases
+        .change_status(&w.fr, &c.id, CaseAction::Open, None)
+        .unwrap_err();
+    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+    let open = w
+        .cases
+        .change_status(&w.ca, &c.id, CaseAction::Open, None)
+        .unwrap();
+    assert_eq!(open.status, CaseStatus::Open);
+    let err = w
+        .cases
+        .change_status(&w.fr, &c.id, CaseAction::Close, None)
+        .unwrap_err();
+    assert!(
+        matches!(&err, HubError::Forbidden(m) if m.contains("owner")),
+        "{err}"
+    );
+    assert_eq!(w.cases.case(&w.fr, &c.id).unwrap().status, CaseStatus::Open);
+
+    let closed = w
+        .cases
+        .change_status(&w.ca2, &c.id, CaseAction::Close, None)
+        .unwrap();
+    assert_eq!(closed.status, CaseStatus::Closed);
+    // Closing again is a conflict naming the state and what is allowed.
+    let err = w
+        .cases
+        .change_status(&w.ca, &c.id, CaseAction::Close, None)
+        .unwrap_err();
+    assert!(
+        matches!(&err, HubError::Conflict(m) if m.contains("current state closed") && m.contains("reopen")),
+        "{err}"
+    );
+    let err = w
+        .cases
+        .change_status(&w.ca, &c.id, CaseAction::Reopen, Some("  "))
+        .unwrap_err();
+    assert_eq!(invalid_field(&err), "reason");
+    assert_eq!(
+        w.cases.case(&w.ca, &c.id).unwrap().status,
+        CaseStatus::Closed
+    );
+    let reopened = w
+        .cases
+        .change_status(&w.ca, &c.id, CaseAction::Reopen, Some("new evidence"))
+        .unwrap();
+    assert_eq!(reopened.status, CaseStatus::Open);
+    assert_eq!(reopened.reopen_reason.as_deref(), Some("new evidence"));
+    // Readers change nothing.
+    let err = w
+        .cases
+        .change_status(&w.ca_reader, &c.id, CaseAction::Close, None)
+        .unwrap_err();
+    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+}
+
+#[test]
+fn outsiders_cannot_tell_a_case_from_no_case() {
+    let w = world();
+    let id = open_case(&w);
+    let outsider = w.cases.case(&w.xx, &id).unwrap_err();
+    let unknown = w.cases.case(&w.xx, "no-such-case").unwrap_err();
+    assert!(matches!(outsider, HubError::NotFound(_)), "{outsider}");
+    assert_eq!(
+        outsider.to_string().replace(&id, "ID"),
+        unknown.to_string().replace("no-such-case", "ID")
+    );
+    assert!(w.cases.list_cases(&w.xx).unwrap().is_empty());
+    assert_eq!(w.cases.list_cases(&w.jp).unwrap().len(), 1);
+    let err = w
+        .cases
+        .change_status(&w.xx, &id, CaseAction::Close, None)
+        .unwrap_err();
+    assert!(matches!(err, HubError::NotFound(_)), "{err}");
+}
+
+#[test]
+fn participants_are_added_by_the_owner_once() {
+    let w = world();
+    let id = open_case(&w);
+    let err = w.cases.add_participant(&w.fr, &id, "gov-xx").unwrap_err();
+    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+    let err = w.cases.add_participant(&w.ca, &id, "gov-fr").unwrap_err();
+    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    let err = w.cases.add_participant(&w.ca, &id, "gov-zz").unwrap_err();
+    assert_eq!(invalid_field(&err), "org");
+    let c = w.cases.add_participant(&w.ca, &id, "gov-xx").unwrap();
+    assert_eq!(c.participants, ["gov-fr", "gov-jp", "gov-xx"]);
+    assert!(w.cases.case(&w.xx, &id).is_ok());
+    let c = w.cases.remove_participant(&w.ca, &id, "gov-xx").unwrap();
+    assert_eq!(c.participants, ["gov-fr", "gov-jp"]);
+    assert!(w.cases.case(&w.xx, &id).is_err());
+}
+
+#[test]
+fn bad_case_input_names_the_field_and_stores_nothing() {
+    let w = world();
+    let private =
+        w.t.hub
+            .add_collection(Actor::Operator, "ca-only", "CA", "", None)
+            .unwrap()
+            .id;
+    w.t.hub
+        .grant(Actor::Operator, "gov-ca", "ca-only", test_support::RW)
+        .unwrap();
+    let secret = new_id("indicator");
+    w.t.hub
+        .add_objects(&w.ca, &private, vec![indicator(&secret, 1)])
+        .unwrap();
+    let cases_of = |p| w.cases.list_cases(p).unwrap().len();
+
+    let attempts: Vec<(NewCase, &str)> = vec![
+        (
+            NewCase {
+                title: " ".into(),
+                ..NewCase::default()
+            },
+            "title",
+        ),
+        (
+            NewCase {
+                title: "x".into(),
+                participants: vec!["gov-zz".into()],
+                ..NewCase::default()
+            },
+            "participants[0]",
+        ),
+        (
+            NewCase {
+                title: "x".into(),
+                participants: vec!["gov-fr".into(), "gov-fr".into()],
+                ..NewCase::default()
+            },
+            "participants[1]",
+        ),
+        (
+            NewCase {
+                title: "x".into(),
+                participants: vec!["gov-ca".into()],
+                ..NewCase::default()
+            },
+            "participants[0]",
+        ),
+    ];
+    for (new, field) in attempts {
+        let err = w.cases.create_case(&w.ca, &new).unwrap_err();
+        assert_eq!(invalid_field(&err), field);
+    }
+    // gov-fr may not see the private collection's object: the case is refused naming it.
+    let err = w
+        .cases
+        .create_case(
+            &w.fr,
+            &NewCase {
+                title: "x".into(),
+                objects: vec![ObjectRef {
+                    collection: private.clone(),
+                    id: secret.clone(),
+                }],
+                ..NewCase::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(invalid_field(&err), "objects[0]");
+    assert_eq!((cases_of(&w.ca), cases_of(&w.fr)), (0, 0));
+    // gov-ca sees it.
+    let c = w
+        .cases
+        .create_case(
+            &w.ca,
+            &NewCase {
+                title: "x".into(),
+                objects: vec![ObjectRef {
+                    collection: "ca-only".into(),
+                    id: secret.clone(),
+                }],
+                ..NewCase::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        c.objects,
+        vec![ObjectRef {
+            collection: private,
+            id: secret
+        }]
+    );
+    // Readers open no case.
+    let err = w
+        .cases
+        .create_case(
+            &w.ca_reader,
+            &NewCase {
+                title: "x".into(),
+                ..NewCase::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+}

@@ -1,0 +1,9 @@
+//! The case service over a real hub on SQLite: visibility, lifecycles through the engine,
+//! actions with approval, votes and DISARM response options.
+
+mod actions;
+mod common;
+mod lifecycle;
+mod options;
+mod prop;
+mod votes;

@@ -1,0 +1,9 @@
+//! The response engine's integration tests: rule tables, lifecycles, tally, deadlines.
+
+mod action;
+mod case;
+mod common;
+mod counters;
+mod deadline;
+mod tables;
+mod vote;

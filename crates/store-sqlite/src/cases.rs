@@ -1,0 +1,440 @@
+//! Response cases in SQLite (`store::CaseStore`).
+
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use store::{
+    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, ProposalRecord, Result,
+    StoreError, VoteRecord,
+};
+
+use crate::util::{backend, insert_error};
+use crate::SqliteStore;
+
+const CASE_COLS: &str =
+    "id, owner_org_id, title, description, status, reopen_reason, created_by, created, updated";
+const ACTION_COLS: &str = "id, case_id, counter_id, title, description, performing_org_id, \
+                           target_org_id, due, status, author_id, proposer_id, approver_id, \
+                           created, updated";
+const PROPOSAL_COLS: &str =
+    "id, case_id, text, rule, deadline, status, created_by, created, updated";
+
+fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
+    Ok(CaseRecord {
+        id: r.get(0)?,
+        owner_org_id: r.get(1)?,
+        title: r.get(2)?,
+        description: r.get(3)?,
+        status: r.get(4)?,
+        reopen_reason: r.get(5)?,
+        created_by: r.get(6)?,
+        created: r.get(7)?,
+        updated: r.get(8)?,
+    })
+}
+
+fn action_from_row(r: &Row<'_>) -> rusqlite::Result<ActionRecord> {
+    Ok(ActionRecord {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        counter_id: r.get(2)?,
+        title: r.get(3)?,
+        description: r.get(4)?,
+        performing_org_id: r.get(5)?,
+        target_org_id: r.get(6)?,
+        due: r.get(7)?,
+        status: r.get(8)?,
+        author_id: r.get(9)?,
+        proposer_id: r.get(10)?,
+        approver_id: r.get(11)?,
+        created: r.get(12)?,
+        updated: r.get(13)?,
+    })
+}
+
+fn proposal_from_row(r: &Row<'_>) -> rusqlite::Result<ProposalRecord> {
+    Ok(ProposalRecord {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        text: r.get(2)?,
+        rule: r.get(3)?,
+        deadline: r.get(4)?,
+        status: r.get(5)?,
+        created_by: r.get(6)?,
+        created: r.get(7)?,
+        updated: r.get(8)?,
+    })
+}
+
+/// `NotFound` unless the case exists.
+fn case_exists(tx: &Transaction<'_>, case_id: &str) -> Result<()> {
+    let found: Option<i64> = tx
+        .query_row("SELECT 1 FROM cases WHERE id = ?1", [case_id], |r| r.get(0))
+        .optional()
+        .map_err(|e| backend("looking a case up", e))?;
+    found
+        .map(drop)
+        .ok_or_else(|| StoreError::NotFound(format!("case '{case_id}'")))
+}
+
+fn create_case(tx: &Transaction<'_>, c: &CaseRecord, participants: &[i64]) -> Result<()> {
+    tx.execute(
+        &format!("INSERT INTO cases ({CASE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        params![
+            c.id,
+            c.owner_org_id,
+            c.title,
+            c.description,
+            c.status,
+            c.reopen_reason,
+            c.created_by,
+            c.created,
+            c.updated
+        ],
+    )
+    .map_err(|e| insert_error(|_| format!("case '{}'", c.id), e))?;
+    for org in participants {
+        add_participant(tx, &c.id, *org, c.created)?;
+    }
+    Ok(())
+}
+
+fn add_participant(tx: &Transaction<'_>, case_id: &str, org_id: i64, now: i64) -> Result<()> {
+    case_exists(tx, case_id)?;
+    tx.execute(
+        "INSERT INTO case_participants (case_id, org_id, added) VALUES (?1, ?2, ?3)",
+        params![case_id, org_id, now],
+    )
+    .map_err(|e| insert_error(|_| format!("participant {org_id} of case '{case_id}'"), e))?;
+    Ok(())
+}
+
+fn query_list<T>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    arg: impl rusqlite::Params,
+    f: fn(&Row<'_>) -> rusqlite::Result<T>,
+    what: &str,
+) -> Result<Vec<T>> {
+    c.prepare_cached(sql)
+        .and_then(|mut st| st.query_map(arg, f)?.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| backend(what, e))
+}
+
+impl CaseStore for SqliteStore {
+    fn create_case(&self, case: &CaseRecord, participants: &[i64]) -> Result<()> {
+        self.write(|tx| create_case(tx, case, participants))
+    }
+
+    fn case(&self, id: &str) -> Result<Option<CaseRecord>> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"),
+                [id],
+                case_from_row,
+            )
+            .optional()
+            .map_err(|e| backend("reading a case", e))
+        })
+    }
+
+    fn list_cases(&self, org_id: i64) -> Result<Vec<CaseRecord>> {
+        self.read(|c| {
+            query_list(
+                c,
+                &format!(
+                    "SELECT {CASE_COLS} FROM cases WHERE owner_org_id = ?1 OR id IN \
+                     (SELECT case_id FROM case_participants WHERE org_id = ?1) \
+                     ORDER BY created, rowid"
+                ),
+                [org_id],
+                case_from_row,
+                "listing cases",
+            )
+        })
+    }
+
+    fn set_case_status(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+        reopen_reason: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE cases SET status = ?3, reopen_reason = coalesce(?4, reopen_reason), \
+                 updated = ?5 WHERE id = ?1 AND status = ?2",
+                params![id, from, to, reopen_reason, now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| backend("changing a case's status", e))
+        })
+    }
+
+    fn add_participant(&self, case_id: &str, org_id: i64, now: i64) -> Result<()> {
+        self.write(|tx| add_participant(tx, case_id, org_id, now))
+    }
+
+    fn remove_participant(&self, case_id: &str, org_id: i64) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM case_participants WHERE case_id = ?1 AND org_id = ?2",
+                params![case_id, org_id],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| backend("removing a participant", e))
+        })
+    }
+
+    fn participants(&self, case_id: &str) -> Result<Vec<CaseParticipant>> {
+        self.read(|c| {
+            query_list(
+                c,
+                "SELECT case_id, org_id, added FROM case_participants WHERE case_id = ?1 \
+                 ORDER BY added, rowid",
+                [case_id],
+                |r| {
+                    Ok(CaseParticipant {
+                        case_id: r.get(0)?,
+                        org_id: r.get(1)?,
+                        added: r.get(2)?,
+                    })
+                },
+                "listing participants",
+            )
+        })
+    }
+
+    fn add_case_object(&self, o: &CaseObject) -> Result<()> {
+        self.write(|tx| {
+            case_exists(tx, &o.case_id)?;
+            tx.execute(
+                "INSERT INTO case_objects (case_id, collection_id, object_id, added_by, added) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![o.case_id, o.collection_id, o.object_id, o.added_by, o.added],
+            )
+            .map_err(|e| insert_error(|_| format!("object '{}' of the case", o.object_id), e))?;
+            Ok(())
+        })
+    }
+
+    fn case_objects(&self, case_id: &str) -> Result<Vec<CaseObject>> {
+        self.read(|c| {
+            query_list(
+                c,
+                "SELECT case_id, collection_id, object_id, added_by, added FROM case_objects \
+                 WHERE case_id = ?1 ORDER BY added, rowid",
+                [case_id],
+                |r| {
+                    Ok(CaseObject {
+                        case_id: r.get(0)?,
+                        collection_id: r.get(1)?,
+                        object_id: r.get(2)?,
+                        added_by: r.get(3)?,
+                        added: r.get(4)?,
+                    })
+                },
+                "listing a case's objects",
+            )
+        })
+    }
+
+    fn add_action(&self, a: &ActionRecord) -> Result<()> {
+        self.write(|tx| {
+            case_exists(tx, &a.case_id)?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO case_actions ({ACTION_COLS}) VALUES \
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                ),
+                params![
+                    a.id,
+                    a.case_id,
+                    a.counter_id,
+                    a.title,
+                    a.description,
+                    a.performing_org_id,
+                    a.target_org_id,
+                    a.due,
+                    a.status,
+                    a.author_id,
+                    a.proposer_id,
+                    a.approver_id,
+                    a.created,
+                    a.updated
+                ],
+            )
+            .map_err(|e| insert_error(|_| format!("action '{}'", a.id), e))?;
+            Ok(())
+        })
+    }
+
+    fn action(&self, case_id: &str, id: &str) -> Result<Option<ActionRecord>> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {ACTION_COLS} FROM case_actions WHERE case_id = ?1 AND id = ?2"),
+                [case_id, id],
+                action_from_row,
+            )
+            .optional()
+            .map_err(|e| backend("reading an action", e))
+        })
+    }
+
+    fn list_actions(&self, case_id: &str) -> Result<Vec<ActionRecord>> {
+        self.read(|c| {
+            query_list(
+                c,
+                &format!(
+                    "SELECT {ACTION_COLS} FROM case_actions WHERE case_id = ?1 \
+                     ORDER BY created, rowid"
+                ),
+                [case_id],
+                action_from_row,
+                "listing actions",
+            )
+        })
+    }
+
+    fn update_action(&self, a: &ActionRecord, expected_status: &str) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE case_actions SET title = ?3, description = ?4, counter_id = ?5, \
+                 target_org_id = ?6, due = ?7, status = ?8, proposer_id = ?9, approver_id = ?10, \
+                 updated = ?11 WHERE id = ?1 AND case_id = ?2 AND status = ?12",
+                params![
+                    a.id,
+                    a.case_id,
+                    a.title,
+                    a.description,
+                    a.counter_id,
+                    a.target_org_id,
+                    a.due,
+                    a.status,
+                    a.proposer_id,
+                    a.approver_id,
+                    a.updated,
+                    expected_status
+                ],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| backend("updating an action", e))
+        })
+    }
+
+    fn add_proposal(&self, p: &ProposalRecord) -> Result<()> {
+        self.write(|tx| {
+            case_exists(tx, &p.case_id)?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO case_proposals ({PROPOSAL_COLS}) VALUES \
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                ),
+                params![
+                    p.id,
+                    p.case_id,
+                    p.text,
+                    p.rule,
+                    p.deadline,
+                    p.status,
+                    p.created_by,
+                    p.created,
+                    p.updated
+                ],
+            )
+            .map_err(|e| insert_error(|_| format!("proposal '{}'", p.id), e))?;
+            Ok(())
+        })
+    }
+
+    fn proposal(&self, case_id: &str, id: &str) -> Result<Option<ProposalRecord>> {
+        self.read(|c| {
+            c.query_row(
+                &format!(
+                    "SELECT {PROPOSAL_COLS} FROM case_proposals WHERE case_id = ?1 AND id = ?2"
+                ),
+                [case_id, id],
+                proposal_from_row,
+            )
+            .optional()
+            .map_err(|e| backend("reading a proposal", e))
+        })
+    }
+
+    fn list_proposals(&self, case_id: &str) -> Result<Vec<ProposalRecord>> {
+        self.read(|c| {
+            query_list(
+                c,
+                &format!(
+                    "SELECT {PROPOSAL_COLS} FROM case_proposals WHERE case_id = ?1 \
+                     ORDER BY created, rowid"
+                ),
+                [case_id],
+                proposal_from_row,
+                "listing proposals",
+            )
+        })
+    }
+
+    fn cast_vote(&self, v: &VoteRecord, open_status: &str) -> Result<bool> {
+        self.write(|tx| {
+            let status: Option<String> = tx
+                .query_row(
+                    "SELECT status FROM case_proposals WHERE id = ?1",
+                    [&v.proposal_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| backend("reading a proposal's status", e))?;
+            match status {
+                None => {
+                    return Err(StoreError::NotFound(format!(
+                        "proposal '{}'",
+                        v.proposal_id
+                    )))
+                }
+                Some(s) if s != open_status => return Ok(false),
+                Some(_) => {}
+            }
+            tx.execute(
+                "INSERT INTO case_votes (proposal_id, org_id, user_id, ballot, cast_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![v.proposal_id, v.org_id, v.user_id, v.ballot, v.cast],
+            )
+            .map_err(|e| insert_error(|_| format!("vote of organisation {}", v.org_id), e))?;
+            Ok(true)
+        })
+    }
+
+    fn votes(&self, proposal_id: &str) -> Result<Vec<VoteRecord>> {
+        self.read(|c| {
+            query_list(
+                c,
+                "SELECT proposal_id, org_id, user_id, ballot, cast_at FROM case_votes \
+                 WHERE proposal_id = ?1 ORDER BY cast_at, rowid",
+                [proposal_id],
+                |r| {
+                    Ok(VoteRecord {
+                        proposal_id: r.get(0)?,
+                        org_id: r.get(1)?,
+                        user_id: r.get(2)?,
+                        ballot: r.get(3)?,
+                        cast: r.get(4)?,
+                    })
+                },
+                "listing votes",
+            )
+        })
+    }
+
+    fn set_proposal_status(&self, id: &str, from: &str, to: &str, now: i64) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE case_proposals SET status = ?3, updated = ?4 WHERE id = ?1 AND status = ?2",
+                params![id, from, to, now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| backend("changing a proposal's status", e))
+        })
+    }
+}

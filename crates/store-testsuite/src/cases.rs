@@ -1,0 +1,202 @@
+//! Response case cases: cases, participants, objects, actions, proposals and votes
+//! (`CaseStore`).
+
+use super::*;
+use store::{ActionRecord, CaseObject, CaseRecord, ProposalRecord, VoteRecord};
+
+fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRecord {
+    CaseRecord {
+        id: id.to_string(),
+        owner_org_id: owner,
+        title: format!("Case {id}"),
+        description: "a campaign against the election".into(),
+        status: "new".into(),
+        reopen_reason: None,
+        created_by: by,
+        created,
+        updated: created,
+    }
+}
+
+/// Cases: round trip, listing for owners and participants only, compare-and-set status,
+/// participants and objects once each, unknown cases.
+pub fn case_records(s: &dyn Backend) {
+    let fx = fixture(s);
+    let c3 = s.create_org(&new_org("org-c", 3)).expect("org-c");
+    let c1 = case_record("k1", fx.a.id, fx.ua.id, 10);
+    s.create_case(&c1, &[fx.b.id]).unwrap();
+    assert_eq!(s.case("k1").unwrap(), Some(c1.clone()));
+    assert_eq!(s.case("nope").unwrap(), None);
+    assert!(matches!(
+        s.create_case(&c1, &[]),
+        Err(StoreError::Conflict(_))
+    ));
+    s.create_case(&case_record("k2", fx.b.id, fx.ub.id, 11), &[])
+        .unwrap();
+
+    let listed = |org: i64| -> Vec<String> {
+        s.list_cases(org)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    assert_eq!(listed(fx.a.id), ["k1"]);
+    assert_eq!(
+        listed(fx.b.id),
+        ["k1", "k2"],
+        "owner of k2, participant of k1"
+    );
+    assert!(listed(c3.id).is_empty());
+
+    // Participants: once each, removable, unknown cases refused.
+    assert!(matches!(
+        s.add_participant("k1", fx.b.id, 12),
+        Err(StoreError::Conflict(_))
+    ));
+    s.add_participant("k1", c3.id, 12).unwrap();
+    let orgs: Vec<i64> = s
+        .participants("k1")
+        .unwrap()
+        .iter()
+        .map(|p| p.org_id)
+        .collect();
+    assert_eq!(orgs, [fx.b.id, c3.id]);
+    assert_eq!(listed(c3.id), ["k1"]);
+    assert!(s.remove_participant("k1", c3.id).unwrap());
+    assert!(!s.remove_participant("k1", c3.id).unwrap());
+    assert!(listed(c3.id).is_empty());
+    assert!(matches!(
+        s.add_participant("nope", c3.id, 12),
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Status: compare-and-set, reopen reason kept.
+    assert!(s.set_case_status("k1", "new", "open", None, 20).unwrap());
+    assert!(
+        !s.set_case_status("k1", "new", "closed", None, 21).unwrap(),
+        "stale"
+    );
+    assert!(s.set_case_status("k1", "open", "closed", None, 22).unwrap());
+    assert!(s
+        .set_case_status("k1", "closed", "open", Some("new evidence"), 23)
+        .unwrap());
+    let k1 = s.case("k1").unwrap().unwrap();
+    assert_eq!((k1.status.as_str(), k1.updated), ("open", 23));
+    assert_eq!(k1.reopen_reason.as_deref(), Some("new evidence"));
+
+    // Objects: by reference, once per (collection, id).
+    let obj = CaseObject {
+        case_id: "k1".into(),
+        collection_id: fx.c1.clone(),
+        object_id: "campaign--00000000-0000-4000-8000-000000000001".into(),
+        added_by: fx.ua.id,
+        added: 30,
+    };
+    s.add_case_object(&obj).unwrap();
+    assert!(matches!(
+        s.add_case_object(&obj),
+        Err(StoreError::Conflict(_))
+    ));
+    let other = CaseObject {
+        collection_id: fx.c2.clone(),
+        added: 31,
+        ..obj.clone()
+    };
+    s.add_case_object(&other).unwrap();
+    assert_eq!(s.case_objects("k1").unwrap(), vec![obj.clone(), other]);
+    assert!(s.case_objects("k2").unwrap().is_empty());
+    let lost = CaseObject {
+        case_id: "nope".into(),
+        ..obj
+    };
+    assert!(matches!(
+        s.add_case_object(&lost),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// Actions and proposals: round trip, compare-and-set updates, one vote per organisation,
+/// no vote on a proposal that is not open.
+pub fn case_actions_and_votes(s: &dyn Backend) {
+    let fx = fixture(s);
+    s.create_case(&case_record("k1", fx.a.id, fx.ua.id, 10), &[fx.b.id])
+        .unwrap();
+    let a1 = ActionRecord {
+        id: "a1".into(),
+        case_id: "k1".into(),
+        counter_id: Some("C00009".into()),
+        title: "Educate influencers".into(),
+        description: "brief the top accounts".into(),
+        performing_org_id: fx.b.id,
+        target_org_id: Some(fx.a.id),
+        due: Some(1000),
+        status: "draft".into(),
+        author_id: fx.ub.id,
+        proposer_id: None,
+        approver_id: None,
+        created: 11,
+        updated: 11,
+    };
+    s.add_action(&a1).unwrap();
+    assert!(matches!(s.add_action(&a1), Err(StoreError::Conflict(_))));
+    assert_eq!(s.action("k1", "a1").unwrap(), Some(a1.clone()));
+    assert_eq!(s.action("k2", "a1").unwrap(), None, "another case's");
+    let proposed = ActionRecord {
+        status: "proposed".into(),
+        proposer_id: Some(fx.ub.id),
+        title: "Educate high-profile influencers".into(),
+        updated: 12,
+        ..a1.clone()
+    };
+    assert!(s.update_action(&proposed, "draft").unwrap());
+    assert!(
+        !s.update_action(&proposed, "draft").unwrap(),
+        "stale status"
+    );
+    assert_eq!(s.list_actions("k1").unwrap(), vec![proposed]);
+
+    let p1 = ProposalRecord {
+        id: "p1".into(),
+        case_id: "k1".into(),
+        text: "We jointly condemn the campaign.".into(),
+        rule: "quorum:2".into(),
+        deadline: Some(500),
+        status: "open".into(),
+        created_by: fx.ua.id,
+        created: 13,
+        updated: 13,
+    };
+    s.add_proposal(&p1).unwrap();
+    assert_eq!(s.proposal("k1", "p1").unwrap(), Some(p1.clone()));
+    assert_eq!(s.list_proposals("k1").unwrap(), vec![p1]);
+    let vote = |org: i64, user: i64, ballot: &str, t: i64| VoteRecord {
+        proposal_id: "p1".into(),
+        org_id: org,
+        user_id: user,
+        ballot: ballot.into(),
+        cast: t,
+    };
+    assert!(s
+        .cast_vote(&vote(fx.a.id, fx.ua.id, "endorse", 20), "open")
+        .unwrap());
+    assert!(matches!(
+        s.cast_vote(&vote(fx.a.id, fx.ua.id, "object", 21), "open"),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(s.set_proposal_status("p1", "open", "adopted", 22).unwrap());
+    assert!(!s.set_proposal_status("p1", "open", "failed", 23).unwrap());
+    assert!(
+        !s.cast_vote(&vote(fx.b.id, fx.ub.id, "endorse", 24), "open")
+            .unwrap(),
+        "closed to votes"
+    );
+    let votes = s.votes("p1").unwrap();
+    assert_eq!(votes, vec![vote(fx.a.id, fx.ua.id, "endorse", 20)]);
+    let mut stray = vote(fx.b.id, fx.ub.id, "endorse", 25);
+    stray.proposal_id = "nope".into();
+    assert!(matches!(
+        s.cast_vote(&stray, "open"),
+        Err(StoreError::NotFound(_))
+    ));
+}

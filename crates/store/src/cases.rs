@@ -1,0 +1,184 @@
+//! Response cases: records and the `CaseStore` storage contract for cases, their participant
+//! organisations, the STIX objects they gather, their response actions and their collective
+//! responses (proposals and votes).
+//!
+//! Statuses, decision rules and ballots are kept as their wire names (the `response` engine's
+//! enums: `new`, `open`, `closed`; `draft` ... `withdrawn`; `consensus`, `quorum:N`; `endorse`,
+//! `abstain`, `object`); the `cases` service parses them. Status changes are compare-and-set:
+//! they name the status they expect, so two concurrent transitions never both apply.
+
+use crate::Result;
+
+/// A response case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// The case id (a UUID).
+    pub id: String,
+    /// The owner organisation.
+    pub owner_org_id: i64,
+    /// A short title.
+    pub title: String,
+    /// A description.
+    pub description: String,
+    /// The status's wire name.
+    pub status: String,
+    /// The reason given when the case was last reopened.
+    pub reopen_reason: Option<String>,
+    /// The user who created it.
+    pub created_by: i64,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Time of the last change, seconds since the epoch.
+    pub updated: i64,
+}
+
+/// An organisation taking part in a case (the owner is not listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseParticipant {
+    /// The case.
+    pub case_id: String,
+    /// The organisation.
+    pub org_id: i64,
+    /// When it was added, seconds since the epoch.
+    pub added: i64,
+}
+
+/// A STIX object gathered in a case (by reference: the object stays in its collection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseObject {
+    /// The case.
+    pub case_id: String,
+    /// The collection the object is in.
+    pub collection_id: String,
+    /// The STIX id.
+    pub object_id: String,
+    /// The user who added it.
+    pub added_by: i64,
+    /// When, seconds since the epoch.
+    pub added: i64,
+}
+
+/// A response action of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRecord {
+    /// The action id (a UUID).
+    pub id: String,
+    /// The case.
+    pub case_id: String,
+    /// The DISARM countermeasure adopted, if any (e.g. `C00009`).
+    pub counter_id: Option<String>,
+    /// A short title.
+    pub title: String,
+    /// A description.
+    pub description: String,
+    /// The organisation that is to carry it out.
+    pub performing_org_id: i64,
+    /// The organisation it is aimed at (a platform or ISP), if any.
+    pub target_org_id: Option<i64>,
+    /// Due time, seconds since the epoch.
+    pub due: Option<i64>,
+    /// The status's wire name.
+    pub status: String,
+    /// The user who drafted it.
+    pub author_id: i64,
+    /// The user who proposed it.
+    pub proposer_id: Option<i64>,
+    /// The user who approved it.
+    pub approver_id: Option<i64>,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Time of the last change, seconds since the epoch.
+    pub updated: i64,
+}
+
+/// A collective response put to a case's organisations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalRecord {
+    /// The proposal id (a UUID).
+    pub id: String,
+    /// The case.
+    pub case_id: String,
+    /// The joint statement text, or what the proposal is.
+    pub text: String,
+    /// The decision rule's wire name (`consensus`, `quorum:N`).
+    pub rule: String,
+    /// The deadline for votes, seconds since the epoch.
+    pub deadline: Option<i64>,
+    /// The status's wire name.
+    pub status: String,
+    /// The user who opened it.
+    pub created_by: i64,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Time of the last change, seconds since the epoch.
+    pub updated: i64,
+}
+
+/// One organisation's vote on a proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteRecord {
+    /// The proposal.
+    pub proposal_id: String,
+    /// The organisation voting (one vote each).
+    pub org_id: i64,
+    /// The user who cast it.
+    pub user_id: i64,
+    /// The ballot's wire name.
+    pub ballot: String,
+    /// When, seconds since the epoch.
+    pub cast: i64,
+}
+
+/// Cases, participants, objects, actions, proposals and votes.
+pub trait CaseStore: Send + Sync + 'static {
+    /// Adds a case with its first participants (not the owner); `Conflict` if the id exists.
+    fn create_case(&self, case: &CaseRecord, participants: &[i64]) -> Result<()>;
+    /// A case by id.
+    fn case(&self, id: &str) -> Result<Option<CaseRecord>>;
+    /// The cases an organisation owns or takes part in, oldest first.
+    fn list_cases(&self, org_id: i64) -> Result<Vec<CaseRecord>>;
+    /// Sets a case's status to `to` (and its reopen reason, when given) if it is `from`;
+    /// `false` and no change otherwise.
+    fn set_case_status(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+        reopen_reason: Option<&str>,
+        now: i64,
+    ) -> Result<bool>;
+    /// Adds a participant; `Conflict` if it takes part already.
+    fn add_participant(&self, case_id: &str, org_id: i64, now: i64) -> Result<()>;
+    /// Removes a participant; `false` if it did not take part.
+    fn remove_participant(&self, case_id: &str, org_id: i64) -> Result<bool>;
+    /// A case's participants, in the order they were added.
+    fn participants(&self, case_id: &str) -> Result<Vec<CaseParticipant>>;
+    /// Adds an object to a case; `Conflict` if the case has it already (same collection
+    /// and id).
+    fn add_case_object(&self, object: &CaseObject) -> Result<()>;
+    /// A case's objects, in the order they were added.
+    fn case_objects(&self, case_id: &str) -> Result<Vec<CaseObject>>;
+    /// Adds an action; `Conflict` if the id exists.
+    fn add_action(&self, action: &ActionRecord) -> Result<()>;
+    /// An action of a case.
+    fn action(&self, case_id: &str, id: &str) -> Result<Option<ActionRecord>>;
+    /// A case's actions, oldest first.
+    fn list_actions(&self, case_id: &str) -> Result<Vec<ActionRecord>>;
+    /// Replaces an action's mutable fields (title, description, counter, target, due,
+    /// status, proposer, approver, updated) if its stored status is `expected_status`;
+    /// `false` and no change otherwise.
+    fn update_action(&self, action: &ActionRecord, expected_status: &str) -> Result<bool>;
+    /// Adds a proposal; `Conflict` if the id exists.
+    fn add_proposal(&self, proposal: &ProposalRecord) -> Result<()>;
+    /// A proposal of a case.
+    fn proposal(&self, case_id: &str, id: &str) -> Result<Option<ProposalRecord>>;
+    /// A case's proposals, oldest first.
+    fn list_proposals(&self, case_id: &str) -> Result<Vec<ProposalRecord>>;
+    /// Records a vote if the proposal's status is `open_status`: `false` and no change when
+    /// it is not, `Conflict` when the organisation has voted already.
+    fn cast_vote(&self, vote: &VoteRecord, open_status: &str) -> Result<bool>;
+    /// A proposal's votes, in the order they were cast.
+    fn votes(&self, proposal_id: &str) -> Result<Vec<VoteRecord>>;
+    /// Sets a proposal's status to `to` if it is `from`; `false` and no change otherwise.
+    fn set_proposal_status(&self, id: &str, from: &str, to: &str, now: i64) -> Result<bool>;
+}
