@@ -6,12 +6,12 @@
 //! the job's parameters, state, progress and result), so they survive a restart; a job that
 //! was queued or running when its process stopped is marked failed ("interrupted by a
 //! restart") when a pooled service starts. Each is visible only to the organisation that
-//! created it; others get `NotFound`, never told apart from a missing id. [`DetectLimits`]
+//! created it; others get [`Error::UnknownDataset`] or [`Error::UnknownJob`], never told apart from a missing id. [`DetectLimits`]
 //! bound every organisation on its own: its oldest dataset gives way to its new upload, its
 //! oldest finished job to its new job, and a running or queued job is never evicted (an
 //! organisation with too many active jobs is refused until one ends or is cancelled). Jobs run
 //! on the bounded worker facility [`hub::work`] ([`Detections::with_workers`]) and wait as
-//! `queued`; when its queue is full a new job is refused (`Busy`);
+//! `queued`; when its queue is full a new job is refused ([`Error::Busy`]);
 //! [`Detections::cancel`] and [`Detections::shutdown`] stop them through a flag the engine
 //! checks as it sweeps.
 //!
@@ -30,7 +30,7 @@
 //! let ana = hub.principal_for("ana").unwrap();
 //!
 //! let det = detect::Detections::new(hub, store, detect::DetectLimits::default());
-//! assert_eq!(det.job(&ana, "no-such-job").unwrap_err().code(), "not_found");
+//! assert!(matches!(det.job(&ana, "no-such-job"), Err(detect::Error::UnknownJob { .. })));
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
@@ -48,7 +48,10 @@ use store::{
 pub use store::JobStatus;
 
 use hub::work::{WorkConfig, Workers};
-use hub::{now_micros, now_secs, Hub, HubError, ObjectFilter, Principal};
+use hub::{now_micros, now_secs, Hub, ObjectFilter, Principal};
+
+mod error;
+pub use error::{Error, Result};
 
 /// The STIX 2.1 namespace of deterministic SCO ids (UUIDv5).
 const STIX_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00abedb4_aa42_466c_9c01_fed23315a9b7);
@@ -73,7 +76,7 @@ pub struct DetectLimits {
     pub max_datasets: usize,
     /// Jobs one organisation keeps at once; its oldest finished job is evicted beyond this.
     pub max_jobs: usize,
-    /// Queued and running jobs one organisation may have; more are refused (`Conflict`).
+    /// Queued and running jobs one organisation may have; more are refused ([`Error::QuotaExceeded`]).
     pub max_active_jobs: usize,
     /// Jobs of one organisation running at once; its other jobs wait while other
     /// organisations' jobs take the free workers.
@@ -82,7 +85,7 @@ pub struct DetectLimits {
     pub max_posts: u64,
     /// Worker threads of [`Detections::with_workers`].
     pub workers: usize,
-    /// Jobs, over all organisations, that may wait for a worker; more are refused (`Busy`).
+    /// Jobs, over all organisations, that may wait for a worker; more are refused ([`Error::Busy`]).
     pub queue: usize,
 }
 
@@ -202,9 +205,9 @@ impl std::fmt::Debug for Detections {
     }
 }
 
-fn need_analyst(p: &Principal) -> Result<(), HubError> {
+fn need_analyst(p: &Principal) -> Result<()> {
     if p.user.role == Role::Reader {
-        return Err(HubError::Forbidden(format!(
+        return Err(Error::Forbidden(format!(
             "user '{}' has the reader role; detection needs analyst or admin",
             p.user.username
         )));
@@ -221,14 +224,14 @@ fn format_name(f: posts::Format) -> &'static str {
 }
 
 /// Parses a format name (`auto` gives `None`).
-pub fn parse_format(s: &str) -> Result<Option<posts::Format>, HubError> {
+pub fn parse_format(s: &str) -> Result<Option<posts::Format>> {
     Ok(match s.trim() {
         "" | "auto" => None,
         "cnt" => Some(posts::Format::Cnt),
         "archive" | "twitter-archive" => Some(posts::Format::TwitterArchive),
         "ndjson" => Some(posts::Format::Ndjson),
         other => {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "format",
                 format!("unknown format {other:?}: expected auto, cnt, archive or ndjson"),
             ))
@@ -241,11 +244,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Deflates bytes for storage (fast level: uploads are large, CSV shrinks well).
-fn deflate(bytes: &[u8]) -> Result<Vec<u8>, HubError> {
+fn deflate(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(bytes)
         .and_then(|()| enc.finish())
-        .map_err(|e| HubError::internal("cannot deflate a detection record", e))
+        .map_err(|e| Error::internal("cannot deflate a detection record", e))
 }
 
 /// Inflates stored bytes.
@@ -259,16 +262,17 @@ fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 /// The stored result of a finished job: the groups and the dataset's account type (the
 /// dataset may be evicted before the groups are published).
-fn encode_result(groups: &[Value], account_type: Option<&str>) -> Result<Vec<u8>, HubError> {
+fn encode_result(groups: &[Value], account_type: Option<&str>) -> Result<Vec<u8>> {
     let v = json!({"account_type": account_type, "groups": groups});
     deflate(v.to_string().as_bytes())
 }
 
 /// The groups and account type of a stored result.
-fn decode_result(bytes: &[u8]) -> Result<(Vec<Value>, Option<String>), HubError> {
-    let text = inflate(bytes).map_err(HubError::broken)?;
+fn decode_result(bytes: &[u8]) -> Result<(Vec<Value>, Option<String>)> {
+    let text =
+        inflate(bytes).map_err(|e| Error::internal("reading a stored detection result", e))?;
     let v: Value = serde_json::from_slice(&text)
-        .map_err(|e| HubError::internal("a stored detection result is not JSON", e))?;
+        .map_err(|e| Error::internal("a stored detection result is not JSON", e))?;
     let groups = v["groups"].as_array().cloned().unwrap_or_default();
     let account_type = v["account_type"].as_str().map(str::to_string);
     Ok((groups, account_type))
@@ -452,19 +456,18 @@ impl Detections {
 
     /// Cancels a queued or running job of the caller's organisation (analyst or admin): a
     /// queued job ends at once, a running one at the engine's next check. Cancelling a
-    /// cancelled job changes nothing; a finished one is `Conflict`. Returns the job.
-    pub fn cancel(&self, p: &Principal, id: &str) -> Result<JobView, HubError> {
+    /// cancelled job changes nothing; a finished one is [`Error::NotCancellable`]. Returns the job.
+    pub fn cancel(&self, p: &Principal, id: &str) -> Result<JobView> {
         need_analyst(p)?;
         {
             let mut st = lock(&self.state);
             let job = self.job_record(p, id)?;
             match job.status {
                 JobStatus::Done | JobStatus::Failed => {
-                    return Err(HubError::Conflict(format!(
-                        "detection '{id}' is {}; only a queued or running detection can be \
-                         cancelled",
-                        job.status.as_str()
-                    )))
+                    return Err(Error::NotCancellable {
+                        job: id.to_string(),
+                        status: job.status,
+                    })
                 }
                 JobStatus::Cancelled => {}
                 JobStatus::Queued => {
@@ -535,7 +538,7 @@ impl Detections {
         format: Option<posts::Format>,
         skip_invalid: bool,
         account_type: Option<String>,
-    ) -> Result<DatasetInfo, HubError> {
+    ) -> Result<DatasetInfo> {
         need_analyst(p)?;
         if let Some(t) = &account_type {
             let ok = !t.is_empty()
@@ -543,23 +546,23 @@ impl Detections {
                 && t.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "account_type",
                     "must be 1-64 lower-case letters, digits or hyphens (e.g. twitter)",
                 ));
             }
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(HubError::invalid("body", "the uploaded file is empty"));
+            return Err(Error::invalid("body", "the uploaded file is empty"));
         }
         let format = format.unwrap_or_else(|| posts::detect_format(name, bytes));
         let (corpus, stats) = parse_posts(name, bytes, format, skip_invalid)
-            .map_err(|e| HubError::invalid("body", e))?;
+            .map_err(|e| Error::invalid("body", e))?;
         if stats.added == 0 {
-            return Err(HubError::invalid("body", "the file holds no posts"));
+            return Err(Error::invalid("body", "the file holds no posts"));
         }
         if stats.added > self.limits.max_posts {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "body",
                 format!(
                     "{} posts exceed the limit of {}",
@@ -626,15 +629,15 @@ impl Detections {
     }
 
     /// A dataset of the caller's organisation.
-    pub fn dataset_info(&self, p: &Principal, id: &str) -> Result<DatasetInfo, HubError> {
+    pub fn dataset_info(&self, p: &Principal, id: &str) -> Result<DatasetInfo> {
         self.store
             .dataset(p.org.id, id)?
             .map(|r| DatasetInfo::from_record(&r))
-            .ok_or_else(|| HubError::NotFound(format!("dataset '{id}'")))
+            .ok_or_else(|| Error::UnknownDataset { id: id.to_string() })
     }
 
     /// The datasets of the caller's organisation, oldest first.
-    pub fn list_datasets(&self, p: &Principal) -> Result<Vec<DatasetInfo>, HubError> {
+    pub fn list_datasets(&self, p: &Principal) -> Result<Vec<DatasetInfo>> {
         Ok(self
             .store
             .list_datasets(p.org.id)?
@@ -643,34 +646,36 @@ impl Detections {
             .collect())
     }
 
-    fn job_record(&self, p: &Principal, id: &str) -> Result<JobRecord, HubError> {
+    fn job_record(&self, p: &Principal, id: &str) -> Result<JobRecord> {
         self.store
             .job(p.org.id, id)?
-            .ok_or_else(|| HubError::NotFound(format!("detection '{id}'")))
+            .ok_or_else(|| Error::UnknownJob { id: id.to_string() })
     }
 
     /// Checks a request and records a queued job; a pooled service's workers run it, else the
     /// caller runs [`Detections::run`] on a worker thread. Returns the job id.
-    pub fn create_job(&self, p: &Principal, req: &DetectRequest) -> Result<String, HubError> {
+    pub fn create_job(&self, p: &Principal, req: &DetectRequest) -> Result<String> {
         need_analyst(p)?;
         if self.store.dataset(p.org.id, &req.dataset)?.is_none() {
-            return Err(HubError::NotFound(format!("dataset '{}'", req.dataset)));
+            return Err(Error::UnknownDataset {
+                id: req.dataset.clone(),
+            });
         }
         let mut networks = Vec::new();
         for name in &req.networks {
             let n: Network = name
                 .parse()
-                .map_err(|e: coord::CoordError| HubError::invalid("networks", e.to_string()))?;
+                .map_err(|e: coord::CoordError| Error::invalid("networks", e.to_string()))?;
             if !networks.contains(&n) {
                 networks.push(n);
             }
         }
         if networks.is_empty() {
-            return Err(HubError::invalid("networks", "name at least one network"));
+            return Err(Error::invalid("networks", "name at least one network"));
         }
         if let Some(w) = req.window {
             if !(w.is_finite() && (0.0..=1e9).contains(&w)) {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "window",
                     "must be seconds between 0 and 1e9, or \"auto\"",
                 ));
@@ -688,7 +693,7 @@ impl Detections {
             } else {
                 "similarity"
             };
-            HubError::invalid(field, e.to_string())
+            Error::invalid(field, e.to_string())
         })?;
         let now = now_secs();
         let job = JobRecord {
@@ -711,9 +716,7 @@ impl Detections {
         };
         let mut st = lock(&self.state);
         if st.closing {
-            return Err(HubError::Conflict(
-                "the hub is shutting down; start the detection again later".to_string(),
-            ));
+            return Err(Error::ShuttingDown);
         }
         let quota = JobQuota {
             keep: self.limits.max_jobs,
@@ -725,23 +728,18 @@ impl Detections {
             let runner = self.clone();
             pool.try_submit(move |_| runner.run_queued())
                 .map_err(|b| match b.closing {
-                    true => HubError::Conflict(
-                        "the hub is shutting down; start the detection again later".to_string(),
-                    ),
-                    false => HubError::Busy(format!(
-                        "{} detections are waiting for a worker, the most the hub queues; \
-                         retry later",
-                        self.limits.queue
-                    )),
+                    true => Error::ShuttingDown,
+                    false => Error::Busy {
+                        queue: self.limits.queue,
+                    },
                 })?;
         }
         // Only this organisation's own oldest finished jobs give way; active jobs never do.
         if let JobAdded::TooManyActive(active) = self.store.add_job(&job, quota)? {
-            return Err(HubError::Conflict(format!(
-                "organisation '{}' has {active} detections queued or running, the most it may \
-                 have; wait for one to finish or cancel one",
-                p.org.slug
-            )));
+            return Err(Error::QuotaExceeded {
+                org: p.org.slug.clone(),
+                active,
+            });
         }
         st.queue.push_back(Queued {
             id: job.id.clone(),
@@ -777,7 +775,7 @@ impl Detections {
     }
 
     /// A job's status, progress (0 to 1), parameters and, when done, its groups.
-    pub fn job(&self, p: &Principal, id: &str) -> Result<JobView, HubError> {
+    pub fn job(&self, p: &Principal, id: &str) -> Result<JobView> {
         let job = self.job_record(p, id)?;
         let groups = match (&job.status, &job.result) {
             (JobStatus::Done, Some(r)) => Some(decode_result(r)?.0),
@@ -788,7 +786,7 @@ impl Detections {
     }
 
     /// The jobs of the caller's organisation, oldest first, without their groups.
-    pub fn list_jobs(&self, p: &Principal) -> Result<Vec<JobView>, HubError> {
+    pub fn list_jobs(&self, p: &Principal) -> Result<Vec<JobView>> {
         Ok(self
             .store
             .list_jobs(p.org.id)?
@@ -886,14 +884,14 @@ impl Detections {
         group_ids: &[String],
         collection_id: &str,
         tlp: Tlp,
-    ) -> Result<Value, HubError> {
+    ) -> Result<Value> {
         need_analyst(p)?;
         let job = self.job_record(p, job_id)?;
         if job.status != JobStatus::Done {
-            return Err(HubError::Conflict(format!(
-                "detection '{job_id}' is {}, not done",
-                job.status.as_str()
-            )));
+            return Err(Error::NotDone {
+                job: job_id.to_string(),
+                status: job.status,
+            });
         }
         let (all, account_type) = match &job.result {
             Some(r) => decode_result(r)?,
@@ -904,7 +902,7 @@ impl Detections {
             match all.iter().find(|g| g["id"] == gid.as_str()) {
                 Some(g) => groups.push(g.clone()),
                 None => {
-                    return Err(HubError::invalid(
+                    return Err(Error::invalid(
                         "groups",
                         format!("detection '{job_id}' has no group '{gid}'"),
                     ))
@@ -912,7 +910,7 @@ impl Detections {
             }
         }
         if groups.is_empty() {
-            return Err(HubError::invalid("groups", "choose at least one group"));
+            return Err(Error::invalid("groups", "choose at least one group"));
         }
         // Checks access before the technique look-up.
         self.hub.collection_for(p, collection_id)?;
@@ -1015,7 +1013,7 @@ impl Detections {
 
     /// The id and name of the DISARM attack-pattern named [`TECHNIQUE_NAME`] among the objects
     /// the caller may read, if any.
-    fn find_technique(&self, p: &Principal) -> Result<Option<(String, String)>, HubError> {
+    fn find_technique(&self, p: &Principal) -> Result<Option<(String, String)>> {
         let filter = ObjectFilter {
             types: vec!["attack-pattern".to_string()],
             ..ObjectFilter::default()

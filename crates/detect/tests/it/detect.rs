@@ -6,12 +6,16 @@ use test_support as common;
 use common::{new_hub, org_with_user, RW};
 use detect::{user_account_id, DetectLimits, DetectRequest, Detections};
 use hub::Actor;
-use hub::{HubError, ObjectFilter};
+use hub::ObjectFilter;
 use proptest::prelude::*;
 use store::{Role, Tlp};
 
 /// A job's wire form (`Detections::job` serialised as the API answers it).
-fn job_json(d: &Detections, p: &hub::Principal, id: &str) -> Result<serde_json::Value, HubError> {
+fn job_json(
+    d: &Detections,
+    p: &hub::Principal,
+    id: &str,
+) -> Result<serde_json::Value, detect::Error> {
     d.job(p, id)
         .map(|v| serde_json::to_value(v).expect("a job view serialises"))
 }
@@ -49,7 +53,7 @@ fn publish_waits_for_the_job_and_republishing_stays_clean() {
     let err = det
         .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
         .unwrap_err();
-    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    assert!(matches!(err, detect::Error::NotDone { .. }), "{err}");
     det.run(&job);
     let v = job_json(&det, &ana, &job).unwrap();
     assert_eq!(v["status"], "done");
@@ -98,16 +102,16 @@ fn datasets_are_bounded_and_private() {
         .collect();
     assert!(matches!(
         det.dataset_info(&ana, &ids[0]),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
     assert!(det.dataset_info(&ana, &ids[2]).is_ok());
     assert!(matches!(
         det.dataset_info(&bob, &ids[2]),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
     assert!(matches!(
         det.create_job(&bob, &request(&ids[2])),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
 }
 
@@ -163,7 +167,7 @@ fn quotas_are_per_organisation_and_active_jobs_are_never_evicted() {
     assert_eq!(job_json(&det, &ana, &j1).unwrap()["status"], "queued");
     assert_eq!(job_json(&det, &ana, &j2).unwrap()["status"], "queued");
     let err = det.create_job(&ana, &request(&anas[4])).unwrap_err();
-    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    assert!(matches!(err, detect::Error::QuotaExceeded { .. }), "{err}");
     assert_eq!(job_json(&det, &bob, &bob_job).unwrap()["status"], "queued");
     // Once one is finished it is the one evicted for the next job.
     det.run(&j1);
@@ -171,7 +175,7 @@ fn quotas_are_per_organisation_and_active_jobs_are_never_evicted() {
     let j3 = det.create_job(&ana, &request(&anas[4])).unwrap();
     assert!(matches!(
         job_json(&det, &ana, &j1),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownJob { .. })
     ));
     assert!(job_json(&det, &ana, &j2).is_ok() && job_json(&det, &ana, &j3).is_ok());
     assert!(
@@ -193,11 +197,11 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     let queued = det.create_job(&ana, &request(&ds.id)).unwrap();
     assert!(matches!(
         det.cancel(&bob, &queued),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownJob { .. })
     ));
     assert!(matches!(
         det.cancel(&rita, &queued),
-        Err(HubError::Forbidden(_))
+        Err(detect::Error::Forbidden(_))
     ));
     assert_eq!(det.cancel(&ana, &queued).unwrap().status, "cancelled");
     assert_eq!(det.cancel(&ana, &queued).unwrap().status, "cancelled");
@@ -211,7 +215,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     det.run(&done);
     assert!(matches!(
         det.cancel(&ana, &done),
-        Err(HubError::Conflict(_))
+        Err(detect::Error::NotCancellable { .. })
     ));
 
     // On the worker pool: a long job runs, is cancelled and stops within moments.
@@ -274,7 +278,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     );
     assert!(matches!(
         pool.create_job(&ana, &request(&big.id)),
-        Err(HubError::Conflict(_))
+        Err(detect::Error::ShuttingDown)
     ));
 }
 
@@ -386,7 +390,7 @@ fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
     }
     assert!(matches!(
         again.dataset_info(&ana, &ds.id),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
     assert!(again.shutdown(std::time::Duration::from_secs(10)));
 }
@@ -423,8 +427,8 @@ fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
         .unwrap();
     let waiting = pool.create_job(&bob, &request(&small.id)).unwrap();
     let err = pool.create_job(&bob, &request(&small.id)).unwrap_err();
-    assert!(matches!(err, HubError::Busy(_)), "{err}");
-    assert_eq!(err.code(), "busy");
+    assert!(matches!(err, detect::Error::Busy { .. }), "{err}");
+    assert!(err.to_string().contains("waiting for a worker"), "{err}");
     assert_eq!(
         pool.list_jobs(&bob).unwrap().len(),
         1,

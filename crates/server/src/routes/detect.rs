@@ -19,7 +19,8 @@ use store::Tlp;
 
 use crate::auth::Principal;
 use crate::body::{read_body, read_json};
-use crate::error::{blocking, ApiError};
+use crate::codes::Code;
+use crate::error::{blocking_typed as blocking, hub_code, log_internal, ApiError};
 use crate::filters::query_pairs;
 use crate::AppState;
 
@@ -29,6 +30,50 @@ const MAX_UPLOAD: usize = 256 * 1024 * 1024;
 const MAX_JSON: usize = 1024 * 1024;
 
 type ApiResult = Result<Response, ApiError>;
+
+/// The stable code a detection error answers with.
+fn detect_code(e: &detect::Error) -> Code {
+    use detect::Error as E;
+    match e {
+        E::UnknownDataset { .. } | E::UnknownJob { .. } => Code::NotFound,
+        E::Invalid { .. } => Code::InvalidInput,
+        E::Forbidden(_) => Code::Forbidden,
+        E::NotCancellable { .. } | E::NotDone { .. } | E::QuotaExceeded { .. } => Code::Conflict,
+        E::ShuttingDown => Code::Conflict,
+        E::Busy { .. } => Code::Busy,
+        E::Hub(h) => hub_code(h),
+        E::Store(store::StoreError::NotFound(_)) => Code::NotFound,
+        E::Store(store::StoreError::Conflict(_)) => Code::Conflict,
+        _ => Code::Internal,
+    }
+}
+
+impl From<detect::Error> for ApiError {
+    fn from(e: detect::Error) -> ApiError {
+        use detect::Error as E;
+        let code = detect_code(&e);
+        match e {
+            E::Hub(h) => ApiError::from(h),
+            E::Invalid { field, message } => ApiError {
+                code,
+                message,
+                field: Some(field),
+            },
+            E::Forbidden(m) => ApiError::new(code, m),
+            E::Store(store::StoreError::NotFound(what)) => {
+                ApiError::new(code, format!("{what} not found"))
+            }
+            E::Store(store::StoreError::Conflict(what)) => {
+                ApiError::new(code, format!("{what} already exists"))
+            }
+            e if code == Code::Internal => {
+                log_internal(&e);
+                ApiError::internal()
+            }
+            e => ApiError::new(code, e.to_string()),
+        }
+    }
+}
 
 /// The detection routes (without the guard), sharing one in-memory [`Detections`] service.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
@@ -363,5 +408,89 @@ pub fn merge_openapi(doc: &mut Value) {
         (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
     {
         target.extend(add);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every detection error answers with the code and message it answered with as a hub
+    /// error; store and internal failures show only the request id.
+    #[test]
+    fn detection_errors_map_to_their_stable_codes() {
+        use detect::Error as E;
+        use store::{JobStatus, StoreError};
+        let cases = [
+            (
+                E::UnknownDataset { id: "d".into() },
+                Code::NotFound,
+                "dataset 'd' not found",
+            ),
+            (
+                E::UnknownJob { id: "j".into() },
+                Code::NotFound,
+                "detection 'j' not found",
+            ),
+            (
+                E::invalid("window", "too long"),
+                Code::InvalidInput,
+                "too long",
+            ),
+            (E::Forbidden("reader".into()), Code::Forbidden, "reader"),
+            (
+                E::NotCancellable {
+                    job: "j".into(),
+                    status: JobStatus::Done,
+                },
+                Code::Conflict,
+                "detection 'j' is done; only a queued or running detection can be cancelled",
+            ),
+            (
+                E::NotDone {
+                    job: "j".into(),
+                    status: JobStatus::Running,
+                },
+                Code::Conflict,
+                "detection 'j' is running, not done",
+            ),
+            (
+                E::QuotaExceeded {
+                    org: "lab".into(),
+                    active: 4,
+                },
+                Code::Conflict,
+                "organisation 'lab' has 4 detections queued or running, the most it may have; \
+                 wait for one to finish or cancel one",
+            ),
+            (
+                E::ShuttingDown,
+                Code::Conflict,
+                "the hub is shutting down; start the detection again later",
+            ),
+            (
+                E::Busy { queue: 64 },
+                Code::Busy,
+                "64 detections are waiting for a worker, the most the hub queues; retry later",
+            ),
+            (
+                E::Hub(hub::HubError::NotFound("collection 'c'".into())),
+                Code::NotFound,
+                "collection 'c' not found",
+            ),
+        ];
+        for (e, code, message) in cases {
+            let api = ApiError::from(e);
+            assert_eq!((api.code, api.message.as_str()), (code, message));
+        }
+        let api = ApiError::from(E::Store(StoreError::Backend("disk full".into())));
+        assert_eq!(api.code, Code::Internal);
+        assert!(
+            api.message.contains("request id") && !api.message.contains("disk"),
+            "{}",
+            api.message
+        );
+        let field = ApiError::from(E::invalid("networks", "unknown")).field;
+        assert_eq!(field.as_deref(), Some("networks"));
     }
 }
