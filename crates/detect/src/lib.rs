@@ -42,7 +42,7 @@ use std::time::Duration;
 use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
 use store::{
-    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role, Tlp,
+    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role,
 };
 
 pub use store::JobStatus;
@@ -50,8 +50,15 @@ pub use store::JobStatus;
 use hub::work::{WorkConfig, Workers};
 use hub::{now_micros, now_secs, Hub, ObjectFilter, Principal};
 
+mod answer;
 mod error;
+mod request;
+pub use answer::{
+    DetectedGroup, GroupMember, GroupNetwork, PublishOutcome, PublishedGroup, SharedItem,
+    Technique,
+};
 pub use error::{Error, Result};
+pub use request::{DetectRequest, PublishRequest, DEFAULT_NETWORKS, DEFAULT_WINDOW};
 
 /// The STIX 2.1 namespace of deterministic SCO ids (UUIDv5).
 const STIX_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00abedb4_aa42_466c_9c01_fed23315a9b7);
@@ -140,21 +147,6 @@ impl DatasetInfo {
             account_type: r.account_type.clone(),
         }
     }
-}
-
-/// A detection request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetectRequest {
-    /// The dataset id.
-    pub dataset: String,
-    /// Network names (`co_retweet`, `co_tweet`, ...).
-    pub networks: Vec<String>,
-    /// Window in seconds; `None` estimates it from the data (CooRnet, q = 0.1, p = 0.5).
-    pub window: Option<f64>,
-    /// Minimum edge weight per direction.
-    pub min_weight: u32,
-    /// Jaccard threshold of `co_similar_tweet`.
-    pub similarity: f64,
 }
 
 /// Parsed datasets by id, newest last.
@@ -262,20 +254,31 @@ fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 /// The stored result of a finished job: the groups and the dataset's account type (the
 /// dataset may be evicted before the groups are published).
-fn encode_result(groups: &[Value], account_type: Option<&str>) -> Result<Vec<u8>> {
-    let v = json!({"account_type": account_type, "groups": groups});
-    deflate(v.to_string().as_bytes())
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredResult {
+    #[serde(default)]
+    account_type: Option<String>,
+    #[serde(default)]
+    groups: Vec<DetectedGroup>,
+}
+
+/// Deflates the stored result of a finished job.
+fn encode_result(groups: Vec<DetectedGroup>, account_type: Option<String>) -> Result<Vec<u8>> {
+    let result = StoredResult {
+        account_type,
+        groups,
+    };
+    let text = serde_json::to_vec(&result)
+        .map_err(|e| Error::internal("cannot serialise a detection result", e))?;
+    deflate(&text)
 }
 
 /// The groups and account type of a stored result.
-fn decode_result(bytes: &[u8]) -> Result<(Vec<Value>, Option<String>)> {
-    let text =
-        inflate(bytes).map_err(|e| Error::internal("reading a stored detection result", e))?;
-    let v: Value = serde_json::from_slice(&text)
-        .map_err(|e| Error::internal("a stored detection result is not JSON", e))?;
-    let groups = v["groups"].as_array().cloned().unwrap_or_default();
-    let account_type = v["account_type"].as_str().map(str::to_string);
-    Ok((groups, account_type))
+fn decode_result(bytes: &[u8]) -> Result<(Vec<DetectedGroup>, Option<String>)> {
+    let text = inflate(bytes).map_err(|e| Error::internal("reading a stored detection result", e))?;
+    let r: StoredResult = serde_json::from_slice(&text)
+        .map_err(|e| Error::internal("a stored detection result does not parse", e))?;
+    Ok((r.groups, r.account_type))
 }
 
 /// The deterministic id of a `user-account` SCO: UUIDv5 in the STIX namespace over the
@@ -324,7 +327,7 @@ pub struct JobView {
     pub error: Option<String>,
     /// The groups found (only on a single done job).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub groups: Option<Vec<Value>>,
+    pub groups: Option<Vec<DetectedGroup>>,
 }
 
 /// A job's requested time window.
@@ -339,7 +342,7 @@ pub enum JobWindow {
 
 impl JobView {
     /// The view of a stored job; `groups` only when done.
-    fn of(job: &JobRecord, groups: Option<Vec<Value>>) -> JobView {
+    fn of(job: &JobRecord, groups: Option<Vec<DetectedGroup>>) -> JobView {
         JobView {
             id: job.id.clone(),
             dataset: job.dataset_id.clone(),
@@ -804,7 +807,7 @@ impl Detections {
         .unwrap_or_else(|_| Err("internal error in the detection engine".to_string()));
         let end = match outcome {
             Ok((window, groups, account_type)) => {
-                match encode_result(&groups, account_type.as_deref()) {
+                match encode_result(groups, account_type) {
                     Ok(r) => JobEnd {
                         status: JobStatus::Done,
                         error: None,
@@ -848,7 +851,7 @@ impl Detections {
         id: &str,
         org_id: i64,
         cancel: &AtomicBool,
-    ) -> Result<(f64, Vec<Value>, Option<String>), String> {
+    ) -> Result<(f64, Vec<DetectedGroup>, Option<String>), String> {
         let job = self
             .store
             .job(org_id, id)
@@ -881,10 +884,9 @@ impl Detections {
         &self,
         p: &Principal,
         job_id: &str,
-        group_ids: &[String],
-        collection_id: &str,
-        tlp: Tlp,
-    ) -> Result<Value> {
+        req: &PublishRequest,
+    ) -> Result<PublishOutcome> {
+        let (group_ids, collection_id, tlp) = (&req.groups, req.collection.as_str(), req.tlp);
         need_analyst(p)?;
         let job = self.job_record(p, job_id)?;
         if job.status != JobStatus::Done {
@@ -899,7 +901,7 @@ impl Detections {
         };
         let mut groups = Vec::new();
         for gid in group_ids {
-            match all.iter().find(|g| g["id"] == gid.as_str()) {
+            match all.iter().find(|g| g.id == *gid) {
                 Some(g) => groups.push(g.clone()),
                 None => {
                     return Err(Error::invalid(
@@ -923,11 +925,11 @@ impl Detections {
         let mut seen_accounts = std::collections::HashSet::new();
         let mut published = Vec::new();
         for g in &groups {
-            let gid = g["id"].as_str().unwrap_or("group");
+            let gid = g.id.as_str();
             let mut refs: Vec<Value> = Vec::new();
-            for m in g["members"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-                let uid = m["user_id"].as_str().unwrap_or("");
-                let login = m["username"].as_str().filter(|s| !s.is_empty());
+            for m in &g.members {
+                let uid = m.user_id.as_str();
+                let login = Some(m.username.as_str()).filter(|s| !s.is_empty());
                 let id = user_account_id(acct_type, uid, login);
                 refs.push(Value::from(id.clone()));
                 if seen_accounts.insert(id.clone()) {
@@ -953,15 +955,11 @@ impl Detections {
                 "description": "Accounts that acted in coordination, found by rrm's coordination detector.",
                 "object_marking_refs": [marking],
             });
-            let first = g["first_time"].as_f64().map(secs_timestamp);
-            let last = g["last_time"].as_f64().map(secs_timestamp);
-            if let (Some(f), Some(l)) = (&first, &last) {
-                campaign["first_seen"] = Value::from(f.clone());
-                campaign["last_seen"] = Value::from(l.clone());
-            }
+            campaign["first_seen"] = Value::from(secs_timestamp(g.first_time));
+            campaign["last_seen"] = Value::from(secs_timestamp(g.last_time));
             objects.push(campaign);
             refs.push(Value::from(campaign_id.clone()));
-            let mut relationship_id = Value::Null;
+            let mut relationship_id = None;
             if let Some((tid, _)) = &technique {
                 let rid = format!("relationship--{}", uuid::Uuid::new_v4());
                 objects.push(json!({
@@ -971,7 +969,7 @@ impl Detections {
                     "object_marking_refs": [marking],
                 }));
                 refs.push(Value::from(rid.clone()));
-                relationship_id = Value::from(rid);
+                relationship_id = Some(rid);
             }
             let grouping_id = format!("grouping--{}", uuid::Uuid::new_v4());
             objects.push(json!({
@@ -990,25 +988,29 @@ impl Detections {
                 "object_refs": [grouping_id, campaign_id],
                 "object_marking_refs": [marking],
             }));
-            published.push(json!({
-                "group": gid, "grouping": grouping_id, "campaign": campaign_id,
-                "note": note_id, "relationship": relationship_id, "accounts": size,
-            }));
+            published.push(PublishedGroup {
+                group: gid.to_string(),
+                grouping: grouping_id,
+                campaign: campaign_id,
+                note: note_id,
+                relationship: relationship_id,
+                accounts: size,
+            });
         }
         let status = self.hub.add_objects(p, collection_id, objects)?;
-        let technique_json = match &technique {
-            Some((id, name)) => json!({"id": id, "name": name}),
-            None => Value::Null,
-        };
-        let mut out = json!({
-            "status": status, "published": published, "technique": technique_json, "tlp": tlp.as_str(),
+        let warning = technique.is_none().then(|| {
+            format!(
+                "no attack-pattern named '{TECHNIQUE_NAME}' is visible to you (import the DISARM \
+                 bundle); published without the relationship"
+            )
         });
-        if technique.is_none() {
-            out["warning"] = Value::from(format!(
-                "no attack-pattern named '{TECHNIQUE_NAME}' is visible to you (import the DISARM bundle); published without the relationship"
-            ));
-        }
-        Ok(out)
+        Ok(PublishOutcome {
+            status,
+            published,
+            technique: technique.map(|(id, name)| Technique { id, name }),
+            tlp: tlp.as_str(),
+            warning,
+        })
     }
 
     /// The id and name of the DISARM attack-pattern named [`TECHNIQUE_NAME`] among the objects
@@ -1048,13 +1050,11 @@ fn secs_timestamp(s: f64) -> String {
     stix::format_timestamp((s * 1_000_000.0).round() as i64)
 }
 
-fn evidence_text(g: &Value, job: &JobParams) -> String {
+fn evidence_text(g: &DetectedGroup, job: &JobParams) -> String {
     let mut t = String::new();
-    let score = g["score"].as_f64().unwrap_or(0.0);
     t.push_str(&format!(
-        "Coordinated group {} of {} accounts, score {score:.3}.\n",
-        g["id"].as_str().unwrap_or(""),
-        g["size"]
+        "Coordinated group {} of {} accounts, score {:.3}.\n",
+        g.id, g.size, g.score
     ));
     t.push_str(&format!(
         "Detection: networks {}, min edge weight {}, similarity {}.\n",
@@ -1062,40 +1062,25 @@ fn evidence_text(g: &Value, job: &JobParams) -> String {
         job.min_weight,
         job.similarity
     ));
-    for n in g["networks"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for n in &g.networks {
         t.push_str(&format!(
             "- {}: {} edges, total weight {}\n",
-            n["network"].as_str().unwrap_or(""),
-            n["edges"],
-            n["weight"]
+            n.network, n.edges, n.weight
         ));
     }
-    if let (Some(f), Some(l)) = (g["first_time"].as_f64(), g["last_time"].as_f64()) {
-        t.push_str(&format!(
-            "Active from {} to {}.\n",
-            secs_timestamp(f),
-            secs_timestamp(l)
-        ));
-    }
-    for s in g["shared_items"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
+    t.push_str(&format!(
+        "Active from {} to {}.\n",
+        secs_timestamp(g.first_time),
+        secs_timestamp(g.last_time)
+    ));
+    for s in &g.shared_items {
         t.push_str(&format!(
             "Shared {} {}: {} accounts, {} posts\n",
-            s["kind"].as_str().unwrap_or(""),
-            s["value"].as_str().unwrap_or(""),
-            s["accounts"],
-            s["posts"]
+            s.kind, s.value, s.accounts, s.posts
         ));
     }
-    for s in g["sample_texts"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
-        t.push_str(&format!("Sample: {}\n", s.as_str().unwrap_or("")));
+    for s in &g.sample_texts {
+        t.push_str(&format!("Sample: {s}\n"));
     }
     t
 }
@@ -1132,7 +1117,7 @@ fn compute(
     networks: &[Network],
     cancel: &AtomicBool,
     progress: &dyn Fn(f64),
-) -> Result<(f64, Vec<Value>), String> {
+) -> Result<(f64, Vec<DetectedGroup>), String> {
     let window_ms = match job.window {
         Some(w) => (w * 1000.0).round() as i64,
         None => {
@@ -1177,21 +1162,40 @@ fn compute(
                 .iter()
                 .map(|&m| (corpus.user_name(m), corpus.username(m)))
                 .collect();
-            json!({
-                "id": format!("group-{}", i + 1),
-                "score": (g.score * 1000.0).round() / 1000.0,
-                "size": g.members.len(),
-                "members": members.iter().map(|(u, n)| json!({"user_id": u, "username": n})).collect::<Vec<_>>(),
-                "networks": g.networks.iter().map(|n| json!({
-                    "network": n.network.name(), "edges": n.edges, "weight": n.weight,
-                })).collect::<Vec<_>>(),
-                "shared_items": g.shared_items.iter().map(|s| json!({
-                    "kind": s.kind, "value": s.value, "accounts": s.accounts, "posts": s.posts,
-                })).collect::<Vec<_>>(),
-                "first_time": g.first_time as f64 / 1000.0,
-                "last_time": g.last_time as f64 / 1000.0,
-                "sample_texts": g.sample_texts,
-            })
+            DetectedGroup {
+                id: format!("group-{}", i + 1),
+                score: (g.score * 1000.0).round() / 1000.0,
+                size: g.members.len(),
+                members: members
+                    .iter()
+                    .map(|(u, n)| GroupMember {
+                        user_id: u.to_string(),
+                        username: n.to_string(),
+                    })
+                    .collect(),
+                networks: g
+                    .networks
+                    .iter()
+                    .map(|n| GroupNetwork {
+                        network: n.network.name().to_string(),
+                        edges: n.edges,
+                        weight: n.weight,
+                    })
+                    .collect(),
+                shared_items: g
+                    .shared_items
+                    .iter()
+                    .map(|s| SharedItem {
+                        kind: s.kind.to_string(),
+                        value: s.value.clone(),
+                        accounts: s.accounts,
+                        posts: s.posts,
+                    })
+                    .collect(),
+                first_time: g.first_time as f64 / 1000.0,
+                last_time: g.last_time as f64 / 1000.0,
+                sample_texts: g.sample_texts.clone(),
+            }
         })
         .collect();
     Ok((window_ms as f64 / 1000.0, list))

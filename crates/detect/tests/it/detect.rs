@@ -4,7 +4,7 @@
 use test_support as common;
 
 use common::{new_hub, org_with_user, RW};
-use detect::{user_account_id, DetectLimits, DetectRequest, Detections};
+use detect::{user_account_id, DetectLimits, DetectRequest, Detections, PublishRequest};
 use hub::Actor;
 use hub::ObjectFilter;
 use proptest::prelude::*;
@@ -22,6 +22,14 @@ fn job_json(
 
 const CSV: &str = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n\
 m1,a,na,o1,,RT x,100,\nm2,b,nb,o1,,RT x,101,\nm3,a,na,o2,,RT y,500,\nm4,b,nb,o2,,RT y,505,\n";
+
+fn publish_req(groups: &[String], collection: &str, tlp: Tlp) -> PublishRequest {
+    PublishRequest {
+        groups: groups.to_vec(),
+        collection: collection.to_string(),
+        tlp,
+    }
+}
 
 fn request(dataset: &str) -> DetectRequest {
     DetectRequest {
@@ -51,7 +59,7 @@ fn publish_waits_for_the_job_and_republishing_stays_clean() {
     assert_eq!(job_json(&det, &ana, &job).unwrap()["status"], "queued");
     let groups = vec!["group-1".to_string()];
     let err = det
-        .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
+        .publish(&ana, &job, &publish_req(&groups, &col.id, Tlp::Amber))
         .unwrap_err();
     assert!(matches!(err, detect::Error::NotDone { .. }), "{err}");
     det.run(&job);
@@ -59,20 +67,20 @@ fn publish_waits_for_the_job_and_republishing_stays_clean() {
     assert_eq!(v["status"], "done");
     assert_eq!(v["groups"][0]["size"], 2);
     let first = det
-        .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
+        .publish(&ana, &job, &publish_req(&groups, &col.id, Tlp::Amber))
         .unwrap();
-    assert_eq!(first["status"]["failure_count"], 0, "{first}");
+    assert_eq!(first.status.failure_count, 0, "{first:?}");
     // Publishing again adds new SDOs; the accounts keep their ids.
     let again = det
-        .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
+        .publish(&ana, &job, &publish_req(&groups, &col.id, Tlp::Amber))
         .unwrap();
     let f = ObjectFilter {
         types: vec!["user-account".to_string()],
         ..ObjectFilter::default()
     };
     let accounts = t.hub.get_objects(&ana, &col.id, &f, None, None).unwrap();
-    assert_eq!(accounts.objects.len(), 2, "{again}");
-    assert_eq!(again["status"]["failure_count"], 0, "{again}");
+    assert_eq!(accounts.objects.len(), 2, "{again:?}");
+    assert_eq!(again.status.failure_count, 0, "{again:?}");
 }
 
 #[test]
@@ -313,8 +321,8 @@ fn two_organisations_publish_overlapping_detections() {
         let job = det.create_job(who, &request(&ds.id)).unwrap();
         det.run(&job);
         // The same accounts (deterministic ids) are published by both organisations.
-        let out = det.publish(who, &job, &groups, &col.id, tlp).unwrap();
-        assert_eq!(out["status"]["failure_count"], 0, "{out}");
+        let out = det.publish(who, &job, &publish_req(&groups, &col.id, tlp)).unwrap();
+        assert_eq!(out.status.failure_count, 0, "{out:?}");
     }
     let f = ObjectFilter {
         types: vec!["user-account".to_string()],

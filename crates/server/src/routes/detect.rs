@@ -13,12 +13,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use detect::{DetectRequest, Detections};
-use serde_json::{json, Map, Value};
-use store::Tlp;
+use detect::{DetectRequest, Detections, PublishRequest};
+use serde_json::{json, Value};
 
 use crate::auth::Principal;
-use crate::body::{read_body, read_json};
+use crate::body::{read_body, ApiJson};
 use crate::codes::Code;
 use crate::error::{blocking_typed as blocking, hub_code, log_internal, ApiError};
 use crate::filters::query_pairs;
@@ -86,23 +85,6 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/detections/{id}/publish", post(publish))
         .route("/api/v1/detections/{id}/cancel", post(cancel))
         .layer(Extension(det))
-}
-
-async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>, ApiError> {
-    match read_json(headers, body, MAX_JSON).await? {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::invalid("body", "expected a JSON object")),
-    }
-}
-
-fn only_keys(m: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
-    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::invalid(
-            k,
-            format!("unknown property; expected {}", allowed.join(", ")),
-        )),
-        None => Ok(()),
-    }
 }
 
 /// `POST /api/v1/datasets?format=&skip_invalid=&account_type=&name=`: the raw post file.
@@ -176,72 +158,8 @@ async fn list_jobs(Extension(det): Extension<Detections>, Principal(p): Principa
 async fn start(
     Extension(det): Extension<Detections>,
     Principal(p): Principal,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(req): ApiJson<DetectRequest, MAX_JSON>,
 ) -> ApiResult {
-    let m = json_object(&headers, body).await?;
-    only_keys(
-        &m,
-        &["dataset", "networks", "window", "min_weight", "similarity"],
-    )?;
-    let dataset = m
-        .get("dataset")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid("dataset", "required: the dataset id (a string)"))?
-        .to_string();
-    let networks: Vec<String> = match m.get("networks") {
-        None | Some(Value::Null) => ["co_retweet", "co_reply", "co_link", "co_tweet"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).collect(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| ApiError::invalid("networks", "must be a list of network names"))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(ApiError::invalid("networks", "must be a list of names")),
-    };
-    let window = match m.get("window") {
-        None | Some(Value::Null) => Some(60.0),
-        Some(Value::String(s)) if s == "auto" => None,
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "window",
-                "must be a number of seconds or \"auto\"",
-            ))
-        }
-    };
-    let min_weight = match m.get("min_weight") {
-        None | Some(Value::Null) => 2,
-        // JSON Schema's integers include integral numbers written with a fraction (`2.0`).
-        Some(v) => v
-            .as_u64()
-            .or_else(|| {
-                v.as_f64()
-                    .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
-                    .map(|f| f as u64)
-            })
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| ApiError::invalid("min_weight", "must be a positive integer"))?,
-    };
-    let similarity = match m.get("similarity") {
-        None | Some(Value::Null) => 0.8,
-        Some(v) => v
-            .as_f64()
-            .ok_or_else(|| ApiError::invalid("similarity", "must be a number in (0, 1]"))?,
-    };
-    let req = DetectRequest {
-        dataset,
-        networks,
-        window,
-        min_weight,
-        similarity,
-    };
     let id = blocking(move || det.create_job(&p, &req)).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -276,36 +194,10 @@ async fn publish(
     Extension(det): Extension<Detections>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(req): ApiJson<PublishRequest, MAX_JSON>,
 ) -> ApiResult {
-    let m = json_object(&headers, body).await?;
-    only_keys(&m, &["groups", "collection", "tlp"])?;
-    let groups: Vec<String> = m
-        .get("groups")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::invalid("groups", "required: a list of group ids"))?
-        .iter()
-        .map(|g| {
-            g.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| ApiError::invalid("groups", "group ids are strings"))
-        })
-        .collect::<Result<_, _>>()?;
-    let collection = m
-        .get("collection")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid("collection", "required: the collection id"))?
-        .to_string();
-    let tlp = match m.get("tlp") {
-        None | Some(Value::Null) => Tlp::Amber,
-        Some(Value::String(s)) => s
-            .parse()
-            .map_err(|e: stix::UnknownTlp| ApiError::invalid("tlp", e.to_string()))?,
-        Some(_) => return Err(ApiError::invalid("tlp", "must be a string such as AMBER")),
-    };
-    let v = blocking(move || det.publish(&p, &id, &groups, &collection, tlp)).await?;
-    Ok(Json(v).into_response())
+    let outcome = blocking(move || det.publish(&p, &id, &req)).await?;
+    Ok(Json(outcome).into_response())
 }
 
 /// Adds the detection paths and schemas to the OpenAPI document.
