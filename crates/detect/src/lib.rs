@@ -41,9 +41,7 @@ use std::time::Duration;
 
 use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
-use store::{
-    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role,
-};
+use store::{DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role};
 
 pub use store::JobStatus;
 
@@ -54,8 +52,7 @@ mod answer;
 mod error;
 mod request;
 pub use answer::{
-    DetectedGroup, GroupMember, GroupNetwork, PublishOutcome, PublishedGroup, SharedItem,
-    Technique,
+    DetectedGroup, GroupMember, GroupNetwork, PublishOutcome, PublishedGroup, SharedItem, Technique,
 };
 pub use error::{Error, Result};
 pub use request::{DetectRequest, PublishRequest, DEFAULT_NETWORKS, DEFAULT_WINDOW};
@@ -275,7 +272,8 @@ fn encode_result(groups: Vec<DetectedGroup>, account_type: Option<String>) -> Re
 
 /// The groups and account type of a stored result.
 fn decode_result(bytes: &[u8]) -> Result<(Vec<DetectedGroup>, Option<String>)> {
-    let text = inflate(bytes).map_err(|e| Error::internal("reading a stored detection result", e))?;
+    let text =
+        inflate(bytes).map_err(|e| Error::internal("reading a stored detection result", e))?;
     let r: StoredResult = serde_json::from_slice(&text)
         .map_err(|e| Error::internal("a stored detection result does not parse", e))?;
     Ok((r.groups, r.account_type))
@@ -806,22 +804,20 @@ impl Detections {
         }))
         .unwrap_or_else(|_| Err("internal error in the detection engine".to_string()));
         let end = match outcome {
-            Ok((window, groups, account_type)) => {
-                match encode_result(groups, account_type) {
-                    Ok(r) => JobEnd {
-                        status: JobStatus::Done,
-                        error: None,
-                        window_seconds: Some(window),
-                        result: Some(r),
-                    },
-                    Err(e) => JobEnd {
-                        status: JobStatus::Failed,
-                        error: Some(format!("cannot store the result: {e}")),
-                        window_seconds: Some(window),
-                        result: None,
-                    },
-                }
-            }
+            Ok((window, groups, account_type)) => match encode_result(groups, account_type) {
+                Ok(r) => JobEnd {
+                    status: JobStatus::Done,
+                    error: None,
+                    window_seconds: Some(window),
+                    result: Some(r),
+                },
+                Err(e) => JobEnd {
+                    status: JobStatus::Failed,
+                    error: Some(format!("cannot store the result: {e}")),
+                    window_seconds: Some(window),
+                    result: None,
+                },
+            },
             Err(_) if cancel.load(Ordering::SeqCst) => JobEnd {
                 status: JobStatus::Cancelled,
                 error: Some(if lock(&self.state).closing {

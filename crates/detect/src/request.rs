@@ -90,9 +90,7 @@ fn window<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         None | Some(Value::Null) => Ok(default_window()),
         Some(Value::String(s)) if s == "auto" => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
-        Some(_) => Err(D::Error::custom(
-            "must be a number of seconds or \"auto\"",
-        )),
+        Some(_) => Err(D::Error::custom("must be a number of seconds or \"auto\"")),
     }
 }
 

@@ -321,7 +321,9 @@ fn two_organisations_publish_overlapping_detections() {
         let job = det.create_job(who, &request(&ds.id)).unwrap();
         det.run(&job);
         // The same accounts (deterministic ids) are published by both organisations.
-        let out = det.publish(who, &job, &publish_req(&groups, &col.id, tlp)).unwrap();
+        let out = det
+            .publish(who, &job, &publish_req(&groups, &col.id, tlp))
+            .unwrap();
         assert_eq!(out.status.failure_count, 0, "{out:?}");
     }
     let f = ObjectFilter {

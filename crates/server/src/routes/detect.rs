@@ -232,6 +232,18 @@ pub fn merge_openapi(doc: &mut Value) {
         "error": {"type": "string"},
         "groups": {"type": "array", "items": group, "description": "Present when status is done."}
     }});
+    let published = json!({"type": "object", "required": ["status", "published", "technique", "tlp"], "properties": {
+        "status": {"type": "object", "required": ["id", "status", "total_count", "success_count", "failure_count", "pending_count"]},
+        "published": {"type": "array", "items": {"type": "object", "required": ["group", "grouping", "campaign", "note", "relationship", "accounts"], "properties": {
+            "group": {"type": "string"}, "grouping": {"type": "string", "pattern": "^grouping--"},
+            "campaign": {"type": "string", "pattern": "^campaign--"}, "note": {"type": "string", "pattern": "^note--"},
+            "relationship": {"oneOf": [{"type": "string", "pattern": "^relationship--"}, {"type": "null"}]},
+            "accounts": {"type": "integer", "minimum": 0}
+        }}},
+        "technique": {"oneOf": [{"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}, {"type": "null"}]},
+        "tlp": {"type": "string", "enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]},
+        "warning": {"type": "string", "description": "Present when no technique was found."}
+    }});
     let mut job_summary = job.clone();
     if let Some(props) = job_summary["properties"].as_object_mut() {
         props.remove("groups");
@@ -293,7 +305,7 @@ pub fn merge_openapi(doc: &mut Value) {
                 "collection": {"type": "string"},
                 "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}
             }}}}},
-            "responses": {"200": ok("The TAXII status of the ingest, the ids created per group, the technique (or null with a warning).", json!({"type": "object"})), "400": err("Invalid parameter or unknown group."), "401": err("Missing or wrong credentials."), "403": err("Reader role or no write access."), "404": err("Unknown detection or collection."), "409": err("The detection is not done.")}
+            "responses": {"200": ok("The TAXII status of the ingest, the ids created per group, the technique (or null with a warning).", published), "400": err("Invalid parameter or unknown group."), "401": err("Missing or wrong credentials."), "403": err("Reader role or no write access."), "404": err("Unknown detection or collection."), "409": err("The detection is not done.")}
         }}
     });
     if let (Some(target), Value::Object(add)) =
