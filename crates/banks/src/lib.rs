@@ -816,7 +816,8 @@ impl Banks {
     /// enabled entry's indicator gets a new version (new `modified`) at the new marking, so
     /// it is what TAXII readers see as the latest version. When the new level is more
     /// restrictive, every stored version of the bank's indicators at a less restrictive
-    /// marking (older versions, and the revoked versions of disabled entries) is deleted, so
+    /// marking (older versions, the revoked versions of disabled entries and the revoked
+    /// indicators that re-enabled entries left behind) is deleted, so
     /// `match[version]=all` gives nobody the new marking excludes the content. Lowering the
     /// level deletes nothing: older versions stay readable only under their stricter marking.
     fn remark(&self, p: &Principal, old: &Bank, new: &Bank) -> Result<()> {
@@ -864,6 +865,20 @@ impl Banks {
                 let ids: Vec<String> = chunk.iter().map(|e| e.stix_id.clone()).collect();
                 self.hub
                     .delete_looser_versions(&new.collection_id, ids, new.tlp)?;
+            }
+        }
+        if new.tlp > old.tlp {
+            // The revoked indicators entries left when they were enabled again are the
+            // bank's too.
+            let retired: Vec<String> = self
+                .store()
+                .retired_stix_ids(old.id)?
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect();
+            for ids in retired.chunks(PUBLISH_CHUNK) {
+                self.hub
+                    .delete_looser_versions(&new.collection_id, ids.to_vec(), new.tlp)?;
             }
         }
         Ok(())

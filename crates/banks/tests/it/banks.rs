@@ -859,6 +859,7 @@ proptest! {
         start in tlp_strategy(),
         changes in prop::collection::vec(tlp_strategy(), 1..5),
         disable_one in any::<bool>(),
+        reenable in any::<bool>(),
     ) {
         let w = world();
         let hub = &w.t.hub;
@@ -871,6 +872,10 @@ proptest! {
         banks.add_entries(&w.partner, "b", &[input("md5", &"3".repeat(32))]).unwrap();
         if disable_one {
             banks.set_entry_enabled(&w.owner, "b", added[0].id, false).unwrap();
+            // Enabled again, the entry is a new indicator; the revoked one must follow too.
+            if reenable {
+                banks.set_entry_enabled(&w.owner, "b", added[0].id, true).unwrap();
+            }
         }
         let col = banks.get_bank(&w.owner, "b").unwrap().collection_id;
         let every = hub::ObjectFilter {
@@ -949,4 +954,77 @@ proptest! {
             }
         }
     }
+}
+
+/// Issue 9's leftover: an entry disabled and enabled again is published as a new indicator,
+/// and its old, revoked indicator must follow the bank's TLP like every other version: after a
+/// raise nobody the new level excludes reads any version of it.
+#[test]
+fn a_reenabled_entrys_old_indicator_follows_a_tlp_raise() {
+    let w = world();
+    let hub = &w.t.hub;
+    let banks = &w.banks;
+    hub.grant(Actor::Operator, "outsider", "hashes", RO)
+        .unwrap();
+    banks
+        .create_bank(&w.owner, &NewBankRequest::new("re", "hashes", Tlp::Green))
+        .unwrap();
+    let added = banks
+        .add_entries(&w.owner, "re", &[input("md5", &"7".repeat(32))])
+        .unwrap();
+    let first = added[0].stix_id.clone();
+    banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, false)
+        .unwrap();
+    let again = banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, true)
+        .unwrap();
+    assert_ne!(again.stix_id, first, "enabling publishes a new indicator");
+    let every = hub::ObjectFilter {
+        types: vec!["indicator".into()],
+        versions: store::VersionFilter {
+            all: true,
+            ..store::VersionFilter::default()
+        },
+        ..hub::ObjectFilter::default()
+    };
+    let col = banks.get_bank(&w.owner, "re").unwrap().collection_id;
+    let seen = common::read_all(hub, &w.outsider, &col, &every);
+    assert_eq!(
+        seen.len(),
+        3,
+        "two versions of the old indicator, one of the new"
+    );
+    for (tlp, outsider_may) in [(Tlp::Amber, true), (Tlp::Red, false)] {
+        banks
+            .update_bank(
+                &w.owner,
+                "re",
+                &BankUpdate {
+                    tlp: Some(tlp),
+                    ..BankUpdate::default()
+                },
+            )
+            .unwrap();
+        for who in [&w.owner, &w.partner, &w.outsider] {
+            for o in common::read_all(hub, who, &col, &every) {
+                assert_eq!(
+                    o["object_marking_refs"][0].as_str(),
+                    Some(tlp.marking_id()),
+                    "{} reads a version of {} looser than {tlp:?}",
+                    who.org.slug,
+                    o["id"]
+                );
+            }
+        }
+        let outsider = common::read_all(hub, &w.outsider, &col, &every);
+        assert_eq!(!outsider.is_empty(), outsider_may, "{outsider:?}");
+    }
+    // The entry still disables and enables at the new level.
+    banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, false)
+        .unwrap();
+    banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, true)
+        .unwrap();
 }

@@ -629,7 +629,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "responses": ok(err(&["400", "401", "404", "500"]), "200", "The bank.", sref("Bank"))
             },
             "patch": {
-                "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only). A TLP change publishes a new version of every enabled entry's indicator at the new marking; raising it also deletes the stored indicator versions at less restrictive markings.",
+                "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only). A TLP change publishes a new version of every enabled entry's indicator at the new marking; raising it also deletes the stored indicator versions at less restrictive markings, those of the revoked indicators that re-enabled entries left behind included.",
                 "parameters": [bank_param],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": sref("BankUpdate")}}},
                 "responses": ok(err(&["400", "401", "403", "404", "415", "500"]), "200", "The bank.", sref("Bank"))
