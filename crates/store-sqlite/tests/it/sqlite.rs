@@ -689,8 +689,9 @@ fn migration_8_adds_detection_tables() {
     assert!(s.list_jobs(org.id).unwrap().is_empty());
 }
 
-/// The retired-indicators migration adds its table to a database without it; the entries
-/// keep their current indicators and start with no retired one.
+/// The retired-indicators migration adds its table to a database without it and finds the
+/// earlier, revoked indicators of entries enabled again (same hash, bank and contributor);
+/// later changes keep the ids an entry leaves.
 #[test]
 fn migration_adds_retired_bank_indicators() {
     use store::{BankStore, Labels, NewBank, NewEntry, SignalType};
@@ -708,6 +709,7 @@ fn migration_adds_retired_bank_indicators() {
         })
         .unwrap();
     let first = "indicator--00000000-0000-4000-8000-000000000001";
+    let current = "indicator--00000000-0000-4000-8000-000000000002";
     let e = s
         .add_entries(&[NewEntry {
             bank_id: b.id,
@@ -715,11 +717,34 @@ fn migration_adds_retired_bank_indicators() {
             value: "0".repeat(32),
             labels: Labels::default(),
             contributor_org_id: org,
-            stix_id: first.into(),
+            stix_id: current.into(),
             created: 1,
         }])
         .unwrap()
         .remove(0);
+    // What a previous release left: the entry's first indicator, revoked, and an unrelated
+    // revoked indicator of another hash.
+    let identity = s.org_by_id(org).unwrap().unwrap().identity_id;
+    let user = s.list_users(None).unwrap()[0].id;
+    let revoked = |id: &str, value: &str| NewObject {
+        id: id.into(),
+        json: format!(
+            r#"{{"type":"indicator","id":"{id}","name":"md5 hash in bank tvec","pattern":"[file:hashes.MD5 = '{value}']","revoked":true}}"#
+        ),
+        created_by_ref: Some(identity.clone()),
+        revoked: true,
+        ..indicator(1, (user, org))
+    };
+    let objs = [
+        revoked(first, &"0".repeat(32)),
+        revoked(
+            "indicator--00000000-0000-4000-8000-000000000003",
+            &"1".repeat(32),
+        ),
+    ];
+    for outcome in s.add_objects(&objs).unwrap() {
+        outcome.unwrap();
+    }
     drop(s);
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(&format!(
@@ -731,17 +756,15 @@ fn migration_adds_retired_bank_indicators() {
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(s.entry_by_id(e.id).unwrap(), Some(e.clone()));
-    assert!(s.retired_stix_ids(b.id).unwrap().is_empty());
-    s.set_entry_enabled(e.id, false, 2, first).unwrap();
-    s.set_entry_enabled(
-        e.id,
-        true,
-        3,
-        "indicator--00000000-0000-4000-8000-000000000002",
-    )
-    .unwrap();
     assert_eq!(
         s.retired_stix_ids(b.id).unwrap(),
         [(e.id, first.to_string())]
+    );
+    s.set_entry_enabled(e.id, false, 2, current).unwrap();
+    let third = "indicator--00000000-0000-4000-8000-000000000004";
+    s.set_entry_enabled(e.id, true, 3, third).unwrap();
+    assert_eq!(
+        s.retired_stix_ids(b.id).unwrap(),
+        [(e.id, first.to_string()), (e.id, current.to_string())]
     );
 }
