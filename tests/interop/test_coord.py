@@ -194,7 +194,11 @@ def test_output_is_byte_identical_across_runs(rrm_bin, generated, tmp_path):
         outs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outs[0] == outs[1]
     assert set(outs[0]) == {f"{n}.csv" for n in NETWORKS} | {"groups.json", "network.graphml"}
-    header = outs[0]["co_retweet.csv"].split(b"\n", 1)[0]
+    # RFC 4180, the one CSV dialect: every record ends in CRLF.
+    for name, data in outs[0].items():
+        if name.endswith(".csv"):
+            assert data.endswith(b"\r\n") and data.count(b"\n") == data.count(b"\r\n"), name
+    header = outs[0]["co_retweet.csv"].split(b"\r\n", 1)[0]
     assert header == b"source,target,weight,edge_type"
     rows = outs[0]["co_retweet.csv"].decode().splitlines()[1:]
     keys = [tuple(r.split(",")[:2]) for r in rows]

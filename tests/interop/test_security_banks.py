@@ -278,3 +278,36 @@ def test_bank_tlp_change_remarks_indicators_over_taxii(new_hub):
     assert all(o["modified"] > red["modified"] for o in latest for red in mine if red["id"] == o["id"])
     assert len(indicators(h, "pia", cid, "all")) == 2
     assert len(indicators(h, "olga", cid, "all")) == 4
+
+
+def test_reenabled_entrys_old_indicator_is_remarked_too(new_hub):
+    """An entry disabled and enabled again is a new indicator; after a raise to RED the partner
+    reads no version of the old, revoked one either (issue 9's leftover)."""
+    h = new_hub()
+    h.org("owner")
+    h.org("partner", sector="platform")
+    h.user("owner", "olga")
+    h.user("partner", "pia")
+    cid = h.collection("hashes", "Hash bank publication")
+    h.grant("owner", "hashes", write=True)
+    h.grant("partner", "hashes")
+    h.start()
+    assert call(h, "POST", "/api/v1/banks", "olga",
+                json={"name": "tvec", "collection": "hashes", "tlp": "green"}).status_code == 201
+    r = call(h, "POST", "/api/v1/banks/tvec/entries", "olga",
+             json={"entries": [{"signal_type": "md5", "value": "ef" * 16}]})
+    assert r.status_code == 201, r.text
+    entry = r.json()["entries"][0]
+    for action in ("disable", "enable"):
+        r = call(h, "POST", f"/api/v1/banks/tvec/entries/{entry['id']}/{action}", "olga")
+        assert r.status_code == 200, r.text
+    assert r.json()["stix_id"] != entry["stix_id"]
+    seen = indicators(h, "pia", cid, "all")
+    assert {o["id"] for o in seen} == {entry["stix_id"], r.json()["stix_id"]}
+    assert any(o.get("revoked") for o in seen)
+
+    r = call(h, "PATCH", "/api/v1/banks/tvec", "olga", json={"tlp": "red"})
+    assert r.status_code == 200, r.text
+    assert indicators(h, "pia", cid, "all") == []
+    mine = indicators(h, "olga", cid, "all")
+    assert mine and all(o["object_marking_refs"] == [RED] for o in mine), mine

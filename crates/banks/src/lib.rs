@@ -5,7 +5,7 @@
 //! Access: an organisation may use a bank when it may read the bank's collection and
 //! `stix::access::may_see` lets it see an object at the bank's TLP (for TLP:RED, only the
 //! owner organisation, named as the sole recipient). Banks an organisation may not use
-//! answer `NotFound`, exactly like banks that do not exist.
+//! answer [`Error::UnknownBank`], exactly like banks that do not exist.
 //!
 //! Matching: one [`pdq::index::Index`] over every PDQ entry of every bank, and hash maps for
 //! MD5 and SHA-256, built when the hub starts and updated under the bank write lock before
@@ -40,7 +40,8 @@
 //! hub.grant(op, "gov-ca", "hashes", Access { read: true, write: true }).unwrap();
 //! let alice = hub.principal_for("alice").unwrap();
 //!
-//! banks.create_bank(&alice, "terror", "", Tlp::Green, "hashes").unwrap();
+//! let bank = banks::NewBankRequest::new("terror", "hashes", Tlp::Green);
+//! banks.create_bank(&alice, &bank).unwrap();
 //! let entry = banks::EntryInput {
 //!     signal_type: "md5".into(),
 //!     value: "d41d8cd98f00b204e9800998ecf8427e".into(),
@@ -63,7 +64,12 @@ use store::{
     NewBank, NewEntry, Role, SignalType, Tlp,
 };
 
-use hub::{now_micros, now_secs, Hub, HubError, Principal};
+use hub::{now_micros, now_secs, Hub, Principal};
+
+mod error;
+mod request;
+pub use error::{Error, Result};
+pub use request::{FeedbackRequest, MatchRequest, NewBankRequest, UpdateBankRequest};
 
 /// Entries published per ingest call during a bulk add.
 const PUBLISH_CHUNK: usize = 5_000;
@@ -188,7 +194,7 @@ struct BankState {
 
 impl BankState {
     /// Builds the index from every entry in the store.
-    fn load(store: &dyn BankStore) -> Result<BankState, HubError> {
+    fn load(store: &dyn BankStore) -> Result<BankState> {
         let mut pdq_entries: Vec<(u64, PdqHash)> = Vec::new();
         let mut disabled: Vec<u64> = Vec::new();
         let mut index = BankIndex::default();
@@ -201,7 +207,7 @@ impl BankState {
                 index.bank_of.insert(e.id, e.bank_id);
                 if e.signal_type == SignalType::Pdq {
                     let hash = PdqHash::from_hex(&e.value).map_err(|err| {
-                        HubError::internal(
+                        Error::internal(
                             format!("bank entry {} holds an invalid PDQ hash", e.id),
                             err.to_string(),
                         )
@@ -331,7 +337,7 @@ fn check_label(field: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_bank_name(name: &str) -> Result<(), HubError> {
+fn check_bank_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -340,7 +346,7 @@ fn check_bank_name(name: &str) -> Result<(), HubError> {
     if ok {
         Ok(())
     } else {
-        Err(HubError::invalid(
+        Err(Error::invalid(
             "name",
             format!("bank name {name:?} must be 1 to 64 characters of a-z, 0-9 and '-'"),
         ))
@@ -348,10 +354,10 @@ fn check_bank_name(name: &str) -> Result<(), HubError> {
 }
 
 /// The threshold of a match (default 31); `Invalid` on `threshold` above [`MAX_THRESHOLD`].
-fn check_threshold(threshold: Option<u32>) -> Result<u32, HubError> {
+fn check_threshold(threshold: Option<u32>) -> Result<u32> {
     let threshold = threshold.unwrap_or(pdq::DEFAULT_THRESHOLD);
     if threshold > MAX_THRESHOLD {
-        return Err(HubError::invalid(
+        return Err(Error::invalid(
             "threshold",
             format!(
                 "must be between 0 and {MAX_THRESHOLD} (PDQ's match threshold is {}; beyond \
@@ -363,9 +369,9 @@ fn check_threshold(threshold: Option<u32>) -> Result<u32, HubError> {
     Ok(threshold)
 }
 
-fn require_writer(p: &Principal) -> Result<(), HubError> {
+fn require_writer(p: &Principal) -> Result<()> {
     if p.user.role == Role::Reader {
-        return Err(HubError::Forbidden(format!(
+        return Err(Error::Forbidden(format!(
             "user '{}' has the reader role; changing banks needs analyst or admin",
             p.user.username
         )));
@@ -379,10 +385,10 @@ thread_local! {
 
 /// Hashes image bytes: PDQ with its quality, MD5 and SHA-256. A 0-byte, corrupt, truncated
 /// or unrecognised image gives `Invalid` on field `image`.
-pub fn hash_image(bytes: &[u8]) -> Result<ImageHashes, HubError> {
+pub fn hash_image(bytes: &[u8]) -> Result<ImageHashes> {
     let pdq = HASHER
         .with(|h| h.borrow_mut().hash_bytes(bytes))
-        .map_err(|e| HubError::invalid("image", e.to_string()))?;
+        .map_err(|e| Error::invalid("image", e.to_string()))?;
     Ok(ImageHashes {
         pdq: pdq.hash.to_hex(),
         quality: pdq.quality,
@@ -403,7 +409,7 @@ fn pattern(t: SignalType, value: &str) -> String {
 
 /// Parses a CSV or JSON bulk file into entry inputs; errors name the line and column (CSV)
 /// or the entry index and property (JSON).
-pub fn parse_entries(format: EntryFormat, data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
+pub fn parse_entries(format: EntryFormat, data: &[u8]) -> Result<Vec<EntryInput>> {
     match format {
         EntryFormat::Csv => parse_csv(data),
         EntryFormat::Json => parse_json(data),
@@ -428,14 +434,14 @@ const CSV_COLUMNS: [&str; 5] = [
     "behaviour",
 ];
 
-fn parse_csv(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
+fn parse_csv(data: &[u8]) -> Result<Vec<EntryInput>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .from_reader(data);
     let headers = rdr
         .headers()
-        .map_err(|e| HubError::invalid("file", format!("line 1: {e}")))?
+        .map_err(|e| Error::invalid("file", format!("line 1: {e}")))?
         .clone();
     let mut cols = [None::<usize>; 5];
     for (i, h) in headers.iter().enumerate() {
@@ -443,14 +449,14 @@ fn parse_csv(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
         match CSV_COLUMNS.iter().position(|c| *c == h) {
             Some(k) if cols[k].is_none() => cols[k] = Some(i),
             Some(_) => {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "file",
                     format!("line 1, column {}: column {h:?} appears twice", i + 1),
                 ))
             }
             None if EXPORT_ONLY_COLUMNS.contains(&h) => {}
             None => {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "file",
                     format!(
                         "line 1, column {}: unknown column {h:?}; expected signal_type, value \
@@ -462,7 +468,7 @@ fn parse_csv(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
         }
     }
     let (Some(t_col), Some(v_col)) = (cols[0], cols[1]) else {
-        return Err(HubError::invalid(
+        return Err(Error::invalid(
             "file",
             "line 1: the header must name the columns signal_type and value",
         ));
@@ -471,7 +477,7 @@ fn parse_csv(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
-            HubError::invalid("file", format!("line {line}: {e}"))
+            Error::invalid("file", format!("line {line}: {e}"))
         })?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |c: Option<usize>| {
@@ -496,7 +502,7 @@ fn parse_csv(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
                 .and_then(|k| cols[k])
                 .map(|i| i + 1)
                 .unwrap_or(0);
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "file",
                 format!("line {line}, column {col} ({}): {}", e.0, e.1),
             ));
@@ -505,22 +511,22 @@ fn parse_csv(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
     Ok(out)
 }
 
-fn parse_json(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
+fn parse_json(data: &[u8]) -> Result<Vec<EntryInput>> {
     let v: Value = serde_json::from_slice(data)
-        .map_err(|e| HubError::invalid("file", format!("not valid JSON: {e}")))?;
+        .map_err(|e| Error::invalid("file", format!("not valid JSON: {e}")))?;
     let items = match &v {
         Value::Array(a) => a,
         Value::Object(m) => match m.get("entries") {
             Some(Value::Array(a)) => a,
             _ => {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "file",
                     "expected {\"entries\": [...]} or a JSON array of entries",
                 ))
             }
         },
         _ => {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "file",
                 "expected {\"entries\": [...]} or a JSON array of entries",
             ))
@@ -529,24 +535,24 @@ fn parse_json(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Value::Object(m) = item else {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "file",
                 format!("entries[{i}]: must be an object"),
             ));
         };
         for k in m.keys() {
             if !CSV_COLUMNS.contains(&k.as_str()) && !EXPORT_ONLY_COLUMNS.contains(&k.as_str()) {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "file",
                     format!("entries[{i}].{k}: unknown property"),
                 ));
             }
         }
-        let get = |k: &str| -> Result<String, HubError> {
+        let get = |k: &str| -> Result<String> {
             match m.get(k) {
                 None | Some(Value::Null) => Ok(String::new()),
                 Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(HubError::invalid(
+                Some(_) => Err(Error::invalid(
                     "file",
                     format!("entries[{i}].{k}: must be a string"),
                 )),
@@ -562,7 +568,7 @@ fn parse_json(data: &[u8]) -> Result<Vec<EntryInput>, HubError> {
             },
         };
         if let Err((field, msg)) = check_input(&input) {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "file",
                 format!("entries[{i}].{field}: {msg}"),
             ));
@@ -614,7 +620,7 @@ impl std::fmt::Debug for Banks {
 
 impl Banks {
     /// Opens the bank service over its store, building the matching index from every entry.
-    pub fn new(hub: Hub, store: Arc<dyn BankStore>) -> Result<Banks, HubError> {
+    pub fn new(hub: Hub, store: Arc<dyn BankStore>) -> Result<Banks> {
         let state = BankState::load(store.as_ref())?;
         Ok(Banks {
             hub,
@@ -646,7 +652,7 @@ impl Banks {
     /// Whether the caller's organisation may use (match against, read) a bank: it may read
     /// the bank's collection and `may_see` allows the bank's TLP, the owner organisation's
     /// identity being the only recipient.
-    pub fn may_use_bank(&self, p: &Principal, bank: &Bank) -> Result<bool, HubError> {
+    pub fn may_use_bank(&self, p: &Principal, bank: &Bank) -> Result<bool> {
         let access = self.hub.org_access(p.org.id, &bank.collection_id)?;
         let owner_identity = match bank.tlp {
             Tlp::Red => self
@@ -672,15 +678,17 @@ impl Banks {
         Ok(may_see(&reader, &obj))
     }
 
-    /// A bank the caller may use, by reference; `NotFound` otherwise.
+    /// A bank the caller may use, by reference; [`Error::UnknownBank`] otherwise.
     ///
     /// Bank names are unique per organisation. A reference is `NAME` or `ORG:NAME` (the owner
     /// organisation's slug). `NAME` is the caller's own organisation's bank of that name if
     /// it has one, otherwise the only usable bank of that name; when several other
     /// organisations' usable banks share it, the answer is `Invalid` on `bank`, listing the
     /// `ORG:NAME` forms. Banks the caller may not use are never counted or named.
-    pub fn get_bank(&self, p: &Principal, reference: &str) -> Result<Bank, HubError> {
-        let not_found = || HubError::NotFound(format!("bank '{reference}'"));
+    pub fn get_bank(&self, p: &Principal, reference: &str) -> Result<Bank> {
+        let not_found = || Error::UnknownBank {
+            reference: reference.to_string(),
+        };
         let (owner, name) = match reference.split_once(':') {
             Some((org, name)) => (Some(org), name),
             None => (None, reference),
@@ -718,7 +726,7 @@ impl Banks {
                         forms.push(format!("{}:{name}", o.slug));
                     }
                 }
-                Err(HubError::invalid(
+                Err(Error::invalid(
                     "bank",
                     format!(
                         "several organisations' banks are named '{name}'; name one as \
@@ -731,7 +739,7 @@ impl Banks {
     }
 
     /// The slug of a bank's owner organisation (empty if it is unknown).
-    pub fn bank_owner(&self, bank: &Bank) -> Result<String, HubError> {
+    pub fn bank_owner(&self, bank: &Bank) -> Result<String> {
         Ok(self
             .hub
             .org_by_id(bank.owner_org_id)?
@@ -740,7 +748,7 @@ impl Banks {
     }
 
     /// Every bank the caller may use, by name (disabled ones included).
-    pub fn list_banks(&self, p: &Principal) -> Result<Vec<Bank>, HubError> {
+    pub fn list_banks(&self, p: &Principal) -> Result<Vec<Bank>> {
         let mut out = Vec::new();
         for b in self.store().list_banks()? {
             if self.may_use_bank(p, &b)? {
@@ -750,27 +758,21 @@ impl Banks {
         Ok(out)
     }
 
-    /// Creates a bank owned by the caller's organisation, published to `collection` (UUID or
-    /// slug), which the organisation must be able to write. Needs analyst or admin.
-    pub fn create_bank(
-        &self,
-        p: &Principal,
-        name: &str,
-        description: &str,
-        tlp: Tlp,
-        collection: &str,
-    ) -> Result<Bank, HubError> {
+    /// Creates a bank owned by the caller's organisation, published to its collection (UUID
+    /// or slug), which the organisation must be able to write; TLP AMBER unless given. Needs
+    /// analyst or admin.
+    pub fn create_bank(&self, p: &Principal, req: &NewBankRequest) -> Result<Bank> {
         require_writer(p)?;
+        let (name, collection) = (req.name.as_str(), req.collection.as_str());
+        let description = req.description.as_deref().unwrap_or_default();
+        let tlp = req.tlp.unwrap_or(Tlp::Amber);
         check_bank_name(name)?;
         if description.len() > 4000 {
-            return Err(HubError::invalid(
-                "description",
-                "must be at most 4000 bytes",
-            ));
+            return Err(Error::invalid("description", "must be at most 4000 bytes"));
         }
         let (col, access) = self.hub.collection_for(p, collection)?;
         if col.id == self.hub.directory_id() || !access.write {
-            return Err(HubError::Forbidden(format!(
+            return Err(Error::Forbidden(format!(
                 "organisation '{}' may not write to collection '{collection}', so it cannot \
                  publish a bank there",
                 p.org.slug
@@ -787,26 +789,18 @@ impl Banks {
 
     /// Changes a bank's description, TLP or enabled flag; only the owner organisation's
     /// analysts and admins may.
-    pub fn update_bank(
-        &self,
-        p: &Principal,
-        name: &str,
-        update: &BankUpdate,
-    ) -> Result<Bank, HubError> {
+    pub fn update_bank(&self, p: &Principal, name: &str, update: &BankUpdate) -> Result<Bank> {
         require_writer(p)?;
         // The bank is read under the lock, so a concurrent change cannot leave it stale.
         let _guard = self.bank_lock();
         let bank = self.get_bank(p, name)?;
         if bank.owner_org_id != p.org.id {
-            return Err(HubError::Forbidden(format!(
+            return Err(Error::Forbidden(format!(
                 "only the owner organisation may change bank '{name}'"
             )));
         }
         if update.description.as_ref().is_some_and(|d| d.len() > 4000) {
-            return Err(HubError::invalid(
-                "description",
-                "must be at most 4000 bytes",
-            ));
+            return Err(Error::invalid("description", "must be at most 4000 bytes"));
         }
         if let Some(tlp) = update.tlp.filter(|t| *t != bank.tlp) {
             let remarked = Bank {
@@ -822,10 +816,11 @@ impl Banks {
     /// enabled entry's indicator gets a new version (new `modified`) at the new marking, so
     /// it is what TAXII readers see as the latest version. When the new level is more
     /// restrictive, every stored version of the bank's indicators at a less restrictive
-    /// marking (older versions, and the revoked versions of disabled entries) is deleted, so
+    /// marking (older versions, the revoked versions of disabled entries and the revoked
+    /// indicators that re-enabled entries left behind) is deleted, so
     /// `match[version]=all` gives nobody the new marking excludes the content. Lowering the
     /// level deletes nothing: older versions stay readable only under their stricter marking.
-    fn remark(&self, p: &Principal, old: &Bank, new: &Bank) -> Result<(), HubError> {
+    fn remark(&self, p: &Principal, old: &Bank, new: &Bank) -> Result<()> {
         let mut identities: HashMap<i64, String> = HashMap::new();
         for o in self.hub.orgs()? {
             identities.insert(o.id, o.identity_id);
@@ -863,13 +858,27 @@ impl Banks {
                     .publish_generated(p, &new.collection_id, "a bank indicator", &records)?
             {
                 outcome.map_err(|err| {
-                    HubError::internal(format!("re-marking bank '{}'", old.name), err)
+                    Error::internal(format!("re-marking bank '{}'", old.name), err)
                 })?;
             }
             if new.tlp > old.tlp {
                 let ids: Vec<String> = chunk.iter().map(|e| e.stix_id.clone()).collect();
                 self.hub
                     .delete_looser_versions(&new.collection_id, ids, new.tlp)?;
+            }
+        }
+        if new.tlp > old.tlp {
+            // The revoked indicators entries left when they were enabled again are the
+            // bank's too.
+            let retired: Vec<String> = self
+                .store()
+                .retired_stix_ids(old.id)?
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect();
+            for ids in retired.chunks(PUBLISH_CHUNK) {
+                self.hub
+                    .delete_looser_versions(&new.collection_id, ids.to_vec(), new.tlp)?;
             }
         }
         Ok(())
@@ -884,14 +893,14 @@ impl Banks {
         p: &Principal,
         bank: &str,
         inputs: &[EntryInput],
-    ) -> Result<Vec<BankEntry>, HubError> {
+    ) -> Result<Vec<BankEntry>> {
         require_writer(p)?;
         // Under the lock, so new entries are published at the bank's current TLP.
         let _guard = self.bank_lock();
         let bank = self.get_bank(p, bank)?;
         let (_, access) = self.hub.collection_for(p, &bank.collection_id)?;
         if !access.write {
-            return Err(HubError::Forbidden(format!(
+            return Err(Error::Forbidden(format!(
                 "organisation '{}' may not write to the collection of bank '{}'",
                 p.org.slug, bank.name
             )));
@@ -900,9 +909,9 @@ impl Banks {
         let mut seen: HashSet<(SignalType, String)> = HashSet::with_capacity(inputs.len());
         for (i, e) in inputs.iter().enumerate() {
             let (t, value) = check_input(e)
-                .map_err(|(field, msg)| HubError::invalid(&format!("entries[{i}].{field}"), msg))?;
+                .map_err(|(field, msg)| Error::invalid(&format!("entries[{i}].{field}"), msg))?;
             if !seen.insert((t, value.clone())) {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     &format!("entries[{i}].value"),
                     format!("{t} {value} appears more than once in the input"),
                 ));
@@ -911,7 +920,7 @@ impl Banks {
         }
         for (i, (t, value, _)) in checked.iter().enumerate() {
             if self.store().entry_by_value(bank.id, *t, value)?.is_some() {
-                return Err(HubError::Conflict(format!(
+                return Err(Error::Conflict(format!(
                     "entries[{i}]: {t} {value} is already in bank '{}'",
                     bank.name
                 )));
@@ -962,12 +971,12 @@ impl Banks {
     }
 
     /// Stores indicators through the ingest path; any failure is an error.
-    fn publish(&self, p: &Principal, bank: &Bank, objects: Vec<Value>) -> Result<(), HubError> {
+    fn publish(&self, p: &Principal, bank: &Bank, objects: Vec<Value>) -> Result<()> {
         let status = self.hub.add_objects(p, &bank.collection_id, objects)?;
         let failures = status.failures;
         if let Some(first) = failures.first() {
             let first = serde_json::to_string(first).unwrap_or_default();
-            return Err(HubError::broken(format!(
+            return Err(Error::broken(format!(
                 "publishing bank '{}' to its collection failed for {} indicator(s); first: {first}",
                 bank.name,
                 failures.len()
@@ -1044,20 +1053,21 @@ impl Banks {
         obj
     }
 
-    /// An entry of a bank the caller may use; `NotFound` otherwise.
+    /// An entry of a bank the caller may use; [`Error::UnknownEntry`] (or `UnknownBank`) otherwise.
     pub fn get_entry(
         &self,
         p: &Principal,
         bank: &str,
         entry_id: i64,
-    ) -> Result<(BankEntry, FeedbackCounts), HubError> {
+    ) -> Result<(BankEntry, FeedbackCounts)> {
         let bank = self.get_bank(p, bank)?;
         let entry = self
             .store()
             .entry_by_id(entry_id)?
             .filter(|e| e.bank_id == bank.id)
-            .ok_or_else(|| {
-                HubError::NotFound(format!("entry {entry_id} in bank '{}'", bank.name))
+            .ok_or_else(|| Error::UnknownEntry {
+                bank: bank.name.clone(),
+                entry: entry_id,
             })?;
         let counts = self.store().feedback_counts(entry.id)?;
         Ok((entry, counts))
@@ -1072,13 +1082,13 @@ impl Banks {
         bank: &str,
         entry_id: i64,
         enabled: bool,
-    ) -> Result<BankEntry, HubError> {
+    ) -> Result<BankEntry> {
         require_writer(p)?;
         let _guard = self.bank_lock();
         let bank_rec = self.get_bank(p, bank)?;
         let (entry, _) = self.get_entry(p, bank, entry_id)?;
         if entry.contributor_org_id != p.org.id {
-            return Err(HubError::Forbidden(format!(
+            return Err(Error::Forbidden(format!(
                 "only the organisation that contributed entry {entry_id} may disable or enable it"
             )));
         }
@@ -1135,7 +1145,7 @@ impl Banks {
         bank: &str,
         entry_id: i64,
         kind: FeedbackKind,
-    ) -> Result<FeedbackCounts, HubError> {
+    ) -> Result<FeedbackCounts> {
         let (entry, _) = self.get_entry(p, bank, entry_id)?;
         self.store().put_feedback(&Feedback {
             entry_id: entry.id,
@@ -1160,8 +1170,8 @@ impl Banks {
         bank: &str,
         format: EntryFormat,
         data: &[u8],
-    ) -> Result<Vec<BankEntry>, HubError> {
-        // Check access before parsing, so an unknown bank answers NotFound.
+    ) -> Result<Vec<BankEntry>> {
+        // Check access before parsing, so an unknown bank answers UnknownBank.
         self.get_bank(p, bank)?;
         let inputs = parse_entries(format, data)?;
         self.add_entries(p, bank, &inputs)
@@ -1170,12 +1180,7 @@ impl Banks {
     /// Every entry of a bank (enabled or not), as CSV (columns `id, signal_type, value,
     /// content_type, producing_entity, behaviour, enabled, contributor, created, updated,
     /// stix_id`) or JSON `{"entries": [...]}` with the same fields.
-    pub fn export_entries(
-        &self,
-        p: &Principal,
-        bank: &str,
-        format: EntryFormat,
-    ) -> Result<String, HubError> {
+    pub fn export_entries(&self, p: &Principal, bank: &str, format: EntryFormat) -> Result<String> {
         let bank = self.get_bank(p, bank)?;
         let mut orgs: HashMap<i64, String> = HashMap::new();
         for o in self.hub.orgs()? {
@@ -1248,12 +1253,12 @@ impl Banks {
         p: &Principal,
         queries: &[MatchQuery],
         threshold: Option<u32>,
-    ) -> Result<Vec<MatchList>, HubError> {
+    ) -> Result<Vec<MatchList>> {
         let threshold = check_threshold(threshold)?;
         let mut parsed = Vec::with_capacity(queries.len());
         for (i, q) in queries.iter().enumerate() {
             let v = normalise_value(q.signal_type, &q.value)
-                .map_err(|m| HubError::invalid(&format!("hashes[{i}]"), m))?;
+                .map_err(|m| Error::invalid(&format!("hashes[{i}]"), m))?;
             parsed.push((q.signal_type, v));
         }
         let usable: HashMap<i64, Bank> = self
@@ -1369,11 +1374,11 @@ impl Banks {
         p: &Principal,
         bytes: &[u8],
         threshold: Option<u32>,
-    ) -> Result<(ImageHashes, MatchList), HubError> {
+    ) -> Result<(ImageHashes, MatchList)> {
         check_threshold(threshold)?;
         let hashes = hash_image(bytes)?;
         if hashes.quality < pdq::MIN_MATCH_QUALITY {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "image",
                 format!(
                     "the image's PDQ quality is {}, below the minimum of {} for matching \

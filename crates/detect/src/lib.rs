@@ -6,12 +6,12 @@
 //! the job's parameters, state, progress and result), so they survive a restart; a job that
 //! was queued or running when its process stopped is marked failed ("interrupted by a
 //! restart") when a pooled service starts. Each is visible only to the organisation that
-//! created it; others get `NotFound`, never told apart from a missing id. [`DetectLimits`]
+//! created it; others get [`Error::UnknownDataset`] or [`Error::UnknownJob`], never told apart from a missing id. [`DetectLimits`]
 //! bound every organisation on its own: its oldest dataset gives way to its new upload, its
 //! oldest finished job to its new job, and a running or queued job is never evicted (an
 //! organisation with too many active jobs is refused until one ends or is cancelled). Jobs run
 //! on the bounded worker facility [`hub::work`] ([`Detections::with_workers`]) and wait as
-//! `queued`; when its queue is full a new job is refused (`Busy`);
+//! `queued`; when its queue is full a new job is refused ([`Error::Busy`]);
 //! [`Detections::cancel`] and [`Detections::shutdown`] stop them through a flag the engine
 //! checks as it sweeps.
 //!
@@ -30,7 +30,7 @@
 //! let ana = hub.principal_for("ana").unwrap();
 //!
 //! let det = detect::Detections::new(hub, store, detect::DetectLimits::default());
-//! assert_eq!(det.job(&ana, "no-such-job").unwrap_err().code(), "not_found");
+//! assert!(matches!(det.job(&ana, "no-such-job"), Err(detect::Error::UnknownJob { .. })));
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
@@ -41,14 +41,21 @@ use std::time::Duration;
 
 use coord::{Corpus, Network, Params};
 use serde_json::{json, Value};
-use store::{
-    DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role, Tlp,
-};
+use store::{DatasetRecord, DetectStore, JobAdded, JobEnd, JobParams, JobQuota, JobRecord, Role};
 
 pub use store::JobStatus;
 
 use hub::work::{WorkConfig, Workers};
-use hub::{now_micros, now_secs, Hub, HubError, ObjectFilter, Principal};
+use hub::{now_micros, now_secs, Hub, ObjectFilter, Principal};
+
+mod answer;
+mod error;
+mod request;
+pub use answer::{
+    DetectedGroup, GroupMember, GroupNetwork, PublishOutcome, PublishedGroup, SharedItem, Technique,
+};
+pub use error::{Error, Result};
+pub use request::{DetectRequest, PublishRequest, DEFAULT_NETWORKS, DEFAULT_WINDOW};
 
 /// The STIX 2.1 namespace of deterministic SCO ids (UUIDv5).
 const STIX_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x00abedb4_aa42_466c_9c01_fed23315a9b7);
@@ -73,7 +80,7 @@ pub struct DetectLimits {
     pub max_datasets: usize,
     /// Jobs one organisation keeps at once; its oldest finished job is evicted beyond this.
     pub max_jobs: usize,
-    /// Queued and running jobs one organisation may have; more are refused (`Conflict`).
+    /// Queued and running jobs one organisation may have; more are refused ([`Error::QuotaExceeded`]).
     pub max_active_jobs: usize,
     /// Jobs of one organisation running at once; its other jobs wait while other
     /// organisations' jobs take the free workers.
@@ -82,7 +89,7 @@ pub struct DetectLimits {
     pub max_posts: u64,
     /// Worker threads of [`Detections::with_workers`].
     pub workers: usize,
-    /// Jobs, over all organisations, that may wait for a worker; more are refused (`Busy`).
+    /// Jobs, over all organisations, that may wait for a worker; more are refused ([`Error::Busy`]).
     pub queue: usize,
 }
 
@@ -139,21 +146,6 @@ impl DatasetInfo {
     }
 }
 
-/// A detection request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetectRequest {
-    /// The dataset id.
-    pub dataset: String,
-    /// Network names (`co_retweet`, `co_tweet`, ...).
-    pub networks: Vec<String>,
-    /// Window in seconds; `None` estimates it from the data (CooRnet, q = 0.1, p = 0.5).
-    pub window: Option<f64>,
-    /// Minimum edge weight per direction.
-    pub min_weight: u32,
-    /// Jaccard threshold of `co_similar_tweet`.
-    pub similarity: f64,
-}
-
 /// Parsed datasets by id, newest last.
 type CorpusCache = VecDeque<(String, Arc<Corpus>)>;
 
@@ -202,9 +194,9 @@ impl std::fmt::Debug for Detections {
     }
 }
 
-fn need_analyst(p: &Principal) -> Result<(), HubError> {
+fn need_analyst(p: &Principal) -> Result<()> {
     if p.user.role == Role::Reader {
-        return Err(HubError::Forbidden(format!(
+        return Err(Error::Forbidden(format!(
             "user '{}' has the reader role; detection needs analyst or admin",
             p.user.username
         )));
@@ -221,14 +213,14 @@ fn format_name(f: posts::Format) -> &'static str {
 }
 
 /// Parses a format name (`auto` gives `None`).
-pub fn parse_format(s: &str) -> Result<Option<posts::Format>, HubError> {
+pub fn parse_format(s: &str) -> Result<Option<posts::Format>> {
     Ok(match s.trim() {
         "" | "auto" => None,
         "cnt" => Some(posts::Format::Cnt),
         "archive" | "twitter-archive" => Some(posts::Format::TwitterArchive),
         "ndjson" => Some(posts::Format::Ndjson),
         other => {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "format",
                 format!("unknown format {other:?}: expected auto, cnt, archive or ndjson"),
             ))
@@ -241,11 +233,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Deflates bytes for storage (fast level: uploads are large, CSV shrinks well).
-fn deflate(bytes: &[u8]) -> Result<Vec<u8>, HubError> {
+fn deflate(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(bytes)
         .and_then(|()| enc.finish())
-        .map_err(|e| HubError::internal("cannot deflate a detection record", e))
+        .map_err(|e| Error::internal("cannot deflate a detection record", e))
 }
 
 /// Inflates stored bytes.
@@ -259,19 +251,32 @@ fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 /// The stored result of a finished job: the groups and the dataset's account type (the
 /// dataset may be evicted before the groups are published).
-fn encode_result(groups: &[Value], account_type: Option<&str>) -> Result<Vec<u8>, HubError> {
-    let v = json!({"account_type": account_type, "groups": groups});
-    deflate(v.to_string().as_bytes())
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredResult {
+    #[serde(default)]
+    account_type: Option<String>,
+    #[serde(default)]
+    groups: Vec<DetectedGroup>,
+}
+
+/// Deflates the stored result of a finished job.
+fn encode_result(groups: Vec<DetectedGroup>, account_type: Option<String>) -> Result<Vec<u8>> {
+    let result = StoredResult {
+        account_type,
+        groups,
+    };
+    let text = serde_json::to_vec(&result)
+        .map_err(|e| Error::internal("cannot serialise a detection result", e))?;
+    deflate(&text)
 }
 
 /// The groups and account type of a stored result.
-fn decode_result(bytes: &[u8]) -> Result<(Vec<Value>, Option<String>), HubError> {
-    let text = inflate(bytes).map_err(HubError::broken)?;
-    let v: Value = serde_json::from_slice(&text)
-        .map_err(|e| HubError::internal("a stored detection result is not JSON", e))?;
-    let groups = v["groups"].as_array().cloned().unwrap_or_default();
-    let account_type = v["account_type"].as_str().map(str::to_string);
-    Ok((groups, account_type))
+fn decode_result(bytes: &[u8]) -> Result<(Vec<DetectedGroup>, Option<String>)> {
+    let text =
+        inflate(bytes).map_err(|e| Error::internal("reading a stored detection result", e))?;
+    let r: StoredResult = serde_json::from_slice(&text)
+        .map_err(|e| Error::internal("a stored detection result does not parse", e))?;
+    Ok((r.groups, r.account_type))
 }
 
 /// The deterministic id of a `user-account` SCO: UUIDv5 in the STIX namespace over the
@@ -320,7 +325,7 @@ pub struct JobView {
     pub error: Option<String>,
     /// The groups found (only on a single done job).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub groups: Option<Vec<Value>>,
+    pub groups: Option<Vec<DetectedGroup>>,
 }
 
 /// A job's requested time window.
@@ -335,7 +340,7 @@ pub enum JobWindow {
 
 impl JobView {
     /// The view of a stored job; `groups` only when done.
-    fn of(job: &JobRecord, groups: Option<Vec<Value>>) -> JobView {
+    fn of(job: &JobRecord, groups: Option<Vec<DetectedGroup>>) -> JobView {
         JobView {
             id: job.id.clone(),
             dataset: job.dataset_id.clone(),
@@ -452,19 +457,18 @@ impl Detections {
 
     /// Cancels a queued or running job of the caller's organisation (analyst or admin): a
     /// queued job ends at once, a running one at the engine's next check. Cancelling a
-    /// cancelled job changes nothing; a finished one is `Conflict`. Returns the job.
-    pub fn cancel(&self, p: &Principal, id: &str) -> Result<JobView, HubError> {
+    /// cancelled job changes nothing; a finished one is [`Error::NotCancellable`]. Returns the job.
+    pub fn cancel(&self, p: &Principal, id: &str) -> Result<JobView> {
         need_analyst(p)?;
         {
             let mut st = lock(&self.state);
             let job = self.job_record(p, id)?;
             match job.status {
                 JobStatus::Done | JobStatus::Failed => {
-                    return Err(HubError::Conflict(format!(
-                        "detection '{id}' is {}; only a queued or running detection can be \
-                         cancelled",
-                        job.status.as_str()
-                    )))
+                    return Err(Error::NotCancellable {
+                        job: id.to_string(),
+                        status: job.status,
+                    })
                 }
                 JobStatus::Cancelled => {}
                 JobStatus::Queued => {
@@ -535,7 +539,7 @@ impl Detections {
         format: Option<posts::Format>,
         skip_invalid: bool,
         account_type: Option<String>,
-    ) -> Result<DatasetInfo, HubError> {
+    ) -> Result<DatasetInfo> {
         need_analyst(p)?;
         if let Some(t) = &account_type {
             let ok = !t.is_empty()
@@ -543,23 +547,23 @@ impl Detections {
                 && t.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "account_type",
                     "must be 1-64 lower-case letters, digits or hyphens (e.g. twitter)",
                 ));
             }
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(HubError::invalid("body", "the uploaded file is empty"));
+            return Err(Error::invalid("body", "the uploaded file is empty"));
         }
         let format = format.unwrap_or_else(|| posts::detect_format(name, bytes));
         let (corpus, stats) = parse_posts(name, bytes, format, skip_invalid)
-            .map_err(|e| HubError::invalid("body", e))?;
+            .map_err(|e| Error::invalid("body", e))?;
         if stats.added == 0 {
-            return Err(HubError::invalid("body", "the file holds no posts"));
+            return Err(Error::invalid("body", "the file holds no posts"));
         }
         if stats.added > self.limits.max_posts {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "body",
                 format!(
                     "{} posts exceed the limit of {}",
@@ -626,15 +630,15 @@ impl Detections {
     }
 
     /// A dataset of the caller's organisation.
-    pub fn dataset_info(&self, p: &Principal, id: &str) -> Result<DatasetInfo, HubError> {
+    pub fn dataset_info(&self, p: &Principal, id: &str) -> Result<DatasetInfo> {
         self.store
             .dataset(p.org.id, id)?
             .map(|r| DatasetInfo::from_record(&r))
-            .ok_or_else(|| HubError::NotFound(format!("dataset '{id}'")))
+            .ok_or_else(|| Error::UnknownDataset { id: id.to_string() })
     }
 
     /// The datasets of the caller's organisation, oldest first.
-    pub fn list_datasets(&self, p: &Principal) -> Result<Vec<DatasetInfo>, HubError> {
+    pub fn list_datasets(&self, p: &Principal) -> Result<Vec<DatasetInfo>> {
         Ok(self
             .store
             .list_datasets(p.org.id)?
@@ -643,34 +647,36 @@ impl Detections {
             .collect())
     }
 
-    fn job_record(&self, p: &Principal, id: &str) -> Result<JobRecord, HubError> {
+    fn job_record(&self, p: &Principal, id: &str) -> Result<JobRecord> {
         self.store
             .job(p.org.id, id)?
-            .ok_or_else(|| HubError::NotFound(format!("detection '{id}'")))
+            .ok_or_else(|| Error::UnknownJob { id: id.to_string() })
     }
 
     /// Checks a request and records a queued job; a pooled service's workers run it, else the
     /// caller runs [`Detections::run`] on a worker thread. Returns the job id.
-    pub fn create_job(&self, p: &Principal, req: &DetectRequest) -> Result<String, HubError> {
+    pub fn create_job(&self, p: &Principal, req: &DetectRequest) -> Result<String> {
         need_analyst(p)?;
         if self.store.dataset(p.org.id, &req.dataset)?.is_none() {
-            return Err(HubError::NotFound(format!("dataset '{}'", req.dataset)));
+            return Err(Error::UnknownDataset {
+                id: req.dataset.clone(),
+            });
         }
         let mut networks = Vec::new();
         for name in &req.networks {
             let n: Network = name
                 .parse()
-                .map_err(|e: coord::CoordError| HubError::invalid("networks", e.to_string()))?;
+                .map_err(|e: coord::CoordError| Error::invalid("networks", e.to_string()))?;
             if !networks.contains(&n) {
                 networks.push(n);
             }
         }
         if networks.is_empty() {
-            return Err(HubError::invalid("networks", "name at least one network"));
+            return Err(Error::invalid("networks", "name at least one network"));
         }
         if let Some(w) = req.window {
             if !(w.is_finite() && (0.0..=1e9).contains(&w)) {
-                return Err(HubError::invalid(
+                return Err(Error::invalid(
                     "window",
                     "must be seconds between 0 and 1e9, or \"auto\"",
                 ));
@@ -688,7 +694,7 @@ impl Detections {
             } else {
                 "similarity"
             };
-            HubError::invalid(field, e.to_string())
+            Error::invalid(field, e.to_string())
         })?;
         let now = now_secs();
         let job = JobRecord {
@@ -711,9 +717,7 @@ impl Detections {
         };
         let mut st = lock(&self.state);
         if st.closing {
-            return Err(HubError::Conflict(
-                "the hub is shutting down; start the detection again later".to_string(),
-            ));
+            return Err(Error::ShuttingDown);
         }
         let quota = JobQuota {
             keep: self.limits.max_jobs,
@@ -725,23 +729,18 @@ impl Detections {
             let runner = self.clone();
             pool.try_submit(move |_| runner.run_queued())
                 .map_err(|b| match b.closing {
-                    true => HubError::Conflict(
-                        "the hub is shutting down; start the detection again later".to_string(),
-                    ),
-                    false => HubError::Busy(format!(
-                        "{} detections are waiting for a worker, the most the hub queues; \
-                         retry later",
-                        self.limits.queue
-                    )),
+                    true => Error::ShuttingDown,
+                    false => Error::Busy {
+                        queue: self.limits.queue,
+                    },
                 })?;
         }
         // Only this organisation's own oldest finished jobs give way; active jobs never do.
         if let JobAdded::TooManyActive(active) = self.store.add_job(&job, quota)? {
-            return Err(HubError::Conflict(format!(
-                "organisation '{}' has {active} detections queued or running, the most it may \
-                 have; wait for one to finish or cancel one",
-                p.org.slug
-            )));
+            return Err(Error::QuotaExceeded {
+                org: p.org.slug.clone(),
+                active,
+            });
         }
         st.queue.push_back(Queued {
             id: job.id.clone(),
@@ -777,7 +776,7 @@ impl Detections {
     }
 
     /// A job's status, progress (0 to 1), parameters and, when done, its groups.
-    pub fn job(&self, p: &Principal, id: &str) -> Result<JobView, HubError> {
+    pub fn job(&self, p: &Principal, id: &str) -> Result<JobView> {
         let job = self.job_record(p, id)?;
         let groups = match (&job.status, &job.result) {
             (JobStatus::Done, Some(r)) => Some(decode_result(r)?.0),
@@ -788,7 +787,7 @@ impl Detections {
     }
 
     /// The jobs of the caller's organisation, oldest first, without their groups.
-    pub fn list_jobs(&self, p: &Principal) -> Result<Vec<JobView>, HubError> {
+    pub fn list_jobs(&self, p: &Principal) -> Result<Vec<JobView>> {
         Ok(self
             .store
             .list_jobs(p.org.id)?
@@ -805,22 +804,20 @@ impl Detections {
         }))
         .unwrap_or_else(|_| Err("internal error in the detection engine".to_string()));
         let end = match outcome {
-            Ok((window, groups, account_type)) => {
-                match encode_result(&groups, account_type.as_deref()) {
-                    Ok(r) => JobEnd {
-                        status: JobStatus::Done,
-                        error: None,
-                        window_seconds: Some(window),
-                        result: Some(r),
-                    },
-                    Err(e) => JobEnd {
-                        status: JobStatus::Failed,
-                        error: Some(format!("cannot store the result: {e}")),
-                        window_seconds: Some(window),
-                        result: None,
-                    },
-                }
-            }
+            Ok((window, groups, account_type)) => match encode_result(groups, account_type) {
+                Ok(r) => JobEnd {
+                    status: JobStatus::Done,
+                    error: None,
+                    window_seconds: Some(window),
+                    result: Some(r),
+                },
+                Err(e) => JobEnd {
+                    status: JobStatus::Failed,
+                    error: Some(format!("cannot store the result: {e}")),
+                    window_seconds: Some(window),
+                    result: None,
+                },
+            },
             Err(_) if cancel.load(Ordering::SeqCst) => JobEnd {
                 status: JobStatus::Cancelled,
                 error: Some(if lock(&self.state).closing {
@@ -850,7 +847,7 @@ impl Detections {
         id: &str,
         org_id: i64,
         cancel: &AtomicBool,
-    ) -> Result<(f64, Vec<Value>, Option<String>), String> {
+    ) -> Result<(f64, Vec<DetectedGroup>, Option<String>), String> {
         let job = self
             .store
             .job(org_id, id)
@@ -883,17 +880,16 @@ impl Detections {
         &self,
         p: &Principal,
         job_id: &str,
-        group_ids: &[String],
-        collection_id: &str,
-        tlp: Tlp,
-    ) -> Result<Value, HubError> {
+        req: &PublishRequest,
+    ) -> Result<PublishOutcome> {
+        let (group_ids, collection_id, tlp) = (&req.groups, req.collection.as_str(), req.tlp);
         need_analyst(p)?;
         let job = self.job_record(p, job_id)?;
         if job.status != JobStatus::Done {
-            return Err(HubError::Conflict(format!(
-                "detection '{job_id}' is {}, not done",
-                job.status.as_str()
-            )));
+            return Err(Error::NotDone {
+                job: job_id.to_string(),
+                status: job.status,
+            });
         }
         let (all, account_type) = match &job.result {
             Some(r) => decode_result(r)?,
@@ -901,10 +897,10 @@ impl Detections {
         };
         let mut groups = Vec::new();
         for gid in group_ids {
-            match all.iter().find(|g| g["id"] == gid.as_str()) {
+            match all.iter().find(|g| g.id == *gid) {
                 Some(g) => groups.push(g.clone()),
                 None => {
-                    return Err(HubError::invalid(
+                    return Err(Error::invalid(
                         "groups",
                         format!("detection '{job_id}' has no group '{gid}'"),
                     ))
@@ -912,7 +908,7 @@ impl Detections {
             }
         }
         if groups.is_empty() {
-            return Err(HubError::invalid("groups", "choose at least one group"));
+            return Err(Error::invalid("groups", "choose at least one group"));
         }
         // Checks access before the technique look-up.
         self.hub.collection_for(p, collection_id)?;
@@ -925,11 +921,11 @@ impl Detections {
         let mut seen_accounts = std::collections::HashSet::new();
         let mut published = Vec::new();
         for g in &groups {
-            let gid = g["id"].as_str().unwrap_or("group");
+            let gid = g.id.as_str();
             let mut refs: Vec<Value> = Vec::new();
-            for m in g["members"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-                let uid = m["user_id"].as_str().unwrap_or("");
-                let login = m["username"].as_str().filter(|s| !s.is_empty());
+            for m in &g.members {
+                let uid = m.user_id.as_str();
+                let login = Some(m.username.as_str()).filter(|s| !s.is_empty());
                 let id = user_account_id(acct_type, uid, login);
                 refs.push(Value::from(id.clone()));
                 if seen_accounts.insert(id.clone()) {
@@ -955,15 +951,11 @@ impl Detections {
                 "description": "Accounts that acted in coordination, found by rrm's coordination detector.",
                 "object_marking_refs": [marking],
             });
-            let first = g["first_time"].as_f64().map(secs_timestamp);
-            let last = g["last_time"].as_f64().map(secs_timestamp);
-            if let (Some(f), Some(l)) = (&first, &last) {
-                campaign["first_seen"] = Value::from(f.clone());
-                campaign["last_seen"] = Value::from(l.clone());
-            }
+            campaign["first_seen"] = Value::from(secs_timestamp(g.first_time));
+            campaign["last_seen"] = Value::from(secs_timestamp(g.last_time));
             objects.push(campaign);
             refs.push(Value::from(campaign_id.clone()));
-            let mut relationship_id = Value::Null;
+            let mut relationship_id = None;
             if let Some((tid, _)) = &technique {
                 let rid = format!("relationship--{}", uuid::Uuid::new_v4());
                 objects.push(json!({
@@ -973,7 +965,7 @@ impl Detections {
                     "object_marking_refs": [marking],
                 }));
                 refs.push(Value::from(rid.clone()));
-                relationship_id = Value::from(rid);
+                relationship_id = Some(rid);
             }
             let grouping_id = format!("grouping--{}", uuid::Uuid::new_v4());
             objects.push(json!({
@@ -992,30 +984,34 @@ impl Detections {
                 "object_refs": [grouping_id, campaign_id],
                 "object_marking_refs": [marking],
             }));
-            published.push(json!({
-                "group": gid, "grouping": grouping_id, "campaign": campaign_id,
-                "note": note_id, "relationship": relationship_id, "accounts": size,
-            }));
+            published.push(PublishedGroup {
+                group: gid.to_string(),
+                grouping: grouping_id,
+                campaign: campaign_id,
+                note: note_id,
+                relationship: relationship_id,
+                accounts: size,
+            });
         }
         let status = self.hub.add_objects(p, collection_id, objects)?;
-        let technique_json = match &technique {
-            Some((id, name)) => json!({"id": id, "name": name}),
-            None => Value::Null,
-        };
-        let mut out = json!({
-            "status": status, "published": published, "technique": technique_json, "tlp": tlp.as_str(),
+        let warning = technique.is_none().then(|| {
+            format!(
+                "no attack-pattern named '{TECHNIQUE_NAME}' is visible to you (import the DISARM \
+                 bundle); published without the relationship"
+            )
         });
-        if technique.is_none() {
-            out["warning"] = Value::from(format!(
-                "no attack-pattern named '{TECHNIQUE_NAME}' is visible to you (import the DISARM bundle); published without the relationship"
-            ));
-        }
-        Ok(out)
+        Ok(PublishOutcome {
+            status,
+            published,
+            technique: technique.map(|(id, name)| Technique { id, name }),
+            tlp: tlp.as_str(),
+            warning,
+        })
     }
 
     /// The id and name of the DISARM attack-pattern named [`TECHNIQUE_NAME`] among the objects
     /// the caller may read, if any.
-    fn find_technique(&self, p: &Principal) -> Result<Option<(String, String)>, HubError> {
+    fn find_technique(&self, p: &Principal) -> Result<Option<(String, String)>> {
         let filter = ObjectFilter {
             types: vec!["attack-pattern".to_string()],
             ..ObjectFilter::default()
@@ -1050,13 +1046,11 @@ fn secs_timestamp(s: f64) -> String {
     stix::format_timestamp((s * 1_000_000.0).round() as i64)
 }
 
-fn evidence_text(g: &Value, job: &JobParams) -> String {
+fn evidence_text(g: &DetectedGroup, job: &JobParams) -> String {
     let mut t = String::new();
-    let score = g["score"].as_f64().unwrap_or(0.0);
     t.push_str(&format!(
-        "Coordinated group {} of {} accounts, score {score:.3}.\n",
-        g["id"].as_str().unwrap_or(""),
-        g["size"]
+        "Coordinated group {} of {} accounts, score {:.3}.\n",
+        g.id, g.size, g.score
     ));
     t.push_str(&format!(
         "Detection: networks {}, min edge weight {}, similarity {}.\n",
@@ -1064,40 +1058,25 @@ fn evidence_text(g: &Value, job: &JobParams) -> String {
         job.min_weight,
         job.similarity
     ));
-    for n in g["networks"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for n in &g.networks {
         t.push_str(&format!(
             "- {}: {} edges, total weight {}\n",
-            n["network"].as_str().unwrap_or(""),
-            n["edges"],
-            n["weight"]
+            n.network, n.edges, n.weight
         ));
     }
-    if let (Some(f), Some(l)) = (g["first_time"].as_f64(), g["last_time"].as_f64()) {
-        t.push_str(&format!(
-            "Active from {} to {}.\n",
-            secs_timestamp(f),
-            secs_timestamp(l)
-        ));
-    }
-    for s in g["shared_items"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
+    t.push_str(&format!(
+        "Active from {} to {}.\n",
+        secs_timestamp(g.first_time),
+        secs_timestamp(g.last_time)
+    ));
+    for s in &g.shared_items {
         t.push_str(&format!(
             "Shared {} {}: {} accounts, {} posts\n",
-            s["kind"].as_str().unwrap_or(""),
-            s["value"].as_str().unwrap_or(""),
-            s["accounts"],
-            s["posts"]
+            s.kind, s.value, s.accounts, s.posts
         ));
     }
-    for s in g["sample_texts"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
-        t.push_str(&format!("Sample: {}\n", s.as_str().unwrap_or("")));
+    for s in &g.sample_texts {
+        t.push_str(&format!("Sample: {s}\n"));
     }
     t
 }
@@ -1134,7 +1113,7 @@ fn compute(
     networks: &[Network],
     cancel: &AtomicBool,
     progress: &dyn Fn(f64),
-) -> Result<(f64, Vec<Value>), String> {
+) -> Result<(f64, Vec<DetectedGroup>), String> {
     let window_ms = match job.window {
         Some(w) => (w * 1000.0).round() as i64,
         None => {
@@ -1179,21 +1158,40 @@ fn compute(
                 .iter()
                 .map(|&m| (corpus.user_name(m), corpus.username(m)))
                 .collect();
-            json!({
-                "id": format!("group-{}", i + 1),
-                "score": (g.score * 1000.0).round() / 1000.0,
-                "size": g.members.len(),
-                "members": members.iter().map(|(u, n)| json!({"user_id": u, "username": n})).collect::<Vec<_>>(),
-                "networks": g.networks.iter().map(|n| json!({
-                    "network": n.network.name(), "edges": n.edges, "weight": n.weight,
-                })).collect::<Vec<_>>(),
-                "shared_items": g.shared_items.iter().map(|s| json!({
-                    "kind": s.kind, "value": s.value, "accounts": s.accounts, "posts": s.posts,
-                })).collect::<Vec<_>>(),
-                "first_time": g.first_time as f64 / 1000.0,
-                "last_time": g.last_time as f64 / 1000.0,
-                "sample_texts": g.sample_texts,
-            })
+            DetectedGroup {
+                id: format!("group-{}", i + 1),
+                score: (g.score * 1000.0).round() / 1000.0,
+                size: g.members.len(),
+                members: members
+                    .iter()
+                    .map(|(u, n)| GroupMember {
+                        user_id: u.to_string(),
+                        username: n.to_string(),
+                    })
+                    .collect(),
+                networks: g
+                    .networks
+                    .iter()
+                    .map(|n| GroupNetwork {
+                        network: n.network.name().to_string(),
+                        edges: n.edges,
+                        weight: n.weight,
+                    })
+                    .collect(),
+                shared_items: g
+                    .shared_items
+                    .iter()
+                    .map(|s| SharedItem {
+                        kind: s.kind.to_string(),
+                        value: s.value.clone(),
+                        accounts: s.accounts,
+                        posts: s.posts,
+                    })
+                    .collect(),
+                first_time: g.first_time as f64 / 1000.0,
+                last_time: g.last_time as f64 / 1000.0,
+                sample_texts: g.sample_texts.clone(),
+            }
         })
         .collect();
     Ok((window_ms as f64 / 1000.0, list))

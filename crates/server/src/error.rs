@@ -279,7 +279,7 @@ pub(crate) fn chain(e: &dyn std::error::Error) -> String {
 
 /// Logs an internal failure with its source chain and the request id; the client gets only
 /// the request id.
-pub(crate) fn log_internal(e: &HubError) {
+pub(crate) fn log_internal(e: &dyn std::error::Error) {
     tracing::error!(request_id = %request_id(), error = %chain(e), "internal error");
 }
 
@@ -349,13 +349,24 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, HubError> + Send + 'static,
 {
+    long_work_typed(work, f).await
+}
+
+/// [`long_work`] for a service call with its own error type (`banks::Error`, ...).
+pub(crate) async fn long_work_typed<T, E, F>(work: &hub::work::Workers, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<HubError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+{
     let (tx, rx) = tokio::sync::oneshot::channel();
     work.try_submit(move |_| {
         let _ = tx.send(f());
-    })?;
+    })
+    .map_err(|b| E::from(b.into()))?;
     match rx.await {
         Ok(r) => r,
-        Err(_) => Err(HubError::Busy("the hub is shutting down".to_string())),
+        Err(_) => Err(HubError::Busy("the hub is shutting down".to_string()).into()),
     }
 }
 
@@ -397,9 +408,19 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, HubError> + Send + 'static,
 {
+    blocking_typed(f).await
+}
+
+/// [`blocking`] for a service call with its own error type (`banks::Error`, ...).
+pub(crate) async fn blocking_typed<T, E, F>(f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<HubError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+{
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
-        Err(e) => Err(HubError::internal("a blocking worker task failed", e)),
+        Err(e) => Err(HubError::internal("a blocking worker task failed", e).into()),
     }
 }
 

@@ -245,6 +245,12 @@ fn set_entry_enabled(
     updated: i64,
     stix_id: &str,
 ) -> Result<BankEntry> {
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO bank_retired_indicators (entry_id, stix_id) \
+         SELECT id, stix_id FROM bank_entries WHERE id = ?1 AND stix_id <> ?2",
+    )
+    .and_then(|mut st| st.execute(params![id, stix_id]))
+    .map_err(|e| backend("keeping a bank entry's retired indicator", e))?;
     let n = c
         .prepare_cached(
             "UPDATE bank_entries SET enabled = ?2, updated = ?3, stix_id = ?4 WHERE id = ?1",
@@ -255,6 +261,21 @@ fn set_entry_enabled(
         return Err(StoreError::NotFound(format!("bank entry id {id}")));
     }
     entry_where(c, id)?.ok_or_else(|| StoreError::NotFound(format!("bank entry id {id}")))
+}
+
+fn retired_stix_ids(c: &Connection, bank_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT r.entry_id, r.stix_id FROM bank_retired_indicators r \
+             JOIN bank_entries e ON e.id = r.entry_id WHERE e.bank_id = ?1 \
+             ORDER BY r.entry_id, r.stix_id",
+        )
+        .map_err(|e| backend("reading retired bank indicators", e))?;
+    let rows = st
+        .query_map(params![bank_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(|e| backend("reading retired bank indicators", e))?;
+    rows.collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| backend("reading retired bank indicators", e))
 }
 
 fn put_feedback(c: &Connection, f: &Feedback) -> Result<()> {
@@ -438,6 +459,10 @@ impl BankStore for SqliteStore {
         stix_id: &str,
     ) -> Result<BankEntry> {
         self.write(|tx| set_entry_enabled(tx, id, enabled, updated, stix_id))
+    }
+
+    fn retired_stix_ids(&self, bank_id: i64) -> Result<Vec<(i64, String)>> {
+        self.read(|c| retired_stix_ids(c, bank_id))
     }
 
     fn put_feedback(&self, feedback: &Feedback) -> Result<()> {

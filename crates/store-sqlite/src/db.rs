@@ -19,7 +19,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_account_audit.sql"),
     include_str!("migrations/0007_bank_names.sql"),
     include_str!("migrations/0008_detect.sql"),
-    include_str!("migrations/0012_cases.sql"),
+    include_str!("migrations/0009_cases.sql"),
+    include_str!("migrations/0010_bank_retired_indicators.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

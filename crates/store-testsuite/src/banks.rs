@@ -179,6 +179,23 @@ pub fn bank_entries(s: &dyn Backend) {
     assert_eq!(off.updated, added[3].created + 10);
     assert_eq!(off.stix_id, "indicator--x");
     assert_eq!(s.entry_by_id(added[3].id).expect("still there"), Some(off));
+    // The STIX ids an entry leaves are kept, once each, per bank.
+    assert_eq!(
+        s.retired_stix_ids(b1.id).expect("one"),
+        [(added[3].id, added[3].stix_id.clone())]
+    );
+    s.set_entry_enabled(added[3].id, true, added[3].created + 20, "indicator--x")
+        .expect("same id");
+    s.set_entry_enabled(added[3].id, false, added[3].created + 30, "indicator--z")
+        .expect("new id");
+    assert_eq!(
+        s.retired_stix_ids(b1.id).expect("retired"),
+        [
+            (added[3].id, added[3].stix_id.clone()),
+            (added[3].id, "indicator--x".to_string())
+        ]
+    );
+    assert!(s.retired_stix_ids(b2.id).expect("other bank").is_empty());
     assert!(matches!(
         s.set_entry_enabled(9999, false, 0, "indicator--y"),
         Err(StoreError::NotFound(_))

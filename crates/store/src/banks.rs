@@ -274,7 +274,8 @@ pub trait BankStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<BankEntry>>;
     /// Sets an entry's enabled flag, its `updated` time (microseconds) and the STIX id it is
-    /// now published as; returns the entry. `NotFound` if unknown.
+    /// now published as; returns the entry. A STIX id the entry leaves is kept among its
+    /// retired ones ([`BankStore::retired_stix_ids`]). `NotFound` if unknown.
     fn set_entry_enabled(
         &self,
         id: i64,
@@ -282,6 +283,9 @@ pub trait BankStore: Send + Sync + 'static {
         updated: i64,
         stix_id: &str,
     ) -> Result<BankEntry>;
+    /// The STIX ids the entries of a bank were published as before their current ones, in
+    /// (entry id, STIX id) order.
+    fn retired_stix_ids(&self, bank_id: i64) -> Result<Vec<(i64, String)>>;
     /// Stores (or replaces) an organisation's feedback on an entry; `NotFound` if the entry
     /// is unknown.
     fn put_feedback(&self, feedback: &Feedback) -> Result<()>;

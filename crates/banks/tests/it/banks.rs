@@ -7,9 +7,10 @@ use hub::Actor;
 use std::sync::Arc;
 use store::{BankStore, ObjectStore};
 
-use banks::{EntryFormat, EntryInput, MatchQuery};
+use banks::Error as BankError;
+use banks::{EntryFormat, EntryInput, MatchQuery, NewBankRequest};
 use common::{new_hub, org_with_user, RO, RW};
-use hub::{Hub, HubConfig, HubError, ObjectFilter, Principal};
+use hub::{Hub, HubConfig, ObjectFilter, Principal};
 use proptest::prelude::*;
 use store::{BankUpdate, FeedbackKind, Labels, Role, SignalType, Tlp};
 
@@ -85,7 +86,13 @@ fn bank_lifecycle_publication_and_matching() {
     let hub = &w.t.hub;
     let banks = &w.banks;
     let bank = banks
-        .create_bank(&w.owner, "tvec", "Terrorist content", Tlp::Amber, "hashes")
+        .create_bank(
+            &w.owner,
+            &NewBankRequest {
+                description: Some("Terrorist content".into()),
+                ..NewBankRequest::new("tvec", "hashes", Tlp::Amber)
+            },
+        )
         .unwrap();
     assert_eq!(bank.owner_org_id, w.owner.org.id);
 
@@ -150,7 +157,7 @@ fn bank_lifecycle_publication_and_matching() {
     assert!(banks.list_banks(&w.outsider).unwrap().is_empty());
     assert!(matches!(
         banks.get_bank(&w.outsider, "tvec"),
-        Err(HubError::NotFound(_))
+        Err(BankError::UnknownBank { .. })
     ));
     assert!(banks
         .match_hashes(&w.outsider, &[pdq_query(&bridge.pdq)], None)
@@ -187,7 +194,7 @@ fn bank_lifecycle_publication_and_matching() {
     // and publishes a revoked version.
     assert!(matches!(
         banks.set_entry_enabled(&w.partner, "tvec", added[0].id, false),
-        Err(HubError::Forbidden(_))
+        Err(BankError::Forbidden(_))
     ));
     let off = banks
         .set_entry_enabled(&w.owner, "tvec", added[0].id, false)
@@ -228,7 +235,7 @@ fn bank_lifecycle_publication_and_matching() {
     };
     assert!(matches!(
         banks.update_bank(&w.partner, "tvec", &off),
-        Err(HubError::Forbidden(_))
+        Err(BankError::Forbidden(_))
     ));
     banks.update_bank(&w.owner, "tvec", &off).unwrap();
     assert!(banks
@@ -266,7 +273,7 @@ fn bad_input_is_refused_and_stores_nothing() {
     let hub = &w.t.hub;
     let banks = &w.banks;
     banks
-        .create_bank(&w.owner, "b", "", Tlp::Green, "hashes")
+        .create_bank(&w.owner, &NewBankRequest::new("b", "hashes", Tlp::Green))
         .unwrap();
     let col = hub.collection_for(&w.owner, "hashes").unwrap().0;
     let count = || w.t.store.count_objects(&col.id).unwrap();
@@ -282,12 +289,12 @@ fn bad_input_is_refused_and_stores_nothing() {
         let e = banks
             .add_entries(&w.owner, "b", &[ok, b.clone()])
             .unwrap_err();
-        assert!(matches!(e, HubError::Invalid { .. }), "{e}");
+        assert!(matches!(e, BankError::Invalid { .. }), "{e}");
         assert!(e.to_string().contains("entries[1]"), "{e}");
     }
     assert!(matches!(
         banks.add_entries(&w.owner, "nope", &[input("pdq", &"1".repeat(64))]),
-        Err(HubError::NotFound(_))
+        Err(BankError::UnknownBank { .. })
     ));
     // Duplicates within the input, then against the bank.
     let v = "2".repeat(64);
@@ -305,7 +312,7 @@ fn bad_input_is_refused_and_stores_nothing() {
             "b",
             &[input("pdq", &"3".repeat(64)), input("pdq", &v)]
         ),
-        Err(HubError::Conflict(_))
+        Err(BankError::Conflict(_))
     ));
     assert_eq!(w.t.store.list_entries(None, 0, 10).unwrap().len(), 1);
 
@@ -320,7 +327,7 @@ fn bad_input_is_refused_and_stores_nothing() {
     ] {
         let e = banks.match_image(&w.partner, &bytes, None).unwrap_err();
         assert!(
-            matches!(e, HubError::Invalid { ref field, .. } if field == "image"),
+            matches!(e, BankError::Invalid { ref field, .. } if field == "image"),
             "{e}"
         );
         assert!(e.to_string().contains(what), "{e}");
@@ -339,7 +346,7 @@ fn bad_input_is_refused_and_stores_nothing() {
     let reader = org_with_user(hub, "owner", "rita", Role::Reader);
     assert!(matches!(
         banks.add_entries(&reader, "b", &[input("pdq", &"4".repeat(64))]),
-        Err(HubError::Forbidden(_))
+        Err(BankError::Forbidden(_))
     ));
 }
 
@@ -348,7 +355,7 @@ fn import_export_and_feedback() {
     let w = world();
     let banks = &w.banks;
     banks
-        .create_bank(&w.owner, "imp", "", Tlp::Green, "hashes")
+        .create_bank(&w.owner, &NewBankRequest::new("imp", "hashes", Tlp::Green))
         .unwrap();
     let a = "a".repeat(64);
     let csv = format!(
@@ -400,7 +407,7 @@ fn import_export_and_feedback() {
     assert!(lines[3].contains(",partner,"));
     // An export imports back into another bank unchanged.
     banks
-        .create_bank(&w.owner, "copy", "", Tlp::Green, "hashes")
+        .create_bank(&w.owner, &NewBankRequest::new("copy", "hashes", Tlp::Green))
         .unwrap();
     let back = banks
         .import_entries(&w.owner, "copy", EntryFormat::Csv, csv_out.as_bytes())
@@ -437,11 +444,11 @@ fn import_export_and_feedback() {
     );
     assert!(matches!(
         banks.give_feedback(&w.outsider, "imp", id, FeedbackKind::TruePositive),
-        Err(HubError::NotFound(_))
+        Err(BankError::UnknownBank { .. })
     ));
     assert!(matches!(
         banks.give_feedback(&w.partner, "imp", 99_999, FeedbackKind::TruePositive),
-        Err(HubError::NotFound(_))
+        Err(BankError::UnknownEntry { .. })
     ));
 }
 
@@ -450,7 +457,7 @@ fn haystack_needles_equal_brute_force() {
     let w = world();
     let banks = &w.banks;
     banks
-        .create_bank(&w.owner, "hay", "", Tlp::Green, "hashes")
+        .create_bank(&w.owner, &NewBankRequest::new("hay", "hashes", Tlp::Green))
         .unwrap();
     let hay: Vec<String> = std::fs::read_to_string(format!("{}/haystack.txt", pdq_data()))
         .unwrap()
@@ -534,7 +541,7 @@ proptest! {
         hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
         for (name, tlp, shared) in BANKS {
             let col = if shared { "hashes" } else { "secret" };
-            banks.create_bank(&w.owner, name, "", tlp, col).unwrap();
+            banks.create_bank(&w.owner, &NewBankRequest::new(name, col, tlp)).unwrap();
         }
         let bases: Vec<[u8; 32]> = (0..4u8).map(|i| [i.wrapping_mul(37) ^ 0x5a; 32]).collect();
         let mut ids: Vec<i64> = Vec::new();
@@ -597,7 +604,7 @@ fn match_threshold_and_result_caps() {
     let w = world();
     let banks = &w.banks;
     banks
-        .create_bank(&w.owner, "many", "", Tlp::Green, "hashes")
+        .create_bank(&w.owner, &NewBankRequest::new("many", "hashes", Tlp::Green))
         .unwrap();
     let base = [0x3cu8; 32];
     let q = hex::encode(base);
@@ -622,7 +629,7 @@ fn match_threshold_and_result_caps() {
             .match_hashes(&w.partner, &[pdq_query(&q)], Some(t))
             .unwrap_err();
         assert!(
-            matches!(&e, HubError::Invalid { field, .. } if field == "threshold"),
+            matches!(&e, BankError::Invalid { field, .. } if field == "threshold"),
             "{e:?}"
         );
     }
@@ -676,21 +683,28 @@ fn bank_names_are_per_organisation() {
     hub.grant(Actor::Operator, "owner", "secret", RW).unwrap();
     // The owner's bank is invisible to the partner.
     banks
-        .create_bank(&w.owner, "tvec", "", Tlp::Amber, "secret")
+        .create_bank(&w.owner, &NewBankRequest::new("tvec", "secret", Tlp::Amber))
         .unwrap();
     let theirs = banks
-        .create_bank(&w.partner, "tvec", "", Tlp::Amber, "hashes")
+        .create_bank(
+            &w.partner,
+            &NewBankRequest::new("tvec", "hashes", Tlp::Amber),
+        )
         .unwrap();
     assert_eq!(theirs.owner_org_id, w.partner.org.id);
     // A second bank of the same name in one organisation conflicts, with the same message
     // whether or not another organisation has the name.
-    let dup = |p: &Principal, name: &str| match banks.create_bank(p, name, "", Tlp::Amber, "hashes")
+    let dup = |p: &Principal, name: &str| match banks
+        .create_bank(p, &NewBankRequest::new(name, "hashes", Tlp::Amber))
     {
-        Err(HubError::Conflict(m)) => m.replace(name, "NAME"),
+        Err(BankError::Conflict(m)) => m.replace(name, "NAME"),
         other => panic!("expected a conflict, got {other:?}"),
     };
     banks
-        .create_bank(&w.partner, "solo", "", Tlp::Amber, "hashes")
+        .create_bank(
+            &w.partner,
+            &NewBankRequest::new("solo", "hashes", Tlp::Amber),
+        )
         .unwrap();
     assert_eq!(dup(&w.partner, "tvec"), dup(&w.partner, "solo"));
     // Each organisation's NAME is its own bank.
@@ -702,7 +716,7 @@ fn bank_names_are_per_organisation() {
     // The owner's secret bank is not found by its qualified name either.
     assert!(matches!(
         banks.get_bank(&w.partner, "owner:tvec"),
-        Err(HubError::NotFound(_))
+        Err(BankError::UnknownBank { .. })
     ));
     assert_eq!(
         banks.get_bank(&w.partner, "partner:tvec").unwrap().id,
@@ -710,15 +724,21 @@ fn bank_names_are_per_organisation() {
     );
     // Two visible banks of other organisations: ambiguous, and the message names both.
     banks
-        .create_bank(&w.owner, "shared", "", Tlp::Green, "hashes")
+        .create_bank(
+            &w.owner,
+            &NewBankRequest::new("shared", "hashes", Tlp::Green),
+        )
         .unwrap();
     banks
-        .create_bank(&w.partner, "shared", "", Tlp::Green, "hashes")
+        .create_bank(
+            &w.partner,
+            &NewBankRequest::new("shared", "hashes", Tlp::Green),
+        )
         .unwrap();
     let third = org_with_user(hub, "third", "tom", Role::Analyst);
     hub.grant(Actor::Operator, "third", "hashes", RO).unwrap();
     match banks.get_bank(&third, "shared") {
-        Err(HubError::Invalid { field, message }) => {
+        Err(BankError::Invalid { field, message }) => {
             assert_eq!(field, "bank");
             assert!(message.contains("owner:shared") && message.contains("partner:shared"));
         }
@@ -741,7 +761,7 @@ fn tlp_change_remarks_published_indicators() {
     hub.grant(Actor::Operator, "outsider", "hashes", RO)
         .unwrap();
     banks
-        .create_bank(&w.owner, "tvec", "", Tlp::Green, "hashes")
+        .create_bank(&w.owner, &NewBankRequest::new("tvec", "hashes", Tlp::Green))
         .unwrap();
     banks
         .add_entries(&w.owner, "tvec", &[input("md5", &"1".repeat(32))])
@@ -839,18 +859,23 @@ proptest! {
         start in tlp_strategy(),
         changes in prop::collection::vec(tlp_strategy(), 1..5),
         disable_one in any::<bool>(),
+        reenable in any::<bool>(),
     ) {
         let w = world();
         let hub = &w.t.hub;
     let banks = &w.banks;
         hub.grant(Actor::Operator, "outsider", "hashes", RO).unwrap();
-        banks.create_bank(&w.owner, "b", "", Tlp::Green, "hashes").unwrap();
+        banks.create_bank(&w.owner, &NewBankRequest::new("b", "hashes", Tlp::Green)).unwrap();
         let added = banks
             .add_entries(&w.owner, "b", &[input("md5", &"1".repeat(32)), input("md5", &"2".repeat(32))])
             .unwrap();
         banks.add_entries(&w.partner, "b", &[input("md5", &"3".repeat(32))]).unwrap();
         if disable_one {
             banks.set_entry_enabled(&w.owner, "b", added[0].id, false).unwrap();
+            // Enabled again, the entry is a new indicator; the revoked one must follow too.
+            if reenable {
+                banks.set_entry_enabled(&w.owner, "b", added[0].id, true).unwrap();
+            }
         }
         let col = banks.get_bank(&w.owner, "b").unwrap().collection_id;
         let every = hub::ObjectFilter {
@@ -901,20 +926,20 @@ proptest! {
                 let col = if *visible { "hashes" } else { "secret" };
                 hub.grant(Actor::Operator, &format!("o{i}"), col, RW).unwrap();
                 let tlp = if *visible { Tlp::Green } else { *tlp };
-                banks.create_bank(&p, "same", "", tlp, col).unwrap();
+                banks.create_bank(&p, &NewBankRequest::new("same", col, tlp)).unwrap();
             }
         };
         if !mine_first {
             create_others();
         }
-        let mine = banks.create_bank(&w.partner, "same", "", Tlp::Green, "hashes").unwrap();
+        let mine = banks.create_bank(&w.partner, &NewBankRequest::new("same", "hashes", Tlp::Green)).unwrap();
         if mine_first {
             create_others();
         }
         prop_assert_eq!(banks.get_bank(&w.partner, "same").unwrap().id, mine.id);
         prop_assert!(matches!(
-            banks.create_bank(&w.partner, "same", "", Tlp::Green, "hashes"),
-            Err(HubError::Conflict(_))
+            banks.create_bank(&w.partner, &NewBankRequest::new("same", "hashes", Tlp::Green)),
+            Err(BankError::Conflict(_))
         ));
         let listed: Vec<i64> = banks
             .list_banks(&w.partner)
@@ -929,4 +954,77 @@ proptest! {
             }
         }
     }
+}
+
+/// Issue 9's leftover: an entry disabled and enabled again is published as a new indicator,
+/// and its old, revoked indicator must follow the bank's TLP like every other version: after a
+/// raise nobody the new level excludes reads any version of it.
+#[test]
+fn a_reenabled_entrys_old_indicator_follows_a_tlp_raise() {
+    let w = world();
+    let hub = &w.t.hub;
+    let banks = &w.banks;
+    hub.grant(Actor::Operator, "outsider", "hashes", RO)
+        .unwrap();
+    banks
+        .create_bank(&w.owner, &NewBankRequest::new("re", "hashes", Tlp::Green))
+        .unwrap();
+    let added = banks
+        .add_entries(&w.owner, "re", &[input("md5", &"7".repeat(32))])
+        .unwrap();
+    let first = added[0].stix_id.clone();
+    banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, false)
+        .unwrap();
+    let again = banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, true)
+        .unwrap();
+    assert_ne!(again.stix_id, first, "enabling publishes a new indicator");
+    let every = hub::ObjectFilter {
+        types: vec!["indicator".into()],
+        versions: store::VersionFilter {
+            all: true,
+            ..store::VersionFilter::default()
+        },
+        ..hub::ObjectFilter::default()
+    };
+    let col = banks.get_bank(&w.owner, "re").unwrap().collection_id;
+    let seen = common::read_all(hub, &w.outsider, &col, &every);
+    assert_eq!(
+        seen.len(),
+        3,
+        "two versions of the old indicator, one of the new"
+    );
+    for (tlp, outsider_may) in [(Tlp::Amber, true), (Tlp::Red, false)] {
+        banks
+            .update_bank(
+                &w.owner,
+                "re",
+                &BankUpdate {
+                    tlp: Some(tlp),
+                    ..BankUpdate::default()
+                },
+            )
+            .unwrap();
+        for who in [&w.owner, &w.partner, &w.outsider] {
+            for o in common::read_all(hub, who, &col, &every) {
+                assert_eq!(
+                    o["object_marking_refs"][0].as_str(),
+                    Some(tlp.marking_id()),
+                    "{} reads a version of {} looser than {tlp:?}",
+                    who.org.slug,
+                    o["id"]
+                );
+            }
+        }
+        let outsider = common::read_all(hub, &w.outsider, &col, &every);
+        assert_eq!(!outsider.is_empty(), outsider_may, "{outsider:?}");
+    }
+    // The entry still disables and enables at the new level.
+    banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, false)
+        .unwrap();
+    banks
+        .set_entry_enabled(&w.owner, "re", added[0].id, true)
+        .unwrap();
 }

@@ -4,20 +4,32 @@
 use test_support as common;
 
 use common::{new_hub, org_with_user, RW};
-use detect::{user_account_id, DetectLimits, DetectRequest, Detections};
+use detect::{user_account_id, DetectLimits, DetectRequest, Detections, PublishRequest};
 use hub::Actor;
-use hub::{HubError, ObjectFilter};
+use hub::ObjectFilter;
 use proptest::prelude::*;
 use store::{Role, Tlp};
 
 /// A job's wire form (`Detections::job` serialised as the API answers it).
-fn job_json(d: &Detections, p: &hub::Principal, id: &str) -> Result<serde_json::Value, HubError> {
+fn job_json(
+    d: &Detections,
+    p: &hub::Principal,
+    id: &str,
+) -> Result<serde_json::Value, detect::Error> {
     d.job(p, id)
         .map(|v| serde_json::to_value(v).expect("a job view serialises"))
 }
 
 const CSV: &str = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n\
 m1,a,na,o1,,RT x,100,\nm2,b,nb,o1,,RT x,101,\nm3,a,na,o2,,RT y,500,\nm4,b,nb,o2,,RT y,505,\n";
+
+fn publish_req(groups: &[String], collection: &str, tlp: Tlp) -> PublishRequest {
+    PublishRequest {
+        groups: groups.to_vec(),
+        collection: collection.to_string(),
+        tlp,
+    }
+}
 
 fn request(dataset: &str) -> DetectRequest {
     DetectRequest {
@@ -47,28 +59,28 @@ fn publish_waits_for_the_job_and_republishing_stays_clean() {
     assert_eq!(job_json(&det, &ana, &job).unwrap()["status"], "queued");
     let groups = vec!["group-1".to_string()];
     let err = det
-        .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
+        .publish(&ana, &job, &publish_req(&groups, &col.id, Tlp::Amber))
         .unwrap_err();
-    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    assert!(matches!(err, detect::Error::NotDone { .. }), "{err}");
     det.run(&job);
     let v = job_json(&det, &ana, &job).unwrap();
     assert_eq!(v["status"], "done");
     assert_eq!(v["groups"][0]["size"], 2);
     let first = det
-        .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
+        .publish(&ana, &job, &publish_req(&groups, &col.id, Tlp::Amber))
         .unwrap();
-    assert_eq!(first["status"]["failure_count"], 0, "{first}");
+    assert_eq!(first.status.failure_count, 0, "{first:?}");
     // Publishing again adds new SDOs; the accounts keep their ids.
     let again = det
-        .publish(&ana, &job, &groups, &col.id, Tlp::Amber)
+        .publish(&ana, &job, &publish_req(&groups, &col.id, Tlp::Amber))
         .unwrap();
     let f = ObjectFilter {
         types: vec!["user-account".to_string()],
         ..ObjectFilter::default()
     };
     let accounts = t.hub.get_objects(&ana, &col.id, &f, None, None).unwrap();
-    assert_eq!(accounts.objects.len(), 2, "{again}");
-    assert_eq!(again["status"]["failure_count"], 0, "{again}");
+    assert_eq!(accounts.objects.len(), 2, "{again:?}");
+    assert_eq!(again.status.failure_count, 0, "{again:?}");
 }
 
 #[test]
@@ -98,16 +110,16 @@ fn datasets_are_bounded_and_private() {
         .collect();
     assert!(matches!(
         det.dataset_info(&ana, &ids[0]),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
     assert!(det.dataset_info(&ana, &ids[2]).is_ok());
     assert!(matches!(
         det.dataset_info(&bob, &ids[2]),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
     assert!(matches!(
         det.create_job(&bob, &request(&ids[2])),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
 }
 
@@ -163,7 +175,7 @@ fn quotas_are_per_organisation_and_active_jobs_are_never_evicted() {
     assert_eq!(job_json(&det, &ana, &j1).unwrap()["status"], "queued");
     assert_eq!(job_json(&det, &ana, &j2).unwrap()["status"], "queued");
     let err = det.create_job(&ana, &request(&anas[4])).unwrap_err();
-    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    assert!(matches!(err, detect::Error::QuotaExceeded { .. }), "{err}");
     assert_eq!(job_json(&det, &bob, &bob_job).unwrap()["status"], "queued");
     // Once one is finished it is the one evicted for the next job.
     det.run(&j1);
@@ -171,7 +183,7 @@ fn quotas_are_per_organisation_and_active_jobs_are_never_evicted() {
     let j3 = det.create_job(&ana, &request(&anas[4])).unwrap();
     assert!(matches!(
         job_json(&det, &ana, &j1),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownJob { .. })
     ));
     assert!(job_json(&det, &ana, &j2).is_ok() && job_json(&det, &ana, &j3).is_ok());
     assert!(
@@ -193,11 +205,11 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     let queued = det.create_job(&ana, &request(&ds.id)).unwrap();
     assert!(matches!(
         det.cancel(&bob, &queued),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownJob { .. })
     ));
     assert!(matches!(
         det.cancel(&rita, &queued),
-        Err(HubError::Forbidden(_))
+        Err(detect::Error::Forbidden(_))
     ));
     assert_eq!(det.cancel(&ana, &queued).unwrap().status, "cancelled");
     assert_eq!(det.cancel(&ana, &queued).unwrap().status, "cancelled");
@@ -211,7 +223,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     det.run(&done);
     assert!(matches!(
         det.cancel(&ana, &done),
-        Err(HubError::Conflict(_))
+        Err(detect::Error::NotCancellable { .. })
     ));
 
     // On the worker pool: a long job runs, is cancelled and stops within moments.
@@ -274,7 +286,7 @@ fn cancel_is_for_the_owning_organisation_and_stops_jobs() {
     );
     assert!(matches!(
         pool.create_job(&ana, &request(&big.id)),
-        Err(HubError::Conflict(_))
+        Err(detect::Error::ShuttingDown)
     ));
 }
 
@@ -309,8 +321,10 @@ fn two_organisations_publish_overlapping_detections() {
         let job = det.create_job(who, &request(&ds.id)).unwrap();
         det.run(&job);
         // The same accounts (deterministic ids) are published by both organisations.
-        let out = det.publish(who, &job, &groups, &col.id, tlp).unwrap();
-        assert_eq!(out["status"]["failure_count"], 0, "{out}");
+        let out = det
+            .publish(who, &job, &publish_req(&groups, &col.id, tlp))
+            .unwrap();
+        assert_eq!(out.status.failure_count, 0, "{out:?}");
     }
     let f = ObjectFilter {
         types: vec!["user-account".to_string()],
@@ -386,7 +400,7 @@ fn datasets_and_jobs_survive_a_new_service_and_interrupted_jobs_fail() {
     }
     assert!(matches!(
         again.dataset_info(&ana, &ds.id),
-        Err(HubError::NotFound(_))
+        Err(detect::Error::UnknownDataset { .. })
     ));
     assert!(again.shutdown(std::time::Duration::from_secs(10)));
 }
@@ -423,8 +437,8 @@ fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
         .unwrap();
     let waiting = pool.create_job(&bob, &request(&small.id)).unwrap();
     let err = pool.create_job(&bob, &request(&small.id)).unwrap_err();
-    assert!(matches!(err, HubError::Busy(_)), "{err}");
-    assert_eq!(err.code(), "busy");
+    assert!(matches!(err, detect::Error::Busy { .. }), "{err}");
+    assert!(err.to_string().contains("waiting for a worker"), "{err}");
     assert_eq!(
         pool.list_jobs(&bob).unwrap().len(),
         1,

@@ -258,7 +258,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn write_edges(path: &Path, corpus: &Corpus, net: Network, edges: &[Edge]) -> anyhow::Result<()> {
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    // The one CSV dialect (RFC 4180, CRLF), like every other CSV rrm writes.
+    let mut w = hub::csv_dialect::writer(std::io::BufWriter::with_capacity(1 << 20, file));
     w.write_record(["source", "target", "weight", "edge_type"])?;
     let mut buf = itoa_buf();
     for e in edges {
@@ -427,4 +428,44 @@ fn write_graphml(
     w.flush()
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Edge files are RFC 4180: every record, the header included, ends in CRLF, and a
+    /// field with a comma is quoted.
+    #[test]
+    fn edge_csv_records_end_in_crlf() {
+        let mut corpus = Corpus::new();
+        for (id, user) in [("p1", "a"), ("p2", "b,c")] {
+            corpus
+                .push(&coord::PostInput {
+                    id,
+                    user,
+                    username: "",
+                    repost_of: "",
+                    reply_to: "",
+                    text: "hello",
+                    time: 0,
+                    urls: &[],
+                })
+                .expect("a valid post");
+        }
+        let (a, b) = (corpus.user_id("a").unwrap(), corpus.user_id("b,c").unwrap());
+        let edges = [Edge {
+            source: a,
+            target: b,
+            weight: 3,
+        }];
+        let path = std::env::temp_dir().join(format!("rrm-edges-{}.csv", std::process::id()));
+        write_edges(&path, &corpus, Network::CoTweet, &edges).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            text,
+            "source,target,weight,edge_type\r\na,\"b,c\",3,co_tweet\r\n"
+        );
+    }
 }

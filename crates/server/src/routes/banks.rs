@@ -16,17 +16,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use banks::{
-    EntryFormat, EntryView, FeedbackView, ImageHashes, MatchQuery, MatchView,
-    MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST, MAX_THRESHOLD,
+    EntryFormat, EntryView, FeedbackRequest, FeedbackView, ImageHashes, MatchRequest, MatchView,
+    NewBankRequest, UpdateBankRequest, MAX_MATCHES_PER_QUERY, MAX_MATCHES_PER_REQUEST,
+    MAX_THRESHOLD,
 };
 use serde_json::{json, Map, Value};
-use store::{Bank, BankEntry, BankUpdate, FeedbackCounts, FeedbackKind, SignalType, Tlp};
+use store::{Bank, BankEntry, BankUpdate, FeedbackCounts};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::auth::Principal;
-use crate::body::{read_body, read_json};
+use crate::body::{parse_body, read_body, require_json, ApiJson};
 use crate::codes::Code;
-use crate::error::{blocking, long_work, ApiError};
+use crate::error::{
+    blocking_typed as blocking, hub_code, log_internal, long_work_typed as long_work, ApiError,
+};
 use crate::filters::query_pairs;
 use crate::form;
 use crate::media::content_type_is_json;
@@ -98,10 +101,6 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .map(|v| v.to_str().unwrap_or("(not text)").to_string())
 }
 
-async fn json_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
-    read_json(headers, body, MAX_JSON).await
-}
-
 /// Reads an image upload: raw, or the file of a multipart body (the first part with a
 /// `filename`, or named `file` or `image`).
 async fn image_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
@@ -124,8 +123,44 @@ async fn image_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> 
         })
 }
 
+/// The stable code a bank error answers with.
+fn bank_code(e: &banks::Error) -> Code {
+    match e {
+        banks::Error::UnknownBank { .. } | banks::Error::UnknownEntry { .. } => Code::NotFound,
+        banks::Error::Invalid { .. } => Code::InvalidInput,
+        banks::Error::Forbidden(_) => Code::Forbidden,
+        banks::Error::Conflict(_) => Code::Conflict,
+        banks::Error::Hub(h) => hub_code(h),
+        banks::Error::Store(store::StoreError::NotFound(_)) => Code::NotFound,
+        _ => Code::Internal,
+    }
+}
+
+impl From<banks::Error> for ApiError {
+    fn from(e: banks::Error) -> ApiError {
+        let code = bank_code(&e);
+        match e {
+            banks::Error::Hub(h) => ApiError::from(h),
+            banks::Error::Invalid { field, message } => ApiError {
+                code,
+                message,
+                field: Some(field),
+            },
+            banks::Error::Forbidden(m) | banks::Error::Conflict(m) => ApiError::new(code, m),
+            banks::Error::Store(store::StoreError::NotFound(what)) => {
+                ApiError::new(code, format!("{what} not found"))
+            }
+            e if code == Code::Internal => {
+                log_internal(&e);
+                ApiError::internal()
+            }
+            e => ApiError::new(code, e.to_string()),
+        }
+    }
+}
+
 /// A bank with its owner organisation's slug.
-fn with_owner(banks: &banks::Banks, b: Bank) -> Result<(Bank, String), hub::HubError> {
+fn with_owner(banks: &banks::Banks, b: Bank) -> banks::Result<(Bank, String)> {
     let owner = banks.bank_owner(&b)?;
     Ok((b, owner))
 }
@@ -244,40 +279,6 @@ async fn hash(headers: HeaderMap, body: Body) -> ApiResult {
     Ok(Json(h).into_response())
 }
 
-/// Parses one hash of a JSON match request: `"HEX"` (PDQ), `"md5:HEX"`, `"sha256:HEX"`,
-/// `"pdq:HEX"` or `{"signal_type", "value"}`.
-fn parse_query(i: usize, v: &Value) -> Result<MatchQuery, ApiError> {
-    let field = format!("hashes[{i}]");
-    let (t, value) = match v {
-        Value::String(s) => match s.split_once(':') {
-            Some((t, v)) => (t.to_string(), v.to_string()),
-            None => ("pdq".to_string(), s.clone()),
-        },
-        Value::Object(m) => {
-            let get = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
-            match (get("signal_type"), get("value")) {
-                (Some(t), Some(v)) => (t, v),
-                _ => {
-                    return Err(ApiError::invalid(
-                        &field,
-                        "a hash object needs the strings signal_type and value",
-                    ))
-                }
-            }
-        }
-        _ => {
-            return Err(ApiError::invalid(
-                &field,
-                "must be a string (\"HEX\", \"md5:HEX\", \"sha256:HEX\") or an object",
-            ))
-        }
-    };
-    let signal_type: SignalType = t
-        .parse()
-        .map_err(|m: String| ApiError::invalid(&field, m))?;
-    Ok(MatchQuery { signal_type, value })
-}
-
 /// `POST /api/v1/match`: an image body, or JSON `{"hashes": [...], "threshold": n}`.
 async fn match_route(
     State(state): State<AppState>,
@@ -289,44 +290,20 @@ async fn match_route(
     let ct = content_type(&headers);
     let banks = state.banks.clone();
     if content_type_is_json(ct.as_deref()) {
-        let v = json_value(&headers, body).await?;
-        let Value::Object(m) = v else {
-            return Err(ApiError::invalid("body", "expected a JSON object"));
+        require_json(&headers)?;
+        let bytes = read_body(&headers, body, MAX_JSON).await?;
+        let req: MatchRequest = parse_body(&bytes)?;
+        let threshold = match req.threshold {
+            Some(t) => Some(t),
+            None => threshold_param(q.as_deref())?,
         };
-        for k in m.keys() {
-            if k != "hashes" && k != "threshold" {
-                return Err(ApiError::invalid(
-                    k,
-                    format!("unknown property {k:?}: expected hashes and threshold"),
-                ));
-            }
-        }
-        let threshold =
-            match m.get("threshold") {
-                None | Some(Value::Null) => threshold_param(q.as_deref())?,
-                Some(t) => Some(t.as_u64().and_then(|t| u32::try_from(t).ok()).ok_or_else(
-                    || {
-                        ApiError::invalid(
-                            "threshold",
-                            format!("must be an integer from 0 to {MAX_THRESHOLD}"),
-                        )
-                    },
-                )?),
-            };
-        let Some(Value::Array(items)) = m.get("hashes") else {
-            return Err(ApiError::invalid("hashes", "must be a list of hashes"));
-        };
-        if items.is_empty() || items.len() > MAX_QUERIES {
+        if req.hashes.is_empty() || req.hashes.len() > MAX_QUERIES {
             return Err(ApiError::invalid(
                 "hashes",
                 format!("must hold 1 to {MAX_QUERIES} hashes"),
             ));
         }
-        let queries: Vec<MatchQuery> = items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| parse_query(i, v))
-            .collect::<Result<_, _>>()?;
+        let queries = req.hashes;
         let qs = queries.clone();
         let lists = blocking(move || banks.match_hashes(&p, &qs, threshold)).await?;
         let results: Vec<QueryResult> = queries
@@ -377,55 +354,15 @@ async fn list_banks(State(state): State<AppState>, Principal(p): Principal) -> A
     .into_response())
 }
 
-fn str_field(m: &Map<String, Value>, k: &str, required: bool) -> Result<Option<String>, ApiError> {
-    match m.get(k) {
-        None | Some(Value::Null) if !required => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        None | Some(Value::Null) => Err(ApiError::invalid(k, format!("{k} is required"))),
-        Some(_) => Err(ApiError::invalid(k, format!("{k} must be a string"))),
-    }
-}
-
-fn only_keys(m: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
-    for k in m.keys() {
-        if !allowed.contains(&k.as_str()) {
-            return Err(ApiError::invalid(
-                k,
-                format!("unknown property {k:?}: expected {}", allowed.join(", ")),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn tlp_field(m: &Map<String, Value>) -> Result<Option<Tlp>, ApiError> {
-    str_field(m, "tlp", false)?
-        .map(|t| {
-            t.parse::<Tlp>()
-                .map_err(|e| ApiError::invalid("tlp", e.to_string()))
-        })
-        .transpose()
-}
-
 /// `POST /api/v1/banks`: `{"name", "collection", "description"?, "tlp"?}` (TLP default AMBER).
 async fn create_bank(
     State(state): State<AppState>,
     Principal(p): Principal,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(req): ApiJson<NewBankRequest, MAX_JSON>,
 ) -> ApiResult {
-    let v = json_value(&headers, body).await?;
-    let Value::Object(m) = v else {
-        return Err(ApiError::invalid("body", "expected a JSON object"));
-    };
-    only_keys(&m, &["name", "collection", "description", "tlp"])?;
-    let name = str_field(&m, "name", true)?.unwrap_or_default();
-    let collection = str_field(&m, "collection", true)?.unwrap_or_default();
-    let description = str_field(&m, "description", false)?.unwrap_or_default();
-    let tlp = tlp_field(&m)?.unwrap_or(Tlp::Amber);
     let banks = state.banks.clone();
     let bank = blocking(move || {
-        let b = banks.create_bank(&p, &name, &description, tlp, &collection)?;
+        let b = banks.create_bank(&p, &req)?;
         with_owner(&banks, b)
     })
     .await?;
@@ -447,29 +384,9 @@ async fn update_bank(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(req): ApiJson<UpdateBankRequest, MAX_JSON>,
 ) -> ApiResult {
-    let v = json_value(&headers, body).await?;
-    let Value::Object(m) = v else {
-        return Err(ApiError::invalid("body", "expected a JSON object"));
-    };
-    only_keys(&m, &["description", "tlp", "enabled"])?;
-    let enabled = match m.get("enabled") {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "enabled",
-                "enabled must be true or false",
-            ))
-        }
-    };
-    let update = BankUpdate {
-        description: str_field(&m, "description", false)?,
-        tlp: tlp_field(&m)?,
-        enabled,
-    };
+    let update = BankUpdate::from(req);
     let banks = state.banks.clone();
     let bank = blocking(move || with_owner(&banks, banks.update_bank(&p, &name, &update)?)).await?;
     Ok(Json(bank_json(&bank)).into_response())
@@ -610,19 +527,10 @@ async fn feedback(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path((bank, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(req): ApiJson<FeedbackRequest, MAX_JSON>,
 ) -> ApiResult {
     let id = entry_id(&id)?;
-    let v = json_value(&headers, body).await?;
-    let Value::Object(m) = v else {
-        return Err(ApiError::invalid("body", "expected a JSON object"));
-    };
-    only_keys(&m, &["kind"])?;
-    let kind: FeedbackKind = str_field(&m, "kind", true)?
-        .unwrap_or_default()
-        .parse()
-        .map_err(|e: String| ApiError::invalid("kind", e))?;
+    let kind = req.kind;
     let banks = state.banks.clone();
     let c = blocking(move || banks.give_feedback(&p, &bank, id, kind)).await?;
     Ok(Json(Feedback {
@@ -721,7 +629,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "responses": ok(err(&["400", "401", "404", "500"]), "200", "The bank.", sref("Bank"))
             },
             "patch": {
-                "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only). A TLP change publishes a new version of every enabled entry's indicator at the new marking; raising it also deletes the stored indicator versions at less restrictive markings.",
+                "operationId": "updateBank", "summary": "Change description, TLP or enabled flag (owner organisation only). A TLP change publishes a new version of every enabled entry's indicator at the new marking; raising it also deletes the stored indicator versions at less restrictive markings, those of the revoked indicators that re-enabled entries left behind included.",
                 "parameters": [bank_param],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": sref("BankUpdate")}}},
                 "responses": ok(err(&["400", "401", "403", "404", "415", "500"]), "200", "The bank.", sref("Bank"))
@@ -811,6 +719,77 @@ pub fn merge_openapi(doc: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every bank error answers with the code, message and field it answered with as a hub
+    /// error; store and internal failures show only the request id.
+    #[test]
+    fn bank_errors_map_to_their_stable_codes() {
+        use banks::Error as E;
+        use store::StoreError;
+        let cases = [
+            (
+                E::UnknownBank {
+                    reference: "owner:b".into(),
+                },
+                Code::NotFound,
+                "bank 'owner:b' not found",
+                None,
+            ),
+            (
+                E::UnknownEntry {
+                    bank: "b".into(),
+                    entry: 7,
+                },
+                Code::NotFound,
+                "entry 7 in bank 'b' not found",
+                None,
+            ),
+            (
+                E::invalid("entries[2].value", "bad hex"),
+                Code::InvalidInput,
+                "bad hex",
+                Some("entries[2].value"),
+            ),
+            (
+                E::Forbidden("reader".into()),
+                Code::Forbidden,
+                "reader",
+                None,
+            ),
+            (
+                E::from(StoreError::Conflict("bank 'b'".into())),
+                Code::Conflict,
+                "bank 'b' already exists",
+                None,
+            ),
+            (
+                E::Hub(hub::HubError::Busy("later".into())),
+                Code::Busy,
+                "later",
+                None,
+            ),
+            (
+                E::Store(StoreError::NotFound("collection 'c'".into())),
+                Code::NotFound,
+                "collection 'c' not found",
+                None,
+            ),
+        ];
+        for (e, code, message, field) in cases {
+            let shown = e.to_string();
+            let api = ApiError::from(e);
+            assert_eq!(api.code, code, "{shown}");
+            assert_eq!(api.message, message, "{shown}");
+            assert_eq!(api.field.as_deref(), field, "{shown}");
+        }
+        let api = ApiError::from(E::Store(StoreError::Backend("disk full".into())));
+        assert_eq!(api.code, Code::Internal);
+        assert!(
+            api.message.contains("request id") && !api.message.contains("disk"),
+            "{}",
+            api.message
+        );
+    }
 
     /// With every decode slot taken, an upload waits about `DECODE_WAIT` and gets 503 with
     /// `Retry-After`; a freed slot is taken again.

@@ -13,13 +13,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use detect::{DetectRequest, Detections};
-use serde_json::{json, Map, Value};
-use store::Tlp;
+use detect::{DetectRequest, Detections, PublishRequest};
+use serde_json::{json, Value};
 
 use crate::auth::Principal;
-use crate::body::{read_body, read_json};
-use crate::error::{blocking, ApiError};
+use crate::body::{read_body, ApiJson};
+use crate::codes::Code;
+use crate::error::{blocking_typed as blocking, hub_code, log_internal, ApiError};
 use crate::filters::query_pairs;
 use crate::AppState;
 
@@ -29,6 +29,50 @@ const MAX_UPLOAD: usize = 256 * 1024 * 1024;
 const MAX_JSON: usize = 1024 * 1024;
 
 type ApiResult = Result<Response, ApiError>;
+
+/// The stable code a detection error answers with.
+fn detect_code(e: &detect::Error) -> Code {
+    use detect::Error as E;
+    match e {
+        E::UnknownDataset { .. } | E::UnknownJob { .. } => Code::NotFound,
+        E::Invalid { .. } => Code::InvalidInput,
+        E::Forbidden(_) => Code::Forbidden,
+        E::NotCancellable { .. } | E::NotDone { .. } | E::QuotaExceeded { .. } => Code::Conflict,
+        E::ShuttingDown => Code::Conflict,
+        E::Busy { .. } => Code::Busy,
+        E::Hub(h) => hub_code(h),
+        E::Store(store::StoreError::NotFound(_)) => Code::NotFound,
+        E::Store(store::StoreError::Conflict(_)) => Code::Conflict,
+        _ => Code::Internal,
+    }
+}
+
+impl From<detect::Error> for ApiError {
+    fn from(e: detect::Error) -> ApiError {
+        use detect::Error as E;
+        let code = detect_code(&e);
+        match e {
+            E::Hub(h) => ApiError::from(h),
+            E::Invalid { field, message } => ApiError {
+                code,
+                message,
+                field: Some(field),
+            },
+            E::Forbidden(m) => ApiError::new(code, m),
+            E::Store(store::StoreError::NotFound(what)) => {
+                ApiError::new(code, format!("{what} not found"))
+            }
+            E::Store(store::StoreError::Conflict(what)) => {
+                ApiError::new(code, format!("{what} already exists"))
+            }
+            e if code == Code::Internal => {
+                log_internal(&e);
+                ApiError::internal()
+            }
+            e => ApiError::new(code, e.to_string()),
+        }
+    }
+}
 
 /// The detection routes (without the guard), sharing one in-memory [`Detections`] service.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
@@ -41,23 +85,6 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/detections/{id}/publish", post(publish))
         .route("/api/v1/detections/{id}/cancel", post(cancel))
         .layer(Extension(det))
-}
-
-async fn json_object(headers: &HeaderMap, body: Body) -> Result<Map<String, Value>, ApiError> {
-    match read_json(headers, body, MAX_JSON).await? {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::invalid("body", "expected a JSON object")),
-    }
-}
-
-fn only_keys(m: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
-    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::invalid(
-            k,
-            format!("unknown property; expected {}", allowed.join(", ")),
-        )),
-        None => Ok(()),
-    }
 }
 
 /// `POST /api/v1/datasets?format=&skip_invalid=&account_type=&name=`: the raw post file.
@@ -131,72 +158,8 @@ async fn list_jobs(Extension(det): Extension<Detections>, Principal(p): Principa
 async fn start(
     Extension(det): Extension<Detections>,
     Principal(p): Principal,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(req): ApiJson<DetectRequest, MAX_JSON>,
 ) -> ApiResult {
-    let m = json_object(&headers, body).await?;
-    only_keys(
-        &m,
-        &["dataset", "networks", "window", "min_weight", "similarity"],
-    )?;
-    let dataset = m
-        .get("dataset")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid("dataset", "required: the dataset id (a string)"))?
-        .to_string();
-    let networks: Vec<String> = match m.get("networks") {
-        None | Some(Value::Null) => ["co_retweet", "co_reply", "co_link", "co_tweet"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).collect(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| ApiError::invalid("networks", "must be a list of network names"))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(ApiError::invalid("networks", "must be a list of names")),
-    };
-    let window = match m.get("window") {
-        None | Some(Value::Null) => Some(60.0),
-        Some(Value::String(s)) if s == "auto" => None,
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "window",
-                "must be a number of seconds or \"auto\"",
-            ))
-        }
-    };
-    let min_weight = match m.get("min_weight") {
-        None | Some(Value::Null) => 2,
-        // JSON Schema's integers include integral numbers written with a fraction (`2.0`).
-        Some(v) => v
-            .as_u64()
-            .or_else(|| {
-                v.as_f64()
-                    .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
-                    .map(|f| f as u64)
-            })
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| ApiError::invalid("min_weight", "must be a positive integer"))?,
-    };
-    let similarity = match m.get("similarity") {
-        None | Some(Value::Null) => 0.8,
-        Some(v) => v
-            .as_f64()
-            .ok_or_else(|| ApiError::invalid("similarity", "must be a number in (0, 1]"))?,
-    };
-    let req = DetectRequest {
-        dataset,
-        networks,
-        window,
-        min_weight,
-        similarity,
-    };
     let id = blocking(move || det.create_job(&p, &req)).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -231,36 +194,10 @@ async fn publish(
     Extension(det): Extension<Detections>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(req): ApiJson<PublishRequest, MAX_JSON>,
 ) -> ApiResult {
-    let m = json_object(&headers, body).await?;
-    only_keys(&m, &["groups", "collection", "tlp"])?;
-    let groups: Vec<String> = m
-        .get("groups")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::invalid("groups", "required: a list of group ids"))?
-        .iter()
-        .map(|g| {
-            g.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| ApiError::invalid("groups", "group ids are strings"))
-        })
-        .collect::<Result<_, _>>()?;
-    let collection = m
-        .get("collection")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid("collection", "required: the collection id"))?
-        .to_string();
-    let tlp = match m.get("tlp") {
-        None | Some(Value::Null) => Tlp::Amber,
-        Some(Value::String(s)) => s
-            .parse()
-            .map_err(|e: stix::UnknownTlp| ApiError::invalid("tlp", e.to_string()))?,
-        Some(_) => return Err(ApiError::invalid("tlp", "must be a string such as AMBER")),
-    };
-    let v = blocking(move || det.publish(&p, &id, &groups, &collection, tlp)).await?;
-    Ok(Json(v).into_response())
+    let outcome = blocking(move || det.publish(&p, &id, &req)).await?;
+    Ok(Json(outcome).into_response())
 }
 
 /// Adds the detection paths and schemas to the OpenAPI document.
@@ -294,6 +231,18 @@ pub fn merge_openapi(doc: &mut Value) {
         "min_weight": {"type": "integer"}, "similarity": {"type": "number"},
         "error": {"type": "string"},
         "groups": {"type": "array", "items": group, "description": "Present when status is done."}
+    }});
+    let published = json!({"type": "object", "required": ["status", "published", "technique", "tlp"], "properties": {
+        "status": {"type": "object", "required": ["id", "status", "total_count", "success_count", "failure_count", "pending_count"]},
+        "published": {"type": "array", "items": {"type": "object", "required": ["group", "grouping", "campaign", "note", "relationship", "accounts"], "properties": {
+            "group": {"type": "string"}, "grouping": {"type": "string", "pattern": "^grouping--"},
+            "campaign": {"type": "string", "pattern": "^campaign--"}, "note": {"type": "string", "pattern": "^note--"},
+            "relationship": {"oneOf": [{"type": "string", "pattern": "^relationship--"}, {"type": "null"}]},
+            "accounts": {"type": "integer", "minimum": 0}
+        }}},
+        "technique": {"oneOf": [{"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}, {"type": "null"}]},
+        "tlp": {"type": "string", "enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]},
+        "warning": {"type": "string", "description": "Present when no technique was found."}
     }});
     let mut job_summary = job.clone();
     if let Some(props) = job_summary["properties"].as_object_mut() {
@@ -356,12 +305,96 @@ pub fn merge_openapi(doc: &mut Value) {
                 "collection": {"type": "string"},
                 "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}
             }}}}},
-            "responses": {"200": ok("The TAXII status of the ingest, the ids created per group, the technique (or null with a warning).", json!({"type": "object"})), "400": err("Invalid parameter or unknown group."), "401": err("Missing or wrong credentials."), "403": err("Reader role or no write access."), "404": err("Unknown detection or collection."), "409": err("The detection is not done.")}
+            "responses": {"200": ok("The TAXII status of the ingest, the ids created per group, the technique (or null with a warning).", published), "400": err("Invalid parameter or unknown group."), "401": err("Missing or wrong credentials."), "403": err("Reader role or no write access."), "404": err("Unknown detection or collection."), "409": err("The detection is not done.")}
         }}
     });
     if let (Some(target), Value::Object(add)) =
         (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
     {
         target.extend(add);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every detection error answers with the code and message it answered with as a hub
+    /// error; store and internal failures show only the request id.
+    #[test]
+    fn detection_errors_map_to_their_stable_codes() {
+        use detect::Error as E;
+        use store::{JobStatus, StoreError};
+        let cases = [
+            (
+                E::UnknownDataset { id: "d".into() },
+                Code::NotFound,
+                "dataset 'd' not found",
+            ),
+            (
+                E::UnknownJob { id: "j".into() },
+                Code::NotFound,
+                "detection 'j' not found",
+            ),
+            (
+                E::invalid("window", "too long"),
+                Code::InvalidInput,
+                "too long",
+            ),
+            (E::Forbidden("reader".into()), Code::Forbidden, "reader"),
+            (
+                E::NotCancellable {
+                    job: "j".into(),
+                    status: JobStatus::Done,
+                },
+                Code::Conflict,
+                "detection 'j' is done; only a queued or running detection can be cancelled",
+            ),
+            (
+                E::NotDone {
+                    job: "j".into(),
+                    status: JobStatus::Running,
+                },
+                Code::Conflict,
+                "detection 'j' is running, not done",
+            ),
+            (
+                E::QuotaExceeded {
+                    org: "lab".into(),
+                    active: 4,
+                },
+                Code::Conflict,
+                "organisation 'lab' has 4 detections queued or running, the most it may have; \
+                 wait for one to finish or cancel one",
+            ),
+            (
+                E::ShuttingDown,
+                Code::Conflict,
+                "the hub is shutting down; start the detection again later",
+            ),
+            (
+                E::Busy { queue: 64 },
+                Code::Busy,
+                "64 detections are waiting for a worker, the most the hub queues; retry later",
+            ),
+            (
+                E::Hub(hub::HubError::NotFound("collection 'c'".into())),
+                Code::NotFound,
+                "collection 'c' not found",
+            ),
+        ];
+        for (e, code, message) in cases {
+            let api = ApiError::from(e);
+            assert_eq!((api.code, api.message.as_str()), (code, message));
+        }
+        let api = ApiError::from(E::Store(StoreError::Backend("disk full".into())));
+        assert_eq!(api.code, Code::Internal);
+        assert!(
+            api.message.contains("request id") && !api.message.contains("disk"),
+            "{}",
+            api.message
+        );
+        let field = ApiError::from(E::invalid("networks", "unknown")).field;
+        assert_eq!(field.as_deref(), Some("networks"));
     }
 }

@@ -207,16 +207,19 @@ async fn bank_crud_and_errors() {
         400,
         "purple",
     );
-    assert_error(
+    // Typed bodies: the message is serde's, the field is named.
+    let v = assert_error(
         &make(json!({"collection": "hashes"})).await,
         400,
-        "name is required",
+        "missing field `name`",
     );
-    assert_error(
+    assert_eq!(v["error"]["field"], "name");
+    let v = assert_error(
         &make(json!({"name": "x", "collection": "hashes", "colour": 1})).await,
         400,
-        "unknown property",
+        "unknown field `colour`",
     );
+    assert_eq!(v["error"]["field"], "colour");
     // The partner may only read the collection: it cannot publish a bank there.
     assert_error(
         &api(
@@ -259,7 +262,7 @@ async fn bank_crud_and_errors() {
         403,
         "owner",
     );
-    assert_error(
+    let v = assert_error(
         &api(
             &e.app,
             Method::PATCH,
@@ -269,8 +272,9 @@ async fn bank_crud_and_errors() {
         )
         .await,
         400,
-        "true or false",
+        "expected a boolean",
     );
+    assert_eq!(v["error"]["field"], "enabled");
     let r = post_bytes(&e, "/api/v1/banks", "olga", "text/plain", b"{}".to_vec()).await;
     assert_eq!(r.status, 415);
 }
@@ -493,7 +497,7 @@ async fn entries_match_export_disable_feedback() {
             "integer",
         ),
         (json!({"hashes": [1]}), 400, "must be a string"),
-        (json!({"hash": [BRIDGE_PDQ]}), 400, "unknown property"),
+        (json!({"hash": [BRIDGE_PDQ]}), 400, "unknown field `hash`"),
     ] {
         assert_error(
             &api(&e.app, Method::POST, "/api/v1/match", "pia", Some(body)).await,

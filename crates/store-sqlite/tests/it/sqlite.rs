@@ -269,7 +269,7 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          CREATE TABLE object_owner (id TEXT PRIMARY KEY, owner_org_id INTEGER NOT NULL,
              revoked INTEGER NOT NULL DEFAULT 0, revoked_version INTEGER) WITHOUT ROWID;
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
-         PRAGMA user_version = 3;",
+         DROP TABLE bank_retired_indicators; PRAGMA user_version = 3;",
     )
     .unwrap();
     drop(raw);
@@ -337,7 +337,7 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
              ('indicator--20000000-0000-4000-8000-000000000002', 77, 0, NULL),
              ('indicator--20000000-0000-4000-8000-000000000003', 77, 1, 3000);
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
-         PRAGMA user_version = 4;",
+         DROP TABLE bank_retired_indicators; PRAGMA user_version = 4;",
     )
     .unwrap();
     drop(raw);
@@ -574,7 +574,7 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
          DROP TABLE banks;
          ALTER TABLE old_banks RENAME TO banks;
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
-         PRAGMA user_version = 6;",
+         DROP TABLE bank_retired_indicators; PRAGMA user_version = 6;",
     )
     .unwrap();
     drop(raw);
@@ -677,7 +677,8 @@ fn migration_8_adds_detection_tables() {
     drop(s);
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP TABLE detect_datasets; DROP TABLE detect_jobs; PRAGMA user_version = 7;",
+        "DROP TABLE detect_datasets; DROP TABLE detect_jobs; DROP TABLE bank_retired_indicators;
+         PRAGMA user_version = 7;",
     )
     .unwrap();
     drop(raw);
@@ -686,4 +687,83 @@ fn migration_8_adds_detection_tables() {
     assert_eq!(s.org_by_slug("gov").unwrap(), Some(org.clone()));
     assert!(s.list_datasets(org.id).unwrap().is_empty());
     assert!(s.list_jobs(org.id).unwrap().is_empty());
+}
+
+/// The retired-indicators migration adds its table to a database without it and finds the
+/// earlier, revoked indicators of entries enabled again (same hash, bank and contributor);
+/// later changes keep the ids an entry leaves.
+#[test]
+fn migration_adds_retired_bank_indicators() {
+    use store::{BankStore, Labels, NewBank, NewEntry, SignalType};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let (_, org) = seed(&s);
+    let b = s
+        .create_bank(&NewBank {
+            name: "tvec".into(),
+            description: String::new(),
+            owner_org_id: org,
+            tlp: Tlp::Green,
+            collection_id: COLLECTION.into(),
+        })
+        .unwrap();
+    let first = "indicator--00000000-0000-4000-8000-000000000001";
+    let current = "indicator--00000000-0000-4000-8000-000000000002";
+    let e = s
+        .add_entries(&[NewEntry {
+            bank_id: b.id,
+            signal_type: SignalType::Md5,
+            value: "0".repeat(32),
+            labels: Labels::default(),
+            contributor_org_id: org,
+            stix_id: current.into(),
+            created: 1,
+        }])
+        .unwrap()
+        .remove(0);
+    // What a previous release left: the entry's first indicator, revoked, and an unrelated
+    // revoked indicator of another hash.
+    let identity = s.org_by_id(org).unwrap().unwrap().identity_id;
+    let user = s.list_users(None).unwrap()[0].id;
+    let revoked = |id: &str, value: &str| NewObject {
+        id: id.into(),
+        json: format!(
+            r#"{{"type":"indicator","id":"{id}","name":"md5 hash in bank tvec","pattern":"[file:hashes.MD5 = '{value}']","revoked":true}}"#
+        ),
+        created_by_ref: Some(identity.clone()),
+        revoked: true,
+        ..indicator(1, (user, org))
+    };
+    let objs = [
+        revoked(first, &"0".repeat(32)),
+        revoked(
+            "indicator--00000000-0000-4000-8000-000000000003",
+            &"1".repeat(32),
+        ),
+    ];
+    for outcome in s.add_objects(&objs).unwrap() {
+        outcome.unwrap();
+    }
+    drop(s);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    // Migration 0010 adds the table, so the schema goes back to version 9; the migrations
+    // after it run again, which they must survive (`IF NOT EXISTS`).
+    raw.execute_batch("DROP TABLE bank_retired_indicators; PRAGMA user_version = 9;")
+        .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.entry_by_id(e.id).unwrap(), Some(e.clone()));
+    assert_eq!(
+        s.retired_stix_ids(b.id).unwrap(),
+        [(e.id, first.to_string())]
+    );
+    s.set_entry_enabled(e.id, false, 2, current).unwrap();
+    let third = "indicator--00000000-0000-4000-8000-000000000004";
+    s.set_entry_enabled(e.id, true, 3, third).unwrap();
+    assert_eq!(
+        s.retired_stix_ids(b.id).unwrap(),
+        [(e.id, first.to_string()), (e.id, current.to_string())]
+    );
 }
