@@ -248,7 +248,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     // Other sectors may not list violations.
     assert!(matches!(
         r.ads.ad_violations(&r.gov, None, 0, 10),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
 }
 
@@ -297,7 +297,7 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
     ));
     for (s, c, field) in cases {
         match r.ads.submit_ad(&r.plat, s, c) {
-            Err(HubError::Invalid { field: f, message }) => {
+            Err(ads::Error::Invalid { field: f, message }) => {
                 assert!(f.starts_with(field), "expected {field}, got {f}: {message}")
             }
             other => panic!("expected invalid {field}, got {other:?}"),
@@ -313,14 +313,14 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
     // Only platforms submit.
     assert!(matches!(
         r.ads.submit_ad(&r.gov, ad("x", "t"), None),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     // Election dates out of order.
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("late");
     e["writ_issued"] = json!("2029-11-01");
     match r.ads.put_election(&r.authority, e) {
-        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "writ_issued"),
+        Err(ads::Error::Invalid { field, .. }) => assert_eq!(field, "writ_issued"),
         other => panic!("{other:?}"),
     }
 }
@@ -406,7 +406,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
     };
     assert!(matches!(
         r.ads.search_ads(&other, first.next.as_deref(), Some(5)),
-        Err(HubError::BadCursor(_))
+        Err(ads::Error::Hub(HubError::BadCursor(_)))
     ));
     assert!(matches!(
         r.ads.search_ads(
@@ -418,7 +418,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
             None,
             None
         ),
-        Err(HubError::Invalid { .. })
+        Err(ads::Error::Invalid { .. })
     ));
 }
 
@@ -459,7 +459,7 @@ fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
     assert!(r.ads.next_export_page(&mut export, 3).unwrap().is_empty());
     assert!(matches!(
         r.ads.start_election_export("nope"),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
 }
 
@@ -486,7 +486,7 @@ fn election_export_and_retention_with_audit() {
     assert!(matches!(
         r.ads
             .export_election_ads("nope", &mut |_| ControlFlow::Continue(())),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
 
     let day = |s: &str| {
@@ -510,7 +510,7 @@ fn election_export_and_retention_with_audit() {
         .run_ad_retention(day(&publish_until) + 86_400)
         .unwrap();
     assert_eq!(run.hidden, 1);
-    assert!(matches!(r.ads.public_ad(id), Err(HubError::NotFound(_))));
+    assert!(matches!(r.ads.public_ad(id), Err(ads::Error::UnknownAd(_))));
     assert!(
         r.t.store.ad_by_id(id).unwrap().is_some(),
         "kept, not public"
@@ -567,14 +567,14 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     // Without a registered platform, a submission must carry it.
     let err = r.ads.submit_ad(&r.plat, sub.clone(), None).unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "platform"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "platform"),
         "{err:?}"
     );
     let rec = r.ads.put_platform(&r.plat, "plat", platform).unwrap();
     assert_eq!(rec.id, "plat");
     assert!(matches!(
         r.ads.put_platform(&r.plat, "other-platform", json!({})),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     let err = r
         .ads
@@ -585,7 +585,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         )
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "monthly_reach_ca[0].language"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "monthly_reach_ca[0].language"),
         "{err:?}"
     );
 
@@ -596,7 +596,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .put_sponsor(&r.plat, "verein", by_id("verein"))
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "controlled_by"),
         "{err:?}"
     );
     for id in ["parent", "holding", "verein"] {
@@ -607,7 +607,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     looped["controlled_by"] = json!("verein");
     let err = r.ads.put_sponsor(&r.plat, "parent", looped).unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "controlled_by"),
         "{err:?}"
     );
     // At most 32 controlling entities above a sponsor.
@@ -631,25 +631,25 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         )
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, message } if field == "controlled_by" && message.contains("more than 32")),
+        matches!(&err, ads::Error::Invalid { field, message } if field == "controlled_by" && message.contains("more than 32")),
         "{err:?}"
     );
     // Only the registering organisation replaces a sponsor; governments register none.
     let other = user_in(&r.hub, "plat-2", Sector::Platform, "pia");
     assert!(matches!(
         r.ads.put_sponsor(&other, "parent", by_id("parent")),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     assert!(matches!(
         r.ads.put_sponsor(&r.gov, "someone", by_id("parent")),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     let mut bad = by_id("parent");
     bad["funding"] = json!([{"amount": {"minor": -5, "currency": "EUR"}, "origin": "DE",
                              "source": "private"}]);
     let err = r.ads.put_sponsor(&r.plat, "parent", bad).unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "funding[0].amount.minor"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "funding[0].amount.minor"),
         "{err:?}"
     );
 
@@ -681,7 +681,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert_eq!(v["funding"].as_array().unwrap().len(), 2);
     assert!(matches!(
         r.ads.public_sponsor("nobody"),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownSponsor(_))
     ));
     let listed: Vec<String> = r
         .ads
@@ -700,7 +700,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     );
     assert!(matches!(
         r.ads.sponsor(&r.gov, "parent"),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     let platforms = wire(r.ads.public_platforms().unwrap());
     assert_eq!(platforms.as_array().unwrap().len(), 1);
@@ -738,7 +738,7 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
     s["ad"]["sponsor"] = json!("unregistered");
     let err = r.ads.submit_ad(&r.plat, s, None).unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "ad.sponsor"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "ad.sponsor"),
         "{err:?}"
     );
 }
@@ -777,11 +777,11 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
     );
     assert!(matches!(
         r.ads.public_version_creative(id, 3),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownVersion { .. })
     ));
     assert!(matches!(
         r.ads.public_ad_versions(id + 1),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownAd(_))
     ));
 }
 
@@ -808,7 +808,7 @@ fn public_elections_carry_their_computed_periods() {
     );
     assert!(matches!(
         r.ads.public_election("nope"),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
 }
 
@@ -853,7 +853,7 @@ fn only_the_registering_authority_changes_an_election() {
     e["districts"] = json!([]);
     assert!(matches!(
         r.ads.put_election(&quinn, e.clone()),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     assert_eq!(
         r.t.store.election_by_id("ca-2029").unwrap(),
@@ -864,13 +864,13 @@ fn only_the_registering_authority_changes_an_election() {
     let mut bad = sample("ca-compliant.json")["elections"][0].clone();
     bad["districts"][1]["poll_close"] = json!("2029-10-16T19:00:00-07:00");
     match r.ads.put_election(&r.authority, bad) {
-        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[1].poll_close"),
+        Err(ads::Error::Invalid { field, .. }) => assert_eq!(field, "districts[1].poll_close"),
         other => panic!("{other:?}"),
     }
     let mut bad = sample("ca-compliant.json")["elections"][0].clone();
     bad["districts"][0]["poll_close"] = json!("2029-10-15T21:30:00-16:00");
     match r.ads.put_election(&r.authority, bad) {
-        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[0].poll_close"),
+        Err(ads::Error::Invalid { field, .. }) => assert_eq!(field, "districts[0].poll_close"),
         other => panic!("{other:?}"),
     }
     assert_eq!(
@@ -913,17 +913,20 @@ fn incident_destinations_belong_to_each_election_authority() {
     assert!(matches!(
         r.ads
             .set_election_incident_collection(&quinn, "ca-2029", "qc-incidents", Some(Tlp::Clear)),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     assert!(matches!(
         r.ads
             .set_election_incident_collection(&r.authority, "ca-2029", "qc-incidents", None),
-        Err(HubError::NotFound(_) | HubError::Forbidden(_))
+        Err(
+            ads::Error::Hub(HubError::NotFound(_) | HubError::Forbidden(_))
+                | ads::Error::Forbidden(_)
+        )
     ));
     assert!(matches!(
         r.ads
             .set_election_incident_collection(&r.authority, "nope", "ca-incidents", None),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
     // Each authority's choice covers only its own elections.
     r.ads
@@ -938,7 +941,10 @@ fn incident_destinations_belong_to_each_election_authority() {
     assert!(matches!(
         r.ads
             .set_default_incident_collection("quinn", "ops-incidents", None),
-        Err(HubError::NotFound(_) | HubError::Forbidden(_))
+        Err(
+            ads::Error::Hub(HubError::NotFound(_) | HubError::Forbidden(_))
+                | ads::Error::Forbidden(_)
+        )
     ));
     r.ads
         .set_default_incident_collection("eve", "ops-incidents", None)

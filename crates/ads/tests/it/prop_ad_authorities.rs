@@ -6,7 +6,7 @@
 use test_support as common;
 
 use common::{new_hub, RW};
-use hub::{Actor, HubError, Principal};
+use hub::{Actor, Principal};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use store::AdStore;
@@ -97,11 +97,11 @@ proptest! {
                             names[s.target] = format!("variant {variant}");
                         }
                         (true, false) => prop_assert!(
-                            matches!(&r, Err(HubError::Invalid { field, .. }) if field == "districts[0].poll_close"),
+                            matches!(&r, Err(ads::Error::Invalid { field, .. }) if field == "districts[0].poll_close"),
                             "{r:?}"
                         ),
                         (false, _) => prop_assert!(
-                            matches!(r, Err(HubError::Forbidden(_) | HubError::Invalid { .. })),
+                            matches!(r, Err(ads::Error::Forbidden(_) | ads::Error::Invalid { .. })),
                             "{r:?}"
                         ),
                     }
@@ -114,7 +114,7 @@ proptest! {
                         prop_assert!(r.is_ok(), "{r:?}");
                         own[s.target] = Some((s.actor, TLPS[tlp]));
                     } else {
-                        prop_assert!(matches!(r, Err(HubError::Forbidden(_))), "{r:?}");
+                        prop_assert!(matches!(r, Err(ads::Error::Forbidden(_))), "{r:?}");
                     }
                 }
                 Op::OrgDestination { tlp } => {

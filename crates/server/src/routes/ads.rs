@@ -21,7 +21,7 @@ use store::Tlp;
 use crate::auth::Principal;
 use crate::body::{parse_json_value, read_body};
 use crate::codes::Code;
-use crate::error::{blocking, long_work, ApiError};
+use crate::error::{blocking, chain, long_work, request_id, ApiError};
 use crate::filters::query_pairs;
 use crate::form;
 use crate::media::content_type_is_json;
@@ -33,6 +33,49 @@ const MAX_SUBMISSION: usize = 72 * 1024 * 1024;
 const MAX_ELECTION: usize = 1024 * 1024;
 
 type ApiResult = Result<Response, ApiError>;
+
+/// Registry errors answer with the stable codes and statuses the hub's do: a refusal is 403
+/// `forbidden`, an unknown election, sponsor, ad, version or creative 404 `not_found`, bad
+/// input 400 `invalid_input` naming the field; a hub error keeps its own answer, and an
+/// internal failure is logged with its source chain and answers 500 `internal`.
+impl From<ads::Error> for ApiError {
+    fn from(e: ads::Error) -> ApiError {
+        if let Some(what) = e.missing() {
+            return ApiError::new(Code::NotFound, format!("{what} not found"));
+        }
+        match e {
+            ads::Error::Hub(e) => ApiError::from(e),
+            ads::Error::Forbidden(message) => ApiError::new(Code::Forbidden, message),
+            ads::Error::Invalid { field, message } => ApiError {
+                code: Code::InvalidInput,
+                message,
+                field: Some(field),
+            },
+            e => {
+                tracing::error!(request_id = %request_id(), error = %chain(&e), "internal error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// Runs a registry call on the blocking pool.
+pub(crate) async fn registry<T, F>(f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ads::Error> + Send + 'static,
+{
+    Ok(blocking(move || Ok(f())).await??)
+}
+
+/// Runs long registry work (an export) on the server's bounded worker facility.
+pub(crate) async fn registry_work<T, F>(work: &hub::work::Workers, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ads::Error> + Send + 'static,
+{
+    Ok(long_work(work, move || Ok(f())).await??)
+}
 
 /// The authenticated registry routes (without the guard).
 pub(crate) fn routes() -> Router<AppState> {
@@ -126,7 +169,7 @@ async fn submit(
 ) -> ApiResult {
     let (submission, creative) = read_submission(&headers, body).await?;
     let ads = state.ads.clone();
-    let out = blocking(move || ads.submit_ad(&p, submission, creative)).await?;
+    let out = registry(move || ads.submit_ad(&p, submission, creative)).await?;
     let status = if out.published {
         StatusCode::CREATED
     } else {
@@ -153,7 +196,7 @@ async fn put_election(
         Some(_) => return Err(ApiError::invalid("id", "differs from the id in the path")),
     }
     let ads = state.ads.clone();
-    let rec = blocking(move || ads.put_election(&p, v)).await?;
+    let rec = registry(move || ads.put_election(&p, v)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -166,7 +209,7 @@ async fn put_sponsor(
 ) -> ApiResult {
     let v = json_body(&headers, body, MAX_ELECTION).await?;
     let ads = state.ads.clone();
-    let rec = blocking(move || ads.put_sponsor(&p, &id, v)).await?;
+    let rec = registry(move || ads.put_sponsor(&p, &id, v)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -176,7 +219,7 @@ async fn get_sponsor(
     Path(id): Path<String>,
 ) -> ApiResult {
     let ads = state.ads.clone();
-    let doc = blocking(move || ads.sponsor(&p, &id)).await?;
+    let doc = registry(move || ads.sponsor(&p, &id)).await?;
     Ok(Json(doc).into_response())
 }
 
@@ -189,7 +232,7 @@ async fn put_platform(
 ) -> ApiResult {
     let v = json_body(&headers, body, MAX_ELECTION).await?;
     let ads = state.ads.clone();
-    let rec = blocking(move || ads.put_platform(&p, &id, v)).await?;
+    let rec = registry(move || ads.put_platform(&p, &id, v)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -207,7 +250,7 @@ struct Elections {
 
 async fn list_elections(State(state): State<AppState>, Principal(_p): Principal) -> ApiResult {
     let ads = state.ads.clone();
-    let list = blocking(move || ads.elections()).await?;
+    let list = registry(move || ads.elections()).await?;
     Ok(Json(Elections { elections: list }).into_response())
 }
 
@@ -256,7 +299,7 @@ async fn incident_collection(
 ) -> ApiResult {
     let (collection, tlp) = destination_body(&headers, body).await?;
     let ads = state.ads.clone();
-    let id = blocking(move || ads.set_incident_collection(&p, &collection, tlp)).await?;
+    let id = registry(move || ads.set_incident_collection(&p, &collection, tlp)).await?;
     Ok(Json(Destination {
         election: None,
         collection: id,
@@ -278,7 +321,7 @@ async fn election_incident_collection(
     let ads = state.ads.clone();
     let election = id.clone();
     let d =
-        blocking(move || ads.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
+        registry(move || ads.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
     Ok(Json(Destination {
         election: Some(election),
         collection: d.collection,
@@ -334,7 +377,7 @@ async fn violations(
     let ads = state.ads.clone();
     if format == "json" {
         let rows =
-            blocking(move || ads.ad_violations(&p, election.as_deref(), after, limit)).await?;
+            registry(move || ads.ad_violations(&p, election.as_deref(), after, limit)).await?;
         let next = (rows.len() == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();
@@ -345,7 +388,7 @@ async fn violations(
         .into_response());
     }
     // Exports hold every violation (of the election); they are paged internally.
-    let text = long_work(&state.work, move || {
+    let text = registry_work(&state.work, move || {
         let mut out = String::new();
         let mut csv_rows: Vec<[String; 10]> = Vec::new();
         if format == "csv" {
@@ -635,4 +678,87 @@ fn schemas() -> Value {
     m.insert("IncidentDestination".into(), json!({"type": "object", "additionalProperties": false, "required": ["collection", "tlp"], "properties": {
             "election": s, "collection": {"type": "string", "format": "uuid"}, "tlp": r("Tlp")}}));
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hub::HubError;
+
+    /// Each registry error answers with the status, code and field its hub counterpart did.
+    #[test]
+    fn registry_errors_keep_their_answers() {
+        let cases: Vec<(ads::Error, Code, &str, Option<&str>)> = vec![
+            (
+                ads::Error::Forbidden("no".into()),
+                Code::Forbidden,
+                "no",
+                None,
+            ),
+            (
+                ads::Error::UnknownElection("e1".into()),
+                Code::NotFound,
+                "election 'e1' not found",
+                None,
+            ),
+            (
+                ads::Error::UnknownSponsor("s".into()),
+                Code::NotFound,
+                "sponsor 's' not found",
+                None,
+            ),
+            (
+                ads::Error::UnknownAd(4),
+                Code::NotFound,
+                "ad 4 not found",
+                None,
+            ),
+            (
+                ads::Error::UnknownVersion { ad: 4, version: 2 },
+                Code::NotFound,
+                "version 2 of ad 4 not found",
+                None,
+            ),
+            (
+                ads::Error::NoCreative {
+                    ad: 4,
+                    version: None,
+                },
+                Code::NotFound,
+                "creative of ad 4 not found",
+                None,
+            ),
+            (
+                ads::Error::invalid("ad.spend.minor", "below zero"),
+                Code::InvalidInput,
+                "below zero",
+                Some("ad.spend.minor"),
+            ),
+            (
+                ads::Error::Hub(HubError::BadCursor("x".into())),
+                Code::BadCursor,
+                "the next parameter is not a valid paging cursor: x",
+                Some("next"),
+            ),
+            (
+                ads::Error::Store(store::StoreError::Backend("disk".into())),
+                Code::Internal,
+                "internal error",
+                None,
+            ),
+            (
+                ads::Error::broken("the rules do not load"),
+                Code::Internal,
+                "internal error",
+                None,
+            ),
+        ];
+        for (e, code, message, field) in cases {
+            let what = e.to_string();
+            let a = ApiError::from(e);
+            assert_eq!(a.code, code, "{what}");
+            assert!(a.message.starts_with(message), "{what}: {}", a.message);
+            assert_eq!(a.field.as_deref(), field, "{what}");
+        }
+    }
 }
