@@ -144,6 +144,64 @@ def test_bad_input_stores_nothing(world):
     assert call(h, "GET", "/public/ads").json()["ads"] == []
 
 
+def test_a_mistyped_field_of_a_registry_body_is_named_by_its_path(world):
+    """Elections, sponsors, platforms and submissions are typed requests: a value of the wrong
+    type or an unknown key is refused naming that field by its path in the body (the multipart
+    `submission` part names it within the part), and nothing is stored."""
+    h = world
+    before = call(h, "GET", "/public/elections/ca-2029").json()
+
+    def field(r):
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["code"] == "invalid_input", r.text
+        return r.json()["error"]["field"]
+
+    e = copy.deepcopy(sample()["elections"][0])
+    e["polling_day"] = 20291015
+    assert field(call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)) == "polling_day"
+    e = copy.deepcopy(sample()["elections"][0])
+    e["districts"][1]["colour"] = "red"
+    assert field(call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)) == "districts[1].colour"
+    assert call(h, "GET", "/public/elections/ca-2029").json() == before
+    # The path still gives a missing id, and a different one is refused naming `id`.
+    e = copy.deepcopy(sample()["elections"][0])
+    del e["id"]
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)
+    assert r.status_code == 200 and r.json()["id"] == "ca-2029", r.text
+    e["id"] = "ca-2030"
+    assert field(call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)) == "id"
+
+    sp = copy.deepcopy(sample()["sponsors"][0])
+    sp["kind"] = "alien"
+    assert field(call(h, "PUT", f"/api/v1/sponsors/{sp['id']}", "pat", json=sp)) == "kind"
+    sp = copy.deepcopy(sample()["sponsors"][0])
+    sp["funding"] = [{"amount": {"minor": "lots", "currency": "CAD"}, "origin": "CA", "source": "private"}]
+    assert field(call(h, "PUT", f"/api/v1/sponsors/{sp['id']}", "pat", json=sp)) == "funding[0].amount.minor"
+    assert call(h, "GET", f"/public/sponsors/{sp['id']}").status_code == 404
+
+    pl = {"name": "Example Social", "monthly_reach_ca": [{"language": "en", "visitors": "many"}]}
+    assert field(call(h, "PUT", "/api/v1/platforms/plat", "pat", json=pl)) == "monthly_reach_ca[0].visitors"
+    assert call(h, "GET", "/public/platforms").json()["platforms"] == []
+
+    bad = record("x", "t")
+    bad["submission"]["ad"]["class"] = "gossip"
+    assert field(call(h, "POST", "/api/v1/ads", "pat", json=bad)) == "submission.ad.class"
+    bad = record("x", "t")
+    bad["creative"]["size"] = 3
+    assert field(call(h, "POST", "/api/v1/ads", "pat", json=bad)) == "creative.size"
+    sub = submission("x", "t")
+    sub["ad"]["languages"] = "en"
+    files = {
+        "submission": (None, json.dumps(sub), "application/json"),
+        "creative": ("a.png", PNG, "image/png"),
+    }
+    assert field(call(h, "POST", "/api/v1/ads", "pat", files=files)) == "ad.languages"
+    assert call(h, "GET", "/public/ads").json()["ads"] == []
+    # The refusals of the registry itself come first for a caller who may not register.
+    r = call(h, "PUT", "/api/v1/platforms/plat", "eve", json=pl)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", r.text
+
+
 def test_public_rate_limit(new_hub, monkeypatch):
     monkeypatch.setenv("RRM_PUBLIC_RATE", "1/3")
     h = new_hub()

@@ -26,12 +26,12 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 
 use adrules::model::{
-    AdClass, CanadianRole, Creative, Dissemination, DistributionShare, EuBasis, FundingSource,
-    Label, Money, Notice, Range, Sponsor, SponsorKind, TargetingCriterion,
+    Ad, AdClass, CanadianRole, Creative, Dissemination, DistributionShare, EuBasis, FundingSource,
+    Label, Money, Notice, Range, SponsorKind, TargetingCriterion,
 };
 use adrules::{Date, Engine, Limits, Outcome, Submission};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use store::{
     AdListing, AdQuery, AdRow, AdStore, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
@@ -42,10 +42,12 @@ use store::{
 use hub::{now_micros, now_secs, Hub, Principal};
 
 mod error;
+mod request;
 pub use error::Error;
+pub use request::{CreativeData, ImportRecord, Keyed, RecordBody, SubmissionRequest, SubmitBody};
 
-/// The registry's election and platform records are the `adrules` ones.
-pub use adrules::model::{Election, Platform};
+/// The registry's election, platform and sponsor records are the `adrules` ones.
+pub use adrules::model::{Election, Platform, Sponsor};
 
 /// Setting written by earlier versions: the collection (UUID) every incident went to, chosen
 /// over HTTP by any election authority. Read only, as that authority's own destination.
@@ -536,44 +538,6 @@ pub fn ad_csv_record(row: &AdRow) -> [String; 17] {
     ]
 }
 
-/// Splits a bulk-import or API record into the submission and an optional creative: either a
-/// bare submission, or `{"submission": ..., "creative": {"media_type", "data" (base64)}}`.
-pub fn split_record(mut v: Value) -> Result<(Value, Option<CreativeUpload>), Error> {
-    use base64::Engine as _;
-    let Some(obj) = v.as_object_mut() else {
-        return Err(Error::invalid(
-            "submission",
-            "a record must be a JSON object",
-        ));
-    };
-    let Some(sub) = obj.remove("submission") else {
-        return Ok((v, None));
-    };
-    if let Some(k) = obj.keys().find(|k| k.as_str() != "creative") {
-        return Err(Error::invalid(k, format!("unknown field {k:?}")));
-    }
-    let creative = match obj.remove("creative") {
-        None | Some(Value::Null) => None,
-        Some(c) => {
-            let media_type = c
-                .get("media_type")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    Error::invalid("creative.media_type", "creative.media_type is required")
-                })?
-                .to_string();
-            let data = c.get("data").and_then(Value::as_str).ok_or_else(|| {
-                Error::invalid("creative.data", "creative.data (base64) is required")
-            })?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(data.trim())
-                .map_err(|e| Error::invalid("creative.data", format!("not valid base64: {e}")))?;
-            Some(CreativeUpload { bytes, media_type })
-        }
-    };
-    Ok((sub, creative))
-}
-
 /// Builds the listing (searchable and public form) of a checked submission.
 fn listing(sub: &Submission, result: &adrules::CheckResult) -> AdListing {
     let ad = &sub.ad;
@@ -686,29 +650,72 @@ impl Ads {
     }
 }
 
+/// A record a caller asks to register, for [`Ads::may_register`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration<'a> {
+    /// An election.
+    Election,
+    /// A sponsor, payer or controlling entity.
+    Sponsor,
+    /// The platform record of this id.
+    Platform(&'a str),
+}
+
 impl Ads {
-    /// Registers or replaces an election (the `adrules` election JSON). Needs an
+    /// Whether `p` may register `what` at all, from its organisation's sector, its role and
+    /// (for a platform record) the record's id; the `put_` methods check it first, and a
+    /// server may check it before it reads a body. Ownership of an existing record is
+    /// checked when it is written.
+    pub fn may_register(&self, p: &Principal, what: Registration<'_>) -> Result<(), Error> {
+        match what {
+            Registration::Election => require_sector(
+                p,
+                &[Sector::ElectionAuthority],
+                true,
+                "registering elections",
+            ),
+            Registration::Sponsor => require_sector(
+                p,
+                &[Sector::Platform, Sector::ElectionAuthority],
+                true,
+                "registering sponsors",
+            ),
+            Registration::Platform(id) => {
+                require_sector(p, &[Sector::Platform], true, "registering a platform")?;
+                if id != p.org.slug {
+                    return Err(Error::Forbidden(format!(
+                        "organisation '{}' may only register its own platform record ('{}')",
+                        p.org.slug, p.org.slug
+                    )));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Registers or replaces election `id` (an `adrules` election; a body without `id` takes
+    /// this one, a different one is refused). Needs an
     /// election-authority organisation and the analyst or admin role; only the organisation
     /// that registered an election may replace it. The election is validated as a
     /// submission's elections are (dates in order, every district's polls closing on polling
     /// day in an offset in use), the field named.
-    pub fn put_election(&self, p: &Principal, election: Value) -> Result<ElectionRecord, Error> {
-        require_sector(
-            p,
-            &[Sector::ElectionAuthority],
-            true,
-            "registering elections",
-        )?;
-        let e: adrules::model::Election = serde_json::from_value(election)
-            .map_err(|e| Error::invalid("election", e.to_string()))?;
-        check_id("id", &e.id)?;
+    pub fn put_election(
+        &self,
+        p: &Principal,
+        id: &str,
+        body: RecordBody<Election>,
+    ) -> Result<ElectionRecord, Error> {
+        self.may_register(p, Registration::Election)?;
+        check_id("id", id)?;
+        let e = body.into_record(id)?;
         // The same checks a submission's elections get, so a registered election never makes
         // the submissions linked to it invalid.
         if let Some(f) = adrules::validate::validate_election(&e).into_iter().next() {
             return Err(Error::invalid(&f.field, f.message));
         }
-        let json =
-            serde_json::to_string(&e).map_err(|e| Error::invalid("election", e.to_string()))?;
+        let json = serde_json::to_string(&e)
+            .map_err(|err| Error::internal("an election does not serialize", err))?;
         let rec = ElectionRecord {
             id: e.id.clone(),
             json,
@@ -737,9 +744,9 @@ impl Ads {
 
     /// Submits or updates an ad as a platform organisation (analyst or admin).
     ///
-    /// `submission` is an `adrules` submission whose `elections` are taken from the registry
-    /// (an unknown linked election is refused); `platform.id` must be the caller's
-    /// organisation slug. A creative uploaded with it is stored by SHA-256 and described in
+    /// `submission` is completed from the registries (see [`SubmissionRequest`]): its
+    /// elections always (an unknown linked election is refused), its platform and sponsors
+    /// when it leaves them out; `platform.id` must be the caller's organisation slug. A creative uploaded with it is stored by SHA-256 and described in
     /// `ad.creative`. Bad input (unknown codes, dates out of order, negative amounts, an
     /// unknown election, a creative too large or of an unsupported type) is refused with the
     /// field named and nothing stored. Otherwise the submission is recorded with its verdict;
@@ -747,7 +754,7 @@ impl Ads {
     pub fn submit_ad(
         &self,
         p: &Principal,
-        submission: Value,
+        submission: SubmissionRequest,
         creative: Option<CreativeUpload>,
     ) -> Result<SubmitOutcome, Error> {
         let prepared = self.prepare_ad(p, submission, creative)?;
@@ -760,7 +767,7 @@ impl Ads {
     pub fn submit_ads(
         &self,
         p: &Principal,
-        inputs: Vec<(Value, Option<CreativeUpload>)>,
+        inputs: Vec<(SubmissionRequest, Option<CreativeUpload>)>,
     ) -> Result<Vec<Result<SubmitOutcome, Error>>, Error> {
         let mut prepared = Vec::with_capacity(inputs.len());
         let mut out: Vec<Option<Result<SubmitOutcome, Error>>> = Vec::with_capacity(inputs.len());
@@ -793,39 +800,35 @@ impl Ads {
     fn prepare_ad(
         &self,
         p: &Principal,
-        mut submission: Value,
+        request: SubmissionRequest,
         creative: Option<CreativeUpload>,
     ) -> Result<Prepared, Error> {
         require_sector(p, &[Sector::Platform], true, "submitting ads")?;
-        let Some(obj) = submission.as_object_mut() else {
-            return Err(Error::invalid("submission", "must be a JSON object"));
-        };
+        let SubmissionRequest {
+            mut ad,
+            sponsors,
+            platform,
+            ..
+        } = request;
         // Elections come from the registry.
-        let linked: Vec<Value> = obj
-            .get("ad")
-            .and_then(|a| a.get("linked_elections"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut elections = Vec::with_capacity(linked.len());
-        for (i, id) in linked.iter().enumerate() {
-            let field = format!("ad.linked_elections[{i}]");
-            let id = id
-                .as_str()
-                .ok_or_else(|| Error::invalid(&field, "must be a string"))?;
+        let mut elections = Vec::with_capacity(ad.linked_elections.len());
+        for (i, id) in ad.linked_elections.iter().enumerate() {
             let rec = self.store().election_by_id(id)?.ok_or_else(|| {
                 Error::invalid(
-                    &field,
+                    &format!("ad.linked_elections[{i}]"),
                     format!("election {id:?} does not exist in the registry"),
                 )
             })?;
-            let v: Value = serde_json::from_str(&rec.json).map_err(|e| {
+            let e: Election = serde_json::from_str(&rec.json).map_err(|e| {
                 Error::internal(format!("the stored election {id:?} does not parse"), e)
             })?;
-            elections.push(v);
+            elections.push(e);
         }
-        obj.insert("elections".into(), Value::Array(elections));
-        self.fill_from_registry(p, obj)?;
+        let platform = match platform {
+            Some(platform) => platform,
+            None => self.registered_platform(p)?,
+        };
+        let sponsors = self.fill_sponsors(&ad, sponsors)?;
         // The creative: a supported type, within the size limit, and bytes of that type.
         let limits = creative_limits();
         let mut new_creative = None;
@@ -834,21 +837,23 @@ impl Ads {
             adrules::check_creative(&media_type, &up.bytes, &limits)
                 .map_err(|m| Error::invalid("creative", m))?;
             let sha256 = hex::encode(Sha256::digest(&up.bytes));
-            if let Some(ad) = obj.get_mut("ad").and_then(Value::as_object_mut) {
-                ad.insert(
-                    "creative".into(),
-                    json!({"sha256": sha256, "media_type": media_type,
-                           "size_bytes": up.bytes.len()}),
-                );
-            }
+            ad.creative = Some(Creative {
+                sha256: sha256.clone(),
+                media_type: media_type.clone(),
+                size_bytes: u64::try_from(up.bytes.len()).unwrap_or(u64::MAX),
+            });
             new_creative = Some(NewCreative {
                 sha256,
                 media_type,
                 bytes: up.bytes,
             });
         }
-        let sub: Submission = serde_json::from_value(submission)
-            .map_err(|e| Error::invalid("submission", e.to_string()))?;
+        let sub = Submission {
+            ad,
+            sponsors,
+            elections,
+            platform,
+        };
         if sub.platform.id != p.org.slug {
             return Err(Error::invalid(
                 "platform.id",
@@ -1538,72 +1543,39 @@ fn public_election_doc(e: adrules::model::Election) -> PublicElection {
     }
 }
 
-/// Gives a record body the id of its path: an absent `id` is filled in, a different one refused.
-fn set_path_id(body: &mut Value, what: &str, id: &str) -> Result<(), Error> {
-    let Some(obj) = body.as_object_mut() else {
-        return Err(Error::invalid(what, "must be a JSON object"));
-    };
-    match obj.get("id") {
-        None => {
-            obj.insert("id".into(), json!(id));
-            Ok(())
-        }
-        Some(Value::String(s)) if s == id => Ok(()),
-        Some(other) => Err(Error::invalid(
-            "id",
-            format!("{other} is not the id in the path ({id:?})"),
-        )),
-    }
-}
-
 fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, Error> {
     serde_json::from_str(json)
         .map_err(|e| Error::internal(format!("the stored {what} does not parse"), e))
 }
 
 impl Ads {
-    /// Fills in what a submission leaves to the registries: the platform record of the
-    /// submitting organisation when `platform` is absent, and every sponsor the ad, its payer
-    /// or a control chain names that the submission does not carry itself. Sponsors carried
-    /// in the submission take precedence over registered ones.
-    fn fill_from_registry(&self, p: &Principal, obj: &mut Map<String, Value>) -> Result<(), Error> {
-        if obj.get("platform").is_none_or(Value::is_null) {
-            let rec = self.store().platform_by_id(&p.org.slug)?.ok_or_else(|| {
-                Error::invalid(
-                    "platform",
-                    format!(
-                        "missing: include the platform in the submission or register it with \
-                         PUT /api/v1/platforms/{}",
-                        p.org.slug
-                    ),
-                )
-            })?;
-            obj.insert("platform".into(), parse_stored("platform", &rec.json)?);
-        }
-        let ad = obj.get("ad");
-        let mut wanted: Vec<String> = ["sponsor", "payer"]
-            .iter()
-            .filter_map(|k| ad.and_then(|a| a.get(*k)).and_then(Value::as_str))
-            .map(str::to_string)
+    /// The platform record the submitting organisation registered, for a submission that
+    /// leaves `platform` out.
+    fn registered_platform(&self, p: &Principal) -> Result<Platform, Error> {
+        let rec = self.store().platform_by_id(&p.org.slug)?.ok_or_else(|| {
+            Error::invalid(
+                "platform",
+                format!(
+                    "missing: include the platform in the submission or register it with \
+                     PUT /api/v1/platforms/{}",
+                    p.org.slug
+                ),
+            )
+        })?;
+        parse_stored("platform", &rec.json)
+    }
+
+    /// The sponsors of a submission: those it carries, then every registered sponsor the ad,
+    /// its payer or a control chain names that it does not carry itself. Sponsors carried in
+    /// the submission take precedence over registered ones.
+    fn fill_sponsors(&self, ad: &Ad, mut list: Vec<Sponsor>) -> Result<Vec<Sponsor>, Error> {
+        let mut wanted: Vec<String> = std::iter::once(ad.sponsor.clone())
+            .chain(ad.payer.clone())
             .collect();
-        let sponsors = obj
-            .entry("sponsors")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        let Some(list) = sponsors.as_array_mut() else {
-            return Ok(());
-        };
-        let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
-        wanted.extend(
-            list.iter()
-                .filter_map(|v| v.get("controlled_by").and_then(Value::as_str))
-                .map(str::to_string),
-        );
+        wanted.extend(list.iter().filter_map(|s| s.controlled_by.clone()));
         let mut steps = 0;
         while let Some(id) = wanted.pop() {
-            if list
-                .iter()
-                .any(|v| id_of(v).as_deref() == Some(id.as_str()))
-            {
+            if list.iter().any(|s| s.id == id) {
                 continue;
             }
             steps += 1;
@@ -1614,17 +1586,17 @@ impl Ads {
                 // Left to the rules engine's validation, which names the field.
                 continue;
             };
-            let v: Value = parse_stored("sponsor", &rec.json)?;
-            if let Some(next) = v.get("controlled_by").and_then(Value::as_str) {
-                wanted.push(next.to_string());
+            let s: Sponsor = parse_stored("sponsor", &rec.json)?;
+            if let Some(next) = &s.controlled_by {
+                wanted.push(next.clone());
             }
-            list.push(v);
+            list.push(s);
         }
-        Ok(())
+        Ok(list)
     }
 
-    /// Registers or replaces a sponsor, payer or controlling entity (the `adrules` sponsor
-    /// JSON; its `id` is `id`). Needs a platform or election-authority organisation and the
+    /// Registers or replaces a sponsor, payer or controlling entity (an `adrules` sponsor;
+    /// its `id` is `id`: a body without one takes it, a different one is refused). Needs a platform or election-authority organisation and the
     /// analyst or admin role; only the registering organisation may replace the record. The
     /// entity named by `controlled_by` must be registered first, so control chains are built
     /// from reusable records and never loop.
@@ -1632,18 +1604,11 @@ impl Ads {
         &self,
         p: &Principal,
         id: &str,
-        mut body: Value,
+        body: RecordBody<Sponsor>,
     ) -> Result<SponsorRecord, Error> {
-        require_sector(
-            p,
-            &[Sector::Platform, Sector::ElectionAuthority],
-            true,
-            "registering sponsors",
-        )?;
+        self.may_register(p, Registration::Sponsor)?;
         check_id("id", id)?;
-        set_path_id(&mut body, "sponsor", id)?;
-        let sp: adrules::model::Sponsor =
-            serde_json::from_value(body).map_err(|e| Error::invalid("sponsor", e.to_string()))?;
+        let sp = body.into_record(id)?;
         if let Some(f) = adrules::validate::validate_sponsor(&sp).into_iter().next() {
             return Err(Error::invalid(&f.field, f.message));
         }
@@ -1685,7 +1650,7 @@ impl Ads {
         let rec = SponsorRecord {
             id: sp.id.clone(),
             json: serde_json::to_string(&sp)
-                .map_err(|e| Error::invalid("sponsor", e.to_string()))?,
+                .map_err(|e| Error::internal("a sponsor does not serialize", e))?,
             org_id: p.org.id,
             updated: now_secs(),
         };
@@ -1754,25 +1719,17 @@ impl Ads {
             .collect()
     }
 
-    /// Registers or replaces the caller's own platform record (the `adrules` platform JSON:
-    /// name and monthly reach in Canada by language). `id` must be the caller's organisation
-    /// slug; needs a platform organisation and the analyst or admin role.
+    /// Registers or replaces the caller's own platform record (an `adrules` platform: name
+    /// and monthly reach in Canada by language; a body without `id` takes `id`). `id` must be
+    /// the caller's organisation slug; needs a platform organisation and the analyst or admin role.
     pub fn put_platform(
         &self,
         p: &Principal,
         id: &str,
-        mut body: Value,
+        body: RecordBody<Platform>,
     ) -> Result<PlatformRecord, Error> {
-        require_sector(p, &[Sector::Platform], true, "registering a platform")?;
-        if id != p.org.slug {
-            return Err(Error::Forbidden(format!(
-                "organisation '{}' may only register its own platform record ('{}')",
-                p.org.slug, p.org.slug
-            )));
-        }
-        set_path_id(&mut body, "platform", id)?;
-        let pl: adrules::model::Platform =
-            serde_json::from_value(body).map_err(|e| Error::invalid("platform", e.to_string()))?;
+        self.may_register(p, Registration::Platform(id))?;
+        let pl = body.into_record(id)?;
         if let Some(f) = adrules::validate::validate_platform_record(&pl)
             .into_iter()
             .next()
@@ -1782,7 +1739,7 @@ impl Ads {
         let rec = PlatformRecord {
             id: pl.id.clone(),
             json: serde_json::to_string(&pl)
-                .map_err(|e| Error::invalid("platform", e.to_string()))?,
+                .map_err(|e| Error::internal("a platform does not serialize", e))?,
             org_id: p.org.id,
             updated: now_secs(),
         };

@@ -3,6 +3,7 @@
 //! other authority's attempt is refused, and the destination of each election's incidents is
 //! the last one its own authority chose (for the election, else for all its elections).
 
+use crate::put_election;
 use test_support as common;
 
 use common::{new_hub, RW};
@@ -78,7 +79,7 @@ proptest! {
             hub.grant(Actor::Operator, slug, &col, RW).unwrap();
             collections.push(id);
             let p = hub.principal_for(&name).unwrap();
-            ads.put_election(&p, election(i, 0, true)).unwrap();
+            put_election(&ads, &p, election(i, 0, true)).unwrap();
             users.push(p);
         }
         // The model: each election's name, its own destination and each authority's.
@@ -90,7 +91,7 @@ proptest! {
             let owner = s.actor == s.target;
             match s.op {
                 Op::PutElection { variant, valid } => {
-                    let r = ads.put_election(p, election(s.target, variant, valid));
+                    let r = put_election(&ads, p, election(s.target, variant, valid));
                     match (owner, valid) {
                         (true, true) => {
                             prop_assert!(r.is_ok(), "{r:?}");

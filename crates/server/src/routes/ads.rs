@@ -7,8 +7,7 @@
 
 pub(crate) mod public;
 
-use ads::CreativeUpload;
-use ads::Violation;
+use ads::{CreativeUpload, RecordBody, Registration, Sponsor, SubmissionRequest, Violation};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -19,7 +18,7 @@ use serde_json::{json, Value};
 use store::Tlp;
 
 use crate::auth::Principal;
-use crate::body::{parse_json_value, read_body};
+use crate::body::{parse_body, read_body, ApiJson};
 use crate::codes::Code;
 use crate::error::{blocking, chain, long_work, request_id, ApiError};
 use crate::filters::query_pairs;
@@ -29,8 +28,8 @@ use crate::AppState;
 
 /// The largest submission body: a 50 MiB creative in base64 plus the JSON.
 const MAX_SUBMISSION: usize = 72 * 1024 * 1024;
-/// The largest election body.
-const MAX_ELECTION: usize = 1024 * 1024;
+/// The largest body of a registry record (election, sponsor, platform) or destination.
+const MAX_RECORD: usize = 1024 * 1024;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -99,12 +98,6 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .map(|v| v.to_str().unwrap_or("(not text)").to_string())
 }
 
-/// Reads a JSON body of at most `limit` bytes (415, 413 and 400 `malformed_json` as every
-/// REST body).
-async fn json_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, ApiError> {
-    crate::body::read_json(headers, body, limit).await
-}
-
 fn unsupported(ct: Option<&str>) -> ApiError {
     ApiError::new(
         Code::UnsupportedMediaType,
@@ -115,13 +108,14 @@ fn unsupported(ct: Option<&str>) -> ApiError {
     )
 }
 
-/// Reads a submission: JSON `{"submission": {...}, "creative": {"media_type", "data"}}` with
-/// the creative in base64, or multipart with a `submission` JSON part and a `creative` file
-/// part whose Content-Type is the creative's media type.
+/// Reads a submission: JSON [`ads::SubmitBody`] (`{"submission": {...}, "creative":
+/// {"media_type", "data"}}`, the creative in base64), or multipart with a `submission` JSON
+/// part and a `creative` file part whose Content-Type is the creative's media type. A field
+/// that does not fit is named by its path in the JSON body or part.
 async fn read_submission(
     headers: &HeaderMap,
     body: Body,
-) -> Result<(Value, Option<CreativeUpload>), ApiError> {
+) -> Result<(SubmissionRequest, Option<CreativeUpload>), ApiError> {
     let ct = content_type(headers);
     if ct.as_deref().is_some_and(form::is_multipart) {
         let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
@@ -132,7 +126,7 @@ async fn read_submission(
             .ok_or_else(|| {
                 ApiError::invalid("submission", "the multipart body has no submission part")
             })?;
-        let submission = parse_json_value(&sub.data)?;
+        let submission = parse_body::<SubmissionRequest>(&sub.data)?;
         let creative = parts
             .into_iter()
             .find(|p| p.name == "creative")
@@ -148,17 +142,7 @@ async fn read_submission(
         return Err(unsupported(ct.as_deref()));
     }
     let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
-    let v = parse_json_value(&bytes)?;
-    if !v.is_object() {
-        return Err(ApiError::invalid(
-            "submission",
-            "the body must be a JSON object",
-        ));
-    }
-    if v.get("submission").is_none() {
-        return Err(ApiError::invalid("submission", "submission is required"));
-    }
-    Ok(ads::split_record(v)?)
+    Ok(parse_body::<ads::SubmitBody>(&bytes)?.split()?)
 }
 
 async fn submit(
@@ -178,25 +162,23 @@ async fn submit(
     Ok((status, Json(out)).into_response())
 }
 
+/// The JSON body of a registry record (an election, sponsor or platform; its `id` optional, a
+/// [`RecordBody`]): read as JSON at once (413, 415, 400 `malformed_json`), its fields after
+/// the caller's right is checked.
+type RecordJson = ApiJson<Box<serde_json::value::RawValue>, MAX_RECORD>;
+
 async fn put_election(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): RecordJson,
 ) -> ApiResult {
-    let mut v = json_body(&headers, body, MAX_ELECTION).await?;
-    match v.get("id") {
-        None => {
-            if let Some(o) = v.as_object_mut() {
-                o.insert("id".into(), json!(id));
-            }
-        }
-        Some(Value::String(s)) if *s == id => {}
-        Some(_) => return Err(ApiError::invalid("id", "differs from the id in the path")),
-    }
+    // The caller's right before the body's fields: they are judged only for someone who
+    // may send them.
+    state.ads.may_register(&p, Registration::Election)?;
+    let body: RecordBody<ads::Election> = parse_body(body.get().as_bytes())?;
     let ads = state.ads.clone();
-    let rec = registry(move || ads.put_election(&p, v)).await?;
+    let rec = registry(move || ads.put_election(&p, &id, body)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -204,12 +186,14 @@ async fn put_sponsor(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): RecordJson,
 ) -> ApiResult {
-    let v = json_body(&headers, body, MAX_ELECTION).await?;
+    // The caller's right before the body's fields: they are judged only for someone who
+    // may send them.
+    state.ads.may_register(&p, Registration::Sponsor)?;
+    let body: RecordBody<Sponsor> = parse_body(body.get().as_bytes())?;
     let ads = state.ads.clone();
-    let rec = registry(move || ads.put_sponsor(&p, &id, v)).await?;
+    let rec = registry(move || ads.put_sponsor(&p, &id, body)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -227,12 +211,14 @@ async fn put_platform(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): RecordJson,
 ) -> ApiResult {
-    let v = json_body(&headers, body, MAX_ELECTION).await?;
+    // The caller's right before the body's fields: they are judged only for someone who
+    // may send them.
+    state.ads.may_register(&p, Registration::Platform(&id))?;
+    let body: RecordBody<ads::Platform> = parse_body(body.get().as_bytes())?;
     let ads = state.ads.clone();
-    let rec = registry(move || ads.put_platform(&p, &id, v)).await?;
+    let rec = registry(move || ads.put_platform(&p, &id, body)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -254,27 +240,33 @@ async fn list_elections(State(state): State<AppState>, Principal(_p): Principal)
     Ok(Json(Elections { elections: list }).into_response())
 }
 
-/// Reads `{"collection": UUID or slug, "tlp": optional TLP}`.
-async fn destination_body(
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(String, Option<Tlp>), ApiError> {
-    let v = json_body(headers, body, MAX_ELECTION).await?;
-    let collection = v
-        .get("collection")
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| ApiError::invalid("collection", "collection (UUID or slug) is required"))?
-        .to_string();
-    let tlp = match v.get("tlp") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(
-            s.parse::<Tlp>()
-                .map_err(|_| ApiError::invalid("tlp", format!("unknown TLP {s:?}")))?,
-        ),
-        Some(_) => return Err(ApiError::invalid("tlp", "tlp must be a string")),
-    };
-    Ok((collection, tlp))
+/// The body choosing an incident destination: `{"collection": UUID or slug, "tlp": optional
+/// TLP}` (other keys are ignored).
+#[derive(serde::Deserialize)]
+struct DestinationBody {
+    collection: String,
+    #[serde(default)]
+    tlp: Option<String>,
+}
+
+impl DestinationBody {
+    /// The collection and TLP, each refused naming its field.
+    fn parts(self) -> Result<(String, Option<Tlp>), ApiError> {
+        if self.collection.is_empty() {
+            return Err(ApiError::invalid(
+                "collection",
+                "collection (UUID or slug) is required",
+            ));
+        }
+        let tlp = self
+            .tlp
+            .map(|s| {
+                s.parse::<Tlp>()
+                    .map_err(|_| ApiError::invalid("tlp", format!("unknown TLP {s:?}")))
+            })
+            .transpose()?;
+        Ok((self.collection, tlp))
+    }
 }
 
 /// The body answering a choice of incident destination.
@@ -294,10 +286,9 @@ struct Destination {
 async fn incident_collection(
     State(state): State<AppState>,
     Principal(p): Principal,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): ApiJson<DestinationBody, MAX_RECORD>,
 ) -> ApiResult {
-    let (collection, tlp) = destination_body(&headers, body).await?;
+    let (collection, tlp) = body.parts()?;
     let ads = state.ads.clone();
     let id = registry(move || ads.set_incident_collection(&p, &collection, tlp)).await?;
     Ok(Json(Destination {
@@ -314,10 +305,9 @@ async fn election_incident_collection(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): ApiJson<DestinationBody, MAX_RECORD>,
 ) -> ApiResult {
-    let (collection, tlp) = destination_body(&headers, body).await?;
+    let (collection, tlp) = body.parts()?;
     let ads = state.ads.clone();
     let election = id.clone();
     let d =
