@@ -8,6 +8,7 @@ import copy
 import csv
 import io
 import json
+import time
 
 import pytest
 import requests
@@ -200,6 +201,41 @@ def test_a_mistyped_field_of_a_registry_body_is_named_by_its_path(world):
     # The refusals of the registry itself come first for a caller who may not register.
     r = call(h, "PUT", "/api/v1/platforms/plat", "eve", json=pl)
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", r.text
+
+
+def test_serve_runs_the_retention_rules_at_start_up(new_hub, monkeypatch, tmp_path):
+    """`rrm serve` runs the retention rules at start-up (then hourly, on the worker facility of
+    exports and imports): an ad of a 2023 election, past its publication date (2025-10-15),
+    leaves the public archive; an ad of the 2029 election stays."""
+    monkeypatch.setenv("RRM_PUBLIC_RATE", "0")
+    h = new_hub()
+    h.org("plat", sector="platform", name="Example Social")
+    h.org("elections-ca", sector="election-authority", name="Elections CA")
+    h.user("plat", "pat")
+    h.user("elections-ca", "eve")
+    past = json.loads(json.dumps(sample()).replace("2029", "2023"))
+    for name, doc in [("e2029.json", sample()), ("e2023.json", past)]:
+        f = tmp_path / name
+        f.write_text(json.dumps(doc["elections"][0]))
+        h.cli("ads", "election", str(f), "--as", "eve")
+    old = copy.deepcopy(past)
+    del old["elections"]
+    old["ad"]["id"] = "old-1"
+    old["ad"].pop("creative")
+    old["ad"].pop("versions")
+    f = tmp_path / "ads.jsonl"
+    creative = record("x", "t")["creative"]
+    lines = [{"submission": old, "creative": creative}, record("new-1", "Transit")]
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = h.cli("ads", "import", str(f), "--as", "pat").stdout
+    assert "2 records: ACCEPT 2" in out and "2 published" in out, out
+    h.start()
+    deadline = time.time() + 20
+    while call(h, "GET", "/public/ads", params={"election": "ca-2023"}).json()["ads"]:
+        assert time.time() < deadline, "the 2023 ad is still public"
+        time.sleep(0.2)
+    ads = call(h, "GET", "/public/ads").json()["ads"]
+    assert [a["elections"] for a in ads] == [["ca-2029"]], ads
 
 
 def test_public_rate_limit(new_hub, monkeypatch):
