@@ -346,11 +346,16 @@ fn register_sponsors(
 }
 
 /// Reads a JSON document as `T`; a field that does not fit is named by its path.
-fn typed<T: serde::de::DeserializeOwned>(name: &str, v: serde_json::Value) -> anyhow::Result<T> {
+fn typed_value<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> anyhow::Result<T> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
-        anyhow::anyhow!("{name}: invalid {path}: {}", e.into_inner())
+        anyhow::anyhow!("invalid {path}: {}", e.into_inner())
     })
+}
+
+/// [`typed_value`] for the document `name`.
+fn typed<T: serde::de::DeserializeOwned>(name: &str, v: serde_json::Value) -> anyhow::Result<T> {
+    typed_value(v).with_context(|| name.to_string())
 }
 
 /// Reads the document from a file or standard input, with a name for error messages.
@@ -463,7 +468,7 @@ fn import(
         let mut inputs = Vec::with_capacity(pending.len());
         for (n, v) in pending.drain(..) {
             numbers.push(n);
-            match typed::<ads::ImportRecord>("record", v).and_then(|r| Ok(r.split()?)) {
+            match typed_value::<ads::ImportRecord>(v).and_then(|r| Ok(r.split()?)) {
                 Ok(input) => inputs.push(input),
                 Err(e) => {
                     summary.invalid += 1;
