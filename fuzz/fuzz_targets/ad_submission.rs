@@ -1,4 +1,4 @@
-//! Fuzzes ad submissions: the record split (`ads::split_record`), the creative check and
+//! Fuzzes ad submissions: typed records (`ads::ImportRecord` and its split), the creative check and
 //! the shipped rule engine's JSON parsing, validation and rules (`adrules::Engine::check_json`).
 #![no_main]
 
@@ -16,14 +16,22 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = engine().check_json("fuzz", text);
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+    let Ok(record) = serde_json::from_str::<ads::ImportRecord>(text) else {
         return;
     };
-    if let Ok((submission, creative)) = ads::split_record(value) {
+    if let Ok((submission, creative)) = record.split() {
         if let Some(c) = creative {
             let media_type = adrules::media::normalize_media_type(&c.media_type);
             let _ = adrules::check_creative(&media_type, &c.bytes, &ads::creative_limits());
         }
-        let _ = engine().check_json("fuzz", &submission.to_string());
+        if let Some(platform) = submission.platform {
+            let sub = adrules::Submission {
+                ad: submission.ad,
+                sponsors: submission.sponsors,
+                elections: Vec::new(),
+                platform,
+            };
+            let _ = engine().check(&sub);
+        }
     }
 });

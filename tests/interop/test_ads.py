@@ -8,6 +8,7 @@ import copy
 import csv
 import io
 import json
+import time
 
 import pytest
 import requests
@@ -142,6 +143,99 @@ def test_bad_input_stores_nothing(world):
     r = call(h, "POST", "/api/v1/ads", "pat", json=bad)
     assert r.status_code == 400 and r.json()["error"]["field"] == "creative"
     assert call(h, "GET", "/public/ads").json()["ads"] == []
+
+
+def test_a_mistyped_field_of_a_registry_body_is_named_by_its_path(world):
+    """Elections, sponsors, platforms and submissions are typed requests: a value of the wrong
+    type or an unknown key is refused naming that field by its path in the body (the multipart
+    `submission` part names it within the part), and nothing is stored."""
+    h = world
+    before = call(h, "GET", "/public/elections/ca-2029").json()
+
+    def field(r):
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["code"] == "invalid_input", r.text
+        return r.json()["error"]["field"]
+
+    e = copy.deepcopy(sample()["elections"][0])
+    e["polling_day"] = 20291015
+    assert field(call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)) == "polling_day"
+    e = copy.deepcopy(sample()["elections"][0])
+    e["districts"][1]["colour"] = "red"
+    assert field(call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)) == "districts[1].colour"
+    assert call(h, "GET", "/public/elections/ca-2029").json() == before
+    # The path still gives a missing id, and a different one is refused naming `id`.
+    e = copy.deepcopy(sample()["elections"][0])
+    del e["id"]
+    r = call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)
+    assert r.status_code == 200 and r.json()["id"] == "ca-2029", r.text
+    e["id"] = "ca-2030"
+    assert field(call(h, "PUT", "/api/v1/elections/ca-2029", "eve", json=e)) == "id"
+
+    sp = copy.deepcopy(sample()["sponsors"][0])
+    sp["kind"] = "alien"
+    assert field(call(h, "PUT", f"/api/v1/sponsors/{sp['id']}", "pat", json=sp)) == "kind"
+    sp = copy.deepcopy(sample()["sponsors"][0])
+    sp["funding"] = [{"amount": {"minor": "lots", "currency": "CAD"}, "origin": "CA", "source": "private"}]
+    assert field(call(h, "PUT", f"/api/v1/sponsors/{sp['id']}", "pat", json=sp)) == "funding[0].amount.minor"
+    assert call(h, "GET", f"/public/sponsors/{sp['id']}").status_code == 404
+
+    pl = {"name": "Example Social", "monthly_reach_ca": [{"language": "en", "visitors": "many"}]}
+    assert field(call(h, "PUT", "/api/v1/platforms/plat", "pat", json=pl)) == "monthly_reach_ca[0].visitors"
+    assert call(h, "GET", "/public/platforms").json()["platforms"] == []
+
+    bad = record("x", "t")
+    bad["submission"]["ad"]["class"] = "gossip"
+    assert field(call(h, "POST", "/api/v1/ads", "pat", json=bad)) == "submission.ad.class"
+    bad = record("x", "t")
+    bad["creative"]["size"] = 3
+    assert field(call(h, "POST", "/api/v1/ads", "pat", json=bad)) == "creative.size"
+    sub = submission("x", "t")
+    sub["ad"]["languages"] = "en"
+    files = {
+        "submission": (None, json.dumps(sub), "application/json"),
+        "creative": ("a.png", PNG, "image/png"),
+    }
+    assert field(call(h, "POST", "/api/v1/ads", "pat", files=files)) == "ad.languages"
+    assert call(h, "GET", "/public/ads").json()["ads"] == []
+    # The refusals of the registry itself come first for a caller who may not register.
+    r = call(h, "PUT", "/api/v1/platforms/plat", "eve", json=pl)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", r.text
+
+
+def test_serve_runs_the_retention_rules_at_start_up(new_hub, monkeypatch, tmp_path):
+    """`rrm serve` runs the retention rules at start-up (then hourly, on the worker facility of
+    exports and imports): an ad of a 2023 election, past its publication date (2025-10-15),
+    leaves the public archive; an ad of the 2029 election stays."""
+    monkeypatch.setenv("RRM_PUBLIC_RATE", "0")
+    h = new_hub()
+    h.org("plat", sector="platform", name="Example Social")
+    h.org("elections-ca", sector="election-authority", name="Elections CA")
+    h.user("plat", "pat")
+    h.user("elections-ca", "eve")
+    past = json.loads(json.dumps(sample()).replace("2029", "2023"))
+    for name, doc in [("e2029.json", sample()), ("e2023.json", past)]:
+        f = tmp_path / name
+        f.write_text(json.dumps(doc["elections"][0]))
+        h.cli("ads", "election", str(f), "--as", "eve")
+    old = copy.deepcopy(past)
+    del old["elections"]
+    old["ad"]["id"] = "old-1"
+    old["ad"].pop("creative")
+    old["ad"].pop("versions")
+    f = tmp_path / "ads.jsonl"
+    creative = record("x", "t")["creative"]
+    lines = [{"submission": old, "creative": creative}, record("new-1", "Transit")]
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = h.cli("ads", "import", str(f), "--as", "pat").stdout
+    assert "2 records: ACCEPT 2" in out and "2 published" in out, out
+    h.start()
+    deadline = time.time() + 20
+    while call(h, "GET", "/public/ads", params={"election": "ca-2023"}).json()["ads"]:
+        assert time.time() < deadline, "the 2023 ad is still public"
+        time.sleep(0.2)
+    ads = call(h, "GET", "/public/ads").json()["ads"]
+    assert [a["elections"] for a in ads] == [["ca-2029"]], ads
 
 
 def test_public_rate_limit(new_hub, monkeypatch):

@@ -26,12 +26,12 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 
 use adrules::model::{
-    AdClass, CanadianRole, Creative, Dissemination, DistributionShare, EuBasis, FundingSource,
-    Label, Money, Notice, Range, Sponsor, SponsorKind, TargetingCriterion,
+    Ad, AdClass, CanadianRole, Creative, Dissemination, DistributionShare, EuBasis, FundingSource,
+    Label, Money, Notice, Range, SponsorKind, TargetingCriterion,
 };
 use adrules::{Date, Engine, Limits, Outcome, Submission};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use store::{
     AdListing, AdQuery, AdRow, AdStore, ElectionRecord, NewAdSubmission, NewCreative, NewViolation,
@@ -39,10 +39,15 @@ use store::{
     ViolationRow,
 };
 
-use hub::{now_micros, now_secs, Hub, HubError, Principal};
+use hub::{now_micros, now_secs, Hub, Principal};
 
-/// The registry's election and platform records are the `adrules` ones.
-pub use adrules::model::{Election, Platform};
+mod error;
+mod request;
+pub use error::Error;
+pub use request::{CreativeData, ImportRecord, Keyed, RecordBody, SubmissionRequest, SubmitBody};
+
+/// The registry's election, platform and sponsor records are the `adrules` ones.
+pub use adrules::model::{Election, Platform, Sponsor};
 
 /// Setting written by earlier versions: the collection (UUID) every incident went to, chosen
 /// over HTTP by any election authority. Read only, as that authority's own destination.
@@ -97,12 +102,12 @@ pub const MAX_PUBLIC_PAGE: usize = 200;
 pub const DEFAULT_PUBLIC_PAGE: usize = 50;
 
 /// The shipped rules engine, built once.
-fn engine() -> Result<&'static Engine, HubError> {
+fn engine() -> Result<&'static Engine, Error> {
     static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
     ENGINE
         .get_or_init(|| Engine::shipped().map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| HubError::broken(format!("the shipped ad rules do not load: {e}")))
+        .map_err(|e| Error::broken(format!("the shipped ad rules do not load: {e}")))
 }
 
 /// The creative limits (size and media types) of the registry.
@@ -398,15 +403,10 @@ fn day_text(d: Date) -> String {
 
 /// Checks that the caller's organisation is of one of `sectors` and, when `write`, that the
 /// user may write (analyst or admin); `what` names the action in the refusal.
-fn require_sector(
-    p: &Principal,
-    sectors: &[Sector],
-    write: bool,
-    what: &str,
-) -> Result<(), HubError> {
+fn require_sector(p: &Principal, sectors: &[Sector], write: bool, what: &str) -> Result<(), Error> {
     if !sectors.contains(&p.org.sector) {
         let names: Vec<String> = sectors.iter().map(Sector::to_string).collect();
-        return Err(HubError::Forbidden(format!(
+        return Err(Error::Forbidden(format!(
             "{what} needs an organisation of sector {}; '{}' is {}",
             names.join(" or "),
             p.org.slug,
@@ -414,7 +414,7 @@ fn require_sector(
         )));
     }
     if write && p.user.role == Role::Reader {
-        return Err(HubError::Forbidden(format!(
+        return Err(Error::Forbidden(format!(
             "user '{}' has the reader role; {what} needs analyst or admin",
             p.user.username
         )));
@@ -422,7 +422,7 @@ fn require_sector(
     Ok(())
 }
 
-fn adrules_error(e: adrules::Error) -> HubError {
+fn adrules_error(e: adrules::Error) -> Error {
     match e {
         adrules::Error::Invalid(fields) => {
             let field = fields
@@ -434,20 +434,20 @@ fn adrules_error(e: adrules::Error) -> HubError {
                 .map(|f| f.to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
-            HubError::Invalid { field, message }
+            Error::Invalid { field, message }
         }
-        other => HubError::invalid("submission", other.to_string()),
+        other => Error::invalid("submission", other.to_string()),
     }
 }
 
-fn check_id(field: &str, id: &str) -> Result<(), HubError> {
+fn check_id(field: &str, id: &str) -> Result<(), Error> {
     if id.is_empty()
         || id.len() > 200
         || !id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
     {
-        return Err(HubError::invalid(
+        return Err(Error::invalid(
             field,
             format!("{id:?} is not a valid id: 1 to 200 characters of A-Z a-z 0-9 - _ . :"),
         ));
@@ -456,10 +456,10 @@ fn check_id(field: &str, id: &str) -> Result<(), HubError> {
 }
 
 /// Parses a `YYYY-MM-DD` day, naming the field.
-fn parse_day(field: &str, s: &str) -> Result<String, HubError> {
+fn parse_day(field: &str, s: &str) -> Result<String, Error> {
     Date::parse(s)
         .map(day_text)
-        .ok_or_else(|| HubError::invalid(field, format!("{s:?} is not a date (YYYY-MM-DD)")))
+        .ok_or_else(|| Error::invalid(field, format!("{s:?} is not a date (YYYY-MM-DD)")))
 }
 
 /// The cursor fingerprint of a search's filters.
@@ -536,46 +536,6 @@ pub fn ad_csv_record(row: &AdRow) -> [String; 17] {
         l.creative_sha256.clone().unwrap_or_default(),
         l.text.clone(),
     ]
-}
-
-/// Splits a bulk-import or API record into the submission and an optional creative: either a
-/// bare submission, or `{"submission": ..., "creative": {"media_type", "data" (base64)}}`.
-pub fn split_record(mut v: Value) -> Result<(Value, Option<CreativeUpload>), HubError> {
-    use base64::Engine as _;
-    let Some(obj) = v.as_object_mut() else {
-        return Err(HubError::invalid(
-            "submission",
-            "a record must be a JSON object",
-        ));
-    };
-    let Some(sub) = obj.remove("submission") else {
-        return Ok((v, None));
-    };
-    if let Some(k) = obj.keys().find(|k| k.as_str() != "creative") {
-        return Err(HubError::invalid(k, format!("unknown field {k:?}")));
-    }
-    let creative = match obj.remove("creative") {
-        None | Some(Value::Null) => None,
-        Some(c) => {
-            let media_type = c
-                .get("media_type")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    HubError::invalid("creative.media_type", "creative.media_type is required")
-                })?
-                .to_string();
-            let data = c.get("data").and_then(Value::as_str).ok_or_else(|| {
-                HubError::invalid("creative.data", "creative.data (base64) is required")
-            })?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(data.trim())
-                .map_err(|e| {
-                    HubError::invalid("creative.data", format!("not valid base64: {e}"))
-                })?;
-            Some(CreativeUpload { bytes, media_type })
-        }
-    };
-    Ok((sub, creative))
 }
 
 /// Builds the listing (searchable and public form) of a checked submission.
@@ -690,29 +650,72 @@ impl Ads {
     }
 }
 
+/// A record a caller asks to register, for [`Ads::may_register`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration<'a> {
+    /// An election.
+    Election,
+    /// A sponsor, payer or controlling entity.
+    Sponsor,
+    /// The platform record of this id.
+    Platform(&'a str),
+}
+
 impl Ads {
-    /// Registers or replaces an election (the `adrules` election JSON). Needs an
+    /// Whether `p` may register `what` at all, from its organisation's sector, its role and
+    /// (for a platform record) the record's id; the `put_` methods check it first, and a
+    /// server may check it before it reads a body. Ownership of an existing record is
+    /// checked when it is written.
+    pub fn may_register(&self, p: &Principal, what: Registration<'_>) -> Result<(), Error> {
+        match what {
+            Registration::Election => require_sector(
+                p,
+                &[Sector::ElectionAuthority],
+                true,
+                "registering elections",
+            ),
+            Registration::Sponsor => require_sector(
+                p,
+                &[Sector::Platform, Sector::ElectionAuthority],
+                true,
+                "registering sponsors",
+            ),
+            Registration::Platform(id) => {
+                require_sector(p, &[Sector::Platform], true, "registering a platform")?;
+                if id != p.org.slug {
+                    return Err(Error::Forbidden(format!(
+                        "organisation '{}' may only register its own platform record ('{}')",
+                        p.org.slug, p.org.slug
+                    )));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Registers or replaces election `id` (an `adrules` election; a body without `id` takes
+    /// this one, a different one is refused). Needs an
     /// election-authority organisation and the analyst or admin role; only the organisation
     /// that registered an election may replace it. The election is validated as a
     /// submission's elections are (dates in order, every district's polls closing on polling
     /// day in an offset in use), the field named.
-    pub fn put_election(&self, p: &Principal, election: Value) -> Result<ElectionRecord, HubError> {
-        require_sector(
-            p,
-            &[Sector::ElectionAuthority],
-            true,
-            "registering elections",
-        )?;
-        let e: adrules::model::Election = serde_json::from_value(election)
-            .map_err(|e| HubError::invalid("election", e.to_string()))?;
-        check_id("id", &e.id)?;
+    pub fn put_election(
+        &self,
+        p: &Principal,
+        id: &str,
+        body: RecordBody<Election>,
+    ) -> Result<ElectionRecord, Error> {
+        self.may_register(p, Registration::Election)?;
+        check_id("id", id)?;
+        let e = body.into_record(id)?;
         // The same checks a submission's elections get, so a registered election never makes
         // the submissions linked to it invalid.
         if let Some(f) = adrules::validate::validate_election(&e).into_iter().next() {
-            return Err(HubError::invalid(&f.field, f.message));
+            return Err(Error::invalid(&f.field, f.message));
         }
-        let json =
-            serde_json::to_string(&e).map_err(|e| HubError::invalid("election", e.to_string()))?;
+        let json = serde_json::to_string(&e)
+            .map_err(|err| Error::internal("an election does not serialize", err))?;
         let rec = ElectionRecord {
             id: e.id.clone(),
             json,
@@ -721,7 +724,7 @@ impl Ads {
         };
         match self.store().put_election(&rec) {
             Ok(()) => Ok(rec),
-            Err(StoreError::NotOwner { .. }) => Err(HubError::Forbidden(format!(
+            Err(StoreError::NotOwner { .. }) => Err(Error::Forbidden(format!(
                 "election {:?} is registered by another organisation; only it may change it",
                 e.id
             ))),
@@ -730,7 +733,7 @@ impl Ads {
     }
 
     /// Every registered election.
-    pub fn elections(&self) -> Result<Vec<adrules::model::Election>, HubError> {
+    pub fn elections(&self) -> Result<Vec<adrules::model::Election>, Error> {
         Ok(self
             .store()
             .list_elections()?
@@ -741,9 +744,9 @@ impl Ads {
 
     /// Submits or updates an ad as a platform organisation (analyst or admin).
     ///
-    /// `submission` is an `adrules` submission whose `elections` are taken from the registry
-    /// (an unknown linked election is refused); `platform.id` must be the caller's
-    /// organisation slug. A creative uploaded with it is stored by SHA-256 and described in
+    /// `submission` is completed from the registries (see [`SubmissionRequest`]): its
+    /// elections always (an unknown linked election is refused), its platform and sponsors
+    /// when it leaves them out; `platform.id` must be the caller's organisation slug. A creative uploaded with it is stored by SHA-256 and described in
     /// `ad.creative`. Bad input (unknown codes, dates out of order, negative amounts, an
     /// unknown election, a creative too large or of an unsupported type) is refused with the
     /// field named and nothing stored. Otherwise the submission is recorded with its verdict;
@@ -751,9 +754,9 @@ impl Ads {
     pub fn submit_ad(
         &self,
         p: &Principal,
-        submission: Value,
+        submission: SubmissionRequest,
         creative: Option<CreativeUpload>,
-    ) -> Result<SubmitOutcome, HubError> {
+    ) -> Result<SubmitOutcome, Error> {
         let prepared = self.prepare_ad(p, submission, creative)?;
         let stored = self.store().add_ad_submission(&prepared.new)?;
         self.finish_ad(p, prepared, stored)
@@ -764,11 +767,10 @@ impl Ads {
     pub fn submit_ads(
         &self,
         p: &Principal,
-        inputs: Vec<(Value, Option<CreativeUpload>)>,
-    ) -> Result<Vec<Result<SubmitOutcome, HubError>>, HubError> {
+        inputs: Vec<(SubmissionRequest, Option<CreativeUpload>)>,
+    ) -> Result<Vec<Result<SubmitOutcome, Error>>, Error> {
         let mut prepared = Vec::with_capacity(inputs.len());
-        let mut out: Vec<Option<Result<SubmitOutcome, HubError>>> =
-            Vec::with_capacity(inputs.len());
+        let mut out: Vec<Option<Result<SubmitOutcome, Error>>> = Vec::with_capacity(inputs.len());
         let mut at = Vec::new();
         for (i, (sub, creative)) in inputs.into_iter().enumerate() {
             match self.prepare_ad(p, sub, creative) {
@@ -777,7 +779,7 @@ impl Ads {
                     at.push(i);
                     out.push(None);
                 }
-                Err(e @ (HubError::Store(_) | HubError::Internal { .. })) => return Err(e),
+                Err(e) if e.is_internal() => return Err(e),
                 Err(e) => out.push(Some(Err(e))),
             }
         }
@@ -790,7 +792,7 @@ impl Ads {
         }
         Ok(out
             .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(HubError::invalid("submission", "not processed"))))
+            .map(|o| o.unwrap_or_else(|| Err(Error::invalid("submission", "not processed"))))
             .collect())
     }
 
@@ -798,64 +800,62 @@ impl Ads {
     fn prepare_ad(
         &self,
         p: &Principal,
-        mut submission: Value,
+        request: SubmissionRequest,
         creative: Option<CreativeUpload>,
-    ) -> Result<Prepared, HubError> {
+    ) -> Result<Prepared, Error> {
         require_sector(p, &[Sector::Platform], true, "submitting ads")?;
-        let Some(obj) = submission.as_object_mut() else {
-            return Err(HubError::invalid("submission", "must be a JSON object"));
-        };
+        let SubmissionRequest {
+            mut ad,
+            sponsors,
+            platform,
+            ..
+        } = request;
         // Elections come from the registry.
-        let linked: Vec<Value> = obj
-            .get("ad")
-            .and_then(|a| a.get("linked_elections"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut elections = Vec::with_capacity(linked.len());
-        for (i, id) in linked.iter().enumerate() {
-            let field = format!("ad.linked_elections[{i}]");
-            let id = id
-                .as_str()
-                .ok_or_else(|| HubError::invalid(&field, "must be a string"))?;
+        let mut elections = Vec::with_capacity(ad.linked_elections.len());
+        for (i, id) in ad.linked_elections.iter().enumerate() {
             let rec = self.store().election_by_id(id)?.ok_or_else(|| {
-                HubError::invalid(
-                    &field,
+                Error::invalid(
+                    &format!("ad.linked_elections[{i}]"),
                     format!("election {id:?} does not exist in the registry"),
                 )
             })?;
-            let v: Value = serde_json::from_str(&rec.json).map_err(|e| {
-                HubError::internal(format!("the stored election {id:?} does not parse"), e)
+            let e: Election = serde_json::from_str(&rec.json).map_err(|e| {
+                Error::internal(format!("the stored election {id:?} does not parse"), e)
             })?;
-            elections.push(v);
+            elections.push(e);
         }
-        obj.insert("elections".into(), Value::Array(elections));
-        self.fill_from_registry(p, obj)?;
+        let platform = match platform {
+            Some(platform) => platform,
+            None => self.registered_platform(p)?,
+        };
+        let sponsors = self.fill_sponsors(&ad, sponsors)?;
         // The creative: a supported type, within the size limit, and bytes of that type.
         let limits = creative_limits();
         let mut new_creative = None;
         if let Some(up) = creative {
             let media_type = adrules::media::normalize_media_type(&up.media_type);
             adrules::check_creative(&media_type, &up.bytes, &limits)
-                .map_err(|m| HubError::invalid("creative", m))?;
+                .map_err(|m| Error::invalid("creative", m))?;
             let sha256 = hex::encode(Sha256::digest(&up.bytes));
-            if let Some(ad) = obj.get_mut("ad").and_then(Value::as_object_mut) {
-                ad.insert(
-                    "creative".into(),
-                    json!({"sha256": sha256, "media_type": media_type,
-                           "size_bytes": up.bytes.len()}),
-                );
-            }
+            ad.creative = Some(Creative {
+                sha256: sha256.clone(),
+                media_type: media_type.clone(),
+                size_bytes: u64::try_from(up.bytes.len()).unwrap_or(u64::MAX),
+            });
             new_creative = Some(NewCreative {
                 sha256,
                 media_type,
                 bytes: up.bytes,
             });
         }
-        let sub: Submission = serde_json::from_value(submission)
-            .map_err(|e| HubError::invalid("submission", e.to_string()))?;
+        let sub = Submission {
+            ad,
+            sponsors,
+            elections,
+            platform,
+        };
         if sub.platform.id != p.org.slug {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "platform.id",
                 format!(
                     "{:?} is not the submitting organisation; use {:?}",
@@ -867,7 +867,7 @@ impl Ads {
         if new_creative.is_none() {
             if let Some(c) = &sub.ad.creative {
                 if self.store().creative(&c.sha256)?.is_none() {
-                    return Err(HubError::invalid(
+                    return Err(Error::invalid(
                         "ad.creative",
                         "the creative's bytes are not stored yet: upload them with the ad",
                     ));
@@ -922,7 +922,7 @@ impl Ads {
         p: &Principal,
         pr: Prepared,
         stored: store::AdSubmitted,
-    ) -> Result<SubmitOutcome, HubError> {
+    ) -> Result<SubmitOutcome, Error> {
         let mut incidents = Vec::new();
         for ((v, id), label) in pr
             .new
@@ -952,7 +952,7 @@ impl Ads {
     pub fn incident_destination(
         &self,
         election: &str,
-    ) -> Result<Option<IncidentDestination>, HubError> {
+    ) -> Result<Option<IncidentDestination>, Error> {
         if let Some(d) = self.destination_setting(&election_key(election))? {
             return Ok(Some(d));
         }
@@ -969,7 +969,7 @@ impl Ads {
 
     /// The single destination earlier versions let any authority choose for every election;
     /// it now counts only for the elections of the organisation whose user chose it.
-    fn legacy_destination(&self, org_id: i64) -> Result<Option<IncidentDestination>, HubError> {
+    fn legacy_destination(&self, org_id: i64) -> Result<Option<IncidentDestination>, Error> {
         let (Some(collection), Some(user)) = (
             self.store().ad_setting(SET_COLLECTION)?,
             self.store().ad_setting(SET_USER)?,
@@ -993,7 +993,7 @@ impl Ads {
     }
 
     /// A destination stored as JSON under `key`.
-    fn destination_setting(&self, key: &str) -> Result<Option<IncidentDestination>, HubError> {
+    fn destination_setting(&self, key: &str) -> Result<Option<IncidentDestination>, Error> {
         let Some(text) = self.store().ad_setting(key)? else {
             return Ok(None);
         };
@@ -1022,7 +1022,7 @@ impl Ads {
         v: &NewViolation,
         violation_id: i64,
         label: &str,
-    ) -> Result<Vec<String>, HubError> {
+    ) -> Result<Vec<String>, Error> {
         let mut destinations: Vec<IncidentDestination> = Vec::new();
         let elections: Vec<&str> = v.elections.split(',').filter(|e| !e.is_empty()).collect();
         let mut found = Vec::new();
@@ -1057,7 +1057,7 @@ impl Ads {
         violation_id: i64,
         label: &str,
         dest: &IncidentDestination,
-    ) -> Result<String, HubError> {
+    ) -> Result<String, Error> {
         let authority = self.hub.principal_for(&dest.user)?;
         let detail: Value = serde_json::from_str(&v.detail_json).unwrap_or(Value::Null);
         let explanation = detail
@@ -1098,7 +1098,7 @@ impl Ads {
         if status.success_count == 1 {
             Ok(id)
         } else {
-            Err(HubError::broken(format!(
+            Err(Error::broken(format!(
                 "the incident for violation {violation_id} was refused: {status}"
             )))
         }
@@ -1106,7 +1106,7 @@ impl Ads {
 
     /// Checks that `p` (an election-authority analyst or admin) may write incidents to
     /// `collection`; its UUID.
-    fn incident_collection_for(&self, p: &Principal, collection: &str) -> Result<String, HubError> {
+    fn incident_collection_for(&self, p: &Principal, collection: &str) -> Result<String, Error> {
         require_sector(
             p,
             &[Sector::ElectionAuthority],
@@ -1115,7 +1115,7 @@ impl Ads {
         )?;
         let (col, access) = self.hub.collection_for(p, collection)?;
         if !access.write || col.id == self.hub.directory_id() {
-            return Err(HubError::Forbidden(format!(
+            return Err(Error::Forbidden(format!(
                 "organisation '{}' may not write to collection '{collection}'",
                 p.org.slug
             )));
@@ -1124,7 +1124,7 @@ impl Ads {
     }
 
     /// Stores a destination under `key`.
-    fn store_destination(&self, key: &str, d: &IncidentDestination) -> Result<(), HubError> {
+    fn store_destination(&self, key: &str, d: &IncidentDestination) -> Result<(), Error> {
         let v = json!({"collection": d.collection, "user": d.user, "tlp": d.tlp.as_str()});
         Ok(self.store().set_ad_setting(key, &v.to_string())?)
     }
@@ -1138,7 +1138,7 @@ impl Ads {
         election: &str,
         collection: &str,
         tlp: Option<Tlp>,
-    ) -> Result<IncidentDestination, HubError> {
+    ) -> Result<IncidentDestination, Error> {
         require_sector(
             p,
             &[Sector::ElectionAuthority],
@@ -1148,9 +1148,9 @@ impl Ads {
         let rec = self
             .store()
             .election_by_id(election)?
-            .ok_or_else(|| HubError::NotFound(format!("election '{election}'")))?;
+            .ok_or_else(|| Error::UnknownElection(election.to_string()))?;
         if rec.org_id != p.org.id {
-            return Err(HubError::Forbidden(format!(
+            return Err(Error::Forbidden(format!(
                 "election {election:?} is registered by another organisation; only it chooses \
                  where its incidents go"
             )));
@@ -1174,7 +1174,7 @@ impl Ads {
         p: &Principal,
         collection: &str,
         tlp: Option<Tlp>,
-    ) -> Result<String, HubError> {
+    ) -> Result<String, Error> {
         let d = IncidentDestination {
             collection: self.incident_collection_for(p, collection)?,
             user: p.user.username.clone(),
@@ -1192,7 +1192,7 @@ impl Ads {
         user: &str,
         collection: &str,
         tlp: Option<Tlp>,
-    ) -> Result<IncidentDestination, HubError> {
+    ) -> Result<IncidentDestination, Error> {
         let p = self.hub.principal_for(user)?;
         let d = IncidentDestination {
             collection: self.incident_collection_for(&p, collection)?,
@@ -1211,7 +1211,7 @@ impl Ads {
         election: Option<&str>,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<Violation>, HubError> {
+    ) -> Result<Vec<Violation>, Error> {
         require_sector(p, &[Sector::ElectionAuthority], false, "reading violations")?;
         let limit = limit.clamp(1, 10_000);
         Ok(self
@@ -1235,10 +1235,10 @@ impl Ads {
         s: &PublicSearch,
         cursor: Option<&str>,
         limit: Option<usize>,
-    ) -> Result<AdPage, HubError> {
+    ) -> Result<AdPage, Error> {
         let limit = limit.unwrap_or(DEFAULT_PUBLIC_PAGE);
         if limit == 0 || limit > MAX_PUBLIC_PAGE {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "limit",
                 format!("must be between 1 and {MAX_PUBLIC_PAGE}"),
             ));
@@ -1251,20 +1251,17 @@ impl Ads {
         let to = s.to.as_deref().map(|d| parse_day("to", d)).transpose()?;
         if let (Some(f), Some(t)) = (&from, &to) {
             if f > t {
-                return Err(HubError::invalid(
-                    "to",
-                    "is before from (dates out of order)",
-                ));
+                return Err(Error::invalid("to", "is before from (dates out of order)"));
             }
         }
         for (field, v) in [("spend_min", s.spend_min), ("spend_max", s.spend_max)] {
             if v.is_some_and(|v| v < 0) {
-                return Err(HubError::invalid(field, "spend below zero"));
+                return Err(Error::invalid(field, "spend below zero"));
             }
         }
         if let (Some(a), Some(b)) = (s.spend_min, s.spend_max) {
             if a > b {
-                return Err(HubError::invalid("spend_max", "is below spend_min"));
+                return Err(Error::invalid("spend_max", "is below spend_min"));
             }
         }
         let fp = fingerprint(s);
@@ -1302,30 +1299,36 @@ impl Ads {
     }
 
     /// A public ad by id; `NotFound` when unknown or no longer public.
-    pub fn public_ad(&self, id: i64) -> Result<AdRow, HubError> {
+    pub fn public_ad(&self, id: i64) -> Result<AdRow, Error> {
         match self.store().ad_by_id(id)? {
             Some(row) if row.public => Ok(row),
-            _ => Err(HubError::NotFound(format!("ad {id}"))),
+            _ => Err(Error::UnknownAd(id)),
         }
     }
 
     /// The creative of a public ad: media type and bytes.
-    pub fn public_creative(&self, id: i64) -> Result<(String, Vec<u8>), HubError> {
+    pub fn public_creative(&self, id: i64) -> Result<(String, Vec<u8>), Error> {
         let row = self.public_ad(id)?;
         let sha = row
             .listing
             .creative_sha256
-            .ok_or_else(|| HubError::NotFound(format!("creative of ad {id}")))?;
+            .ok_or_else(|| Error::NoCreative {
+                ad: id,
+                version: None,
+            })?;
         self.store()
             .creative(&sha)?
-            .ok_or_else(|| HubError::NotFound(format!("creative of ad {id}")))
+            .ok_or_else(|| Error::NoCreative {
+                ad: id,
+                version: None,
+            })
     }
 
     /// Starts an export of a registered election's public ads: the ads that exist now,
     /// read later page by page with [`Ads::next_export_page`].
-    pub fn start_election_export(&self, election: &str) -> Result<ElectionExport, HubError> {
+    pub fn start_election_export(&self, election: &str) -> Result<ElectionExport, Error> {
         if self.store().election_by_id(election)?.is_none() {
-            return Err(HubError::NotFound(format!("election '{election}'")));
+            return Err(Error::UnknownElection(election.to_string()));
         }
         Ok(ElectionExport {
             election: election.to_string(),
@@ -1341,7 +1344,7 @@ impl Ads {
         &self,
         export: &mut ElectionExport,
         limit: usize,
-    ) -> Result<Vec<AdRow>, HubError> {
+    ) -> Result<Vec<AdRow>, Error> {
         if export.done {
             return Ok(Vec::new());
         }
@@ -1361,9 +1364,9 @@ impl Ads {
         &self,
         election: &str,
         visit: &mut dyn FnMut(&AdRow) -> ControlFlow<()>,
-    ) -> Result<(), HubError> {
+    ) -> Result<(), Error> {
         if self.store().election_by_id(election)?.is_none() {
-            return Err(HubError::NotFound(format!("election '{election}'")));
+            return Err(Error::UnknownElection(election.to_string()));
         }
         self.store()
             .scan_election_ads(election, &mut |row| visit(&row))?;
@@ -1372,11 +1375,11 @@ impl Ads {
 
     /// The retention job at `now` (seconds since the epoch, UTC day): unpublishes ads past
     /// their publication date and purges ads past their retention date, with audit records.
-    pub fn run_ad_retention(&self, now: i64) -> Result<RetentionRun, HubError> {
+    pub fn run_ad_retention(&self, now: i64) -> Result<RetentionRun, Error> {
         let today = Date::from_ymd(1970, 1, 1)
             .map(|d| d.add_days(i32::try_from(now.div_euclid(86_400)).unwrap_or(i32::MAX)))
             .map(day_text)
-            .ok_or_else(|| HubError::invalid("now", "out of range"))?;
+            .ok_or_else(|| Error::invalid("now", "out of range"))?;
         Ok(self.store().run_ad_retention(&today, now)?)
     }
 }
@@ -1540,76 +1543,39 @@ fn public_election_doc(e: adrules::model::Election) -> PublicElection {
     }
 }
 
-/// Gives a record body the id of its path: an absent `id` is filled in, a different one refused.
-fn set_path_id(body: &mut Value, what: &str, id: &str) -> Result<(), HubError> {
-    let Some(obj) = body.as_object_mut() else {
-        return Err(HubError::invalid(what, "must be a JSON object"));
-    };
-    match obj.get("id") {
-        None => {
-            obj.insert("id".into(), json!(id));
-            Ok(())
-        }
-        Some(Value::String(s)) if s == id => Ok(()),
-        Some(other) => Err(HubError::invalid(
-            "id",
-            format!("{other} is not the id in the path ({id:?})"),
-        )),
-    }
-}
-
-fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, HubError> {
+fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, Error> {
     serde_json::from_str(json)
-        .map_err(|e| HubError::internal(format!("the stored {what} does not parse"), e))
+        .map_err(|e| Error::internal(format!("the stored {what} does not parse"), e))
 }
 
 impl Ads {
-    /// Fills in what a submission leaves to the registries: the platform record of the
-    /// submitting organisation when `platform` is absent, and every sponsor the ad, its payer
-    /// or a control chain names that the submission does not carry itself. Sponsors carried
-    /// in the submission take precedence over registered ones.
-    fn fill_from_registry(
-        &self,
-        p: &Principal,
-        obj: &mut Map<String, Value>,
-    ) -> Result<(), HubError> {
-        if obj.get("platform").is_none_or(Value::is_null) {
-            let rec = self.store().platform_by_id(&p.org.slug)?.ok_or_else(|| {
-                HubError::invalid(
-                    "platform",
-                    format!(
-                        "missing: include the platform in the submission or register it with \
-                         PUT /api/v1/platforms/{}",
-                        p.org.slug
-                    ),
-                )
-            })?;
-            obj.insert("platform".into(), parse_stored("platform", &rec.json)?);
-        }
-        let ad = obj.get("ad");
-        let mut wanted: Vec<String> = ["sponsor", "payer"]
-            .iter()
-            .filter_map(|k| ad.and_then(|a| a.get(*k)).and_then(Value::as_str))
-            .map(str::to_string)
+    /// The platform record the submitting organisation registered, for a submission that
+    /// leaves `platform` out.
+    fn registered_platform(&self, p: &Principal) -> Result<Platform, Error> {
+        let rec = self.store().platform_by_id(&p.org.slug)?.ok_or_else(|| {
+            Error::invalid(
+                "platform",
+                format!(
+                    "missing: include the platform in the submission or register it with \
+                     PUT /api/v1/platforms/{}",
+                    p.org.slug
+                ),
+            )
+        })?;
+        parse_stored("platform", &rec.json)
+    }
+
+    /// The sponsors of a submission: those it carries, then every registered sponsor the ad,
+    /// its payer or a control chain names that it does not carry itself. Sponsors carried in
+    /// the submission take precedence over registered ones.
+    fn fill_sponsors(&self, ad: &Ad, mut list: Vec<Sponsor>) -> Result<Vec<Sponsor>, Error> {
+        let mut wanted: Vec<String> = std::iter::once(ad.sponsor.clone())
+            .chain(ad.payer.clone())
             .collect();
-        let sponsors = obj
-            .entry("sponsors")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        let Some(list) = sponsors.as_array_mut() else {
-            return Ok(());
-        };
-        let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
-        wanted.extend(
-            list.iter()
-                .filter_map(|v| v.get("controlled_by").and_then(Value::as_str))
-                .map(str::to_string),
-        );
+        wanted.extend(list.iter().filter_map(|s| s.controlled_by.clone()));
         let mut steps = 0;
         while let Some(id) = wanted.pop() {
-            if list
-                .iter()
-                .any(|v| id_of(v).as_deref() == Some(id.as_str()))
-            {
+            if list.iter().any(|s| s.id == id) {
                 continue;
             }
             steps += 1;
@@ -1620,17 +1586,17 @@ impl Ads {
                 // Left to the rules engine's validation, which names the field.
                 continue;
             };
-            let v: Value = parse_stored("sponsor", &rec.json)?;
-            if let Some(next) = v.get("controlled_by").and_then(Value::as_str) {
-                wanted.push(next.to_string());
+            let s: Sponsor = parse_stored("sponsor", &rec.json)?;
+            if let Some(next) = &s.controlled_by {
+                wanted.push(next.clone());
             }
-            list.push(v);
+            list.push(s);
         }
-        Ok(())
+        Ok(list)
     }
 
-    /// Registers or replaces a sponsor, payer or controlling entity (the `adrules` sponsor
-    /// JSON; its `id` is `id`). Needs a platform or election-authority organisation and the
+    /// Registers or replaces a sponsor, payer or controlling entity (an `adrules` sponsor;
+    /// its `id` is `id`: a body without one takes it, a different one is refused). Needs a platform or election-authority organisation and the
     /// analyst or admin role; only the registering organisation may replace the record. The
     /// entity named by `controlled_by` must be registered first, so control chains are built
     /// from reusable records and never loop.
@@ -1638,20 +1604,13 @@ impl Ads {
         &self,
         p: &Principal,
         id: &str,
-        mut body: Value,
-    ) -> Result<SponsorRecord, HubError> {
-        require_sector(
-            p,
-            &[Sector::Platform, Sector::ElectionAuthority],
-            true,
-            "registering sponsors",
-        )?;
+        body: RecordBody<Sponsor>,
+    ) -> Result<SponsorRecord, Error> {
+        self.may_register(p, Registration::Sponsor)?;
         check_id("id", id)?;
-        set_path_id(&mut body, "sponsor", id)?;
-        let sp: adrules::model::Sponsor = serde_json::from_value(body)
-            .map_err(|e| HubError::invalid("sponsor", e.to_string()))?;
+        let sp = body.into_record(id)?;
         if let Some(f) = adrules::validate::validate_sponsor(&sp).into_iter().next() {
-            return Err(HubError::invalid(&f.field, f.message));
+            return Err(Error::invalid(&f.field, f.message));
         }
         if let Some(parent) = &sp.controlled_by {
             let mut cur = parent.clone();
@@ -1659,7 +1618,7 @@ impl Ads {
             loop {
                 steps += 1;
                 if steps > MAX_CHAIN {
-                    return Err(HubError::invalid(
+                    return Err(Error::invalid(
                         "controlled_by",
                         format!(
                             "more than {MAX_CHAIN} controlling entities above {id:?} (through {parent:?})"
@@ -1667,7 +1626,7 @@ impl Ads {
                     ));
                 }
                 let Some(rec) = self.store().sponsor_by_id(&cur)? else {
-                    return Err(HubError::invalid(
+                    return Err(Error::invalid(
                         "controlled_by",
                         format!(
                             "sponsor {cur:?} is not registered: register the controlling \
@@ -1678,7 +1637,7 @@ impl Ads {
                 let up: adrules::model::Sponsor = parse_stored("sponsor", &rec.json)?;
                 match up.controlled_by {
                     Some(next) if next == sp.id => {
-                        return Err(HubError::invalid(
+                        return Err(Error::invalid(
                             "controlled_by",
                             format!("the control chain from {parent:?} leads back to {id:?}"),
                         ))
@@ -1691,13 +1650,13 @@ impl Ads {
         let rec = SponsorRecord {
             id: sp.id.clone(),
             json: serde_json::to_string(&sp)
-                .map_err(|e| HubError::invalid("sponsor", e.to_string()))?,
+                .map_err(|e| Error::internal("a sponsor does not serialize", e))?,
             org_id: p.org.id,
             updated: now_secs(),
         };
         match self.store().put_sponsor(&rec) {
             Ok(()) => Ok(rec),
-            Err(StoreError::NotOwner { .. }) => Err(HubError::Forbidden(format!(
+            Err(StoreError::NotOwner { .. }) => Err(Error::Forbidden(format!(
                 "sponsor {id:?} is registered by another organisation; only it may replace it"
             ))),
             Err(e) => Err(e.into()),
@@ -1705,7 +1664,7 @@ impl Ads {
     }
 
     /// A registered sponsor's full record, for platforms and election authorities.
-    pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Sponsor, HubError> {
+    pub fn sponsor(&self, p: &Principal, id: &str) -> Result<Sponsor, Error> {
         require_sector(
             p,
             &[Sector::Platform, Sector::ElectionAuthority],
@@ -1715,16 +1674,16 @@ impl Ads {
         let rec = self
             .store()
             .sponsor_by_id(id)?
-            .ok_or_else(|| HubError::NotFound(format!("sponsor '{id}'")))?;
+            .ok_or_else(|| Error::UnknownSponsor(id.to_string()))?;
         parse_stored("sponsor", &rec.json)
     }
 
     /// The public view of a registered sponsor, with its control chain resolved.
-    pub fn public_sponsor(&self, id: &str) -> Result<PublicSponsor, HubError> {
+    pub fn public_sponsor(&self, id: &str) -> Result<PublicSponsor, Error> {
         let rec = self
             .store()
             .sponsor_by_id(id)?
-            .ok_or_else(|| HubError::NotFound(format!("sponsor '{id}'")))?;
+            .ok_or_else(|| Error::UnknownSponsor(id.to_string()))?;
         let sp: Sponsor = parse_stored("sponsor", &rec.json)?;
         let mut chain = Vec::new();
         let mut next = sp.controlled_by.clone();
@@ -1743,13 +1702,9 @@ impl Ads {
     }
 
     /// A page of registered sponsors (public view without chains), by id after `after`.
-    pub fn public_sponsors(
-        &self,
-        after: &str,
-        limit: usize,
-    ) -> Result<Vec<PublicSponsor>, HubError> {
+    pub fn public_sponsors(&self, after: &str, limit: usize) -> Result<Vec<PublicSponsor>, Error> {
         if limit == 0 || limit > MAX_PUBLIC_PAGE {
-            return Err(HubError::invalid(
+            return Err(Error::invalid(
                 "limit",
                 format!("must be between 1 and {MAX_PUBLIC_PAGE}"),
             ));
@@ -1764,35 +1719,27 @@ impl Ads {
             .collect()
     }
 
-    /// Registers or replaces the caller's own platform record (the `adrules` platform JSON:
-    /// name and monthly reach in Canada by language). `id` must be the caller's organisation
-    /// slug; needs a platform organisation and the analyst or admin role.
+    /// Registers or replaces the caller's own platform record (an `adrules` platform: name
+    /// and monthly reach in Canada by language; a body without `id` takes `id`). `id` must be
+    /// the caller's organisation slug; needs a platform organisation and the analyst or admin role.
     pub fn put_platform(
         &self,
         p: &Principal,
         id: &str,
-        mut body: Value,
-    ) -> Result<PlatformRecord, HubError> {
-        require_sector(p, &[Sector::Platform], true, "registering a platform")?;
-        if id != p.org.slug {
-            return Err(HubError::Forbidden(format!(
-                "organisation '{}' may only register its own platform record ('{}')",
-                p.org.slug, p.org.slug
-            )));
-        }
-        set_path_id(&mut body, "platform", id)?;
-        let pl: adrules::model::Platform = serde_json::from_value(body)
-            .map_err(|e| HubError::invalid("platform", e.to_string()))?;
+        body: RecordBody<Platform>,
+    ) -> Result<PlatformRecord, Error> {
+        self.may_register(p, Registration::Platform(id))?;
+        let pl = body.into_record(id)?;
         if let Some(f) = adrules::validate::validate_platform_record(&pl)
             .into_iter()
             .next()
         {
-            return Err(HubError::invalid(&f.field, f.message));
+            return Err(Error::invalid(&f.field, f.message));
         }
         let rec = PlatformRecord {
             id: pl.id.clone(),
             json: serde_json::to_string(&pl)
-                .map_err(|e| HubError::invalid("platform", e.to_string()))?,
+                .map_err(|e| Error::internal("a platform does not serialize", e))?,
             org_id: p.org.id,
             updated: now_secs(),
         };
@@ -1801,7 +1748,7 @@ impl Ads {
     }
 
     /// Every registered platform with its monthly reach, by id.
-    pub fn public_platforms(&self) -> Result<Vec<PublicPlatform>, HubError> {
+    pub fn public_platforms(&self) -> Result<Vec<PublicPlatform>, Error> {
         self.store()
             .list_platforms()?
             .iter()
@@ -1815,7 +1762,7 @@ impl Ads {
     }
 
     /// Every registered election with its computed periods, by id.
-    pub fn public_elections(&self) -> Result<Vec<PublicElection>, HubError> {
+    pub fn public_elections(&self) -> Result<Vec<PublicElection>, Error> {
         self.store()
             .list_elections()?
             .iter()
@@ -1824,17 +1771,17 @@ impl Ads {
     }
 
     /// One registered election with its computed periods.
-    pub fn public_election(&self, id: &str) -> Result<PublicElection, HubError> {
+    pub fn public_election(&self, id: &str) -> Result<PublicElection, Error> {
         let rec = self
             .store()
             .election_by_id(id)?
-            .ok_or_else(|| HubError::NotFound(format!("election '{id}'")))?;
+            .ok_or_else(|| Error::UnknownElection(id.to_string()))?;
         Ok(public_election_doc(parse_stored("election", &rec.json)?))
     }
 
     /// The version history of a public ad, oldest first: each version's number, publication
     /// time, creative and public document.
-    pub fn public_ad_versions(&self, id: i64) -> Result<Vec<PublicAdVersion>, HubError> {
+    pub fn public_ad_versions(&self, id: i64) -> Result<Vec<PublicAdVersion>, Error> {
         self.public_ad(id)?;
         Ok(self
             .store()
@@ -1857,20 +1804,24 @@ impl Ads {
         &self,
         id: i64,
         version: i64,
-    ) -> Result<(String, Vec<u8>), HubError> {
+    ) -> Result<(String, Vec<u8>), Error> {
         self.public_ad(id)?;
         let sha = self
             .store()
             .ad_versions(id)?
             .into_iter()
             .find(|v| v.version == version)
-            .ok_or_else(|| HubError::NotFound(format!("version {version} of ad {id}")))?
+            .ok_or_else(|| Error::UnknownVersion { ad: id, version })?
             .creative_sha256
-            .ok_or_else(|| {
-                HubError::NotFound(format!("creative of version {version} of ad {id}"))
+            .ok_or_else(|| Error::NoCreative {
+                ad: id,
+                version: Some(version),
             })?;
         self.store()
             .creative(&sha)?
-            .ok_or_else(|| HubError::NotFound(format!("creative of version {version} of ad {id}")))
+            .ok_or_else(|| Error::NoCreative {
+                ad: id,
+                version: Some(version),
+            })
     }
 }

@@ -159,13 +159,15 @@ fn seed_ads(registry: &ads::Ads) -> anyhow::Result<()> {
     let authority = hub.principal_for("ec-analyst")?;
     let platform = hub.principal_for("chirp-analyst")?;
     let sample: Value = serde_json::from_str(CA_SAMPLE).context("the Canadian ad sample")?;
-    registry.put_election(&authority, sample["elections"][0].clone())?;
+    let election: ads::Election = serde_json::from_value(sample["elections"][0].clone())?;
+    let election_id = election.id.clone();
+    registry.put_election(&authority, &election_id, election.into())?;
     registry.set_incident_collection(&authority, "ad-incidents", None)?;
     registry.put_platform(
         &platform,
         "chirp",
-        json!({"name": "Chirp", "monthly_reach_ca": [
-            {"language": "en", "visitors": 3_200_000}, {"language": "fr", "visitors": 1_100_000}]}),
+        serde_json::from_value(json!({"name": "Chirp", "monthly_reach_ca": [
+            {"language": "en", "visitors": 3_200_000}, {"language": "fr", "visitors": 1_100_000}]}))?,
     )?;
     let mut sponsors = vec![sample["sponsors"][0].clone()];
     sponsors.extend([
@@ -183,8 +185,9 @@ fn seed_ads(registry: &ads::Ads) -> anyhow::Result<()> {
                "kind": "corporation", "established_in": "US", "operates_in": ["US"]}),
     ]);
     for sp in sponsors {
-        let id = sp["id"].as_str().unwrap_or_default().to_string();
-        registry.put_sponsor(&platform, &id, sp)?;
+        let sp: ads::Sponsor = serde_json::from_value(sp)?;
+        let id = sp.id.clone();
+        registry.put_sponsor(&platform, &id, sp.into())?;
     }
     let ads = [
         (
@@ -271,7 +274,11 @@ fn seed_ads(registry: &ads::Ads) -> anyhow::Result<()> {
             media_type: "image/png".into(),
         };
         registry
-            .submit_ad(&platform, json!({"ad": ad}), Some(creative))
+            .submit_ad(
+                &platform,
+                ads::SubmissionRequest::of(serde_json::from_value(ad)?),
+                Some(creative),
+            )
             .with_context(|| format!("demo ad {ad_id}"))?;
     }
     Ok(())

@@ -137,6 +137,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     let state = server::AppState::new(services, config);
     let detections = state.detections().clone();
     let work = state.work().clone();
+    let retention_work = work.clone();
     let closing = detections.clone();
     let app = server::router(state);
     let demo_mode = args.demo;
@@ -145,7 +146,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .build()
         .context("cannot start the async runtime")?;
     let served = runtime.block_on(async move {
-        tokio::spawn(retention_job(retention_ads));
+        tokio::spawn(RetentionJob::hourly(retention_ads, retention_work).run());
         server::serve_with(
             app,
             listen,
@@ -257,26 +258,62 @@ fn connection_budget(nofile: u64) -> usize {
 /// How often the ad registry's retention rules run.
 const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Enforces the ad registry's publication and retention dates at start-up and every hour:
-/// ads past their publication date leave the public archive, ads past their retention date are
-/// purged, each with an audit record.
-async fn retention_job(ads: ads::Ads) {
-    let mut tick = tokio::time::interval(RETENTION_EVERY);
-    loop {
-        tick.tick().await;
-        let ads = ads.clone();
-        let now = clock::now_secs();
-        match tokio::task::spawn_blocking(move || ads.run_ad_retention(now)).await {
-            Ok(Ok(run)) if run.hidden + run.purged > 0 => {
-                tracing::info!(
-                    unpublished = run.hidden,
-                    purged = run.purged,
-                    "ad retention ran"
-                );
+/// One run of the retention rules at a time (seconds since the epoch).
+type RetentionRun = dyn Fn(i64) -> Result<store::RetentionRun, ads::Error> + Send + Sync;
+
+/// The ad registry's retention job: at start-up and every `every` it runs `run` at `now()` on
+/// the worker facility `work` (the server's exports and imports), one run at a time. A full
+/// queue is logged and the run retried at the next tick; the job ends when `work` shuts down.
+struct RetentionJob {
+    run: std::sync::Arc<RetentionRun>,
+    work: hub::work::Workers,
+    every: Duration,
+    now: fn() -> i64,
+}
+
+impl RetentionJob {
+    /// The hourly job of `ads` on `work`.
+    fn hourly(ads: ads::Ads, work: hub::work::Workers) -> RetentionJob {
+        RetentionJob {
+            run: std::sync::Arc::new(move |now| ads.run_ad_retention(now)),
+            work,
+            every: RETENTION_EVERY,
+            now: clock::now_secs,
+        }
+    }
+
+    /// Runs the job until the worker facility shuts down.
+    async fn run(self) {
+        let mut tick = tokio::time::interval(self.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let run = self.run.clone();
+            let now = (self.now)();
+            match self.work.try_submit(move |_stop| {
+                let _ = tx.send(run(now));
+            }) {
+                Ok(()) => {}
+                Err(busy) if busy.closing => return,
+                Err(busy) => {
+                    tracing::warn!(error = %busy, "ad retention did not run; retried at the next tick");
+                    continue;
+                }
             }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "ad retention failed"),
-            Err(e) => tracing::error!(error = %e, "ad retention task failed"),
+            match rx.await {
+                Ok(Ok(run)) if run.hidden + run.purged > 0 => {
+                    tracing::info!(
+                        unpublished = run.hidden,
+                        purged = run.purged,
+                        "ad retention ran"
+                    );
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "ad retention failed"),
+                // Dropped unrun: the worker facility is shutting down.
+                Err(_) => return,
+            }
         }
     }
 }
@@ -307,6 +344,60 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Retention runs on the worker facility at start-up and at every tick; while every
+    /// worker is taken and the queue is full the tick is skipped, and the next one runs.
+    #[tokio::test]
+    async fn retention_runs_on_the_workers_and_a_busy_tick_is_retried() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let work = hub::work::Workers::new(
+            "t",
+            hub::work::WorkConfig {
+                workers: 1,
+                queue: 0,
+            },
+        );
+        let runs = std::sync::Arc::new(AtomicUsize::new(0));
+        let counted = runs.clone();
+        let job = RetentionJob {
+            run: std::sync::Arc::new(move |now| {
+                assert_eq!(now, 1_000);
+                counted.fetch_add(1, Ordering::SeqCst);
+                Ok(store::RetentionRun::default())
+            }),
+            work: work.clone(),
+            every: Duration::from_millis(50),
+            now: || 1_000,
+        };
+        // Hold the only worker so the first ticks find the pool full.
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        work.try_submit(move |_| {
+            let _ = wait.recv();
+        })
+        .unwrap();
+        let handle = tokio::spawn(job.run());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            0,
+            "no run while the pool is full"
+        );
+        release.send(()).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while runs.load(Ordering::SeqCst) < 2 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "retention did not run again"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The job ends when the workers shut down.
+        assert!(work.shutdown(Duration::from_secs(5)));
+        tokio::time::timeout(Duration::from_secs(5), handle)
+            .await
+            .expect("the job ends with its workers")
+            .unwrap();
+    }
 
     #[test]
     fn the_connection_budget_stays_well_below_the_open_file_limit() {

@@ -120,29 +120,6 @@ pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     ))
 }
 
-/// Reads a JSON request body of at most `limit` bytes: 415 for another media type, 413 above the
-/// limit, 400 `malformed_json` when it does not parse.
-pub(crate) async fn read_json(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<serde_json::Value, ApiError> {
-    require_json(headers)?;
-    let bytes = read_body(headers, body, limit).await?;
-    parse_json_value(&bytes)
-}
-
-/// Parses JSON bytes into a value, keeping every number's text; 400 `malformed_json` when they
-/// do not parse.
-pub(crate) fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    stix::json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            Code::MalformedJson,
-            format!("the request body is not valid JSON: {e}"),
-        )
-    })
-}
-
 /// The largest REST JSON body by default, in bytes.
 pub(crate) const MAX_API_BODY: usize = 64 * 1024;
 

@@ -3,6 +3,7 @@
 //! violations and STIX incidents, public search with stable paging under concurrent inserts,
 //! creatives, election export and the retention job.
 
+use crate::{put_election, typed};
 use test_support as common;
 
 use hub::Actor;
@@ -52,7 +53,7 @@ fn registry() -> Reg {
     let authority = user_in(&hub, "elections-ca", Sector::ElectionAuthority, "eve");
     let gov = user_in(&hub, "gov", Sector::Government, "gus");
     let election = sample("ca-compliant.json")["elections"][0].clone();
-    ads.put_election(&authority, election).unwrap();
+    put_election(&ads, &authority, election).unwrap();
     Reg {
         hub,
         ads,
@@ -100,7 +101,11 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
     let r = registry();
     let out = r
         .ads
-        .submit_ad(&r.plat, ad("a1", "Vote for better transit"), Some(png()))
+        .submit_ad(
+            &r.plat,
+            typed(ad("a1", "Vote for better transit")),
+            Some(png()),
+        )
         .unwrap();
     assert_eq!(
         out.verdict,
@@ -124,7 +129,7 @@ fn accepted_ad_is_published_with_its_creative_and_versions() {
     // The creative is already stored: the update refers to it by SHA-256.
     let mut update = ad("a1", "Vote for faster transit");
     update["ad"]["creative"] = doc["creative"].clone();
-    let again = r.ads.submit_ad(&r.plat, update, None).unwrap();
+    let again = r.ads.submit_ad(&r.plat, typed(update), None).unwrap();
     assert_eq!(again.ad, Some(id));
     assert_eq!(again.version, Some(2));
     let found = r
@@ -187,7 +192,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
         "id": "uscorp", "legal_name": "Liberty Media Holdings LLC", "kind": "corporation",
         "established_in": "US"
     }));
-    let out = r.ads.submit_ad(&r.plat, s, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, typed(s), None).unwrap();
     assert!(
         matches!(
             out.verdict,
@@ -248,7 +253,7 @@ fn foreign_payer_is_rejected_recorded_and_becomes_an_incident() {
     // Other sectors may not list violations.
     assert!(matches!(
         r.ads.ad_violations(&r.gov, None, 0, 10),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
 }
 
@@ -296,8 +301,8 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
         "creative",
     ));
     for (s, c, field) in cases {
-        match r.ads.submit_ad(&r.plat, s, c) {
-            Err(HubError::Invalid { field: f, message }) => {
+        match r.ads.submit_ad(&r.plat, typed(s), c) {
+            Err(ads::Error::Invalid { field: f, message }) => {
                 assert!(f.starts_with(field), "expected {field}, got {f}: {message}")
             }
             other => panic!("expected invalid {field}, got {other:?}"),
@@ -312,15 +317,15 @@ fn bad_input_is_refused_naming_the_field_and_nothing_is_stored() {
     assert_eq!(r.t.store.max_ad_id().unwrap(), 0);
     // Only platforms submit.
     assert!(matches!(
-        r.ads.submit_ad(&r.gov, ad("x", "t"), None),
-        Err(HubError::Forbidden(_))
+        r.ads.submit_ad(&r.gov, typed(ad("x", "t")), None),
+        Err(ads::Error::Forbidden(_))
     ));
     // Election dates out of order.
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("late");
     e["writ_issued"] = json!("2029-11-01");
-    match r.ads.put_election(&r.authority, e) {
-        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "writ_issued"),
+    match put_election(&r.ads, &r.authority, e) {
+        Err(ads::Error::Invalid { field, .. }) => assert_eq!(field, "writ_issued"),
         other => panic!("{other:?}"),
     }
 }
@@ -335,7 +340,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
         );
         s["ad"]["spend"]["minor"] = json!(i * 1000);
         s["ad"]["languages"] = json!([if i % 2 == 0 { "en" } else { "fr" }]);
-        let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
+        let out = r.ads.submit_ad(&r.plat, typed(s), Some(png())).unwrap();
         assert!(out.published, "{}", wire(&out.result));
     }
     let filters = PublicSearch {
@@ -377,7 +382,11 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
                 let mut s = ad(&format!("ad-{i}"), "late");
                 s["ad"]["spend"]["minor"] = json!(50_000);
                 s["ad"]["languages"] = json!(["en"]);
-                assert!(ads.submit_ad(&plat, s, Some(png())).unwrap().published);
+                assert!(
+                    ads.submit_ad(&plat, typed(s), Some(png()))
+                        .unwrap()
+                        .published
+                );
             }
         })
     };
@@ -406,7 +415,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
     };
     assert!(matches!(
         r.ads.search_ads(&other, first.next.as_deref(), Some(5)),
-        Err(HubError::BadCursor(_))
+        Err(ads::Error::Hub(HubError::BadCursor(_)))
     ));
     assert!(matches!(
         r.ads.search_ads(
@@ -418,7 +427,7 @@ fn search_filters_and_stable_paging_under_concurrent_inserts() {
             None,
             None
         ),
-        Err(HubError::Invalid { .. })
+        Err(ads::Error::Invalid { .. })
     ));
 }
 
@@ -427,7 +436,7 @@ fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
     let r = registry();
     for i in 0..7 {
         r.ads
-            .submit_ad(&r.plat, ad(&format!("p{i}"), "x"), Some(png()))
+            .submit_ad(&r.plat, typed(ad(&format!("p{i}"), "x")), Some(png()))
             .unwrap();
     }
     let mut scanned = Vec::new();
@@ -441,7 +450,7 @@ fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
     let mut export = r.ads.start_election_export("ca-2029").unwrap();
     // An ad published after the export started is not part of it.
     r.ads
-        .submit_ad(&r.plat, ad("late", "x"), Some(png()))
+        .submit_ad(&r.plat, typed(ad("late", "x")), Some(png()))
         .unwrap();
     let mut paged = Vec::new();
     let mut pages = 0;
@@ -459,7 +468,7 @@ fn election_exports_read_in_pages_match_the_scan_and_skip_later_ads() {
     assert!(r.ads.next_export_page(&mut export, 3).unwrap().is_empty());
     assert!(matches!(
         r.ads.start_election_export("nope"),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
 }
 
@@ -468,7 +477,7 @@ fn election_export_and_retention_with_audit() {
     let r = registry();
     let out = r
         .ads
-        .submit_ad(&r.plat, ad("keep", "x"), Some(png()))
+        .submit_ad(&r.plat, typed(ad("keep", "x")), Some(png()))
         .unwrap();
     let id = out.ad.unwrap();
     let mut n = 0;
@@ -486,7 +495,7 @@ fn election_export_and_retention_with_audit() {
     assert!(matches!(
         r.ads
             .export_election_ads("nope", &mut |_| ControlFlow::Continue(())),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
 
     let day = |s: &str| {
@@ -510,7 +519,7 @@ fn election_export_and_retention_with_audit() {
         .run_ad_retention(day(&publish_until) + 86_400)
         .unwrap();
     assert_eq!(run.hidden, 1);
-    assert!(matches!(r.ads.public_ad(id), Err(HubError::NotFound(_))));
+    assert!(matches!(r.ads.public_ad(id), Err(ads::Error::UnknownAd(_))));
     assert!(
         r.t.store.ad_by_id(id).unwrap().is_some(),
         "kept, not public"
@@ -562,30 +571,37 @@ fn fired_ids(result: &Value) -> Vec<String> {
 fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones() {
     let r = registry();
     let (sub, sponsors, platform, election) = eu_parts();
-    r.ads.put_election(&r.authority, election).unwrap();
+    put_election(&r.ads, &r.authority, election).unwrap();
 
     // Without a registered platform, a submission must carry it.
-    let err = r.ads.submit_ad(&r.plat, sub.clone(), None).unwrap_err();
+    let err = r
+        .ads
+        .submit_ad(&r.plat, typed(sub.clone()), None)
+        .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "platform"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "platform"),
         "{err:?}"
     );
-    let rec = r.ads.put_platform(&r.plat, "plat", platform).unwrap();
+    let rec = r
+        .ads
+        .put_platform(&r.plat, "plat", typed(platform))
+        .unwrap();
     assert_eq!(rec.id, "plat");
     assert!(matches!(
-        r.ads.put_platform(&r.plat, "other-platform", json!({})),
-        Err(HubError::Forbidden(_))
+        r.ads
+            .put_platform(&r.plat, "other-platform", typed(json!({}))),
+        Err(ads::Error::Forbidden(_))
     ));
     let err = r
         .ads
         .put_platform(
             &r.plat,
             "plat",
-            json!({"monthly_reach_ca": [{"language": "zz-9", "visitors": 1}]}),
+            typed(json!({"monthly_reach_ca": [{"language": "zz-9", "visitors": 1}]})),
         )
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "monthly_reach_ca[0].language"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "monthly_reach_ca[0].language"),
         "{err:?}"
     );
 
@@ -593,21 +609,24 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     let by_id = |id: &str| sponsors.iter().find(|s| s["id"] == id).unwrap().clone();
     let err = r
         .ads
-        .put_sponsor(&r.plat, "verein", by_id("verein"))
+        .put_sponsor(&r.plat, "verein", typed(by_id("verein")))
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "controlled_by"),
         "{err:?}"
     );
     for id in ["parent", "holding", "verein"] {
-        r.ads.put_sponsor(&r.plat, id, by_id(id)).unwrap();
+        r.ads.put_sponsor(&r.plat, id, typed(by_id(id))).unwrap();
     }
     // A replacement that would close the chain into a loop is refused.
     let mut looped = by_id("parent");
     looped["controlled_by"] = json!("verein");
-    let err = r.ads.put_sponsor(&r.plat, "parent", looped).unwrap_err();
+    let err = r
+        .ads
+        .put_sponsor(&r.plat, "parent", typed(looped))
+        .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "controlled_by"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "controlled_by"),
         "{err:?}"
     );
     // At most 32 controlling entities above a sponsor.
@@ -618,7 +637,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
             link["controlled_by"] = json!(format!("link-{}", i - 1));
         }
         r.ads
-            .put_sponsor(&r.plat, &format!("link-{i}"), link)
+            .put_sponsor(&r.plat, &format!("link-{i}"), typed(link))
             .unwrap();
     }
     let err = r
@@ -626,36 +645,41 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
         .put_sponsor(
             &r.plat,
             "link-33",
-            json!({"legal_name": "Link 33", "kind": "corporation", "established_in": "NL",
+            typed(
+                json!({"legal_name": "Link 33", "kind": "corporation", "established_in": "NL",
                    "controlled_by": "link-32"}),
+            ),
         )
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, message } if field == "controlled_by" && message.contains("more than 32")),
+        matches!(&err, ads::Error::Invalid { field, message } if field == "controlled_by" && message.contains("more than 32")),
         "{err:?}"
     );
     // Only the registering organisation replaces a sponsor; governments register none.
     let other = user_in(&r.hub, "plat-2", Sector::Platform, "pia");
     assert!(matches!(
-        r.ads.put_sponsor(&other, "parent", by_id("parent")),
-        Err(HubError::Forbidden(_))
+        r.ads.put_sponsor(&other, "parent", typed(by_id("parent"))),
+        Err(ads::Error::Forbidden(_))
     ));
     assert!(matches!(
-        r.ads.put_sponsor(&r.gov, "someone", by_id("parent")),
-        Err(HubError::Forbidden(_))
+        r.ads.put_sponsor(&r.gov, "someone", typed(by_id("parent"))),
+        Err(ads::Error::Forbidden(_))
     ));
     let mut bad = by_id("parent");
     bad["funding"] = json!([{"amount": {"minor": -5, "currency": "EUR"}, "origin": "DE",
                              "source": "private"}]);
-    let err = r.ads.put_sponsor(&r.plat, "parent", bad).unwrap_err();
+    let err = r
+        .ads
+        .put_sponsor(&r.plat, "parent", typed(bad))
+        .unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "funding[0].amount.minor"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "funding[0].amount.minor"),
         "{err:?}"
     );
 
     // The registry resolves the ad's sponsor and its two-step control chain abroad; the
     // verdict and the rules fired are those of the same submission with everything inline.
-    let out = r.ads.submit_ad(&r.plat, sub, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, typed(sub), None).unwrap();
     let inline = adrules::Engine::shipped()
         .unwrap()
         .check(&serde_json::from_value(sample("eu-controlled-from-abroad.json")).unwrap())
@@ -681,7 +705,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     assert_eq!(v["funding"].as_array().unwrap().len(), 2);
     assert!(matches!(
         r.ads.public_sponsor("nobody"),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownSponsor(_))
     ));
     let listed: Vec<String> = r
         .ads
@@ -700,7 +724,7 @@ fn registered_sponsors_and_platforms_fill_submissions_and_judge_like_inline_ones
     );
     assert!(matches!(
         r.ads.sponsor(&r.gov, "parent"),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     let platforms = wire(r.ads.public_platforms().unwrap());
     assert_eq!(platforms.as_array().unwrap().len(), 1);
@@ -712,11 +736,11 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
     let r = registry();
     let base = ad("s1", "Transit now");
     let ctp = base["sponsors"][0].clone();
-    r.ads.put_sponsor(&r.plat, "ctp", ctp).unwrap();
+    r.ads.put_sponsor(&r.plat, "ctp", typed(ctp)).unwrap();
     for i in 0..3 {
         let mut s = ad(&format!("s{i}"), "Transit now");
         s.as_object_mut().unwrap().remove("sponsors");
-        let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
+        let out = r.ads.submit_ad(&r.plat, typed(s), Some(png())).unwrap();
         assert_eq!(
             out.verdict,
             adrules::Outcome::Accept,
@@ -730,15 +754,15 @@ fn a_registered_sponsor_serves_many_ads_and_an_inline_one_takes_precedence() {
     let mut s = ad("s9", "Transit now");
     s["sponsors"][0]["funding"] = json!([{"amount": {"minor": 900000, "currency": "USD"},
                                           "origin": "US", "source": "private"}]);
-    let out = r.ads.submit_ad(&r.plat, s, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, typed(s), None).unwrap();
     assert!(fired_ids(&wire(&out.result)).contains(&"CA-349.02".to_string()));
     // An ad naming a sponsor nobody registered is refused naming the field.
     let mut s = ad("s10", "Transit now");
     s.as_object_mut().unwrap().remove("sponsors");
     s["ad"]["sponsor"] = json!("unregistered");
-    let err = r.ads.submit_ad(&r.plat, s, None).unwrap_err();
+    let err = r.ads.submit_ad(&r.plat, typed(s), None).unwrap_err();
     assert!(
-        matches!(&err, HubError::Invalid { field, .. } if field == "ad.sponsor"),
+        matches!(&err, ads::Error::Invalid { field, .. } if field == "ad.sponsor"),
         "{err:?}"
     );
 }
@@ -748,7 +772,7 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
     let r = registry();
     let first = r
         .ads
-        .submit_ad(&r.plat, ad("v1", "First words"), Some(png()))
+        .submit_ad(&r.plat, typed(ad("v1", "First words")), Some(png()))
         .unwrap();
     let id = first.ad.unwrap();
     let gif = CreativeUpload {
@@ -757,7 +781,7 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
     };
     let second = r
         .ads
-        .submit_ad(&r.plat, ad("v1", "Second words"), Some(gif.clone()))
+        .submit_ad(&r.plat, typed(ad("v1", "Second words")), Some(gif.clone()))
         .unwrap();
     assert_eq!((second.ad, second.version), (Some(id), Some(2)));
     let versions = wire(r.ads.public_ad_versions(id).unwrap());
@@ -777,11 +801,11 @@ fn every_version_of_an_ad_keeps_its_document_and_creative() {
     );
     assert!(matches!(
         r.ads.public_version_creative(id, 3),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownVersion { .. })
     ));
     assert!(matches!(
         r.ads.public_ad_versions(id + 1),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownAd(_))
     ));
 }
 
@@ -808,7 +832,7 @@ fn public_elections_carry_their_computed_periods() {
     );
     assert!(matches!(
         r.ads.public_election("nope"),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
 }
 
@@ -818,7 +842,7 @@ fn second_authority(r: &Reg) -> Principal {
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("qc-2029");
     e["name"] = json!("Quebec general election");
-    r.ads.put_election(&quinn, e).unwrap();
+    put_election(&r.ads, &quinn, e).unwrap();
     quinn
 }
 
@@ -852,8 +876,8 @@ fn only_the_registering_authority_changes_an_election() {
     e["polling_day"] = json!("2029-10-22");
     e["districts"] = json!([]);
     assert!(matches!(
-        r.ads.put_election(&quinn, e.clone()),
-        Err(HubError::Forbidden(_))
+        put_election(&r.ads, &quinn, e.clone()),
+        Err(ads::Error::Forbidden(_))
     ));
     assert_eq!(
         r.t.store.election_by_id("ca-2029").unwrap(),
@@ -863,14 +887,14 @@ fn only_the_registering_authority_changes_an_election() {
     // zone uses, is refused with the field named, even for the owner.
     let mut bad = sample("ca-compliant.json")["elections"][0].clone();
     bad["districts"][1]["poll_close"] = json!("2029-10-16T19:00:00-07:00");
-    match r.ads.put_election(&r.authority, bad) {
-        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[1].poll_close"),
+    match put_election(&r.ads, &r.authority, bad) {
+        Err(ads::Error::Invalid { field, .. }) => assert_eq!(field, "districts[1].poll_close"),
         other => panic!("{other:?}"),
     }
     let mut bad = sample("ca-compliant.json")["elections"][0].clone();
     bad["districts"][0]["poll_close"] = json!("2029-10-15T21:30:00-16:00");
-    match r.ads.put_election(&r.authority, bad) {
-        Err(HubError::Invalid { field, .. }) => assert_eq!(field, "districts[0].poll_close"),
+    match put_election(&r.ads, &r.authority, bad) {
+        Err(ads::Error::Invalid { field, .. }) => assert_eq!(field, "districts[0].poll_close"),
         other => panic!("{other:?}"),
     }
     assert_eq!(
@@ -880,12 +904,12 @@ fn only_the_registering_authority_changes_an_election() {
     // Submissions linked to it still go through.
     assert!(
         r.ads
-            .submit_ad(&r.plat, ad("ok-1", "Transit"), Some(png()))
+            .submit_ad(&r.plat, typed(ad("ok-1", "Transit")), Some(png()))
             .unwrap()
             .published
     );
     // The owner may replace it.
-    let rec = r.ads.put_election(&r.authority, e).unwrap();
+    let rec = put_election(&r.ads, &r.authority, e).unwrap();
     assert_eq!(rec.org_id, r.authority.org.id);
     assert!(rec.json.contains("2029-10-22"));
 }
@@ -906,24 +930,27 @@ fn incident_destinations_belong_to_each_election_authority() {
     }
     let mut e = sample("ca-compliant.json")["elections"][0].clone();
     e["id"] = json!("by-2029");
-    r.ads.put_election(&r.authority, e).unwrap();
+    put_election(&r.ads, &r.authority, e).unwrap();
 
     // Quinn may not redirect the incidents of eve's election, nor choose a collection it
     // cannot write to.
     assert!(matches!(
         r.ads
             .set_election_incident_collection(&quinn, "ca-2029", "qc-incidents", Some(Tlp::Clear)),
-        Err(HubError::Forbidden(_))
+        Err(ads::Error::Forbidden(_))
     ));
     assert!(matches!(
         r.ads
             .set_election_incident_collection(&r.authority, "ca-2029", "qc-incidents", None),
-        Err(HubError::NotFound(_) | HubError::Forbidden(_))
+        Err(
+            ads::Error::Hub(HubError::NotFound(_) | HubError::Forbidden(_))
+                | ads::Error::Forbidden(_)
+        )
     ));
     assert!(matches!(
         r.ads
             .set_election_incident_collection(&r.authority, "nope", "ca-incidents", None),
-        Err(HubError::NotFound(_))
+        Err(ads::Error::UnknownElection(_))
     ));
     // Each authority's choice covers only its own elections.
     r.ads
@@ -938,7 +965,10 @@ fn incident_destinations_belong_to_each_election_authority() {
     assert!(matches!(
         r.ads
             .set_default_incident_collection("quinn", "ops-incidents", None),
-        Err(HubError::NotFound(_) | HubError::Forbidden(_))
+        Err(
+            ads::Error::Hub(HubError::NotFound(_) | HubError::Forbidden(_))
+                | ads::Error::Forbidden(_)
+        )
     ));
     r.ads
         .set_default_incident_collection("eve", "ops-incidents", None)
@@ -946,15 +976,15 @@ fn incident_destinations_belong_to_each_election_authority() {
 
     let ca_out = r
         .ads
-        .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
+        .submit_ad(&r.plat, typed(foreign_funded("f-ca", "ca-2029")), None)
         .unwrap();
     let qc_out = r
         .ads
-        .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
+        .submit_ad(&r.plat, typed(foreign_funded("f-qc", "qc-2029")), None)
         .unwrap();
     let by_out = r
         .ads
-        .submit_ad(&r.plat, foreign_funded("f-by", "by-2029"), None)
+        .submit_ad(&r.plat, typed(foreign_funded("f-by", "by-2029")), None)
         .unwrap();
     assert_eq!(
         (
@@ -994,7 +1024,7 @@ fn incident_destinations_belong_to_each_election_authority() {
     // An ad linked to both authorities' elections: one incident in each destination.
     let mut both = foreign_funded("f-both", "ca-2029");
     both["ad"]["linked_elections"] = json!(["ca-2029", "qc-2029"]);
-    let out = r.ads.submit_ad(&r.plat, both, None).unwrap();
+    let out = r.ads.submit_ad(&r.plat, typed(both), None).unwrap();
     assert_eq!(out.incidents.len(), 2);
     assert_eq!(incidents_in(&r, &r.authority, "ca-incidents").len(), 2);
     assert_eq!(incidents_in(&r, &quinn, "qc-incidents").len(), 2);
@@ -1005,10 +1035,10 @@ fn violations_are_scoped_to_the_authority_elections() {
     let r = registry();
     let quinn = second_authority(&r);
     r.ads
-        .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
+        .submit_ad(&r.plat, typed(foreign_funded("f-ca", "ca-2029")), None)
         .unwrap();
     r.ads
-        .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
+        .submit_ad(&r.plat, typed(foreign_funded("f-qc", "qc-2029")), None)
         .unwrap();
     let ads_of = |p: &Principal, election: Option<&str>| -> Vec<String> {
         let mut v: Vec<String> = r
@@ -1036,7 +1066,7 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
         "residence": "CA", "canadian_role": "third_party",
         "eu_declaration": {"basis": "resident_voter", "declared_on": "2029-01-10"}
     });
-    r.ads.put_sponsor(&r.plat, "valley", person).unwrap();
+    r.ads.put_sponsor(&r.plat, "valley", typed(person)).unwrap();
     let v = serde_json::to_value(r.ads.public_sponsor("valley").unwrap()).unwrap();
     assert_eq!(v["name"], "Friends of the Valley");
     let text = v.to_string();
@@ -1056,7 +1086,9 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     // Without a disclosed name the legal name is the public name.
     let entity = json!({"legal_name": "Valley Media Inc.", "kind": "corporation",
                         "established_in": "CA"});
-    r.ads.put_sponsor(&r.plat, "valley-media", entity).unwrap();
+    r.ads
+        .put_sponsor(&r.plat, "valley-media", typed(entity))
+        .unwrap();
     let v = serde_json::to_value(r.ads.public_sponsor("valley-media").unwrap()).unwrap();
     assert_eq!(
         (&v["name"], &v["legal_name"]),
@@ -1072,7 +1104,7 @@ fn the_public_sponsor_view_shows_a_disclosed_name_only() {
     s.as_object_mut().unwrap().remove("sponsors");
     s["ad"]["sponsor"] = json!("valley");
     s["ad"]["tagline"] = json!("Authorized by Friends of the Valley");
-    let out = r.ads.submit_ad(&r.plat, s, Some(png())).unwrap();
+    let out = r.ads.submit_ad(&r.plat, typed(s), Some(png())).unwrap();
     assert!(out.published, "{}", wire(&out.result));
     let doc = wire(ads::ad_document(&r.ads.public_ad(out.ad.unwrap()).unwrap()));
     assert_eq!(doc["sponsor"]["name"], "Friends of the Valley");
@@ -1111,13 +1143,13 @@ fn a_destination_stored_by_an_earlier_version_counts_only_for_its_authority() {
     );
     let out = r
         .ads
-        .submit_ad(&r.plat, foreign_funded("f-ca", "ca-2029"), None)
+        .submit_ad(&r.plat, typed(foreign_funded("f-ca", "ca-2029")), None)
         .unwrap();
     assert!(out.incidents.is_empty());
     assert!(incidents_in(&r, &quinn, &col.id).is_empty());
     let out = r
         .ads
-        .submit_ad(&r.plat, foreign_funded("f-qc", "qc-2029"), None)
+        .submit_ad(&r.plat, typed(foreign_funded("f-qc", "qc-2029")), None)
         .unwrap();
     assert_eq!(out.incidents.len(), 1);
     assert_eq!(incidents_in(&r, &quinn, &col.id).len(), 1);

@@ -3,10 +3,11 @@
 //! other authority's attempt is refused, and the destination of each election's incidents is
 //! the last one its own authority chose (for the election, else for all its elections).
 
+use crate::put_election;
 use test_support as common;
 
 use common::{new_hub, RW};
-use hub::{Actor, HubError, Principal};
+use hub::{Actor, Principal};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use store::AdStore;
@@ -78,7 +79,7 @@ proptest! {
             hub.grant(Actor::Operator, slug, &col, RW).unwrap();
             collections.push(id);
             let p = hub.principal_for(&name).unwrap();
-            ads.put_election(&p, election(i, 0, true)).unwrap();
+            put_election(&ads, &p, election(i, 0, true)).unwrap();
             users.push(p);
         }
         // The model: each election's name, its own destination and each authority's.
@@ -90,18 +91,18 @@ proptest! {
             let owner = s.actor == s.target;
             match s.op {
                 Op::PutElection { variant, valid } => {
-                    let r = ads.put_election(p, election(s.target, variant, valid));
+                    let r = put_election(&ads, p, election(s.target, variant, valid));
                     match (owner, valid) {
                         (true, true) => {
                             prop_assert!(r.is_ok(), "{r:?}");
                             names[s.target] = format!("variant {variant}");
                         }
                         (true, false) => prop_assert!(
-                            matches!(&r, Err(HubError::Invalid { field, .. }) if field == "districts[0].poll_close"),
+                            matches!(&r, Err(ads::Error::Invalid { field, .. }) if field == "districts[0].poll_close"),
                             "{r:?}"
                         ),
                         (false, _) => prop_assert!(
-                            matches!(r, Err(HubError::Forbidden(_) | HubError::Invalid { .. })),
+                            matches!(r, Err(ads::Error::Forbidden(_) | ads::Error::Invalid { .. })),
                             "{r:?}"
                         ),
                     }
@@ -114,7 +115,7 @@ proptest! {
                         prop_assert!(r.is_ok(), "{r:?}");
                         own[s.target] = Some((s.actor, TLPS[tlp]));
                     } else {
-                        prop_assert!(matches!(r, Err(HubError::Forbidden(_))), "{r:?}");
+                        prop_assert!(matches!(r, Err(ads::Error::Forbidden(_))), "{r:?}");
                     }
                 }
                 Op::OrgDestination { tlp } => {

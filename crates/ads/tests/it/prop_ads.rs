@@ -3,6 +3,7 @@
 //! submission with the whole chain inline, over random chains of up to four entities in random
 //! countries, with random foreign funding, for the Canadian and the EU samples.
 
+use crate::{put_election, typed};
 use test_support as common;
 
 use hub::Actor;
@@ -82,8 +83,7 @@ fn world() -> World {
         .unwrap();
     let eve = hub.principal_for("eve").unwrap();
     for name in ["ca-compliant.json", "eu-controlled-from-abroad.json"] {
-        ads.put_election(&eve, sample(name)["elections"][0].clone())
-            .unwrap();
+        put_election(&ads, &eve, sample(name)["elections"][0].clone()).unwrap();
     }
     let plat = hub.principal_for("pat").unwrap();
     World { ads, _t: t, plat }
@@ -176,7 +176,7 @@ proptest! {
         // Registry: the chain registered from the top, the ad naming the leaf only.
         for s in sponsors.iter().rev() {
             let id = s["id"].as_str().unwrap().to_string();
-            w.ads.put_sponsor(&w.plat, &id, s.clone()).unwrap();
+            w.ads.put_sponsor(&w.plat, &id, typed(s.clone())).unwrap();
         }
         let mut by_id = inline;
         let o = by_id.as_object_mut().unwrap();
@@ -184,7 +184,7 @@ proptest! {
         o.remove("elections");
         by_id["ad"].as_object_mut().unwrap().remove("creative");
         let png = CreativeUpload { bytes: PNG.to_vec(), media_type: "image/png".into() };
-        let out = w.ads.submit_ad(&w.plat, by_id, Some(png)).unwrap();
+        let out = w.ads.submit_ad(&w.plat, typed(by_id), Some(png)).unwrap();
         prop_assert_eq!(out.verdict, expected.verdict);
         prop_assert_eq!(
             fired(&wire(&out.result)),

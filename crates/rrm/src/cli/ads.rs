@@ -142,8 +142,10 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
             batch,
         } => import(settings, &file, &as_user, batch.max(1)),
         Command::Election { file, as_user } => {
-            let (ads, p, _, v) = open_as(settings, &file, &as_user)?;
-            let rec = ads.put_election(&p, v)?;
+            let (ads, p, name, v) = open_as(settings, &file, &as_user)?;
+            let e: ads::Election = typed(&name, v)?;
+            let id = e.id.clone();
+            let rec = ads.put_election(&p, &id, e.into())?;
             println!("election {} registered", rec.id);
             Ok(())
         }
@@ -151,8 +153,9 @@ fn run_inner(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result
         Command::Platform { file, as_user } => {
             let (ads, p, name, v) = open_as(settings, &file, &as_user)?;
             let slug = p.org.slug.clone();
+            let body: ads::RecordBody<ads::Platform> = typed(&name, v)?;
             let rec = ads
-                .put_platform(&p, &slug, v)
+                .put_platform(&p, &slug, body)
                 .with_context(|| format!("{name}: platform {slug:?}"))?;
             println!("platform {} registered", rec.id);
             Ok(())
@@ -310,29 +313,28 @@ fn register_sponsors(
         },
         _ => anyhow::bail!("{name}: expected a sponsor, an array of sponsors or a submission"),
     };
-    let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
-    let mut pending: Vec<(usize, String, Value)> = Vec::with_capacity(list.len());
+    let mut pending: Vec<(usize, ads::Sponsor)> = Vec::with_capacity(list.len());
     for (i, s) in list.into_iter().enumerate() {
-        let id = id_of(&s).with_context(|| format!("{name}: sponsors[{i}] has no string `id`"))?;
-        pending.push((i, id, s));
+        pending.push((i, typed(&format!("{name}: sponsors[{i}]"), s)?));
     }
     let mut done = 0usize;
     while !pending.is_empty() {
-        let ids: Vec<String> = pending.iter().map(|(_, id, _)| id.clone()).collect();
-        let (ready, wait): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(_, id, s)| {
-            s.get("controlled_by")
-                .and_then(Value::as_str)
-                .is_none_or(|c| c == id || !ids.iter().any(|x| x == c))
+        let ids: Vec<String> = pending.iter().map(|(_, s)| s.id.clone()).collect();
+        let (ready, wait): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(_, s)| {
+            s.controlled_by
+                .as_deref()
+                .is_none_or(|c| c == s.id || !ids.iter().any(|x| x == c))
         });
         if ready.is_empty() {
-            let names: Vec<&str> = wait.iter().map(|(_, id, _)| id.as_str()).collect();
+            let names: Vec<&str> = wait.iter().map(|(_, s)| s.id.as_str()).collect();
             anyhow::bail!(
                 "{name}: the control chains of {} loop; {done} sponsors were registered",
                 names.join(", ")
             );
         }
-        for (i, id, s) in ready {
-            ads.put_sponsor(&p, &id, s).with_context(|| {
+        for (i, s) in ready {
+            let id = s.id.clone();
+            ads.put_sponsor(&p, &id, s.into()).with_context(|| {
                 format!("{name}: sponsors[{i}] (id {id:?}); {done} sponsors were registered")
             })?;
             done += 1;
@@ -341,6 +343,19 @@ fn register_sponsors(
     }
     println!("{done} sponsors registered");
     Ok(())
+}
+
+/// Reads a JSON document as `T`; a field that does not fit is named by its path.
+fn typed_value<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> anyhow::Result<T> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        anyhow::anyhow!("invalid {path}: {}", e.into_inner())
+    })
+}
+
+/// [`typed_value`] for the document `name`.
+fn typed<T: serde::de::DeserializeOwned>(name: &str, v: serde_json::Value) -> anyhow::Result<T> {
+    typed_value(v).with_context(|| name.to_string())
 }
 
 /// Reads the document from a file or standard input, with a name for error messages.
@@ -453,7 +468,7 @@ fn import(
         let mut inputs = Vec::with_capacity(pending.len());
         for (n, v) in pending.drain(..) {
             numbers.push(n);
-            match ads::split_record(v) {
+            match typed_value::<ads::ImportRecord>(v).and_then(|r| Ok(r.split()?)) {
                 Ok(input) => inputs.push(input),
                 Err(e) => {
                     summary.invalid += 1;

@@ -10,8 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use store::{Access, Role, Sector, Tlp};
 
 use crate::auth::Principal;
@@ -43,48 +42,94 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/collections/{id}/grants/{org}", put(set_grant))
 }
 
-fn org_json(o: &store::Org) -> Value {
-    json!({
-        "slug": o.slug,
-        "name": o.name,
-        "sector": o.sector.as_str(),
-        "country": o.country,
-        "identity_id": o.identity_id,
-        "created": format_secs(o.created),
-    })
+/// An organisation as the API shows it.
+#[derive(Serialize)]
+struct OrgView<'a> {
+    slug: &'a str,
+    name: &'a str,
+    sector: &'static str,
+    country: &'a str,
+    identity_id: &'a str,
+    /// Creation time, RFC 3339.
+    created: String,
 }
 
-fn collection_json(c: &store::Collection, access: Option<Access>) -> Value {
-    let mut v = json!({
-        "id": c.id,
-        "slug": c.slug,
-        "title": c.title,
-        "description": c.description,
-        "default_tlp": c.default_tlp.as_str(),
-        "created": format_secs(c.created),
-    });
-    if let (Some(a), Some(m)) = (access, v.as_object_mut()) {
-        m.insert("can_read".into(), Value::Bool(a.read));
-        m.insert("can_write".into(), Value::Bool(a.write));
+impl<'a> From<&'a store::Org> for OrgView<'a> {
+    fn from(o: &'a store::Org) -> OrgView<'a> {
+        OrgView {
+            slug: &o.slug,
+            name: &o.name,
+            sector: o.sector.as_str(),
+            country: &o.country,
+            identity_id: &o.identity_id,
+            created: format_secs(o.created),
+        }
     }
-    v
+}
+
+/// A collection as the API shows it, with the caller's access when listed.
+#[derive(Serialize)]
+struct CollectionView<'a> {
+    id: &'a str,
+    slug: &'a str,
+    title: &'a str,
+    description: &'a str,
+    default_tlp: &'static str,
+    /// Creation time, RFC 3339.
+    created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    can_read: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    can_write: Option<bool>,
+}
+
+impl<'a> CollectionView<'a> {
+    fn of(c: &'a store::Collection, access: Option<Access>) -> CollectionView<'a> {
+        CollectionView {
+            id: &c.id,
+            slug: &c.slug,
+            title: &c.title,
+            description: &c.description,
+            default_tlp: c.default_tlp.as_str(),
+            created: format_secs(c.created),
+            can_read: access.map(|a| a.read),
+            can_write: access.map(|a| a.write),
+        }
+    }
+}
+
+/// The body of `GET /api/v1/whoami`.
+#[derive(Serialize)]
+struct Whoami<'a> {
+    username: &'a str,
+    role: &'static str,
+    org: OrgView<'a>,
+    identities: &'a [String],
 }
 
 async fn whoami(Principal(p): Principal) -> ApiResult {
-    Ok(Json(json!({
-        "username": p.user.username,
-        "role": p.user.role.as_str(),
-        "org": org_json(&p.org),
-        "identities": p.identities,
-    }))
+    Ok(Json(Whoami {
+        username: &p.user.username,
+        role: p.user.role.as_str(),
+        org: OrgView::from(&p.org),
+        identities: &p.identities,
+    })
     .into_response())
+}
+
+/// The body of `GET /api/v1/orgs`.
+#[derive(Serialize)]
+struct Orgs<'a> {
+    orgs: Vec<OrgView<'a>>,
 }
 
 async fn list_orgs(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let hub = state.hub.clone();
     let orgs = blocking(move || hub.list_orgs(Actor::User(&p))).await?;
-    let items: Vec<Value> = orgs.iter().map(org_json).collect();
-    Ok(Json(json!({ "orgs": items })).into_response())
+    Ok(Json(Orgs {
+        orgs: orgs.iter().map(OrgView::from).collect(),
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -108,7 +153,7 @@ async fn create_org(
     let hub = state.hub.clone();
     let org = blocking(move || hub.add_org(Actor::User(&p), &b.slug, &b.name, sector, &b.country))
         .await?;
-    Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
+    Ok((StatusCode::CREATED, Json(OrgView::from(&org))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -118,6 +163,16 @@ struct NewUserBody {
     username: String,
     role: String,
     password: Option<String>,
+}
+
+/// The body answering `POST /api/v1/users`.
+#[derive(Serialize)]
+struct NewUser<'a> {
+    username: &'a str,
+    org: &'a str,
+    role: &'static str,
+    /// Creation time, RFC 3339.
+    created: String,
 }
 
 async fn create_user(
@@ -151,12 +206,12 @@ async fn create_user(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "username": user.username,
-            "org": org,
-            "role": user.role.as_str(),
-            "created": format_secs(user.created),
-        })),
+        Json(NewUser {
+            username: &user.username,
+            org: &org,
+            role: user.role.as_str(),
+            created: format_secs(user.created),
+        }),
     )
         .into_response())
 }
@@ -166,6 +221,15 @@ async fn create_user(
 struct NewTokenBody {
     username: String,
     #[serde(default)]
+    label: String,
+}
+
+/// The body answering `POST /api/v1/tokens`: the token, shown once. It has no `Debug`, so
+/// the secret cannot reach a log by formatting.
+#[derive(Serialize)]
+struct NewToken {
+    token: String,
+    username: String,
     label: String,
 }
 
@@ -183,19 +247,42 @@ async fn create_token(
     let token = blocking(move || hub.create_token(Actor::User(&p), &b.username, &b.label)).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "token": token, "username": username, "label": label })),
+        Json(NewToken {
+            token,
+            username,
+            label,
+        }),
     )
         .into_response())
 }
 
-fn token_json(t: &hub::TokenInfo) -> Value {
-    json!({
-        "lookup": t.lookup,
-        "username": t.username,
-        "label": t.label,
-        "created": format_secs(t.created),
-        "revoked": t.revoked,
-    })
+/// A token as listed (never its secret).
+#[derive(Serialize)]
+struct TokenView<'a> {
+    lookup: &'a str,
+    username: &'a str,
+    label: &'a str,
+    /// Creation time, RFC 3339.
+    created: String,
+    revoked: bool,
+}
+
+impl<'a> From<&'a hub::TokenInfo> for TokenView<'a> {
+    fn from(t: &'a hub::TokenInfo) -> TokenView<'a> {
+        TokenView {
+            lookup: &t.lookup,
+            username: &t.username,
+            label: &t.label,
+            created: format_secs(t.created),
+            revoked: t.revoked,
+        }
+    }
+}
+
+/// The body of `GET /api/v1/tokens`.
+#[derive(Serialize)]
+struct Tokens<'a> {
+    tokens: Vec<TokenView<'a>>,
 }
 
 /// Parses the only allowed query parameters of a GET into (name, value) pairs.
@@ -228,8 +315,10 @@ async fn list_tokens(
         .unwrap_or_else(|| p.user.username.clone());
     let hub = state.hub.clone();
     let tokens = blocking(move || hub.list_tokens(Actor::User(&p), &username)).await?;
-    let items: Vec<Value> = tokens.iter().map(token_json).collect();
-    Ok(Json(json!({ "tokens": items })).into_response())
+    Ok(Json(Tokens {
+        tokens: tokens.iter().map(TokenView::from).collect(),
+    })
+    .into_response())
 }
 
 async fn revoke_token(
@@ -239,7 +328,7 @@ async fn revoke_token(
 ) -> ApiResult {
     let hub = state.hub.clone();
     let t = blocking(move || hub.revoke_token(Actor::User(&p), &lookup)).await?;
-    Ok(Json(token_json(&t)).into_response())
+    Ok(Json(TokenView::from(&t)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -280,6 +369,13 @@ async fn set_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The body answering a disable or enable.
+#[derive(Serialize)]
+struct UserState<'a> {
+    username: &'a str,
+    disabled: bool,
+}
+
 async fn set_disabled(
     state: AppState,
     p: Arc<hub::Principal>,
@@ -288,7 +384,11 @@ async fn set_disabled(
 ) -> ApiResult {
     let hub = state.hub.clone();
     let user = blocking(move || hub.set_disabled(Actor::User(&p), &username, disabled)).await?;
-    Ok(Json(json!({ "username": user.username, "disabled": user.disabled })).into_response())
+    Ok(Json(UserState {
+        username: &user.username,
+        disabled: user.disabled,
+    })
+    .into_response())
 }
 
 async fn disable_user(
@@ -305,6 +405,42 @@ async fn enable_user(
     Path(username): Path<String>,
 ) -> ApiResult {
     set_disabled(state, p, username, false).await
+}
+
+/// A record of the account audit log as the API shows it.
+#[derive(Serialize)]
+struct AuditView<'a> {
+    seq: i64,
+    /// When, RFC 3339.
+    at: String,
+    actor: &'a str,
+    actor_org: Option<&'a str>,
+    action: &'a str,
+    target: &'a str,
+    target_org: Option<&'a str>,
+    detail: &'a str,
+}
+
+impl<'a> From<&'a hub::AuditRecord> for AuditView<'a> {
+    fn from(r: &'a hub::AuditRecord) -> AuditView<'a> {
+        AuditView {
+            seq: r.seq,
+            at: format_secs(r.at),
+            actor: &r.actor,
+            actor_org: r.actor_org.as_deref(),
+            action: &r.action,
+            target: &r.target,
+            target_org: r.target_org.as_deref(),
+            detail: &r.detail,
+        }
+    }
+}
+
+/// The body of `GET /api/v1/audit`.
+#[derive(Serialize)]
+struct Audit<'a> {
+    records: Vec<AuditView<'a>>,
+    next_after: Option<i64>,
 }
 
 async fn audit_log(
@@ -336,50 +472,48 @@ async fn audit_log(
     } else {
         None
     };
-    let items: Vec<Value> = records
-        .iter()
-        .map(|r| {
-            json!({
-                "seq": r.seq,
-                "at": format_secs(r.at),
-                "actor": r.actor,
-                "actor_org": r.actor_org,
-                "action": r.action,
-                "target": r.target,
-                "target_org": r.target_org,
-                "detail": r.detail,
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "records": items, "next_after": next })).into_response())
+    Ok(Json(Audit {
+        records: records.iter().map(AuditView::from).collect(),
+        next_after: next,
+    })
+    .into_response())
+}
+
+/// The body of `GET /api/v1/collections`.
+#[derive(Serialize)]
+struct Collections<'a> {
+    collections: Vec<CollectionView<'a>>,
 }
 
 async fn list_collections(State(state): State<AppState>, Principal(p): Principal) -> ApiResult {
     let hub = state.hub.clone();
-    let items = blocking(move || {
+    let listed = blocking(move || {
         let mine = hub.collections_for(&p)?;
         if Actor::User(&p).is_operator() {
             let all = hub.list_collections_admin(Actor::User(&p))?;
             Ok(all
-                .iter()
+                .into_iter()
                 .map(|c| {
                     let access = mine
                         .iter()
                         .find(|(m, _)| m.id == c.id)
                         .map(|(_, a)| *a)
                         .unwrap_or_default();
-                    collection_json(c, Some(access))
+                    (c, access)
                 })
                 .collect::<Vec<_>>())
         } else {
-            Ok(mine
-                .iter()
-                .map(|(c, a)| collection_json(c, Some(*a)))
-                .collect::<Vec<_>>())
+            Ok(mine)
         }
     })
     .await?;
-    Ok(Json(json!({ "collections": items })).into_response())
+    Ok(Json(Collections {
+        collections: listed
+            .iter()
+            .map(|(c, a)| CollectionView::of(c, Some(*a)))
+            .collect(),
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -409,7 +543,7 @@ async fn create_collection(
         hub.add_collection(Actor::User(&p), &b.slug, &b.title, &b.description, tlp)
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(collection_json(&c, None))).into_response())
+    Ok((StatusCode::CREATED, Json(CollectionView::of(&c, None))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -417,6 +551,15 @@ async fn create_collection(
 struct GrantBody {
     read: bool,
     #[serde(default)]
+    write: bool,
+}
+
+/// The body answering a grant.
+#[derive(Serialize)]
+struct Grant<'a> {
+    org: &'a str,
+    collection: &'a str,
+    read: bool,
     write: bool,
 }
 
@@ -433,11 +576,61 @@ async fn set_grant(
     let hub = state.hub.clone();
     let (c2, o2) = (collection.clone(), org.clone());
     blocking(move || hub.grant(Actor::User(&p), &o2, &c2, access)).await?;
-    Ok(Json(json!({
-        "org": org,
-        "collection": collection,
-        "read": access.read,
-        "write": access.write,
-    }))
+    Ok(Json(Grant {
+        org: &org,
+        collection: &collection,
+        read: access.read,
+        write: access.write,
+    })
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The views keep the wire form the `json!` answers had: the same keys in the same
+    /// order, access only on listed collections, timestamps as RFC 3339 text.
+    #[test]
+    fn views_keep_the_wire_form() {
+        let c = store::Collection {
+            id: "c1".into(),
+            slug: "intel".into(),
+            title: "Intel".into(),
+            description: String::new(),
+            default_tlp: Tlp::Amber,
+            created: 0,
+        };
+        let created = serde_json::to_string(&CollectionView::of(&c, None)).unwrap();
+        assert_eq!(
+            created,
+            r#"{"id":"c1","slug":"intel","title":"Intel","description":"","default_tlp":"AMBER","created":"1970-01-01T00:00:00Z"}"#
+        );
+        let listed = serde_json::to_value(CollectionView::of(
+            &c,
+            Some(Access {
+                read: true,
+                write: false,
+            }),
+        ))
+        .unwrap();
+        assert_eq!(
+            (listed["can_read"].clone(), listed["can_write"].clone()),
+            (true.into(), false.into())
+        );
+        let r = hub::AuditRecord {
+            seq: 3,
+            at: 0,
+            actor: "operator".into(),
+            actor_org: None,
+            action: "user.create".into(),
+            target: "ana".into(),
+            target_org: Some("gov".into()),
+            detail: "analyst".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&AuditView::from(&r)).unwrap(),
+            r#"{"seq":3,"at":"1970-01-01T00:00:00Z","actor":"operator","actor_org":null,"action":"user.create","target":"ana","target_org":"gov","detail":"analyst"}"#
+        );
+    }
 }

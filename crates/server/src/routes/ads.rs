@@ -7,8 +7,7 @@
 
 pub(crate) mod public;
 
-use ads::CreativeUpload;
-use ads::Violation;
+use ads::{CreativeUpload, RecordBody, Registration, Sponsor, SubmissionRequest, Violation};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -19,9 +18,9 @@ use serde_json::{json, Value};
 use store::Tlp;
 
 use crate::auth::Principal;
-use crate::body::{parse_json_value, read_body};
+use crate::body::{parse_body, read_body, ApiJson};
 use crate::codes::Code;
-use crate::error::{blocking, long_work, ApiError};
+use crate::error::{blocking, chain, long_work, request_id, ApiError};
 use crate::filters::query_pairs;
 use crate::form;
 use crate::media::content_type_is_json;
@@ -29,10 +28,53 @@ use crate::AppState;
 
 /// The largest submission body: a 50 MiB creative in base64 plus the JSON.
 const MAX_SUBMISSION: usize = 72 * 1024 * 1024;
-/// The largest election body.
-const MAX_ELECTION: usize = 1024 * 1024;
+/// The largest body of a registry record (election, sponsor, platform) or destination.
+const MAX_RECORD: usize = 1024 * 1024;
 
 type ApiResult = Result<Response, ApiError>;
+
+/// Registry errors answer with the stable codes and statuses the hub's do: a refusal is 403
+/// `forbidden`, an unknown election, sponsor, ad, version or creative 404 `not_found`, bad
+/// input 400 `invalid_input` naming the field; a hub error keeps its own answer, and an
+/// internal failure is logged with its source chain and answers 500 `internal`.
+impl From<ads::Error> for ApiError {
+    fn from(e: ads::Error) -> ApiError {
+        if let Some(what) = e.missing() {
+            return ApiError::new(Code::NotFound, format!("{what} not found"));
+        }
+        match e {
+            ads::Error::Hub(e) => ApiError::from(e),
+            ads::Error::Forbidden(message) => ApiError::new(Code::Forbidden, message),
+            ads::Error::Invalid { field, message } => ApiError {
+                code: Code::InvalidInput,
+                message,
+                field: Some(field),
+            },
+            e => {
+                tracing::error!(request_id = %request_id(), error = %chain(&e), "internal error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// Runs a registry call on the blocking pool.
+pub(crate) async fn registry<T, F>(f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ads::Error> + Send + 'static,
+{
+    Ok(blocking(move || Ok(f())).await??)
+}
+
+/// Runs long registry work (an export) on the server's bounded worker facility.
+pub(crate) async fn registry_work<T, F>(work: &hub::work::Workers, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ads::Error> + Send + 'static,
+{
+    Ok(long_work(work, move || Ok(f())).await??)
+}
 
 /// The authenticated registry routes (without the guard).
 pub(crate) fn routes() -> Router<AppState> {
@@ -56,12 +98,6 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .map(|v| v.to_str().unwrap_or("(not text)").to_string())
 }
 
-/// Reads a JSON body of at most `limit` bytes (415, 413 and 400 `malformed_json` as every
-/// REST body).
-async fn json_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, ApiError> {
-    crate::body::read_json(headers, body, limit).await
-}
-
 fn unsupported(ct: Option<&str>) -> ApiError {
     ApiError::new(
         Code::UnsupportedMediaType,
@@ -72,13 +108,14 @@ fn unsupported(ct: Option<&str>) -> ApiError {
     )
 }
 
-/// Reads a submission: JSON `{"submission": {...}, "creative": {"media_type", "data"}}` with
-/// the creative in base64, or multipart with a `submission` JSON part and a `creative` file
-/// part whose Content-Type is the creative's media type.
+/// Reads a submission: JSON [`ads::SubmitBody`] (`{"submission": {...}, "creative":
+/// {"media_type", "data"}}`, the creative in base64), or multipart with a `submission` JSON
+/// part and a `creative` file part whose Content-Type is the creative's media type. A field
+/// that does not fit is named by its path in the JSON body or part.
 async fn read_submission(
     headers: &HeaderMap,
     body: Body,
-) -> Result<(Value, Option<CreativeUpload>), ApiError> {
+) -> Result<(SubmissionRequest, Option<CreativeUpload>), ApiError> {
     let ct = content_type(headers);
     if ct.as_deref().is_some_and(form::is_multipart) {
         let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
@@ -89,7 +126,7 @@ async fn read_submission(
             .ok_or_else(|| {
                 ApiError::invalid("submission", "the multipart body has no submission part")
             })?;
-        let submission = parse_json_value(&sub.data)?;
+        let submission = parse_body::<SubmissionRequest>(&sub.data)?;
         let creative = parts
             .into_iter()
             .find(|p| p.name == "creative")
@@ -105,17 +142,7 @@ async fn read_submission(
         return Err(unsupported(ct.as_deref()));
     }
     let bytes = read_body(headers, body, MAX_SUBMISSION).await?;
-    let v = parse_json_value(&bytes)?;
-    if !v.is_object() {
-        return Err(ApiError::invalid(
-            "submission",
-            "the body must be a JSON object",
-        ));
-    }
-    if v.get("submission").is_none() {
-        return Err(ApiError::invalid("submission", "submission is required"));
-    }
-    Ok(ads::split_record(v)?)
+    Ok(parse_body::<ads::SubmitBody>(&bytes)?.split()?)
 }
 
 async fn submit(
@@ -126,7 +153,7 @@ async fn submit(
 ) -> ApiResult {
     let (submission, creative) = read_submission(&headers, body).await?;
     let ads = state.ads.clone();
-    let out = blocking(move || ads.submit_ad(&p, submission, creative)).await?;
+    let out = registry(move || ads.submit_ad(&p, submission, creative)).await?;
     let status = if out.published {
         StatusCode::CREATED
     } else {
@@ -135,25 +162,23 @@ async fn submit(
     Ok((status, Json(out)).into_response())
 }
 
+/// The JSON body of a registry record (an election, sponsor or platform; its `id` optional, a
+/// [`RecordBody`]): read as JSON at once (413, 415, 400 `malformed_json`), its fields after
+/// the caller's right is checked.
+type RecordJson = ApiJson<Box<serde_json::value::RawValue>, MAX_RECORD>;
+
 async fn put_election(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): RecordJson,
 ) -> ApiResult {
-    let mut v = json_body(&headers, body, MAX_ELECTION).await?;
-    match v.get("id") {
-        None => {
-            if let Some(o) = v.as_object_mut() {
-                o.insert("id".into(), json!(id));
-            }
-        }
-        Some(Value::String(s)) if *s == id => {}
-        Some(_) => return Err(ApiError::invalid("id", "differs from the id in the path")),
-    }
+    // The caller's right before the body's fields: they are judged only for someone who
+    // may send them.
+    state.ads.may_register(&p, Registration::Election)?;
+    let body: RecordBody<ads::Election> = parse_body(body.get().as_bytes())?;
     let ads = state.ads.clone();
-    let rec = blocking(move || ads.put_election(&p, v)).await?;
+    let rec = registry(move || ads.put_election(&p, &id, body)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -161,12 +186,14 @@ async fn put_sponsor(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): RecordJson,
 ) -> ApiResult {
-    let v = json_body(&headers, body, MAX_ELECTION).await?;
+    // The caller's right before the body's fields: they are judged only for someone who
+    // may send them.
+    state.ads.may_register(&p, Registration::Sponsor)?;
+    let body: RecordBody<Sponsor> = parse_body(body.get().as_bytes())?;
     let ads = state.ads.clone();
-    let rec = blocking(move || ads.put_sponsor(&p, &id, v)).await?;
+    let rec = registry(move || ads.put_sponsor(&p, &id, body)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -176,7 +203,7 @@ async fn get_sponsor(
     Path(id): Path<String>,
 ) -> ApiResult {
     let ads = state.ads.clone();
-    let doc = blocking(move || ads.sponsor(&p, &id)).await?;
+    let doc = registry(move || ads.sponsor(&p, &id)).await?;
     Ok(Json(doc).into_response())
 }
 
@@ -184,12 +211,14 @@ async fn put_platform(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): RecordJson,
 ) -> ApiResult {
-    let v = json_body(&headers, body, MAX_ELECTION).await?;
+    // The caller's right before the body's fields: they are judged only for someone who
+    // may send them.
+    state.ads.may_register(&p, Registration::Platform(&id))?;
+    let body: RecordBody<ads::Platform> = parse_body(body.get().as_bytes())?;
     let ads = state.ads.clone();
-    let rec = blocking(move || ads.put_platform(&p, &id, v)).await?;
+    let rec = registry(move || ads.put_platform(&p, &id, body)).await?;
     Ok(stored_json(&rec.json))
 }
 
@@ -207,31 +236,37 @@ struct Elections {
 
 async fn list_elections(State(state): State<AppState>, Principal(_p): Principal) -> ApiResult {
     let ads = state.ads.clone();
-    let list = blocking(move || ads.elections()).await?;
+    let list = registry(move || ads.elections()).await?;
     Ok(Json(Elections { elections: list }).into_response())
 }
 
-/// Reads `{"collection": UUID or slug, "tlp": optional TLP}`.
-async fn destination_body(
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(String, Option<Tlp>), ApiError> {
-    let v = json_body(headers, body, MAX_ELECTION).await?;
-    let collection = v
-        .get("collection")
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| ApiError::invalid("collection", "collection (UUID or slug) is required"))?
-        .to_string();
-    let tlp = match v.get("tlp") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(
-            s.parse::<Tlp>()
-                .map_err(|_| ApiError::invalid("tlp", format!("unknown TLP {s:?}")))?,
-        ),
-        Some(_) => return Err(ApiError::invalid("tlp", "tlp must be a string")),
-    };
-    Ok((collection, tlp))
+/// The body choosing an incident destination: `{"collection": UUID or slug, "tlp": optional
+/// TLP}` (other keys are ignored).
+#[derive(serde::Deserialize)]
+struct DestinationBody {
+    collection: String,
+    #[serde(default)]
+    tlp: Option<String>,
+}
+
+impl DestinationBody {
+    /// The collection and TLP, each refused naming its field.
+    fn parts(self) -> Result<(String, Option<Tlp>), ApiError> {
+        if self.collection.is_empty() {
+            return Err(ApiError::invalid(
+                "collection",
+                "collection (UUID or slug) is required",
+            ));
+        }
+        let tlp = self
+            .tlp
+            .map(|s| {
+                s.parse::<Tlp>()
+                    .map_err(|_| ApiError::invalid("tlp", format!("unknown TLP {s:?}")))
+            })
+            .transpose()?;
+        Ok((self.collection, tlp))
+    }
 }
 
 /// The body answering a choice of incident destination.
@@ -251,12 +286,11 @@ struct Destination {
 async fn incident_collection(
     State(state): State<AppState>,
     Principal(p): Principal,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): ApiJson<DestinationBody, MAX_RECORD>,
 ) -> ApiResult {
-    let (collection, tlp) = destination_body(&headers, body).await?;
+    let (collection, tlp) = body.parts()?;
     let ads = state.ads.clone();
-    let id = blocking(move || ads.set_incident_collection(&p, &collection, tlp)).await?;
+    let id = registry(move || ads.set_incident_collection(&p, &collection, tlp)).await?;
     Ok(Json(Destination {
         election: None,
         collection: id,
@@ -271,14 +305,13 @@ async fn election_incident_collection(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): ApiJson<DestinationBody, MAX_RECORD>,
 ) -> ApiResult {
-    let (collection, tlp) = destination_body(&headers, body).await?;
+    let (collection, tlp) = body.parts()?;
     let ads = state.ads.clone();
     let election = id.clone();
     let d =
-        blocking(move || ads.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
+        registry(move || ads.set_election_incident_collection(&p, &id, &collection, tlp)).await?;
     Ok(Json(Destination {
         election: Some(election),
         collection: d.collection,
@@ -334,7 +367,7 @@ async fn violations(
     let ads = state.ads.clone();
     if format == "json" {
         let rows =
-            blocking(move || ads.ad_violations(&p, election.as_deref(), after, limit)).await?;
+            registry(move || ads.ad_violations(&p, election.as_deref(), after, limit)).await?;
         let next = (rows.len() == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();
@@ -345,7 +378,7 @@ async fn violations(
         .into_response());
     }
     // Exports hold every violation (of the election); they are paged internally.
-    let text = long_work(&state.work, move || {
+    let text = registry_work(&state.work, move || {
         let mut out = String::new();
         let mut csv_rows: Vec<[String; 10]> = Vec::new();
         if format == "csv" {
@@ -635,4 +668,87 @@ fn schemas() -> Value {
     m.insert("IncidentDestination".into(), json!({"type": "object", "additionalProperties": false, "required": ["collection", "tlp"], "properties": {
             "election": s, "collection": {"type": "string", "format": "uuid"}, "tlp": r("Tlp")}}));
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hub::HubError;
+
+    /// Each registry error answers with the status, code and field its hub counterpart did.
+    #[test]
+    fn registry_errors_keep_their_answers() {
+        let cases: Vec<(ads::Error, Code, &str, Option<&str>)> = vec![
+            (
+                ads::Error::Forbidden("no".into()),
+                Code::Forbidden,
+                "no",
+                None,
+            ),
+            (
+                ads::Error::UnknownElection("e1".into()),
+                Code::NotFound,
+                "election 'e1' not found",
+                None,
+            ),
+            (
+                ads::Error::UnknownSponsor("s".into()),
+                Code::NotFound,
+                "sponsor 's' not found",
+                None,
+            ),
+            (
+                ads::Error::UnknownAd(4),
+                Code::NotFound,
+                "ad 4 not found",
+                None,
+            ),
+            (
+                ads::Error::UnknownVersion { ad: 4, version: 2 },
+                Code::NotFound,
+                "version 2 of ad 4 not found",
+                None,
+            ),
+            (
+                ads::Error::NoCreative {
+                    ad: 4,
+                    version: None,
+                },
+                Code::NotFound,
+                "creative of ad 4 not found",
+                None,
+            ),
+            (
+                ads::Error::invalid("ad.spend.minor", "below zero"),
+                Code::InvalidInput,
+                "below zero",
+                Some("ad.spend.minor"),
+            ),
+            (
+                ads::Error::Hub(HubError::BadCursor("x".into())),
+                Code::BadCursor,
+                "the next parameter is not a valid paging cursor: x",
+                Some("next"),
+            ),
+            (
+                ads::Error::Store(store::StoreError::Backend("disk".into())),
+                Code::Internal,
+                "internal error",
+                None,
+            ),
+            (
+                ads::Error::broken("the rules do not load"),
+                Code::Internal,
+                "internal error",
+                None,
+            ),
+        ];
+        for (e, code, message, field) in cases {
+            let what = e.to_string();
+            let a = ApiError::from(e);
+            assert_eq!(a.code, code, "{what}");
+            assert!(a.message.starts_with(message), "{what}: {}", a.message);
+            assert_eq!(a.field.as_deref(), field, "{what}");
+        }
+    }
 }

@@ -26,8 +26,9 @@ use axum::Extension;
 use axum::{Json, Router};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::{registry, registry_work};
 use crate::codes::Code;
-use crate::error::{blocking, long_work, long_work_step, ApiError};
+use crate::error::{long_work_step, ApiError};
 use crate::filters::query_pairs;
 use crate::slots::{ClientSlot, PerClient};
 use crate::AppState;
@@ -231,7 +232,7 @@ async fn search(
         *slot = Some(v);
     }
     let ads = state.ads.clone();
-    let page = blocking(move || ads.search_ads(&s, cursor.as_deref(), limit)).await?;
+    let page = registry(move || ads.search_ads(&s, cursor.as_deref(), limit)).await?;
     Ok(Json(page).into_response())
 }
 
@@ -271,7 +272,7 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
 async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let ads = state.ads.clone();
-    let row = blocking(move || ads.public_ad(id)).await?;
+    let row = registry(move || ads.public_ad(id)).await?;
     Ok(Json(ad_document(&row)).into_response())
 }
 
@@ -281,7 +282,7 @@ async fn creative(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let ads = state.ads.clone();
-    let (media, bytes) = blocking(move || ads.public_creative(id)).await?;
+    let (media, bytes) = registry(move || ads.public_creative(id)).await?;
     Ok(creative_response(media, bytes))
 }
 
@@ -291,7 +292,7 @@ async fn versions(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let ads = state.ads.clone();
-    let versions = blocking(move || ads.public_ad_versions(id)).await?;
+    let versions = registry(move || ads.public_ad_versions(id)).await?;
     Ok(Json(AdVersions { id, versions }).into_response())
 }
 
@@ -306,13 +307,13 @@ async fn version_creative(
         .filter(|v| *v > 0)
         .ok_or_else(|| ApiError::invalid("version", format!("{version:?} is not a version")))?;
     let ads = state.ads.clone();
-    let (media, bytes) = blocking(move || ads.public_version_creative(id, version)).await?;
+    let (media, bytes) = registry(move || ads.public_version_creative(id, version)).await?;
     Ok(creative_response(media, bytes))
 }
 
 async fn elections(State(state): State<AppState>) -> Result<Response, ApiError> {
     let ads = state.ads.clone();
-    let list = blocking(move || ads.public_elections()).await?;
+    let list = registry(move || ads.public_elections()).await?;
     Ok(Json(Elections { elections: list }).into_response())
 }
 
@@ -321,7 +322,7 @@ async fn election(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let ads = state.ads.clone();
-    let doc = blocking(move || ads.public_election(&id)).await?;
+    let doc = registry(move || ads.public_election(&id)).await?;
     Ok(Json(doc).into_response())
 }
 
@@ -349,7 +350,7 @@ async fn sponsors(
         }
     }
     let ads = state.ads.clone();
-    let list = blocking(move || ads.public_sponsors(&after, limit)).await?;
+    let list = registry(move || ads.public_sponsors(&after, limit)).await?;
     let next = (list.len() == limit)
         .then(|| list.last().map(|s| s.id.clone()))
         .flatten();
@@ -365,13 +366,13 @@ async fn sponsor(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let ads = state.ads.clone();
-    let doc = blocking(move || ads.public_sponsor(&id)).await?;
+    let doc = registry(move || ads.public_sponsor(&id)).await?;
     Ok(Json(doc).into_response())
 }
 
 async fn platforms(State(state): State<AppState>) -> Result<Response, ApiError> {
     let ads = state.ads.clone();
-    let list = blocking(move || ads.public_platforms()).await?;
+    let list = registry(move || ads.public_platforms()).await?;
     Ok(Json(Platforms { platforms: list }).into_response())
 }
 
@@ -479,7 +480,7 @@ struct Producer {
 
 impl Producer {
     /// The bytes of the next page (the CSV header before the first), `None` at the end.
-    fn next_chunk(&mut self) -> Result<Option<Bytes>, hub::HubError> {
+    fn next_chunk(&mut self) -> Result<Option<Bytes>, ads::Error> {
         let rows = self.ads.next_export_page(&mut self.export, EXPORT_PAGE)?;
         let header = !std::mem::replace(&mut self.started, true);
         if self.csv {
@@ -535,7 +536,7 @@ async fn export(
     // busy); each next chunk waits for a worker instead of failing the stream.
     let export = {
         let ads = ads.clone();
-        long_work(&work, move || ads.start_election_export(&election)).await?
+        registry_work(&work, move || ads.start_election_export(&election)).await?
     };
     let producer = Producer {
         ads,
