@@ -20,6 +20,8 @@
 //! ```
 
 pub mod actor;
+pub mod alert;
 
 pub use actor::{Accepted, Actor, Membership, Refused};
+pub use alert::{Priority, RecipientAction, RecipientState};
 pub use store::{Role, Sector};
