@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_account_audit.sql"),
     include_str!("migrations/0007_bank_names.sql"),
     include_str!("migrations/0008_detect.sql"),
+    include_str!("migrations/0010_alerts.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

@@ -35,6 +35,7 @@
 
 mod accounts;
 mod ads;
+mod alerts;
 mod banks;
 mod db;
 mod detect;
