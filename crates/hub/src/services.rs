@@ -52,6 +52,11 @@ impl Hub {
         Ok(self.accounts().list_orgs()?)
     }
 
+    /// A user by internal id (for services that name who did what).
+    pub fn user_by_id(&self, id: i64) -> Result<Option<User>, HubError> {
+        Ok(self.accounts().user_by_id(id)?)
+    }
+
     /// A user by username.
     pub fn user_by_name(&self, username: &str) -> Result<Option<User>, HubError> {
         Ok(self.accounts().user_by_name(username)?)
