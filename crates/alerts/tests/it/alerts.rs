@@ -183,8 +183,8 @@ fn red_objects_need_every_recipient_named() {
             &[b_identity],
         ),
     );
-    assert!(raise(&e, "RED", &[red.clone()], &["gov-b"]).is_ok());
-    match raise(&e, "RED", &[red.clone()], &["gov-b", "gov-c"]) {
+    assert!(raise(&e, "RED", std::slice::from_ref(&red), &["gov-b"]).is_ok());
+    match raise(&e, "RED", std::slice::from_ref(&red), &["gov-b", "gov-c"]) {
         Err(AlertError::NotVisible(blocked)) => {
             assert_eq!(blocked.len(), 1);
             assert_eq!(blocked[0].object, red);
