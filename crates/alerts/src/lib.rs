@@ -1116,32 +1116,30 @@ impl Alerts {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let orgs = self.slugs()?;
-        let mut alerts = Vec::with_capacity(rows.len());
-        for (_, a) in &rows {
-            let state = match side {
-                AlertBox::Inbox => self
-                    .store
-                    .recipient(&a.id, p.org.id)
-                    .map_err(store_err)?
-                    .map(|r| r.state),
-                AlertBox::Sent => None,
-            };
-            alerts.push(AlertSummary {
-                id: a.id.clone(),
-                title: a.title.clone(),
-                priority: a.priority.clone(),
-                tlp: a.tlp.as_str().to_string(),
-                sender: orgs
-                    .get(&a.sender_org_id)
-                    .map_or_else(String::new, |o| o.slug.clone()),
-                respond_by: a.respond_by.map(time),
-                created: time(a.created),
-                state,
-            });
-        }
+        let alerts = rows
+            .iter()
+            .map(|row| {
+                let a = &row.alert;
+                AlertSummary {
+                    id: a.id.clone(),
+                    title: a.title.clone(),
+                    priority: a.priority.clone(),
+                    tlp: a.tlp.as_str().to_string(),
+                    sender: orgs
+                        .get(&a.sender_org_id)
+                        .map_or_else(String::new, |o| o.slug.clone()),
+                    respond_by: a.respond_by.map(time),
+                    created: time(a.created),
+                    state: row.state.clone(),
+                }
+            })
+            .collect();
         let next = match (more, rows.last()) {
-            (true, Some((key, _))) => {
-                Some(self.hub.encode_list_cursor(domain, *key, 0, &fingerprint)?)
+            (true, Some(row)) => {
+                Some(
+                    self.hub
+                        .encode_list_cursor(domain, row.key, 0, &fingerprint)?,
+                )
             }
             _ => None,
         };

@@ -3,8 +3,9 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::Value;
 use store::{
-    AlertBox, AlertEvent, AlertObjectRef, AlertPageQuery, AlertRecord, AlertStore, GroupRecord,
-    NewAlert, NewAlertEvent, NewAudit, NewRecipient, RecipientRecord, Result, StoreError,
+    AlertBox, AlertEvent, AlertObjectRef, AlertPageQuery, AlertPageRow, AlertRecord, AlertStore,
+    GroupRecord, NewAlert, NewAlertEvent, NewAudit, NewRecipient, RecipientRecord, Result,
+    StoreError,
 };
 
 use crate::accounts::append_audit;
@@ -268,17 +269,17 @@ fn record_transition(tx: &Transaction<'_>, e: &NewAlertEvent, audit: &NewAudit) 
     Ok(true)
 }
 
-fn alert_page(c: &Connection, q: &AlertPageQuery) -> Result<Vec<(i64, AlertRecord)>> {
+fn alert_page(c: &Connection, q: &AlertPageQuery) -> Result<Vec<AlertPageRow>> {
     let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
     let before = q.before.unwrap_or(i64::MAX);
     let sql = match q.side {
         AlertBox::Inbox => format!(
-            "SELECT r.seq, {ALERT_COLS} FROM alert_recipients r \
+            "SELECT r.seq, {ALERT_COLS}, r.state FROM alert_recipients r \
              JOIN alerts a ON a.seq = r.alert_seq \
              WHERE r.org_id = ?1 AND r.seq < ?2 ORDER BY r.seq DESC LIMIT ?3"
         ),
         AlertBox::Sent => format!(
-            "SELECT a.seq, {ALERT_COLS} FROM alerts a \
+            "SELECT a.seq, {ALERT_COLS}, NULL FROM alerts a \
              WHERE a.sender_org_id = ?1 AND a.seq < ?2 ORDER BY a.seq DESC LIMIT ?3"
         ),
     };
@@ -287,15 +288,22 @@ fn alert_page(c: &Connection, q: &AlertPageQuery) -> Result<Vec<(i64, AlertRecor
         .and_then(|mut st| {
             st.query_map(params![q.org_id, before, limit], |r| {
                 let key: i64 = r.get(0)?;
+                let state: Option<String> = r.get(13)?;
                 // The alert columns follow the key.
                 let shifted = ShiftedRow(r);
-                Ok((key, shifted.alert()?))
+                Ok((key, shifted.alert()?, state))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()
         })
         .map_err(|e| backend("paging alerts", e))?;
     raw.into_iter()
-        .map(|(k, a)| Ok((k, finish_alert(a)?)))
+        .map(|(key, a, state)| {
+            Ok(AlertPageRow {
+                key,
+                alert: finish_alert(a)?,
+                state,
+            })
+        })
         .collect()
 }
 
@@ -522,7 +530,7 @@ impl AlertStore for SqliteStore {
         })
     }
 
-    fn alert_page(&self, query: &AlertPageQuery) -> Result<Vec<(i64, AlertRecord)>> {
+    fn alert_page(&self, query: &AlertPageQuery) -> Result<Vec<AlertPageRow>> {
         self.read(|c| alert_page(c, query))
     }
 }

@@ -168,14 +168,16 @@ pub fn alert_lifecycle(s: &dyn Backend) {
         .unwrap()
     };
     let inbox = page(o[2].id, AlertBox::Inbox, None, 10);
-    let ids: Vec<&str> = inbox.iter().map(|(_, a)| a.id.as_str()).collect();
+    let ids: Vec<&str> = inbox.iter().map(|r| r.alert.id.as_str()).collect();
     assert_eq!(ids, vec!["a2", "a1"]);
+    assert!(inbox.iter().all(|r| r.state.as_deref() == Some("pending")));
     let first = page(o[2].id, AlertBox::Inbox, None, 1);
-    let rest = page(o[2].id, AlertBox::Inbox, Some(first[0].0), 10);
+    let rest = page(o[2].id, AlertBox::Inbox, Some(first[0].key), 10);
     assert_eq!(rest.len(), 1);
-    assert_eq!(rest[0].1.id, "a1");
+    assert_eq!(rest[0].alert.id, "a1");
     let sent = page(o[0].id, AlertBox::Sent, None, 10);
     assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].state, None);
     assert!(page(o[0].id, AlertBox::Inbox, None, 10).is_empty());
     assert!(matches!(
         s.add_recipients("nope", &[], 1, &[]),

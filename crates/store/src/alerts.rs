@@ -188,6 +188,17 @@ pub struct AlertPageQuery {
     pub limit: usize,
 }
 
+/// One line of [`AlertStore::alert_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertPageRow {
+    /// The paging key.
+    pub key: i64,
+    /// The alert.
+    pub alert: AlertRecord,
+    /// In the inbox, the organisation's state; `None` in the sent list.
+    pub state: Option<String>,
+}
+
 /// Groups of organisations and alerts.
 ///
 /// Every method is one transaction; every write appends its `audit` records in the same
@@ -242,7 +253,8 @@ pub trait AlertStore: Send + Sync + 'static {
         audit: &[NewAudit],
     ) -> Result<Vec<RecipientRecord>>;
     /// A page of an organisation's inbox or sent alerts, newest first, each with its paging
-    /// key: in the inbox the position at which the alert reached the organisation (a
-    /// forwarded alert arrives later than it was raised), in the sent list the alert's `seq`.
-    fn alert_page(&self, query: &AlertPageQuery) -> Result<Vec<(i64, AlertRecord)>>;
+    /// key (in the inbox the position at which the alert reached the organisation, since a
+    /// forwarded alert arrives later than it was raised; in the sent list the alert's `seq`)
+    /// and, in the inbox, the organisation's state.
+    fn alert_page(&self, query: &AlertPageQuery) -> Result<Vec<AlertPageRow>>;
 }
