@@ -1,1 +1,2 @@
 mod alerts;
+mod prop_visibility;
