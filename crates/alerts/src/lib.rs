@@ -1091,8 +1091,13 @@ impl Alerts {
         cursor: Option<&str>,
     ) -> Result<AlertPage, AlertError> {
         let limit = match limit {
-            Some(0) => return Err(AlertError::invalid("limit", "must be a positive integer")),
-            Some(n) => n.min(MAX_PAGE),
+            Some(n) if (1..=MAX_PAGE).contains(&n) => n,
+            Some(_) => {
+                return Err(AlertError::invalid(
+                    "limit",
+                    format!("must be between 1 and {MAX_PAGE}"),
+                ))
+            }
             None => MAX_PAGE,
         };
         let domain = match side {
