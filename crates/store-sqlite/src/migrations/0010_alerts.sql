@@ -2,20 +2,22 @@
 -- operator), alerts, their recipients (one row per recipient organisation, its state) and
 -- each recipient's recorded answers. The inbox pages by (org_id, seq) of the recipient rows,
 -- the sent list by (sender_org_id, seq) of the alerts, newest first, through indexes.
+-- Every statement is IF NOT EXISTS, so the migration also runs on a file that already has
+-- these tables (a test database whose version was set back to re-run earlier migrations).
 
-CREATE TABLE alert_groups (
+CREATE TABLE IF NOT EXISTS alert_groups (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,
     name     TEXT NOT NULL UNIQUE,
     created  INTEGER NOT NULL
 );
 
-CREATE TABLE alert_group_members (
+CREATE TABLE IF NOT EXISTS alert_group_members (
     group_id INTEGER NOT NULL REFERENCES alert_groups(id),
     org_id   INTEGER NOT NULL REFERENCES orgs(id),
     PRIMARY KEY (group_id, org_id)
 ) WITHOUT ROWID;
 
-CREATE TABLE alerts (
+CREATE TABLE IF NOT EXISTS alerts (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
     id             TEXT NOT NULL UNIQUE,
     sender_org_id  INTEGER NOT NULL REFERENCES orgs(id),
@@ -30,9 +32,9 @@ CREATE TABLE alerts (
     created        INTEGER NOT NULL
 );
 
-CREATE INDEX alerts_by_sender ON alerts (sender_org_id, seq);
+CREATE INDEX IF NOT EXISTS alerts_by_sender ON alerts (sender_org_id, seq);
 
-CREATE TABLE alert_recipients (
+CREATE TABLE IF NOT EXISTS alert_recipients (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     alert_seq    INTEGER NOT NULL REFERENCES alerts(seq),
     org_id       INTEGER NOT NULL REFERENCES orgs(id),
@@ -44,9 +46,9 @@ CREATE TABLE alert_recipients (
     UNIQUE (alert_seq, org_id)
 );
 
-CREATE INDEX alert_recipients_by_org ON alert_recipients (org_id, seq);
+CREATE INDEX IF NOT EXISTS alert_recipients_by_org ON alert_recipients (org_id, seq);
 
-CREATE TABLE alert_events (
+CREATE TABLE IF NOT EXISTS alert_events (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     alert_seq   INTEGER NOT NULL REFERENCES alerts(seq),
     org_id      INTEGER NOT NULL,
@@ -59,4 +61,4 @@ CREATE TABLE alert_events (
     at          INTEGER NOT NULL
 );
 
-CREATE INDEX alert_events_by_alert ON alert_events (alert_seq, seq);
+CREATE INDEX IF NOT EXISTS alert_events_by_alert ON alert_events (alert_seq, seq);
