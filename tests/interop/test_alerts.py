@@ -199,6 +199,17 @@ def test_three_governments_raise_acknowledge_contribute_decline(world):
     assert any(line.startswith(aid) and "contributed" in line for line in listed.splitlines())
     shown = json.loads(h.cli("alert", "show", aid, "--as", "c-analyst").stdout)
     assert shown["recipients"][1]["state"] == "declined"
+    # Raising and answering from the CLI goes through the same rules.
+    cid = h.cli(
+        "alert", "raise", "--as", "a-analyst", "--title", "From the CLI", "--tlp", "GREEN",
+        "--to", "gov-b", "--object", f"shared/{h.objects['GREEN']['id']}", "--respond-by", FUTURE,
+    ).stdout.strip()
+    assert h.cli("alert", "ack", cid, "--as", "b-analyst", "--comment", "on it").stdout.strip() == f"{cid} gov-b: acknowledged"
+    via_api = api(h, "GET", f"/alerts/{cid}", "b-analyst").json()
+    assert via_api["tlp"] == "GREEN" and via_api["events"][0]["comment"] == "on it"
+    p = h.cli("alert", "raise", "--as", "a-analyst", "--title", "t", "--to", "gov-b",
+              "--object", f"shared/{h.objects['RED nobody']['id']}", check=False)
+    assert p.returncode != 0 and "is not visible to gov-b" in p.stderr
 
 
 @pytest.mark.parametrize(
