@@ -35,6 +35,14 @@ POSITIVE_400 = {
     "hashImage": "image content",
     "match": "image content and hash syntax",
     "uploadDataset": "post file content",
+    # Alerts name organisations, groups and stored objects that must exist (and be visible to
+    # every recipient), and a respond-by time in the future; the inbox takes an opaque cursor.
+    "raiseAlert": "existing recipients, visible objects, a future respond-by",
+    "forwardAlert": "existing recipients, visible objects",
+    "listAlerts": "opaque cursor",
+    "createGroup": "existing member organisations",
+    "addGroupMember": "existing organisation",
+    "removeGroupMember": "existing organisation",
 }
 
 

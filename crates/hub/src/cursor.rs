@@ -220,6 +220,34 @@ pub(crate) fn decode_ads(
     }
 }
 
+/// Encodes a keyset cursor of a service's list (a position pair) under the service's own
+/// domain label, bound to the list's fingerprint (the caller and the list).
+pub(crate) fn encode_list(
+    key: &[u8; 32],
+    domain: &str,
+    after: i64,
+    upto: i64,
+    fingerprint: &str,
+) -> Result<String, HubError> {
+    seal(key, domain, pack(after, upto), &|mac| {
+        put_str(mac, fingerprint)
+    })
+}
+
+/// Decodes a cursor of [`encode_list`]; `BadCursor` unless this server issued it for the same
+/// domain and fingerprint.
+pub(crate) fn decode_list(
+    key: &[u8; 32],
+    domain: &str,
+    cursor: &str,
+    fingerprint: &str,
+) -> Result<(i64, i64), HubError> {
+    match open(key, domain, cursor, &|mac| put_str(mac, fingerprint))? {
+        Some(p) => Ok(unpack(&p)),
+        None => Err(HubError::BadCursor("not a cursor of this list".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,7 @@ pub use admin::{AuditRecord, TokenInfo};
 pub use auth::token_lookup;
 pub use error::HubError;
 pub use ingest::{Status, StatusEntry, StatusState};
+pub use services::ObjectVisibility;
 pub use store::{
     Access, AccountStore, Collection, ObjectStore, Org, Role, Sector, Tlp, User, VersionFilter,
 };

@@ -38,6 +38,7 @@ mod wire;
 
 pub mod action;
 pub mod actor;
+pub mod alert;
 pub mod case;
 pub mod counters;
 pub mod deadline;
@@ -46,6 +47,7 @@ pub mod rules;
 pub mod vote;
 
 pub use actor::{Accepted, Actor, Membership, Refused};
+pub use alert::{Priority, RecipientAction, RecipientState};
 pub use error::Error;
 pub use rules::{Rule, To};
 pub use store::{Role, Sector};

@@ -27,6 +27,12 @@ const ORGS: &[(&str, &str, Sector, &str)] = &[
         "DE",
     ),
     (
+        "gov-fr",
+        "France - foreign digital interference watch",
+        Sector::Government,
+        "FR",
+    ),
+    (
         "chirp",
         "Chirp (social-media platform)",
         Sector::Platform,
@@ -57,6 +63,7 @@ pub const USERS: &[(&str, &str, Role)] = &[
     ("ca-admin", "gov-ca", Role::Admin),
     ("ca-analyst", "gov-ca", Role::Analyst),
     ("de-analyst", "gov-de", Role::Analyst),
+    ("fr-analyst", "gov-fr", Role::Analyst),
     ("chirp-analyst", "chirp", Role::Analyst),
     ("northnet-analyst", "northnet", Role::Analyst),
     ("lab-reader", "disinfo-lab", Role::Reader),
@@ -116,6 +123,7 @@ pub fn seed(services: &server::Services) -> anyhow::Result<bool> {
     for (org, coll, access) in [
         ("gov-ca", "g7-rrm", rw),
         ("gov-de", "g7-rrm", rw),
+        ("gov-fr", "g7-rrm", rw),
         ("chirp", "g7-rrm", r),
         ("northnet", "g7-rrm", r),
         ("disinfo-lab", "g7-rrm", r),
@@ -137,7 +145,46 @@ pub fn seed(services: &server::Services) -> anyhow::Result<bool> {
     submit(hub, "chirp-analyst", "platform-signals", platform_objects())?;
     submit(hub, "ca-analyst", "public", public_objects())?;
     seed_ads(&services.ads).context("demo ad registry")?;
+    seed_alert(services).context("demo alert")?;
     Ok(true)
+}
+
+/// The group "G7 RRM" of the three governments and an alert from Canada to the other two
+/// about the demo campaign, with a respond-by time a week ahead.
+fn seed_alert(services: &server::Services) -> anyhow::Result<()> {
+    let alerts = &services.alerts;
+    alerts.create_group(
+        Actor::Operator,
+        &alerts::NewGroup {
+            name: "G7 RRM".to_string(),
+            members: ["gov-ca", "gov-de", "gov-fr"].map(String::from).to_vec(),
+        },
+    )?;
+    let sender = services.hub.principal_for("ca-analyst")?;
+    let week = hub::now_secs() + 7 * 86_400;
+    alerts.raise(
+        &sender,
+        &alerts::RaiseAlert {
+            title: "Mirror Lake: coordinated amplification ahead of the vote".to_string(),
+            summary: "Accounts tied to storm-demo amplify a forged document; see the campaign \
+                      in g7-rrm. Please share indicators you hold and any takedowns."
+                .to_string(),
+            priority: Some("alert".to_string()),
+            tlp: Some("AMBER".to_string()),
+            objects: vec![alerts::ObjectRef {
+                collection: "g7-rrm".to_string(),
+                id: id("campaign", "mirror-lake"),
+            }],
+            groups: vec!["G7 RRM".to_string()],
+            responses: vec![
+                "share related indicators".to_string(),
+                "report platform takedowns".to_string(),
+            ],
+            respond_by: Some(stix::format_timestamp(week * 1_000_000)),
+            ..alerts::RaiseAlert::default()
+        },
+    )?;
+    Ok(())
 }
 
 /// A real 1x1 PNG, the creative of the demo ads.

@@ -41,6 +41,9 @@ enum Command {
     /// Political advertising: check ads against the rules, bulk import.
     #[command(subcommand)]
     Ads(cli::ads::Command),
+    /// Alerts between partners: raise, list, show, answer, forward; groups of organisations.
+    #[command(subcommand)]
+    Alert(cli::alerts::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -68,5 +71,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hash(args) => cli::banks::run_hash(args),
         Command::Match(args) => cli::banks::run_match(args),
         Command::Ads(cmd) => cli::ads::run(&settings, cmd),
+        Command::Alert(cmd) => cli::alerts::run(&settings, cmd),
     }
 }

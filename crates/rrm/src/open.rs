@@ -29,11 +29,13 @@ pub fn services(
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
+    let alerts = alerts::Alerts::new(hub.clone(), store.clone());
     Ok(server::Services {
         hub,
         banks,
         ads,
         detect_store: store,
+        alerts,
     })
 }
 
@@ -41,6 +43,12 @@ pub fn services(
 pub fn ads(settings: &Settings) -> anyhow::Result<ads::Ads> {
     let (hub, store) = open(settings, None)?;
     Ok(ads::Ads::new(hub, store))
+}
+
+/// The alerts service over the data directory's store (for `rrm alert`).
+pub fn alerts(settings: &Settings) -> anyhow::Result<(hub::Hub, alerts::Alerts)> {
+    let (hub, store) = open(settings, None)?;
+    Ok((hub.clone(), alerts::Alerts::new(hub, store)))
 }
 
 /// Opens the store and the hub over it; the store is returned for the service crates.

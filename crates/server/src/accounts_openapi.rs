@@ -120,7 +120,9 @@ pub(crate) fn merge(doc: &mut Value) {
                 "at": {"type": "string", "format": "date-time"},
                 "actor": {"type": "string", "description": "Username, or operator for the local CLI."},
                 "actor_org": {"type": ["string", "null"]},
-                "action": {"type": "string", "enum": ["user.create", "user.password", "user.disable", "user.enable", "token.create", "token.revoke"]},
+                "action": {"type": "string", "enum": ["user.create", "user.password", "user.disable", "user.enable", "token.create", "token.revoke",
+                    "alert.raise", "alert.receive", "alert.acknowledge", "alert.contribute", "alert.decline", "alert.forward",
+                    "group.create", "group.rename", "group.member.add", "group.member.remove"]},
                 "target": {"type": "string", "description": "A username, or username/lookup for a token."},
                 "target_org": {"type": ["string", "null"]},
                 "detail": {"type": "string"}

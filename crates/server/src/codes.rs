@@ -25,6 +25,9 @@ pub enum Code {
     BadRequest,
     /// A record with the same unique key exists.
     Conflict,
+    /// The record's state does not allow the transition; the error names the current state
+    /// (`current`) and the allowed actions (`allowed`).
+    InvalidTransition,
     /// Export above the exportable TLP level was asked for.
     ExportRefused,
     /// The Content-Type is not one the route accepts.
@@ -59,6 +62,7 @@ impl Code {
         Code::BadFilter,
         Code::BadRequest,
         Code::Conflict,
+        Code::InvalidTransition,
         Code::ExportRefused,
         Code::UnsupportedMediaType,
         Code::PayloadTooLarge,
@@ -83,6 +87,7 @@ impl Code {
             Code::BadFilter => "bad_filter",
             Code::BadRequest => "bad_request",
             Code::Conflict => "conflict",
+            Code::InvalidTransition => "invalid_transition",
             Code::ExportRefused => "export_refused",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::PayloadTooLarge => "payload_too_large",
@@ -107,7 +112,7 @@ impl Code {
             | Code::BadCursor
             | Code::BadFilter
             | Code::BadRequest => StatusCode::BAD_REQUEST,
-            Code::Conflict => StatusCode::CONFLICT,
+            Code::Conflict | Code::InvalidTransition => StatusCode::CONFLICT,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

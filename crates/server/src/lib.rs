@@ -150,6 +150,8 @@ pub struct Services {
     pub ads: ads::Ads,
     /// Where detection datasets and jobs are stored.
     pub detect_store: Arc<dyn store::DetectStore>,
+    /// Alerts between partners and groups of organisations.
+    pub alerts: alerts::Alerts,
 }
 
 impl std::fmt::Debug for Services {
@@ -173,6 +175,7 @@ pub struct AppState {
     auth: Arc<auth::AuthGate>,
     detections: detect::Detections,
     work: hub::work::Workers,
+    alerts: alerts::Alerts,
 }
 
 impl AppState {
@@ -184,6 +187,7 @@ impl AppState {
             banks,
             ads,
             detect_store,
+            alerts,
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
         let work = hub::work::Workers::new("work", config.work);
@@ -196,7 +200,13 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             detections,
+            alerts,
         }
+    }
+
+    /// The alerts service (where a notifier of alert changes is set).
+    pub fn alerts(&self) -> &alerts::Alerts {
+        &self.alerts
     }
 
     /// The detection service (its jobs are stopped with [`detect::Detections::close`]
@@ -240,6 +250,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::detect::routes(&state)
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::alerts::routes()
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(routes::ads::public::routes(

@@ -205,7 +205,9 @@ pub fn document() -> Value {
                         "properties": {
                             "code": {"type": "string", "enum": crate::codes::Code::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>()},
                             "message": {"type": "string"},
-                            "field": {"type": "string"}
+                            "field": {"type": "string"},
+                            "current": {"type": "string", "description": "With invalid_transition: the record's current state."},
+                            "allowed": {"type": "array", "items": {"type": "string"}, "description": "With invalid_transition: the actions allowed from the current state."}
                         }
                     }}
                 },
@@ -331,6 +333,7 @@ pub fn document() -> Value {
     crate::routes::banks::merge_openapi(&mut doc);
     crate::routes::ads::merge_openapi(&mut doc);
     crate::routes::detect::merge_openapi(&mut doc);
+    crate::routes::alerts::merge_openapi(&mut doc);
     crate::accounts_openapi::merge(&mut doc);
     complete_statuses(&mut doc);
     doc

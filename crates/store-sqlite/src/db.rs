@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_detect.sql"),
     include_str!("migrations/0009_cases.sql"),
     include_str!("migrations/0010_bank_retired_indicators.sql"),
+    include_str!("migrations/0011_alerts.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

@@ -35,6 +35,7 @@
 
 mod accounts;
 mod ads;
+mod alerts;
 mod banks;
 mod cases;
 mod db;

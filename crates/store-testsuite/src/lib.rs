@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect, cases).
+//! ads, detect, cases, alerts).
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -32,6 +32,7 @@
 
 pub mod accounts;
 pub mod ads;
+pub mod alerts;
 pub mod banks;
 pub mod cases;
 pub mod detect;
@@ -43,7 +44,7 @@ use store::{
     Access, AddOutcome, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org,
     Position, Role, Sector, Status, StoreError, StoredObject, Tlp, User, VersionFilter,
 };
-use store::{AccountStore, AdStore, BankStore, CaseStore, DetectStore, ObjectStore};
+use store::{AccountStore, AdStore, AlertStore, BankStore, CaseStore, DetectStore, ObjectStore};
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
     SponsorRecord, ViolationQuery,
@@ -54,11 +55,15 @@ use store::{BankUpdate, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry,
 /// A backend under test: every store trait on one value. The suite's own bound; the `store`
 /// traits have no supertraits.
 pub trait Backend:
-    AccountStore + ObjectStore + BankStore + AdStore + DetectStore + CaseStore
+    AccountStore + ObjectStore + BankStore + AdStore + DetectStore + CaseStore + AlertStore
 {
 }
 
-impl<T: AccountStore + ObjectStore + BankStore + AdStore + DetectStore + CaseStore> Backend for T {}
+impl<
+        T: AccountStore + ObjectStore + BankStore + AdStore + DetectStore + CaseStore + AlertStore,
+    > Backend for T
+{
+}
 
 /// One case of the suite: it expects a fresh, empty store.
 pub type Case = fn(&dyn Backend);
@@ -88,6 +93,7 @@ macro_rules! __with_cases {
             }
             detect { detect_datasets, detect_jobs, detect_interrupted_jobs }
             cases { case_records, case_actions_and_votes }
+            alerts { alert_groups, alert_lifecycle }
         }
     };
 }

@@ -8,6 +8,7 @@
 //! | banks | [`BankStore`] | `banks` |
 //! | ads | [`AdStore`] | `ads` |
 //! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
+//! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
 //! This crate holds no SQL and does no I/O; backends live in their own crates
@@ -25,6 +26,7 @@
 
 mod accounts;
 mod ads;
+mod alerts;
 mod banks;
 mod cases;
 mod detect;
@@ -34,6 +36,7 @@ mod objects;
 
 pub use accounts::AccountStore;
 pub use ads::*;
+pub use alerts::*;
 pub use banks::*;
 pub use cases::*;
 pub use detect::*;

@@ -435,7 +435,9 @@ pub struct NewAudit {
     /// The acting user's organisation; `None` for the local operator.
     pub actor_org_id: Option<i64>,
     /// What was done: `user.create`, `user.password`, `user.disable`, `user.enable`,
-    /// `token.create`, `token.revoke`.
+    /// `token.create`, `token.revoke`; for alerts `alert.raise`, `alert.receive` (one per
+    /// recipient), `alert.acknowledge`, `alert.contribute`, `alert.decline`, `alert.forward`,
+    /// and for groups `group.create`, `group.rename`, `group.member.add`, `group.member.remove`.
     pub action: String,
     /// The account concerned: a username, or `username/lookup` for a token.
     pub target: String,

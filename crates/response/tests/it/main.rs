@@ -1,6 +1,7 @@
 //! The response engine's integration tests: rule tables, lifecycles, tally, deadlines.
 
 mod action;
+mod alert;
 mod case;
 mod common;
 mod counters;

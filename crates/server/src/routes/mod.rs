@@ -5,10 +5,12 @@
 //! - `banks`: hash banks;
 //! - `ads`: the ad registry, with its public archive under `/public/` in `ads::public`
 //!   (a domain's sub-area is a submodule of the domain's file);
-//! - `detect`: coordination detection.
+//! - `detect`: coordination detection;
+//! - `alerts`: alerts between partners and groups of organisations.
 
 pub(crate) mod accounts;
 pub(crate) mod ads;
+pub(crate) mod alerts;
 pub(crate) mod banks;
 pub(crate) mod detect;
 pub(crate) mod objects;

@@ -2,6 +2,7 @@
 //! file, driven with `oneshot`, plus real sockets for `serve` (HTTP and HTTPS).
 
 mod ads;
+mod alerts;
 mod bad_input;
 mod banks;
 mod common;

@@ -1376,6 +1376,258 @@ async fn every_documented_response_matches_real_responses() {
         .await;
     }
 
+    // Alerts and groups.
+    let red = common::marked(indicator(&new_id("indicator"), 9), store::Tlp::Red);
+    let red_id = red["id"].as_str().unwrap().to_string();
+    let ana_p = e.hub.principal_for("ana").unwrap();
+    let threats = e.hub.collection_for(&ana_p, "threats").unwrap().0.id;
+    e.hub.add_objects(&ana_p, &threats, vec![red]).unwrap();
+    let raise = |tlp: &str| {
+        json!({"title": "Campaign", "summary": "s", "tlp": tlp, "recipients": ["other"],
+               "respond_by": "2099-01-01T00:00:00Z", "responses": ["share"]})
+    };
+    let mut alert_ids = Vec::new();
+    for tlp in ["GREEN", "AMBER", "GREEN"] {
+        let r = c
+            .probe(
+                &app,
+                M::POST,
+                "/api/v1/alerts",
+                Some("ana"),
+                P::Json(raise(tlp)),
+            )
+            .await;
+        alert_ids.push(r.json()["id"].as_str().unwrap_or("").to_string());
+    }
+    let mut past = raise("AMBER");
+    past["respond_by"] = json!("2001-01-01T00:00:00Z");
+    c.probe(&app, M::POST, "/api/v1/alerts", Some("ana"), P::Json(past))
+        .await;
+    let mut hidden = raise("AMBER");
+    hidden["objects"] = json!([{"collection": "threats", "id": red_id}]);
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/alerts",
+        Some("ana"),
+        P::Json(hidden),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/alerts",
+        Some("rita"),
+        P::Json(raise("AMBER")),
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/alerts", Some("olaf"), P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/alerts?box=sent&limit=1",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    let (a1, a2, a3) = (&alert_ids[0], &alert_ids[1], &alert_ids[2]);
+    // A non-recipient sees the same 404 as for an unknown alert.
+    for action in ["acknowledge", "contribute", "decline", "forward"] {
+        c.probe(
+            &app,
+            M::POST,
+            &format!("/api/v1/alerts/{a1}/{action}"),
+            Some("pat"),
+            P::Json(json!({})),
+        )
+        .await;
+    }
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/groups/nope",
+        Some("root"),
+        P::Json(json!({"name": "n"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::GET,
+        &format!("/api/v1/alerts/{a1}"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
+    let comment = json!({"comment": "seen"});
+    let bad_comment = json!({"comment": "bad\u{0007}"});
+    for action in ["acknowledge", "contribute", "decline"] {
+        let path = format!("/api/v1/alerts/{a1}/{action}");
+        c.probe(
+            &app,
+            M::POST,
+            &path,
+            Some("olaf"),
+            P::Json(bad_comment.clone()),
+        )
+        .await;
+        c.probe(&app, M::POST, &path, Some("ana"), P::Json(comment.clone()))
+            .await;
+    }
+    // Contribute and decline before acknowledging: 409.
+    for action in ["contribute", "decline"] {
+        let path = format!("/api/v1/alerts/{a2}/{action}");
+        c.probe(&app, M::POST, &path, Some("olaf"), P::Json(comment.clone()))
+            .await;
+    }
+    for (id, action) in [
+        (a1, "acknowledge"),
+        (a1, "acknowledge"),
+        (a1, "contribute"),
+        (a3, "acknowledge"),
+        (a3, "decline"),
+    ] {
+        let path = format!("/api/v1/alerts/{id}/{action}");
+        c.probe(&app, M::POST, &path, Some("olaf"), P::Json(comment.clone()))
+            .await;
+    }
+    user(&e, "third", "tess", Role::Analyst);
+    let fwd = |org: &str| json!({"recipients": [org]});
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/alerts/{a1}/forward"),
+        Some("olaf"),
+        P::Json(fwd("third")),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/alerts/{a1}/forward"),
+        Some("olaf"),
+        P::Json(fwd("nobody")),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        &format!("/api/v1/alerts/{a2}/forward"),
+        Some("olaf"),
+        P::Json(fwd("third")),
+    )
+    .await;
+    let group = json!({"name": "G7 RRM", "members": ["gov", "other"]});
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/groups",
+        Some("root"),
+        P::Json(group.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/groups",
+        Some("root"),
+        P::Json(group.clone()),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/groups",
+        Some("ana"),
+        P::Json(json!({"name": "x"})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/groups",
+        Some("root"),
+        P::Json(json!({"name": "y", "members": ["nobody"]})),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::POST,
+        "/api/v1/groups",
+        Some("root"),
+        P::Json(json!({"name": "EU RAS"})),
+    )
+    .await;
+    c.probe(&app, M::GET, "/api/v1/groups", Some("ana"), P::None)
+        .await;
+    c.probe(
+        &app,
+        M::GET,
+        "/api/v1/groups/G7%20RRM",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    let rename = |n: &str| json!({"name": n});
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/groups/G7%20RRM",
+        Some("root"),
+        P::Json(rename("  ")),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/groups/G7%20RRM",
+        Some("ana"),
+        P::Json(rename("z")),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/groups/G7%20RRM",
+        Some("root"),
+        P::Json(rename("EU RAS")),
+    )
+    .await;
+    c.probe(
+        &app,
+        M::PATCH,
+        "/api/v1/groups/G7%20RRM",
+        Some("root"),
+        P::Json(rename("G7")),
+    )
+    .await;
+    for m in [M::PUT, M::DELETE] {
+        c.probe(
+            &app,
+            m.clone(),
+            "/api/v1/groups/G7/members/third",
+            Some("root"),
+            P::None,
+        )
+        .await;
+        c.probe(
+            &app,
+            m.clone(),
+            "/api/v1/groups/G7/members/nobody",
+            Some("root"),
+            P::None,
+        )
+        .await;
+        c.probe(
+            &app,
+            m.clone(),
+            "/api/v1/groups/G7/members/third",
+            Some("ana"),
+            P::None,
+        )
+        .await;
+    }
+
     // What the shared layers answer for every operation: 401 without credentials, 400 for a
     // malformed body or an unknown parameter, 415 for a body that is not JSON, 413 for a
     // body over every limit, and 400 or 404 for path parameters that name nothing.

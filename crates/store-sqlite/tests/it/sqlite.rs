@@ -767,3 +767,22 @@ fn migration_adds_retired_bank_indicators() {
         [(e.id, first.to_string()), (e.id, current.to_string())]
     );
 }
+
+/// The inbox and sent pages walk an index in key order (no scan of every alert, no sort), so
+/// a page stays fast whatever the number of alerts.
+#[test]
+fn alert_pages_use_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("rrm.db")).unwrap();
+    let plans = store.alert_query_plans().unwrap();
+    for (name, lines) in plans {
+        let text = lines.join(" | ");
+        let index = if name == "inbox" {
+            "alert_recipients_by_org"
+        } else {
+            "alerts_by_sender"
+        };
+        assert!(text.contains(index), "{name}: {text}");
+        assert!(!text.contains("TEMP B-TREE"), "{name} sorts: {text}");
+    }
+}
