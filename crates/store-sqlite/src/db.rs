@@ -19,6 +19,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_account_audit.sql"),
     include_str!("migrations/0007_bank_names.sql"),
     include_str!("migrations/0008_detect.sql"),
+    // Numbered 11 because issue 11's other migrations take 9 and 10; renumbered at merge.
+    include_str!("migrations/0011_notify.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

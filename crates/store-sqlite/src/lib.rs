@@ -38,6 +38,7 @@ mod ads;
 mod banks;
 mod db;
 mod detect;
+mod notify;
 mod objects;
 mod util;
 

@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect).
+//! ads, detect, notify).
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -34,6 +34,7 @@ pub mod accounts;
 pub mod ads;
 pub mod banks;
 pub mod detect;
+pub mod notify;
 pub mod objects;
 
 use std::ops::ControlFlow;
@@ -42,7 +43,7 @@ use store::{
     Access, AddOutcome, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org,
     Position, Role, Sector, Status, StoreError, StoredObject, Tlp, User, VersionFilter,
 };
-use store::{AccountStore, AdStore, BankStore, DetectStore, ObjectStore};
+use store::{AccountStore, AdStore, BankStore, DetectStore, NotifyStore, ObjectStore};
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
     SponsorRecord, ViolationQuery,
@@ -52,9 +53,15 @@ use store::{BankUpdate, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry,
 
 /// A backend under test: every store trait on one value. The suite's own bound; the `store`
 /// traits have no supertraits.
-pub trait Backend: AccountStore + ObjectStore + BankStore + AdStore + DetectStore {}
+pub trait Backend:
+    AccountStore + ObjectStore + BankStore + AdStore + DetectStore + NotifyStore
+{
+}
 
-impl<T: AccountStore + ObjectStore + BankStore + AdStore + DetectStore> Backend for T {}
+impl<T: AccountStore + ObjectStore + BankStore + AdStore + DetectStore + NotifyStore> Backend
+    for T
+{
+}
 
 /// One case of the suite: it expects a fresh, empty store.
 pub type Case = fn(&dyn Backend);
@@ -83,6 +90,7 @@ macro_rules! __with_cases {
                 ad_rejected_and_violations, ad_retention,
             }
             detect { detect_datasets, detect_jobs, detect_interrupted_jobs }
+            notify { notify_subscriptions, notify_outbox, notify_leases }
         }
     };
 }

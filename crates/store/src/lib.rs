@@ -7,6 +7,7 @@
 //! | objects (STIX versions, TAXII statuses) | [`ObjectStore`] | `hub` |
 //! | banks | [`BankStore`] | `banks` |
 //! | ads | [`AdStore`] | `ads` |
+//! | notify (webhooks, e-mail contacts, the outbox) | [`NotifyStore`] | `notify` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
 //! This crate holds no SQL and does no I/O; backends live in their own crates
@@ -28,6 +29,7 @@ mod banks;
 mod detect;
 mod error;
 mod model;
+mod notify;
 mod objects;
 
 pub use accounts::AccountStore;
@@ -36,6 +38,7 @@ pub use banks::*;
 pub use detect::*;
 pub use error::StoreError;
 pub use model::*;
+pub use notify::*;
 pub use objects::ObjectStore;
 
 /// The result type of every store call.
