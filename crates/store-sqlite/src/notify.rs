@@ -275,7 +275,7 @@ impl NotifyStore for SqliteStore {
             .map(finish_delivery_row)
             .collect::<Result<_>>()?;
         // RETURNING gives no order; the oldest due goes first.
-        out.sort_by(|a, b| (a.next_attempt, a.created).cmp(&(b.next_attempt, b.created)));
+        out.sort_by_key(|d| (d.next_attempt, d.created));
         Ok(out)
     }
 
@@ -308,7 +308,10 @@ impl NotifyStore for SqliteStore {
             c.prepare_cached(&format!(
                 "SELECT {DELIVERY_COLS} FROM notify_deliveries WHERE org_id = ?1 AND id = ?2"
             ))
-            .and_then(|mut st| st.query_row(params![org_id, id], delivery_from_row).optional())
+            .and_then(|mut st| {
+                st.query_row(params![org_id, id], delivery_from_row)
+                    .optional()
+            })
             .map_err(|e| backend("reading a delivery", e))
         })?;
         row.map(finish_delivery_row).transpose()
