@@ -24,8 +24,10 @@ pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Resul
 pub fn services(
     settings: &Settings,
     default_tlp: Option<stix::Tlp>,
+    notify: notify::NotifyConfig,
 ) -> anyhow::Result<server::Services> {
     let (hub, store) = open(settings, default_tlp)?;
+    let notify = notify::Notifier::new(store.clone(), notify);
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
@@ -34,6 +36,7 @@ pub fn services(
         banks,
         ads,
         detect_store: store,
+        notify,
     })
 }
 

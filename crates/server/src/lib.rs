@@ -1,7 +1,7 @@
 //! server: the HTTP face of rrm, the only crate that knows HTTP.
 //!
 //! It is a thin axum layer over the [`hub`] crate and the service crates ([`banks`], [`ads`],
-//! [`detect`]); routes live in `src/routes/<domain>.rs`. It holds no store:
+//! [`detect`], [`notify`]); routes live in `src/routes/<domain>.rs`. It holds no store:
 //!
 //! - TAXII 2.1 under `/taxii2/` (discovery, the `hub` API root, collections, objects, object
 //!   by id, versions, manifest, status), strict about media types (406, 415), sizes (413),
@@ -55,6 +55,7 @@ pub mod openapi;
 mod routes;
 mod slots;
 mod throttle;
+pub mod transport;
 
 use crate::codes::Code;
 use std::sync::Arc;
@@ -150,6 +151,9 @@ pub struct Services {
     pub ads: ads::Ads,
     /// Where detection datasets and jobs are stored.
     pub detect_store: Arc<dyn store::DetectStore>,
+    /// Notifications: webhooks, e-mail contacts and the outbox (its delivery workers are
+    /// started by the binary, with the network transports of [`transport`]).
+    pub notify: notify::Notifier,
 }
 
 impl std::fmt::Debug for Services {
@@ -173,6 +177,7 @@ pub struct AppState {
     auth: Arc<auth::AuthGate>,
     detections: detect::Detections,
     work: hub::work::Workers,
+    notify: notify::Notifier,
 }
 
 impl AppState {
@@ -184,6 +189,7 @@ impl AppState {
             banks,
             ads,
             detect_store,
+            notify,
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
         let work = hub::work::Workers::new("work", config.work);
@@ -196,6 +202,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             detections,
+            notify,
         }
     }
 
@@ -208,6 +215,11 @@ impl AppState {
     /// The worker facility of exports and imports (closed and joined when the server stops).
     pub fn work(&self) -> &hub::work::Workers {
         &self.work
+    }
+
+    /// The notification service.
+    pub fn notify(&self) -> &notify::Notifier {
+        &self.notify
     }
 
     /// The metrics registry.
@@ -240,6 +252,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::detect::routes(&state)
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::notify::routes()
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(routes::ads::public::routes(

@@ -39,10 +39,7 @@ pub fn notify_subscriptions(s: &dyn Backend) {
     s.add_webhook(&w2).unwrap();
     s.add_webhook(&w1).unwrap();
     s.add_webhook(&webhook("w3", fx.b.id, 5)).unwrap();
-    assert!(matches!(
-        s.add_webhook(&w1),
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(s.add_webhook(&w1), Err(StoreError::Conflict(_))));
     assert_eq!(s.webhook("w1").unwrap(), Some(w1.clone()));
     assert_eq!(s.webhook("nope").unwrap(), None);
     let ids: Vec<String> = s
@@ -109,7 +106,10 @@ pub fn notify_outbox(s: &dyn Backend) {
         .is_err());
     assert_eq!(s.delivery(fx.a.id, "d4").unwrap(), None);
 
-    assert!(s.claim_deliveries(50, 1000, 10).unwrap().is_empty(), "none due");
+    assert!(
+        s.claim_deliveries(50, 1000, 10).unwrap().is_empty(),
+        "none due"
+    );
     let claimed = s.claim_deliveries(250, 1250, 10).unwrap();
     let ids: Vec<&str> = claimed.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids, ["d1", "d2"], "due ones, oldest first");
@@ -130,7 +130,12 @@ pub fn notify_outbox(s: &dyn Backend) {
     assert!(s.finish_attempt("d2", &retry, 260).unwrap());
     let d2 = s.delivery(fx.a.id, "d2").unwrap().unwrap();
     assert_eq!(
-        (d2.status, d2.next_attempt, d2.lease_until, d2.last_error.as_deref()),
+        (
+            d2.status,
+            d2.next_attempt,
+            d2.lease_until,
+            d2.last_error.as_deref()
+        ),
         (DeliveryStatus::Pending, 5000, None, Some("HTTP 500"))
     );
     assert_eq!(s.delivery(fx.b.id, "d2").unwrap(), None, "another org's");
@@ -191,9 +196,18 @@ pub fn notify_leases(s: &dyn Backend) {
     let again = s.claim_deliveries(1100, 2100, 10).unwrap();
     assert_eq!(again.len(), 1, "the lease ran out");
     assert_eq!(
-        (again[0].id.as_str(), again[0].attempts, again[0].body.as_str()),
+        (
+            again[0].id.as_str(),
+            again[0].attempts,
+            again[0].body.as_str()
+        ),
         ("d1", 2, first[0].body.as_str())
     );
-    assert!(s.finish_attempt("d1", &AttemptEnd::Delivered, 1200).unwrap());
-    assert!(s.claim_deliveries(i64::MAX, i64::MAX, 10).unwrap().is_empty());
+    assert!(s
+        .finish_attempt("d1", &AttemptEnd::Delivered, 1200)
+        .unwrap());
+    assert!(s
+        .claim_deliveries(i64::MAX, i64::MAX, 10)
+        .unwrap()
+        .is_empty());
 }

@@ -5,11 +5,13 @@
 //! - `banks`: hash banks;
 //! - `ads`: the ad registry, with its public archive under `/public/` in `ads::public`
 //!   (a domain's sub-area is a submodule of the domain's file);
-//! - `detect`: coordination detection.
+//! - `detect`: coordination detection;
+//! - `notify`: notifications (webhooks, e-mail contacts, deliveries).
 
 pub(crate) mod accounts;
 pub(crate) mod ads;
 pub(crate) mod banks;
 pub(crate) mod detect;
+pub(crate) mod notify;
 pub(crate) mod objects;
 pub(crate) mod taxii;

@@ -43,6 +43,7 @@ pub fn env_with(config: ServerConfig) -> Env {
         banks: banks::Banks::new(hub.clone(), store.clone()).expect("banks"),
         ads: ads::Ads::new(hub.clone(), store.clone()),
         detect_store: store.clone(),
+        notify: notify::Notifier::new(store.clone(), notify::NotifyConfig::default()),
     };
     let state = AppState::new(services, config);
     let app = server::router(state.clone());
