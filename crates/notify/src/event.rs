@@ -22,17 +22,21 @@ pub enum EventKind {
     ActionDue,
     /// A detection job of the organisation finished (`detection.finished`).
     DetectionFinished,
+    /// A test notification the operator sends (`rrm notify test`) to every subscription of
+    /// an organisation, whatever kinds they name (`test`); never subscribed to.
+    Test,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Ping,
         EventKind::AlertRaised,
         EventKind::AlertAnswered,
         EventKind::CaseChanged,
         EventKind::ActionDue,
         EventKind::DetectionFinished,
+        EventKind::Test,
     ];
 
     /// The stable kind string.
@@ -44,12 +48,15 @@ impl EventKind {
             EventKind::CaseChanged => "case.changed",
             EventKind::ActionDue => "action.due",
             EventKind::DetectionFinished => "detection.finished",
+            EventKind::Test => "test",
         }
     }
 
-    /// The kinds a subscription may name (every kind but `ping`).
+    /// The kinds a subscription may name (every kind but `ping` and `test`).
     pub fn subscribable() -> impl Iterator<Item = EventKind> {
-        EventKind::ALL.into_iter().filter(|k| *k != EventKind::Ping)
+        EventKind::ALL
+            .into_iter()
+            .filter(|k| !matches!(k, EventKind::Ping | EventKind::Test))
     }
 }
 
@@ -135,6 +142,11 @@ pub enum Event {
         /// `done`, `failed` or `cancelled`.
         status: String,
     },
+    /// A test notification with a made-up subject at a chosen TLP.
+    Test {
+        /// The made-up subject.
+        subject: Subject,
+    },
 }
 
 impl Event {
@@ -147,6 +159,7 @@ impl Event {
             Event::CaseChanged { .. } => EventKind::CaseChanged,
             Event::ActionDue { .. } => EventKind::ActionDue,
             Event::DetectionFinished { .. } => EventKind::DetectionFinished,
+            Event::Test { .. } => EventKind::Test,
         }
     }
 
@@ -158,6 +171,7 @@ impl Event {
             Event::CaseChanged { case, .. } => case.tlp,
             Event::ActionDue { action, .. } => action.tlp,
             Event::DetectionFinished { .. } => Tlp::Amber,
+            Event::Test { subject } => subject.tlp,
         }
     }
 
@@ -179,6 +193,7 @@ impl Event {
                 case_id, action, ..
             } => format!("/api/v1/cases/{case_id}/actions/{}", action.id),
             Event::DetectionFinished { job_id, .. } => format!("/api/v1/detections/{job_id}"),
+            Event::Test { .. } => "/api/v1/deliveries".to_string(),
         }
     }
 
@@ -188,6 +203,7 @@ impl Event {
             Event::AlertRaised { alert, .. } | Event::AlertAnswered { alert, .. } => Some(alert),
             Event::CaseChanged { case, .. } => Some(case),
             Event::ActionDue { action, .. } => Some(action),
+            Event::Test { subject } => Some(subject),
             Event::Ping { .. } | Event::DetectionFinished { .. } => None,
         }
     }
@@ -233,6 +249,7 @@ impl Event {
                 m.insert("job_id".into(), json!(job_id));
                 m.insert("status".into(), json!(status));
             }
+            Event::Test { .. } => {}
         }
         Value::Object(m)
     }
@@ -337,7 +354,7 @@ mod tests {
         for k in EventKind::ALL {
             assert_eq!(k.as_str().parse::<EventKind>(), Ok(k));
         }
-        assert!(EventKind::subscribable().all(|k| k != EventKind::Ping));
+        assert!(EventKind::subscribable().all(|k| k != EventKind::Ping && k != EventKind::Test));
         assert!("alert.unknown".parse::<EventKind>().is_err());
     }
 

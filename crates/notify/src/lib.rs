@@ -367,7 +367,7 @@ pub fn check_kinds(events: &[String]) -> Result<Vec<String>, HubError> {
 }
 
 fn subscribes(kinds: &[String], kind: EventKind) -> bool {
-    kinds.iter().any(|k| k == ALL_KINDS || k == kind.as_str())
+    kind == EventKind::Test || kinds.iter().any(|k| k == ALL_KINDS || k == kind.as_str())
 }
 
 /// Only the organisation's admins (and the operator) manage its notifications.
@@ -407,8 +407,9 @@ impl Notifier {
 
     /// Emits `event` to the organisations `orgs` (internal ids), which the caller has decided
     /// may see what it is about: one delivery per webhook and e-mail contact of theirs that
-    /// subscribes to the event's kind, written to the outbox in one transaction before this
-    /// returns, then sent by the delivery workers. Returns the delivery ids.
+    /// subscribes to the event's kind (every one for a `test`), written to the outbox in one
+    /// transaction before this returns, then sent by the delivery workers (of this process or
+    /// of a running `rrm serve` on the same database). Returns the delivery ids.
     pub fn emit(&self, event: &Event, orgs: &[i64]) -> Result<Vec<String>, HubError> {
         let kind = event.kind();
         let event_id = uuid::Uuid::new_v4().to_string();

@@ -40,6 +40,20 @@ pub fn services(
     })
 }
 
+/// The hub and the notification service over the data directory's store (for `rrm notify`);
+/// links in notifications start with `public_url`.
+pub fn notifier(
+    settings: &Settings,
+    public_url: String,
+) -> anyhow::Result<(hub::Hub, notify::Notifier)> {
+    let (hub, store) = open(settings, None)?;
+    let config = notify::NotifyConfig {
+        public_url,
+        ..notify::NotifyConfig::default()
+    };
+    Ok((hub, notify::Notifier::new(store, config)))
+}
+
 /// The ad registry over the data directory's store (for `rrm ads`).
 pub fn ads(settings: &Settings) -> anyhow::Result<ads::Ads> {
     let (hub, store) = open(settings, None)?;

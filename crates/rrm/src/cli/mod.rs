@@ -1,9 +1,10 @@
 //! The command-line commands, one module per domain: `accounts` (`rrm admin`), `objects`
 //! (`rrm import`, `export`, `validate`), `banks` (`rrm hash`, `match`), `ads` (`rrm ads`) and
-//! `detect` (`rrm detect`). `serve`, `config`, `demo` and `open` stay at the crate root.
+//! `detect` (`rrm detect`) and `notify` (`rrm notify`). `serve`, `config`, `demo` and `open` stay at the crate root.
 
 pub mod accounts;
 pub mod ads;
 pub mod banks;
 pub mod detect;
+pub mod notify;
 pub mod objects;
