@@ -386,3 +386,25 @@ def test_serve_stops_cleanly_with_pending_deliveries(new_hub):
     assert h.proc.wait(timeout=15) == 0
     assert time.time() - started < 10
     h.proc = None
+
+
+def test_a_finished_detection_is_notified(new_hub, receiver):
+    h = hub_with_admin(new_hub)
+    w = create_webhook(h, receiver.url, events=["detection.finished"])
+    head = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"
+    rows = [head] + [
+        f"m{i}{u},{u},n{u},orig{i},,RT {i},{i * 1000},\n" for i in range(10) for u in ("a", "b", "c")
+    ]
+    r = api(h, "POST", "/datasets?account_type=twitter&name=posts.csv", data="".join(rows).encode(),
+            headers={"Content-Type": "text/csv"})
+    assert r.status_code == 201, r.text
+    r = api(h, "POST", "/detections", json={"dataset": r.json()["id"], "networks": ["co_retweet"], "min_weight": 3})
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    req = receiver.wait(1)[0]
+    check_signature(w["secret"], req)
+    body = json.loads(req["body"])
+    assert body["kind"] == "detection.finished" and req["headers"]["X-RRM-Event"] == "detection.finished"
+    assert body["data"] == {"job_id": job, "status": "done"}
+    assert body["link"] == f"{PUBLIC}/api/v1/detections/{job}"
+    assert body["tlp"] == "AMBER"

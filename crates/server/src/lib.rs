@@ -191,7 +191,8 @@ impl AppState {
             detect_store,
             notify,
         } = services;
-        let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
+        let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect)
+            .notifying(notify.clone());
         let work = hub::work::Workers::new("work", config.work);
         AppState {
             hub,
