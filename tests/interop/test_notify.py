@@ -10,6 +10,7 @@ import hmac
 import http.server
 import json
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -84,12 +85,14 @@ class Receiver:
 class Sink:
     """An SMTP sink (aiosmtpd) on loopback that keeps every message."""
 
-    def __init__(self):
+    def __init__(self, tls_context=None):
         self.messages = []
+        self.tls = []
         me = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                me.tls.append(session.ssl is not None)
                 me.messages.append(
                     {
                         "from": envelope.mail_from,
@@ -100,7 +103,13 @@ class Sink:
                 return "250 OK"
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        if tls_context is None:
+            self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        else:
+            self.controller = Controller(
+                Handler(), hostname="127.0.0.1", port=self.port,
+                tls_context=tls_context, require_starttls=True,
+            )
         self.controller.start()
 
     def wait(self, n, timeout=30):
@@ -408,3 +417,47 @@ def test_a_finished_detection_is_notified(new_hub, receiver):
     assert body["data"] == {"job_id": job, "status": "done"}
     assert body["link"] == f"{PUBLIC}/api/v1/detections/{job}"
     assert body["tlp"] == "AMBER"
+
+
+def self_signed(tmp_path, name="localhost"):
+    """A self-signed end-entity certificate for `name` (the test's private relay CA)."""
+    cert, key = tmp_path / "relay.pem", tmp_path / "relay.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={name}",
+         "-addext", f"subjectAltName=DNS:{name}",
+         "-addext", "basicConstraints=critical,CA:FALSE",
+         "-addext", "extendedKeyUsage=serverAuth"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+def test_email_over_starttls_to_a_relay_with_its_own_ca(new_hub, tmp_path):
+    cert, key = self_signed(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(cert), str(key))
+    relay = Sink(tls_context=ctx)
+    try:
+        args = ["--smtp-host", "localhost", "--smtp-port", str(relay.port), "--smtp-from", "rrm@hub.test"]
+        # Without the relay's CA the certificate is refused and nothing is sent in the clear.
+        h = hub_with_admin(new_hub, *args)
+        r = api(h, "POST", "/email-contacts", json={"address": "soc@gov-a.test", "events": ["*"]})
+        assert r.status_code == 201, r.text
+        [refused] = notify_test(h, "--tlp", "GREEN", "--title", "Exercise Merlin")
+        d = wait_status(h, refused, "pending")
+        deadline = time.time() + 20
+        while time.time() < deadline and not d.get("last_error"):
+            time.sleep(0.1)
+            d = delivery(h, refused)
+        assert d["last_error"] and relay.messages == [], d
+        h.stop()
+        # With it (STARTTLS is the default mode), the e-mail goes over TLS.
+        h.start(*serve_args(*args, "--smtp-ca", str(cert)))
+        [sent] = notify_test(h, "--tlp", "GREEN", "--title", "Exercise Merlin")
+        msgs = relay.wait(1, timeout=30)
+        assert "Exercise Merlin" in msgs[0]["message"]["Subject"]
+        assert all(relay.tls), "every message came over STARTTLS"
+        wait_status(h, sent, "delivered")
+    finally:
+        relay.close()

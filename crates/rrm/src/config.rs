@@ -267,6 +267,8 @@ serve_settings! {
     smtp_username: String = None, env "RRM_SMTP_USERNAME", value "USER";
     /// SMTP password (prefer the environment variable or the file to the flag).
     smtp_password: Secret = None, env "RRM_SMTP_PASSWORD", value "PASSWORD";
+    /// PEM file of root certificates trusted for the SMTP relay besides the Mozilla roots.
+    smtp_ca: PathBuf = None, env "RRM_SMTP_CA", value "FILE";
 }
 
 /// A secret setting: read like a string, shown as `<redacted>` in `Debug`.

@@ -247,6 +247,13 @@ fn notify_settings(
                 .unwrap_or("starttls")
                 .parse::<server::transport::SmtpTls>()
                 .map_err(|e| anyhow::anyhow!("{}: {e}", setting("smtp_tls")))?;
+            let extra_roots = match &v.smtp_ca {
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .with_context(|| format!("{} {}", setting("smtp_ca"), path.display()))?,
+                ),
+                None => None,
+            };
             Some(server::transport::SmtpSettings {
                 host: host.clone(),
                 port: v.smtp_port.unwrap_or(587),
@@ -254,6 +261,7 @@ fn notify_settings(
                 from,
                 username: v.smtp_username.clone(),
                 password: v.smtp_password.as_ref().map(|p| p.expose().to_string()),
+                extra_roots,
             })
         }
     };

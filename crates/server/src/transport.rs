@@ -8,7 +8,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::Transport as _;
 use notify::{Outgoing, SendError};
 
@@ -51,6 +51,9 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     /// The password (redacted in `Debug`).
     pub password: Option<String>,
+    /// PEM root certificates trusted for the relay besides the Mozilla roots (an internal
+    /// certificate authority).
+    pub extra_roots: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -62,6 +65,7 @@ impl std::fmt::Debug for SmtpSettings {
             .field("from", &self.from)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("extra_roots", &self.extra_roots.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -151,7 +155,13 @@ fn smtp_transport(
         .parse()
         .map_err(|e| TransportError(format!("the SMTP from address {:?}: {e}", s.from)))?;
     let params = || {
-        TlsParameters::new(s.host.clone())
+        let mut b = TlsParameters::builder(s.host.clone());
+        if let Some(pem) = &s.extra_roots {
+            let cert = Certificate::from_pem(pem)
+                .map_err(|e| TransportError(format!("the SMTP root certificates: {e}")))?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build()
             .map_err(|e| TransportError(format!("SMTP TLS setup for {}: {e}", s.host)))
     };
     let tls = match s.tls {
@@ -250,6 +260,7 @@ mod tests {
             from: "rrm@example.org".into(),
             username: Some("rrm".into()),
             password: Some("hunter2-secret".into()),
+            extra_roots: None,
         };
         let shown = format!("{s:?}");
         assert!(
