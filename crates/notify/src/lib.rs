@@ -651,18 +651,10 @@ impl Notifier {
     ) -> Result<Vec<DeliveryView>, HubError> {
         require_admin(p)?;
         let limit = limit.clamp(1, MAX_LIST);
-        let rows = match target {
-            None => self.store().list_deliveries(p.org.id, limit)?,
-            Some(t) => {
-                self.own_webhook(p, t)?;
-                self.store()
-                    .list_deliveries(p.org.id, MAX_LIST)?
-                    .into_iter()
-                    .filter(|d| d.target_id == t)
-                    .take(limit)
-                    .collect()
-            }
-        };
+        if let Some(t) = target {
+            self.own_webhook(p, t)?;
+        }
+        let rows = self.store().list_deliveries(p.org.id, target, limit)?;
         Ok(rows.iter().map(DeliveryView::from_record).collect())
     }
 }

@@ -89,14 +89,19 @@ fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn list_deliveries(c: &Connection, org_id: i64, n: usize) -> Result<Vec<DeliveryRecord>> {
+fn list_deliveries(
+    c: &Connection,
+    org_id: i64,
+    target: Option<&str>,
+    n: usize,
+) -> Result<Vec<DeliveryRecord>> {
     let rows = c
         .prepare_cached(&format!(
             "SELECT {DELIVERY_COLS} FROM notify_deliveries WHERE org_id = ?1 \
-             ORDER BY created DESC, rowid DESC LIMIT ?2"
+             AND (?3 IS NULL OR target_id = ?3) ORDER BY created DESC, rowid DESC LIMIT ?2"
         ))
         .and_then(|mut st| {
-            st.query_map(params![org_id, limit(n)], delivery_from_row)?
+            st.query_map(params![org_id, limit(n), target], delivery_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .map_err(|e| backend("listing deliveries", e))?;
@@ -317,8 +322,13 @@ impl NotifyStore for SqliteStore {
         row.map(finish_delivery_row).transpose()
     }
 
-    fn list_deliveries(&self, org_id: i64, n: usize) -> Result<Vec<DeliveryRecord>> {
-        self.read(|c| list_deliveries(c, org_id, n))
+    fn list_deliveries(
+        &self,
+        org_id: i64,
+        target: Option<&str>,
+        n: usize,
+    ) -> Result<Vec<DeliveryRecord>> {
+        self.read(|c| list_deliveries(c, org_id, target, n))
     }
 
     fn purge_deliveries(&self, before: i64) -> Result<u64> {

@@ -156,7 +156,7 @@ pub fn notify_outbox(s: &dyn Backend) {
     );
 
     let listed: Vec<(String, DeliveryStatus)> = s
-        .list_deliveries(fx.a.id, 10)
+        .list_deliveries(fx.a.id, None, 10)
         .unwrap()
         .into_iter()
         .map(|d| (d.id, d.status))
@@ -169,16 +169,27 @@ pub fn notify_outbox(s: &dyn Backend) {
         ],
         "newest first"
     );
-    assert_eq!(s.list_deliveries(fx.a.id, 1).unwrap().len(), 1);
+    assert_eq!(s.list_deliveries(fx.a.id, None, 1).unwrap().len(), 1);
+    assert_eq!(s.list_deliveries(fx.a.id, Some("w1"), 10).unwrap().len(), 2);
+    assert!(
+        s.list_deliveries(fx.a.id, Some("w2"), 10)
+            .unwrap()
+            .is_empty(),
+        "b's webhook"
+    );
+    assert!(s
+        .list_deliveries(fx.b.id, Some("w1"), 10)
+        .unwrap()
+        .is_empty());
 
     // Finished rows are purged by age; pending ones never are.
     assert_eq!(s.purge_deliveries(6000).unwrap(), 1, "d1 only");
-    assert_eq!(s.list_deliveries(fx.a.id, 10).unwrap().len(), 1);
+    assert_eq!(s.list_deliveries(fx.a.id, None, 10).unwrap().len(), 1);
     assert_eq!(s.purge_deliveries(i64::MAX).unwrap(), 1, "d2");
     // d3 is still leased and pending: purging leaves it, deleting its webhook removes it.
-    assert_eq!(s.list_deliveries(fx.b.id, 10).unwrap().len(), 1);
+    assert_eq!(s.list_deliveries(fx.b.id, None, 10).unwrap().len(), 1);
     assert!(s.delete_webhook(fx.b.id, "w2").unwrap());
-    assert!(s.list_deliveries(fx.b.id, 10).unwrap().is_empty());
+    assert!(s.list_deliveries(fx.b.id, None, 10).unwrap().is_empty());
 }
 
 /// Leases: a claimed row is not claimed again while its lease holds, and is claimed again

@@ -258,8 +258,14 @@ pub trait NotifyStore: Send + Sync + 'static {
     fn finish_attempt(&self, id: &str, end: &AttemptEnd, now: i64) -> Result<bool>;
     /// A delivery of an organisation.
     fn delivery(&self, org_id: i64, id: &str) -> Result<Option<DeliveryRecord>>;
-    /// An organisation's newest deliveries, newest first, at most `limit`.
-    fn list_deliveries(&self, org_id: i64, limit: usize) -> Result<Vec<DeliveryRecord>>;
+    /// An organisation's newest deliveries (only those to `target`, a webhook or contact id,
+    /// when given), newest first, at most `limit`.
+    fn list_deliveries(
+        &self,
+        org_id: i64,
+        target: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryRecord>>;
     /// Deletes delivered and failed deliveries last changed before `before`; returns how many.
     fn purge_deliveries(&self, before: i64) -> Result<u64>;
 }
