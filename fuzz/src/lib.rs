@@ -82,7 +82,9 @@ fn build() -> World {
         hub: hub.clone(),
         banks: banks::Banks::new(hub.clone(), store.clone()).expect("banks"),
         ads: ads.clone(),
-        detect_store: store,
+        detect_store: store.clone(),
+        alerts: alerts::Alerts::new(hub.clone(), store.clone()),
+        notify: notify::Notifier::new(store, notify::NotifyConfig::default()),
     };
     let state = runtime.block_on(async { AppState::new(services, ServerConfig::default()) });
     let app = server::router(state);

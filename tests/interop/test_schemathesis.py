@@ -43,7 +43,16 @@ POSITIVE_400 = {
     "createGroup": "existing member organisations",
     "addGroupMember": "existing organisation",
     "removeGroupMember": "existing organisation",
+    # A webhook URL must be https (or http on loopback) with a host, and a contact a plain
+    # local@domain address: checked by the server, not expressible as a usable schema.
+    "createWebhook": "URL syntax",
+    "createEmailContact": "address syntax",
 }
+
+# Operations not fuzzed, and why. A ping makes the hub POST to the webhook's URL, and a URL the
+# fuzzer made up may name a host off this machine; tests/interop/test_notify.py and the server's
+# openapi_responses test cover the ping route.
+EXCLUDED = {"pingWebhook": "would send requests to URLs the fuzzer made up"}
 
 
 def config_text():
@@ -104,6 +113,7 @@ def test_schemathesis_finds_no_failures(demo, tmp_path):
         # threads) can fail with "AST constructor recursion depth mismatch"; one worker also
         # makes the run reproducible from its seed.
         "--workers", "1",
+        *[arg for op in EXCLUDED for arg in ("--exclude-operation-id", op)],
         "--request-timeout", "30",
         "--no-color",
     ]

@@ -184,6 +184,8 @@ pub struct Detections {
     pool: Option<Workers>,
     /// Recently parsed datasets, newest last.
     corpora: Arc<Mutex<CorpusCache>>,
+    /// Where the end of a job is announced (`detection.finished`), if anywhere.
+    notifier: Option<notify::Notifier>,
 }
 
 impl std::fmt::Debug for Detections {
@@ -371,7 +373,15 @@ impl Detections {
             state: Arc::new(Mutex::new(State::default())),
             pool: None,
             corpora: Arc::new(Mutex::new(VecDeque::new())),
+            notifier: None,
         }
+    }
+
+    /// The same service, announcing the end of every job it runs to the job's organisation
+    /// as a `detection.finished` event.
+    pub fn notifying(mut self, notifier: notify::Notifier) -> Detections {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// The detection service with a pool of `limits.workers` worker threads (at least one,
@@ -835,8 +845,22 @@ impl Detections {
                 result: None,
             },
         };
-        if let Err(e) = self.store.finish_job(id, &end, now_secs()) {
-            tracing::error!(error = %e, job = %id, "cannot record the end of a detection job");
+        match self.store.finish_job(id, &end, now_secs()) {
+            Ok(true) => {
+                if let Some(n) = &self.notifier {
+                    let event = notify::Event::DetectionFinished {
+                        job_id: id.to_string(),
+                        status: end.status.as_str().to_string(),
+                    };
+                    if let Err(e) = n.emit(&event, &[org_id]) {
+                        tracing::error!(error = %e, job = %id, "cannot notify the end of a detection job");
+                    }
+                }
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(error = %e, job = %id, "cannot record the end of a detection job")
+            }
         }
     }
 

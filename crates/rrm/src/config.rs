@@ -247,6 +247,54 @@ serve_settings! {
     /// Exports and imports that may wait for a worker; more are refused with 503 busy
     /// [default: 32].
     work_queue: usize = Some("32"), env "RRM_WORK_QUEUE", value "N";
+    /// Seconds one webhook POST or one SMTP exchange may take [default: 10].
+    notify_timeout: u64 = Some("10"), env "RRM_NOTIFY_TIMEOUT", value "SECS";
+    /// Seconds before a failed notification is retried; the wait doubles with each failure,
+    /// up to an hour, with jitter [default: 30].
+    notify_backoff: u64 = Some("30"), env "RRM_NOTIFY_BACKOFF", value "SECS";
+    /// Attempts of a notification before it is marked failed [default: 8].
+    notify_attempts: u32 = Some("8"), env "RRM_NOTIFY_ATTEMPTS", value "N";
+    /// SMTP relay of e-mail notifications (without it e-mail deliveries fail).
+    smtp_host: String = None, env "RRM_SMTP_HOST", value "HOST";
+    /// Port of the SMTP relay [default: 587].
+    smtp_port: u16 = Some("587"), env "RRM_SMTP_PORT", value "PORT";
+    /// How the SMTP connection is secured: starttls, tls or none (loopback only)
+    /// [default: starttls].
+    smtp_tls: String = Some("starttls"), env "RRM_SMTP_TLS", value "MODE";
+    /// From address of e-mail notifications (required with --smtp-host).
+    smtp_from: String = None, env "RRM_SMTP_FROM", value "ADDRESS";
+    /// SMTP user name, when the relay wants authentication.
+    smtp_username: String = None, env "RRM_SMTP_USERNAME", value "USER";
+    /// SMTP password (prefer the environment variable or the file to the flag).
+    smtp_password: Secret = None, env "RRM_SMTP_PASSWORD", value "PASSWORD";
+    /// PEM file of root certificates trusted for the SMTP relay besides the Mozilla roots.
+    smtp_ca: PathBuf = None, env "RRM_SMTP_CA", value "FILE";
+}
+
+/// A secret setting: read like a string, shown as `<redacted>` in `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Secret, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
 }
 
 /// The resolved global settings.
@@ -509,6 +557,38 @@ mod tests {
         assert_eq!(v.metrics, Some(true));
         assert_eq!(v.max_exports_per_ip, Some(4));
         assert_eq!(v.public_url, None);
+    }
+
+    #[test]
+    fn smtp_settings_are_read_and_the_password_is_redacted() {
+        let file: FileConfig = toml::from_str(
+            "[server]\nsmtp_host = \"smtp.example.org\"\nsmtp_port = 465\nsmtp_tls = \"tls\"\n\
+             smtp_from = \"rrm@example.org\"\nsmtp_username = \"rrm\"\n\
+             smtp_password = \"hunter2-secret\"\n",
+        )
+        .unwrap();
+        let v = merge(&ServeArgs::default_for_tests(), &file.server).unwrap();
+        assert_eq!(v.smtp_port, Some(465));
+        assert_eq!(v.smtp_tls.as_deref(), Some("tls"));
+        assert_eq!(
+            v.smtp_password.as_ref().map(Secret::expose),
+            Some("hunter2-secret")
+        );
+        for shown in [format!("{v:?}"), format!("{file:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        let d = merge(&ServeArgs::default_for_tests(), &ServerFile::default()).unwrap();
+        assert_eq!(d.smtp_port, Some(587));
+        assert_eq!(d.smtp_tls.as_deref(), Some("starttls"));
+        assert_eq!(d.notify_timeout, Some(10));
+        assert_eq!(
+            d.notify_attempts,
+            Some(notify::RetryPolicy::default().max_attempts)
+        );
+        assert_eq!(
+            d.notify_backoff,
+            Some(notify::RetryPolicy::default().base.as_secs())
+        );
     }
 
     #[test]

@@ -44,6 +44,9 @@ enum Command {
     /// Alerts between partners: raise, list, show, answer, forward; groups of organisations.
     #[command(subcommand)]
     Alert(cli::alerts::Command),
+    /// Notifications: send a test notification to an organisation's webhooks and contacts.
+    #[command(subcommand)]
+    Notify(cli::notify::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,5 +75,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Match(args) => cli::banks::run_match(args),
         Command::Ads(cmd) => cli::ads::run(&settings, cmd),
         Command::Alert(cmd) => cli::alerts::run(&settings, cmd),
+        Command::Notify(cmd) => cli::notify::run(&settings, cmd),
     }
 }

@@ -24,8 +24,10 @@ pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Resul
 pub fn services(
     settings: &Settings,
     default_tlp: Option<stix::Tlp>,
+    notify: notify::NotifyConfig,
 ) -> anyhow::Result<server::Services> {
     let (hub, store) = open(settings, default_tlp)?;
+    let notify = notify::Notifier::new(store.clone(), notify);
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
@@ -36,7 +38,22 @@ pub fn services(
         ads,
         detect_store: store,
         alerts,
+        notify,
     })
+}
+
+/// The hub and the notification service over the data directory's store (for `rrm notify`);
+/// links in notifications start with `public_url`.
+pub fn notifier(
+    settings: &Settings,
+    public_url: String,
+) -> anyhow::Result<(hub::Hub, notify::Notifier)> {
+    let (hub, store) = open(settings, None)?;
+    let config = notify::NotifyConfig {
+        public_url,
+        ..notify::NotifyConfig::default()
+    };
+    Ok((hub, notify::Notifier::new(store, config)))
 }
 
 /// The ad registry over the data directory's store (for `rrm ads`).

@@ -61,7 +61,16 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .map(str::parse::<stix::Tlp>)
         .transpose()
         .with_context(|| setting("default_tlp"))?;
-    let services = open::services(settings, default_tlp)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = v
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
+    let (notify_config, transport_config) = notify_settings(&v, base_url)?;
+    // Built before the async runtime starts: the blocking HTTP client must not live on it.
+    let transport = server::transport::NetTransport::new(&transport_config)
+        .map_err(|e| anyhow::anyhow!("notifications: {e}"))?;
+    let services = open::services(settings, default_tlp, notify_config)?;
     if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
     }
@@ -127,13 +136,13 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         work,
     };
     let metrics_on = config.metrics;
-    let scheme = if tls.is_some() { "https" } else { "http" };
     let listen = server::Listen {
         addr,
         tls,
         insecure_http: v.insecure_http.unwrap_or(false),
     };
     let retention_ads = services.ads.clone();
+    let deliveries = services.notify.start(std::sync::Arc::new(transport));
     let state = server::AppState::new(services, config);
     let detections = state.detections().clone();
     let work = state.work().clone();
@@ -175,6 +184,12 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     if !work.shutdown(STOP_WAIT) {
         tracing::warn!("exports and imports did not stop within 5 s; exiting anyway");
     }
+    if !deliveries.shutdown(STOP_WAIT) {
+        tracing::warn!(
+            "notification deliveries did not stop within 5 s; exiting anyway (they are sent \
+             again after the next start)"
+        );
+    }
     runtime.shutdown_timeout(STOP_WAIT);
     served
 }
@@ -184,6 +199,81 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
 const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The longest connection timeout accepted, in seconds (one day).
 const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// The notification service's settings and its transports' from the merged settings: links
+/// under `base_url`, retries, the lease (twice the timeout and 2 s, so that only a dead
+/// sender's rows are claimed again) and the SMTP relay.
+fn notify_settings(
+    v: &config::ServeValues,
+    base_url: String,
+) -> anyhow::Result<(notify::NotifyConfig, server::transport::TransportConfig)> {
+    let timeout = match v.notify_timeout {
+        Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
+            "{} must be between 1 and {MAX_TIMEOUT_SECS} seconds",
+            setting("notify_timeout")
+        ),
+        Some(n) => Duration::from_secs(n),
+        None => Duration::from_secs(10),
+    };
+    let defaults = notify::NotifyConfig::default();
+    let mut retry = defaults.retry;
+    if let Some(n) = v.notify_backoff {
+        if !(1..=MAX_TIMEOUT_SECS).contains(&n) {
+            bail!(
+                "{} must be between 1 and {MAX_TIMEOUT_SECS} seconds",
+                setting("notify_backoff")
+            );
+        }
+        retry.base = Duration::from_secs(n);
+    }
+    if let Some(n) = v.notify_attempts {
+        if n == 0 {
+            bail!("{} must be at least 1", setting("notify_attempts"));
+        }
+        retry.max_attempts = n;
+    }
+    let smtp = match &v.smtp_host {
+        None => None,
+        Some(host) => {
+            let from = v.smtp_from.clone().with_context(|| {
+                format!(
+                    "{} is required with {}",
+                    setting("smtp_from"),
+                    setting("smtp_host")
+                )
+            })?;
+            let tls = v
+                .smtp_tls
+                .as_deref()
+                .unwrap_or("starttls")
+                .parse::<server::transport::SmtpTls>()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", setting("smtp_tls")))?;
+            let extra_roots = match &v.smtp_ca {
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .with_context(|| format!("{} {}", setting("smtp_ca"), path.display()))?,
+                ),
+                None => None,
+            };
+            Some(server::transport::SmtpSettings {
+                host: host.clone(),
+                port: v.smtp_port.unwrap_or(587),
+                tls,
+                from,
+                username: v.smtp_username.clone(),
+                password: v.smtp_password.as_ref().map(|p| p.expose().to_string()),
+                extra_roots,
+            })
+        }
+    };
+    let config = notify::NotifyConfig {
+        public_url: base_url,
+        retry,
+        lease: timeout * 2 + Duration::from_secs(2),
+        ..defaults
+    };
+    Ok((config, server::transport::TransportConfig { timeout, smtp }))
+}
 
 /// The connection limits from the merged settings, with the connection cap kept well below
 /// the open-file limit (raised to its hard limit first).

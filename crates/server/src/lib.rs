@@ -1,7 +1,7 @@
 //! server: the HTTP face of rrm, the only crate that knows HTTP.
 //!
 //! It is a thin axum layer over the [`hub`] crate and the service crates ([`banks`], [`ads`],
-//! [`detect`]); routes live in `src/routes/<domain>.rs`. It holds no store:
+//! [`detect`], [`notify`]); routes live in `src/routes/<domain>.rs`. It holds no store:
 //!
 //! - TAXII 2.1 under `/taxii2/` (discovery, the `hub` API root, collections, objects, object
 //!   by id, versions, manifest, status), strict about media types (406, 415), sizes (413),
@@ -55,6 +55,7 @@ pub mod openapi;
 mod routes;
 mod slots;
 mod throttle;
+pub mod transport;
 
 use crate::codes::Code;
 use std::sync::Arc;
@@ -152,6 +153,9 @@ pub struct Services {
     pub detect_store: Arc<dyn store::DetectStore>,
     /// Alerts between partners and groups of organisations.
     pub alerts: alerts::Alerts,
+    /// Notifications: webhooks, e-mail contacts and the outbox (its delivery workers are
+    /// started by the binary, with the network transports of [`transport`]).
+    pub notify: notify::Notifier,
 }
 
 impl std::fmt::Debug for Services {
@@ -176,6 +180,7 @@ pub struct AppState {
     detections: detect::Detections,
     work: hub::work::Workers,
     alerts: alerts::Alerts,
+    notify: notify::Notifier,
 }
 
 impl AppState {
@@ -188,8 +193,10 @@ impl AppState {
             ads,
             detect_store,
             alerts,
+            notify,
         } = services;
-        let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
+        let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect)
+            .notifying(notify.clone());
         let work = hub::work::Workers::new("work", config.work);
         AppState {
             hub,
@@ -201,6 +208,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             detections,
             alerts,
+            notify,
         }
     }
 
@@ -218,6 +226,11 @@ impl AppState {
     /// The worker facility of exports and imports (closed and joined when the server stops).
     pub fn work(&self) -> &hub::work::Workers {
         &self.work
+    }
+
+    /// The notification service.
+    pub fn notify(&self) -> &notify::Notifier {
+        &self.notify
     }
 
     /// The metrics registry.
@@ -254,6 +267,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::alerts::routes()
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::notify::routes()
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(routes::ads::public::routes(

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_cases.sql"),
     include_str!("migrations/0010_bank_retired_indicators.sql"),
     include_str!("migrations/0011_alerts.sql"),
+    include_str!("migrations/0012_notify.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

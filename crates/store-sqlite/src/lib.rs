@@ -40,6 +40,7 @@ mod banks;
 mod cases;
 mod db;
 mod detect;
+mod notify;
 mod objects;
 mod util;
 

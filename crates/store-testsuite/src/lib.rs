@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect, cases, alerts).
+//! ads, detect, cases, alerts, notify).
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -36,6 +36,7 @@ pub mod alerts;
 pub mod banks;
 pub mod cases;
 pub mod detect;
+pub mod notify;
 pub mod objects;
 
 use std::ops::ControlFlow;
@@ -44,7 +45,9 @@ use store::{
     Access, AddOutcome, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org,
     Position, Role, Sector, Status, StoreError, StoredObject, Tlp, User, VersionFilter,
 };
-use store::{AccountStore, AdStore, AlertStore, BankStore, CaseStore, DetectStore, ObjectStore};
+use store::{
+    AccountStore, AdStore, AlertStore, BankStore, CaseStore, DetectStore, NotifyStore, ObjectStore,
+};
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
     SponsorRecord, ViolationQuery,
@@ -55,13 +58,26 @@ use store::{BankUpdate, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry,
 /// A backend under test: every store trait on one value. The suite's own bound; the `store`
 /// traits have no supertraits.
 pub trait Backend:
-    AccountStore + ObjectStore + BankStore + AdStore + DetectStore + CaseStore + AlertStore
+    AccountStore
+    + ObjectStore
+    + BankStore
+    + AdStore
+    + DetectStore
+    + CaseStore
+    + AlertStore
+    + NotifyStore
 {
 }
 
-impl<
-        T: AccountStore + ObjectStore + BankStore + AdStore + DetectStore + CaseStore + AlertStore,
-    > Backend for T
+impl<T> Backend for T where
+    T: AccountStore
+        + ObjectStore
+        + BankStore
+        + AdStore
+        + DetectStore
+        + CaseStore
+        + AlertStore
+        + NotifyStore
 {
 }
 
@@ -94,6 +110,7 @@ macro_rules! __with_cases {
             detect { detect_datasets, detect_jobs, detect_interrupted_jobs }
             cases { case_records, case_actions_and_votes }
             alerts { alert_groups, alert_lifecycle }
+            notify { notify_subscriptions, notify_outbox, notify_leases }
         }
     };
 }

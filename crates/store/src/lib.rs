@@ -9,6 +9,7 @@
 //! | ads | [`AdStore`] | `ads` |
 //! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
 //! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
+//! | notify (webhooks, e-mail contacts, the outbox) | [`NotifyStore`] | `notify` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
 //! This crate holds no SQL and does no I/O; backends live in their own crates
@@ -32,6 +33,7 @@ mod cases;
 mod detect;
 mod error;
 mod model;
+mod notify;
 mod objects;
 
 pub use accounts::AccountStore;
@@ -42,6 +44,7 @@ pub use cases::*;
 pub use detect::*;
 pub use error::StoreError;
 pub use model::*;
+pub use notify::*;
 pub use objects::ObjectStore;
 
 /// The result type of every store call.

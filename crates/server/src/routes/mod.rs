@@ -7,11 +7,13 @@
 //!   (a domain's sub-area is a submodule of the domain's file);
 //! - `detect`: coordination detection;
 //! - `alerts`: alerts between partners and groups of organisations.
+//! - `notify`: notifications (webhooks, e-mail contacts, deliveries).
 
 pub(crate) mod accounts;
 pub(crate) mod ads;
 pub(crate) mod alerts;
 pub(crate) mod banks;
 pub(crate) mod detect;
+pub(crate) mod notify;
 pub(crate) mod objects;
 pub(crate) mod taxii;

@@ -44,6 +44,7 @@ pub fn env_with(config: ServerConfig) -> Env {
         ads: ads::Ads::new(hub.clone(), store.clone()),
         detect_store: store.clone(),
         alerts: alerts::Alerts::new(hub.clone(), store.clone()),
+        notify: notify::Notifier::new(store.clone(), notify::NotifyConfig::default()),
     };
     let state = AppState::new(services, config);
     let app = server::router(state.clone());

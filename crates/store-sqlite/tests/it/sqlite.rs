@@ -269,7 +269,9 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          CREATE TABLE object_owner (id TEXT PRIMARY KEY, owner_org_id INTEGER NOT NULL,
              revoked INTEGER NOT NULL DEFAULT 0, revoked_version INTEGER) WITHOUT ROWID;
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
-         DROP TABLE bank_retired_indicators; PRAGMA user_version = 3;",
+         DROP TABLE bank_retired_indicators;
+         DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         PRAGMA user_version = 3;",
     )
     .unwrap();
     drop(raw);
@@ -337,7 +339,9 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
              ('indicator--20000000-0000-4000-8000-000000000002', 77, 0, NULL),
              ('indicator--20000000-0000-4000-8000-000000000003', 77, 1, 3000);
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
-         DROP TABLE bank_retired_indicators; PRAGMA user_version = 4;",
+         DROP TABLE bank_retired_indicators;
+         DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         PRAGMA user_version = 4;",
     )
     .unwrap();
     drop(raw);
@@ -574,7 +578,9 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
          DROP TABLE banks;
          ALTER TABLE old_banks RENAME TO banks;
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
-         DROP TABLE bank_retired_indicators; PRAGMA user_version = 6;",
+         DROP TABLE bank_retired_indicators;
+         DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         PRAGMA user_version = 6;",
     )
     .unwrap();
     drop(raw);
@@ -678,6 +684,7 @@ fn migration_8_adds_detection_tables() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "DROP TABLE detect_datasets; DROP TABLE detect_jobs; DROP TABLE bank_retired_indicators;
+         DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          PRAGMA user_version = 7;",
     )
     .unwrap();
@@ -785,4 +792,36 @@ fn alert_pages_use_their_indexes() {
         assert!(text.contains(index), "{name}: {text}");
         assert!(!text.contains("TEMP B-TREE"), "{name} sorts: {text}");
     }
+}
+
+#[test]
+fn migration_12_adds_notification_tables() {
+    use store::NotifyStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let org = s
+        .create_org(&store::NewOrg {
+            slug: "gov".into(),
+            name: "Gov".into(),
+            sector: store::Sector::Government,
+            country: "CA".into(),
+            identity_id: "identity--6b1ba5a4-5bd0-4a2c-9a4d-3b4e3c5b8c11".into(),
+            identity_json: "{}".into(),
+        })
+        .unwrap();
+    drop(s);
+    // Back to the schema before notifications (migration 0012 brings it to version 12).
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks; \
+         PRAGMA user_version = 11;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.org_by_slug("gov").unwrap(), Some(org.clone()));
+    assert!(s.list_webhooks(org.id).unwrap().is_empty());
+    assert!(s.list_deliveries(org.id, None, 10).unwrap().is_empty());
 }
