@@ -42,7 +42,7 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct Cases {
     hub: Hub,
     store: Arc<dyn CaseStore>,
-    galaxy: Arc<CounterGalaxy>,
+    galaxy: Option<Arc<CounterGalaxy>>,
     map: Arc<CounterMap>,
     clock: Clock,
 }
@@ -50,7 +50,10 @@ pub struct Cases {
 impl std::fmt::Debug for Cases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cases")
-            .field("counters", &self.galaxy.counters.len())
+            .field(
+                "counters",
+                &self.galaxy.as_ref().map(|g| g.counters.len()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -304,12 +307,32 @@ impl Cases {
     /// built-in technique map, reading the system clock.
     pub fn new(hub: Hub, store: Arc<dyn CaseStore>, galaxy: CounterGalaxy) -> Cases {
         Cases {
+            galaxy: Some(Arc::new(galaxy)),
+            ..Cases::without_galaxy(hub, store)
+        }
+    }
+
+    /// The service without a countermeasure galaxy: everything works except the response
+    /// options and actions that name a countermeasure.
+    pub fn without_galaxy(hub: Hub, store: Arc<dyn CaseStore>) -> Cases {
+        Cases {
             hub,
             store,
-            galaxy: Arc::new(galaxy),
+            galaxy: None,
             map: Arc::new(CounterMap::builtin()),
             clock: Arc::new(hub::now_secs),
         }
+    }
+
+    /// Whether a countermeasure galaxy was given.
+    pub fn has_galaxy(&self) -> bool {
+        self.galaxy.is_some()
+    }
+
+    fn galaxy(&self) -> Result<&CounterGalaxy, HubError> {
+        self.galaxy
+            .as_deref()
+            .ok_or_else(|| HubError::broken("no DISARM countermeasure galaxy is configured"))
     }
 
     /// The same service reading `clock` instead (for tests and the demo).
@@ -620,7 +643,7 @@ impl Cases {
         let techniques = options::case_techniques(&self.hub, p, &self.store.case_objects(id)?)?;
         let asked: Vec<&str> = techniques.iter().map(String::as_str).collect();
         Ok(
-            response::counters::options_for(&asked, &self.galaxy, &self.map)
+            response::counters::options_for(&asked, self.galaxy()?, &self.map)
                 .into_iter()
                 .map(|o| OptionView {
                     counter_id: o.counter_id,
@@ -659,7 +682,13 @@ impl Cases {
             None => None,
         };
         if let Some(c) = &a.counter_id {
-            if self.galaxy.get(c).is_none() {
+            let Some(galaxy) = self.galaxy.as_deref() else {
+                return Err(HubError::invalid(
+                    "counter_id",
+                    "no DISARM countermeasure galaxy is configured on this instance",
+                ));
+            };
+            if galaxy.get(c).is_none() {
                 return Err(HubError::invalid(
                     "counter_id",
                     format!("no DISARM countermeasure '{c}'"),

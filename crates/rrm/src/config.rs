@@ -247,6 +247,9 @@ serve_settings! {
     /// Exports and imports that may wait for a worker; more are refused with 503 busy
     /// [default: 32].
     work_queue: usize = Some("32"), env "RRM_WORK_QUEUE", value "N";
+    /// The MISP galaxies' directory (or the countermeasure galaxy file itself) that case
+    /// options come from; without it they answer 503 not_configured.
+    disarm_galaxy: PathBuf = None, env "RRM_DISARM_GALAXY", value "PATH";
 }
 
 /// The resolved global settings.

@@ -24,8 +24,13 @@ pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Resul
 pub fn services(
     settings: &Settings,
     default_tlp: Option<stix::Tlp>,
+    galaxy: Option<&Path>,
 ) -> anyhow::Result<server::Services> {
     let (hub, store) = open(settings, default_tlp)?;
+    let cases = match galaxy {
+        Some(path) => cases::Cases::new(hub.clone(), store.clone(), read_galaxy(path)?),
+        None => cases::Cases::without_galaxy(hub.clone(), store.clone()),
+    };
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
@@ -34,6 +39,37 @@ pub fn services(
         banks,
         ads,
         detect_store: store,
+        cases,
+    })
+}
+
+/// The MISP countermeasure galaxy file itself: `path`, or the
+/// `misp-galaxy-disarm-countermeasures.json` inside the directory `path`.
+pub fn galaxy_file(path: &Path) -> std::path::PathBuf {
+    if path.is_dir() {
+        path.join(GALAXY_FILE)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// The countermeasure galaxy's file name inside a directory of MISP galaxies.
+pub const GALAXY_FILE: &str = "misp-galaxy-disarm-countermeasures.json";
+
+/// Reads and parses the DISARM countermeasure galaxy named by `--disarm-galaxy`.
+fn read_galaxy(path: &Path) -> anyhow::Result<response::counters::CounterGalaxy> {
+    let file = galaxy_file(path);
+    let text = fs::read_to_string(&file).with_context(|| {
+        format!(
+            "cannot read the DISARM countermeasure galaxy {} (--disarm-galaxy)",
+            file.display()
+        )
+    })?;
+    response::counters::CounterGalaxy::parse(&text).with_context(|| {
+        format!(
+            "invalid DISARM countermeasure galaxy {} (--disarm-galaxy)",
+            file.display()
+        )
     })
 }
 

@@ -10,6 +10,9 @@ use crate::{demo, open};
 
 pub use crate::config::ServeArgs as Args;
 
+/// Where `serve --demo` looks for the MISP galaxies when `--disarm-galaxy` is not given.
+const DEMO_GALAXY: &str = "../shared/data/disarm/";
+
 /// Parses `ADDRESS/ACCOUNT` free failures; `0` means no backoff at all.
 fn parse_free_failures(text: &str) -> anyhow::Result<(u32, u32)> {
     let text = text.trim();
@@ -61,7 +64,18 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .map(str::parse::<stix::Tlp>)
         .transpose()
         .with_context(|| setting("default_tlp"))?;
-    let services = open::services(settings, default_tlp)?;
+    let galaxy = v.disarm_galaxy.clone().or_else(|| {
+        // The demo uses the shared data folder's galaxies when they are there.
+        let shared = std::path::PathBuf::from(DEMO_GALAXY);
+        (args.demo && open::galaxy_file(&shared).is_file()).then_some(shared)
+    });
+    if galaxy.is_none() {
+        tracing::warn!(
+            "no {}: case response options answer 503 not_configured",
+            setting("disarm_galaxy")
+        );
+    }
+    let services = open::services(settings, default_tlp, galaxy.as_deref())?;
     if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
     }

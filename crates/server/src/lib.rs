@@ -150,6 +150,8 @@ pub struct Services {
     pub ads: ads::Ads,
     /// Where detection datasets and jobs are stored.
     pub detect_store: Arc<dyn store::DetectStore>,
+    /// Response cases.
+    pub cases: cases::Cases,
 }
 
 impl std::fmt::Debug for Services {
@@ -173,6 +175,7 @@ pub struct AppState {
     auth: Arc<auth::AuthGate>,
     detections: detect::Detections,
     work: hub::work::Workers,
+    cases: cases::Cases,
 }
 
 impl AppState {
@@ -184,6 +187,7 @@ impl AppState {
             banks,
             ads,
             detect_store,
+            cases,
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect);
         let work = hub::work::Workers::new("work", config.work);
@@ -196,7 +200,13 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             detections,
+            cases,
         }
+    }
+
+    /// The response case service.
+    pub fn cases(&self) -> &cases::Cases {
+        &self.cases
     }
 
     /// The detection service (its jobs are stopped with [`detect::Detections::close`]
@@ -237,6 +247,9 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::ads::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::cases::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(
             routes::detect::routes(&state)

@@ -10,6 +10,7 @@
 pub(crate) mod accounts;
 pub(crate) mod ads;
 pub(crate) mod banks;
+pub(crate) mod cases;
 pub(crate) mod detect;
 pub(crate) mod objects;
 pub(crate) mod taxii;

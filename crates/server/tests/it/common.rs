@@ -43,6 +43,7 @@ pub fn env_with(config: ServerConfig) -> Env {
         banks: banks::Banks::new(hub.clone(), store.clone()).expect("banks"),
         ads: ads::Ads::new(hub.clone(), store.clone()),
         detect_store: store.clone(),
+        cases: cases::Cases::without_galaxy(hub.clone(), store.clone()),
     };
     let state = AppState::new(services, config);
     let app = server::router(state.clone());

@@ -1,0 +1,472 @@
+//! REST routes for response cases under `/api/v1/cases`: cases and their status, participants,
+//! objects, DISARM response options, response actions and collective responses (votes).
+//!
+//! Only the owner and the participant organisations see a case (404 to anyone else). A step
+//! the state machine forbids answers 409 `conflict` whose message names the current state and
+//! the allowed steps; a step refused to the caller (an approval of one's own action, say) 403
+//! naming the rule; bad input 400 naming the field. Times are RFC 3339 on input and seconds
+//! since the epoch on output.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use cases::{CaseView, NewAction, NewCase, NewProposal, ObjectRef};
+use response::action::ActionStep;
+use response::case::CaseAction;
+use response::vote::{Ballot, DecisionRule};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::body::ApiJson;
+use crate::codes::Code;
+use crate::error::{blocking, ApiError};
+use crate::filters::query_pairs;
+use crate::AppState;
+
+type ApiResult = Result<Response, ApiError>;
+
+/// The message of the options route on an instance started without a galaxy.
+pub(crate) const NO_GALAXY: &str = "no DISARM countermeasure galaxy is configured: start the \
+     server with --disarm-galaxy PATH (RRM_DISARM_GALAXY, server.disarm_galaxy)";
+
+/// The largest page of the case list.
+const MAX_LIMIT: usize = 1000;
+
+/// The case routes (without the guard).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/cases", post(create).get(list))
+        .route("/api/v1/cases/{id}", get(show))
+        .route("/api/v1/cases/{id}/open", post(open))
+        .route("/api/v1/cases/{id}/close", post(close))
+        .route("/api/v1/cases/{id}/reopen", post(reopen))
+        .route("/api/v1/cases/{id}/participants", post(add_participant))
+        .route(
+            "/api/v1/cases/{id}/participants/{org}",
+            delete(remove_participant),
+        )
+        .route("/api/v1/cases/{id}/objects", post(add_object))
+        .route("/api/v1/cases/{id}/options", get(options))
+        .route(
+            "/api/v1/cases/{id}/actions",
+            post(draft_action).get(list_actions),
+        )
+        .route("/api/v1/cases/{id}/actions/{action}/{step}", post(step_action))
+        .route("/api/v1/cases/{id}/votes", post(open_vote).get(list_votes))
+        .route("/api/v1/cases/{id}/votes/{vote}", get(show_vote))
+        .route("/api/v1/cases/{id}/votes/{vote}/ballots", post(cast))
+        .route("/api/v1/cases/{id}/votes/{vote}/close", post(close_vote))
+        .route("/api/v1/cases/{id}/votes/{vote}/publish", post(publish_vote))
+}
+
+/// An RFC 3339 time of `field` as seconds since the epoch.
+fn secs(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+    value
+        .map(|v| {
+            stix::parse_timestamp(v)
+                .map(|micros| micros.div_euclid(1_000_000))
+                .map_err(|e| ApiError::invalid(field, format!("not an RFC 3339 UTC time: {e}")))
+        })
+        .transpose()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectBody {
+    collection: String,
+    id: String,
+}
+
+impl From<ObjectBody> for ObjectRef {
+    fn from(o: ObjectBody) -> ObjectRef {
+        ObjectRef {
+            collection: o.collection,
+            id: o.id,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCaseBody {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    participants: Vec<String>,
+    #[serde(default)]
+    objects: Vec<ObjectBody>,
+}
+
+/// `POST /api/v1/cases`.
+async fn create(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    ApiJson(b): ApiJson<NewCaseBody>,
+) -> ApiResult {
+    let new = NewCase {
+        title: b.title,
+        description: b.description,
+        participants: b.participants,
+        objects: b.objects.into_iter().map(ObjectRef::from).collect(),
+    };
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.create_case(&p, &new)).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /api/v1/cases?role=all|mine|participating&limit=N&next=CURSOR`: oldest first.
+async fn list(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let pairs = query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
+    let mut role = "all".to_string();
+    let mut limit = 100usize;
+    let mut next = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "role" => {
+                if !["all", "mine", "participating"].contains(&v.as_str()) {
+                    return Err(ApiError::invalid(
+                        "role",
+                        "must be all, mine or participating",
+                    ));
+                }
+                role = v;
+            }
+            "limit" => {
+                limit = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::invalid("limit", "must be an integer from 1 to 1000")
+                    })?;
+            }
+            "next" => next = Some(v),
+            other => {
+                return Err(ApiError::invalid(
+                    other,
+                    "unknown query parameter: expected role, limit or next",
+                ))
+            }
+        }
+    }
+    let hub = state.hub.clone();
+    let cases = state.cases().clone();
+    let page = blocking(move || {
+        // The cursor is bound to the caller and the role filter.
+        let fingerprint = format!("cases:{}:{role}", p.user.id);
+        let after = match &next {
+            Some(c) => hub.decode_ads_cursor(c, &fingerprint)?.0,
+            None => 0,
+        };
+        let mine = p.org.slug.clone();
+        let all: Vec<CaseView> = cases
+            .list_cases(&p)?
+            .into_iter()
+            .filter(|c| match role.as_str() {
+                "mine" => c.owner == mine,
+                "participating" => c.owner != mine,
+                _ => true,
+            })
+            .collect();
+        let start = usize::try_from(after).unwrap_or(0).min(all.len());
+        let end = (start + limit).min(all.len());
+        let more = end < all.len();
+        let next = if more {
+            let pos = i64::try_from(end).unwrap_or(i64::MAX);
+            Some(hub.encode_ads_cursor(pos, 0, &fingerprint)?)
+        } else {
+            None
+        };
+        Ok(json!({"cases": all[start..end], "more": more, "next": next}))
+    })
+    .await?;
+    Ok(Json(page).into_response())
+}
+
+/// `GET /api/v1/cases/{id}`.
+async fn show(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.case(&p, &id)).await?;
+    Ok(Json(view).into_response())
+}
+
+async fn transition(
+    state: AppState,
+    p: std::sync::Arc<hub::Principal>,
+    id: String,
+    action: CaseAction,
+    reason: Option<String>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.change_status(&p, &id, action, reason.as_deref())).await?;
+    Ok(Json(view).into_response())
+}
+
+/// `POST /api/v1/cases/{id}/open`: `new` to `open`.
+async fn open(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    transition(state, p, id, CaseAction::Open, None).await
+}
+
+/// `POST /api/v1/cases/{id}/close`.
+async fn close(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    transition(state, p, id, CaseAction::Close, None).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+/// `POST /api/v1/cases/{id}/reopen`: `{reason}`.
+async fn reopen(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReasonBody>,
+) -> ApiResult {
+    transition(state, p, id, CaseAction::Reopen, Some(b.reason)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgBody {
+    org: String,
+}
+
+/// `POST /api/v1/cases/{id}/participants`: `{org}`.
+async fn add_participant(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<OrgBody>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.add_participant(&p, &id, &b.org)).await?;
+    Ok(Json(view).into_response())
+}
+
+/// `DELETE /api/v1/cases/{id}/participants/{org}`.
+async fn remove_participant(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path((id, org)): Path<(String, String)>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.remove_participant(&p, &id, &org)).await?;
+    Ok(Json(view).into_response())
+}
+
+/// `POST /api/v1/cases/{id}/objects`: `{collection, id}`.
+async fn add_object(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ObjectBody>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let object = ObjectRef::from(b);
+    let view = blocking(move || cases.add_object(&p, &id, &object)).await?;
+    Ok(Json(view).into_response())
+}
+
+/// `GET /api/v1/cases/{id}/options`: 503 `not_configured` without a galaxy.
+async fn options(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    if !cases.has_galaxy() {
+        // The case must still exist for the caller: unknown cases stay 404.
+        let c = cases.clone();
+        blocking(move || c.case(&p, &id)).await?;
+        return Err(ApiError::new(Code::NotConfigured, NO_GALAXY));
+    }
+    let list = blocking(move || cases.options(&p, &id)).await?;
+    Ok(Json(json!({ "options": list })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewActionBody {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    counter_id: Option<String>,
+    performing_org: String,
+    #[serde(default)]
+    target_org: Option<String>,
+    #[serde(default)]
+    due: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/actions`: drafts an action.
+async fn draft_action(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NewActionBody>,
+) -> ApiResult {
+    let new = NewAction {
+        due: secs("due", b.due.as_deref())?,
+        title: b.title,
+        description: b.description,
+        counter_id: b.counter_id,
+        performing_org: b.performing_org,
+        target_org: b.target_org,
+    };
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.draft_action(&p, &id, &new)).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /api/v1/cases/{id}/actions`.
+async fn list_actions(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let list = blocking(move || cases.actions(&p, &id)).await?;
+    Ok(Json(json!({ "actions": list })).into_response())
+}
+
+/// The step of `/actions/{action}/{step}`: the engine's names, and the outcomes `done`,
+/// `failed` and `withdrawn` for `complete`, `fail` and `withdraw`.
+fn action_step(step: &str) -> Result<ActionStep, ApiError> {
+    let step = match step {
+        "done" => "complete",
+        "failed" => "fail",
+        "withdrawn" => "withdraw",
+        s => s,
+    };
+    match step.parse::<ActionStep>() {
+        Ok(ActionStep::Edit) | Err(_) => Err(ApiError::invalid(
+            "step",
+            "must be propose, approve, reject, done, failed or withdrawn",
+        )),
+        Ok(s) => Ok(s),
+    }
+}
+
+/// `POST /api/v1/cases/{id}/actions/{action}/{step}`.
+async fn step_action(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path((id, action, step)): Path<(String, String, String)>,
+) -> ApiResult {
+    let step = action_step(&step)?;
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.step_action(&p, &id, &action, step)).await?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewVoteBody {
+    text: String,
+    rule: DecisionRule,
+    #[serde(default)]
+    deadline: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/votes`: `{text, rule: "consensus"|"quorum:N", deadline?}`.
+async fn open_vote(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NewVoteBody>,
+) -> ApiResult {
+    let new = NewProposal {
+        deadline: secs("deadline", b.deadline.as_deref())?,
+        text: b.text,
+        rule: b.rule,
+    };
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.open_proposal(&p, &id, &new)).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /api/v1/cases/{id}/votes`.
+async fn list_votes(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let list = blocking(move || cases.proposals(&p, &id)).await?;
+    Ok(Json(json!({ "votes": list })).into_response())
+}
+
+/// `GET /api/v1/cases/{id}/votes/{vote}`.
+async fn show_vote(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path((id, vote)): Path<(String, String)>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.proposal(&p, &id, &vote)).await?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BallotBody {
+    ballot: Ballot,
+}
+
+/// `POST /api/v1/cases/{id}/votes/{vote}/ballots`: `{ballot: endorse|abstain|object}`.
+async fn cast(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path((id, vote)): Path<(String, String)>,
+    ApiJson(b): ApiJson<BallotBody>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.vote(&p, &id, &vote, b.ballot)).await?;
+    Ok(Json(view).into_response())
+}
+
+/// `POST /api/v1/cases/{id}/votes/{vote}/close`: closes a decided vote.
+async fn close_vote(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path((id, vote)): Path<(String, String)>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.close_proposal(&p, &id, &vote)).await?;
+    Ok(Json(view).into_response())
+}
+
+/// `POST /api/v1/cases/{id}/votes/{vote}/publish`: marks an adopted vote published.
+async fn publish_vote(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path((id, vote)): Path<(String, String)>,
+) -> ApiResult {
+    let cases = state.cases().clone();
+    let view = blocking(move || cases.publish_proposal(&p, &id, &vote)).await?;
+    Ok(Json(view).into_response())
+}
