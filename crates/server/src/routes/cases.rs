@@ -470,3 +470,138 @@ async fn publish_vote(
     let view = blocking(move || cases.publish_proposal(&p, &id, &vote)).await?;
     Ok(Json(view).into_response())
 }
+
+/// Adds the case paths and schemas to the OpenAPI document.
+pub fn merge_openapi(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let ok = |d: &str, schema: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    let body = |schema: &str| json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    let p = |name: &str, d: &str| json!({"name": name, "in": "path", "required": true, "description": d, "schema": {"type": "string"}});
+    let id = p("id", "Case id.");
+    let action = p("action", "Action id.");
+    let vote = p("vote", "Vote (proposal) id.");
+    let e401 = err("Missing or wrong credentials.");
+    let e403 = err("The caller's role, sector or membership does not allow the step; the message names the rule (e.g. an approval by the action's author or proposer).");
+    let e404 = err("Unknown case, or one the caller's organisation neither owns nor takes part in (never told apart).");
+    let e409 = err("The state machine forbids the step: the message names the current state and the allowed steps.");
+    let e400 = err("Invalid input; field names it (objects[i], due, deadline, rule, ...).");
+    let secs = json!({"type": "integer", "description": "Seconds since the epoch."});
+    let opt_secs = json!({"type": ["integer", "null"]});
+    let opt_str = json!({"type": ["string", "null"]});
+    let schemas = json!({
+        "CaseObjectRef": {"type": "object", "additionalProperties": false, "required": ["collection", "id"], "properties": {
+            "collection": {"type": "string", "description": "Collection UUID or slug on input, UUID on output."},
+            "id": {"type": "string", "description": "STIX id."}
+        }},
+        "NewCase": {"type": "object", "additionalProperties": false, "required": ["title"], "properties": {
+            "title": {"type": "string"}, "description": {"type": "string"},
+            "participants": {"type": "array", "items": {"type": "string"}, "description": "Organisation slugs."},
+            "objects": {"type": "array", "items": {"$ref": "#/components/schemas/CaseObjectRef"}}
+        }},
+        "Case": {"type": "object", "required": ["id", "owner", "status", "title", "participants", "objects"], "properties": {
+            "id": {"type": "string"}, "owner": {"type": "string"},
+            "status": {"type": "string", "enum": ["new", "open", "closed"]},
+            "title": {"type": "string"}, "description": {"type": "string"},
+            "reopen_reason": opt_str,
+            "participants": {"type": "array", "items": {"type": "string"}},
+            "objects": {"type": "array", "items": {"$ref": "#/components/schemas/CaseObjectRef"}},
+            "created": secs, "updated": secs
+        }},
+        "CaseList": {"type": "object", "required": ["cases", "more", "next"], "properties": {
+            "cases": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
+            "more": {"type": "boolean"}, "next": opt_str
+        }},
+        "CaseReason": {"type": "object", "additionalProperties": false, "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+        "CaseOrg": {"type": "object", "additionalProperties": false, "required": ["org"], "properties": {"org": {"type": "string"}}},
+        "CaseOptionList": {"type": "object", "required": ["options"], "properties": {"options": {"type": "array", "items": {"type": "object", "required": ["counter_id", "name", "response_type", "basis", "techniques"], "properties": {
+            "counter_id": {"type": "string"}, "name": {"type": "string"},
+            "response_type": {"type": "string", "enum": ["detect", "deny", "disrupt", "degrade", "deceive", "destroy", "deter"]},
+            "basis": {"type": "string", "enum": ["galaxy", "renamed", "tactic"]},
+            "techniques": {"type": "array", "items": {"type": "string"}}
+        }}}}},
+        "NewCaseAction": {"type": "object", "additionalProperties": false, "required": ["title", "performing_org"], "properties": {
+            "title": {"type": "string"}, "description": {"type": "string"},
+            "counter_id": opt_str, "performing_org": {"type": "string"}, "target_org": opt_str,
+            "due": {"type": ["string", "null"], "format": "date-time", "description": "RFC 3339 UTC; must be in the future."}
+        }},
+        "CaseAction": {"type": "object", "required": ["id", "title", "performing_org", "status", "outcome"], "properties": {
+            "id": {"type": "string"}, "counter_id": opt_str, "title": {"type": "string"}, "description": {"type": "string"},
+            "performing_org": {"type": "string"}, "target_org": opt_str, "due": opt_secs,
+            "status": {"type": "string", "enum": ["draft", "proposed", "approved", "done", "failed", "withdrawn"]},
+            "outcome": {"type": "string", "enum": ["cancelled", "failed", "ongoing", "pending", "successful", "unknown"]},
+            "overdue": {"type": "boolean"}, "author_id": {"type": "integer"},
+            "proposer_id": opt_secs, "approver_id": opt_secs, "created": secs, "updated": secs
+        }},
+        "CaseActionList": {"type": "object", "required": ["actions"], "properties": {"actions": {"type": "array", "items": {"$ref": "#/components/schemas/CaseAction"}}}},
+        "NewCaseVote": {"type": "object", "additionalProperties": false, "required": ["text", "rule"], "properties": {
+            "text": {"type": "string"},
+            "rule": {"type": "string", "pattern": "^(consensus|quorum:[0-9]+)$"},
+            "deadline": {"type": ["string", "null"], "format": "date-time"}
+        }},
+        "CaseBallot": {"type": "object", "additionalProperties": false, "required": ["ballot"], "properties": {"ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}}},
+        "CaseVote": {"type": "object", "required": ["id", "text", "rule", "status", "outcome", "votes"], "properties": {
+            "id": {"type": "string"}, "text": {"type": "string"}, "rule": {"type": "string"}, "deadline": opt_secs,
+            "status": {"type": "string", "enum": ["open", "adopted", "failed", "published"]},
+            "outcome": {"type": "string", "enum": ["pending", "adopted", "failed"]},
+            "endorse": {"type": "integer"}, "abstain": {"type": "integer"}, "object": {"type": "integer"}, "electorate": {"type": "integer"},
+            "votes": {"type": "array", "items": {"type": "object", "required": ["org", "ballot", "cast"], "properties": {"org": {"type": "string"}, "ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}, "cast": secs}}},
+            "created": secs, "updated": secs
+        }},
+        "CaseVoteList": {"type": "object", "required": ["votes"], "properties": {"votes": {"type": "array", "items": {"$ref": "#/components/schemas/CaseVote"}}}}
+    });
+    let step = |op: &str, summary: &str, params: Vec<Value>, with_body: Option<&str>, statuses: &[(&str, Value)]| {
+        let mut o = json!({"operationId": op, "summary": summary, "parameters": params, "responses": {}});
+        if let Some(b) = with_body {
+            o["requestBody"] = body(b);
+        }
+        for (s, v) in statuses {
+            o["responses"][*s] = v.clone();
+        }
+        o
+    };
+    let paths = json!({
+        "/api/v1/cases": {
+            "post": step("createCase", "Opens a case owned by the caller's organisation (status new), with participants and objects the caller may see (analyst or admin).", vec![], Some("NewCase"),
+                &[("201", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone())]),
+            "get": step("listCases", "The cases the caller's organisation owns (role=mine) or takes part in (role=participating), oldest first, in pages (limit, next).", vec![
+                    json!({"name": "role", "in": "query", "required": false, "schema": {"type": "string", "enum": ["all", "mine", "participating"]}}),
+                    json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}),
+                    json!({"name": "next", "in": "query", "required": false, "description": "The cursor of the previous page (same user and role).", "schema": {"type": "string"}})
+                ], None, &[("200", ok("One page of cases.", "CaseList")), ("400", err("Bad role, limit or cursor.")), ("401", e401.clone())])
+        },
+        "/api/v1/cases/{id}": {"get": step("getCase", "A case.", vec![id.clone()], None, &[("200", ok("The case.", "Case")), ("401", e401.clone()), ("404", e404.clone())])},
+        "/api/v1/cases/{id}/open": {"post": step("openCase", "new to open (owner's analysts and admins).", vec![id.clone()], None, &[("200", ok("The case.", "Case")), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
+        "/api/v1/cases/{id}/close": {"post": step("closeCase", "Closes a case (owner's analysts and admins).", vec![id.clone()], None, &[("200", ok("The case.", "Case")), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
+        "/api/v1/cases/{id}/reopen": {"post": step("reopenCase", "Reopens a closed case with a reason.", vec![id.clone()], Some("CaseReason"), &[("200", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
+        "/api/v1/cases/{id}/participants": {"post": step("addCaseParticipant", "Adds a participant organisation.", vec![id.clone()], Some("CaseOrg"), &[("200", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", err("The organisation takes part already, or the case is closed."))])},
+        "/api/v1/cases/{id}/participants/{org}": {"delete": step("removeCaseParticipant", "Removes a participant organisation.", vec![id.clone(), p("org", "Organisation slug.")], None, &[("200", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
+        "/api/v1/cases/{id}/objects": {"post": step("addCaseObject", "Adds a STIX object the caller may see.", vec![id.clone()], Some("CaseObjectRef"), &[("200", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
+        "/api/v1/cases/{id}/options": {"get": step("listCaseOptions", "The DISARM countermeasures (response type, the case's techniques they address) for the techniques the case's campaigns, intrusion sets and threat actors use.", vec![id.clone()], None, &[("200", ok("The options.", "CaseOptionList")), ("401", e401.clone()), ("404", e404.clone()), ("503", err("not_configured: the server was started without --disarm-galaxy."))])},
+        "/api/v1/cases/{id}/actions": {
+            "post": step("draftCaseAction", "Drafts a response action (an adopted option) with a performing organisation, an optional target organisation (platform or ISP) and a due time.", vec![id.clone()], Some("NewCaseAction"), &[("201", ok("The action.", "CaseAction")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())]),
+            "get": step("listCaseActions", "The case's actions, oldest first.", vec![id.clone()], None, &[("200", ok("The actions.", "CaseActionList")), ("401", e401.clone()), ("404", e404.clone())])
+        },
+        "/api/v1/cases/{id}/actions/{action}/{step}": {"post": step("stepCaseAction", "Takes an action one step: propose, approve (a second person of the performing organisation, never the author or proposer), reject, done, failed or withdrawn.", vec![id.clone(), action, p("step", "propose, approve, reject, done, failed or withdrawn.")], None, &[("200", ok("The action.", "CaseAction")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
+        "/api/v1/cases/{id}/votes": {
+            "post": step("openCaseVote", "Puts a collective response (a joint statement text or a set of actions) to the case's organisations under a rule (consensus or quorum:N).", vec![id.clone()], Some("NewCaseVote"), &[("201", ok("The vote.", "CaseVote")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())]),
+            "get": step("listCaseVotes", "The case's votes with their tallies.", vec![id.clone()], None, &[("200", ok("The votes.", "CaseVoteList")), ("401", e401.clone()), ("404", e404.clone())])
+        },
+        "/api/v1/cases/{id}/votes/{vote}": {"get": step("getCaseVote", "A vote and its tally.", vec![id.clone(), vote.clone()], None, &[("200", ok("The vote.", "CaseVote")), ("401", e401.clone()), ("404", e404.clone())])},
+        "/api/v1/cases/{id}/votes/{vote}/ballots": {"post": step("castCaseVote", "Casts the caller's organisation's vote (once); the vote closes as soon as its tally is decided.", vec![id.clone(), vote.clone()], Some("CaseBallot"), &[("200", ok("The vote.", "CaseVote")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", err("The organisation has voted already, or the vote is closed."))])},
+        "/api/v1/cases/{id}/votes/{vote}/close": {"post": step("closeCaseVote", "Closes a vote whose tally is decided.", vec![id.clone(), vote.clone()], None, &[("200", ok("The vote.", "CaseVote")), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
+        "/api/v1/cases/{id}/votes/{vote}/publish": {"post": step("publishCaseVote", "Marks an adopted vote published (owner's analysts and admins).", vec![id, vote], None, &[("200", ok("The vote.", "CaseVote")), ("401", e401), ("403", e403), ("404", e404), ("409", e409)])}
+    });
+    if let (Some(target), Value::Object(add)) =
+        (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
+    {
+        target.extend(add);
+    }
+    if let (Some(target), Value::Object(add)) = (
+        doc.pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut),
+        schemas,
+    ) {
+        target.extend(add);
+    }
+}
