@@ -7,6 +7,8 @@ import json
 import uuid
 
 import requests
+from stix2validator import ValidationOptions, validate_instance
+from taxii2client.v21 import Server, as_pages
 
 PASSWORD = "correct horse battery"
 TECHNIQUES = ["T0049", "T0085", "T0023"]
@@ -49,17 +51,44 @@ def make_hub(new_hub, shared_dir, tmp_path, galaxy=True):
     for org, user in [("gov-ca", "ca-ana"), ("gov-ca", "ca-ana2"), ("gov-fr", "fr-ana"),
                       ("gov-jp", "jp-ana"), ("gov-xx", "xx-ana")]:
         h.user(org, user)
-    h.collection("g7", "G7 RRM")
+    h.g7 = h.collection("g7", "G7 RRM")
+    h.statements = h.collection("statements", "Joint statements", default_tlp="CLEAR")
     for org in ["gov-ca", "gov-fr", "gov-jp", "gov-xx"]:
         h.grant(org, "g7", write=True)
+        h.grant(org, "statements")
     h.cli("import", str(shared_dir / "data/disarm/DISARM.json"), "--collection", "g7", "--as", "ca-ana")
     camp, bundle = campaign_bundle(shared_dir)
     path = tmp_path / "campaign.json"
     path.write_text(json.dumps(bundle))
     h.cli("import", str(path), "--collection", "g7", "--as", "ca-ana")
     h.campaign = camp
-    extra = ["--disarm-galaxy", str(shared_dir / "data/disarm")] if galaxy else []
+    extra = ["--statements-collection", "statements"]
+    if galaxy:
+        extra += ["--disarm-galaxy", str(shared_dir / "data/disarm")]
     return h.start(*extra)
+
+
+def pull(h, collection, user):
+    """Every object of a collection, read over TAXII 2.1 with taxii2-client."""
+    root = Server(f"{h.url}/taxii2/", user=user, password=PASSWORD).api_roots[0]
+    col = [c for c in root.collections if c.id == collection][0]
+    objs = []
+    for page in as_pages(col.get_objects, per_request=500):
+        objs.extend(page.get("objects", []))
+    return objs
+
+
+def assert_valid(o):
+    result = validate_instance(o, ValidationOptions(version="2.1"))
+    assert not result.errors, f"{o['id']}: {[str(e) for e in result.errors]}"
+    assert result.is_valid, o
+
+
+INCIDENT_CORE = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
+TASK_EXT = "extension-definition--2074a052-8be4-4932-849e-f5e7798e0030"
+RRM_CASES_EXT = "extension-definition--2bbf4f8c-5625-4d19-9a52-86c1969a7b04"
+CLEAR = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 
 
 def snapshot(h, case_id, user="ca-ana"):
@@ -149,6 +178,52 @@ def test_three_governments_case_counters_approval_and_quorum(new_hub, shared_dir
     assert r.json()["status"] == "adopted" and r.json()["outcome"] == "adopted"
     r = api(h, "POST", f"/cases/{cid}/votes/{vid}/publish", "ca-ana")
     assert r.status_code == 200 and r.json()["status"] == "published", r.text
+
+    # The CLEAR statement, pulled by another government over TAXII, with its vote result.
+    notes = [o for o in pull(h, h.statements, "jp-ana") if o["type"] == "note"]
+    assert [n["id"] for n in notes] == [f"note--{vid}"]
+    note = notes[0]
+    assert_valid(note)
+    assert note["content"].startswith("The G7 RRM partners condemn")
+    assert note["object_marking_refs"] == [CLEAR]
+    result = note["extensions"][RRM_CASES_EXT]
+    assert result["decision_rule"] == "quorum:2" and result["vote_outcome"] == "adopted"
+    assert result["endorse"] == 2 and result["electorate"] == 3
+
+    # The case itself: an incident and its task, in the case owner's chosen collection.
+    before = snapshot(h, cid)
+    error(api(h, "POST", f"/cases/{cid}/publish", "fr-ana", json={"collection": "g7"}), 403, "forbidden")
+    error(api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "nope"}),
+          400, "invalid_input", "collection")
+    error(api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "PINK"}),
+          400, "invalid_input", "tlp")
+    assert snapshot(h, cid) == before
+    r = api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "GREEN"})
+    assert r.status_code == 200, r.text
+    assert r.json()["incident"] == f"incident--{cid}" and r.json()["tasks"] == [f"task--{aid}"]
+    objs = {o["id"]: o for o in pull(h, h.g7, "fr-ana")}
+    incident = objs[f"incident--{cid}"]
+    task = objs[f"task--{aid}"]
+    for o in (incident, task):
+        assert_valid(o)
+        assert o["object_marking_refs"] == [GREEN]
+    core = incident["extensions"][INCIDENT_CORE]
+    assert core["extension_type"] == "property-extension"
+    assert core["investigation_status"] == "open" and core["determination"] in ("suspected", "confirmed")
+    assert incident["extensions"][RRM_CASES_EXT]["case_status"] == "open"
+    assert task["extensions"][TASK_EXT] == {"extension_type": "new-sdo"}
+    assert task["outcome"] == "ongoing"
+    assert task["extensions"][RRM_CASES_EXT]["action_status"] == "approved"
+    assert task["extensions"][RRM_CASES_EXT]["counter_id"] == counter
+
+    # The rrm extension definition is served to everyone, in the directory.
+    root = Server(f"{h.url}/taxii2/", user="xx-ana", password=PASSWORD).api_roots[0]
+    defs = []
+    for c in root.collections:
+        defs += [o for o in pull(h, c.id, "xx-ana") if o["id"] == RRM_CASES_EXT]
+    assert len(defs) == 1, defs
+    assert_valid(defs[0])
+    assert defs[0]["extension_types"] == ["property-extension"]
 
 
 def test_bad_input_changes_nothing(new_hub, shared_dir, tmp_path):

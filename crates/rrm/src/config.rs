@@ -250,6 +250,9 @@ serve_settings! {
     /// The MISP galaxies' directory (or the countermeasure galaxy file itself) that case
     /// options come from; without it they answer 503 not_configured.
     disarm_galaxy: PathBuf = None, env "RRM_DISARM_GALAXY", value "PATH";
+    /// The collection (UUID or slug) where published joint statements of response cases go,
+    /// as TLP:CLEAR notes.
+    statements_collection: String = None, env "RRM_STATEMENTS_COLLECTION", value "COLLECTION";
 }
 
 /// The resolved global settings.

@@ -25,12 +25,14 @@ pub fn services(
     settings: &Settings,
     default_tlp: Option<stix::Tlp>,
     galaxy: Option<&Path>,
+    statements: Option<String>,
 ) -> anyhow::Result<server::Services> {
     let (hub, store) = open(settings, default_tlp)?;
     let cases = match galaxy {
         Some(path) => cases::Cases::new(hub.clone(), store.clone(), read_galaxy(path)?),
         None => cases::Cases::without_galaxy(hub.clone(), store.clone()),
-    };
+    }
+    .with_statements(statements);
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());

@@ -75,9 +75,20 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
             setting("disarm_galaxy")
         );
     }
-    let services = open::services(settings, default_tlp, galaxy.as_deref())?;
+    let services = open::services(
+        settings,
+        default_tlp,
+        galaxy.as_deref(),
+        v.statements_collection.clone(),
+    )?;
     if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
+    }
+    if let Some(c) = &v.statements_collection {
+        services
+            .hub
+            .find_collection(c)
+            .with_context(|| format!("{} names no collection", setting("statements_collection")))?;
     }
     let mut auth = server::AuthLimits::default();
     if let Some(n) = v.auth_concurrency {

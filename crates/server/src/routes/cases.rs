@@ -50,6 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/cases/{id}/objects", post(add_object))
         .route("/api/v1/cases/{id}/options", get(options))
+        .route("/api/v1/cases/{id}/publish", post(publish_case))
         .route(
             "/api/v1/cases/{id}/actions",
             post(draft_action).get(list_actions),
@@ -309,6 +310,32 @@ async fn options(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PublishBody {
+    collection: String,
+    #[serde(default)]
+    tlp: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/publish`: `{collection, tlp?}` (default AMBER).
+async fn publish_case(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<PublishBody>,
+) -> ApiResult {
+    let tlp = match b.tlp.as_deref() {
+        None => stix::Tlp::Amber,
+        Some(t) => t
+            .parse()
+            .map_err(|e: stix::UnknownTlp| ApiError::invalid("tlp", e.to_string()))?,
+    };
+    let cases = state.cases().clone();
+    let out = blocking(move || cases.publish_case(&p, &id, &b.collection, tlp)).await?;
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NewActionBody {
     title: String,
     #[serde(default)]
@@ -548,6 +575,14 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
             "votes": {"type": "array", "items": {"type": "object", "required": ["org", "ballot", "cast"], "properties": {"org": {"type": "string"}, "ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}, "cast": secs}}},
             "created": secs, "updated": secs
         }},
+        "CasePublish": {"type": "object", "additionalProperties": false, "required": ["collection"], "properties": {
+            "collection": {"type": "string", "description": "Collection UUID or slug the caller's organisation may write."},
+            "tlp": {"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}], "default": "AMBER"}
+        }},
+        "CasePublished": {"type": "object", "required": ["collection", "incident", "tasks", "tlp"], "properties": {
+            "collection": {"type": "string"}, "incident": {"type": "string", "pattern": "^incident--"},
+            "tasks": {"type": "array", "items": {"type": "string", "pattern": "^task--"}}, "tlp": {"type": "string"}
+        }},
         "CaseVoteList": {"type": "object", "required": ["votes"], "properties": {"votes": {"type": "array", "items": {"$ref": "#/components/schemas/CaseVote"}}}}
     });
     let step = |op: &str, summary: &str, params: Vec<Value>, with_body: Option<&str>, statuses: &[(&str, Value)]| {
@@ -578,6 +613,7 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         "/api/v1/cases/{id}/participants/{org}": {"delete": step("removeCaseParticipant", "Removes a participant organisation.", vec![id.clone(), p("org", "Organisation slug.")], None, &[("200", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
         "/api/v1/cases/{id}/objects": {"post": step("addCaseObject", "Adds a STIX object the caller may see.", vec![id.clone()], Some("CaseObjectRef"), &[("200", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
         "/api/v1/cases/{id}/options": {"get": step("listCaseOptions", "The DISARM countermeasures (response type, the case's techniques they address) for the techniques the case's campaigns, intrusion sets and threat actors use.", vec![id.clone()], None, &[("200", ok("The options.", "CaseOptionList")), ("401", e401.clone()), ("404", e404.clone()), ("503", err("not_configured: the server was started without --disarm-galaxy."))])},
+        "/api/v1/cases/{id}/publish": {"post": step("publishCase", "Shares the case as STIX 2.1 in a collection the caller's organisation may write (owner's analysts and admins): an incident with the OASIS incident core extension (investigation_status is the case status) and a task per action (OASIS task extension, outcome from the action status), rrm's own properties under the rrm response-case extension; each publication is a new version.", vec![id.clone()], Some("CasePublish"), &[("200", ok("What was stored.", "CasePublished")), ("400", err("Bad tlp, or no collection of that name that the caller may write (field collection).")), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone())])},
         "/api/v1/cases/{id}/actions": {
             "post": step("draftCaseAction", "Drafts a response action (an adopted option) with a performing organisation, an optional target organisation (platform or ISP) and a due time.", vec![id.clone()], Some("NewCaseAction"), &[("201", ok("The action.", "CaseAction")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())]),
             "get": step("listCaseActions", "The case's actions, oldest first.", vec![id.clone()], None, &[("200", ok("The actions.", "CaseActionList")), ("401", e401.clone()), ("404", e404.clone())])
@@ -590,7 +626,7 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         "/api/v1/cases/{id}/votes/{vote}": {"get": step("getCaseVote", "A vote and its tally.", vec![id.clone(), vote.clone()], None, &[("200", ok("The vote.", "CaseVote")), ("401", e401.clone()), ("404", e404.clone())])},
         "/api/v1/cases/{id}/votes/{vote}/ballots": {"post": step("castCaseVote", "Casts the caller's organisation's vote (once); the vote closes as soon as its tally is decided.", vec![id.clone(), vote.clone()], Some("CaseBallot"), &[("200", ok("The vote.", "CaseVote")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", err("The organisation has voted already, or the vote is closed."))])},
         "/api/v1/cases/{id}/votes/{vote}/close": {"post": step("closeCaseVote", "Closes a vote whose tally is decided.", vec![id.clone(), vote.clone()], None, &[("200", ok("The vote.", "CaseVote")), ("401", e401.clone()), ("403", e403.clone()), ("404", e404.clone()), ("409", e409.clone())])},
-        "/api/v1/cases/{id}/votes/{vote}/publish": {"post": step("publishCaseVote", "Marks an adopted vote published (owner's analysts and admins).", vec![id, vote], None, &[("200", ok("The vote.", "CaseVote")), ("401", e401), ("403", e403), ("404", e404), ("409", e409)])}
+        "/api/v1/cases/{id}/votes/{vote}/publish": {"post": step("publishCaseVote", "Marks an adopted vote published (owner's analysts and admins). When the operator chose a statements collection (serve --statements-collection), the joint statement is stored there first as a TLP:CLEAR note (id note--<vote id>) with its vote result under the rrm response-case extension.", vec![id, vote], None, &[("200", ok("The vote.", "CaseVote")), ("401", e401), ("403", e403), ("404", e404), ("409", e409)])}
     });
     if let (Some(target), Value::Object(add)) =
         (doc.get_mut("paths").and_then(Value::as_object_mut), paths)
