@@ -294,3 +294,29 @@ def test_options_without_a_galaxy_name_the_setting(new_hub, shared_dir, tmp_path
     r = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={"title": "A", "performing_org": "gov-ca"})
     assert r.status_code == 201, r.text
     error(api(h, "GET", f"/cases/{uuid.uuid4()}/options", "ca-ana"), 404, "not_found")
+
+
+def test_demo_seeds_a_case_with_counters_an_approved_action_and_an_open_vote(new_hub):
+    h = new_hub().start("--demo")
+    pw = "rrm-demo-password"
+
+    def get(path, user="ca-analyst"):
+        r = requests.get(f"{h.url}/api/v1{path}", auth=(user, pw), timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    cases = get("/cases")["cases"]
+    assert len(cases) == 1, cases
+    case = cases[0]
+    assert case["owner"] == "gov-ca" and case["participants"] == ["gov-de"] and case["status"] == "open"
+    assert [c["id"] for c in get("/cases", "de-analyst")["cases"]] == [case["id"]]
+    options = get(f"/cases/{case['id']}/options", "de-analyst")["options"]
+    assert options and {t for o in options for t in o["techniques"]} <= {"T0049", "T0085", "T0023"}
+    actions = get(f"/cases/{case['id']}/actions")["actions"]
+    assert len(actions) == 1
+    a = actions[0]
+    assert a["status"] == "approved" and a["counter_id"] == options[0]["counter_id"]
+    assert a["proposer_id"] is not None and a["approver_id"] not in (None, a["proposer_id"], a["author_id"])
+    assert a["target_org"] == "chirp"
+    votes = get(f"/cases/{case['id']}/votes")["votes"]
+    assert [v["status"] for v in votes] == ["open"]

@@ -13,6 +13,10 @@ pub use crate::config::ServeArgs as Args;
 /// Where `serve --demo` looks for the MISP galaxies when `--disarm-galaxy` is not given.
 const DEMO_GALAXY: &str = "../shared/data/disarm/";
 
+/// The collection `serve --demo` publishes joint statements to when
+/// `--statements-collection` is not given.
+const DEMO_STATEMENTS: &str = "public";
+
 /// Parses `ADDRESS/ACCOUNT` free failures; `0` means no backoff at all.
 fn parse_free_failures(text: &str) -> anyhow::Result<(u32, u32)> {
     let text = text.trim();
@@ -75,16 +79,21 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
             setting("disarm_galaxy")
         );
     }
+    // The demo publishes joint statements to its public collection.
+    let statements = v
+        .statements_collection
+        .clone()
+        .or_else(|| args.demo.then(|| DEMO_STATEMENTS.to_string()));
     let services = open::services(
         settings,
         default_tlp,
         galaxy.as_deref(),
-        v.statements_collection.clone(),
+        statements.clone(),
     )?;
     if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
     }
-    if let Some(c) = &v.statements_collection {
+    if let Some(c) = &statements {
         services
             .hub
             .find_collection(c)

@@ -1670,6 +1670,15 @@ async fn case_probes(c: &mut Checker, app: &Router) {
         .await;
     c.probe(app, M::POST, &format!("{vote}/publish"), Some("ana"), P::None)
         .await;
+    let publish = format!("{case}/publish");
+    for (who, b) in [
+        ("ana", json!({"collection": "threats", "tlp": "GREEN"})),
+        ("ana", json!({"collection": "nope"})),
+        ("olaf", json!({"collection": "threats"})),
+        ("pat", json!({"collection": "threats"})),
+    ] {
+        c.probe(app, M::POST, &publish, Some(who), j(b)).await;
+    }
     // Closed: every change is a conflict; reopening needs a reason.
     c.probe(app, M::POST, &format!("{case}/close"), Some("olaf"), P::None)
         .await;
