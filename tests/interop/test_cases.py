@@ -41,7 +41,7 @@ def campaign_bundle(shared_dir):
     return camp, {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objs}
 
 
-def make_hub(new_hub, shared_dir, tmp_path, galaxy=True):
+def make_hub(new_hub, shared_dir, tmp_path, galaxy=True, start=True):
     h = new_hub()
     h.org("gov-ca", country="CA")
     h.org("gov-fr", country="FR")
@@ -62,6 +62,8 @@ def make_hub(new_hub, shared_dir, tmp_path, galaxy=True):
     path.write_text(json.dumps(bundle))
     h.cli("import", str(path), "--collection", "g7", "--as", "ca-ana")
     h.campaign = camp
+    if not start:
+        return h
     extra = ["--statements-collection", "statements"]
     if galaxy:
         extra += ["--disarm-galaxy", str(shared_dir / "data/disarm")]
@@ -320,3 +322,36 @@ def test_demo_seeds_a_case_with_counters_an_approved_action_and_an_open_vote(new
     assert a["target_org"] == "chirp"
     votes = get(f"/cases/{case['id']}/votes")["votes"]
     assert [v["status"] for v in votes] == ["open"]
+
+
+def test_cli_case_commands(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, start=False)
+    galaxy = ["--disarm-galaxy", str(shared_dir / "data/disarm")]
+    cid = h.cli("case", "create", "--as", "ca-ana", "--title", "Doppelganger", "--participant", "gov-fr",
+                "--participant", "gov-jp", "--object", f"g7/{h.campaign}").stdout.strip()
+    assert cid in h.cli("case", "list", "--as", "fr-ana").stdout
+    assert "case " + cid + " is open" in h.cli("case", "open", cid, "--as", "ca-ana").stdout
+    options = json.loads(h.cli("case", "options", cid, "--as", "jp-ana", *galaxy).stdout)
+    assert options and {t for o in options for t in o["techniques"]} == set(TECHNIQUES)
+    out = h.cli("case", "options", cid, "--as", "jp-ana", check=False)
+    assert out.returncode != 0 and "--disarm-galaxy" in out.stderr
+    aid = h.cli("case", "action", "add", cid, "--as", "ca-ana", *galaxy, "--title", "Label",
+                "--counter", options[0]["counter_id"], "--performing-org", "gov-ca", "--target-org", "plat",
+                "--due", "2999-01-01T00:00:00Z").stdout.strip()
+    bad = h.cli("case", "action", "add", cid, "--as", "ca-ana", "--title", "Late", "--performing-org", "gov-ca",
+                "--due", "2001-01-01T00:00:00Z", check=False)
+    assert bad.returncode == 1 and "due" in bad.stderr
+    h.cli("case", "action", "propose", cid, aid, "--as", "ca-ana")
+    own = h.cli("case", "action", "approve", cid, aid, "--as", "ca-ana", check=False)
+    assert own.returncode == 1 and ("author" in own.stderr or "proposer" in own.stderr), own.stderr
+    assert "is approved (task outcome ongoing)" in h.cli("case", "action", "approve", cid, aid, "--as", "ca-ana2").stdout
+    vid = h.cli("case", "vote", "open", cid, "--as", "ca-ana", "--text", "We condemn it.", "--rule", "quorum:2").stdout.strip()
+    h.cli("case", "vote", "cast", cid, vid, "--ballot", "endorse", "--as", "fr-ana")
+    twice = h.cli("case", "vote", "cast", cid, vid, "--ballot", "endorse", "--as", "fr-ana", check=False)
+    assert twice.returncode == 1 and "already voted" in twice.stderr
+    assert "is adopted" in h.cli("case", "vote", "cast", cid, vid, "--ballot", "endorse", "--as", "jp-ana").stdout
+    shown = json.loads(h.cli("case", "show", cid, "--as", "jp-ana").stdout)
+    assert shown["case"]["status"] == "open"
+    assert [a["status"] for a in shown["actions"]] == ["approved"]
+    assert [v["status"] for v in shown["votes"]] == ["adopted"]
+    assert h.cli("case", "show", cid, "--as", "xx-ana", check=False).returncode == 1

@@ -352,6 +352,11 @@ impl Cases {
         self.statements.is_some()
     }
 
+    /// The hub the service runs on.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
     /// Whether a countermeasure galaxy was given.
     pub fn has_galaxy(&self) -> bool {
         self.galaxy.is_some()

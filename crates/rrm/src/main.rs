@@ -41,6 +41,9 @@ enum Command {
     /// Political advertising: check ads against the rules, bulk import.
     #[command(subcommand)]
     Ads(cli::ads::Command),
+    /// Response cases: participants, DISARM options, actions with approval, votes.
+    #[command(subcommand)]
+    Case(cli::cases::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -68,5 +71,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hash(args) => cli::banks::run_hash(args),
         Command::Match(args) => cli::banks::run_match(args),
         Command::Ads(cmd) => cli::ads::run(&settings, cmd),
+        Command::Case(cmd) => cli::cases::run(&settings, cmd),
     }
 }

@@ -45,6 +45,16 @@ pub fn services(
     })
 }
 
+/// The response case service over the data directory's store (for `rrm case`), with the
+/// countermeasure galaxy at `galaxy` when given.
+pub fn cases(settings: &Settings, galaxy: Option<&Path>) -> anyhow::Result<cases::Cases> {
+    let (hub, store) = open(settings, None)?;
+    Ok(match galaxy {
+        Some(path) => cases::Cases::new(hub, store, read_galaxy(path)?),
+        None => cases::Cases::without_galaxy(hub, store),
+    })
+}
+
 /// The MISP countermeasure galaxy file itself: `path`, or the
 /// `misp-galaxy-disarm-countermeasures.json` inside the directory `path`.
 pub fn galaxy_file(path: &Path) -> std::path::PathBuf {
