@@ -35,6 +35,18 @@ POSITIVE_400 = {
     "hashImage": "image content",
     "match": "image content and hash syntax",
     "uploadDataset": "post file content",
+    # Response cases: organisations, objects, countermeasures and collections are looked up,
+    # due times and deadlines must lie in the future, a quorum may not exceed the case's
+    # organisations, a reopen reason may not be blank, and the list cursor is opaque.
+    "listCases": "opaque cursor",
+    "createCase": "registered organisations and visible objects",
+    "reopenCase": "a reason that is not blank",
+    "addCaseParticipant": "a registered organisation",
+    "removeCaseParticipant": "an organisation taking part",
+    "addCaseObject": "a visible object",
+    "draftCaseAction": "registered organisations, countermeasure, a future due time",
+    "openCaseVote": "quorum within the electorate, a future deadline",
+    "publishCase": "a collection the caller may write",
 }
 
 

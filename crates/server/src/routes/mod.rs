@@ -5,7 +5,8 @@
 //! - `banks`: hash banks;
 //! - `ads`: the ad registry, with its public archive under `/public/` in `ads::public`
 //!   (a domain's sub-area is a submodule of the domain's file);
-//! - `detect`: coordination detection.
+//! - `detect`: coordination detection;
+//! - `cases`: response cases, their actions and votes.
 
 pub(crate) mod accounts;
 pub(crate) mod ads;
