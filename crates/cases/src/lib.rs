@@ -52,10 +52,7 @@ pub struct Cases {
 impl std::fmt::Debug for Cases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cases")
-            .field(
-                "counters",
-                &self.galaxy.as_ref().map(|g| g.counters.len()),
-            )
+            .field("counters", &self.galaxy.as_ref().map(|g| g.counters.len()))
             .finish_non_exhaustive()
     }
 }
@@ -1136,7 +1133,10 @@ impl Cases {
         what: &str,
         objects: &[(i64, serde_json::Value)],
     ) -> Result<(), HubError> {
-        for outcome in self.hub.publish_generated(p, collection_id, what, objects)? {
+        for outcome in self
+            .hub
+            .publish_generated(p, collection_id, what, objects)?
+        {
             outcome.map_err(|e| HubError::Conflict(format!("{what} was refused: {e}")))?;
         }
         Ok(())

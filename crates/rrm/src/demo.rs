@@ -440,7 +440,12 @@ fn seed_case(services: &server::Services) -> anyhow::Result<()> {
             json!({"name": name, "external_references": [{"source_name": "DISARM", "external_id": tid}]}),
         ));
         objects.push(with(
-            common("relationship", &format!("mirror-lake-uses-{tid}"), "gov-ca", stix::Tlp::Amber),
+            common(
+                "relationship",
+                &format!("mirror-lake-uses-{tid}"),
+                "gov-ca",
+                stix::Tlp::Amber,
+            ),
             json!({"relationship_type": "uses", "source_ref": campaign, "target_ref": ap}),
         ));
     }
@@ -483,8 +488,18 @@ fn seed_case(services: &server::Services) -> anyhow::Result<()> {
             due: Some(hub::now_secs() + 14 * 24 * 3600),
         },
     )?;
-    cases.step_action(&analyst, &case.id, &action.id, response::action::ActionStep::Propose)?;
-    cases.step_action(&admin, &case.id, &action.id, response::action::ActionStep::Approve)?;
+    cases.step_action(
+        &analyst,
+        &case.id,
+        &action.id,
+        response::action::ActionStep::Propose,
+    )?;
+    cases.step_action(
+        &admin,
+        &case.id,
+        &action.id,
+        response::action::ActionStep::Approve,
+    )?;
     cases.open_proposal(
         &analyst,
         &case.id,

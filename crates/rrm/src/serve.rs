@@ -84,12 +84,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .statements_collection
         .clone()
         .or_else(|| args.demo.then(|| DEMO_STATEMENTS.to_string()));
-    let services = open::services(
-        settings,
-        default_tlp,
-        galaxy.as_deref(),
-        statements.clone(),
-    )?;
+    let services = open::services(settings, default_tlp, galaxy.as_deref(), statements.clone())?;
     if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
     }

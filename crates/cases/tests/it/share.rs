@@ -36,7 +36,8 @@ fn a_published_case_is_an_incident_with_tasks_and_refusals_store_nothing() {
         Err(HubError::Forbidden(_))
     ));
     assert!(matches!(
-        w.cases.publish_case(&w.ca_reader, &id, "g7", stix::Tlp::Green),
+        w.cases
+            .publish_case(&w.ca_reader, &id, "g7", stix::Tlp::Green),
         Err(HubError::Forbidden(_))
     ));
     let e = w
@@ -56,8 +57,14 @@ fn a_published_case_is_an_incident_with_tasks_and_refusals_store_nothing() {
     assert_eq!(out.incident, share::incident_id(&id));
     assert_eq!(out.tasks, vec![share::task_id(&a.id)]);
     let objs = read_all(&w.t.hub, &w.jp, &w.shared, &ObjectFilter::default());
-    let incident = objs.iter().find(|o| o["id"] == out.incident.as_str()).unwrap();
-    let task = objs.iter().find(|o| o["id"] == out.tasks[0].as_str()).unwrap();
+    let incident = objs
+        .iter()
+        .find(|o| o["id"] == out.incident.as_str())
+        .unwrap();
+    let task = objs
+        .iter()
+        .find(|o| o["id"] == out.tasks[0].as_str())
+        .unwrap();
     for o in [incident, task] {
         assert!(stix::check_object(o).is_ok(), "{o}");
         assert_eq!(o["object_marking_refs"][0], stix::Tlp::Green.marking_id());
@@ -78,19 +85,27 @@ fn a_published_case_is_an_incident_with_tasks_and_refusals_store_nothing() {
         .publish_case(&w.ca, &id, "g7", stix::Tlp::Green)
         .unwrap();
     let objs = read_all(&w.t.hub, &w.jp, &w.shared, &ObjectFilter::default());
-    let task = objs.iter().find(|o| o["id"] == out.tasks[0].as_str()).unwrap();
+    let task = objs
+        .iter()
+        .find(|o| o["id"] == out.tasks[0].as_str())
+        .unwrap();
     assert_eq!(task["outcome"], "ongoing");
 }
 
 #[test]
 fn an_adopted_statement_is_published_as_a_clear_note() {
     let mut w = world();
-    let statements = w
-        .t
-        .hub
-        .add_collection(Actor::Operator, "statements", "Statements", "", Some(stix::Tlp::Clear))
-        .unwrap()
-        .id;
+    let statements =
+        w.t.hub
+            .add_collection(
+                Actor::Operator,
+                "statements",
+                "Statements",
+                "",
+                Some(stix::Tlp::Clear),
+            )
+            .unwrap()
+            .id;
     w.t.hub
         .grant(Actor::Operator, "gov-xx", "statements", test_support::RO)
         .unwrap();

@@ -320,7 +320,10 @@ fn action(settings: &crate::config::Settings, cmd: ActionCommand) -> anyhow::Res
     };
     let (cases, p) = open_as(settings, &s.who)?;
     let a = cases.step_action(&p, &s.case, &s.action, step)?;
-    println!("action {} is {} (task outcome {})", a.id, a.status, a.outcome);
+    println!(
+        "action {} is {} (task outcome {})",
+        a.id, a.status, a.outcome
+    );
     Ok(())
 }
 

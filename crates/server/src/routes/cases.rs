@@ -55,12 +55,18 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/actions",
             post(draft_action).get(list_actions),
         )
-        .route("/api/v1/cases/{id}/actions/{action}/{step}", post(step_action))
+        .route(
+            "/api/v1/cases/{id}/actions/{action}/{step}",
+            post(step_action),
+        )
         .route("/api/v1/cases/{id}/votes", post(open_vote).get(list_votes))
         .route("/api/v1/cases/{id}/votes/{vote}", get(show_vote))
         .route("/api/v1/cases/{id}/votes/{vote}/ballots", post(cast))
         .route("/api/v1/cases/{id}/votes/{vote}/close", post(close_vote))
-        .route("/api/v1/cases/{id}/votes/{vote}/publish", post(publish_vote))
+        .route(
+            "/api/v1/cases/{id}/votes/{vote}/publish",
+            post(publish_vote),
+        )
 }
 
 /// An RFC 3339 time of `field` as seconds since the epoch.
@@ -125,7 +131,8 @@ async fn list(
     Principal(p): Principal,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let pairs = query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
+    let pairs =
+        query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
     let mut role = "all".to_string();
     let mut limit = 100usize;
     let mut next = None;
@@ -585,8 +592,13 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         }},
         "CaseVoteList": {"type": "object", "required": ["votes"], "properties": {"votes": {"type": "array", "items": {"$ref": "#/components/schemas/CaseVote"}}}}
     });
-    let step = |op: &str, summary: &str, params: Vec<Value>, with_body: Option<&str>, statuses: &[(&str, Value)]| {
-        let mut o = json!({"operationId": op, "summary": summary, "parameters": params, "responses": {}});
+    let step = |op: &str,
+                summary: &str,
+                params: Vec<Value>,
+                with_body: Option<&str>,
+                statuses: &[(&str, Value)]| {
+        let mut o =
+            json!({"operationId": op, "summary": summary, "parameters": params, "responses": {}});
         if let Some(b) = with_body {
             o["requestBody"] = body(b);
         }

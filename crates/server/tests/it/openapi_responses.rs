@@ -1577,8 +1577,14 @@ async fn case_probes(c: &mut Checker, app: &Router) {
     c.probe(app, M::POST, "/api/v1/cases", Some("ana"), j(bad_object))
         .await;
     for q in ["", "?role=mine&limit=1", "?role=zz", "?next=junk"] {
-        c.probe(app, M::GET, &format!("/api/v1/cases{q}"), Some("ana"), P::None)
-            .await;
+        c.probe(
+            app,
+            M::GET,
+            &format!("/api/v1/cases{q}"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
     }
     let case = format!("/api/v1/cases/{id}");
     c.probe(app, M::GET, &case, Some("olaf"), P::None).await;
@@ -1590,29 +1596,56 @@ async fn case_probes(c: &mut Checker, app: &Router) {
     c.probe(app, M::POST, &format!("{case}/open"), Some("ana"), P::None)
         .await;
     let parts = format!("{case}/participants");
-    for (who, org) in [("ana", "plat"), ("ana", "plat"), ("ana", "nope"), ("olaf", "plat")] {
+    for (who, org) in [
+        ("ana", "plat"),
+        ("ana", "plat"),
+        ("ana", "nope"),
+        ("olaf", "plat"),
+    ] {
         c.probe(app, M::POST, &parts, Some(who), j(json!({"org": org})))
             .await;
     }
     for (who, org) in [("olaf", "plat"), ("ana", "plat"), ("ana", "plat")] {
-        c.probe(app, M::DELETE, &format!("{parts}/{org}"), Some(who), P::None)
-            .await;
+        c.probe(
+            app,
+            M::DELETE,
+            &format!("{parts}/{org}"),
+            Some(who),
+            P::None,
+        )
+        .await;
     }
     let objects = format!("{case}/objects");
-    let unknown = json!({"collection": "threats", "id": "indicator--00000000-0000-4000-8000-000000000000"});
+    let unknown =
+        json!({"collection": "threats", "id": "indicator--00000000-0000-4000-8000-000000000000"});
     c.probe(app, M::POST, &objects, Some("ana"), j(unknown.clone()))
         .await;
     c.probe(app, M::POST, &objects, Some("rita"), j(unknown.clone()))
         .await;
     let listed = c
-        .probe(app, M::GET, "/api/v1/collections/threats/objects", Some("ana"), P::None)
+        .probe(
+            app,
+            M::GET,
+            "/api/v1/collections/threats/objects",
+            Some("ana"),
+            P::None,
+        )
         .await;
-    let first = listed.json()["objects"][0]["id"].as_str().unwrap().to_string();
+    let first = listed.json()["objects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let known = json!({"collection": "threats", "id": first});
     c.probe(app, M::POST, &objects, Some("ana"), j(known.clone()))
         .await;
-    c.probe(app, M::GET, &format!("{case}/options"), Some("ana"), P::None)
-        .await;
+    c.probe(
+        app,
+        M::GET,
+        &format!("{case}/options"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
     let actions = format!("{case}/actions");
     let action = json!({"title": "Label the accounts", "performing_org": "gov", "due": "2999-01-01T00:00:00Z"});
     let r = c
@@ -1636,13 +1669,31 @@ async fn case_probes(c: &mut Checker, app: &Router) {
     }
     let votes = format!("{case}/votes");
     let r = c
-        .probe(app, M::POST, &votes, Some("ana"), j(json!({"text": "We condemn it.", "rule": "quorum:2"})))
+        .probe(
+            app,
+            M::POST,
+            &votes,
+            Some("ana"),
+            j(json!({"text": "We condemn it.", "rule": "quorum:2"})),
+        )
         .await;
     let vid = r.json()["id"].as_str().unwrap().to_string();
-    c.probe(app, M::POST, &votes, Some("ana"), j(json!({"text": "x", "rule": "quorum:9"})))
-        .await;
-    c.probe(app, M::POST, &votes, Some("olaf"), j(json!({"text": "x", "rule": "consensus"})))
-        .await;
+    c.probe(
+        app,
+        M::POST,
+        &votes,
+        Some("ana"),
+        j(json!({"text": "x", "rule": "quorum:9"})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &votes,
+        Some("olaf"),
+        j(json!({"text": "x", "rule": "consensus"})),
+    )
+    .await;
     c.probe(app, M::GET, &votes, Some("olaf"), P::None).await;
     let vote = format!("{votes}/{vid}");
     c.probe(app, M::GET, &vote, Some("olaf"), P::None).await;
@@ -1658,18 +1709,48 @@ async fn case_probes(c: &mut Checker, app: &Router) {
     }
     c.probe(app, M::POST, &format!("{vote}/close"), Some("ana"), P::None)
         .await;
-    c.probe(app, M::POST, &format!("{vote}/publish"), Some("ana"), P::None)
-        .await;
-    c.probe(app, M::POST, &ballots, Some("olaf"), j(json!({"ballot": "endorse"})))
-        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &ballots,
+        Some("olaf"),
+        j(json!({"ballot": "endorse"})),
+    )
+    .await;
     c.probe(app, M::POST, &format!("{vote}/close"), Some("ana"), P::None)
         .await;
-    c.probe(app, M::POST, &format!("{vote}/publish"), Some("olaf"), P::None)
-        .await;
-    c.probe(app, M::POST, &format!("{vote}/publish"), Some("ana"), P::None)
-        .await;
-    c.probe(app, M::POST, &format!("{vote}/publish"), Some("ana"), P::None)
-        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
     let publish = format!("{case}/publish");
     for (who, b) in [
         ("ana", json!({"collection": "threats", "tlp": "GREEN"})),
@@ -1680,37 +1761,83 @@ async fn case_probes(c: &mut Checker, app: &Router) {
         c.probe(app, M::POST, &publish, Some(who), j(b)).await;
     }
     // Closed: every change is a conflict; reopening needs a reason.
-    c.probe(app, M::POST, &format!("{case}/close"), Some("olaf"), P::None)
-        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{case}/close"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
     c.probe(app, M::POST, &format!("{case}/close"), Some("ana"), P::None)
         .await;
     c.probe(app, M::POST, &format!("{case}/close"), Some("ana"), P::None)
         .await;
     c.probe(app, M::POST, &parts, Some("ana"), j(json!({"org": "plat"})))
         .await;
-    c.probe(app, M::DELETE, &format!("{parts}/other"), Some("ana"), P::None)
-        .await;
+    c.probe(
+        app,
+        M::DELETE,
+        &format!("{parts}/other"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
     c.probe(app, M::POST, &objects, Some("ana"), j(known)).await;
-    c.probe(app, M::POST, &actions, Some("ana"), j(action)).await;
+    c.probe(app, M::POST, &actions, Some("ana"), j(action))
+        .await;
     c.probe(app, M::POST, &step("done"), Some("adam"), P::None)
         .await;
-    c.probe(app, M::POST, &votes, Some("ana"), j(json!({"text": "x", "rule": "consensus"})))
-        .await;
+    c.probe(
+        app,
+        M::POST,
+        &votes,
+        Some("ana"),
+        j(json!({"text": "x", "rule": "consensus"})),
+    )
+    .await;
     let reopen = format!("{case}/reopen");
-    c.probe(app, M::POST, &reopen, Some("ana"), j(json!({"reason": " "})))
-        .await;
-    c.probe(app, M::POST, &reopen, Some("olaf"), j(json!({"reason": "more"})))
-        .await;
-    c.probe(app, M::POST, &reopen, Some("ana"), j(json!({"reason": "more"})))
-        .await;
-    c.probe(app, M::POST, &reopen, Some("ana"), j(json!({"reason": "more"})))
-        .await;
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("ana"),
+        j(json!({"reason": " "})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("olaf"),
+        j(json!({"reason": "more"})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("ana"),
+        j(json!({"reason": "more"})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("ana"),
+        j(json!({"reason": "more"})),
+    )
+    .await;
     // To an organisation outside the case, the case does not exist.
     let outside = [
         (parts.clone(), json!({"org": "plat"})),
         (objects.clone(), unknown.clone()),
         (reopen.clone(), json!({"reason": "r"})),
-        (actions.clone(), json!({"title": "t", "performing_org": "plat"})),
+        (
+            actions.clone(),
+            json!({"title": "t", "performing_org": "plat"}),
+        ),
         (votes.clone(), json!({"text": "t", "rule": "consensus"})),
         (ballots.clone(), json!({"ballot": "endorse"})),
     ];
@@ -1721,18 +1848,42 @@ async fn case_probes(c: &mut Checker, app: &Router) {
         .await;
     // A pending vote: closing it is refused to the caller by the rule (the tally).
     let r = c
-        .probe(app, M::POST, &votes, Some("ana"), j(json!({"text": "y", "rule": "consensus"})))
+        .probe(
+            app,
+            M::POST,
+            &votes,
+            Some("ana"),
+            j(json!({"text": "y", "rule": "consensus"})),
+        )
         .await;
     let pending = r.json()["id"].as_str().unwrap().to_string();
-    c.probe(app, M::POST, &format!("{votes}/{pending}/close"), Some("ana"), P::None)
-        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{votes}/{pending}/close"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
     // With a galaxy the options answer 200.
     let g = common::env_with_galaxy();
     user(&g, "gov", "ana", Role::Analyst);
     let r = c
-        .probe(&g.app, M::POST, "/api/v1/cases", Some("ana"), j(json!({"title": "t"})))
+        .probe(
+            &g.app,
+            M::POST,
+            "/api/v1/cases",
+            Some("ana"),
+            j(json!({"title": "t"})),
+        )
         .await;
     let gid = r.json()["id"].as_str().unwrap().to_string();
-    c.probe(&g.app, M::GET, &format!("/api/v1/cases/{gid}/options"), Some("ana"), P::None)
-        .await;
+    c.probe(
+        &g.app,
+        M::GET,
+        &format!("/api/v1/cases/{gid}/options"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
 }
