@@ -1165,7 +1165,7 @@ impl Cases {
             counts: [view.endorse, view.abstain, view.object, view.electorate],
             owner_identity: &owner,
             created_micros: pr.created.saturating_mul(1_000_000),
-            modified_micros: hub::now_micros(),
+            modified_micros: hub::now_micros().max(self.now().saturating_mul(1_000_000)),
         });
         self.store_generated(
             p,
@@ -1213,7 +1213,16 @@ impl Cases {
             participants.push(self.identity_of(x.org_id)?);
         }
         let marking = tlp.marking_id();
-        let modified = hub::now_micros();
+        // Never before the records' own times (the service's clock may run ahead).
+        let latest = self
+            .store
+            .list_actions(case_id)?
+            .iter()
+            .map(|a| a.updated)
+            .chain([l.record.updated])
+            .max()
+            .unwrap_or(l.record.updated);
+        let modified = hub::now_micros().max(latest.saturating_mul(1_000_000));
         let incident = share::incident(&share::IncidentFacts {
             case_id: &l.record.id,
             title: &l.record.title,

@@ -77,7 +77,9 @@ fn a_published_case_is_an_incident_with_tasks_and_refusals_store_nothing() {
         task["extensions"][stix::CASES_EXTENSION_ID]["action_status"],
         "proposed"
     );
-    // Publishing again gives new versions: the task follows the action.
+    // Publishing again gives new versions: the task follows the action, even when the
+    // service's clock runs ahead of the system clock.
+    w.advance(30 * 86_400);
     w.cases
         .step_action(&w.ca2, &id, &a.id, ActionStep::Approve)
         .unwrap();
@@ -127,6 +129,7 @@ fn an_adopted_statement_is_published_as_a_clear_note() {
     // Not adopted yet: nothing is published.
     assert!(w.cases.publish_proposal(&w.ca, &id, &v.id).is_err());
     assert!(read_all(&w.t.hub, &w.xx, &statements, &ObjectFilter::default()).is_empty());
+    w.advance(30 * 86_400);
     w.cases.vote(&w.jp, &id, &v.id, Ballot::Endorse).unwrap();
     let done = w.cases.publish_proposal(&w.ca, &id, &v.id).unwrap();
     assert_eq!(done.status.as_str(), "published");
