@@ -355,3 +355,29 @@ def test_cli_case_commands(new_hub, shared_dir, tmp_path):
     assert [a["status"] for a in shown["actions"]] == ["approved"]
     assert [v["status"] for v in shown["votes"]] == ["adopted"]
     assert h.cli("case", "show", cid, "--as", "xx-ana", check=False).returncode == 1
+
+
+def test_case_list_pages_with_a_bound_cursor(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    made = []
+    for i in range(3):
+        r = api(h, "POST", "/cases", "ca-ana", json={"title": f"C{i}", "participants": ["gov-fr"]})
+        made.append(r.json()["id"])
+    r = api(h, "POST", "/cases", "fr-ana", json={"title": "French case"})
+    french = r.json()["id"]
+    seen, params = [], {"limit": 1, "role": "participating"}
+    while True:
+        page = api(h, "GET", "/cases", "fr-ana", params=params).json()
+        seen += [c["id"] for c in page["cases"]]
+        if not page["more"]:
+            assert page["next"] is None
+            break
+        params = {"limit": 1, "role": "participating", "next": page["next"]}
+    assert seen == made
+    assert [c["id"] for c in api(h, "GET", "/cases?role=mine", "fr-ana").json()["cases"]] == [french]
+    cursor = api(h, "GET", "/cases", "fr-ana", params={"limit": 1, "role": "participating"}).json()["next"]
+    # The cursor is bound to its user and its role filter.
+    error(api(h, "GET", "/cases", "jp-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "mine", "next": cursor}), 400, "bad_cursor")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "everyone"}), 400, "invalid_input", "role")
+    error(api(h, "GET", "/cases", "fr-ana", params={"limit": 0}), 400, "invalid_input", "limit")
