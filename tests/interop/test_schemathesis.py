@@ -47,6 +47,18 @@ POSITIVE_400 = {
     # local@domain address: checked by the server, not expressible as a usable schema.
     "createWebhook": "URL syntax",
     "createEmailContact": "address syntax",
+    # Response cases: organisations, objects, countermeasures and collections are looked up,
+    # due times and deadlines must lie in the future, a quorum may not exceed the case's
+    # organisations, a reopen reason may not be blank, and the list cursor is opaque.
+    "listCases": "opaque cursor",
+    "createCase": "registered organisations and visible objects",
+    "reopenCase": "a reason that is not blank",
+    "addCaseParticipant": "a registered organisation",
+    "removeCaseParticipant": "an organisation taking part",
+    "addCaseObject": "a visible object",
+    "draftCaseAction": "registered organisations, countermeasure, a future due time",
+    "openCaseVote": "quorum within the electorate, a future deadline",
+    "publishCase": "a collection the caller may write",
 }
 
 # Operations not fuzzed, and why. A ping makes the hub POST to the webhook's URL, and a URL the

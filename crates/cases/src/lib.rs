@@ -15,6 +15,7 @@
 //! `Invalid` naming the field.
 
 mod options;
+pub mod share;
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -42,15 +43,16 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct Cases {
     hub: Hub,
     store: Arc<dyn CaseStore>,
-    galaxy: Arc<CounterGalaxy>,
+    galaxy: Option<Arc<CounterGalaxy>>,
     map: Arc<CounterMap>,
     clock: Clock,
+    statements: Option<String>,
 }
 
 impl std::fmt::Debug for Cases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cases")
-            .field("counters", &self.galaxy.counters.len())
+            .field("counters", &self.galaxy.as_ref().map(|g| g.counters.len()))
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +190,19 @@ pub struct NewProposal {
     pub deadline: Option<i64>,
 }
 
+/// What publishing a case stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedCase {
+    /// The collection's UUID.
+    pub collection: String,
+    /// The incident's STIX id.
+    pub incident: String,
+    /// The tasks' STIX ids, one per action.
+    pub tasks: Vec<String>,
+    /// The TLP level they are marked with.
+    pub tlp: String,
+}
+
 /// One organisation's vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VoteView {
@@ -304,12 +319,50 @@ impl Cases {
     /// built-in technique map, reading the system clock.
     pub fn new(hub: Hub, store: Arc<dyn CaseStore>, galaxy: CounterGalaxy) -> Cases {
         Cases {
+            galaxy: Some(Arc::new(galaxy)),
+            ..Cases::without_galaxy(hub, store)
+        }
+    }
+
+    /// The service without a countermeasure galaxy: everything works except the response
+    /// options and actions that name a countermeasure.
+    pub fn without_galaxy(hub: Hub, store: Arc<dyn CaseStore>) -> Cases {
+        Cases {
             hub,
             store,
-            galaxy: Arc::new(galaxy),
+            galaxy: None,
             map: Arc::new(CounterMap::builtin()),
             clock: Arc::new(hub::now_secs),
+            statements: None,
         }
+    }
+
+    /// The same service placing published joint statements in `collection` (UUID or slug),
+    /// the operator's choice.
+    pub fn with_statements(mut self, collection: Option<String>) -> Cases {
+        self.statements = collection;
+        self
+    }
+
+    /// Whether the operator chose a collection for joint statements.
+    pub fn has_statements(&self) -> bool {
+        self.statements.is_some()
+    }
+
+    /// The hub the service runs on.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Whether a countermeasure galaxy was given.
+    pub fn has_galaxy(&self) -> bool {
+        self.galaxy.is_some()
+    }
+
+    fn galaxy(&self) -> Result<&CounterGalaxy, HubError> {
+        self.galaxy
+            .as_deref()
+            .ok_or_else(|| HubError::broken("no DISARM countermeasure galaxy is configured"))
     }
 
     /// The same service reading `clock` instead (for tests and the demo).
@@ -620,7 +673,7 @@ impl Cases {
         let techniques = options::case_techniques(&self.hub, p, &self.store.case_objects(id)?)?;
         let asked: Vec<&str> = techniques.iter().map(String::as_str).collect();
         Ok(
-            response::counters::options_for(&asked, &self.galaxy, &self.map)
+            response::counters::options_for(&asked, self.galaxy()?, &self.map)
                 .into_iter()
                 .map(|o| OptionView {
                     counter_id: o.counter_id,
@@ -659,7 +712,13 @@ impl Cases {
             None => None,
         };
         if let Some(c) = &a.counter_id {
-            if self.galaxy.get(c).is_none() {
+            let Some(galaxy) = self.galaxy.as_deref() else {
+                return Err(HubError::invalid(
+                    "counter_id",
+                    "no DISARM countermeasure galaxy is configured on this instance",
+                ));
+            };
+            if galaxy.get(c).is_none() {
                 return Err(HubError::invalid(
                     "counter_id",
                     format!("no DISARM countermeasure '{c}'"),
@@ -1047,6 +1106,9 @@ impl Cases {
         let ctx = self.tally_of(&l, &pr, now)?.context(p.org.id);
         let action = ProposalAction::Publish;
         let acc = vote::decide(status, action, &l.actor, &ctx).map_err(|r| refusal(r, &action))?;
+        if let Some(collection) = &self.statements {
+            self.publish_statement(p, &l, &pr, collection)?;
+        }
         if !self
             .store
             .set_proposal_status(id, status.as_str(), acc.to.as_str(), now)?
@@ -1054,6 +1116,158 @@ impl Cases {
             return Err(changed_meanwhile("proposal"));
         }
         self.proposal(p, case_id, id)
+    }
+
+    fn identity_of(&self, org_id: i64) -> Result<String, HubError> {
+        self.hub
+            .org_by_id(org_id)?
+            .map(|o| o.identity_id)
+            .ok_or_else(|| HubError::broken(format!("organisation #{org_id} is gone")))
+    }
+
+    /// Stores generated objects, owned by the case owner; a refused one is a conflict.
+    fn store_generated(
+        &self,
+        p: &Principal,
+        collection_id: &str,
+        what: &str,
+        objects: &[(i64, serde_json::Value)],
+    ) -> Result<(), HubError> {
+        for outcome in self
+            .hub
+            .publish_generated(p, collection_id, what, objects)?
+        {
+            outcome.map_err(|e| HubError::Conflict(format!("{what} was refused: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// The adopted joint statement as a TLP:CLEAR note with its vote result, in the
+    /// operator's statements collection.
+    fn publish_statement(
+        &self,
+        p: &Principal,
+        l: &Loaded,
+        pr: &ProposalRecord,
+        collection: &str,
+    ) -> Result<(), HubError> {
+        let col = self.hub.find_collection(collection)?;
+        let view = self.proposal_view(l, pr, self.now())?;
+        let owner = self.identity_of(l.record.owner_org_id)?;
+        let rule = view.rule.to_string();
+        let note = share::note(&share::NoteFacts {
+            proposal_id: &pr.id,
+            case_id: &l.record.id,
+            text: &pr.text,
+            rule: &rule,
+            status: ProposalStatus::Published.as_str(),
+            outcome: view.outcome.as_str(),
+            counts: [view.endorse, view.abstain, view.object, view.electorate],
+            owner_identity: &owner,
+            created_micros: pr.created.saturating_mul(1_000_000),
+            modified_micros: hub::now_micros().max(self.now().saturating_mul(1_000_000)),
+        });
+        self.store_generated(
+            p,
+            &col.id,
+            "a joint statement",
+            &[(l.record.owner_org_id, note)],
+        )
+    }
+
+    /// Shares the case as STIX in `collection` (one the caller's organisation may write),
+    /// marked `tlp`: its incident and a task per action (owner's analysts and admins). Each
+    /// publication is a new version of the same objects.
+    pub fn publish_case(
+        &self,
+        p: &Principal,
+        case_id: &str,
+        collection: &str,
+        tlp: stix::Tlp,
+    ) -> Result<PublishedCase, HubError> {
+        let l = self.load(p, case_id)?;
+        if l.actor.membership != Membership::Owner || l.actor.role == store::Role::Reader {
+            return Err(HubError::Forbidden(
+                "only an analyst or admin of the owner organisation publishes a case".into(),
+            ));
+        }
+        let (col, access) = match self.hub.collection_for(p, collection) {
+            Ok(x) => x,
+            Err(HubError::NotFound(_)) => {
+                return Err(HubError::invalid(
+                    "collection",
+                    format!("no collection '{collection}' that you may write"),
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        if !access.write {
+            return Err(HubError::invalid(
+                "collection",
+                format!("no collection '{collection}' that you may write"),
+            ));
+        }
+        let owner = self.identity_of(l.record.owner_org_id)?;
+        let mut participants = Vec::new();
+        for x in &l.participants {
+            participants.push(self.identity_of(x.org_id)?);
+        }
+        let marking = tlp.marking_id();
+        // Never before the records' own times (the service's clock may run ahead).
+        let latest = self
+            .store
+            .list_actions(case_id)?
+            .iter()
+            .map(|a| a.updated)
+            .chain([l.record.updated])
+            .max()
+            .unwrap_or(l.record.updated);
+        let modified = hub::now_micros().max(latest.saturating_mul(1_000_000));
+        let incident = share::incident(&share::IncidentFacts {
+            case_id: &l.record.id,
+            title: &l.record.title,
+            description: &l.record.description,
+            status: l.status.as_str(),
+            owner_identity: &owner,
+            participant_identities: participants,
+            created_micros: l.record.created.saturating_mul(1_000_000),
+            modified_micros: modified,
+            marking,
+        });
+        let mut objects = vec![(l.record.owner_org_id, incident)];
+        let mut tasks = Vec::new();
+        for a in self.store.list_actions(case_id)? {
+            let status: ActionStatus = stored("action status", &a.status)?;
+            let performing = self.identity_of(a.performing_org_id)?;
+            let target = a.target_org_id.map(|o| self.identity_of(o)).transpose()?;
+            tasks.push(share::task_id(&a.id));
+            objects.push((
+                l.record.owner_org_id,
+                share::task(&share::TaskFacts {
+                    action_id: &a.id,
+                    case_id: &l.record.id,
+                    title: &a.title,
+                    description: &a.description,
+                    status: status.as_str(),
+                    outcome: status.outcome().as_str(),
+                    counter_id: a.counter_id.as_deref(),
+                    performing_identity: &performing,
+                    target_identity: target.as_deref(),
+                    due_micros: a.due.map(|d| d.saturating_mul(1_000_000)),
+                    created_micros: a.created.saturating_mul(1_000_000),
+                    modified_micros: modified,
+                    owner_identity: &owner,
+                    marking,
+                }),
+            ));
+        }
+        self.store_generated(p, &col.id, "a case incident", &objects)?;
+        Ok(PublishedCase {
+            collection: col.id,
+            incident: share::incident_id(&l.record.id),
+            tasks,
+            tlp: tlp.as_str().to_string(),
+        })
     }
 
     /// A proposal of a case, with its tally.

@@ -227,7 +227,8 @@ pub(crate) fn ensure_directory(store: &Stores, hub_identity: &str) -> Result<Str
     let now = now_micros();
     let hub_obj = stix::identity_object(hub_identity, "rrm hub", "system", &[], now);
     let ext = stix::recipients_extension_definition(hub_identity, now);
-    for obj in [hub_obj, ext] {
+    let cases_ext = stix::cases_extension_definition(hub_identity, now);
+    for obj in [hub_obj, ext, cases_ext] {
         let id = obj.get("id").and_then(|v| v.as_str()).unwrap_or_default();
         if !directory_has(store, &directory.id, id)? {
             let new = directory_object(&directory.id, &obj, 0)?;

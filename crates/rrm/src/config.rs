@@ -269,6 +269,12 @@ serve_settings! {
     smtp_password: Secret = None, env "RRM_SMTP_PASSWORD", value "PASSWORD";
     /// PEM file of root certificates trusted for the SMTP relay besides the Mozilla roots.
     smtp_ca: PathBuf = None, env "RRM_SMTP_CA", value "FILE";
+    /// The MISP galaxies' directory (or the countermeasure galaxy file itself) that case
+    /// options come from; without it they answer 503 not_configured.
+    disarm_galaxy: PathBuf = None, env "RRM_DISARM_GALAXY", value "PATH";
+    /// The collection (UUID or slug) where published joint statements of response cases go,
+    /// as TLP:CLEAR notes.
+    statements_collection: String = None, env "RRM_STATEMENTS_COLLECTION", value "COLLECTION";
 }
 
 /// A secret setting: read like a string, shown as `<redacted>` in `Debug`.

@@ -146,6 +146,7 @@ pub fn seed(services: &server::Services) -> anyhow::Result<bool> {
     submit(hub, "ca-analyst", "public", public_objects())?;
     seed_ads(&services.ads).context("demo ad registry")?;
     seed_alert(services).context("demo alert")?;
+    seed_case(services).context("demo response case")?;
     Ok(true)
 }
 
@@ -469,4 +470,98 @@ pub fn banner(base: &str, metrics: bool) -> String {
          c = s.api_roots[0].collections[0]; print(c.title, len(c.get_objects().get('objects', [])))\"\n",
         users.join("\n")
     )
+}
+
+/// DISARM techniques the demo campaign uses: id, name.
+const DEMO_TECHNIQUES: &[(&str, &str)] = &[
+    ("T0049", "Flood Information Space"),
+    ("T0085", "Develop Text-Based Content"),
+    ("T0023", "Distort Facts"),
+];
+
+/// A response case on Operation Mirror Lake, owned by gov-ca with gov-de taking part: the
+/// campaign `uses` three DISARM techniques (so the case lists suggested counters when the
+/// galaxy is configured), one action proposed by ca-analyst and approved by ca-admin, and an
+/// open vote on a joint statement.
+fn seed_case(services: &server::Services) -> anyhow::Result<()> {
+    let hub = &services.hub;
+    let campaign = id("campaign", "mirror-lake");
+    let mut objects = Vec::new();
+    for (tid, name) in DEMO_TECHNIQUES {
+        let ap = id("attack-pattern", tid);
+        objects.push(with(
+            common("attack-pattern", tid, "gov-ca", stix::Tlp::Green),
+            json!({"name": name, "external_references": [{"source_name": "DISARM", "external_id": tid}]}),
+        ));
+        objects.push(with(
+            common(
+                "relationship",
+                &format!("mirror-lake-uses-{tid}"),
+                "gov-ca",
+                stix::Tlp::Amber,
+            ),
+            json!({"relationship_type": "uses", "source_ref": campaign, "target_ref": ap}),
+        ));
+    }
+    submit(hub, "ca-analyst", "g7-rrm", objects)?;
+    let analyst = hub.principal_for("ca-analyst")?;
+    let admin = hub.principal_for("ca-admin")?;
+    let cases = &services.cases;
+    let case = cases.create_case(
+        &analyst,
+        &cases::NewCase {
+            title: "Operation Mirror Lake: coordinated response".into(),
+            description: "Look-alike news sites amplified ahead of the election; agree on counters with partners.".into(),
+            participants: vec!["gov-de".into()],
+            objects: vec![cases::ObjectRef {
+                collection: "g7-rrm".into(),
+                id: campaign,
+            }],
+        },
+    )?;
+    cases.change_status(&analyst, &case.id, response::case::CaseAction::Open, None)?;
+    // The first suggested counter when the galaxy is configured.
+    let counter = if cases.has_galaxy() {
+        cases
+            .options(&analyst, &case.id)?
+            .into_iter()
+            .next()
+            .map(|o| o.counter_id)
+    } else {
+        None
+    };
+    let action = cases.draft_action(
+        &analyst,
+        &case.id,
+        &cases::NewAction {
+            title: "Ask Chirp to label the amplifying accounts".into(),
+            description: "Share the account list with Chirp's trust and safety team.".into(),
+            counter_id: counter,
+            performing_org: "gov-ca".into(),
+            target_org: Some("chirp".into()),
+            due: Some(hub::now_secs() + 14 * 24 * 3600),
+        },
+    )?;
+    cases.step_action(
+        &analyst,
+        &case.id,
+        &action.id,
+        response::action::ActionStep::Propose,
+    )?;
+    cases.step_action(
+        &admin,
+        &case.id,
+        &action.id,
+        response::action::ActionStep::Approve,
+    )?;
+    cases.open_proposal(
+        &analyst,
+        &case.id,
+        &cases::NewProposal {
+            text: "Canada and Germany call out Operation Mirror Lake as a foreign information manipulation campaign.".into(),
+            rule: response::vote::DecisionRule::Consensus,
+            deadline: None,
+        },
+    )?;
+    Ok(())
 }

@@ -47,6 +47,9 @@ enum Command {
     /// Notifications: send a test notification to an organisation's webhooks and contacts.
     #[command(subcommand)]
     Notify(cli::notify::Command),
+    /// Response cases: participants, DISARM options, actions with approval, votes.
+    #[command(subcommand)]
+    Case(cli::cases::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -76,5 +79,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ads(cmd) => cli::ads::run(&settings, cmd),
         Command::Alert(cmd) => cli::alerts::run(&settings, cmd),
         Command::Notify(cmd) => cli::notify::run(&settings, cmd),
+        Command::Case(cmd) => cli::cases::run(&settings, cmd),
     }
 }

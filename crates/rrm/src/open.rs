@@ -20,14 +20,30 @@ pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Resul
     Ok(open(settings, default_tlp)?.0)
 }
 
+/// What `rrm serve` sets in the services besides the data directory.
+pub struct ServiceOptions<'a> {
+    /// The TLP of objects that carry no marking, if the operator set one.
+    pub default_tlp: Option<stix::Tlp>,
+    /// Notification delivery settings.
+    pub notify: notify::NotifyConfig,
+    /// The DISARM galaxies (a directory or the countermeasure file), if configured.
+    pub galaxy: Option<&'a Path>,
+    /// The collection of published joint statements, if configured.
+    pub statements: Option<String>,
+}
+
 /// The hub and every service over the data directory's store (what `rrm serve` runs).
 pub fn services(
     settings: &Settings,
-    default_tlp: Option<stix::Tlp>,
-    notify: notify::NotifyConfig,
+    options: ServiceOptions<'_>,
 ) -> anyhow::Result<server::Services> {
-    let (hub, store) = open(settings, default_tlp)?;
-    let notify = notify::Notifier::new(store.clone(), notify);
+    let (hub, store) = open(settings, options.default_tlp)?;
+    let notify = notify::Notifier::new(store.clone(), options.notify);
+    let cases = match options.galaxy {
+        Some(path) => cases::Cases::new(hub.clone(), store.clone(), read_galaxy(path)?),
+        None => cases::Cases::without_galaxy(hub.clone(), store.clone()),
+    }
+    .with_statements(options.statements);
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
@@ -39,6 +55,47 @@ pub fn services(
         detect_store: store,
         alerts,
         notify,
+        cases,
+    })
+}
+
+/// The response case service over the data directory's store (for `rrm case`), with the
+/// countermeasure galaxy at `galaxy` when given.
+pub fn cases(settings: &Settings, galaxy: Option<&Path>) -> anyhow::Result<cases::Cases> {
+    let (hub, store) = open(settings, None)?;
+    Ok(match galaxy {
+        Some(path) => cases::Cases::new(hub, store, read_galaxy(path)?),
+        None => cases::Cases::without_galaxy(hub, store),
+    })
+}
+
+/// The MISP countermeasure galaxy file itself: `path`, or the
+/// `misp-galaxy-disarm-countermeasures.json` inside the directory `path`.
+pub fn galaxy_file(path: &Path) -> std::path::PathBuf {
+    if path.is_dir() {
+        path.join(GALAXY_FILE)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// The countermeasure galaxy's file name inside a directory of MISP galaxies.
+pub const GALAXY_FILE: &str = "misp-galaxy-disarm-countermeasures.json";
+
+/// Reads and parses the DISARM countermeasure galaxy named by `--disarm-galaxy`.
+fn read_galaxy(path: &Path) -> anyhow::Result<response::counters::CounterGalaxy> {
+    let file = galaxy_file(path);
+    let text = fs::read_to_string(&file).with_context(|| {
+        format!(
+            "cannot read the DISARM countermeasure galaxy {} (--disarm-galaxy)",
+            file.display()
+        )
+    })?;
+    response::counters::CounterGalaxy::parse(&text).with_context(|| {
+        format!(
+            "invalid DISARM countermeasure galaxy {} (--disarm-galaxy)",
+            file.display()
+        )
     })
 }
 

@@ -10,6 +10,13 @@ use crate::{demo, open};
 
 pub use crate::config::ServeArgs as Args;
 
+/// Where `serve --demo` looks for the MISP galaxies when `--disarm-galaxy` is not given.
+const DEMO_GALAXY: &str = "../shared/data/disarm/";
+
+/// The collection `serve --demo` publishes joint statements to when
+/// `--statements-collection` is not given.
+const DEMO_STATEMENTS: &str = "public";
+
 /// Parses `ADDRESS/ACCOUNT` free failures; `0` means no backoff at all.
 fn parse_free_failures(text: &str) -> anyhow::Result<(u32, u32)> {
     let text = text.trim();
@@ -70,9 +77,39 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     // Built before the async runtime starts: the blocking HTTP client must not live on it.
     let transport = server::transport::NetTransport::new(&transport_config)
         .map_err(|e| anyhow::anyhow!("notifications: {e}"))?;
-    let services = open::services(settings, default_tlp, notify_config)?;
+    let galaxy = v.disarm_galaxy.clone().or_else(|| {
+        // The demo uses the shared data folder's galaxies when they are there.
+        let shared = std::path::PathBuf::from(DEMO_GALAXY);
+        (args.demo && open::galaxy_file(&shared).is_file()).then_some(shared)
+    });
+    if galaxy.is_none() {
+        tracing::warn!(
+            "no {}: case response options answer 503 not_configured",
+            setting("disarm_galaxy")
+        );
+    }
+    // The demo publishes joint statements to its public collection.
+    let statements = v
+        .statements_collection
+        .clone()
+        .or_else(|| args.demo.then(|| DEMO_STATEMENTS.to_string()));
+    let services = open::services(
+        settings,
+        open::ServiceOptions {
+            default_tlp,
+            notify: notify_config,
+            galaxy: galaxy.as_deref(),
+            statements: statements.clone(),
+        },
+    )?;
     if args.demo && demo::seed(&services)? {
         tracing::info!("demo data created");
+    }
+    if let Some(c) = &statements {
+        services
+            .hub
+            .find_collection(c)
+            .with_context(|| format!("{} names no collection", setting("statements_collection")))?;
     }
     let mut auth = server::AuthLimits::default();
     if let Some(n) = v.auth_concurrency {

@@ -46,6 +46,8 @@ pub enum Code {
     TooManyExports,
     /// Every image decode slot is taken; `Retry-After` says when to retry.
     Busy,
+    /// The feature needs a setting this instance was not started with; the message names it.
+    NotConfigured,
     /// An internal failure; the log has the details under the request id.
     Internal,
 }
@@ -72,6 +74,7 @@ impl Code {
         Code::RateLimited,
         Code::TooManyExports,
         Code::Busy,
+        Code::NotConfigured,
         Code::Internal,
     ];
 
@@ -97,6 +100,7 @@ impl Code {
             Code::RateLimited => "rate_limited",
             Code::TooManyExports => "too_many_exports",
             Code::Busy => "busy",
+            Code::NotConfigured => "not_configured",
             Code::Internal => "internal",
         }
     }
@@ -119,7 +123,7 @@ impl Code {
             Code::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Code::UnprocessableEnvelope => StatusCode::UNPROCESSABLE_ENTITY,
             Code::RateLimited | Code::TooManyExports => StatusCode::TOO_MANY_REQUESTS,
-            Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Busy | Code::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -156,6 +156,8 @@ pub struct Services {
     /// Notifications: webhooks, e-mail contacts and the outbox (its delivery workers are
     /// started by the binary, with the network transports of [`transport`]).
     pub notify: notify::Notifier,
+    /// Response cases.
+    pub cases: cases::Cases,
 }
 
 impl std::fmt::Debug for Services {
@@ -181,6 +183,7 @@ pub struct AppState {
     work: hub::work::Workers,
     alerts: alerts::Alerts,
     notify: notify::Notifier,
+    cases: cases::Cases,
 }
 
 impl AppState {
@@ -194,6 +197,7 @@ impl AppState {
             detect_store,
             alerts,
             notify,
+            cases,
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect)
             .notifying(notify.clone());
@@ -209,12 +213,18 @@ impl AppState {
             detections,
             alerts,
             notify,
+            cases,
         }
     }
 
     /// The alerts service (where a notifier of alert changes is set).
     pub fn alerts(&self) -> &alerts::Alerts {
         &self.alerts
+    }
+
+    /// The response case service.
+    pub fn cases(&self) -> &cases::Cases {
+        &self.cases
     }
 
     /// The detection service (its jobs are stopped with [`detect::Detections::close`]
@@ -260,6 +270,9 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::ads::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::cases::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(
             routes::detect::routes(&state)

@@ -335,6 +335,7 @@ pub fn document() -> Value {
     crate::routes::detect::merge_openapi(&mut doc);
     crate::routes::alerts::merge_openapi(&mut doc);
     crate::routes::notify::merge_openapi(&mut doc);
+    crate::routes::cases::merge_openapi(&mut doc);
     crate::accounts_openapi::merge(&mut doc);
     complete_statuses(&mut doc);
     doc

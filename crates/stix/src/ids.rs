@@ -85,6 +85,36 @@ pub fn recipients_extension_definition(created_by_ref: &str, created_micros: i64
     })
 }
 
+/// The id of the extension-definition of rrm's response-case properties (case status, a
+/// vote's rule and tally, an action's lifecycle status), carried on shared incidents, tasks
+/// and notes as a property extension.
+pub const CASES_EXTENSION_ID: &str = "extension-definition--2bbf4f8c-5625-4d19-9a52-86c1969a7b04";
+
+/// The `extension-definition` object of rrm's response-case property extension.
+pub fn cases_extension_definition(created_by_ref: &str, created_micros: i64) -> Value {
+    let ts = format_timestamp(created_micros);
+    json!({
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": CASES_EXTENSION_ID,
+        "created_by_ref": created_by_ref,
+        "created": ts,
+        "modified": ts,
+        "name": "rrm response cases",
+        "description": "rrm's own properties of coordinated response: on an incident (a response \
+            case) case_id, case_status (new, open, closed), owner_ref and participant_refs \
+            (identities); on a task (a response action) case_ref, action_status (draft, \
+            proposed, approved, done, failed, withdrawn), counter_id (a DISARM countermeasure), \
+            performing_org_ref, target_org_ref and due; on a note (a joint statement) case_ref, \
+            decision_rule (consensus or quorum:N), vote_status, vote_outcome, endorse, abstain, \
+            object and electorate.",
+        "schema": "A property extension; every property is optional. Identities are rrm \
+            organisation identity ids, times RFC 3339 UTC, counts non-negative integers.",
+        "version": "1.0.0",
+        "extension_types": ["property-extension"],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,4 +6,5 @@ mod common;
 mod lifecycle;
 mod options;
 mod prop;
+mod share;
 mod votes;

@@ -330,7 +330,8 @@ fn directory_holds_identities_and_the_extension_definition() {
     assert!(got.contains(&stix::org_identity_id("ngo-z")));
     assert!(got.contains(&hub.hub_identity_id().to_string()));
     assert!(got.contains(&stix::RECIPIENTS_EXTENSION_ID.to_string()));
-    assert_eq!(objs.len(), 4);
+    assert!(got.contains(&stix::CASES_EXTENSION_ID.to_string()));
+    assert_eq!(objs.len(), 5);
     for o in &objs {
         assert!(stix::check_object(o).is_ok(), "{o}");
     }
@@ -340,7 +341,7 @@ fn directory_holds_identities_and_the_extension_definition() {
     let store = std::sync::Arc::new(store_sqlite::SqliteStore::open(&path).unwrap());
     let hub2 = hub::Hub::new(store.clone(), hub::HubConfig::new([1; 32])).unwrap();
     assert_eq!(hub2.directory_id(), hub.directory_id());
-    assert_eq!(store.count_objects(hub2.directory_id()).unwrap(), 4);
+    assert_eq!(store.count_objects(hub2.directory_id()).unwrap(), 5);
     // An organisation whose identity never reached the directory is repaired on start.
     let id = stix::org_identity_id("half-made");
     let identity = stix::identity_object(&id, "Half made", "organization", &[], 0);
@@ -360,7 +361,7 @@ fn directory_holds_identities_and_the_extension_definition() {
     let hub3 = hub::Hub::new(std::sync::Arc::new(store), hub::HubConfig::new([1; 32])).unwrap();
     let objs = read_all(&hub3, &p, hub3.directory_id(), &ObjectFilter::default());
     assert!(ids(&objs).contains(&id));
-    assert_eq!(objs.len(), 5);
+    assert_eq!(objs.len(), 6);
 }
 
 #[test]

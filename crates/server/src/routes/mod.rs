@@ -8,11 +8,13 @@
 //! - `detect`: coordination detection;
 //! - `alerts`: alerts between partners and groups of organisations.
 //! - `notify`: notifications (webhooks, e-mail contacts, deliveries).
+//! - `cases`: response cases, their actions and votes.
 
 pub(crate) mod accounts;
 pub(crate) mod ads;
 pub(crate) mod alerts;
 pub(crate) mod banks;
+pub(crate) mod cases;
 pub(crate) mod detect;
 pub(crate) mod notify;
 pub(crate) mod objects;

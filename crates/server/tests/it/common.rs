@@ -34,6 +34,26 @@ pub fn env() -> Env {
     env_with(ServerConfig::default())
 }
 
+/// `env()` whose case service has the shared data folder's DISARM countermeasure galaxy.
+pub fn env_with_galaxy() -> Env {
+    let mut e = env();
+    let path = test_data::shared("data/disarm/misp-galaxy-disarm-countermeasures.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    let galaxy = response::counters::CounterGalaxy::parse(&text).expect("galaxy");
+    let services = Services {
+        hub: e.hub.clone(),
+        banks: banks::Banks::new(e.hub.clone(), e.store.clone()).expect("banks"),
+        ads: ads::Ads::new(e.hub.clone(), e.store.clone()),
+        detect_store: e.store.clone(),
+        alerts: alerts::Alerts::new(e.hub.clone(), e.store.clone()),
+        notify: notify::Notifier::new(e.store.clone(), notify::NotifyConfig::default()),
+        cases: cases::Cases::new(e.hub.clone(), e.store.clone(), galaxy),
+    };
+    e.state = AppState::new(services, ServerConfig::default());
+    e.app = server::router(e.state.clone());
+    e
+}
+
 pub fn env_with(config: ServerConfig) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(SqliteStore::open(&dir.path().join("rrm.db")).expect("open store"));
@@ -45,6 +65,7 @@ pub fn env_with(config: ServerConfig) -> Env {
         detect_store: store.clone(),
         alerts: alerts::Alerts::new(hub.clone(), store.clone()),
         notify: notify::Notifier::new(store.clone(), notify::NotifyConfig::default()),
+        cases: cases::Cases::without_galaxy(hub.clone(), store.clone()),
     };
     let state = AppState::new(services, config);
     let app = server::router(state.clone());

@@ -301,6 +301,8 @@ async fn every_documented_response_matches_real_responses() {
     use Method as M;
     use Payload as P;
 
+    case_probes(&mut c, &app).await;
+
     // Accounts.
     c.probe(&app, M::GET, "/api/v1/openapi.json", None, P::None)
         .await;
@@ -1995,4 +1997,335 @@ const UNREACHABLE: &[(&str, &str, &str)] = &[
     ("/public/elections/{id}/ads.jsonl", "get", "503"),
     // A full detection queue; tests/interop/test_detect_restart.py shows it on the binary.
     ("/api/v1/detections", "post", "503"),
+    // A vote closes itself when a ballot decides it; only a deadline passing leaves a decided
+    // vote open, and a deadline must lie in the future. The cases service's tests close one.
+    ("/api/v1/cases/{id}/votes/{vote}/close", "post", "200"),
 ];
+
+/// Response cases: every documented answer of `/api/v1/cases` that a request can provoke.
+/// `gov` owns the cases (ana and adam write, rita reads), `other` takes part (olaf).
+async fn case_probes(c: &mut Checker, app: &Router) {
+    use Method as M;
+    use Payload as P;
+    let j = P::Json;
+    let new = json!({"title": "Storm-1516", "participants": ["other"]});
+    let r = c
+        .probe(app, M::POST, "/api/v1/cases", Some("ana"), j(new.clone()))
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    c.probe(app, M::POST, "/api/v1/cases", Some("rita"), j(new))
+        .await;
+    let bad_object = json!({"title": "x", "objects": [{"collection": "threats", "id": "indicator--00000000-0000-4000-8000-000000000000"}]});
+    c.probe(app, M::POST, "/api/v1/cases", Some("ana"), j(bad_object))
+        .await;
+    for q in ["", "?role=mine&limit=1", "?role=zz", "?next=junk"] {
+        c.probe(
+            app,
+            M::GET,
+            &format!("/api/v1/cases{q}"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
+    }
+    let case = format!("/api/v1/cases/{id}");
+    c.probe(app, M::GET, &case, Some("olaf"), P::None).await;
+    c.probe(app, M::GET, &case, Some("pat"), P::None).await;
+    c.probe(app, M::POST, &format!("{case}/open"), Some("olaf"), P::None)
+        .await;
+    c.probe(app, M::POST, &format!("{case}/open"), Some("ana"), P::None)
+        .await;
+    c.probe(app, M::POST, &format!("{case}/open"), Some("ana"), P::None)
+        .await;
+    let parts = format!("{case}/participants");
+    for (who, org) in [
+        ("ana", "plat"),
+        ("ana", "plat"),
+        ("ana", "nope"),
+        ("olaf", "plat"),
+    ] {
+        c.probe(app, M::POST, &parts, Some(who), j(json!({"org": org})))
+            .await;
+    }
+    for (who, org) in [("olaf", "plat"), ("ana", "plat"), ("ana", "plat")] {
+        c.probe(
+            app,
+            M::DELETE,
+            &format!("{parts}/{org}"),
+            Some(who),
+            P::None,
+        )
+        .await;
+    }
+    let objects = format!("{case}/objects");
+    let unknown =
+        json!({"collection": "threats", "id": "indicator--00000000-0000-4000-8000-000000000000"});
+    c.probe(app, M::POST, &objects, Some("ana"), j(unknown.clone()))
+        .await;
+    c.probe(app, M::POST, &objects, Some("rita"), j(unknown.clone()))
+        .await;
+    let listed = c
+        .probe(
+            app,
+            M::GET,
+            "/api/v1/collections/threats/objects",
+            Some("ana"),
+            P::None,
+        )
+        .await;
+    let first = listed.json()["objects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let known = json!({"collection": "threats", "id": first});
+    c.probe(app, M::POST, &objects, Some("ana"), j(known.clone()))
+        .await;
+    c.probe(
+        app,
+        M::GET,
+        &format!("{case}/options"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    let actions = format!("{case}/actions");
+    let action = json!({"title": "Label the accounts", "performing_org": "gov", "due": "2999-01-01T00:00:00Z"});
+    let r = c
+        .probe(app, M::POST, &actions, Some("ana"), j(action.clone()))
+        .await;
+    let aid = r.json()["id"].as_str().unwrap().to_string();
+    c.probe(app, M::POST, &actions, Some("rita"), j(action.clone()))
+        .await;
+    let past = json!({"title": "x", "performing_org": "gov", "due": "2001-01-01T00:00:00Z"});
+    c.probe(app, M::POST, &actions, Some("ana"), j(past)).await;
+    c.probe(app, M::GET, &actions, Some("olaf"), P::None).await;
+    let step = |s: &str| format!("{actions}/{aid}/{s}");
+    for (who, s) in [
+        ("ana", "propose"),
+        ("ana", "approve"),
+        ("ana", "propose"),
+        ("ana", "zz"),
+        ("adam", "approve"),
+    ] {
+        c.probe(app, M::POST, &step(s), Some(who), P::None).await;
+    }
+    let votes = format!("{case}/votes");
+    let r = c
+        .probe(
+            app,
+            M::POST,
+            &votes,
+            Some("ana"),
+            j(json!({"text": "We condemn it.", "rule": "quorum:2"})),
+        )
+        .await;
+    let vid = r.json()["id"].as_str().unwrap().to_string();
+    c.probe(
+        app,
+        M::POST,
+        &votes,
+        Some("ana"),
+        j(json!({"text": "x", "rule": "quorum:9"})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &votes,
+        Some("olaf"),
+        j(json!({"text": "x", "rule": "consensus"})),
+    )
+    .await;
+    c.probe(app, M::GET, &votes, Some("olaf"), P::None).await;
+    let vote = format!("{votes}/{vid}");
+    c.probe(app, M::GET, &vote, Some("olaf"), P::None).await;
+    let ballots = format!("{vote}/ballots");
+    for (who, b) in [
+        ("rita", "endorse"),
+        ("ana", "endorse"),
+        ("adam", "endorse"),
+        ("ana", "maybe"),
+    ] {
+        c.probe(app, M::POST, &ballots, Some(who), j(json!({"ballot": b})))
+            .await;
+    }
+    c.probe(app, M::POST, &format!("{vote}/close"), Some("ana"), P::None)
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &ballots,
+        Some("olaf"),
+        j(json!({"ballot": "endorse"})),
+    )
+    .await;
+    c.probe(app, M::POST, &format!("{vote}/close"), Some("ana"), P::None)
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{vote}/publish"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    let publish = format!("{case}/publish");
+    for (who, b) in [
+        ("ana", json!({"collection": "threats", "tlp": "GREEN"})),
+        ("ana", json!({"collection": "nope"})),
+        ("olaf", json!({"collection": "threats"})),
+        ("pat", json!({"collection": "threats"})),
+    ] {
+        c.probe(app, M::POST, &publish, Some(who), j(b)).await;
+    }
+    // Closed: every change is a conflict; reopening needs a reason.
+    c.probe(
+        app,
+        M::POST,
+        &format!("{case}/close"),
+        Some("olaf"),
+        P::None,
+    )
+    .await;
+    c.probe(app, M::POST, &format!("{case}/close"), Some("ana"), P::None)
+        .await;
+    c.probe(app, M::POST, &format!("{case}/close"), Some("ana"), P::None)
+        .await;
+    c.probe(app, M::POST, &parts, Some("ana"), j(json!({"org": "plat"})))
+        .await;
+    c.probe(
+        app,
+        M::DELETE,
+        &format!("{parts}/other"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(app, M::POST, &objects, Some("ana"), j(known)).await;
+    c.probe(app, M::POST, &actions, Some("ana"), j(action))
+        .await;
+    c.probe(app, M::POST, &step("done"), Some("adam"), P::None)
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &votes,
+        Some("ana"),
+        j(json!({"text": "x", "rule": "consensus"})),
+    )
+    .await;
+    let reopen = format!("{case}/reopen");
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("ana"),
+        j(json!({"reason": " "})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("olaf"),
+        j(json!({"reason": "more"})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("ana"),
+        j(json!({"reason": "more"})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &reopen,
+        Some("ana"),
+        j(json!({"reason": "more"})),
+    )
+    .await;
+    // To an organisation outside the case, the case does not exist.
+    let outside = [
+        (parts.clone(), json!({"org": "plat"})),
+        (objects.clone(), unknown.clone()),
+        (reopen.clone(), json!({"reason": "r"})),
+        (
+            actions.clone(),
+            json!({"title": "t", "performing_org": "plat"}),
+        ),
+        (votes.clone(), json!({"text": "t", "rule": "consensus"})),
+        (ballots.clone(), json!({"ballot": "endorse"})),
+    ];
+    for (path, b) in outside {
+        c.probe(app, M::POST, &path, Some("pat"), j(b)).await;
+    }
+    c.probe(app, M::POST, &step("propose"), Some("pat"), P::None)
+        .await;
+    // A pending vote: closing it is refused to the caller by the rule (the tally).
+    let r = c
+        .probe(
+            app,
+            M::POST,
+            &votes,
+            Some("ana"),
+            j(json!({"text": "y", "rule": "consensus"})),
+        )
+        .await;
+    let pending = r.json()["id"].as_str().unwrap().to_string();
+    c.probe(
+        app,
+        M::POST,
+        &format!("{votes}/{pending}/close"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    // With a galaxy the options answer 200.
+    let g = common::env_with_galaxy();
+    user(&g, "gov", "ana", Role::Analyst);
+    let r = c
+        .probe(
+            &g.app,
+            M::POST,
+            "/api/v1/cases",
+            Some("ana"),
+            j(json!({"title": "t"})),
+        )
+        .await;
+    let gid = r.json()["id"].as_str().unwrap().to_string();
+    c.probe(
+        &g.app,
+        M::GET,
+        &format!("/api/v1/cases/{gid}/options"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+}

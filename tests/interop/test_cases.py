@@ -1,0 +1,383 @@
+"""Response cases through the real binary: three governments run a case on a campaign that uses
+DISARM techniques, list the countermeasures from the shared galaxy, adopt one as an action
+approved by a second person, adopt a joint statement by quorum; every refused request changes
+nothing."""
+
+import json
+import uuid
+
+import requests
+from stix2validator import ValidationOptions, validate_instance
+from taxii2client.v21 import Server, as_pages
+
+PASSWORD = "correct horse battery"
+TECHNIQUES = ["T0049", "T0085", "T0023"]
+RESPONSE_TYPES = {"detect", "deny", "disrupt", "degrade", "deceive", "destroy", "deter"}
+
+
+def api(h, method, path, user, **kw):
+    return requests.request(method, f"{h.url}/api/v1{path}", auth=(user, PASSWORD), timeout=120, **kw)
+
+
+def now_stix():
+    return "2026-01-01T00:00:00.000Z"
+
+
+def campaign_bundle(shared_dir):
+    """A campaign that `uses` three DISARM attack patterns of DISARM.json."""
+    disarm = json.loads((shared_dir / "data/disarm/DISARM.json").read_text())
+    by_tid = {}
+    for o in disarm["objects"]:
+        if o["type"] == "attack-pattern":
+            for r in o.get("external_references", []):
+                by_tid[r.get("external_id")] = o["id"]
+    camp = f"campaign--{uuid.uuid4()}"
+    objs = [{"type": "campaign", "spec_version": "2.1", "id": camp, "created": now_stix(),
+             "modified": now_stix(), "name": "Operation Doppelganger (test)"}]
+    for t in TECHNIQUES:
+        objs.append({"type": "relationship", "spec_version": "2.1", "id": f"relationship--{uuid.uuid4()}",
+                     "created": now_stix(), "modified": now_stix(), "relationship_type": "uses",
+                     "source_ref": camp, "target_ref": by_tid[t]})
+    return camp, {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objs}
+
+
+def make_hub(new_hub, shared_dir, tmp_path, galaxy=True, start=True):
+    h = new_hub()
+    h.org("gov-ca", country="CA")
+    h.org("gov-fr", country="FR")
+    h.org("gov-jp", country="JP")
+    h.org("gov-xx", country="XX")
+    h.org("plat", sector="platform", country="US")
+    for org, user in [("gov-ca", "ca-ana"), ("gov-ca", "ca-ana2"), ("gov-fr", "fr-ana"),
+                      ("gov-jp", "jp-ana"), ("gov-xx", "xx-ana")]:
+        h.user(org, user)
+    h.g7 = h.collection("g7", "G7 RRM")
+    h.statements = h.collection("statements", "Joint statements", default_tlp="CLEAR")
+    for org in ["gov-ca", "gov-fr", "gov-jp", "gov-xx"]:
+        h.grant(org, "g7", write=True)
+        h.grant(org, "statements")
+    h.cli("import", str(shared_dir / "data/disarm/DISARM.json"), "--collection", "g7", "--as", "ca-ana")
+    camp, bundle = campaign_bundle(shared_dir)
+    path = tmp_path / "campaign.json"
+    path.write_text(json.dumps(bundle))
+    h.cli("import", str(path), "--collection", "g7", "--as", "ca-ana")
+    h.campaign = camp
+    if not start:
+        return h
+    extra = ["--statements-collection", "statements"]
+    if galaxy:
+        extra += ["--disarm-galaxy", str(shared_dir / "data/disarm")]
+    return h.start(*extra)
+
+
+def pull(h, collection, user):
+    """Every object of a collection, read over TAXII 2.1 with taxii2-client."""
+    root = Server(f"{h.url}/taxii2/", user=user, password=PASSWORD).api_roots[0]
+    col = [c for c in root.collections if c.id == collection][0]
+    objs = []
+    for page in as_pages(col.get_objects, per_request=500):
+        objs.extend(page.get("objects", []))
+    return objs
+
+
+def assert_valid(o):
+    result = validate_instance(o, ValidationOptions(version="2.1"))
+    assert not result.errors, f"{o['id']}: {[str(e) for e in result.errors]}"
+    assert result.is_valid, o
+
+
+INCIDENT_CORE = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
+TASK_EXT = "extension-definition--2074a052-8be4-4932-849e-f5e7798e0030"
+RRM_CASES_EXT = "extension-definition--2bbf4f8c-5625-4d19-9a52-86c1969a7b04"
+CLEAR = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+
+def snapshot(h, case_id, user="ca-ana"):
+    """Everything stored about a case, as its owner sees it."""
+    out = {}
+    for part in ["", "/actions", "/votes"]:
+        r = api(h, "GET", f"/cases/{case_id}{part}", user)
+        assert r.status_code == 200, r.text
+        out[part] = r.json()
+    return out
+
+
+def error(r, status, code=None, field=None):
+    assert r.status_code == status, (r.status_code, r.text)
+    e = r.json()["error"]
+    if code:
+        assert e["code"] == code, e
+    if field:
+        assert e.get("field") == field, e
+    return e
+
+
+def test_three_governments_case_counters_approval_and_quorum(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path)
+    r = api(h, "POST", "/cases", "ca-ana", json={
+        "title": "Doppelganger wave", "participants": ["gov-fr", "gov-jp"],
+        "objects": [{"collection": "g7", "id": h.campaign}]})
+    assert r.status_code == 201, r.text
+    case = r.json()
+    cid = case["id"]
+    assert case["status"] == "new" and case["owner"] == "gov-ca"
+    assert sorted(case["participants"]) == ["gov-fr", "gov-jp"]
+
+    # Each participant lists it; the outsider does not see it.
+    for user, role in [("fr-ana", "participating"), ("ca-ana", "mine")]:
+        r = api(h, "GET", f"/cases?role={role}", user)
+        assert [c["id"] for c in r.json()["cases"]] == [cid]
+    assert api(h, "GET", "/cases", "xx-ana").json()["cases"] == []
+    error(api(h, "GET", f"/cases/{cid}", "xx-ana"), 404, "not_found")
+
+    # Options: DISARM countermeasures for the campaign's techniques, from the shared galaxy.
+    r = api(h, "GET", f"/cases/{cid}/options", "fr-ana")
+    assert r.status_code == 200, r.text
+    options = r.json()["options"]
+    assert options, "no countermeasure for T0049, T0085, T0023"
+    for o in options:
+        assert o["counter_id"].startswith("C") and o["name"]
+        assert o["response_type"] in RESPONSE_TYPES
+        assert o["techniques"] and set(o["techniques"]) <= set(TECHNIQUES), o
+    covered = {t for o in options for t in o["techniques"]}
+    assert covered == set(TECHNIQUES), covered
+
+    r = api(h, "POST", f"/cases/{cid}/open", "ca-ana")
+    assert r.status_code == 200 and r.json()["status"] == "open", r.text
+
+    # An option adopted as an action: proposed by one analyst, approved by a second one.
+    counter = options[0]["counter_id"]
+    r = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "Ask the platform to label the network", "counter_id": counter,
+        "performing_org": "gov-ca", "target_org": "plat", "due": "2999-01-01T00:00:00Z"})
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+    assert r.json()["status"] == "draft" and r.json()["outcome"] == "pending"
+    r = api(h, "POST", f"/cases/{cid}/actions/{aid}/propose", "ca-ana")
+    assert r.json()["status"] == "proposed", r.text
+    before = snapshot(h, cid)
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana"), 403, "forbidden")
+    assert "author" in e["message"] or "proposer" in e["message"], e
+    assert snapshot(h, cid) == before
+    r = api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "approved" and r.json()["outcome"] == "ongoing"
+
+    # A joint statement adopted by a quorum of two.
+    r = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={
+        "text": "The G7 RRM partners condemn the Doppelganger operation.", "rule": "quorum:2"})
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "endorse"})
+    assert r.json()["status"] == "open" and r.json()["endorse"] == 1, r.text
+    before = snapshot(h, cid)
+    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "object"}), 409, "conflict")
+    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "xx-ana", json={"ballot": "endorse"}), 404, "not_found")
+    assert snapshot(h, cid) == before
+    r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "jp-ana", json={"ballot": "endorse"})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "adopted" and r.json()["outcome"] == "adopted"
+    r = api(h, "POST", f"/cases/{cid}/votes/{vid}/publish", "ca-ana")
+    assert r.status_code == 200 and r.json()["status"] == "published", r.text
+
+    # The CLEAR statement, pulled by another government over TAXII, with its vote result.
+    notes = [o for o in pull(h, h.statements, "jp-ana") if o["type"] == "note"]
+    assert [n["id"] for n in notes] == [f"note--{vid}"]
+    note = notes[0]
+    assert_valid(note)
+    assert note["content"].startswith("The G7 RRM partners condemn")
+    assert note["object_marking_refs"] == [CLEAR]
+    result = note["extensions"][RRM_CASES_EXT]
+    assert result["decision_rule"] == "quorum:2" and result["vote_outcome"] == "adopted"
+    assert result["endorse"] == 2 and result["electorate"] == 3
+
+    # The case itself: an incident and its task, in the case owner's chosen collection.
+    before = snapshot(h, cid)
+    error(api(h, "POST", f"/cases/{cid}/publish", "fr-ana", json={"collection": "g7"}), 403, "forbidden")
+    error(api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "nope"}),
+          400, "invalid_input", "collection")
+    error(api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "PINK"}),
+          400, "invalid_input", "tlp")
+    assert snapshot(h, cid) == before
+    r = api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "GREEN"})
+    assert r.status_code == 200, r.text
+    assert r.json()["incident"] == f"incident--{cid}" and r.json()["tasks"] == [f"task--{aid}"]
+    objs = {o["id"]: o for o in pull(h, h.g7, "fr-ana")}
+    incident = objs[f"incident--{cid}"]
+    task = objs[f"task--{aid}"]
+    for o in (incident, task):
+        assert_valid(o)
+        assert o["object_marking_refs"] == [GREEN]
+    core = incident["extensions"][INCIDENT_CORE]
+    assert core["extension_type"] == "property-extension"
+    assert core["investigation_status"] == "open" and core["determination"] in ("suspected", "confirmed")
+    assert incident["extensions"][RRM_CASES_EXT]["case_status"] == "open"
+    assert task["extensions"][TASK_EXT] == {"extension_type": "new-sdo"}
+    assert task["outcome"] == "ongoing"
+    assert task["extensions"][RRM_CASES_EXT]["action_status"] == "approved"
+    assert task["extensions"][RRM_CASES_EXT]["counter_id"] == counter
+
+    # The rrm extension definition is served to everyone, in the directory.
+    root = Server(f"{h.url}/taxii2/", user="xx-ana", password=PASSWORD).api_roots[0]
+    defs = []
+    for c in root.collections:
+        defs += [o for o in pull(h, c.id, "xx-ana") if o["id"] == RRM_CASES_EXT]
+    assert len(defs) == 1, defs
+    assert_valid(defs[0])
+    assert defs[0]["extension_types"] == ["property-extension"]
+
+
+def test_bad_input_changes_nothing(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path)
+    r = api(h, "POST", "/cases", "ca-ana", json={"title": "C", "participants": ["gov-fr"],
+                                                   "objects": [{"collection": "g7", "id": h.campaign}]})
+    cid = r.json()["id"]
+    r = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={"title": "A", "performing_org": "gov-ca"})
+    aid = r.json()["id"]
+    r = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={"text": "S", "rule": "consensus"})
+    vid = r.json()["id"]
+    unknown = f"campaign--{uuid.uuid4()}"
+    before = snapshot(h, cid)
+    listed = api(h, "GET", "/cases", "ca-ana").json()
+
+    # A transition the state machine forbids: 409 naming the current state and the allowed steps.
+    e = error(api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "r"}), 409, "conflict")
+    assert "current state new" in e["message"] and "open" in e["message"], e
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2"), 409, "conflict")
+    assert "current state draft" in e["message"] and "propose" in e["message"], e
+    # Participants may not close.
+    error(api(h, "POST", f"/cases/{cid}/close", "fr-ana"), 403, "forbidden")
+    # Unknown object references name objects[i]; nothing is created.
+    error(api(h, "POST", "/cases", "ca-ana", json={
+        "title": "X", "objects": [{"collection": "g7", "id": h.campaign}, {"collection": "g7", "id": unknown}]}),
+        400, "invalid_input", "objects[1]")
+    error(api(h, "POST", f"/cases/{cid}/objects", "ca-ana", json={"collection": "g7", "id": unknown}),
+          400, "invalid_input", "object")
+    # A due time in the past, an unknown countermeasure, a target that is not a platform or ISP.
+    error(api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "A", "performing_org": "gov-ca", "due": "2001-01-01T00:00:00Z"}), 400, "invalid_input", "due")
+    error(api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "A", "performing_org": "gov-ca", "due": "tomorrow"}), 400, "invalid_input", "due")
+    error(api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "A", "performing_org": "gov-ca", "counter_id": "C99999"}), 400, "invalid_input", "counter_id")
+    error(api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "A", "performing_org": "gov-ca", "target_org": "gov-fr"}), 400, "invalid_input", "target_org")
+    error(api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={"text": "S", "rule": "quorum:5"}),
+          400, "invalid_input", "rule")
+    error(api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={"text": "S", "rule": "most"}),
+          400, "invalid_input", "rule")
+    # Own approval, a vote by a non-participant, a second vote.
+    api(h, "POST", f"/cases/{cid}/actions/{aid}/propose", "ca-ana")
+    mid = snapshot(h, cid)
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana"), 403, "forbidden")
+    assert "author" in e["message"] or "proposer" in e["message"], e
+    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "jp-ana", json={"ballot": "endorse"}), 404)
+    api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "endorse"})
+    after_vote = snapshot(h, cid)
+    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "object"}), 409, "conflict")
+    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "maybe"}),
+          400, "invalid_input", "ballot")
+    assert snapshot(h, cid) == after_vote
+    # Nothing refused changed anything.
+    assert mid[""] == before[""] and mid["/votes"] == before["/votes"]
+    assert api(h, "GET", "/cases", "ca-ana").json() == listed
+
+
+def test_options_without_a_galaxy_name_the_setting(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    r = api(h, "POST", "/cases", "ca-ana", json={"title": "C", "objects": [{"collection": "g7", "id": h.campaign}]})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    e = error(api(h, "GET", f"/cases/{cid}/options", "ca-ana"), 503, "not_configured")
+    assert "--disarm-galaxy" in e["message"] and "RRM_DISARM_GALAXY" in e["message"], e
+    # Everything else works.
+    assert api(h, "POST", f"/cases/{cid}/open", "ca-ana").status_code == 200
+    r = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={"title": "A", "performing_org": "gov-ca"})
+    assert r.status_code == 201, r.text
+    error(api(h, "GET", f"/cases/{uuid.uuid4()}/options", "ca-ana"), 404, "not_found")
+
+
+def test_demo_seeds_a_case_with_counters_an_approved_action_and_an_open_vote(new_hub):
+    h = new_hub().start("--demo")
+    pw = "rrm-demo-password"
+
+    def get(path, user="ca-analyst"):
+        r = requests.get(f"{h.url}/api/v1{path}", auth=(user, pw), timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    cases = get("/cases")["cases"]
+    assert len(cases) == 1, cases
+    case = cases[0]
+    assert case["owner"] == "gov-ca" and case["participants"] == ["gov-de"] and case["status"] == "open"
+    assert [c["id"] for c in get("/cases", "de-analyst")["cases"]] == [case["id"]]
+    options = get(f"/cases/{case['id']}/options", "de-analyst")["options"]
+    assert options and {t for o in options for t in o["techniques"]} <= {"T0049", "T0085", "T0023"}
+    actions = get(f"/cases/{case['id']}/actions")["actions"]
+    assert len(actions) == 1
+    a = actions[0]
+    assert a["status"] == "approved" and a["counter_id"] == options[0]["counter_id"]
+    assert a["proposer_id"] is not None and a["approver_id"] not in (None, a["proposer_id"], a["author_id"])
+    assert a["target_org"] == "chirp"
+    votes = get(f"/cases/{case['id']}/votes")["votes"]
+    assert [v["status"] for v in votes] == ["open"]
+
+
+def test_cli_case_commands(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, start=False)
+    galaxy = ["--disarm-galaxy", str(shared_dir / "data/disarm")]
+    cid = h.cli("case", "create", "--as", "ca-ana", "--title", "Doppelganger", "--participant", "gov-fr",
+                "--participant", "gov-jp", "--object", f"g7/{h.campaign}").stdout.strip()
+    assert cid in h.cli("case", "list", "--as", "fr-ana").stdout
+    assert "case " + cid + " is open" in h.cli("case", "open", cid, "--as", "ca-ana").stdout
+    options = json.loads(h.cli("case", "options", cid, "--as", "jp-ana", *galaxy).stdout)
+    assert options and {t for o in options for t in o["techniques"]} == set(TECHNIQUES)
+    out = h.cli("case", "options", cid, "--as", "jp-ana", check=False)
+    assert out.returncode != 0 and "--disarm-galaxy" in out.stderr
+    aid = h.cli("case", "action", "add", cid, "--as", "ca-ana", *galaxy, "--title", "Label",
+                "--counter", options[0]["counter_id"], "--performing-org", "gov-ca", "--target-org", "plat",
+                "--due", "2999-01-01T00:00:00Z").stdout.strip()
+    bad = h.cli("case", "action", "add", cid, "--as", "ca-ana", "--title", "Late", "--performing-org", "gov-ca",
+                "--due", "2001-01-01T00:00:00Z", check=False)
+    assert bad.returncode == 1 and "due" in bad.stderr
+    h.cli("case", "action", "propose", cid, aid, "--as", "ca-ana")
+    own = h.cli("case", "action", "approve", cid, aid, "--as", "ca-ana", check=False)
+    assert own.returncode == 1 and ("author" in own.stderr or "proposer" in own.stderr), own.stderr
+    assert "is approved (task outcome ongoing)" in h.cli("case", "action", "approve", cid, aid, "--as", "ca-ana2").stdout
+    vid = h.cli("case", "vote", "open", cid, "--as", "ca-ana", "--text", "We condemn it.", "--rule", "quorum:2").stdout.strip()
+    h.cli("case", "vote", "cast", cid, vid, "--ballot", "endorse", "--as", "fr-ana")
+    twice = h.cli("case", "vote", "cast", cid, vid, "--ballot", "endorse", "--as", "fr-ana", check=False)
+    assert twice.returncode == 1 and "already voted" in twice.stderr
+    assert "is adopted" in h.cli("case", "vote", "cast", cid, vid, "--ballot", "endorse", "--as", "jp-ana").stdout
+    shown = json.loads(h.cli("case", "show", cid, "--as", "jp-ana").stdout)
+    assert shown["case"]["status"] == "open"
+    assert [a["status"] for a in shown["actions"]] == ["approved"]
+    assert [v["status"] for v in shown["votes"]] == ["adopted"]
+    assert h.cli("case", "show", cid, "--as", "xx-ana", check=False).returncode == 1
+
+
+def test_case_list_pages_with_a_bound_cursor(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    made = []
+    for i in range(3):
+        r = api(h, "POST", "/cases", "ca-ana", json={"title": f"C{i}", "participants": ["gov-fr"]})
+        made.append(r.json()["id"])
+    r = api(h, "POST", "/cases", "fr-ana", json={"title": "French case"})
+    french = r.json()["id"]
+    seen, params = [], {"limit": 1, "role": "participating"}
+    while True:
+        page = api(h, "GET", "/cases", "fr-ana", params=params).json()
+        seen += [c["id"] for c in page["cases"]]
+        if not page["more"]:
+            assert page["next"] is None
+            break
+        params = {"limit": 1, "role": "participating", "next": page["next"]}
+    assert seen == made
+    assert [c["id"] for c in api(h, "GET", "/cases?role=mine", "fr-ana").json()["cases"]] == [french]
+    cursor = api(h, "GET", "/cases", "fr-ana", params={"limit": 1, "role": "participating"}).json()["next"]
+    # The cursor is bound to its user and its role filter.
+    error(api(h, "GET", "/cases", "jp-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "mine", "next": cursor}), 400, "bad_cursor")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "everyone"}), 400, "invalid_input", "role")
+    error(api(h, "GET", "/cases", "fr-ana", params={"limit": 0}), 400, "invalid_input", "limit")
