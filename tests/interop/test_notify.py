@@ -461,3 +461,49 @@ def test_email_over_starttls_to_a_relay_with_its_own_ca(new_hub, tmp_path):
         wait_status(h, sent, "delivered")
     finally:
         relay.close()
+
+
+def test_alert_changes_reach_the_partners_webhooks_and_red_ones_carry_only_a_link(new_hub, receiver):
+    """Raising an alert notifies each recipient organisation's webhooks (`alert.raised`), an
+    answer notifies the sender's (`alert.answered`), and a TLP:RED alert's body holds no title."""
+    h = new_hub()
+    for slug in ("gov-a", "gov-b"):
+        h.org(slug)
+    h.user("gov-a", "admin-a", role="admin", password=PASSWORD)
+    h.user("gov-a", "analyst-a", password=PASSWORD)
+    h.user("gov-b", "admin-b", role="admin", password=PASSWORD)
+    h.user("gov-b", "analyst-b", password=PASSWORD)
+    h.start(*serve_args())
+    to_b = create_webhook(h, receiver.url, events=("alert.raised",), user="admin-b")
+    to_a = create_webhook(h, receiver.url, events=("alert.answered",), user="admin-a")
+
+    def raise_(tlp, title):
+        r = api(h, "POST", "/alerts", user="analyst-a", json={
+            "title": title, "summary": "Accounts amplify a forged letter.", "tlp": tlp,
+            "recipients": ["gov-b"], "respond_by": "2099-01-01T00:00:00Z",
+        })
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    amber = raise_("AMBER", "Forged letter amplified")
+    req = receiver.wait(1)[0]
+    check_signature(to_b["secret"], req)
+    assert req["headers"]["X-RRM-Event"] == "alert.raised"
+    body = json.loads(req["body"])
+    assert body["kind"] == "alert.raised" and amber in req["body"].decode()
+    assert "Forged letter amplified" in req["body"].decode()
+
+    r = api(h, "POST", f"/alerts/{amber}/acknowledge", user="analyst-b", json={"comment": "seen"})
+    assert r.status_code == 200, r.text
+    req = receiver.wait(2)[1]
+    check_signature(to_a["secret"], req)
+    assert req["headers"]["X-RRM-Event"] == "alert.answered"
+    assert "acknowledged" in req["body"].decode()
+
+    raise_("RED", "Named sources exposed")
+    req = receiver.wait(3)[2]
+    check_signature(to_b["secret"], req)
+    body = json.loads(req["body"])
+    assert body["kind"] == "alert.raised" and body.get("redacted") is True
+    assert "Named sources" not in req["body"].decode()
+    assert "forged letter" not in req["body"].decode().lower()

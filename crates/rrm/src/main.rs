@@ -1,5 +1,6 @@
 //! The `rrm` command: server, admin and data tools in one binary.
 
+mod bridge;
 mod cli;
 mod config;
 mod demo;

@@ -48,6 +48,10 @@ pub fn services(
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
     let alerts = alerts::Alerts::new(hub.clone(), store.clone());
+    alerts.set_notifier(std::sync::Arc::new(crate::bridge::AlertsToOutbox {
+        hub: hub.clone(),
+        notify: notify.clone(),
+    }));
     Ok(server::Services {
         hub,
         banks,
