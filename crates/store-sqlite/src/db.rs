@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_account_audit.sql"),
     include_str!("migrations/0007_bank_names.sql"),
     include_str!("migrations/0008_detect.sql"),
+    include_str!("migrations/0009_audit.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).
@@ -90,11 +91,13 @@ impl SqliteStore {
                 )
             })?;
         migrate(&mut writer, path)?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
-        })
+        };
+        store.write(|tx| crate::audit::backfill(tx))?;
+        Ok(store)
     }
 
     /// The path of the database file.

@@ -32,6 +32,7 @@
 
 pub mod accounts;
 pub mod ads;
+pub mod audit;
 pub mod banks;
 pub mod detect;
 pub mod objects;
@@ -42,7 +43,7 @@ use store::{
     Access, AddOutcome, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, Org,
     Position, Role, Sector, Status, StoreError, StoredObject, Tlp, User, VersionFilter,
 };
-use store::{AccountStore, AdStore, BankStore, DetectStore, ObjectStore};
+use store::{AccountStore, AdStore, AuditStore, BankStore, DetectStore, ObjectStore};
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
     SponsorRecord, ViolationQuery,
@@ -52,9 +53,12 @@ use store::{BankUpdate, FeedbackCounts, FeedbackKind, Labels, NewBank, NewEntry,
 
 /// A backend under test: every store trait on one value. The suite's own bound; the `store`
 /// traits have no supertraits.
-pub trait Backend: AccountStore + ObjectStore + BankStore + AdStore + DetectStore {}
+pub trait Backend:
+    AccountStore + ObjectStore + BankStore + AdStore + DetectStore + AuditStore
+{
+}
 
-impl<T: AccountStore + ObjectStore + BankStore + AdStore + DetectStore> Backend for T {}
+impl<T: AccountStore + ObjectStore + BankStore + AdStore + DetectStore + AuditStore> Backend for T {}
 
 /// One case of the suite: it expects a fresh, empty store.
 pub type Case = fn(&dyn Backend);
@@ -69,6 +73,7 @@ macro_rules! __with_cases {
             accounts {
                 orgs, users, tokens, collections, grants, account_audit,
             }
+            audit { audit_tree, audit_checkpoints, audit_scan }
             objects {
                 object_round_trip, identical_version_is_unchanged,
                 same_version_other_content_conflicts, unversioned_objects,
@@ -215,11 +220,11 @@ pub(crate) fn fixture(s: &dyn Backend) -> Fixture {
         )
         .expect("create bob");
     let c1 = s
-        .create_collection(&new_collection("one", 1))
+        .create_collection(&new_collection("one", 1), &test_audit())
         .expect("create collection one")
         .id;
     let c2 = s
-        .create_collection(&new_collection("two", 2))
+        .create_collection(&new_collection("two", 2), &test_audit())
         .expect("create collection two")
         .id;
     Fixture {

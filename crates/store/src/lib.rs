@@ -7,6 +7,7 @@
 //! | objects (STIX versions, TAXII statuses) | [`ObjectStore`] | `hub` |
 //! | banks | [`BankStore`] | `banks` |
 //! | ads | [`AdStore`] | `ads` |
+//! | audit (the Merkle tree over the audit log, checkpoints) | [`AuditStore`] | `hub` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
 //! This crate holds no SQL and does no I/O; backends live in their own crates
@@ -24,6 +25,7 @@
 
 mod accounts;
 mod ads;
+mod audit;
 mod banks;
 mod detect;
 mod error;
@@ -32,6 +34,7 @@ mod objects;
 
 pub use accounts::AccountStore;
 pub use ads::*;
+pub use audit::{AuditItem, AuditStore};
 pub use banks::*;
 pub use detect::*;
 pub use error::StoreError;
