@@ -247,6 +247,9 @@ serve_settings! {
     /// Exports and imports that may wait for a worker; more are refused with 503 busy
     /// [default: 32].
     work_queue: usize = Some("32"), env "RRM_WORK_QUEUE", value "N";
+    /// Seconds between scheduled audit checkpoints, each made only when the audit log grew
+    /// (1 to 86400) [default: 3600].
+    audit_checkpoint_every: u64 = Some("3600"), env "RRM_AUDIT_CHECKPOINT_EVERY", value "SECS";
 }
 
 /// The resolved global settings.

@@ -41,6 +41,9 @@ enum Command {
     /// Political advertising: check ads against the rules, bulk import.
     #[command(subcommand)]
     Ads(cli::ads::Command),
+    /// The verifiable audit log: verify it, sign a checkpoint, print the public key.
+    #[command(subcommand)]
+    Audit(cli::audit::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -68,5 +71,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hash(args) => cli::banks::run_hash(args),
         Command::Match(args) => cli::banks::run_match(args),
         Command::Ads(cmd) => cli::ads::run(&settings, cmd),
+        Command::Audit(cmd) => cli::audit::run(&settings, cmd),
     }
 }

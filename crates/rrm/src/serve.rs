@@ -134,6 +134,15 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         insecure_http: v.insecure_http.unwrap_or(false),
     };
     let retention_ads = services.ads.clone();
+    let audit_hub = services.hub.clone();
+    let audit_every = match v.audit_checkpoint_every {
+        Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
+            "{} must be between 1 and {MAX_TIMEOUT_SECS} seconds",
+            setting("audit_checkpoint_every")
+        ),
+        Some(n) => Duration::from_secs(n),
+        None => Duration::from_secs(3600),
+    };
     let state = server::AppState::new(services, config);
     let detections = state.detections().clone();
     let work = state.work().clone();
@@ -146,6 +155,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .context("cannot start the async runtime")?;
     let served = runtime.block_on(async move {
         tokio::spawn(retention_job(retention_ads));
+        tokio::spawn(checkpoint_job(audit_hub, audit_every));
         server::serve_with(
             app,
             listen,
@@ -277,6 +287,24 @@ async fn retention_job(ads: ads::Ads) {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "ad retention failed"),
             Err(e) => tracing::error!(error = %e, "ad retention task failed"),
+        }
+    }
+}
+
+/// Signs an audit checkpoint at start-up and then every `every`, each only when the audit
+/// log grew since the latest one.
+async fn checkpoint_job(hub: hub::Hub, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let hub = hub.clone();
+        match tokio::task::spawn_blocking(move || hub.audit_checkpoint_if_grown()).await {
+            Ok(Ok(Some(c))) => {
+                tracing::info!(size = c.size, root = %hex::encode(c.root), "audit checkpoint signed");
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "audit checkpoint failed"),
+            Err(e) => tracing::error!(error = %e, "audit checkpoint task failed"),
         }
     }
 }

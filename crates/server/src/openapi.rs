@@ -331,6 +331,7 @@ pub fn document() -> Value {
     crate::routes::banks::merge_openapi(&mut doc);
     crate::routes::ads::merge_openapi(&mut doc);
     crate::routes::detect::merge_openapi(&mut doc);
+    crate::routes::audit::merge_openapi(&mut doc);
     crate::accounts_openapi::merge(&mut doc);
     complete_statuses(&mut doc);
     doc

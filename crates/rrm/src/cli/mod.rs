@@ -1,9 +1,10 @@
 //! The command-line commands, one module per domain: `accounts` (`rrm admin`), `objects`
-//! (`rrm import`, `export`, `validate`), `banks` (`rrm hash`, `match`), `ads` (`rrm ads`) and
-//! `detect` (`rrm detect`). `serve`, `config`, `demo` and `open` stay at the crate root.
+//! (`rrm import`, `export`, `validate`), `banks` (`rrm hash`, `match`), `ads` (`rrm ads`),
+//! `detect` (`rrm detect`) and `audit` (`rrm audit`). `serve`, `config`, `demo` and `open` stay at the crate root.
 
 pub mod accounts;
 pub mod ads;
+pub mod audit;
 pub mod banks;
 pub mod detect;
 pub mod objects;

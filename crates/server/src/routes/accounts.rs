@@ -348,6 +348,10 @@ async fn audit_log(
                 "target": r.target,
                 "target_org": r.target_org,
                 "detail": r.detail,
+                "index": r.index,
+                "leaf_hash": r.leaf_hash,
+                "nonce": r.nonce,
+                "leaf_data": r.leaf_data,
             })
         })
         .collect();

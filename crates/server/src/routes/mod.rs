@@ -5,10 +5,12 @@
 //! - `banks`: hash banks;
 //! - `ads`: the ad registry, with its public archive under `/public/` in `ads::public`
 //!   (a domain's sub-area is a submodule of the domain's file);
-//! - `detect`: coordination detection.
+//! - `detect`: coordination detection;
+//! - `audit`: the verifiable audit log's checkpoints, key and proofs.
 
 pub(crate) mod accounts;
 pub(crate) mod ads;
+pub(crate) mod audit;
 pub(crate) mod banks;
 pub(crate) mod detect;
 pub(crate) mod objects;
