@@ -609,8 +609,16 @@ async fn every_documented_response_matches_real_responses() {
         (M::GET, "/api/v1/audit/checkpoints/latest", "ana"),
         (M::GET, "/api/v1/audit/checkpoints", "ana"),
         (M::GET, "/api/v1/audit/key", "ana"),
-        (M::GET, "/api/v1/audit/proof/inclusion?index=0&size=2", "ana"),
-        (M::GET, "/api/v1/audit/proof/inclusion?index=0&size=999999", "ana"),
+        (
+            M::GET,
+            "/api/v1/audit/proof/inclusion?index=0&size=2",
+            "ana",
+        ),
+        (
+            M::GET,
+            "/api/v1/audit/proof/inclusion?index=0&size=999999",
+            "ana",
+        ),
         (M::GET, "/api/v1/audit/proof/consistency?old=1&new=2", "ana"),
         (M::GET, "/api/v1/audit/proof/consistency?old=3&new=1", "ana"),
     ] {
