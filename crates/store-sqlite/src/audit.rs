@@ -145,17 +145,23 @@ pub(crate) fn backfill(c: &Connection) -> Result<()> {
     if pending == 0 {
         return Ok(());
     }
-    let entries: Vec<AuditEntry> = {
-        let sql = format!(
-            "SELECT {ENTRY_COLUMNS} FROM account_audit a LEFT JOIN audit_leaves l ON l.seq = a.seq
-             WHERE l.seq IS NULL ORDER BY a.seq"
-        );
-        let mut st = c.prepare(&sql).map_err(err)?;
-        let rows = st.query_map([], entry_from_row).map_err(err)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(err)?
-    };
-    for e in &entries {
-        add_leaf(c, e)?;
+    // In chunks, each read before its leaves are written, so memory stays bounded.
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM account_audit a LEFT JOIN audit_leaves l ON l.seq = a.seq
+         WHERE l.seq IS NULL AND a.seq > ?1 ORDER BY a.seq LIMIT 10000"
+    );
+    let mut after = i64::MIN;
+    loop {
+        let entries: Vec<AuditEntry> = {
+            let mut st = c.prepare_cached(&sql).map_err(err)?;
+            let rows = st.query_map([after], entry_from_row).map_err(err)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(err)?
+        };
+        let Some(last) = entries.last() else { break };
+        after = last.seq;
+        for e in &entries {
+            add_leaf(c, e)?;
+        }
     }
     c.execute("DELETE FROM audit_backfill", []).map_err(err)?;
     Ok(())
