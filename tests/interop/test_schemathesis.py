@@ -35,6 +35,10 @@ POSITIVE_400 = {
     "hashImage": "image content",
     "match": "image content and hash syntax",
     "uploadDataset": "post file content",
+    # Cross-field and state rules: a leaf index below the tree size, sizes in order, and
+    # sizes the audit log has reached.
+    "auditInclusionProof": "index < size <= the log's size",
+    "auditConsistencyProof": "old <= new <= the log's size",
 }
 
 
