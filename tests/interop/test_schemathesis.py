@@ -59,6 +59,10 @@ POSITIVE_400 = {
     "draftCaseAction": "registered organisations, countermeasure, a future due time",
     "openCaseVote": "quorum within the electorate, a future deadline",
     "publishCase": "a collection the caller may write",
+    # Cross-field and state rules: a leaf index below the tree size, sizes in order, and
+    # sizes the audit log has reached.
+    "auditInclusionProof": "index < size <= the log's size",
+    "auditConsistencyProof": "old <= new <= the log's size",
 }
 
 # Operations not fuzzed, and why. A ping makes the hub POST to the webhook's URL, and a URL the

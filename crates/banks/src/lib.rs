@@ -1233,14 +1233,32 @@ impl Banks {
                 }
             }
         }
-        Ok(match format {
+        let count = if format == EntryFormat::Csv {
+            csv_rows.len().saturating_sub(1)
+        } else {
+            json_items.len()
+        };
+        let out = match format {
             EntryFormat::Csv => hub::csv_dialect::to_string(csv_rows),
             EntryFormat::Json => serde_json::to_string(&BankExport {
                 bank: &bank.name,
                 entries: json_items,
             })
             .unwrap_or_default(),
-        })
+        };
+        // Every export goes into the audit log before it is handed out.
+        let owner = orgs.get(&bank.owner_org_id).cloned().unwrap_or_default();
+        let kind = if format == EntryFormat::Csv {
+            "CSV"
+        } else {
+            "JSON"
+        };
+        self.hub.record_export(
+            p,
+            &format!("bank {owner}:{}", bank.name),
+            &format!("hash bank entries as {kind}: {count} entries"),
+        )?;
+        Ok(out)
     }
 
     /// The enabled entries of enabled banks the caller may use that match each query: PDQ

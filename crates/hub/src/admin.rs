@@ -12,6 +12,14 @@ use crate::accounts::{
 use crate::auth::{hash_secret, random_hex, verify_secret};
 use crate::{now_micros, Hub, HubError, Principal, Stores, DIRECTORY_SLUG, DIRECTORY_TITLE};
 
+/// The hex form of a leaf hash, for answers.
+fn leaf_hex(leaf: Option<(u64, [u8; 32])>) -> (Option<u64>, Option<String>) {
+    match leaf {
+        Some((i, h)) => (Some(i), Some(hex::encode(h))),
+        None => (None, None),
+    }
+}
+
 /// An API token as listed: never its secret nor its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenInfo {
@@ -47,6 +55,14 @@ pub struct AuditRecord {
     pub target_org: Option<String>,
     /// Details (a token label, a role, whether a password was reset).
     pub detail: String,
+    /// The record's random bytes, hex (part of its leaf).
+    pub nonce: String,
+    /// Its leaf index in the audit tree (`None` only after tampering).
+    pub index: Option<u64>,
+    /// Its stored leaf hash, hex.
+    pub leaf_hash: Option<String>,
+    /// Its canonical bytes, hex: `SHA-256(0x00 || these)` must equal `leaf_hash`.
+    pub leaf_data: String,
 }
 
 /// The hub's own STIX identity id (the creator of the recipients extension definition).
@@ -214,15 +230,19 @@ fn directory_has(store: &Stores, directory_id: &str, id: &str) -> Result<bool, H
 pub(crate) fn ensure_directory(store: &Stores, hub_identity: &str) -> Result<String, HubError> {
     let directory = match store.accounts.collection_by_slug(DIRECTORY_SLUG)? {
         Some(c) => c,
-        None => store.accounts.create_collection(&NewCollection {
-            id: uuid::Uuid::new_v4().to_string(),
-            slug: DIRECTORY_SLUG.to_string(),
-            title: DIRECTORY_TITLE.to_string(),
-            description: "Identities of every organisation on this hub, the hub's own identity \
+        None => store.accounts.create_collection(
+            &NewCollection {
+                id: uuid::Uuid::new_v4().to_string(),
+                slug: DIRECTORY_SLUG.to_string(),
+                title: DIRECTORY_TITLE.to_string(),
+                description:
+                    "Identities of every organisation on this hub, the hub's own identity \
                           and the rrm recipients extension definition."
-                .to_string(),
-            default_tlp: Tlp::Clear,
-        })?,
+                        .to_string(),
+                default_tlp: Tlp::Clear,
+            },
+            &NewAudit::system("collection.create", DIRECTORY_SLUG, None, "the directory"),
+        )?,
     };
     let now = now_micros();
     let hub_obj = stix::identity_object(hub_identity, "rrm hub", "system", &[], now);
@@ -274,6 +294,12 @@ fn repair_org(store: &Stores, directory_id: &str, org: &Org) -> Result<(), HubEr
                 read: true,
                 write: access.write,
             },
+            &NewAudit::system(
+                "grant.set",
+                &format!("{}/{DIRECTORY_SLUG}", org.slug),
+                Some(org.id),
+                "read (repair of a missing directory identity)",
+            ),
         )?;
     }
     Ok(())
@@ -324,6 +350,15 @@ impl Hub {
             Access {
                 read: true,
                 write: false,
+            },
+            &NewAudit {
+                actor: actor.name().to_string(),
+                actor_org_id: actor.org_id(),
+                action: "org.create".to_string(),
+                target: slug.to_string(),
+                // Set by the store to the new organisation.
+                target_org_id: None,
+                detail: format!("sector {sector}, country {}", cc.to_ascii_uppercase()),
             },
         )?;
         Ok(org)
@@ -579,15 +614,23 @@ impl Hub {
         })?;
         Ok(entries
             .into_iter()
-            .map(|e| AuditRecord {
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                actor_org: slug(e.actor_org_id),
-                action: e.action,
-                target: e.target,
-                target_org: slug(e.target_org_id),
-                detail: e.detail,
+            .map(|e| {
+                let (index, leaf_hash) = leaf_hex(e.leaf);
+                let leaf_data = hex::encode(e.canonical_bytes());
+                AuditRecord {
+                    seq: e.seq,
+                    at: e.at,
+                    actor: e.actor,
+                    actor_org: slug(e.actor_org_id),
+                    action: e.action,
+                    target: e.target,
+                    target_org: slug(e.target_org_id),
+                    detail: e.detail,
+                    nonce: hex::encode(&e.nonce),
+                    index,
+                    leaf_hash,
+                    leaf_data,
+                }
             })
             .collect())
     }
@@ -605,13 +648,25 @@ impl Hub {
         check_slug("slug", slug)?;
         check_text("title", title, 200, false)?;
         check_text("description", description, 4000, true)?;
-        let collection = self.accounts().create_collection(&NewCollection {
-            id: uuid::Uuid::new_v4().to_string(),
-            slug: slug.to_string(),
-            title: title.trim().to_string(),
-            description: description.to_string(),
-            default_tlp: default_tlp.unwrap_or(self.config().default_tlp),
-        })?;
+        let tlp = default_tlp.unwrap_or(self.config().default_tlp);
+        let record = NewAudit {
+            actor: actor.name().to_string(),
+            actor_org_id: actor.org_id(),
+            action: "collection.create".to_string(),
+            target: slug.to_string(),
+            target_org_id: None,
+            detail: format!("default TLP {tlp}"),
+        };
+        let collection = self.accounts().create_collection(
+            &NewCollection {
+                id: uuid::Uuid::new_v4().to_string(),
+                slug: slug.to_string(),
+                title: title.trim().to_string(),
+                description: description.to_string(),
+                default_tlp: tlp,
+            },
+            &record,
+        )?;
         Ok(collection)
     }
 
@@ -637,7 +692,21 @@ impl Hub {
                     .to_string(),
             ));
         }
-        self.accounts().set_grant(org.id, &col.id, access)?;
+        let detail = match (access.read, access.write) {
+            (true, true) => "read, write",
+            (true, false) => "read",
+            (false, true) => "write",
+            (false, false) => "none (removed)",
+        };
+        let record = audit(
+            &actor,
+            "grant.set",
+            format!("{}/{}", org.slug, col.slug),
+            org.id,
+            detail.to_string(),
+        );
+        self.accounts()
+            .set_grant(org.id, &col.id, access, &record)?;
         Ok(())
     }
 

@@ -142,6 +142,17 @@ impl Hub {
         if let Some(e) = failure {
             return Err(e);
         }
+        self.audit_store().append_audit(&store::NewAudit {
+            actor: p.user.username.clone(),
+            actor_org_id: Some(p.org.id),
+            action: "export".to_string(),
+            target: collection.slug.clone(),
+            target_org_id: Some(p.org.id),
+            detail: format!(
+                "STIX bundle up to {max_tlp}: {} exported, {} withheld",
+                summary.exported, summary.withheld
+            ),
+        })?;
         Ok(summary)
     }
 }

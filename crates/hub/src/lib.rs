@@ -48,6 +48,7 @@
 
 mod accounts;
 mod admin;
+pub mod audit;
 mod auth;
 pub mod csv_dialect;
 mod cursor;
@@ -70,7 +71,8 @@ pub use error::HubError;
 pub use ingest::{Status, StatusEntry, StatusState};
 pub use services::ObjectVisibility;
 pub use store::{
-    Access, AccountStore, Collection, ObjectStore, Org, Role, Sector, Tlp, User, VersionFilter,
+    Access, AccountStore, AuditStore, Collection, ObjectStore, Org, Role, Sector, Tlp, User,
+    VersionFilter,
 };
 
 /// The slug of the directory collection, which holds every organisation's identity, the hub's
@@ -98,6 +100,9 @@ pub struct HubConfig {
     pub status_retention_secs: i64,
     /// HMAC-SHA256 key for paging cursors; the binary persists it in the data directory.
     pub cursor_key: [u8; 32],
+    /// The instance's ed25519 signing key (its 32-byte seed) for audit checkpoints; the
+    /// binary persists it in the data directory (`audit.key`, mode 0600).
+    pub audit_key: [u8; 32],
 }
 
 impl HubConfig {
@@ -109,6 +114,7 @@ impl HubConfig {
             max_page: 1000,
             status_retention_secs: MIN_STATUS_RETENTION_SECS,
             cursor_key,
+            audit_key: derived_key(b"rrm audit signing key", &cursor_key),
         }
     }
 }
@@ -120,8 +126,19 @@ impl fmt::Debug for HubConfig {
             .field("max_page", &self.max_page)
             .field("status_retention_secs", &self.status_retention_secs)
             .field("cursor_key", &"<redacted>")
+            .field("audit_key", &"<redacted>")
             .finish()
     }
+}
+
+/// A key derived from another for another purpose (SHA-256 of a label and the key); only
+/// [`HubConfig::new`] uses it, so tests get a stable audit key from their cursor key.
+fn derived_key(label: &[u8], key: &[u8; 32]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(label);
+    h.update(key);
+    h.finalize().into()
 }
 
 /// An authenticated caller: the user, their organisation and their STIX identity ids.
@@ -228,14 +245,17 @@ pub struct Stores {
     pub accounts: Arc<dyn AccountStore>,
     /// The objects store.
     pub objects: Arc<dyn ObjectStore>,
+    /// The audit log's Merkle tree and checkpoints.
+    pub audit: Arc<dyn AuditStore>,
 }
 
-impl<S: AccountStore + ObjectStore> From<Arc<S>> for Stores {
-    /// Both stores on one backend (`store_sqlite::SqliteStore` implements every store trait).
+impl<S: AccountStore + ObjectStore + AuditStore> From<Arc<S>> for Stores {
+    /// Every store on one backend (`store_sqlite::SqliteStore` implements every store trait).
     fn from(backend: Arc<S>) -> Stores {
         Stores {
             accounts: backend.clone(),
-            objects: backend,
+            objects: backend.clone(),
+            audit: backend,
         }
     }
 }
@@ -318,6 +338,11 @@ impl Hub {
     /// `may_see`).
     pub(crate) fn objects(&self) -> &dyn ObjectStore {
         self.inner.stores.objects.as_ref()
+    }
+
+    /// The audit tree and checkpoints.
+    pub(crate) fn audit_store(&self) -> &dyn AuditStore {
+        self.inner.stores.audit.as_ref()
     }
 
     /// The hub's settings.

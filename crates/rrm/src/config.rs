@@ -275,6 +275,9 @@ serve_settings! {
     /// The collection (UUID or slug) where published joint statements of response cases go,
     /// as TLP:CLEAR notes.
     statements_collection: String = None, env "RRM_STATEMENTS_COLLECTION", value "COLLECTION";
+    /// Seconds between scheduled audit checkpoints, each made only when the audit log grew
+    /// (1 to 86400) [default: 3600].
+    audit_checkpoint_every: u64 = Some("3600"), env "RRM_AUDIT_CHECKPOINT_EVERY", value "SECS";
 }
 
 /// A secret setting: read like a string, shown as `<redacted>` in `Debug`.

@@ -51,6 +51,9 @@ enum Command {
     /// Response cases: participants, DISARM options, actions with approval, votes.
     #[command(subcommand)]
     Case(cli::cases::Command),
+    /// The verifiable audit log: verify it, sign a checkpoint, print the public key.
+    #[command(subcommand)]
+    Audit(cli::audit::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -81,5 +84,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Alert(cmd) => cli::alerts::run(&settings, cmd),
         Command::Notify(cmd) => cli::notify::run(&settings, cmd),
         Command::Case(cmd) => cli::cases::run(&settings, cmd),
+        Command::Audit(cmd) => cli::audit::run(&settings, cmd),
     }
 }

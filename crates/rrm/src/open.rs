@@ -14,6 +14,9 @@ use crate::config::Settings;
 pub const DB_FILE: &str = "rrm.db";
 /// The file holding the instance's 32-byte secret (paging cursor MAC key).
 pub const KEY_FILE: &str = "instance.key";
+/// The file holding the instance's ed25519 signing key (its 32-byte seed) for audit
+/// checkpoints; outside the database, so a copy of the database alone cannot forge one.
+pub const AUDIT_KEY_FILE: &str = "audit.key";
 
 /// Opens (creating if needed) the data directory and returns the hub over its store.
 pub fn hub(settings: &Settings, default_tlp: Option<stix::Tlp>) -> anyhow::Result<hub::Hub> {
@@ -139,12 +142,20 @@ fn open(
     let db = dir.join(DB_FILE);
     let store = store_sqlite::SqliteStore::open(&db)
         .with_context(|| format!("cannot open the database {}", db.display()))?;
-    let cursor_key = instance_key(&dir.join(KEY_FILE))?;
+    let cursor_key = instance_key(
+        &dir.join(KEY_FILE),
+        "open paging cursors then become invalid",
+    )?;
+    let audit_key = instance_key(
+        &dir.join(AUDIT_KEY_FILE),
+        "the audit checkpoints signed so far then fail `rrm audit verify`",
+    )?;
     let config = hub::HubConfig {
         default_tlp: default_tlp.unwrap_or(stix::Tlp::Amber),
         max_page: 1000,
         status_retention_secs: hub::DEFAULT_STATUS_RETENTION_SECS,
         cursor_key,
+        audit_key,
     };
     let store = Arc::new(store);
     let hub = hub::Hub::new(store.clone(), config).context("cannot start the hub")?;
@@ -167,14 +178,15 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create the data directory {}", dir.display()))
 }
 
-/// Reads the instance key, creating it (mode 0600) on first use.
-fn instance_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+/// Reads a 32-byte instance key, creating it (mode 0600) on first use; `loss` says what
+/// deleting it costs.
+fn instance_key(path: &Path, loss: &str) -> anyhow::Result<[u8; 32]> {
     match fs::read(path) {
         Ok(bytes) => {
             let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
                 anyhow::anyhow!(
                     "{} holds {} bytes, expected 32: restore it from a backup or delete it \
-                     (open paging cursors then become invalid)",
+                     ({loss})",
                     path.display(),
                     bytes.len()
                 )

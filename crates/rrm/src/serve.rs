@@ -180,6 +180,15 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     };
     let retention_ads = services.ads.clone();
     let deliveries = services.notify.start(std::sync::Arc::new(transport));
+    let audit_hub = services.hub.clone();
+    let audit_every = match v.audit_checkpoint_every {
+        Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
+            "{} must be between 1 and {MAX_TIMEOUT_SECS} seconds",
+            setting("audit_checkpoint_every")
+        ),
+        Some(n) => Duration::from_secs(n),
+        None => Duration::from_secs(3600),
+    };
     let state = server::AppState::new(services, config);
     let detections = state.detections().clone();
     let work = state.work().clone();
@@ -193,6 +202,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .context("cannot start the async runtime")?;
     let served = runtime.block_on(async move {
         tokio::spawn(RetentionJob::hourly(retention_ads, retention_work).run());
+        tokio::spawn(checkpoint_job(audit_hub, audit_every));
         server::serve_with(
             app,
             listen,
@@ -441,6 +451,24 @@ impl RetentionJob {
                 // Dropped unrun: the worker facility is shutting down.
                 Err(_) => return,
             }
+        }
+    }
+}
+
+/// Signs an audit checkpoint at start-up and then every `every`, each only when the audit
+/// log grew since the latest one.
+async fn checkpoint_job(hub: hub::Hub, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let hub = hub.clone();
+        match tokio::task::spawn_blocking(move || hub.audit_checkpoint_if_grown()).await {
+            Ok(Ok(Some(c))) => {
+                tracing::info!(size = c.size, root = %hex::encode(c.root), "audit checkpoint signed");
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "audit checkpoint failed"),
+            Err(e) => tracing::error!(error = %e, "audit checkpoint task failed"),
         }
     }
 }

@@ -76,7 +76,7 @@ pub(crate) fn merge(doc: &mut Value) {
         "/api/v1/audit": {
             "get": {
                 "operationId": "auditLog",
-                "summary": "The account audit log (user creation, token creation and revocation, password changes, disable and enable), oldest first: all of it for the operator, its organisation's for an organisation admin.",
+                "summary": "The audit log (organisations, users, tokens, collections, grants, exports and the other domains' state changes), oldest first, each record with its leaf index, leaf hash and canonical bytes: all of it for the operator, the records about its organisation for an organisation admin.",
                 "parameters": [
                     {"name": "after", "in": "query", "required": false, "description": "Only records after this seq (next_after of the previous page).", "schema": {"type": "integer", "minimum": 0}},
                     {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
@@ -114,18 +114,20 @@ pub(crate) fn merge(doc: &mut Value) {
         },
         "AuditRecord": {
             "type": "object",
-            "required": ["seq", "at", "actor", "actor_org", "action", "target", "target_org", "detail"],
+            "required": ["seq", "at", "actor", "actor_org", "action", "target", "target_org", "detail", "index", "leaf_hash", "nonce", "leaf_data"],
             "properties": {
                 "seq": {"type": "integer"},
                 "at": {"type": "string", "format": "date-time"},
                 "actor": {"type": "string", "description": "Username, or operator for the local CLI."},
                 "actor_org": {"type": ["string", "null"]},
-                "action": {"type": "string", "enum": ["user.create", "user.password", "user.disable", "user.enable", "token.create", "token.revoke",
-                    "alert.raise", "alert.receive", "alert.acknowledge", "alert.contribute", "alert.decline", "alert.forward",
-                    "group.create", "group.rename", "group.member.add", "group.member.remove"]},
+                "action": {"type": "string", "description": "org.create, user.create, user.password, user.disable, user.enable, token.create, token.revoke, collection.create, grant.set, export; alert.raise, alert.receive, alert.acknowledge, alert.contribute, alert.decline, alert.forward, group.create, group.rename, group.member.add, group.member.remove; and the actions other domains append."},
                 "target": {"type": "string", "description": "A username, or username/lookup for a token."},
                 "target_org": {"type": ["string", "null"]},
-                "detail": {"type": "string"}
+                "detail": {"type": "string"},
+                "index": {"type": ["integer", "null"], "description": "Leaf index in the audit Merkle tree (null only after tampering)."},
+                "leaf_hash": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$", "description": "The stored leaf hash, SHA-256(0x00 || leaf_data)."},
+                "nonce": {"type": "string", "pattern": "^[0-9a-f]*$", "description": "The record's 16 random bytes, part of its leaf."},
+                "leaf_data": {"type": "string", "pattern": "^[0-9a-f]*$", "description": "The record's canonical bytes (see README, Verifiable audit log)."}
             }
         },
         "AuditPage": {

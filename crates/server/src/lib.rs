@@ -269,6 +269,9 @@ pub fn router(state: AppState) -> Router {
             routes::banks::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(
+            routes::audit::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
             routes::ads::routes().route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(

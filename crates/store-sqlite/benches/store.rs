@@ -232,13 +232,16 @@ fn fresh(path: &std::path::Path) -> (SqliteStore, (i64, i64)) {
             },
         )
         .expect("user");
-    s.create_collection(&NewCollection {
-        id: COLLECTION.into(),
-        slug: "bench".into(),
-        title: "Bench".into(),
-        description: String::new(),
-        default_tlp: Tlp::Amber,
-    })
+    s.create_collection(
+        &NewCollection {
+            id: COLLECTION.into(),
+            slug: "bench".into(),
+            title: "Bench".into(),
+            description: String::new(),
+            default_tlp: Tlp::Amber,
+        },
+        &store::NewAudit::system("test", "t", None, ""),
+    )
     .expect("collection");
     (s, (user.id, org.id))
 }

@@ -2,8 +2,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use store::{
-    Access, AuditEntry, AuditQuery, Collection, Grant, NewAudit, NewCollection, NewOrg, NewToken,
-    NewUser, Org, Result, Status, StoreError, Token, User,
+    Access, Collection, Grant, NewAudit, NewCollection, NewOrg, NewToken, NewUser, Org, Result,
+    Status, StoreError, Token, User,
 };
 
 use crate::util::{backend, insert_error, now_secs, parse_col};
@@ -127,52 +127,10 @@ fn org_exists(c: &Connection, org_id: i64) -> Result<bool> {
         .map_err(|e| backend("checking an organisation", e))
 }
 
-/// Appends a record to the account audit log.
+/// Appends a record to the audit log with its Merkle leaf, in the caller's transaction: the
+/// one entry point for every domain's `NewAudit`.
 pub(crate) fn append_audit(c: &Connection, a: &NewAudit) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO account_audit (at, actor, actor_org_id, action, target, target_org_id, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .and_then(|mut st| {
-        st.execute(params![
-            now_secs(),
-            a.actor,
-            a.actor_org_id,
-            a.action,
-            a.target,
-            a.target_org_id,
-            a.detail
-        ])
-    })
-    .map_err(|e| backend("appending to the account audit log", e))?;
-    Ok(())
-}
-
-/// Reads the account audit log, oldest first.
-pub(crate) fn list_audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-    c.prepare_cached(
-        "SELECT seq, at, actor, actor_org_id, action, target, target_org_id, detail
-         FROM account_audit
-         WHERE seq > ?1 AND (?2 IS NULL OR target_org_id = ?2)
-         ORDER BY seq LIMIT ?3",
-    )
-    .and_then(|mut st| {
-        st.query_map(params![q.after, q.org_id, limit], |r| {
-            Ok(AuditEntry {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                actor_org_id: r.get(3)?,
-                action: r.get(4)?,
-                target: r.get(5)?,
-                target_org_id: r.get(6)?,
-                detail: r.get(7)?,
-            })
-        })?
-        .collect()
-    })
-    .map_err(|e| backend("reading the account audit log", e))
+    crate::audit::append(c, a).map(|_| ())
 }
 
 /// Inserts a user.

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_bank_retired_indicators.sql"),
     include_str!("migrations/0011_alerts.sql"),
     include_str!("migrations/0012_notify.sql"),
+    include_str!("migrations/0013_audit.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).
@@ -94,11 +95,13 @@ impl SqliteStore {
                 )
             })?;
         migrate(&mut writer, path)?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
-        })
+        };
+        store.write(|tx| crate::audit::backfill(tx))?;
+        Ok(store)
     }
 
     /// The path of the database file.

@@ -1,7 +1,7 @@
 //! store-sqlite: the SQLite backend of the rrm store.
 //!
 //! [`SqliteStore`] implements every store trait ([`store::AccountStore`], [`store::ObjectStore`],
-//! [`store::BankStore`], [`store::AdStore`]) on one SQLite file in WAL mode with
+//! [`store::BankStore`], [`store::AdStore`], [`store::AuditStore`]) on one SQLite file in WAL mode with
 //! `synchronous=FULL`, so a write reported as done survives a crash or `kill -9` right
 //! after. Writes go through one writer connection behind a mutex; reads (TAXII pages,
 //! lookups) use a small pool of reader connections and never wait for ingest.
@@ -36,6 +36,7 @@
 mod accounts;
 mod ads;
 mod alerts;
+mod audit;
 mod banks;
 mod cases;
 mod db;
@@ -48,9 +49,9 @@ pub use db::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};
 
 use std::ops::ControlFlow;
 use store::{
-    Access, AccountStore, AddOutcome, AuditEntry, AuditQuery, Collection, Grant, NewAudit,
-    NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery, ObjectStore, Org, Result,
-    Status, StoredObject, Token, User, VersionFilter,
+    Access, AccountStore, AddOutcome, AuditEntry, AuditItem, AuditQuery, AuditStore, Checkpoint,
+    Collection, Grant, NewAudit, NewCollection, NewObject, NewOrg, NewToken, NewUser, ObjectQuery,
+    ObjectStore, Org, Result, Status, StoredObject, Token, User, VersionFilter,
 };
 
 impl AccountStore for SqliteStore {
@@ -132,11 +133,15 @@ impl AccountStore for SqliteStore {
     }
 
     fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        self.read(|c| accounts::list_audit(c, query))
+        self.read(|c| audit::list(c, query))
     }
 
-    fn create_collection(&self, new: &NewCollection) -> Result<Collection> {
-        self.write(|tx| accounts::create_collection(tx, new))
+    fn create_collection(&self, new: &NewCollection, audit: &NewAudit) -> Result<Collection> {
+        self.write(|tx| {
+            let collection = accounts::create_collection(tx, new)?;
+            accounts::append_audit(tx, audit)?;
+            Ok(collection)
+        })
     }
 
     fn collection_by_id(&self, id: &str) -> Result<Option<Collection>> {
@@ -151,8 +156,17 @@ impl AccountStore for SqliteStore {
         self.read(accounts::list_collections)
     }
 
-    fn set_grant(&self, org_id: i64, collection_id: &str, access: Access) -> Result<()> {
-        self.write(|tx| accounts::set_grant(tx, org_id, collection_id, access))
+    fn set_grant(
+        &self,
+        org_id: i64,
+        collection_id: &str,
+        access: Access,
+        audit: &NewAudit,
+    ) -> Result<()> {
+        self.write(|tx| {
+            accounts::set_grant(tx, org_id, collection_id, access)?;
+            accounts::append_audit(tx, audit)
+        })
     }
 
     fn grant(&self, org_id: i64, collection_id: &str) -> Result<Access> {
@@ -168,6 +182,7 @@ impl AccountStore for SqliteStore {
         new: &NewOrg,
         identity: &NewObject,
         access: Access,
+        audit: &NewAudit,
     ) -> Result<Org> {
         self.write(|tx| {
             let org = accounts::create_org(tx, new)?;
@@ -184,8 +199,43 @@ impl AccountStore for SqliteStore {
             // Any refusal rolls the whole organisation back.
             outcome?;
             accounts::set_grant(tx, org.id, &identity.collection_id, access)?;
+            let audit = NewAudit {
+                target_org_id: Some(org.id),
+                ..audit.clone()
+            };
+            accounts::append_audit(tx, &audit)?;
             Ok(org)
         })
+    }
+}
+
+impl AuditStore for SqliteStore {
+    fn append_audit(&self, audit: &NewAudit) -> Result<AuditEntry> {
+        self.write(|tx| audit::append(tx, audit))
+    }
+
+    fn audit_size(&self) -> Result<u64> {
+        self.read(audit::size)
+    }
+
+    fn audit_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Option<[u8; 32]>>> {
+        self.read(|c| audit::nodes(c, nodes))
+    }
+
+    fn audit_entry_at(&self, index: u64) -> Result<Option<AuditEntry>> {
+        self.read(|c| audit::entry_at(c, index))
+    }
+
+    fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<Checkpoint> {
+        self.write(|tx| audit::add_checkpoint(tx, checkpoint))
+    }
+
+    fn list_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        self.read(audit::list_checkpoints)
+    }
+
+    fn scan_audit(&self, f: &mut dyn FnMut(AuditItem) -> ControlFlow<()>) -> Result<()> {
+        self.read(|c| audit::scan(c, f))
     }
 }
 

@@ -179,7 +179,7 @@ pub fn collections(s: &dyn Backend) {
     for (i, tlp) in Tlp::ALL.into_iter().enumerate() {
         let mut n = new_collection(&format!("c{}", 9 - i), i as u64);
         n.default_tlp = tlp;
-        let c = s.create_collection(&n).unwrap();
+        let c = s.create_collection(&n, &test_audit()).unwrap();
         assert_eq!(c.default_tlp, tlp);
         assert_eq!(c.id, n.id);
         assert_eq!(s.collection_by_id(&n.id).unwrap(), Some(c.clone()));
@@ -190,11 +190,11 @@ pub fn collections(s: &dyn Backend) {
     assert_eq!(s.list_collections().unwrap(), made, "listed by slug");
     assert_eq!(s.collection_by_id(&collection_uuid(99)).unwrap(), None);
     assert_eq!(s.collection_by_slug("none").unwrap(), None);
-    match s.create_collection(&new_collection("c9", 50)) {
+    match s.create_collection(&new_collection("c9", 50), &test_audit()) {
         Err(StoreError::Conflict(msg)) => assert!(msg.contains("c9"), "{msg}"),
         other => panic!("duplicate collection slug: expected Conflict, got {other:?}"),
     }
-    match s.create_collection(&new_collection("fresh", 0)) {
+    match s.create_collection(&new_collection("fresh", 0), &test_audit()) {
         Err(StoreError::Conflict(_)) => {}
         other => panic!("duplicate collection id: expected Conflict, got {other:?}"),
     }
@@ -215,8 +215,8 @@ pub fn grants(s: &dyn Backend) {
     };
     assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), none);
     assert!(s.list_grants(&fx.c1).unwrap().is_empty());
-    s.set_grant(fx.a.id, &fx.c1, read).unwrap();
-    s.set_grant(fx.b.id, &fx.c1, rw).unwrap();
+    s.set_grant(fx.a.id, &fx.c1, read, &test_audit()).unwrap();
+    s.set_grant(fx.b.id, &fx.c1, rw, &test_audit()).unwrap();
     assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), read);
     assert_eq!(s.grant(fx.b.id, &fx.c1).unwrap(), rw);
     assert_eq!(
@@ -224,7 +224,7 @@ pub fn grants(s: &dyn Backend) {
         none,
         "grants are per collection"
     );
-    s.set_grant(fx.a.id, &fx.c1, rw).unwrap();
+    s.set_grant(fx.a.id, &fx.c1, rw, &test_audit()).unwrap();
     assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), rw, "set_grant replaces");
     let mut listed = s.list_grants(&fx.c1).unwrap();
     listed.sort_by_key(|g| g.org_id);
@@ -232,17 +232,17 @@ pub fn grants(s: &dyn Backend) {
     assert!(listed
         .iter()
         .all(|g| g.collection_id == fx.c1 && g.access == rw));
-    s.set_grant(fx.a.id, &fx.c1, none).unwrap();
+    s.set_grant(fx.a.id, &fx.c1, none, &test_audit()).unwrap();
     assert_eq!(s.grant(fx.a.id, &fx.c1).unwrap(), none);
     let listed = s.list_grants(&fx.c1).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].org_id, fx.b.id);
 
-    match s.set_grant(fx.a.id, &collection_uuid(99), read) {
+    match s.set_grant(fx.a.id, &collection_uuid(99), read, &test_audit()) {
         Err(StoreError::NotFound(_)) => {}
         other => panic!("grant on an unknown collection: expected NotFound, got {other:?}"),
     }
-    match s.set_grant(fx.a.id + fx.b.id + 100, &fx.c1, read) {
+    match s.set_grant(fx.a.id + fx.b.id + 100, &fx.c1, read, &test_audit()) {
         Err(StoreError::NotFound(_)) => {}
         other => panic!("grant to an unknown org: expected NotFound, got {other:?}"),
     }
@@ -267,9 +267,9 @@ pub fn account_audit(s: &dyn Backend) {
         after,
         limit: 100,
     };
-    // The fixture's two users were created with the test audit record.
+    // The fixture's two users and two collections were created with the test audit record.
     let base = s.list_audit(&all(0)).unwrap();
-    assert_eq!(base.len(), 2, "{base:?}");
+    assert_eq!(base.len(), 4, "{base:?}");
     let after = base.last().map_or(0, |e| e.seq);
 
     s.create_token(

@@ -33,6 +33,7 @@
 pub mod accounts;
 pub mod ads;
 pub mod alerts;
+pub mod audit;
 pub mod banks;
 pub mod cases;
 pub mod detect;
@@ -46,7 +47,8 @@ use store::{
     Position, Role, Sector, Status, StoreError, StoredObject, Tlp, User, VersionFilter,
 };
 use store::{
-    AccountStore, AdStore, AlertStore, BankStore, CaseStore, DetectStore, NotifyStore, ObjectStore,
+    AccountStore, AdStore, AlertStore, AuditStore, BankStore, CaseStore, DetectStore, NotifyStore,
+    ObjectStore,
 };
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
@@ -66,6 +68,7 @@ pub trait Backend:
     + CaseStore
     + AlertStore
     + NotifyStore
+    + AuditStore
 {
 }
 
@@ -78,6 +81,7 @@ impl<T> Backend for T where
         + CaseStore
         + AlertStore
         + NotifyStore
+        + AuditStore
 {
 }
 
@@ -94,6 +98,7 @@ macro_rules! __with_cases {
             accounts {
                 orgs, users, tokens, collections, grants, account_audit,
             }
+            audit { audit_tree, audit_checkpoints, audit_scan }
             objects {
                 object_round_trip, identical_version_is_unchanged,
                 same_version_other_content_conflicts, unversioned_objects,
@@ -243,11 +248,11 @@ pub(crate) fn fixture(s: &dyn Backend) -> Fixture {
         )
         .expect("create bob");
     let c1 = s
-        .create_collection(&new_collection("one", 1))
+        .create_collection(&new_collection("one", 1), &test_audit())
         .expect("create collection one")
         .id;
     let c2 = s
-        .create_collection(&new_collection("two", 2))
+        .create_collection(&new_collection("two", 2), &test_audit())
         .expect("create collection two")
         .id;
     Fixture {

@@ -350,7 +350,7 @@ pub fn org_with_identity_is_atomic(s: &dyn Backend) {
         write: false,
     };
     let org = s
-        .create_org_with_identity(&new_org("org-c", 30), &identity(30), read)
+        .create_org_with_identity(&new_org("org-c", 30), &identity(30), read, &test_audit())
         .expect("create org-c with its identity");
     assert_eq!(s.org_by_slug("org-c").unwrap(), Some(org.clone()));
     assert_eq!(s.grant(org.id, &fx.c2).unwrap(), read);
@@ -371,12 +371,12 @@ pub fn org_with_identity_is_atomic(s: &dyn Backend) {
     squat.version = Some(T0 + 1);
     added(&s.add_object(&squat), "squatted identity");
     assert!(s
-        .create_org_with_identity(&new_org("org-d", 31), &identity(31), read)
+        .create_org_with_identity(&new_org("org-d", 31), &identity(31), read, &test_audit())
         .is_err());
     assert_eq!(s.org_by_slug("org-d").unwrap(), None);
     // A taken slug: nothing is created either, and the identity is not stored.
     assert!(matches!(
-        s.create_org_with_identity(&new_org("org-c", 32), &identity(32), read),
+        s.create_org_with_identity(&new_org("org-c", 32), &identity(32), read, &test_audit()),
         Err(StoreError::Conflict(_))
     ));
     assert!(scan(
@@ -391,7 +391,7 @@ pub fn org_with_identity_is_atomic(s: &dyn Backend) {
     let mut lost = identity(33);
     lost.collection_id = collection_uuid(99);
     assert!(s
-        .create_org_with_identity(&new_org("org-e", 33), &lost, read)
+        .create_org_with_identity(&new_org("org-e", 33), &lost, read, &test_audit())
         .is_err());
     assert_eq!(s.org_by_slug("org-e").unwrap(), None);
 }

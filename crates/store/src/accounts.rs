@@ -25,14 +25,16 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Lists every organisation, by slug.
     fn list_orgs(&self) -> Result<Vec<Org>>;
     /// Creates an organisation, adds its identity object (whose `owner_org_id` and
-    /// `submitter_org_id` are set to the new organisation) and gives the organisation `access`
-    /// to the identity's collection, in one transaction: if any step fails (a taken slug, an
-    /// identity the versioning rules refuse) nothing is written.
+    /// `submitter_org_id` are set to the new organisation), gives the organisation `access`
+    /// to the identity's collection and appends `audit` (its `target_org_id` set to the new
+    /// organisation), in one transaction: if any step fails (a taken slug, an identity the
+    /// versioning rules refuse) nothing is written.
     fn create_org_with_identity(
         &self,
         new: &NewOrg,
         identity: &NewObject,
         access: Access,
+        audit: &NewAudit,
     ) -> Result<Org>;
 
     // Users and credentials.
@@ -60,13 +62,13 @@ pub trait AccountStore: Send + Sync + 'static {
     fn list_tokens(&self, user_id: i64) -> Result<Vec<Token>>;
     /// Revokes a token and appends `audit`; `NotFound` if unknown.
     fn revoke_token(&self, lookup: &str, audit: &NewAudit) -> Result<()>;
-    /// Reads the account audit log, oldest first.
+    /// Reads the audit log, oldest first, each record with its leaf index and hash.
     fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
 
     // Collections and grants.
 
-    /// Creates a collection; `Conflict` if the slug is taken.
-    fn create_collection(&self, new: &NewCollection) -> Result<Collection>;
+    /// Creates a collection and appends `audit`; `Conflict` if the slug is taken.
+    fn create_collection(&self, new: &NewCollection, audit: &NewAudit) -> Result<Collection>;
     /// Finds a collection by its UUID.
     fn collection_by_id(&self, id: &str) -> Result<Option<Collection>>;
     /// Finds a collection by slug.
@@ -74,8 +76,14 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Lists every collection, by slug.
     fn list_collections(&self) -> Result<Vec<Collection>>;
     /// Sets (replaces) an organisation's access to a collection. `read: false, write: false`
-    /// removes the grant.
-    fn set_grant(&self, org_id: i64, collection_id: &str, access: Access) -> Result<()>;
+    /// removes the grant. Appends `audit`.
+    fn set_grant(
+        &self,
+        org_id: i64,
+        collection_id: &str,
+        access: Access,
+        audit: &NewAudit,
+    ) -> Result<()>;
     /// The access an organisation has to a collection (none if there is no grant).
     fn grant(&self, org_id: i64, collection_id: &str) -> Result<Access>;
     /// Every grant of a collection.

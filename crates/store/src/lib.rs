@@ -10,6 +10,7 @@
 //! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
 //! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
 //! | notify (webhooks, e-mail contacts, the outbox) | [`NotifyStore`] | `notify` |
+//! | audit (the Merkle tree over the audit log, checkpoints) | [`AuditStore`] | `hub` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
 //! This crate holds no SQL and does no I/O; backends live in their own crates
@@ -28,6 +29,7 @@
 mod accounts;
 mod ads;
 mod alerts;
+mod audit;
 mod banks;
 mod cases;
 mod detect;
@@ -39,6 +41,7 @@ mod objects;
 pub use accounts::AccountStore;
 pub use ads::*;
 pub use alerts::*;
+pub use audit::{AuditItem, AuditStore};
 pub use banks::*;
 pub use cases::*;
 pub use detect::*;

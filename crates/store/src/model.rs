@@ -427,17 +427,20 @@ pub struct Status {
     pub json: String,
 }
 
-/// A new record of the account audit log: who did what to which account.
+/// A new record of the audit log: who did what to which account, organisation, collection
+/// or other record. Every store method that takes one appends it in the same transaction as
+/// its change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAudit {
     /// The acting username, or `operator` for the local operator.
     pub actor: String,
     /// The acting user's organisation; `None` for the local operator.
     pub actor_org_id: Option<i64>,
-    /// What was done: `user.create`, `user.password`, `user.disable`, `user.enable`,
-    /// `token.create`, `token.revoke`; for alerts `alert.raise`, `alert.receive` (one per
-    /// recipient), `alert.acknowledge`, `alert.contribute`, `alert.decline`, `alert.forward`,
-    /// and for groups `group.create`, `group.rename`, `group.member.add`, `group.member.remove`.
+    /// What was done: `org.create`, `user.create`, `user.password`, `user.disable`,
+    /// `user.enable`, `token.create`, `token.revoke`, `collection.create`, `grant.set`,
+    /// `export`; for alerts `alert.raise`, `alert.receive` (one per recipient),
+    /// `alert.acknowledge`, `alert.contribute`, `alert.decline`, `alert.forward`, and for groups
+    /// `group.create`, `group.rename`, `group.member.add`, `group.member.remove`.
     pub action: String,
     /// The account concerned: a username, or `username/lookup` for a token.
     pub target: String,
@@ -447,7 +450,26 @@ pub struct NewAudit {
     pub detail: String,
 }
 
-/// A stored record of the account audit log (append-only).
+impl NewAudit {
+    /// A record of something the hub itself did (no user acted): actor `rrm`.
+    pub fn system(
+        action: &str,
+        target: &str,
+        target_org_id: Option<i64>,
+        detail: &str,
+    ) -> NewAudit {
+        NewAudit {
+            actor: "rrm".to_string(),
+            actor_org_id: None,
+            action: action.to_string(),
+            target: target.to_string(),
+            target_org_id,
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// A stored record of the audit log (append-only), one leaf of its Merkle tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     /// Position in the log, increasing.
@@ -466,6 +488,118 @@ pub struct AuditEntry {
     pub target_org_id: Option<i64>,
     /// Details.
     pub detail: String,
+    /// 16 random bytes drawn when the record was written, part of its leaf: without them a
+    /// leaf hash in someone else's proof cannot be matched against a guessed record.
+    pub nonce: Vec<u8>,
+    /// Its leaf index in the Merkle tree (0 for the first record) and its stored leaf hash;
+    /// `None` for a record that is not in the tree (only after tampering).
+    pub leaf: Option<(u64, [u8; 32])>,
+}
+
+/// The first bytes of an audit record's canonical form (format version 1).
+pub const AUDIT_LEAF_TAG: &[u8] = b"rrm-audit-entry-v1";
+
+impl AuditEntry {
+    /// The canonical byte form hashed into the record's leaf (`SHA-256(0x00 || bytes)`):
+    /// [`AUDIT_LEAF_TAG`], then `seq` and `at` as 8-byte big-endian signed integers, then
+    /// `actor`, `actor_org_id`, `action`, `target`, `target_org_id`, `detail` and `nonce`.
+    /// A text or byte field is a 4-byte big-endian length and its bytes; an optional
+    /// organisation is `0x00`, or `0x01` and the id as 8 bytes big-endian.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+            out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+            out.extend_from_slice(b);
+        }
+        fn org(out: &mut Vec<u8>, id: Option<i64>) {
+            match id {
+                None => out.push(0),
+                Some(id) => {
+                    out.push(1);
+                    out.extend_from_slice(&id.to_be_bytes());
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(
+            96 + self.actor.len() + self.action.len() + self.target.len() + self.detail.len(),
+        );
+        out.extend_from_slice(AUDIT_LEAF_TAG);
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&self.at.to_be_bytes());
+        bytes(&mut out, self.actor.as_bytes());
+        org(&mut out, self.actor_org_id);
+        bytes(&mut out, self.action.as_bytes());
+        bytes(&mut out, self.target.as_bytes());
+        org(&mut out, self.target_org_id);
+        bytes(&mut out, self.detail.as_bytes());
+        bytes(&mut out, &self.nonce);
+        out
+    }
+}
+
+/// A stored leaf of the audit tree: the record it hashes and the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditLeaf {
+    /// Leaf index, from 0.
+    pub index: u64,
+    /// The record's `seq`.
+    pub seq: i64,
+    /// `SHA-256(0x00 || canonical bytes)`.
+    pub hash: [u8; 32],
+}
+
+/// A stored interior node of the audit tree: the complete subtree of `2^level` leaves from
+/// leaf `index << level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditNode {
+    /// Height above the leaves (at least 1).
+    pub level: u32,
+    /// Position in its level.
+    pub index: u64,
+    /// The subtree's hash.
+    pub hash: [u8; 32],
+}
+
+/// A signed tree head of the audit log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// How many records the tree had.
+    pub size: u64,
+    /// The tree head (RFC 6962 MTH) of those records.
+    pub root: [u8; 32],
+    /// When it was signed, seconds since the epoch.
+    pub at: i64,
+    /// The ed25519 signature over [`Checkpoint::signed_bytes`].
+    pub signature: [u8; 64],
+}
+
+impl std::fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checkpoint")
+            .field("size", &self.size)
+            .field("root", &hex_of(&self.root))
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The first bytes of a checkpoint's signed form (format version 1).
+pub const CHECKPOINT_TAG: &[u8] = b"rrm-audit-checkpoint-v1";
+
+impl Checkpoint {
+    /// The bytes the instance key signs: [`CHECKPOINT_TAG`], the size as 8 bytes
+    /// big-endian, the 32-byte root and the time as 8 bytes big-endian.
+    pub fn signed_bytes(size: u64, root: &[u8; 32], at: i64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(CHECKPOINT_TAG.len() + 48);
+        out.extend_from_slice(CHECKPOINT_TAG);
+        out.extend_from_slice(&size.to_be_bytes());
+        out.extend_from_slice(root);
+        out.extend_from_slice(&at.to_be_bytes());
+        out
+    }
 }
 
 /// Which audit records to read.

@@ -425,6 +425,21 @@ fn import_export_and_feedback() {
     let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(v["entries"].as_array().unwrap().len(), 3);
     assert_eq!(v["entries"][2]["content_type"], "video");
+    // Each export is in the audit log, as the exporting user, about its organisation.
+    let exports: Vec<(String, String, String)> =
+        w.t.hub
+            .audit_log(Actor::Operator, 0, 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "export")
+            .map(|r| (r.actor, r.target, r.target_org.unwrap_or_default()))
+            .collect();
+    let want = (
+        "paul".to_string(),
+        "bank owner:imp".to_string(),
+        "partner".to_string(),
+    );
+    assert_eq!(exports, vec![want.clone(), want]);
 
     // Feedback, one per organisation, counted per entry.
     let id = added[0].id;

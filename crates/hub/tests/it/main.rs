@@ -1,6 +1,7 @@
 //! hub integration tests: one test binary, one module per area.
 
 mod admin_auth;
+mod audit;
 mod ingest;
 mod paging;
 mod prop_access;

@@ -1,11 +1,13 @@
 //! The command-line commands, one module per domain: `accounts` (`rrm admin`), `objects`
 //! (`rrm import`, `export`, `validate`), `banks` (`rrm hash`, `match`), `ads` (`rrm ads`),
-//! `detect` (`rrm detect`), `alerts` (`rrm alert`), `notify` (`rrm notify`) and `cases`
-//! (`rrm case`). `serve`, `config`, `demo` and `open` stay at the crate root.
+//! `detect` (`rrm detect`), `alerts` (`rrm alert`), `notify` (`rrm notify`), `cases`
+//! (`rrm case`) and `audit` (`rrm audit`). `serve`, `config`, `demo` and `open` stay at the
+//! crate root.
 
 pub mod accounts;
 pub mod ads;
 pub mod alerts;
+pub mod audit;
 pub mod banks;
 pub mod cases;
 pub mod detect;

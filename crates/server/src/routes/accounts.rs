@@ -419,6 +419,14 @@ struct AuditView<'a> {
     target: &'a str,
     target_org: Option<&'a str>,
     detail: &'a str,
+    /// The record's leaf index in the audit log's Merkle tree.
+    index: Option<u64>,
+    /// Its leaf hash, hex.
+    leaf_hash: Option<&'a str>,
+    /// The random nonce in its leaf.
+    nonce: &'a str,
+    /// The leaf's canonical bytes, for checking `leaf_hash` and proofs.
+    leaf_data: &'a str,
 }
 
 impl<'a> From<&'a hub::AuditRecord> for AuditView<'a> {
@@ -432,6 +440,10 @@ impl<'a> From<&'a hub::AuditRecord> for AuditView<'a> {
             target: &r.target,
             target_org: r.target_org.as_deref(),
             detail: &r.detail,
+            index: r.index,
+            leaf_hash: r.leaf_hash.as_deref(),
+            nonce: &r.nonce,
+            leaf_data: &r.leaf_data,
         }
     }
 }
@@ -627,10 +639,18 @@ mod tests {
             target: "ana".into(),
             target_org: Some("gov".into()),
             detail: "analyst".into(),
+            nonce: "00".repeat(16),
+            index: Some(2),
+            leaf_hash: Some("ab".repeat(32)),
+            leaf_data: "bGVhZg==".into(),
         };
+        let nonce = "00".repeat(16);
+        let leaf = "ab".repeat(32);
         assert_eq!(
             serde_json::to_string(&AuditView::from(&r)).unwrap(),
-            r#"{"seq":3,"at":"1970-01-01T00:00:00Z","actor":"operator","actor_org":null,"action":"user.create","target":"ana","target_org":"gov","detail":"analyst"}"#
+            format!(
+                r#"{{"seq":3,"at":"1970-01-01T00:00:00Z","actor":"operator","actor_org":null,"action":"user.create","target":"ana","target_org":"gov","detail":"analyst","index":2,"leaf_hash":"{leaf}","nonce":"{nonce}","leaf_data":"bGVhZg=="}}"#
+            )
         );
     }
 }

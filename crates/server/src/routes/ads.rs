@@ -378,7 +378,9 @@ async fn violations(
         .into_response());
     }
     // Exports hold every violation (of the election); they are paged internally.
+    let audit_hub = state.hub.clone();
     let text = registry_work(&state.work, move || {
+        let mut count = 0usize;
         let mut out = String::new();
         let mut csv_rows: Vec<[String; 10]> = Vec::new();
         if format == "csv" {
@@ -401,6 +403,7 @@ async fn violations(
         let mut after = after;
         loop {
             let rows = ads.ad_violations(&p, election.as_deref(), after, 5000)?;
+            count += rows.len();
             for v in &rows {
                 if format == "csv" {
                     csv_rows.push([
@@ -428,6 +431,17 @@ async fn violations(
         if format == "csv" {
             out = hub::csv_dialect::to_string(csv_rows);
         }
+        // Every export goes into the audit log before it is handed out.
+        audit_hub.record_export(
+            &p,
+            "ad violations",
+            &format!(
+                "ad violations of {} as {format}: {count} violations",
+                election
+                    .as_deref()
+                    .unwrap_or("every election of the organisation")
+            ),
+        )?;
         Ok((format, out))
     })
     .await?;

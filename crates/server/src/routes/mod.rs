@@ -9,10 +9,12 @@
 //! - `alerts`: alerts between partners and groups of organisations.
 //! - `notify`: notifications (webhooks, e-mail contacts, deliveries).
 //! - `cases`: response cases, their actions and votes.
+//! - `audit`: the verifiable audit log's checkpoints, key and proofs.
 
 pub(crate) mod accounts;
 pub(crate) mod ads;
 pub(crate) mod alerts;
+pub(crate) mod audit;
 pub(crate) mod banks;
 pub(crate) mod cases;
 pub(crate) mod detect;

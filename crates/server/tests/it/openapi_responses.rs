@@ -603,6 +603,29 @@ async fn every_documented_response_matches_real_responses() {
         P::None,
     )
     .await;
+    // The verifiable audit log: no checkpoint yet, then one made by the operator.
+    for (m, uri, who) in [
+        (M::GET, "/api/v1/audit/checkpoints/latest", "ana"),
+        (M::POST, "/api/v1/audit/checkpoints", "ana"),
+        (M::POST, "/api/v1/audit/checkpoints", "root"),
+        (M::GET, "/api/v1/audit/checkpoints/latest", "ana"),
+        (M::GET, "/api/v1/audit/checkpoints", "ana"),
+        (M::GET, "/api/v1/audit/key", "ana"),
+        (
+            M::GET,
+            "/api/v1/audit/proof/inclusion?index=0&size=2",
+            "ana",
+        ),
+        (
+            M::GET,
+            "/api/v1/audit/proof/inclusion?index=0&size=999999",
+            "ana",
+        ),
+        (M::GET, "/api/v1/audit/proof/consistency?old=1&new=2", "ana"),
+        (M::GET, "/api/v1/audit/proof/consistency?old=3&new=1", "ana"),
+    ] {
+        c.probe(&app, m, uri, Some(who), P::None).await;
+    }
 
     // Banks.
     let img = bmp();

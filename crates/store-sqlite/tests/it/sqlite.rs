@@ -46,13 +46,16 @@ fn seed(s: &SqliteStore) -> (i64, i64) {
             },
         )
         .unwrap();
-    s.create_collection(&NewCollection {
-        id: COLLECTION.into(),
-        slug: "shared".into(),
-        title: "Shared".into(),
-        description: String::new(),
-        default_tlp: Tlp::Green,
-    })
+    s.create_collection(
+        &NewCollection {
+            id: COLLECTION.into(),
+            slug: "shared".into(),
+            title: "Shared".into(),
+            description: String::new(),
+            default_tlp: Tlp::Green,
+        },
+        &store::NewAudit::system("test", "t", None, ""),
+    )
     .unwrap();
     s.set_grant(
         org.id,
@@ -61,6 +64,7 @@ fn seed(s: &SqliteStore) -> (i64, i64) {
             read: true,
             write: true,
         },
+        &store::NewAudit::system("test", "t", None, ""),
     )
     .unwrap();
     (user.id, org.id)
@@ -263,6 +267,7 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          ALTER TABLE ad_versions DROP COLUMN published;
          ALTER TABLE ad_versions DROP COLUMN creative_sha256;
          ALTER TABLE ad_versions DROP COLUMN public_json;
+         DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          DROP TABLE account_audit; DROP INDEX tokens_by_user;
          ALTER TABLE users DROP COLUMN disabled;
          DROP INDEX objects_unversioned; DROP TABLE object_state;
@@ -329,7 +334,8 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
     // Turn the file back into a schema-4 database: ownership was hub-wide (object_owner).
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP TABLE account_audit; DROP INDEX tokens_by_user;
+        "DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
+         DROP TABLE account_audit; DROP INDEX tokens_by_user;
          ALTER TABLE users DROP COLUMN disabled;
          DROP INDEX objects_unversioned; DROP TABLE object_state;
          CREATE TABLE object_owner (id TEXT PRIMARY KEY, owner_org_id INTEGER NOT NULL,
@@ -576,6 +582,8 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
          INSERT INTO old_banks SELECT id, name, description, owner_org_id, tlp, enabled,
              collection_id, created FROM banks;
          DROP TABLE banks;
+         DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
+         ALTER TABLE account_audit DROP COLUMN nonce;
          ALTER TABLE old_banks RENAME TO banks;
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
          DROP TABLE bank_retired_indicators;
@@ -685,6 +693,8 @@ fn migration_8_adds_detection_tables() {
     raw.execute_batch(
         "DROP TABLE detect_datasets; DROP TABLE detect_jobs; DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
+         ALTER TABLE account_audit DROP COLUMN nonce;
          PRAGMA user_version = 7;",
     )
     .unwrap();
@@ -755,9 +765,15 @@ fn migration_adds_retired_bank_indicators() {
     drop(s);
     let raw = rusqlite::Connection::open(&path).unwrap();
     // Migration 0010 adds the table, so the schema goes back to version 9; the migrations
-    // after it run again, which they must survive (`IF NOT EXISTS`).
-    raw.execute_batch("DROP TABLE bank_retired_indicators; PRAGMA user_version = 9;")
-        .unwrap();
+    // after it run again: those that are not idempotent have their tables dropped too.
+    raw.execute_batch(
+        "DROP TABLE bank_retired_indicators;
+         DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
+         ALTER TABLE account_audit DROP COLUMN nonce;
+         PRAGMA user_version = 9;",
+    )
+    .unwrap();
     drop(raw);
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
@@ -814,7 +830,9 @@ fn migration_12_adds_notification_tables() {
     // Back to the schema before notifications (migration 0012 brings it to version 12).
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks; \
+        "DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
+         ALTER TABLE account_audit DROP COLUMN nonce;
          PRAGMA user_version = 11;",
     )
     .unwrap();
@@ -824,4 +842,79 @@ fn migration_12_adds_notification_tables() {
     assert_eq!(s.org_by_slug("gov").unwrap(), Some(org.clone()));
     assert!(s.list_webhooks(org.id).unwrap().is_empty());
     assert!(s.list_deliveries(org.id, None, 10).unwrap().is_empty());
+}
+
+/// Migration 13 gives the records of a schema-12 database a nonce and, at the next open, their
+/// leaves and subtrees, in seq order; later records follow them in the same tree.
+#[test]
+fn migration_13_puts_older_audit_records_in_the_tree() {
+    use store::{AccountStore, AuditQuery, AuditStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    for i in 0..5 {
+        s.append_audit(&store::NewAudit::system(
+            "export",
+            &format!("t{i}"),
+            None,
+            "",
+        ))
+        .unwrap();
+    }
+    drop(s);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints;
+         DROP TABLE audit_backfill; DROP TRIGGER account_audit_no_update;
+         ALTER TABLE account_audit DROP COLUMN nonce;
+         CREATE TRIGGER account_audit_no_update BEFORE UPDATE ON account_audit
+         BEGIN SELECT RAISE(ABORT, 'the account audit log is append-only'); END;
+         PRAGMA user_version = 12;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    s.append_audit(&store::NewAudit::system("export", "t5", None, ""))
+        .unwrap();
+    let all = s
+        .list_audit(&AuditQuery {
+            org_id: None,
+            after: 0,
+            limit: 100,
+        })
+        .unwrap();
+    assert_eq!(all.len(), 6);
+    let mut mem = merkle::MemoryTree::default();
+    for (i, e) in all.iter().enumerate() {
+        assert_eq!(e.nonce.len(), 16);
+        let (index, hash) = e.leaf.expect("a leaf");
+        assert_eq!(index, i as u64);
+        assert_eq!(hash, merkle::leaf_hash(&e.canonical_bytes()));
+        mem.push(hash);
+    }
+    assert_eq!(s.audit_size().unwrap(), 6);
+    let root: Vec<(u32, u64)> = merkle::root_nodes(6)
+        .iter()
+        .map(|n| (n.level, n.index))
+        .collect();
+    assert!(s.audit_nodes(&root).unwrap().iter().all(Option::is_some));
+    drop(s);
+    // Reopening does not add leaves again.
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.audit_size().unwrap(), 6);
+    assert_eq!(mem.root(6), {
+        let mut t = merkle::MemoryTree::default();
+        for e in s
+            .list_audit(&AuditQuery {
+                org_id: None,
+                after: 0,
+                limit: 100,
+            })
+            .unwrap()
+        {
+            t.push(e.leaf.unwrap().1);
+        }
+        t.root(6)
+    });
 }

@@ -140,7 +140,7 @@ proptest! {
                 title: "c".into(),
                 description: String::new(),
                 default_tlp: Tlp::Amber,
-            }).unwrap();
+            }, &store::NewAudit::system("test", "t", None, "")).unwrap();
         }
         let mut model = Model::new();
         for op in &ops {
