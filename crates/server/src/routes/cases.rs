@@ -171,7 +171,7 @@ async fn list(
         // The cursor is bound to the caller and the role filter.
         let fingerprint = format!("cases:{}:{role}", p.user.id);
         let after = match &next {
-            Some(c) => hub.decode_ads_cursor(c, &fingerprint)?.0,
+            Some(c) => hub.decode_list_cursor("cases", c, &fingerprint)?.0,
             None => 0,
         };
         let mine = p.org.slug.clone();
@@ -189,7 +189,7 @@ async fn list(
         let more = end < all.len();
         let next = if more {
             let pos = i64::try_from(end).unwrap_or(i64::MAX);
-            Some(hub.encode_ads_cursor(pos, 0, &fingerprint)?)
+            Some(hub.encode_list_cursor("cases", pos, 0, &fingerprint)?)
         } else {
             None
         };
