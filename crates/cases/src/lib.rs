@@ -31,8 +31,8 @@ use response::vote::{
 use response::{deadline, Actor, Membership, Refused};
 use serde::{Deserialize, Serialize};
 use store::{
-    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, Org, ProposalRecord,
-    VoteRecord,
+    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, Org,
+    ProposalRecord, VoteRecord,
 };
 
 /// The clock the service reads (seconds since the epoch).
@@ -269,6 +269,8 @@ impl Tallied {
 /// A case loaded for one caller.
 struct Loaded {
     record: CaseRecord,
+    /// The caller's username, for audit records.
+    actor_name: String,
     participants: Vec<CaseParticipant>,
     actor: Actor,
     status: CaseStatus,
@@ -280,6 +282,36 @@ impl Loaded {
         v.extend(self.participants.iter().map(|p| p.org_id));
         v
     }
+}
+
+/// The audit record of `p`'s step `action` on `target` (`case/ID`, `case/ID/action/ID`,
+/// `case/ID/vote/ID`), filed under the case owner's organisation so its admins read it.
+fn audit(p: &Principal, action: &str, target: String, owner: i64, detail: String) -> NewAudit {
+    NewAudit {
+        actor: p.user.username.clone(),
+        actor_org_id: Some(p.org.id),
+        action: action.to_string(),
+        target,
+        target_org_id: Some(owner),
+        detail,
+    }
+}
+
+/// An action step's name in the audit log: the REST route's (`done`, `failed`, `withdrawn`).
+fn step_name(step: ActionStep) -> &'static str {
+    match step {
+        ActionStep::Edit => "edit",
+        ActionStep::Propose => "propose",
+        ActionStep::Approve => "approve",
+        ActionStep::Reject => "reject",
+        ActionStep::Complete => "done",
+        ActionStep::Fail => "failed",
+        ActionStep::Withdraw => "withdrawn",
+    }
+}
+
+fn case_target(id: &str) -> String {
+    format!("case/{id}")
 }
 
 fn not_found(what: &str, id: &str) -> HubError {
@@ -387,6 +419,7 @@ impl Cases {
         };
         let status = stored("case status", &record.status)?;
         Ok(Loaded {
+            actor_name: p.user.username.clone(),
             actor: Actor {
                 user_id: p.user.id,
                 org_id: p.org.id,
@@ -525,17 +558,38 @@ impl Cases {
             created: now,
             updated: now,
         };
-        self.store.create_case(&record, &orgs)?;
+        let named: Vec<&str> = new.participants.iter().map(String::as_str).collect();
+        self.store.create_case(
+            &record,
+            &orgs,
+            &audit(
+                p,
+                "case.create",
+                case_target(&record.id),
+                p.org.id,
+                format!("participants: {}", named.join(", ")),
+            ),
+        )?;
         let mut seen = BTreeSet::new();
         for (collection, id) in objects {
             if seen.insert((collection.clone(), id.clone())) {
-                self.store.add_case_object(&CaseObject {
-                    case_id: record.id.clone(),
-                    collection_id: collection,
-                    object_id: id,
-                    added_by: p.user.id,
-                    added: now,
-                })?;
+                let step = audit(
+                    p,
+                    "case.object.add",
+                    case_target(&record.id),
+                    p.org.id,
+                    format!("{collection}/{id}"),
+                );
+                self.store.add_case_object(
+                    &CaseObject {
+                        case_id: record.id.clone(),
+                        collection_id: collection,
+                        object_id: id,
+                        added_by: p.user.id,
+                        added: now,
+                    },
+                    &step,
+                )?;
             }
         }
         self.case(p, &record.id)
@@ -594,6 +648,13 @@ impl Cases {
             acc.to.as_str(),
             reason,
             self.now(),
+            &audit(
+                p,
+                &format!("case.{action}"),
+                case_target(id),
+                l.record.owner_org_id,
+                reason.unwrap_or_default().to_string(),
+            ),
         )? {
             return Err(changed_meanwhile("case"));
         }
@@ -618,7 +679,18 @@ impl Cases {
                 org.slug
             )));
         }
-        self.store.add_participant(id, org.id, self.now())?;
+        self.store.add_participant(
+            id,
+            org.id,
+            self.now(),
+            &audit(
+                p,
+                "case.participant.add",
+                case_target(id),
+                l.record.owner_org_id,
+                org.slug.clone(),
+            ),
+        )?;
         self.case(p, id)
     }
 
@@ -634,7 +706,14 @@ impl Cases {
         case::decide(l.status, action, &l.actor, &CaseContext::default())
             .map_err(|r| refusal(r, &action))?;
         let org = self.org_named("org", org)?;
-        if !self.store.remove_participant(id, org.id)? {
+        let step = audit(
+            p,
+            "case.participant.remove",
+            case_target(id),
+            l.record.owner_org_id,
+            org.slug.clone(),
+        );
+        if !self.store.remove_participant(id, org.id, &step)? {
             return Err(HubError::invalid(
                 "org",
                 format!("'{}' does not take part in the case", org.slug),
@@ -655,13 +734,23 @@ impl Cases {
         case::decide(l.status, action, &l.actor, &CaseContext::default())
             .map_err(|r| refusal(r, &action))?;
         let (collection, _) = self.visible_object(p, "object", object)?;
-        self.store.add_case_object(&CaseObject {
-            case_id: id.to_string(),
-            collection_id: collection,
-            object_id: object.id.clone(),
-            added_by: p.user.id,
-            added: self.now(),
-        })?;
+        let step = audit(
+            p,
+            "case.object.add",
+            case_target(id),
+            l.record.owner_org_id,
+            format!("{collection}/{}", object.id),
+        );
+        self.store.add_case_object(
+            &CaseObject {
+                case_id: id.to_string(),
+                collection_id: collection,
+                object_id: object.id.clone(),
+                added_by: p.user.id,
+                added: self.now(),
+            },
+            &step,
+        )?;
         self.case(p, id)
     }
 
@@ -790,7 +879,16 @@ impl Cases {
             created: now,
             updated: now,
         };
-        self.store.add_action(&record)?;
+        self.store.add_action(
+            &record,
+            &audit(
+                p,
+                "case.action.draft",
+                format!("case/{case_id}/action/{}", record.id),
+                l.record.owner_org_id,
+                record.title.clone(),
+            ),
+        )?;
         self.action_view(&record, now)
     }
 
@@ -848,7 +946,14 @@ impl Cases {
                 "the performing organisation of an action does not change; draft a new one",
             ));
         }
-        if !self.store.update_action(&next, status.as_str())? {
+        let step = audit(
+            p,
+            "case.action.edit",
+            format!("case/{case_id}/action/{id}"),
+            l.record.owner_org_id,
+            next.title.clone(),
+        );
+        if !self.store.update_action(&next, status.as_str(), &step)? {
             return Err(changed_meanwhile("action"));
         }
         self.action_view(&next, now)
@@ -885,7 +990,14 @@ impl Cases {
             ActionStep::Approve => next.approver_id = Some(p.user.id),
             _ => {}
         }
-        if !self.store.update_action(&next, status.as_str())? {
+        let record = audit(
+            p,
+            &format!("case.action.{}", step_name(step)),
+            format!("case/{case_id}/action/{id}"),
+            l.record.owner_org_id,
+            format!("{status} -> {}", acc.to),
+        );
+        if !self.store.update_action(&next, status.as_str(), &record)? {
             return Err(changed_meanwhile("action"));
         }
         self.action_view(&next, now)
@@ -991,7 +1103,16 @@ impl Cases {
             created: now,
             updated: now,
         };
-        self.store.add_proposal(&record)?;
+        self.store.add_proposal(
+            &record,
+            &audit(
+                p,
+                "case.vote.open",
+                format!("case/{case_id}/vote/{}", record.id),
+                l.record.owner_org_id,
+                format!("rule {}", record.rule),
+            ),
+        )?;
         self.proposal_view(&l, &record, now)
     }
 
@@ -1022,9 +1143,17 @@ impl Cases {
         let ctx = self.tally_of(l, pr, now)?.context(l.actor.org_id);
         let action = ProposalAction::Close;
         let acc = vote::decide(status, action, &l.actor, &ctx).map_err(|r| refusal(r, &action))?;
+        let step = NewAudit {
+            actor: l.actor_name.clone(),
+            actor_org_id: Some(l.actor.org_id),
+            action: "case.vote.close".to_string(),
+            target: format!("case/{}/vote/{}", l.record.id, pr.id),
+            target_org_id: Some(l.record.owner_org_id),
+            detail: format!("{status} -> {}", acc.to),
+        };
         Ok(self
             .store
-            .set_proposal_status(&pr.id, status.as_str(), acc.to.as_str(), now)?)
+            .set_proposal_status(&pr.id, status.as_str(), acc.to.as_str(), now, &step)?)
     }
 
     /// Casts the caller's organisation's vote; the proposal closes as soon as its tally is
@@ -1059,6 +1188,13 @@ impl Cases {
                 cast: now,
             },
             ProposalStatus::Open.as_str(),
+            &audit(
+                p,
+                "case.vote.ballot",
+                format!("case/{case_id}/vote/{id}"),
+                l.record.owner_org_id,
+                format!("{} by {}", ballot.as_str(), p.org.slug),
+            ),
         );
         match cast {
             Ok(true) => {}
@@ -1109,9 +1245,16 @@ impl Cases {
         if let Some(collection) = &self.statements {
             self.publish_statement(p, &l, &pr, collection)?;
         }
+        let step = audit(
+            p,
+            "case.vote.publish",
+            format!("case/{case_id}/vote/{id}"),
+            l.record.owner_org_id,
+            format!("{status} -> {}", acc.to),
+        );
         if !self
             .store
-            .set_proposal_status(id, status.as_str(), acc.to.as_str(), now)?
+            .set_proposal_status(id, status.as_str(), acc.to.as_str(), now, &step)?
         {
             return Err(changed_meanwhile("proposal"));
         }
@@ -1262,6 +1405,16 @@ impl Cases {
             ));
         }
         self.store_generated(p, &col.id, "a case incident", &objects)?;
+        self.store.record_case_step(
+            case_id,
+            &audit(
+                p,
+                "case.publish",
+                case_target(case_id),
+                l.record.owner_org_id,
+                format!("{} as TLP:{}", col.id, tlp.as_str()),
+            ),
+        )?;
         Ok(PublishedCase {
             collection: col.id,
             incident: share::incident_id(&l.record.id),
