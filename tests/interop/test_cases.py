@@ -51,6 +51,8 @@ def make_hub(new_hub, shared_dir, tmp_path, galaxy=True, start=True):
     for org, user in [("gov-ca", "ca-ana"), ("gov-ca", "ca-ana2"), ("gov-fr", "fr-ana"),
                       ("gov-jp", "jp-ana"), ("gov-xx", "xx-ana")]:
         h.user(org, user)
+    h.user("gov-ca", "ca-admin", role="admin")
+    h.user("gov-fr", "fr-admin", role="admin")
     h.g7 = h.collection("g7", "G7 RRM")
     h.statements = h.collection("statements", "Joint statements", default_tlp="CLEAR")
     for org in ["gov-ca", "gov-fr", "gov-jp", "gov-xx"]:
@@ -226,6 +228,80 @@ def test_three_governments_case_counters_approval_and_quorum(new_hub, shared_dir
     assert len(defs) == 1, defs
     assert_valid(defs[0])
     assert defs[0]["extension_types"] == ["property-extension"]
+
+
+def case_audit(h, user):
+    """The case steps in the audit log as `user` (an admin) reads it: (actor, action, target)."""
+    r = api(h, "GET", "/audit", user, params={"limit": 1000})
+    assert r.status_code == 200, r.text
+    return [(x["actor"], x["action"], x["target"], x["target_org"])
+            for x in r.json()["records"] if x["action"].startswith("case.")]
+
+
+def test_case_steps_are_in_the_owners_audit_log_and_it_verifies(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path)
+    r = api(h, "POST", "/cases", "ca-ana", json={
+        "title": "Doppelganger wave", "participants": ["gov-fr"],
+        "objects": [{"collection": "g7", "id": h.campaign}]})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/open", "ca-ana").status_code == 200
+    # Refused steps (a participant closing, an outsider adding an object) append nothing.
+    error(api(h, "POST", f"/cases/{cid}/close", "fr-ana"), 403, "forbidden")
+    error(api(h, "POST", f"/cases/{cid}/objects", "xx-ana",
+              json={"collection": "g7", "id": h.campaign}), 404, "not_found")
+    r = api(h, "POST", f"/cases/{cid}/participants", "ca-ana", json={"org": "gov-jp"})
+    assert r.status_code == 200, r.text
+    r = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "Ask the platform to label the network", "performing_org": "gov-ca"})
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/propose", "ca-ana").status_code == 200
+    error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana"), 403, "forbidden")
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2").status_code == 200
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/done", "ca-ana").status_code == 200
+    r = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={"text": "We condemn it.", "rule": "quorum:2"})
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    for user in ["fr-ana", "jp-ana"]:
+        r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", user, json={"ballot": "endorse"})
+        assert r.status_code == 200, r.text
+    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "ca-ana", json={"ballot": "object"}),
+          409, "conflict")
+    assert api(h, "POST", f"/cases/{cid}/votes/{vid}/publish", "ca-ana").status_code == 200
+    r = api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "GREEN"})
+    assert r.status_code == 200, r.text
+    assert api(h, "POST", f"/cases/{cid}/close", "ca-ana").status_code == 200
+    r = api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "a new wave"})
+    assert r.status_code == 200, r.text
+
+    case, action, vote = f"case/{cid}", f"case/{cid}/action/{aid}", f"case/{cid}/vote/{vid}"
+    expected = [
+        ("ca-ana", "case.create", case),
+        ("ca-ana", "case.object.add", case),
+        ("ca-ana", "case.open", case),
+        ("ca-ana", "case.participant.add", case),
+        ("ca-ana", "case.action.draft", action),
+        ("ca-ana", "case.action.propose", action),
+        ("ca-ana2", "case.action.approve", action),
+        ("ca-ana", "case.action.done", action),
+        ("ca-ana", "case.vote.open", vote),
+        ("fr-ana", "case.vote.ballot", vote),
+        ("jp-ana", "case.vote.ballot", vote),
+        ("jp-ana", "case.vote.close", vote),
+        ("ca-ana", "case.vote.publish", vote),
+        ("ca-ana", "case.publish", case),
+        ("ca-ana", "case.close", case),
+        ("ca-ana", "case.reopen", case),
+    ]
+    assert case_audit(h, "ca-admin") == [(a, act, t, "gov-ca") for a, act, t in expected]
+    # A participant's admin does not read the owner's records.
+    assert case_audit(h, "fr-admin") == []
+
+    h.stop()
+    proc = h.cli("audit", "verify", "--quiet", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("ok:"), proc.stdout
 
 
 def test_bad_input_changes_nothing(new_hub, shared_dir, tmp_path):
