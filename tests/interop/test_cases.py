@@ -304,6 +304,51 @@ def test_case_steps_are_in_the_owners_audit_log_and_it_verifies(new_hub, shared_
     assert proc.stdout.startswith("ok:"), proc.stdout
 
 
+def test_an_alert_to_two_governments_becomes_a_case_with_them_and_its_objects(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path)
+    r = api(h, "POST", "/alerts", "ca-ana", json={
+        "title": "Doppelganger wave", "recipients": ["gov-fr", "gov-jp"],
+        "objects": [{"collection": "g7", "id": h.campaign}]})
+    assert r.status_code == 201, r.text
+    alert = r.json()["id"]
+    g7 = [{"collection": h.g7, "id": h.campaign}]
+
+    # The sender opens a case from it: the recipients take part, the objects are gathered.
+    r = api(h, "POST", "/cases", "ca-ana", json={"title": "From the alert", "alert": alert})
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["owner"] == "gov-ca" and case["alert"] == alert
+    assert sorted(case["participants"]) == ["gov-fr", "gov-jp"]
+    assert case["objects"] == g7
+    assert api(h, "GET", f"/cases/{case['id']}", "jp-ana").json()["alert"] == alert
+    # A direct case records no alert.
+    r = api(h, "POST", "/cases", "ca-ana", json={"title": "Direct"})
+    assert r.status_code == 201 and r.json()["alert"] is None, r.text
+
+    # A recipient opens one too: the sender and the other recipient take part.
+    r = api(h, "POST", "/cases", "fr-ana", json={"title": "Ours", "alert": alert, "participants": ["gov-jp"]})
+    assert r.status_code == 201, r.text
+    assert r.json()["owner"] == "gov-fr"
+    assert sorted(r.json()["participants"]) == ["gov-ca", "gov-jp"]
+    assert r.json()["objects"] == g7
+
+    # An organisation that neither sent nor received it, and an unknown alert, get the same 400,
+    # and nothing is stored.
+    before = api(h, "GET", "/cases", "xx-ana").json()
+    for body in [{"title": "x", "alert": alert}, {"title": "x", "alert": str(uuid.uuid4())}]:
+        e = error(api(h, "POST", "/cases", "xx-ana", json=body), 400, "invalid_input", "alert")
+        assert "sent or received" in e["message"], e
+    assert api(h, "GET", "/cases", "xx-ana").json() == before
+
+    # The CLI: rrm case create --alert.
+    cid = h.cli("case", "create", "--as", "jp-ana", "--title", "Japan's", "--alert", alert).stdout.strip()
+    r = api(h, "GET", f"/cases/{cid}", "jp-ana")
+    assert r.status_code == 200, r.text
+    assert sorted(r.json()["participants"]) == ["gov-ca", "gov-fr"] and r.json()["alert"] == alert
+    bad = h.cli("case", "create", "--as", "xx-ana", "--title", "x", "--alert", alert, check=False)
+    assert bad.returncode != 0 and "alert" in bad.stderr, bad.stderr
+
+
 def test_bad_input_changes_nothing(new_hub, shared_dir, tmp_path):
     h = make_hub(new_hub, shared_dir, tmp_path)
     r = api(h, "POST", "/cases", "ca-ana", json={"title": "C", "participants": ["gov-fr"],

@@ -31,7 +31,7 @@ use response::vote::{
 use response::{deadline, Actor, Membership, Refused};
 use serde::{Deserialize, Serialize};
 use store::{
-    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, Org,
+    ActionRecord, AlertStore, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, Org,
     ProposalRecord, VoteRecord,
 };
 
@@ -47,6 +47,7 @@ pub struct Cases {
     map: Arc<CounterMap>,
     clock: Clock,
     statements: Option<String>,
+    alerts: Option<Arc<dyn AlertStore>>,
 }
 
 impl std::fmt::Debug for Cases {
@@ -80,6 +81,10 @@ pub struct NewCase {
     /// STIX objects to gather.
     #[serde(default)]
     pub objects: Vec<ObjectRef>,
+    /// The alert the case is opened from: its recipients (and its sender) take part and its
+    /// objects are gathered. Only the sender or a recipient opens a case from an alert.
+    #[serde(default)]
+    pub alert: Option<String>,
 }
 
 /// A case as its organisations see it.
@@ -101,6 +106,8 @@ pub struct CaseView {
     pub participants: Vec<String>,
     /// The objects gathered.
     pub objects: Vec<ObjectRef>,
+    /// The alert the case was opened from, if any.
+    pub alert: Option<String>,
     /// Creation time, seconds since the epoch.
     pub created: i64,
     /// Last change, seconds since the epoch.
@@ -366,7 +373,14 @@ impl Cases {
             map: Arc::new(CounterMap::builtin()),
             clock: Arc::new(hub::now_secs),
             statements: None,
+            alerts: None,
         }
+    }
+
+    /// The same service reading alerts from `alerts`, so a case may be opened from one.
+    pub fn with_alerts(mut self, alerts: Arc<dyn AlertStore>) -> Cases {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// The same service placing published joint statements in `collection` (UUID or slug),
@@ -509,6 +523,7 @@ impl Cases {
             reopen_reason: l.record.reopen_reason.clone(),
             participants,
             objects,
+            alert: l.record.alert_id.clone(),
             created: l.record.created,
             updated: l.record.updated,
         })
@@ -546,6 +561,18 @@ impl Cases {
             let (collection, _) = self.visible_object(p, &format!("objects[{i}]"), r)?;
             objects.push((collection, r.id.clone()));
         }
+        if let Some(alert_id) = &new.alert {
+            let (alert_orgs, alert_objects) = self.alert_facts(p, alert_id)?;
+            for org in alert_orgs {
+                if org != p.org.id && !orgs.contains(&org) {
+                    orgs.push(org);
+                }
+            }
+            for r in &alert_objects {
+                let (collection, _) = self.visible_object(p, "alert", r)?;
+                objects.push((collection, r.id.clone()));
+            }
+        }
         let now = self.now();
         let record = CaseRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -557,8 +584,17 @@ impl Cases {
             created_by: p.user.id,
             created: now,
             updated: now,
+            alert_id: new.alert.clone(),
         };
-        let named: Vec<&str> = new.participants.iter().map(String::as_str).collect();
+        let mut named = Vec::new();
+        for org in &orgs {
+            named.push(self.org_slug(*org)?);
+        }
+        let from = new
+            .alert
+            .as_deref()
+            .map(|a| format!("; from alert {a}"))
+            .unwrap_or_default();
         self.store.create_case(
             &record,
             &orgs,
@@ -567,7 +603,7 @@ impl Cases {
                 "case.create",
                 case_target(&record.id),
                 p.org.id,
-                format!("participants: {}", named.join(", ")),
+                format!("participants: {}{from}", named.join(", ")),
             ),
         )?;
         let mut seen = BTreeSet::new();
@@ -593,6 +629,44 @@ impl Cases {
             }
         }
         self.case(p, &record.id)
+    }
+
+    /// The organisations of an alert (its sender and recipients) and its objects, if the
+    /// caller's organisation sent or received it; `Invalid` naming `alert` otherwise (an
+    /// unknown alert and another's are not told apart).
+    fn alert_facts(
+        &self,
+        p: &Principal,
+        alert_id: &str,
+    ) -> Result<(Vec<i64>, Vec<ObjectRef>), HubError> {
+        let Some(alerts) = self.alerts.as_deref() else {
+            return Err(HubError::invalid(
+                "alert",
+                "alerts are not available to the case service here",
+            ));
+        };
+        let unknown = || {
+            HubError::invalid(
+                "alert",
+                format!("no alert '{alert_id}' that your organisation sent or received"),
+            )
+        };
+        let alert = alerts.alert(alert_id)?.ok_or_else(unknown)?;
+        let recipients = alerts.recipients(alert_id)?;
+        if alert.sender_org_id != p.org.id && !recipients.iter().any(|r| r.org_id == p.org.id) {
+            return Err(unknown());
+        }
+        let mut orgs = vec![alert.sender_org_id];
+        orgs.extend(recipients.iter().map(|r| r.org_id));
+        let objects = alert
+            .objects
+            .iter()
+            .map(|o| ObjectRef {
+                collection: o.collection_id.clone(),
+                id: o.object_id.clone(),
+            })
+            .collect();
+        Ok((orgs, objects))
     }
 
     /// A case the caller's organisation owns or takes part in.

@@ -11,7 +11,8 @@ use crate::util::{backend, insert_error};
 use crate::SqliteStore;
 
 const CASE_COLS: &str =
-    "id, owner_org_id, title, description, status, reopen_reason, created_by, created, updated";
+    "id, owner_org_id, title, description, status, reopen_reason, created_by, created, updated, \
+     alert_id";
 const ACTION_COLS: &str = "id, case_id, counter_id, title, description, performing_org_id, \
                            target_org_id, due, status, author_id, proposer_id, approver_id, \
                            created, updated";
@@ -29,6 +30,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
         created_by: r.get(6)?,
         created: r.get(7)?,
         updated: r.get(8)?,
+        alert_id: r.get(9)?,
     })
 }
 
@@ -83,7 +85,9 @@ fn create_case(
     audit: &NewAudit,
 ) -> Result<()> {
     tx.execute(
-        &format!("INSERT INTO cases ({CASE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        &format!(
+            "INSERT INTO cases ({CASE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
         params![
             c.id,
             c.owner_org_id,
@@ -93,7 +97,8 @@ fn create_case(
             c.reopen_reason,
             c.created_by,
             c.created,
-            c.updated
+            c.updated,
+            c.alert_id
         ],
     )
     .map_err(|e| insert_error(|_| format!("case '{}'", c.id), e))?;

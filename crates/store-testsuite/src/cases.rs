@@ -47,6 +47,7 @@ fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRecord {
         created_by: by,
         created,
         updated: created,
+        alert_id: None,
     }
 }
 
@@ -57,7 +58,10 @@ pub fn case_records(s: &dyn Backend) {
     let c3 = s.create_org(&new_org("org-c", 3)).expect("org-c");
     let before = audited(s, fx.a.id, 0).len();
     let a = fx.a.id;
-    let c1 = case_record("k1", fx.a.id, fx.ua.id, 10);
+    let c1 = CaseRecord {
+        alert_id: Some("alert-1".into()),
+        ..case_record("k1", fx.a.id, fx.ua.id, 10)
+    };
     s.create_case(&c1, &[fx.b.id], &step("case.create", "case/k1", a))
         .unwrap();
     assert_eq!(s.case("k1").unwrap(), Some(c1.clone()));

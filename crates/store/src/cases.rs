@@ -33,6 +33,8 @@ pub struct CaseRecord {
     pub created: i64,
     /// Time of the last change, seconds since the epoch.
     pub updated: i64,
+    /// The alert the case was opened from, if any.
+    pub alert_id: Option<String>,
 }
 
 /// An organisation taking part in a case (the owner is not listed).
