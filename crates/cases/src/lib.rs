@@ -48,6 +48,27 @@ pub struct Cases {
     clock: Clock,
     statements: Option<String>,
     alerts: Option<Arc<dyn AlertStore>>,
+    notifier: Option<Arc<dyn CaseNotifier>>,
+}
+
+/// A committed change of a case's status, for the organisations it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseNotice {
+    /// The case id.
+    pub case_id: String,
+    /// The case title.
+    pub title: String,
+    /// The new status's wire name (`open`, `closed`).
+    pub status: String,
+    /// The organisations to tell: the owner and the participants, but not the one that acted.
+    pub orgs: Vec<i64>,
+}
+
+/// Where committed case status changes go (webhooks, e-mail). Called after the change is
+/// stored; it must not block for long.
+pub trait CaseNotifier: Send + Sync {
+    /// One committed change.
+    fn notify(&self, notice: &CaseNotice);
 }
 
 impl std::fmt::Debug for Cases {
@@ -374,7 +395,14 @@ impl Cases {
             clock: Arc::new(hub::now_secs),
             statements: None,
             alerts: None,
+            notifier: None,
         }
+    }
+
+    /// The same service announcing committed status changes to `notifier`.
+    pub fn with_notifier(mut self, notifier: Arc<dyn CaseNotifier>) -> Cases {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// The same service reading alerts from `alerts`, so a case may be opened from one.
@@ -731,6 +759,18 @@ impl Cases {
             ),
         )? {
             return Err(changed_meanwhile("case"));
+        }
+        if let Some(n) = &self.notifier {
+            n.notify(&CaseNotice {
+                case_id: id.to_string(),
+                title: l.record.title.clone(),
+                status: acc.to.as_str().to_string(),
+                orgs: l
+                    .member_orgs()
+                    .into_iter()
+                    .filter(|o| *o != p.org.id)
+                    .collect(),
+            });
         }
         self.case(p, id)
     }

@@ -47,7 +47,10 @@ pub fn services(
         None => cases::Cases::without_galaxy(hub.clone(), store.clone()),
     }
     .with_statements(options.statements)
-    .with_alerts(store.clone());
+    .with_alerts(store.clone())
+    .with_notifier(std::sync::Arc::new(crate::bridge::CasesToOutbox {
+        notify: notify.clone(),
+    }));
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
