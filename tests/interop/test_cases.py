@@ -51,6 +51,8 @@ def make_hub(new_hub, shared_dir, tmp_path, galaxy=True, start=True):
     for org, user in [("gov-ca", "ca-ana"), ("gov-ca", "ca-ana2"), ("gov-fr", "fr-ana"),
                       ("gov-jp", "jp-ana"), ("gov-xx", "xx-ana")]:
         h.user(org, user)
+    h.user("gov-ca", "ca-admin", role="admin")
+    h.user("gov-fr", "fr-admin", role="admin")
     h.g7 = h.collection("g7", "G7 RRM")
     h.statements = h.collection("statements", "Joint statements", default_tlp="CLEAR")
     for org in ["gov-ca", "gov-fr", "gov-jp", "gov-xx"]:
@@ -226,6 +228,125 @@ def test_three_governments_case_counters_approval_and_quorum(new_hub, shared_dir
     assert len(defs) == 1, defs
     assert_valid(defs[0])
     assert defs[0]["extension_types"] == ["property-extension"]
+
+
+def case_audit(h, user):
+    """The case steps in the audit log as `user` (an admin) reads it: (actor, action, target)."""
+    r = api(h, "GET", "/audit", user, params={"limit": 1000})
+    assert r.status_code == 200, r.text
+    return [(x["actor"], x["action"], x["target"], x["target_org"])
+            for x in r.json()["records"] if x["action"].startswith("case.")]
+
+
+def test_case_steps_are_in_the_owners_audit_log_and_it_verifies(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path)
+    r = api(h, "POST", "/cases", "ca-ana", json={
+        "title": "Doppelganger wave", "participants": ["gov-fr"],
+        "objects": [{"collection": "g7", "id": h.campaign}]})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/open", "ca-ana").status_code == 200
+    # Refused steps (a participant closing, an outsider adding an object) append nothing.
+    error(api(h, "POST", f"/cases/{cid}/close", "fr-ana"), 403, "forbidden")
+    error(api(h, "POST", f"/cases/{cid}/objects", "xx-ana",
+              json={"collection": "g7", "id": h.campaign}), 404, "not_found")
+    r = api(h, "POST", f"/cases/{cid}/participants", "ca-ana", json={"org": "gov-jp"})
+    assert r.status_code == 200, r.text
+    r = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "Ask the platform to label the network", "performing_org": "gov-ca"})
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/propose", "ca-ana").status_code == 200
+    error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana"), 403, "forbidden")
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2").status_code == 200
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/done", "ca-ana").status_code == 200
+    r = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={"text": "We condemn it.", "rule": "quorum:2"})
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    for user in ["fr-ana", "jp-ana"]:
+        r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", user, json={"ballot": "endorse"})
+        assert r.status_code == 200, r.text
+    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "ca-ana", json={"ballot": "object"}),
+          409, "conflict")
+    assert api(h, "POST", f"/cases/{cid}/votes/{vid}/publish", "ca-ana").status_code == 200
+    r = api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "GREEN"})
+    assert r.status_code == 200, r.text
+    assert api(h, "POST", f"/cases/{cid}/close", "ca-ana").status_code == 200
+    r = api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "a new wave"})
+    assert r.status_code == 200, r.text
+
+    case, action, vote = f"case/{cid}", f"case/{cid}/action/{aid}", f"case/{cid}/vote/{vid}"
+    expected = [
+        ("ca-ana", "case.create", case),
+        ("ca-ana", "case.object.add", case),
+        ("ca-ana", "case.open", case),
+        ("ca-ana", "case.participant.add", case),
+        ("ca-ana", "case.action.draft", action),
+        ("ca-ana", "case.action.propose", action),
+        ("ca-ana2", "case.action.approve", action),
+        ("ca-ana", "case.action.done", action),
+        ("ca-ana", "case.vote.open", vote),
+        ("fr-ana", "case.vote.ballot", vote),
+        ("jp-ana", "case.vote.ballot", vote),
+        ("jp-ana", "case.vote.close", vote),
+        ("ca-ana", "case.vote.publish", vote),
+        ("ca-ana", "case.publish", case),
+        ("ca-ana", "case.close", case),
+        ("ca-ana", "case.reopen", case),
+    ]
+    assert case_audit(h, "ca-admin") == [(a, act, t, "gov-ca") for a, act, t in expected]
+    # A participant's admin does not read the owner's records.
+    assert case_audit(h, "fr-admin") == []
+
+    h.stop()
+    proc = h.cli("audit", "verify", "--quiet", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("ok:"), proc.stdout
+
+
+def test_an_alert_to_two_governments_becomes_a_case_with_them_and_its_objects(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path)
+    r = api(h, "POST", "/alerts", "ca-ana", json={
+        "title": "Doppelganger wave", "recipients": ["gov-fr", "gov-jp"],
+        "objects": [{"collection": "g7", "id": h.campaign}]})
+    assert r.status_code == 201, r.text
+    alert = r.json()["id"]
+    g7 = [{"collection": h.g7, "id": h.campaign}]
+
+    # The sender opens a case from it: the recipients take part, the objects are gathered.
+    r = api(h, "POST", "/cases", "ca-ana", json={"title": "From the alert", "alert": alert})
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["owner"] == "gov-ca" and case["alert"] == alert
+    assert sorted(case["participants"]) == ["gov-fr", "gov-jp"]
+    assert case["objects"] == g7
+    assert api(h, "GET", f"/cases/{case['id']}", "jp-ana").json()["alert"] == alert
+    # A direct case records no alert.
+    r = api(h, "POST", "/cases", "ca-ana", json={"title": "Direct"})
+    assert r.status_code == 201 and r.json()["alert"] is None, r.text
+
+    # A recipient opens one too: the sender and the other recipient take part.
+    r = api(h, "POST", "/cases", "fr-ana", json={"title": "Ours", "alert": alert, "participants": ["gov-jp"]})
+    assert r.status_code == 201, r.text
+    assert r.json()["owner"] == "gov-fr"
+    assert sorted(r.json()["participants"]) == ["gov-ca", "gov-jp"]
+    assert r.json()["objects"] == g7
+
+    # An organisation that neither sent nor received it, and an unknown alert, get the same 400,
+    # and nothing is stored.
+    before = api(h, "GET", "/cases", "xx-ana").json()
+    for body in [{"title": "x", "alert": alert}, {"title": "x", "alert": str(uuid.uuid4())}]:
+        e = error(api(h, "POST", "/cases", "xx-ana", json=body), 400, "invalid_input", "alert")
+        assert "sent or received" in e["message"], e
+    assert api(h, "GET", "/cases", "xx-ana").json() == before
+
+    # The CLI: rrm case create --alert.
+    cid = h.cli("case", "create", "--as", "jp-ana", "--title", "Japan's", "--alert", alert).stdout.strip()
+    r = api(h, "GET", f"/cases/{cid}", "jp-ana")
+    assert r.status_code == 200, r.text
+    assert sorted(r.json()["participants"]) == ["gov-ca", "gov-fr"] and r.json()["alert"] == alert
+    bad = h.cli("case", "create", "--as", "xx-ana", "--title", "x", "--alert", alert, check=False)
+    assert bad.returncode != 0 and "alert" in bad.stderr, bad.stderr
 
 
 def test_bad_input_changes_nothing(new_hub, shared_dir, tmp_path):

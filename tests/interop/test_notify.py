@@ -507,3 +507,47 @@ def test_alert_changes_reach_the_partners_webhooks_and_red_ones_carry_only_a_lin
     assert body["kind"] == "alert.raised" and body.get("redacted") is True
     assert "Named sources" not in req["body"].decode()
     assert "forged letter" not in req["body"].decode().lower()
+
+
+def test_case_status_changes_reach_the_participants_webhooks(new_hub, receiver):
+    """Opening and closing a case notifies each participant organisation's webhooks
+    (`case.changed`, TLP:AMBER, with a link to the case), not the organisation that acted; a
+    refused change notifies nobody."""
+    h = new_hub()
+    for slug in ("gov-a", "gov-b", "gov-c"):
+        h.org(slug)
+    h.user("gov-a", "admin-a", role="admin", password=PASSWORD)
+    h.user("gov-a", "analyst-a", password=PASSWORD)
+    h.user("gov-b", "admin-b", role="admin", password=PASSWORD)
+    h.user("gov-b", "analyst-b", password=PASSWORD)
+    h.user("gov-c", "admin-c", role="admin", password=PASSWORD)
+    h.start(*serve_args())
+    to_b = create_webhook(h, receiver.url, events=("case.changed",), user="admin-b")
+    create_webhook(h, receiver.url, events=("case.changed",), user="admin-a")
+    create_webhook(h, receiver.url, events=("case.changed",), user="admin-c")
+
+    r = api(h, "POST", "/cases", user="analyst-a", json={"title": "Forged letter wave", "participants": ["gov-b"]})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    # A participant may not close it: refused, nothing is sent.
+    assert api(h, "POST", f"/cases/{cid}/close", user="analyst-b").status_code == 403
+    for step, status in [("open", "open"), ("close", "closed")]:
+        r = api(h, "POST", f"/cases/{cid}/{step}", user="analyst-a")
+        assert r.status_code == 200 and r.json()["status"] == status, r.text
+    got = receiver.wait(2)
+    for req, status in zip(got, ["open", "closed"]):
+        check_signature(to_b["secret"], req)
+        assert req["headers"]["X-RRM-Event"] == "case.changed"
+        body = json.loads(req["body"])
+        assert body["kind"] == "case.changed" and body["tlp"] == "AMBER"
+        assert body["link"] == f"{PUBLIC}/api/v1/cases/{cid}"
+        assert "Forged letter wave" in req["body"].decode()
+        assert status in json.dumps(body["data"]), body
+    # Neither the owner that acted nor an outside organisation was told.
+    time.sleep(1.5)
+    assert len(receiver.requests) == 2
+    for admin in ("admin-a", "admin-c"):
+        deliveries = api(h, "GET", "/deliveries?limit=100", user=admin).json()["deliveries"]
+        assert [d for d in deliveries if d["kind"] == "case.changed"] == []
+    deliveries = api(h, "GET", "/deliveries?limit=100", user="admin-b").json()["deliveries"]
+    assert [d["kind"] for d in deliveries] == ["case.changed", "case.changed"]

@@ -51,7 +51,7 @@ POSITIVE_400 = {
     # due times and deadlines must lie in the future, a quorum may not exceed the case's
     # organisations, a reopen reason may not be blank, and the list cursor is opaque.
     "listCases": "opaque cursor",
-    "createCase": "registered organisations and visible objects",
+    "createCase": "registered organisations, visible objects, an alert the organisation sent or received",
     "reopenCase": "a reason that is not blank",
     "addCaseParticipant": "a registered organisation",
     "removeCaseParticipant": "an organisation taking part",

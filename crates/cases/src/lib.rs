@@ -31,8 +31,8 @@ use response::vote::{
 use response::{deadline, Actor, Membership, Refused};
 use serde::{Deserialize, Serialize};
 use store::{
-    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, Org, ProposalRecord,
-    VoteRecord,
+    ActionRecord, AlertStore, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, Org,
+    ProposalRecord, VoteRecord,
 };
 
 /// The clock the service reads (seconds since the epoch).
@@ -47,6 +47,28 @@ pub struct Cases {
     map: Arc<CounterMap>,
     clock: Clock,
     statements: Option<String>,
+    alerts: Option<Arc<dyn AlertStore>>,
+    notifier: Option<Arc<dyn CaseNotifier>>,
+}
+
+/// A committed change of a case's status, for the organisations it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseNotice {
+    /// The case id.
+    pub case_id: String,
+    /// The case title.
+    pub title: String,
+    /// The new status's wire name (`open`, `closed`).
+    pub status: String,
+    /// The organisations to tell: the owner and the participants, but not the one that acted.
+    pub orgs: Vec<i64>,
+}
+
+/// Where committed case status changes go (webhooks, e-mail). Called after the change is
+/// stored; it must not block for long.
+pub trait CaseNotifier: Send + Sync {
+    /// One committed change.
+    fn notify(&self, notice: &CaseNotice);
 }
 
 impl std::fmt::Debug for Cases {
@@ -80,6 +102,10 @@ pub struct NewCase {
     /// STIX objects to gather.
     #[serde(default)]
     pub objects: Vec<ObjectRef>,
+    /// The alert the case is opened from: its recipients (and its sender) take part and its
+    /// objects are gathered. Only the sender or a recipient opens a case from an alert.
+    #[serde(default)]
+    pub alert: Option<String>,
 }
 
 /// A case as its organisations see it.
@@ -101,6 +127,8 @@ pub struct CaseView {
     pub participants: Vec<String>,
     /// The objects gathered.
     pub objects: Vec<ObjectRef>,
+    /// The alert the case was opened from, if any.
+    pub alert: Option<String>,
     /// Creation time, seconds since the epoch.
     pub created: i64,
     /// Last change, seconds since the epoch.
@@ -269,6 +297,8 @@ impl Tallied {
 /// A case loaded for one caller.
 struct Loaded {
     record: CaseRecord,
+    /// The caller's username, for audit records.
+    actor_name: String,
     participants: Vec<CaseParticipant>,
     actor: Actor,
     status: CaseStatus,
@@ -280,6 +310,36 @@ impl Loaded {
         v.extend(self.participants.iter().map(|p| p.org_id));
         v
     }
+}
+
+/// The audit record of `p`'s step `action` on `target` (`case/ID`, `case/ID/action/ID`,
+/// `case/ID/vote/ID`), filed under the case owner's organisation so its admins read it.
+fn audit(p: &Principal, action: &str, target: String, owner: i64, detail: String) -> NewAudit {
+    NewAudit {
+        actor: p.user.username.clone(),
+        actor_org_id: Some(p.org.id),
+        action: action.to_string(),
+        target,
+        target_org_id: Some(owner),
+        detail,
+    }
+}
+
+/// An action step's name in the audit log: the REST route's (`done`, `failed`, `withdrawn`).
+fn step_name(step: ActionStep) -> &'static str {
+    match step {
+        ActionStep::Edit => "edit",
+        ActionStep::Propose => "propose",
+        ActionStep::Approve => "approve",
+        ActionStep::Reject => "reject",
+        ActionStep::Complete => "done",
+        ActionStep::Fail => "failed",
+        ActionStep::Withdraw => "withdrawn",
+    }
+}
+
+fn case_target(id: &str) -> String {
+    format!("case/{id}")
 }
 
 fn not_found(what: &str, id: &str) -> HubError {
@@ -334,7 +394,21 @@ impl Cases {
             map: Arc::new(CounterMap::builtin()),
             clock: Arc::new(hub::now_secs),
             statements: None,
+            alerts: None,
+            notifier: None,
         }
+    }
+
+    /// The same service announcing committed status changes to `notifier`.
+    pub fn with_notifier(mut self, notifier: Arc<dyn CaseNotifier>) -> Cases {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// The same service reading alerts from `alerts`, so a case may be opened from one.
+    pub fn with_alerts(mut self, alerts: Arc<dyn AlertStore>) -> Cases {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// The same service placing published joint statements in `collection` (UUID or slug),
@@ -387,6 +461,7 @@ impl Cases {
         };
         let status = stored("case status", &record.status)?;
         Ok(Loaded {
+            actor_name: p.user.username.clone(),
             actor: Actor {
                 user_id: p.user.id,
                 org_id: p.org.id,
@@ -476,6 +551,7 @@ impl Cases {
             reopen_reason: l.record.reopen_reason.clone(),
             participants,
             objects,
+            alert: l.record.alert_id.clone(),
             created: l.record.created,
             updated: l.record.updated,
         })
@@ -513,6 +589,18 @@ impl Cases {
             let (collection, _) = self.visible_object(p, &format!("objects[{i}]"), r)?;
             objects.push((collection, r.id.clone()));
         }
+        if let Some(alert_id) = &new.alert {
+            let (alert_orgs, alert_objects) = self.alert_facts(p, alert_id)?;
+            for org in alert_orgs {
+                if org != p.org.id && !orgs.contains(&org) {
+                    orgs.push(org);
+                }
+            }
+            for r in &alert_objects {
+                let (collection, _) = self.visible_object(p, "alert", r)?;
+                objects.push((collection, r.id.clone()));
+            }
+        }
         let now = self.now();
         let record = CaseRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -524,21 +612,89 @@ impl Cases {
             created_by: p.user.id,
             created: now,
             updated: now,
+            alert_id: new.alert.clone(),
         };
-        self.store.create_case(&record, &orgs)?;
+        let mut named = Vec::new();
+        for org in &orgs {
+            named.push(self.org_slug(*org)?);
+        }
+        let from = new
+            .alert
+            .as_deref()
+            .map(|a| format!("; from alert {a}"))
+            .unwrap_or_default();
+        self.store.create_case(
+            &record,
+            &orgs,
+            &audit(
+                p,
+                "case.create",
+                case_target(&record.id),
+                p.org.id,
+                format!("participants: {}{from}", named.join(", ")),
+            ),
+        )?;
         let mut seen = BTreeSet::new();
         for (collection, id) in objects {
             if seen.insert((collection.clone(), id.clone())) {
-                self.store.add_case_object(&CaseObject {
-                    case_id: record.id.clone(),
-                    collection_id: collection,
-                    object_id: id,
-                    added_by: p.user.id,
-                    added: now,
-                })?;
+                let step = audit(
+                    p,
+                    "case.object.add",
+                    case_target(&record.id),
+                    p.org.id,
+                    format!("{collection}/{id}"),
+                );
+                self.store.add_case_object(
+                    &CaseObject {
+                        case_id: record.id.clone(),
+                        collection_id: collection,
+                        object_id: id,
+                        added_by: p.user.id,
+                        added: now,
+                    },
+                    &step,
+                )?;
             }
         }
         self.case(p, &record.id)
+    }
+
+    /// The organisations of an alert (its sender and recipients) and its objects, if the
+    /// caller's organisation sent or received it; `Invalid` naming `alert` otherwise (an
+    /// unknown alert and another's are not told apart).
+    fn alert_facts(
+        &self,
+        p: &Principal,
+        alert_id: &str,
+    ) -> Result<(Vec<i64>, Vec<ObjectRef>), HubError> {
+        let Some(alerts) = self.alerts.as_deref() else {
+            return Err(HubError::invalid(
+                "alert",
+                "alerts are not available to the case service here",
+            ));
+        };
+        let unknown = || {
+            HubError::invalid(
+                "alert",
+                format!("no alert '{alert_id}' that your organisation sent or received"),
+            )
+        };
+        let alert = alerts.alert(alert_id)?.ok_or_else(unknown)?;
+        let recipients = alerts.recipients(alert_id)?;
+        if alert.sender_org_id != p.org.id && !recipients.iter().any(|r| r.org_id == p.org.id) {
+            return Err(unknown());
+        }
+        let mut orgs = vec![alert.sender_org_id];
+        orgs.extend(recipients.iter().map(|r| r.org_id));
+        let objects = alert
+            .objects
+            .iter()
+            .map(|o| ObjectRef {
+                collection: o.collection_id.clone(),
+                id: o.object_id.clone(),
+            })
+            .collect();
+        Ok((orgs, objects))
     }
 
     /// A case the caller's organisation owns or takes part in.
@@ -594,8 +750,27 @@ impl Cases {
             acc.to.as_str(),
             reason,
             self.now(),
+            &audit(
+                p,
+                &format!("case.{action}"),
+                case_target(id),
+                l.record.owner_org_id,
+                reason.unwrap_or_default().to_string(),
+            ),
         )? {
             return Err(changed_meanwhile("case"));
+        }
+        if let Some(n) = &self.notifier {
+            n.notify(&CaseNotice {
+                case_id: id.to_string(),
+                title: l.record.title.clone(),
+                status: acc.to.as_str().to_string(),
+                orgs: l
+                    .member_orgs()
+                    .into_iter()
+                    .filter(|o| *o != p.org.id)
+                    .collect(),
+            });
         }
         self.case(p, id)
     }
@@ -618,7 +793,18 @@ impl Cases {
                 org.slug
             )));
         }
-        self.store.add_participant(id, org.id, self.now())?;
+        self.store.add_participant(
+            id,
+            org.id,
+            self.now(),
+            &audit(
+                p,
+                "case.participant.add",
+                case_target(id),
+                l.record.owner_org_id,
+                org.slug.clone(),
+            ),
+        )?;
         self.case(p, id)
     }
 
@@ -634,7 +820,14 @@ impl Cases {
         case::decide(l.status, action, &l.actor, &CaseContext::default())
             .map_err(|r| refusal(r, &action))?;
         let org = self.org_named("org", org)?;
-        if !self.store.remove_participant(id, org.id)? {
+        let step = audit(
+            p,
+            "case.participant.remove",
+            case_target(id),
+            l.record.owner_org_id,
+            org.slug.clone(),
+        );
+        if !self.store.remove_participant(id, org.id, &step)? {
             return Err(HubError::invalid(
                 "org",
                 format!("'{}' does not take part in the case", org.slug),
@@ -655,13 +848,23 @@ impl Cases {
         case::decide(l.status, action, &l.actor, &CaseContext::default())
             .map_err(|r| refusal(r, &action))?;
         let (collection, _) = self.visible_object(p, "object", object)?;
-        self.store.add_case_object(&CaseObject {
-            case_id: id.to_string(),
-            collection_id: collection,
-            object_id: object.id.clone(),
-            added_by: p.user.id,
-            added: self.now(),
-        })?;
+        let step = audit(
+            p,
+            "case.object.add",
+            case_target(id),
+            l.record.owner_org_id,
+            format!("{collection}/{}", object.id),
+        );
+        self.store.add_case_object(
+            &CaseObject {
+                case_id: id.to_string(),
+                collection_id: collection,
+                object_id: object.id.clone(),
+                added_by: p.user.id,
+                added: self.now(),
+            },
+            &step,
+        )?;
         self.case(p, id)
     }
 
@@ -790,7 +993,16 @@ impl Cases {
             created: now,
             updated: now,
         };
-        self.store.add_action(&record)?;
+        self.store.add_action(
+            &record,
+            &audit(
+                p,
+                "case.action.draft",
+                format!("case/{case_id}/action/{}", record.id),
+                l.record.owner_org_id,
+                record.title.clone(),
+            ),
+        )?;
         self.action_view(&record, now)
     }
 
@@ -848,7 +1060,14 @@ impl Cases {
                 "the performing organisation of an action does not change; draft a new one",
             ));
         }
-        if !self.store.update_action(&next, status.as_str())? {
+        let step = audit(
+            p,
+            "case.action.edit",
+            format!("case/{case_id}/action/{id}"),
+            l.record.owner_org_id,
+            next.title.clone(),
+        );
+        if !self.store.update_action(&next, status.as_str(), &step)? {
             return Err(changed_meanwhile("action"));
         }
         self.action_view(&next, now)
@@ -885,7 +1104,14 @@ impl Cases {
             ActionStep::Approve => next.approver_id = Some(p.user.id),
             _ => {}
         }
-        if !self.store.update_action(&next, status.as_str())? {
+        let record = audit(
+            p,
+            &format!("case.action.{}", step_name(step)),
+            format!("case/{case_id}/action/{id}"),
+            l.record.owner_org_id,
+            format!("{status} -> {}", acc.to),
+        );
+        if !self.store.update_action(&next, status.as_str(), &record)? {
             return Err(changed_meanwhile("action"));
         }
         self.action_view(&next, now)
@@ -991,7 +1217,16 @@ impl Cases {
             created: now,
             updated: now,
         };
-        self.store.add_proposal(&record)?;
+        self.store.add_proposal(
+            &record,
+            &audit(
+                p,
+                "case.vote.open",
+                format!("case/{case_id}/vote/{}", record.id),
+                l.record.owner_org_id,
+                format!("rule {}", record.rule),
+            ),
+        )?;
         self.proposal_view(&l, &record, now)
     }
 
@@ -1022,9 +1257,17 @@ impl Cases {
         let ctx = self.tally_of(l, pr, now)?.context(l.actor.org_id);
         let action = ProposalAction::Close;
         let acc = vote::decide(status, action, &l.actor, &ctx).map_err(|r| refusal(r, &action))?;
+        let step = NewAudit {
+            actor: l.actor_name.clone(),
+            actor_org_id: Some(l.actor.org_id),
+            action: "case.vote.close".to_string(),
+            target: format!("case/{}/vote/{}", l.record.id, pr.id),
+            target_org_id: Some(l.record.owner_org_id),
+            detail: format!("{status} -> {}", acc.to),
+        };
         Ok(self
             .store
-            .set_proposal_status(&pr.id, status.as_str(), acc.to.as_str(), now)?)
+            .set_proposal_status(&pr.id, status.as_str(), acc.to.as_str(), now, &step)?)
     }
 
     /// Casts the caller's organisation's vote; the proposal closes as soon as its tally is
@@ -1059,6 +1302,13 @@ impl Cases {
                 cast: now,
             },
             ProposalStatus::Open.as_str(),
+            &audit(
+                p,
+                "case.vote.ballot",
+                format!("case/{case_id}/vote/{id}"),
+                l.record.owner_org_id,
+                format!("{} by {}", ballot.as_str(), p.org.slug),
+            ),
         );
         match cast {
             Ok(true) => {}
@@ -1109,9 +1359,16 @@ impl Cases {
         if let Some(collection) = &self.statements {
             self.publish_statement(p, &l, &pr, collection)?;
         }
+        let step = audit(
+            p,
+            "case.vote.publish",
+            format!("case/{case_id}/vote/{id}"),
+            l.record.owner_org_id,
+            format!("{status} -> {}", acc.to),
+        );
         if !self
             .store
-            .set_proposal_status(id, status.as_str(), acc.to.as_str(), now)?
+            .set_proposal_status(id, status.as_str(), acc.to.as_str(), now, &step)?
         {
             return Err(changed_meanwhile("proposal"));
         }
@@ -1262,6 +1519,16 @@ impl Cases {
             ));
         }
         self.store_generated(p, &col.id, "a case incident", &objects)?;
+        self.store.record_case_step(
+            case_id,
+            &audit(
+                p,
+                "case.publish",
+                case_target(case_id),
+                l.record.owner_org_id,
+                format!("{} as TLP:{}", col.id, tlp.as_str()),
+            ),
+        )?;
         Ok(PublishedCase {
             collection: col.id,
             incident: share::incident_id(&l.record.id),

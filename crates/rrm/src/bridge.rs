@@ -1,5 +1,5 @@
-//! Bridges between services that do not know each other: committed alert changes become
-//! events in the notification outbox.
+//! Bridges between services that do not know each other: committed alert changes and case
+//! status changes become events in the notification outbox.
 
 use notify::{Event, Notifier, Subject};
 
@@ -53,5 +53,30 @@ impl AlertsToOutbox {
         }
         self.notify.emit(&event, &orgs)?;
         Ok(())
+    }
+}
+
+/// Puts every committed case status change in the notification outbox (`case.changed`),
+/// addressed to the case's other organisations. A case carries no TLP of its own: it is
+/// shared with its named organisations only, so the event is TLP:AMBER.
+pub struct CasesToOutbox {
+    /// The outbox.
+    pub notify: Notifier,
+}
+
+impl cases::CaseNotifier for CasesToOutbox {
+    fn notify(&self, notice: &cases::CaseNotice) {
+        let event = Event::CaseChanged {
+            case: Subject {
+                id: notice.case_id.clone(),
+                tlp: stix::Tlp::Amber,
+                title: notice.title.clone(),
+                summary: None,
+            },
+            status: notice.status.clone(),
+        };
+        if let Err(e) = self.notify.emit(&event, &notice.orgs) {
+            tracing::error!(case = %notice.case_id, error = %e, "a case change was not put in the notification outbox");
+        }
     }
 }

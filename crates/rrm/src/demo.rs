@@ -517,6 +517,7 @@ fn seed_case(services: &server::Services) -> anyhow::Result<()> {
                 collection: "g7-rrm".into(),
                 id: campaign,
             }],
+            alert: None,
         },
     )?;
     cases.change_status(&analyst, &case.id, response::case::CaseAction::Open, None)?;

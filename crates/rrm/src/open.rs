@@ -46,7 +46,11 @@ pub fn services(
         Some(path) => cases::Cases::new(hub.clone(), store.clone(), read_galaxy(path)?),
         None => cases::Cases::without_galaxy(hub.clone(), store.clone()),
     }
-    .with_statements(options.statements);
+    .with_statements(options.statements)
+    .with_alerts(store.clone())
+    .with_notifier(std::sync::Arc::new(crate::bridge::CasesToOutbox {
+        notify: notify.clone(),
+    }));
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
@@ -71,9 +75,10 @@ pub fn services(
 pub fn cases(settings: &Settings, galaxy: Option<&Path>) -> anyhow::Result<cases::Cases> {
     let (hub, store) = open(settings, None)?;
     Ok(match galaxy {
-        Some(path) => cases::Cases::new(hub, store, read_galaxy(path)?),
-        None => cases::Cases::without_galaxy(hub, store),
-    })
+        Some(path) => cases::Cases::new(hub, store.clone(), read_galaxy(path)?),
+        None => cases::Cases::without_galaxy(hub, store.clone()),
+    }
+    .with_alerts(store))
 }
 
 /// The MISP countermeasure galaxy file itself: `path`, or the

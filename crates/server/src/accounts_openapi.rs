@@ -120,7 +120,7 @@ pub(crate) fn merge(doc: &mut Value) {
                 "at": {"type": "string", "format": "date-time"},
                 "actor": {"type": "string", "description": "Username, or operator for the local CLI."},
                 "actor_org": {"type": ["string", "null"]},
-                "action": {"type": "string", "description": "org.create, user.create, user.password, user.disable, user.enable, token.create, token.revoke, collection.create, grant.set, export; alert.raise, alert.receive, alert.acknowledge, alert.contribute, alert.decline, alert.forward, group.create, group.rename, group.member.add, group.member.remove; and the actions other domains append."},
+                "action": {"type": "string", "description": "org.create, user.create, user.password, user.disable, user.enable, token.create, token.revoke, collection.create, grant.set, export; alert.raise, alert.receive, alert.acknowledge, alert.contribute, alert.decline, alert.forward, group.create, group.rename, group.member.add, group.member.remove; case.create, case.open, case.close, case.reopen, case.participant.add, case.participant.remove, case.object.add, case.publish, case.action.draft, case.action.edit, case.action.propose, case.action.approve, case.action.reject, case.action.done, case.action.failed, case.action.withdrawn, case.vote.open, case.vote.ballot, case.vote.close, case.vote.publish (target case/ID, case/ID/action/ID or case/ID/vote/ID, filed under the case owner); and the actions other domains append."},
                 "target": {"type": "string", "description": "A username, or username/lookup for a token."},
                 "target_org": {"type": ["string", "null"]},
                 "detail": {"type": "string"},

@@ -2,15 +2,17 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use store::{
-    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, ProposalRecord, Result,
-    StoreError, VoteRecord,
+    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, ProposalRecord,
+    Result, StoreError, VoteRecord,
 };
 
+use crate::accounts::append_audit;
 use crate::util::{backend, insert_error};
 use crate::SqliteStore;
 
 const CASE_COLS: &str =
-    "id, owner_org_id, title, description, status, reopen_reason, created_by, created, updated";
+    "id, owner_org_id, title, description, status, reopen_reason, created_by, created, updated, \
+     alert_id";
 const ACTION_COLS: &str = "id, case_id, counter_id, title, description, performing_org_id, \
                            target_org_id, due, status, author_id, proposer_id, approver_id, \
                            created, updated";
@@ -28,6 +30,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
         created_by: r.get(6)?,
         created: r.get(7)?,
         updated: r.get(8)?,
+        alert_id: r.get(9)?,
     })
 }
 
@@ -75,9 +78,16 @@ fn case_exists(tx: &Transaction<'_>, case_id: &str) -> Result<()> {
         .ok_or_else(|| StoreError::NotFound(format!("case '{case_id}'")))
 }
 
-fn create_case(tx: &Transaction<'_>, c: &CaseRecord, participants: &[i64]) -> Result<()> {
+fn create_case(
+    tx: &Transaction<'_>,
+    c: &CaseRecord,
+    participants: &[i64],
+    audit: &NewAudit,
+) -> Result<()> {
     tx.execute(
-        &format!("INSERT INTO cases ({CASE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        &format!(
+            "INSERT INTO cases ({CASE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
         params![
             c.id,
             c.owner_org_id,
@@ -87,13 +97,15 @@ fn create_case(tx: &Transaction<'_>, c: &CaseRecord, participants: &[i64]) -> Re
             c.reopen_reason,
             c.created_by,
             c.created,
-            c.updated
+            c.updated,
+            c.alert_id
         ],
     )
     .map_err(|e| insert_error(|_| format!("case '{}'", c.id), e))?;
     for org in participants {
         add_participant(tx, &c.id, *org, c.created)?;
     }
+    append_audit(tx, audit)?;
     Ok(())
 }
 
@@ -105,6 +117,14 @@ fn add_participant(tx: &Transaction<'_>, case_id: &str, org_id: i64, now: i64) -
     )
     .map_err(|e| insert_error(|_| format!("participant {org_id} of case '{case_id}'"), e))?;
     Ok(())
+}
+
+/// Appends `audit` when the compare-and-set step `applied`.
+fn audit_if(tx: &Transaction<'_>, applied: bool, audit: &NewAudit) -> Result<bool> {
+    if applied {
+        append_audit(tx, audit)?;
+    }
+    Ok(applied)
 }
 
 fn query_list<T>(
@@ -120,8 +140,8 @@ fn query_list<T>(
 }
 
 impl CaseStore for SqliteStore {
-    fn create_case(&self, case: &CaseRecord, participants: &[i64]) -> Result<()> {
-        self.write(|tx| create_case(tx, case, participants))
+    fn create_case(&self, case: &CaseRecord, participants: &[i64], audit: &NewAudit) -> Result<()> {
+        self.write(|tx| create_case(tx, case, participants, audit))
     }
 
     fn case(&self, id: &str) -> Result<Option<CaseRecord>> {
@@ -159,30 +179,44 @@ impl CaseStore for SqliteStore {
         to: &str,
         reopen_reason: Option<&str>,
         now: i64,
+        audit: &NewAudit,
     ) -> Result<bool> {
         self.write(|tx| {
-            tx.execute(
-                "UPDATE cases SET status = ?3, reopen_reason = coalesce(?4, reopen_reason), \
+            let applied = tx
+                .execute(
+                    "UPDATE cases SET status = ?3, reopen_reason = coalesce(?4, reopen_reason), \
                  updated = ?5 WHERE id = ?1 AND status = ?2",
-                params![id, from, to, reopen_reason, now],
-            )
-            .map(|n| n == 1)
-            .map_err(|e| backend("changing a case's status", e))
+                    params![id, from, to, reopen_reason, now],
+                )
+                .map(|n| n == 1)
+                .map_err(|e| backend("changing a case's status", e))?;
+            audit_if(tx, applied, audit)
         })
     }
 
-    fn add_participant(&self, case_id: &str, org_id: i64, now: i64) -> Result<()> {
-        self.write(|tx| add_participant(tx, case_id, org_id, now))
+    fn add_participant(
+        &self,
+        case_id: &str,
+        org_id: i64,
+        now: i64,
+        audit: &NewAudit,
+    ) -> Result<()> {
+        self.write(|tx| {
+            add_participant(tx, case_id, org_id, now)?;
+            append_audit(tx, audit)
+        })
     }
 
-    fn remove_participant(&self, case_id: &str, org_id: i64) -> Result<bool> {
+    fn remove_participant(&self, case_id: &str, org_id: i64, audit: &NewAudit) -> Result<bool> {
         self.write(|tx| {
-            tx.execute(
-                "DELETE FROM case_participants WHERE case_id = ?1 AND org_id = ?2",
-                params![case_id, org_id],
-            )
-            .map(|n| n == 1)
-            .map_err(|e| backend("removing a participant", e))
+            let applied = tx
+                .execute(
+                    "DELETE FROM case_participants WHERE case_id = ?1 AND org_id = ?2",
+                    params![case_id, org_id],
+                )
+                .map(|n| n == 1)
+                .map_err(|e| backend("removing a participant", e))?;
+            audit_if(tx, applied, audit)
         })
     }
 
@@ -205,7 +239,7 @@ impl CaseStore for SqliteStore {
         })
     }
 
-    fn add_case_object(&self, o: &CaseObject) -> Result<()> {
+    fn add_case_object(&self, o: &CaseObject, audit: &NewAudit) -> Result<()> {
         self.write(|tx| {
             case_exists(tx, &o.case_id)?;
             tx.execute(
@@ -214,7 +248,7 @@ impl CaseStore for SqliteStore {
                 params![o.case_id, o.collection_id, o.object_id, o.added_by, o.added],
             )
             .map_err(|e| insert_error(|_| format!("object '{}' of the case", o.object_id), e))?;
-            Ok(())
+            append_audit(tx, audit)
         })
     }
 
@@ -239,7 +273,7 @@ impl CaseStore for SqliteStore {
         })
     }
 
-    fn add_action(&self, a: &ActionRecord) -> Result<()> {
+    fn add_action(&self, a: &ActionRecord, audit: &NewAudit) -> Result<()> {
         self.write(|tx| {
             case_exists(tx, &a.case_id)?;
             tx.execute(
@@ -265,7 +299,7 @@ impl CaseStore for SqliteStore {
                 ],
             )
             .map_err(|e| insert_error(|_| format!("action '{}'", a.id), e))?;
-            Ok(())
+            append_audit(tx, audit)
         })
     }
 
@@ -296,33 +330,40 @@ impl CaseStore for SqliteStore {
         })
     }
 
-    fn update_action(&self, a: &ActionRecord, expected_status: &str) -> Result<bool> {
+    fn update_action(
+        &self,
+        a: &ActionRecord,
+        expected_status: &str,
+        audit: &NewAudit,
+    ) -> Result<bool> {
         self.write(|tx| {
-            tx.execute(
-                "UPDATE case_actions SET title = ?3, description = ?4, counter_id = ?5, \
+            let applied = tx
+                .execute(
+                    "UPDATE case_actions SET title = ?3, description = ?4, counter_id = ?5, \
                  target_org_id = ?6, due = ?7, status = ?8, proposer_id = ?9, approver_id = ?10, \
                  updated = ?11 WHERE id = ?1 AND case_id = ?2 AND status = ?12",
-                params![
-                    a.id,
-                    a.case_id,
-                    a.title,
-                    a.description,
-                    a.counter_id,
-                    a.target_org_id,
-                    a.due,
-                    a.status,
-                    a.proposer_id,
-                    a.approver_id,
-                    a.updated,
-                    expected_status
-                ],
-            )
-            .map(|n| n == 1)
-            .map_err(|e| backend("updating an action", e))
+                    params![
+                        a.id,
+                        a.case_id,
+                        a.title,
+                        a.description,
+                        a.counter_id,
+                        a.target_org_id,
+                        a.due,
+                        a.status,
+                        a.proposer_id,
+                        a.approver_id,
+                        a.updated,
+                        expected_status
+                    ],
+                )
+                .map(|n| n == 1)
+                .map_err(|e| backend("updating an action", e))?;
+            audit_if(tx, applied, audit)
         })
     }
 
-    fn add_proposal(&self, p: &ProposalRecord) -> Result<()> {
+    fn add_proposal(&self, p: &ProposalRecord, audit: &NewAudit) -> Result<()> {
         self.write(|tx| {
             case_exists(tx, &p.case_id)?;
             tx.execute(
@@ -343,7 +384,7 @@ impl CaseStore for SqliteStore {
                 ],
             )
             .map_err(|e| insert_error(|_| format!("proposal '{}'", p.id), e))?;
-            Ok(())
+            append_audit(tx, audit)
         })
     }
 
@@ -376,7 +417,7 @@ impl CaseStore for SqliteStore {
         })
     }
 
-    fn cast_vote(&self, v: &VoteRecord, open_status: &str) -> Result<bool> {
+    fn cast_vote(&self, v: &VoteRecord, open_status: &str, audit: &NewAudit) -> Result<bool> {
         self.write(|tx| {
             let status: Option<String> = tx
                 .query_row(
@@ -402,6 +443,7 @@ impl CaseStore for SqliteStore {
                 params![v.proposal_id, v.org_id, v.user_id, v.ballot, v.cast],
             )
             .map_err(|e| insert_error(|_| format!("vote of organisation {}", v.org_id), e))?;
+            append_audit(tx, audit)?;
             Ok(true)
         })
     }
@@ -427,14 +469,29 @@ impl CaseStore for SqliteStore {
         })
     }
 
-    fn set_proposal_status(&self, id: &str, from: &str, to: &str, now: i64) -> Result<bool> {
+    fn set_proposal_status(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+        now: i64,
+        audit: &NewAudit,
+    ) -> Result<bool> {
         self.write(|tx| {
-            tx.execute(
+            let applied = tx.execute(
                 "UPDATE case_proposals SET status = ?3, updated = ?4 WHERE id = ?1 AND status = ?2",
                 params![id, from, to, now],
             )
             .map(|n| n == 1)
-            .map_err(|e| backend("changing a proposal's status", e))
+            .map_err(|e| backend("changing a proposal's status", e))?;
+            audit_if(tx, applied, audit)
+        })
+    }
+
+    fn record_case_step(&self, case_id: &str, audit: &NewAudit) -> Result<()> {
+        self.write(|tx| {
+            case_exists(tx, case_id)?;
+            append_audit(tx, audit)
         })
     }
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_alerts.sql"),
     include_str!("migrations/0012_notify.sql"),
     include_str!("migrations/0013_audit.sql"),
+    include_str!("migrations/0014_case_alert.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

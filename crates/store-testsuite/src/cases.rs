@@ -4,6 +4,38 @@
 use super::*;
 use store::{ActionRecord, CaseObject, CaseRecord, ProposalRecord, VoteRecord};
 
+/// A case step's audit record, filed under organisation `org`.
+fn step(action: &str, target: &str, org: i64) -> NewAudit {
+    NewAudit {
+        actor: "ana".into(),
+        actor_org_id: Some(org),
+        action: action.into(),
+        target: target.into(),
+        target_org_id: Some(org),
+        detail: String::new(),
+    }
+}
+
+/// The actions and targets of organisation `org`'s audit records after `after`.
+fn audited(s: &dyn Backend, org: i64, after: usize) -> Vec<(String, String)> {
+    s.list_audit(&AuditQuery {
+        org_id: Some(org),
+        after: 0,
+        limit: 10_000,
+    })
+    .unwrap()
+    .into_iter()
+    .skip(after)
+    .map(|e| (e.action, e.target))
+    .collect()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, t)| (a.to_string(), t.to_string()))
+        .collect()
+}
+
 fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRecord {
     CaseRecord {
         id: id.to_string(),
@@ -15,6 +47,7 @@ fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRecord {
         created_by: by,
         created,
         updated: created,
+        alert_id: None,
     }
 }
 
@@ -23,16 +56,26 @@ fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRecord {
 pub fn case_records(s: &dyn Backend) {
     let fx = fixture(s);
     let c3 = s.create_org(&new_org("org-c", 3)).expect("org-c");
-    let c1 = case_record("k1", fx.a.id, fx.ua.id, 10);
-    s.create_case(&c1, &[fx.b.id]).unwrap();
+    let before = audited(s, fx.a.id, 0).len();
+    let a = fx.a.id;
+    let c1 = CaseRecord {
+        alert_id: Some("alert-1".into()),
+        ..case_record("k1", fx.a.id, fx.ua.id, 10)
+    };
+    s.create_case(&c1, &[fx.b.id], &step("case.create", "case/k1", a))
+        .unwrap();
     assert_eq!(s.case("k1").unwrap(), Some(c1.clone()));
     assert_eq!(s.case("nope").unwrap(), None);
     assert!(matches!(
-        s.create_case(&c1, &[]),
+        s.create_case(&c1, &[], &step("case.create", "case/k1", a)),
         Err(StoreError::Conflict(_))
     ));
-    s.create_case(&case_record("k2", fx.b.id, fx.ub.id, 11), &[])
-        .unwrap();
+    s.create_case(
+        &case_record("k2", fx.b.id, fx.ub.id, 11),
+        &[],
+        &step("case.create", "case/k2", fx.b.id),
+    )
+    .unwrap();
 
     let listed = |org: i64| -> Vec<String> {
         s.list_cases(org)
@@ -51,10 +94,11 @@ pub fn case_records(s: &dyn Backend) {
 
     // Participants: once each, removable, unknown cases refused.
     assert!(matches!(
-        s.add_participant("k1", fx.b.id, 12),
+        s.add_participant("k1", fx.b.id, 12, &step("x", "k1", a)),
         Err(StoreError::Conflict(_))
     ));
-    s.add_participant("k1", c3.id, 12).unwrap();
+    s.add_participant("k1", c3.id, 12, &step("case.participant.add", "case/k1", a))
+        .unwrap();
     let orgs: Vec<i64> = s
         .participants("k1")
         .unwrap()
@@ -63,24 +107,30 @@ pub fn case_records(s: &dyn Backend) {
         .collect();
     assert_eq!(orgs, [fx.b.id, c3.id]);
     assert_eq!(listed(c3.id), ["k1"]);
-    assert!(s.remove_participant("k1", c3.id).unwrap());
-    assert!(!s.remove_participant("k1", c3.id).unwrap());
+    let gone = step("case.participant.remove", "case/k1", a);
+    assert!(s.remove_participant("k1", c3.id, &gone).unwrap());
+    assert!(!s.remove_participant("k1", c3.id, &gone).unwrap());
     assert!(listed(c3.id).is_empty());
     assert!(matches!(
-        s.add_participant("nope", c3.id, 12),
+        s.add_participant("nope", c3.id, 12, &step("x", "nope", a)),
         Err(StoreError::NotFound(_))
     ));
 
     // Status: compare-and-set, reopen reason kept.
-    assert!(s.set_case_status("k1", "new", "open", None, 20).unwrap());
-    assert!(
-        !s.set_case_status("k1", "new", "closed", None, 21).unwrap(),
-        "stale"
-    );
-    assert!(s.set_case_status("k1", "open", "closed", None, 22).unwrap());
-    assert!(s
-        .set_case_status("k1", "closed", "open", Some("new evidence"), 23)
-        .unwrap());
+    let st = |from, to, reason, t, action| {
+        s.set_case_status("k1", from, to, reason, t, &step(action, "case/k1", a))
+            .unwrap()
+    };
+    assert!(st("new", "open", None, 20, "case.open"));
+    assert!(!st("new", "closed", None, 21, "x"), "stale");
+    assert!(st("open", "closed", None, 22, "case.close"));
+    assert!(st(
+        "closed",
+        "open",
+        Some("new evidence"),
+        23,
+        "case.reopen"
+    ));
     let k1 = s.case("k1").unwrap().unwrap();
     assert_eq!((k1.status.as_str(), k1.updated), ("open", 23));
     assert_eq!(k1.reopen_reason.as_deref(), Some("new evidence"));
@@ -93,9 +143,10 @@ pub fn case_records(s: &dyn Backend) {
         added_by: fx.ua.id,
         added: 30,
     };
-    s.add_case_object(&obj).unwrap();
+    let added = step("case.object.add", "case/k1", a);
+    s.add_case_object(&obj, &added).unwrap();
     assert!(matches!(
-        s.add_case_object(&obj),
+        s.add_case_object(&obj, &step("x", "k1", a)),
         Err(StoreError::Conflict(_))
     ));
     let other = CaseObject {
@@ -103,7 +154,7 @@ pub fn case_records(s: &dyn Backend) {
         added: 31,
         ..obj.clone()
     };
-    s.add_case_object(&other).unwrap();
+    s.add_case_object(&other, &added).unwrap();
     assert_eq!(s.case_objects("k1").unwrap(), vec![obj.clone(), other]);
     assert!(s.case_objects("k2").unwrap().is_empty());
     let lost = CaseObject {
@@ -111,17 +162,53 @@ pub fn case_records(s: &dyn Backend) {
         ..obj
     };
     assert!(matches!(
-        s.add_case_object(&lost),
+        s.add_case_object(&lost, &step("x", "nope", a)),
         Err(StoreError::NotFound(_))
     ));
+    assert!(matches!(
+        s.record_case_step("nope", &step("x", "nope", a)),
+        Err(StoreError::NotFound(_))
+    ));
+    s.record_case_step("k1", &step("case.publish", "case/k1", a))
+        .unwrap();
+
+    // Each step that applied appended its record in order; no refused one did.
+    assert_eq!(
+        audited(s, a, before),
+        pairs(&[
+            ("case.create", "case/k1"),
+            ("case.participant.add", "case/k1"),
+            ("case.participant.remove", "case/k1"),
+            ("case.open", "case/k1"),
+            ("case.close", "case/k1"),
+            ("case.reopen", "case/k1"),
+            ("case.object.add", "case/k1"),
+            ("case.object.add", "case/k1"),
+            ("case.publish", "case/k1"),
+        ])
+    );
+    assert_eq!(
+        audited(s, fx.b.id, 0)
+            .iter()
+            .filter(|(a, _)| a.starts_with("case."))
+            .count(),
+        1,
+        "k2's creation, under its owner"
+    );
 }
 
 /// Actions and proposals: round trip, compare-and-set updates, one vote per organisation,
 /// no vote on a proposal that is not open.
 pub fn case_actions_and_votes(s: &dyn Backend) {
     let fx = fixture(s);
-    s.create_case(&case_record("k1", fx.a.id, fx.ua.id, 10), &[fx.b.id])
-        .unwrap();
+    let a = fx.a.id;
+    s.create_case(
+        &case_record("k1", fx.a.id, fx.ua.id, 10),
+        &[fx.b.id],
+        &step("case.create", "case/k1", a),
+    )
+    .unwrap();
+    let before = audited(s, a, 0).len();
     let a1 = ActionRecord {
         id: "a1".into(),
         case_id: "k1".into(),
@@ -138,8 +225,12 @@ pub fn case_actions_and_votes(s: &dyn Backend) {
         created: 11,
         updated: 11,
     };
-    s.add_action(&a1).unwrap();
-    assert!(matches!(s.add_action(&a1), Err(StoreError::Conflict(_))));
+    s.add_action(&a1, &step("case.action.draft", "case/k1/action/a1", a))
+        .unwrap();
+    assert!(matches!(
+        s.add_action(&a1, &step("x", "a1", a)),
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(s.action("k1", "a1").unwrap(), Some(a1.clone()));
     assert_eq!(s.action("k2", "a1").unwrap(), None, "another case's");
     let proposed = ActionRecord {
@@ -149,9 +240,10 @@ pub fn case_actions_and_votes(s: &dyn Backend) {
         updated: 12,
         ..a1.clone()
     };
-    assert!(s.update_action(&proposed, "draft").unwrap());
+    let propose = step("case.action.propose", "case/k1/action/a1", a);
+    assert!(s.update_action(&proposed, "draft", &propose).unwrap());
     assert!(
-        !s.update_action(&proposed, "draft").unwrap(),
+        !s.update_action(&proposed, "draft", &propose).unwrap(),
         "stale status"
     );
     assert_eq!(s.list_actions("k1").unwrap(), vec![proposed]);
@@ -167,7 +259,8 @@ pub fn case_actions_and_votes(s: &dyn Backend) {
         created: 13,
         updated: 13,
     };
-    s.add_proposal(&p1).unwrap();
+    s.add_proposal(&p1, &step("case.vote.open", "case/k1/vote/p1", a))
+        .unwrap();
     assert_eq!(s.proposal("k1", "p1").unwrap(), Some(p1.clone()));
     assert_eq!(s.list_proposals("k1").unwrap(), vec![p1]);
     let vote = |org: i64, user: i64, ballot: &str, t: i64| VoteRecord {
@@ -177,17 +270,23 @@ pub fn case_actions_and_votes(s: &dyn Backend) {
         ballot: ballot.into(),
         cast: t,
     };
+    let ballot = step("case.vote.ballot", "case/k1/vote/p1", a);
     assert!(s
-        .cast_vote(&vote(fx.a.id, fx.ua.id, "endorse", 20), "open")
+        .cast_vote(&vote(fx.a.id, fx.ua.id, "endorse", 20), "open", &ballot)
         .unwrap());
     assert!(matches!(
-        s.cast_vote(&vote(fx.a.id, fx.ua.id, "object", 21), "open"),
+        s.cast_vote(&vote(fx.a.id, fx.ua.id, "object", 21), "open", &ballot),
         Err(StoreError::Conflict(_))
     ));
-    assert!(s.set_proposal_status("p1", "open", "adopted", 22).unwrap());
-    assert!(!s.set_proposal_status("p1", "open", "failed", 23).unwrap());
+    let close = step("case.vote.close", "case/k1/vote/p1", a);
+    assert!(s
+        .set_proposal_status("p1", "open", "adopted", 22, &close)
+        .unwrap());
+    assert!(!s
+        .set_proposal_status("p1", "open", "failed", 23, &close)
+        .unwrap());
     assert!(
-        !s.cast_vote(&vote(fx.b.id, fx.ub.id, "endorse", 24), "open")
+        !s.cast_vote(&vote(fx.b.id, fx.ub.id, "endorse", 24), "open", &ballot)
             .unwrap(),
         "closed to votes"
     );
@@ -196,7 +295,19 @@ pub fn case_actions_and_votes(s: &dyn Backend) {
     let mut stray = vote(fx.b.id, fx.ub.id, "endorse", 25);
     stray.proposal_id = "nope".into();
     assert!(matches!(
-        s.cast_vote(&stray, "open"),
+        s.cast_vote(&stray, "open", &ballot),
         Err(StoreError::NotFound(_))
     ));
+
+    // Each step that applied appended its record; no refused or stale one did.
+    assert_eq!(
+        audited(s, a, before),
+        pairs(&[
+            ("case.action.draft", "case/k1/action/a1"),
+            ("case.action.propose", "case/k1/action/a1"),
+            ("case.vote.open", "case/k1/vote/p1"),
+            ("case.vote.ballot", "case/k1/vote/p1"),
+            ("case.vote.close", "case/k1/vote/p1"),
+        ])
+    );
 }

@@ -6,8 +6,11 @@
 //! enums: `new`, `open`, `closed`; `draft` ... `withdrawn`; `consensus`, `quorum:N`; `endorse`,
 //! `abstain`, `object`); the `cases` service parses them. Status changes are compare-and-set:
 //! they name the status they expect, so two concurrent transitions never both apply.
+//!
+//! Every write takes the audit record of its step (`case.create`, `case.open`, ...) and
+//! appends it in the same transaction, only when the step applies.
 
-use crate::Result;
+use crate::{NewAudit, Result};
 
 /// A response case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +33,8 @@ pub struct CaseRecord {
     pub created: i64,
     /// Time of the last change, seconds since the epoch.
     pub updated: i64,
+    /// The alert the case was opened from, if any.
+    pub alert_id: Option<String>,
 }
 
 /// An organisation taking part in a case (the owner is not listed).
@@ -132,7 +137,7 @@ pub struct VoteRecord {
 /// Cases, participants, objects, actions, proposals and votes.
 pub trait CaseStore: Send + Sync + 'static {
     /// Adds a case with its first participants (not the owner); `Conflict` if the id exists.
-    fn create_case(&self, case: &CaseRecord, participants: &[i64]) -> Result<()>;
+    fn create_case(&self, case: &CaseRecord, participants: &[i64], audit: &NewAudit) -> Result<()>;
     /// A case by id.
     fn case(&self, id: &str) -> Result<Option<CaseRecord>>;
     /// The cases an organisation owns or takes part in, oldest first.
@@ -146,20 +151,22 @@ pub trait CaseStore: Send + Sync + 'static {
         to: &str,
         reopen_reason: Option<&str>,
         now: i64,
+        audit: &NewAudit,
     ) -> Result<bool>;
     /// Adds a participant; `Conflict` if it takes part already.
-    fn add_participant(&self, case_id: &str, org_id: i64, now: i64) -> Result<()>;
+    fn add_participant(&self, case_id: &str, org_id: i64, now: i64, audit: &NewAudit)
+        -> Result<()>;
     /// Removes a participant; `false` if it did not take part.
-    fn remove_participant(&self, case_id: &str, org_id: i64) -> Result<bool>;
+    fn remove_participant(&self, case_id: &str, org_id: i64, audit: &NewAudit) -> Result<bool>;
     /// A case's participants, in the order they were added.
     fn participants(&self, case_id: &str) -> Result<Vec<CaseParticipant>>;
     /// Adds an object to a case; `Conflict` if the case has it already (same collection
     /// and id).
-    fn add_case_object(&self, object: &CaseObject) -> Result<()>;
+    fn add_case_object(&self, object: &CaseObject, audit: &NewAudit) -> Result<()>;
     /// A case's objects, in the order they were added.
     fn case_objects(&self, case_id: &str) -> Result<Vec<CaseObject>>;
     /// Adds an action; `Conflict` if the id exists.
-    fn add_action(&self, action: &ActionRecord) -> Result<()>;
+    fn add_action(&self, action: &ActionRecord, audit: &NewAudit) -> Result<()>;
     /// An action of a case.
     fn action(&self, case_id: &str, id: &str) -> Result<Option<ActionRecord>>;
     /// A case's actions, oldest first.
@@ -167,18 +174,33 @@ pub trait CaseStore: Send + Sync + 'static {
     /// Replaces an action's mutable fields (title, description, counter, target, due,
     /// status, proposer, approver, updated) if its stored status is `expected_status`;
     /// `false` and no change otherwise.
-    fn update_action(&self, action: &ActionRecord, expected_status: &str) -> Result<bool>;
+    fn update_action(
+        &self,
+        action: &ActionRecord,
+        expected_status: &str,
+        audit: &NewAudit,
+    ) -> Result<bool>;
     /// Adds a proposal; `Conflict` if the id exists.
-    fn add_proposal(&self, proposal: &ProposalRecord) -> Result<()>;
+    fn add_proposal(&self, proposal: &ProposalRecord, audit: &NewAudit) -> Result<()>;
     /// A proposal of a case.
     fn proposal(&self, case_id: &str, id: &str) -> Result<Option<ProposalRecord>>;
     /// A case's proposals, oldest first.
     fn list_proposals(&self, case_id: &str) -> Result<Vec<ProposalRecord>>;
     /// Records a vote if the proposal's status is `open_status`: `false` and no change when
     /// it is not, `Conflict` when the organisation has voted already.
-    fn cast_vote(&self, vote: &VoteRecord, open_status: &str) -> Result<bool>;
+    fn cast_vote(&self, vote: &VoteRecord, open_status: &str, audit: &NewAudit) -> Result<bool>;
     /// A proposal's votes, in the order they were cast.
     fn votes(&self, proposal_id: &str) -> Result<Vec<VoteRecord>>;
     /// Sets a proposal's status to `to` if it is `from`; `false` and no change otherwise.
-    fn set_proposal_status(&self, id: &str, from: &str, to: &str, now: i64) -> Result<bool>;
+    fn set_proposal_status(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+        now: i64,
+        audit: &NewAudit,
+    ) -> Result<bool>;
+    /// Appends the audit record of a step that changes no case record (publishing the case
+    /// as STIX); `NotFound` unless the case exists.
+    fn record_case_step(&self, case_id: &str, audit: &NewAudit) -> Result<()>;
 }

@@ -440,7 +440,13 @@ pub struct NewAudit {
     /// `user.enable`, `token.create`, `token.revoke`, `collection.create`, `grant.set`,
     /// `export`; for alerts `alert.raise`, `alert.receive` (one per recipient),
     /// `alert.acknowledge`, `alert.contribute`, `alert.decline`, `alert.forward`, and for groups
-    /// `group.create`, `group.rename`, `group.member.add`, `group.member.remove`.
+    /// `group.create`, `group.rename`, `group.member.add`, `group.member.remove`; for cases
+    /// (target `case/ID`, `case/ID/action/ID` or `case/ID/vote/ID`, target organisation the
+    /// case owner) `case.create`, `case.open`, `case.close`, `case.reopen`,
+    /// `case.participant.add`, `case.participant.remove`, `case.object.add`, `case.publish`,
+    /// `case.action.draft`, `case.action.edit`, `case.action.` + a step (`propose`, `approve`,
+    /// `reject`, `done`, `failed`, `withdrawn`), `case.vote.open`, `case.vote.ballot`,
+    /// `case.vote.close`, `case.vote.publish`.
     pub action: String,
     /// The account concerned: a username, or `username/lookup` for a token.
     pub target: String,

@@ -225,3 +225,43 @@ fn bad_case_input_names_the_field_and_stores_nothing() {
         .unwrap_err();
     assert!(matches!(err, HubError::Forbidden(_)), "{err}");
 }
+
+/// Records the notices the service announces.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<cases::CaseNotice>>);
+
+impl cases::CaseNotifier for Recorder {
+    fn notify(&self, notice: &cases::CaseNotice) {
+        self.0.lock().unwrap().push(notice.clone());
+    }
+}
+
+#[test]
+fn committed_status_changes_are_announced_to_the_other_organisations_refusals_are_not() {
+    let w = crate::common::world();
+    let rec = std::sync::Arc::new(Recorder::default());
+    let svc = w.cases.clone().with_notifier(rec.clone());
+    let id = crate::common::open_case(&w);
+    assert!(svc
+        .change_status(&w.fr, &id, CaseAction::Close, None)
+        .is_err());
+    svc.change_status(&w.ca, &id, CaseAction::Close, None)
+        .unwrap();
+    svc.change_status(&w.ca, &id, CaseAction::Reopen, Some("a new wave"))
+        .unwrap();
+    let got: Vec<(String, Vec<i64>)> = rec
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|n| (n.status.clone(), n.orgs.clone()))
+        .collect();
+    let others = vec![w.fr.org.id, w.jp.org.id];
+    assert_eq!(
+        got,
+        vec![
+            ("closed".to_string(), others.clone()),
+            ("open".to_string(), others)
+        ]
+    );
+}

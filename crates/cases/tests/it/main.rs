@@ -2,6 +2,7 @@
 //! actions with approval, votes and DISARM response options.
 
 mod actions;
+mod audit;
 mod common;
 mod lifecycle;
 mod options;

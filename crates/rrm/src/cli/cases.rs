@@ -40,6 +40,10 @@ pub enum Command {
         /// A STIX object to gather, as COLLECTION/STIX-ID; may be repeated.
         #[arg(long = "object", value_name = "COLLECTION/ID")]
         objects: Vec<String>,
+        /// The alert to open it from: its sender and recipients take part, its objects are
+        /// gathered (the alert's sender or a recipient only).
+        #[arg(long, value_name = "ID")]
+        alert: Option<String>,
     },
     /// Lists the cases the user's organisation owns or takes part in (id, status, owner, title).
     List {
@@ -214,6 +218,7 @@ pub fn run(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<(
             description,
             participants,
             objects,
+            alert,
         } => {
             let mut refs = Vec::new();
             for (i, o) in objects.iter().enumerate() {
@@ -233,6 +238,7 @@ pub fn run(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<(
                     description,
                     participants,
                     objects: refs,
+                    alert,
                 },
             )?;
             println!("{}", c.id);

@@ -106,6 +106,8 @@ struct NewCaseBody {
     participants: Vec<String>,
     #[serde(default)]
     objects: Vec<ObjectBody>,
+    #[serde(default)]
+    alert: Option<String>,
 }
 
 /// `POST /api/v1/cases`.
@@ -119,6 +121,7 @@ async fn create(
         description: b.description,
         participants: b.participants,
         objects: b.objects.into_iter().map(ObjectRef::from).collect(),
+        alert: b.alert,
     };
     let cases = state.cases().clone();
     let view = blocking(move || cases.create_case(&p, &new)).await?;
@@ -531,7 +534,8 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         "NewCase": {"type": "object", "additionalProperties": false, "required": ["title"], "properties": {
             "title": {"type": "string"}, "description": {"type": "string"},
             "participants": {"type": "array", "items": {"type": "string"}, "description": "Organisation slugs."},
-            "objects": {"type": "array", "items": {"$ref": "#/components/schemas/CaseObjectRef"}}
+            "objects": {"type": "array", "items": {"$ref": "#/components/schemas/CaseObjectRef"}},
+            "alert": {"type": "string", "description": "An alert id: its sender and recipients take part and its objects are gathered (the alert's sender or a recipient only; 400 naming alert otherwise)."}
         }},
         "Case": {"type": "object", "required": ["id", "owner", "status", "title", "participants", "objects"], "properties": {
             "id": {"type": "string"}, "owner": {"type": "string"},
@@ -540,6 +544,7 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
             "reopen_reason": opt_str,
             "participants": {"type": "array", "items": {"type": "string"}},
             "objects": {"type": "array", "items": {"$ref": "#/components/schemas/CaseObjectRef"}},
+            "alert": {"type": ["string", "null"], "description": "The alert the case was opened from."},
             "created": secs, "updated": secs
         }},
         "CaseList": {"type": "object", "required": ["cases", "more", "next"], "properties": {
@@ -609,7 +614,7 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     };
     let paths = json!({
         "/api/v1/cases": {
-            "post": step("createCase", "Opens a case owned by the caller's organisation (status new), with participants and objects the caller may see (analyst or admin).", vec![], Some("NewCase"),
+            "post": step("createCase", "Opens a case owned by the caller's organisation (status new), with participants and objects the caller may see (analyst or admin), or from an alert the organisation sent or received (its organisations take part, its objects are gathered).", vec![], Some("NewCase"),
                 &[("201", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone())]),
             "get": step("listCases", "The cases the caller's organisation owns (role=mine) or takes part in (role=participating), oldest first, in pages (limit, next).", vec![
                     json!({"name": "role", "in": "query", "required": false, "schema": {"type": "string", "enum": ["all", "mine", "participating"]}}),

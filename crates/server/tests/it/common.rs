@@ -47,7 +47,8 @@ pub fn env_with_galaxy() -> Env {
         detect_store: e.store.clone(),
         alerts: alerts::Alerts::new(e.hub.clone(), e.store.clone()),
         notify: notify::Notifier::new(e.store.clone(), notify::NotifyConfig::default()),
-        cases: cases::Cases::new(e.hub.clone(), e.store.clone(), galaxy),
+        cases: cases::Cases::new(e.hub.clone(), e.store.clone(), galaxy)
+            .with_alerts(e.store.clone()),
     };
     e.state = AppState::new(services, ServerConfig::default());
     e.app = server::router(e.state.clone());
@@ -65,7 +66,7 @@ pub fn env_with(config: ServerConfig) -> Env {
         detect_store: store.clone(),
         alerts: alerts::Alerts::new(hub.clone(), store.clone()),
         notify: notify::Notifier::new(store.clone(), notify::NotifyConfig::default()),
-        cases: cases::Cases::without_galaxy(hub.clone(), store.clone()),
+        cases: cases::Cases::without_galaxy(hub.clone(), store.clone()).with_alerts(store.clone()),
     };
     let state = AppState::new(services, config);
     let app = server::router(state.clone());

@@ -276,6 +276,7 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         ALTER TABLE cases DROP COLUMN alert_id;
          PRAGMA user_version = 3;",
     )
     .unwrap();
@@ -347,6 +348,7 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         ALTER TABLE cases DROP COLUMN alert_id;
          PRAGMA user_version = 4;",
     )
     .unwrap();
@@ -588,6 +590,7 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
+         ALTER TABLE cases DROP COLUMN alert_id;
          PRAGMA user_version = 6;",
     )
     .unwrap();
@@ -695,6 +698,7 @@ fn migration_8_adds_detection_tables() {
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
+         ALTER TABLE cases DROP COLUMN alert_id;
          PRAGMA user_version = 7;",
     )
     .unwrap();
@@ -771,6 +775,7 @@ fn migration_adds_retired_bank_indicators() {
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
+         ALTER TABLE cases DROP COLUMN alert_id;
          PRAGMA user_version = 9;",
     )
     .unwrap();
@@ -833,6 +838,7 @@ fn migration_12_adds_notification_tables() {
         "DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
+         ALTER TABLE cases DROP COLUMN alert_id;
          PRAGMA user_version = 11;",
     )
     .unwrap();
@@ -869,6 +875,7 @@ fn migration_13_puts_older_audit_records_in_the_tree() {
          ALTER TABLE account_audit DROP COLUMN nonce;
          CREATE TRIGGER account_audit_no_update BEFORE UPDATE ON account_audit
          BEGIN SELECT RAISE(ABORT, 'the account audit log is append-only'); END;
+         ALTER TABLE cases DROP COLUMN alert_id;
          PRAGMA user_version = 12;",
     )
     .unwrap();
@@ -917,4 +924,44 @@ fn migration_13_puts_older_audit_records_in_the_tree() {
         }
         t.root(6)
     });
+}
+
+/// Migration 14 gives the cases of a schema-13 database no alert; new cases record theirs.
+#[test]
+fn migration_14_adds_the_alert_of_a_case() {
+    use store::CaseStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let (user, org) = seed(&s);
+    let case = |id: &str, alert: Option<&str>| store::CaseRecord {
+        id: id.into(),
+        owner_org_id: org,
+        title: "Case".into(),
+        description: String::new(),
+        status: "new".into(),
+        reopen_reason: None,
+        created_by: user,
+        created: 10,
+        updated: 10,
+        alert_id: alert.map(str::to_string),
+    };
+    let audit = store::NewAudit::system("case.create", "case/k1", Some(org), "");
+    s.create_case(&case("k1", None), &[], &audit).unwrap();
+    drop(s);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "ALTER TABLE cases DROP COLUMN alert_id;
+         PRAGMA user_version = 13;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.case("k1").unwrap(), Some(case("k1", None)));
+    s.create_case(&case("k2", Some("a1")), &[], &audit).unwrap();
+    assert_eq!(
+        s.case("k2").unwrap().unwrap().alert_id.as_deref(),
+        Some("a1")
+    );
 }
