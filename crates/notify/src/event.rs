@@ -462,6 +462,51 @@ mod tests {
     }
 
     #[test]
+    fn deadline_events_are_redacted_like_the_others() {
+        let subject = |tlp| Subject {
+            id: "alert-1".into(),
+            tlp,
+            title: "Secret operation Nightjar".into(),
+            summary: None,
+        };
+        for tlp in [Tlp::Red, Tlp::AmberStrict, Tlp::Amber] {
+            let events = [
+                Event::AlertReminder {
+                    alert: subject(tlp),
+                    org: "gov-fr".into(),
+                    respond_by: 0,
+                },
+                Event::AlertOverdue {
+                    alert: subject(tlp),
+                    org: "gov-fr".into(),
+                    respond_by: 0,
+                },
+                Event::ActionOverdue {
+                    case_id: "case-1".into(),
+                    action: subject(tlp),
+                    due: 0,
+                },
+            ];
+            for e in events {
+                let r = render(&e, "ev1", 0, "https://h");
+                let body: Value = serde_json::from_str(&r.webhook_body).unwrap();
+                assert_eq!(body["kind"], e.kind().as_str());
+                let shown = !matches!(tlp, Tlp::Red | Tlp::AmberStrict);
+                for text in [&r.webhook_body, &r.email_subject, &r.email_text] {
+                    assert_eq!(text.contains("Nightjar"), shown, "{tlp:?}: {text}");
+                    if !shown {
+                        assert!(!text.contains("gov-fr"), "{tlp:?}: {text}");
+                    }
+                }
+                if shown && e.kind() != EventKind::ActionOverdue {
+                    assert_eq!(body["data"]["org"], "gov-fr");
+                }
+                assert!(EventKind::subscribable().any(|k| k == e.kind()));
+            }
+        }
+    }
+
+    #[test]
     fn subjects_are_one_line() {
         let mut e = alert(Tlp::Green);
         if let Event::AlertRaised { alert, .. } = &mut e {
