@@ -72,9 +72,15 @@ def test_reminders_overdue_notices_and_closing_at_the_deadline(new_hub):
     h.user("gov-ca", "gov-ca-ana2")
     h.start(*SWEEP)
     hooks = {org: Receiver() for org in ["gov-ca", "gov-fr", "gov-jp"]}
+    only = Receiver()
     try:
         for org, rc in hooks.items():
             ok(api(h, "POST", "/webhooks", org + "-adm", {"url": rc.url, "events": ["*"]}), 201)
+        # The new kinds are subscribable and listed in the OpenAPI document.
+        doc = requests.get(f"{h.url}/api/v1/openapi.json", timeout=30).text
+        for kind in DEADLINE_KINDS:
+            assert f'"{kind}"' in doc, kind
+        ok(api(h, "POST", "/webhooks", "gov-jp-adm", {"url": only.url, "events": sorted(DEADLINE_KINDS)}), 201)
 
         t0 = int(time.time())
         due = t0 + 7
@@ -163,6 +169,7 @@ def test_reminders_overdue_notices_and_closing_at_the_deadline(new_hub):
         assert len(events(ca, DEADLINE_KINDS)) == 3
         # gov-jp contributed and the done action is finished: nothing about either.
         assert events(hooks["gov-jp"], DEADLINE_KINDS) == []
+        assert events(only) == [], "a webhook of only the deadline kinds heard nothing for gov-jp"
         for rc in hooks.values():
             assert about(events(rc, DEADLINE_KINDS), f"/actions/{done['id']}") == []
         # Nothing of the RED alert's content reached any webhook.
@@ -170,5 +177,5 @@ def test_reminders_overdue_notices_and_closing_at_the_deadline(new_hub):
             for r in rc.requests:
                 assert b"Nightjar" not in r["body"]
     finally:
-        for rc in hooks.values():
+        for rc in [*hooks.values(), only]:
             rc.close()
