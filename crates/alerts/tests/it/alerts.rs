@@ -426,7 +426,8 @@ fn deadline_sweep_reminds_then_escalates_once_per_recipient() {
             (Reminder::Overdue, "gov-b", vec![e.b.org.id, e.a.org.id]),
         ]
     );
-    assert!(sent
-        .iter()
-        .all(|n| n.alert_id == v.id && n.tlp == "RED" && n.sender == "gov-a" && n.respond_by == DUE));
+    assert!(sent.iter().all(|n| n.alert_id == v.id
+        && n.tlp == "RED"
+        && n.sender == "gov-a"
+        && n.respond_by == DUE));
 }

@@ -65,7 +65,11 @@ fn actions_get_a_reminder_then_an_overdue_notice_once_each() {
     assert_eq!((s.reminders, s.overdue, s.failed), (1, 0, 0));
     assert_eq!(sweep(true).reminders, 0, "once");
     w.advance(LEAD);
-    assert_eq!(sweep(true).overdue, 0, "at the due time itself the action is on time");
+    assert_eq!(
+        sweep(true).overdue,
+        0,
+        "at the due time itself the action is on time"
+    );
     w.advance(1);
     assert_eq!(sweep(true).overdue, 1);
     w.advance(86_400);
@@ -124,7 +128,12 @@ fn proposals_past_their_deadline_close_as_the_tally_decides() {
     }
     let none = |_: &ActionDeadlineNotice| true;
     w.advance(100);
-    assert!(w.cases.sweep_deadlines(w.now(), LEAD, &none).unwrap().closed.is_empty());
+    assert!(w
+        .cases
+        .sweep_deadlines(w.now(), LEAD, &none)
+        .unwrap()
+        .closed
+        .is_empty());
     w.advance(1);
     let s = w.cases.sweep_deadlines(w.now(), LEAD, &none).unwrap();
     let closed: Vec<(&str, &str)> = s
@@ -149,18 +158,25 @@ fn proposals_past_their_deadline_close_as_the_tally_decides() {
         ProposalStatus::Open
     );
     // A second sweep finds nothing left to close.
-    assert!(w.cases.sweep_deadlines(w.now(), LEAD, &none).unwrap().closed.is_empty());
-    let closes: Vec<(String, String)> = w
-        .t
-        .hub
-        .audit_log(Actor::User(&w.ca2), 0, 1000)
+    assert!(w
+        .cases
+        .sweep_deadlines(w.now(), LEAD, &none)
         .unwrap()
-        .into_iter()
-        .filter(|r| r.action == "case.vote.close")
-        .map(|r| (r.actor, r.target))
-        .collect();
+        .closed
+        .is_empty());
+    let closes: Vec<(String, String)> =
+        w.t.hub
+            .audit_log(Actor::User(&w.ca2), 0, 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "case.vote.close")
+            .map(|r| (r.actor, r.target))
+            .collect();
     assert_eq!(closes.len(), 2);
-    assert!(closes.iter().all(|(actor, _)| actor == DEADLINE_ACTOR), "{closes:?}");
+    assert!(
+        closes.iter().all(|(actor, _)| actor == DEADLINE_ACTOR),
+        "{closes:?}"
+    );
     assert!(closes
         .iter()
         .any(|(_, t)| t == &format!("case/{id}/vote/{}", adopted.id)));
