@@ -158,7 +158,9 @@ def test_reminders_overdue_notices_and_closing_at_the_deadline(new_hub):
 
         # Exactly once, also after a restart.
         time.sleep(2.5)
-        h.stop()
+        h.proc.terminate()
+        assert h.proc.wait(timeout=15) == 0, "serve stops cleanly with the sweep running"
+        h.proc = None
         h.start(*SWEEP)
         time.sleep(3.5)
         for org, rc in hooks.items():

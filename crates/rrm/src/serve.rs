@@ -263,10 +263,10 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     // The deadline sweep finishes the sweep in progress, like the delivery workers below.
     let _ = stop_sweep.send(true);
     if let Some(handle) = sweeping {
-        if runtime
-            .block_on(tokio::time::timeout(STOP_WAIT, handle))
-            .is_err()
-        {
+        // The timer is made inside the runtime: `timeout` needs its context.
+        let stopped =
+            runtime.block_on(async move { tokio::time::timeout(STOP_WAIT, handle).await });
+        if stopped.is_err() {
             tracing::warn!("the deadline sweep did not stop within 5 s; exiting anyway");
         }
     }
