@@ -4,7 +4,9 @@
 //! later than it (at the deadline itself one is still on time). A passed deadline changes no
 //! status by itself: it makes recipients and actions overdue (for reminders, escalation and
 //! inbox flags) and closes a proposal to votes, after which [`crate::vote::tally`] decides
-//! with `deadline_passed`.
+//! with `deadline_passed`. [`reminders_due`] decides which message a deadline sends about an
+//! item at `now` (a reminder a lead time before it, an overdue notice after it, each once);
+//! the services' deadline sweeps act on it.
 
 use crate::action::ActionStatus;
 use crate::Error;
