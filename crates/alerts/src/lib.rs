@@ -37,6 +37,7 @@
 //! assert_eq!(raised.recipients[0].state, "pending");
 //! ```
 
+mod deadlines;
 mod error;
 
 use std::collections::BTreeMap;
@@ -51,8 +52,10 @@ use store::{
     NewAlertEvent, NewAudit, NewRecipient, Org, RecipientRecord, Role, Tlp,
 };
 
+pub use deadlines::{AlertDeadlineNotice, AlertSweep};
 pub use error::AlertError;
 pub use response::alert::{RecipientAction as Action, RecipientState as State};
+pub use response::deadline::{Reminder, DEFAULT_LEAD};
 
 /// Limits on an alert's content.
 pub const MAX_TITLE: usize = 200;

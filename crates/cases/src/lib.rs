@@ -14,8 +14,11 @@
 //! state allows but not to this actor is `Forbidden` with the engine's reason, bad input is
 //! `Invalid` naming the field.
 
+mod deadlines;
 mod options;
 pub mod share;
+
+pub use deadlines::{ActionDeadlineNotice, CaseSweep, ClosedProposal, DEADLINE_ACTOR};
 
 use std::collections::BTreeSet;
 use std::fmt::Display;

@@ -20,6 +20,14 @@ pub enum EventKind {
     CaseChanged,
     /// An action of the organisation is due (`action.due`).
     ActionDue,
+    /// An action of the organisation, or of a case it owns, is past its due time
+    /// (`action.overdue`).
+    ActionOverdue,
+    /// An alert the organisation owes an answer to is due soon (`alert.reminder`).
+    AlertReminder,
+    /// An alert is past its respond-by time without the organisation's answer, or without a
+    /// recipient's answer to the organisation that raised it (`alert.overdue`).
+    AlertOverdue,
     /// A detection job of the organisation finished (`detection.finished`).
     DetectionFinished,
     /// A test notification the operator sends (`rrm notify test`) to every subscription of
@@ -29,12 +37,15 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Ping,
         EventKind::AlertRaised,
         EventKind::AlertAnswered,
         EventKind::CaseChanged,
         EventKind::ActionDue,
+        EventKind::ActionOverdue,
+        EventKind::AlertReminder,
+        EventKind::AlertOverdue,
         EventKind::DetectionFinished,
         EventKind::Test,
     ];
@@ -47,6 +58,9 @@ impl EventKind {
             EventKind::AlertAnswered => "alert.answered",
             EventKind::CaseChanged => "case.changed",
             EventKind::ActionDue => "action.due",
+            EventKind::ActionOverdue => "action.overdue",
+            EventKind::AlertReminder => "alert.reminder",
+            EventKind::AlertOverdue => "alert.overdue",
             EventKind::DetectionFinished => "detection.finished",
             EventKind::Test => "test",
         }
@@ -135,6 +149,33 @@ pub enum Event {
         /// Its due time, microseconds since the epoch.
         due: i64,
     },
+    /// An action is past its due time and not finished.
+    ActionOverdue {
+        /// The case the action belongs to.
+        case_id: String,
+        /// The action.
+        action: Subject,
+        /// Its due time, microseconds since the epoch.
+        due: i64,
+    },
+    /// A recipient's answer to an alert is due soon.
+    AlertReminder {
+        /// The alert.
+        alert: Subject,
+        /// The slug of the recipient that owes an answer.
+        org: String,
+        /// The respond-by time, microseconds since the epoch.
+        respond_by: i64,
+    },
+    /// A recipient's answer to an alert is past its respond-by time.
+    AlertOverdue {
+        /// The alert.
+        alert: Subject,
+        /// The slug of the recipient that owes an answer.
+        org: String,
+        /// The respond-by time, microseconds since the epoch.
+        respond_by: i64,
+    },
     /// A detection job finished (its results are the organisation's own, unmarked: AMBER).
     DetectionFinished {
         /// The job id.
@@ -158,6 +199,9 @@ impl Event {
             Event::AlertAnswered { .. } => EventKind::AlertAnswered,
             Event::CaseChanged { .. } => EventKind::CaseChanged,
             Event::ActionDue { .. } => EventKind::ActionDue,
+            Event::ActionOverdue { .. } => EventKind::ActionOverdue,
+            Event::AlertReminder { .. } => EventKind::AlertReminder,
+            Event::AlertOverdue { .. } => EventKind::AlertOverdue,
             Event::DetectionFinished { .. } => EventKind::DetectionFinished,
             Event::Test { .. } => EventKind::Test,
         }
@@ -169,7 +213,8 @@ impl Event {
             Event::Ping { .. } => Tlp::Clear,
             Event::AlertRaised { alert, .. } | Event::AlertAnswered { alert, .. } => alert.tlp,
             Event::CaseChanged { case, .. } => case.tlp,
-            Event::ActionDue { action, .. } => action.tlp,
+            Event::ActionDue { action, .. } | Event::ActionOverdue { action, .. } => action.tlp,
+            Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => alert.tlp,
             Event::DetectionFinished { .. } => Tlp::Amber,
             Event::Test { subject } => subject.tlp,
         }
@@ -192,6 +237,12 @@ impl Event {
             Event::ActionDue {
                 case_id, action, ..
             } => format!("/api/v1/cases/{case_id}/actions/{}", action.id),
+            Event::ActionOverdue {
+                case_id, action, ..
+            } => format!("/api/v1/cases/{case_id}/actions/{}", action.id),
+            Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => {
+                format!("/api/v1/alerts/{}", alert.id)
+            }
             Event::DetectionFinished { job_id, .. } => format!("/api/v1/detections/{job_id}"),
             Event::Test { .. } => "/api/v1/deliveries".to_string(),
         }
@@ -203,6 +254,8 @@ impl Event {
             Event::AlertRaised { alert, .. } | Event::AlertAnswered { alert, .. } => Some(alert),
             Event::CaseChanged { case, .. } => Some(case),
             Event::ActionDue { action, .. } => Some(action),
+            Event::ActionOverdue { action, .. } => Some(action),
+            Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => Some(alert),
             Event::Test { subject } => Some(subject),
             Event::Ping { .. } | Event::DetectionFinished { .. } => None,
         }
@@ -244,6 +297,22 @@ impl Event {
             Event::ActionDue { case_id, due, .. } => {
                 m.insert("case_id".into(), json!(case_id));
                 m.insert("due".into(), json!(stix::format_timestamp(*due)));
+            }
+            Event::ActionOverdue { case_id, due, .. } => {
+                m.insert("case_id".into(), json!(case_id));
+                m.insert("due".into(), json!(stix::format_timestamp(*due)));
+            }
+            Event::AlertReminder {
+                org, respond_by, ..
+            }
+            | Event::AlertOverdue {
+                org, respond_by, ..
+            } => {
+                m.insert("org".into(), json!(org));
+                m.insert(
+                    "respond_by".into(),
+                    json!(stix::format_timestamp(*respond_by)),
+                );
             }
             Event::DetectionFinished { job_id, status } => {
                 m.insert("job_id".into(), json!(job_id));
@@ -389,6 +458,51 @@ mod tests {
             assert_eq!(body["tlp"], tlp.as_str());
             assert!(r.email_subject.contains("Nightjar"));
             assert!(r.email_subject.contains(&format!("TLP:{}", tlp.as_str())));
+        }
+    }
+
+    #[test]
+    fn deadline_events_are_redacted_like_the_others() {
+        let subject = |tlp| Subject {
+            id: "alert-1".into(),
+            tlp,
+            title: "Secret operation Nightjar".into(),
+            summary: None,
+        };
+        for tlp in [Tlp::Red, Tlp::AmberStrict, Tlp::Amber] {
+            let events = [
+                Event::AlertReminder {
+                    alert: subject(tlp),
+                    org: "gov-fr".into(),
+                    respond_by: 0,
+                },
+                Event::AlertOverdue {
+                    alert: subject(tlp),
+                    org: "gov-fr".into(),
+                    respond_by: 0,
+                },
+                Event::ActionOverdue {
+                    case_id: "case-1".into(),
+                    action: subject(tlp),
+                    due: 0,
+                },
+            ];
+            for e in events {
+                let r = render(&e, "ev1", 0, "https://h");
+                let body: Value = serde_json::from_str(&r.webhook_body).unwrap();
+                assert_eq!(body["kind"], e.kind().as_str());
+                let shown = !matches!(tlp, Tlp::Red | Tlp::AmberStrict);
+                for text in [&r.webhook_body, &r.email_subject, &r.email_text] {
+                    assert_eq!(text.contains("Nightjar"), shown, "{tlp:?}: {text}");
+                    if !shown {
+                        assert!(!text.contains("gov-fr"), "{tlp:?}: {text}");
+                    }
+                }
+                if shown && e.kind() != EventKind::ActionOverdue {
+                    assert_eq!(body["data"]["org"], "gov-fr");
+                }
+                assert!(EventKind::subscribable().any(|k| k == e.kind()));
+            }
         }
     }
 

@@ -13,7 +13,7 @@
 //! - [`action`]: response actions, `draft` -> `proposed` -> `approved` -> `done` | `failed` |
 //!   `withdrawn`, never approved by their author or proposer, with their task `outcome`.
 //! - [`vote`]: collective responses, `open` -> `adopted` | `failed` -> `published`, and the tally.
-//! - [`deadline`]: what passed respond-by and due times mean.
+//! - [`deadline`]: what passed respond-by and due times mean, and which reminders are due.
 //! - [`counters`]: DISARM countermeasures as response options for the techniques in use.
 //!
 //! The crate is pure: no files, network, database or clock. Times come from the caller as

@@ -278,6 +278,11 @@ serve_settings! {
     /// Seconds between scheduled audit checkpoints, each made only when the audit log grew
     /// (1 to 86400) [default: 3600].
     audit_checkpoint_every: u64 = Some("3600"), env "RRM_AUDIT_CHECKPOINT_EVERY", value "SECS";
+    /// Seconds between deadline sweeps, which send reminders and overdue notices of alerts
+    /// and actions and close proposals past their deadline (0: no sweep) [default: 60].
+    deadline_sweep_every: u64 = Some("60"), env "RRM_DEADLINE_SWEEP_EVERY", value "SECS";
+    /// Seconds before a respond-by or due time that its reminder is sent [default: 86400].
+    reminder_lead: u64 = Some("86400"), env "RRM_REMINDER_LEAD", value "SECS";
 }
 
 /// A secret setting: read like a string, shown as `<redacted>` in `Debug`.

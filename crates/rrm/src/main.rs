@@ -3,6 +3,7 @@
 mod bridge;
 mod cli;
 mod config;
+mod deadlines;
 mod demo;
 mod open;
 mod serve;

@@ -189,6 +189,30 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         Some(n) => Duration::from_secs(n),
         None => Duration::from_secs(3600),
     };
+    let sweep_every = match v.deadline_sweep_every {
+        Some(n) if n > MAX_TIMEOUT_SECS => bail!(
+            "{} must be between 0 and {MAX_TIMEOUT_SECS} seconds",
+            setting("deadline_sweep_every")
+        ),
+        Some(0) => None,
+        Some(n) => Some(Duration::from_secs(n)),
+        None => Some(Duration::from_secs(60)),
+    };
+    let lead = v.reminder_lead.unwrap_or(86_400);
+    if lead > 366 * MAX_TIMEOUT_SECS {
+        bail!(
+            "{} must be at most {} seconds (a year)",
+            setting("reminder_lead"),
+            366 * MAX_TIMEOUT_SECS
+        );
+    }
+    let sweep = crate::deadlines::DeadlineSweep {
+        alerts: services.alerts.clone(),
+        cases: services.cases.clone(),
+        notify: services.notify.clone(),
+        lead: i64::try_from(lead).unwrap_or(i64::MAX),
+    };
+    let (stop_sweep, sweep_stopped) = tokio::sync::watch::channel(false);
     let state = server::AppState::new(services, config);
     let detections = state.detections().clone();
     let work = state.work().clone();
@@ -200,6 +224,17 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let sweeping = sweep_every.map(|every| {
+        tracing::info!(
+            every_s = every.as_secs(),
+            reminder_lead_s = lead,
+            "deadline sweep on"
+        );
+        runtime.spawn(sweep.run(every, sweep_stopped))
+    });
+    if sweeping.is_none() {
+        tracing::info!("deadline sweep off");
+    }
     let served = runtime.block_on(async move {
         tokio::spawn(RetentionJob::hourly(retention_ads, retention_work).run());
         tokio::spawn(checkpoint_job(audit_hub, audit_every));
@@ -225,6 +260,16 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .await
         .context("server failed")
     });
+    // The deadline sweep finishes the sweep in progress, like the delivery workers below.
+    let _ = stop_sweep.send(true);
+    if let Some(handle) = sweeping {
+        // The timer is made inside the runtime: `timeout` needs its context.
+        let stopped =
+            runtime.block_on(async move { tokio::time::timeout(STOP_WAIT, handle).await });
+        if stopped.is_err() {
+            tracing::warn!("the deadline sweep did not stop within 5 s; exiting anyway");
+        }
+    }
     if !detections.shutdown(STOP_WAIT) {
         tracing::warn!("detection jobs did not stop within 5 s; exiting anyway");
     }

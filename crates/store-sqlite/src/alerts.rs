@@ -3,9 +3,9 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::Value;
 use store::{
-    AlertBox, AlertEvent, AlertObjectRef, AlertPageQuery, AlertPageRow, AlertRecord, AlertStore,
-    GroupRecord, NewAlert, NewAlertEvent, NewAudit, NewRecipient, RecipientRecord, Result,
-    StoreError,
+    AlertBox, AlertDeadlineRow, AlertEvent, AlertObjectRef, AlertPageQuery, AlertPageRow,
+    AlertRecord, AlertStore, GroupRecord, NewAlert, NewAlertEvent, NewAudit, NewRecipient,
+    RecipientRecord, Result, StoreError,
 };
 
 use crate::accounts::append_audit;
@@ -532,5 +532,80 @@ impl AlertStore for SqliteStore {
 
     fn alert_page(&self, query: &AlertPageQuery) -> Result<Vec<AlertPageRow>> {
         self.read(|c| alert_page(c, query))
+    }
+
+    fn deadline_recipients(&self, until: i64, limit: usize) -> Result<Vec<AlertDeadlineRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let raw = self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {ALERT_COLS}, {RECIPIENT_COLS}, \
+                 (SELECT group_concat(m.kind) FROM alert_reminders m \
+                  WHERE m.alert_seq = a.seq AND m.org_id = r.org_id) \
+                 FROM alerts a JOIN alert_recipients r ON r.alert_seq = a.seq \
+                 WHERE a.respond_by IS NOT NULL AND a.respond_by <= ?1 \
+                 AND r.state IN ('pending', 'acknowledged') \
+                 AND NOT EXISTS (SELECT 1 FROM alert_reminders m \
+                     WHERE m.alert_seq = a.seq AND m.org_id = r.org_id AND m.kind = 'overdue') \
+                 ORDER BY a.respond_by, a.seq, r.seq LIMIT ?2"
+            ))
+            .and_then(|mut st| {
+                st.query_map(params![until, limit], |r| {
+                    let recipient = RecipientRecord {
+                        alert_id: r.get(12)?,
+                        org_id: r.get(13)?,
+                        state: r.get(14)?,
+                        via_group: r.get(15)?,
+                        forwarded_by: r.get(16)?,
+                        added: r.get(17)?,
+                        updated: r.get(18)?,
+                    };
+                    let sent: Option<String> = r.get(19)?;
+                    Ok((alert_from_row(r)?, recipient, sent))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|e| backend("listing recipients with a respond-by time", e))
+        })?;
+        raw.into_iter()
+            .map(|(a, recipient, sent)| {
+                Ok(AlertDeadlineRow {
+                    alert: finish_alert(a)?,
+                    recipient,
+                    sent: crate::cases::split_kinds(sent),
+                })
+            })
+            .collect()
+    }
+
+    fn mark_alert_reminder(
+        &self,
+        alert_id: &str,
+        org_id: i64,
+        kind: &str,
+        at: i64,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            let seq: Option<i64> = tx
+                .query_row(
+                    "SELECT a.seq FROM alerts a JOIN alert_recipients r ON r.alert_seq = a.seq \
+                     WHERE a.id = ?1 AND r.org_id = ?2",
+                    params![alert_id, org_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| backend("reading an alert recipient", e))?;
+            let Some(seq) = seq else {
+                return Err(StoreError::NotFound(format!(
+                    "recipient {org_id} of alert '{alert_id}'"
+                )));
+            };
+            tx.execute(
+                "INSERT OR IGNORE INTO alert_reminders (alert_seq, org_id, kind, sent) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![seq, org_id, kind, at],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| backend("marking an alert reminder sent", e))
+        })
     }
 }

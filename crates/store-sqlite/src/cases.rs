@@ -2,8 +2,8 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use store::{
-    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, ProposalRecord,
-    Result, StoreError, VoteRecord,
+    ActionDeadlineRow, ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit,
+    ProposalRecord, Result, StoreError, VoteRecord,
 };
 
 use crate::accounts::append_audit;
@@ -494,4 +494,84 @@ impl CaseStore for SqliteStore {
             append_audit(tx, audit)
         })
     }
+
+    fn deadline_actions(&self, until: i64, limit: usize) -> Result<Vec<ActionDeadlineRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {ACTION_COLS}, \
+                 (SELECT group_concat(m.kind) FROM action_reminders m \
+                  WHERE m.action_id = case_actions.id) \
+                 FROM case_actions WHERE due IS NOT NULL AND due <= ?1 \
+                 AND status NOT IN ('done', 'failed', 'withdrawn') \
+                 AND NOT EXISTS (SELECT 1 FROM action_reminders m \
+                     WHERE m.action_id = case_actions.id AND m.kind = 'overdue') \
+                 AND NOT EXISTS (SELECT 1 FROM cases k \
+                     WHERE k.id = case_actions.case_id AND k.status = 'closed') \
+                 ORDER BY due, id LIMIT ?2"
+            ))
+            .and_then(|mut st| {
+                st.query_map(params![until, limit], |r| {
+                    let sent: Option<String> = r.get(14)?;
+                    Ok(ActionDeadlineRow {
+                        action: action_from_row(r)?,
+                        sent: split_kinds(sent),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|e| backend("listing actions with a due time", e))
+        })
+    }
+
+    fn mark_action_reminder(&self, action_id: &str, kind: &str, at: i64) -> Result<bool> {
+        self.write(|tx| {
+            let known = tx
+                .query_row(
+                    "SELECT 1 FROM case_actions WHERE id = ?1",
+                    [action_id],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(|e| backend("reading an action", e))?;
+            if known.is_none() {
+                return Err(StoreError::NotFound(format!("action '{action_id}'")));
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO action_reminders (action_id, kind, sent) VALUES (?1, ?2, ?3)",
+                params![action_id, kind, at],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| backend("marking an action reminder sent", e))
+        })
+    }
+
+    fn proposals_past_deadline(&self, now: i64, limit: usize) -> Result<Vec<ProposalRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|c| {
+            query_list(
+                c,
+                &format!(
+                    "SELECT {PROPOSAL_COLS} FROM case_proposals \
+                     WHERE status = 'open' AND deadline IS NOT NULL AND deadline < ?1 \
+                     ORDER BY deadline, id LIMIT ?2"
+                ),
+                params![now, limit],
+                proposal_from_row,
+                "listing proposals past their deadline",
+            )
+        })
+    }
+}
+
+/// The deadline messages of a `group_concat`, in a stable order.
+pub(crate) fn split_kinds(sent: Option<String>) -> Vec<String> {
+    let mut v: Vec<String> = sent
+        .unwrap_or_default()
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
 }

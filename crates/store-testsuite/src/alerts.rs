@@ -184,3 +184,101 @@ pub fn alert_lifecycle(s: &dyn Backend) {
         Err(StoreError::NotFound(_))
     ));
 }
+
+/// Deadlines: unsettled recipients of alerts with a respond-by up to a bound, their sent
+/// marks set once each per recipient (compare-and-set), none after the overdue mark.
+pub fn alert_deadlines(s: &dyn Backend) {
+    let o = orgs(s, 3);
+    // Respond-by 100 + 3600 and 200 + 3600; one without.
+    s.add_alert(&new_alert("d1", o[0].id, &[o[1].id, o[2].id], 100), &[])
+        .unwrap();
+    s.add_alert(&new_alert("d2", o[1].id, &[o[2].id], 200), &[])
+        .unwrap();
+    s.add_alert(
+        &NewAlert {
+            respond_by: None,
+            ..new_alert("d3", o[0].id, &[o[1].id], 50)
+        },
+        &[],
+    )
+    .unwrap();
+    let rows = |until: i64| -> Vec<(String, i64, Vec<String>)> {
+        s.deadline_recipients(until, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.alert.id, r.recipient.org_id, r.sent))
+            .collect()
+    };
+    let row = |id: &str, org: i64, sent: &[&str]| {
+        (
+            id.to_string(),
+            org,
+            sent.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(rows(3699), vec![]);
+    assert_eq!(
+        rows(3700),
+        vec![row("d1", o[1].id, &[]), row("d1", o[2].id, &[])]
+    );
+    assert_eq!(rows(5000).len(), 3);
+    assert_eq!(s.deadline_recipients(5000, 2).unwrap().len(), 2, "limit");
+    let first = &s.deadline_recipients(5000, 1).unwrap()[0];
+    assert_eq!(first.alert, s.alert("d1").unwrap().unwrap());
+    assert_eq!(
+        first.recipient,
+        s.recipient("d1", o[1].id).unwrap().unwrap()
+    );
+
+    // A recipient that contributed is settled: no candidate.
+    for (from, to) in [("pending", "acknowledged"), ("acknowledged", "contributed")] {
+        let ev = NewAlertEvent {
+            alert_id: "d1".into(),
+            org_id: o[1].id,
+            user_id: 2,
+            action: "x".into(),
+            from_state: from.into(),
+            to_state: to.into(),
+            rule: "x".into(),
+            comment: String::new(),
+            at: 300,
+        };
+        assert!(s.record_transition(&ev, &test_audit()).unwrap());
+    }
+    assert_eq!(
+        rows(5000),
+        vec![row("d1", o[2].id, &[]), row("d2", o[2].id, &[])]
+    );
+
+    assert!(s
+        .mark_alert_reminder("d1", o[2].id, "reminder", 10)
+        .unwrap());
+    assert!(
+        !s.mark_alert_reminder("d1", o[2].id, "reminder", 11)
+            .unwrap(),
+        "once"
+    );
+    assert!(
+        s.mark_alert_reminder("d2", o[2].id, "reminder", 10)
+            .unwrap(),
+        "per alert"
+    );
+    assert_eq!(
+        rows(5000),
+        vec![
+            row("d1", o[2].id, &["reminder"]),
+            row("d2", o[2].id, &["reminder"])
+        ]
+    );
+    assert!(s.mark_alert_reminder("d1", o[2].id, "overdue", 12).unwrap());
+    assert!(!s.mark_alert_reminder("d1", o[2].id, "overdue", 12).unwrap());
+    assert_eq!(rows(5000), vec![row("d2", o[2].id, &["reminder"])]);
+    assert!(matches!(
+        s.mark_alert_reminder("d1", o[0].id, "reminder", 1),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.mark_alert_reminder("nope", o[1].id, "reminder", 1),
+        Err(StoreError::NotFound(_))
+    ));
+}

@@ -311,3 +311,129 @@ pub fn case_actions_and_votes(s: &dyn Backend) {
         ])
     );
 }
+
+/// Deadlines: unfinished actions of open cases with a due time up to a bound, their sent
+/// marks set once each (compare-and-set), none after the overdue mark; open proposals past
+/// their deadline.
+pub fn case_deadlines(s: &dyn Backend) {
+    let fx = fixture(s);
+    let a = fx.a.id;
+    for (id, status) in [("k1", "open"), ("k2", "closed")] {
+        s.create_case(
+            &CaseRecord {
+                status: status.into(),
+                ..case_record(id, a, fx.ua.id, 10)
+            },
+            &[fx.b.id],
+            &step("case.create", &format!("case/{id}"), a),
+        )
+        .unwrap();
+    }
+    let action = |id: &str, case: &str, due: Option<i64>, status: &str| ActionRecord {
+        id: id.into(),
+        case_id: case.into(),
+        counter_id: None,
+        title: format!("action {id}"),
+        description: String::new(),
+        performing_org_id: fx.b.id,
+        target_org_id: None,
+        due,
+        status: status.into(),
+        author_id: fx.ub.id,
+        proposer_id: None,
+        approver_id: None,
+        created: 11,
+        updated: 11,
+    };
+    for r in [
+        action("late", "k1", Some(100), "approved"),
+        action("soon", "k1", Some(200), "draft"),
+        action("later", "k1", Some(900), "proposed"),
+        action("none", "k1", None, "approved"),
+        action("done", "k1", Some(50), "done"),
+        action("gone", "k1", Some(60), "withdrawn"),
+        action("shut", "k2", Some(70), "approved"),
+    ] {
+        s.add_action(&r, &step("case.action.draft", "x", a))
+            .unwrap();
+    }
+    let ids = |until: i64, limit: usize| -> Vec<(String, Vec<String>)> {
+        s.deadline_actions(until, limit)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.action.id, r.sent))
+            .collect()
+    };
+    let none = Vec::<String>::new;
+    assert_eq!(
+        ids(500, 10),
+        vec![("late".to_string(), none()), ("soon".to_string(), none())]
+    );
+    assert_eq!(ids(500, 1).len(), 1, "limit");
+    assert_eq!(s.deadline_actions(99, 10).unwrap(), vec![]);
+    let row = &s.deadline_actions(150, 10).unwrap()[0];
+    assert_eq!(row.action, action("late", "k1", Some(100), "approved"));
+
+    assert!(s.mark_action_reminder("soon", "reminder", 150).unwrap());
+    assert!(
+        !s.mark_action_reminder("soon", "reminder", 151).unwrap(),
+        "set once"
+    );
+    assert_eq!(
+        ids(500, 10),
+        vec![
+            ("late".to_string(), none()),
+            ("soon".to_string(), vec!["reminder".to_string()])
+        ]
+    );
+    assert!(s.mark_action_reminder("late", "overdue", 150).unwrap());
+    assert!(!s.mark_action_reminder("late", "overdue", 150).unwrap());
+    assert_eq!(
+        ids(500, 10),
+        vec![("soon".to_string(), vec!["reminder".to_string()])],
+        "an item sent its overdue notice is no candidate any more"
+    );
+    assert!(matches!(
+        s.mark_action_reminder("nope", "reminder", 1),
+        Err(StoreError::NotFound(_))
+    ));
+
+    let proposal = |id: &str, deadline: Option<i64>, status: &str| ProposalRecord {
+        id: id.into(),
+        case_id: "k1".into(),
+        text: "We condemn it.".into(),
+        rule: "consensus".into(),
+        deadline,
+        status: status.into(),
+        created_by: fx.ua.id,
+        created: 12,
+        updated: 12,
+    };
+    for p in [
+        proposal("p-late", Some(100), "open"),
+        proposal("p-later", Some(300), "open"),
+        proposal("p-none", None, "open"),
+        proposal("p-shut", Some(50), "adopted"),
+    ] {
+        s.add_proposal(&p, &step("case.vote.open", "x", a)).unwrap();
+    }
+    let past = |now: i64| -> Vec<String> {
+        s.proposals_past_deadline(now, 10)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect()
+    };
+    assert_eq!(
+        past(100),
+        Vec::<String>::new(),
+        "at the deadline votes are open"
+    );
+    assert_eq!(past(101), vec!["p-late"]);
+    assert_eq!(past(1_000), vec!["p-late", "p-later"]);
+    assert_eq!(s.proposals_past_deadline(1_000, 1).unwrap().len(), 1);
+    assert_eq!(
+        s.proposals_past_deadline(1_000, 1).unwrap()[0],
+        proposal("p-late", Some(100), "open")
+    );
+}

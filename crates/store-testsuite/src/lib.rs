@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect, cases, alerts, notify).
+//! ads, detect, cases, alerts, notify), deadline reminders included.
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -113,8 +113,8 @@ macro_rules! __with_cases {
                 ad_rejected_and_violations, ad_retention,
             }
             detect { detect_datasets, detect_jobs, detect_interrupted_jobs }
-            cases { case_records, case_actions_and_votes }
-            alerts { alert_groups, alert_lifecycle }
+            cases { case_records, case_actions_and_votes, case_deadlines }
+            alerts { alert_groups, alert_lifecycle, alert_deadlines }
             notify { notify_subscriptions, notify_outbox, notify_leases }
         }
     };

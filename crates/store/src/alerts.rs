@@ -199,6 +199,18 @@ pub struct AlertPageRow {
     pub state: Option<String>,
 }
 
+/// An unsettled recipient (`pending` or `acknowledged`) of an alert with a respond-by time,
+/// and the deadline messages already sent to it, for the deadline sweep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertDeadlineRow {
+    /// The alert.
+    pub alert: AlertRecord,
+    /// The recipient that owes an answer.
+    pub recipient: RecipientRecord,
+    /// The names of the deadline messages marked sent (`reminder`, `overdue`).
+    pub sent: Vec<String>,
+}
+
 /// Groups of organisations and alerts.
 ///
 /// Every method is one transaction; every write appends its `audit` records in the same
@@ -257,4 +269,14 @@ pub trait AlertStore: Send + Sync + 'static {
     /// forwarded alert arrives later than it was raised; in the sent list the alert's `seq`)
     /// and, in the inbox, the organisation's state.
     fn alert_page(&self, query: &AlertPageQuery) -> Result<Vec<AlertPageRow>>;
+
+    /// The unsettled recipients of alerts whose respond-by is at or before `until`, except
+    /// those already sent the `overdue` message, soonest deadline first, at most `limit`
+    /// (through an index on the respond-by time, not a scan of every alert).
+    fn deadline_recipients(&self, until: i64, limit: usize) -> Result<Vec<AlertDeadlineRow>>;
+    /// Marks the deadline message `kind` sent to recipient `org_id` of `alert_id` at `at`:
+    /// `true` if this call set the mark, `false` if it was set already (compare-and-set, so
+    /// two sweeps on one database never both send).
+    fn mark_alert_reminder(&self, alert_id: &str, org_id: i64, kind: &str, at: i64)
+        -> Result<bool>;
 }

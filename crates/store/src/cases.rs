@@ -134,6 +134,16 @@ pub struct VoteRecord {
     pub cast: i64,
 }
 
+/// An unfinished action with a due time, and the deadline messages already sent about it,
+/// for the deadline sweep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionDeadlineRow {
+    /// The action.
+    pub action: ActionRecord,
+    /// The names of the deadline messages marked sent (`reminder`, `overdue`).
+    pub sent: Vec<String>,
+}
+
 /// Cases, participants, objects, actions, proposals and votes.
 pub trait CaseStore: Send + Sync + 'static {
     /// Adds a case with its first participants (not the owner); `Conflict` if the id exists.
@@ -203,4 +213,15 @@ pub trait CaseStore: Send + Sync + 'static {
     /// Appends the audit record of a step that changes no case record (publishing the case
     /// as STIX); `NotFound` unless the case exists.
     fn record_case_step(&self, case_id: &str, audit: &NewAudit) -> Result<()>;
+
+    /// The actions not `done`, `failed` or `withdrawn`, of cases not `closed`, whose due
+    /// time is at or before `until`, except those already sent the `overdue` message,
+    /// soonest first, at most `limit` (through an index on the due time).
+    fn deadline_actions(&self, until: i64, limit: usize) -> Result<Vec<ActionDeadlineRow>>;
+    /// Marks the deadline message `kind` about action `action_id` sent at `at`: `true` if
+    /// this call set the mark, `false` if it was set already (compare-and-set).
+    fn mark_action_reminder(&self, action_id: &str, kind: &str, at: i64) -> Result<bool>;
+    /// The `open` proposals whose deadline is before `now`, soonest first, at most `limit`
+    /// (through an index on open proposals' deadlines).
+    fn proposals_past_deadline(&self, now: i64, limit: usize) -> Result<Vec<ProposalRecord>>;
 }

@@ -380,3 +380,54 @@ fn inbox_pages_newest_first_with_cursors_bound_to_the_caller() {
     assert_eq!(e.alerts.sent(&e.a, None, None).unwrap().alerts.len(), 5);
     assert!(e.alerts.inbox(&e.a, None, None).unwrap().alerts.is_empty());
 }
+
+/// The deadline sweep with a fixed `now`: a reminder before the respond-by time and an
+/// overdue notice after it (also to the sender) for each recipient that owes an answer,
+/// once each; nothing for one that contributed; a refused message is sent again.
+#[test]
+fn deadline_sweep_reminds_then_escalates_once_per_recipient() {
+    use alerts::{AlertDeadlineNotice, Reminder};
+    use std::sync::Mutex;
+    // 2099-01-01T00:00:00Z, the respond-by time `raise` sets.
+    const DUE: i64 = 4_070_908_800;
+    const LEAD: i64 = 3600;
+    let e = env();
+    let v = raise(&e, "RED", &[], &["gov-b", "gov-c"]).unwrap();
+    for a in [Action::Acknowledge, Action::Contribute] {
+        e.alerts.answer(&e.c, &v.id, a, &Answer::default()).unwrap();
+    }
+    let sent: Mutex<Vec<AlertDeadlineNotice>> = Mutex::new(Vec::new());
+    let sweep = |now: i64, accept: bool| {
+        e.alerts
+            .sweep_deadlines(now, LEAD, &|n| {
+                if accept {
+                    sent.lock().unwrap().push(n.clone());
+                }
+                accept
+            })
+            .unwrap()
+    };
+    assert_eq!(sweep(DUE - LEAD - 1, true), alerts::AlertSweep::default());
+    assert_eq!(sweep(DUE - LEAD, false).failed, 1, "refused: not marked");
+    let s = sweep(DUE - LEAD + 5, true);
+    assert_eq!((s.reminders, s.overdue), (1, 0));
+    assert_eq!(sweep(DUE, true).reminders, 0, "once");
+    assert_eq!(sweep(DUE + 1, true).overdue, 1);
+    assert_eq!(sweep(DUE + 86_400, true), alerts::AlertSweep::default());
+    let sent = sent.into_inner().unwrap();
+    let got: Vec<(Reminder, &str, Vec<i64>)> = sent
+        .iter()
+        .map(|n| (n.kind, n.recipient.as_str(), n.notify.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Reminder::Reminder, "gov-b", vec![e.b.org.id]),
+            (Reminder::Overdue, "gov-b", vec![e.b.org.id, e.a.org.id]),
+        ]
+    );
+    assert!(sent.iter().all(|n| n.alert_id == v.id
+        && n.tlp == "RED"
+        && n.sender == "gov-a"
+        && n.respond_by == DUE));
+}
