@@ -4,6 +4,7 @@
 mod actions;
 mod audit;
 mod common;
+mod impacts;
 mod lifecycle;
 mod options;
 mod prop;
