@@ -584,3 +584,13 @@ def test_impacts_are_recorded_refused_by_field_and_shared_as_valid_stix(new_hub,
     # Each impact is in the owner's audit log.
     audit = [x for x in case_audit(h, "ca-admin") if x[1] == "case.impact.add"]
     assert [(a, t, o) for a, _, t, o in audit] == [("fr-ana", f"case/{cid}", "gov-ca")] + [("ca-ana", f"case/{cid}", "gov-ca")] * 4
+
+    # The CLI records and lists impacts on the same data directory.
+    body = json.dumps({"category": "physical", "physical": {"impact_type": "none"}})
+    iid = h.cli("case", "impact", "add", cid, "--as", "jp-ana", "--json", "-", stdin=body).stdout.strip()
+    listed = json.loads(h.cli("case", "impact", "list", cid, "--as", "ca-ana").stdout)
+    assert [i["id"] for i in listed][-1] == iid and listed[-1]["recorded_by"] == "gov-jp"
+    bad = h.cli("case", "impact", "add", cid, "--as", "jp-ana", "--json", "-", check=False,
+                stdin=json.dumps({"category": "physical", "physical": {"impact_type": "dented"}}))
+    assert bad.returncode == 1 and "physical.impact_type" in bad.stderr, bad.stderr
+    assert len(json.loads(h.cli("case", "impact", "list", cid, "--as", "ca-ana").stdout)) == len(listed)
