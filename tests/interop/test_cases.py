@@ -502,3 +502,95 @@ def test_case_list_pages_with_a_bound_cursor(new_hub, shared_dir, tmp_path):
     error(api(h, "GET", "/cases", "fr-ana", params={"role": "mine", "next": cursor}), 400, "bad_cursor")
     error(api(h, "GET", "/cases", "fr-ana", params={"role": "everyone"}), 400, "invalid_input", "role")
     error(api(h, "GET", "/cases", "fr-ana", params={"limit": 0}), 400, "invalid_input", "limit")
+
+
+IMPACT_EXT = "extension-definition--7cc33dd6-f6a1-489b-98ea-522d351d71b9"
+
+
+def test_impacts_are_recorded_refused_by_field_and_shared_as_valid_stix(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    r = api(h, "POST", "/cases", "ca-ana", json={"title": "Doppelganger wave", "participants": ["gov-fr", "gov-jp"]})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    external = {
+        "category": "external", "external": {"impact_type": "public-confidence"}, "criticality": 70,
+        "description": "Trust in the electoral commission fell.", "start_time": "2026-11-20T00:00:00Z",
+        "recoverability": "extended", "impacted_entity_counts": {"individual": 120000},
+    }
+    r = api(h, "POST", f"/cases/{cid}/impacts", "fr-ana", json=external)
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["category"] == "external" and first["external"] == {"impact_type": "public-confidence"}
+    assert first["recorded_by"] == "gov-fr" and first["criticality"] == 70
+    assert first["stix_id"] == f"impact--{first['id']}"
+    others = [
+        {"category": "integrity", "integrity": {"alteration": "partial-modification", "information_type": "communication"}},
+        {"category": "confidentiality", "confidentiality": {"loss_type": "suspected-loss", "information_type": "pii", "record_count": 4000}},
+        {"category": "availability", "availability": {"availability_impact": 30}, "end_time": "2026-11-30T00:00:00Z"},
+        {"category": "monetary", "monetary": {"variety": "response-and-recovery", "currency": "CAD", "min_amount": 10000, "max_amount": 250000.5}},
+    ]
+    ids = [first["stix_id"]]
+    for body in others:
+        r = api(h, "POST", f"/cases/{cid}/impacts", "ca-ana", json=body)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["stix_id"])
+
+    # Bad input: 400 naming the field, nothing stored.
+    before = api(h, "GET", f"/cases/{cid}/impacts", "jp-ana").json()
+    assert [i["stix_id"] for i in before["impacts"]] == ids
+    bad = [
+        (dict(external, category="mood"), "category"),
+        (dict(external, external={"impact_type": "anger"}), "external.impact_type"),
+        (dict(external, external={}), "external.impact_type"),
+        (dict(external, criticality=101), "criticality"),
+        (dict(external, end_time="2026-11-01T00:00:00Z"), "end_time"),
+        (dict(external, start_time="last week"), "start_time"),
+        (dict(external, description="bell\u0007"), "description"),
+        (dict(external, recoverability="soon"), "recoverability"),
+        (dict(external, impacted_entity_counts={"individual": -5}), "impacted_entity_counts.individual"),
+        (dict(external, integrity={"alteration": "none"}), "integrity"),
+        ({"category": "monetary", "monetary": {"variety": "operating-costs", "min_amount": 5, "max_amount": 9}}, "monetary.currency"),
+        (dict(external, colour="red"), "colour"),
+    ]
+    for body, field in bad:
+        error(api(h, "POST", f"/cases/{cid}/impacts", "ca-ana", json=body), 400, "invalid_input", field)
+    error(api(h, "POST", f"/cases/{cid}/impacts", "xx-ana", json=external), 404, "not_found")
+    error(api(h, "GET", f"/cases/{cid}/impacts", "xx-ana"), 404, "not_found")
+    assert api(h, "GET", f"/cases/{cid}/impacts", "jp-ana").json() == before
+
+    # Published with the case: every impact passes stix2-validator and is read over TAXII.
+    r = api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "GREEN"})
+    assert r.status_code == 200, r.text
+    assert r.json()["impacts"] == ids
+    objs = {o["id"]: o for o in pull(h, h.g7, "jp-ana")}
+    incident = objs[f"incident--{cid}"]
+    assert_valid(incident)
+    assert incident["extensions"][INCIDENT_CORE]["impact_refs"] == ids
+    for sid in ids:
+        o = objs[sid]
+        assert_valid(o)
+        assert o["type"] == "impact" and o["object_marking_refs"] == [GREEN]
+        assert o["extensions"][IMPACT_EXT] == {"extension_type": "new-sdo"}
+        assert f"{o['impact_category']}-ext" in o["extensions"], o
+        assert o["extensions"][RRM_CASES_EXT]["case_ref"] == f"incident--{cid}"
+    ext = objs[ids[0]]
+    assert ext["impact_category"] == "external" and ext["criticality"] == 70
+    assert ext["extensions"]["external-ext"] == {"impact_type": "public-confidence"}
+    assert ext["impacted_entity_counts"] == {"individual": 120000}
+    assert ext["recoverability"] == "extended" and ext["start_time"].startswith("2026-11-20T00:00:00")
+    money = objs[ids[4]]["extensions"]["monetary-ext"]
+    assert money == {"variety": "response-and-recovery", "currency": "CAD", "min_amount": 10000.0, "max_amount": 250000.5}
+
+    # Each impact is in the owner's audit log.
+    audit = [x for x in case_audit(h, "ca-admin") if x[1] == "case.impact.add"]
+    assert [(a, t, o) for a, _, t, o in audit] == [("fr-ana", f"case/{cid}", "gov-ca")] + [("ca-ana", f"case/{cid}", "gov-ca")] * 4
+
+    # The CLI records and lists impacts on the same data directory.
+    body = json.dumps({"category": "physical", "physical": {"impact_type": "none"}})
+    iid = h.cli("case", "impact", "add", cid, "--as", "jp-ana", "--json", "-", stdin=body).stdout.strip()
+    listed = json.loads(h.cli("case", "impact", "list", cid, "--as", "ca-ana").stdout)
+    assert [i["id"] for i in listed][-1] == iid and listed[-1]["recorded_by"] == "gov-jp"
+    bad = h.cli("case", "impact", "add", cid, "--as", "jp-ana", "--json", "-", check=False,
+                stdin=json.dumps({"category": "physical", "physical": {"impact_type": "dented"}}))
+    assert bad.returncode == 1 and "physical.impact_type" in bad.stderr, bad.stderr
+    assert len(json.loads(h.cli("case", "impact", "list", cid, "--as", "ca-ana").stdout)) == len(listed)

@@ -59,6 +59,9 @@ POSITIVE_400 = {
     "draftCaseAction": "registered organisations, countermeasure, a future due time",
     "openCaseVote": "quorum within the electorate, a future deadline",
     "publishCase": "a collection the caller may write",
+    # An impact carries the sub-extension its category names, an end after its start, entity
+    # types in lower case and text without control characters.
+    "recordCaseImpact": "the category's own sub-extension, end after start",
     # Cross-field and state rules: a leaf index below the tree size, sizes in order, and
     # sizes the audit log has reached.
     "auditInclusionProof": "index < size <= the log's size",

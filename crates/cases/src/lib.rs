@@ -15,10 +15,12 @@
 //! `Invalid` naming the field.
 
 mod deadlines;
+mod impacts;
 mod options;
 pub mod share;
 
 pub use deadlines::{ActionDeadlineNotice, CaseSweep, ClosedProposal, DEADLINE_ACTOR};
+pub use impacts::{ImpactView, NewImpact};
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -232,6 +234,8 @@ pub struct PublishedCase {
     pub tasks: Vec<String>,
     /// The TLP level they are marked with.
     pub tlp: String,
+    /// The impacts' STIX ids.
+    pub impacts: Vec<String>,
 }
 
 /// One organisation's vote.
@@ -1483,6 +1487,7 @@ impl Cases {
             .max()
             .unwrap_or(l.record.updated);
         let modified = hub::now_micros().max(latest.saturating_mul(1_000_000));
+        let (impact_ids, impact_objects) = self.impact_objects(&l, &owner, marking, modified)?;
         let incident = share::incident(&share::IncidentFacts {
             case_id: &l.record.id,
             title: &l.record.title,
@@ -1493,8 +1498,10 @@ impl Cases {
             created_micros: l.record.created.saturating_mul(1_000_000),
             modified_micros: modified,
             marking,
+            impact_refs: impact_ids.clone(),
         });
         let mut objects = vec![(l.record.owner_org_id, incident)];
+        objects.extend(impact_objects);
         let mut tasks = Vec::new();
         for a in self.store.list_actions(case_id)? {
             let status: ActionStatus = stored("action status", &a.status)?;
@@ -1537,6 +1544,7 @@ impl Cases {
             incident: share::incident_id(&l.record.id),
             tasks,
             tlp: tlp.as_str().to_string(),
+            impacts: impact_ids,
         })
     }
 

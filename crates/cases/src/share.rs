@@ -1,6 +1,7 @@
 //! A case as STIX 2.1: an `incident` with the OASIS incident core extension, its actions as
-//! OASIS `task` objects, a joint statement as a `note`; rrm's own properties ride under the
-//! rrm response-case property extension (`stix::CASES_EXTENSION_ID`).
+//! OASIS `task` objects, its impacts as OASIS `impact` objects (listed in the incident's
+//! `impact_refs`), a joint statement as a `note`; rrm's own properties ride under the rrm
+//! response-case property extension (`stix::CASES_EXTENSION_ID`).
 
 use serde_json::{json, Value};
 
@@ -37,6 +38,8 @@ pub(crate) struct IncidentFacts<'a> {
     pub created_micros: i64,
     pub modified_micros: i64,
     pub marking: &'a str,
+    /// The STIX ids of the case's impacts (the incident core extension's `impact_refs`).
+    pub impact_refs: Vec<String>,
 }
 
 /// The case's `incident`.
@@ -71,6 +74,9 @@ pub(crate) fn incident(f: &IncidentFacts<'_>) -> Value {
     });
     if !f.description.is_empty() {
         o["description"] = json!(f.description);
+    }
+    if !f.impact_refs.is_empty() {
+        o["extensions"][INCIDENT_CORE_EXTENSION_ID]["impact_refs"] = json!(f.impact_refs);
     }
     o
 }
@@ -176,4 +182,79 @@ pub(crate) fn note(f: &NoteFacts<'_>) -> Value {
             }
         }
     })
+}
+
+/// The OASIS impact extension (a new SDO, `impact`).
+pub const IMPACT_EXTENSION_ID: &str = "extension-definition--7cc33dd6-f6a1-489b-98ea-522d351d71b9";
+
+/// The key of an impact's category sub-extension.
+///
+/// The suite names it after the category (`external`), but STIX 2.1's JSON schema, which
+/// stix2-validator enforces, accepts only extension-definition ids and predefined names
+/// ending in `-ext` as extension keys; rrm writes `<category>-ext` so that every shared
+/// object validates without errors.
+pub fn impact_category_key(category: &str) -> String {
+    format!("{category}-ext")
+}
+
+/// What an impact says.
+pub(crate) struct ImpactFacts<'a> {
+    pub impact_id: &'a str,
+    pub case_id: &'a str,
+    pub category: &'a str,
+    /// The category's own properties.
+    pub properties: Value,
+    pub criticality: Option<i64>,
+    pub description: &'a str,
+    pub start_micros: Option<i64>,
+    pub end_micros: Option<i64>,
+    pub recoverability: Option<&'a str>,
+    pub counts: Value,
+    pub recorded_identity: &'a str,
+    pub owner_identity: &'a str,
+    pub created_micros: i64,
+    pub modified_micros: i64,
+    pub marking: &'a str,
+}
+
+/// An impact of the case, as the suite's `impact` SDO.
+pub(crate) fn impact(f: &ImpactFacts<'_>) -> Value {
+    let mut o = json!({
+        "type": "impact",
+        "spec_version": "2.1",
+        "id": crate::impacts::impact_id(f.impact_id),
+        "created": stix::format_timestamp(f.created_micros),
+        "modified": stix::format_timestamp(f.modified_micros),
+        "created_by_ref": f.owner_identity,
+        "impact_category": f.category,
+        "object_marking_refs": [f.marking],
+        "extensions": {
+            IMPACT_EXTENSION_ID: {"extension_type": "new-sdo"},
+            impact_category_key(f.category): f.properties,
+            stix::CASES_EXTENSION_ID: {
+                "extension_type": "property-extension",
+                "case_ref": incident_id(f.case_id),
+                "recorded_by_ref": f.recorded_identity,
+            },
+        }
+    });
+    if let Some(c) = f.criticality {
+        o["criticality"] = json!(c);
+    }
+    if !f.description.is_empty() {
+        o["description"] = json!(f.description);
+    }
+    if let Some(s) = f.start_micros {
+        o["start_time"] = json!(stix::format_timestamp(s));
+    }
+    if let Some(e) = f.end_micros {
+        o["end_time"] = json!(stix::format_timestamp(e));
+    }
+    if let Some(r) = f.recoverability {
+        o["recoverability"] = json!(r);
+    }
+    if f.counts.as_object().is_some_and(|m| !m.is_empty()) {
+        o["impacted_entity_counts"] = f.counts.clone();
+    }
+    o
 }

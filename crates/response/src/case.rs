@@ -35,6 +35,8 @@ wire_enum! {
         AddParticipant => "add-participant",
         /// Remove a participant organisation.
         RemoveParticipant => "remove-participant",
+        /// Record an impact of the incident (the OASIS incident suite's `impact`).
+        RecordImpact => "record-impact",
     }
 }
 
@@ -123,6 +125,14 @@ pub static CASE_RULES: &[Rule<CaseStatus, CaseAction, CaseContext>] = &[
         action: CaseAction::RemoveParticipant,
         who: "an analyst or admin of the owner organisation",
         guard: owner_writer,
+        to: To::Same,
+    },
+    Rule {
+        id: "case.record-impact",
+        from: &[New, Open],
+        action: CaseAction::RecordImpact,
+        who: "an analyst or admin of the owner or a participant organisation",
+        guard: member_writer,
         to: To::Same,
     },
 ];

@@ -14,6 +14,7 @@
 //!   `withdrawn`, never approved by their author or proposer, with their task `outcome`.
 //! - [`vote`]: collective responses, `open` -> `adopted` | `failed` -> `published`, and the tally.
 //! - [`deadline`]: what passed respond-by and due times mean, and which reminders are due.
+//! - [`impact`]: a case's impacts (the OASIS incident suite's `impact`), checked.
 //! - [`counters`]: DISARM countermeasures as response options for the techniques in use.
 //!
 //! The crate is pure: no files, network, database or clock. Times come from the caller as
@@ -43,6 +44,7 @@ pub mod case;
 pub mod counters;
 pub mod deadline;
 pub mod error;
+pub mod impact;
 pub mod rules;
 pub mod vote;
 

@@ -107,7 +107,8 @@ pub fn cases_extension_definition(created_by_ref: &str, created_micros: i64) -> 
             proposed, approved, done, failed, withdrawn), counter_id (a DISARM countermeasure), \
             performing_org_ref, target_org_ref and due; on a note (a joint statement) case_ref, \
             decision_rule (consensus or quorum:N), vote_status, vote_outcome, endorse, abstain, \
-            object and electorate.",
+            object and electorate; on an impact (the OASIS incident suite's) case_ref and \
+            recorded_by_ref (the organisation that recorded it).",
         "schema": "A property extension; every property is optional. Identities are rrm \
             organisation identity ids, times RFC 3339 UTC, counts non-negative integers.",
         "version": "1.0.0",

@@ -10,6 +10,8 @@ use crate::accounts::append_audit;
 use crate::util::{backend, insert_error};
 use crate::SqliteStore;
 
+mod impacts;
+
 const CASE_COLS: &str =
     "id, owner_org_id, title, description, status, reopen_reason, created_by, created, updated, \
      alert_id";
@@ -574,4 +576,15 @@ pub(crate) fn split_kinds(sent: Option<String>) -> Vec<String> {
         .collect();
     v.sort();
     v
+    fn add_impact(&self, impact: &store::ImpactRecord, audit: &NewAudit) -> Result<()> {
+        self.write(|tx| {
+            case_exists(tx, &impact.case_id)?;
+            impacts::insert(tx, impact)?;
+            append_audit(tx, audit)
+        })
+    }
+
+    fn list_impacts(&self, case_id: &str) -> Result<Vec<store::ImpactRecord>> {
+        self.read(|c| impacts::list(c, case_id))
+    }
 }

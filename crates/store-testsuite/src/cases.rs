@@ -2,6 +2,9 @@
 //! (`CaseStore`).
 
 use super::*;
+
+mod impacts;
+pub use impacts::case_impacts;
 use store::{ActionRecord, CaseObject, CaseRecord, ProposalRecord, VoteRecord};
 
 /// A case step's audit record, filed under organisation `org`.

@@ -144,6 +144,38 @@ pub struct ActionDeadlineRow {
     pub sent: Vec<String>,
 }
 
+/// An impact recorded on a case (the OASIS incident suite's `impact`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpactRecord {
+    /// The impact id (a UUID).
+    pub id: String,
+    /// The case.
+    pub case_id: String,
+    /// The category's wire name (`external`, `integrity`, ...).
+    pub category: String,
+    /// The category's sub-extension properties, as JSON text the `cases` service writes and
+    /// reads (e.g. `{"external":{"impact_type":"public-confidence"}}`).
+    pub details: String,
+    /// Criticality, 0 to 100.
+    pub criticality: Option<i64>,
+    /// A description.
+    pub description: String,
+    /// When the impact was first recorded, microseconds since the epoch.
+    pub start_time: Option<i64>,
+    /// When it was last recorded, microseconds since the epoch.
+    pub end_time: Option<i64>,
+    /// The recoverability's wire name.
+    pub recoverability: Option<String>,
+    /// Impacted entities by type, as JSON text (an object of non-negative integers).
+    pub entity_counts: String,
+    /// The organisation that recorded it.
+    pub org_id: i64,
+    /// The user who recorded it.
+    pub created_by: i64,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+}
+
 /// Cases, participants, objects, actions, proposals and votes.
 pub trait CaseStore: Send + Sync + 'static {
     /// Adds a case with its first participants (not the owner); `Conflict` if the id exists.
@@ -224,4 +256,9 @@ pub trait CaseStore: Send + Sync + 'static {
     /// The `open` proposals whose deadline is before `now`, soonest first, at most `limit`
     /// (through an index on open proposals' deadlines).
     fn proposals_past_deadline(&self, now: i64, limit: usize) -> Result<Vec<ProposalRecord>>;
+    /// Adds an impact to a case; `NotFound` unless the case exists, `Conflict` if the id
+    /// exists.
+    fn add_impact(&self, impact: &ImpactRecord, audit: &NewAudit) -> Result<()>;
+    /// A case's impacts, in the order they were recorded.
+    fn list_impacts(&self, case_id: &str) -> Result<Vec<ImpactRecord>>;
 }

@@ -5,6 +5,7 @@ mod actions;
 mod audit;
 mod common;
 mod deadlines;
+mod impacts;
 mod lifecycle;
 mod options;
 mod prop;

@@ -9,6 +9,8 @@ use response::case::CaseAction;
 use response::vote::{Ballot, DecisionRule};
 use serde::Serialize;
 
+mod impacts;
+
 /// The user to act as, and the countermeasure galaxy.
 #[derive(clap::Args)]
 pub struct Who {
@@ -94,6 +96,9 @@ pub enum Command {
     /// Collective responses.
     #[command(subcommand)]
     Vote(VoteCommand),
+    /// Impacts of the case.
+    #[command(subcommand)]
+    Impact(impacts::ImpactCommand),
 }
 
 /// `rrm case action`.
@@ -271,6 +276,7 @@ pub fn run(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<(
         }
         Command::Action(a) => action(settings, a)?,
         Command::Vote(v) => vote(settings, v)?,
+        Command::Impact(i) => impacts::run(settings, i)?,
     }
     Ok(())
 }

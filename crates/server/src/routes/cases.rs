@@ -26,6 +26,8 @@ use crate::error::{blocking, ApiError};
 use crate::filters::query_pairs;
 use crate::AppState;
 
+mod impacts;
+
 type ApiResult = Result<Response, ApiError>;
 
 /// The message of the options route on an instance started without a galaxy.
@@ -67,6 +69,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/votes/{vote}/publish",
             post(publish_vote),
         )
+        .merge(impacts::routes())
 }
 
 /// An RFC 3339 time of `field` as seconds since the epoch.
@@ -593,7 +596,8 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         }},
         "CasePublished": {"type": "object", "required": ["collection", "incident", "tasks", "tlp"], "properties": {
             "collection": {"type": "string"}, "incident": {"type": "string", "pattern": "^incident--"},
-            "tasks": {"type": "array", "items": {"type": "string", "pattern": "^task--"}}, "tlp": {"type": "string"}
+            "tasks": {"type": "array", "items": {"type": "string", "pattern": "^task--"}}, "tlp": {"type": "string"},
+            "impacts": {"type": "array", "items": {"type": "string", "pattern": "^impact--"}}
         }},
         "CaseVoteList": {"type": "object", "required": ["votes"], "properties": {"votes": {"type": "array", "items": {"$ref": "#/components/schemas/CaseVote"}}}}
     });
@@ -657,4 +661,5 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     ) {
         target.extend(add);
     }
+    impacts::merge_openapi(doc);
 }

@@ -2111,6 +2111,7 @@ async fn case_probes(c: &mut Checker, app: &Router) {
         P::None,
     )
     .await;
+    impact_probes(c, app, &case).await;
     let actions = format!("{case}/actions");
     let action = json!({"title": "Label the accounts", "performing_org": "gov", "due": "2999-01-01T00:00:00Z"});
     let r = c
@@ -2349,6 +2350,62 @@ async fn case_probes(c: &mut Checker, app: &Router) {
         &format!("/api/v1/cases/{gid}/options"),
         Some("ana"),
         P::None,
+    )
+    .await;
+}
+
+/// The impacts of a case: recorded (201), listed (200), refused to a reader (403), on an
+/// unknown case (404) and on a closed one (409), and bad input (400).
+async fn impact_probes(c: &mut Checker, app: &Router, case: &str) {
+    use Method as M;
+    use Payload as P;
+    let impacts = format!("{case}/impacts");
+    let body = json!({"category": "external", "external": {"impact_type": "public-confidence"}, "criticality": 60});
+    c.probe(app, M::POST, &impacts, Some("ana"), P::Json(body.clone()))
+        .await;
+    c.probe(app, M::POST, &impacts, Some("rita"), P::Json(body.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &impacts,
+        Some("ana"),
+        P::Json(json!({"category": "external", "external": {"impact_type": "mood"}})),
+    )
+    .await;
+    c.probe(app, M::GET, &impacts, Some("olaf"), P::None).await;
+    c.probe(
+        app,
+        M::POST,
+        "/api/v1/cases/00000000-0000-4000-8000-000000000000/impacts",
+        Some("ana"),
+        P::Json(body.clone()),
+    )
+    .await;
+    let r = c
+        .probe(
+            app,
+            M::POST,
+            "/api/v1/cases",
+            Some("ana"),
+            P::Json(json!({"title": "Closed at once"})),
+        )
+        .await;
+    let closed = format!("/api/v1/cases/{}", r.json()["id"].as_str().unwrap());
+    c.probe(
+        app,
+        M::POST,
+        &format!("{closed}/close"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{closed}/impacts"),
+        Some("ana"),
+        P::Json(body),
     )
     .await;
 }
