@@ -564,6 +564,18 @@ impl CaseStore for SqliteStore {
             )
         })
     }
+
+    fn add_impact(&self, impact: &store::ImpactRecord, audit: &NewAudit) -> Result<()> {
+        self.write(|tx| {
+            case_exists(tx, &impact.case_id)?;
+            impacts::insert(tx, impact)?;
+            append_audit(tx, audit)
+        })
+    }
+
+    fn list_impacts(&self, case_id: &str) -> Result<Vec<store::ImpactRecord>> {
+        self.read(|c| impacts::list(c, case_id))
+    }
 }
 
 /// The deadline messages of a `group_concat`, in a stable order.
@@ -576,15 +588,4 @@ pub(crate) fn split_kinds(sent: Option<String>) -> Vec<String> {
         .collect();
     v.sort();
     v
-    fn add_impact(&self, impact: &store::ImpactRecord, audit: &NewAudit) -> Result<()> {
-        self.write(|tx| {
-            case_exists(tx, &impact.case_id)?;
-            impacts::insert(tx, impact)?;
-            append_audit(tx, audit)
-        })
-    }
-
-    fn list_impacts(&self, case_id: &str) -> Result<Vec<store::ImpactRecord>> {
-        self.read(|c| impacts::list(c, case_id))
-    }
 }
