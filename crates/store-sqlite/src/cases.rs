@@ -2,11 +2,12 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use store::{
-    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, ProposalRecord,
-    Result, StoreError, VoteRecord,
+    ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, NewNotice,
+    ProposalRecord, Result, StoreError, VoteRecord,
 };
 
 use crate::accounts::append_audit;
+use crate::notices::insert_notices;
 use crate::util::{backend, insert_error};
 use crate::SqliteStore;
 
@@ -180,6 +181,7 @@ impl CaseStore for SqliteStore {
         reopen_reason: Option<&str>,
         now: i64,
         audit: &NewAudit,
+        notices: &[NewNotice],
     ) -> Result<bool> {
         self.write(|tx| {
             let applied = tx
@@ -190,6 +192,9 @@ impl CaseStore for SqliteStore {
                 )
                 .map(|n| n == 1)
                 .map_err(|e| backend("changing a case's status", e))?;
+            if applied {
+                insert_notices(tx, notices)?;
+            }
             audit_if(tx, applied, audit)
         })
     }
