@@ -473,7 +473,7 @@ impl Notifier {
         let kind = event.kind();
         let rendered = render(
             event,
-            &event_id,
+            event_id,
             created.saturating_mul(1000),
             &self.config().public_url,
         );
