@@ -10,8 +10,12 @@
 //! An alert and its recipients are visible only to users of the sending organisation and of
 //! its recipient organisations; anyone else gets `NotFound`, exactly as for an unknown id.
 //!
-//! Every committed change is handed to the [`AlertNotifier`] set with
-//! [`Alerts::set_notifier`] (none by default): that is where notifications plug in.
+//! Every change that others must hear about (raised, answered, forwarded) writes its
+//! [`AlertNotice`] as a [`store::NewNotice`] (domain [`NOTICE_DOMAIN`]) in the same store
+//! transaction as the change and its audit records: the transactional outbox that a relay
+//! turns into notifications. After the commit the notice is also handed to the
+//! [`AlertNotifier`] set with [`Alerts::set_notifier`] (none by default), a wake-up for the
+//! relay: losing that call loses nothing.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -49,7 +53,7 @@ use response::{Actor as EngineActor, Membership, Priority};
 use serde::{Deserialize, Serialize};
 use store::{
     AlertBox, AlertObjectRef, AlertPageQuery, AlertRecord, AlertStore, GroupRecord, NewAlert,
-    NewAlertEvent, NewAudit, NewRecipient, Org, RecipientRecord, Role, Tlp,
+    NewAlertEvent, NewAudit, NewNotice, NewRecipient, Org, RecipientRecord, Role, Tlp,
 };
 
 pub use deadlines::{AlertDeadlineNotice, AlertSweep};
@@ -287,8 +291,11 @@ pub struct AlertPage {
     pub next: Option<String>,
 }
 
+/// The domain of the notices this service writes ([`store::NewNotice::domain`]).
+pub const NOTICE_DOMAIN: &str = "alerts";
+
 /// What changed, for notifications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// An alert was raised.
@@ -299,9 +306,21 @@ pub enum NoticeKind {
     Forwarded,
 }
 
-/// The facts of one committed change, handed to the [`AlertNotifier`]. It carries no
-/// content beyond the title, so a notifier decides by `tlp` what it may place in a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl NoticeKind {
+    /// The snake-case name (the notice's `kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Raised => "raised",
+            NoticeKind::Answered => "answered",
+            NoticeKind::Forwarded => "forwarded",
+        }
+    }
+}
+
+/// The facts of one change, stored with it as the payload of its [`store::NewNotice`] and
+/// handed to the [`AlertNotifier`] after the commit. It carries no content beyond the title,
+/// so a relay decides by `tlp` what it may place in a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertNotice {
     /// What changed.
     pub kind: NoticeKind,
@@ -319,12 +338,30 @@ pub struct AlertNotice {
     /// (answered).
     pub notify: Vec<String>,
     /// For an answer: the recipient and its new state.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<(String, String)>,
 }
 
-/// Where committed alert changes go (webhooks, e-mail). Called after the change is stored;
-/// it must not block for long.
+impl AlertNotice {
+    /// The stored notice of this change, addressed to `orgs` (internal ids).
+    fn to_new(&self, orgs: Vec<i64>) -> Result<NewNotice, AlertError> {
+        let payload = serde_json::to_string(self)
+            .map_err(|e| AlertError::Hub(HubError::broken(format!("alert notice: {e}"))))?;
+        Ok(NewNotice {
+            id: uuid::Uuid::new_v4().to_string(),
+            domain: NOTICE_DOMAIN.to_string(),
+            kind: self.kind.as_str().to_string(),
+            subject_id: self.alert_id.clone(),
+            payload,
+            orgs,
+            created: hub::now_micros().div_euclid(1000),
+        })
+    }
+}
+
+/// Told of every committed alert change, after its notice was stored with it: a wake-up
+/// for the relay that delivers stored notices (the notice is not lost if this is never
+/// called). It must not block for long.
 pub trait AlertNotifier: Send + Sync {
     /// One committed change.
     fn notify(&self, notice: &AlertNotice);
@@ -796,18 +833,23 @@ impl Alerts {
         for o in &orgs {
             audit.push(user_audit(p, "alert.receive", &id, o.id, "pending".into()));
         }
-        let rec = self.store.add_alert(&new, &audit).map_err(store_err)?;
-        let view = self.view(&rec)?;
-        self.emit(AlertNotice {
+        let notice = AlertNotice {
             kind: NoticeKind::Raised,
             alert_id: id,
             tlp: tlp.as_str().to_string(),
             priority: priority.as_str().to_string(),
-            title: rec.title.clone(),
+            title: new.title.clone(),
             sender: p.org.slug.clone(),
             notify: orgs.iter().map(|o| o.slug.clone()).collect(),
             answer: None,
-        });
+        };
+        let stored = notice.to_new(orgs.iter().map(|o| o.id).collect())?;
+        let rec = self
+            .store
+            .add_alert(&new, &audit, &[stored])
+            .map_err(store_err)?;
+        let view = self.view(&rec)?;
+        self.emit(notice);
         Ok(view)
     }
 
@@ -975,9 +1017,24 @@ impl Alerts {
             p.org.id,
             format!("{} -> {} ({})", state, accepted.to, accepted.rule),
         );
+        let sender = self
+            .hub
+            .org_by_id(a.sender_org_id)?
+            .map_or_else(|| format!("org-{}", a.sender_org_id), |o| o.slug);
+        let notice = AlertNotice {
+            kind: NoticeKind::Answered,
+            alert_id: a.id.clone(),
+            tlp: a.tlp.as_str().to_string(),
+            priority: a.priority.clone(),
+            title: a.title.clone(),
+            sender: sender.clone(),
+            notify: vec![sender],
+            answer: Some((p.org.slug.clone(), accepted.to.as_str().to_string())),
+        };
+        let stored = notice.to_new(vec![a.sender_org_id])?;
         if !self
             .store
-            .record_transition(&event, &audit)
+            .record_transition(&event, &audit, &[stored])
             .map_err(store_err)?
         {
             // Another answer got there first: report the state it left.
@@ -995,16 +1052,7 @@ impl Alerts {
             });
         }
         let view = self.view(&a)?;
-        self.emit(AlertNotice {
-            kind: NoticeKind::Answered,
-            alert_id: a.id.clone(),
-            tlp: a.tlp.as_str().to_string(),
-            priority: a.priority.clone(),
-            title: a.title.clone(),
-            sender: view.sender.clone(),
-            notify: vec![view.sender.clone()],
-            answer: Some((p.org.slug.clone(), accepted.to.as_str().to_string())),
-        });
+        self.emit(notice);
         Ok(view)
     }
 
@@ -1048,20 +1096,26 @@ impl Alerts {
                 forwarded_by: Some(p.org.id),
             })
             .collect();
-        self.store
-            .add_recipients(&a.id, &rows, hub::now_secs(), &audit)
-            .map_err(store_err)?;
-        let view = self.view(&a)?;
-        self.emit(AlertNotice {
+        let sender = self
+            .hub
+            .org_by_id(a.sender_org_id)?
+            .map_or_else(|| format!("org-{}", a.sender_org_id), |o| o.slug);
+        let notice = AlertNotice {
             kind: NoticeKind::Forwarded,
             alert_id: a.id.clone(),
             tlp: a.tlp.as_str().to_string(),
             priority: a.priority.clone(),
             title: a.title.clone(),
-            sender: view.sender.clone(),
+            sender,
             notify: orgs.iter().map(|o| o.slug.clone()).collect(),
             answer: None,
-        });
+        };
+        let stored = notice.to_new(orgs.iter().map(|o| o.id).collect())?;
+        self.store
+            .add_recipients(&a.id, &rows, hub::now_secs(), &audit, &[stored])
+            .map_err(store_err)?;
+        let view = self.view(&a)?;
+        self.emit(notice);
         Ok(view)
     }
 

@@ -36,8 +36,8 @@ use response::vote::{
 use response::{deadline, Actor, Membership, Refused};
 use serde::{Deserialize, Serialize};
 use store::{
-    ActionRecord, AlertStore, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, Org,
-    ProposalRecord, VoteRecord,
+    ActionRecord, AlertStore, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit,
+    NewNotice, Org, ProposalRecord, VoteRecord,
 };
 
 /// The clock the service reads (seconds since the epoch).
@@ -56,8 +56,13 @@ pub struct Cases {
     notifier: Option<Arc<dyn CaseNotifier>>,
 }
 
-/// A committed change of a case's status, for the organisations it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The domain of the notices this service writes ([`store::NewNotice::domain`]).
+pub const NOTICE_DOMAIN: &str = "cases";
+
+/// A change of a case's status, for the organisations it concerns: stored with the change
+/// as the payload of its [`store::NewNotice`] (kind `status`), then handed to the
+/// [`CaseNotifier`] after the commit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CaseNotice {
     /// The case id.
     pub case_id: String,
@@ -69,8 +74,9 @@ pub struct CaseNotice {
     pub orgs: Vec<i64>,
 }
 
-/// Where committed case status changes go (webhooks, e-mail). Called after the change is
-/// stored; it must not block for long.
+/// Told of every committed case status change, after its notice was stored with it: a
+/// wake-up for the relay that delivers stored notices (the notice is not lost if this is
+/// never called). It must not block for long.
 pub trait CaseNotifier: Send + Sync {
     /// One committed change.
     fn notify(&self, notice: &CaseNotice);
@@ -751,6 +757,26 @@ impl Cases {
         let reason = reason
             .map(str::trim)
             .filter(|_| action == CaseAction::Reopen);
+        let notice = CaseNotice {
+            case_id: id.to_string(),
+            title: l.record.title.clone(),
+            status: acc.to.as_str().to_string(),
+            orgs: l
+                .member_orgs()
+                .into_iter()
+                .filter(|o| *o != p.org.id)
+                .collect(),
+        };
+        let stored = NewNotice {
+            id: uuid::Uuid::new_v4().to_string(),
+            domain: NOTICE_DOMAIN.to_string(),
+            kind: "status".to_string(),
+            subject_id: id.to_string(),
+            payload: serde_json::to_string(&notice)
+                .map_err(|e| HubError::broken(format!("case notice: {e}")))?,
+            orgs: notice.orgs.clone(),
+            created: hub::now_micros().div_euclid(1000),
+        };
         if !self.store.set_case_status(
             id,
             l.status.as_str(),
@@ -764,20 +790,12 @@ impl Cases {
                 l.record.owner_org_id,
                 reason.unwrap_or_default().to_string(),
             ),
+            &[stored],
         )? {
             return Err(changed_meanwhile("case"));
         }
         if let Some(n) = &self.notifier {
-            n.notify(&CaseNotice {
-                case_id: id.to_string(),
-                title: l.record.title.clone(),
-                status: acc.to.as_str().to_string(),
-                orgs: l
-                    .member_orgs()
-                    .into_iter()
-                    .filter(|o| *o != p.org.id)
-                    .collect(),
-            });
+            n.notify(&notice);
         }
         self.case(p, id)
     }

@@ -203,6 +203,14 @@ impl Notifier {
             Ok(n) => tracing::info!(purged = n, "old deliveries purged"),
             Err(e) => tracing::error!(error = %e, "cannot purge old deliveries"),
         }
+        match self
+            .store()
+            .purge_notices(now_millis().saturating_sub(keep))
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "old relayed notices purged"),
+            Err(e) => tracing::error!(error = %e, "cannot purge old relayed notices"),
+        }
     }
 
     /// Claims one due delivery, sends it and records the outcome; `false` when none was due.

@@ -43,8 +43,8 @@ use std::time::Duration;
 use hub::{HubError, Principal};
 use serde::Serialize;
 use store::{
-    Channel, ContactRecord, DeliveryRecord, DeliveryStatus, NewDelivery, NotifyStore, Role,
-    WebhookRecord,
+    Channel, ContactRecord, DeliveryRecord, DeliveryStatus, NewDelivery, NoticeRecord, NotifyStore,
+    Role, WebhookRecord,
 };
 
 pub use deliver::{DeliveryLoop, Outgoing, SendError, Transport};
@@ -411,12 +411,69 @@ impl Notifier {
     /// transaction before this returns, then sent by the delivery workers (of this process or
     /// of a running `rrm serve` on the same database). Returns the delivery ids.
     pub fn emit(&self, event: &Event, orgs: &[i64]) -> Result<Vec<String>, HubError> {
-        let kind = event.kind();
         let event_id = uuid::Uuid::new_v4().to_string();
-        let created = now_millis();
+        let rows = self.rows(event, &event_id, now_millis(), orgs, |_, _| {
+            uuid::Uuid::new_v4().to_string()
+        })?;
+        self.enqueue(rows)
+    }
+
+    /// Claims up to `limit` stored notices not yet relayed (see [`store::NewNotice`]), each
+    /// leased for `lease` so that a relay that dies leaves them to be claimed again.
+    pub fn claim_notices(
+        &self,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<NoticeRecord>, HubError> {
+        let now = now_millis();
+        let lease = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        Ok(self
+            .store()
+            .claim_notices(now, now.saturating_add(lease), limit)?)
+    }
+
+    /// Relays a claimed notice: `event` (when the notice gives one) to the notice's
+    /// organisations, written to the outbox in the same transaction that marks the notice
+    /// relayed. Everything is derived from the notice, so relaying it again gives the same
+    /// bytes: the event id is the notice id, each delivery id is a UUID (v5) of the notice id
+    /// and the subscription, and the event time is the notice's; a delivery already in the
+    /// outbox is not written twice. Returns the number of deliveries written, or `None` if
+    /// the notice was relayed already.
+    pub fn relay(
+        &self,
+        notice: &NoticeRecord,
+        event: Option<&Event>,
+    ) -> Result<Option<usize>, HubError> {
+        let namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, notice.id.as_bytes());
+        let rows = match event {
+            Some(event) => self.rows(event, &notice.id, notice.created, &notice.orgs, |c, t| {
+                uuid::Uuid::new_v5(&namespace, format!("{c}:{t}").as_bytes()).to_string()
+            })?,
+            None => Vec::new(),
+        };
+        if !self.store().relay_notice(&notice.id, &rows, now_millis())? {
+            return Ok(None);
+        }
+        if !rows.is_empty() {
+            self.wake().notify();
+        }
+        Ok(Some(rows.len()))
+    }
+
+    /// The deliveries of `event` (id `event_id`, at `created` milliseconds) to every
+    /// subscription of `orgs` that wants its kind, with delivery ids from `delivery_id`.
+    fn rows(
+        &self,
+        event: &Event,
+        event_id: &str,
+        created: i64,
+        orgs: &[i64],
+        delivery_id: impl Fn(Channel, &str) -> String,
+    ) -> Result<Vec<NewDelivery>, HubError> {
+        let kind = event.kind();
         let rendered = render(
             event,
-            &event_id,
+            event_id,
             created.saturating_mul(1000),
             &self.config().public_url,
         );
@@ -426,10 +483,11 @@ impl Notifier {
             for w in self.store().list_webhooks(org_id)? {
                 if subscribes(&w.kinds, kind) {
                     rows.push(self.row(
+                        delivery_id(Channel::Webhook, &w.id),
                         org_id,
                         Channel::Webhook,
                         &w.id,
-                        &event_id,
+                        event_id,
                         event,
                         &rendered,
                         created,
@@ -439,10 +497,11 @@ impl Notifier {
             for c in self.store().list_contacts(org_id)? {
                 if subscribes(&c.kinds, kind) {
                     rows.push(self.row(
+                        delivery_id(Channel::Email, &c.id),
                         org_id,
                         Channel::Email,
                         &c.id,
-                        &event_id,
+                        event_id,
                         event,
                         &rendered,
                         created,
@@ -450,12 +509,13 @@ impl Notifier {
                 }
             }
         }
-        self.enqueue(rows)
+        Ok(rows)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn row(
         &self,
+        id: String,
         org_id: i64,
         channel: Channel,
         target: &str,
@@ -472,7 +532,7 @@ impl Notifier {
             ),
         };
         NewDelivery {
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             org_id,
             channel,
             target_id: target.to_string(),
@@ -574,6 +634,7 @@ impl Notifier {
             &self.config().public_url,
         );
         let row = self.row(
+            uuid::Uuid::new_v4().to_string(),
             w.org_id,
             Channel::Webhook,
             &w.id,

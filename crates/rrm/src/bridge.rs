@@ -1,82 +1,213 @@
-//! Bridges between services that do not know each other: committed alert changes and case
-//! status changes become events in the notification outbox.
+//! Bridges between services that do not know each other: the relay that turns the notices
+//! the alert and case services store with their changes (the transactional outbox) into
+//! events in the notification outbox.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use notify::{Event, Notifier, Subject};
+use store::NoticeRecord;
 
-/// Puts every committed alert change in the notification outbox, addressed to the
-/// organisations the change concerns (the new recipients, or the sender of an answered alert).
-pub struct AlertsToOutbox {
-    /// The hub, to turn organisation slugs into ids.
-    pub hub: hub::Hub,
-    /// The outbox.
-    pub notify: Notifier,
+/// How long a claim holds a notice: a relay that dies leaves it to the next claim then.
+const RELAY_LEASE: Duration = Duration::from_secs(5);
+/// Notices claimed at a time.
+const RELAY_BATCH: usize = 50;
+
+/// Relays stored notices (alert changes, case status changes) into the notification outbox,
+/// addressed to the organisations each notice names. Each notice becomes its deliveries in the
+/// same transaction that marks it relayed, with ids derived from the notice, so a notice is
+/// relayed at least once and never gives two different events. The services hold it as their
+/// notifier: a committed change only wakes it up. Cheap to clone.
+#[derive(Clone)]
+pub struct Relay {
+    inner: Arc<RelayInner>,
 }
 
-impl alerts::AlertNotifier for AlertsToOutbox {
-    fn notify(&self, notice: &alerts::AlertNotice) {
-        if let Err(e) = self.emit(notice) {
-            tracing::error!(alert = %notice.alert_id, error = %e, "an alert change was not put in the notification outbox");
+struct RelayInner {
+    notify: Notifier,
+    /// Wake-ups seen so far and whether to stop.
+    signal: Mutex<(u64, bool)>,
+    cond: Condvar,
+}
+
+impl Relay {
+    /// A relay into `notify`'s outbox.
+    pub fn new(notify: Notifier) -> Relay {
+        Relay {
+            inner: Arc::new(RelayInner {
+                notify,
+                signal: Mutex::new((0, false)),
+                cond: Condvar::new(),
+            }),
         }
     }
-}
 
-impl AlertsToOutbox {
-    fn emit(&self, notice: &alerts::AlertNotice) -> anyhow::Result<()> {
-        let tlp = notice
-            .tlp
-            .parse::<stix::Tlp>()
-            .map_err(|e| anyhow::anyhow!("alert TLP {:?}: {e}", notice.tlp))?;
-        let alert = Subject {
-            id: notice.alert_id.clone(),
-            tlp,
-            title: notice.title.clone(),
-            summary: None,
-        };
-        let event = match (&notice.kind, &notice.answer) {
-            (alerts::NoticeKind::Answered, Some((org, state))) => Event::AlertAnswered {
-                alert,
-                org: org.clone(),
-                state: state.clone(),
-            },
-            _ => Event::AlertRaised {
-                alert,
-                priority: notice.priority.clone(),
-                from_org: notice.sender.clone(),
-                respond_by: None,
-            },
-        };
-        let mut orgs = Vec::with_capacity(notice.notify.len());
-        for slug in &notice.notify {
-            if let Some(org) = self.hub.org_by_slug(slug)? {
-                orgs.push(org.id);
+    /// Wakes the relay loop: a notice was just committed.
+    pub fn wake(&self) {
+        let mut s = self.inner.signal.lock().unwrap_or_else(|e| e.into_inner());
+        s.0 = s.0.wrapping_add(1);
+        self.inner.cond.notify_all();
+    }
+
+    /// Relays every notice not yet relayed; returns how many were marked relayed.
+    pub fn relay_pending(&self) -> anyhow::Result<usize> {
+        let mut done = 0;
+        loop {
+            let batch = self.inner.notify.claim_notices(RELAY_BATCH, RELAY_LEASE)?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            for notice in &batch {
+                let event = match event_of(notice) {
+                    Ok(event) => event,
+                    Err(e) => {
+                        tracing::error!(notice = %notice.id, domain = %notice.domain, error = %e, "a stored notice cannot be read; it is marked relayed without deliveries");
+                        None
+                    }
+                };
+                if self.inner.notify.relay(notice, event.as_ref())?.is_some() {
+                    done += 1;
+                }
             }
         }
-        self.notify.emit(&event, &orgs)?;
-        Ok(())
+    }
+
+    /// Starts the relay loop on its own thread: it relays at once (notices committed while
+    /// no server ran, by the command line or before a crash), then whenever woken and at
+    /// least every `interval`.
+    pub fn start(&self, interval: Duration) -> anyhow::Result<RelayLoop> {
+        let me = self.clone();
+        let thread = std::thread::Builder::new()
+            .name("notice-relay".into())
+            .spawn(move || me.run(interval))?;
+        Ok(RelayLoop {
+            relay: self.clone(),
+            thread,
+        })
+    }
+
+    fn run(&self, interval: Duration) {
+        let mut seen = 0;
+        loop {
+            if let Err(e) = self.relay_pending() {
+                tracing::error!(error = %e, "the notice relay failed; it tries again");
+            }
+            let s = self.inner.signal.lock().unwrap_or_else(|e| e.into_inner());
+            let (s, _) = self
+                .inner
+                .cond
+                .wait_timeout_while(s, interval, |s| s.0 == seen && !s.1)
+                .unwrap_or_else(|e| e.into_inner());
+            if s.1 {
+                return;
+            }
+            seen = s.0;
+        }
     }
 }
 
-/// Puts every committed case status change in the notification outbox (`case.changed`),
-/// addressed to the case's other organisations. A case carries no TLP of its own: it is
-/// shared with its named organisations only, so the event is TLP:AMBER.
-pub struct CasesToOutbox {
-    /// The outbox.
-    pub notify: Notifier,
+/// The running relay loop; [`RelayLoop::shutdown`] stops it.
+pub struct RelayLoop {
+    relay: Relay,
+    thread: JoinHandle<()>,
 }
 
-impl cases::CaseNotifier for CasesToOutbox {
-    fn notify(&self, notice: &cases::CaseNotice) {
-        let event = Event::CaseChanged {
-            case: Subject {
-                id: notice.case_id.clone(),
-                tlp: stix::Tlp::Amber,
-                title: notice.title.clone(),
-                summary: None,
-            },
-            status: notice.status.clone(),
-        };
-        if let Err(e) = self.notify.emit(&event, &notice.orgs) {
-            tracing::error!(case = %notice.case_id, error = %e, "a case change was not put in the notification outbox");
+impl RelayLoop {
+    /// Stops the loop and waits up to `wait`; `true` if it stopped. Notices not relayed yet
+    /// are relayed after the next start.
+    pub fn shutdown(self, wait: Duration) -> bool {
+        {
+            let mut s = self
+                .relay
+                .inner
+                .signal
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            s.1 = true;
+            self.relay.inner.cond.notify_all();
         }
+        let deadline = std::time::Instant::now() + wait;
+        while !self.thread.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let stopped = self.thread.is_finished();
+        if stopped {
+            let _ = self.thread.join();
+        }
+        stopped
+    }
+}
+
+impl alerts::AlertNotifier for Relay {
+    fn notify(&self, _notice: &alerts::AlertNotice) {
+        self.wake();
+    }
+}
+
+impl cases::CaseNotifier for Relay {
+    fn notify(&self, _notice: &cases::CaseNotice) {
+        self.wake();
+    }
+}
+
+/// The event a stored notice announces; `None` for a notice of a domain this rrm does not
+/// relay.
+fn event_of(notice: &NoticeRecord) -> anyhow::Result<Option<Event>> {
+    match notice.domain.as_str() {
+        alerts::NOTICE_DOMAIN => {
+            let n: alerts::AlertNotice = serde_json::from_str(&notice.payload)?;
+            Ok(Some(alert_event(&n)?))
+        }
+        cases::NOTICE_DOMAIN => {
+            let n: cases::CaseNotice = serde_json::from_str(&notice.payload)?;
+            Ok(Some(case_event(&n)))
+        }
+        other => {
+            tracing::warn!(notice = %notice.id, domain = other, "a notice of an unknown domain is not relayed");
+            Ok(None)
+        }
+    }
+}
+
+/// An alert change: `alert.raised` to new recipients (raised or forwarded), `alert.answered`
+/// to the sender.
+fn alert_event(notice: &alerts::AlertNotice) -> anyhow::Result<Event> {
+    let tlp = notice
+        .tlp
+        .parse::<stix::Tlp>()
+        .map_err(|e| anyhow::anyhow!("alert TLP {:?}: {e}", notice.tlp))?;
+    let alert = Subject {
+        id: notice.alert_id.clone(),
+        tlp,
+        title: notice.title.clone(),
+        summary: None,
+    };
+    Ok(match (&notice.kind, &notice.answer) {
+        (alerts::NoticeKind::Answered, Some((org, state))) => Event::AlertAnswered {
+            alert,
+            org: org.clone(),
+            state: state.clone(),
+        },
+        _ => Event::AlertRaised {
+            alert,
+            priority: notice.priority.clone(),
+            from_org: notice.sender.clone(),
+            respond_by: None,
+        },
+    })
+}
+
+/// A case status change (`case.changed`). A case carries no TLP of its own: it is shared
+/// with its named organisations only, so the event is TLP:AMBER.
+fn case_event(notice: &cases::CaseNotice) -> Event {
+    Event::CaseChanged {
+        case: Subject {
+            id: notice.case_id.clone(),
+            tlp: stix::Tlp::Amber,
+            title: notice.title.clone(),
+            summary: None,
+        },
+        status: notice.status.clone(),
     }
 }

@@ -35,39 +35,40 @@ pub struct ServiceOptions<'a> {
     pub statements: Option<String>,
 }
 
-/// The hub and every service over the data directory's store (what `rrm serve` runs).
+/// The hub and every service over the data directory's store (what `rrm serve` runs), and
+/// the relay of their stored notices into the notification outbox, which the services wake
+/// after each committed change.
 pub fn services(
     settings: &Settings,
     options: ServiceOptions<'_>,
-) -> anyhow::Result<server::Services> {
+) -> anyhow::Result<(server::Services, crate::bridge::Relay)> {
     let (hub, store) = open(settings, options.default_tlp)?;
     let notify = notify::Notifier::new(store.clone(), options.notify);
+    let relay = crate::bridge::Relay::new(notify.clone());
     let cases = match options.galaxy {
         Some(path) => cases::Cases::new(hub.clone(), store.clone(), read_galaxy(path)?),
         None => cases::Cases::without_galaxy(hub.clone(), store.clone()),
     }
     .with_statements(options.statements)
     .with_alerts(store.clone())
-    .with_notifier(std::sync::Arc::new(crate::bridge::CasesToOutbox {
-        notify: notify.clone(),
-    }));
+    .with_notifier(std::sync::Arc::new(relay.clone()));
     let banks =
         banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
     let ads = ads::Ads::new(hub.clone(), store.clone());
     let alerts = alerts::Alerts::new(hub.clone(), store.clone());
-    alerts.set_notifier(std::sync::Arc::new(crate::bridge::AlertsToOutbox {
-        hub: hub.clone(),
-        notify: notify.clone(),
-    }));
-    Ok(server::Services {
-        hub,
-        banks,
-        ads,
-        detect_store: store,
-        alerts,
-        notify,
-        cases,
-    })
+    alerts.set_notifier(std::sync::Arc::new(relay.clone()));
+    Ok((
+        server::Services {
+            hub,
+            banks,
+            ads,
+            detect_store: store,
+            alerts,
+            notify,
+            cases,
+        },
+        relay,
+    ))
 }
 
 /// The response case service over the data directory's store (for `rrm case`), with the

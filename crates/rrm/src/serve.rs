@@ -93,7 +93,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .statements_collection
         .clone()
         .or_else(|| args.demo.then(|| DEMO_STATEMENTS.to_string()));
-    let services = open::services(
+    let (services, relay) = open::services(
         settings,
         open::ServiceOptions {
             default_tlp,
@@ -180,6 +180,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     };
     let retention_ads = services.ads.clone();
     let deliveries = services.notify.start(std::sync::Arc::new(transport));
+    let relayed = relay.start(RELAY_EVERY)?;
     let audit_hub = services.hub.clone();
     let audit_every = match v.audit_checkpoint_every {
         Some(n) if !(1..=MAX_TIMEOUT_SECS).contains(&n) => bail!(
@@ -276,6 +277,9 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     if !work.shutdown(STOP_WAIT) {
         tracing::warn!("exports and imports did not stop within 5 s; exiting anyway");
     }
+    if !relayed.shutdown(STOP_WAIT) {
+        tracing::warn!("the notice relay did not stop within 5 s; exiting anyway");
+    }
     if !deliveries.shutdown(STOP_WAIT) {
         tracing::warn!(
             "notification deliveries did not stop within 5 s; exiting anyway (they are sent \
@@ -289,6 +293,9 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
 /// How long `serve` waits for detection workers, the export and import workers and blocking
 /// tasks when it stops.
 const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often the notice relay looks for notices when nothing woke it (changes made by the
+/// command line or by another process on the same database).
+const RELAY_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// The longest connection timeout accepted, in seconds (one day).
 const MAX_TIMEOUT_SECS: u64 = 86_400;
 

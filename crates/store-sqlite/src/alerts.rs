@@ -4,11 +4,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::Value;
 use store::{
     AlertBox, AlertDeadlineRow, AlertEvent, AlertObjectRef, AlertPageQuery, AlertPageRow,
-    AlertRecord, AlertStore, GroupRecord, NewAlert, NewAlertEvent, NewAudit, NewRecipient,
-    RecipientRecord, Result, StoreError,
+    AlertRecord, AlertStore, GroupRecord, NewAlert, NewAlertEvent, NewAudit, NewNotice,
+    NewRecipient, RecipientRecord, Result, StoreError,
 };
 
 use crate::accounts::append_audit;
+use crate::notices::insert_notices;
 use crate::util::{backend, insert_error, parse_col};
 use crate::SqliteStore;
 
@@ -188,7 +189,12 @@ fn recipients_of(c: &Connection, alert_id: &str, org: Option<i64>) -> Result<Vec
     .map_err(|e| backend("reading alert recipients", e))
 }
 
-fn add_alert(tx: &Transaction<'_>, a: &NewAlert, audit: &[NewAudit]) -> Result<AlertRecord> {
+fn add_alert(
+    tx: &Transaction<'_>,
+    a: &NewAlert,
+    audit: &[NewAudit],
+    notices: &[NewNotice],
+) -> Result<AlertRecord> {
     let objects = Value::Array(
         a.objects
             .iter()
@@ -229,11 +235,17 @@ fn add_alert(tx: &Transaction<'_>, a: &NewAlert, audit: &[NewAudit]) -> Result<A
     for entry in audit {
         append_audit(tx, entry)?;
     }
+    insert_notices(tx, notices)?;
     alert_by_id(tx, &a.id)?
         .ok_or_else(|| StoreError::Backend("the alert just added is gone".into()))
 }
 
-fn record_transition(tx: &Transaction<'_>, e: &NewAlertEvent, audit: &NewAudit) -> Result<bool> {
+fn record_transition(
+    tx: &Transaction<'_>,
+    e: &NewAlertEvent,
+    audit: &NewAudit,
+    notices: &[NewNotice],
+) -> Result<bool> {
     let Some(seq) = alert_seq(tx, &e.alert_id)? else {
         return Ok(false);
     };
@@ -266,6 +278,7 @@ fn record_transition(tx: &Transaction<'_>, e: &NewAlertEvent, audit: &NewAudit) 
     })
     .map_err(|err| backend("recording an alert answer", err))?;
     append_audit(tx, audit)?;
+    insert_notices(tx, notices)?;
     Ok(true)
 }
 
@@ -460,8 +473,13 @@ impl AlertStore for SqliteStore {
         })
     }
 
-    fn add_alert(&self, alert: &NewAlert, audit: &[NewAudit]) -> Result<AlertRecord> {
-        self.write(|tx| add_alert(tx, alert, audit))
+    fn add_alert(
+        &self,
+        alert: &NewAlert,
+        audit: &[NewAudit],
+        notices: &[NewNotice],
+    ) -> Result<AlertRecord> {
+        self.write(|tx| add_alert(tx, alert, audit, notices))
     }
 
     fn alert(&self, id: &str) -> Result<Option<AlertRecord>> {
@@ -504,8 +522,13 @@ impl AlertStore for SqliteStore {
         })
     }
 
-    fn record_transition(&self, event: &NewAlertEvent, audit: &NewAudit) -> Result<bool> {
-        self.write(|tx| record_transition(tx, event, audit))
+    fn record_transition(
+        &self,
+        event: &NewAlertEvent,
+        audit: &NewAudit,
+        notices: &[NewNotice],
+    ) -> Result<bool> {
+        self.write(|tx| record_transition(tx, event, audit, notices))
     }
 
     fn add_recipients(
@@ -514,6 +537,7 @@ impl AlertStore for SqliteStore {
         recipients: &[NewRecipient],
         added: i64,
         audit: &[NewAudit],
+        notices: &[NewNotice],
     ) -> Result<Vec<RecipientRecord>> {
         self.write(|tx| {
             let seq = alert_seq(tx, alert_id)?
@@ -522,6 +546,7 @@ impl AlertStore for SqliteStore {
             for entry in audit {
                 append_audit(tx, entry)?;
             }
+            insert_notices(tx, notices)?;
             let all = recipients_of(tx, alert_id, None)?;
             Ok(all
                 .into_iter()

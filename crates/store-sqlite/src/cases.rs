@@ -3,10 +3,12 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use store::{
     ActionDeadlineRow, ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit,
+    NewNotice,
     ProposalRecord, Result, StoreError, VoteRecord,
 };
 
 use crate::accounts::append_audit;
+use crate::notices::insert_notices;
 use crate::util::{backend, insert_error};
 use crate::SqliteStore;
 
@@ -182,6 +184,7 @@ impl CaseStore for SqliteStore {
         reopen_reason: Option<&str>,
         now: i64,
         audit: &NewAudit,
+        notices: &[NewNotice],
     ) -> Result<bool> {
         self.write(|tx| {
             let applied = tx
@@ -192,6 +195,9 @@ impl CaseStore for SqliteStore {
                 )
                 .map(|n| n == 1)
                 .map_err(|e| backend("changing a case's status", e))?;
+            if applied {
+                insert_notices(tx, notices)?;
+            }
             audit_if(tx, applied, audit)
         })
     }

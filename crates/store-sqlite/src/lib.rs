@@ -41,6 +41,7 @@ mod banks;
 mod cases;
 mod db;
 mod detect;
+mod notices;
 mod notify;
 mod objects;
 mod util;

@@ -1,11 +1,14 @@
 //! Webhook subscriptions, e-mail contacts and the delivery outbox in SQLite
 //! (`store::NotifyStore`).
 
+use rusqlite::Transaction;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use store::{
-    AttemptEnd, ContactRecord, DeliveryRecord, NewDelivery, NotifyStore, Result, WebhookRecord,
+    AttemptEnd, ContactRecord, DeliveryRecord, NewDelivery, NoticeRecord, NotifyStore, Result,
+    WebhookRecord,
 };
 
+use crate::notices::{finish_notice, notice_from_row, NOTICE_COLS};
 use crate::util::{backend, insert_error, parse_col};
 use crate::SqliteStore;
 
@@ -230,29 +233,7 @@ impl NotifyStore for SqliteStore {
         if deliveries.is_empty() {
             return Ok(());
         }
-        self.write(|tx| {
-            let mut st = tx
-                .prepare_cached(&format!(
-                    "INSERT INTO notify_deliveries ({DELIVERY_COLS}) VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, NULL, NULL, ?9, ?9)"
-                ))
-                .map_err(|e| backend("preparing the outbox insert", e))?;
-            for d in deliveries {
-                st.execute(params![
-                    d.id,
-                    d.org_id,
-                    d.channel.as_str(),
-                    d.target_id,
-                    d.event_id,
-                    d.kind,
-                    d.subject,
-                    d.body,
-                    d.created
-                ])
-                .map_err(|e| insert_error(|_| format!("delivery '{}'", d.id), e))?;
-            }
-            Ok(())
-        })
+        self.write(|tx| insert_deliveries(tx, deliveries, "INSERT"))
     }
 
     fn claim_deliveries(
@@ -331,6 +312,55 @@ impl NotifyStore for SqliteStore {
         self.read(|c| list_deliveries(c, org_id, target, n))
     }
 
+    fn claim_notices(&self, now: i64, lease_until: i64, n: usize) -> Result<Vec<NoticeRecord>> {
+        let rows = self.write(|tx| {
+            tx.prepare_cached(&format!(
+                "UPDATE notices SET lease_until = ?2, attempts = attempts + 1 \
+                 WHERE seq IN (SELECT seq FROM notices WHERE relayed IS NULL \
+                 AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY seq LIMIT ?3) \
+                 RETURNING {NOTICE_COLS}"
+            ))
+            .and_then(|mut st| {
+                st.query_map(params![now, lease_until, limit(n)], notice_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|e| backend("claiming notices", e))
+        })?;
+        let mut out: Vec<NoticeRecord> =
+            rows.into_iter().map(finish_notice).collect::<Result<_>>()?;
+        // RETURNING gives no order; the oldest goes first.
+        out.sort_by_key(|n| n.seq);
+        Ok(out)
+    }
+
+    fn relay_notice(&self, id: &str, deliveries: &[NewDelivery], now: i64) -> Result<bool> {
+        self.write(|tx| {
+            let marked = tx
+                .execute(
+                    "UPDATE notices SET relayed = ?2, lease_until = NULL \
+                     WHERE id = ?1 AND relayed IS NULL",
+                    params![id, now],
+                )
+                .map_err(|e| backend("marking a notice relayed", e))?;
+            if marked == 0 {
+                return Ok(false);
+            }
+            insert_deliveries(tx, deliveries, "INSERT OR IGNORE")?;
+            Ok(true)
+        })
+    }
+
+    fn purge_notices(&self, before: i64) -> Result<u64> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM notices WHERE relayed IS NOT NULL AND relayed < ?1",
+                [before],
+            )
+            .map(|n| n as u64)
+            .map_err(|e| backend("purging relayed notices", e))
+        })
+    }
+
     fn purge_deliveries(&self, before: i64) -> Result<u64> {
         self.write(|tx| {
             tx.execute(
@@ -342,4 +372,30 @@ impl NotifyStore for SqliteStore {
             .map_err(|e| backend("purging old deliveries", e))
         })
     }
+}
+
+/// Writes deliveries into the outbox with `insert` (`INSERT`, or `INSERT OR IGNORE` to skip
+/// ids already there).
+fn insert_deliveries(tx: &Transaction<'_>, deliveries: &[NewDelivery], insert: &str) -> Result<()> {
+    let mut st = tx
+        .prepare_cached(&format!(
+            "{insert} INTO notify_deliveries ({DELIVERY_COLS}) VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, NULL, NULL, ?9, ?9)"
+        ))
+        .map_err(|e| backend("preparing the outbox insert", e))?;
+    for d in deliveries {
+        st.execute(params![
+            d.id,
+            d.org_id,
+            d.channel.as_str(),
+            d.target_id,
+            d.event_id,
+            d.kind,
+            d.subject,
+            d.body,
+            d.created
+        ])
+        .map_err(|e| insert_error(|_| format!("delivery '{}'", d.id), e))?;
+    }
+    Ok(())
 }

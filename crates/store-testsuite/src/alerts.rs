@@ -19,7 +19,7 @@ fn audit_of(s: &dyn Backend) -> usize {
     .len()
 }
 
-fn new_alert(id: &str, sender: i64, recipients: &[i64], created: i64) -> NewAlert {
+pub(crate) fn new_alert(id: &str, sender: i64, recipients: &[i64], created: i64) -> NewAlert {
     NewAlert {
         id: id.to_string(),
         sender_org_id: sender,
@@ -98,6 +98,7 @@ pub fn alert_lifecycle(s: &dyn Backend) {
         .add_alert(
             &new_alert("a1", o[0].id, &[o[1].id, o[2].id], 100),
             &[test_audit()],
+            &[],
         )
         .unwrap();
     assert_eq!(a.objects.len(), 1);
@@ -105,7 +106,7 @@ pub fn alert_lifecycle(s: &dyn Backend) {
     assert_eq!(a.responses, vec!["share indicators".to_string()]);
     assert_eq!(s.alert("a1").unwrap(), Some(a.clone()));
     assert!(matches!(
-        s.add_alert(&new_alert("a1", o[0].id, &[], 101), &[]),
+        s.add_alert(&new_alert("a1", o[0].id, &[], 101), &[], &[]),
         Err(StoreError::Conflict(_))
     ));
     let rs = s.recipients("a1").unwrap();
@@ -123,9 +124,9 @@ pub fn alert_lifecycle(s: &dyn Backend) {
         comment: "seen".into(),
         at: 200,
     };
-    assert!(s.record_transition(&ev, &test_audit()).unwrap());
+    assert!(s.record_transition(&ev, &test_audit(), &[]).unwrap());
     // The same transition again finds the state changed: nothing happens.
-    assert!(!s.record_transition(&ev, &test_audit()).unwrap());
+    assert!(!s.record_transition(&ev, &test_audit(), &[]).unwrap());
     assert_eq!(audit_of(s), before + 1);
     let r = s.recipient("a1", o[1].id).unwrap().unwrap();
     assert_eq!((r.state.as_str(), r.updated), ("acknowledged", 200));
@@ -135,7 +136,7 @@ pub fn alert_lifecycle(s: &dyn Backend) {
     assert_eq!(evs[0].rule, "alert.acknowledge");
 
     // Forwarding skips organisations that already are recipients.
-    s.add_alert(&new_alert("a2", o[1].id, &[o[2].id], 300), &[])
+    s.add_alert(&new_alert("a2", o[1].id, &[o[2].id], 300), &[], &[])
         .unwrap();
     let added = s
         .add_recipients(
@@ -153,6 +154,7 @@ pub fn alert_lifecycle(s: &dyn Backend) {
                 },
             ],
             400,
+            &[],
             &[],
         )
         .unwrap();
@@ -180,7 +182,7 @@ pub fn alert_lifecycle(s: &dyn Backend) {
     assert_eq!(sent[0].state, None);
     assert!(page(o[0].id, AlertBox::Inbox, None, 10).is_empty());
     assert!(matches!(
-        s.add_recipients("nope", &[], 1, &[]),
+        s.add_recipients("nope", &[], 1, &[], &[]),
         Err(StoreError::NotFound(_))
     ));
 }

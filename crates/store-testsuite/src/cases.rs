@@ -39,7 +39,7 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRecord {
+pub(crate) fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRecord {
     CaseRecord {
         id: id.to_string(),
         owner_org_id: owner,
@@ -121,7 +121,7 @@ pub fn case_records(s: &dyn Backend) {
 
     // Status: compare-and-set, reopen reason kept.
     let st = |from, to, reason, t, action| {
-        s.set_case_status("k1", from, to, reason, t, &step(action, "case/k1", a))
+        s.set_case_status("k1", from, to, reason, t, &step(action, "case/k1", a), &[])
             .unwrap()
     };
     assert!(st("new", "open", None, 20, "case.open"));

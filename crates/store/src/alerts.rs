@@ -6,7 +6,7 @@
 //! transition atomic (a compare-and-set on the recipient's state) and appends each change's
 //! account audit record in the same transaction.
 
-use crate::{NewAudit, Result, Tlp};
+use crate::{NewAudit, NewNotice, Result, Tlp};
 
 /// A named group of organisations, maintained by the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,8 +213,8 @@ pub struct AlertDeadlineRow {
 
 /// Groups of organisations and alerts.
 ///
-/// Every method is one transaction; every write appends its `audit` records in the same
-/// transaction.
+/// Every method is one transaction; every write appends its `audit` records and writes its
+/// `notices` in the same transaction, or, when it changes nothing, neither.
 pub trait AlertStore: Send + Sync + 'static {
     /// Creates a group; `Conflict` if the name is taken, `NotFound` if a member is unknown.
     fn create_group(
@@ -243,7 +243,12 @@ pub trait AlertStore: Send + Sync + 'static {
     ) -> Result<GroupRecord>;
 
     /// Stores an alert and its recipients; `Conflict` if the id is taken.
-    fn add_alert(&self, alert: &NewAlert, audit: &[NewAudit]) -> Result<AlertRecord>;
+    fn add_alert(
+        &self,
+        alert: &NewAlert,
+        audit: &[NewAudit],
+        notices: &[NewNotice],
+    ) -> Result<AlertRecord>;
     /// An alert by id.
     fn alert(&self, id: &str) -> Result<Option<AlertRecord>>;
     /// An alert's recipients, in the order they were added.
@@ -254,7 +259,12 @@ pub trait AlertStore: Send + Sync + 'static {
     fn events(&self, alert_id: &str) -> Result<Vec<AlertEvent>>;
     /// Applies a recipient's transition and records it; `false` (and no change) if the
     /// recipient is not in `event.from_state` any more.
-    fn record_transition(&self, event: &NewAlertEvent, audit: &NewAudit) -> Result<bool>;
+    fn record_transition(
+        &self,
+        event: &NewAlertEvent,
+        audit: &NewAudit,
+        notices: &[NewNotice],
+    ) -> Result<bool>;
     /// Adds recipients to an alert (forwarding); organisations already recipients are
     /// skipped. Returns the recipients added.
     fn add_recipients(
@@ -263,6 +273,7 @@ pub trait AlertStore: Send + Sync + 'static {
         recipients: &[NewRecipient],
         added: i64,
         audit: &[NewAudit],
+        notices: &[NewNotice],
     ) -> Result<Vec<RecipientRecord>>;
     /// A page of an organisation's inbox or sent alerts, newest first, each with its paging
     /// key (in the inbox the position at which the alert reached the organisation, since a

@@ -10,7 +10,7 @@
 //! Every write takes the audit record of its step (`case.create`, `case.open`, ...) and
 //! appends it in the same transaction, only when the step applies.
 
-use crate::{NewAudit, Result};
+use crate::{NewAudit, NewNotice, Result};
 
 /// A response case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,8 +184,10 @@ pub trait CaseStore: Send + Sync + 'static {
     fn case(&self, id: &str) -> Result<Option<CaseRecord>>;
     /// The cases an organisation owns or takes part in, oldest first.
     fn list_cases(&self, org_id: i64) -> Result<Vec<CaseRecord>>;
-    /// Sets a case's status to `to` (and its reopen reason, when given) if it is `from`;
-    /// `false` and no change otherwise.
+    /// Sets a case's status to `to` (and its reopen reason, when given) if it is `from`, with
+    /// its audit record and `notices` in the same transaction; `false` and no change
+    /// (no audit record, no notice) otherwise.
+    #[allow(clippy::too_many_arguments)]
     fn set_case_status(
         &self,
         id: &str,
@@ -194,6 +196,7 @@ pub trait CaseStore: Send + Sync + 'static {
         reopen_reason: Option<&str>,
         now: i64,
         audit: &NewAudit,
+        notices: &[NewNotice],
     ) -> Result<bool>;
     /// Adds a participant; `Conflict` if it takes part already.
     fn add_participant(&self, case_id: &str, org_id: i64, now: i64, audit: &NewAudit)

@@ -9,7 +9,7 @@
 //! | ads | [`AdStore`] | `ads` |
 //! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
 //! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
-//! | notify (webhooks, e-mail contacts, the outbox) | [`NotifyStore`] | `notify` |
+//! | notify (webhooks, e-mail contacts, the outbox, relaying [notices](NewNotice)) | [`NotifyStore`] | `notify` |
 //! | audit (the Merkle tree over the audit log, checkpoints) | [`AuditStore`] | `hub` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
@@ -35,6 +35,7 @@ mod cases;
 mod detect;
 mod error;
 mod model;
+mod notices;
 mod notify;
 mod objects;
 
@@ -47,6 +48,7 @@ pub use cases::*;
 pub use detect::*;
 pub use error::StoreError;
 pub use model::*;
+pub use notices::{NewNotice, NoticeRecord};
 pub use notify::*;
 pub use objects::ObjectStore;
 

@@ -430,4 +430,46 @@ fn deadline_sweep_reminds_then_escalates_once_per_recipient() {
         && n.tlp == "RED"
         && n.sender == "gov-a"
         && n.respond_by == DUE));
+
+#[test]
+fn every_committed_change_stores_its_notice_and_refusals_store_none() {
+    let e = env();
+    let a = raise(&e, "GREEN", &[], &["gov-b"]).unwrap();
+    let ack = |p: &Principal| {
+        e.alerts
+            .answer(p, &a.id, Action::Acknowledge, &Answer::default())
+    };
+    assert!(ack(&e.a).is_err(), "the sender may not answer");
+    ack(&e.b).unwrap();
+    assert!(ack(&e.b).is_err(), "acknowledged already");
+    let to_c = Forward {
+        recipients: vec!["gov-c".into()],
+        ..Forward::default()
+    };
+    e.alerts.forward(&e.b, &a.id, &to_c).unwrap();
+    assert!(
+        e.alerts.forward(&e.b, &a.id, &to_c).is_err(),
+        "a recipient already"
+    );
+    let notices = store::NotifyStore::claim_notices(&*e.t.store, 1 << 50, 1 << 51, 100).unwrap();
+    let got: Vec<(&str, &str, Vec<i64>)> = notices
+        .iter()
+        .map(|n| (n.domain.as_str(), n.kind.as_str(), n.orgs.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (alerts::NOTICE_DOMAIN, "raised", vec![e.b.org.id]),
+            (alerts::NOTICE_DOMAIN, "answered", vec![e.a.org.id]),
+            (alerts::NOTICE_DOMAIN, "forwarded", vec![e.c.org.id]),
+        ]
+    );
+    let answered: alerts::AlertNotice = serde_json::from_str(&notices[1].payload).unwrap();
+    assert_eq!(answered.alert_id, a.id);
+    assert_eq!(answered.sender, "gov-a");
+    assert_eq!(
+        answered.answer,
+        Some(("gov-b".to_string(), "acknowledged".to_string()))
+    );
+    assert!(notices.iter().all(|n| n.subject_id == a.id));
 }

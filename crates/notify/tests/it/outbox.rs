@@ -320,3 +320,86 @@ fn only_admins_manage_and_only_their_own_organisation() {
     n.delete_webhook(&a, &w.webhook.id).unwrap();
     assert!(n.list_webhooks(&a).unwrap().is_empty());
 }
+
+#[test]
+fn a_notice_is_relayed_once_with_the_notice_id_as_event_id() {
+    let th = new_hub();
+    let a = org_with_user(&th.hub, "gov-a", "admin-a", Role::Admin);
+    let b = org_with_user(&th.hub, "gov-b", "admin-b", Role::Admin);
+    let n = Notifier::new(th.store.clone(), config());
+    let wb = n
+        .create_webhook(&b, &hook("https://b.example.org/h", &["alert.raised"]))
+        .unwrap();
+    // A notice as the alerts service stores it, with its change.
+    let notice = store::NewNotice {
+        id: "7d4c3f0e-8a1b-4c2d-9e5f-0a1b2c3d4e5f".into(),
+        domain: "alerts".into(),
+        kind: "raised".into(),
+        subject_id: "alert-7".into(),
+        payload: "{}".into(),
+        orgs: vec![b.org.id],
+        created: 1_700_000_000_000,
+    };
+    store::AlertStore::add_alert(
+        &*th.store,
+        &store::NewAlert {
+            id: "alert-7".into(),
+            sender_org_id: a.org.id,
+            sender_user_id: a.user.id,
+            title: "Operation Nightjar".into(),
+            summary: String::new(),
+            priority: "alert".into(),
+            tlp: Tlp::Amber,
+            objects: vec![],
+            responses: vec![],
+            respond_by: None,
+            created: 1_700_000_000,
+            recipients: vec![store::NewRecipient {
+                org_id: b.org.id,
+                via_group: None,
+                forwarded_by: None,
+            }],
+        },
+        &[],
+        std::slice::from_ref(&notice),
+    )
+    .unwrap();
+    let claimed = n.claim_notices(10, Duration::from_secs(5)).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(
+        n.claim_notices(10, Duration::from_secs(5))
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    assert_eq!(
+        n.relay(&claimed[0], Some(&alert(Tlp::Amber))).unwrap(),
+        Some(1)
+    );
+    // The same notice relayed again (a claim taken twice) writes nothing.
+    assert_eq!(
+        n.relay(&claimed[0], Some(&alert(Tlp::Amber))).unwrap(),
+        None
+    );
+    let ds = th.store.list_deliveries(b.org.id, None, 10).unwrap();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].event_id, notice.id);
+    assert_eq!(ds[0].target_id, wb.webhook.id);
+    assert_eq!(
+        ds[0].created, notice.created,
+        "the event time is the notice's"
+    );
+    let body: serde_json::Value = serde_json::from_str(&ds[0].body).unwrap();
+    assert_eq!(body["event_id"], notice.id.as_str());
+    let t = Recorder::default();
+    assert_eq!(drain(&n, &t), 1);
+    let sent = t.sent.lock().unwrap().clone();
+    match &sent[0] {
+        Outgoing::Webhook { headers, .. } => {
+            assert!(headers
+                .iter()
+                .any(|(k, v)| *k == "X-RRM-Delivery" && *v == ds[0].id));
+        }
+        other => panic!("not a webhook: {other:?}"),
+    }
+}

@@ -277,6 +277,7 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 3;",
     )
     .unwrap();
@@ -349,6 +350,7 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 4;",
     )
     .unwrap();
@@ -591,6 +593,7 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 6;",
     )
     .unwrap();
@@ -699,6 +702,7 @@ fn migration_8_adds_detection_tables() {
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
          ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 7;",
     )
     .unwrap();
@@ -776,6 +780,7 @@ fn migration_adds_retired_bank_indicators() {
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
          ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 9;",
     )
     .unwrap();
@@ -839,6 +844,7 @@ fn migration_12_adds_notification_tables() {
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
          ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 11;",
     )
     .unwrap();
@@ -876,6 +882,7 @@ fn migration_13_puts_older_audit_records_in_the_tree() {
          CREATE TRIGGER account_audit_no_update BEFORE UPDATE ON account_audit
          BEGIN SELECT RAISE(ABORT, 'the account audit log is append-only'); END;
          ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 12;",
     )
     .unwrap();
@@ -952,6 +959,7 @@ fn migration_14_adds_the_alert_of_a_case() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "ALTER TABLE cases DROP COLUMN alert_id;
+         DROP TABLE notices;
          PRAGMA user_version = 13;",
     )
     .unwrap();
@@ -964,4 +972,53 @@ fn migration_14_adds_the_alert_of_a_case() {
         s.case("k2").unwrap().unwrap().alert_id.as_deref(),
         Some("a1")
     );
+}
+
+/// Migration 17 adds the notices table to a schema-16 database, whose data it keeps; status
+/// changes then write their notices.
+#[test]
+fn migration_17_adds_notices() {
+    use store::{CaseStore, NotifyStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let (user, org) = seed(&s);
+    let case = store::CaseRecord {
+        id: "k1".into(),
+        owner_org_id: org,
+        title: "Case".into(),
+        description: String::new(),
+        status: "new".into(),
+        reopen_reason: None,
+        created_by: user,
+        created: 10,
+        updated: 10,
+        alert_id: None,
+    };
+    let audit = store::NewAudit::system("case.create", "case/k1", Some(org), "");
+    s.create_case(&case, &[], &audit).unwrap();
+    drop(s);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("DROP TABLE notices; PRAGMA user_version = 16;")
+        .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.case("k1").unwrap(), Some(case));
+    assert!(s.claim_notices(1, 2, 10).unwrap().is_empty());
+    let notice = store::NewNotice {
+        id: "n1".into(),
+        domain: "cases".into(),
+        kind: "status".into(),
+        subject_id: "k1".into(),
+        payload: "{}".into(),
+        orgs: vec![org],
+        created: 5,
+    };
+    assert!(s
+        .set_case_status("k1", "new", "open", None, 20, &audit, &[notice])
+        .unwrap());
+    let claimed = s.claim_notices(10, 20, 10).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].orgs, [org]);
 }
