@@ -192,15 +192,16 @@ pub fn alert_lifecycle(s: &dyn Backend) {
 pub fn alert_deadlines(s: &dyn Backend) {
     let o = orgs(s, 3);
     // Respond-by 100 + 3600 and 200 + 3600; one without.
-    s.add_alert(&new_alert("d1", o[0].id, &[o[1].id, o[2].id], 100), &[])
+    s.add_alert(&new_alert("d1", o[0].id, &[o[1].id, o[2].id], 100), &[], &[])
         .unwrap();
-    s.add_alert(&new_alert("d2", o[1].id, &[o[2].id], 200), &[])
+    s.add_alert(&new_alert("d2", o[1].id, &[o[2].id], 200), &[], &[])
         .unwrap();
     s.add_alert(
         &NewAlert {
             respond_by: None,
             ..new_alert("d3", o[0].id, &[o[1].id], 50)
         },
+        &[],
         &[],
     )
     .unwrap();
@@ -245,7 +246,7 @@ pub fn alert_deadlines(s: &dyn Backend) {
             comment: String::new(),
             at: 300,
         };
-        assert!(s.record_transition(&ev, &test_audit()).unwrap());
+        assert!(s.record_transition(&ev, &test_audit(), &[]).unwrap());
     }
     assert_eq!(
         rows(5000),

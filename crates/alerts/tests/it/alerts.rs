@@ -430,6 +430,7 @@ fn deadline_sweep_reminds_then_escalates_once_per_recipient() {
         && n.tlp == "RED"
         && n.sender == "gov-a"
         && n.respond_by == DUE));
+}
 
 #[test]
 fn every_committed_change_stores_its_notice_and_refusals_store_none() {
