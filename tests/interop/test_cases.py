@@ -3,6 +3,7 @@ DISARM techniques, list the countermeasures from the shared galaxy, adopt one as
 approved by a second person, adopt a joint statement by quorum; every refused request changes
 nothing."""
 
+import datetime
 import json
 import uuid
 
@@ -486,19 +487,63 @@ def test_case_list_pages_with_a_bound_cursor(new_hub, shared_dir, tmp_path):
         made.append(r.json()["id"])
     r = api(h, "POST", "/cases", "fr-ana", json={"title": "French case"})
     french = r.json()["id"]
+    # Newest first, one at a time; a case created while paging does not appear among the older
+    # pages, and no case repeats.
     seen, params = [], {"limit": 1, "role": "participating"}
     while True:
         page = api(h, "GET", "/cases", "fr-ana", params=params).json()
+        assert len(page["cases"]) <= 1, page
         seen += [c["id"] for c in page["cases"]]
-        if not page["more"]:
-            assert page["next"] is None
+        if "next" not in page:
             break
+        if len(seen) == 1:
+            late = api(h, "POST", "/cases", "ca-ana", json={"title": "Late", "participants": ["gov-fr"]}).json()["id"]
         params = {"limit": 1, "role": "participating", "next": page["next"]}
-    assert seen == made
+    assert seen == made[::-1]
+    listed = [c["id"] for c in api(h, "GET", "/cases", "fr-ana").json()["cases"]]
+    assert listed == [late, french] + made[::-1]
     assert [c["id"] for c in api(h, "GET", "/cases?role=mine", "fr-ana").json()["cases"]] == [french]
+    assert [c["id"] for c in api(h, "GET", "/cases", "xx-ana").json()["cases"]] == []
     cursor = api(h, "GET", "/cases", "fr-ana", params={"limit": 1, "role": "participating"}).json()["next"]
-    # The cursor is bound to its user and its role filter.
-    error(api(h, "GET", "/cases", "jp-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor")
-    error(api(h, "GET", "/cases", "fr-ana", params={"role": "mine", "next": cursor}), 400, "bad_cursor")
+    # The cursor is bound to its user and its role filter, and sealed.
+    error(api(h, "GET", "/cases", "jp-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor", "next")
+    error(api(h, "GET", "/cases", "ca-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor", "next")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "mine", "next": cursor}), 400, "bad_cursor", "next")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "participating", "next": cursor[:-2] + "xx"}),
+          400, "bad_cursor", "next")
     error(api(h, "GET", "/cases", "fr-ana", params={"role": "everyone"}), 400, "invalid_input", "role")
     error(api(h, "GET", "/cases", "fr-ana", params={"limit": 0}), 400, "invalid_input", "limit")
+    error(api(h, "GET", "/cases", "fr-ana", params={"limit": 1001}), 400, "invalid_input", "limit")
+
+
+def test_case_times_are_rfc3339(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    c = api(h, "POST", "/cases", "ca-ana", json={"title": "Times", "participants": ["gov-fr"]}).json()
+    for k in ("created", "updated"):
+        parsed = datetime.datetime.fromisoformat(c[k].replace("Z", "+00:00"))
+        assert parsed.tzinfo is not None and c[k].endswith("Z"), c
+        assert abs((datetime.datetime.now(datetime.timezone.utc) - parsed).total_seconds()) < 600, c
+    cid = c["id"]
+    a = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "A", "performing_org": "gov-ca", "due": "2999-01-02T03:04:05Z"})
+    assert a.status_code == 201, a.text
+    assert a.json()["due"] == "2999-01-02T03:04:05.000Z", a.json()
+    assert a.json()["created"].endswith("Z") and a.json()["created"][:4].isdigit()
+    listed = api(h, "GET", f"/cases/{cid}/actions", "ca-ana").json()["actions"]
+    assert listed[0]["due"] == "2999-01-02T03:04:05.000Z"
+    v = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={
+        "text": "S", "rule": "consensus", "deadline": "2999-06-01T00:00:00.000Z"})
+    assert v.status_code == 201, v.text
+    assert v.json()["deadline"] == "2999-06-01T00:00:00.000Z"
+    vid = v.json()["id"]
+    r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "abstain"})
+    cast = r.json()["votes"][0]["cast"]
+    assert datetime.datetime.fromisoformat(cast.replace("Z", "+00:00")).year >= 2026, cast
+    # Bad times name their field and store nothing.
+    before = snapshot(h, cid)
+    for bad in ("soon", "2999-13-01T00:00:00Z", 32503680000):
+        error(api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+            "title": "B", "performing_org": "gov-ca", "due": bad}), 400, "invalid_input", "due")
+        error(api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={
+            "text": "T", "rule": "consensus", "deadline": bad}), 400, "invalid_input", "deadline")
+    assert snapshot(h, cid) == before

@@ -31,9 +31,38 @@ use response::vote::{
 use response::{deadline, Actor, Membership, Refused};
 use serde::{Deserialize, Serialize};
 use store::{
-    ActionRecord, AlertStore, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit, Org,
-    ProposalRecord, VoteRecord,
+    ActionRecord, AlertStore, CaseObject, CasePageQuery, CaseParticipant, CaseRecord, CaseStore,
+    NewAudit, Org, ProposalRecord, VoteRecord,
 };
+pub use store::CaseRole;
+
+/// The default page of the case list.
+pub const DEFAULT_PAGE: usize = 100;
+/// The largest page of the case list.
+pub const MAX_PAGE: usize = 1000;
+/// The cursor domain of the case list.
+const CASE_CURSOR: &str = "cases";
+
+/// Times on the wire: seconds since the epoch in the service, RFC 3339 UTC when serialized
+/// (as the alerts API answers).
+mod wire_time {
+    use serde::Serializer;
+
+    /// An RFC 3339 UTC time.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    pub(crate) fn rfc3339<S: Serializer>(secs: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&stix::format_timestamp(secs.saturating_mul(1_000_000)))
+    }
+
+    /// An optional RFC 3339 UTC time (`null` for none).
+    #[allow(clippy::ref_option)]
+    pub(crate) fn rfc3339_opt<S: Serializer>(secs: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match secs {
+            Some(t) => rfc3339(t, s),
+            None => s.serialize_none(),
+        }
+    }
+}
 
 /// The clock the service reads (seconds since the epoch).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -129,10 +158,33 @@ pub struct CaseView {
     pub objects: Vec<ObjectRef>,
     /// The alert the case was opened from, if any.
     pub alert: Option<String>,
-    /// Creation time, seconds since the epoch.
+    /// Creation time, seconds since the epoch (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub created: i64,
-    /// Last change, seconds since the epoch.
+    /// Last change, seconds since the epoch (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub updated: i64,
+}
+
+/// Which page of the case list to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseListQuery {
+    /// Which of the organisation's cases.
+    pub role: CaseRole,
+    /// The page size, 1 to [`MAX_PAGE`] ([`DEFAULT_PAGE`] when absent).
+    pub limit: Option<usize>,
+    /// The cursor of the previous page (same user and role).
+    pub next: Option<String>,
+}
+
+/// A page of the case list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CasePage {
+    /// The cases.
+    pub cases: Vec<CaseView>,
+    /// The cursor of the next page, when more may follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// A DISARM countermeasure offered for a case.
@@ -186,7 +238,8 @@ pub struct ActionView {
     pub performing_org: String,
     /// The target organisation's slug.
     pub target_org: Option<String>,
-    /// Due time.
+    /// Due time (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339_opt")]
     pub due: Option<i64>,
     /// The status.
     pub status: ActionStatus,
@@ -200,9 +253,11 @@ pub struct ActionView {
     pub proposer_id: Option<i64>,
     /// The user who approved it.
     pub approver_id: Option<i64>,
-    /// Creation time.
+    /// Creation time (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub created: i64,
-    /// Last change.
+    /// Last change (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub updated: i64,
 }
 
@@ -238,7 +293,8 @@ pub struct VoteView {
     pub org: String,
     /// Its ballot.
     pub ballot: Ballot,
-    /// When it was cast.
+    /// When it was cast (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub cast: i64,
 }
 
@@ -251,7 +307,8 @@ pub struct ProposalView {
     pub text: String,
     /// The decision rule.
     pub rule: DecisionRule,
-    /// The deadline for votes.
+    /// The deadline for votes (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339_opt")]
     pub deadline: Option<i64>,
     /// The status.
     pub status: ProposalStatus,
@@ -267,9 +324,11 @@ pub struct ProposalView {
     pub electorate: u32,
     /// The votes, in the order cast.
     pub votes: Vec<VoteView>,
-    /// Creation time.
+    /// Creation time (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub created: i64,
-    /// Last change.
+    /// Last change (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub updated: i64,
 }
 
@@ -703,13 +762,52 @@ impl Cases {
         self.view(&l)
     }
 
-    /// The cases the caller's organisation owns or takes part in, oldest first.
-    pub fn list_cases(&self, p: &Principal) -> Result<Vec<CaseView>, HubError> {
-        let mut out = Vec::new();
-        for c in self.store.list_cases(p.org.id)? {
-            out.push(self.case(p, &c.id)?);
+    /// A page of the cases the caller's organisation owns or takes part in, newest first,
+    /// read from the store by key; the cursor is sealed to the caller and the role, so another
+    /// user's or another role's is `BadCursor`.
+    pub fn case_page(&self, p: &Principal, q: &CaseListQuery) -> Result<CasePage, HubError> {
+        let limit = match q.limit {
+            None => DEFAULT_PAGE,
+            Some(n) if (1..=MAX_PAGE).contains(&n) => n,
+            Some(_) => {
+                return Err(HubError::invalid(
+                    "limit",
+                    format!("must be an integer from 1 to {MAX_PAGE}"),
+                ))
+            }
+        };
+        let role = match q.role {
+            CaseRole::All => "all",
+            CaseRole::Mine => "mine",
+            CaseRole::Participating => "participating",
+        };
+        let fingerprint = format!("{}:{}:{role}", p.user.id, p.org.id);
+        let before = match &q.next {
+            Some(c) => Some(self.hub.decode_list_cursor(CASE_CURSOR, c, &fingerprint)?.0),
+            None => None,
+        };
+        let mut rows = self.store.case_page(&CasePageQuery {
+            org_id: p.org.id,
+            role: q.role,
+            before,
+            limit: limit + 1,
+        })?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let mut cases = Vec::with_capacity(rows.len());
+        for row in &rows {
+            cases.push(self.case(p, &row.case.id)?);
         }
-        Ok(out)
+        let next = match (more, rows.last()) {
+            (true, Some(row)) => Some(self.hub.encode_list_cursor(
+                CASE_CURSOR,
+                row.key,
+                0,
+                &fingerprint,
+            )?),
+            _ => None,
+        };
+        Ok(CasePage { cases, next })
     }
 
     /// Opens, closes or reopens a case (`reopen` needs a reason).

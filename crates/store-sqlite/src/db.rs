@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_notify.sql"),
     include_str!("migrations/0013_audit.sql"),
     include_str!("migrations/0014_case_alert.sql"),
+    include_str!("migrations/0015_case_page.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

@@ -113,7 +113,7 @@ macro_rules! __with_cases {
                 ad_rejected_and_violations, ad_retention,
             }
             detect { detect_datasets, detect_jobs, detect_interrupted_jobs }
-            cases { case_records, case_actions_and_votes }
+            cases { case_records, case_pages, case_actions_and_votes }
             alerts { alert_groups, alert_lifecycle }
             notify { notify_subscriptions, notify_outbox, notify_leases }
         }

@@ -107,3 +107,21 @@ pub fn invalid_field(e: &HubError) -> &str {
         other => panic!("expected invalid input, got {other:?}"),
     }
 }
+
+/// Every case `p` sees, newest first, walking the pages `limit` at a time.
+pub fn all_cases(w: &World, p: &Principal, limit: usize) -> Vec<cases::CaseView> {
+    let mut query = cases::CaseListQuery {
+        role: cases::CaseRole::All,
+        limit: Some(limit),
+        next: None,
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = w.cases.case_page(p, &query).unwrap();
+        out.extend(page.cases);
+        match page.next {
+            Some(next) => query.next = Some(next),
+            None => return out,
+        }
+    }
+}

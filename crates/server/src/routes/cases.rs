@@ -4,19 +4,22 @@
 //! Only the owner and the participant organisations see a case (404 to anyone else). A step
 //! the state machine forbids answers 409 `conflict` whose message names the current state and
 //! the allowed steps; a step refused to the caller (an approval of one's own action, say) 403
-//! naming the rule; bad input 400 naming the field. Times are RFC 3339 on input and seconds
-//! since the epoch on output.
+//! naming the rule; bad input 400 naming the field. Times are RFC 3339 UTC, on input and on
+//! output. The case list is a keyset page read from the store, newest first.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use cases::{CaseView, NewAction, NewCase, NewProposal, ObjectRef};
+use cases::{
+    ActionView, CaseListQuery, CaseRole, NewAction, NewCase, NewProposal, ObjectRef, OptionView,
+    ProposalView,
+};
 use response::action::ActionStep;
 use response::case::CaseAction;
 use response::vote::{Ballot, DecisionRule};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::Principal;
@@ -32,8 +35,23 @@ type ApiResult = Result<Response, ApiError>;
 pub(crate) const NO_GALAXY: &str = "no DISARM countermeasure galaxy is configured: start the \
      server with --disarm-galaxy PATH (RRM_DISARM_GALAXY, server.disarm_galaxy)";
 
-/// The largest page of the case list.
-const MAX_LIMIT: usize = 1000;
+/// The answer of the options route.
+#[derive(Serialize)]
+struct OptionList {
+    options: Vec<OptionView>,
+}
+
+/// The answer of the action list.
+#[derive(Serialize)]
+struct ActionList {
+    actions: Vec<ActionView>,
+}
+
+/// The answer of the vote list.
+#[derive(Serialize)]
+struct VoteList {
+    votes: Vec<ProposalView>,
+}
 
 /// The case routes (without the guard).
 pub(crate) fn routes() -> Router<AppState> {
@@ -128,7 +146,7 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-/// `GET /api/v1/cases?role=all|mine|participating&limit=N&next=CURSOR`: oldest first.
+/// `GET /api/v1/cases?role=all|mine|participating&limit=N&next=CURSOR`: newest first.
 async fn list(
     State(state): State<AppState>,
     Principal(p): Principal,
@@ -136,30 +154,37 @@ async fn list(
 ) -> ApiResult {
     let pairs =
         query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
-    let mut role = "all".to_string();
-    let mut limit = 100usize;
-    let mut next = None;
+    let mut query = CaseListQuery {
+        role: CaseRole::All,
+        limit: None,
+        next: None,
+    };
     for (k, v) in pairs {
         match k.as_str() {
             "role" => {
-                if !["all", "mine", "participating"].contains(&v.as_str()) {
-                    return Err(ApiError::invalid(
-                        "role",
-                        "must be all, mine or participating",
-                    ));
-                }
-                role = v;
+                query.role = match v.as_str() {
+                    "all" => CaseRole::All,
+                    "mine" => CaseRole::Mine,
+                    "participating" => CaseRole::Participating,
+                    _ => {
+                        return Err(ApiError::invalid(
+                            "role",
+                            "must be all, mine or participating",
+                        ))
+                    }
+                };
             }
             "limit" => {
-                limit = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::invalid("limit", "must be an integer from 1 to 1000")
-                    })?;
+                query.limit = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=cases::MAX_PAGE).contains(n))
+                        .ok_or_else(|| {
+                            ApiError::invalid("limit", "must be an integer from 1 to 1000")
+                        })?,
+                );
             }
-            "next" => next = Some(v),
+            "next" => query.next = Some(v),
             other => {
                 return Err(ApiError::invalid(
                     other,
@@ -168,37 +193,8 @@ async fn list(
             }
         }
     }
-    let hub = state.hub.clone();
     let cases = state.cases().clone();
-    let page = blocking(move || {
-        // The cursor is bound to the caller and the role filter.
-        let fingerprint = format!("cases:{}:{role}", p.user.id);
-        let after = match &next {
-            Some(c) => hub.decode_list_cursor("cases", c, &fingerprint)?.0,
-            None => 0,
-        };
-        let mine = p.org.slug.clone();
-        let all: Vec<CaseView> = cases
-            .list_cases(&p)?
-            .into_iter()
-            .filter(|c| match role.as_str() {
-                "mine" => c.owner == mine,
-                "participating" => c.owner != mine,
-                _ => true,
-            })
-            .collect();
-        let start = usize::try_from(after).unwrap_or(0).min(all.len());
-        let end = (start + limit).min(all.len());
-        let more = end < all.len();
-        let next = if more {
-            let pos = i64::try_from(end).unwrap_or(i64::MAX);
-            Some(hub.encode_list_cursor("cases", pos, 0, &fingerprint)?)
-        } else {
-            None
-        };
-        Ok(json!({"cases": all[start..end], "more": more, "next": next}))
-    })
-    .await?;
+    let page = blocking(move || cases.case_page(&p, &query)).await?;
     Ok(Json(page).into_response())
 }
 
@@ -315,7 +311,7 @@ async fn options(
         return Err(ApiError::new(Code::NotConfigured, NO_GALAXY));
     }
     let list = blocking(move || cases.options(&p, &id)).await?;
-    Ok(Json(json!({ "options": list })).into_response())
+    Ok(Json(OptionList { options: list }).into_response())
 }
 
 #[derive(Deserialize)]
@@ -387,7 +383,7 @@ async fn list_actions(
 ) -> ApiResult {
     let cases = state.cases().clone();
     let list = blocking(move || cases.actions(&p, &id)).await?;
-    Ok(Json(json!({ "actions": list })).into_response())
+    Ok(Json(ActionList { actions: list }).into_response())
 }
 
 /// The step of `/actions/{action}/{step}`: the engine's names, and the outcomes `done`,
@@ -454,7 +450,7 @@ async fn list_votes(
 ) -> ApiResult {
     let cases = state.cases().clone();
     let list = blocking(move || cases.proposals(&p, &id)).await?;
-    Ok(Json(json!({ "votes": list })).into_response())
+    Ok(Json(VoteList { votes: list }).into_response())
 }
 
 /// `GET /api/v1/cases/{id}/votes/{vote}`.
@@ -523,8 +519,9 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     let e404 = err("Unknown case, or one the caller's organisation neither owns nor takes part in (never told apart).");
     let e409 = err("The state machine forbids the step: the message names the current state and the allowed steps.");
     let e400 = err("Invalid input; field names it (objects[i], due, deadline, rule, ...).");
-    let secs = json!({"type": "integer", "description": "Seconds since the epoch."});
-    let opt_secs = json!({"type": ["integer", "null"]});
+    let time = json!({"type": "string", "format": "date-time", "description": "RFC 3339 UTC."});
+    let opt_time = json!({"type": ["string", "null"], "format": "date-time", "description": "RFC 3339 UTC."});
+    let opt_int = json!({"type": ["integer", "null"]});
     let opt_str = json!({"type": ["string", "null"]});
     let schemas = json!({
         "CaseObjectRef": {"type": "object", "additionalProperties": false, "required": ["collection", "id"], "properties": {
@@ -545,11 +542,11 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
             "participants": {"type": "array", "items": {"type": "string"}},
             "objects": {"type": "array", "items": {"$ref": "#/components/schemas/CaseObjectRef"}},
             "alert": {"type": ["string", "null"], "description": "The alert the case was opened from."},
-            "created": secs, "updated": secs
+            "created": time.clone(), "updated": time.clone()
         }},
-        "CaseList": {"type": "object", "required": ["cases", "more", "next"], "properties": {
+        "CaseList": {"type": "object", "required": ["cases"], "properties": {
             "cases": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
-            "more": {"type": "boolean"}, "next": opt_str
+            "next": {"type": "string", "description": "The cursor of the next page, present when more may follow."}
         }},
         "CaseReason": {"type": "object", "additionalProperties": false, "required": ["reason"], "properties": {"reason": {"type": "string"}}},
         "CaseOrg": {"type": "object", "additionalProperties": false, "required": ["org"], "properties": {"org": {"type": "string"}}},
@@ -566,11 +563,11 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         }},
         "CaseAction": {"type": "object", "required": ["id", "title", "performing_org", "status", "outcome"], "properties": {
             "id": {"type": "string"}, "counter_id": opt_str, "title": {"type": "string"}, "description": {"type": "string"},
-            "performing_org": {"type": "string"}, "target_org": opt_str, "due": opt_secs,
+            "performing_org": {"type": "string"}, "target_org": opt_str, "due": opt_time.clone(),
             "status": {"type": "string", "enum": ["draft", "proposed", "approved", "done", "failed", "withdrawn"]},
             "outcome": {"type": "string", "enum": ["cancelled", "failed", "ongoing", "pending", "successful", "unknown"]},
             "overdue": {"type": "boolean"}, "author_id": {"type": "integer"},
-            "proposer_id": opt_secs, "approver_id": opt_secs, "created": secs, "updated": secs
+            "proposer_id": opt_int.clone(), "approver_id": opt_int, "created": time.clone(), "updated": time.clone()
         }},
         "CaseActionList": {"type": "object", "required": ["actions"], "properties": {"actions": {"type": "array", "items": {"$ref": "#/components/schemas/CaseAction"}}}},
         "NewCaseVote": {"type": "object", "additionalProperties": false, "required": ["text", "rule"], "properties": {
@@ -580,12 +577,12 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         }},
         "CaseBallot": {"type": "object", "additionalProperties": false, "required": ["ballot"], "properties": {"ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}}},
         "CaseVote": {"type": "object", "required": ["id", "text", "rule", "status", "outcome", "votes"], "properties": {
-            "id": {"type": "string"}, "text": {"type": "string"}, "rule": {"type": "string"}, "deadline": opt_secs,
+            "id": {"type": "string"}, "text": {"type": "string"}, "rule": {"type": "string"}, "deadline": opt_time,
             "status": {"type": "string", "enum": ["open", "adopted", "failed", "published"]},
             "outcome": {"type": "string", "enum": ["pending", "adopted", "failed"]},
             "endorse": {"type": "integer"}, "abstain": {"type": "integer"}, "object": {"type": "integer"}, "electorate": {"type": "integer"},
-            "votes": {"type": "array", "items": {"type": "object", "required": ["org", "ballot", "cast"], "properties": {"org": {"type": "string"}, "ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}, "cast": secs}}},
-            "created": secs, "updated": secs
+            "votes": {"type": "array", "items": {"type": "object", "required": ["org", "ballot", "cast"], "properties": {"org": {"type": "string"}, "ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}, "cast": time.clone()}}},
+            "created": time.clone(), "updated": time
         }},
         "CasePublish": {"type": "object", "additionalProperties": false, "required": ["collection"], "properties": {
             "collection": {"type": "string", "description": "Collection UUID or slug the caller's organisation may write."},
@@ -616,10 +613,10 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         "/api/v1/cases": {
             "post": step("createCase", "Opens a case owned by the caller's organisation (status new), with participants and objects the caller may see (analyst or admin), or from an alert the organisation sent or received (its organisations take part, its objects are gathered).", vec![], Some("NewCase"),
                 &[("201", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone())]),
-            "get": step("listCases", "The cases the caller's organisation owns (role=mine) or takes part in (role=participating), oldest first, in pages (limit, next).", vec![
+            "get": step("listCases", "The cases the caller's organisation owns (role=mine) or takes part in (role=participating), or both (role=all, the default), newest first, in keyset pages (limit, default 100; next, a cursor bound to the caller and the role).", vec![
                     json!({"name": "role", "in": "query", "required": false, "schema": {"type": "string", "enum": ["all", "mine", "participating"]}}),
                     json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}),
-                    json!({"name": "next", "in": "query", "required": false, "description": "The cursor of the previous page (same user and role).", "schema": {"type": "string"}})
+                    json!({"name": "next", "in": "query", "required": false, "description": "The cursor of the previous page (same user and role; another's is 400 bad_cursor naming next).", "schema": {"type": "string"}})
                 ], None, &[("200", ok("One page of cases.", "CaseList")), ("400", err("Bad role, limit or cursor.")), ("401", e401.clone())])
         },
         "/api/v1/cases/{id}": {"get": step("getCase", "A case.", vec![id.clone()], None, &[("200", ok("The case.", "Case")), ("401", e401.clone()), ("404", e404.clone())])},
