@@ -267,8 +267,10 @@ def test_case_steps_are_in_the_owners_audit_log_and_it_verifies(new_hub, shared_
     for user in ["fr-ana", "jp-ana"]:
         r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", user, json={"ballot": "endorse"})
         assert r.status_code == 200, r.text
-    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "ca-ana", json={"ballot": "object"}),
-          409, "conflict")
+    # A ballot on a decided vote: the state machine refuses it with the state and its steps.
+    e = error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "ca-ana", json={"ballot": "object"}),
+              409, "invalid_transition")
+    assert e["current"] == "adopted" and "cast" not in e["allowed"] and "publish" in e["allowed"], e
     assert api(h, "POST", f"/cases/{cid}/votes/{vid}/publish", "ca-ana").status_code == 200
     r = api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "GREEN"})
     assert r.status_code == 200, r.text
@@ -363,11 +365,14 @@ def test_bad_input_changes_nothing(new_hub, shared_dir, tmp_path):
     before = snapshot(h, cid)
     listed = api(h, "GET", "/cases", "ca-ana").json()
 
-    # A transition the state machine forbids: 409 naming the current state and the allowed steps.
-    e = error(api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "r"}), 409, "conflict")
-    assert "current state new" in e["message"] and "open" in e["message"], e
-    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2"), 409, "conflict")
-    assert "current state draft" in e["message"] and "propose" in e["message"], e
+    # A transition the state machine forbids: 409 invalid_transition with the current state and
+    # the allowed steps as fields (as alerts answer), by their REST names.
+    e = error(api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "r"}), 409, "invalid_transition")
+    assert e["current"] == "new" and "open" in e["allowed"] and "reopen" not in e["allowed"], e
+    assert "current state new" in e["message"], e
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2"), 409, "invalid_transition")
+    assert e["current"] == "draft" and "propose" in e["allowed"] and "approve" not in e["allowed"], e
+    assert set(e["allowed"]) <= {"edit", "propose", "approve", "reject", "done", "failed", "withdrawn"}, e
     # Participants may not close.
     error(api(h, "POST", f"/cases/{cid}/close", "fr-ana"), 403, "forbidden")
     # Unknown object references name objects[i]; nothing is created.
@@ -547,3 +552,32 @@ def test_case_times_are_rfc3339(new_hub, shared_dir, tmp_path):
         error(api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={
             "text": "T", "rule": "consensus", "deadline": bad}), 400, "invalid_input", "deadline")
     assert snapshot(h, cid) == before
+
+
+def test_refused_transitions_carry_current_and_allowed(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    cid = api(h, "POST", "/cases", "ca-ana", json={"title": "T", "participants": ["gov-fr"]}).json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/open", "ca-ana").status_code == 200
+    aid = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={"title": "A", "performing_org": "gov-ca"}).json()["id"]
+    for step, user in [("propose", "ca-ana"), ("approve", "ca-ana2")]:
+        assert api(h, "POST", f"/cases/{cid}/actions/{aid}/{step}", user).status_code == 200
+    # From approved, the REST names of the outcome steps are allowed.
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/propose", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "approved" and {"done", "failed", "withdrawn"} <= set(e["allowed"]), e
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/done", "ca-ana").status_code == 200
+    before = snapshot(h, cid)
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/failed", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "done" and e["allowed"] == [], e
+    # A closed case: only reopen is allowed.
+    assert api(h, "POST", f"/cases/{cid}/close", "ca-ana").status_code == 200
+    e = error(api(h, "POST", f"/cases/{cid}/close", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "closed" and e["allowed"] == ["reopen"], e
+    e = error(api(h, "POST", f"/cases/{cid}/open", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "closed" and e["allowed"] == ["reopen"], e
+    assert snapshot(h, cid)["/actions"] == before["/actions"]
+    # A second ballot is a conflict with the stored vote, not a state machine step.
+    assert api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "new facts"}).status_code == 200
+    vid = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={"text": "S", "rule": "consensus"}).json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "endorse"}).status_code == 200
+    e = error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "object"}), 409, "conflict")
+    assert "current" not in e and "allowed" not in e, e

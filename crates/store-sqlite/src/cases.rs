@@ -154,9 +154,7 @@ fn case_page_sql(role: CaseRole) -> String {
         CaseRole::Participating => format!("SELECT k FROM ({joined})"),
         CaseRole::All => format!("SELECT k FROM ({owned}) UNION SELECT k FROM ({joined})"),
     };
-    format!(
-        "SELECT seq, {CASE_COLS} FROM cases WHERE seq IN ({keys}) ORDER BY seq DESC LIMIT ?3"
-    )
+    format!("SELECT seq, {CASE_COLS} FROM cases WHERE seq IN ({keys}) ORDER BY seq DESC LIMIT ?3")
 }
 
 fn case_page(c: &rusqlite::Connection, q: &CasePageQuery) -> Result<Vec<CasePageRow>> {

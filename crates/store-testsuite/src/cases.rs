@@ -75,7 +75,13 @@ fn page_ids(
 
 /// Walks every page of `org`'s cases of `role`, `limit` at a time, creating a case of
 /// `intruder.0` by user `intruder.1` (another organisation's, not shared) after each page; the ids in order.
-fn walk(s: &dyn Backend, org: i64, role: CaseRole, limit: usize, intruder: (i64, i64)) -> Vec<String> {
+fn walk(
+    s: &dyn Backend,
+    org: i64,
+    role: CaseRole,
+    limit: usize,
+    intruder: (i64, i64),
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut before = None;
     for round in 0..1000 {
@@ -148,10 +154,7 @@ pub fn case_pages(s: &dyn Backend) {
         page_ids(s, a, CaseRole::Participating, None, 100),
         ["p6", "p2"]
     );
-    assert_eq!(
-        page_ids(s, b, CaseRole::All, None, 100),
-        ["p5", "p4", "p2"]
-    );
+    assert_eq!(page_ids(s, b, CaseRole::All, None, 100), ["p5", "p4", "p2"]);
     assert_eq!(page_ids(s, a, CaseRole::All, None, 2), ["p7", "p6"]);
 
     // Every page size and role: the same cases, each once, in order, nobody else's.
@@ -162,7 +165,11 @@ pub fn case_pages(s: &dyn Backend) {
         (CaseRole::Participating, vec!["p6", "p2"]),
     ] {
         for limit in 1..=6 {
-            assert_eq!(walk(s, a, role, limit, (intruder, fx.ua.id)), want, "{role:?} by {limit}");
+            assert_eq!(
+                walk(s, a, role, limit, (intruder, fx.ua.id)),
+                want,
+                "{role:?} by {limit}"
+            );
         }
     }
     // Paging from a key past the newest case, and from below the oldest.

@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use cases::{Cases, NewCase};
-use hub::{Actor, HubError, Principal};
+use cases::{CaseError, Cases, NewCase};
+use hub::{Actor, Principal};
 use response::counters::CounterGalaxy;
 use store::Role;
 use test_support::{new_hub, org_with_user, TestHub, RW};
@@ -101,9 +101,9 @@ pub fn open_case(w: &World) -> String {
 }
 
 /// The field an `Invalid` error names.
-pub fn invalid_field(e: &HubError) -> &str {
+pub fn invalid_field(e: &CaseError) -> &str {
     match e {
-        HubError::Invalid { field, .. } => field,
+        CaseError::Invalid { field, .. } => field,
         other => panic!("expected invalid input, got {other:?}"),
     }
 }

@@ -1,6 +1,6 @@
 //! Cases: who sees them, who moves them along, what a refusal leaves behind.
 
-use cases::{NewCase, ObjectRef};
+use cases::{CaseError, NewCase, ObjectRef};
 use hub::{Actor, HubError};
 use response::case::{CaseAction, CaseStatus};
 use test_support::{indicator, new_id};
@@ -28,7 +28,7 @@ fn the_owner_opens_closes_and_reopens_with_a_reason_participants_may_not_close()
         .cases
         .change_status(&w.fr, &c.id, CaseAction::Open, None)
         .unwrap_err();
-    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+    assert!(matches!(err, CaseError::Forbidden(_)), "{err}");
     let open = w
         .cases
         .change_status(&w.ca, &c.id, CaseAction::Open, None)
@@ -39,7 +39,7 @@ fn the_owner_opens_closes_and_reopens_with_a_reason_participants_may_not_close()
         .change_status(&w.fr, &c.id, CaseAction::Close, None)
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Forbidden(m) if m.contains("owner")),
+        matches!(&err, CaseError::Forbidden(m) if m.contains("owner")),
         "{err}"
     );
     assert_eq!(w.cases.case(&w.fr, &c.id).unwrap().status, CaseStatus::Open);
@@ -55,7 +55,8 @@ fn the_owner_opens_closes_and_reopens_with_a_reason_participants_may_not_close()
         .change_status(&w.ca, &c.id, CaseAction::Close, None)
         .unwrap_err();
     assert!(
-        matches!(&err, HubError::Conflict(m) if m.contains("current state closed") && m.contains("reopen")),
+        matches!(&err, CaseError::Transition { current, allowed, .. }
+            if current == "closed" && allowed == &["reopen"]),
         "{err}"
     );
     let err = w
@@ -78,7 +79,7 @@ fn the_owner_opens_closes_and_reopens_with_a_reason_participants_may_not_close()
         .cases
         .change_status(&w.ca_reader, &c.id, CaseAction::Close, None)
         .unwrap_err();
-    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+    assert!(matches!(err, CaseError::Forbidden(_)), "{err}");
 }
 
 #[test]
@@ -87,7 +88,7 @@ fn outsiders_cannot_tell_a_case_from_no_case() {
     let id = open_case(&w);
     let outsider = w.cases.case(&w.xx, &id).unwrap_err();
     let unknown = w.cases.case(&w.xx, "no-such-case").unwrap_err();
-    assert!(matches!(outsider, HubError::NotFound(_)), "{outsider}");
+    assert!(matches!(outsider, CaseError::NotFound(_)), "{outsider}");
     assert_eq!(
         outsider.to_string().replace(&id, "ID"),
         unknown.to_string().replace("no-such-case", "ID")
@@ -98,7 +99,7 @@ fn outsiders_cannot_tell_a_case_from_no_case() {
         .cases
         .change_status(&w.xx, &id, CaseAction::Close, None)
         .unwrap_err();
-    assert!(matches!(err, HubError::NotFound(_)), "{err}");
+    assert!(matches!(err, CaseError::NotFound(_)), "{err}");
 }
 
 #[test]
@@ -106,9 +107,9 @@ fn participants_are_added_by_the_owner_once() {
     let w = world();
     let id = open_case(&w);
     let err = w.cases.add_participant(&w.fr, &id, "gov-xx").unwrap_err();
-    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+    assert!(matches!(err, CaseError::Forbidden(_)), "{err}");
     let err = w.cases.add_participant(&w.ca, &id, "gov-fr").unwrap_err();
-    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    assert!(matches!(err, CaseError::Conflict(_)), "{err}");
     let err = w.cases.add_participant(&w.ca, &id, "gov-zz").unwrap_err();
     assert_eq!(invalid_field(&err), "org");
     let c = w.cases.add_participant(&w.ca, &id, "gov-xx").unwrap();
@@ -223,7 +224,7 @@ fn bad_case_input_names_the_field_and_stores_nothing() {
             },
         )
         .unwrap_err();
-    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+    assert!(matches!(err, CaseError::Forbidden(_)), "{err}");
 }
 
 /// Records the notices the service announces.
@@ -329,12 +330,12 @@ fn case_pages_newest_first_with_sealed_cursors() {
         (&w.fr, CaseRole::Participating),
     ] {
         let e = page(p, role, 1, Some(cursor.clone())).unwrap_err();
-        assert!(matches!(e, HubError::BadCursor(_)), "{e}");
+        assert!(matches!(e, CaseError::Hub(HubError::BadCursor(_))), "{e}");
     }
     let tampered = format!("{cursor}x");
     assert!(matches!(
         page(&w.ca, CaseRole::Participating, 1, Some(tampered)).unwrap_err(),
-        HubError::BadCursor(_)
+        CaseError::Hub(HubError::BadCursor(_))
     ));
     for bad in [0, 1001] {
         let e = page(&w.ca, CaseRole::All, bad, None).unwrap_err();

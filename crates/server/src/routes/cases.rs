@@ -2,8 +2,8 @@
 //! objects, DISARM response options, response actions and collective responses (votes).
 //!
 //! Only the owner and the participant organisations see a case (404 to anyone else). A step
-//! the state machine forbids answers 409 `conflict` whose message names the current state and
-//! the allowed steps; a step refused to the caller (an approval of one's own action, say) 403
+//! the state machine forbids answers 409 `invalid_transition` with `current` and `allowed` in
+//! the error, as the alerts routes do; a step refused to the caller (an approval of one's own action, say) 403
 //! naming the rule; bad input 400 naming the field. Times are RFC 3339 UTC, on input and on
 //! output. The case list is a keyset page read from the store, newest first.
 
@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use cases::{
-    ActionView, CaseListQuery, CaseRole, NewAction, NewCase, NewProposal, ObjectRef, OptionView,
-    ProposalView,
+    ActionView, CaseError, CaseListQuery, CaseRole, NewAction, NewCase, NewProposal, ObjectRef,
+    OptionView, ProposalView,
 };
 use response::action::ActionStep;
 use response::case::CaseAction;
@@ -25,11 +25,48 @@ use serde_json::json;
 use crate::auth::Principal;
 use crate::body::ApiJson;
 use crate::codes::Code;
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking_typed, ApiError};
 use crate::filters::query_pairs;
+use crate::routes::alerts::RouteError;
 use crate::AppState;
 
-type ApiResult = Result<Response, ApiError>;
+type ApiResult = Result<Response, RouteError>;
+
+impl From<CaseError> for RouteError {
+    fn from(e: CaseError) -> RouteError {
+        let msg = e.to_string();
+        match e {
+            CaseError::Invalid { field, message } => RouteError::Api(ApiError {
+                code: Code::InvalidInput,
+                message,
+                field: Some(field),
+            }),
+            CaseError::NotFound(_) => RouteError::Api(ApiError::new(Code::NotFound, msg)),
+            CaseError::Forbidden(m) => RouteError::Api(ApiError::new(Code::Forbidden, m)),
+            CaseError::Conflict(m) => RouteError::Api(ApiError::new(Code::Conflict, m)),
+            CaseError::Transition {
+                current, allowed, ..
+            } => RouteError::Transition {
+                message: msg,
+                current,
+                allowed,
+            },
+            CaseError::Hub(h) => RouteError::Api(h.into()),
+            // A variant added later answers as an internal error until it is mapped.
+            #[allow(unreachable_patterns)]
+            _ => RouteError::Api(ApiError::internal()),
+        }
+    }
+}
+
+/// Runs a cases call on the blocking pool.
+async fn run<T, F>(f: F) -> Result<T, RouteError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, CaseError> + Send + 'static,
+{
+    blocking_typed(f).await.map_err(RouteError::from)
+}
 
 /// The message of the options route on an instance started without a galaxy.
 pub(crate) const NO_GALAXY: &str = "no DISARM countermeasure galaxy is configured: start the \
@@ -142,7 +179,7 @@ async fn create(
         alert: b.alert,
     };
     let cases = state.cases().clone();
-    let view = blocking(move || cases.create_case(&p, &new)).await?;
+    let view = run(move || cases.create_case(&p, &new)).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -167,10 +204,9 @@ async fn list(
                     "mine" => CaseRole::Mine,
                     "participating" => CaseRole::Participating,
                     _ => {
-                        return Err(ApiError::invalid(
-                            "role",
-                            "must be all, mine or participating",
-                        ))
+                        return Err(
+                            ApiError::invalid("role", "must be all, mine or participating").into(),
+                        )
                     }
                 };
             }
@@ -189,12 +225,13 @@ async fn list(
                 return Err(ApiError::invalid(
                     other,
                     "unknown query parameter: expected role, limit or next",
-                ))
+                )
+                .into())
             }
         }
     }
     let cases = state.cases().clone();
-    let page = blocking(move || cases.case_page(&p, &query)).await?;
+    let page = run(move || cases.case_page(&p, &query)).await?;
     Ok(Json(page).into_response())
 }
 
@@ -205,7 +242,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.case(&p, &id)).await?;
+    let view = run(move || cases.case(&p, &id)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -217,7 +254,7 @@ async fn transition(
     reason: Option<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.change_status(&p, &id, action, reason.as_deref())).await?;
+    let view = run(move || cases.change_status(&p, &id, action, reason.as_deref())).await?;
     Ok(Json(view).into_response())
 }
 
@@ -269,7 +306,7 @@ async fn add_participant(
     ApiJson(b): ApiJson<OrgBody>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.add_participant(&p, &id, &b.org)).await?;
+    let view = run(move || cases.add_participant(&p, &id, &b.org)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -280,7 +317,7 @@ async fn remove_participant(
     Path((id, org)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.remove_participant(&p, &id, &org)).await?;
+    let view = run(move || cases.remove_participant(&p, &id, &org)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -293,7 +330,7 @@ async fn add_object(
 ) -> ApiResult {
     let cases = state.cases().clone();
     let object = ObjectRef::from(b);
-    let view = blocking(move || cases.add_object(&p, &id, &object)).await?;
+    let view = run(move || cases.add_object(&p, &id, &object)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -307,10 +344,10 @@ async fn options(
     if !cases.has_galaxy() {
         // The case must still exist for the caller: unknown cases stay 404.
         let c = cases.clone();
-        blocking(move || c.case(&p, &id)).await?;
-        return Err(ApiError::new(Code::NotConfigured, NO_GALAXY));
+        run(move || c.case(&p, &id)).await?;
+        return Err(ApiError::new(Code::NotConfigured, NO_GALAXY).into());
     }
-    let list = blocking(move || cases.options(&p, &id)).await?;
+    let list = run(move || cases.options(&p, &id)).await?;
     Ok(Json(OptionList { options: list }).into_response())
 }
 
@@ -336,7 +373,7 @@ async fn publish_case(
             .map_err(|e: stix::UnknownTlp| ApiError::invalid("tlp", e.to_string()))?,
     };
     let cases = state.cases().clone();
-    let out = blocking(move || cases.publish_case(&p, &id, &b.collection, tlp)).await?;
+    let out = run(move || cases.publish_case(&p, &id, &b.collection, tlp)).await?;
     Ok(Json(out).into_response())
 }
 
@@ -371,7 +408,7 @@ async fn draft_action(
         target_org: b.target_org,
     };
     let cases = state.cases().clone();
-    let view = blocking(move || cases.draft_action(&p, &id, &new)).await?;
+    let view = run(move || cases.draft_action(&p, &id, &new)).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -382,7 +419,7 @@ async fn list_actions(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let list = blocking(move || cases.actions(&p, &id)).await?;
+    let list = run(move || cases.actions(&p, &id)).await?;
     Ok(Json(ActionList { actions: list }).into_response())
 }
 
@@ -412,7 +449,7 @@ async fn step_action(
 ) -> ApiResult {
     let step = action_step(&step)?;
     let cases = state.cases().clone();
-    let view = blocking(move || cases.step_action(&p, &id, &action, step)).await?;
+    let view = run(move || cases.step_action(&p, &id, &action, step)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -438,7 +475,7 @@ async fn open_vote(
         rule: b.rule,
     };
     let cases = state.cases().clone();
-    let view = blocking(move || cases.open_proposal(&p, &id, &new)).await?;
+    let view = run(move || cases.open_proposal(&p, &id, &new)).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -449,7 +486,7 @@ async fn list_votes(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let list = blocking(move || cases.proposals(&p, &id)).await?;
+    let list = run(move || cases.proposals(&p, &id)).await?;
     Ok(Json(VoteList { votes: list }).into_response())
 }
 
@@ -460,7 +497,7 @@ async fn show_vote(
     Path((id, vote)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.proposal(&p, &id, &vote)).await?;
+    let view = run(move || cases.proposal(&p, &id, &vote)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -478,7 +515,7 @@ async fn cast(
     ApiJson(b): ApiJson<BallotBody>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.vote(&p, &id, &vote, b.ballot)).await?;
+    let view = run(move || cases.vote(&p, &id, &vote, b.ballot)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -489,7 +526,7 @@ async fn close_vote(
     Path((id, vote)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.close_proposal(&p, &id, &vote)).await?;
+    let view = run(move || cases.close_proposal(&p, &id, &vote)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -500,7 +537,7 @@ async fn publish_vote(
     Path((id, vote)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.publish_proposal(&p, &id, &vote)).await?;
+    let view = run(move || cases.publish_proposal(&p, &id, &vote)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -517,10 +554,11 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     let e401 = err("Missing or wrong credentials.");
     let e403 = err("The caller's role, sector or membership does not allow the step; the message names the rule (e.g. an approval by the action's author or proposer).");
     let e404 = err("Unknown case, or one the caller's organisation neither owns nor takes part in (never told apart).");
-    let e409 = err("The state machine forbids the step: the message names the current state and the allowed steps.");
+    let e409 = err("invalid_transition: the state machine forbids the step; current and allowed name the state and the steps allowed from it (conflict: the step collides with the stored state, e.g. a closed case or a change made meanwhile).");
     let e400 = err("Invalid input; field names it (objects[i], due, deadline, rule, ...).");
     let time = json!({"type": "string", "format": "date-time", "description": "RFC 3339 UTC."});
-    let opt_time = json!({"type": ["string", "null"], "format": "date-time", "description": "RFC 3339 UTC."});
+    let opt_time =
+        json!({"type": ["string", "null"], "format": "date-time", "description": "RFC 3339 UTC."});
     let opt_int = json!({"type": ["integer", "null"]});
     let opt_str = json!({"type": ["string", "null"]});
     let schemas = json!({
