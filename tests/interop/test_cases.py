@@ -3,6 +3,7 @@ DISARM techniques, list the countermeasures from the shared galaxy, adopt one as
 approved by a second person, adopt a joint statement by quorum; every refused request changes
 nothing."""
 
+import datetime
 import json
 import uuid
 
@@ -266,8 +267,10 @@ def test_case_steps_are_in_the_owners_audit_log_and_it_verifies(new_hub, shared_
     for user in ["fr-ana", "jp-ana"]:
         r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", user, json={"ballot": "endorse"})
         assert r.status_code == 200, r.text
-    error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "ca-ana", json={"ballot": "object"}),
-          409, "conflict")
+    # A ballot on a decided vote: the state machine refuses it with the state and its steps.
+    e = error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "ca-ana", json={"ballot": "object"}),
+              409, "invalid_transition")
+    assert e["current"] == "adopted" and "cast" not in e["allowed"] and "publish" in e["allowed"], e
     assert api(h, "POST", f"/cases/{cid}/votes/{vid}/publish", "ca-ana").status_code == 200
     r = api(h, "POST", f"/cases/{cid}/publish", "ca-ana", json={"collection": "g7", "tlp": "GREEN"})
     assert r.status_code == 200, r.text
@@ -362,11 +365,14 @@ def test_bad_input_changes_nothing(new_hub, shared_dir, tmp_path):
     before = snapshot(h, cid)
     listed = api(h, "GET", "/cases", "ca-ana").json()
 
-    # A transition the state machine forbids: 409 naming the current state and the allowed steps.
-    e = error(api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "r"}), 409, "conflict")
-    assert "current state new" in e["message"] and "open" in e["message"], e
-    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2"), 409, "conflict")
-    assert "current state draft" in e["message"] and "propose" in e["message"], e
+    # A transition the state machine forbids: 409 invalid_transition with the current state and
+    # the allowed steps as fields (as alerts answer), by their REST names.
+    e = error(api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "r"}), 409, "invalid_transition")
+    assert e["current"] == "new" and "open" in e["allowed"] and "reopen" not in e["allowed"], e
+    assert "current state new" in e["message"], e
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/approve", "ca-ana2"), 409, "invalid_transition")
+    assert e["current"] == "draft" and "propose" in e["allowed"] and "approve" not in e["allowed"], e
+    assert set(e["allowed"]) <= {"edit", "propose", "approve", "reject", "done", "failed", "withdrawn"}, e
     # Participants may not close.
     error(api(h, "POST", f"/cases/{cid}/close", "fr-ana"), 403, "forbidden")
     # Unknown object references name objects[i]; nothing is created.
@@ -486,20 +492,30 @@ def test_case_list_pages_with_a_bound_cursor(new_hub, shared_dir, tmp_path):
         made.append(r.json()["id"])
     r = api(h, "POST", "/cases", "fr-ana", json={"title": "French case"})
     french = r.json()["id"]
+    # Newest first, one at a time; a case created while paging does not appear among the older
+    # pages, and no case repeats.
     seen, params = [], {"limit": 1, "role": "participating"}
     while True:
         page = api(h, "GET", "/cases", "fr-ana", params=params).json()
+        assert len(page["cases"]) <= 1, page
         seen += [c["id"] for c in page["cases"]]
-        if not page["more"]:
-            assert page["next"] is None
+        if "next" not in page:
             break
+        if len(seen) == 1:
+            late = api(h, "POST", "/cases", "ca-ana", json={"title": "Late", "participants": ["gov-fr"]}).json()["id"]
         params = {"limit": 1, "role": "participating", "next": page["next"]}
-    assert seen == made
+    assert seen == made[::-1]
+    listed = [c["id"] for c in api(h, "GET", "/cases", "fr-ana").json()["cases"]]
+    assert listed == [late, french] + made[::-1]
     assert [c["id"] for c in api(h, "GET", "/cases?role=mine", "fr-ana").json()["cases"]] == [french]
+    assert [c["id"] for c in api(h, "GET", "/cases", "xx-ana").json()["cases"]] == []
     cursor = api(h, "GET", "/cases", "fr-ana", params={"limit": 1, "role": "participating"}).json()["next"]
-    # The cursor is bound to its user and its role filter.
-    error(api(h, "GET", "/cases", "jp-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor")
-    error(api(h, "GET", "/cases", "fr-ana", params={"role": "mine", "next": cursor}), 400, "bad_cursor")
+    # The cursor is bound to its user and its role filter, and sealed.
+    error(api(h, "GET", "/cases", "jp-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor", "next")
+    error(api(h, "GET", "/cases", "ca-ana", params={"role": "participating", "next": cursor}), 400, "bad_cursor", "next")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "mine", "next": cursor}), 400, "bad_cursor", "next")
+    error(api(h, "GET", "/cases", "fr-ana", params={"role": "participating", "next": cursor[:-2] + "xx"}),
+          400, "bad_cursor", "next")
     error(api(h, "GET", "/cases", "fr-ana", params={"role": "everyone"}), 400, "invalid_input", "role")
     error(api(h, "GET", "/cases", "fr-ana", params={"limit": 0}), 400, "invalid_input", "limit")
 
@@ -594,3 +610,68 @@ def test_impacts_are_recorded_refused_by_field_and_shared_as_valid_stix(new_hub,
                 stdin=json.dumps({"category": "physical", "physical": {"impact_type": "dented"}}))
     assert bad.returncode == 1 and "physical.impact_type" in bad.stderr, bad.stderr
     assert len(json.loads(h.cli("case", "impact", "list", cid, "--as", "ca-ana").stdout)) == len(listed)
+
+
+    error(api(h, "GET", "/cases", "fr-ana", params={"limit": 1001}), 400, "invalid_input", "limit")
+
+
+def test_case_times_are_rfc3339(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    c = api(h, "POST", "/cases", "ca-ana", json={"title": "Times", "participants": ["gov-fr"]}).json()
+    for k in ("created", "updated"):
+        parsed = datetime.datetime.fromisoformat(c[k].replace("Z", "+00:00"))
+        assert parsed.tzinfo is not None and c[k].endswith("Z"), c
+        assert abs((datetime.datetime.now(datetime.timezone.utc) - parsed).total_seconds()) < 600, c
+    cid = c["id"]
+    a = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+        "title": "A", "performing_org": "gov-ca", "due": "2999-01-02T03:04:05Z"})
+    assert a.status_code == 201, a.text
+    assert a.json()["due"] == "2999-01-02T03:04:05.000Z", a.json()
+    assert a.json()["created"].endswith("Z") and a.json()["created"][:4].isdigit()
+    listed = api(h, "GET", f"/cases/{cid}/actions", "ca-ana").json()["actions"]
+    assert listed[0]["due"] == "2999-01-02T03:04:05.000Z"
+    v = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={
+        "text": "S", "rule": "consensus", "deadline": "2999-06-01T00:00:00.000Z"})
+    assert v.status_code == 201, v.text
+    assert v.json()["deadline"] == "2999-06-01T00:00:00.000Z"
+    vid = v.json()["id"]
+    r = api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "abstain"})
+    cast = r.json()["votes"][0]["cast"]
+    assert datetime.datetime.fromisoformat(cast.replace("Z", "+00:00")).year >= 2026, cast
+    # Bad times name their field and store nothing.
+    before = snapshot(h, cid)
+    for bad in ("soon", "2999-13-01T00:00:00Z", 32503680000):
+        error(api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={
+            "title": "B", "performing_org": "gov-ca", "due": bad}), 400, "invalid_input", "due")
+        error(api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={
+            "text": "T", "rule": "consensus", "deadline": bad}), 400, "invalid_input", "deadline")
+    assert snapshot(h, cid) == before
+
+
+def test_refused_transitions_carry_current_and_allowed(new_hub, shared_dir, tmp_path):
+    h = make_hub(new_hub, shared_dir, tmp_path, galaxy=False)
+    cid = api(h, "POST", "/cases", "ca-ana", json={"title": "T", "participants": ["gov-fr"]}).json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/open", "ca-ana").status_code == 200
+    aid = api(h, "POST", f"/cases/{cid}/actions", "ca-ana", json={"title": "A", "performing_org": "gov-ca"}).json()["id"]
+    for step, user in [("propose", "ca-ana"), ("approve", "ca-ana2")]:
+        assert api(h, "POST", f"/cases/{cid}/actions/{aid}/{step}", user).status_code == 200
+    # From approved, the REST names of the outcome steps are allowed.
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/propose", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "approved" and {"done", "failed", "withdrawn"} <= set(e["allowed"]), e
+    assert api(h, "POST", f"/cases/{cid}/actions/{aid}/done", "ca-ana").status_code == 200
+    before = snapshot(h, cid)
+    e = error(api(h, "POST", f"/cases/{cid}/actions/{aid}/failed", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "done" and e["allowed"] == [], e
+    # A closed case: only reopen is allowed.
+    assert api(h, "POST", f"/cases/{cid}/close", "ca-ana").status_code == 200
+    e = error(api(h, "POST", f"/cases/{cid}/close", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "closed" and e["allowed"] == ["reopen"], e
+    e = error(api(h, "POST", f"/cases/{cid}/open", "ca-ana"), 409, "invalid_transition")
+    assert e["current"] == "closed" and e["allowed"] == ["reopen"], e
+    assert snapshot(h, cid)["/actions"] == before["/actions"]
+    # A second ballot is a conflict with the stored vote, not a state machine step.
+    assert api(h, "POST", f"/cases/{cid}/reopen", "ca-ana", json={"reason": "new facts"}).status_code == 200
+    vid = api(h, "POST", f"/cases/{cid}/votes", "ca-ana", json={"text": "S", "rule": "consensus"}).json()["id"]
+    assert api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "endorse"}).status_code == 200
+    e = error(api(h, "POST", f"/cases/{cid}/votes/{vid}/ballots", "fr-ana", json={"ballot": "object"}), 409, "conflict")
+    assert "current" not in e and "allowed" not in e, e

@@ -9,17 +9,19 @@
 //! ones never both apply.
 //!
 //! Only the owner and the participants see a case; to anyone else it does not exist (the
-//! same `NotFound` as an unknown id). Refusals map to the hub's errors: a step the current
-//! state does not allow is a `Conflict` naming the state and the allowed steps, a step the
+//! same `NotFound` as an unknown id). Calls answer [`CaseError`]: a step the current state
+//! does not allow is a `Transition` carrying the state and the allowed steps, a step the
 //! state allows but not to this actor is `Forbidden` with the engine's reason, bad input is
 //! `Invalid` naming the field.
 
 mod deadlines;
+mod error;
 mod impacts;
 mod options;
 pub mod share;
 
 pub use deadlines::{ActionDeadlineNotice, CaseSweep, ClosedProposal, DEADLINE_ACTOR};
+pub use error::CaseError;
 pub use impacts::{ImpactView, NewImpact};
 
 use std::collections::BTreeSet;
@@ -35,10 +37,39 @@ use response::vote::{
 };
 use response::{deadline, Actor, Membership, Refused};
 use serde::{Deserialize, Serialize};
+pub use store::CaseRole;
 use store::{
-    ActionRecord, AlertStore, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit,
-    NewNotice, Org, ProposalRecord, VoteRecord,
+    ActionRecord, AlertStore, CaseObject, CasePageQuery, CaseParticipant, CaseRecord, CaseStore,
+    NewAudit, NewNotice, Org, ProposalRecord, VoteRecord,
 };
+
+/// The default page of the case list.
+pub const DEFAULT_PAGE: usize = 100;
+/// The largest page of the case list.
+pub const MAX_PAGE: usize = 1000;
+/// The cursor domain of the case list.
+const CASE_CURSOR: &str = "cases";
+
+/// Times on the wire: seconds since the epoch in the service, RFC 3339 UTC when serialized
+/// (as the alerts API answers).
+mod wire_time {
+    use serde::Serializer;
+
+    /// An RFC 3339 UTC time.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    pub(crate) fn rfc3339<S: Serializer>(secs: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&stix::format_timestamp(secs.saturating_mul(1_000_000)))
+    }
+
+    /// An optional RFC 3339 UTC time (`null` for none).
+    #[allow(clippy::ref_option)]
+    pub(crate) fn rfc3339_opt<S: Serializer>(secs: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match secs {
+            Some(t) => rfc3339(t, s),
+            None => s.serialize_none(),
+        }
+    }
+}
 
 /// The clock the service reads (seconds since the epoch).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -140,10 +171,33 @@ pub struct CaseView {
     pub objects: Vec<ObjectRef>,
     /// The alert the case was opened from, if any.
     pub alert: Option<String>,
-    /// Creation time, seconds since the epoch.
+    /// Creation time, seconds since the epoch (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub created: i64,
-    /// Last change, seconds since the epoch.
+    /// Last change, seconds since the epoch (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub updated: i64,
+}
+
+/// Which page of the case list to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseListQuery {
+    /// Which of the organisation's cases.
+    pub role: CaseRole,
+    /// The page size, 1 to [`MAX_PAGE`] ([`DEFAULT_PAGE`] when absent).
+    pub limit: Option<usize>,
+    /// The cursor of the previous page (same user and role).
+    pub next: Option<String>,
+}
+
+/// A page of the case list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CasePage {
+    /// The cases.
+    pub cases: Vec<CaseView>,
+    /// The cursor of the next page, when more may follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// A DISARM countermeasure offered for a case.
@@ -197,7 +251,8 @@ pub struct ActionView {
     pub performing_org: String,
     /// The target organisation's slug.
     pub target_org: Option<String>,
-    /// Due time.
+    /// Due time (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339_opt")]
     pub due: Option<i64>,
     /// The status.
     pub status: ActionStatus,
@@ -211,9 +266,11 @@ pub struct ActionView {
     pub proposer_id: Option<i64>,
     /// The user who approved it.
     pub approver_id: Option<i64>,
-    /// Creation time.
+    /// Creation time (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub created: i64,
-    /// Last change.
+    /// Last change (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub updated: i64,
 }
 
@@ -251,7 +308,8 @@ pub struct VoteView {
     pub org: String,
     /// Its ballot.
     pub ballot: Ballot,
-    /// When it was cast.
+    /// When it was cast (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub cast: i64,
 }
 
@@ -264,7 +322,8 @@ pub struct ProposalView {
     pub text: String,
     /// The decision rule.
     pub rule: DecisionRule,
-    /// The deadline for votes.
+    /// The deadline for votes (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339_opt")]
     pub deadline: Option<i64>,
     /// The status.
     pub status: ProposalStatus,
@@ -280,9 +339,11 @@ pub struct ProposalView {
     pub electorate: u32,
     /// The votes, in the order cast.
     pub votes: Vec<VoteView>,
-    /// Creation time.
+    /// Creation time (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub created: i64,
-    /// Last change.
+    /// Last change (RFC 3339 when serialized).
+    #[serde(serialize_with = "wire_time::rfc3339")]
     pub updated: i64,
 }
 
@@ -359,14 +420,32 @@ fn not_found(what: &str, id: &str) -> HubError {
     HubError::NotFound(format!("{what} '{id}'"))
 }
 
-/// Maps an engine refusal: a step the state does not allow is a conflict, a step refused to
-/// this actor is forbidden.
-fn refusal<S: Display, A: Display + PartialEq>(r: Refused<S, A>, action: &A) -> HubError {
+/// Maps an engine refusal: a step the state does not allow is a `Transition` naming the
+/// current state and the allowed steps, a step refused to this actor is forbidden.
+fn refusal<S: Display, A: Display + PartialEq>(r: Refused<S, A>, action: &A) -> CaseError {
+    refusal_named(r, action, ToString::to_string)
+}
+
+/// [`refusal`] with the allowed steps named by `name` (the REST names of action steps).
+fn refusal_named<S: Display, A: Display + PartialEq>(
+    r: Refused<S, A>,
+    action: &A,
+    name: impl Fn(&A) -> String,
+) -> CaseError {
     if r.allowed.contains(action) {
-        HubError::Forbidden(r.to_string())
+        CaseError::Forbidden(r.to_string())
     } else {
-        HubError::Conflict(r.to_string())
+        CaseError::Transition {
+            current: r.current.to_string(),
+            allowed: r.allowed.iter().map(name).collect(),
+            reason: r.reason,
+        }
     }
+}
+
+/// [`refusal`] of an action step, the allowed steps by their REST names.
+fn step_refusal(r: Refused<ActionStatus, ActionStep>, step: &ActionStep) -> CaseError {
+    refusal_named(r, step, |s| step_name(*s).to_string())
 }
 
 fn stored<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, HubError> {
@@ -572,7 +651,7 @@ impl Cases {
 
     /// Opens a case owned by the caller's organisation, status `new`, with its participants
     /// and objects (each one the caller may see).
-    pub fn create_case(&self, p: &Principal, new: &NewCase) -> Result<CaseView, HubError> {
+    pub fn create_case(&self, p: &Principal, new: &NewCase) -> Result<CaseView, CaseError> {
         let creator = Actor {
             user_id: p.user.id,
             org_id: p.org.id,
@@ -587,13 +666,10 @@ impl Cases {
             let field = format!("participants[{i}]");
             let org = self.org_named(&field, slug)?;
             if org.id == p.org.id {
-                return Err(HubError::invalid(&field, "the owner takes part already"));
+                return Err(HubError::invalid(&field, "the owner takes part already").into());
             }
             if orgs.contains(&org.id) {
-                return Err(HubError::invalid(
-                    &field,
-                    format!("'{slug}' is named twice"),
-                ));
+                return Err(HubError::invalid(&field, format!("'{slug}' is named twice")).into());
             }
             orgs.push(org.id);
         }
@@ -711,18 +787,58 @@ impl Cases {
     }
 
     /// A case the caller's organisation owns or takes part in.
-    pub fn case(&self, p: &Principal, id: &str) -> Result<CaseView, HubError> {
+    pub fn case(&self, p: &Principal, id: &str) -> Result<CaseView, CaseError> {
         let l = self.load(p, id)?;
-        self.view(&l)
+        Ok(self.view(&l)?)
     }
 
-    /// The cases the caller's organisation owns or takes part in, oldest first.
-    pub fn list_cases(&self, p: &Principal) -> Result<Vec<CaseView>, HubError> {
-        let mut out = Vec::new();
-        for c in self.store.list_cases(p.org.id)? {
-            out.push(self.case(p, &c.id)?);
+    /// A page of the cases the caller's organisation owns or takes part in, newest first,
+    /// read from the store by key; the cursor is sealed to the caller and the role, so another
+    /// user's or another role's is `BadCursor`.
+    pub fn case_page(&self, p: &Principal, q: &CaseListQuery) -> Result<CasePage, CaseError> {
+        let limit = match q.limit {
+            None => DEFAULT_PAGE,
+            Some(n) if (1..=MAX_PAGE).contains(&n) => n,
+            Some(_) => {
+                return Err(HubError::invalid(
+                    "limit",
+                    format!("must be an integer from 1 to {MAX_PAGE}"),
+                )
+                .into())
+            }
+        };
+        let role = match q.role {
+            CaseRole::All => "all",
+            CaseRole::Mine => "mine",
+            CaseRole::Participating => "participating",
+        };
+        let fingerprint = format!("{}:{}:{role}", p.user.id, p.org.id);
+        let before = match &q.next {
+            Some(c) => Some(self.hub.decode_list_cursor(CASE_CURSOR, c, &fingerprint)?.0),
+            None => None,
+        };
+        let mut rows = self.store.case_page(&CasePageQuery {
+            org_id: p.org.id,
+            role: q.role,
+            before,
+            limit: limit + 1,
+        })?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let mut cases = Vec::with_capacity(rows.len());
+        for row in &rows {
+            cases.push(self.case(p, &row.case.id)?);
         }
-        Ok(out)
+        let next = match (more, rows.last()) {
+            (true, Some(row)) => {
+                Some(
+                    self.hub
+                        .encode_list_cursor(CASE_CURSOR, row.key, 0, &fingerprint)?,
+                )
+            }
+            _ => None,
+        };
+        Ok(CasePage { cases, next })
     }
 
     /// Opens, closes or reopens a case (`reopen` needs a reason).
@@ -732,7 +848,7 @@ impl Cases {
         id: &str,
         action: CaseAction,
         reason: Option<&str>,
-    ) -> Result<CaseView, HubError> {
+    ) -> Result<CaseView, CaseError> {
         if !matches!(
             action,
             CaseAction::Open | CaseAction::Close | CaseAction::Reopen
@@ -740,7 +856,8 @@ impl Cases {
             return Err(HubError::invalid(
                 "action",
                 format!("{action} is not a status change (open, close, reopen)"),
-            ));
+            )
+            .into());
         }
         let l = self.load(p, id)?;
         // The state and the actor first, then the reason, so each refusal names its cause.
@@ -749,10 +866,9 @@ impl Cases {
             .map_err(|r| refusal(r, &action))?;
         let ctx = CaseContext::with_reason(reason);
         if action == CaseAction::Reopen && !ctx.reason_given {
-            return Err(HubError::invalid(
-                "reason",
-                "a reason is required to reopen a case",
-            ));
+            return Err(
+                HubError::invalid("reason", "a reason is required to reopen a case").into(),
+            );
         }
         let reason = reason
             .map(str::trim)
@@ -792,7 +908,7 @@ impl Cases {
             ),
             &[stored],
         )? {
-            return Err(changed_meanwhile("case"));
+            return Err(changed_meanwhile("case").into());
         }
         if let Some(n) = &self.notifier {
             n.notify(&notice);
@@ -806,7 +922,7 @@ impl Cases {
         p: &Principal,
         id: &str,
         org: &str,
-    ) -> Result<CaseView, HubError> {
+    ) -> Result<CaseView, CaseError> {
         let l = self.load(p, id)?;
         let action = CaseAction::AddParticipant;
         case::decide(l.status, action, &l.actor, &CaseContext::default())
@@ -816,7 +932,8 @@ impl Cases {
             return Err(HubError::Conflict(format!(
                 "'{}' takes part in the case already",
                 org.slug
-            )));
+            ))
+            .into());
         }
         self.store.add_participant(
             id,
@@ -839,7 +956,7 @@ impl Cases {
         p: &Principal,
         id: &str,
         org: &str,
-    ) -> Result<CaseView, HubError> {
+    ) -> Result<CaseView, CaseError> {
         let l = self.load(p, id)?;
         let action = CaseAction::RemoveParticipant;
         case::decide(l.status, action, &l.actor, &CaseContext::default())
@@ -856,7 +973,8 @@ impl Cases {
             return Err(HubError::invalid(
                 "org",
                 format!("'{}' does not take part in the case", org.slug),
-            ));
+            )
+            .into());
         }
         self.case(p, id)
     }
@@ -867,7 +985,7 @@ impl Cases {
         p: &Principal,
         id: &str,
         object: &ObjectRef,
-    ) -> Result<CaseView, HubError> {
+    ) -> Result<CaseView, CaseError> {
         let l = self.load(p, id)?;
         let action = CaseAction::AddObject;
         case::decide(l.status, action, &l.actor, &CaseContext::default())
@@ -896,7 +1014,7 @@ impl Cases {
     /// The DISARM countermeasures for the techniques of the case's objects that the caller
     /// may see: attack patterns gathered directly, and those its campaigns, intrusion sets
     /// and threat actors `use` (relationships in the same collection).
-    pub fn options(&self, p: &Principal, id: &str) -> Result<Vec<OptionView>, HubError> {
+    pub fn options(&self, p: &Principal, id: &str) -> Result<Vec<OptionView>, CaseError> {
         self.load(p, id)?;
         let techniques = options::case_techniques(&self.hub, p, &self.store.case_objects(id)?)?;
         let asked: Vec<&str> = techniques.iter().map(String::as_str).collect();
@@ -996,7 +1114,7 @@ impl Cases {
         p: &Principal,
         case_id: &str,
         new: &NewAction,
-    ) -> Result<ActionView, HubError> {
+    ) -> Result<ActionView, CaseError> {
         let l = self.load(p, case_id)?;
         Self::open_case(&l)?;
         act::may_draft(&l.actor).map_err(HubError::Forbidden)?;
@@ -1028,7 +1146,7 @@ impl Cases {
                 record.title.clone(),
             ),
         )?;
-        self.action_view(&record, now)
+        Ok(self.action_view(&record, now)?)
     }
 
     fn load_action(
@@ -1061,12 +1179,12 @@ impl Cases {
         case_id: &str,
         id: &str,
         edit: &NewAction,
-    ) -> Result<ActionView, HubError> {
+    ) -> Result<ActionView, CaseError> {
         let (l, a, status) = self.load_action(p, case_id, id)?;
         Self::open_case(&l)?;
         let step = ActionStep::Edit;
         act::decide(status, step, &l.actor, &Self::action_ctx(&a))
-            .map_err(|r| refusal(r, &step))?;
+            .map_err(|r| step_refusal(r, &step))?;
         let now = self.now();
         let (performing, target) = self.check_action_fields(&l, edit, now)?;
         let next = ActionRecord {
@@ -1083,7 +1201,8 @@ impl Cases {
             return Err(HubError::invalid(
                 "performing_org",
                 "the performing organisation of an action does not change; draft a new one",
-            ));
+            )
+            .into());
         }
         let step = audit(
             p,
@@ -1093,9 +1212,9 @@ impl Cases {
             next.title.clone(),
         );
         if !self.store.update_action(&next, status.as_str(), &step)? {
-            return Err(changed_meanwhile("action"));
+            return Err(changed_meanwhile("action").into());
         }
-        self.action_view(&next, now)
+        Ok(self.action_view(&next, now)?)
     }
 
     /// Takes an action one step along its lifecycle (propose, approve, reject, complete,
@@ -1106,17 +1225,14 @@ impl Cases {
         case_id: &str,
         id: &str,
         step: ActionStep,
-    ) -> Result<ActionView, HubError> {
+    ) -> Result<ActionView, CaseError> {
         if step == ActionStep::Edit {
-            return Err(HubError::invalid(
-                "step",
-                "edit a draft with its new fields",
-            ));
+            return Err(HubError::invalid("step", "edit a draft with its new fields").into());
         }
         let (l, a, status) = self.load_action(p, case_id, id)?;
         Self::open_case(&l)?;
         let acc = act::decide(status, step, &l.actor, &Self::action_ctx(&a))
-            .map_err(|r| refusal(r, &step))?;
+            .map_err(|r| step_refusal(r, &step))?;
         let now = self.now();
         let mut next = ActionRecord {
             status: acc.to.as_str().to_string(),
@@ -1137,19 +1253,19 @@ impl Cases {
             format!("{status} -> {}", acc.to),
         );
         if !self.store.update_action(&next, status.as_str(), &record)? {
-            return Err(changed_meanwhile("action"));
+            return Err(changed_meanwhile("action").into());
         }
-        self.action_view(&next, now)
+        Ok(self.action_view(&next, now)?)
     }
 
     /// A case's actions, oldest first.
-    pub fn actions(&self, p: &Principal, case_id: &str) -> Result<Vec<ActionView>, HubError> {
+    pub fn actions(&self, p: &Principal, case_id: &str) -> Result<Vec<ActionView>, CaseError> {
         self.load(p, case_id)?;
         let now = self.now();
         self.store
             .list_actions(case_id)?
             .iter()
-            .map(|a| self.action_view(a, now))
+            .map(|a| Ok(self.action_view(a, now)?))
             .collect()
     }
 
@@ -1212,7 +1328,7 @@ impl Cases {
         p: &Principal,
         case_id: &str,
         new: &NewProposal,
-    ) -> Result<ProposalView, HubError> {
+    ) -> Result<ProposalView, CaseError> {
         let l = self.load(p, case_id)?;
         Self::open_case(&l)?;
         vote::may_open(&l.actor).map_err(HubError::Forbidden)?;
@@ -1223,7 +1339,8 @@ impl Cases {
                 return Err(HubError::invalid(
                     "rule",
                     format!("a quorum of {n} exceeds the {electorate} organisations of the case"),
-                ));
+                )
+                .into());
             }
         }
         let now = self.now();
@@ -1252,7 +1369,7 @@ impl Cases {
                 format!("rule {}", record.rule),
             ),
         )?;
-        self.proposal_view(&l, &record, now)
+        Ok(self.proposal_view(&l, &record, now)?)
     }
 
     fn load_proposal(
@@ -1278,7 +1395,7 @@ impl Cases {
         pr: &ProposalRecord,
         status: ProposalStatus,
         now: i64,
-    ) -> Result<bool, HubError> {
+    ) -> Result<bool, CaseError> {
         let ctx = self.tally_of(l, pr, now)?.context(l.actor.org_id);
         let action = ProposalAction::Close;
         let acc = vote::decide(status, action, &l.actor, &ctx).map_err(|r| refusal(r, &action))?;
@@ -1303,14 +1420,14 @@ impl Cases {
         case_id: &str,
         id: &str,
         ballot: Ballot,
-    ) -> Result<ProposalView, HubError> {
+    ) -> Result<ProposalView, CaseError> {
         let (l, pr, status) = self.load_proposal(p, case_id, id)?;
         let now = self.now();
         let ctx = self.tally_of(&l, &pr, now)?.context(p.org.id);
         let action = ProposalAction::Cast;
         if let Err(r) = vote::decide(status, action, &l.actor, &ctx) {
             return Err(if ctx.already_voted && status == ProposalStatus::Open {
-                HubError::Conflict(format!(
+                CaseError::Conflict(format!(
                     "organisation '{}' has already voted on this proposal",
                     p.org.slug
                 ))
@@ -1337,12 +1454,13 @@ impl Cases {
         );
         match cast {
             Ok(true) => {}
-            Ok(false) => return Err(changed_meanwhile("proposal")),
+            Ok(false) => return Err(changed_meanwhile("proposal").into()),
             Err(store::StoreError::Conflict(_)) => {
                 return Err(HubError::Conflict(format!(
                     "organisation '{}' has already voted on this proposal",
                     p.org.slug
-                )))
+                ))
+                .into())
             }
             Err(e) => return Err(e.into()),
         }
@@ -1360,11 +1478,11 @@ impl Cases {
         p: &Principal,
         case_id: &str,
         id: &str,
-    ) -> Result<ProposalView, HubError> {
+    ) -> Result<ProposalView, CaseError> {
         let (l, pr, status) = self.load_proposal(p, case_id, id)?;
         let now = self.now();
         if !self.close(&l, &pr, status, now)? {
-            return Err(changed_meanwhile("proposal"));
+            return Err(changed_meanwhile("proposal").into());
         }
         self.proposal(p, case_id, id)
     }
@@ -1375,7 +1493,7 @@ impl Cases {
         p: &Principal,
         case_id: &str,
         id: &str,
-    ) -> Result<ProposalView, HubError> {
+    ) -> Result<ProposalView, CaseError> {
         let (l, pr, status) = self.load_proposal(p, case_id, id)?;
         let now = self.now();
         let ctx = self.tally_of(&l, &pr, now)?.context(p.org.id);
@@ -1395,7 +1513,7 @@ impl Cases {
             .store
             .set_proposal_status(id, status.as_str(), acc.to.as_str(), now, &step)?
         {
-            return Err(changed_meanwhile("proposal"));
+            return Err(changed_meanwhile("proposal").into());
         }
         self.proposal(p, case_id, id)
     }
@@ -1466,12 +1584,13 @@ impl Cases {
         case_id: &str,
         collection: &str,
         tlp: stix::Tlp,
-    ) -> Result<PublishedCase, HubError> {
+    ) -> Result<PublishedCase, CaseError> {
         let l = self.load(p, case_id)?;
         if l.actor.membership != Membership::Owner || l.actor.role == store::Role::Reader {
             return Err(HubError::Forbidden(
                 "only an analyst or admin of the owner organisation publishes a case".into(),
-            ));
+            )
+            .into());
         }
         let (col, access) = match self.hub.collection_for(p, collection) {
             Ok(x) => x,
@@ -1479,15 +1598,17 @@ impl Cases {
                 return Err(HubError::invalid(
                     "collection",
                     format!("no collection '{collection}' that you may write"),
-                ))
+                )
+                .into())
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         if !access.write {
             return Err(HubError::invalid(
                 "collection",
                 format!("no collection '{collection}' that you may write"),
-            ));
+            )
+            .into());
         }
         let owner = self.identity_of(l.record.owner_org_id)?;
         let mut participants = Vec::new();
@@ -1572,19 +1693,19 @@ impl Cases {
         p: &Principal,
         case_id: &str,
         id: &str,
-    ) -> Result<ProposalView, HubError> {
+    ) -> Result<ProposalView, CaseError> {
         let (l, pr, _) = self.load_proposal(p, case_id, id)?;
-        self.proposal_view(&l, &pr, self.now())
+        Ok(self.proposal_view(&l, &pr, self.now())?)
     }
 
     /// A case's proposals, oldest first.
-    pub fn proposals(&self, p: &Principal, case_id: &str) -> Result<Vec<ProposalView>, HubError> {
+    pub fn proposals(&self, p: &Principal, case_id: &str) -> Result<Vec<ProposalView>, CaseError> {
         let l = self.load(p, case_id)?;
         let now = self.now();
         self.store
             .list_proposals(case_id)?
             .iter()
-            .map(|pr| self.proposal_view(&l, pr, now))
+            .map(|pr| Ok(self.proposal_view(&l, pr, now)?))
             .collect()
     }
 }

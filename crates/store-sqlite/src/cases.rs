@@ -2,9 +2,9 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use store::{
-    ActionDeadlineRow, ActionRecord, CaseObject, CaseParticipant, CaseRecord, CaseStore, NewAudit,
-    NewNotice,
-    ProposalRecord, Result, StoreError, VoteRecord,
+    ActionDeadlineRow, ActionRecord, CaseObject, CasePageQuery, CasePageRow, CaseParticipant,
+    CaseRecord, CaseRole, CaseStore, NewAudit, NewNotice, ProposalRecord, Result, StoreError,
+    VoteRecord,
 };
 
 use crate::accounts::append_audit;
@@ -90,7 +90,8 @@ fn create_case(
 ) -> Result<()> {
     tx.execute(
         &format!(
-            "INSERT INTO cases ({CASE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            "INSERT INTO cases ({CASE_COLS}, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+             ?10, (SELECT coalesce(max(seq), 0) + 1 FROM cases))"
         ),
         params![
             c.id,
@@ -116,7 +117,8 @@ fn create_case(
 fn add_participant(tx: &Transaction<'_>, case_id: &str, org_id: i64, now: i64) -> Result<()> {
     case_exists(tx, case_id)?;
     tx.execute(
-        "INSERT INTO case_participants (case_id, org_id, added) VALUES (?1, ?2, ?3)",
+        "INSERT INTO case_participants (case_id, org_id, added, case_seq) \
+         VALUES (?1, ?2, ?3, (SELECT seq FROM cases WHERE id = ?1))",
         params![case_id, org_id, now],
     )
     .map_err(|e| insert_error(|_| format!("participant {org_id} of case '{case_id}'"), e))?;
@@ -143,6 +145,75 @@ fn query_list<T>(
         .map_err(|e| backend(what, e))
 }
 
+/// The SQL of a case page: `?1` the organisation, `?2` the key bound, `?3` the limit. Each
+/// side is read newest first through its index (cases by owner and seq, participants by org
+/// and case seq) and limited before the two are merged.
+fn case_page_sql(role: CaseRole) -> String {
+    let owned = "SELECT seq AS k FROM cases WHERE owner_org_id = ?1 AND seq < ?2 \
+                 ORDER BY seq DESC LIMIT ?3";
+    let joined = "SELECT case_seq AS k FROM case_participants WHERE org_id = ?1 \
+                  AND case_seq < ?2 ORDER BY case_seq DESC LIMIT ?3";
+    let keys = match role {
+        CaseRole::Mine => format!("SELECT k FROM ({owned})"),
+        CaseRole::Participating => format!("SELECT k FROM ({joined})"),
+        CaseRole::All => format!("SELECT k FROM ({owned}) UNION SELECT k FROM ({joined})"),
+    };
+    format!("SELECT seq, {CASE_COLS} FROM cases WHERE seq IN ({keys}) ORDER BY seq DESC LIMIT ?3")
+}
+
+fn case_page(c: &rusqlite::Connection, q: &CasePageQuery) -> Result<Vec<CasePageRow>> {
+    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+    let before = q.before.unwrap_or(i64::MAX);
+    c.prepare_cached(&case_page_sql(q.role))
+        .and_then(|mut st| {
+            st.query_map(params![q.org_id, before, limit], |r| {
+                let key: i64 = r.get(0)?;
+                let case = CaseRecord {
+                    id: r.get(1)?,
+                    owner_org_id: r.get(2)?,
+                    title: r.get(3)?,
+                    description: r.get(4)?,
+                    status: r.get(5)?,
+                    reopen_reason: r.get(6)?,
+                    created_by: r.get(7)?,
+                    created: r.get(8)?,
+                    updated: r.get(9)?,
+                    alert_id: r.get(10)?,
+                };
+                Ok(CasePageRow { key, case })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(|e| backend("paging cases", e))
+}
+
+fn case_page_plans(c: &rusqlite::Connection) -> Result<Vec<(String, Vec<String>)>> {
+    let mut out = Vec::new();
+    for (name, role) in [
+        ("all", CaseRole::All),
+        ("mine", CaseRole::Mine),
+        ("participating", CaseRole::Participating),
+    ] {
+        let lines = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", case_page_sql(role)))
+            .and_then(|mut st| {
+                st.query_map(params![1, i64::MAX, 50], |r| r.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|e| backend("planning a case page", e))?;
+        out.push((name.to_string(), lines));
+    }
+    Ok(out)
+}
+
+impl SqliteStore {
+    /// The query plans SQLite chooses for the case pages of each role (`detail` lines of
+    /// `EXPLAIN QUERY PLAN`). Meant for tests and diagnostics.
+    pub fn case_query_plans(&self) -> Result<Vec<(String, Vec<String>)>> {
+        self.read(case_page_plans)
+    }
+}
+
 impl CaseStore for SqliteStore {
     fn create_case(&self, case: &CaseRecord, participants: &[i64], audit: &NewAudit) -> Result<()> {
         self.write(|tx| create_case(tx, case, participants, audit))
@@ -160,20 +231,8 @@ impl CaseStore for SqliteStore {
         })
     }
 
-    fn list_cases(&self, org_id: i64) -> Result<Vec<CaseRecord>> {
-        self.read(|c| {
-            query_list(
-                c,
-                &format!(
-                    "SELECT {CASE_COLS} FROM cases WHERE owner_org_id = ?1 OR id IN \
-                     (SELECT case_id FROM case_participants WHERE org_id = ?1) \
-                     ORDER BY created, rowid"
-                ),
-                [org_id],
-                case_from_row,
-                "listing cases",
-            )
-        })
+    fn case_page(&self, q: &CasePageQuery) -> Result<Vec<CasePageRow>> {
+        self.read(|c| case_page(c, q))
     }
 
     fn set_case_status(

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0015_deadline_reminders.sql"),
     include_str!("migrations/0016_case_impacts.sql"),
     include_str!("migrations/0017_notices.sql"),
+    include_str!("migrations/0018_case_page.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

@@ -5,7 +5,9 @@ use super::*;
 
 mod impacts;
 pub use impacts::case_impacts;
-use store::{ActionRecord, CaseObject, CaseRecord, ProposalRecord, VoteRecord};
+use store::{
+    ActionRecord, CaseObject, CasePageQuery, CaseRecord, CaseRole, ProposalRecord, VoteRecord,
+};
 
 /// A case step's audit record, filed under organisation `org`.
 fn step(action: &str, target: &str, org: i64) -> NewAudit {
@@ -54,6 +56,153 @@ pub(crate) fn case_record(id: &str, owner: i64, by: i64, created: i64) -> CaseRe
     }
 }
 
+/// The ids of one case page of `org`.
+fn page_ids(
+    s: &dyn Backend,
+    org: i64,
+    role: CaseRole,
+    before: Option<i64>,
+    limit: usize,
+) -> Vec<String> {
+    s.case_page(&CasePageQuery {
+        org_id: org,
+        role,
+        before,
+        limit,
+    })
+    .unwrap()
+    .into_iter()
+    .map(|r| r.case.id)
+    .collect()
+}
+
+/// Walks every page of `org`'s cases of `role`, `limit` at a time, creating a case of
+/// `intruder.0` by user `intruder.1` (another organisation's, not shared) after each page; the ids in order.
+fn walk(
+    s: &dyn Backend,
+    org: i64,
+    role: CaseRole,
+    limit: usize,
+    intruder: (i64, i64),
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut before = None;
+    for round in 0..1000 {
+        let rows = s
+            .case_page(&CasePageQuery {
+                org_id: org,
+                role,
+                before,
+                limit,
+            })
+            .unwrap();
+        assert!(rows.len() <= limit, "a page holds at most its limit");
+        if let Some(w) = rows.windows(2).find(|w| w[0].key <= w[1].key) {
+            panic!("keys not decreasing: {} then {}", w[0].key, w[1].key);
+        }
+        out.extend(rows.iter().map(|r| r.case.id.clone()));
+        let Some(last) = rows.last() else { break };
+        before = Some(last.key);
+        // A case inserted meanwhile is newer than every page: it never shows up.
+        let id = format!("late-{org}-{role:?}-{limit}-{round}");
+        s.create_case(
+            &case_record(&id, intruder.0, intruder.1, 1000),
+            &[],
+            &step("case.create", &format!("case/{id}"), intruder.0),
+        )
+        .unwrap();
+        if rows.len() < limit {
+            break;
+        }
+    }
+    out
+}
+
+/// Case pages: newest first by creation, each visible case exactly once across pages for
+/// every role and page size, no other organisation's case, cases created while paging not
+/// repeated or skipped among the older ones.
+pub fn case_pages(s: &dyn Backend) {
+    let fx = fixture(s);
+    let (a, b) = (fx.a.id, fx.b.id);
+    let c = s.create_org(&new_org("org-c", 3)).expect("org-c");
+    // Seven cases, created in this order: owned by a, by b (shared with a or not), by c.
+    let plan: [(&str, i64, &[i64]); 7] = [
+        ("p1", a, &[]),
+        ("p2", b, &[1]),
+        ("p3", c.id, &[]),
+        ("p4", a, &[2]),
+        ("p5", b, &[]),
+        ("p6", c.id, &[1]),
+        ("p7", a, &[]),
+    ];
+    for (i, (id, owner, with)) in plan.iter().enumerate() {
+        let with: Vec<i64> = with.iter().map(|n| if *n == 1 { a } else { b }).collect();
+        let created = 100 - i64::try_from(i).unwrap(); // Creation order, not the clock.
+        s.create_case(
+            &case_record(id, *owner, fx.ua.id, created),
+            &with,
+            &step("case.create", &format!("case/{id}"), *owner),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        page_ids(s, a, CaseRole::All, None, 100),
+        ["p7", "p6", "p4", "p2", "p1"]
+    );
+    assert_eq!(
+        page_ids(s, a, CaseRole::Mine, None, 100),
+        ["p7", "p4", "p1"]
+    );
+    assert_eq!(
+        page_ids(s, a, CaseRole::Participating, None, 100),
+        ["p6", "p2"]
+    );
+    assert_eq!(page_ids(s, b, CaseRole::All, None, 100), ["p5", "p4", "p2"]);
+    assert_eq!(page_ids(s, a, CaseRole::All, None, 2), ["p7", "p6"]);
+
+    // Every page size and role: the same cases, each once, in order, nobody else's.
+    let intruder = s.create_org(&new_org("org-d", 4)).expect("org-d").id;
+    for (role, want) in [
+        (CaseRole::All, vec!["p7", "p6", "p4", "p2", "p1"]),
+        (CaseRole::Mine, vec!["p7", "p4", "p1"]),
+        (CaseRole::Participating, vec!["p6", "p2"]),
+    ] {
+        for limit in 1..=6 {
+            assert_eq!(
+                walk(s, a, role, limit, (intruder, fx.ua.id)),
+                want,
+                "{role:?} by {limit}"
+            );
+        }
+    }
+    // Paging from a key past the newest case, and from below the oldest.
+    let all = s
+        .case_page(&CasePageQuery {
+            org_id: a,
+            role: CaseRole::All,
+            before: None,
+            limit: 100,
+        })
+        .unwrap();
+    let oldest = all.last().unwrap().key;
+    assert!(page_ids(s, a, CaseRole::All, Some(oldest), 100).is_empty());
+    // A participant removed leaves the page; one added joins it at the case's place.
+    s.remove_participant("p6", a, &step("case.participant.remove", "case/p6", c.id))
+        .unwrap();
+    s.add_participant("p5", a, 200, &step("case.participant.add", "case/p5", b))
+        .unwrap();
+    assert_eq!(
+        page_ids(s, a, CaseRole::All, None, 100),
+        ["p7", "p5", "p4", "p2", "p1"]
+    );
+    assert_eq!(
+        page_ids(s, a, CaseRole::Participating, None, 100),
+        ["p5", "p2"]
+    );
+    assert!(page_ids(s, intruder, CaseRole::Mine, None, 100).len() > 10);
+    assert!(page_ids(s, intruder, CaseRole::Participating, None, 100).is_empty());
+}
+
 /// Cases: round trip, listing for owners and participants only, compare-and-set status,
 /// participants and objects once each, unknown cases.
 pub fn case_records(s: &dyn Backend) {
@@ -80,18 +229,12 @@ pub fn case_records(s: &dyn Backend) {
     )
     .unwrap();
 
-    let listed = |org: i64| -> Vec<String> {
-        s.list_cases(org)
-            .unwrap()
-            .into_iter()
-            .map(|c| c.id)
-            .collect()
-    };
+    let listed = |org: i64| -> Vec<String> { page_ids(s, org, CaseRole::All, None, 100) };
     assert_eq!(listed(fx.a.id), ["k1"]);
     assert_eq!(
         listed(fx.b.id),
-        ["k1", "k2"],
-        "owner of k2, participant of k1"
+        ["k2", "k1"],
+        "owner of k2, participant of k1, newest first"
     );
     assert!(listed(c3.id).is_empty());
 

@@ -114,7 +114,7 @@ macro_rules! __with_cases {
                 ad_rejected_and_violations, ad_retention,
             }
             detect { detect_datasets, detect_jobs, detect_interrupted_jobs }
-            cases { case_records, case_actions_and_votes, case_deadlines, case_impacts }
+            cases { case_records, case_pages, case_actions_and_votes, case_deadlines, case_impacts }
             alerts { alert_groups, alert_lifecycle, alert_deadlines }
             notify { notify_subscriptions, notify_outbox, notify_leases }
             notices { notices_written_with_changes, notices_claimed_and_relayed }

@@ -176,14 +176,47 @@ pub struct ImpactRecord {
     pub created: i64,
 }
 
+/// Which of an organisation's cases a page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseRole {
+    /// The cases it owns or takes part in.
+    All,
+    /// The cases it owns.
+    Mine,
+    /// The cases it takes part in (owned by another organisation).
+    Participating,
+}
+
+/// A page of an organisation's cases, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePageQuery {
+    /// The organisation.
+    pub org_id: i64,
+    /// Which cases.
+    pub role: CaseRole,
+    /// Only cases whose paging key is strictly below this (the previous page's last).
+    pub before: Option<i64>,
+    /// At most this many rows.
+    pub limit: usize,
+}
+
+/// One row of a case page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePageRow {
+    /// The paging key: the case's position in creation order, increasing.
+    pub key: i64,
+    /// The case.
+    pub case: CaseRecord,
+}
+
 /// Cases, participants, objects, actions, proposals and votes.
 pub trait CaseStore: Send + Sync + 'static {
     /// Adds a case with its first participants (not the owner); `Conflict` if the id exists.
     fn create_case(&self, case: &CaseRecord, participants: &[i64], audit: &NewAudit) -> Result<()>;
     /// A case by id.
     fn case(&self, id: &str) -> Result<Option<CaseRecord>>;
-    /// The cases an organisation owns or takes part in, oldest first.
-    fn list_cases(&self, org_id: i64) -> Result<Vec<CaseRecord>>;
+    /// A page of the cases an organisation owns or takes part in, newest first by creation.
+    fn case_page(&self, q: &CasePageQuery) -> Result<Vec<CasePageRow>>;
     /// Sets a case's status to `to` (and its reopen reason, when given) if it is `from`, with
     /// its audit record and `notices` in the same transaction; `false` and no change
     /// (no audit record, no notice) otherwise.

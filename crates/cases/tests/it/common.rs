@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use cases::{Cases, NewCase};
-use hub::{Actor, HubError, Principal};
+use cases::{CaseError, Cases, NewCase};
+use hub::{Actor, Principal};
 use response::counters::CounterGalaxy;
 use store::Role;
 use test_support::{new_hub, org_with_user, TestHub, RW};
@@ -101,9 +101,27 @@ pub fn open_case(w: &World) -> String {
 }
 
 /// The field an `Invalid` error names.
-pub fn invalid_field(e: &HubError) -> &str {
+pub fn invalid_field(e: &CaseError) -> &str {
     match e {
-        HubError::Invalid { field, .. } => field,
+        CaseError::Invalid { field, .. } => field,
         other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+/// Every case `p` sees, newest first, walking the pages `limit` at a time.
+pub fn all_cases(w: &World, p: &Principal, limit: usize) -> Vec<cases::CaseView> {
+    let mut query = cases::CaseListQuery {
+        role: cases::CaseRole::All,
+        limit: Some(limit),
+        next: None,
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = w.cases.case_page(p, &query).unwrap();
+        out.extend(page.cases);
+        match page.next {
+            Some(next) => query.next = Some(next),
+            None => return out,
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cases::{NewAction, NewProposal};
+use cases::{CaseError, NewAction, NewProposal};
 use hub::{HubError, Principal};
 use proptest::prelude::*;
 use response::action::{ActionStatus, ActionStep};
@@ -83,9 +83,9 @@ proptest! {
                     }
                     Err(e) => {
                         if outsider {
-                            prop_assert!(matches!(e, HubError::NotFound(_)), "{}", e);
+                            prop_assert!(matches!(e, CaseError::NotFound(_)), "{}", e);
                         } else {
-                            prop_assert!(matches!(e, HubError::Forbidden(_) | HubError::Conflict(_) | HubError::Invalid { .. }), "{}", e);
+                            prop_assert!(matches!(e, CaseError::Forbidden(_) | CaseError::Conflict(_) | CaseError::Transition { .. } | CaseError::Invalid { .. }), "{}", e);
                         }
                     }
                 },
@@ -95,7 +95,7 @@ proptest! {
                         prop_assert!(ballots.insert(who.org.slug.clone(), ballot).is_none(), "voted twice");
                         proposal = v.status;
                     }
-                    Err(e) => prop_assert!(!matches!(e, HubError::Internal { .. } | HubError::Store(_)), "{}", e),
+                    Err(e) => prop_assert!(!matches!(e, CaseError::Hub(HubError::Internal { .. } | HubError::Store(_))), "{}", e),
                 },
                 Op::Close(_) => {
                     if let Ok(v) = w.cases.close_proposal(who, &id, &p.id) {

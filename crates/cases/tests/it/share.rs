@@ -2,8 +2,8 @@
 //! only by the owner's writers, only into a collection they may write; a joint statement as
 //! a CLEAR note in the operator's statements collection.
 
-use cases::{share, NewAction, NewProposal};
-use hub::{Actor, HubError, ObjectFilter};
+use cases::{share, CaseError, NewAction, NewProposal};
+use hub::{Actor, ObjectFilter};
 use response::action::ActionStep;
 use response::vote::{Ballot, DecisionRule};
 use test_support::read_all;
@@ -33,12 +33,12 @@ fn a_published_case_is_an_incident_with_tasks_and_refusals_store_nothing() {
     let before = count();
     assert!(matches!(
         w.cases.publish_case(&w.fr, &id, "g7", stix::Tlp::Green),
-        Err(HubError::Forbidden(_))
+        Err(CaseError::Forbidden(_))
     ));
     assert!(matches!(
         w.cases
             .publish_case(&w.ca_reader, &id, "g7", stix::Tlp::Green),
-        Err(HubError::Forbidden(_))
+        Err(CaseError::Forbidden(_))
     ));
     let e = w
         .cases
@@ -47,7 +47,7 @@ fn a_published_case_is_an_incident_with_tasks_and_refusals_store_nothing() {
     assert_eq!(invalid_field(&e), "collection");
     assert!(matches!(
         w.cases.publish_case(&w.xx, &id, "g7", stix::Tlp::Green),
-        Err(HubError::NotFound(_))
+        Err(CaseError::NotFound(_))
     ));
     assert_eq!(count(), before);
     let out = w

@@ -1,7 +1,7 @@
 //! Collective responses: one vote per organisation, quorum and consensus, publication.
 
+use cases::CaseError;
 use cases::NewProposal;
-use hub::HubError;
 use response::vote::{Ballot, DecisionRule, Outcome, ProposalStatus};
 
 use crate::common::{invalid_field, open_case, world};
@@ -32,7 +32,7 @@ fn a_quorum_of_two_adopts_and_each_organisation_votes_once() {
     for again in [&w.ca, &w.ca2] {
         let err = w.cases.vote(again, &id, &p.id, Ballot::Object).unwrap_err();
         assert!(
-            matches!(&err, HubError::Conflict(m) if m.contains("already voted")),
+            matches!(&err, CaseError::Conflict(m) if m.contains("already voted")),
             "{err}"
         );
     }
@@ -41,7 +41,7 @@ fn a_quorum_of_two_adopts_and_each_organisation_votes_once() {
         .vote(&w.xx, &id, &p.id, Ballot::Endorse)
         .unwrap_err();
     assert!(
-        matches!(err, HubError::NotFound(_)),
+        matches!(err, CaseError::NotFound(_)),
         "non-participant: {err}"
     );
     let v = w.cases.vote(&w.fr, &id, &p.id, Ballot::Object).unwrap();
@@ -62,7 +62,7 @@ fn a_quorum_of_two_adopts_and_each_organisation_votes_once() {
     );
 
     let err = w.cases.publish_proposal(&w.fr, &id, &p.id).unwrap_err();
-    assert!(matches!(err, HubError::Forbidden(_)), "{err}");
+    assert!(matches!(err, CaseError::Forbidden(_)), "{err}");
     let v = w.cases.publish_proposal(&w.ca, &id, &p.id).unwrap();
     assert_eq!(v.status, ProposalStatus::Published);
 }
@@ -86,11 +86,16 @@ fn one_objection_fails_a_consensus_and_a_failed_proposal_is_not_published() {
         .vote(&w.jp, &id, &p.id, Ballot::Endorse)
         .unwrap_err();
     assert!(
-        matches!(err, HubError::Conflict(_)),
+        matches!(&err, CaseError::Transition { current, allowed, .. }
+            if current == "failed" && allowed.is_empty()),
         "closed to votes: {err}"
     );
+    assert_eq!(err.code(), "invalid_transition");
     let err = w.cases.publish_proposal(&w.ca, &id, &p.id).unwrap_err();
-    assert!(matches!(err, HubError::Conflict(_)), "{err}");
+    assert!(
+        matches!(&err, CaseError::Transition { current, .. } if current == "failed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -108,13 +113,13 @@ fn after_the_deadline_votes_stop_and_the_votes_cast_decide() {
     w.cases.vote(&w.fr, &id, &p.id, Ballot::Endorse).unwrap();
     let err = w.cases.close_proposal(&w.ca, &id, &p.id).unwrap_err();
     assert!(
-        matches!(&err, HubError::Conflict(m) | HubError::Forbidden(m) if m.contains("pending")),
+        matches!(&err, CaseError::Conflict(m) | CaseError::Forbidden(m) if m.contains("pending")),
         "{err}"
     );
     w.advance(61);
     let err = w.cases.vote(&w.jp, &id, &p.id, Ballot::Object).unwrap_err();
     assert!(
-        matches!(&err, HubError::Forbidden(m) if m.contains("deadline")),
+        matches!(&err, CaseError::Forbidden(m) if m.contains("deadline")),
         "{err}"
     );
     let v = w.cases.close_proposal(&w.jp, &id, &p.id).unwrap();
@@ -159,7 +164,7 @@ fn bad_proposals_name_the_field() {
         .open_proposal(&w.fr, &id, &proposal(DecisionRule::Consensus, None))
         .unwrap_err();
     assert!(
-        matches!(err, HubError::Forbidden(_)),
+        matches!(err, CaseError::Forbidden(_)),
         "participants do not open proposals: {err}"
     );
     assert!(w.cases.proposals(&w.ca, &id).unwrap().is_empty());

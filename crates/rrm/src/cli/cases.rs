@@ -47,7 +47,8 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         alert: Option<String>,
     },
-    /// Lists the cases the user's organisation owns or takes part in (id, status, owner, title).
+    /// Lists the cases the user's organisation owns or takes part in, newest first (id, status,
+    /// owner, title).
     List {
         #[command(flatten)]
         who: Who,
@@ -250,8 +251,20 @@ pub fn run(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<(
         }
         Command::List { who } => {
             let (cases, p) = open_as(settings, &who)?;
-            for c in cases.list_cases(&p)? {
-                println!("{}\t{}\t{}\t{}", c.id, c.status, c.owner, c.title);
+            let mut query = cases::CaseListQuery {
+                role: cases::CaseRole::All,
+                limit: Some(cases::MAX_PAGE),
+                next: None,
+            };
+            loop {
+                let page = cases.case_page(&p, &query)?;
+                for c in &page.cases {
+                    println!("{}\t{}\t{}\t{}", c.id, c.status, c.owner, c.title);
+                }
+                match page.next {
+                    Some(next) => query.next = Some(next),
+                    None => break,
+                }
             }
         }
         Command::Show { id, who } => {

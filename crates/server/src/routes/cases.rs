@@ -2,40 +2,95 @@
 //! objects, DISARM response options, response actions and collective responses (votes).
 //!
 //! Only the owner and the participant organisations see a case (404 to anyone else). A step
-//! the state machine forbids answers 409 `conflict` whose message names the current state and
-//! the allowed steps; a step refused to the caller (an approval of one's own action, say) 403
-//! naming the rule; bad input 400 naming the field. Times are RFC 3339 on input and seconds
-//! since the epoch on output.
+//! the state machine forbids answers 409 `invalid_transition` with `current` and `allowed` in
+//! the error, as the alerts routes do; a step refused to the caller (an approval of one's own action, say) 403
+//! naming the rule; bad input 400 naming the field. Times are RFC 3339 UTC, on input and on
+//! output. The case list is a keyset page read from the store, newest first.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use cases::{CaseView, NewAction, NewCase, NewProposal, ObjectRef};
+use cases::{
+    ActionView, CaseError, CaseListQuery, CaseRole, NewAction, NewCase, NewProposal, ObjectRef,
+    OptionView, ProposalView,
+};
 use response::action::ActionStep;
 use response::case::CaseAction;
 use response::vote::{Ballot, DecisionRule};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::Principal;
 use crate::body::ApiJson;
 use crate::codes::Code;
-use crate::error::{blocking, ApiError};
+use crate::error::{blocking_typed, ApiError};
 use crate::filters::query_pairs;
+use crate::routes::alerts::RouteError;
 use crate::AppState;
 
 mod impacts;
 
-type ApiResult = Result<Response, ApiError>;
+type ApiResult = Result<Response, RouteError>;
+
+impl From<CaseError> for RouteError {
+    fn from(e: CaseError) -> RouteError {
+        let msg = e.to_string();
+        match e {
+            CaseError::Invalid { field, message } => RouteError::Api(ApiError {
+                code: Code::InvalidInput,
+                message,
+                field: Some(field),
+            }),
+            CaseError::NotFound(_) => RouteError::Api(ApiError::new(Code::NotFound, msg)),
+            CaseError::Forbidden(m) => RouteError::Api(ApiError::new(Code::Forbidden, m)),
+            CaseError::Conflict(m) => RouteError::Api(ApiError::new(Code::Conflict, m)),
+            CaseError::Transition {
+                current, allowed, ..
+            } => RouteError::Transition {
+                message: msg,
+                current,
+                allowed,
+            },
+            CaseError::Hub(h) => RouteError::Api(h.into()),
+            // A variant added later answers as an internal error until it is mapped.
+            #[allow(unreachable_patterns)]
+            _ => RouteError::Api(ApiError::internal()),
+        }
+    }
+}
+
+/// Runs a cases call on the blocking pool.
+async fn run<T, F>(f: F) -> Result<T, RouteError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, CaseError> + Send + 'static,
+{
+    blocking_typed(f).await.map_err(RouteError::from)
+}
 
 /// The message of the options route on an instance started without a galaxy.
 pub(crate) const NO_GALAXY: &str = "no DISARM countermeasure galaxy is configured: start the \
      server with --disarm-galaxy PATH (RRM_DISARM_GALAXY, server.disarm_galaxy)";
 
-/// The largest page of the case list.
-const MAX_LIMIT: usize = 1000;
+/// The answer of the options route.
+#[derive(Serialize)]
+struct OptionList {
+    options: Vec<OptionView>,
+}
+
+/// The answer of the action list.
+#[derive(Serialize)]
+struct ActionList {
+    actions: Vec<ActionView>,
+}
+
+/// The answer of the vote list.
+#[derive(Serialize)]
+struct VoteList {
+    votes: Vec<ProposalView>,
+}
 
 /// The case routes (without the guard).
 pub(crate) fn routes() -> Router<AppState> {
@@ -127,11 +182,11 @@ async fn create(
         alert: b.alert,
     };
     let cases = state.cases().clone();
-    let view = blocking(move || cases.create_case(&p, &new)).await?;
+    let view = run(move || cases.create_case(&p, &new)).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-/// `GET /api/v1/cases?role=all|mine|participating&limit=N&next=CURSOR`: oldest first.
+/// `GET /api/v1/cases?role=all|mine|participating&limit=N&next=CURSOR`: newest first.
 async fn list(
     State(state): State<AppState>,
     Principal(p): Principal,
@@ -139,69 +194,47 @@ async fn list(
 ) -> ApiResult {
     let pairs =
         query_pairs(q.as_deref()).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
-    let mut role = "all".to_string();
-    let mut limit = 100usize;
-    let mut next = None;
+    let mut query = CaseListQuery {
+        role: CaseRole::All,
+        limit: None,
+        next: None,
+    };
     for (k, v) in pairs {
         match k.as_str() {
             "role" => {
-                if !["all", "mine", "participating"].contains(&v.as_str()) {
-                    return Err(ApiError::invalid(
-                        "role",
-                        "must be all, mine or participating",
-                    ));
-                }
-                role = v;
+                query.role = match v.as_str() {
+                    "all" => CaseRole::All,
+                    "mine" => CaseRole::Mine,
+                    "participating" => CaseRole::Participating,
+                    _ => {
+                        return Err(
+                            ApiError::invalid("role", "must be all, mine or participating").into(),
+                        )
+                    }
+                };
             }
             "limit" => {
-                limit = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::invalid("limit", "must be an integer from 1 to 1000")
-                    })?;
+                query.limit = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=cases::MAX_PAGE).contains(n))
+                        .ok_or_else(|| {
+                            ApiError::invalid("limit", "must be an integer from 1 to 1000")
+                        })?,
+                );
             }
-            "next" => next = Some(v),
+            "next" => query.next = Some(v),
             other => {
                 return Err(ApiError::invalid(
                     other,
                     "unknown query parameter: expected role, limit or next",
-                ))
+                )
+                .into())
             }
         }
     }
-    let hub = state.hub.clone();
     let cases = state.cases().clone();
-    let page = blocking(move || {
-        // The cursor is bound to the caller and the role filter.
-        let fingerprint = format!("cases:{}:{role}", p.user.id);
-        let after = match &next {
-            Some(c) => hub.decode_list_cursor("cases", c, &fingerprint)?.0,
-            None => 0,
-        };
-        let mine = p.org.slug.clone();
-        let all: Vec<CaseView> = cases
-            .list_cases(&p)?
-            .into_iter()
-            .filter(|c| match role.as_str() {
-                "mine" => c.owner == mine,
-                "participating" => c.owner != mine,
-                _ => true,
-            })
-            .collect();
-        let start = usize::try_from(after).unwrap_or(0).min(all.len());
-        let end = (start + limit).min(all.len());
-        let more = end < all.len();
-        let next = if more {
-            let pos = i64::try_from(end).unwrap_or(i64::MAX);
-            Some(hub.encode_list_cursor("cases", pos, 0, &fingerprint)?)
-        } else {
-            None
-        };
-        Ok(json!({"cases": all[start..end], "more": more, "next": next}))
-    })
-    .await?;
+    let page = run(move || cases.case_page(&p, &query)).await?;
     Ok(Json(page).into_response())
 }
 
@@ -212,7 +245,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.case(&p, &id)).await?;
+    let view = run(move || cases.case(&p, &id)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -224,7 +257,7 @@ async fn transition(
     reason: Option<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.change_status(&p, &id, action, reason.as_deref())).await?;
+    let view = run(move || cases.change_status(&p, &id, action, reason.as_deref())).await?;
     Ok(Json(view).into_response())
 }
 
@@ -276,7 +309,7 @@ async fn add_participant(
     ApiJson(b): ApiJson<OrgBody>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.add_participant(&p, &id, &b.org)).await?;
+    let view = run(move || cases.add_participant(&p, &id, &b.org)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -287,7 +320,7 @@ async fn remove_participant(
     Path((id, org)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.remove_participant(&p, &id, &org)).await?;
+    let view = run(move || cases.remove_participant(&p, &id, &org)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -300,7 +333,7 @@ async fn add_object(
 ) -> ApiResult {
     let cases = state.cases().clone();
     let object = ObjectRef::from(b);
-    let view = blocking(move || cases.add_object(&p, &id, &object)).await?;
+    let view = run(move || cases.add_object(&p, &id, &object)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -314,11 +347,11 @@ async fn options(
     if !cases.has_galaxy() {
         // The case must still exist for the caller: unknown cases stay 404.
         let c = cases.clone();
-        blocking(move || c.case(&p, &id)).await?;
-        return Err(ApiError::new(Code::NotConfigured, NO_GALAXY));
+        run(move || c.case(&p, &id)).await?;
+        return Err(ApiError::new(Code::NotConfigured, NO_GALAXY).into());
     }
-    let list = blocking(move || cases.options(&p, &id)).await?;
-    Ok(Json(json!({ "options": list })).into_response())
+    let list = run(move || cases.options(&p, &id)).await?;
+    Ok(Json(OptionList { options: list }).into_response())
 }
 
 #[derive(Deserialize)]
@@ -343,7 +376,7 @@ async fn publish_case(
             .map_err(|e: stix::UnknownTlp| ApiError::invalid("tlp", e.to_string()))?,
     };
     let cases = state.cases().clone();
-    let out = blocking(move || cases.publish_case(&p, &id, &b.collection, tlp)).await?;
+    let out = run(move || cases.publish_case(&p, &id, &b.collection, tlp)).await?;
     Ok(Json(out).into_response())
 }
 
@@ -378,7 +411,7 @@ async fn draft_action(
         target_org: b.target_org,
     };
     let cases = state.cases().clone();
-    let view = blocking(move || cases.draft_action(&p, &id, &new)).await?;
+    let view = run(move || cases.draft_action(&p, &id, &new)).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -389,8 +422,8 @@ async fn list_actions(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let list = blocking(move || cases.actions(&p, &id)).await?;
-    Ok(Json(json!({ "actions": list })).into_response())
+    let list = run(move || cases.actions(&p, &id)).await?;
+    Ok(Json(ActionList { actions: list }).into_response())
 }
 
 /// The step of `/actions/{action}/{step}`: the engine's names, and the outcomes `done`,
@@ -419,7 +452,7 @@ async fn step_action(
 ) -> ApiResult {
     let step = action_step(&step)?;
     let cases = state.cases().clone();
-    let view = blocking(move || cases.step_action(&p, &id, &action, step)).await?;
+    let view = run(move || cases.step_action(&p, &id, &action, step)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -445,7 +478,7 @@ async fn open_vote(
         rule: b.rule,
     };
     let cases = state.cases().clone();
-    let view = blocking(move || cases.open_proposal(&p, &id, &new)).await?;
+    let view = run(move || cases.open_proposal(&p, &id, &new)).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -456,8 +489,8 @@ async fn list_votes(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let list = blocking(move || cases.proposals(&p, &id)).await?;
-    Ok(Json(json!({ "votes": list })).into_response())
+    let list = run(move || cases.proposals(&p, &id)).await?;
+    Ok(Json(VoteList { votes: list }).into_response())
 }
 
 /// `GET /api/v1/cases/{id}/votes/{vote}`.
@@ -467,7 +500,7 @@ async fn show_vote(
     Path((id, vote)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.proposal(&p, &id, &vote)).await?;
+    let view = run(move || cases.proposal(&p, &id, &vote)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -485,7 +518,7 @@ async fn cast(
     ApiJson(b): ApiJson<BallotBody>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.vote(&p, &id, &vote, b.ballot)).await?;
+    let view = run(move || cases.vote(&p, &id, &vote, b.ballot)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -496,7 +529,7 @@ async fn close_vote(
     Path((id, vote)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.close_proposal(&p, &id, &vote)).await?;
+    let view = run(move || cases.close_proposal(&p, &id, &vote)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -507,7 +540,7 @@ async fn publish_vote(
     Path((id, vote)): Path<(String, String)>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.publish_proposal(&p, &id, &vote)).await?;
+    let view = run(move || cases.publish_proposal(&p, &id, &vote)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -524,10 +557,12 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     let e401 = err("Missing or wrong credentials.");
     let e403 = err("The caller's role, sector or membership does not allow the step; the message names the rule (e.g. an approval by the action's author or proposer).");
     let e404 = err("Unknown case, or one the caller's organisation neither owns nor takes part in (never told apart).");
-    let e409 = err("The state machine forbids the step: the message names the current state and the allowed steps.");
+    let e409 = err("invalid_transition: the state machine forbids the step; current and allowed name the state and the steps allowed from it (conflict: the step collides with the stored state, e.g. a closed case or a change made meanwhile).");
     let e400 = err("Invalid input; field names it (objects[i], due, deadline, rule, ...).");
-    let secs = json!({"type": "integer", "description": "Seconds since the epoch."});
-    let opt_secs = json!({"type": ["integer", "null"]});
+    let time = json!({"type": "string", "format": "date-time", "description": "RFC 3339 UTC."});
+    let opt_time =
+        json!({"type": ["string", "null"], "format": "date-time", "description": "RFC 3339 UTC."});
+    let opt_int = json!({"type": ["integer", "null"]});
     let opt_str = json!({"type": ["string", "null"]});
     let schemas = json!({
         "CaseObjectRef": {"type": "object", "additionalProperties": false, "required": ["collection", "id"], "properties": {
@@ -548,11 +583,11 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
             "participants": {"type": "array", "items": {"type": "string"}},
             "objects": {"type": "array", "items": {"$ref": "#/components/schemas/CaseObjectRef"}},
             "alert": {"type": ["string", "null"], "description": "The alert the case was opened from."},
-            "created": secs, "updated": secs
+            "created": time.clone(), "updated": time.clone()
         }},
-        "CaseList": {"type": "object", "required": ["cases", "more", "next"], "properties": {
+        "CaseList": {"type": "object", "required": ["cases"], "properties": {
             "cases": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
-            "more": {"type": "boolean"}, "next": opt_str
+            "next": {"type": "string", "description": "The cursor of the next page, present when more may follow."}
         }},
         "CaseReason": {"type": "object", "additionalProperties": false, "required": ["reason"], "properties": {"reason": {"type": "string"}}},
         "CaseOrg": {"type": "object", "additionalProperties": false, "required": ["org"], "properties": {"org": {"type": "string"}}},
@@ -569,11 +604,11 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         }},
         "CaseAction": {"type": "object", "required": ["id", "title", "performing_org", "status", "outcome"], "properties": {
             "id": {"type": "string"}, "counter_id": opt_str, "title": {"type": "string"}, "description": {"type": "string"},
-            "performing_org": {"type": "string"}, "target_org": opt_str, "due": opt_secs,
+            "performing_org": {"type": "string"}, "target_org": opt_str, "due": opt_time.clone(),
             "status": {"type": "string", "enum": ["draft", "proposed", "approved", "done", "failed", "withdrawn"]},
             "outcome": {"type": "string", "enum": ["cancelled", "failed", "ongoing", "pending", "successful", "unknown"]},
             "overdue": {"type": "boolean"}, "author_id": {"type": "integer"},
-            "proposer_id": opt_secs, "approver_id": opt_secs, "created": secs, "updated": secs
+            "proposer_id": opt_int.clone(), "approver_id": opt_int, "created": time.clone(), "updated": time.clone()
         }},
         "CaseActionList": {"type": "object", "required": ["actions"], "properties": {"actions": {"type": "array", "items": {"$ref": "#/components/schemas/CaseAction"}}}},
         "NewCaseVote": {"type": "object", "additionalProperties": false, "required": ["text", "rule"], "properties": {
@@ -583,12 +618,12 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         }},
         "CaseBallot": {"type": "object", "additionalProperties": false, "required": ["ballot"], "properties": {"ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}}},
         "CaseVote": {"type": "object", "required": ["id", "text", "rule", "status", "outcome", "votes"], "properties": {
-            "id": {"type": "string"}, "text": {"type": "string"}, "rule": {"type": "string"}, "deadline": opt_secs,
+            "id": {"type": "string"}, "text": {"type": "string"}, "rule": {"type": "string"}, "deadline": opt_time,
             "status": {"type": "string", "enum": ["open", "adopted", "failed", "published"]},
             "outcome": {"type": "string", "enum": ["pending", "adopted", "failed"]},
             "endorse": {"type": "integer"}, "abstain": {"type": "integer"}, "object": {"type": "integer"}, "electorate": {"type": "integer"},
-            "votes": {"type": "array", "items": {"type": "object", "required": ["org", "ballot", "cast"], "properties": {"org": {"type": "string"}, "ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}, "cast": secs}}},
-            "created": secs, "updated": secs
+            "votes": {"type": "array", "items": {"type": "object", "required": ["org", "ballot", "cast"], "properties": {"org": {"type": "string"}, "ballot": {"type": "string", "enum": ["endorse", "abstain", "object"]}, "cast": time.clone()}}},
+            "created": time.clone(), "updated": time
         }},
         "CasePublish": {"type": "object", "additionalProperties": false, "required": ["collection"], "properties": {
             "collection": {"type": "string", "description": "Collection UUID or slug the caller's organisation may write."},
@@ -620,10 +655,10 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
         "/api/v1/cases": {
             "post": step("createCase", "Opens a case owned by the caller's organisation (status new), with participants and objects the caller may see (analyst or admin), or from an alert the organisation sent or received (its organisations take part, its objects are gathered).", vec![], Some("NewCase"),
                 &[("201", ok("The case.", "Case")), ("400", e400.clone()), ("401", e401.clone()), ("403", e403.clone())]),
-            "get": step("listCases", "The cases the caller's organisation owns (role=mine) or takes part in (role=participating), oldest first, in pages (limit, next).", vec![
+            "get": step("listCases", "The cases the caller's organisation owns (role=mine) or takes part in (role=participating), or both (role=all, the default), newest first, in keyset pages (limit, default 100; next, a cursor bound to the caller and the role).", vec![
                     json!({"name": "role", "in": "query", "required": false, "schema": {"type": "string", "enum": ["all", "mine", "participating"]}}),
                     json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}),
-                    json!({"name": "next", "in": "query", "required": false, "description": "The cursor of the previous page (same user and role).", "schema": {"type": "string"}})
+                    json!({"name": "next", "in": "query", "required": false, "description": "The cursor of the previous page (same user and role; another's is 400 bad_cursor naming next).", "schema": {"type": "string"}})
                 ], None, &[("200", ok("One page of cases.", "CaseList")), ("400", err("Bad role, limit or cursor.")), ("401", e401.clone())])
         },
         "/api/v1/cases/{id}": {"get": step("getCase", "A case.", vec![id.clone()], None, &[("200", ok("The case.", "Case")), ("401", e401.clone()), ("404", e404.clone())])},

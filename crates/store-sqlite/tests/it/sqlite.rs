@@ -276,7 +276,7 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
-         ALTER TABLE cases DROP COLUMN alert_id;
+         DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 3;",
     )
@@ -349,7 +349,7 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
-         ALTER TABLE cases DROP COLUMN alert_id;
+         DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 4;",
     )
@@ -592,7 +592,7 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
          DROP TABLE detect_datasets; DROP TABLE detect_jobs;
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
-         ALTER TABLE cases DROP COLUMN alert_id;
+         DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 6;",
     )
@@ -701,7 +701,7 @@ fn migration_8_adds_detection_tables() {
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
-         ALTER TABLE cases DROP COLUMN alert_id;
+         DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 7;",
     )
@@ -779,7 +779,7 @@ fn migration_adds_retired_bank_indicators() {
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
-         ALTER TABLE cases DROP COLUMN alert_id;
+         DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 9;",
     )
@@ -820,6 +820,27 @@ fn alert_pages_use_their_indexes() {
     }
 }
 
+/// The case pages walk the owner and participant indexes newest first (no scan of every
+/// case, no sort of an organisation's cases beyond one page of keys).
+#[test]
+fn case_pages_use_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("rrm.db")).unwrap();
+    for (name, lines) in store.case_query_plans().unwrap() {
+        let text = lines.join(" | ");
+        if name != "participating" {
+            assert!(text.contains("cases_by_owner_seq"), "{name}: {text}");
+        }
+        if name != "mine" {
+            assert!(
+                text.contains("case_participants_by_org_seq"),
+                "{name}: {text}"
+            );
+        }
+        assert!(!text.contains("SCAN cases"), "{name} scans: {text}");
+    }
+}
+
 #[test]
 fn migration_12_adds_notification_tables() {
     use store::NotifyStore;
@@ -843,7 +864,7 @@ fn migration_12_adds_notification_tables() {
         "DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
-         ALTER TABLE cases DROP COLUMN alert_id;
+         DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 11;",
     )
@@ -881,7 +902,7 @@ fn migration_13_puts_older_audit_records_in_the_tree() {
          ALTER TABLE account_audit DROP COLUMN nonce;
          CREATE TRIGGER account_audit_no_update BEFORE UPDATE ON account_audit
          BEGIN SELECT RAISE(ABORT, 'the account audit log is append-only'); END;
-         ALTER TABLE cases DROP COLUMN alert_id;
+         DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 12;",
     )
@@ -958,7 +979,7 @@ fn migration_14_adds_the_alert_of_a_case() {
     drop(s);
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "ALTER TABLE cases DROP COLUMN alert_id;
+        "DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
          DROP TABLE notices;
          PRAGMA user_version = 13;",
     )
@@ -974,8 +995,71 @@ fn migration_14_adds_the_alert_of_a_case() {
     );
 }
 
-/// Migration 17 adds the notices table to a schema-16 database, whose data it keeps; status
-/// changes then write their notices.
+/// Migration 18 numbers the existing cases in creation order (their rowid) and copies the
+/// numbers onto their participant rows, so older cases page like new ones.
+#[test]
+fn migration_18_numbers_existing_cases_for_pages() {
+    use store::{CasePageQuery, CaseRole, CaseStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rrm.db");
+    let s = SqliteStore::open(&path).unwrap();
+    let (user, org) = seed(&s);
+    let other = s
+        .create_org(&store::NewOrg {
+            slug: "other".into(),
+            name: "Other".into(),
+            sector: store::Sector::Government,
+            country: "FR".into(),
+            identity_id: "identity--0b0d1f1c-3c55-4a42-8a0b-6f5f6e1c2d3e".into(),
+            identity_json: r#"{"type":"identity","id":"identity--0b0d1f1c-3c55-4a42-8a0b-6f5f6e1c2d3e","name":"Other"}"#.into(),
+        })
+        .unwrap();
+    let case = |id: &str| store::CaseRecord {
+        id: id.into(),
+        owner_org_id: org,
+        title: "Case".into(),
+        description: String::new(),
+        status: "new".into(),
+        reopen_reason: None,
+        created_by: user,
+        created: 10,
+        updated: 10,
+        alert_id: None,
+    };
+    let audit = store::NewAudit::system("case.create", "case/k", Some(org), "");
+    s.create_case(&case("k1"), &[other.id], &audit).unwrap();
+    s.create_case(&case("k2"), &[], &audit).unwrap();
+    drop(s);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq;
+         ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq;
+         PRAGMA user_version = 17;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    s.create_case(&case("k3"), &[other.id], &audit).unwrap();
+    let ids = |org_id, role| -> Vec<String> {
+        s.case_page(&CasePageQuery {
+            org_id,
+            role,
+            before: None,
+            limit: 10,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.case.id)
+        .collect()
+    };
+    assert_eq!(ids(org, CaseRole::Mine), ["k3", "k2", "k1"]);
+    assert_eq!(ids(other.id, CaseRole::Participating), ["k3", "k1"]);
+    assert_eq!(ids(other.id, CaseRole::All), ["k3", "k1"]);
+}
+
+/// Migration 17 adds the notices table to a schema-16 database, whose data it keeps (migration
+/// 18 runs after it); status changes then write their notices.
 #[test]
 fn migration_17_adds_notices() {
     use store::{CaseStore, NotifyStore};
@@ -999,7 +1083,11 @@ fn migration_17_adds_notices() {
     s.create_case(&case, &[], &audit).unwrap();
     drop(s);
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TABLE notices; PRAGMA user_version = 16;")
+    raw.execute_batch(
+        "DROP TABLE notices; DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq;
+         DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq;
+         ALTER TABLE case_participants DROP COLUMN case_seq; PRAGMA user_version = 16;",
+    )
         .unwrap();
     drop(raw);
     let s = SqliteStore::open(&path).unwrap();
