@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use hub::HubError;
+use crate::CaseError;
 use response::action::ActionStatus;
 use response::deadline::{self, Deadline, Reminder};
 use response::vote::ProposalStatus;
@@ -82,7 +82,7 @@ impl Cases {
         now: i64,
         lead: i64,
         send: &dyn Fn(&ActionDeadlineNotice) -> bool,
-    ) -> Result<CaseSweep, HubError> {
+    ) -> Result<CaseSweep, CaseError> {
         let mut out = CaseSweep::default();
         let mut cases: BTreeMap<String, Option<CaseRecord>> = BTreeMap::new();
         for row in self
@@ -169,7 +169,10 @@ impl Cases {
                     });
                 }
                 // Someone closed it first, or the tally is not decided: nothing to do.
-                Ok(false) | Err(HubError::Conflict(_) | HubError::Forbidden(_)) => {}
+                Ok(false)
+                | Err(
+                    CaseError::Conflict(_) | CaseError::Forbidden(_) | CaseError::Transition { .. },
+                ) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use hub::{HubError, Principal};
+
+use crate::CaseError;
 use response::case::{self as case, CaseAction, CaseContext};
 use response::impact::{
     self, Availability, Category, Confidentiality, Details, External, Integrity, Monetary,
@@ -177,7 +179,7 @@ impl Cases {
         p: &Principal,
         case_id: &str,
         new: &NewImpact,
-    ) -> Result<ImpactView, HubError> {
+    ) -> Result<ImpactView, CaseError> {
         let l = self.load(p, case_id)?;
         let action = CaseAction::RecordImpact;
         case::decide(l.status, action, &l.actor, &CaseContext::default())
@@ -232,17 +234,18 @@ impl Cases {
                 detail,
             ),
         )?;
-        self.impact_view(read(record)?)
+        Ok(self.impact_view(read(record)?)?)
     }
 
     /// A case's impacts, in the order they were recorded.
-    pub fn impacts(&self, p: &Principal, case_id: &str) -> Result<Vec<ImpactView>, HubError> {
+    pub fn impacts(&self, p: &Principal, case_id: &str) -> Result<Vec<ImpactView>, CaseError> {
         self.load(p, case_id)?;
         self.store
             .list_impacts(case_id)?
             .into_iter()
             .map(|r| self.impact_view(read(r)?))
-            .collect()
+            .collect::<Result<_, HubError>>()
+            .map_err(CaseError::from)
     }
 }
 

@@ -192,8 +192,12 @@ pub fn alert_lifecycle(s: &dyn Backend) {
 pub fn alert_deadlines(s: &dyn Backend) {
     let o = orgs(s, 3);
     // Respond-by 100 + 3600 and 200 + 3600; one without.
-    s.add_alert(&new_alert("d1", o[0].id, &[o[1].id, o[2].id], 100), &[], &[])
-        .unwrap();
+    s.add_alert(
+        &new_alert("d1", o[0].id, &[o[1].id, o[2].id], 100),
+        &[],
+        &[],
+    )
+    .unwrap();
     s.add_alert(&new_alert("d2", o[1].id, &[o[2].id], 200), &[], &[])
         .unwrap();
     s.add_alert(

@@ -2,8 +2,9 @@
 //! named and nothing stored, audited, and shared as OASIS impact objects listed in the
 //! incident's `impact_refs`.
 
+use cases::CaseError;
 use cases::{share, NewImpact};
-use hub::{HubError, ObjectFilter};
+use hub::ObjectFilter;
 use response::case::CaseAction;
 use response::impact::{External, Integrity};
 use test_support::read_all;
@@ -94,22 +95,22 @@ fn participants_record_impacts_and_bad_ones_name_their_field() {
     assert!(matches!(
         w.cases
             .record_impact(&w.ca_reader, &id, &public_confidence()),
-        Err(HubError::Forbidden(_))
+        Err(CaseError::Forbidden(_))
     ));
     assert!(matches!(
         w.cases.record_impact(&w.xx, &id, &public_confidence()),
-        Err(HubError::NotFound(_))
+        Err(CaseError::NotFound(_))
     ));
     assert!(matches!(
         w.cases.impacts(&w.xx, &id),
-        Err(HubError::NotFound(_))
+        Err(CaseError::NotFound(_))
     ));
     w.cases
         .change_status(&w.ca, &id, CaseAction::Close, None)
         .unwrap();
     assert!(matches!(
         w.cases.record_impact(&w.ca, &id, &public_confidence()),
-        Err(HubError::Conflict(_))
+        Err(CaseError::Transition { ref current, .. }) if current == "closed"
     ));
     assert_eq!(w.cases.impacts(&w.ca, &id).unwrap().len(), 1);
 

@@ -1088,7 +1088,7 @@ fn migration_17_adds_notices() {
          DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq;
          ALTER TABLE case_participants DROP COLUMN case_seq; PRAGMA user_version = 16;",
     )
-        .unwrap();
+    .unwrap();
     drop(raw);
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);

@@ -7,18 +7,23 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use cases::NewImpact;
+use cases::{ImpactView, NewImpact};
+use serde::Serialize;
 use serde_json::json;
 
+use super::{run, ApiResult};
 use crate::auth::Principal;
 use crate::body::ApiJson;
-use crate::error::{blocking, ApiError};
 use crate::AppState;
 
-type ApiResult = Result<Response, ApiError>;
+/// The answer of `GET /api/v1/cases/{id}/impacts`.
+#[derive(Serialize)]
+struct ImpactList {
+    impacts: Vec<ImpactView>,
+}
 
 /// The impact routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -33,7 +38,7 @@ async fn record(
     ApiJson(b): ApiJson<NewImpact>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let view = blocking(move || cases.record_impact(&p, &id, &b)).await?;
+    let view = run(move || cases.record_impact(&p, &id, &b)).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -44,8 +49,8 @@ async fn list(
     Path(id): Path<String>,
 ) -> ApiResult {
     let cases = state.cases().clone();
-    let list = blocking(move || cases.impacts(&p, &id)).await?;
-    Ok(Json(json!({ "impacts": list })).into_response())
+    let impacts = run(move || cases.impacts(&p, &id)).await?;
+    Ok(Json(ImpactList { impacts }).into_response())
 }
 
 /// The schemas of the category sub-extensions, as the suite defines them.
