@@ -117,6 +117,25 @@ impl NewImpact {
             traceability: self.traceability.clone(),
         }
     }
+
+    /// Checks the impact against the OASIS incident suite's vocabularies and ranges, without
+    /// storing anything: `Invalid` naming the field, or the checked impact.
+    pub fn check(&self) -> Result<impact::Impact, CaseError> {
+        let input = impact::ImpactInput {
+            category: self.category.clone(),
+            details: self.details(),
+            criticality: self.criticality,
+            description: self.description.clone(),
+            start_micros: timestamp("start_time", &self.start_time)?,
+            end_micros: timestamp("end_time", &self.end_time)?,
+            recoverability: self.recoverability.clone(),
+            impacted_entity_counts: self.impacted_entity_counts.clone(),
+        };
+        impact::check(&input).map_err(|e| CaseError::Invalid {
+            field: e.field.clone(),
+            message: e.reason.clone(),
+        })
+    }
 }
 
 /// A stored impact, read back into the engine's checked form.
@@ -184,18 +203,7 @@ impl Cases {
         let action = CaseAction::RecordImpact;
         case::decide(l.status, action, &l.actor, &CaseContext::default())
             .map_err(|r| refusal(r, &action))?;
-        let input = impact::ImpactInput {
-            category: new.category.clone(),
-            details: new.details(),
-            criticality: new.criticality,
-            description: new.description.clone(),
-            start_micros: timestamp("start_time", &new.start_time)?,
-            end_micros: timestamp("end_time", &new.end_time)?,
-            recoverability: new.recoverability.clone(),
-            impacted_entity_counts: new.impacted_entity_counts.clone(),
-        };
-        let checked =
-            impact::check(&input).map_err(|e| HubError::invalid(&e.field, e.reason.clone()))?;
+        let checked = new.check()?;
         let details = serde_json::to_string(&checked.details)
             .map_err(|e| HubError::broken(format!("writing impact details: {e}")))?;
         let counts = serde_json::to_string(&checked.impacted_entity_counts)
