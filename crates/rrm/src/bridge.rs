@@ -173,16 +173,7 @@ fn event_of(notice: &NoticeRecord) -> anyhow::Result<Option<Event>> {
 /// An alert change: `alert.raised` to new recipients (raised or forwarded), `alert.answered`
 /// to the sender.
 fn alert_event(notice: &alerts::AlertNotice) -> anyhow::Result<Event> {
-    let tlp = notice
-        .tlp
-        .parse::<stix::Tlp>()
-        .map_err(|e| anyhow::anyhow!("alert TLP {:?}: {e}", notice.tlp))?;
-    let alert = Subject {
-        id: notice.alert_id.clone(),
-        tlp,
-        title: notice.title.clone(),
-        summary: None,
-    };
+    let alert = alert_subject(&notice.alert_id, &notice.tlp, &notice.title)?;
     Ok(match (&notice.kind, &notice.answer) {
         (alerts::NoticeKind::Answered, Some((org, state))) => Event::AlertAnswered {
             alert,
@@ -202,12 +193,32 @@ fn alert_event(notice: &alerts::AlertNotice) -> anyhow::Result<Event> {
 /// with its named organisations only, so the event is TLP:AMBER.
 fn case_event(notice: &cases::CaseNotice) -> Event {
     Event::CaseChanged {
-        case: Subject {
-            id: notice.case_id.clone(),
-            tlp: stix::Tlp::Amber,
-            title: notice.title.clone(),
-            summary: None,
-        },
+        case: case_subject(&notice.case_id, &notice.title),
         status: notice.status.clone(),
+    }
+}
+
+/// What an event about an alert names: its id, its TLP (which decides what a message may
+/// carry) and its title.
+pub(crate) fn alert_subject(id: &str, tlp: &str, title: &str) -> anyhow::Result<Subject> {
+    let tlp = tlp
+        .parse::<stix::Tlp>()
+        .map_err(|e| anyhow::anyhow!("alert TLP {tlp:?}: {e}"))?;
+    Ok(Subject {
+        id: id.to_string(),
+        tlp,
+        title: title.to_string(),
+        summary: None,
+    })
+}
+
+/// What an event about a case or one of its actions names. A case carries no TLP of its own:
+/// it is shared with its named organisations only, so the subject is TLP:AMBER.
+pub(crate) fn case_subject(id: &str, title: &str) -> Subject {
+    Subject {
+        id: id.to_string(),
+        tlp: stix::Tlp::Amber,
+        title: title.to_string(),
+        summary: None,
     }
 }

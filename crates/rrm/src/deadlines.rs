@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use notify::{Event, Notifier, Subject};
+use notify::{Event, Notifier};
 
 /// What the sweep works on.
 #[derive(Clone)]
@@ -20,16 +20,7 @@ pub struct DeadlineSweep {
 
 /// The event of an alert's deadline message.
 pub fn alert_event(n: &alerts::AlertDeadlineNotice) -> anyhow::Result<Event> {
-    let tlp = n
-        .tlp
-        .parse::<stix::Tlp>()
-        .map_err(|e| anyhow::anyhow!("alert TLP {:?}: {e}", n.tlp))?;
-    let alert = Subject {
-        id: n.alert_id.clone(),
-        tlp,
-        title: n.title.clone(),
-        summary: None,
-    };
+    let alert = crate::bridge::alert_subject(&n.alert_id, &n.tlp, &n.title)?;
     let org = n.recipient.clone();
     let respond_by = n.respond_by.saturating_mul(1_000_000);
     Ok(match n.kind {
@@ -50,12 +41,7 @@ pub fn alert_event(n: &alerts::AlertDeadlineNotice) -> anyhow::Result<Event> {
 /// `action.overdue` for the escalation. A case carries no TLP of its own: it is shared with
 /// its named organisations only, so the event is TLP:AMBER.
 pub fn action_event(n: &cases::ActionDeadlineNotice) -> Event {
-    let action = Subject {
-        id: n.action_id.clone(),
-        tlp: stix::Tlp::Amber,
-        title: n.title.clone(),
-        summary: None,
-    };
+    let action = crate::bridge::case_subject(&n.action_id, &n.title);
     let case_id = n.case_id.clone();
     let due = n.due.saturating_mul(1_000_000);
     match n.kind {
