@@ -11,7 +11,7 @@
 //! its recipient organisations; anyone else gets `NotFound`, exactly as for an unknown id.
 //!
 //! Every change that others must hear about (raised, answered, forwarded) writes its
-//! [`AlertNotice`] as a [`store::NewNotice`] (domain [`NOTICE_DOMAIN`]) in the same store
+//! [`AlertChange`] as a [`store::NewDomainEvent`] (domain [`EVENT_DOMAIN`]) in the same store
 //! transaction as the change and its audit records: the transactional outbox that a relay
 //! turns into notifications. After the commit the notice is also handed to the
 //! [`AlertNotifier`] set with [`Alerts::set_notifier`] (none by default), a wake-up for the
@@ -53,7 +53,7 @@ use response::{Actor as EngineActor, Membership, Priority};
 use serde::{Deserialize, Serialize};
 use store::{
     AlertBox, AlertObjectRef, AlertPageQuery, AlertRecord, AlertStore, GroupRecord, NewAlert,
-    NewAlertEvent, NewAudit, NewNotice, NewRecipient, Org, RecipientRecord, Role, Tlp,
+    NewAlertEvent, NewAudit, NewDomainEvent, NewRecipient, Org, RecipientRecord, Role, Tlp,
 };
 
 pub use deadlines::{AlertDeadlineNotice, AlertSweep};
@@ -291,13 +291,13 @@ pub struct AlertPage {
     pub next: Option<String>,
 }
 
-/// The domain of the notices this service writes ([`store::NewNotice::domain`]).
-pub const NOTICE_DOMAIN: &str = "alerts";
+/// The domain of the notices this service writes ([`store::NewDomainEvent::domain`]).
+pub const EVENT_DOMAIN: &str = "alerts";
 
 /// What changed, for notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
+pub enum ChangeKind {
     /// An alert was raised.
     Raised,
     /// A recipient answered.
@@ -306,24 +306,24 @@ pub enum NoticeKind {
     Forwarded,
 }
 
-impl NoticeKind {
+impl ChangeKind {
     /// The snake-case name (the notice's `kind`).
     pub fn as_str(self) -> &'static str {
         match self {
-            NoticeKind::Raised => "raised",
-            NoticeKind::Answered => "answered",
-            NoticeKind::Forwarded => "forwarded",
+            ChangeKind::Raised => "raised",
+            ChangeKind::Answered => "answered",
+            ChangeKind::Forwarded => "forwarded",
         }
     }
 }
 
-/// The facts of one change, stored with it as the payload of its [`store::NewNotice`] and
+/// The facts of one change, stored with it as the payload of its [`store::NewDomainEvent`] and
 /// handed to the [`AlertNotifier`] after the commit. It carries no content beyond the title,
 /// so a relay decides by `tlp` what it may place in a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlertNotice {
+pub struct AlertChange {
     /// What changed.
-    pub kind: NoticeKind,
+    pub kind: ChangeKind,
     /// The alert id.
     pub alert_id: String,
     /// The alert's TLP.
@@ -342,14 +342,14 @@ pub struct AlertNotice {
     pub answer: Option<(String, String)>,
 }
 
-impl AlertNotice {
+impl AlertChange {
     /// The stored notice of this change, addressed to `orgs` (internal ids).
-    fn to_new(&self, orgs: Vec<i64>) -> Result<NewNotice, AlertError> {
+    fn to_new(&self, orgs: Vec<i64>) -> Result<NewDomainEvent, AlertError> {
         let payload = serde_json::to_string(self)
             .map_err(|e| AlertError::Hub(HubError::broken(format!("alert notice: {e}"))))?;
-        Ok(NewNotice {
+        Ok(NewDomainEvent {
             id: uuid::Uuid::new_v4().to_string(),
-            domain: NOTICE_DOMAIN.to_string(),
+            domain: EVENT_DOMAIN.to_string(),
             kind: self.kind.as_str().to_string(),
             subject_id: self.alert_id.clone(),
             payload,
@@ -364,7 +364,7 @@ impl AlertNotice {
 /// called). It must not block for long.
 pub trait AlertNotifier: Send + Sync {
     /// One committed change.
-    fn notify(&self, notice: &AlertNotice);
+    fn notify(&self, notice: &AlertChange);
 }
 
 /// The alerts service.
@@ -431,7 +431,7 @@ impl Alerts {
         *slot = Some(notifier);
     }
 
-    fn emit(&self, notice: AlertNotice) {
+    fn emit(&self, notice: AlertChange) {
         let slot = self
             .notifier
             .read()
@@ -833,8 +833,8 @@ impl Alerts {
         for o in &orgs {
             audit.push(user_audit(p, "alert.receive", &id, o.id, "pending".into()));
         }
-        let notice = AlertNotice {
-            kind: NoticeKind::Raised,
+        let notice = AlertChange {
+            kind: ChangeKind::Raised,
             alert_id: id,
             tlp: tlp.as_str().to_string(),
             priority: priority.as_str().to_string(),
@@ -1021,8 +1021,8 @@ impl Alerts {
             .hub
             .org_by_id(a.sender_org_id)?
             .map_or_else(|| format!("org-{}", a.sender_org_id), |o| o.slug);
-        let notice = AlertNotice {
-            kind: NoticeKind::Answered,
+        let notice = AlertChange {
+            kind: ChangeKind::Answered,
             alert_id: a.id.clone(),
             tlp: a.tlp.as_str().to_string(),
             priority: a.priority.clone(),
@@ -1100,8 +1100,8 @@ impl Alerts {
             .hub
             .org_by_id(a.sender_org_id)?
             .map_or_else(|| format!("org-{}", a.sender_org_id), |o| o.slug);
-        let notice = AlertNotice {
-            kind: NoticeKind::Forwarded,
+        let notice = AlertChange {
+            kind: ChangeKind::Forwarded,
             alert_id: a.id.clone(),
             tlp: a.tlp.as_str().to_string(),
             priority: a.priority.clone(),

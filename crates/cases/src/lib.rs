@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 pub use store::CaseRole;
 use store::{
     ActionRecord, AlertStore, CaseObject, CasePageQuery, CaseParticipant, CaseRecord, CaseStore,
-    NewAudit, NewNotice, Org, ProposalRecord, VoteRecord,
+    NewAudit, NewDomainEvent, Org, ProposalRecord, VoteRecord,
 };
 
 /// The default page of the case list.
@@ -87,14 +87,14 @@ pub struct Cases {
     notifier: Option<Arc<dyn CaseNotifier>>,
 }
 
-/// The domain of the notices this service writes ([`store::NewNotice::domain`]).
-pub const NOTICE_DOMAIN: &str = "cases";
+/// The domain of the notices this service writes ([`store::NewDomainEvent::domain`]).
+pub const EVENT_DOMAIN: &str = "cases";
 
 /// A change of a case's status, for the organisations it concerns: stored with the change
-/// as the payload of its [`store::NewNotice`] (kind `status`), then handed to the
+/// as the payload of its [`store::NewDomainEvent`] (kind `status`), then handed to the
 /// [`CaseNotifier`] after the commit.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CaseNotice {
+pub struct CaseChange {
     /// The case id.
     pub case_id: String,
     /// The case title.
@@ -110,7 +110,7 @@ pub struct CaseNotice {
 /// never called). It must not block for long.
 pub trait CaseNotifier: Send + Sync {
     /// One committed change.
-    fn notify(&self, notice: &CaseNotice);
+    fn notify(&self, notice: &CaseChange);
 }
 
 impl std::fmt::Debug for Cases {
@@ -873,7 +873,7 @@ impl Cases {
         let reason = reason
             .map(str::trim)
             .filter(|_| action == CaseAction::Reopen);
-        let notice = CaseNotice {
+        let notice = CaseChange {
             case_id: id.to_string(),
             title: l.record.title.clone(),
             status: acc.to.as_str().to_string(),
@@ -883,9 +883,9 @@ impl Cases {
                 .filter(|o| *o != p.org.id)
                 .collect(),
         };
-        let stored = NewNotice {
+        let stored = NewDomainEvent {
             id: uuid::Uuid::new_v4().to_string(),
-            domain: NOTICE_DOMAIN.to_string(),
+            domain: EVENT_DOMAIN.to_string(),
             kind: "status".to_string(),
             subject_id: id.to_string(),
             payload: serde_json::to_string(&notice)

@@ -205,7 +205,7 @@ impl Notifier {
         }
         match self
             .store()
-            .purge_notices(now_millis().saturating_sub(keep))
+            .purge_domain_events(now_millis().saturating_sub(keep))
         {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "old relayed notices purged"),

@@ -43,8 +43,8 @@ use std::time::Duration;
 use hub::{HubError, Principal};
 use serde::Serialize;
 use store::{
-    Channel, ContactRecord, DeliveryRecord, DeliveryStatus, NewDelivery, NoticeRecord, NotifyStore,
-    Role, WebhookRecord,
+    Channel, ContactRecord, DeliveryRecord, DeliveryStatus, DomainEventRecord, NewDelivery,
+    NotifyStore, Role, WebhookRecord,
 };
 
 pub use deliver::{DeliveryLoop, Outgoing, SendError, Transport};
@@ -418,18 +418,18 @@ impl Notifier {
         self.enqueue(rows)
     }
 
-    /// Claims up to `limit` stored notices not yet relayed (see [`store::NewNotice`]), each
+    /// Claims up to `limit` stored notices not yet relayed (see [`store::NewDomainEvent`]), each
     /// leased for `lease` so that a relay that dies leaves them to be claimed again.
-    pub fn claim_notices(
+    pub fn claim_domain_events(
         &self,
         limit: usize,
         lease: Duration,
-    ) -> Result<Vec<NoticeRecord>, HubError> {
+    ) -> Result<Vec<DomainEventRecord>, HubError> {
         let now = now_millis();
         let lease = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         Ok(self
             .store()
-            .claim_notices(now, now.saturating_add(lease), limit)?)
+            .claim_domain_events(now, now.saturating_add(lease), limit)?)
     }
 
     /// Relays a claimed notice: `event` (when the notice gives one) to the notice's
@@ -441,7 +441,7 @@ impl Notifier {
     /// the notice was relayed already.
     pub fn relay(
         &self,
-        notice: &NoticeRecord,
+        notice: &DomainEventRecord,
         event: Option<&Event>,
     ) -> Result<Option<usize>, HubError> {
         let namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, notice.id.as_bytes());
@@ -451,7 +451,10 @@ impl Notifier {
             })?,
             None => Vec::new(),
         };
-        if !self.store().relay_notice(&notice.id, &rows, now_millis())? {
+        if !self
+            .store()
+            .relay_domain_event(&notice.id, &rows, now_millis())?
+        {
             return Ok(None);
         }
         if !rows.is_empty() {

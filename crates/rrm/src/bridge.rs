@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use notify::{Event, Notifier, Subject};
-use store::NoticeRecord;
+use store::DomainEventRecord;
 
 /// How long a claim holds a notice: a relay that dies leaves it to the next claim then.
 const RELAY_LEASE: Duration = Duration::from_secs(5);
@@ -54,7 +54,10 @@ impl Relay {
     pub fn relay_pending(&self) -> anyhow::Result<usize> {
         let mut done = 0;
         loop {
-            let batch = self.inner.notify.claim_notices(RELAY_BATCH, RELAY_LEASE)?;
+            let batch = self
+                .inner
+                .notify
+                .claim_domain_events(RELAY_BATCH, RELAY_LEASE)?;
             if batch.is_empty() {
                 return Ok(done);
             }
@@ -140,27 +143,27 @@ impl RelayLoop {
 }
 
 impl alerts::AlertNotifier for Relay {
-    fn notify(&self, _notice: &alerts::AlertNotice) {
+    fn notify(&self, _notice: &alerts::AlertChange) {
         self.wake();
     }
 }
 
 impl cases::CaseNotifier for Relay {
-    fn notify(&self, _notice: &cases::CaseNotice) {
+    fn notify(&self, _notice: &cases::CaseChange) {
         self.wake();
     }
 }
 
 /// The event a stored notice announces; `None` for a notice of a domain this rrm does not
 /// relay.
-fn event_of(notice: &NoticeRecord) -> anyhow::Result<Option<Event>> {
+fn event_of(notice: &DomainEventRecord) -> anyhow::Result<Option<Event>> {
     match notice.domain.as_str() {
-        alerts::NOTICE_DOMAIN => {
-            let n: alerts::AlertNotice = serde_json::from_str(&notice.payload)?;
+        alerts::EVENT_DOMAIN => {
+            let n: alerts::AlertChange = serde_json::from_str(&notice.payload)?;
             Ok(Some(alert_event(&n)?))
         }
-        cases::NOTICE_DOMAIN => {
-            let n: cases::CaseNotice = serde_json::from_str(&notice.payload)?;
+        cases::EVENT_DOMAIN => {
+            let n: cases::CaseChange = serde_json::from_str(&notice.payload)?;
             Ok(Some(case_event(&n)))
         }
         other => {
@@ -172,10 +175,10 @@ fn event_of(notice: &NoticeRecord) -> anyhow::Result<Option<Event>> {
 
 /// An alert change: `alert.raised` to new recipients (raised or forwarded), `alert.answered`
 /// to the sender.
-fn alert_event(notice: &alerts::AlertNotice) -> anyhow::Result<Event> {
+fn alert_event(notice: &alerts::AlertChange) -> anyhow::Result<Event> {
     let alert = alert_subject(&notice.alert_id, &notice.tlp, &notice.title)?;
     Ok(match (&notice.kind, &notice.answer) {
-        (alerts::NoticeKind::Answered, Some((org, state))) => Event::AlertAnswered {
+        (alerts::ChangeKind::Answered, Some((org, state))) => Event::AlertAnswered {
             alert,
             org: org.clone(),
             state: state.clone(),
@@ -191,7 +194,7 @@ fn alert_event(notice: &alerts::AlertNotice) -> anyhow::Result<Event> {
 
 /// A case status change (`case.changed`). A case carries no TLP of its own: it is shared
 /// with its named organisations only, so the event is TLP:AMBER.
-fn case_event(notice: &cases::CaseNotice) -> Event {
+fn case_event(notice: &cases::CaseChange) -> Event {
     Event::CaseChanged {
         case: case_subject(&notice.case_id, &notice.title),
         status: notice.status.clone(),

@@ -4,12 +4,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::Value;
 use store::{
     AlertBox, AlertDeadlineRow, AlertEvent, AlertObjectRef, AlertPageQuery, AlertPageRow,
-    AlertRecord, AlertStore, GroupRecord, NewAlert, NewAlertEvent, NewAudit, NewNotice,
+    AlertRecord, AlertStore, GroupRecord, NewAlert, NewAlertEvent, NewAudit, NewDomainEvent,
     NewRecipient, RecipientRecord, Result, StoreError,
 };
 
 use crate::accounts::append_audit;
-use crate::notices::insert_notices;
+use crate::domain_events::insert_domain_events;
 use crate::util::{backend, insert_error, parse_col};
 use crate::SqliteStore;
 
@@ -193,7 +193,7 @@ fn add_alert(
     tx: &Transaction<'_>,
     a: &NewAlert,
     audit: &[NewAudit],
-    notices: &[NewNotice],
+    notices: &[NewDomainEvent],
 ) -> Result<AlertRecord> {
     let objects = Value::Array(
         a.objects
@@ -235,7 +235,7 @@ fn add_alert(
     for entry in audit {
         append_audit(tx, entry)?;
     }
-    insert_notices(tx, notices)?;
+    insert_domain_events(tx, notices)?;
     alert_by_id(tx, &a.id)?
         .ok_or_else(|| StoreError::Backend("the alert just added is gone".into()))
 }
@@ -244,7 +244,7 @@ fn record_transition(
     tx: &Transaction<'_>,
     e: &NewAlertEvent,
     audit: &NewAudit,
-    notices: &[NewNotice],
+    notices: &[NewDomainEvent],
 ) -> Result<bool> {
     let Some(seq) = alert_seq(tx, &e.alert_id)? else {
         return Ok(false);
@@ -278,7 +278,7 @@ fn record_transition(
     })
     .map_err(|err| backend("recording an alert answer", err))?;
     append_audit(tx, audit)?;
-    insert_notices(tx, notices)?;
+    insert_domain_events(tx, notices)?;
     Ok(true)
 }
 
@@ -477,7 +477,7 @@ impl AlertStore for SqliteStore {
         &self,
         alert: &NewAlert,
         audit: &[NewAudit],
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<AlertRecord> {
         self.write(|tx| add_alert(tx, alert, audit, notices))
     }
@@ -526,7 +526,7 @@ impl AlertStore for SqliteStore {
         &self,
         event: &NewAlertEvent,
         audit: &NewAudit,
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<bool> {
         self.write(|tx| record_transition(tx, event, audit, notices))
     }
@@ -537,7 +537,7 @@ impl AlertStore for SqliteStore {
         recipients: &[NewRecipient],
         added: i64,
         audit: &[NewAudit],
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<Vec<RecipientRecord>> {
         self.write(|tx| {
             let seq = alert_seq(tx, alert_id)?
@@ -546,7 +546,7 @@ impl AlertStore for SqliteStore {
             for entry in audit {
                 append_audit(tx, entry)?;
             }
-            insert_notices(tx, notices)?;
+            insert_domain_events(tx, notices)?;
             let all = recipients_of(tx, alert_id, None)?;
             Ok(all
                 .into_iter()

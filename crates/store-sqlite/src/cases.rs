@@ -3,12 +3,12 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use store::{
     ActionDeadlineRow, ActionRecord, CaseObject, CasePageQuery, CasePageRow, CaseParticipant,
-    CaseRecord, CaseRole, CaseStore, NewAudit, NewNotice, ProposalRecord, Result, StoreError,
+    CaseRecord, CaseRole, CaseStore, NewAudit, NewDomainEvent, ProposalRecord, Result, StoreError,
     VoteRecord,
 };
 
 use crate::accounts::append_audit;
-use crate::notices::insert_notices;
+use crate::domain_events::insert_domain_events;
 use crate::util::{backend, insert_error};
 use crate::SqliteStore;
 
@@ -243,7 +243,7 @@ impl CaseStore for SqliteStore {
         reopen_reason: Option<&str>,
         now: i64,
         audit: &NewAudit,
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<bool> {
         self.write(|tx| {
             let applied = tx
@@ -255,7 +255,7 @@ impl CaseStore for SqliteStore {
                 .map(|n| n == 1)
                 .map_err(|e| backend("changing a case's status", e))?;
             if applied {
-                insert_notices(tx, notices)?;
+                insert_domain_events(tx, notices)?;
             }
             audit_if(tx, applied, audit)
         })

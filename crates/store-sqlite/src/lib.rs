@@ -41,7 +41,7 @@ mod banks;
 mod cases;
 mod db;
 mod detect;
-mod notices;
+mod domain_events;
 mod notify;
 mod objects;
 mod util;

@@ -4,11 +4,11 @@
 use rusqlite::Transaction;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use store::{
-    AttemptEnd, ContactRecord, DeliveryRecord, NewDelivery, NoticeRecord, NotifyStore, Result,
+    AttemptEnd, ContactRecord, DeliveryRecord, DomainEventRecord, NewDelivery, NotifyStore, Result,
     WebhookRecord,
 };
 
-use crate::notices::{finish_notice, notice_from_row, NOTICE_COLS};
+use crate::domain_events::{domain_event_from_row, finish_notice, NOTICE_COLS};
 use crate::util::{backend, insert_error, parse_col};
 use crate::SqliteStore;
 
@@ -312,32 +312,37 @@ impl NotifyStore for SqliteStore {
         self.read(|c| list_deliveries(c, org_id, target, n))
     }
 
-    fn claim_notices(&self, now: i64, lease_until: i64, n: usize) -> Result<Vec<NoticeRecord>> {
+    fn claim_domain_events(
+        &self,
+        now: i64,
+        lease_until: i64,
+        n: usize,
+    ) -> Result<Vec<DomainEventRecord>> {
         let rows = self.write(|tx| {
             tx.prepare_cached(&format!(
-                "UPDATE notices SET lease_until = ?2, attempts = attempts + 1 \
-                 WHERE seq IN (SELECT seq FROM notices WHERE relayed IS NULL \
+                "UPDATE domain_events SET lease_until = ?2, attempts = attempts + 1 \
+                 WHERE seq IN (SELECT seq FROM domain_events WHERE relayed IS NULL \
                  AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY seq LIMIT ?3) \
                  RETURNING {NOTICE_COLS}"
             ))
             .and_then(|mut st| {
-                st.query_map(params![now, lease_until, limit(n)], notice_from_row)?
+                st.query_map(params![now, lease_until, limit(n)], domain_event_from_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(|e| backend("claiming notices", e))
         })?;
-        let mut out: Vec<NoticeRecord> =
+        let mut out: Vec<DomainEventRecord> =
             rows.into_iter().map(finish_notice).collect::<Result<_>>()?;
         // RETURNING gives no order; the oldest goes first.
         out.sort_by_key(|n| n.seq);
         Ok(out)
     }
 
-    fn relay_notice(&self, id: &str, deliveries: &[NewDelivery], now: i64) -> Result<bool> {
+    fn relay_domain_event(&self, id: &str, deliveries: &[NewDelivery], now: i64) -> Result<bool> {
         self.write(|tx| {
             let marked = tx
                 .execute(
-                    "UPDATE notices SET relayed = ?2, lease_until = NULL \
+                    "UPDATE domain_events SET relayed = ?2, lease_until = NULL \
                      WHERE id = ?1 AND relayed IS NULL",
                     params![id, now],
                 )
@@ -350,10 +355,10 @@ impl NotifyStore for SqliteStore {
         })
     }
 
-    fn purge_notices(&self, before: i64) -> Result<u64> {
+    fn purge_domain_events(&self, before: i64) -> Result<u64> {
         self.write(|tx| {
             tx.execute(
-                "DELETE FROM notices WHERE relayed IS NOT NULL AND relayed < ?1",
+                "DELETE FROM domain_events WHERE relayed IS NOT NULL AND relayed < ?1",
                 [before],
             )
             .map(|n| n as u64)

@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect, cases, alerts, notify, notices), deadline reminders included.
+//! ads, detect, cases, alerts, notify, domain events), deadline reminders included.
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -37,7 +37,7 @@ pub mod audit;
 pub mod banks;
 pub mod cases;
 pub mod detect;
-pub mod notices;
+pub mod domain_events;
 pub mod notify;
 pub mod objects;
 
@@ -117,7 +117,7 @@ macro_rules! __with_cases {
             cases { case_records, case_pages, case_actions_and_votes, case_deadlines, case_impacts }
             alerts { alert_groups, alert_lifecycle, alert_deadlines }
             notify { notify_subscriptions, notify_outbox, notify_leases }
-            notices { notices_written_with_changes, notices_claimed_and_relayed }
+            domain_events { domain_events_written_with_changes, domain_events_claimed_and_relayed }
         }
     };
 }

@@ -6,7 +6,7 @@
 //! transition atomic (a compare-and-set on the recipient's state) and appends each change's
 //! account audit record in the same transaction.
 
-use crate::{NewAudit, NewNotice, Result, Tlp};
+use crate::{NewAudit, NewDomainEvent, Result, Tlp};
 
 /// A named group of organisations, maintained by the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,7 +247,7 @@ pub trait AlertStore: Send + Sync + 'static {
         &self,
         alert: &NewAlert,
         audit: &[NewAudit],
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<AlertRecord>;
     /// An alert by id.
     fn alert(&self, id: &str) -> Result<Option<AlertRecord>>;
@@ -263,7 +263,7 @@ pub trait AlertStore: Send + Sync + 'static {
         &self,
         event: &NewAlertEvent,
         audit: &NewAudit,
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<bool>;
     /// Adds recipients to an alert (forwarding); organisations already recipients are
     /// skipped. Returns the recipients added.
@@ -273,7 +273,7 @@ pub trait AlertStore: Send + Sync + 'static {
         recipients: &[NewRecipient],
         added: i64,
         audit: &[NewAudit],
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<Vec<RecipientRecord>>;
     /// A page of an organisation's inbox or sent alerts, newest first, each with its paging
     /// key (in the inbox the position at which the alert reached the organisation, since a

@@ -10,7 +10,7 @@
 //! Every write takes the audit record of its step (`case.create`, `case.open`, ...) and
 //! appends it in the same transaction, only when the step applies.
 
-use crate::{NewAudit, NewNotice, Result};
+use crate::{NewAudit, NewDomainEvent, Result};
 
 /// A response case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,7 +229,7 @@ pub trait CaseStore: Send + Sync + 'static {
         reopen_reason: Option<&str>,
         now: i64,
         audit: &NewAudit,
-        notices: &[NewNotice],
+        notices: &[NewDomainEvent],
     ) -> Result<bool>;
     /// Adds a participant; `Conflict` if it takes part already.
     fn add_participant(&self, case_id: &str, org_id: i64, now: i64, audit: &NewAudit)

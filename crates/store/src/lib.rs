@@ -9,7 +9,7 @@
 //! | ads | [`AdStore`] | `ads` |
 //! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
 //! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
-//! | notify (webhooks, e-mail contacts, the outbox, relaying [notices](NewNotice)) | [`NotifyStore`] | `notify` |
+//! | notify (webhooks, e-mail contacts, the outbox, relaying [domain events](NewDomainEvent)) | [`NotifyStore`] | `notify` |
 //! | audit (the Merkle tree over the audit log, checkpoints) | [`AuditStore`] | `hub` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
@@ -33,9 +33,9 @@ mod audit;
 mod banks;
 mod cases;
 mod detect;
+mod domain_events;
 mod error;
 mod model;
-mod notices;
 mod notify;
 mod objects;
 
@@ -46,9 +46,9 @@ pub use audit::{AuditItem, AuditStore};
 pub use banks::*;
 pub use cases::*;
 pub use detect::*;
+pub use domain_events::{DomainEventRecord, NewDomainEvent};
 pub use error::StoreError;
 pub use model::*;
-pub use notices::{NewNotice, NoticeRecord};
 pub use notify::*;
 pub use objects::ObjectStore;
 

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{NoticeRecord, Result};
+use crate::{DomainEventRecord, Result};
 
 /// Where a delivery goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -271,11 +271,16 @@ pub trait NotifyStore: Send + Sync + 'static {
     /// Claims up to `limit` unrelayed notices whose lease (if any) has run out, oldest
     /// first: each gets the lease `lease_until` and one more attempt. A claim never finished
     /// (the process died) lets the notice be claimed again once the lease has run out.
-    fn claim_notices(&self, now: i64, lease_until: i64, limit: usize) -> Result<Vec<NoticeRecord>>;
+    fn claim_domain_events(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> Result<Vec<DomainEventRecord>>;
     /// In one transaction, writes `deliveries` into the outbox (skipping any whose id is
     /// already there, so a notice relayed twice gives no second delivery) and marks the
     /// notice relayed; `false` (and no change) if it is unknown or relayed already.
-    fn relay_notice(&self, id: &str, deliveries: &[NewDelivery], now: i64) -> Result<bool>;
+    fn relay_domain_event(&self, id: &str, deliveries: &[NewDelivery], now: i64) -> Result<bool>;
     /// Deletes notices relayed before `before`; returns how many.
-    fn purge_notices(&self, before: i64) -> Result<u64>;
+    fn purge_domain_events(&self, before: i64) -> Result<u64>;
 }

@@ -452,7 +452,8 @@ fn every_committed_change_stores_its_notice_and_refusals_store_none() {
         e.alerts.forward(&e.b, &a.id, &to_c).is_err(),
         "a recipient already"
     );
-    let notices = store::NotifyStore::claim_notices(&*e.t.store, 1 << 50, 1 << 51, 100).unwrap();
+    let notices =
+        store::NotifyStore::claim_domain_events(&*e.t.store, 1 << 50, 1 << 51, 100).unwrap();
     let got: Vec<(&str, &str, Vec<i64>)> = notices
         .iter()
         .map(|n| (n.domain.as_str(), n.kind.as_str(), n.orgs.clone()))
@@ -460,12 +461,12 @@ fn every_committed_change_stores_its_notice_and_refusals_store_none() {
     assert_eq!(
         got,
         [
-            (alerts::NOTICE_DOMAIN, "raised", vec![e.b.org.id]),
-            (alerts::NOTICE_DOMAIN, "answered", vec![e.a.org.id]),
-            (alerts::NOTICE_DOMAIN, "forwarded", vec![e.c.org.id]),
+            (alerts::EVENT_DOMAIN, "raised", vec![e.b.org.id]),
+            (alerts::EVENT_DOMAIN, "answered", vec![e.a.org.id]),
+            (alerts::EVENT_DOMAIN, "forwarded", vec![e.c.org.id]),
         ]
     );
-    let answered: alerts::AlertNotice = serde_json::from_str(&notices[1].payload).unwrap();
+    let answered: alerts::AlertChange = serde_json::from_str(&notices[1].payload).unwrap();
     assert_eq!(answered.alert_id, a.id);
     assert_eq!(answered.sender, "gov-a");
     assert_eq!(

@@ -229,10 +229,10 @@ fn bad_case_input_names_the_field_and_stores_nothing() {
 
 /// Records the notices the service announces.
 #[derive(Default)]
-struct Recorder(std::sync::Mutex<Vec<cases::CaseNotice>>);
+struct Recorder(std::sync::Mutex<Vec<cases::CaseChange>>);
 
 impl cases::CaseNotifier for Recorder {
-    fn notify(&self, notice: &cases::CaseNotice) {
+    fn notify(&self, notice: &cases::CaseChange) {
         self.0.lock().unwrap().push(notice.clone());
     }
 }

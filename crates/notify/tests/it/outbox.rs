@@ -331,7 +331,7 @@ fn a_notice_is_relayed_once_with_the_notice_id_as_event_id() {
         .create_webhook(&b, &hook("https://b.example.org/h", &["alert.raised"]))
         .unwrap();
     // A notice as the alerts service stores it, with its change.
-    let notice = store::NewNotice {
+    let notice = store::NewDomainEvent {
         id: "7d4c3f0e-8a1b-4c2d-9e5f-0a1b2c3d4e5f".into(),
         domain: "alerts".into(),
         kind: "raised".into(),
@@ -364,10 +364,10 @@ fn a_notice_is_relayed_once_with_the_notice_id_as_event_id() {
         std::slice::from_ref(&notice),
     )
     .unwrap();
-    let claimed = n.claim_notices(10, Duration::from_secs(5)).unwrap();
+    let claimed = n.claim_domain_events(10, Duration::from_secs(5)).unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(
-        n.claim_notices(10, Duration::from_secs(5))
+        n.claim_domain_events(10, Duration::from_secs(5))
             .unwrap()
             .is_empty(),
         "leased"

@@ -1,9 +1,9 @@
-//! Notices, the transactional outbox of domain changes, in SQLite: written by the alert and
+//! Domain events, the transactional outbox of domain changes, in SQLite: written by the alert and
 //! case stores inside their change's transaction, claimed and marked relayed through
 //! `store::NotifyStore`.
 
 use rusqlite::{params, Row, Transaction};
-use store::{NewNotice, NoticeRecord, Result, StoreError};
+use store::{DomainEventRecord, NewDomainEvent, Result, StoreError};
 
 use crate::util::{backend, insert_error};
 
@@ -11,13 +11,13 @@ pub(crate) const NOTICE_COLS: &str =
     "seq, id, domain, kind, subject_id, payload, orgs, created, attempts, relayed";
 
 /// Writes `notices` in the caller's transaction.
-pub(crate) fn insert_notices(tx: &Transaction<'_>, notices: &[NewNotice]) -> Result<()> {
+pub(crate) fn insert_domain_events(tx: &Transaction<'_>, notices: &[NewDomainEvent]) -> Result<()> {
     if notices.is_empty() {
         return Ok(());
     }
     let mut st = tx
         .prepare_cached(
-            "INSERT INTO notices (id, domain, kind, subject_id, payload, orgs, created) \
+            "INSERT INTO domain_events (id, domain, kind, subject_id, payload, orgs, created) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .map_err(|e| backend("preparing the notice insert", e))?;
@@ -43,9 +43,9 @@ pub(crate) fn insert_notices(tx: &Transaction<'_>, notices: &[NewNotice]) -> Res
 }
 
 /// A notice row, its organisations still as text.
-pub(crate) fn notice_from_row(r: &Row<'_>) -> rusqlite::Result<(NoticeRecord, String)> {
+pub(crate) fn domain_event_from_row(r: &Row<'_>) -> rusqlite::Result<(DomainEventRecord, String)> {
     Ok((
-        NoticeRecord {
+        DomainEventRecord {
             seq: r.get(0)?,
             id: r.get(1)?,
             domain: r.get(2)?,
@@ -62,7 +62,9 @@ pub(crate) fn notice_from_row(r: &Row<'_>) -> rusqlite::Result<(NoticeRecord, St
 }
 
 /// Parses the organisations column into the record.
-pub(crate) fn finish_notice((mut n, orgs): (NoticeRecord, String)) -> Result<NoticeRecord> {
+pub(crate) fn finish_notice(
+    (mut n, orgs): (DomainEventRecord, String),
+) -> Result<DomainEventRecord> {
     n.orgs = orgs
         .split(',')
         .filter(|s| !s.is_empty())

@@ -1,14 +1,14 @@
-//! Notices: the transactional outbox of domain changes. A service that changes something
-//! others must hear about (an alert raised, a case closed) hands its store a [`NewNotice`]
+//! Domain events: the transactional outbox of domain changes. A service that changes something
+//! others must hear about (an alert raised, a case closed) hands its store a [`NewDomainEvent`]
 //! with the change, and the store writes it in the same transaction as the change and its
 //! audit record: a change that is not committed leaves no notice, and a committed one cannot
 //! lose its notice to a crash. A relay later claims unrelayed notices
-//! ([`crate::NotifyStore::claim_notices`]) and turns each into deliveries
-//! ([`crate::NotifyStore::relay_notice`]). Times are milliseconds since the Unix epoch.
+//! ([`crate::NotifyStore::claim_domain_events`]) and turns each into deliveries
+//! ([`crate::NotifyStore::relay_domain_event`]). Times are milliseconds since the Unix epoch.
 
 /// A notice written with a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewNotice {
+pub struct NewDomainEvent {
     /// The notice id (a UUID); the notification's event id, so receivers de-duplicate.
     pub id: String,
     /// The service that wrote it (`alerts`, `cases`).
@@ -27,7 +27,7 @@ pub struct NewNotice {
 
 /// A stored notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoticeRecord {
+pub struct DomainEventRecord {
     /// Position in creation order, increasing.
     pub seq: i64,
     /// The notice id.

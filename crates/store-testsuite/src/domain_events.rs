@@ -1,13 +1,13 @@
-//! Notice cases: the transactional outbox. Notices are written with the change they announce
+//! Domain event cases: the transactional outbox. Domain events are written with the change they announce
 //! (alerts, case status), never by a change that fails or loses its compare-and-set; they are
 //! claimed once per lease, and relaying marks them and writes their deliveries in one go.
 
-use store::{NewAlertEvent, NewDelivery, NewNotice, NewRecipient};
+use store::{NewAlertEvent, NewDelivery, NewDomainEvent, NewRecipient};
 
 use super::*;
 
-fn notice(id: &str, kind: &str, subject: &str, orgs: &[i64], created: i64) -> NewNotice {
-    NewNotice {
+fn notice(id: &str, kind: &str, subject: &str, orgs: &[i64], created: i64) -> NewDomainEvent {
+    NewDomainEvent {
         id: id.to_string(),
         domain: "alerts".into(),
         kind: kind.to_string(),
@@ -20,7 +20,7 @@ fn notice(id: &str, kind: &str, subject: &str, orgs: &[i64], created: i64) -> Ne
 
 /// The ids of the notices a claim at `now` takes (with a one-second lease).
 fn claim(s: &dyn Backend, now: i64) -> Vec<String> {
-    s.claim_notices(now, now + 1000, 100)
+    s.claim_domain_events(now, now + 1000, 100)
         .unwrap()
         .into_iter()
         .map(|n| n.id)
@@ -30,7 +30,7 @@ fn claim(s: &dyn Backend, now: i64) -> Vec<String> {
 /// Every store write that carries notices writes them in its transaction, and only when it
 /// changes something: a conflicting insert, a compare-and-set that loses, an unknown alert
 /// write none.
-pub fn notices_written_with_changes(s: &dyn Backend) {
+pub fn domain_events_written_with_changes(s: &dyn Backend) {
     let fx = fixture(s);
     let (a, b) = (fx.a.id, fx.b.id);
     let raised = notice("n1", "raised", "a1", &[b], 100);
@@ -105,7 +105,7 @@ pub fn notices_written_with_changes(s: &dyn Backend) {
     )
     .unwrap();
     let status = |from, to, id: &str| {
-        let n = NewNotice {
+        let n = NewDomainEvent {
             domain: "cases".into(),
             ..notice(id, "status", "k1", &[b], 400)
         };
@@ -115,7 +115,7 @@ pub fn notices_written_with_changes(s: &dyn Backend) {
     assert!(status("new", "open", "n4"));
     assert!(!status("new", "closed", "n-stale"), "stale");
 
-    let claimed = s.claim_notices(1000, 2000, 100).unwrap();
+    let claimed = s.claim_domain_events(1000, 2000, 100).unwrap();
     let ids: Vec<&str> = claimed.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -166,7 +166,7 @@ fn delivery(id: &str, org_id: i64, event: &str) -> NewDelivery {
 /// A notice is claimed once while its lease holds and again after it runs out; relaying
 /// writes its deliveries and marks it in one go, once; relayed notices are never claimed and
 /// are purged after their time.
-pub fn notices_claimed_and_relayed(s: &dyn Backend) {
+pub fn domain_events_claimed_and_relayed(s: &dyn Backend) {
     let fx = fixture(s);
     let (a, b) = (fx.a.id, fx.b.id);
     s.add_webhook(&store::WebhookRecord {
@@ -191,24 +191,24 @@ pub fn notices_claimed_and_relayed(s: &dyn Backend) {
     assert_eq!(claim(s, 1000), ["n1", "n2"]);
     assert!(claim(s, 1500).is_empty(), "leased");
     // The relay of n1 died: once the lease ran out it is claimed again, one more attempt.
-    let again = s.claim_notices(2000, 3000, 1).unwrap();
+    let again = s.claim_domain_events(2000, 3000, 1).unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!((again[0].id.as_str(), again[0].attempts), ("n1", 2));
     assert!(s
-        .relay_notice("n1", &[delivery("d1", b, "n1")], 2100)
+        .relay_domain_event("n1", &[delivery("d1", b, "n1")], 2100)
         .unwrap());
     // Relayed once: a second relay (a duplicate claim) changes nothing and writes nothing.
     assert!(!s
-        .relay_notice("n1", &[delivery("d1-again", b, "n1")], 2200)
+        .relay_domain_event("n1", &[delivery("d1-again", b, "n1")], 2200)
         .unwrap());
-    assert!(!s.relay_notice("nope", &[], 2200).unwrap());
+    assert!(!s.relay_domain_event("nope", &[], 2200).unwrap());
     let ds = s.list_deliveries(b, None, 10).unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!((ds[0].id.as_str(), ds[0].event_id.as_str()), ("d1", "n1"));
     assert_eq!(ds[0].status, store::DeliveryStatus::Pending);
     // A delivery id already in the outbox is skipped, not a failure.
     assert!(s
-        .relay_notice(
+        .relay_domain_event(
             "n2",
             &[delivery("d1", b, "n2"), delivery("d2", b, "n2")],
             3100
@@ -226,7 +226,11 @@ pub fn notices_claimed_and_relayed(s: &dyn Backend) {
         claim(s, 10_000).is_empty(),
         "relayed notices are never claimed"
     );
-    assert_eq!(s.purge_notices(2500).unwrap(), 1, "n1 was relayed at 2100");
-    assert_eq!(s.purge_notices(10_000).unwrap(), 1);
-    assert_eq!(s.purge_notices(10_000).unwrap(), 0);
+    assert_eq!(
+        s.purge_domain_events(2500).unwrap(),
+        1,
+        "n1 was relayed at 2100"
+    );
+    assert_eq!(s.purge_domain_events(10_000).unwrap(), 1);
+    assert_eq!(s.purge_domain_events(10_000).unwrap(), 0);
 }
