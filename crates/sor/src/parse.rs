@@ -52,13 +52,18 @@ pub(crate) fn parse_value(value: Value, now: i64) -> Result<Statement, Vec<Field
         }
     };
 
-    // The rules, on what could be read; a field already in error is not reported twice.
+    // The rules, on what could be read. A field already in error is not reported again, nor
+    // is a rule that depends on a field that could not be read.
+    let unread: Vec<String> = errors
+        .iter()
+        .map(|e| e.field.split('.').next().unwrap_or_default().to_owned())
+        .collect();
     for rule_error in rules::check(&statement, now) {
         let top = rule_error.field.split('.').next().unwrap_or_default();
-        let known = errors
-            .iter()
-            .any(|e: &FieldError| e.field.split('.').next() == Some(top));
-        if !known {
+        let hidden = std::iter::once(top)
+            .chain(depends_on(top).iter().copied())
+            .any(|f| unread.iter().any(|u| u == f));
+        if !hidden {
             errors.push(rule_error);
         }
     }
@@ -66,6 +71,31 @@ pub(crate) fn parse_value(value: Value, now: i64) -> Result<Statement, Vec<Field
         Ok(statement)
     } else {
         Err(errors)
+    }
+}
+
+/// The fields whose values decide whether a rule on `field` applies.
+fn depends_on(field: &str) -> &'static [&'static str] {
+    const DECISIONS: &[&str] = &[
+        "decision_visibility",
+        "decision_monetary",
+        "decision_provision",
+        "decision_account",
+    ];
+    match field {
+        "decision_visibility" | "decision_monetary" | "decision_provision" | "decision_account" => {
+            DECISIONS
+        }
+        "decision_visibility_other" => &["decision_visibility"],
+        "decision_monetary_other" => &["decision_monetary"],
+        "content_type_other" => &["content_type"],
+        "source_identity" => &["source_type"],
+        "illegal_content_legal_ground"
+        | "illegal_content_explanation"
+        | "incompatible_content_ground"
+        | "incompatible_content_explanation"
+        | "incompatible_content_illegal" => &["decision_ground"],
+        _ => &[],
     }
 }
 
@@ -130,13 +160,10 @@ fn field_error(key: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> 
     }
     let mut message = e.inner().to_string();
     if message.starts_with("unknown field") {
-        if parts.last().map(String::as_str) != Some(key) && !key.is_empty() && parts.is_empty() {
-            parts.push(key.to_owned());
-        }
         message = "not a field of the Transparency Database's schema".to_owned();
-    } else if let Some(i) = message.find(", expected one of") {
-        message.truncate(i);
-        message.push_str(": not one of the Database's values");
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let value = rest.split(", expected").next().unwrap_or_default();
+        message = format!("{value} is not one of the Database's values");
     }
     let field = if parts.is_empty() {
         key.to_owned()
