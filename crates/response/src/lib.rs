@@ -16,6 +16,8 @@
 //! - [`deadline`]: what passed respond-by and due times mean, and which reminders are due.
 //! - [`impact`]: a case's impacts (the OASIS incident suite's `impact`), checked.
 //! - [`counters`]: DISARM countermeasures as response options for the techniques in use.
+//! - [`notice_stats`]: per platform and period, how fast notices were acknowledged and decided
+//!   (median and 90th percentile, nearest rank) and the share of items actioned.
 //!
 //! The crate is pure: no files, network, database or clock. Times come from the caller as
 //! seconds since the epoch.
@@ -45,6 +47,7 @@ pub mod counters;
 pub mod deadline;
 pub mod error;
 pub mod impact;
+pub mod notice_stats;
 pub mod rules;
 pub mod vote;
 

@@ -6,5 +6,6 @@ mod case;
 mod common;
 mod counters;
 mod deadline;
+mod notice_stats;
 mod tables;
 mod vote;
