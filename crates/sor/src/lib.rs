@@ -61,7 +61,8 @@
 //! crate is stricter than the Database it says so: [`parse`] refuses unknown fields, strings
 //! where the Database would take a number, and the literal string `"null"` the Database
 //! tolerates in some enumerations; the URL check accepts only `http` and `https`. A statement
-//! this crate accepts is one the Database accepts.
+//! this crate accepts is one the Database accepts, but for the one rule that needs the
+//! Database's state: a `puid` the platform has used before is refused there.
 //!
 //! Serialisation omits absent fields (`None`), which the Database treats as `null`, except for
 //! `category_addition` and `incompatible_content_illegal` whose explicit `null` it refuses
