@@ -400,6 +400,16 @@ impl BreachStore for SqliteStore {
         self.write(|tx| change_breach(tx, change, audit, events))
     }
 
+    fn record_breach_step(&self, id: &str, audit: &NewAudit) -> Result<bool> {
+        self.write(|tx| {
+            if breach_by_id(tx, id)?.is_none() {
+                return Ok(false);
+            }
+            append_audit(tx, audit)?;
+            Ok(true)
+        })
+    }
+
     fn breach_page(&self, q: &BreachPageQuery) -> Result<Vec<BreachRecord>> {
         let before = q.before.unwrap_or(i64::MAX);
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);

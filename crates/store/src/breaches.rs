@@ -165,6 +165,9 @@ pub trait BreachStore: Send + Sync + 'static {
         audit: &[NewAudit],
         events: &[NewDomainEvent],
     ) -> Result<bool>;
+    /// Appends the audit record of a step that changes no stored field of the report (a
+    /// share); `false` (and nothing written) if the report is gone.
+    fn record_breach_step(&self, id: &str, audit: &NewAudit) -> Result<bool>;
     /// A page of the reports `query.org_id` made or received, newest first.
     fn breach_page(&self, query: &BreachPageQuery) -> Result<Vec<BreachRecord>>;
     /// Reports with a deadline at or before `until`, never escalated, in `draft`,
