@@ -146,16 +146,9 @@ fn breach_by_id(c: &Connection, id: &str) -> Result<Option<BreachRecord>> {
     Ok(breaches_where(c, "id = ?1", &[&id])?.into_iter().next())
 }
 
-fn insert_revision(
-    tx: &Transaction<'_>,
-    seq: i64,
-    revision: i64,
-    user_id: Option<i64>,
-    action: &str,
-    rule: &str,
-    s: &BreachState,
-    at: i64,
-) -> Result<()> {
+/// Records `c` as revision `c.expected_revision + 1` of the report at `seq`.
+fn insert_revision(tx: &Transaction<'_>, seq: i64, c: &BreachChange) -> Result<()> {
+    let s = &c.state;
     let (deferred, actors) = state_cols(s);
     tx.prepare_cached(
         "INSERT INTO breach_revisions (breach_seq, revision, user_id, action, rule, status, \
@@ -165,10 +158,10 @@ fn insert_revision(
     .and_then(|mut st| {
         st.execute(params![
             seq,
-            revision,
-            user_id,
-            action,
-            rule,
+            c.expected_revision.saturating_add(1),
+            c.user_id,
+            c.action,
+            c.rule,
             s.status,
             s.contents,
             deferred,
@@ -176,7 +169,7 @@ fn insert_revision(
             s.submitted_at,
             s.escalated_at,
             actors,
-            at
+            c.at
         ])
     })
     .map_err(|e| backend("recording a breach revision", e))?;
@@ -235,16 +228,16 @@ fn add_breach(
     } else {
         "create"
     };
-    insert_revision(
-        tx,
-        seq,
-        1,
-        Some(b.created_by),
-        action,
-        &format!("breach.{action}"),
-        s,
-        b.created,
-    )?;
+    let first = BreachChange {
+        id: b.id.clone(),
+        expected_revision: 0,
+        user_id: Some(b.created_by),
+        action: action.to_string(),
+        rule: format!("breach.{action}"),
+        state: s.clone(),
+        at: b.created,
+    };
+    insert_revision(tx, seq, &first)?;
     for entry in audit {
         append_audit(tx, entry)?;
     }
@@ -297,7 +290,7 @@ fn change_breach(
     if n == 0 {
         return Ok(false);
     }
-    insert_revision(tx, seq, next, c.user_id, &c.action, &c.rule, s, c.at)?;
+    insert_revision(tx, seq, c)?;
     for entry in audit {
         append_audit(tx, entry)?;
     }
