@@ -90,9 +90,9 @@ pub fn cases(settings: &Settings, galaxy: Option<&Path>) -> anyhow::Result<cases
 }
 
 /// The breach report service over the data directory's store (for `rrm breach`).
-pub fn breaches(settings: &Settings) -> anyhow::Result<breaches::Breaches> {
+pub fn breaches(settings: &Settings) -> anyhow::Result<(hub::Hub, breaches::Breaches)> {
     let (hub, store) = open(settings, None)?;
-    Ok(breaches::Breaches::new(hub, store))
+    Ok((hub.clone(), breaches::Breaches::new(hub, store)))
 }
 
 /// The MISP countermeasure galaxy file itself: `path`, or the
