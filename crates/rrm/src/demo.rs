@@ -161,7 +161,10 @@ fn seed_breaches(services: &server::Services) -> anyhow::Result<()> {
         nature: Some("credential-stuffing against the login service".to_string()),
         subject_categories: vec!["account holders".to_string()],
         approx_subjects: Some(1_200),
-        record_categories: vec!["e-mail addresses".to_string(), "password hashes".to_string()],
+        record_categories: vec![
+            "e-mail addresses".to_string(),
+            "password hashes".to_string(),
+        ],
         approx_records: Some(2_400),
         contact: Some("Chirp privacy office, privacy@chirp.example".to_string()),
         consequences: Some("targeted phishing of the account holders".to_string()),

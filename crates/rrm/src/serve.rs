@@ -476,7 +476,11 @@ struct RetentionJob {
 impl RetentionJob {
     /// The hourly job of `ads` and `breaches` on `work`: breach reports past their retention
     /// period are purged (audited), then the ad registry's rules run.
-    fn hourly(ads: ads::Ads, breaches: breaches::Breaches, work: hub::work::Workers) -> RetentionJob {
+    fn hourly(
+        ads: ads::Ads,
+        breaches: breaches::Breaches,
+        work: hub::work::Workers,
+    ) -> RetentionJob {
         RetentionJob {
             run: std::sync::Arc::new(move |now| {
                 match breaches.purge_expired(now) {

@@ -101,14 +101,8 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
     };
     let de = &mut serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: invalid {}: {}",
-            path.display(),
-            e.path(),
-            e.inner()
-        )
-    })
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| anyhow::anyhow!("{}: invalid {}: {}", path.display(), e.path(), e.inner()))
 }
 
 fn summary(v: &BreachView) -> String {

@@ -219,31 +219,31 @@ pub fn merge_openapi(doc: &mut Value) {
         .collect();
     let t = text(response::breach::MAX_TEXT);
     let contents = json!({"type": "object", "additionalProperties": false,
-        "description": "Every element of every regime, each optional; counts and categories, never names. gdpr-art33 requires nature, subject_categories, approx_subjects, record_categories, approx_records, contact, consequences, measures (Art. 33(3)); pipeda requires circumstances, period, personal_information, number_affected, mitigation, notification, contact (Regulations s. 2(1)); other requires nature, contact, measures.",
-        "properties": {
-            "nature": t, "subject_categories": list, "approx_subjects": count, "record_categories": list,
-            "approx_records": count, "contact": t, "consequences": t, "measures": t, "circumstances": t,
-            "period": t, "personal_information": t, "number_affected": count, "mitigation": t, "notification": t
-        }});
+    "description": "Every element of every regime, each optional; counts and categories, never names. gdpr-art33 requires nature, subject_categories, approx_subjects, record_categories, approx_records, contact, consequences, measures (Art. 33(3)); pipeda requires circumstances, period, personal_information, number_affected, mitigation, notification, contact (Regulations s. 2(1)); other requires nature, contact, measures.",
+    "properties": {
+        "nature": t, "subject_categories": list, "approx_subjects": count, "record_categories": list,
+        "approx_records": count, "contact": t, "consequences": t, "measures": t, "circumstances": t,
+        "period": t, "personal_information": t, "number_affected": count, "mitigation": t, "notification": t
+    }});
     let s_breach_contents = contents;
     let s_new_breach = json!({"type": "object", "additionalProperties": false, "required": ["title", "regime", "recipient", "aware_at"], "properties": {
-            "title": crate::openapi::text_schema(breaches::MAX_TITLE, false),
-            "regime": {"type": "string", "enum": ["gdpr-art33", "pipeda", "other"]},
-            "recipient": {"type": "string", "description": "The recipient authority's slug (sector government)."},
-            "aware_at": {"type": "string", "format": "date-time", "description": "When the reporter became aware; not in the future."},
-            "deadline": {"type": ["string", "null"], "format": "date-time", "description": "Refused under gdpr-art33 (72 hours after aware_at), optional under pipeda (as soon as feasible: no clock without it), required under other."},
-            "contents": {"$ref": "#/components/schemas/BreachContents"},
-            "deferred": {"type": "array", "items": element, "description": "Required elements left to a later phase (Art. 33(4))."},
-            "delay_reasons": {"type": ["string", "null"], "maxLength": response::breach::MAX_TEXT, "description": "Required when submitted after the deadline (Art. 33(1))."},
-            "actors": {"type": "array", "maxItems": breaches::MAX_ACTORS, "items": {"type": "object", "additionalProperties": false, "required": ["collection", "id"], "properties": {
-                "collection": {"type": "string"}, "id": {"type": "string", "description": "A stored intrusion-set or threat-actor the caller and the recipient may see."}}}},
-            "submit": {"type": "boolean", "default": false}
-        }});
+        "title": crate::openapi::text_schema(breaches::MAX_TITLE, false),
+        "regime": {"type": "string", "enum": ["gdpr-art33", "pipeda", "other"]},
+        "recipient": {"type": "string", "description": "The recipient authority's slug (sector government)."},
+        "aware_at": {"type": "string", "format": "date-time", "description": "When the reporter became aware; not in the future."},
+        "deadline": {"type": ["string", "null"], "format": "date-time", "description": "Refused under gdpr-art33 (72 hours after aware_at), optional under pipeda (as soon as feasible: no clock without it), required under other."},
+        "contents": {"$ref": "#/components/schemas/BreachContents"},
+        "deferred": {"type": "array", "items": element, "description": "Required elements left to a later phase (Art. 33(4))."},
+        "delay_reasons": {"type": ["string", "null"], "maxLength": response::breach::MAX_TEXT, "description": "Required when submitted after the deadline (Art. 33(1))."},
+        "actors": {"type": "array", "maxItems": breaches::MAX_ACTORS, "items": {"type": "object", "additionalProperties": false, "required": ["collection", "id"], "properties": {
+            "collection": {"type": "string"}, "id": {"type": "string", "description": "A stored intrusion-set or threat-actor the caller and the recipient may see."}}}},
+        "submit": {"type": "boolean", "default": false}
+    }});
     let s_breach_update = json!({"type": "object", "additionalProperties": false, "properties": {
-            "contents": {"$ref": "#/components/schemas/BreachContents"},
-            "deferred": {"type": ["array", "null"], "items": element},
-            "delay_reasons": {"type": ["string", "null"], "maxLength": response::breach::MAX_TEXT}
-        }});
+        "contents": {"$ref": "#/components/schemas/BreachContents"},
+        "deferred": {"type": ["array", "null"], "items": element},
+        "delay_reasons": {"type": ["string", "null"], "maxLength": response::breach::MAX_TEXT}
+    }});
     let s_breach_submit = json!({"type": "object", "additionalProperties": false, "properties": {
             "delay_reasons": {"type": ["string", "null"], "maxLength": response::breach::MAX_TEXT}}});
     let s_breach_empty = json!({"type": "object", "additionalProperties": false, "properties": {}});
@@ -254,22 +254,22 @@ pub fn merge_openapi(doc: &mut Value) {
             "collection": {"type": "string"}, "incident": {"type": "string"}, "impact": {"type": "string"},
             "relationships": {"type": "array", "items": {"type": "string"}}, "tlp": {"$ref": "#/components/schemas/Tlp"}}});
     let s_breach = json!({"type": "object", "required": ["id", "title", "regime", "reporter", "recipient", "status", "allowed", "aware_at", "late", "contents", "deferred", "missing", "complete", "actors", "revision", "created", "updated", "history"], "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"}, "regime": {"type": "string"},
-            "reporter": {"type": "string"}, "recipient": {"type": "string"},
-            "status": {"type": "string", "enum": statuses},
-            "allowed": {"type": "array", "items": {"type": "string", "enum": actions}},
-            "aware_at": time.clone(), "deadline": time.clone(), "late": {"type": "boolean"},
-            "submitted_at": time.clone(), "escalated_at": time.clone(), "delay_reasons": {"type": "string"},
-            "contents": {"$ref": "#/components/schemas/BreachContents"},
-            "deferred": {"type": "array", "items": {"type": "string"}},
-            "missing": {"type": "array", "items": {"type": "string"}},
-            "complete": {"type": "boolean"},
-            "actors": {"type": "array", "items": {"type": "object", "required": ["collection", "id"], "properties": {"collection": {"type": "string"}, "id": {"type": "string"}}}},
-            "revision": {"type": "integer"}, "created": time.clone(), "updated": time.clone(),
-            "history": {"type": "array", "items": {"type": "object", "required": ["revision", "action", "rule", "status", "by", "missing", "at"], "properties": {
-                "revision": {"type": "integer"}, "action": {"type": "string"}, "rule": {"type": "string"}, "status": {"type": "string"},
-                "by": {"type": "string"}, "missing": {"type": "array", "items": {"type": "string"}}, "at": time.clone()}}}
-        }});
+        "id": {"type": "string"}, "title": {"type": "string"}, "regime": {"type": "string"},
+        "reporter": {"type": "string"}, "recipient": {"type": "string"},
+        "status": {"type": "string", "enum": statuses},
+        "allowed": {"type": "array", "items": {"type": "string", "enum": actions}},
+        "aware_at": time.clone(), "deadline": time.clone(), "late": {"type": "boolean"},
+        "submitted_at": time.clone(), "escalated_at": time.clone(), "delay_reasons": {"type": "string"},
+        "contents": {"$ref": "#/components/schemas/BreachContents"},
+        "deferred": {"type": "array", "items": {"type": "string"}},
+        "missing": {"type": "array", "items": {"type": "string"}},
+        "complete": {"type": "boolean"},
+        "actors": {"type": "array", "items": {"type": "object", "required": ["collection", "id"], "properties": {"collection": {"type": "string"}, "id": {"type": "string"}}}},
+        "revision": {"type": "integer"}, "created": time.clone(), "updated": time.clone(),
+        "history": {"type": "array", "items": {"type": "object", "required": ["revision", "action", "rule", "status", "by", "missing", "at"], "properties": {
+            "revision": {"type": "integer"}, "action": {"type": "string"}, "rule": {"type": "string"}, "status": {"type": "string"},
+            "by": {"type": "string"}, "missing": {"type": "array", "items": {"type": "string"}}, "at": time.clone()}}}
+    }});
     let s_breach_page = json!({"type": "object", "required": ["breaches"], "properties": {
             "breaches": {"type": "array", "items": {"type": "object", "required": ["id", "title", "regime", "reporter", "recipient", "status", "late", "created"], "properties": {
                 "id": {"type": "string"}, "title": {"type": "string"}, "regime": {"type": "string"}, "reporter": {"type": "string"},
