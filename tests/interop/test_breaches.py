@@ -180,7 +180,7 @@ def test_a_gdpr_report_is_escalated_at_72_hours(new_hub):
         draft = ok(api(h, "POST", "/breaches", "platform-a-ana",
                        report(now - 72 * 3600 + 4, title="Secret title of the draft")), 201)
         inside = ok(api(h, "POST", "/breaches", "platform-a-ana", report(now - 3600, submit=True)), 201)
-        assert draft["status"] == "draft" and inside["status"] == "complete"
+        assert draft["status"] == "draft" and inside["status"] == "submitted"
         bid = draft["id"]
         v = wait_for(lambda: (lambda b: b["status"] == "escalated" and b)(
             ok(api(h, "GET", f"/breaches/{bid}", "dpa-de-ana"))), what="escalation")
@@ -196,12 +196,14 @@ def test_a_gdpr_report_is_escalated_at_72_hours(new_hub):
         time.sleep(2)
         assert len(events(hooks["platform-a"], "breach.escalated")) == 1, "escalated once"
         assert not events(hooks["gov-jp"], "breach.escalated"), "nobody else hears of it"
-        assert ok(api(h, "GET", f"/breaches/{inside['id']}", "dpa-de-ana"))["status"] == "complete"
+        assert ok(api(h, "GET", f"/breaches/{inside['id']}", "dpa-de-ana"))["status"] == "submitted"
         # Escalated, it may still be submitted: late now, so only with reasons.
         r = api(h, "POST", f"/breaches/{bid}/submit", "platform-a-ana", {})
         assert r.status_code == 400 and r.json()["error"]["field"] == "delay_reasons", r.text
         v = ok(api(h, "POST", f"/breaches/{bid}/submit", "platform-a-ana", {"delay_reasons": "late triage"}))
-        assert v["status"] == "complete" and v["delay_reasons"] == "late triage"
+        assert v["status"] == "submitted" and v["delay_reasons"] == "late triage"
+        # Acknowledged with every element: complete.
+        assert ok(api(h, "POST", f"/breaches/{bid}/acknowledge", "dpa-de-ana", {}))["status"] == "complete"
     finally:
         for rc in hooks.values():
             rc.close()
@@ -278,7 +280,8 @@ def test_cli_retention_setting_and_demo(new_hub, tmp_path):
     bad.write_text(json.dumps(report(now - 60, contents={})))
     r = h.cli("breach", "create", "--as", "platform-a-ana", "--file", str(bad), check=False)
     assert r.returncode != 0 and "contents.nature" in r.stderr and "contents.measures" in r.stderr
-    assert h.cli("breach", "submit", bid, "--as", "platform-a-ana").stdout.split("\t")[1] == "complete"
+    assert h.cli("breach", "submit", bid, "--as", "platform-a-ana").stdout.split("\t")[1] == "submitted"
+    assert h.cli("breach", "ack", bid, "--as", "dpa-de-ana").stdout.split("\t")[1] == "complete"
     listed = h.cli("breach", "list", "--as", "dpa-de-ana").stdout.strip().splitlines()
     assert len(listed) == 1 and listed[0].startswith(bid)
     assert h.cli("breach", "list", "--as", "gov-jp-ana").stdout.strip() == ""
@@ -298,4 +301,4 @@ def test_cli_retention_setting_and_demo(new_hub, tmp_path):
     inside = [b for b in got if not b["late"]]
     assert len(late) == 1 and len(inside) == 1
     full = requests.get(f"{d.url}/api/v1/breaches/{late[0]['id']}", auth=("fr-analyst", demo), timeout=30).json()
-    assert full["delay_reasons"] and full["status"] == "complete" and full["actors"]
+    assert full["delay_reasons"] and full["status"] == "submitted" and full["actors"]

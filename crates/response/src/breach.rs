@@ -25,16 +25,16 @@
 //! The lifecycle (rule table [`BREACH_RULES`]):
 //!
 //! ```text
-//!   draft --submit--> submitted --acknowledge--> acknowledged
-//!     \                   |                          |
-//!      \                  +-- (all contents) --------+--> complete
-//!       \                 |                          |
-//!        +-- deadline ----+------ deadline ----------+--> escalated  (at most once)
+//!   draft --submit--> submitted --acknowledge--> acknowledged --(all contents)--> complete
+//!     |                   |                          |
+//!     +---- deadline -----+-------- deadline --------+--> escalated  (at most once)
 //!   close (recipient): from every state but closed --> closed
 //! ```
 //!
-//! `update` (a new phase of contents, by the reporter) keeps the state, except that a
-//! submitted report that becomes complete moves to `complete` ([`settle`]). A report becomes
+//! `update` (a new phase of contents, by the reporter) keeps the state, except that an
+//! acknowledged (or escalated, submitted) report with every required element is `complete`
+//! ([`settle`]); acknowledging a report that already has every element makes it `complete` at
+//! once. A report becomes
 //! `escalated` when its deadline passes while it is not submitted, or was submitted late
 //! without reasons, or is still incomplete ([`escalation_due`]); the deadline sweep applies
 //! it once. An escalated report can still be submitted (`submitted`), completed
@@ -432,7 +432,7 @@ wire_enum! {
         Submitted => "submitted",
         /// The recipient acknowledged it.
         Acknowledged => "acknowledged",
-        /// Submitted with every required element.
+        /// Acknowledged with every required element.
         Complete => "complete",
         /// Closed by the recipient.
         Closed => "closed",
@@ -560,11 +560,12 @@ pub fn allowed(status: BreachStatus) -> Vec<BreachAction> {
     rules::allowed(BREACH_RULES, status)
 }
 
-/// The state after a change: a submitted report (submitted, acknowledged or escalated) with
-/// every required element is `complete`; any other keeps `to`.
+/// The state after a change: an acknowledged report, or an escalated one that was submitted,
+/// with every required element is `complete`; any other keeps `to` (a submitted report waits
+/// for the recipient's acknowledgement).
 pub fn settle(to: BreachStatus, submitted: bool, complete: bool) -> BreachStatus {
     match to {
-        Submitted | Acknowledged | Escalated if submitted && complete => Complete,
+        Acknowledged | Escalated if submitted && complete => Complete,
         s => s,
     }
 }
@@ -740,6 +741,7 @@ mod tests {
         assert!(decide(Escalated, BreachAction::Submit, &rep, &sub).is_err());
         assert!(decide(Closed, BreachAction::Update, &rep, &sub).is_err());
         assert_eq!(settle(Acknowledged, true, true), Complete);
+        assert_eq!(settle(Submitted, true, true), Submitted);
         assert_eq!(settle(Draft, false, true), Draft);
     }
 
