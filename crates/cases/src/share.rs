@@ -28,7 +28,7 @@ pub fn note_id(proposal_id: &str) -> String {
 }
 
 /// What the incident of a case says.
-pub(crate) struct IncidentFacts<'a> {
+pub struct IncidentFacts<'a> {
     pub case_id: &'a str,
     pub title: &'a str,
     pub description: &'a str,
@@ -43,7 +43,7 @@ pub(crate) struct IncidentFacts<'a> {
 }
 
 /// The case's `incident`.
-pub(crate) fn incident(f: &IncidentFacts<'_>) -> Value {
+pub fn incident(f: &IncidentFacts<'_>) -> Value {
     let mut rrm = json!({
         "extension_type": "property-extension",
         "case_id": f.case_id,
@@ -198,7 +198,7 @@ pub fn impact_category_key(category: &str) -> String {
 }
 
 /// What an impact says.
-pub(crate) struct ImpactFacts<'a> {
+pub struct ImpactFacts<'a> {
     pub impact_id: &'a str,
     pub case_id: &'a str,
     pub category: &'a str,
@@ -218,7 +218,7 @@ pub(crate) struct ImpactFacts<'a> {
 }
 
 /// An impact of the case, as the suite's `impact` SDO.
-pub(crate) fn impact(f: &ImpactFacts<'_>) -> Value {
+pub fn impact(f: &ImpactFacts<'_>) -> Value {
     let mut o = json!({
         "type": "impact",
         "spec_version": "2.1",

@@ -30,6 +30,9 @@ pub enum EventKind {
     AlertOverdue,
     /// A detection job of the organisation finished (`detection.finished`).
     DetectionFinished,
+    /// A breach report the organisation made or received passed its deadline while not
+    /// submitted, submitted late without reasons, or incomplete (`breach.escalated`).
+    BreachEscalated,
     /// A test notification the operator sends (`rrm notify test`) to every subscription of
     /// an organisation, whatever kinds they name (`test`); never subscribed to.
     Test,
@@ -37,7 +40,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Ping,
         EventKind::AlertRaised,
         EventKind::AlertAnswered,
@@ -47,6 +50,7 @@ impl EventKind {
         EventKind::AlertReminder,
         EventKind::AlertOverdue,
         EventKind::DetectionFinished,
+        EventKind::BreachEscalated,
         EventKind::Test,
     ];
 
@@ -62,6 +66,7 @@ impl EventKind {
             EventKind::AlertReminder => "alert.reminder",
             EventKind::AlertOverdue => "alert.overdue",
             EventKind::DetectionFinished => "detection.finished",
+            EventKind::BreachEscalated => "breach.escalated",
             EventKind::Test => "test",
         }
     }
@@ -183,6 +188,15 @@ pub enum Event {
         /// `done`, `failed` or `cancelled`.
         status: String,
     },
+    /// A breach report was escalated at its deadline.
+    BreachEscalated {
+        /// The report (TLP:AMBER+STRICT: only the kind and a link leave the instance).
+        breach: Subject,
+        /// Why (`not-submitted`, `late-without-reasons`, `incomplete`).
+        reason: String,
+        /// The deadline, microseconds since the epoch.
+        deadline: i64,
+    },
     /// A test notification with a made-up subject at a chosen TLP.
     Test {
         /// The made-up subject.
@@ -203,6 +217,7 @@ impl Event {
             Event::AlertReminder { .. } => EventKind::AlertReminder,
             Event::AlertOverdue { .. } => EventKind::AlertOverdue,
             Event::DetectionFinished { .. } => EventKind::DetectionFinished,
+            Event::BreachEscalated { .. } => EventKind::BreachEscalated,
             Event::Test { .. } => EventKind::Test,
         }
     }
@@ -216,6 +231,7 @@ impl Event {
             Event::ActionDue { action, .. } | Event::ActionOverdue { action, .. } => action.tlp,
             Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => alert.tlp,
             Event::DetectionFinished { .. } => Tlp::Amber,
+            Event::BreachEscalated { breach, .. } => breach.tlp,
             Event::Test { subject } => subject.tlp,
         }
     }
@@ -244,6 +260,7 @@ impl Event {
                 format!("/api/v1/alerts/{}", alert.id)
             }
             Event::DetectionFinished { job_id, .. } => format!("/api/v1/detections/{job_id}"),
+            Event::BreachEscalated { breach, .. } => format!("/api/v1/breaches/{}", breach.id),
             Event::Test { .. } => "/api/v1/deliveries".to_string(),
         }
     }
@@ -256,6 +273,7 @@ impl Event {
             Event::ActionDue { action, .. } => Some(action),
             Event::ActionOverdue { action, .. } => Some(action),
             Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => Some(alert),
+            Event::BreachEscalated { breach, .. } => Some(breach),
             Event::Test { subject } => Some(subject),
             Event::Ping { .. } | Event::DetectionFinished { .. } => None,
         }
@@ -317,6 +335,12 @@ impl Event {
             Event::DetectionFinished { job_id, status } => {
                 m.insert("job_id".into(), json!(job_id));
                 m.insert("status".into(), json!(status));
+            }
+            Event::BreachEscalated {
+                reason, deadline, ..
+            } => {
+                m.insert("reason".into(), json!(reason));
+                m.insert("deadline".into(), json!(stix::format_timestamp(*deadline)));
             }
             Event::Test { .. } => {}
         }

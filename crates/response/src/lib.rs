@@ -15,6 +15,9 @@
 //! - [`vote`]: collective responses, `open` -> `adopted` | `failed` -> `published`, and the tally.
 //! - [`deadline`]: what passed respond-by and due times mean, and which reminders are due.
 //! - [`impact`]: a case's impacts (the OASIS incident suite's `impact`), checked.
+//! - [`breach`]: breach and personal-data-misuse reports: regimes, required contents, the
+//!   72-hour clock, phases, `draft` -> `submitted` -> `acknowledged` -> `complete` | `closed`,
+//!   and `escalated`.
 //! - [`counters`]: DISARM countermeasures as response options for the techniques in use.
 //! - [`notice_stats`]: per platform and period, how fast notices were acknowledged and decided
 //!   (median and 90th percentile, nearest rank) and the share of items actioned.
@@ -42,6 +45,7 @@ mod wire;
 pub mod action;
 pub mod actor;
 pub mod alert;
+pub mod breach;
 pub mod case;
 pub mod counters;
 pub mod deadline;

@@ -1,5 +1,5 @@
 //! Bridges between services that do not know each other: the relay that turns the notices
-//! the alert and case services store with their changes (the transactional outbox) into
+//! the alert, case and breach services store with their changes (the transactional outbox) into
 //! events in the notification outbox.
 
 use std::sync::{Arc, Condvar, Mutex};
@@ -166,6 +166,10 @@ fn event_of(notice: &DomainEventRecord) -> anyhow::Result<Option<Event>> {
             let n: cases::CaseChange = serde_json::from_str(&notice.payload)?;
             Ok(Some(case_event(&n)))
         }
+        breaches::EVENT_DOMAIN => {
+            let n: breaches::BreachEvent = serde_json::from_str(&notice.payload)?;
+            Ok(Some(breach_event(&n)))
+        }
         other => {
             tracing::warn!(notice = %notice.id, domain = other, "a notice of an unknown domain is not relayed");
             Ok(None)
@@ -198,6 +202,22 @@ fn case_event(notice: &cases::CaseChange) -> Event {
     Event::CaseChanged {
         case: case_subject(&notice.case_id, &notice.title),
         status: notice.status.clone(),
+    }
+}
+
+/// A breach report's escalation (`breach.escalated`), to its reporter and recipient. A
+/// report is between those two organisations only and may describe personal data, so the
+/// event is TLP:AMBER+STRICT: only its kind and a link leave the instance.
+fn breach_event(notice: &breaches::BreachEvent) -> Event {
+    Event::BreachEscalated {
+        breach: Subject {
+            id: notice.breach_id.clone(),
+            tlp: stix::Tlp::AmberStrict,
+            title: notice.title.clone(),
+            summary: None,
+        },
+        reason: notice.reason.clone(),
+        deadline: notice.deadline.saturating_mul(1_000_000),
     }
 }
 

@@ -283,6 +283,9 @@ serve_settings! {
     deadline_sweep_every: u64 = Some("60"), env "RRM_DEADLINE_SWEEP_EVERY", value "SECS";
     /// Seconds before a respond-by or due time that its reminder is sent [default: 86400].
     reminder_lead: u64 = Some("86400"), env "RRM_REMINDER_LEAD", value "SECS";
+    /// Days breach reports are kept after awareness and their last change before the
+    /// retention job purges them (at least 730: 24 months, PIPEDA s. 6) [default: 731].
+    breach_retention_days: i64 = Some("731"), env "RRM_BREACH_RETENTION_DAYS", value "DAYS";
 }
 
 /// A secret setting: read like a string, shown as `<redacted>` in `Debug`.

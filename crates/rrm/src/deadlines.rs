@@ -1,5 +1,6 @@
 //! The deadline sweep of `rrm serve`: reminders and overdue notices of alerts and actions go
-//! to the notification outbox, and proposals past their deadline are closed.
+//! to the notification outbox, proposals past their deadline are closed, and breach reports
+//! past their deadline are escalated (their event is stored with the change and relayed).
 
 use std::time::Duration;
 
@@ -12,6 +13,8 @@ pub struct DeadlineSweep {
     pub alerts: alerts::Alerts,
     /// The cases service.
     pub cases: cases::Cases,
+    /// The breaches service.
+    pub breaches: breaches::Breaches,
     /// The outbox.
     pub notify: Notifier,
     /// Seconds before a deadline that its reminder is sent.
@@ -62,7 +65,10 @@ impl DeadlineSweep {
     /// One sweep at `now` (seconds since the epoch). Each message is put in the outbox
     /// before the service marks it sent, so a crash in between sends it twice rather than
     /// never.
-    pub fn run_once(&self, now: i64) -> anyhow::Result<(alerts::AlertSweep, cases::CaseSweep)> {
+    pub fn run_once(
+        &self,
+        now: i64,
+    ) -> anyhow::Result<(alerts::AlertSweep, cases::CaseSweep, breaches::BreachSweep)> {
         let a = self
             .alerts
             .sweep_deadlines(now, self.lead, &|n| match alert_event(n) {
@@ -75,7 +81,9 @@ impl DeadlineSweep {
         let c = self
             .cases
             .sweep_deadlines(now, self.lead, &|n| self.put(&action_event(n), &n.notify))?;
-        Ok((a, c))
+        // Escalations store their event with the change; the relay delivers it.
+        let b = self.breaches.sweep_deadlines(now)?;
+        Ok((a, c, b))
     }
 
     fn put(&self, event: &Event, orgs: &[i64]) -> bool {
@@ -105,7 +113,10 @@ impl DeadlineSweep {
             let sweep = self.clone();
             let now = clock::now_secs();
             match tokio::task::spawn_blocking(move || sweep.run_once(now)).await {
-                Ok(Ok((a, c))) => {
+                Ok(Ok((a, c, b))) => {
+                    for (id, reason) in &b.escalated {
+                        tracing::info!(breach = %id, reason = %reason, "breach report escalated at its deadline");
+                    }
                     if a.reminders + a.overdue + a.failed + c.reminders + c.overdue + c.failed > 0
                         || !c.closed.is_empty()
                     {

@@ -147,7 +147,67 @@ pub fn seed(services: &server::Services) -> anyhow::Result<bool> {
     seed_ads(&services.ads).context("demo ad registry")?;
     seed_alert(services).context("demo alert")?;
     seed_case(services).context("demo response case")?;
+    seed_breaches(services).context("demo breach reports")?;
     Ok(true)
+}
+
+/// Two GDPR breach reports from chirp: one to gov-de inside its 72 hours (submitted, the
+/// likely consequences left to a later phase), and one to gov-fr past them, submitted with
+/// the reasons for the delay and attributed to the threat actor storm-demo.
+fn seed_breaches(services: &server::Services) -> anyhow::Result<()> {
+    let reporter = services.hub.principal_for("chirp-analyst")?;
+    let now = hub::now_secs();
+    let contents = breaches::BreachContents {
+        nature: Some("credential-stuffing against the login service".to_string()),
+        subject_categories: vec!["account holders".to_string()],
+        approx_subjects: Some(1_200),
+        record_categories: vec![
+            "e-mail addresses".to_string(),
+            "password hashes".to_string(),
+        ],
+        approx_records: Some(2_400),
+        contact: Some("Chirp privacy office, privacy@chirp.example".to_string()),
+        consequences: Some("targeted phishing of the account holders".to_string()),
+        measures: Some("forced password resets; rate limits on login".to_string()),
+        ..breaches::BreachContents::default()
+    };
+    let aware = |secs_ago: i64| stix::format_timestamp((now - secs_ago) * 1_000_000);
+    services.breaches.create(
+        &reporter,
+        &breaches::NewReport {
+            title: "Login service credential stuffing".to_string(),
+            regime: "gdpr-art33".to_string(),
+            recipient: "gov-de".to_string(),
+            aware_at: aware(10 * 3600),
+            contents: breaches::BreachContents {
+                consequences: None,
+                ..contents.clone()
+            },
+            deferred: vec!["consequences".to_string()],
+            submit: true,
+            ..breaches::NewReport::default()
+        },
+    )?;
+    services.breaches.create(
+        &reporter,
+        &breaches::NewReport {
+            title: "Advertiser console data exposure".to_string(),
+            regime: "gdpr-art33".to_string(),
+            recipient: "gov-fr".to_string(),
+            aware_at: aware(4 * 86_400),
+            contents,
+            delay_reasons: Some(
+                "the forensic review needed to count the records took four days".to_string(),
+            ),
+            actors: vec![breaches::ActorRef {
+                collection: "g7-rrm".to_string(),
+                id: id("threat-actor", "storm-demo"),
+            }],
+            submit: true,
+            ..breaches::NewReport::default()
+        },
+    )?;
+    Ok(())
 }
 
 /// The group "G7 RRM" of the three governments and an alert from Canada to the other two

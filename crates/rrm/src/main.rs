@@ -46,6 +46,9 @@ enum Command {
     /// Alerts between partners: raise, list, show, answer, forward; groups of organisations.
     #[command(subcommand)]
     Alert(cli::alerts::Command),
+    /// Breach and personal-data-misuse reports: create, update, submit, list, show, share.
+    #[command(subcommand)]
+    Breach(cli::breaches::Command),
     /// Notifications: send a test notification to an organisation's webhooks and contacts.
     #[command(subcommand)]
     Notify(cli::notify::Command),
@@ -83,6 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Match(args) => cli::banks::run_match(args),
         Command::Ads(cmd) => cli::ads::run(&settings, cmd),
         Command::Alert(cmd) => cli::alerts::run(&settings, cmd),
+        Command::Breach(cmd) => cli::breaches::run(&settings, cmd),
         Command::Notify(cmd) => cli::notify::run(&settings, cmd),
         Command::Case(cmd) => cli::cases::run(&settings, cmd),
         Command::Audit(cmd) => cli::audit::run(&settings, cmd),

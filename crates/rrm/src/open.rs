@@ -33,6 +33,9 @@ pub struct ServiceOptions<'a> {
     pub galaxy: Option<&'a Path>,
     /// The collection of published joint statements, if configured.
     pub statements: Option<String>,
+    /// Days breach reports are kept (`--breach-retention-days`), at least
+    /// [`breaches::MIN_RETENTION_DAYS`].
+    pub breach_retention_days: i64,
 }
 
 /// The hub and every service over the data directory's store (what `rrm serve` runs), and
@@ -57,6 +60,9 @@ pub fn services(
     let ads = ads::Ads::new(hub.clone(), store.clone());
     let alerts = alerts::Alerts::new(hub.clone(), store.clone());
     alerts.set_notifier(std::sync::Arc::new(relay.clone()));
+    let breaches = breaches::Breaches::new(hub.clone(), store.clone())
+        .with_retention_days(options.breach_retention_days)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((
         server::Services {
             hub,
@@ -66,6 +72,7 @@ pub fn services(
             alerts,
             notify,
             cases,
+            breaches,
         },
         relay,
     ))
@@ -80,6 +87,12 @@ pub fn cases(settings: &Settings, galaxy: Option<&Path>) -> anyhow::Result<cases
         None => cases::Cases::without_galaxy(hub, store.clone()),
     }
     .with_alerts(store))
+}
+
+/// The breach report service over the data directory's store (for `rrm breach`).
+pub fn breaches(settings: &Settings) -> anyhow::Result<(hub::Hub, breaches::Breaches)> {
+    let (hub, store) = open(settings, None)?;
+    Ok((hub.clone(), breaches::Breaches::new(hub, store)))
 }
 
 /// The MISP countermeasure galaxy file itself: `path`, or the

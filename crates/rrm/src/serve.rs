@@ -93,6 +93,16 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         .statements_collection
         .clone()
         .or_else(|| args.demo.then(|| DEMO_STATEMENTS.to_string()));
+    let breach_retention_days = v
+        .breach_retention_days
+        .unwrap_or(breaches::DEFAULT_RETENTION_DAYS);
+    if breach_retention_days < breaches::MIN_RETENTION_DAYS {
+        bail!(
+            "{} must be at least {} days (24 months, PIPEDA s. 6), not {breach_retention_days}",
+            setting("breach_retention_days"),
+            breaches::MIN_RETENTION_DAYS
+        );
+    }
     let (services, relay) = open::services(
         settings,
         open::ServiceOptions {
@@ -100,6 +110,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
             notify: notify_config,
             galaxy: galaxy.as_deref(),
             statements: statements.clone(),
+            breach_retention_days,
         },
     )?;
     if args.demo && demo::seed(&services)? {
@@ -179,6 +190,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         insecure_http: v.insecure_http.unwrap_or(false),
     };
     let retention_ads = services.ads.clone();
+    let retention_breaches = services.breaches.clone();
     let deliveries = services.notify.start(std::sync::Arc::new(transport));
     let relayed = relay.start(RELAY_EVERY)?;
     let audit_hub = services.hub.clone();
@@ -210,6 +222,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     let sweep = crate::deadlines::DeadlineSweep {
         alerts: services.alerts.clone(),
         cases: services.cases.clone(),
+        breaches: services.breaches.clone(),
         notify: services.notify.clone(),
         lead: i64::try_from(lead).unwrap_or(i64::MAX),
     };
@@ -237,7 +250,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         tracing::info!("deadline sweep off");
     }
     let served = runtime.block_on(async move {
-        tokio::spawn(RetentionJob::hourly(retention_ads, retention_work).run());
+        tokio::spawn(RetentionJob::hourly(retention_ads, retention_breaches, retention_work).run());
         tokio::spawn(checkpoint_job(audit_hub, audit_every));
         server::serve_with(
             app,
@@ -444,7 +457,7 @@ fn connection_budget(nofile: u64) -> usize {
         .max(1)
 }
 
-/// How often the ad registry's retention rules run.
+/// How often the retention rules of the ad registry and of breach reports run.
 const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// One run of the retention rules at a time (seconds since the epoch).
@@ -461,10 +474,24 @@ struct RetentionJob {
 }
 
 impl RetentionJob {
-    /// The hourly job of `ads` on `work`.
-    fn hourly(ads: ads::Ads, work: hub::work::Workers) -> RetentionJob {
+    /// The hourly job of `ads` and `breaches` on `work`: breach reports past their retention
+    /// period are purged (audited), then the ad registry's rules run.
+    fn hourly(
+        ads: ads::Ads,
+        breaches: breaches::Breaches,
+        work: hub::work::Workers,
+    ) -> RetentionJob {
         RetentionJob {
-            run: std::sync::Arc::new(move |now| ads.run_ad_retention(now)),
+            run: std::sync::Arc::new(move |now| {
+                match breaches.purge_expired(now) {
+                    Ok(ids) if !ids.is_empty() => {
+                        tracing::info!(purged = ids.len(), "breach retention ran");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "breach retention failed"),
+                }
+                ads.run_ad_retention(now)
+            }),
             work,
             every: RETENTION_EVERY,
             now: clock::now_secs,

@@ -158,6 +158,8 @@ pub struct Services {
     pub notify: notify::Notifier,
     /// Response cases.
     pub cases: cases::Cases,
+    /// Breach and personal-data-misuse reports.
+    pub breaches: breaches::Breaches,
 }
 
 impl std::fmt::Debug for Services {
@@ -184,6 +186,7 @@ pub struct AppState {
     alerts: alerts::Alerts,
     notify: notify::Notifier,
     cases: cases::Cases,
+    breaches: breaches::Breaches,
 }
 
 impl AppState {
@@ -198,6 +201,7 @@ impl AppState {
             alerts,
             notify,
             cases,
+            breaches,
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect)
             .notifying(notify.clone());
@@ -214,6 +218,7 @@ impl AppState {
             alerts,
             notify,
             cases,
+            breaches,
         }
     }
 
@@ -225,6 +230,11 @@ impl AppState {
     /// The response case service.
     pub fn cases(&self) -> &cases::Cases {
         &self.cases
+    }
+
+    /// The breach report service.
+    pub fn breaches(&self) -> &breaches::Breaches {
+        &self.breaches
     }
 
     /// The detection service (its jobs are stopped with [`detect::Detections::close`]
@@ -283,6 +293,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::alerts::routes()
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::breaches::routes()
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(

@@ -38,6 +38,7 @@ mod ads;
 mod alerts;
 mod audit;
 mod banks;
+mod breaches;
 mod cases;
 mod db;
 mod detect;

@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect, cases, alerts, notify, domain events), deadline reminders included.
+//! ads, detect, cases, alerts, breaches, notify, domain events), deadline reminders included.
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -35,6 +35,7 @@ pub mod ads;
 pub mod alerts;
 pub mod audit;
 pub mod banks;
+pub mod breaches;
 pub mod cases;
 pub mod detect;
 pub mod domain_events;
@@ -48,8 +49,8 @@ use store::{
     Position, Role, Sector, Status, StoreError, StoredObject, Tlp, User, VersionFilter,
 };
 use store::{
-    AccountStore, AdStore, AlertStore, AuditStore, BankStore, CaseStore, DetectStore, NotifyStore,
-    ObjectStore,
+    AccountStore, AdStore, AlertStore, AuditStore, BankStore, BreachStore, CaseStore, DetectStore,
+    NotifyStore, ObjectStore,
 };
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
@@ -70,6 +71,7 @@ pub trait Backend:
     + AlertStore
     + NotifyStore
     + AuditStore
+    + BreachStore
 {
 }
 
@@ -83,6 +85,7 @@ impl<T> Backend for T where
         + AlertStore
         + NotifyStore
         + AuditStore
+        + BreachStore
 {
 }
 
@@ -116,6 +119,7 @@ macro_rules! __with_cases {
             detect { detect_datasets, detect_jobs, detect_interrupted_jobs }
             cases { case_records, case_pages, case_actions_and_votes, case_deadlines, case_impacts }
             alerts { alert_groups, alert_lifecycle, alert_deadlines }
+            breaches { breach_revisions, breach_pages_and_deadlines, breach_retention }
             notify { notify_subscriptions, notify_outbox, notify_leases }
             domain_events { domain_events_written_with_changes, domain_events_claimed_and_relayed }
         }

@@ -9,6 +9,7 @@
 //! | ads | [`AdStore`] | `ads` |
 //! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
 //! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
+//! | breaches (breach reports and their revisions) | [`BreachStore`] | `breaches` |
 //! | notify (webhooks, e-mail contacts, the outbox, relaying [domain events](NewDomainEvent)) | [`NotifyStore`] | `notify` |
 //! | audit (the Merkle tree over the audit log, checkpoints) | [`AuditStore`] | `hub` |
 //!
@@ -31,6 +32,7 @@ mod ads;
 mod alerts;
 mod audit;
 mod banks;
+mod breaches;
 mod cases;
 mod detect;
 mod domain_events;
@@ -44,6 +46,7 @@ pub use ads::*;
 pub use alerts::*;
 pub use audit::{AuditItem, AuditStore};
 pub use banks::*;
+pub use breaches::*;
 pub use cases::*;
 pub use detect::*;
 pub use domain_events::{DomainEventRecord, NewDomainEvent};

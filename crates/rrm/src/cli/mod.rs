@@ -1,6 +1,6 @@
 //! The command-line commands, one module per domain: `accounts` (`rrm admin`), `objects`
 //! (`rrm import`, `export`, `validate`), `banks` (`rrm hash`, `match`), `ads` (`rrm ads`),
-//! `detect` (`rrm detect`), `alerts` (`rrm alert`), `notify` (`rrm notify`), `cases`
+//! `detect` (`rrm detect`), `alerts` (`rrm alert`), `breaches` (`rrm breach`), `notify` (`rrm notify`), `cases`
 //! (`rrm case`) and `audit` (`rrm audit`). `serve`, `config`, `demo` and `open` stay at the
 //! crate root.
 
@@ -9,6 +9,7 @@ pub mod ads;
 pub mod alerts;
 pub mod audit;
 pub mod banks;
+pub mod breaches;
 pub mod cases;
 pub mod detect;
 pub mod notify;

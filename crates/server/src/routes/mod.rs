@@ -9,6 +9,7 @@
 //! - `alerts`: alerts between partners and groups of organisations.
 //! - `notify`: notifications (webhooks, e-mail contacts, deliveries).
 //! - `cases`: response cases, their actions and votes.
+//! - `breaches`: breach and personal-data-misuse reports.
 //! - `audit`: the verifiable audit log's checkpoints, key and proofs.
 
 pub(crate) mod accounts;
@@ -16,6 +17,7 @@ pub(crate) mod ads;
 pub(crate) mod alerts;
 pub(crate) mod audit;
 pub(crate) mod banks;
+pub(crate) mod breaches;
 pub(crate) mod cases;
 pub(crate) mod detect;
 pub(crate) mod notify;

@@ -302,6 +302,7 @@ async fn every_documented_response_matches_real_responses() {
     use Payload as P;
 
     case_probes(&mut c, &app).await;
+    breach_probes(&mut c, &e).await;
 
     // Accounts.
     c.probe(&app, M::GET, "/api/v1/openapi.json", None, P::None)
@@ -2027,6 +2028,155 @@ const UNREACHABLE: &[(&str, &str, &str)] = &[
 
 /// Response cases: every documented answer of `/api/v1/cases` that a request can provoke.
 /// `gov` owns the cases (ana and adam write, rita reads), `other` takes part (olaf).
+/// Every documented answer of the breach routes: `pat` (a platform) reports to `gov`
+/// (`ana` answers), `olaf` sees nothing, `rita` only reads.
+async fn breach_probes(c: &mut Checker, e: &Env) {
+    use Method as M;
+    use Payload as P;
+    let app = &e.app;
+    let j = P::Json;
+    e.hub.grant(Actor::Operator, "plat", "threats", RW).unwrap();
+    let aware = |ago: i64| stix::format_timestamp((hub::now_secs() - ago) * 1_000_000);
+    let contents = json!({
+        "nature": "n", "subject_categories": ["users"], "approx_subjects": 1,
+        "record_categories": ["e-mail"], "approx_records": 2, "contact": "office",
+        "consequences": "c", "measures": "m"});
+    let body = |ago: i64, submit: bool| {
+        json!({"title": "Breach", "regime": "gdpr-art33", "recipient": "gov",
+               "aware_at": aware(ago), "contents": contents, "submit": submit})
+    };
+    let r = c
+        .probe(
+            app,
+            M::POST,
+            "/api/v1/breaches",
+            Some("pat"),
+            j(body(60, false)),
+        )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    c.probe(
+        app,
+        M::POST,
+        "/api/v1/breaches",
+        Some("rita"),
+        j(body(60, false)),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        "/api/v1/breaches",
+        Some("ana"),
+        j(body(60, false)),
+    )
+    .await;
+    for q in ["", "?limit=1", "?limit=0", "?next=junk"] {
+        c.probe(
+            app,
+            M::GET,
+            &format!("/api/v1/breaches{q}"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
+    }
+    let b = format!("/api/v1/breaches/{id}");
+    c.probe(app, M::GET, &b, Some("ana"), P::None).await;
+    c.probe(app, M::GET, &b, Some("olaf"), P::None).await;
+    let phase = json!({"contents": {"consequences": "phishing"}});
+    for who in ["pat", "ana", "olaf"] {
+        c.probe(app, M::PATCH, &b, Some(who), j(phase.clone()))
+            .await;
+    }
+    c.probe(
+        app,
+        M::PATCH,
+        &b,
+        Some("pat"),
+        j(json!({"deferred": ["zz"]})),
+    )
+    .await;
+    // Sharing a draft is not possible; then submit, with every refusal first.
+    let share = json!({"collection": "threats", "tlp": "RED"});
+    c.probe(
+        app,
+        M::POST,
+        &format!("{b}/share"),
+        Some("pat"),
+        j(share.clone()),
+    )
+    .await;
+    for who in ["olaf", "ana", "pat", "pat"] {
+        c.probe(
+            app,
+            M::POST,
+            &format!("{b}/submit"),
+            Some(who),
+            j(json!({})),
+        )
+        .await;
+    }
+    let late = c
+        .probe(
+            app,
+            M::POST,
+            "/api/v1/breaches",
+            Some("pat"),
+            j(body(80 * 3600, false)),
+        )
+        .await;
+    let late = late.json()["id"].as_str().unwrap().to_string();
+    c.probe(
+        app,
+        M::POST,
+        &format!("/api/v1/breaches/{late}/submit"),
+        Some("pat"),
+        j(json!({})),
+    )
+    .await;
+    for who in ["olaf", "ana", "pat", "pat"] {
+        let body = if who == "pat" {
+            json!({"collection": "nope"})
+        } else {
+            share.clone()
+        };
+        c.probe(app, M::POST, &format!("{b}/share"), Some(who), j(body))
+            .await;
+    }
+    c.probe(app, M::POST, &format!("{b}/share"), Some("pat"), j(share))
+        .await;
+    for step in ["acknowledge", "close"] {
+        let path = format!("{b}/{step}");
+        for (who, body) in [
+            ("olaf", json!({})),
+            ("pat", json!({})),
+            ("ana", json!({"junk": 1})),
+            ("ana", json!({})),
+        ] {
+            c.probe(app, M::POST, &path, Some(who), j(body)).await;
+        }
+    }
+    // Closed: nothing more but a share.
+    c.probe(
+        app,
+        M::POST,
+        &format!("{b}/acknowledge"),
+        Some("ana"),
+        j(json!({})),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{b}/close"),
+        Some("ana"),
+        j(json!({})),
+    )
+    .await;
+    c.probe(app, M::PATCH, &b, Some("pat"), j(phase)).await;
+}
+
 async fn case_probes(c: &mut Checker, app: &Router) {
     use Method as M;
     use Payload as P;

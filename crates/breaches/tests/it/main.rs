@@ -1,0 +1,3 @@
+//! The breaches service over a real hub on SQLite.
+
+mod breaches;
