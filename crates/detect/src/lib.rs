@@ -50,11 +50,13 @@ use hub::{now_micros, now_secs, Hub, ObjectFilter, Principal};
 
 mod answer;
 mod error;
+mod recheck;
 mod request;
 pub use answer::{
     DetectedGroup, GroupMember, GroupNetwork, PublishOutcome, PublishedGroup, SharedItem, Technique,
 };
 pub use error::{Error, Result};
+pub use recheck::AccountActivity;
 pub use request::{DetectRequest, PublishRequest, DEFAULT_NETWORKS, DEFAULT_WINDOW};
 
 /// The STIX 2.1 namespace of deterministic SCO ids (UUIDv5).

@@ -452,3 +452,45 @@ fn a_full_detection_queue_refuses_new_jobs_as_busy_and_stores_nothing() {
     }
     assert!(pool.shutdown(std::time::Duration::from_secs(10)));
 }
+
+/// A later detection tells, per account of an earlier finding, whether it still posts and
+/// whether it is still in a coordinated group; other organisations cannot ask about the job.
+#[test]
+fn account_activity_reports_who_is_still_active_in_a_later_detection() {
+    let t = new_hub();
+    let ana = org_with_user(&t.hub, "gov", "ana", Role::Analyst);
+    let eve = org_with_user(&t.hub, "other", "eve", Role::Analyst);
+    let det = Detections::new(t.hub.clone(), t.store.clone(), DetectLimits::default());
+    // Later posts: a and b still retweet together; c posts alone; d is gone.
+    let later = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n\
+        n1,a,na,o9,,RT z,100,\nn2,b,nb,o9,,RT z,102,\nn3,a,na,o8,,RT w,300,\n\
+        n4,b,nb,o8,,RT w,301,\nn5,c,nc,,,hello,400,\n";
+    let ds = det
+        .upload(&ana, "later.csv", later.as_bytes(), None, false, None)
+        .unwrap();
+    let job = det.create_job(&ana, &request(&ds.id)).unwrap();
+    let asked: Vec<String> = ["a", "nb", "c", "d"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let err = det.account_activity(&ana, &job, &asked).unwrap_err();
+    assert!(matches!(err, detect::Error::NotDone { .. }), "{err}");
+    det.run(&job);
+    let got = det.account_activity(&ana, &job, &asked).unwrap();
+    let summary: Vec<(&str, Option<u64>, usize, bool)> = got
+        .iter()
+        .map(|a| (a.account.as_str(), a.posts, a.groups.len(), a.active))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("a", Some(2), 1, true),
+            ("nb", Some(2), 1, true),
+            ("c", Some(1), 0, true),
+            ("d", Some(0), 0, false),
+        ]
+    );
+    assert_eq!(got[0].groups, vec!["group-1".to_string()]);
+    let err = det.account_activity(&eve, &job, &asked).unwrap_err();
+    assert!(matches!(err, detect::Error::UnknownJob { .. }), "{err}");
+}
