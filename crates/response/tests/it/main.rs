@@ -6,5 +6,6 @@ mod case;
 mod common;
 mod counters;
 mod deadline;
+mod notice;
 mod tables;
 mod vote;
