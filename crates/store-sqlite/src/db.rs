@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_notices.sql"),
     include_str!("migrations/0018_case_page.sql"),
     include_str!("migrations/0019_domain_events.sql"),
+    include_str!("migrations/0020_notices.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

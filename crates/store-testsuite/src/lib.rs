@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect, cases, alerts, notify, domain events), deadline reminders included.
+//! ads, detect, cases, alerts, notify, domain events, notices), deadline reminders included.
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -38,6 +38,7 @@ pub mod banks;
 pub mod cases;
 pub mod detect;
 pub mod domain_events;
+pub mod notices;
 pub mod notify;
 pub mod objects;
 
@@ -48,8 +49,8 @@ use store::{
     Position, Role, Sector, Status, StoreError, StoredObject, Tlp, User, VersionFilter,
 };
 use store::{
-    AccountStore, AdStore, AlertStore, AuditStore, BankStore, CaseStore, DetectStore, NotifyStore,
-    ObjectStore,
+    AccountStore, AdStore, AlertStore, AuditStore, BankStore, CaseStore, DetectStore, NoticeStore,
+    NotifyStore, ObjectStore,
 };
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
@@ -70,6 +71,7 @@ pub trait Backend:
     + AlertStore
     + NotifyStore
     + AuditStore
+    + NoticeStore
 {
 }
 
@@ -83,6 +85,7 @@ impl<T> Backend for T where
         + AlertStore
         + NotifyStore
         + AuditStore
+        + NoticeStore
 {
 }
 
@@ -118,6 +121,7 @@ macro_rules! __with_cases {
             alerts { alert_groups, alert_lifecycle, alert_deadlines }
             notify { notify_subscriptions, notify_outbox, notify_leases }
             domain_events { domain_events_written_with_changes, domain_events_claimed_and_relayed }
+            notices { notice_records, notice_decisions, notice_authorities, notice_due }
         }
     };
 }

@@ -10,6 +10,7 @@
 //! | cases (cases, participants, objects, actions, votes) | [`CaseStore`] | `cases` |
 //! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
 //! | notify (webhooks, e-mail contacts, the outbox, relaying [domain events](NewDomainEvent)) | [`NotifyStore`] | `notify` |
+//! | notices (notices to platforms and ISPs, decisions, competent authorities) | [`NoticeStore`] | `notices` |
 //! | audit (the Merkle tree over the audit log, checkpoints) | [`AuditStore`] | `hub` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
@@ -36,6 +37,7 @@ mod detect;
 mod domain_events;
 mod error;
 mod model;
+mod notices;
 mod notify;
 mod objects;
 
@@ -49,6 +51,7 @@ pub use detect::*;
 pub use domain_events::{DomainEventRecord, NewDomainEvent};
 pub use error::StoreError;
 pub use model::*;
+pub use notices::*;
 pub use notify::*;
 pub use objects::ObjectStore;
 
