@@ -1,0 +1,4 @@
+//! The notices service over a real hub on SQLite.
+
+mod fixtures;
+mod notices;
