@@ -92,6 +92,8 @@ pub struct NoticeEvent {
     pub notice_id: String,
     /// What happened.
     pub kind: EventKind,
+    /// The notice's kind's wire name (`dsa-art16`, ...).
+    pub notice_kind: String,
     /// The notice's TLP (at RED or AMBER+STRICT a message carries only the kind and a link).
     pub tlp: String,
     /// A title: the kind and the other party, e.g. `dsa-art16 notice from gov-ca`.
@@ -556,6 +558,7 @@ impl Notices {
         let event = NoticeEvent {
             notice_id: record.id.clone(),
             kind,
+            notice_kind: record.kind.clone(),
             tlp: record.tlp.clone(),
             title: format!("{} notice {word} {}", record.kind, self.slug(other)?),
             outcome: outcome.map(|o| o.as_str().to_string()),

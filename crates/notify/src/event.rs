@@ -30,6 +30,13 @@ pub enum EventKind {
     AlertOverdue,
     /// A detection job of the organisation finished (`detection.finished`).
     DetectionFinished,
+    /// A notice was sent to the organisation (`notice.received`).
+    NoticeReceived,
+    /// The recipient decided every item of a notice the organisation sent (`notice.decided`).
+    NoticeDecided,
+    /// The sender appealed the decision on a notice the organisation received
+    /// (`notice.appealed`).
+    NoticeAppealed,
     /// A test notification the operator sends (`rrm notify test`) to every subscription of
     /// an organisation, whatever kinds they name (`test`); never subscribed to.
     Test,
@@ -37,7 +44,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Ping,
         EventKind::AlertRaised,
         EventKind::AlertAnswered,
@@ -47,6 +54,9 @@ impl EventKind {
         EventKind::AlertReminder,
         EventKind::AlertOverdue,
         EventKind::DetectionFinished,
+        EventKind::NoticeReceived,
+        EventKind::NoticeDecided,
+        EventKind::NoticeAppealed,
         EventKind::Test,
     ];
 
@@ -62,6 +72,9 @@ impl EventKind {
             EventKind::AlertReminder => "alert.reminder",
             EventKind::AlertOverdue => "alert.overdue",
             EventKind::DetectionFinished => "detection.finished",
+            EventKind::NoticeReceived => "notice.received",
+            EventKind::NoticeDecided => "notice.decided",
+            EventKind::NoticeAppealed => "notice.appealed",
             EventKind::Test => "test",
         }
     }
@@ -183,6 +196,25 @@ pub enum Event {
         /// `done`, `failed` or `cancelled`.
         status: String,
     },
+    /// A notice was sent to the organisation.
+    NoticeReceived {
+        /// The notice (its TLP decides what a message may carry).
+        notice: Subject,
+        /// The notice's kind (`dsa-art16`, ...).
+        kind: String,
+    },
+    /// Every item of a notice the organisation sent has a decision.
+    NoticeDecided {
+        /// The notice.
+        notice: Subject,
+        /// The outcome (`actioned`, `partially-actioned`, `no-action`).
+        outcome: String,
+    },
+    /// The sender appealed the decision on a notice the organisation received.
+    NoticeAppealed {
+        /// The notice.
+        notice: Subject,
+    },
     /// A test notification with a made-up subject at a chosen TLP.
     Test {
         /// The made-up subject.
@@ -203,6 +235,9 @@ impl Event {
             Event::AlertReminder { .. } => EventKind::AlertReminder,
             Event::AlertOverdue { .. } => EventKind::AlertOverdue,
             Event::DetectionFinished { .. } => EventKind::DetectionFinished,
+            Event::NoticeReceived { .. } => EventKind::NoticeReceived,
+            Event::NoticeDecided { .. } => EventKind::NoticeDecided,
+            Event::NoticeAppealed { .. } => EventKind::NoticeAppealed,
             Event::Test { .. } => EventKind::Test,
         }
     }
@@ -216,6 +251,9 @@ impl Event {
             Event::ActionDue { action, .. } | Event::ActionOverdue { action, .. } => action.tlp,
             Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => alert.tlp,
             Event::DetectionFinished { .. } => Tlp::Amber,
+            Event::NoticeReceived { notice, .. }
+            | Event::NoticeDecided { notice, .. }
+            | Event::NoticeAppealed { notice } => notice.tlp,
             Event::Test { subject } => subject.tlp,
         }
     }
@@ -244,6 +282,9 @@ impl Event {
                 format!("/api/v1/alerts/{}", alert.id)
             }
             Event::DetectionFinished { job_id, .. } => format!("/api/v1/detections/{job_id}"),
+            Event::NoticeReceived { notice, .. }
+            | Event::NoticeDecided { notice, .. }
+            | Event::NoticeAppealed { notice } => format!("/api/v1/notices/{}", notice.id),
             Event::Test { .. } => "/api/v1/deliveries".to_string(),
         }
     }
@@ -257,6 +298,9 @@ impl Event {
             Event::ActionOverdue { action, .. } => Some(action),
             Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => Some(alert),
             Event::Test { subject } => Some(subject),
+            Event::NoticeReceived { notice, .. }
+            | Event::NoticeDecided { notice, .. }
+            | Event::NoticeAppealed { notice } => Some(notice),
             Event::Ping { .. } | Event::DetectionFinished { .. } => None,
         }
     }
@@ -318,7 +362,13 @@ impl Event {
                 m.insert("job_id".into(), json!(job_id));
                 m.insert("status".into(), json!(status));
             }
-            Event::Test { .. } => {}
+            Event::NoticeReceived { kind, .. } => {
+                m.insert("kind".into(), json!(kind));
+            }
+            Event::NoticeDecided { outcome, .. } => {
+                m.insert("outcome".into(), json!(outcome));
+            }
+            Event::NoticeAppealed { .. } | Event::Test { .. } => {}
         }
         Value::Object(m)
     }
@@ -486,6 +536,17 @@ mod tests {
                     action: subject(tlp),
                     due: 0,
                 },
+                Event::NoticeReceived {
+                    notice: subject(tlp),
+                    kind: "dsa-art16".into(),
+                },
+                Event::NoticeDecided {
+                    notice: subject(tlp),
+                    outcome: "actioned".into(),
+                },
+                Event::NoticeAppealed {
+                    notice: subject(tlp),
+                },
             ];
             for e in events {
                 let r = render(&e, "ev1", 0, "https://h");
@@ -498,7 +559,15 @@ mod tests {
                         assert!(!text.contains("gov-fr"), "{tlp:?}: {text}");
                     }
                 }
-                if shown && e.kind() != EventKind::ActionOverdue {
+                if shown
+                    && !matches!(
+                        e.kind(),
+                        EventKind::ActionOverdue
+                            | EventKind::NoticeReceived
+                            | EventKind::NoticeDecided
+                            | EventKind::NoticeAppealed
+                    )
+                {
                     assert_eq!(body["data"]["org"], "gov-fr");
                 }
                 assert!(EventKind::subscribable().any(|k| k == e.kind()));

@@ -57,6 +57,9 @@ pub fn services(
     let ads = ads::Ads::new(hub.clone(), store.clone());
     let alerts = alerts::Alerts::new(hub.clone(), store.clone());
     alerts.set_notifier(std::sync::Arc::new(relay.clone()));
+    let notices = notices::Notices::new(hub.clone(), store.clone())
+        .with_cases(store.clone())
+        .with_notifier(std::sync::Arc::new(relay.clone()));
     Ok((
         server::Services {
             hub,
@@ -66,6 +69,7 @@ pub fn services(
             alerts,
             notify,
             cases,
+            notices,
         },
         relay,
     ))
@@ -80,6 +84,13 @@ pub fn cases(settings: &Settings, galaxy: Option<&Path>) -> anyhow::Result<cases
         None => cases::Cases::without_galaxy(hub, store.clone()),
     }
     .with_alerts(store))
+}
+
+/// The notices service over the data directory's store (for `rrm notice`). Events it stores are
+/// relayed by the next `rrm serve`.
+pub fn notices(settings: &Settings) -> anyhow::Result<notices::Notices> {
+    let (hub, store) = open(settings, None)?;
+    Ok(notices::Notices::new(hub, store.clone()).with_cases(store))
 }
 
 /// The MISP countermeasure galaxy file itself: `path`, or the

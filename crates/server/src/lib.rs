@@ -158,6 +158,8 @@ pub struct Services {
     pub notify: notify::Notifier,
     /// Response cases.
     pub cases: cases::Cases,
+    /// Notices to platforms and ISPs.
+    pub notices: notices::Notices,
 }
 
 impl std::fmt::Debug for Services {
@@ -184,6 +186,7 @@ pub struct AppState {
     alerts: alerts::Alerts,
     notify: notify::Notifier,
     cases: cases::Cases,
+    notices: notices::Notices,
 }
 
 impl AppState {
@@ -198,6 +201,7 @@ impl AppState {
             alerts,
             notify,
             cases,
+            notices,
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect)
             .notifying(notify.clone());
@@ -214,6 +218,7 @@ impl AppState {
             alerts,
             notify,
             cases,
+            notices,
         }
     }
 
@@ -225,6 +230,11 @@ impl AppState {
     /// The response case service.
     pub fn cases(&self) -> &cases::Cases {
         &self.cases
+    }
+
+    /// The notices service.
+    pub fn notices(&self) -> &notices::Notices {
+        &self.notices
     }
 
     /// The detection service (its jobs are stopped with [`detect::Detections::close`]
@@ -283,6 +293,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::alerts::routes()
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::notices::routes()
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(

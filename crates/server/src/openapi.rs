@@ -336,6 +336,7 @@ pub fn document() -> Value {
     crate::routes::alerts::merge_openapi(&mut doc);
     crate::routes::notify::merge_openapi(&mut doc);
     crate::routes::cases::merge_openapi(&mut doc);
+    crate::routes::notices::merge_openapi(&mut doc);
     crate::routes::audit::merge_openapi(&mut doc);
     crate::accounts_openapi::merge(&mut doc);
     complete_statuses(&mut doc);

@@ -9,6 +9,7 @@
 //! - `alerts`: alerts between partners and groups of organisations.
 //! - `notify`: notifications (webhooks, e-mail contacts, deliveries).
 //! - `cases`: response cases, their actions and votes.
+//! - `notices`: notices to platforms and ISPs, their decisions and appeals.
 //! - `audit`: the verifiable audit log's checkpoints, key and proofs.
 
 pub(crate) mod accounts;
@@ -18,6 +19,7 @@ pub(crate) mod audit;
 pub(crate) mod banks;
 pub(crate) mod cases;
 pub(crate) mod detect;
+pub(crate) mod notices;
 pub(crate) mod notify;
 pub(crate) mod objects;
 pub(crate) mod taxii;
