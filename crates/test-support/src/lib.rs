@@ -149,3 +149,41 @@ pub fn ids(objs: &[Value]) -> Vec<String> {
         .map(|o| o["id"].as_str().unwrap_or_default().to_string())
         .collect()
 }
+
+/// The fields of [`sor_statement`] that the `sor` crate's `Statement` does not know yet (its
+/// first skeleton refuses unknown fields); empty this list once it does.
+pub const SOR_FIELDS_NOT_YET_KNOWN: &[&str] = &[
+    "incompatible_content_ground",
+    "incompatible_content_explanation",
+    "territorial_scope",
+    "content_date",
+    "content_language",
+];
+
+/// A DSA Transparency Database statement of reasons for content `puid` that is complete under
+/// the Database's current rules: the one place the Rust tests write these fields.
+pub fn sor_statement(puid: &str) -> Value {
+    let mut s = json!({
+        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "incompatible_content_ground": "Platform manipulation policy, section 2",
+        "incompatible_content_explanation": "The account is part of a coordinated inauthentic network.",
+        "category": "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+        "application_date": "2026-11-30",
+        "decision_facts": "Removed after review of the notice and the account's activity.",
+        "source_type": "SOURCE_ARTICLE_16",
+        "puid": puid,
+        "territorial_scope": ["CA", "DE", "FR"],
+        "content_date": "2026-11-29",
+        "content_language": "EN"
+    });
+    if let Some(m) = s.as_object_mut() {
+        for f in SOR_FIELDS_NOT_YET_KNOWN {
+            m.remove(*f);
+        }
+    }
+    s
+}

@@ -4,51 +4,13 @@ use std::sync::Arc;
 
 use hub::{Access, Actor, Principal};
 use notices::{NewNotice, Notices};
-use serde_json::{json, Value};
+use serde_json::json;
 use store::{Role, Sector};
 use test_support::{new_hub, TestHub};
 
-/// The fields of the complete statement that the current `sor::Statement` does not know yet
-/// (the sor crate's skeleton); the lead empties this list when the full crate is merged.
-pub const NOT_YET_IN_SOR: &[&str] = &[
-    "incompatible_content_ground",
-    "incompatible_content_explanation",
-    "territorial_scope",
-    "content_date",
-    "content_language",
-];
-
-/// A statement of reasons that is complete under the Transparency Database's current rules,
-/// for content `puid`: the one place these fields are written in the Rust tests.
-pub fn statement_json(puid: &str) -> Value {
-    let mut s = json!({
-        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
-        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
-        "incompatible_content_ground": "Platform manipulation policy, section 2",
-        "incompatible_content_explanation": "The account is part of a coordinated inauthentic network.",
-        "category": "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
-        "content_type": ["CONTENT_TYPE_TEXT"],
-        "automated_detection": "No",
-        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
-        "application_date": "2026-11-30",
-        "decision_facts": "Removed after review of the notice and the account's activity.",
-        "source_type": "SOURCE_ARTICLE_16",
-        "puid": puid,
-        "territorial_scope": ["CA", "DE", "FR"],
-        "content_date": "2026-11-29",
-        "content_language": "EN"
-    });
-    if let Some(m) = s.as_object_mut() {
-        for f in NOT_YET_IN_SOR {
-            m.remove(*f);
-        }
-    }
-    s
-}
-
-/// The statement of [`statement_json`], parsed.
+/// The complete statement of the shared fixture ([`test_support::sor_statement`]), parsed.
 pub fn statement(puid: &str) -> sor::Statement {
-    serde_json::from_value(statement_json(puid)).expect("statement fixture")
+    serde_json::from_value(test_support::sor_statement(puid)).expect("statement fixture")
 }
 
 /// A government with two analysts and an admin, two platforms and an ISP, a collection.

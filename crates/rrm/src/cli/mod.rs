@@ -1,7 +1,7 @@
 //! The command-line commands, one module per domain: `accounts` (`rrm admin`), `objects`
 //! (`rrm import`, `export`, `validate`), `banks` (`rrm hash`, `match`), `ads` (`rrm ads`),
 //! `detect` (`rrm detect`), `alerts` (`rrm alert`), `notify` (`rrm notify`), `cases`
-//! (`rrm case`) and `audit` (`rrm audit`). `serve`, `config`, `demo` and `open` stay at the
+//! (`rrm case`), `notices` (`rrm notice`) and `audit` (`rrm audit`). `serve`, `config`, `demo` and `open` stay at the
 //! crate root.
 
 pub mod accounts;
@@ -11,5 +11,6 @@ pub mod audit;
 pub mod banks;
 pub mod cases;
 pub mod detect;
+pub mod notices;
 pub mod notify;
 pub mod objects;

@@ -556,6 +556,56 @@ async fn unset_authority(
     mark(state, p, org, false).await
 }
 
+/// The operation ids of the notice routes.
+const OPERATION_IDS: &[(&str, &str, &str)] = &[
+    ("/api/v1/notices", "post", "createNotice"),
+    ("/api/v1/notices", "get", "listNotices"),
+    ("/api/v1/notices/inbox", "get", "noticeInbox"),
+    ("/api/v1/notices/decisions", "get", "findNoticeDecisions"),
+    (
+        "/api/v1/notices/decisions/export",
+        "get",
+        "exportNoticeStatements",
+    ),
+    (
+        "/api/v1/notices/authorities",
+        "get",
+        "listNoticeAuthorities",
+    ),
+    (
+        "/api/v1/notices/authorities/{org}",
+        "put",
+        "setNoticeAuthority",
+    ),
+    (
+        "/api/v1/notices/authorities/{org}",
+        "delete",
+        "unsetNoticeAuthority",
+    ),
+    ("/api/v1/notices/{id}", "get", "getNotice"),
+    (
+        "/api/v1/notices/{id}/versions",
+        "post",
+        "createNoticeVersion",
+    ),
+    ("/api/v1/notices/{id}/versions", "get", "listNoticeVersions"),
+    ("/api/v1/notices/{id}/approve", "post", "approveNotice"),
+    ("/api/v1/notices/{id}/send", "post", "sendNotice"),
+    (
+        "/api/v1/notices/{id}/acknowledge",
+        "post",
+        "acknowledgeNotice",
+    ),
+    ("/api/v1/notices/{id}/close", "post", "closeNotice"),
+    ("/api/v1/notices/{id}/decisions", "post", "decideNotice"),
+    ("/api/v1/notices/{id}/appeal", "post", "appealNotice"),
+    (
+        "/api/v1/notices/{id}/appeal/answer",
+        "post",
+        "answerNoticeAppeal",
+    ),
+];
+
 /// Adds the notice routes and schemas to the OpenAPI document.
 pub fn merge_openapi(doc: &mut serde_json::Value) {
     use serde_json::Value;
@@ -698,6 +748,12 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
             "requestBody": body("NoticeAnswer"),
             "responses": {"200": ok("The notice.", "Notice"), "400": e400, "403": e403, "404": e404, "409": e409}}}
     });
+    let mut paths = paths;
+    for (path, method, op) in OPERATION_IDS {
+        if let Some(o) = paths.pointer_mut(&format!("/{}/{method}", path.replace('/', "~1"))) {
+            o["operationId"] = json!(op);
+        }
+    }
     if let (Some(Value::Object(dst)), Value::Object(src)) = (doc.get_mut("paths"), paths) {
         dst.extend(src);
     }
