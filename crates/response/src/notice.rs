@@ -557,9 +557,24 @@ pub fn check(content: &NoticeContent, parties: &Parties) -> Result<(), Vec<Missi
 /// Whether a statement of reasons names a provision (an article, section or paragraph).
 fn mentions_provision(text: &str) -> bool {
     let lower = text.to_lowercase();
-    ["art.", "article", "section", "sec.", "§", "para", "artikel"]
+    if ["art.", "article", "section", "sec.", "§", "para", "artikel"]
         .iter()
         .any(|w| lower.contains(w))
+    {
+        return true;
+    }
+    // `s. 91`, `ss. 91-92`: a section sign written as `s.` before a number.
+    let chars: Vec<char> = lower.chars().collect();
+    chars.windows(2).enumerate().any(|(i, w)| {
+        w == ['s', '.']
+            && (i == 0
+                || !chars[i - 1].is_alphanumeric()
+                || (chars[i - 1] == 's' && (i < 2 || !chars[i - 2].is_alphanumeric())))
+            && chars[i + 2..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(char::is_ascii_digit)
+    })
 }
 
 fn check_contact(content: &NoticeContent, r: &mut Report, basis: &str) {

@@ -269,3 +269,36 @@ fn canonical_json_sorts_keys() {
         r#"{"a":true,"b":[1,{"a":null,"z":"é\n"}]}"#
     );
 }
+
+#[test]
+fn a_statement_of_reasons_names_its_provision() {
+    let order = |explanation: &str| {
+        content(serde_json::json!({
+            "kind": "dsa-art9-order",
+            "items": [{"type": "url", "value": "https://chirp.example/p/1"}],
+            "ground": "Canada Elections Act", "explanation": explanation,
+            "order": {"issuing_authority": "Commissioner", "redress": "Federal Court review."},
+            "territorial_scope": ["CA"]
+        }))
+    };
+    let authority = Parties {
+        sender_is_authority: true,
+        ..platform()
+    };
+    for ok in [
+        "contrary to s. 91(1)",
+        "under ss. 91-92",
+        "Art. 5",
+        "section 12",
+        "§ 130 StGB",
+    ] {
+        assert_eq!(check(&order(ok), &authority), Ok(()), "{ok}");
+    }
+    for bad in ["it is illegal", "the posts are harmful.", "bus. 12"] {
+        assert_eq!(
+            fields(&order(bad), &authority),
+            vec!["explanation".to_string()],
+            "{bad}"
+        );
+    }
+}

@@ -74,7 +74,16 @@ fn from_notice(e: NoticeError) -> NoticeRouteError {
 
 impl IntoResponse for NoticeRouteError {
     fn into_response(self) -> Response {
-        match self {
+        let me = match self {
+            // A field named by the shared parsers answers in the same shape, with errors.
+            NoticeRouteError::Route(RouteError::Api(ApiError {
+                code: Code::InvalidInput,
+                message,
+                field: Some(field),
+            })) => NoticeRouteError::Fields(vec![Missing { field, message }]),
+            other => other,
+        };
+        match me {
             NoticeRouteError::Route(r) => r.into_response(),
             NoticeRouteError::Fields(missing) => {
                 let message = missing
