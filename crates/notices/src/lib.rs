@@ -15,8 +15,10 @@
 //! record and its domain events (`notice.received`, `notice.decided`, `notice.appealed`) in one
 //! transaction.
 
+mod deadlines;
 mod error;
 
+pub use deadlines::{NoticeReminder, NoticeSweep};
 pub use error::{Blocked, NoticeError};
 
 use std::collections::BTreeSet;
@@ -82,6 +84,8 @@ pub enum EventKind {
     Decided,
     /// The sender appealed (`notice.appealed`, to the recipient).
     Appealed,
+    /// It was not decided by its respond-by time (`notice.escalated`, to both).
+    Escalated,
 }
 
 /// A notice event: stored with its change as the payload of a [`store::NewDomainEvent`], then
@@ -100,6 +104,9 @@ pub struct NoticeEvent {
     pub title: String,
     /// The outcome, for `decided`.
     pub outcome: Option<String>,
+    /// The respond-by time, seconds since the epoch.
+    #[serde(default)]
+    pub respond_by: Option<i64>,
     /// The organisations to tell.
     pub orgs: Vec<i64>,
 }
@@ -550,7 +557,7 @@ impl Notices {
         outcome: Option<NoticeOutcome>,
     ) -> Result<(NoticeEvent, NewDomainEvent), NoticeError> {
         let (to, other, word) = match kind {
-            EventKind::Received | EventKind::Appealed => {
+            EventKind::Received | EventKind::Appealed | EventKind::Escalated => {
                 (record.recipient_org_id, record.sender_org_id, "from")
             }
             EventKind::Decided => (record.sender_org_id, record.recipient_org_id, "to"),
@@ -562,6 +569,7 @@ impl Notices {
             tlp: record.tlp.clone(),
             title: format!("{} notice {word} {}", record.kind, self.slug(other)?),
             outcome: outcome.map(|o| o.as_str().to_string()),
+            respond_by: record.respond_by,
             orgs: vec![to],
         };
         let stored = NewDomainEvent {
@@ -571,6 +579,7 @@ impl Notices {
                 EventKind::Received => "received",
                 EventKind::Decided => "decided",
                 EventKind::Appealed => "appealed",
+                EventKind::Escalated => "escalated",
             }
             .to_string(),
             subject_id: record.id.clone(),

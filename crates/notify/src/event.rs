@@ -37,6 +37,12 @@ pub enum EventKind {
     /// The sender appealed the decision on a notice the organisation received
     /// (`notice.appealed`).
     NoticeAppealed,
+    /// A notice the organisation received is not acknowledged and its respond-by time is near
+    /// (`notice.reminder`).
+    NoticeReminder,
+    /// A notice the organisation sent or received was not decided by its respond-by time
+    /// (`notice.escalated`).
+    NoticeEscalated,
     /// A test notification the operator sends (`rrm notify test`) to every subscription of
     /// an organisation, whatever kinds they name (`test`); never subscribed to.
     Test,
@@ -44,7 +50,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Ping,
         EventKind::AlertRaised,
         EventKind::AlertAnswered,
@@ -57,6 +63,8 @@ impl EventKind {
         EventKind::NoticeReceived,
         EventKind::NoticeDecided,
         EventKind::NoticeAppealed,
+        EventKind::NoticeReminder,
+        EventKind::NoticeEscalated,
         EventKind::Test,
     ];
 
@@ -75,6 +83,8 @@ impl EventKind {
             EventKind::NoticeReceived => "notice.received",
             EventKind::NoticeDecided => "notice.decided",
             EventKind::NoticeAppealed => "notice.appealed",
+            EventKind::NoticeReminder => "notice.reminder",
+            EventKind::NoticeEscalated => "notice.escalated",
             EventKind::Test => "test",
         }
     }
@@ -215,6 +225,20 @@ pub enum Event {
         /// The notice.
         notice: Subject,
     },
+    /// A received notice is not acknowledged and its respond-by time is near.
+    NoticeReminder {
+        /// The notice.
+        notice: Subject,
+        /// The respond-by time, microseconds since the epoch.
+        respond_by: i64,
+    },
+    /// A notice was not decided by its respond-by time.
+    NoticeEscalated {
+        /// The notice.
+        notice: Subject,
+        /// The respond-by time, microseconds since the epoch.
+        respond_by: i64,
+    },
     /// A test notification with a made-up subject at a chosen TLP.
     Test {
         /// The made-up subject.
@@ -238,6 +262,8 @@ impl Event {
             Event::NoticeReceived { .. } => EventKind::NoticeReceived,
             Event::NoticeDecided { .. } => EventKind::NoticeDecided,
             Event::NoticeAppealed { .. } => EventKind::NoticeAppealed,
+            Event::NoticeReminder { .. } => EventKind::NoticeReminder,
+            Event::NoticeEscalated { .. } => EventKind::NoticeEscalated,
             Event::Test { .. } => EventKind::Test,
         }
     }
@@ -253,7 +279,9 @@ impl Event {
             Event::DetectionFinished { .. } => Tlp::Amber,
             Event::NoticeReceived { notice, .. }
             | Event::NoticeDecided { notice, .. }
-            | Event::NoticeAppealed { notice } => notice.tlp,
+            | Event::NoticeAppealed { notice }
+            | Event::NoticeReminder { notice, .. }
+            | Event::NoticeEscalated { notice, .. } => notice.tlp,
             Event::Test { subject } => subject.tlp,
         }
     }
@@ -284,7 +312,9 @@ impl Event {
             Event::DetectionFinished { job_id, .. } => format!("/api/v1/detections/{job_id}"),
             Event::NoticeReceived { notice, .. }
             | Event::NoticeDecided { notice, .. }
-            | Event::NoticeAppealed { notice } => format!("/api/v1/notices/{}", notice.id),
+            | Event::NoticeAppealed { notice }
+            | Event::NoticeReminder { notice, .. }
+            | Event::NoticeEscalated { notice, .. } => format!("/api/v1/notices/{}", notice.id),
             Event::Test { .. } => "/api/v1/deliveries".to_string(),
         }
     }
@@ -300,7 +330,9 @@ impl Event {
             Event::Test { subject } => Some(subject),
             Event::NoticeReceived { notice, .. }
             | Event::NoticeDecided { notice, .. }
-            | Event::NoticeAppealed { notice } => Some(notice),
+            | Event::NoticeAppealed { notice }
+            | Event::NoticeReminder { notice, .. }
+            | Event::NoticeEscalated { notice, .. } => Some(notice),
             Event::Ping { .. } | Event::DetectionFinished { .. } => None,
         }
     }
@@ -367,6 +399,13 @@ impl Event {
             }
             Event::NoticeDecided { outcome, .. } => {
                 m.insert("outcome".into(), json!(outcome));
+            }
+            Event::NoticeReminder { respond_by, .. }
+            | Event::NoticeEscalated { respond_by, .. } => {
+                m.insert(
+                    "respond_by".into(),
+                    json!(stix::format_timestamp(*respond_by)),
+                );
             }
             Event::NoticeAppealed { .. } | Event::Test { .. } => {}
         }
@@ -547,6 +586,14 @@ mod tests {
                 Event::NoticeAppealed {
                     notice: subject(tlp),
                 },
+                Event::NoticeReminder {
+                    notice: subject(tlp),
+                    respond_by: 0,
+                },
+                Event::NoticeEscalated {
+                    notice: subject(tlp),
+                    respond_by: 0,
+                },
             ];
             for e in events {
                 let r = render(&e, "ev1", 0, "https://h");
@@ -566,6 +613,8 @@ mod tests {
                             | EventKind::NoticeReceived
                             | EventKind::NoticeDecided
                             | EventKind::NoticeAppealed
+                            | EventKind::NoticeReminder
+                            | EventKind::NoticeEscalated
                     )
                 {
                     assert_eq!(body["data"]["org"], "gov-fr");

@@ -235,6 +235,10 @@ fn notice_event(n: &notices::NoticeEvent) -> anyhow::Result<notify::Event> {
             outcome: n.outcome.clone().unwrap_or_default(),
         },
         notices::EventKind::Appealed => Event::NoticeAppealed { notice },
+        notices::EventKind::Escalated => Event::NoticeEscalated {
+            notice,
+            respond_by: n.respond_by.unwrap_or_default().saturating_mul(1_000_000),
+        },
     })
 }
 

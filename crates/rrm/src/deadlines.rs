@@ -1,5 +1,6 @@
 //! The deadline sweep of `rrm serve`: reminders and overdue notices of alerts and actions go
-//! to the notification outbox, and proposals past their deadline are closed.
+//! to the notification outbox, proposals past their deadline are closed, and notices to
+//! platforms past their respond-by time are escalated or expired (with a reminder before).
 
 use std::time::Duration;
 
@@ -12,6 +13,8 @@ pub struct DeadlineSweep {
     pub alerts: alerts::Alerts,
     /// The cases service.
     pub cases: cases::Cases,
+    /// The notices service.
+    pub notices: notices::Notices,
     /// The outbox.
     pub notify: Notifier,
     /// Seconds before a deadline that its reminder is sent.
@@ -58,11 +61,31 @@ pub fn action_event(n: &cases::ActionDeadlineNotice) -> Event {
     }
 }
 
+/// The event of a notice's reminder (`notice.reminder`, under the notice's TLP).
+pub fn notice_event(n: &notices::NoticeReminder) -> anyhow::Result<Event> {
+    let tlp = n
+        .tlp
+        .parse::<stix::Tlp>()
+        .map_err(|e| anyhow::anyhow!("notice TLP {:?}: {e}", n.tlp))?;
+    Ok(Event::NoticeReminder {
+        notice: notify::Subject {
+            id: n.notice_id.clone(),
+            tlp,
+            title: n.title.clone(),
+            summary: None,
+        },
+        respond_by: n.respond_by.saturating_mul(1_000_000),
+    })
+}
+
+/// What one sweep did, per service.
+pub type Swept = (alerts::AlertSweep, cases::CaseSweep, notices::NoticeSweep);
+
 impl DeadlineSweep {
     /// One sweep at `now` (seconds since the epoch). Each message is put in the outbox
     /// before the service marks it sent, so a crash in between sends it twice rather than
     /// never.
-    pub fn run_once(&self, now: i64) -> anyhow::Result<(alerts::AlertSweep, cases::CaseSweep)> {
+    pub fn run_once(&self, now: i64) -> anyhow::Result<Swept> {
         let a = self
             .alerts
             .sweep_deadlines(now, self.lead, &|n| match alert_event(n) {
@@ -75,7 +98,16 @@ impl DeadlineSweep {
         let c = self
             .cases
             .sweep_deadlines(now, self.lead, &|n| self.put(&action_event(n), &n.notify))?;
-        Ok((a, c))
+        let n = self
+            .notices
+            .sweep_deadlines(now, self.lead, &|n| match notice_event(n) {
+                Ok(e) => self.put(&e, &n.notify),
+                Err(e) => {
+                    tracing::error!(notice = %n.notice_id, error = %e, "a notice reminder was not built");
+                    false
+                }
+            })?;
+        Ok((a, c, n))
     }
 
     fn put(&self, event: &Event, orgs: &[i64]) -> bool {
@@ -105,9 +137,10 @@ impl DeadlineSweep {
             let sweep = self.clone();
             let now = clock::now_secs();
             match tokio::task::spawn_blocking(move || sweep.run_once(now)).await {
-                Ok(Ok((a, c))) => {
+                Ok(Ok((a, c, n))) => {
                     if a.reminders + a.overdue + a.failed + c.reminders + c.overdue + c.failed > 0
                         || !c.closed.is_empty()
+                        || n.reminders + n.escalated + n.expired + n.failed > 0
                     {
                         tracing::info!(
                             alert_reminders = a.reminders,
@@ -116,6 +149,9 @@ impl DeadlineSweep {
                             action_overdue = c.overdue,
                             not_sent = a.failed + c.failed,
                             proposals_closed = c.closed.len(),
+                            notice_reminders = n.reminders,
+                            notices_escalated = n.escalated,
+                            notices_expired = n.expired,
                             "deadline sweep"
                         );
                     }

@@ -210,6 +210,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
     let sweep = crate::deadlines::DeadlineSweep {
         alerts: services.alerts.clone(),
         cases: services.cases.clone(),
+        notices: services.notices.clone(),
         notify: services.notify.clone(),
         lead: i64::try_from(lead).unwrap_or(i64::MAX),
     };

@@ -460,6 +460,19 @@ impl NoticeStore for SqliteStore {
         })
     }
 
+    fn notice_reminded(&self, notice_id: &str, kind: &str) -> Result<bool> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT 1 FROM notice_reminders WHERE notice_id = ?1 AND kind = ?2",
+                params![notice_id, kind],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|x| x.is_some())
+            .map_err(|e| backend("reading a notice reminder", e))
+        })
+    }
+
     fn mark_notice_reminder(&self, notice_id: &str, kind: &str, at: i64) -> Result<bool> {
         self.write(|tx| {
             tx.execute(

@@ -420,6 +420,9 @@ pub fn notice_due(s: &dyn Backend) {
         )
         .unwrap());
     assert_eq!(ids(250), ["later"]);
+    assert!(!s.notice_reminded("later", "escalated").unwrap());
     assert!(s.mark_notice_reminder("later", "escalated", 5).unwrap());
     assert!(!s.mark_notice_reminder("later", "escalated", 6).unwrap());
+    assert!(s.notice_reminded("later", "escalated").unwrap());
+    assert!(!s.notice_reminded("late", "escalated").unwrap());
 }

@@ -221,4 +221,6 @@ pub trait NoticeStore: Send + Sync + 'static {
     fn notices_due(&self, until: i64, limit: usize) -> Result<Vec<NoticeRecord>>;
     /// Marks the deadline message `kind` about a notice sent; `true` if this call set it.
     fn mark_notice_reminder(&self, notice_id: &str, kind: &str, at: i64) -> Result<bool>;
+    /// Whether the deadline message `kind` about a notice is marked sent.
+    fn notice_reminded(&self, notice_id: &str, kind: &str) -> Result<bool>;
 }

@@ -1,4 +1,5 @@
 //! The notices service over a real hub on SQLite.
 
+mod deadlines;
 mod fixtures;
 mod notices;
