@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from demo_hub import DemoHub, PASSWORD as DEMO_PASSWORD
+from test_notify import Receiver
 from sor_fixture import statement
 
 PASSWORD = "correct horse battery"
@@ -60,6 +61,10 @@ def canonical(value):
 
 @pytest.fixture
 def world(new_hub, tmp_path):
+    return build(new_hub, tmp_path)
+
+
+def build(new_hub, tmp_path, *extra):
     h = new_hub()
     h.org("gov-ca", country="CA")
     h.org("plat", sector="platform", country="US")
@@ -83,7 +88,8 @@ def world(new_hub, tmp_path):
     path.write_text(json.dumps(bundle))
     h.cli("import", str(path), "--collection", "g7", "--as", "ca-ana")
     h.red, h.green = red, green
-    return h.start()
+    h.user("plat", "plat-admin", role="admin")
+    return h.start(*extra)
 
 
 def sent_notice(h, body=None):
@@ -286,3 +292,32 @@ def test_the_demo_seeds_a_notice_to_the_platform(rrm_bin):
     finally:
         demo.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_webhooks_announce_notices_and_red_ones_carry_only_the_kind(new_hub, tmp_path):
+    h = build(new_hub, tmp_path, "--public-url", "https://hub.test", "--notify-timeout", "2")
+    plat_hook, gov_hook = Receiver(), Receiver()
+    try:
+        for user, hook, kinds in [("plat-admin", plat_hook, ["notice.received", "notice.appealed"]),
+                                  ("ca-admin", gov_hook, ["notice.decided"])]:
+            ok(api(h, "POST", "/webhooks", user, json={"url": hook.url, "events": kinds}), 201)
+        amber = sent_notice(h)
+        first = json.loads(plat_hook.wait(1)[0]["body"])
+        assert first["kind"] == "notice.received" and first["tlp"] == "AMBER"
+        assert first["data"]["id"] == amber["id"] and first["data"]["kind"] == "dsa-art16"
+        assert first["data"]["title"] == "dsa-art16 notice from gov-ca"
+        assert first["link"] == f"https://hub.test/api/v1/notices/{amber['id']}"
+        red = sent_notice(h, {**art16(), "tlp": "RED"})
+        second = json.loads(plat_hook.wait(2)[1]["body"])
+        assert second["kind"] == "notice.received" and second.get("redacted") is True
+        assert "data" not in second and "gov-ca" not in plat_hook.requests[1]["body"].decode()
+        assert second["link"].endswith(red["id"])
+        ok(api(h, "POST", f"/notices/{amber['id']}/acknowledge", "plat-ana"))
+        ok(api(h, "POST", f"/notices/{amber['id']}/decisions", "plat-ana", json={"decisions": [
+            {"item": i, "outcome": "no-action"} for i in range(3)]}))
+        decided = json.loads(gov_hook.wait(1)[0]["body"])
+        assert decided["kind"] == "notice.decided" and decided["data"]["outcome"] == "no-action"
+        assert decided["data"]["title"] == "dsa-art16 notice to plat"
+    finally:
+        plat_hook.close()
+        gov_hook.close()
