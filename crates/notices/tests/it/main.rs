@@ -3,3 +3,4 @@
 mod deadlines;
 mod fixtures;
 mod notices;
+mod prop_access;
