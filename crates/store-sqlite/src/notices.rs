@@ -269,6 +269,45 @@ fn add_decisions(
     Ok(true)
 }
 
+/// The paged reads of notices, by name, with their SQL and sample parameters.
+const PAGED: &[(&str, &str)] = &[
+    (
+        "inbox",
+        "SELECT id FROM notices WHERE recipient_org_id = ?1 AND inbox_seq > ?2 \
+         ORDER BY inbox_seq LIMIT ?3",
+    ),
+    (
+        "outbox",
+        "SELECT id FROM notices WHERE sender_org_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+    ),
+    (
+        "statements",
+        "SELECT seq FROM notice_decisions WHERE recipient_org_id = ?1 \
+         AND statement IS NOT NULL AND seq > ?2 ORDER BY seq LIMIT ?3",
+    ),
+];
+
+impl SqliteStore {
+    /// The query plans SQLite chooses for the inbox, outbox and statement pages (`detail`
+    /// lines of `EXPLAIN QUERY PLAN`). Meant for tests and diagnostics.
+    pub fn notice_query_plans(&self) -> Result<Vec<(String, Vec<String>)>> {
+        self.read(|c| {
+            let mut out = Vec::new();
+            for (name, sql) in PAGED {
+                let lines = c
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .and_then(|mut st| {
+                        st.query_map(params![1, 0, 50], |r| r.get::<_, String>(3))?
+                            .collect::<rusqlite::Result<Vec<_>>>()
+                    })
+                    .map_err(|e| backend("planning a notice page", e))?;
+                out.push(((*name).to_string(), lines));
+            }
+            Ok(out)
+        })
+    }
+}
+
 impl NoticeStore for SqliteStore {
     fn create_notice(&self, notice: &NoticeRecord, audit: &NewAudit) -> Result<()> {
         self.write(|tx| create(tx, notice, audit))

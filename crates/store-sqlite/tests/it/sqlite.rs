@@ -847,6 +847,22 @@ fn case_pages_use_their_indexes() {
 }
 
 #[test]
+fn notice_pages_use_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("rrm.db")).unwrap();
+    for (name, lines) in store.notice_query_plans().unwrap() {
+        let text = lines.join(" | ");
+        let index = match name.as_str() {
+            "inbox" => "notices_inbox",
+            "outbox" => "notices_outbox",
+            _ => "notice_decisions_statements",
+        };
+        assert!(text.contains(index), "{name}: {text}");
+        assert!(!text.contains("TEMP B-TREE"), "{name} sorts: {text}");
+    }
+}
+
+#[test]
 fn migration_12_adds_notification_tables() {
     use store::NotifyStore;
     let dir = tempfile::tempdir().unwrap();
