@@ -86,7 +86,8 @@ fn build() -> World {
         alerts: alerts::Alerts::new(hub.clone(), store.clone()),
         notify: notify::Notifier::new(store.clone(), notify::NotifyConfig::default()),
         cases: cases::Cases::without_galaxy(hub.clone(), store.clone()),
-        breaches: breaches::Breaches::new(hub.clone(), store),
+        breaches: breaches::Breaches::new(hub.clone(), store.clone()),
+        notices: notices::Notices::new(hub.clone(), store),
     };
     let state = runtime.block_on(async { AppState::new(services, ServerConfig::default()) });
     let app = server::router(state);

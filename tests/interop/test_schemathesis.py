@@ -77,6 +77,20 @@ POSITIVE_400 = {
     # sizes the audit log has reached.
     "auditInclusionProof": "index < size <= the log's size",
     "auditConsistencyProof": "old <= new <= the log's size",
+    # Notices: each kind's legal or format rules beyond the JSON shape (every missing element),
+    # a platform or ISP recipient that exists, stored objects the recipient may see, statements
+    # of reasons under the Transparency Database's rules, item indexes the notice has, text
+    # that is not blank, and opaque cursors.
+    "createNotice": "each kind's rules, an existing platform or ISP recipient",
+    "createNoticeVersion": "each kind's rules",
+    "listNotices": "opaque cursor",
+    "noticeInbox": "opaque cursor",
+    "exportNoticeStatements": "opaque cursor",
+    "findNoticeDecisions": "a puid that is not blank",
+    "sendNotice": "referenced objects the recipient may see",
+    "decideNotice": "statements of reasons under the Database's rules, existing items",
+    "appealNotice": "reasons that are not blank",
+    "answerNoticeAppeal": "an explanation that is not blank",
 }
 
 # Mismatches between the document and the server that this run found once it was authenticated

@@ -33,6 +33,19 @@ pub enum EventKind {
     /// A breach report the organisation made or received passed its deadline while not
     /// submitted, submitted late without reasons, or incomplete (`breach.escalated`).
     BreachEscalated,
+    /// A notice was sent to the organisation (`notice.received`).
+    NoticeReceived,
+    /// The recipient decided every item of a notice the organisation sent (`notice.decided`).
+    NoticeDecided,
+    /// The sender appealed the decision on a notice the organisation received
+    /// (`notice.appealed`).
+    NoticeAppealed,
+    /// A notice the organisation received is not acknowledged and its respond-by time is near
+    /// (`notice.reminder`).
+    NoticeReminder,
+    /// A notice the organisation sent or received was not decided by its respond-by time
+    /// (`notice.escalated`).
+    NoticeEscalated,
     /// A test notification the operator sends (`rrm notify test`) to every subscription of
     /// an organisation, whatever kinds they name (`test`); never subscribed to.
     Test,
@@ -40,7 +53,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::Ping,
         EventKind::AlertRaised,
         EventKind::AlertAnswered,
@@ -51,6 +64,11 @@ impl EventKind {
         EventKind::AlertOverdue,
         EventKind::DetectionFinished,
         EventKind::BreachEscalated,
+        EventKind::NoticeReceived,
+        EventKind::NoticeDecided,
+        EventKind::NoticeAppealed,
+        EventKind::NoticeReminder,
+        EventKind::NoticeEscalated,
         EventKind::Test,
     ];
 
@@ -67,6 +85,11 @@ impl EventKind {
             EventKind::AlertOverdue => "alert.overdue",
             EventKind::DetectionFinished => "detection.finished",
             EventKind::BreachEscalated => "breach.escalated",
+            EventKind::NoticeReceived => "notice.received",
+            EventKind::NoticeDecided => "notice.decided",
+            EventKind::NoticeAppealed => "notice.appealed",
+            EventKind::NoticeReminder => "notice.reminder",
+            EventKind::NoticeEscalated => "notice.escalated",
             EventKind::Test => "test",
         }
     }
@@ -197,6 +220,39 @@ pub enum Event {
         /// The deadline, microseconds since the epoch.
         deadline: i64,
     },
+    /// A notice was sent to the organisation.
+    NoticeReceived {
+        /// The notice (its TLP decides what a message may carry).
+        notice: Subject,
+        /// The notice's kind (`dsa-art16`, ...).
+        kind: String,
+    },
+    /// Every item of a notice the organisation sent has a decision.
+    NoticeDecided {
+        /// The notice.
+        notice: Subject,
+        /// The outcome (`actioned`, `partially-actioned`, `no-action`).
+        outcome: String,
+    },
+    /// The sender appealed the decision on a notice the organisation received.
+    NoticeAppealed {
+        /// The notice.
+        notice: Subject,
+    },
+    /// A received notice is not acknowledged and its respond-by time is near.
+    NoticeReminder {
+        /// The notice.
+        notice: Subject,
+        /// The respond-by time, microseconds since the epoch.
+        respond_by: i64,
+    },
+    /// A notice was not decided by its respond-by time.
+    NoticeEscalated {
+        /// The notice.
+        notice: Subject,
+        /// The respond-by time, microseconds since the epoch.
+        respond_by: i64,
+    },
     /// A test notification with a made-up subject at a chosen TLP.
     Test {
         /// The made-up subject.
@@ -218,6 +274,11 @@ impl Event {
             Event::AlertOverdue { .. } => EventKind::AlertOverdue,
             Event::DetectionFinished { .. } => EventKind::DetectionFinished,
             Event::BreachEscalated { .. } => EventKind::BreachEscalated,
+            Event::NoticeReceived { .. } => EventKind::NoticeReceived,
+            Event::NoticeDecided { .. } => EventKind::NoticeDecided,
+            Event::NoticeAppealed { .. } => EventKind::NoticeAppealed,
+            Event::NoticeReminder { .. } => EventKind::NoticeReminder,
+            Event::NoticeEscalated { .. } => EventKind::NoticeEscalated,
             Event::Test { .. } => EventKind::Test,
         }
     }
@@ -232,6 +293,11 @@ impl Event {
             Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => alert.tlp,
             Event::DetectionFinished { .. } => Tlp::Amber,
             Event::BreachEscalated { breach, .. } => breach.tlp,
+            Event::NoticeReceived { notice, .. }
+            | Event::NoticeDecided { notice, .. }
+            | Event::NoticeAppealed { notice }
+            | Event::NoticeReminder { notice, .. }
+            | Event::NoticeEscalated { notice, .. } => notice.tlp,
             Event::Test { subject } => subject.tlp,
         }
     }
@@ -261,6 +327,11 @@ impl Event {
             }
             Event::DetectionFinished { job_id, .. } => format!("/api/v1/detections/{job_id}"),
             Event::BreachEscalated { breach, .. } => format!("/api/v1/breaches/{}", breach.id),
+            Event::NoticeReceived { notice, .. }
+            | Event::NoticeDecided { notice, .. }
+            | Event::NoticeAppealed { notice }
+            | Event::NoticeReminder { notice, .. }
+            | Event::NoticeEscalated { notice, .. } => format!("/api/v1/notices/{}", notice.id),
             Event::Test { .. } => "/api/v1/deliveries".to_string(),
         }
     }
@@ -275,6 +346,11 @@ impl Event {
             Event::AlertReminder { alert, .. } | Event::AlertOverdue { alert, .. } => Some(alert),
             Event::BreachEscalated { breach, .. } => Some(breach),
             Event::Test { subject } => Some(subject),
+            Event::NoticeReceived { notice, .. }
+            | Event::NoticeDecided { notice, .. }
+            | Event::NoticeAppealed { notice }
+            | Event::NoticeReminder { notice, .. }
+            | Event::NoticeEscalated { notice, .. } => Some(notice),
             Event::Ping { .. } | Event::DetectionFinished { .. } => None,
         }
     }
@@ -342,7 +418,20 @@ impl Event {
                 m.insert("reason".into(), json!(reason));
                 m.insert("deadline".into(), json!(stix::format_timestamp(*deadline)));
             }
-            Event::Test { .. } => {}
+            Event::NoticeReceived { kind, .. } => {
+                m.insert("kind".into(), json!(kind));
+            }
+            Event::NoticeDecided { outcome, .. } => {
+                m.insert("outcome".into(), json!(outcome));
+            }
+            Event::NoticeReminder { respond_by, .. }
+            | Event::NoticeEscalated { respond_by, .. } => {
+                m.insert(
+                    "respond_by".into(),
+                    json!(stix::format_timestamp(*respond_by)),
+                );
+            }
+            Event::NoticeAppealed { .. } | Event::Test { .. } => {}
         }
         Value::Object(m)
     }
@@ -510,6 +599,25 @@ mod tests {
                     action: subject(tlp),
                     due: 0,
                 },
+                Event::NoticeReceived {
+                    notice: subject(tlp),
+                    kind: "dsa-art16".into(),
+                },
+                Event::NoticeDecided {
+                    notice: subject(tlp),
+                    outcome: "actioned".into(),
+                },
+                Event::NoticeAppealed {
+                    notice: subject(tlp),
+                },
+                Event::NoticeReminder {
+                    notice: subject(tlp),
+                    respond_by: 0,
+                },
+                Event::NoticeEscalated {
+                    notice: subject(tlp),
+                    respond_by: 0,
+                },
             ];
             for e in events {
                 let r = render(&e, "ev1", 0, "https://h");
@@ -522,7 +630,17 @@ mod tests {
                         assert!(!text.contains("gov-fr"), "{tlp:?}: {text}");
                     }
                 }
-                if shown && e.kind() != EventKind::ActionOverdue {
+                if shown
+                    && !matches!(
+                        e.kind(),
+                        EventKind::ActionOverdue
+                            | EventKind::NoticeReceived
+                            | EventKind::NoticeDecided
+                            | EventKind::NoticeAppealed
+                            | EventKind::NoticeReminder
+                            | EventKind::NoticeEscalated
+                    )
+                {
                     assert_eq!(body["data"]["org"], "gov-fr");
                 }
                 assert!(EventKind::subscribable().any(|k| k == e.kind()));

@@ -13,6 +13,8 @@
 //! - [`action`]: response actions, `draft` -> `proposed` -> `approved` -> `done` | `failed` |
 //!   `withdrawn`, never approved by their author or proposer, with their task `outcome`.
 //! - [`vote`]: collective responses, `open` -> `adopted` | `failed` -> `published`, and the tally.
+//! - [`notice`]: notices to platforms and ISPs, `draft` -> `approved` -> `sent` -> ... ->
+//!   `closed`, what each kind's law or format requires, approved by a second person.
 //! - [`deadline`]: what passed respond-by and due times mean, and which reminders are due.
 //! - [`impact`]: a case's impacts (the OASIS incident suite's `impact`), checked.
 //! - [`breach`]: breach and personal-data-misuse reports: regimes, required contents, the
@@ -51,6 +53,7 @@ pub mod counters;
 pub mod deadline;
 pub mod error;
 pub mod impact;
+pub mod notice;
 pub mod notice_stats;
 pub mod rules;
 pub mod vote;

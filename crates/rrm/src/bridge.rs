@@ -1,5 +1,5 @@
 //! Bridges between services that do not know each other: the relay that turns the notices
-//! the alert, case and breach services store with their changes (the transactional outbox) into
+//! the alert, case, notice and breach services store with their changes (the transactional outbox) into
 //! events in the notification outbox.
 
 use std::sync::{Arc, Condvar, Mutex};
@@ -154,6 +154,12 @@ impl cases::CaseNotifier for Relay {
     }
 }
 
+impl notices::NoticeNotifier for Relay {
+    fn notify(&self, _event: &notices::NoticeEvent) {
+        self.wake();
+    }
+}
+
 /// The event a stored notice announces; `None` for a notice of a domain this rrm does not
 /// relay.
 fn event_of(notice: &DomainEventRecord) -> anyhow::Result<Option<Event>> {
@@ -169,6 +175,10 @@ fn event_of(notice: &DomainEventRecord) -> anyhow::Result<Option<Event>> {
         breaches::EVENT_DOMAIN => {
             let n: breaches::BreachEvent = serde_json::from_str(&notice.payload)?;
             Ok(Some(breach_event(&n)))
+        }
+        notices::EVENT_DOMAIN => {
+            let n: notices::NoticeEvent = serde_json::from_str(&notice.payload)?;
+            Ok(Some(notice_event(&n)?))
         }
         other => {
             tracing::warn!(notice = %notice.id, domain = other, "a notice of an unknown domain is not relayed");
@@ -219,6 +229,37 @@ fn breach_event(notice: &breaches::BreachEvent) -> Event {
         reason: notice.reason.clone(),
         deadline: notice.deadline.saturating_mul(1_000_000),
     }
+}
+
+/// A notice event: `notice.received` to the recipient, `notice.decided` to the sender,
+/// `notice.appealed` to the recipient, under the notice's own TLP (so a TLP:RED or
+/// AMBER+STRICT notice's messages carry only the kind and a link).
+fn notice_event(n: &notices::NoticeEvent) -> anyhow::Result<notify::Event> {
+    let tlp = n
+        .tlp
+        .parse::<stix::Tlp>()
+        .map_err(|e| anyhow::anyhow!("notice TLP {:?}: {e}", n.tlp))?;
+    let notice = Subject {
+        id: n.notice_id.clone(),
+        tlp,
+        title: n.title.clone(),
+        summary: None,
+    };
+    Ok(match n.kind {
+        notices::EventKind::Received => Event::NoticeReceived {
+            notice,
+            kind: n.notice_kind.clone(),
+        },
+        notices::EventKind::Decided => Event::NoticeDecided {
+            notice,
+            outcome: n.outcome.clone().unwrap_or_default(),
+        },
+        notices::EventKind::Appealed => Event::NoticeAppealed { notice },
+        notices::EventKind::Escalated => Event::NoticeEscalated {
+            notice,
+            respond_by: n.respond_by.unwrap_or_default().saturating_mul(1_000_000),
+        },
+    })
 }
 
 /// What an event about an alert names: its id, its TLP (which decides what a message may

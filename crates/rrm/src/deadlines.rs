@@ -1,6 +1,7 @@
 //! The deadline sweep of `rrm serve`: reminders and overdue notices of alerts and actions go
-//! to the notification outbox, proposals past their deadline are closed, and breach reports
-//! past their deadline are escalated (their event is stored with the change and relayed).
+//! to the notification outbox, proposals past their deadline are closed, notices to platforms
+//! past their respond-by time are escalated or expired (with a reminder before), and breach
+//! reports past their deadline are escalated (their event is stored with the change and relayed).
 
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ pub struct DeadlineSweep {
     pub cases: cases::Cases,
     /// The breaches service.
     pub breaches: breaches::Breaches,
+    /// The notices service.
+    pub notices: notices::Notices,
     /// The outbox.
     pub notify: Notifier,
     /// Seconds before a deadline that its reminder is sent.
@@ -61,14 +64,36 @@ pub fn action_event(n: &cases::ActionDeadlineNotice) -> Event {
     }
 }
 
+/// The event of a notice's reminder (`notice.reminder`, under the notice's TLP).
+pub fn notice_event(n: &notices::NoticeReminder) -> anyhow::Result<Event> {
+    let tlp = n
+        .tlp
+        .parse::<stix::Tlp>()
+        .map_err(|e| anyhow::anyhow!("notice TLP {:?}: {e}", n.tlp))?;
+    Ok(Event::NoticeReminder {
+        notice: notify::Subject {
+            id: n.notice_id.clone(),
+            tlp,
+            title: n.title.clone(),
+            summary: None,
+        },
+        respond_by: n.respond_by.saturating_mul(1_000_000),
+    })
+}
+
+/// What one sweep did, per service.
+pub type Swept = (
+    alerts::AlertSweep,
+    cases::CaseSweep,
+    notices::NoticeSweep,
+    breaches::BreachSweep,
+);
+
 impl DeadlineSweep {
     /// One sweep at `now` (seconds since the epoch). Each message is put in the outbox
     /// before the service marks it sent, so a crash in between sends it twice rather than
     /// never.
-    pub fn run_once(
-        &self,
-        now: i64,
-    ) -> anyhow::Result<(alerts::AlertSweep, cases::CaseSweep, breaches::BreachSweep)> {
+    pub fn run_once(&self, now: i64) -> anyhow::Result<Swept> {
         let a = self
             .alerts
             .sweep_deadlines(now, self.lead, &|n| match alert_event(n) {
@@ -81,9 +106,18 @@ impl DeadlineSweep {
         let c = self
             .cases
             .sweep_deadlines(now, self.lead, &|n| self.put(&action_event(n), &n.notify))?;
+        let n = self
+            .notices
+            .sweep_deadlines(now, self.lead, &|n| match notice_event(n) {
+                Ok(e) => self.put(&e, &n.notify),
+                Err(e) => {
+                    tracing::error!(notice = %n.notice_id, error = %e, "a notice reminder was not built");
+                    false
+                }
+            })?;
         // Escalations store their event with the change; the relay delivers it.
         let b = self.breaches.sweep_deadlines(now)?;
-        Ok((a, c, b))
+        Ok((a, c, n, b))
     }
 
     fn put(&self, event: &Event, orgs: &[i64]) -> bool {
@@ -113,12 +147,13 @@ impl DeadlineSweep {
             let sweep = self.clone();
             let now = clock::now_secs();
             match tokio::task::spawn_blocking(move || sweep.run_once(now)).await {
-                Ok(Ok((a, c, b))) => {
+                Ok(Ok((a, c, n, b))) => {
                     for (id, reason) in &b.escalated {
                         tracing::info!(breach = %id, reason = %reason, "breach report escalated at its deadline");
                     }
                     if a.reminders + a.overdue + a.failed + c.reminders + c.overdue + c.failed > 0
                         || !c.closed.is_empty()
+                        || n.reminders + n.escalated + n.expired + n.failed > 0
                     {
                         tracing::info!(
                             alert_reminders = a.reminders,
@@ -127,6 +162,9 @@ impl DeadlineSweep {
                             action_overdue = c.overdue,
                             not_sent = a.failed + c.failed,
                             proposals_closed = c.closed.len(),
+                            notice_reminders = n.reminders,
+                            notices_escalated = n.escalated,
+                            notices_expired = n.expired,
                             "deadline sweep"
                         );
                     }

@@ -1,7 +1,7 @@
 //! Demo data for `rrm serve --demo`: organisations, users, collections and objects under every
 //! TLP level, and a political-advertising registry (an election, a platform, sponsors with a
-//! control chain abroad, published ads and two foreign-interference incidents), created once on
-//! first start.
+//! control chain abroad, published ads and two foreign-interference incidents), a response case,
+//! and a notice to the demo platform with its first decision, created once on first start.
 
 use anyhow::Context;
 use hub::Actor;
@@ -148,6 +148,7 @@ pub fn seed(services: &server::Services) -> anyhow::Result<bool> {
     seed_alert(services).context("demo alert")?;
     seed_case(services).context("demo response case")?;
     seed_breaches(services).context("demo breach reports")?;
+    seed_notice(services).context("demo notice")?;
     Ok(true)
 }
 
@@ -623,6 +624,110 @@ fn seed_case(services: &server::Services) -> anyhow::Result<()> {
             rule: response::vote::DecisionRule::Consensus,
             deadline: None,
         },
+    )?;
+    Ok(())
+}
+
+/// The amplifying accounts of Operation Mirror Lake on Chirp (the demo has no detection run;
+/// these are the accounts the case's action asks Chirp about).
+const DEMO_ACCOUNTS: &[(&str, &str)] = &[
+    ("@mirrorlake_daily", "chirp-70011"),
+    ("@lakeside_truth", "chirp-70012"),
+    ("@north_voice_24", "chirp-70013"),
+];
+
+/// A statement of reasons in the DSA Transparency Database schema for the demo decision,
+/// complete under the Database's rules (checked by `sor::parse`).
+fn demo_statement(puid: &str) -> anyhow::Result<sor::Statement> {
+    let v = json!({
+        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
+        "decision_account": "DECISION_ACCOUNT_SUSPENDED",
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "incompatible_content_ground": "Chirp rules, platform manipulation and spam, section 2",
+        "incompatible_content_explanation": "The account is part of a network amplifying look-alike news sites.",
+        "category": "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+        "application_date": "2026-11-30",
+        "decision_facts": "Suspended after review of the notice from RRM Canada and of the account's activity.",
+        "source_type": "SOURCE_ARTICLE_16",
+        "puid": puid,
+        "territorial_scope": ["BE", "FR"],
+        "content_date": "2026-11-29",
+        "content_language": "EN"
+    });
+    sor::parse(&v.to_string(), clock::now_secs())
+        .map_err(|e| anyhow::anyhow!("demo statement of reasons: {e}"))
+}
+
+/// A DSA Art. 16 notice from gov-ca to Chirp about the accounts of Operation Mirror Lake, as
+/// the action of the demo case: written by ca-analyst, approved by ca-admin, sent,
+/// acknowledged by Chirp, and its first account decided (suspended, with a statement of
+/// reasons).
+fn seed_notice(services: &server::Services) -> anyhow::Result<()> {
+    let hub = &services.hub;
+    let analyst = hub.principal_for("ca-analyst")?;
+    let admin = hub.principal_for("ca-admin")?;
+    let chirp = hub.principal_for("chirp-analyst")?;
+    let case = services
+        .cases
+        .case_page(
+            &analyst,
+            &cases::CaseListQuery {
+                role: cases::CaseRole::Mine,
+                limit: Some(1),
+                next: None,
+            },
+        )?
+        .cases
+        .into_iter()
+        .next();
+    let action = match &case {
+        Some(c) => services
+            .cases
+            .actions(&analyst, &c.id)?
+            .into_iter()
+            .next()
+            .map(|a| a.id),
+        None => None,
+    };
+    let items: Vec<Value> = DEMO_ACCOUNTS
+        .iter()
+        .map(|(handle, id)| json!({"type": "account", "value": handle, "platform": id}))
+        .collect();
+    let content: response::notice::NoticeContent = serde_json::from_value(json!({
+        "kind": "dsa-art16",
+        "items": items,
+        "explanation": "The three accounts amplify the look-alike news sites of Operation Mirror Lake with coordinated posts announcing a false change of the polling date.",
+        "ground": "Canada Elections Act, s. 91(1) (false statements to affect election results)",
+        "territorial_scope": ["CA"],
+        "contact": {"name": "RRM Canada", "email": "rrm-mrr@example.gc.ca"},
+        "bona_fide": true
+    }))?;
+    let notices = &services.notices;
+    let n = notices.create(
+        &analyst,
+        &notices::NewNotice {
+            recipient: "chirp".into(),
+            tlp: Some(stix::Tlp::Amber),
+            content,
+            case_id: case.map(|c| c.id),
+            action_id: action,
+            respond_by: Some(hub::now_secs() + 7 * 24 * 3600),
+        },
+    )?;
+    notices.approve(&admin, &n.id)?;
+    notices.send(&analyst, &n.id)?;
+    notices.acknowledge(&chirp, &n.id)?;
+    notices.decide(
+        &chirp,
+        &n.id,
+        &[notices::NewDecision {
+            item: 0,
+            outcome: response::notice::ItemOutcome::Actioned,
+            statement: Some(demo_statement(DEMO_ACCOUNTS[0].1)?),
+        }],
     )?;
     Ok(())
 }

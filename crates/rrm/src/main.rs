@@ -55,6 +55,9 @@ enum Command {
     /// Response cases: participants, DISARM options, actions with approval, votes.
     #[command(subcommand)]
     Case(cli::cases::Command),
+    /// Notices to platforms and ISPs: create, approve, send, inbox, decide, appeal, export.
+    #[command(subcommand)]
+    Notice(cli::notices::Command),
     /// The verifiable audit log: verify it, sign a checkpoint, print the public key.
     #[command(subcommand)]
     Audit(cli::audit::Command),
@@ -89,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Breach(cmd) => cli::breaches::run(&settings, cmd),
         Command::Notify(cmd) => cli::notify::run(&settings, cmd),
         Command::Case(cmd) => cli::cases::run(&settings, cmd),
+        Command::Notice(cmd) => cli::notices::run(&settings, cmd),
         Command::Audit(cmd) => cli::audit::run(&settings, cmd),
     }
 }

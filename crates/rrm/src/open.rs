@@ -63,6 +63,9 @@ pub fn services(
     let breaches = breaches::Breaches::new(hub.clone(), store.clone())
         .with_retention_days(options.breach_retention_days)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let notices = notices::Notices::new(hub.clone(), store.clone())
+        .with_cases(store.clone())
+        .with_notifier(std::sync::Arc::new(relay.clone()));
     Ok((
         server::Services {
             hub,
@@ -73,6 +76,7 @@ pub fn services(
             notify,
             cases,
             breaches,
+            notices,
         },
         relay,
     ))
@@ -93,6 +97,13 @@ pub fn cases(settings: &Settings, galaxy: Option<&Path>) -> anyhow::Result<cases
 pub fn breaches(settings: &Settings) -> anyhow::Result<(hub::Hub, breaches::Breaches)> {
     let (hub, store) = open(settings, None)?;
     Ok((hub.clone(), breaches::Breaches::new(hub, store)))
+}
+
+/// The notices service over the data directory's store (for `rrm notice`). Events it stores are
+/// relayed by the next `rrm serve`.
+pub fn notices(settings: &Settings) -> anyhow::Result<notices::Notices> {
+    let (hub, store) = open(settings, None)?;
+    Ok(notices::Notices::new(hub, store.clone()).with_cases(store))
 }
 
 /// The MISP countermeasure galaxy file itself: `path`, or the

@@ -223,6 +223,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         alerts: services.alerts.clone(),
         cases: services.cases.clone(),
         breaches: services.breaches.clone(),
+        notices: services.notices.clone(),
         notify: services.notify.clone(),
         lead: i64::try_from(lead).unwrap_or(i64::MAX),
     };

@@ -160,6 +160,8 @@ pub struct Services {
     pub cases: cases::Cases,
     /// Breach and personal-data-misuse reports.
     pub breaches: breaches::Breaches,
+    /// Notices to platforms and ISPs.
+    pub notices: notices::Notices,
 }
 
 impl std::fmt::Debug for Services {
@@ -187,6 +189,7 @@ pub struct AppState {
     notify: notify::Notifier,
     cases: cases::Cases,
     breaches: breaches::Breaches,
+    notices: notices::Notices,
 }
 
 impl AppState {
@@ -202,6 +205,7 @@ impl AppState {
             notify,
             cases,
             breaches,
+            notices,
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect)
             .notifying(notify.clone());
@@ -219,6 +223,7 @@ impl AppState {
             notify,
             cases,
             breaches,
+            notices,
         }
     }
 
@@ -235,6 +240,11 @@ impl AppState {
     /// The breach report service.
     pub fn breaches(&self) -> &breaches::Breaches {
         &self.breaches
+    }
+
+    /// The notices service.
+    pub fn notices(&self) -> &notices::Notices {
+        &self.notices
     }
 
     /// The detection service (its jobs are stopped with [`detect::Detections::close`]
@@ -297,6 +307,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(
             routes::breaches::routes()
+                .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
+        )
+        .merge(
+            routes::notices::routes()
                 .route_layer(from_fn_with_state(state.clone(), auth::api_guard)),
         )
         .merge(

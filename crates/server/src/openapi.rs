@@ -337,6 +337,7 @@ pub fn document() -> Value {
     crate::routes::notify::merge_openapi(&mut doc);
     crate::routes::cases::merge_openapi(&mut doc);
     crate::routes::breaches::merge_openapi(&mut doc);
+    crate::routes::notices::merge_openapi(&mut doc);
     crate::routes::audit::merge_openapi(&mut doc);
     crate::accounts_openapi::merge(&mut doc);
     complete_statuses(&mut doc);

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0018_case_page.sql"),
     include_str!("migrations/0019_domain_events.sql"),
     include_str!("migrations/0020_breaches.sql"),
+    include_str!("migrations/0021_notices.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

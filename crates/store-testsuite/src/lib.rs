@@ -1,5 +1,5 @@
 //! The shared test suite every store backend runs, split by domain (accounts, objects, banks,
-//! ads, detect, cases, alerts, breaches, notify, domain events), deadline reminders included.
+//! ads, detect, cases, alerts, breaches, notify, domain events, notices), deadline reminders included.
 //!
 //! Each case is a `pub fn(&dyn Backend)` that expects a fresh, empty store and exercises the
 //! contract through the trait only, so SQLite today and PostgreSQL tomorrow are held to
@@ -39,6 +39,7 @@ pub mod breaches;
 pub mod cases;
 pub mod detect;
 pub mod domain_events;
+pub mod notices;
 pub mod notify;
 pub mod objects;
 
@@ -50,7 +51,7 @@ use store::{
 };
 use store::{
     AccountStore, AdStore, AlertStore, AuditStore, BankStore, BreachStore, CaseStore, DetectStore,
-    NotifyStore, ObjectStore,
+    NoticeStore, NotifyStore, ObjectStore,
 };
 use store::{
     AdListing, AdQuery, ElectionRecord, NewAdSubmission, NewCreative, NewViolation, PlatformRecord,
@@ -72,6 +73,7 @@ pub trait Backend:
     + NotifyStore
     + AuditStore
     + BreachStore
+    + NoticeStore
 {
 }
 
@@ -86,6 +88,7 @@ impl<T> Backend for T where
         + NotifyStore
         + AuditStore
         + BreachStore
+        + NoticeStore
 {
 }
 
@@ -122,6 +125,7 @@ macro_rules! __with_cases {
             breaches { breach_revisions, breach_pages_and_deadlines, breach_retention }
             notify { notify_subscriptions, notify_outbox, notify_leases }
             domain_events { domain_events_written_with_changes, domain_events_claimed_and_relayed }
+            notices { notice_records, notice_decisions, notice_authorities, notice_due }
         }
     };
 }

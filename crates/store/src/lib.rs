@@ -11,6 +11,7 @@
 //! | alerts (groups of organisations, alerts, recipients) | [`AlertStore`] | `alerts` |
 //! | breaches (breach reports and their revisions) | [`BreachStore`] | `breaches` |
 //! | notify (webhooks, e-mail contacts, the outbox, relaying [domain events](NewDomainEvent)) | [`NotifyStore`] | `notify` |
+//! | notices (notices to platforms and ISPs, decisions, competent authorities) | [`NoticeStore`] | `notices` |
 //! | audit (the Merkle tree over the audit log, checkpoints) | [`AuditStore`] | `hub` |
 //!
 //! The traits have no supertraits: each service crate holds only its own domain's store.
@@ -38,6 +39,7 @@ mod detect;
 mod domain_events;
 mod error;
 mod model;
+mod notices;
 mod notify;
 mod objects;
 
@@ -52,6 +54,7 @@ pub use detect::*;
 pub use domain_events::{DomainEventRecord, NewDomainEvent};
 pub use error::StoreError;
 pub use model::*;
+pub use notices::*;
 pub use notify::*;
 pub use objects::ObjectStore;
 

@@ -6,6 +6,7 @@ mod case;
 mod common;
 mod counters;
 mod deadline;
+mod notice;
 mod notice_stats;
 mod tables;
 mod vote;

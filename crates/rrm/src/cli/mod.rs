@@ -1,7 +1,7 @@
 //! The command-line commands, one module per domain: `accounts` (`rrm admin`), `objects`
 //! (`rrm import`, `export`, `validate`), `banks` (`rrm hash`, `match`), `ads` (`rrm ads`),
 //! `detect` (`rrm detect`), `alerts` (`rrm alert`), `breaches` (`rrm breach`), `notify` (`rrm notify`), `cases`
-//! (`rrm case`) and `audit` (`rrm audit`). `serve`, `config`, `demo` and `open` stay at the
+//! (`rrm case`), `notices` (`rrm notice`) and `audit` (`rrm audit`). `serve`, `config`, `demo` and `open` stay at the
 //! crate root.
 
 pub mod accounts;
@@ -12,5 +12,6 @@ pub mod banks;
 pub mod breaches;
 pub mod cases;
 pub mod detect;
+pub mod notices;
 pub mod notify;
 pub mod objects;

@@ -10,6 +10,7 @@
 //! - `notify`: notifications (webhooks, e-mail contacts, deliveries).
 //! - `cases`: response cases, their actions and votes.
 //! - `breaches`: breach and personal-data-misuse reports.
+//! - `notices`: notices to platforms and ISPs, their decisions and appeals.
 //! - `audit`: the verifiable audit log's checkpoints, key and proofs.
 
 pub(crate) mod accounts;
@@ -20,6 +21,7 @@ pub(crate) mod banks;
 pub(crate) mod breaches;
 pub(crate) mod cases;
 pub(crate) mod detect;
+pub(crate) mod notices;
 pub(crate) mod notify;
 pub(crate) mod objects;
 pub(crate) mod taxii;

@@ -50,6 +50,7 @@ pub fn env_with_galaxy() -> Env {
         cases: cases::Cases::new(e.hub.clone(), e.store.clone(), galaxy)
             .with_alerts(e.store.clone()),
         breaches: breaches::Breaches::new(e.hub.clone(), e.store.clone()),
+        notices: notices::Notices::new(e.hub.clone(), e.store.clone()),
     };
     e.state = AppState::new(services, ServerConfig::default());
     e.app = server::router(e.state.clone());
@@ -69,6 +70,7 @@ pub fn env_with(config: ServerConfig) -> Env {
         notify: notify::Notifier::new(store.clone(), notify::NotifyConfig::default()),
         cases: cases::Cases::without_galaxy(hub.clone(), store.clone()).with_alerts(store.clone()),
         breaches: breaches::Breaches::new(hub.clone(), store.clone()),
+        notices: notices::Notices::new(hub.clone(), store.clone()).with_cases(store.clone()),
     };
     let state = AppState::new(services, config);
     let app = server::router(state.clone());

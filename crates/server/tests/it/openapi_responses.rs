@@ -303,6 +303,7 @@ async fn every_documented_response_matches_real_responses() {
 
     case_probes(&mut c, &app).await;
     breach_probes(&mut c, &e).await;
+    notice_probes(&mut c, &app).await;
 
     // Accounts.
     c.probe(&app, M::GET, "/api/v1/openapi.json", None, P::None)
@@ -2558,4 +2559,276 @@ async fn impact_probes(c: &mut Checker, app: &Router, case: &str) {
         P::Json(body),
     )
     .await;
+}
+
+/// Notices: every documented answer of `/api/v1/notices` that a request can provoke. `gov`
+/// sends (ana writes, adam approves, rita reads, root is the operator), `plat` receives (pat).
+async fn notice_probes(c: &mut Checker, app: &Router) {
+    use Method as M;
+    use Payload as P;
+    let j = P::Json;
+    let unknown = "/api/v1/notices/00000000-0000-4000-8000-000000000000";
+    let one = json!({
+        "recipient": "plat", "kind": "dsa-art16",
+        "items": [{"type": "account", "value": "@storm_1516"}],
+        "explanation": "A forged ballot notice.", "ground": "Canada Elections Act, s. 91",
+        "territorial_scope": ["CA"], "contact": {"name": "RRM", "email": "rrm@example.ca"},
+        "bona_fide": true
+    });
+    c.probe(
+        app,
+        M::POST,
+        "/api/v1/notices",
+        Some("rita"),
+        j(one.clone()),
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        "/api/v1/notices",
+        Some("ana"),
+        j(json!({"recipient": "plat", "kind": "dsa-art16"})),
+    )
+    .await;
+    let r = c
+        .probe(app, M::POST, "/api/v1/notices", Some("ana"), j(one.clone()))
+        .await;
+    let n = format!("/api/v1/notices/{}", r.json()["id"].as_str().unwrap());
+    for q in ["?limit=1", "?next=junk"] {
+        c.probe(
+            app,
+            M::GET,
+            &format!("/api/v1/notices{q}"),
+            Some("ana"),
+            P::None,
+        )
+        .await;
+    }
+    c.probe(app, M::GET, &n, Some("pat"), P::None).await;
+    c.probe(app, M::GET, &n, Some("ana"), P::None).await;
+    c.probe(app, M::POST, &format!("{n}/send"), Some("ana"), P::None)
+        .await;
+    c.probe(app, M::POST, &format!("{n}/approve"), Some("ana"), P::None)
+        .await;
+    c.probe(app, M::POST, &format!("{n}/approve"), Some("adam"), P::None)
+        .await;
+    c.probe(app, M::POST, &format!("{n}/send"), Some("ana"), P::None)
+        .await;
+    for q in ["", "?after=junk"] {
+        c.probe(
+            app,
+            M::GET,
+            &format!("/api/v1/notices/inbox{q}"),
+            Some("pat"),
+            P::None,
+        )
+        .await;
+    }
+    // Versions.
+    let versions = format!("{n}/versions");
+    c.probe(app, M::POST, &versions, Some("pat"), j(one.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &versions,
+        Some("ana"),
+        j(json!({"kind": "tos-report"})),
+    )
+    .await;
+    let r = c
+        .probe(app, M::POST, &versions, Some("ana"), j(one.clone()))
+        .await;
+    let v2 = format!("/api/v1/notices/{}", r.json()["id"].as_str().unwrap());
+    c.probe(app, M::POST, &versions, Some("ana"), j(one.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{unknown}/versions"),
+        Some("ana"),
+        j(one),
+    )
+    .await;
+    c.probe(app, M::GET, &versions, Some("ana"), P::None).await;
+    c.probe(
+        app,
+        M::GET,
+        &format!("{unknown}/versions"),
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    // The recipient's side.
+    for (who, path) in [
+        ("ana", format!("{n}/acknowledge")),
+        ("pat", format!("{n}/acknowledge")),
+        ("pat", format!("{n}/acknowledge")),
+        ("pat", format!("{unknown}/acknowledge")),
+    ] {
+        c.probe(app, M::POST, &path, Some(who), P::None).await;
+    }
+    let decide = format!("{n}/decisions");
+    let good = json!({"decisions": [{"item": 0, "outcome": "actioned",
+                                     "statement": test_support::sor_statement("storm-1")}]});
+    c.probe(app, M::POST, &decide, Some("ana"), j(good.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &decide,
+        Some("pat"),
+        j(json!({"decisions": [{"item": 0, "outcome": "actioned", "statement": {"puid": "x"}}]})),
+    )
+    .await;
+    c.probe(app, M::POST, &decide, Some("pat"), j(good.clone()))
+        .await;
+    c.probe(app, M::POST, &decide, Some("pat"), j(good.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{unknown}/decisions"),
+        Some("pat"),
+        j(good.clone()),
+    )
+    .await;
+    for q in ["?puid=storm-1", ""] {
+        c.probe(
+            app,
+            M::GET,
+            &format!("/api/v1/notices/decisions{q}"),
+            Some("pat"),
+            P::None,
+        )
+        .await;
+    }
+    for q in ["?limit=100", "?limit=101"] {
+        c.probe(
+            app,
+            M::GET,
+            &format!("/api/v1/notices/decisions/export{q}"),
+            Some("pat"),
+            P::None,
+        )
+        .await;
+    }
+    // Appeal and answer.
+    let appeal = format!("{n}/appeal");
+    let reasons = json!({"reasons": "The account is still active."});
+    c.probe(app, M::POST, &appeal, Some("pat"), j(reasons.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &appeal,
+        Some("ana"),
+        j(json!({"reasons": " "})),
+    )
+    .await;
+    c.probe(app, M::POST, &appeal, Some("ana"), j(reasons.clone()))
+        .await;
+    c.probe(app, M::POST, &appeal, Some("ana"), j(reasons.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{unknown}/appeal"),
+        Some("ana"),
+        j(reasons),
+    )
+    .await;
+    let answer = format!("{n}/appeal/answer");
+    let upheld = json!({"answer": "upheld", "explanation": "The account was restored on review."});
+    c.probe(app, M::POST, &answer, Some("ana"), j(upheld.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &answer,
+        Some("pat"),
+        j(json!({"answer": "upheld", "explanation": ""})),
+    )
+    .await;
+    c.probe(app, M::POST, &answer, Some("pat"), j(upheld.clone()))
+        .await;
+    c.probe(app, M::POST, &answer, Some("pat"), j(upheld.clone()))
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{unknown}/appeal/answer"),
+        Some("pat"),
+        j(upheld),
+    )
+    .await;
+    // The correction, decided and closed by the sender.
+    c.probe(
+        app,
+        M::POST,
+        &format!("{v2}/approve"),
+        Some("adam"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{v2}/approve"),
+        Some("adam"),
+        P::None,
+    )
+    .await;
+    c.probe(app, M::POST, &format!("{v2}/send"), Some("rita"), P::None)
+        .await;
+    c.probe(app, M::POST, &format!("{v2}/send"), Some("ana"), P::None)
+        .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{v2}/acknowledge"),
+        Some("pat"),
+        P::None,
+    )
+    .await;
+    c.probe(
+        app,
+        M::POST,
+        &format!("{v2}/decisions"),
+        Some("pat"),
+        j(good),
+    )
+    .await;
+    for (who, path) in [
+        ("pat", format!("{v2}/close")),
+        ("ana", format!("{v2}/close")),
+        ("ana", format!("{v2}/close")),
+        ("ana", format!("{unknown}/close")),
+        ("ana", format!("{unknown}/approve")),
+        ("ana", format!("{unknown}/send")),
+    ] {
+        c.probe(app, M::POST, &path, Some(who), P::None).await;
+    }
+    // Competent authorities: the operator only.
+    c.probe(
+        app,
+        M::GET,
+        "/api/v1/notices/authorities",
+        Some("ana"),
+        P::None,
+    )
+    .await;
+    for m in [M::PUT, M::DELETE] {
+        for (who, org) in [("adam", "gov"), ("root", "gov"), ("root", "nobody")] {
+            c.probe(
+                app,
+                m.clone(),
+                &format!("/api/v1/notices/authorities/{org}"),
+                Some(who),
+                P::None,
+            )
+            .await;
+        }
+    }
 }

@@ -277,7 +277,8 @@ fn migration_4_keeps_ads_and_backfills_their_versions() {
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 3;",
     )
     .unwrap();
@@ -350,7 +351,8 @@ fn migration_5_moves_ownership_and_revocation_into_each_collection() {
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 4;",
     )
     .unwrap();
@@ -593,7 +595,8 @@ fn migration_7_makes_bank_names_unique_per_organisation() {
          DROP TABLE bank_retired_indicators;
          DROP TABLE notify_deliveries; DROP TABLE notify_contacts; DROP TABLE notify_webhooks;
          DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 6;",
     )
     .unwrap();
@@ -702,7 +705,8 @@ fn migration_8_adds_detection_tables() {
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
          DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 7;",
     )
     .unwrap();
@@ -780,7 +784,8 @@ fn migration_adds_retired_bank_indicators() {
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
          DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 9;",
     )
     .unwrap();
@@ -842,6 +847,22 @@ fn case_pages_use_their_indexes() {
 }
 
 #[test]
+fn notice_pages_use_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("rrm.db")).unwrap();
+    for (name, lines) in store.notice_query_plans().unwrap() {
+        let text = lines.join(" | ");
+        let index = match name.as_str() {
+            "inbox" => "notices_inbox",
+            "outbox" => "notices_outbox",
+            _ => "notice_decisions_statements",
+        };
+        assert!(text.contains(index), "{name}: {text}");
+        assert!(!text.contains("TEMP B-TREE"), "{name} sorts: {text}");
+    }
+}
+
+#[test]
 fn migration_12_adds_notification_tables() {
     use store::NotifyStore;
     let dir = tempfile::tempdir().unwrap();
@@ -865,7 +886,8 @@ fn migration_12_adds_notification_tables() {
          DROP TABLE audit_leaves; DROP TABLE audit_nodes; DROP TABLE audit_checkpoints; DROP TABLE audit_backfill;
          ALTER TABLE account_audit DROP COLUMN nonce;
          DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 11;",
     )
     .unwrap();
@@ -903,7 +925,8 @@ fn migration_13_puts_older_audit_records_in_the_tree() {
          CREATE TRIGGER account_audit_no_update BEFORE UPDATE ON account_audit
          BEGIN SELECT RAISE(ABORT, 'the account audit log is append-only'); END;
          DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 12;",
     )
     .unwrap();
@@ -980,7 +1003,8 @@ fn migration_14_adds_the_alert_of_a_case() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq; ALTER TABLE cases DROP COLUMN alert_id;
-         DROP TABLE domain_events;
+         DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders;
          PRAGMA user_version = 13;",
     )
     .unwrap();
@@ -1034,6 +1058,8 @@ fn migration_18_numbers_existing_cases_for_pages() {
     raw.execute_batch(
         "DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq; DROP INDEX case_participants_by_org_seq;
          ALTER TABLE cases DROP COLUMN seq; ALTER TABLE case_participants DROP COLUMN case_seq;
+         DROP TABLE notice_decisions; DROP TABLE notices; DROP TABLE notice_authorities;
+         DROP TABLE notice_reminders;
          ALTER TABLE domain_events RENAME TO notices; DROP INDEX domain_events_unrelayed;
          CREATE INDEX notices_unrelayed ON notices (seq) WHERE relayed IS NULL;
          PRAGMA user_version = 17;",
@@ -1086,7 +1112,8 @@ fn migration_17_adds_notices() {
     drop(s);
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP TABLE domain_events; DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq;
+        "DROP TABLE domain_events; DROP TABLE notice_decisions; DROP TABLE notices;
+         DROP TABLE notice_authorities; DROP TABLE notice_reminders; DROP INDEX cases_seq; DROP INDEX cases_by_owner_seq;
          DROP INDEX case_participants_by_org_seq; ALTER TABLE cases DROP COLUMN seq;
          ALTER TABLE case_participants DROP COLUMN case_seq; PRAGMA user_version = 16;",
     )

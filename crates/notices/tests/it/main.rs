@@ -1,0 +1,6 @@
+//! The notices service over a real hub on SQLite.
+
+mod deadlines;
+mod fixtures;
+mod notices;
+mod prop_access;
