@@ -77,14 +77,22 @@ POSITIVE_400 = {
     # sizes the audit log has reached.
     "auditInclusionProof": "index < size <= the log's size",
     "auditConsistencyProof": "old <= new <= the log's size",
+    # Breach reports: the list cursor is opaque.
+    "listBreaches": "opaque cursor",
 }
 
 # Mismatches between the document and the server that a run found, each allowed here narrowly
 # (so everything else stays checked) until it is fixed in the OpenAPI document or the handlers.
-# None is known: the three the first authenticated run found (auditLog's `after` beyond the
-# 64-bit range, addEntries' `entries` not marked required, setPassword's `current_password` of
-# the wrong type ignored on a reset) are fixed, with regression tests in crates/server/tests/it.
-KNOWN_POSITIVE_400: dict[str, str] = {}
+# The three the first authenticated run found (auditLog's `after` beyond the 64-bit range,
+# addEntries' `entries` not marked required, setPassword's `current_password` of the wrong type
+# ignored on a reset) are fixed, with regression tests in crates/server/tests/it.
+KNOWN_POSITIVE_400 = {
+    # A breach report's counts are JSON Schema integers, which 29923783.0 is, but the server
+    # reads them as u64 and refuses a number written with a fraction part (both operations
+    # share the count schema).
+    "createBreach": "a count written as 29923783.0 refused",
+    "updateBreach": "a count written as 29923783.0 refused",
+}
 KNOWN_NEGATIVE_ACCEPTED: dict[str, str] = {}
 
 # Operations not fuzzed, and why. A ping makes the hub POST to the webhook's URL, and a URL the
