@@ -78,7 +78,7 @@ pub(crate) fn merge(doc: &mut Value) {
                 "operationId": "auditLog",
                 "summary": "The audit log (organisations, users, tokens, collections, grants, exports and the other domains' state changes), oldest first, each record with its leaf index, leaf hash and canonical bytes: all of it for the operator, the records about its organisation for an organisation admin.",
                 "parameters": [
-                    {"name": "after", "in": "query", "required": false, "description": "Only records after this seq (next_after of the previous page).", "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "after", "in": "query", "required": false, "description": "Only records after this seq (next_after of the previous page).", "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX}},
                     {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
                 ],
                 "responses": {"200": ok("The records.", "AuditPage"), "400": e400, "401": e401, "403": e403, "500": e500}

@@ -335,7 +335,14 @@ async fn revoke_token(
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
     password: String,
+    /// Absent, or a string: null or another type is refused even when a reset ignores it.
+    #[serde(default, deserialize_with = "present_string")]
     current_password: Option<String>,
+}
+
+/// An optional field that, when present, must be a string (null is refused).
+fn present_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 async fn set_password(

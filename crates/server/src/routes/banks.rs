@@ -650,7 +650,7 @@ pub fn openapi_paths() -> (Value, Value) {
                 "summary": "Add one or many entries (all or nothing), each published as a STIX indicator in the bank's collection and matchable when this answers. text/csv: header naming signal_type and value, optionally content_type, producing_entity, behaviour (export-only columns are ignored); JSON: {\"entries\": [...]} or an array.",
                 "parameters": [bank_param],
                 "requestBody": {"required": true, "content": {
-                    "application/json": {"schema": {"type": "object", "properties": {"entries": {"type": "array", "items": sref("NewEntry")}}}},
+                    "application/json": {"schema": {"type": "object", "required": ["entries"], "properties": {"entries": {"type": "array", "items": sref("NewEntry")}}}},
                     "text/csv": {"schema": {"type": "string"}}
                 }},
                 "responses": ok(err(&["400", "401", "403", "404", "409", "413", "415", "500", "503"]), "201", "The added entries.", json!({"type": "object", "properties": {"added": {"type": "integer"}, "entries": {"type": "array", "items": sref("BankEntry")}}}))
@@ -674,6 +674,9 @@ pub fn openapi_paths() -> (Value, Value) {
     let tlp = json!({"type": "string", "description": "TLP 2.0 level: CLEAR, GREEN, AMBER, AMBER+STRICT, RED."});
     let tlp_in = json!({"oneOf": [crate::openapi::tlp_input_schema(), {"type": "null"}]});
     let description = json!({"oneOf": [{"type": "string", "maxLength": 4000, "description": "At most 4000 bytes (UTF-8)."}, {"type": "null"}]});
+    // A label may be null (read as empty); an export's own columns are ignored on import.
+    let label = json!({"type": ["string", "null"]});
+    let ignored = json!({"description": "An export's column, ignored."});
     let schemas = json!({
         "ImageHashes": {"type": "object", "required": ["pdq", "quality", "md5", "sha256"], "properties": {
             "pdq": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "quality": {"type": "integer", "minimum": 0, "maximum": 100},
@@ -691,7 +694,10 @@ pub fn openapi_paths() -> (Value, Value) {
         "Bank": {"type": "object", "properties": {"name": {"type": "string"}, "owner": {"type": "string", "description": "Slug of the owner organisation; bank names are unique per organisation, and a path may name a bank as OWNER:NAME."}, "description": {"type": "string"}, "tlp": tlp, "enabled": {"type": "boolean"}, "collection_id": {"type": "string"}, "created": {"type": "string"}}},
         "NewBank": {"type": "object", "additionalProperties": false, "required": ["name", "collection"], "properties": {"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}, "collection": {"type": "string", "description": "Collection UUID or slug."}, "description": description.clone(), "tlp": tlp_in.clone()}},
         "BankUpdate": {"type": "object", "additionalProperties": false, "properties": {"description": description, "tlp": tlp_in, "enabled": {"oneOf": [{"type": "boolean"}, {"type": "null"}]}}},
-        "NewEntry": {"type": "object", "required": ["signal_type", "value"], "properties": {"signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}}},
+        "NewEntry": {"type": "object", "additionalProperties": false, "required": ["signal_type", "value"], "properties": {
+            "signal_type": {"type": "string", "enum": ["pdq", "md5", "sha256"]}, "value": {"type": "string"},
+            "content_type": label.clone(), "producing_entity": label.clone(), "behaviour": label,
+            "id": ignored.clone(), "enabled": ignored.clone(), "contributor": ignored.clone(), "created": ignored.clone(), "updated": ignored.clone(), "stix_id": ignored}},
         "BankEntry": {"type": "object", "properties": {"id": {"type": "integer"}, "signal_type": {"type": "string"}, "value": {"type": "string"}, "content_type": {"type": "string"}, "producing_entity": {"type": "string"}, "behaviour": {"type": "string"}, "enabled": {"type": "boolean"}, "created": {"type": "string"}, "updated": {"type": "string"}, "stix_id": {"type": "string"}, "feedback": sref("FeedbackCounts")}},
         "BankMatch": {"allOf": [sref("BankEntry"), {"type": "object", "properties": {"bank": {"type": "string"}, "bank_owner": {"type": "string", "description": "Slug of the bank's owner organisation."}, "distance": {"type": "integer"}}}]},
         "FeedbackCounts": {"type": "object", "properties": {"true_positive": {"type": "integer"}, "false_positive": {"type": "integer"}, "disagree_labels": {"type": "integer"}}}

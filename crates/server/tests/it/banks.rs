@@ -729,3 +729,56 @@ async fn openapi_describes_every_bank_route() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_entries_body_schema_says_what_the_server_requires() {
+    let e = world().await;
+    let r = send(
+        &e.app,
+        request(Method::GET, "/api/v1/openapi.json", None)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let doc = r.json();
+    let body = &doc["paths"]["/api/v1/banks/{bank}/entries"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(body["required"], json!(["entries"]));
+    let entry = &doc["components"]["schemas"]["NewEntry"];
+    assert_eq!(entry["required"], json!(["signal_type", "value"]));
+    assert_eq!(entry["additionalProperties"], false);
+    // What the document requires, the server requires; nothing is stored on a refusal.
+    let post = |body: Value| {
+        api(
+            &e.app,
+            Method::POST,
+            "/api/v1/banks/tvec/entries",
+            "olga",
+            Some(body),
+        )
+    };
+    assert_error(&post(json!({})).await, 400, "{\"entries\": [...]}");
+    for (field, body) in [
+        ("signal_type", json!({"entries": [{"value": BRIDGE_PDQ}]})),
+        ("value", json!({"entries": [{"signal_type": "pdq"}]})),
+        (
+            "colour",
+            json!({"entries": [{"signal_type": "pdq", "value": BRIDGE_PDQ, "colour": "red"}]}),
+        ),
+    ] {
+        assert_error(&post(body).await, 400, &format!("entries[0].{field}"));
+    }
+    assert_eq!(entry_count(&e), 0);
+    // Every property the document lists is accepted: labels may be null, and an export's own
+    // columns are ignored.
+    let mut item = json!({"signal_type": "pdq", "value": BRIDGE_PDQ, "content_type": null,
+        "producing_entity": "p", "behaviour": null});
+    for (k, _) in entry["properties"].as_object().unwrap() {
+        if item.get(k).is_none() {
+            item[k] = json!("ignored");
+        }
+    }
+    let r = post(json!({"entries": [item]})).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(entry_count(&e), 1);
+}

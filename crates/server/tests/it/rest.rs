@@ -619,6 +619,129 @@ async fn org_admins_manage_only_their_own_accounts_over_rest() {
     assert_eq!(assert_api_error(&r, 400, "invalid_input")["field"], "limit");
 }
 
+/// The `user.password` records of the audit log, as the operator reads it.
+fn password_records(e: &Env) -> usize {
+    e.hub
+        .audit_log(hub::Actor::Operator, 0, 1000)
+        .unwrap()
+        .iter()
+        .filter(|r| r.action == "user.password")
+        .count()
+}
+
+#[tokio::test]
+async fn a_reset_refuses_a_current_password_of_the_wrong_type() {
+    let e = env();
+    user(&e, "gov-ca", "root", Role::Operator);
+    user(&e, "gov-ca", "ca-admin", Role::Admin);
+    user(&e, "gov-ca", "ca-analyst", Role::Analyst);
+    let path = "/api/v1/users/ca-analyst/password";
+    let before = password_records(&e);
+    // A reset does not need current_password, but one of the wrong type is still refused,
+    // for the operator and for the organisation's admin alike, and nothing changes.
+    for by in ["root", "ca-admin"] {
+        for bad in [json!(5), json!(null), json!(true), json!(["x"]), json!({})] {
+            let r = api(
+                &e.app,
+                Method::PUT,
+                path,
+                by,
+                Some(json!({"password": "brand new pass", "current_password": bad})),
+            )
+            .await;
+            let err = assert_api_error(&r, 400, "invalid_input");
+            assert_eq!(err["field"], "current_password", "{by} {bad}: {}", r.text());
+        }
+    }
+    assert_eq!(password_records(&e), before);
+    let r = api(&e.app, Method::GET, "/api/v1/whoami", "ca-analyst", None).await;
+    assert_eq!(r.status, 200, "the old password still works: {}", r.text());
+    // Changing one's own password: the same.
+    let r = api(
+        &e.app,
+        Method::PUT,
+        path,
+        "ca-analyst",
+        Some(json!({"password": "brand new pass", "current_password": 12345678})),
+    )
+    .await;
+    assert_eq!(
+        assert_api_error(&r, 400, "invalid_input")["field"],
+        "current_password"
+    );
+    assert_eq!(password_records(&e), before);
+    // A string, even on a reset that ignores it, and an absent one are accepted.
+    let r = api(
+        &e.app,
+        Method::PUT,
+        path,
+        "ca-admin",
+        Some(json!({"password": "brand new pass", "current_password": "anything"})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let r = api(
+        &e.app,
+        Method::PUT,
+        path,
+        "root",
+        Some(json!({"password": "another new pass"})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(password_records(&e), before + 2);
+}
+
+#[tokio::test]
+async fn the_audit_log_after_bounds_are_documented_and_enforced() {
+    let e = env();
+    user(&e, "gov-ca", "root", Role::Operator);
+    let r = send(
+        &e.app,
+        request(Method::GET, "/api/v1/openapi.json", None)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let doc = r.json();
+    let params = doc["paths"]["/api/v1/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let after = params.iter().find(|p| p["name"] == "after").unwrap();
+    assert_eq!(
+        after["schema"],
+        json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX})
+    );
+    // The bounds are the server's: both ends are accepted, one beyond either is refused.
+    for ok in ["0".to_string(), i64::MAX.to_string()] {
+        let r = api(
+            &e.app,
+            Method::GET,
+            &format!("/api/v1/audit?after={ok}"),
+            "root",
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "after={ok}: {}", r.text());
+    }
+    for bad in ["-1".to_string(), (i64::MAX as u64 + 1).to_string()] {
+        let r = api(
+            &e.app,
+            Method::GET,
+            &format!("/api/v1/audit?after={bad}"),
+            "root",
+            None,
+        )
+        .await;
+        assert_eq!(
+            assert_api_error(&r, 400, "invalid_input")["field"],
+            "after",
+            "after={bad}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn openapi_describes_every_route_and_every_described_route_exists() {
     let e = env();
