@@ -153,13 +153,21 @@ pub struct Contents {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subject_categories: Vec<String>,
     /// Approximate number of data subjects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "count",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub approx_subjects: Option<u64>,
     /// Categories of personal data records (e.g. `email addresses`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub record_categories: Vec<String>,
     /// Approximate number of records.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "count",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub approx_records: Option<u64>,
     /// A contact point (an office, not a private person's data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,7 +188,11 @@ pub struct Contents {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_information: Option<String>,
     /// The number of individuals affected, or an estimate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "count",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub number_affected: Option<u64>,
     /// Steps taken to reduce the risk of harm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,6 +200,29 @@ pub struct Contents {
     /// Steps taken or intended to notify the individuals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification: Option<String>,
+}
+
+/// A count: a whole number of at least 0, written `1500` or, as JSON Schema's `integer`
+/// allows, `1500.0` or `1.5e3`; anything else is refused naming the value.
+fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::de::Error as _;
+    let n: Option<serde_json::Number> = Option::deserialize(d)?;
+    n.map(|n| {
+        whole(&n).ok_or_else(|| {
+            D::Error::custom(format!("expected a whole number of at least 0, not {n}"))
+        })
+    })
+    .transpose()
+}
+
+/// The value of a JSON number that is a whole number from 0 to 2^53 (where every whole number
+/// is exact as a float), or any `u64` written without a fraction.
+fn whole(n: &serde_json::Number) -> Option<u64> {
+    if let Some(v) = n.as_u64() {
+        return Some(v);
+    }
+    let f: f64 = n.to_string().parse().ok()?;
+    (f >= 0.0 && f.fract() == 0.0 && f <= 9_007_199_254_740_992.0).then_some(f as u64)
 }
 
 fn text_present(s: &Option<String>) -> bool {
@@ -630,6 +665,30 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use store::{Role, Sector};
+
+    /// Counts are whole numbers however JSON writes them; fractions, negatives and text are
+    /// refused naming the field.
+    #[test]
+    fn counts_are_whole_numbers_however_written() {
+        for (text, want) in [
+            ("1500", 1500),
+            ("1500.0", 1500),
+            ("1.5e3", 1500),
+            ("29923783.0", 29_923_783),
+        ] {
+            let c: Contents =
+                serde_json::from_str(&format!(r#"{{"approx_records": {text}}}"#)).unwrap();
+            assert_eq!(c.approx_records, Some(want), "{text}");
+        }
+        let c: Contents = serde_json::from_str(r#"{"number_affected": null}"#).unwrap();
+        assert_eq!(c.number_affected, None);
+        for bad in ["1500.5", "-1", "\"12\"", "1e300"] {
+            let body = format!(r#"{{"approx_subjects": {bad}}}"#);
+            let mut de = serde_json::Deserializer::from_str(&body);
+            let err = serde_path_to_error::deserialize::<_, Contents>(&mut de).unwrap_err();
+            assert_eq!(err.path().to_string(), "approx_subjects", "{bad}");
+        }
+    }
 
     fn full() -> Contents {
         Contents {
