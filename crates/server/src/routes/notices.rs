@@ -110,6 +110,11 @@ impl IntoResponse for NoticeRouteError {
 
 type ApiResult = Result<Response, NoticeRouteError>;
 
+/// The largest body of a notice, a version or a decisions call (8 MiB, the server's default
+/// `--max-content-length`, which still applies on top): a notice may name
+/// `response::notice::MAX_ITEMS` (10,000) items, beyond the default 64 KiB of a REST body.
+const MAX_NOTICE_BODY: usize = 8 * 1024 * 1024;
+
 /// Runs a notices call on the blocking pool.
 async fn run<T, F>(f: F) -> Result<T, NoticeRouteError>
 where
@@ -231,7 +236,7 @@ fn missing_field(message: &str) -> Option<String> {
 async fn create(
     State(state): State<AppState>,
     Principal(p): Principal,
-    ApiJson(b): ApiJson<NoticeBody>,
+    ApiJson(b): ApiJson<NoticeBody, MAX_NOTICE_BODY>,
 ) -> ApiResult {
     let new = b.into_new(true)?;
     let notices = state.notices().clone();
@@ -244,7 +249,7 @@ async fn new_version(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<NoticeBody>,
+    ApiJson(b): ApiJson<NoticeBody, MAX_NOTICE_BODY>,
 ) -> ApiResult {
     let new = b.into_new(false)?;
     let notices = state.notices().clone();
@@ -386,7 +391,7 @@ async fn decide(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<DecisionsBody>,
+    ApiJson(b): ApiJson<DecisionsBody, MAX_NOTICE_BODY>,
 ) -> ApiResult {
     let mut decisions = Vec::with_capacity(b.decisions.len());
     let mut missing = Vec::new();
