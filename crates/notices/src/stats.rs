@@ -407,6 +407,12 @@ mod tests {
             p.to_string(),
             "2026-01-01T00:00:00.000Z/2026-01-02T00:00:00.000Z"
         );
+        // Extreme clocks neither panic nor give an empty period.
+        for now in [i64::MAX, i64::MIN, 0] {
+            let d = period(&q(None, None), now).unwrap();
+            assert!(d.from < d.to);
+            assert!(!d.to_string().is_empty());
+        }
     }
 
     #[test]
