@@ -5,6 +5,7 @@ organisation's figures count only the notices it sent or received."""
 
 import csv
 import io
+import json
 import math
 from datetime import datetime
 
@@ -189,3 +190,21 @@ def test_bad_parameters_name_their_field(world, query, field):
     r = api(world, "GET", f"/notices/stats?{query}", "ca-ana")
     assert r.status_code == 400, r.text
     assert r.json()["error"]["field"] == field
+
+
+def test_the_cli_prints_the_same_figures(world):
+    h = world
+    nid = send(h, "ca-ana", "ca-ana2", "plat", 2)
+    ok(api(h, "POST", f"/notices/{nid}/acknowledge", "plat-ana"))
+    decide(h, "plat-ana", nid, ["actioned", "no-action"])
+    api_rows = rows(ok(api(h, "GET", "/notices/stats", "ca-ana")))
+    cli_rows = rows(json.loads(h.cli("notice", "stats", "--as", "ca-ana", "--format", "json").stdout))
+    assert {k: cli_rows["plat"][k] for k in FIELDS} == {k: api_rows["plat"][k] for k in FIELDS}
+    table = list(csv.DictReader(io.StringIO(h.cli("notice", "stats", "--as", "plat-ana", "--format", "csv").stdout)))
+    assert [(t["platform"], t["notices"], t["items_actioned"]) for t in table] == [("plat", "1", "1")]
+    text = h.cli("notice", "stats", "--as", "ca-ana").stdout
+    assert text.startswith("Notice response times, ") and "plat" in text
+    note = json.loads(h.cli("notice", "stats", "--as", "ca-ana", "--format", "stix").stdout)
+    assert not validate_instance(note, ValidationOptions(version="2.1")).errors
+    r = h.cli("notice", "stats", "--as", "ca-ana", "--from", "soon", check=False)
+    assert r.returncode != 0 and "from" in r.stderr
