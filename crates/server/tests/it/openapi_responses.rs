@@ -2848,7 +2848,12 @@ async fn notice_probes(c: &mut Checker, app: &Router) {
     }
     // Response-time statistics: JSON, CSV, a note, a bad bound; a note published to a
     // collection the sender may write, and to one it may not.
-    for q in ["", "?format=csv", "?format=stix&tlp=GREEN", "?from=yesterday"] {
+    for q in [
+        "",
+        "?format=csv",
+        "?format=stix&tlp=GREEN",
+        "?from=yesterday",
+    ] {
         c.probe(
             app,
             M::GET,
