@@ -17,9 +17,14 @@
 
 mod deadlines;
 mod error;
+mod stats;
 
 pub use deadlines::{NoticeReminder, NoticeSweep};
 pub use error::{Blocked, NoticeError};
+pub use stats::{
+    period, Period, PlatformRef, StatsNote, StatsQuery, StatsReport, StatsRow, CSV_HEADER,
+    DEFAULT_PERIOD_SECS,
+};
 
 use std::collections::BTreeSet;
 use std::fmt::Display;

@@ -43,6 +43,7 @@ mod cases;
 mod db;
 mod detect;
 mod domain_events;
+mod notice_stats;
 mod notices;
 mod notify;
 mod objects;

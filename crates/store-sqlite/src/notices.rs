@@ -512,6 +512,15 @@ impl NoticeStore for SqliteStore {
         })
     }
 
+    fn notice_timings(
+        &self,
+        scope: store::TimingScope,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<store::NoticeTiming>> {
+        self.read(|c| crate::notice_stats::notice_timings(c, scope, from, to))
+    }
+
     fn mark_notice_reminder(&self, notice_id: &str, kind: &str, at: i64) -> Result<bool> {
         self.write(|tx| {
             tx.execute(

@@ -39,6 +39,7 @@ pub mod breaches;
 pub mod cases;
 pub mod detect;
 pub mod domain_events;
+pub mod notice_stats;
 pub mod notices;
 pub mod notify;
 pub mod objects;
@@ -126,6 +127,7 @@ macro_rules! __with_cases {
             notify { notify_subscriptions, notify_outbox, notify_leases }
             domain_events { domain_events_written_with_changes, domain_events_claimed_and_relayed }
             notices { notice_records, notice_decisions, notice_authorities, notice_due }
+            notice_stats { notice_timings }
         }
     };
 }

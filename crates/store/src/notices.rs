@@ -223,4 +223,39 @@ pub trait NoticeStore: Send + Sync + 'static {
     fn mark_notice_reminder(&self, notice_id: &str, kind: &str, at: i64) -> Result<bool>;
     /// Whether the deadline message `kind` about a notice is marked sent.
     fn notice_reminded(&self, notice_id: &str, kind: &str) -> Result<bool>;
+    /// The times and items of the notices sent in `[from, to)` (seconds) that `scope`
+    /// selects, by recipient then send time (through an index on the party and the send time).
+    fn notice_timings(&self, scope: TimingScope, from: i64, to: i64) -> Result<Vec<NoticeTiming>>;
+}
+
+/// Whose notices [`NoticeStore::notice_timings`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimingScope {
+    /// The notices an organisation sent or received.
+    Party(i64),
+    /// Every notice (the operator).
+    All,
+}
+
+/// One sent notice's times and items, for response-time statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeTiming {
+    /// The notice.
+    pub id: String,
+    /// The sender organisation.
+    pub sender_org_id: i64,
+    /// The recipient organisation.
+    pub recipient_org_id: i64,
+    /// The notice's TLP.
+    pub tlp: String,
+    /// When it was sent, seconds since the epoch.
+    pub sent_at: i64,
+    /// When the recipient acknowledged it.
+    pub acknowledged_at: Option<i64>,
+    /// When its last item was decided.
+    pub decided_at: Option<i64>,
+    /// How many items it names (the length of the content's `items`).
+    pub items: u32,
+    /// How many of them were decided `actioned`.
+    pub items_actioned: u32,
 }

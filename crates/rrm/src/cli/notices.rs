@@ -136,6 +136,28 @@ pub enum Command {
         #[arg(long)]
         unset: bool,
     },
+    /// Prints the response times of the notices sent in a period, per platform (median and
+    /// p90 to acknowledge and to decide, share actioned), of those the user's organisation
+    /// sent or received.
+    Stats {
+        #[command(flatten)]
+        who: Who,
+        /// The period's start, included: RFC 3339 or YYYY-MM-DD (default 365 days before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// The period's end, excluded (default now).
+        #[arg(long)]
+        to: Option<String>,
+        /// table, json, csv or stix.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// The note's TLP (stix and --publish; default AMBER).
+        #[arg(long)]
+        tlp: Option<String>,
+        /// Stores the figures' note in this collection (one the organisation may write).
+        #[arg(long, value_name = "COLLECTION")]
+        publish: Option<String>,
+    },
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
@@ -327,6 +349,41 @@ pub fn run(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<(
             let state = if unset { "no longer" } else { "now" };
             let note = if changed { "" } else { " (unchanged)" };
             println!("{org} is {state} a competent authority{note}");
+        }
+        Command::Stats {
+            who,
+            from,
+            to,
+            format,
+            tlp,
+            publish,
+        } => {
+            let tlp = match tlp {
+                Some(t) => t
+                    .parse::<stix::Tlp>()
+                    .map_err(|e| anyhow::anyhow!("invalid --tlp: {e}"))?,
+                None => stix::Tlp::Amber,
+            };
+            if !["table", "json", "csv", "stix"].contains(&format.as_str()) {
+                anyhow::bail!("invalid --format: expected table, json, csv or stix");
+            }
+            let (notices, p) = open_as(settings, &who)?;
+            let query = notices::StatsQuery { from, to };
+            if let Some(collection) = publish {
+                let note = notices.publish_stats(&p, &query, tlp, &collection)?;
+                println!("{}", note.id);
+                return Ok(());
+            }
+            let report = notices.stats(&p, &query)?;
+            match format.as_str() {
+                "json" => print_json(&report)?,
+                "csv" => print!("{}", report.to_csv()),
+                "stix" => print_json(&notices.stats_note(&p, &report, tlp))?,
+                _ => {
+                    println!("Notice response times, {}", report.period);
+                    print!("{}", report.to_table());
+                }
+            }
         }
     }
     Ok(())

@@ -110,6 +110,11 @@ impl IntoResponse for NoticeRouteError {
 
 type ApiResult = Result<Response, NoticeRouteError>;
 
+/// The largest body of a notice, a version or a decisions call (8 MiB, the server's default
+/// `--max-content-length`, which still applies on top): a notice may name
+/// `response::notice::MAX_ITEMS` (10,000) items, beyond the default 64 KiB of a REST body.
+const MAX_NOTICE_BODY: usize = 8 * 1024 * 1024;
+
 /// Runs a notices call on the blocking pool.
 async fn run<T, F>(f: F) -> Result<T, NoticeRouteError>
 where
@@ -143,6 +148,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/notices/{id}/appeal", post(appeal))
         .route("/api/v1/notices/{id}/appeal/answer", post(answer))
         .route("/api/v1/notices/{id}/close", post(close))
+        .route("/api/v1/notices/stats", get(stats).post(publish_stats))
 }
 
 /// The body of a new notice or version: the content's fields, with the recipient and links
@@ -230,7 +236,7 @@ fn missing_field(message: &str) -> Option<String> {
 async fn create(
     State(state): State<AppState>,
     Principal(p): Principal,
-    ApiJson(b): ApiJson<NoticeBody>,
+    ApiJson(b): ApiJson<NoticeBody, MAX_NOTICE_BODY>,
 ) -> ApiResult {
     let new = b.into_new(true)?;
     let notices = state.notices().clone();
@@ -243,7 +249,7 @@ async fn new_version(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<NoticeBody>,
+    ApiJson(b): ApiJson<NoticeBody, MAX_NOTICE_BODY>,
 ) -> ApiResult {
     let new = b.into_new(false)?;
     let notices = state.notices().clone();
@@ -385,7 +391,7 @@ async fn decide(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<DecisionsBody>,
+    ApiJson(b): ApiJson<DecisionsBody, MAX_NOTICE_BODY>,
 ) -> ApiResult {
     let mut decisions = Vec::with_capacity(b.decisions.len());
     let mut missing = Vec::new();
@@ -567,6 +573,8 @@ async fn unset_authority(
 
 /// The operation ids of the notice routes.
 const OPERATION_IDS: &[(&str, &str, &str)] = &[
+    ("/api/v1/notices/stats", "get", "noticeStats"),
+    ("/api/v1/notices/stats", "post", "publishNoticeStats"),
     ("/api/v1/notices", "post", "createNotice"),
     ("/api/v1/notices", "get", "listNotices"),
     ("/api/v1/notices/inbox", "get", "noticeInbox"),
@@ -637,7 +645,7 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     };
     let text = json!({"type": "string"});
     let opt_time = json!({"type": ["string", "null"], "format": "date-time"});
-    let schemas = json!({
+    let mut schemas = json!({
         "NoticeError": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
             "code": text.clone(), "message": text.clone(), "field": {"type": ["string", "null"]},
             "errors": {"type": "array", "items": {"type": "object", "required": ["field", "message"], "properties": {"field": text.clone(), "message": text.clone()}}},
@@ -758,6 +766,7 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
             "responses": {"200": ok("The notice.", "Notice"), "400": e400, "403": e403, "404": e404, "409": e409}}}
     });
     let mut paths = paths;
+    merge_stats_openapi(&mut paths, &mut schemas);
     for (path, method, op) in OPERATION_IDS {
         if let Some(o) = paths.pointer_mut(&format!("/{}/{method}", path.replace('/', "~1"))) {
             o["operationId"] = json!(op);
@@ -771,4 +780,175 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     {
         dst.extend(src);
     }
+}
+
+// Response-time statistics per platform and period (issue 12, item 3).
+
+/// The query of the statistics routes: the period, the format, the note's TLP and, on POST,
+/// the collection to publish the note to.
+struct StatsParams {
+    query: notices::StatsQuery,
+    format: StatsFormat,
+    tlp: stix::Tlp,
+    publish: Option<String>,
+}
+
+/// What `GET /api/v1/notices/stats` answers in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StatsFormat {
+    Json,
+    Csv,
+    Stix,
+}
+
+fn stats_params(q: Option<&str>, publish_allowed: bool) -> Result<StatsParams, NoticeRouteError> {
+    let pairs = query_pairs(q).map_err(|e| ApiError::invalid(&e.parameter, e.to_string()))?;
+    let mut out = StatsParams {
+        query: notices::StatsQuery::default(),
+        format: StatsFormat::Json,
+        tlp: stix::Tlp::Amber,
+        publish: None,
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "from" => out.query.from = Some(v),
+            "to" => out.query.to = Some(v),
+            "format" => {
+                out.format = match v.as_str() {
+                    "json" => StatsFormat::Json,
+                    "csv" => StatsFormat::Csv,
+                    "stix" => StatsFormat::Stix,
+                    _ => {
+                        return Err(ApiError::invalid("format", "must be json, csv or stix").into())
+                    }
+                }
+            }
+            "tlp" => {
+                out.tlp = v.parse::<stix::Tlp>().map_err(|_| {
+                    ApiError::invalid("tlp", "must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+                })?
+            }
+            "publish" if publish_allowed => {
+                if v.trim().is_empty() {
+                    return Err(ApiError::invalid("publish", "must name a collection").into());
+                }
+                out.publish = Some(v)
+            }
+            other => {
+                let expected = if publish_allowed {
+                    "from, to, tlp or publish"
+                } else {
+                    "from, to, format or tlp"
+                };
+                return Err(ApiError::invalid(
+                    other,
+                    format!("unknown query parameter: expected {expected}"),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/notices/stats`: the figures of the notices the caller's organisation sent
+/// or received (the operator: every one but others' RED and AMBER+STRICT), as JSON, CSV or a
+/// STIX `note`.
+async fn stats(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let params = stats_params(q.as_deref(), false)?;
+    let notices = state.notices().clone();
+    let format = params.format;
+    let (report, note) = run(move || {
+        let report = notices.stats(&p, &params.query)?;
+        let note =
+            (format == StatsFormat::Stix).then(|| notices.stats_note(&p, &report, params.tlp));
+        Ok((report, note))
+    })
+    .await?;
+    Ok(match (format, note) {
+        (StatsFormat::Stix, Some(note)) => Json(note).into_response(),
+        (StatsFormat::Csv, _) => {
+            let mut resp = report.to_csv().into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            resp
+        }
+        _ => Json(report).into_response(),
+    })
+}
+
+/// `POST /api/v1/notices/stats?publish=<collection>`: the figures' `note`, stored in a
+/// collection the caller's organisation may write.
+async fn publish_stats(
+    State(state): State<AppState>,
+    Principal(p): Principal,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let params = stats_params(q.as_deref(), true)?;
+    let Some(collection) = params.publish else {
+        return Err(ApiError::invalid("publish", "must name a collection").into());
+    };
+    let notices = state.notices().clone();
+    let note =
+        run(move || notices.publish_stats(&p, &params.query, params.tlp, &collection)).await?;
+    Ok((StatusCode::CREATED, Json(note)).into_response())
+}
+
+/// The statistics routes' OpenAPI paths and schemas.
+fn merge_stats_openapi(paths: &mut serde_json::Value, schemas: &mut serde_json::Value) {
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoticeError"}}}});
+    let q = |name: &str, d: &str| json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": "string"}});
+    let from = q("from", "The period's start, included: an RFC 3339 time or a YYYY-MM-DD date (UTC); default 365 days before to.");
+    let to = q(
+        "to",
+        "The period's end, excluded (on the send time); default one second after now.",
+    );
+    let tlp = json!({"name": "tlp", "in": "query", "required": false, "description": "The note's TLP (default AMBER).", "schema": crate::openapi::tlp_input_schema()});
+    let format = json!({"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv", "stix"], "default": "json"}});
+    let publish = json!({"name": "publish", "in": "query", "required": true, "description": "The collection (UUID or slug) the note is stored in; one the caller's organisation may write.", "schema": {"type": "string", "minLength": 1}});
+    let e400 = err("Invalid input naming the parameter: from or to that does not parse, to not after from, an unknown format or tlp, publish naming no collection the caller may write.");
+    let secs = json!({"type": ["integer", "null"], "description": "Seconds (nearest rank)."});
+    let count = json!({"type": "integer", "minimum": 0});
+    let text = json!({"type": "string"});
+    let add = json!({
+        "NoticeStatsRow": {"type": "object", "required": ["platform", "notices", "acknowledged", "decided", "items", "items_actioned"], "properties": {
+            "platform": {"type": "object", "required": ["slug", "name", "identity"], "properties": {"slug": text.clone(), "name": text.clone(), "identity": text.clone()}},
+            "notices": count.clone(), "acknowledged": count.clone(), "decided": count.clone(),
+            "acknowledge_median_s": secs.clone(), "acknowledge_p90_s": secs.clone(),
+            "decide_median_s": secs.clone(), "decide_p90_s": secs,
+            "items": count.clone(), "items_actioned": count,
+            "share_actioned": {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+        }},
+        "NoticeStats": {"type": "object", "required": ["period", "platforms"], "properties": {
+            "period": {"type": "object", "required": ["from", "to"], "properties": {"from": {"type": "string", "format": "date-time"}, "to": {"type": "string", "format": "date-time"}}},
+            "platforms": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeStatsRow"}}
+        }},
+        "NoticeStatsNote": {"type": "object", "required": ["type", "spec_version", "id", "created", "modified", "created_by_ref", "abstract", "content", "object_refs", "object_marking_refs"], "properties": {
+            "type": {"const": "note"}, "spec_version": {"const": "2.1"}, "id": text.clone(), "created": text.clone(), "modified": text.clone(),
+            "created_by_ref": text.clone(), "abstract": text.clone(), "content": text.clone(),
+            "object_refs": {"type": "array", "minItems": 1, "items": text.clone()},
+            "object_marking_refs": {"type": "array", "items": text}
+        }}
+    });
+    if let (Some(dst), serde_json::Value::Object(src)) = (schemas.as_object_mut(), add) {
+        dst.extend(src);
+    }
+    paths["/api/v1/notices/stats"] = json!({
+        "get": {"summary": "Response times of the notices sent in a period, per platform: median and p90 to acknowledge and to decide, share of items actioned. Only notices the caller's organisation sent or received count (the operator: every one but others' RED and AMBER+STRICT).", "tags": ["notices"],
+                "parameters": [from.clone(), to.clone(), format, tlp.clone()],
+                "responses": {"200": {"description": "The figures (format=json), CSV with a header row (format=csv) or a STIX 2.1 note (format=stix).",
+                    "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/NoticeStats"}, {"$ref": "#/components/schemas/NoticeStatsNote"}]}},
+                                "text/csv": {"schema": {"type": "string"}}}},
+                              "400": e400.clone()}},
+        "post": {"summary": "Publish the figures as a STIX 2.1 note in a collection the caller's organisation may write.", "tags": ["notices"],
+                 "parameters": [from, to, tlp, publish],
+                 "responses": {"201": {"description": "The stored note.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoticeStatsNote"}}}},
+                               "400": e400, "409": err("The store refused the note.")}}
+    });
 }

@@ -1139,3 +1139,23 @@ fn migration_17_adds_notices() {
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].orgs, [org]);
 }
+
+/// The notice timings of a period walk the send-time indexes (the sender's, the recipient's,
+/// everyone's), never a scan of every notice.
+#[test]
+fn notice_timings_use_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("rrm.db")).unwrap();
+    for (name, lines) in store.notice_timing_plans().unwrap() {
+        let text = lines.join(" | ");
+        let wanted: &[&str] = if name == "party" {
+            &["notices_sent_by_sender", "notices_sent_by_recipient"]
+        } else {
+            &["notices_sent"]
+        };
+        for index in wanted {
+            assert!(text.contains(index), "{name}: {text}");
+        }
+        assert!(!text.contains("SCAN n"), "{name} scans: {text}");
+    }
+}
