@@ -17,9 +17,14 @@
 
 mod deadlines;
 mod error;
+mod findings;
 
 pub use deadlines::{NoticeReminder, NoticeSweep};
 pub use error::{Blocked, NoticeError};
+pub use findings::{
+    FromDetection, FromMatch, LaterUpload, MatchedContent, RecheckRequest, RecheckView,
+    RecheckedItem, MAX_CONTENTS, MAX_GROUP_ACCOUNTS,
+};
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -290,6 +295,8 @@ pub struct Notices {
     cases: Option<Arc<dyn CaseStore>>,
     clock: Clock,
     notifier: Option<Arc<dyn NoticeNotifier>>,
+    banks: Option<banks::Banks>,
+    detections: Option<detect::Detections>,
 }
 
 impl std::fmt::Debug for Notices {
@@ -397,6 +404,8 @@ impl Notices {
             cases: None,
             clock: Arc::new(hub::now_secs),
             notifier: None,
+            banks: None,
+            detections: None,
         }
     }
 
