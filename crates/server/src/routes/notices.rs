@@ -26,6 +26,8 @@ use crate::filters::query_pairs;
 use crate::routes::alerts::RouteError;
 use crate::AppState;
 
+mod findings;
+
 /// The error of a notices route: the shared shapes, or invalid input naming every field.
 pub(crate) enum NoticeRouteError {
     Route(RouteError),
@@ -143,6 +145,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/notices/{id}/appeal", post(appeal))
         .route("/api/v1/notices/{id}/appeal/answer", post(answer))
         .route("/api/v1/notices/{id}/close", post(close))
+        .merge(findings::routes())
 }
 
 /// The body of a new notice or version: the content's fields, with the recipient and links
@@ -771,4 +774,5 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     {
         dst.extend(src);
     }
+    findings::merge_openapi(doc);
 }
