@@ -3,7 +3,7 @@
 //!
 //! The body of a draft from a finding is a notice's body without items (they come from the
 //! finding), `kind` defaulting to `dsa-art16` for a detection and `tos-report` for a match.
-//! Images travel as base64 (`image`), hashes as 64 hex digits (`hash`).
+//! Images travel as base64 (`image`, bodies up to 16 MiB), hashes as 64 hex digits (`hash`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -22,6 +22,9 @@ use crate::body::ApiJson;
 use crate::AppState;
 
 type ApiResult = Result<Response, NoticeRouteError>;
+
+/// The largest body of a referral or a re-check: images travel in it, base64.
+const IMAGE_BODY: usize = 16 * 1024 * 1024;
 
 /// The routes (merged into the notice routes).
 pub(super) fn routes() -> Router<AppState> {
@@ -121,7 +124,7 @@ fn image(field: String, v: Option<String>) -> Result<Option<Vec<u8>>, Missing> {
 async fn from_match(
     State(state): State<AppState>,
     Principal(p): Principal,
-    ApiJson(b): ApiJson<FromMatchBody>,
+    ApiJson(b): ApiJson<FromMatchBody, IMAGE_BODY>,
 ) -> ApiResult {
     let mut content = Vec::with_capacity(b.content.len());
     let mut missing = Vec::new();
@@ -180,7 +183,7 @@ async fn recheck(
     State(state): State<AppState>,
     Principal(p): Principal,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<RecheckBody>,
+    ApiJson(b): ApiJson<RecheckBody, IMAGE_BODY>,
 ) -> ApiResult {
     let mut uploads = Vec::with_capacity(b.uploads.len());
     let mut missing = Vec::new();
