@@ -282,6 +282,8 @@ impl Notices {
         p: &Principal,
         req: &FromDetection,
     ) -> Result<NoticeView, NoticeError> {
+        response::notice::may_create(&Self::actor(p, Membership::Owner))
+            .map_err(NoticeError::Forbidden)?;
         no_items(&req.notice)?;
         let grouping_id = req.grouping.trim();
         if !grouping_id.starts_with("grouping--") {
@@ -386,6 +388,8 @@ impl Notices {
         p: &Principal,
         req: &FromMatch,
     ) -> Result<NoticeView, NoticeError> {
+        response::notice::may_create(&Self::actor(p, Membership::Owner))
+            .map_err(NoticeError::Forbidden)?;
         no_items(&req.notice)?;
         let Some(banks) = &self.banks else {
             return Err(NoticeError::invalid(
