@@ -17,10 +17,15 @@
 
 mod deadlines;
 mod error;
+mod findings;
 mod stats;
 
 pub use deadlines::{NoticeReminder, NoticeSweep};
 pub use error::{Blocked, NoticeError};
+pub use findings::{
+    FromDetection, FromMatch, LaterUpload, MatchedContent, RecheckRequest, RecheckView,
+    RecheckedItem, MAX_CONTENTS, MAX_GROUP_ACCOUNTS,
+};
 pub use stats::{
     period, Period, PlatformRef, StatsNote, StatsQuery, StatsReport, StatsRow, CSV_HEADER,
     DEFAULT_PERIOD_SECS,
@@ -295,6 +300,8 @@ pub struct Notices {
     cases: Option<Arc<dyn CaseStore>>,
     clock: Clock,
     notifier: Option<Arc<dyn NoticeNotifier>>,
+    banks: Option<banks::Banks>,
+    detections: Option<detect::Detections>,
 }
 
 impl std::fmt::Debug for Notices {
@@ -402,6 +409,8 @@ impl Notices {
             cases: None,
             clock: Arc::new(hub::now_secs),
             notifier: None,
+            banks: None,
+            detections: None,
         }
     }
 

@@ -103,7 +103,14 @@ pub fn breaches(settings: &Settings) -> anyhow::Result<(hub::Hub, breaches::Brea
 /// relayed by the next `rrm serve`.
 pub fn notices(settings: &Settings) -> anyhow::Result<notices::Notices> {
     let (hub, store) = open(settings, None)?;
-    Ok(notices::Notices::new(hub, store.clone()).with_cases(store))
+    let banks =
+        banks::Banks::new(hub.clone(), store.clone()).context("cannot load the hash banks")?;
+    let detections =
+        detect::Detections::new(hub.clone(), store.clone(), detect::DetectLimits::default());
+    Ok(notices::Notices::new(hub, store.clone())
+        .with_cases(store)
+        .with_banks(banks)
+        .with_detections(detections))
 }
 
 /// The MISP countermeasure galaxy file itself: `path`, or the

@@ -209,6 +209,9 @@ impl AppState {
         } = services;
         let detections = detect::Detections::with_workers(hub.clone(), detect_store, config.detect)
             .notifying(notify.clone());
+        let notices = notices
+            .with_banks(banks.clone())
+            .with_detections(detections.clone());
         let work = hub::work::Workers::new("work", config.work);
         AppState {
             hub,

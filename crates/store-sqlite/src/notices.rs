@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use store::{
     Conclusion, DecisionRecord, NewAudit, NewDomainEvent, NoticeChange, NoticePageRow,
-    NoticeRecord, NoticeStore, Result, StoreError,
+    NoticeRecord, NoticeStore, RecheckRecord, Result, StoreError,
 };
 
 use crate::accounts::append_audit;
@@ -529,6 +529,49 @@ impl NoticeStore for SqliteStore {
             )
             .map(|n| n == 1)
             .map_err(|e| backend("marking a notice reminder", e))
+        })
+    }
+
+    fn add_recheck(&self, r: &RecheckRecord, audit: &NewAudit) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO notice_rechecks (id, notice_id, sender_org_id, job_id, result, \
+                 created_by, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    r.id,
+                    r.notice_id,
+                    r.sender_org_id,
+                    r.job_id,
+                    r.result,
+                    r.created_by,
+                    r.created
+                ],
+            )
+            .map_err(|e| insert_error(|_| format!("notice re-check '{}'", r.id), e))?;
+            append_audit(tx, audit)
+        })
+    }
+
+    fn rechecks(&self, notice_id: &str) -> Result<Vec<RecheckRecord>> {
+        self.read(|c| {
+            list(
+                c,
+                "SELECT id, notice_id, sender_org_id, job_id, result, created_by, created \
+                 FROM notice_rechecks WHERE notice_id = ?1 ORDER BY seq",
+                [notice_id],
+                |r| {
+                    Ok(RecheckRecord {
+                        id: r.get(0)?,
+                        notice_id: r.get(1)?,
+                        sender_org_id: r.get(2)?,
+                        job_id: r.get(3)?,
+                        result: r.get(4)?,
+                        created_by: r.get(5)?,
+                        created: r.get(6)?,
+                    })
+                },
+                "listing a notice's re-checks",
+            )
         })
     }
 }

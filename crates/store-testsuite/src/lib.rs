@@ -126,7 +126,7 @@ macro_rules! __with_cases {
             breaches { breach_revisions, breach_pages_and_deadlines, breach_retention }
             notify { notify_subscriptions, notify_outbox, notify_leases }
             domain_events { domain_events_written_with_changes, domain_events_claimed_and_relayed }
-            notices { notice_records, notice_decisions, notice_authorities, notice_due }
+            notices { notice_records, notice_decisions, notice_authorities, notice_due, notice_rechecks }
             notice_stats { notice_timings }
         }
     };

@@ -426,3 +426,47 @@ pub fn notice_due(s: &dyn Backend) {
     assert!(s.notice_reminded("later", "escalated").unwrap());
     assert!(!s.notice_reminded("late", "escalated").unwrap());
 }
+
+/// Re-checks: stored with their audit record, listed per notice oldest first, an id only once.
+pub fn notice_rechecks(s: &dyn Backend) {
+    let fx = fixture(s);
+    let (a, b) = (fx.a.id, fx.b.id);
+    for id in ["r1", "r2"] {
+        s.create_notice(&draft(id, a, b, fx.ua.id), &test_audit())
+            .unwrap();
+    }
+    assert!(s.rechecks("r1").unwrap().is_empty());
+    let rc = |id: &str, notice: &str, job: Option<&str>, at: i64| store::RecheckRecord {
+        id: id.into(),
+        notice_id: notice.into(),
+        sender_org_id: a,
+        job_id: job.map(Into::into),
+        result: format!(r#"{{"at":{at}}}"#),
+        created_by: fx.ua.id,
+        created: at,
+    };
+    s.add_recheck(
+        &rc("c1", "r1", Some("job-1"), 30),
+        &step("notice.recheck", "r1", a),
+    )
+    .unwrap();
+    s.add_recheck(&rc("c2", "r1", None, 40), &step("notice.recheck", "r1", a))
+        .unwrap();
+    s.add_recheck(&rc("c3", "r2", None, 50), &step("notice.recheck", "r2", a))
+        .unwrap();
+    assert!(matches!(
+        s.add_recheck(&rc("c1", "r2", None, 60), &step("notice.recheck", "r2", a)),
+        Err(StoreError::Conflict(_))
+    ));
+    let got = s.rechecks("r1").unwrap();
+    assert_eq!(
+        got,
+        [rc("c1", "r1", Some("job-1"), 30), rc("c2", "r1", None, 40)]
+    );
+    assert_eq!(s.rechecks("r2").unwrap(), [rc("c3", "r2", None, 50)]);
+    // A refused re-check leaves no audit record behind.
+    assert_eq!(
+        audited(s, a),
+        ["notice.recheck", "notice.recheck", "notice.recheck"]
+    );
+}

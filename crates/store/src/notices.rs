@@ -160,6 +160,25 @@ pub struct NoticePageRow {
     pub notice: NoticeRecord,
 }
 
+/// A stored re-check of a notice: which of its items were still active on later data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RecheckRecord {
+    /// The re-check id (a UUID).
+    pub id: String,
+    /// The notice.
+    pub notice_id: String,
+    /// The sender organisation (the only one that re-checks).
+    pub sender_org_id: i64,
+    /// The later detection job, if the re-check used one.
+    pub job_id: Option<String>,
+    /// The per-item answer as JSON text the `notices` service writes and reads.
+    pub result: String,
+    /// The user who re-checked.
+    pub created_by: i64,
+    /// When, seconds since the epoch.
+    pub created: i64,
+}
+
 /// Notices, decisions and competent authorities.
 pub trait NoticeStore: Send + Sync + 'static {
     /// Adds a notice version; `Conflict` if the id exists, or if `previous_id` is set and a
@@ -226,6 +245,10 @@ pub trait NoticeStore: Send + Sync + 'static {
     /// The times and items of the notices sent in `[from, to)` (seconds) that `scope`
     /// selects, by recipient then send time (through an index on the party and the send time).
     fn notice_timings(&self, scope: TimingScope, from: i64, to: i64) -> Result<Vec<NoticeTiming>>;
+    /// Stores a re-check with its audit record in one transaction; `Conflict` if the id exists.
+    fn add_recheck(&self, recheck: &RecheckRecord, audit: &NewAudit) -> Result<()>;
+    /// A notice's re-checks, oldest first.
+    fn rechecks(&self, notice_id: &str) -> Result<Vec<RecheckRecord>>;
 }
 
 /// Whose notices [`NoticeStore::notice_timings`] returns.

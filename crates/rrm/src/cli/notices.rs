@@ -158,6 +158,108 @@ pub enum Command {
         #[arg(long, value_name = "COLLECTION")]
         publish: Option<String>,
     },
+    /// Writes a draft notice from a published coordination detection: the grouping's
+    /// accounts and the grouping as items, its evidence note as the explanation; prints its id.
+    FromDetection {
+        #[command(flatten)]
+        who: Who,
+        /// The recipient organisation (a platform).
+        #[arg(long)]
+        recipient: String,
+        /// The collection the detection was published to.
+        #[arg(long)]
+        collection: String,
+        /// The published grouping id.
+        #[arg(long)]
+        grouping: String,
+        /// The evidence note id (found when not given).
+        #[arg(long)]
+        note: Option<String>,
+        /// The notice's other fields as JSON, without items (kind defaults to dsa-art16).
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// The notice's TLP (default AMBER).
+        #[arg(long)]
+        tlp: Option<String>,
+    },
+    /// Writes a draft referral from a hash match against the banks; prints its id.
+    FromMatch {
+        #[command(flatten)]
+        who: Who,
+        /// The recipient organisation (a platform).
+        #[arg(long)]
+        recipient: String,
+        /// A content: `URL=PDQHASH` or `URL=@IMAGE_FILE` (repeatable).
+        #[arg(long = "content", value_name = "URL=HASH", required = true)]
+        content: Vec<String>,
+        /// The notice's other fields as JSON, without items (kind defaults to tos-report).
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// The PDQ match threshold (default 31).
+        #[arg(long)]
+        threshold: Option<u32>,
+        /// The notice's TLP (default AMBER).
+        #[arg(long)]
+        tlp: Option<String>,
+    },
+    /// Re-checks a decided notice on fresh data and prints which items are still active.
+    Recheck {
+        #[command(flatten)]
+        step: Step,
+        /// A finished detection job on a later post set (for account items).
+        #[arg(long)]
+        job: Option<String>,
+        /// A later upload of a url item: `ITEM=PDQHASH` or `ITEM=@IMAGE_FILE` (repeatable).
+        #[arg(long = "upload", value_name = "ITEM=HASH")]
+        uploads: Vec<String>,
+        /// The PDQ threshold within which a later upload is the same content (default 31).
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
+    /// Prints a notice's past re-checks as JSON.
+    Rechecks(Step),
+}
+
+/// A notice's fields from a JSON file without items, `kind` defaulting to `kind`.
+fn finding_notice(
+    recipient: String,
+    file: &Path,
+    tlp: Option<&str>,
+    kind: &str,
+) -> anyhow::Result<NewNotice> {
+    let mut map: serde_json::Map<String, serde_json::Value> = read_json(file)?;
+    map.entry("kind")
+        .or_insert_with(|| serde_json::Value::from(kind));
+    let content: NoticeContent = serde_json::from_value(serde_json::Value::Object(map))
+        .with_context(|| format!("invalid notice fields in {}", file.display()))?;
+    let tlp = tlp
+        .map(|t| {
+            t.parse::<stix::Tlp>()
+                .map_err(|e| anyhow::anyhow!("invalid --tlp: {e}"))
+        })
+        .transpose()?;
+    Ok(NewNotice {
+        recipient,
+        tlp,
+        content,
+        case_id: None,
+        action_id: None,
+        respond_by: None,
+    })
+}
+
+/// `KEY=HASH` or `KEY=@FILE`: the key, the hash or the file's bytes.
+fn split_hash(arg: &str, what: &str) -> anyhow::Result<(String, Option<String>, Option<Vec<u8>>)> {
+    let (key, v) = arg
+        .rsplit_once('=')
+        .with_context(|| format!("invalid {what} {arg:?}: expected KEY=HASH or KEY=@FILE"))?;
+    match v.strip_prefix('@') {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+            Ok((key.to_string(), None, Some(bytes)))
+        }
+        None => Ok((key.to_string(), Some(v.to_string()), None)),
+    }
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
@@ -384,6 +486,73 @@ pub fn run(settings: &crate::config::Settings, cmd: Command) -> anyhow::Result<(
                     print!("{}", report.to_table());
                 }
             }
+        }
+        Command::FromDetection {
+            who,
+            recipient,
+            collection,
+            grouping,
+            note,
+            file,
+            tlp,
+        } => {
+            let (notices, p) = open_as(settings, &who)?;
+            let notice = finding_notice(recipient, &file, tlp.as_deref(), "dsa-art16")?;
+            let req = notices::FromDetection {
+                collection,
+                grouping,
+                note,
+                notice,
+            };
+            println!("{}", notices.draft_from_detection(&p, &req)?.id);
+        }
+        Command::FromMatch {
+            who,
+            recipient,
+            content,
+            file,
+            threshold,
+            tlp,
+        } => {
+            let (notices, p) = open_as(settings, &who)?;
+            let notice = finding_notice(recipient, &file, tlp.as_deref(), "tos-report")?;
+            let mut contents = Vec::new();
+            for c in &content {
+                let (url, pdq, image) = split_hash(c, "--content")?;
+                contents.push(notices::MatchedContent { url, pdq, image });
+            }
+            let req = notices::FromMatch {
+                content: contents,
+                threshold,
+                notice,
+            };
+            println!("{}", notices.draft_from_match(&p, &req)?.id);
+        }
+        Command::Recheck {
+            step,
+            job,
+            uploads,
+            threshold,
+        } => {
+            let (notices, p) = open_as(settings, &step.who)?;
+            let mut later = Vec::new();
+            for u in &uploads {
+                let (item, pdq, image) = split_hash(u, "--upload")?;
+                let item = item
+                    .parse()
+                    .with_context(|| format!("invalid --upload {u:?}: ITEM is an index"))?;
+                later.push(notices::LaterUpload { item, pdq, image });
+            }
+            let req = notices::RecheckRequest {
+                job,
+                uploads: later,
+                threshold,
+            };
+            print_json(&notices.recheck(&p, &step.id, &req)?)?;
+        }
+        Command::Rechecks(s) => {
+            let (notices, p) = open_as(settings, &s.who)?;
+            print_json(&notices.rechecks(&p, &s.id)?)?;
         }
     }
     Ok(())

@@ -26,6 +26,8 @@ use crate::filters::query_pairs;
 use crate::routes::alerts::RouteError;
 use crate::AppState;
 
+mod findings;
+
 /// The error of a notices route: the shared shapes, or invalid input naming every field.
 pub(crate) enum NoticeRouteError {
     Route(RouteError),
@@ -149,6 +151,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/notices/{id}/appeal/answer", post(answer))
         .route("/api/v1/notices/{id}/close", post(close))
         .route("/api/v1/notices/stats", get(stats).post(publish_stats))
+        .merge(findings::routes())
 }
 
 /// The body of a new notice or version: the content's fields, with the recipient and links
@@ -780,6 +783,7 @@ pub fn merge_openapi(doc: &mut serde_json::Value) {
     {
         dst.extend(src);
     }
+    findings::merge_openapi(doc);
 }
 
 // Response-time statistics per platform and period (issue 12, item 3).

@@ -2040,6 +2040,11 @@ const UNREACHABLE: &[(&str, &str, &str)] = &[
     ("/api/v1/cases/{id}/votes/{vote}/close", "post", "200"),
     // The store refuses a statistics note only if its fresh random id were taken.
     ("/api/v1/notices/stats", "post", "409"),
+    // Drafts from findings and re-checks need a finished, published detection or a bank
+    // match on fresh data; tests/interop/test_findings.py shows them on the binary.
+    ("/api/v1/notices/from-detection", "post", "201"),
+    ("/api/v1/notices/from-match", "post", "201"),
+    ("/api/v1/notices/{id}/recheck", "post", "201"),
 ];
 
 /// Response cases: every documented answer of `/api/v1/cases` that a request can provoke.
@@ -2872,5 +2877,60 @@ async fn notice_probes(c: &mut Checker, app: &Router) {
             P::None,
         )
         .await;
+    }
+    // Findings to notices, and re-checks (`n` is decided with an actioned item).
+    let cib = json!({"recipient": "plat", "collection": "nowhere", "grouping": "grouping--00000000-0000-4000-8000-000000000000",
+                     "ground": "s. 91", "contact": {"name": "RRM", "email": "rrm@example.ca"}, "bona_fide": true});
+    for (who, body) in [
+        ("rita", cib.clone()),
+        ("ana", json!({"recipient": "plat"})),
+        ("ana", cib),
+    ] {
+        c.probe(
+            app,
+            M::POST,
+            "/api/v1/notices/from-detection",
+            Some(who),
+            j(body),
+        )
+        .await;
+    }
+    for who in ["rita", "ana"] {
+        c.probe(
+            app,
+            M::POST,
+            "/api/v1/notices/from-match",
+            Some(who),
+            j(json!({"recipient": "plat", "content": [{"url": "https://x.example/1", "hash": "zz"}]})),
+        )
+        .await;
+    }
+    let r = c
+        .probe(
+            app,
+            M::POST,
+            "/api/v1/notices",
+            Some("ana"),
+            j(json!({
+                "recipient": "plat", "kind": "tos-report", "ground": "ToS 4",
+                "items": [{"type": "url", "value": "https://x.example/2"}], "explanation": "Spam."
+            })),
+        )
+        .await;
+    let draft = format!("/api/v1/notices/{}", r.json()["id"].as_str().unwrap());
+    for (who, path) in [
+        ("pat", format!("{n}/recheck")),
+        ("ana", format!("{unknown}/recheck")),
+        ("ana", format!("{draft}/recheck")),
+        ("ana", format!("{n}/recheck")),
+    ] {
+        c.probe(app, M::POST, &path, Some(who), j(json!({}))).await;
+    }
+    for (who, path) in [
+        ("ana", format!("{n}/rechecks")),
+        ("pat", format!("{n}/rechecks")),
+        ("ana", format!("{unknown}/rechecks")),
+    ] {
+        c.probe(app, M::GET, &path, Some(who), P::None).await;
     }
 }
