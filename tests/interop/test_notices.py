@@ -287,7 +287,11 @@ def test_the_demo_seeds_a_notice_to_the_platform(rrm_bin):
         assert len(notices) == 1
         n = notices[0]
         assert n["sender"] == "gov-ca" and n["status"] == "under-review" and n["case_id"]
-        assert [i["type"] for i in n["items"]] == ["account"] * 3
+        # Built on the demo's coordination detection: its three accounts and its grouping.
+        assert [i["type"] for i in n["items"]] == ["account"] * 3 + ["stix"]
+        assert sorted(i["value"] for i in n["items"][:3]) == ["lakeside_truth", "mirrorlake_daily", "north_voice_24"]
+        assert n["items"][3]["value"].startswith("grouping--")
+        assert "Coordination evidence" in n["explanation"] or "co_tweet" in n["explanation"], n["explanation"]
         assert [(x["item"], x["outcome"]) for x in n["decisions"]] == [(0, "actioned")]
     finally:
         demo.stop()

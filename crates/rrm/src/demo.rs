@@ -628,13 +628,107 @@ fn seed_case(services: &server::Services) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The amplifying accounts of Operation Mirror Lake on Chirp (the demo has no detection run;
-/// these are the accounts the case's action asks Chirp about).
+/// The amplifying accounts of Operation Mirror Lake on Chirp (login, platform user id), found
+/// by the demo's coordination detection.
 const DEMO_ACCOUNTS: &[(&str, &str)] = &[
-    ("@mirrorlake_daily", "chirp-70011"),
-    ("@lakeside_truth", "chirp-70012"),
-    ("@north_voice_24", "chirp-70013"),
+    ("mirrorlake_daily", "chirp-70011"),
+    ("lakeside_truth", "chirp-70012"),
+    ("north_voice_24", "chirp-70013"),
 ];
+
+/// A post set from Chirp in which [`DEMO_ACCOUNTS`] post the same message within seconds of
+/// each other twelve times, among thirty accounts posting on their own.
+fn demo_posts() -> String {
+    let mut rows =
+        vec!["message_id,user_id,username,repost_id,reply_id,message,timestamp,urls".to_string()];
+    let mut n = 0;
+    for k in 0..12i64 {
+        let t0 = 1_764_000_000 + k * 7200;
+        for (j, (login, uid)) in DEMO_ACCOUNTS.iter().enumerate() {
+            n += 1;
+            rows.push(format!(
+                "p{n},{uid},{login},,,The polling date has moved to Tuesday (notice {k}),{},https://mirror-lake-news.example/{k}",
+                t0 + 3 * j as i64
+            ));
+        }
+    }
+    for u in 0..30i64 {
+        for k in 0..4i64 {
+            n += 1;
+            rows.push(format!(
+                "p{n},chirp-{},reader_{u},,,Thoughts on day {k} from reader {u},{},",
+                80_000 + u,
+                1_764_000_000 + u * 977 + k * 5003
+            ));
+        }
+    }
+    rows.join("\n") + "\n"
+}
+
+/// Runs the demo's coordination detection on [`demo_posts`] as `analyst` and publishes its group
+/// of [`DEMO_ACCOUNTS`] to `g7-rrm` at TLP:AMBER; returns the grouping's and the note's ids.
+fn seed_detection(
+    services: &server::Services,
+    analyst: &hub::Principal,
+) -> anyhow::Result<(String, String)> {
+    let det = detect::Detections::new(
+        services.hub.clone(),
+        services.detect_store.clone(),
+        detect::DetectLimits::default(),
+    );
+    let ds = det.upload(
+        analyst,
+        "mirror-lake-chirp.csv",
+        demo_posts().as_bytes(),
+        None,
+        false,
+        Some("chirp".into()),
+    )?;
+    let job = det.create_job(
+        analyst,
+        &detect::DetectRequest {
+            dataset: ds.id,
+            networks: vec!["co_tweet".into()],
+            window: Some(60.0),
+            min_weight: 3,
+            similarity: 0.8,
+        },
+    )?;
+    det.run(&job);
+    let view = serde_json::to_value(det.job(analyst, &job)?)?;
+    let want: std::collections::BTreeSet<&str> = DEMO_ACCOUNTS.iter().map(|(_, id)| *id).collect();
+    let group = view["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|g| {
+            let members: std::collections::BTreeSet<&str> = g["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["user_id"].as_str())
+                .collect();
+            members == want
+        })
+        .and_then(|g| g["id"].as_str())
+        .map(str::to_string)
+        .with_context(|| format!("the demo detection did not find the three accounts: {view}"))?;
+    let outcome = det.publish(
+        analyst,
+        &job,
+        &detect::PublishRequest {
+            groups: vec![group],
+            collection: "g7-rrm".into(),
+            tlp: store::Tlp::Amber,
+        },
+    )?;
+    let published = outcome
+        .published
+        .into_iter()
+        .next()
+        .context("the demo detection published no group")?;
+    Ok((published.grouping, published.note))
+}
 
 /// A statement of reasons in the DSA Transparency Database schema for the demo decision,
 /// complete under the Database's rules (checked by `sor::parse`).
@@ -692,13 +786,9 @@ fn seed_notice(services: &server::Services) -> anyhow::Result<()> {
             .map(|a| a.id),
         None => None,
     };
-    let items: Vec<Value> = DEMO_ACCOUNTS
-        .iter()
-        .map(|(handle, id)| json!({"type": "account", "value": handle, "platform": id}))
-        .collect();
+    let (grouping, note) = seed_detection(services, &analyst).context("demo detection")?;
     let content: response::notice::NoticeContent = serde_json::from_value(json!({
         "kind": "dsa-art16",
-        "items": items,
         "explanation": "The three accounts amplify the look-alike news sites of Operation Mirror Lake with coordinated posts announcing a false change of the polling date.",
         "ground": "Canada Elections Act, s. 91(1) (false statements to affect election results)",
         "territorial_scope": ["CA"],
@@ -706,15 +796,20 @@ fn seed_notice(services: &server::Services) -> anyhow::Result<()> {
         "bona_fide": true
     }))?;
     let notices = &services.notices;
-    let n = notices.create(
+    let n = notices.draft_from_detection(
         &analyst,
-        &notices::NewNotice {
-            recipient: "chirp".into(),
-            tlp: Some(stix::Tlp::Amber),
-            content,
-            case_id: case.map(|c| c.id),
-            action_id: action,
-            respond_by: Some(hub::now_secs() + 7 * 24 * 3600),
+        &notices::FromDetection {
+            collection: "g7-rrm".into(),
+            grouping,
+            note: Some(note),
+            notice: notices::NewNotice {
+                recipient: "chirp".into(),
+                tlp: Some(stix::Tlp::Amber),
+                content,
+                case_id: case.map(|c| c.id),
+                action_id: action,
+                respond_by: Some(hub::now_secs() + 7 * 24 * 3600),
+            },
         },
     )?;
     notices.approve(&admin, &n.id)?;
