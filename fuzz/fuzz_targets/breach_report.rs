@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
     match breach::check_contents(regime, &report.contents, &deferred) {
         Ok(rest) => {
             assert_eq!(rest, breach::missing(regime, &report.contents));
-            assert!(rest.iter().all(|e| deferred.contains(e)), "an undeferred gap was accepted");
+            assert!(
+                rest.iter().all(|e| deferred.contains(e)),
+                "an undeferred gap was accepted"
+            );
         }
         Err(problems) => {
             assert!(!problems.is_empty());

@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(batch) => {
             assert!((1..=sor::BATCH_MAX).contains(&batch.statements().len()));
             let json = serde_json::to_string(&batch).expect("a batch serialises");
-            assert_eq!(sor::Batch::parse(&json, NOW).expect("a batch parses again"), batch);
+            assert_eq!(
+                sor::Batch::parse(&json, NOW).expect("a batch parses again"),
+                batch
+            );
         }
         Err(invalid) => assert!(invalid.errors.iter().all(|e| !e.field.is_empty())),
     }
