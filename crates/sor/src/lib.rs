@@ -328,9 +328,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// A field error; an empty name (a JSON key `""`) is written `""`, so every error names
+    /// something.
     pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        let field = field.into();
         FieldError {
-            field: field.into(),
+            field: if field.is_empty() {
+                "\"\"".to_owned()
+            } else {
+                field
+            },
             message: message.into(),
         }
     }

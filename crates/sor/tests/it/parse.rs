@@ -211,3 +211,23 @@ fn not_json_or_not_an_object_is_the_body() {
         assert_eq!(fields(&invalid), ["body"], "{text:?}");
     }
 }
+
+/// A JSON key `""` is an unknown field like any other and is named `""`, never left unnamed
+/// (found by the `sor_statement` fuzz target).
+#[test]
+fn an_empty_key_is_named() {
+    let mut v = body(&incompatible());
+    v[""] = json!("post-1");
+    let fields = errors_of(&v);
+    assert!(fields.contains(&"\"\"".to_string()), "{fields:?}");
+    assert!(fields.iter().all(|f| !f.is_empty()), "{fields:?}");
+    let batch = sor::Batch::parse(
+        &json!({"statements": [body(&incompatible())], "": 1}).to_string(),
+        NOW,
+    )
+    .unwrap_err();
+    assert!(
+        batch.errors.iter().all(|e| !e.field.is_empty()),
+        "{batch:?}"
+    );
+}
