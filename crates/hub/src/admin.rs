@@ -558,6 +558,9 @@ impl Hub {
         );
         self.accounts().set_password_hash(user.id, &hash, &record)?;
         self.forget_user(user.id);
+        // Every console session of the user ends; the console opens a new one for the
+        // browser that changed its own password.
+        self.close_all_sessions(user.id)?;
         Ok(())
     }
 
@@ -585,6 +588,9 @@ impl Hub {
         self.accounts()
             .set_user_disabled(user.id, disabled, &record)?;
         self.forget_user(user.id);
+        if disabled {
+            self.close_all_sessions(user.id)?;
+        }
         Ok(User { disabled, ..user })
     }
 

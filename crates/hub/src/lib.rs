@@ -57,6 +57,7 @@ mod export;
 mod ingest;
 mod read;
 mod services;
+mod sessions;
 pub mod work;
 
 use std::collections::HashMap;
@@ -70,9 +71,13 @@ pub use auth::token_lookup;
 pub use error::HubError;
 pub use ingest::{Status, StatusEntry, StatusState};
 pub use services::ObjectVisibility;
+pub use sessions::{
+    ConsoleSession, OpenedSession, SessionClient, SessionInfo, SessionLimits, SessionToken,
+    SESSION_PREFIX,
+};
 pub use store::{
-    Access, AccountStore, AuditStore, Collection, ObjectStore, Org, Role, Sector, Tlp, User,
-    VersionFilter,
+    Access, AccountStore, AuditStore, Collection, ObjectStore, Org, Role, Sector, SessionStore,
+    Tlp, User, VersionFilter,
 };
 
 /// The slug of the directory collection, which holds every organisation's identity, the hub's
@@ -247,15 +252,18 @@ pub struct Stores {
     pub objects: Arc<dyn ObjectStore>,
     /// The audit log's Merkle tree and checkpoints.
     pub audit: Arc<dyn AuditStore>,
+    /// The web console's sessions.
+    pub sessions: Arc<dyn SessionStore>,
 }
 
-impl<S: AccountStore + ObjectStore + AuditStore> From<Arc<S>> for Stores {
+impl<S: AccountStore + ObjectStore + AuditStore + SessionStore> From<Arc<S>> for Stores {
     /// Every store on one backend (`store_sqlite::SqliteStore` implements every store trait).
     fn from(backend: Arc<S>) -> Stores {
         Stores {
             accounts: backend.clone(),
             objects: backend.clone(),
-            audit: backend,
+            audit: backend.clone(),
+            sessions: backend,
         }
     }
 }
@@ -338,6 +346,11 @@ impl Hub {
     /// `may_see`).
     pub(crate) fn objects(&self) -> &dyn ObjectStore {
         self.inner.stores.objects.as_ref()
+    }
+
+    /// The web console's sessions.
+    pub(crate) fn sessions(&self) -> &dyn SessionStore {
+        self.inner.stores.sessions.as_ref()
     }
 
     /// The audit tree and checkpoints.

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0021_notices.sql"),
     include_str!("migrations/0022_notice_stats.sql"),
     include_str!("migrations/0023_notice_rechecks.sql"),
+    include_str!("migrations/0024_sessions.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after all migrations).

@@ -47,6 +47,7 @@ mod notice_stats;
 mod notices;
 mod notify;
 mod objects;
+mod sessions;
 mod util;
 
 pub use db::{SqliteStore, JOURNAL_SIZE_LIMIT, SCHEMA_VERSION};

@@ -42,6 +42,7 @@ mod model;
 mod notices;
 mod notify;
 mod objects;
+mod sessions;
 
 pub use accounts::AccountStore;
 pub use ads::*;
@@ -57,6 +58,7 @@ pub use model::*;
 pub use notices::*;
 pub use notify::*;
 pub use objects::ObjectStore;
+pub use sessions::{NewSession, SessionRecord, SessionStore};
 
 /// The result type of every store call.
 pub type Result<T> = std::result::Result<T, StoreError>;
