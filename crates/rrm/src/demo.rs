@@ -519,6 +519,8 @@ pub fn banner(base: &str, metrics: bool) -> String {
         .collect();
     format!(
         "\nrrm demo hub: {base}/\n\
+         \x20 web console      {base}/  (sign in with a demo user below)\n\
+         \x20 public site      {base}/transparency  (ad archive, advisories; no account)\n\
          \x20 TAXII discovery  {base}/taxii2/\n\
          \x20 TAXII API root   {base}/taxii2/hub/\n\
          \x20 REST API         {base}/api/v1/  (OpenAPI: {base}/api/v1/openapi.json)\n\

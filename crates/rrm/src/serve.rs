@@ -182,6 +182,7 @@ pub fn run(settings: &Settings, file: &FileConfig, args: Args) -> anyhow::Result
         public_rate,
         detect,
         work,
+        sessions: defaults.sessions,
     };
     let metrics_on = config.metrics;
     let listen = server::Listen {

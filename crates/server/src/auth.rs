@@ -167,6 +167,48 @@ async fn authenticate(
     let Some(creds) = parse_authorization(headers) else {
         return Err(Refusal::Hub(HubError::Unauthenticated));
     };
+    authenticate_credentials(state, creds, ip).await
+}
+
+/// Why the console's sign-in form was refused.
+pub(crate) enum LoginRefusal {
+    /// Wrong username or password (never says which), or a disabled account.
+    Wrong,
+    /// Too many failures: retry after this many seconds.
+    Throttled(u64),
+    /// The hub failed.
+    Internal(HubError),
+}
+
+/// Checks the console sign-in form's username and password exactly as HTTP Basic is checked:
+/// the same bounded verification slots, the same failure counters per address and account.
+pub(crate) async fn authenticate_password(
+    state: &AppState,
+    username: String,
+    password: String,
+    ip: Option<IpAddr>,
+) -> Result<Arc<hub::Principal>, LoginRefusal> {
+    match authenticate_credentials(state, Credentials::Basic { username, password }, ip).await {
+        Ok(p) => Ok(p),
+        Err(Refusal::Throttled(secs)) => Err(LoginRefusal::Throttled(secs)),
+        Err(Refusal::Hub(HubError::Unauthenticated)) => Err(LoginRefusal::Wrong),
+        Err(Refusal::Hub(e)) => Err(LoginRefusal::Internal(e)),
+    }
+}
+
+/// The client address of a request's parts, if the server knows it.
+pub(crate) fn parts_client_ip(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+async fn authenticate_credentials(
+    state: &AppState,
+    creds: Credentials,
+    ip: Option<IpAddr>,
+) -> Result<Arc<hub::Principal>, Refusal> {
     // Failures count against the client address (an IPv6 client by its /64) and, for
     // passwords, against the account. A token's lookup id is public and its secret is 128
     // random bits, so tokens are throttled by address only: nobody can lock a token out.

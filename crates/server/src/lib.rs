@@ -44,6 +44,7 @@ mod auth;
 mod body;
 pub mod codes;
 mod conn;
+mod console;
 mod error;
 mod filters;
 mod form;
@@ -107,6 +108,8 @@ pub struct ServerConfig {
     /// The worker facility of exports and imports (bank entries, ad violations, election
     /// exports): its workers and queue.
     pub work: hub::work::WorkConfig,
+    /// How long a console session lasts (idle and in all).
+    pub sessions: hub::SessionLimits,
 }
 
 /// The default worker facility of exports and imports: 2 workers, 32 waiting tasks.
@@ -127,6 +130,7 @@ impl Default for ServerConfig {
             public_rate: PublicRate::default(),
             detect: detect::DetectLimits::default(),
             work: DEFAULT_WORK,
+            sessions: hub::SessionLimits::default(),
         }
     }
 }
@@ -324,6 +328,7 @@ pub fn router(state: AppState) -> Router {
             state.config.public_rate,
             state.config.exports,
         ))
+        .merge(console::routes())
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
@@ -349,7 +354,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// `GET /metrics`: Prometheus text format, when enabled (else 404 like any unknown path).
 async fn metrics(State(state): State<AppState>, uri: Uri) -> Response {
     if !state.config.metrics {
-        return fallback(uri).await;
+        return fallback(uri, axum::http::HeaderMap::new()).await;
     }
     let mut resp = state.metrics.render().into_response();
     resp.headers_mut().insert(
@@ -359,9 +364,17 @@ async fn metrics(State(state): State<AppState>, uri: Uri) -> Response {
     resp
 }
 
-/// Unknown paths: a TAXII error under `/taxii2/`, the REST error elsewhere.
-async fn fallback(uri: Uri) -> Response {
+/// Unknown paths: a TAXII error under `/taxii2/`, the REST error under `/api/`, and the
+/// console's HTML error page for a browser (an `Accept` that names `text/html`).
+async fn fallback(uri: Uri, headers: axum::http::HeaderMap) -> Response {
     let path = uri.path();
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if browser && !path.starts_with("/api/") && !path.starts_with("/taxii2") {
+        return console::not_found_page(&headers, &uri).await;
+    }
     if path == "/taxii2" || path.starts_with("/taxii2/") {
         TaxiiError::not_found(format!("no TAXII resource at {path}")).into_response()
     } else {

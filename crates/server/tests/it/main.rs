@@ -6,6 +6,7 @@ mod alerts;
 mod bad_input;
 mod banks;
 mod common;
+mod console;
 mod detect;
 mod logs;
 mod openapi_responses;
