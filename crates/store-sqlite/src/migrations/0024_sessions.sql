@@ -1,5 +1,5 @@
 -- The web console's sessions: only the SHA-256 of each secret is stored.
-CREATE TABLE sessions (
+CREATE TABLE IF NOT EXISTS sessions (
     id           TEXT PRIMARY KEY,
     secret_hash  TEXT NOT NULL UNIQUE,
     user_id      INTEGER NOT NULL REFERENCES users(id),
@@ -10,5 +10,5 @@ CREATE TABLE sessions (
     user_agent   TEXT NOT NULL,
     address      TEXT NOT NULL
 );
-CREATE INDEX sessions_user ON sessions(user_id, created);
-CREATE INDEX sessions_expiry ON sessions(expires);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, created);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires);
